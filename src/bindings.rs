@@ -1,0 +1,305 @@
+//! The WebAssembly binding: the only module that knows of JavaScript.
+//!
+//! It wraps [`Ingest`] for JS hosts (Node, Workers, browsers), turns reports into plain
+//! objects and errors into `Error`s with the engine's message and a `code`.
+
+use js_sys::{Object, Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::{Batch, FileSpec, Ingest, Options};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Settings of an Ingest; every one has a default. */
+export interface IngestOptions {
+  /** What an empty cell of properties, traits or an object becomes. Default "omit". */
+  empty?: "omit" | "null" | "string";
+  /** "infer": exact numbers and true/false typed; "strings": every data cell a string. Default "infer". */
+  typing?: "infer" | "strings";
+  /** Rejected rows kept in full in the report (all are counted). Default 1000. */
+  maxRejections?: number;
+  /** Payloads kept as samples. Default 0 (5 for validate). */
+  samplePayloads?: number;
+  /** Largest request body in bytes. Default and ceiling 486400 (475 KB). */
+  maxBatchBytes?: number;
+  /** Most events in a /v1/batch body. Default and ceiling 2500. */
+  maxBatchEvents?: number;
+  /** Most objects in a /v1/set body. Default and ceiling 10. */
+  maxObjectsPerRequest?: number;
+}
+
+export type CallKind = "identify" | "track" | "page" | "screen" | "group" | "alias" | "object";
+
+/** What a file name says. */
+export interface FileInfo {
+  name: string;
+  kind: CallKind;
+  collection: string | null;
+  delimiter: "," | "\t";
+  /** The name ends in .gz: decompress before writing to the engine. */
+  gzip: boolean;
+}
+
+/** How a column is used. */
+export interface ColumnInfo {
+  index: number;
+  name: string;
+  /** Where its value goes, like "context.device.id"; null when the column has a problem. */
+  target: string | null;
+  type: "string" | "auto" | "flag" | "number" | "integer" | "boolean" | "timestamp" | "json" | null;
+}
+
+/** A rejected row. */
+export interface Rejection {
+  /** 1-based line where the row starts (the header is line 1). */
+  line: number;
+  /** Byte offset of the row in the file. */
+  offset: number;
+  /** 1-based column at fault, if one is. */
+  column: number | null;
+  /** That column's header. */
+  field: string | null;
+  /** Why, with the fix. */
+  reason: string;
+  /** "line 5, column 8 (timestamp): " and the reason. */
+  message: string;
+  /** The row as it stands in the file. */
+  row: string;
+}
+
+export interface HeaderError {
+  column: number | null;
+  name: string;
+  message: string;
+}
+
+export interface Report {
+  file: FileInfo | null;
+  columns: ColumnInfo[];
+  rows: number;
+  events: number;
+  rejected: number;
+  batches: number;
+  inputBytes: number;
+  payloadBytes: number;
+  rejections: Rejection[];
+  error: string | null;
+  headerErrors: HeaderError[];
+  finished: boolean;
+}
+
+/** Counts so far, cheap enough to ask after every write. */
+export interface Progress {
+  rows: number;
+  events: number;
+  rejected: number;
+  batches: number;
+  inputBytes: number;
+}
+
+/** A request body ready to send. */
+export interface Batch {
+  endpoint: "batch" | "set";
+  path: "/v1/batch" | "/v1/set";
+  /** The JSON body; for /v1/batch, write the ISO send time over the 24 bytes at sentAtOffset. */
+  body: Uint8Array;
+  sentAtOffset: number | null;
+  events: number;
+  firstLine: number;
+  lastLine: number;
+}
+
+export interface Validation {
+  report: Report;
+  /** The first payloads, as they would be sent. */
+  payloads: unknown[];
+}
+"#;
+
+/// Turns an engine error into a JS `Error` with the message and a `code`.
+fn js_error(e: crate::Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("Csv2SegmentError");
+    let _ = Reflect::set(&err, &"code".into(), &e.code().into());
+    err.into()
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+    value.serialize(&ser).unwrap_or(JsValue::NULL)
+}
+
+/// The option names, so that a misspelt one is an error rather than silently ignored.
+const OPTION_NAMES: [&str; 7] = [
+    "empty",
+    "typing",
+    "maxRejections",
+    "samplePayloads",
+    "maxBatchBytes",
+    "maxBatchEvents",
+    "maxObjectsPerRequest",
+];
+
+fn options_from(value: Option<Object>) -> Result<Options, JsValue> {
+    let Some(value) = value else {
+        return Ok(Options::default());
+    };
+    for key in Object::keys(&value).iter() {
+        let name = key.as_string().unwrap_or_default();
+        if !OPTION_NAMES.contains(&name.as_str()) {
+            let msg = format!(
+                "invalid option: unknown option '{name}'; the options are {}",
+                OPTION_NAMES.join(", ")
+            );
+            return Err(js_sys::Error::new(&msg).into());
+        }
+    }
+    serde_wasm_bindgen::from_value(value.into())
+        .map_err(|e| js_sys::Error::new(&format!("invalid option: {e}")).into())
+}
+
+fn set(obj: &Object, key: &str, value: JsValue) {
+    let _ = Reflect::set(obj, &key.into(), &value);
+}
+
+fn batch_to_js(b: Batch) -> JsValue {
+    let obj = Object::new();
+    let endpoint = match b.endpoint {
+        crate::Endpoint::Batch => "batch",
+        crate::Endpoint::Set => "set",
+    };
+    set(&obj, "endpoint", endpoint.into());
+    set(&obj, "path", b.endpoint.path().into());
+    set(
+        &obj,
+        "sentAtOffset",
+        b.sent_at_offset()
+            .map_or(JsValue::NULL, |o| (o as f64).into()),
+    );
+    set(&obj, "events", f64::from(b.events).into());
+    set(&obj, "firstLine", (b.first_line as f64).into());
+    set(&obj, "lastLine", (b.last_line as f64).into());
+    set(&obj, "body", Uint8Array::from(&b.body[..]).into());
+    obj.into()
+}
+
+/// The streaming engine, for JavaScript.
+#[wasm_bindgen(js_name = Ingest)]
+pub struct JsIngest {
+    inner: Ingest,
+}
+
+#[wasm_bindgen(js_class = Ingest)]
+impl JsIngest {
+    /// An engine for the file at `key` (its name picks the call), whose messageIds derive from
+    /// `identity` (for example `s3://bucket/key#etag`). Throws when the name is not accepted.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        key: &str,
+        identity: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
+    ) -> Result<JsIngest, JsValue> {
+        let options = options_from(options)?;
+        Ingest::new(key, identity, options)
+            .map(|inner| JsIngest { inner })
+            .map_err(js_error)
+    }
+
+    /// Reads a chunk of the file; throws on a header problem (and ever after).
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+        self.inner.write(chunk).map_err(js_error)
+    }
+
+    /// Reads the end of the file and completes the last body.
+    pub fn finish(&mut self) -> Result<(), JsValue> {
+        self.inner.finish().map_err(js_error)
+    }
+
+    /// The next body that is ready, or `undefined`.
+    #[wasm_bindgen(js_name = nextBatch, unchecked_return_type = "Batch | undefined")]
+    pub fn next_batch(&mut self) -> JsValue {
+        self.inner
+            .next_batch()
+            .map_or(JsValue::UNDEFINED, batch_to_js)
+    }
+
+    /// What the file name says.
+    #[wasm_bindgen(getter, unchecked_return_type = "FileInfo")]
+    pub fn file(&self) -> JsValue {
+        to_js(self.inner.file())
+    }
+
+    /// The report so far; complete after `finish()`.
+    #[wasm_bindgen(unchecked_return_type = "Report")]
+    pub fn report(&self) -> JsValue {
+        to_js(self.inner.report())
+    }
+
+    /// Counts so far.
+    #[wasm_bindgen(unchecked_return_type = "Progress")]
+    pub fn progress(&self) -> JsValue {
+        let r = self.inner.report();
+        let obj = Object::new();
+        set(&obj, "rows", (r.rows as f64).into());
+        set(&obj, "events", (r.events as f64).into());
+        set(&obj, "rejected", (r.rejected as f64).into());
+        set(&obj, "batches", (r.batches as f64).into());
+        set(&obj, "inputBytes", (r.input_bytes as f64).into());
+        obj.into()
+    }
+
+    /// The sample payloads kept (see `samplePayloads`), parsed.
+    #[wasm_bindgen(unchecked_return_type = "unknown[]")]
+    pub fn samples(&self) -> JsValue {
+        parse_all(self.inner.samples())
+    }
+
+    /// A CSV of the rejected rows kept in the report, with a reason column; `undefined` if none.
+    #[wasm_bindgen(js_name = rejectsCsv)]
+    pub fn rejects_csv(&self) -> Option<Vec<u8>> {
+        self.inner.rejects_csv()
+    }
+}
+
+fn parse_all(samples: &[String]) -> JsValue {
+    samples
+        .iter()
+        .map(|s| js_sys::JSON::parse(s).unwrap_or(JsValue::NULL))
+        .collect::<js_sys::Array>()
+        .into()
+}
+
+/// What a file name says, or throws why it is not accepted.
+#[wasm_bindgen(js_name = parseKey, unchecked_return_type = "FileInfo")]
+pub fn parse_key(key: &str) -> Result<JsValue, JsValue> {
+    FileSpec::from_key(key).map(|s| to_js(&s)).map_err(js_error)
+}
+
+/// Validates a whole file in one call: the report and the first payloads, nothing sent.
+///
+/// Never throws for the file's content: a bad name or header is in `report.error`.
+#[wasm_bindgen(unchecked_return_type = "Validation")]
+pub fn validate(
+    bytes: &[u8],
+    key: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] identity: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let mut options = options_from(options)?;
+    if options.sample_payloads == 0 {
+        options.sample_payloads = 5;
+    }
+    let identity = identity.unwrap_or_else(|| format!("validate:{key}"));
+    let result = crate::validate(bytes, key, &identity, options);
+    let obj = Object::new();
+    set(&obj, "report", to_js(&result.report));
+    set(&obj, "payloads", parse_all(&result.samples));
+    Ok(obj.into())
+}
+
+/// The engine's version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,327 @@
+//! Turns one cell's text into the JSON value its column calls for, written straight to the payload.
+
+use crate::json;
+use crate::reject::{quote, Reason};
+use crate::timestamp;
+
+/// How a column's cells become JSON values; chosen once per column by the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Conv {
+    /// Always a string.
+    Str,
+    /// A number when the text reads back as the same number, `true`/`false` as booleans, else a string.
+    Auto,
+    /// `true`/`false` as booleans, else a string (`integrations.*`).
+    Flag,
+    /// Any decimal number (`:number`).
+    Number,
+    /// A whole number (`:integer`).
+    Integer,
+    /// A boolean (`:boolean`).
+    Boolean,
+    /// An ISO-8601 UTC date-time (`:timestamp`, and `timestamp`/`createdAt` columns).
+    Timestamp,
+    /// A JSON literal (`:json`).
+    Json,
+    /// A JSON object literal, where the spec wants an object (`traits:json`).
+    JsonObject,
+}
+
+impl Conv {
+    /// The name shown in the report's column table.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Conv::Str => "string",
+            Conv::Auto => "auto",
+            Conv::Flag => "flag",
+            Conv::Number => "number",
+            Conv::Integer => "integer",
+            Conv::Boolean => "boolean",
+            Conv::Timestamp => "timestamp",
+            Conv::Json | Conv::JsonObject => "json",
+        }
+    }
+
+    /// Appends the JSON value of a non-empty `cell`.
+    pub(crate) fn write(self, cell: &str, out: &mut Vec<u8>) -> Result<(), Reason> {
+        match self {
+            Conv::Str => json::write_str(out, cell),
+            Conv::Auto => {
+                if is_plain_number(cell) || cell == "true" || cell == "false" {
+                    out.extend_from_slice(cell.as_bytes());
+                } else {
+                    json::write_str(out, cell);
+                }
+            }
+            Conv::Flag => match bool_word(cell, false) {
+                Some(b) => write_bool(out, b),
+                None => json::write_str(out, cell),
+            },
+            Conv::Number => write_number(cell.trim(), out)?,
+            Conv::Integer => {
+                let t = cell.trim();
+                let n: i64 = t
+                    .strip_prefix('+')
+                    .unwrap_or(t)
+                    .parse()
+                    .map_err(|_| Reason::Integer(quote(cell)))?;
+                out.extend_from_slice(n.to_string().as_bytes());
+            }
+            Conv::Boolean => {
+                let b = bool_word(cell.trim(), true).ok_or_else(|| Reason::Boolean(quote(cell)))?;
+                write_bool(out, b);
+            }
+            Conv::Timestamp => {
+                let ms = timestamp::parse(cell).map_err(|e| match e {
+                    timestamp::TimestampError::Unreadable => Reason::Timestamp(quote(cell)),
+                    timestamp::TimestampError::OutOfRange => Reason::TimestampRange(quote(cell)),
+                })?;
+                out.push(b'"');
+                timestamp::write_iso(ms, out);
+                out.push(b'"');
+            }
+            Conv::Json | Conv::JsonObject => {
+                let t = cell.trim();
+                serde_json::from_str::<serde::de::IgnoredAny>(t).map_err(|e| Reason::Json {
+                    text: quote(cell),
+                    detail: e.to_string(),
+                })?;
+                if self == Conv::JsonObject && !t.starts_with('{') {
+                    return Err(Reason::JsonNotObject(quote(cell)));
+                }
+                out.extend_from_slice(t.as_bytes());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_bool(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+/// `true`/`false` in any case; with `loose`, also `yes`/`no` and `1`/`0`.
+fn bool_word(s: &str, loose: bool) -> Option<bool> {
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else if !loose {
+        None
+    } else if s == "1" || s.eq_ignore_ascii_case("yes") {
+        Some(true)
+    } else if s == "0" || s.eq_ignore_ascii_case("no") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The largest integer a JavaScript number holds exactly (2^53 - 1).
+const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
+/// Significant digits that any decimal text keeps through a double and back.
+const MAX_EXACT_DIGITS: usize = 15;
+/// Zeros after `0.` before JavaScript switches to exponent form (`0.000001` vs `1e-7`).
+const MAX_LEADING_FRACTION_ZEROS: usize = 5;
+
+/// Whether `s` is a number that reads back as the same text: `42`, `-3.25`, `0.5`.
+///
+/// Not `02134` (a zip code), `1e5`, `1.50`, `+1`, `-0`, or an integer past 2^53.
+pub(crate) fn is_plain_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    let int_len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+    if int_len == 0 || (int_len > 1 && digits[0] == b'0') {
+        return false;
+    }
+    let (int, rest) = digits.split_at(int_len);
+    if rest.is_empty() {
+        if int == b"0" {
+            return digits.len() == b.len();
+        }
+        return int_len <= MAX_EXACT_DIGITS
+            || (int_len == 16
+                && s.trim_start_matches('-')
+                    .parse::<u64>()
+                    .is_ok_and(|n| n <= MAX_SAFE_INTEGER));
+    }
+    let Some(frac) = rest.strip_prefix(b".") else {
+        return false;
+    };
+    if frac.is_empty() || !frac.iter().all(u8::is_ascii_digit) || frac.ends_with(b"0") {
+        return false;
+    }
+    let significant = if int == b"0" {
+        let zeros = frac.iter().take_while(|&&c| c == b'0').count();
+        if zeros > MAX_LEADING_FRACTION_ZEROS {
+            return false;
+        }
+        frac.len() - zeros
+    } else {
+        int_len + frac.len()
+    };
+    significant <= MAX_EXACT_DIGITS
+}
+
+/// Writes a `:number` cell: as written when it is plain, else as the double it denotes.
+fn write_number(t: &str, out: &mut Vec<u8>) -> Result<(), Reason> {
+    if is_plain_number(t) {
+        out.extend_from_slice(t.as_bytes());
+        return Ok(());
+    }
+    let bad = || Reason::Number(quote(t));
+    // Rust also reads `inf` and `NaN`; JSON has neither.
+    if !t
+        .bytes()
+        .all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c))
+    {
+        return Err(bad());
+    }
+    let v: f64 = t.parse().map_err(|_| bad())?;
+    let n = serde_json::Number::from_f64(v).ok_or_else(bad)?;
+    if v.fract() == 0.0 && v.abs() <= MAX_SAFE_INTEGER as f64 {
+        out.extend_from_slice((v as i64).to_string().as_bytes());
+    } else {
+        out.extend_from_slice(n.to_string().as_bytes());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(conv: Conv, cell: &str) -> Result<String, Reason> {
+        let mut out = Vec::new();
+        conv.write(cell, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn plain_numbers() {
+        for yes in [
+            "0",
+            "7",
+            "-7",
+            "42",
+            "3.25",
+            "-0.5",
+            "0.000001",
+            "123456789012345",
+            "9007199254740991",
+            "-9007199254740991",
+        ] {
+            assert!(is_plain_number(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "-",
+            "-0",
+            "02134",
+            "00",
+            "1e5",
+            "1.50",
+            "1.",
+            ".5",
+            "+1",
+            "1,000",
+            "0.0000001",
+            "9007199254740992",
+            "12345678901234567",
+            "1234567890.1234567",
+            " 1",
+            "NaN",
+        ] {
+            assert!(!is_plain_number(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn auto_infers_numbers_and_booleans_only_when_exact() {
+        assert_eq!(w(Conv::Auto, "42").unwrap(), "42");
+        assert_eq!(w(Conv::Auto, "19.99").unwrap(), "19.99");
+        assert_eq!(w(Conv::Auto, "02134").unwrap(), r#""02134""#);
+        assert_eq!(w(Conv::Auto, "1e5").unwrap(), r#""1e5""#);
+        assert_eq!(w(Conv::Auto, "true").unwrap(), "true");
+        assert_eq!(w(Conv::Auto, "TRUE").unwrap(), r#""TRUE""#);
+        assert_eq!(w(Conv::Auto, "bronze").unwrap(), r#""bronze""#);
+    }
+
+    #[test]
+    fn strings_stay_strings() {
+        assert_eq!(w(Conv::Str, "42").unwrap(), r#""42""#);
+        assert_eq!(w(Conv::Str, "say \"hi\"").unwrap(), r#""say \"hi\"""#);
+    }
+
+    #[test]
+    fn flags() {
+        assert_eq!(w(Conv::Flag, "false").unwrap(), "false");
+        assert_eq!(w(Conv::Flag, "True").unwrap(), "true");
+        assert_eq!(w(Conv::Flag, "abc123").unwrap(), r#""abc123""#);
+    }
+
+    #[test]
+    fn typed_numbers() {
+        assert_eq!(w(Conv::Number, "1.50").unwrap(), "1.5");
+        assert_eq!(w(Conv::Number, "1e5").unwrap(), "100000");
+        assert_eq!(w(Conv::Number, " 02134 ").unwrap(), "2134");
+        assert_eq!(w(Conv::Number, "+3").unwrap(), "3");
+        assert_eq!(w(Conv::Number, "1e300").unwrap(), "1e+300");
+        assert_eq!(w(Conv::Number, "0.1").unwrap(), "0.1");
+        assert_eq!(w(Conv::Number, "abc"), Err(Reason::Number("abc".into())));
+        assert_eq!(w(Conv::Number, "inf"), Err(Reason::Number("inf".into())));
+        assert_eq!(
+            w(Conv::Number, "1e999"),
+            Err(Reason::Number("1e999".into()))
+        );
+        assert_eq!(w(Conv::Integer, "+12").unwrap(), "12");
+        assert_eq!(w(Conv::Integer, "-007").unwrap(), "-7");
+        assert_eq!(w(Conv::Integer, "1.5"), Err(Reason::Integer("1.5".into())));
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(w(Conv::Boolean, "Yes").unwrap(), "true");
+        assert_eq!(w(Conv::Boolean, "0").unwrap(), "false");
+        assert_eq!(
+            w(Conv::Boolean, "maybe"),
+            Err(Reason::Boolean("maybe".into()))
+        );
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(
+            w(Conv::Timestamp, "2019-05-11T22:32:27.940+02:00").unwrap(),
+            r#""2019-05-11T20:32:27.940Z""#
+        );
+        assert_eq!(
+            w(Conv::Timestamp, "yesterday"),
+            Err(Reason::Timestamp("yesterday".into()))
+        );
+    }
+
+    #[test]
+    fn json_literals() {
+        assert_eq!(
+            w(Conv::Json, r#" [1, {"a": 2}] "#).unwrap(),
+            r#"[1, {"a": 2}]"#
+        );
+        assert_eq!(
+            w(Conv::JsonObject, r#"{"plan":"pro"}"#).unwrap(),
+            r#"{"plan":"pro"}"#
+        );
+        assert_eq!(
+            w(Conv::JsonObject, "[1]"),
+            Err(Reason::JsonNotObject("[1]".into()))
+        );
+        assert_eq!(
+            w(Conv::Json, "[1,"),
+            Err(Reason::Json {
+                text: "[1,".into(),
+                detail: "EOF while parsing a value at line 1 column 3".into()
+            })
+        );
+        assert!(matches!(w(Conv::Json, "[1] x"), Err(Reason::Json { .. })));
+    }
+}

@@ -1,0 +1,229 @@
+//! Reads one header cell, such as `properties.products[0].price:number`, into a path and a type.
+
+use crate::error::HeaderProblem;
+
+/// The largest array index a column may name; larger ones are mistakes, not data.
+const MAX_INDEX: u32 = 999;
+
+/// Segments that JavaScript code reading the payload would treat as special.
+const RESERVED: [&str; 3] = ["__proto__", "constructor", "prototype"];
+
+/// A step in a column's path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Seg {
+    /// An object key.
+    Key(String),
+    /// An array position.
+    Index(u32),
+}
+
+/// The `:type` suffix of a column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Always a JSON string.
+    String,
+    /// A JSON number, from any decimal text.
+    Number,
+    /// A whole JSON number.
+    Integer,
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`).
+    Boolean,
+    /// An ISO-8601 UTC date-time string.
+    Timestamp,
+    /// A JSON literal, for arrays and objects.
+    Json,
+}
+
+impl ColumnType {
+    /// The type's name, as written after the `:`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnType::String => "string",
+            ColumnType::Number => "number",
+            ColumnType::Integer => "integer",
+            ColumnType::Boolean => "boolean",
+            ColumnType::Timestamp => "timestamp",
+            ColumnType::Json => "json",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<ColumnType> {
+        Some(match name {
+            "string" => ColumnType::String,
+            "number" => ColumnType::Number,
+            "integer" => ColumnType::Integer,
+            "boolean" => ColumnType::Boolean,
+            "timestamp" => ColumnType::Timestamp,
+            "json" => ColumnType::Json,
+            _ => return None,
+        })
+    }
+}
+
+/// A header cell, read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ColumnName {
+    pub path: Vec<Seg>,
+    pub ty: Option<ColumnType>,
+}
+
+impl ColumnName {
+    /// The first key of the path (every path starts with one).
+    pub fn head(&self) -> &str {
+        match self.path.first() {
+            Some(Seg::Key(k)) => k,
+            _ => "",
+        }
+    }
+
+    /// The last key of the path, ignoring array positions.
+    pub fn last_key(&self) -> &str {
+        self.path
+            .iter()
+            .rev()
+            .find_map(|s| match s {
+                Seg::Key(k) => Some(k.as_str()),
+                Seg::Index(_) => None,
+            })
+            .unwrap_or("")
+    }
+}
+
+/// Reads a header cell: dotted keys, `[n]` positions, and an optional `:type`.
+pub(crate) fn parse(cell: &str) -> Result<ColumnName, HeaderProblem> {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return Err(HeaderProblem::EmptyName);
+    }
+    let (path_text, ty) = match cell.rsplit_once(':') {
+        Some((path, ty)) => match ColumnType::from_name(ty.trim()) {
+            Some(t) => (path.trim_end(), Some(t)),
+            None => return Err(HeaderProblem::UnknownType(ty.trim().to_string())),
+        },
+        None => (cell, None),
+    };
+    let mut path = Vec::new();
+    for part in path_text.split('.') {
+        let (key, mut indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if key.is_empty() || key.contains(']') {
+            return Err(if key.is_empty() {
+                HeaderProblem::EmptySegment
+            } else {
+                HeaderProblem::BadIndex
+            });
+        }
+        if RESERVED.contains(&key) {
+            return Err(HeaderProblem::Reserved(key.to_string()));
+        }
+        path.push(Seg::Key(key.to_string()));
+        while !indexes.is_empty() {
+            let close = indexes.find(']').ok_or(HeaderProblem::BadIndex)?;
+            let digits = &indexes[1..close];
+            let index = digits
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| n <= MAX_INDEX && digits.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or(HeaderProblem::BadIndex)?;
+            path.push(Seg::Index(index));
+            indexes = &indexes[close + 1..];
+            if !indexes.is_empty() && !indexes.starts_with('[') {
+                return Err(HeaderProblem::BadIndex);
+            }
+        }
+    }
+    Ok(ColumnName { path, ty })
+}
+
+/// Writes a path back as the user would: `properties.products[0].sku`.
+pub(crate) fn display_path(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Index(i) => {
+                s.push('[');
+                s.push_str(&i.to_string());
+                s.push(']');
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(k: &str) -> Seg {
+        Seg::Key(k.to_string())
+    }
+
+    #[test]
+    fn paths_indexes_and_types() {
+        assert_eq!(
+            parse("properties.products[0].price:number").unwrap(),
+            ColumnName {
+                path: vec![
+                    key("properties"),
+                    key("products"),
+                    Seg::Index(0),
+                    key("price")
+                ],
+                ty: Some(ColumnType::Number)
+            }
+        );
+        assert_eq!(
+            parse(" userId ").unwrap(),
+            ColumnName {
+                path: vec![key("userId")],
+                ty: None
+            }
+        );
+        assert_eq!(
+            parse("m[1][2]").unwrap().path,
+            vec![key("m"), Seg::Index(1), Seg::Index(2)]
+        );
+        assert_eq!(parse("traits.createdAt").unwrap().last_key(), "createdAt");
+        assert_eq!(parse("tags[3]").unwrap().last_key(), "tags");
+    }
+
+    #[test]
+    fn problems() {
+        assert_eq!(parse(""), Err(HeaderProblem::EmptyName));
+        assert_eq!(parse("  "), Err(HeaderProblem::EmptyName));
+        assert_eq!(parse("traits..plan"), Err(HeaderProblem::EmptySegment));
+        assert_eq!(parse("traits."), Err(HeaderProblem::EmptySegment));
+        assert_eq!(parse("[0]"), Err(HeaderProblem::EmptySegment));
+        assert_eq!(parse("a[x]"), Err(HeaderProblem::BadIndex));
+        assert_eq!(parse("a[1000]"), Err(HeaderProblem::BadIndex));
+        assert_eq!(parse("a[+1]"), Err(HeaderProblem::BadIndex));
+        assert_eq!(parse("a[1"), Err(HeaderProblem::BadIndex));
+        assert_eq!(parse("a[1]b"), Err(HeaderProblem::BadIndex));
+        assert_eq!(
+            parse("traits.age:int"),
+            Err(HeaderProblem::UnknownType("int".into()))
+        );
+        assert_eq!(
+            parse("traits.__proto__.x"),
+            Err(HeaderProblem::Reserved("__proto__".into()))
+        );
+        assert_eq!(
+            parse("constructor"),
+            Err(HeaderProblem::Reserved("constructor".into()))
+        );
+    }
+
+    #[test]
+    fn display_round_trips() {
+        let p = parse("properties.products[0].sku").unwrap();
+        assert_eq!(display_path(&p.path), "properties.products[0].sku");
+    }
+}

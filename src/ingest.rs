@@ -1,0 +1,356 @@
+//! The streaming engine: bytes of a file in, request bodies and a report out.
+
+use crate::batch::{Batch, Batcher};
+use crate::decode::Decoder;
+use crate::error::{Error, ErrorKind};
+use crate::file_name::{CallKind, FileSpec};
+use crate::message_id::MessageIds;
+use crate::options::{Options, MAX_EVENT_BYTES};
+use crate::payload::{PayloadWriter, RowError};
+use crate::plan::Plan;
+use crate::records::{Record, RecordReader};
+use crate::reject::{Reason, Rejection};
+use crate::report::Report;
+
+/// Turns one CSV file into Segment request bodies, chunk by chunk.
+///
+/// Write the file's bytes in chunks of any size, cut anywhere; after each write take the bodies
+/// that are ready with [`Ingest::next_batch`]; call [`Ingest::finish`] at the end and take the
+/// last ones. Memory stays bounded by one body and one row, whatever the file's size, as long
+/// as the host takes the ready bodies after each write.
+///
+/// A header problem stops the file: `write` returns the error, and so does every later call.
+///
+/// ```
+/// use csv2segment::{Ingest, Options};
+///
+/// let mut ing = Ingest::new("uploads/track_1.csv", "s3://bucket/track_1.csv#etag", Options::default())?;
+/// ing.write(b"userId,event,properties.plan\n1,Signed Up,pro\n2,Signed")?;
+/// ing.write(b" Up,\n")?;
+/// ing.finish()?;
+/// let batch = ing.next_batch().unwrap();
+/// assert_eq!(batch.events, 2);
+/// assert_eq!(ing.report().rows, 2);
+/// assert!(ing.next_batch().is_none());
+/// # Ok::<(), csv2segment::Error>(())
+/// ```
+pub struct Ingest {
+    decoder: Decoder,
+    reader: RecordReader,
+    rows: Rows,
+}
+
+/// Everything the record callback needs, apart from the reader that calls it.
+struct Rows {
+    spec: FileSpec,
+    options: Options,
+    ids: MessageIds,
+    state: State,
+    batcher: Batcher,
+    writer: PayloadWriter,
+    report: Report,
+    header_raw: Vec<u8>,
+    samples: Vec<String>,
+}
+
+enum State {
+    Header,
+    Body(Plan),
+    Failed(Error),
+    Finished,
+}
+
+impl Ingest {
+    /// An engine for the file at `key`, whose rows get messageIds derived from `identity`.
+    ///
+    /// Fails when the file name does not say which call to make, or an option is out of range.
+    pub fn new(key: &str, identity: &str, options: Options) -> Result<Ingest, Error> {
+        options.check()?;
+        let spec = FileSpec::from_key(key)?;
+        let (max_events, collection) = match spec.kind {
+            CallKind::Object => (options.max_objects_per_request, spec.collection.as_deref()),
+            _ => (options.max_batch_events, None),
+        };
+        let batcher = Batcher::new(collection, options.max_batch_bytes, max_events);
+        Ok(Ingest {
+            decoder: Decoder::new(),
+            reader: RecordReader::new(spec.delimiter, 0),
+            rows: Rows {
+                report: Report {
+                    file: Some(spec.clone()),
+                    ..Report::default()
+                },
+                spec,
+                options,
+                ids: MessageIds::new(identity),
+                state: State::Header,
+                batcher,
+                writer: PayloadWriter::default(),
+                header_raw: Vec::new(),
+                samples: Vec::new(),
+            },
+        })
+    }
+
+    /// What the file name says.
+    pub fn file(&self) -> &FileSpec {
+        &self.rows.spec
+    }
+
+    /// Reads a chunk of the file.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        self.rows.usable()?;
+        self.rows.report.input_bytes += chunk.len() as u64;
+        self.feed(chunk, false)
+    }
+
+    /// Reads the end of the file and completes the last body.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        self.rows.usable()?;
+        self.feed(&[], true)?;
+        let rows = &mut self.rows;
+        let result = rows.reader_finished(&mut self.reader);
+        if let Err(e) = result {
+            return Err(rows.fail(e));
+        }
+        if matches!(rows.state, State::Header) {
+            return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
+        }
+        rows.batcher.flush();
+        rows.report.batches = rows.batcher.made;
+        rows.report.finished = true;
+        rows.state = State::Finished;
+        Ok(())
+    }
+
+    fn feed(&mut self, chunk: &[u8], eof: bool) -> Result<(), Error> {
+        let rows = &mut self.rows;
+        let decoded = match self.decoder.decode(chunk, eof) {
+            Ok(d) => d,
+            Err(e) => return Err(rows.fail(e)),
+        };
+        self.reader.skip(decoded.skip);
+        let mut on_record = |rec: Record<'_>| rows.record(rec);
+        let mut result = self.reader.push(&decoded.head, &mut on_record);
+        if result.is_ok() {
+            result = self.reader.push(decoded.rest, &mut on_record);
+        }
+        rows.report.batches = rows.batcher.made;
+        result.map_err(|e| rows.fail(e))
+    }
+
+    /// The next request body that is ready, oldest first.
+    pub fn next_batch(&mut self) -> Option<Batch> {
+        self.rows.batcher.pop()
+    }
+
+    /// The report so far; complete after [`Ingest::finish`].
+    pub fn report(&self) -> &Report {
+        &self.rows.report
+    }
+
+    /// The first payloads, as sent, up to the `sample_payloads` option.
+    pub fn samples(&self) -> &[String] {
+        &self.rows.samples
+    }
+
+    /// A CSV of the rejected rows kept in the report, with the reason for each; `None` if none.
+    pub fn rejects_csv(&self) -> Option<Vec<u8>> {
+        self.rows
+            .report
+            .rejects_csv(&self.rows.header_raw, self.rows.spec.delimiter)
+    }
+}
+
+impl Rows {
+    fn usable(&self) -> Result<(), Error> {
+        match &self.state {
+            State::Failed(e) => Err(e.clone()),
+            State::Finished => Err(Error::new(ErrorKind::Finished)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a fatal error in the report and poisons the engine with it.
+    fn fail(&mut self, e: Error) -> Error {
+        if !matches!(self.state, State::Failed(_)) {
+            self.report.error = Some(e.to_string());
+            self.report.header_errors = e.header_errors().to_vec();
+            self.state = State::Failed(e.clone());
+        }
+        e
+    }
+
+    fn reader_finished(&mut self, reader: &mut RecordReader) -> Result<(), Error> {
+        reader.finish(&mut |rec: Record<'_>| self.record(rec))
+    }
+
+    fn record(&mut self, rec: Record<'_>) -> Result<(), Error> {
+        match &self.state {
+            State::Body(_) => {
+                self.row(&rec);
+                Ok(())
+            }
+            State::Header => self.header(&rec),
+            State::Failed(e) => Err(e.clone()),
+            State::Finished => Err(Error::new(ErrorKind::Finished)),
+        }
+    }
+
+    fn header(&mut self, rec: &Record<'_>) -> Result<(), Error> {
+        let row = rec
+            .row()
+            .map_err(|_| Error::new(ErrorKind::HeaderNotUtf8))?;
+        let names: Vec<&str> = (0..row.len()).map(|i| row.cell(i)).collect();
+        let (columns, plan) = Plan::new(&self.spec, &names, &self.options);
+        self.report.columns = columns;
+        self.header_raw = rec.raw.to_vec();
+        match plan {
+            Ok(plan) => {
+                self.state = State::Body(plan);
+                Ok(())
+            }
+            Err(errors) => Err(Error::new(ErrorKind::Header {
+                name: self.spec.name.clone(),
+                errors,
+            })),
+        }
+    }
+
+    fn row(&mut self, rec: &Record<'_>) {
+        let State::Body(plan) = &self.state else {
+            return;
+        };
+        self.report.rows += 1;
+        let written = write_row(
+            plan,
+            rec,
+            &self.ids,
+            &self.options,
+            &mut self.batcher,
+            &mut self.writer,
+        );
+        match written {
+            Ok(bytes) => {
+                if self.samples.len() < self.options.sample_payloads {
+                    let event = self.batcher.current_event();
+                    self.samples
+                        .push(String::from_utf8_lossy(event).into_owned());
+                }
+                self.batcher.commit(rec.line);
+                self.report.events += 1;
+                self.report.payload_bytes += bytes as u64;
+            }
+            Err((col, reason)) => {
+                self.report.rejected += 1;
+                if self.report.rejections.len() < self.options.max_rejections {
+                    let column = col.map(|c| {
+                        let c = c as usize;
+                        (c + 1, plan.names.get(c).cloned().unwrap_or_default())
+                    });
+                    self.report.rejections.push(Rejection {
+                        line: rec.line,
+                        offset: rec.offset,
+                        column,
+                        reason,
+                        raw: rec.raw.to_vec(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Writes one data row into the open body; on rejection, the body is as it was.
+fn write_row(
+    plan: &Plan,
+    rec: &Record<'_>,
+    ids: &MessageIds,
+    options: &Options,
+    batcher: &mut Batcher,
+    writer: &mut PayloadWriter,
+) -> Result<usize, (Option<u32>, Reason)> {
+    if rec.ends.len() != plan.width {
+        return Err((
+            None,
+            Reason::FieldCount {
+                found: rec.ends.len(),
+                expected: plan.width,
+            },
+        ));
+    }
+    let row = rec
+        .row()
+        .map_err(|col| (Some(col as u32), Reason::NotUtf8))?;
+    plan.check(|i| row.cell(i)).map_err(|(c, r)| (Some(c), r))?;
+    let written: Result<(), RowError> =
+        writer.write(plan, &row, ids, rec.offset, options.empty, batcher.begin());
+    let result = match written {
+        Err((c, r)) => Err((Some(c), r)),
+        Ok(()) => {
+            let bytes = batcher.current_event().len();
+            if bytes > MAX_EVENT_BYTES {
+                Err((
+                    None,
+                    Reason::TooLarge {
+                        bytes,
+                        max: MAX_EVENT_BYTES,
+                    },
+                ))
+            } else {
+                Ok(bytes)
+            }
+        }
+    };
+    if result.is_err() {
+        batcher.rollback();
+    }
+    result
+}
+
+/// The outcome of [`validate`].
+#[derive(Clone, Debug)]
+pub struct Validation {
+    /// The report, with `error` set when the file could not be read at all.
+    pub report: Report,
+    /// The first payloads, as they would be sent.
+    pub samples: Vec<String>,
+}
+
+/// Reads a whole file in memory without sending anything: its report and first payloads.
+///
+/// ```
+/// let v = csv2segment::validate(b"userId,event\n1,Signed Up\n2,\n", "track_x.csv", "id",
+///     csv2segment::Options { sample_payloads: 1, ..Default::default() });
+/// assert_eq!((v.report.events, v.report.rejected), (1, 1));
+/// assert_eq!(v.report.rejections[0].to_string(),
+///     "line 3, column 2 (event): event is empty; every track call needs one");
+/// assert_eq!(v.samples.len(), 1);
+/// ```
+pub fn validate(bytes: &[u8], key: &str, identity: &str, options: Options) -> Validation {
+    let mut ing = match Ingest::new(key, identity, options) {
+        Ok(ing) => ing,
+        Err(e) => {
+            return Validation {
+                report: Report {
+                    error: Some(e.to_string()),
+                    ..Report::default()
+                },
+                samples: Vec::new(),
+            }
+        }
+    };
+    // Errors are kept in the report; bodies are counted there and dropped here.
+    for chunk in bytes.chunks(1 << 16) {
+        if ing.write(chunk).is_err() {
+            break;
+        }
+        while ing.next_batch().is_some() {}
+    }
+    let _ = ing.finish();
+    while ing.next_batch().is_some() {}
+    Validation {
+        report: ing.rows.report,
+        samples: ing.rows.samples,
+    }
+}

@@ -1,0 +1,62 @@
+//! csv2segment: CSV files into Segment, correct to the last row.
+//!
+//! The engine reads a CSV file as a stream of chunks, maps each row to a Segment call by the
+//! file's name and header, and packs the calls into request bodies for Segment's HTTP Tracking
+//! API (`/v1/batch`) or Objects API (`/v1/set`). Rows that cannot become a valid call are
+//! reported with their line, column and a reason, and the rest of the file goes on.
+//!
+//! - The file name picks the call: `identify_`, `track_`, `page_`, `screen_`, `group_`,
+//!   `alias_`, or `object_<collection>_` (see [`FileSpec`]).
+//! - Each header cell is a dotted path (`traits.address.city`, `properties.items[0].sku`) with
+//!   an optional type (`traits.age:integer`); the header is planned once per file.
+//! - Every message gets a deterministic messageId from the source identity and the row's byte
+//!   offset, so a file sent twice is de-duplicated by Segment.
+//!
+//! ```
+//! use csv2segment::{Ingest, Options};
+//!
+//! let mut ing = Ingest::new("identify_1.csv", "example", Options::default())?;
+//! ing.write(b"userId,traits.plan,traits.seats\n42,pro,5\n")?;
+//! ing.finish()?;
+//! let body = String::from_utf8(ing.next_batch().unwrap().body).unwrap();
+//! assert!(body.contains(r#""traits":{"plan":"pro","seats":5}"#));
+//! # Ok::<(), csv2segment::Error>(())
+//! ```
+//!
+//! The WebAssembly binding (`bindings`, built for `wasm32` only) exposes the same engine to
+//! JavaScript; nothing else in the crate knows of JavaScript.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use batch::{Batch, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
+pub use column::ColumnType;
+pub use error::{Error, ErrorKind, FileNameProblem, HeaderError, HeaderProblem};
+pub use file_name::{CallKind, FileSpec, ACCEPTED_PREFIXES};
+pub use ingest::{validate, Ingest, Validation};
+pub use options::{
+    EmptyCells, Options, Typing, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_ID_CHARS,
+    MAX_OBJECTS_PER_REQUEST,
+};
+pub use plan::ColumnInfo;
+pub use reject::{Reason, Rejection};
+pub use report::{Report, REJECTS_COLUMN};
+
+mod batch;
+mod cell;
+mod column;
+mod decode;
+mod error;
+mod file_name;
+mod ingest;
+mod json;
+mod message_id;
+mod options;
+mod payload;
+mod plan;
+mod records;
+mod reject;
+mod report;
+mod timestamp;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;

@@ -1,0 +1,103 @@
+//! The engine's settings, with Segment's limits as their ceilings.
+
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind};
+
+/// Segment drops events over 32 KB.
+pub const MAX_EVENT_BYTES: usize = 32 * 1024;
+/// Segment's limit on one batch request is 500 KB; 475 KB leaves room for `sentAt` and proxies.
+pub const MAX_BATCH_BYTES: usize = 475 * 1024;
+/// Over 2,500 events, Segment answers 200 and drops the batch.
+pub const MAX_BATCH_EVENTS: usize = 2500;
+/// The Objects API's documented limit per `/v1/set` request.
+pub const MAX_OBJECTS_PER_REQUEST: usize = 10;
+/// Segment's limit on `messageId` and on an object's `id`, in characters.
+pub const MAX_ID_CHARS: usize = 100;
+
+/// What an empty cell becomes in `properties`, `traits` and object properties.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmptyCells {
+    /// Left out of the payload (the default).
+    #[default]
+    Omit,
+    /// Sent as `null`.
+    Null,
+    /// Sent as `""`, as the seed's tutorial did.
+    String,
+}
+
+/// How untyped cells of `properties`, `traits` and object properties are sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Typing {
+    /// Numbers that read back as the same text, and `true`/`false`, as JSON numbers and booleans (the default).
+    #[default]
+    Infer,
+    /// Every such cell as a string, as the seed's tutorial did.
+    Strings,
+}
+
+/// Settings of an [`crate::Ingest`]; every field has a default.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct Options {
+    /// What an empty data cell becomes. Default: omitted.
+    pub empty: EmptyCells,
+    /// Whether data cells are typed by their text. Default: inferred.
+    pub typing: Typing,
+    /// How many rejected rows the report keeps in full (all are counted). Default: 1,000.
+    pub max_rejections: usize,
+    /// How many payloads the engine keeps as samples for a preview. Default: 0.
+    pub sample_payloads: usize,
+    /// The largest request body. Default and ceiling: 475 KB.
+    pub max_batch_bytes: usize,
+    /// The most events in a `/v1/batch` request. Default and ceiling: 2,500.
+    pub max_batch_events: usize,
+    /// The most objects in a `/v1/set` request. Default and ceiling: 10.
+    pub max_objects_per_request: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            empty: EmptyCells::Omit,
+            typing: Typing::Infer,
+            max_rejections: 1000,
+            sample_payloads: 0,
+            max_batch_bytes: MAX_BATCH_BYTES,
+            max_batch_events: MAX_BATCH_EVENTS,
+            max_objects_per_request: MAX_OBJECTS_PER_REQUEST,
+        }
+    }
+}
+
+impl Options {
+    /// Checks the limits against Segment's.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let bad = |msg: String| Err(Error::new(ErrorKind::Options(msg)));
+        if self.max_batch_bytes < MAX_EVENT_BYTES + 64 || self.max_batch_bytes > MAX_BATCH_BYTES {
+            return bad(format!(
+                "maxBatchBytes must be from {} to {MAX_BATCH_BYTES}, not {}",
+                MAX_EVENT_BYTES + 64,
+                self.max_batch_bytes
+            ));
+        }
+        if self.max_batch_events == 0 || self.max_batch_events > MAX_BATCH_EVENTS {
+            return bad(format!(
+                "maxBatchEvents must be from 1 to {MAX_BATCH_EVENTS}, not {}",
+                self.max_batch_events
+            ));
+        }
+        if self.max_objects_per_request == 0
+            || self.max_objects_per_request > MAX_OBJECTS_PER_REQUEST
+        {
+            return bad(format!(
+                "maxObjectsPerRequest must be from 1 to {MAX_OBJECTS_PER_REQUEST}, not {}",
+                self.max_objects_per_request
+            ));
+        }
+        Ok(())
+    }
+}

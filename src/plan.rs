@@ -1,0 +1,694 @@
+//! Turns the header row into a plan, once per file: where each column goes in a Segment call, as what type.
+//!
+//! The plan is a flat list of write operations (open an object, write a cell under a key, close)
+//! with every key pre-rendered as JSON, so writing a row is one pass over the list with no
+//! lookups and no allocation.
+
+use serde::Serialize;
+
+use crate::cell::Conv;
+use crate::column::{self, ColumnName, ColumnType, Seg};
+use crate::error::{HeaderError, HeaderProblem};
+use crate::file_name::{CallKind, FileSpec};
+use crate::json;
+use crate::options::{Options, Typing};
+use crate::reject::Reason;
+
+/// A byte range of [`Plan::bytes`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+/// One step of writing a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// Opens an object (or an array) under `key`.
+    Open { key: Span, array: bool },
+    /// Closes the innermost open object or array; an empty one is left out.
+    Close,
+    /// Writes column `col`'s cell under `key`.
+    Cell {
+        key: Span,
+        col: u32,
+        conv: Conv,
+        /// Whether an empty cell follows the `empty` option (data fields) or is always left out.
+        data: bool,
+        /// A limit on the cell's length in characters, with the field's name.
+        limit: Option<&'static str>,
+    },
+    /// An array position that no column fills.
+    Hole,
+    /// Writes a fixed JSON value under `key`.
+    Const { key: Span, value: Span },
+    /// Writes the messageId: column `col`'s cell when it has one, else the derived id.
+    MessageId { key: Span, col: Option<u32> },
+}
+
+/// A check a row must pass before it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// At least one of these columns is non-empty (userId, anonymousId).
+    AnyOf(Vec<u32>),
+    /// This column is non-empty.
+    Filled {
+        col: u32,
+        field: &'static str,
+        call: &'static str,
+    },
+}
+
+/// How each column of the file is used, for the report and the preview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnInfo {
+    /// The 1-based position.
+    pub index: usize,
+    /// The header as written.
+    pub name: String,
+    /// Where its value goes in the payload, like `context.device.id`; `None` when the column has a problem.
+    pub target: Option<String>,
+    /// How its cells are typed: string, auto, flag, number, integer, boolean, timestamp or json.
+    #[serde(rename = "type")]
+    pub ty: Option<&'static str>,
+}
+
+/// The plan for one file.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// Columns in the header.
+    pub width: usize,
+    /// The header's names, for messages.
+    pub names: Vec<String>,
+    pub ops: Vec<Op>,
+    /// Pre-rendered keys (`"plan":`) and constants.
+    pub bytes: Vec<u8>,
+    pub checks: Vec<Check>,
+}
+
+impl Plan {
+    pub(crate) fn bytes(&self, span: Span) -> &[u8] {
+        self.bytes
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Plans `header` for the file `spec`; on failure, lists every problem in column order.
+    pub(crate) fn new(
+        spec: &FileSpec,
+        header: &[&str],
+        options: &Options,
+    ) -> (Vec<ColumnInfo>, Result<Plan, Vec<HeaderError>>) {
+        let mut errors = Vec::new();
+        let mut infos = Vec::with_capacity(header.len());
+        let mut tree = Branch::new(usize::MAX, false);
+        let mut roles = Roles::default();
+        let kind = spec.kind;
+
+        if kind != CallKind::Object {
+            tree.children.push((
+                Seg::Key("type".into()),
+                Node::Leaf(Leaf::Const(json_str(kind.as_str()))),
+            ));
+        }
+        for (i, raw_name) in header.iter().enumerate() {
+            let fail = |problem| HeaderError {
+                column: Some(i + 1),
+                name: raw_name.to_string(),
+                problem,
+            };
+            let placed = column::parse(raw_name).and_then(|c| place(kind, &c, options.typing));
+            let mut info = ColumnInfo {
+                index: i + 1,
+                name: raw_name.to_string(),
+                target: None,
+                ty: None,
+            };
+            match placed {
+                Ok(p) => {
+                    let leaf = match p.role {
+                        Role::MessageId => Leaf::MessageId(Some(i)),
+                        _ => Leaf::Cell {
+                            col: i,
+                            conv: p.conv,
+                            data: p.data,
+                            limit: (p.role == Role::ObjectId).then_some("id"),
+                        },
+                    };
+                    match tree.insert(&p.dest, i, leaf, header) {
+                        Ok(()) => {
+                            info.target = Some(column::display_path(&p.dest));
+                            info.ty = Some(p.conv.name());
+                            roles.note(p.role, i);
+                        }
+                        Err(HeaderProblem::Duplicate {
+                            first, first_name, ..
+                        }) => errors.push(fail(HeaderProblem::Duplicate {
+                            first,
+                            first_name,
+                            target: column::display_path(&p.dest),
+                        })),
+                        Err(problem) => errors.push(fail(problem)),
+                    }
+                }
+                Err(problem) => errors.push(fail(problem)),
+            }
+            infos.push(info);
+        }
+
+        let checks = roles.checks(kind, &mut errors);
+        if !errors.is_empty() {
+            return (infos, Err(errors));
+        }
+        if kind != CallKind::Object {
+            let library = format!(
+                "{{\"name\":\"csv2segment\",\"version\":\"{}\"}}",
+                env!("CARGO_PKG_VERSION")
+            );
+            let context = tree.child_branch("context");
+            context.children.push((
+                Seg::Key("library".into()),
+                Node::Leaf(Leaf::Const(library.into_bytes())),
+            ));
+            if roles.message_id.is_none() {
+                tree.children.push((
+                    Seg::Key("messageId".into()),
+                    Node::Leaf(Leaf::MessageId(None)),
+                ));
+            }
+        }
+
+        let mut plan = Plan {
+            width: header.len(),
+            names: header.iter().map(|s| s.to_string()).collect(),
+            ops: Vec::new(),
+            bytes: Vec::new(),
+            checks,
+        };
+        plan.ops.push(Op::Open {
+            key: Span::default(),
+            array: false,
+        });
+        // Spec fields first, in the spec's order; the sort is stable, so columns keep theirs.
+        tree.children.sort_by_key(|(seg, _)| match seg {
+            Seg::Key(k) => root_rank(k),
+            Seg::Index(_) => usize::MAX,
+        });
+        plan.compile(&tree);
+        plan.ops.push(Op::Close);
+        (infos, Ok(plan))
+    }
+
+    fn span(&mut self, bytes: &[u8]) -> Span {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(bytes);
+        Span {
+            start,
+            end: self.bytes.len() as u32,
+        }
+    }
+
+    fn compile(&mut self, branch: &Branch) {
+        let mut children: Vec<&(Seg, Node)> = branch.children.iter().collect();
+        if branch.array {
+            children.sort_by_key(|(seg, _)| match seg {
+                Seg::Index(i) => *i,
+                Seg::Key(_) => 0,
+            });
+        }
+        let mut next_index = 0;
+        for (seg, node) in children {
+            let key = match seg {
+                Seg::Key(k) => self.span(&json::key_prefix(k)),
+                Seg::Index(i) => {
+                    for _ in next_index..*i {
+                        self.ops.push(Op::Hole);
+                    }
+                    next_index = i + 1;
+                    Span::default()
+                }
+            };
+            match node {
+                Node::Branch(b) => {
+                    self.ops.push(Op::Open {
+                        key,
+                        array: b.array,
+                    });
+                    self.compile(b);
+                    self.ops.push(Op::Close);
+                }
+                Node::Leaf(Leaf::Cell {
+                    col,
+                    conv,
+                    data,
+                    limit,
+                }) => self.ops.push(Op::Cell {
+                    key,
+                    col: *col as u32,
+                    conv: *conv,
+                    data: *data,
+                    limit: *limit,
+                }),
+                Node::Leaf(Leaf::Const(value)) => {
+                    let value = self.span(value);
+                    self.ops.push(Op::Const { key, value });
+                }
+                Node::Leaf(Leaf::MessageId(col)) => self.ops.push(Op::MessageId {
+                    key,
+                    col: col.map(|c| c as u32),
+                }),
+            }
+        }
+    }
+
+    /// Runs the row checks on `cell`; the failing column and its reason.
+    pub(crate) fn check<'a>(&self, cell: impl Fn(usize) -> &'a str) -> Result<(), (u32, Reason)> {
+        for check in &self.checks {
+            match check {
+                Check::AnyOf(cols) => {
+                    if cols.iter().all(|&c| cell(c as usize).is_empty()) {
+                        return Err((cols[0], Reason::MissingIdentity));
+                    }
+                }
+                Check::Filled { col, field, call } => {
+                    if cell(*col as usize).is_empty() {
+                        return Err((*col, Reason::Empty { field, call }));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The order of a message's top-level fields: the spec's, so payloads read the same in every file.
+fn root_rank(key: &str) -> usize {
+    const ORDER: [&str; 15] = [
+        "type",
+        "id",
+        "userId",
+        "anonymousId",
+        "previousId",
+        "groupId",
+        "event",
+        "name",
+        "category",
+        "traits",
+        "properties",
+        "context",
+        "integrations",
+        "timestamp",
+        "messageId",
+    ];
+    ORDER.iter().position(|k| *k == key).unwrap_or(ORDER.len())
+}
+
+fn json_str(s: &str) -> Vec<u8> {
+    let mut v = Vec::new();
+    json::write_str(&mut v, s);
+    v
+}
+
+/// What a column means to the call, beyond where it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    UserId,
+    AnonymousId,
+    PreviousId,
+    Event,
+    GroupId,
+    MessageId,
+    ObjectId,
+    Other,
+}
+
+/// The columns found for the roles a call's checks need.
+#[derive(Default)]
+struct Roles {
+    user_id: Option<usize>,
+    anonymous_id: Option<usize>,
+    previous_id: Option<usize>,
+    event: Option<usize>,
+    group_id: Option<usize>,
+    message_id: Option<usize>,
+    object_id: Option<usize>,
+}
+
+impl Roles {
+    fn note(&mut self, role: Role, col: usize) {
+        let slot = match role {
+            Role::UserId => &mut self.user_id,
+            Role::AnonymousId => &mut self.anonymous_id,
+            Role::PreviousId => &mut self.previous_id,
+            Role::Event => &mut self.event,
+            Role::GroupId => &mut self.group_id,
+            Role::MessageId => &mut self.message_id,
+            Role::ObjectId => &mut self.object_id,
+            Role::Other => return,
+        };
+        *slot = Some(col);
+    }
+
+    /// The row checks of `kind`; a missing column is a header error.
+    fn checks(&self, kind: CallKind, errors: &mut Vec<HeaderError>) -> Vec<Check> {
+        let call = kind.as_str();
+        let mut checks = Vec::new();
+        let mut need = |col: Option<usize>, field: &'static str| match col {
+            Some(c) => checks.push(Check::Filled {
+                col: c as u32,
+                field,
+                call,
+            }),
+            None => errors.push(HeaderError {
+                column: None,
+                name: field.to_string(),
+                problem: HeaderProblem::Missing { call, what: field },
+            }),
+        };
+        match kind {
+            CallKind::Alias => {
+                need(self.previous_id, "previousId");
+                need(self.user_id, "userId");
+            }
+            CallKind::Object => need(self.object_id, "id"),
+            _ => {
+                match kind {
+                    CallKind::Track => need(self.event, "event"),
+                    CallKind::Group => need(self.group_id, "groupId"),
+                    _ => {}
+                }
+                let ids: Vec<u32> = [self.user_id, self.anonymous_id]
+                    .into_iter()
+                    .flatten()
+                    .map(|c| c as u32)
+                    .collect();
+                if ids.is_empty() {
+                    errors.push(HeaderError {
+                        column: None,
+                        name: "userId".into(),
+                        problem: HeaderProblem::Missing {
+                            call,
+                            what: "userId or anonymousId",
+                        },
+                    });
+                } else {
+                    checks.insert(0, Check::AnyOf(ids));
+                }
+            }
+        }
+        errors.sort_by_key(|e| e.column.unwrap_or(usize::MAX));
+        checks
+    }
+}
+
+/// Where a column goes and how its cells are typed.
+struct Placed {
+    dest: Vec<Seg>,
+    conv: Conv,
+    role: Role,
+    data: bool,
+}
+
+fn key(k: &str) -> Seg {
+    Seg::Key(k.to_string())
+}
+
+fn conv_of(ty: ColumnType) -> Conv {
+    match ty {
+        ColumnType::String => Conv::Str,
+        ColumnType::Number => Conv::Number,
+        ColumnType::Integer => Conv::Integer,
+        ColumnType::Boolean => Conv::Boolean,
+        ColumnType::Timestamp => Conv::Timestamp,
+        ColumnType::Json => Conv::Json,
+    }
+}
+
+/// The conversion of a leaf that is not typed by its column: dates by name, then `default`.
+fn default_conv(c: &ColumnName, default: Conv) -> Conv {
+    match c.ty {
+        Some(t) => conv_of(t),
+        None if matches!(c.last_key(), "timestamp" | "createdAt") => Conv::Timestamp,
+        None => default,
+    }
+}
+
+/// Decides where column `c` goes in a `kind` call.
+fn place(kind: CallKind, c: &ColumnName, typing: Typing) -> Result<Placed, HeaderProblem> {
+    let auto = match typing {
+        Typing::Infer => Conv::Auto,
+        Typing::Strings => Conv::Str,
+    };
+    if kind == CallKind::Object {
+        return place_object(c, auto);
+    }
+    let head = c.head();
+    let nested = c.path.len() > 1;
+    let call = kind.as_str();
+    let scalar = |name: &'static str, role: Role| {
+        if nested {
+            return Err(HeaderProblem::NotAContainer(name));
+        }
+        Ok(Placed {
+            dest: c.path.clone(),
+            conv: default_conv(c, Conv::Str),
+            role,
+            data: false,
+        })
+    };
+    // A top-level object of the spec: `traits`, `properties`, `context`, `integrations`.
+    let container = |name: &'static str, dest: Vec<Seg>, default: Conv, data: bool| {
+        if !nested {
+            return match c.ty {
+                // `context` also holds `library`, which the engine writes.
+                Some(ColumnType::Json) if name != "context" => Ok(Placed {
+                    dest,
+                    conv: Conv::JsonObject,
+                    role: Role::Other,
+                    data,
+                }),
+                _ => Err(HeaderProblem::NotAnObject(name)),
+            };
+        }
+        Ok(Placed {
+            dest,
+            conv: default_conv(c, default),
+            role: Role::Other,
+            data,
+        })
+    };
+    let under = |root: &[&str]| -> Vec<Seg> {
+        root.iter()
+            .map(|k| key(k))
+            .chain(c.path.iter().cloned())
+            .collect()
+    };
+    use CallKind::*;
+    match (head, kind) {
+        ("userId", _) => scalar("userId", Role::UserId),
+        ("anonymousId", k) if k != Alias => scalar("anonymousId", Role::AnonymousId),
+        ("previousId", Alias) => scalar("previousId", Role::PreviousId),
+        ("event", Track) => scalar("event", Role::Event),
+        ("name", Page | Screen) => scalar("name", Role::Other),
+        ("category", Page) => scalar("category", Role::Other),
+        ("groupId", Group) => scalar("groupId", Role::GroupId),
+        ("messageId", _) => match c.ty {
+            None | Some(ColumnType::String) => scalar("messageId", Role::MessageId),
+            Some(t) => Err(HeaderProblem::TypeNotAllowed {
+                ty: t.as_str(),
+                why: "messageId is always a string",
+            }),
+        },
+        ("timestamp", _) => match c.ty {
+            None | Some(ColumnType::Timestamp) => scalar("timestamp", Role::Other),
+            Some(t) => Err(HeaderProblem::TypeNotAllowed {
+                ty: t.as_str(),
+                why: "Segment reads timestamp as a date; remove the type",
+            }),
+        },
+        ("context", _) => {
+            if matches!(c.path.get(1), Some(Seg::Key(k)) if k == "library") {
+                return Err(HeaderProblem::LibraryReserved);
+            }
+            let data = matches!(c.path.get(1), Some(Seg::Key(k)) if k == "traits");
+            container(
+                "context",
+                c.path.clone(),
+                if data { auto } else { Conv::Str },
+                data,
+            )
+        }
+        ("integrations", _) => container("integrations", c.path.clone(), Conv::Flag, false),
+        (_, Alias) => Err(HeaderProblem::NoPlace(call)),
+        ("traits", Identify | Group) => container("traits", c.path.clone(), auto, true),
+        ("traits", _) => container("traits", under(&["context"]), auto, true),
+        ("properties", Track | Page | Screen) => {
+            container("properties", c.path.clone(), auto, true)
+        }
+        ("properties", _) => Err(HeaderProblem::WrongContainer {
+            call,
+            used: "properties",
+            wanted: "traits",
+        }),
+        (_, Identify | Group) => Ok(Placed {
+            dest: under(&["traits"]),
+            conv: default_conv(c, auto),
+            role: Role::Other,
+            data: true,
+        }),
+        _ => Ok(Placed {
+            dest: under(&["properties"]),
+            conv: default_conv(c, auto),
+            role: Role::Other,
+            data: true,
+        }),
+    }
+}
+
+/// Objects: `id`, and every other column a flat property (`price.amount` → `price_amount`).
+fn place_object(c: &ColumnName, auto: Conv) -> Result<Placed, HeaderProblem> {
+    if c.path.len() == 1 && c.head() == "id" {
+        return Ok(Placed {
+            dest: c.path.clone(),
+            conv: Conv::Str,
+            role: Role::ObjectId,
+            data: false,
+        });
+    }
+    if c.ty == Some(ColumnType::Json) {
+        return Err(HeaderProblem::TypeNotAllowed {
+            ty: "json",
+            why: "the Objects API takes no lists or objects; give each value a column of its own",
+        });
+    }
+    let path = match c.path.split_first() {
+        Some((Seg::Key(k), rest)) if k == "properties" && !rest.is_empty() => rest,
+        _ => &c.path[..],
+    };
+    let flat: Vec<String> = path
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => k.clone(),
+            Seg::Index(i) => i.to_string(),
+        })
+        .collect();
+    Ok(Placed {
+        dest: vec![key("properties"), Seg::Key(flat.join("_"))],
+        conv: default_conv(c, auto),
+        role: Role::Other,
+        data: true,
+    })
+}
+
+/// The message as a tree, while the header is read; compiled to [`Op`]s after.
+#[derive(Debug)]
+enum Node {
+    Branch(Branch),
+    Leaf(Leaf),
+}
+
+#[derive(Debug)]
+enum Leaf {
+    Cell {
+        col: usize,
+        conv: Conv,
+        data: bool,
+        limit: Option<&'static str>,
+    },
+    Const(Vec<u8>),
+    MessageId(Option<usize>),
+}
+
+impl Leaf {
+    fn column(&self) -> Option<usize> {
+        match self {
+            Leaf::Cell { col, .. } => Some(*col),
+            Leaf::MessageId(col) => *col,
+            Leaf::Const(_) => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Branch {
+    /// The column that created it, for messages.
+    owner: usize,
+    array: bool,
+    children: Vec<(Seg, Node)>,
+}
+
+impl Branch {
+    fn new(owner: usize, array: bool) -> Branch {
+        Branch {
+            owner,
+            array,
+            children: Vec::new(),
+        }
+    }
+
+    /// The object child `name`, created at the end when missing.
+    fn child_branch(&mut self, name: &str) -> &mut Branch {
+        let at = match self
+            .children
+            .iter()
+            .position(|(s, n)| matches!((s, n), (Seg::Key(k), Node::Branch(_)) if k == name))
+        {
+            Some(at) => at,
+            None => {
+                self.children
+                    .push((key(name), Node::Branch(Branch::new(usize::MAX, false))));
+                self.children.len() - 1
+            }
+        };
+        match &mut self.children[at].1 {
+            Node::Branch(b) => b,
+            Node::Leaf(_) => unreachable!("position() matched a branch"),
+        }
+    }
+
+    /// Puts `leaf` at `path`; an occupied or clashing place names the column already there.
+    fn insert(
+        &mut self,
+        path: &[Seg],
+        col: usize,
+        leaf: Leaf,
+        names: &[&str],
+    ) -> Result<(), HeaderProblem> {
+        let conflict = |other: usize| HeaderProblem::Conflict {
+            other: other.saturating_add(1),
+            other_name: names.get(other).unwrap_or(&"").to_string(),
+        };
+        let Some((seg, rest)) = path.split_first() else {
+            return Err(conflict(self.owner));
+        };
+        if self.array != matches!(seg, Seg::Index(_)) {
+            return Err(conflict(self.owner));
+        }
+        let existing = self.children.iter_mut().find(|(s, _)| s == seg);
+        match (existing, rest.is_empty()) {
+            (None, true) => {
+                self.children.push((seg.clone(), Node::Leaf(leaf)));
+                Ok(())
+            }
+            (None, false) => {
+                let array = matches!(rest[0], Seg::Index(_));
+                let mut b = Branch::new(col, array);
+                b.insert(rest, col, leaf, names)?;
+                self.children.push((seg.clone(), Node::Branch(b)));
+                Ok(())
+            }
+            (Some((_, Node::Leaf(l))), true) => match l.column() {
+                Some(first) => Err(HeaderProblem::Duplicate {
+                    first: first + 1,
+                    first_name: names.get(first).unwrap_or(&"").to_string(),
+                    target: String::new(),
+                }),
+                None => Err(HeaderProblem::LibraryReserved),
+            },
+            (Some((_, Node::Leaf(l))), false) => Err(conflict(l.column().unwrap_or(usize::MAX))),
+            (Some((_, Node::Branch(b))), true) => Err(conflict(b.owner)),
+            (Some((_, Node::Branch(b))), false) => b.insert(rest, col, leaf, names),
+        }
+    }
+}

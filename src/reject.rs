@@ -1,0 +1,176 @@
+//! Rows that cannot become a Segment call: where they are, and a reason a person can act on.
+
+use std::fmt;
+
+/// How much of a cell a reason quotes; the rest is cut, with `…`.
+const QUOTE_LIMIT: usize = 60;
+
+/// Why a row was rejected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The row has more or fewer fields than the header.
+    FieldCount {
+        /// Fields in the row.
+        found: usize,
+        /// Columns in the header.
+        expected: usize,
+    },
+    /// A cell is not valid UTF-8.
+    NotUtf8,
+    /// Neither `userId` nor `anonymousId` has a value.
+    MissingIdentity,
+    /// A field the call needs is empty.
+    Empty {
+        /// The field, like `event`.
+        field: &'static str,
+        /// The call, like `track`.
+        call: &'static str,
+    },
+    /// A date that cannot be read.
+    Timestamp(String),
+    /// A date outside the years 0000 to 9999.
+    TimestampRange(String),
+    /// Not a number, in a `:number` column.
+    Number(String),
+    /// Not a whole number, in an `:integer` column.
+    Integer(String),
+    /// Not a boolean, in a `:boolean` column.
+    Boolean(String),
+    /// Not JSON, in a `:json` column.
+    Json {
+        /// The cell.
+        text: String,
+        /// What the JSON parser said.
+        detail: String,
+    },
+    /// Not a JSON object, where the spec wants one (`traits:json`).
+    JsonNotObject(String),
+    /// A value over one of Segment's length limits.
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its length in characters.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The whole event is over Segment's 32 KB limit.
+    TooLarge {
+        /// The event's size in bytes.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// A cell as quoted in a reason: at most [`QUOTE_LIMIT`] characters.
+pub(crate) fn quote(cell: &str) -> String {
+    match cell.char_indices().nth(QUOTE_LIMIT) {
+        Some((cut, _)) => format!("{}…", &cell[..cut]),
+        None => cell.to_string(),
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::FieldCount { found, expected } => write!(
+                f,
+                "the row has {found} fields but the header has {expected}; check for a missing \
+                 or extra delimiter, or a quote that is not closed"
+            ),
+            Reason::NotUtf8 => f.write_str("the text is not valid UTF-8; save the file as UTF-8"),
+            Reason::MissingIdentity => {
+                f.write_str("userId and anonymousId are both empty; fill in at least one")
+            }
+            Reason::Empty { field, call } => {
+                write!(f, "{field} is empty; every {call} call needs one")
+            }
+            Reason::Timestamp(t) => write!(
+                f,
+                "cannot read '{t}' as a date; write it like 2019-05-11T20:32:27.940Z, \
+                 2019-05-11 or as Unix seconds"
+            ),
+            Reason::TimestampRange(t) => {
+                write!(f, "'{t}' is outside the years 0000 to 9999")
+            }
+            Reason::Number(t) => write!(f, "'{t}' is not a number; write it like 1234.5"),
+            Reason::Integer(t) => {
+                write!(f, "'{t}' is not a whole number; write it like 1234")
+            }
+            Reason::Boolean(t) => write!(f, "'{t}' is not a boolean; write true or false"),
+            Reason::Json { text, detail } => {
+                write!(f, "'{text}' is not valid JSON ({detail})")
+            }
+            Reason::JsonNotObject(t) => write!(
+                f,
+                "'{t}' is not a JSON object; write it like {{\"plan\":\"pro\"}}"
+            ),
+            Reason::TooLong { field, len, max } => write!(
+                f,
+                "{field} is {len} characters long; Segment takes at most {max}"
+            ),
+            Reason::TooLarge { bytes, max } => write!(
+                f,
+                "the event would be {bytes} bytes, over Segment's limit of {max}; shorten its \
+                 longest values"
+            ),
+        }
+    }
+}
+
+/// A rejected row, as kept in the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The 1-based line on which the row starts (the header is line 1).
+    pub line: u64,
+    /// The row's byte offset in the file.
+    pub offset: u64,
+    /// The 1-based column and its header name, when one column is at fault.
+    pub column: Option<(usize, String)>,
+    /// Why.
+    pub reason: Reason,
+    /// The row as it stands in the file, without its line ending.
+    pub raw: Vec<u8>,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let Some((index, name)) = &self.column {
+            write!(f, ", column {index} ({name})")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_line_column_and_fix() {
+        let r = Rejection {
+            line: 5,
+            offset: 120,
+            column: Some((8, "timestamp".into())),
+            reason: Reason::Timestamp("yesterday".into()),
+            raw: b"1,a,yesterday".to_vec(),
+        };
+        assert_eq!(
+            r.to_string(),
+            "line 5, column 8 (timestamp): cannot read 'yesterday' as a date; write it like \
+             2019-05-11T20:32:27.940Z, 2019-05-11 or as Unix seconds"
+        );
+    }
+
+    #[test]
+    fn long_cells_are_cut() {
+        let long = "é".repeat(100);
+        let q = quote(&long);
+        assert_eq!(q.chars().count(), QUOTE_LIMIT + 1);
+        assert!(q.ends_with('…'));
+        assert_eq!(quote("short"), "short");
+    }
+}

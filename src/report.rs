@@ -1,0 +1,101 @@
+//! What happened to a file: counts, the column plan, and the rejected rows, for people and for hosts.
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+use crate::error::HeaderError;
+use crate::file_name::FileSpec;
+use crate::plan::ColumnInfo;
+use crate::reject::Rejection;
+
+/// The name of the column the rejects CSV adds.
+pub const REJECTS_COLUMN: &str = "csv2segment_error";
+
+/// The report of one file. Serialises to the camelCase JSON the hosts write out.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// What the file name says.
+    pub file: Option<FileSpec>,
+    /// How each column is used.
+    pub columns: Vec<ColumnInfo>,
+    /// Data rows read (the header not counted).
+    pub rows: u64,
+    /// Rows that became events (or objects).
+    pub events: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Request bodies made.
+    pub batches: u64,
+    /// Bytes of the file written to the engine.
+    pub input_bytes: u64,
+    /// Bytes of the events, without batch framing.
+    pub payload_bytes: u64,
+    /// The first rejected rows (up to the `maxRejections` option).
+    pub rejections: Vec<Rejection>,
+    /// The error that stopped the file, if one did.
+    pub error: Option<String>,
+    /// The header's problems, if it had any.
+    pub header_errors: Vec<HeaderError>,
+    /// Whether the whole file was read.
+    pub finished: bool,
+}
+
+impl Report {
+    /// A CSV of the kept rejected rows: the header, each row as it was, and a column with the reason.
+    ///
+    /// `None` when no row was rejected.
+    pub fn rejects_csv(&self, header: &[u8], delimiter: u8) -> Option<Vec<u8>> {
+        if self.rejections.is_empty() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(header.len() + 64 * self.rejections.len());
+        out.extend_from_slice(header);
+        out.push(delimiter);
+        out.extend_from_slice(REJECTS_COLUMN.as_bytes());
+        out.push(b'\n');
+        for r in &self.rejections {
+            out.extend_from_slice(&r.raw);
+            out.push(delimiter);
+            write_quoted(&mut out, &r.to_string());
+            out.push(b'\n');
+        }
+        Some(out)
+    }
+}
+
+/// A CSV field in quotes, its quotes doubled.
+fn write_quoted(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    for part in s.split('"').enumerate() {
+        if part.0 > 0 {
+            out.extend_from_slice(b"\"\"");
+        }
+        out.extend_from_slice(part.1.as_bytes());
+    }
+    out.push(b'"');
+}
+
+impl Serialize for Rejection {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Rejection", 7)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("offset", &self.offset)?;
+        st.serialize_field("column", &self.column.as_ref().map(|c| c.0))?;
+        st.serialize_field("field", &self.column.as_ref().map(|c| c.1.as_str()))?;
+        st.serialize_field("reason", &self.reason.to_string())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.serialize_field("row", &String::from_utf8_lossy(&self.raw))?;
+        st.end()
+    }
+}
+
+impl Serialize for HeaderError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("HeaderError", 3)?;
+        st.serialize_field("column", &self.column)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
+}
