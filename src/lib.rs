@@ -59,4 +59,4 @@ mod report;
 mod timestamp;
 
 #[cfg(target_arch = "wasm32")]
-mod bindings;
+pub mod bindings;

@@ -1,0 +1,21 @@
+import type * as Engine from '../pkg/csv2segment.js';
+
+export type {
+  Batch,
+  CallKind,
+  ColumnInfo,
+  FileInfo,
+  HeaderError,
+  Ingest,
+  IngestOptions,
+  Progress,
+  Rejection,
+  Report,
+  Validation,
+} from '../pkg/csv2segment.js';
+
+/** The engine's module, initialised once per process. */
+export function loadEngine(): Promise<typeof Engine>;
+
+/** Writes the send time into a /v1/batch body's sentAt placeholder, in place. */
+export function stampSentAt(batch: Engine.Batch, now?: Date): Engine.Batch;

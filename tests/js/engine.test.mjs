@@ -1,0 +1,103 @@
+// The engine as Node hosts use it: the loader, streaming, sentAt, validate and errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { loadEngine, stampSentAt } from '../../js/index.mjs';
+
+const sample = (name) => readFile(new URL(`../../samples/${name}`, import.meta.url));
+const decode = (bytes) => JSON.parse(new TextDecoder().decode(bytes));
+
+test('the track sample streams through in small chunks with exact payloads', async () => {
+  const { Ingest } = await loadEngine();
+  const bytes = await sample('track_1.csv');
+  const ingest = new Ingest('uploads/track_1.csv', 's3://bucket/track_1.csv#etag');
+  for (let i = 0; i < bytes.length; i += 7) ingest.write(bytes.subarray(i, i + 7));
+  ingest.finish();
+  const batch = ingest.nextBatch();
+  assert.equal(ingest.nextBatch(), undefined);
+  stampSentAt(batch, new Date('2026-11-27T03:19:13.000Z'));
+  const body = decode(batch.body);
+  assert.equal(body.sentAt, '2026-11-27T03:19:13.000Z');
+  assert.equal(body.batch.length, 4);
+  const [first] = body.batch;
+  // The same id the Rust engine gives for this identity and row offset (tests/engine.rs).
+  assert.equal(first.messageId, 'b1e1f5ac-f01b-8a39-8b8e-c9e9dad84de8');
+  delete first.messageId;
+  assert.deepEqual(first, {
+    type: 'track',
+    userId: '1',
+    event: 'test event',
+    properties: { name: 'Tyler Ortiz', plan: 'bronze', accountType: 'Facebook' },
+    context: { device: { id: '1' }, library: { name: 'csv2segment', version: '0.1.0' } },
+    timestamp: '2019-05-11T20:32:27.940Z',
+  });
+  const report = ingest.report();
+  assert.deepEqual(
+    [report.rows, report.events, report.rejected, report.batches, report.inputBytes],
+    [4, 4, 0, 1, bytes.length],
+  );
+  assert.deepEqual(ingest.progress(), { rows: 4, events: 4, rejected: 0, batches: 1, inputBytes: bytes.length });
+  ingest.free();
+});
+
+test('validate reports rejections and the first payloads without sending', async () => {
+  const { validate } = await loadEngine();
+  const csv = 'userId,event,timestamp\n1,Signed Up,1557606747\n2,Signed Up,yesterday\n';
+  const { report, payloads } = validate(new TextEncoder().encode(csv), 'track_signups.csv');
+  assert.equal(payloads.length, 1);
+  assert.equal(payloads[0].timestamp, '2019-05-11T20:32:27.000Z');
+  assert.deepEqual(report.rejections, [
+    {
+      line: 3,
+      offset: 46,
+      column: 3,
+      field: 'timestamp',
+      reason:
+        "cannot read 'yesterday' as a date; write it like 2019-05-11T20:32:27.940Z, 2019-05-11 or as Unix seconds",
+      message:
+        "line 3, column 3 (timestamp): cannot read 'yesterday' as a date; write it like 2019-05-11T20:32:27.940Z, 2019-05-11 or as Unix seconds",
+      row: '2,Signed Up,yesterday',
+    },
+  ]);
+});
+
+test('a rejects CSV comes back for the host to store', async () => {
+  const { Ingest } = await loadEngine();
+  const ingest = new Ingest('identify_x.csv', 'x');
+  ingest.write(new TextEncoder().encode('userId,traits.plan\n,pro\n1,basic\n'));
+  ingest.finish();
+  assert.equal(
+    new TextDecoder().decode(ingest.rejectsCsv()),
+    'userId,traits.plan,csv2segment_error\n,pro,"line 2, column 1 (userId): userId and anonymousId are both empty; fill in at least one"\n',
+  );
+  ingest.free();
+});
+
+test('errors are Error objects with a code and the engine message', async () => {
+  const { Ingest, parseKey } = await loadEngine();
+  assert.throws(() => parseKey('exports/users.csv'), {
+    name: 'Csv2SegmentError',
+    code: 'file_name',
+    message:
+      'users.csv: the file name does not say which call to make; start it with identify_, track_, page_, screen_, group_, alias_ or object_<collection>_ (for example track_2024-05.csv)',
+  });
+  const ingest = new Ingest('track_x.csv', 'x');
+  assert.throws(() => ingest.write(new TextEncoder().encode('email,plan\n')), {
+    code: 'header',
+    message:
+      'track_x.csv: the header has 2 problems, so nothing was sent\n' +
+      '  missing column event: track calls need a event column; add it to the header\n' +
+      '  missing column userId: track calls need a userId or anonymousId column; add it to the header',
+  });
+  assert.throws(() => ingest.finish(), { code: 'header' });
+  assert.throws(() => new Ingest('track_x.csv', 'x', { maxBatchEvents: 5000 }), {
+    message: 'invalid option: maxBatchEvents must be from 1 to 2500, not 5000',
+  });
+  assert.deepEqual(parseKey('a/object_product_variants__2024.tsv.gz'), {
+    name: 'object_product_variants__2024.tsv.gz',
+    kind: 'object',
+    collection: 'product_variants',
+    delimiter: '\t',
+    gzip: true,
+  });
+});
