@@ -1,21 +1,771 @@
-//! TEMPORARY STUB (helper replaces).
+//! Reads the date and time forms people put in CSV exports and writes the one Segment wants: ISO-8601 UTC with milliseconds.
+//!
+//! `parse` accepts, after trimming ASCII whitespace:
+//! - an RFC 3339 / ISO 8601 date-time `YYYY-MM-DD(T|t| )HH:MM[:SS[.f…]]` followed by
+//!   `Z`, `z`, an offset `±HH:MM`, `±HHMM` or `±HH`, or nothing (then it is UTC);
+//!   fractions of any length are truncated to milliseconds, and a leap second `:60`
+//!   reads as `:59.999`;
+//! - a date alone, `YYYY-MM-DD`, as midnight UTC;
+//! - Unix time, `[-]digits[.digits]`: seconds up to 11 integer digits, milliseconds from 12,
+//!   the fraction truncated (towards zero) to milliseconds.
+//!
+//! Every accepted instant lies in years 0000–9999 UTC, so `write_iso` always writes 24 bytes.
+//! Both run without allocating: the forms are matched byte by byte, and the calendar
+//! arithmetic is Howard Hinnant's `days_from_civil` and its inverse.
+
+/// Why a cell is not a timestamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TimestampError {
+    /// Not a date, date-time or Unix time in any accepted form, or not a real calendar date.
     Unreadable,
+    /// Well formed, but the instant falls outside years 0000–9999 UTC or does not fit in an `i64`.
     OutOfRange,
 }
+
+/// Milliseconds in a day.
+const MS_PER_DAY: i64 = 86_400_000;
+/// `0000-01-01T00:00:00.000Z`, the earliest instant `parse` returns.
+const MIN_MS: i64 = days_from_civil(0, 1, 1) * MS_PER_DAY;
+/// `9999-12-31T23:59:59.999Z`, the latest instant `parse` returns.
+const MAX_MS: i64 = days_from_civil(10_000, 1, 1) * MS_PER_DAY - 1;
+/// Unix times with more integer digits than this are milliseconds rather than seconds.
+const MAX_SECONDS_DIGITS: usize = 11;
+/// Days from 0000-03-01 to 1970-01-01 in the proleptic Gregorian calendar.
+const EPOCH_FROM_MARCH_0000: i64 = 719_468;
+/// Days in 400 Gregorian years; the calendar code works one such era ahead to stay unsigned.
+const DAYS_PER_ERA: u32 = 146_097;
+
+/// Milliseconds since the Unix epoch, UTC.
+///
+/// Surrounding ASCII whitespace is ignored; the module docs list the accepted forms.
 pub(crate) fn parse(text: &str) -> Result<i64, TimestampError> {
-    let t = text.trim();
-    if t == "2019-05-11T20:32:27.940Z" {
-        return Ok(1557606747940);
+    let bytes = text.as_bytes().trim_ascii();
+    let ms = match bytes {
+        [_, _, _, _, b'-', ..] => date_time(bytes).ok_or(TimestampError::Unreadable)?,
+        _ => unix(bytes)?,
+    };
+    if (MIN_MS..=MAX_MS).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(TimestampError::OutOfRange)
     }
-    if t == "2019-05-11T22:32:27.940+02:00" {
-        return Ok(1557606747940);
-    }
-    let _ = TimestampError::OutOfRange;
-    Err(TimestampError::Unreadable)
 }
+
+/// Appends `2019-05-11T20:32:27.940Z` (always 24 bytes, years 0000-9999) for `ms`.
+///
+/// `ms` outside what `parse` returns is clamped to 0000-01-01 or 9999-12-31.
 pub(crate) fn write_iso(ms: i64, out: &mut Vec<u8>) {
-    let _ = ms;
-    out.extend_from_slice(b"2019-05-11T20:32:27.940Z");
+    let ms = ms.clamp(MIN_MS, MAX_MS);
+    let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
+    // In 0..86_400_000, so the cast is lossless.
+    let ms_of_day = ms.rem_euclid(MS_PER_DAY) as u32;
+    let (seconds, millis) = (ms_of_day / 1000, ms_of_day % 1000);
+    let mut iso = *b"0000-00-00T00:00:00.000Z";
+    for (at, value) in [
+        (0, year / 100),
+        (2, year % 100),
+        (5, month),
+        (8, day),
+        (11, seconds / 3600),
+        (14, seconds / 60 % 60),
+        (17, seconds % 60),
+        (21, millis % 100),
+    ] {
+        iso[at..at + 2].copy_from_slice(&digit_pair(value));
+    }
+    // A single decimal digit, so the cast is lossless.
+    iso[20] = b'0' + (millis / 100) as u8;
+    out.extend_from_slice(&iso);
+}
+
+/// `00` to `99` in ASCII, indexed by value.
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut pairs = [[0; 2]; 100];
+    let mut value = 0;
+    while value < 100 {
+        pairs[value] = [b'0' + (value / 10) as u8, b'0' + (value % 10) as u8];
+        value += 1;
+    }
+    pairs
+};
+
+/// The two ASCII digits of `value`, which is below 100.
+fn digit_pair(value: u32) -> [u8; 2] {
+    // The `% 100` keeps the lookup in bounds for any value; below 100 it changes nothing.
+    DIGIT_PAIRS[(value % 100) as usize]
+}
+
+/// Reads `YYYY-MM-DD`, optionally followed by a separator, a time of day and a zone, as
+/// milliseconds since the epoch (not yet checked against the year range); `None` if malformed.
+fn date_time(bytes: &[u8]) -> Option<i64> {
+    let (&[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1], rest) = bytes.split_first_chunk()? else {
+        return None;
+    };
+    let year = two_digits(y0, y1)? * 100 + two_digits(y2, y3)?;
+    let days = date_days(year, two_digits(m0, m1)?, two_digits(d0, d1)?)?;
+    let (ms_of_day, offset_ms) = match rest {
+        [] => (0, 0),
+        [b'T' | b't' | b' ', time @ ..] => time_and_zone(time)?,
+        _ => return None,
+    };
+    Some(days * MS_PER_DAY + ms_of_day - offset_ms)
+}
+
+/// Reads `HH:MM[:SS[.f…]]` and the zone after it: milliseconds into the day and the zone's
+/// offset east of UTC in milliseconds.
+fn time_and_zone(bytes: &[u8]) -> Option<(i64, i64)> {
+    let (&[h0, h1, b':', m0, m1], rest) = bytes.split_first_chunk()? else {
+        return None;
+    };
+    let (hour, minute) = (two_digits(h0, h1)?, two_digits(m0, m1)?);
+    if hour > 23 || minute > 59 {
+        return None;
+    }
+    let (second_ms, zone) = match rest {
+        [b':', s0, s1, rest @ ..] => {
+            let second = two_digits(*s0, *s1)?;
+            let (fraction_ms, rest) = match rest {
+                [b'.', digits @ ..] => fraction(digits)?,
+                _ => (0, rest),
+            };
+            match second {
+                0..=59 => (i64::from(second) * 1000 + fraction_ms, rest),
+                // A leap second: the last millisecond of the minute it extends.
+                60 => (59_999, rest),
+                _ => return None,
+            }
+        }
+        _ => (0, rest),
+    };
+    let ms_of_day = i64::from(hour * 3600 + minute * 60) * 1000 + second_ms;
+    Some((ms_of_day, zone_offset_ms(zone)?))
+}
+
+/// Reads what follows the time: nothing or `Z` for UTC, else `±HH:MM`, `±HHMM` or `±HH`;
+/// the offset east of UTC in milliseconds.
+fn zone_offset_ms(bytes: &[u8]) -> Option<i64> {
+    let (sign, h0, h1, minutes) = match bytes {
+        [] | [b'Z' | b'z'] => return Some(0),
+        [sign @ (b'+' | b'-'), h0, h1, minutes @ ..] => (*sign, *h0, *h1, minutes),
+        _ => return None,
+    };
+    let hours = two_digits(h0, h1)?;
+    let minutes = match minutes {
+        [] => 0,
+        [b':', m0, m1] | [m0, m1] => two_digits(*m0, *m1)?,
+        _ => return None,
+    };
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    let offset = i64::from(hours * 60 + minutes) * 60_000;
+    Some(if sign == b'-' { -offset } else { offset })
+}
+
+/// Reads Unix time, `[-]digits[.digits]`, as milliseconds since the epoch.
+fn unix(bytes: &[u8]) -> Result<i64, TimestampError> {
+    let (negative, bytes) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, bytes),
+    };
+    let (integer, rest) = split_digits(bytes);
+    let fraction_ms = match rest {
+        [] => 0,
+        [b'.', digits @ ..] => match fraction(digits) {
+            Some((ms, [])) => ms,
+            _ => return Err(TimestampError::Unreadable),
+        },
+        _ => return Err(TimestampError::Unreadable),
+    };
+    let ms = if integer.is_empty() {
+        return Err(TimestampError::Unreadable);
+    } else if integer.len() <= MAX_SECONDS_DIGITS {
+        // At most 10^11 - 1 seconds: far from overflowing once in milliseconds.
+        let seconds = integer.iter().fold(0, |n, &d| n * 10 + digit(d));
+        seconds * 1000 + fraction_ms
+    } else {
+        integer
+            .iter()
+            .try_fold(0_i64, |n, &d| n.checked_mul(10)?.checked_add(digit(d)))
+            .ok_or(TimestampError::OutOfRange)?
+    };
+    Ok(if negative { -ms } else { ms })
+}
+
+/// Reads the digits of a fraction (at least one) as whole milliseconds, truncating, and
+/// returns the bytes after them; `None` if there is no digit.
+fn fraction(bytes: &[u8]) -> Option<(i64, &[u8])> {
+    // `9` is 900 ms and `94` is 940 ms; digits past the third are dropped.
+    let (ms, rest) = match bytes {
+        [h @ b'0'..=b'9', t @ b'0'..=b'9', o @ b'0'..=b'9', rest @ ..] => {
+            (digit(*h) * 100 + digit(*t) * 10 + digit(*o), rest)
+        }
+        [h @ b'0'..=b'9', t @ b'0'..=b'9', rest @ ..] => (digit(*h) * 100 + digit(*t) * 10, rest),
+        [h @ b'0'..=b'9', rest @ ..] => (digit(*h) * 100, rest),
+        _ => return None,
+    };
+    Some((ms, split_digits(rest).1))
+}
+
+/// Splits `bytes` after its leading ASCII digits.
+fn split_digits(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let mut rest = bytes;
+    while let [b'0'..=b'9', tail @ ..] = rest {
+        rest = tail;
+    }
+    bytes.split_at(bytes.len() - rest.len())
+}
+
+/// The value of an ASCII digit already matched as one.
+fn digit(byte: u8) -> i64 {
+    i64::from(byte.wrapping_sub(b'0'))
+}
+
+/// The value of two ASCII digits, or `None` if either is not one.
+fn two_digits(tens: u8, ones: u8) -> Option<u32> {
+    let (tens, ones) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
+    (tens < 10 && ones < 10).then(|| u32::from(tens) * 10 + u32::from(ones))
+}
+
+/// Days from 1970-01-01 to `year-month-day` (year 0000–9999), or `None` if there is no such day.
+fn date_days(year: u32, month: u32, day: u32) -> Option<i64> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    (1..=month_days)
+        .contains(&day)
+        .then(|| days_from_civil(year, month, day))
+}
+
+/// Days from 1970-01-01 to a valid proleptic Gregorian date, year 0 to 10 399.
+const fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    // Years start in March, so the leap day ends them, and are counted one era late so
+    // that year 0's January and February (in "year -1") stay unsigned.
+    let year = if month <= 2 { year + 399 } else { year + 400 };
+    let (era, year_of_era) = (year / 400, year % 400);
+    let month_from_march = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    (era * DAYS_PER_ERA + day_of_era) as i64 - EPOCH_FROM_MARCH_0000 - DAYS_PER_ERA as i64
+}
+
+/// The date `days` after 1970-01-01, for days in years 0000–9999: (year, month, day).
+fn civil_from_days(days: i64) -> (u32, u32, u32) {
+    // One era late, as in `days_from_civil`, so that every value is unsigned; in range
+    // this is below 4 million, so the cast is lossless.
+    let days = (days + EPOCH_FROM_MARCH_0000 + i64::from(DAYS_PER_ERA)) as u32;
+    let (era, day_of_era) = (days / DAYS_PER_ERA, days % DAYS_PER_ERA);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = era * 400 + year_of_era + u32::from(month <= 2) - 400;
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, Utc};
+
+    /// Parses `text`, expecting `ms`, and checks that it writes back as `iso`.
+    #[track_caller]
+    fn check(text: &str, ms: i64, iso: &str) {
+        assert_eq!(parse(text), Ok(ms), "parse({text:?})");
+        assert_eq!(iso_of(ms), iso, "write_iso({ms})");
+        assert_eq!(parse(iso), Ok(ms), "parse({iso:?})");
+    }
+
+    fn iso_of(ms: i64) -> String {
+        let mut out = Vec::new();
+        write_iso(ms, &mut out);
+        assert_eq!(out.len(), 24);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// chrono's rendering of `ms`, the oracle for `write_iso`.
+    fn chrono_iso(ms: i64) -> String {
+        DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    /// A small deterministic generator (Knuth's MMIX LCG).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 11
+        }
+
+        /// Uniform enough in `lo..=hi`.
+        fn range(&mut self, lo: i64, hi: i64) -> i64 {
+            lo + (self.next() % (hi - lo + 1) as u64) as i64
+        }
+    }
+
+    #[test]
+    fn range_constants_match_chrono() {
+        assert_eq!(chrono_iso(MIN_MS), "0000-01-01T00:00:00.000Z");
+        assert_eq!(chrono_iso(MAX_MS), "9999-12-31T23:59:59.999Z");
+        assert_eq!(iso_of(MIN_MS), "0000-01-01T00:00:00.000Z");
+        assert_eq!(iso_of(MAX_MS), "9999-12-31T23:59:59.999Z");
+        assert_eq!(MAX_MS, 253_402_300_799_999);
+        assert_eq!(MIN_MS, -62_167_219_200_000);
+    }
+
+    #[test]
+    fn rfc3339_with_zone() {
+        check(
+            "2019-05-11T20:32:27.940Z",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "2019-05-11T22:32:27.940+02:00",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "2019-05-11t20:32:27.940z",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "2019-05-11T15:02:27.940-05:30",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "2019-05-11T15:02:27.940-0530",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "2019-05-11T22:32:27.940+0200",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "2019-05-11T22:32:27.940+02",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "2019-05-11T20:32:27.940-00:00",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        // Across midnight and the year boundary.
+        check(
+            "2020-01-01T01:00:00+02:00",
+            1_577_833_200_000,
+            "2019-12-31T23:00:00.000Z",
+        );
+    }
+
+    #[test]
+    fn seconds_and_fractions() {
+        check(
+            "2019-05-11T20:32Z",
+            1_557_606_720_000,
+            "2019-05-11T20:32:00.000Z",
+        );
+        check(
+            "2019-05-11T22:32+02:00",
+            1_557_606_720_000,
+            "2019-05-11T20:32:00.000Z",
+        );
+        check(
+            "2019-05-11T20:32:27Z",
+            1_557_606_747_000,
+            "2019-05-11T20:32:27.000Z",
+        );
+        check(
+            "2019-05-11T20:32:27.9Z",
+            1_557_606_747_900,
+            "2019-05-11T20:32:27.900Z",
+        );
+        check(
+            "2019-05-11T20:32:27.94Z",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        // Nine digits, truncated rather than rounded.
+        check(
+            "2019-05-11T20:32:27.999999999Z",
+            1_557_606_747_999,
+            "2019-05-11T20:32:27.999Z",
+        );
+        check(
+            "2019-05-11T20:32:27.940123456+02:00",
+            1_557_606_740_000 - 7_200_000 + 7_940,
+            "2019-05-11T18:32:27.940Z",
+        );
+        // Any number of digits.
+        check(
+            "2019-05-11T20:32:27.12345678901234567890123456789Z",
+            1_557_606_747_123,
+            "2019-05-11T20:32:27.123Z",
+        );
+        // A leap second reads as the last millisecond of its minute.
+        check(
+            "2016-12-31T23:59:60Z",
+            1_483_228_799_999,
+            "2016-12-31T23:59:59.999Z",
+        );
+        check(
+            "2016-12-31T23:59:60.5Z",
+            1_483_228_799_999,
+            "2016-12-31T23:59:59.999Z",
+        );
+    }
+
+    #[test]
+    fn no_zone_is_utc() {
+        check(
+            "2019-05-11 20:32:27",
+            1_557_606_747_000,
+            "2019-05-11T20:32:27.000Z",
+        );
+        check(
+            "2019-05-11T20:32:27",
+            1_557_606_747_000,
+            "2019-05-11T20:32:27.000Z",
+        );
+        check(
+            "2019-05-11t20:32",
+            1_557_606_720_000,
+            "2019-05-11T20:32:00.000Z",
+        );
+        check(
+            "2019-05-11 20:32:27.940",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "2019-05-11 20:32:27.940+02:00",
+            1_557_606_740_000 - 7_200_000 + 7_940,
+            "2019-05-11T18:32:27.940Z",
+        );
+    }
+
+    #[test]
+    fn date_alone_is_midnight_utc() {
+        check("2019-05-11", 1_557_532_800_000, "2019-05-11T00:00:00.000Z");
+        check("1970-01-01", 0, "1970-01-01T00:00:00.000Z");
+        check("1969-12-31", -86_400_000, "1969-12-31T00:00:00.000Z");
+        check("0000-01-01", MIN_MS, "0000-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_ignored() {
+        check(
+            " \t2019-05-11T20:32:27.940Z\r\n",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "  1557606747 ",
+            1_557_606_747_000,
+            "2019-05-11T20:32:27.000Z",
+        );
+    }
+
+    #[test]
+    fn unix_time() {
+        check("1557606747", 1_557_606_747_000, "2019-05-11T20:32:27.000Z");
+        check(
+            "1557606747940",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "1557606747.94",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "1557606747.9",
+            1_557_606_747_900,
+            "2019-05-11T20:32:27.900Z",
+        );
+        check(
+            "1557606747.940999999",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check(
+            "1557606747940.5",
+            1_557_606_747_940,
+            "2019-05-11T20:32:27.940Z",
+        );
+        check("0", 0, "1970-01-01T00:00:00.000Z");
+        check("-0", 0, "1970-01-01T00:00:00.000Z");
+        check("-1", -1000, "1969-12-31T23:59:59.000Z");
+        check("-1.5", -1500, "1969-12-31T23:59:58.500Z");
+        // Negative fractions truncate towards zero, like positive ones.
+        check("-0.0019", -1, "1969-12-31T23:59:59.999Z");
+        check(
+            "-100000000000",
+            -100_000_000_000,
+            "1966-10-31T14:13:20.000Z",
+        );
+        // Eleven digits are seconds, twelve are milliseconds, leading zeros included.
+        check(
+            "99999999999",
+            99_999_999_999_000,
+            "5138-11-16T09:46:39.000Z",
+        );
+        check("100000000000", 100_000_000_000, "1973-03-03T09:46:40.000Z");
+        check("000001557606747", 1_557_606_747, "1970-01-19T00:40:06.747Z");
+        check("253402300799999", MAX_MS, "9999-12-31T23:59:59.999Z");
+        check("-62167219200", MIN_MS, "0000-01-01T00:00:00.000Z");
+        check("-62167219200000", MIN_MS, "0000-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn calendar_validity() {
+        check("2020-02-29", 1_582_934_400_000, "2020-02-29T00:00:00.000Z");
+        check(
+            "2000-02-29T12:00Z",
+            951_825_600_000,
+            "2000-02-29T12:00:00.000Z",
+        );
+        check(
+            "9999-12-31T23:59:59.999Z",
+            MAX_MS,
+            "9999-12-31T23:59:59.999Z",
+        );
+        for text in [
+            "2019-02-29",
+            "1900-02-29",
+            "2019-04-31",
+            "2019-00-10",
+            "2019-13-01",
+            "2019-02-30",
+            "2019-05-00",
+            "2019-05-32",
+            "2019-05-11T24:00:00Z",
+            "2019-05-11T24:00",
+            "2019-05-11T23:60:00Z",
+            "2019-05-11T23:59:61Z",
+            "2019-05-11T20:32:27+24:00",
+            "2019-05-11T20:32:27+02:60",
+        ] {
+            assert_eq!(parse(text), Err(TimestampError::Unreadable), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn out_of_range() {
+        for text in [
+            "253402300800000",
+            "-62167219200001",
+            "-62167219201",
+            "-99999999999",
+            "0000-01-01T00:00:00+00:01",
+            "9999-12-31T23:59:59.999-00:01",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999999999",
+        ] {
+            assert_eq!(parse(text), Err(TimestampError::OutOfRange), "{text:?}");
+        }
+        assert_eq!(
+            parse("0000-01-01T01:00:00+01:00"),
+            Ok(MIN_MS),
+            "the edge itself"
+        );
+    }
+
+    #[test]
+    fn unreadable() {
+        for text in [
+            "yesterday",
+            "2019-13-01",
+            "2019-02-30",
+            "05/11/2019",
+            "",
+            "   ",
+            "12:00",
+            "2019-05-11T",
+            "2019-05-11T20",
+            "2019-05-11T20:3",
+            "2019-05-11T20:32:2",
+            "2019-05-11T20:32:27.",
+            "2019-05-11T20:32:27.Z",
+            "2019-05-11T20:32.5Z",
+            "2019-05-11T20:32:27,940Z",
+            "2019-05-11T20:32:27 Z",
+            "2019-05-11T20:32:27ZZ",
+            "2019-05-11T20:32:27+2",
+            "2019-05-11T20:32:27+02:",
+            "2019-05-11T20:32:27+02:0",
+            "2019-05-11T20:32:27+020",
+            "2019-05-11T20:32:27+02:000",
+            "2019-05-11T20:32:27 +02:00",
+            "2019-05-11  20:32:27",
+            "2019-05-11_20:32:27",
+            "2019-05-11Z",
+            "2019-5-11",
+            "19-05-11",
+            "+2019-05-11",
+            "20190511T203227Z",
+            "１９７０-01-01",
+            "2019-05-11T20:32:27.940Z garbage",
+            "-",
+            "+1557606747",
+            "1557606747.",
+            ".5",
+            "-.5",
+            "1.5e9",
+            "1557606747,94",
+            "0x10",
+            "1 557 606 747",
+            "--1",
+            "NaN",
+        ] {
+            assert_eq!(parse(text), Err(TimestampError::Unreadable), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn write_iso_appends_and_clamps() {
+        let mut out = b"ts=".to_vec();
+        write_iso(1_557_606_747_940, &mut out);
+        assert_eq!(out, b"ts=2019-05-11T20:32:27.940Z");
+        assert_eq!(iso_of(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(iso_of(i64::MIN), "0000-01-01T00:00:00.000Z");
+        assert_eq!(iso_of(i64::MAX), "9999-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn every_day_matches_chrono() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        let mut date = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        loop {
+            let days = (date - epoch).num_days();
+            let (year, month, day) = (date.year() as u32, date.month(), date.day());
+            assert_eq!(days_from_civil(year, month, day), days, "{date}");
+            assert_eq!(date_days(year, month, day), Some(days), "{date}");
+            assert_eq!(civil_from_days(days), (year, month, day), "{date}");
+            if date == last {
+                break;
+            }
+            date = date.succ_opt().unwrap();
+        }
+    }
+
+    #[test]
+    fn date_validity_matches_chrono() {
+        for year in (0..=2100).chain(9900..=9999) {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let chrono = NaiveDate::from_ymd_opt(year as i32, month, day);
+                    assert_eq!(
+                        date_days(year, month, day).is_some(),
+                        chrono.is_some(),
+                        "{year}-{month}-{day}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_instants_match_chrono() {
+        let mut lcg = Lcg(0x5EED);
+        for _ in 0..5000 {
+            // UTC with milliseconds: write_iso against chrono, and back.
+            let ms = lcg.range(MIN_MS, MAX_MS);
+            let iso = chrono_iso(ms);
+            assert_eq!(iso_of(ms), iso);
+            assert_eq!(parse(&iso), Ok(ms), "{iso}");
+
+            // Nanoseconds and an offset, as chrono writes them; truncation as chrono's.
+            let seconds = lcg.range(MIN_MS / 1000 + 86_400, MAX_MS / 1000 - 86_400);
+            let nanos = lcg.range(0, 999_999_999) as u32;
+            let offset = FixedOffset::east_opt(lcg.range(-1439, 1439) as i32 * 60).unwrap();
+            let instant = DateTime::<Utc>::from_timestamp(seconds, nanos).unwrap();
+            let local = instant.with_timezone(&offset);
+            let expected = instant.timestamp_millis();
+            for format in [
+                "%Y-%m-%dT%H:%M:%S%.9f%:z",
+                "%Y-%m-%d %H:%M:%S%.f%z",
+                "%Y-%m-%dt%H:%M:%S%.6f%:z",
+            ] {
+                let text = local.format(format).to_string();
+                assert_eq!(parse(&text), Ok(expected), "{text}");
+            }
+            let text = local.format("%Y-%m-%dT%H:%M%:z").to_string();
+            assert_eq!(
+                parse(&text),
+                Ok(expected - expected.rem_euclid(60_000)),
+                "{text}"
+            );
+            let text = local
+                .naive_local()
+                .format("%Y-%m-%d %H:%M:%S%.3f")
+                .to_string();
+            assert_eq!(
+                parse(&text),
+                Ok(local.naive_local().and_utc().timestamp_millis()),
+                "{text}"
+            );
+            let text = local.date_naive().format("%Y-%m-%d").to_string();
+            assert_eq!(
+                parse(&text),
+                Ok(local
+                    .date_naive()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap()
+                    .and_utc()
+                    .timestamp_millis()),
+                "{text}"
+            );
+
+            // Unix seconds (with and without a fraction) and milliseconds.
+            let seconds = lcg.range(MIN_MS / 1000, 99_999_999_999);
+            let expected = DateTime::from_timestamp(seconds, 0)
+                .unwrap()
+                .timestamp_millis();
+            assert_eq!(parse(&seconds.to_string()), Ok(expected), "{seconds}");
+            let fraction = lcg.range(0, 999_999);
+            let text = format!("{seconds}.{fraction:06}");
+            let truncated = if seconds < 0 {
+                expected - fraction / 1000
+            } else {
+                expected + fraction / 1000
+            };
+            assert_eq!(parse(&text), Ok(truncated), "{text}");
+            let ms = lcg.range(100_000_000_000, MAX_MS);
+            let sign = if lcg.next() % 2 == 0 { 1 } else { -1 };
+            let text = (sign * ms).to_string();
+            let expected = if sign * ms < MIN_MS {
+                Err(TimestampError::OutOfRange)
+            } else {
+                Ok(DateTime::from_timestamp_millis(sign * ms)
+                    .unwrap()
+                    .timestamp_millis())
+            };
+            assert_eq!(parse(&text), expected, "{text}");
+        }
+    }
 }

@@ -1,8 +1,7 @@
 //! The engine end to end on the host: sample files, header errors, rejections, batching, streaming.
 
 use csv2segment::{
-    Batch, EmptyCells, Endpoint, Ingest, Options, Report, Typing, MAX_BATCH_BYTES,
-    MAX_BATCH_EVENTS,
+    Batch, EmptyCells, Endpoint, Ingest, Options, Report, Typing, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
 };
 use serde_json::{json, Value};
 
@@ -124,10 +123,34 @@ fn identify_sample_gives_exact_events() {
 fn track_sample_gives_exact_events() {
     let out = run("track_1.csv", include_str!("../samples/track_1.csv"));
     let rows = [
-        ("1", "Tyler Ortiz", "bronze", "Facebook", "2019-05-11T20:32:27.940Z"),
-        ("2", "Jacob Johnson", "silver", "Twitter", "2019-05-12T20:32:27.940Z"),
-        ("3", "Ally Sweeney", "gold", "Instagram", "2019-05-13T20:32:27.940Z"),
-        ("4", "Jasmin Christian", "platinum", "Pinterest", "2019-05-14T20:32:27.940Z"),
+        (
+            "1",
+            "Tyler Ortiz",
+            "bronze",
+            "Facebook",
+            "2019-05-11T20:32:27.940Z",
+        ),
+        (
+            "2",
+            "Jacob Johnson",
+            "silver",
+            "Twitter",
+            "2019-05-12T20:32:27.940Z",
+        ),
+        (
+            "3",
+            "Ally Sweeney",
+            "gold",
+            "Instagram",
+            "2019-05-13T20:32:27.940Z",
+        ),
+        (
+            "4",
+            "Jasmin Christian",
+            "platinum",
+            "Pinterest",
+            "2019-05-14T20:32:27.940Z",
+        ),
     ];
     let expected: Vec<Value> = rows
         .iter()
@@ -168,6 +191,11 @@ fn message_ids_are_deterministic_per_identity_and_offset() {
             .map(|e| e["messageId"].as_str().unwrap().to_string())
             .collect()
     };
+    // The JS tests check that the wasm build gives this same id (tests/js/engine.test.mjs).
+    assert_eq!(
+        ids("s3://bucket/track_1.csv#etag", 1000)[0],
+        "f0730e7a-9ddc-83f1-8108-97f1dd32927a"
+    );
     let a = ids("s3://bucket/track_1.csv#etag1", 1000);
     assert_eq!(a, ids("s3://bucket/track_1.csv#etag1", 7));
     let b = ids("s3://bucket/track_1.csv#etag2", 1000);
@@ -179,10 +207,7 @@ fn message_ids_are_deterministic_per_identity_and_offset() {
 
 #[test]
 fn message_id_column_is_used_when_filled() {
-    let out = run(
-        "track_m.csv",
-        "userId,event,messageId\n1,a,my-id-1\n2,b,\n",
-    );
+    let out = run("track_m.csv", "userId,event,messageId\n1,a,my-id-1\n2,b,\n");
     let events = out.events();
     assert_eq!(events[0]["messageId"], "my-id-1");
     assert_eq!(events[1]["messageId"].as_str().unwrap().len(), 36);
@@ -348,7 +373,10 @@ fn empty_cell_and_typing_options() {
         },
         usize::MAX,
     );
-    assert_eq!(out.plain_events()[0]["context"], json!({"library": library()}));
+    assert_eq!(
+        out.plain_events()[0]["context"],
+        json!({"library": library()})
+    );
 }
 
 #[test]
@@ -395,10 +423,15 @@ fn batches_are_as_full_as_the_limits_allow() {
     let out = run("track_wide.csv", &csv);
     let sizes: Vec<usize> = out.batches.iter().map(|b| b.body.len()).collect();
     assert!(sizes.iter().all(|&s| s <= MAX_BATCH_BYTES), "{sizes:?}");
-    assert!(sizes[..sizes.len() - 1].iter().all(|&s| s > MAX_BATCH_BYTES - 600));
+    assert!(sizes[..sizes.len() - 1]
+        .iter()
+        .all(|&s| s > MAX_BATCH_BYTES - 600));
     let total: u32 = out.batches.iter().map(|b| b.events).sum();
     assert_eq!(total, 3000);
-    assert!(out.batches.iter().all(|b| (b.events as usize) < MAX_BATCH_EVENTS));
+    assert!(out
+        .batches
+        .iter()
+        .all(|b| (b.events as usize) < MAX_BATCH_EVENTS));
     // Lines continue from one body to the next.
     for pair in out.batches.windows(2) {
         assert_eq!(pair[1].first_line, pair[0].last_line + 1);
@@ -552,7 +585,10 @@ fn header_errors_name_every_column_and_fix() {
         assert_eq!(ing.write(b"1,2\n").unwrap_err(), err);
         assert_eq!(ing.finish().unwrap_err(), err);
         assert!(ing.next_batch().is_none());
-        assert_eq!(ing.report().error.as_deref(), Some(err.to_string().as_str()));
+        assert_eq!(
+            ing.report().error.as_deref(),
+            Some(err.to_string().as_str())
+        );
         assert_eq!(ing.report().header_errors.len(), n);
     }
 }
@@ -608,9 +644,9 @@ fn oversized_events_and_bad_utf8_are_rejected_by_row() {
         "{}",
         messages[0]
     );
-    assert!(messages[0].ends_with(
-        " bytes, over Segment's limit of 32768; shorten its longest values"
-    ));
+    assert!(
+        messages[0].ends_with(" bytes, over Segment's limit of 32768; shorten its longest values")
+    );
     assert_eq!(
         messages[1],
         "line 4, column 3 (properties.note): the text is not valid UTF-8; save the file as UTF-8"
@@ -667,7 +703,12 @@ fn byte_order_marks_utf16_and_gzip() {
     let decoded = run_with("identify_u.csv", &utf16, Options::default(), 3);
     assert_eq!(decoded.plain_events(), plain.plain_events());
 
-    let gz = run_with("identify_u.csv", &[0x1f, 0x8b, 8, 0, 0], Options::default(), 2);
+    let gz = run_with(
+        "identify_u.csv",
+        &[0x1f, 0x8b, 8, 0, 0],
+        Options::default(),
+        2,
+    );
     assert_eq!(
         gz.error(),
         "the data is gzip-compressed: name the file with a .gz extension so that it is decompressed first"
@@ -690,7 +731,10 @@ fn empty_files_and_header_only_files() {
 
 #[test]
 fn tsv_files_use_tabs() {
-    let out = run("track_t.tsv", "userId\tevent\tproperties.note\n1\tE\ta, b\n");
+    let out = run(
+        "track_t.tsv",
+        "userId\tevent\tproperties.note\n1\tE\ta, b\n",
+    );
     assert_eq!(out.plain_events()[0]["properties"], json!({"note": "a, b"}));
 }
 
@@ -701,7 +745,12 @@ fn any_chunking_gives_the_same_bodies_and_report() {
         2,Zoë Ünicode 🎉,test event,silver,1557606747,x\n\
         ,bad,test event,gold,,\r\n\
         4,Last,test event,gold,2019-05-11,no newline at end";
-    let whole = run_with("track_c.csv", data.as_bytes(), Options::default(), usize::MAX);
+    let whole = run_with(
+        "track_c.csv",
+        data.as_bytes(),
+        Options::default(),
+        usize::MAX,
+    );
     assert_eq!((whole.report.events, whole.report.rejected), (3, 1));
     let bodies = |o: &Out| o.batches.iter().map(|b| b.body.clone()).collect::<Vec<_>>();
     let report = |o: &Out| serde_json::to_value(&o.report).unwrap();
@@ -756,6 +805,8 @@ fn options_are_checked() {
         err.to_string(),
         "invalid option: maxBatchEvents must be from 1 to 2500, not 3000"
     );
-    let err = Ingest::new("users.csv", "t", Options::default()).err().unwrap();
+    let err = Ingest::new("users.csv", "t", Options::default())
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "file_name");
 }

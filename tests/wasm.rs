@@ -24,7 +24,13 @@ fn ingest_yields_batches_with_bodies() {
     assert_eq!(get(&batch, "path").as_string().unwrap(), "/v1/batch");
     assert_eq!(get(&batch, "events").as_f64(), Some(4.0));
     assert_eq!(get(&batch, "sentAtOffset").as_f64(), Some(11.0));
-    assert_eq!((get(&batch, "firstLine").as_f64(), get(&batch, "lastLine").as_f64()), (Some(2.0), Some(5.0)));
+    assert_eq!(
+        (
+            get(&batch, "firstLine").as_f64(),
+            get(&batch, "lastLine").as_f64()
+        ),
+        (Some(2.0), Some(5.0))
+    );
     let body: Uint8Array = get(&batch, "body").dyn_into().unwrap();
     let text = String::from_utf8(body.to_vec()).unwrap();
     assert!(text.starts_with(r#"{"sentAt":"1970-01-01T00:00:00.000Z","batch":[{"type":"track","userId":"1","event":"test event""#), "{text}");
@@ -32,7 +38,10 @@ fn ingest_yields_batches_with_bodies() {
     let report = ing.report();
     assert_eq!(get(&report, "rows").as_f64(), Some(4.0));
     assert_eq!(get(&report, "error"), JsValue::NULL);
-    assert_eq!(get(&get(&report, "file"), "kind").as_string().unwrap(), "track");
+    assert_eq!(
+        get(&get(&report, "file"), "kind").as_string().unwrap(),
+        "track"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -41,10 +50,15 @@ fn errors_are_js_errors_with_a_code() {
     let err: js_sys::Error = err.dyn_into().unwrap();
     assert_eq!(String::from(err.name()), "Csv2SegmentError");
     assert_eq!(get(&err, "code").as_string().unwrap(), "file_name");
-    assert!(String::from(err.message()).starts_with("users.csv: the file name does not say which call to make"));
+    assert!(String::from(err.message())
+        .starts_with("users.csv: the file name does not say which call to make"));
 
     let mut ing = JsIngest::new("track_x.csv", "x", None).unwrap();
-    let err: js_sys::Error = ing.write(b"userId,event,traits..a\n").unwrap_err().dyn_into().unwrap();
+    let err: js_sys::Error = ing
+        .write(b"userId,event,traits..a\n")
+        .unwrap_err()
+        .dyn_into()
+        .unwrap();
     assert_eq!(get(&err, "code").as_string().unwrap(), "header");
     assert_eq!(
         String::from(err.message()),
@@ -56,13 +70,23 @@ fn errors_are_js_errors_with_a_code() {
 fn unknown_options_are_refused() {
     let opts = js_sys::Object::new();
     Reflect::set(&opts, &"emtpy".into(), &"null".into()).unwrap();
-    let err: js_sys::Error = JsIngest::new("track_x.csv", "x", Some(opts)).err().unwrap().dyn_into().unwrap();
+    let err: js_sys::Error = JsIngest::new("track_x.csv", "x", Some(opts))
+        .err()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     assert!(String::from(err.message()).starts_with("invalid option: unknown option 'emtpy'"));
 }
 
 #[wasm_bindgen_test]
 fn validate_returns_report_and_payloads() {
-    let v = validate(b"userId,event,timestamp\n1,Signed Up,2019-05-11\n,x,\n", "track_v.csv", None, None).unwrap();
+    let v = validate(
+        b"userId,event,timestamp\n1,Signed Up,2019-05-11\n,x,\n",
+        "track_v.csv",
+        None,
+        None,
+    )
+    .unwrap();
     let report = get(&v, "report");
     assert_eq!(get(&report, "events").as_f64(), Some(1.0));
     assert_eq!(get(&report, "rejected").as_f64(), Some(1.0));
@@ -71,7 +95,10 @@ fn validate_returns_report_and_payloads() {
     assert_eq!(get(&rejection, "row").as_string().unwrap(), ",x,");
     let payloads = js_sys::Array::from(&get(&v, "payloads"));
     assert_eq!(payloads.length(), 1);
-    assert_eq!(get(&payloads.get(0), "timestamp").as_string().unwrap(), "2019-05-11T00:00:00.000Z");
+    assert_eq!(
+        get(&payloads.get(0), "timestamp").as_string().unwrap(),
+        "2019-05-11T00:00:00.000Z"
+    );
 
     let v = validate(b"a,b\n", "nope.csv", None, None).unwrap();
     let error = get(&get(&v, "report"), "error").as_string().unwrap();

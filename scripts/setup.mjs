@@ -1,0 +1,244 @@
+#!/usr/bin/env node
+// Installs what the project needs and builds pkg/, each step skipped quickly
+// when already done. Node builtins only: this runs before node_modules exists.
+//
+//   node scripts/setup.mjs [--quiet] [--force-build]
+//
+// Steps (each an exported async function returning true when it did work,
+// false when there was nothing to do; setup() below runs them in order):
+//   1. npm packages        npm ci / npm install when node_modules is missing or stale
+//   2. wasm32 target       rustup target add wasm32-unknown-unknown
+//   3. wasm-bindgen CLI    cargo install wasm-bindgen-cli at Cargo.lock's wasm-bindgen version
+//   4. pkg/                cargo build (wasm32, release) + wasm-bindgen, when sources changed
+//
+// All progress goes to stderr, so `npm start` / `npm run bench` stdout stays clean.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, StepError, capture, ensureCargoOnPath, isMain, mustRun, parseFlags, run, runMain } from './lib/proc.mjs';
+
+const WASM_TARGET = 'wasm32-unknown-unknown';
+const CRATE = 'csv2segment';
+const PKG_DIR = path.join(ROOT, 'pkg');
+const NPM_STAMP = path.join(ROOT, 'node_modules', '.csv2segment-setup-stamp');
+/** Children of setup write to stderr too (fd 2), keeping our stdout for the caller. */
+const STDIO = ['inherit', 2, 2];
+
+const log = (msg) => console.error(`setup: ${msg}`);
+
+// ---------------------------------------------------------------------------
+// 1. npm packages
+
+function npmManifestHash() {
+  const h = createHash('sha256');
+  for (const name of ['package.json', 'package-lock.json']) {
+    const file = path.join(ROOT, name);
+    h.update(`${name}\0`);
+    h.update(existsSync(file) ? readFileSync(file) : '<none>');
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+/** Runs `npm ci` (or `npm install` without a lockfile) unless node_modules matches package.json + lock. */
+export async function ensureNpmPackages() {
+  const want = npmManifestHash();
+  if (existsSync(NPM_STAMP) && readFileSync(NPM_STAMP, 'utf8').trim() === want) return false;
+
+  const flags = ['--no-audit', '--no-fund'];
+  if (existsSync(path.join(ROOT, 'package-lock.json'))) {
+    log('installing npm packages (npm ci)');
+    const code = await run('npm', ['ci', ...flags], { stdio: STDIO });
+    if (code !== 0) {
+      // Usually package.json was edited and the lock is out of sync. CI must use the lock as is.
+      if (process.env.CI) throw new StepError(`\`npm ci\` failed (exit code ${code}); is package-lock.json in sync with package.json?`, code);
+      log('`npm ci` failed; retrying with `npm install` (package-lock.json out of sync with package.json?)');
+      await mustRun('npm', ['install', ...flags], { stdio: STDIO });
+    }
+  } else {
+    log('installing npm packages (npm install; no package-lock.json yet)');
+    await mustRun('npm', ['install', ...flags], { stdio: STDIO });
+  }
+  // npm install may have created or rewritten the lock: hash what is there now.
+  writeFileSync(NPM_STAMP, `${npmManifestHash()}\n`);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// 2. Rust: the wasm32 target (and, for lint, rustfmt + clippy)
+
+let sysrootCache;
+function rustSysroot() {
+  if (sysrootCache) return sysrootCache;
+  const r = capture('rustc', ['--print', 'sysroot']);
+  if (r.missing) throw new StepError('`rustc` not found: install Rust with rustup (https://rustup.rs) and re-run');
+  if (!r.ok) throw new StepError(`\`rustc --print sysroot\` failed: ${r.stderr.trim().split('\n').pop()}`);
+  sysrootCache = r.stdout.trim();
+  return sysrootCache;
+}
+
+/** `rustup target add wasm32-unknown-unknown` unless the target's std is in the sysroot. */
+export async function ensureWasmTarget() {
+  if (existsSync(path.join(rustSysroot(), 'lib', 'rustlib', WASM_TARGET, 'lib'))) return false;
+  log(`adding the Rust target ${WASM_TARGET} (rustup target add)`);
+  await mustRun('rustup', ['target', 'add', WASM_TARGET], { stdio: STDIO });
+  return true;
+}
+
+/** `rustup component add rustfmt clippy` unless both are in the toolchain (used by lint.mjs). */
+export async function ensureRustComponents() {
+  const bin = path.join(rustSysroot(), 'bin');
+  const missing = [
+    ['rustfmt', 'rustfmt'],
+    ['clippy', 'cargo-clippy'],
+  ].filter(([, exe]) => !existsSync(path.join(bin, exe)) && !existsSync(path.join(bin, `${exe}.exe`)));
+  if (missing.length === 0) return false;
+  const names = missing.map(([component]) => component);
+  log(`adding Rust components ${names.join(', ')} (rustup component add)`);
+  await mustRun('rustup', ['component', 'add', ...names], { stdio: STDIO });
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// 3. wasm-bindgen CLI, at exactly the version of the wasm-bindgen crate in Cargo.lock
+
+/** The version of `name` in Cargo.lock (generating the lock first if there is none). */
+export async function lockedCrateVersion(name) {
+  const lockFile = path.join(ROOT, 'Cargo.lock');
+  if (!existsSync(lockFile)) {
+    log('generating Cargo.lock');
+    await mustRun('cargo', ['generate-lockfile'], { stdio: STDIO });
+  }
+  const versions = readFileSync(lockFile, 'utf8')
+    .split(/^\[\[package\]\]\s*$/m)
+    .filter((block) => block.match(/^name = "([^"]+)"\s*$/m)?.[1] === name)
+    .map((block) => block.match(/^version = "([^"]+)"\s*$/m)?.[1])
+    .filter(Boolean);
+  if (versions.length === 0) throw new StepError(`Cargo.lock has no \`${name}\` package`);
+  if (versions.length > 1) throw new StepError(`Cargo.lock has several \`${name}\` versions (${versions.join(', ')}); expected one`);
+  return versions[0];
+}
+
+/** The version printed by `wasm-bindgen --version`, or null when it is not installed. */
+function installedWasmBindgenVersion() {
+  const r = capture('wasm-bindgen', ['--version']);
+  return r.ok ? (r.stdout.match(/(\d+\.\d+\.\d+\S*)/)?.[1] ?? null) : null;
+}
+
+/** `cargo install wasm-bindgen-cli --version <Cargo.lock's>` unless that exact version is on PATH. */
+export async function ensureWasmBindgen() {
+  const want = await lockedCrateVersion('wasm-bindgen');
+  const have = installedWasmBindgenVersion();
+  if (have === want) return false;
+
+  log(
+    `${have ? `replacing wasm-bindgen ${have} with` : 'installing'} wasm-bindgen-cli ${want} ` +
+      '(cargo install; this takes about 5 minutes)',
+  );
+  const args = ['install', 'wasm-bindgen-cli', '--version', want];
+  const code = await run('cargo', [...args, '--locked'], { stdio: STDIO });
+  if (code !== 0) {
+    // The crates mirror may lack a crate version pinned by wasm-bindgen-cli's own lock.
+    log('`cargo install --locked` failed; retrying without --locked');
+    await mustRun('cargo', args, { stdio: STDIO });
+  }
+  const now = installedWasmBindgenVersion();
+  if (now !== want) {
+    throw new StepError(
+      `installed wasm-bindgen-cli ${want}, but \`wasm-bindgen --version\` on PATH reports ${now ?? 'nothing'}; ` +
+        'is another wasm-bindgen earlier on PATH?',
+    );
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// 4. pkg/: the wasm build
+
+/** Newest mtime (ms) under `dir`, with the file it belongs to. */
+function newestUnder(dir, acc = { mtime: 0, file: null }) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return acc;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newestUnder(full, acc);
+    else newestFile(full, acc);
+  }
+  return acc;
+}
+
+function newestFile(file, acc) {
+  try {
+    const { mtimeMs } = statSync(file);
+    if (mtimeMs > acc.mtime) Object.assign(acc, { mtime: mtimeMs, file });
+  } catch {
+    // missing: ignore
+  }
+  return acc;
+}
+
+/** Why pkg/ must be rebuilt, or null when it is up to date. */
+function pkgStaleReason() {
+  const outputs = [`${CRATE}_bg.wasm`, `${CRATE}.js`, `${CRATE}.d.ts`].map((f) => path.join(PKG_DIR, f));
+  if (!outputs.every((f) => existsSync(f))) return 'pkg/ missing';
+  const built = statSync(outputs[0]).mtimeMs;
+  const newest = newestUnder(path.join(ROOT, 'src'));
+  for (const f of ['Cargo.toml', 'Cargo.lock', 'build.rs', '.cargo/config.toml']) newestFile(path.join(ROOT, f), newest);
+  return newest.mtime > built ? `${path.relative(ROOT, newest.file)} changed` : null;
+}
+
+/** Builds pkg/ with cargo + wasm-bindgen when sources are newer than it (or `force`). */
+export async function buildPkg({ force = false } = {}) {
+  const reason = force ? 'forced' : pkgStaleReason();
+  if (!reason) return false;
+  log(`building pkg/ (${reason}): cargo build --release for ${WASM_TARGET}, then wasm-bindgen`);
+  await mustRun('cargo', ['build', '--lib', '--target', WASM_TARGET, '--release'], { stdio: STDIO });
+
+  const targetDir = path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
+  const input = path.join(targetDir, WASM_TARGET, 'release', `${CRATE}.wasm`);
+  // Generate into a staging dir and swap it in, so a failed run never leaves a half-written pkg/.
+  const staging = path.join(ROOT, 'target', 'pkg-staging');
+  rmSync(staging, { recursive: true, force: true });
+  await mustRun('wasm-bindgen', ['--target', 'web', '--out-dir', staging, '--typescript', input], { stdio: STDIO });
+  rmSync(PKG_DIR, { recursive: true, force: true });
+  renameSync(staging, PKG_DIR);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+
+/**
+ * Everything `npm start` / `npm test` need. Options:
+ *   quiet       print nothing when there is nothing to do
+ *   forceBuild  rebuild pkg/ even when it looks up to date
+ */
+export async function setup({ quiet = false, forceBuild = false } = {}) {
+  ensureCargoOnPath();
+  const start = performance.now();
+  const did = {};
+  did.npm = await ensureNpmPackages();
+  did.target = await ensureWasmTarget();
+  did.bindgen = await ensureWasmBindgen();
+  // A different wasm-bindgen CLI generates different glue: rebuild pkg/ with it.
+  did.pkg = await buildPkg({ force: forceBuild || did.bindgen });
+  const worked = Object.values(did).some(Boolean);
+  if (worked) log(`done in ${((performance.now() - start) / 1000).toFixed(1)}s`);
+  else if (!quiet) log('everything up to date (npm packages, wasm32 target, wasm-bindgen CLI, pkg/)');
+  return did;
+}
+
+if (isMain(import.meta.url)) {
+  runMain('setup', async () => {
+    const flags = parseFlags(
+      process.argv.slice(2),
+      ['quiet', 'force-build'],
+      'usage: node scripts/setup.mjs [--quiet] [--force-build]',
+    );
+    await setup({ quiet: flags.has('quiet'), forceBuild: flags.has('force-build') });
+    return 0;
+  });
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// `npm test`: setup, then every test suite, stopping at the first failure.
+//
+//   node scripts/test.mjs [--rust] [--wasm] [--js]     (default: all)
+//   npm test -- --js
+//
+// To add a suite, add an entry to STEPS: `skip` returns a reason string (or
+// nothing), `run` resolves to an exit code.
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { setup } from './setup.mjs';
+import { ROOT, elapsed, formatCommand, parseFlags, run, runMain } from './lib/proc.mjs';
+
+/** Files under `dir` (relative to ROOT) whose names match `re`, sorted. */
+function findFiles(dir, re) {
+  const out = [];
+  const walk = (d) => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(ROOT, d), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const rel = path.join(d, e.name);
+      if (e.isDirectory() && e.name !== 'node_modules') walk(rel);
+      else if (e.isFile() && re.test(e.name)) out.push(rel);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+const jsTests = () => findFiles(path.join('tests', 'js'), /\.test\.mjs$/);
+
+/** A step that runs one command. */
+const command = (cmd, args) => ({
+  describe: () => formatCommand(cmd === process.execPath ? 'node' : cmd, args()),
+  run: () => run(cmd, args()),
+});
+
+const STEPS = [
+  {
+    name: 'rust',
+    title: 'Rust tests on the host (unit, integration, doc)',
+    ...command('cargo', () => ['test']),
+  },
+  {
+    name: 'wasm',
+    title: 'wasm-bindgen tests under Node',
+    skip: () => !existsSync(path.join(ROOT, 'tests', 'wasm.rs')) && 'tests/wasm.rs does not exist yet',
+    ...command('cargo', () => ['test', '--target', 'wasm32-unknown-unknown', '--test', 'wasm']),
+  },
+  {
+    name: 'js',
+    title: 'JS tests (node --test)',
+    skip: () => jsTests().length === 0 && 'no tests/js/**/*.test.mjs yet',
+    ...command(process.execPath, () => ['--test', '--test-reporter=spec', ...jsTests()]),
+  },
+];
+
+const USAGE = `usage: node scripts/test.mjs [${STEPS.map((s) => `--${s.name}`).join('] [')}]   (default: all)`;
+
+async function main() {
+  const flags = parseFlags(process.argv.slice(2), STEPS.map((s) => s.name), USAGE);
+  const selected = STEPS.filter((s) => flags.size === 0 || flags.has(s.name));
+  const started = performance.now();
+
+  await setup({ quiet: true });
+
+  const results = [];
+  const summary = () => results.join(', ');
+  for (const step of selected) {
+    const reason = step.skip?.();
+    if (reason) {
+      console.log(`\ntest: -- ${step.name}: skipped (${reason})`);
+      results.push(`${step.name} skipped`);
+      continue;
+    }
+    console.log(`\ntest: -- ${step.name}: ${step.title}: ${step.describe()}`);
+    const t = performance.now();
+    const code = await step.run();
+    if (code !== 0) {
+      results.push(`${step.name} FAILED (exit code ${code})`);
+      console.error(`\ntest: FAILED at ${step.name} -- ${summary()} -- ${elapsed(started)}`);
+      return code;
+    }
+    results.push(`${step.name} ok (${elapsed(t)})`);
+  }
+  console.log(`\ntest: all passed -- ${summary()} -- ${elapsed(started)}`);
+  return 0;
+}
+
+runMain('test', main);
