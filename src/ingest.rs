@@ -270,11 +270,11 @@ fn write_row(
     batcher: &mut Batcher,
     writer: &mut PayloadWriter,
 ) -> Result<usize, (Option<u32>, Reason)> {
-    if rec.ends.len() != plan.width {
+    if rec.len() != plan.width {
         return Err((
             None,
             Reason::FieldCount {
-                found: rec.ends.len(),
+                found: rec.len(),
                 expected: plan.width,
             },
         ));

@@ -21,6 +21,7 @@ static ESCAPE: [u8; 256] = {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends `s` as a quoted JSON string.
+#[inline]
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     write_str_body(out, s);
@@ -28,30 +29,66 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Appends `s` escaped for the inside of a JSON string, without the quotes.
+///
+/// Eight bytes at a time are checked at once; only a word holding a byte to escape is looked
+/// at byte by byte.
+#[inline]
 pub(crate) fn write_str_body(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc = ESCAPE[b as usize];
-        if esc == 0 {
-            continue;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        if needs_escape(u64::from_le_bytes(word)) {
+            for j in i..i + 8 {
+                escape_at(out, bytes, &mut start, j);
+            }
         }
-        out.extend_from_slice(&bytes[start..i]);
-        if esc == b'u' {
-            out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 0xf) as usize],
-            ]);
-        } else {
-            out.extend_from_slice(&[b'\\', esc]);
-        }
-        start = i + 1;
+        i += 8;
+    }
+    for j in i..bytes.len() {
+        escape_at(out, bytes, &mut start, j);
     }
     out.extend_from_slice(&bytes[start..]);
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `w` is below 0x20, `"` or `\\` (exact, from the has-zero-byte trick).
+#[inline]
+fn needs_escape(w: u64) -> bool {
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let q = w ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let b = w ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b;
+    (control | quote | backslash) & HIGHS != 0
+}
+
+/// Escapes `bytes[j]` if it needs it, first copying the run since `start`.
+#[inline]
+fn escape_at(out: &mut Vec<u8>, bytes: &[u8], start: &mut usize, j: usize) {
+    let b = bytes[j];
+    let esc = ESCAPE[usize::from(b)];
+    if esc == 0 {
+        return;
+    }
+    out.extend_from_slice(&bytes[*start..j]);
+    if esc == b'u' {
+        out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 0xf)],
+        ]);
+    } else {
+        out.extend_from_slice(&[b'\\', esc]);
+    }
+    *start = j + 1;
 }
 
 /// `"key":`, as it is written before a value.

@@ -51,24 +51,28 @@ impl MessageIds {
 
     /// Appends the id of the row at `offset` as a quoted JSON string.
     pub(crate) fn write_json(&self, offset: u64, out: &mut Vec<u8>) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
+        /// Where each byte's two hex digits go in `"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"`.
+        const AT: [usize; 16] = [1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35];
         let u = self.bytes(offset);
-        let mut s = [0u8; 38];
-        s[0] = b'"';
-        s[37] = b'"';
-        let mut j = 1;
-        for (i, byte) in u.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                s[j] = b'-';
-                j += 1;
-            }
-            s[j] = HEX[(byte >> 4) as usize];
-            s[j + 1] = HEX[(byte & 0xf) as usize];
-            j += 2;
+        let mut s = *b"\"........-....-....-....-............\"";
+        for (byte, at) in u.iter().zip(AT) {
+            s[at..at + 2].copy_from_slice(&HEX_PAIRS[usize::from(*byte)]);
         }
         out.extend_from_slice(&s);
     }
 }
+
+/// Each byte's two lowercase hex digits.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 0xf]];
+        i += 1;
+    }
+    t
+};
 
 /// MurmurHash3's 64-bit finaliser: a bijection that spreads every input bit over the output.
 fn fmix64(mut k: u64) -> u64 {

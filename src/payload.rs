@@ -24,26 +24,36 @@ pub(crate) struct Frame {
 
 impl Frame {
     /// Writes what precedes a child: `null`s for the holes before it, a comma, its key.
+    #[inline(always)]
     fn open_child(&self, out: &mut Vec<u8>, key: &[u8]) {
+        if self.holes > 0 {
+            self.write_holes(out);
+        } else if self.count > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(key);
+    }
+
+    #[cold]
+    fn write_holes(&self, out: &mut Vec<u8>) {
         for i in 0..self.holes {
             if i > 0 || self.count > 0 {
                 out.push(b',');
             }
             out.extend_from_slice(b"null");
         }
-        if self.count > 0 || self.holes > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(key);
+        out.push(b',');
     }
 
     /// Counts a child that was written.
+    #[inline(always)]
     fn wrote_child(&mut self) {
         self.count += self.holes + 1;
         self.holes = 0;
     }
 
     /// Counts a child that was left out: a hole, when this is an array.
+    #[inline(always)]
     fn skipped_child(&mut self) {
         self.holes += u32::from(self.array);
     }
@@ -131,7 +141,7 @@ impl PayloadWriter {
                         check_id_length(field, cell).map_err(|r| (col, r))?;
                     }
                     parent.open_child(out, plan.bytes(key));
-                    conv.write(cell, out).map_err(|r| (col, r))?;
+                    conv.write(cell, row.clean, out).map_err(|r| (col, r))?;
                     parent.wrote_child();
                 }
                 Op::Hole => {

@@ -1,9 +1,21 @@
 //! Cuts a byte stream, fed in chunks cut anywhere, into CSV records with their line, offset and raw text.
 //!
-//! This is the layer over `csv-core`'s push parser. Its buffers live as long as the reader, so
-//! reading a row allocates nothing once they have grown to the widest row.
+//! The dialect is RFC 4180 as `csv-core` reads it: `"` quotes, `""` inside quotes is a quote,
+//! `\n`, `\r\n` or `\r` ends a record, blank lines are skipped, and a quote that is never
+//! closed runs to the end of the file. Unlike a byte-at-a-time state machine, this reader scans
+//! unquoted fields with a table and does not copy them: a cell is a slice of the input, and
+//! only quoted cells are unescaped into a scratch buffer. The input of a write is appended to
+//! one buffer that keeps, between writes, only the record that is not complete yet.
 
-use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+/// A field's place: its value (in the raw record, or in the scratch buffer when quoted) and its
+/// end in the raw record.
+#[derive(Clone, Copy, Debug, Default)]
+struct Field {
+    start: u32,
+    end: u32,
+    raw_end: u32,
+    quoted: bool,
+}
 
 /// A record, as handed to the engine: valid until the next one is read.
 pub(crate) struct Record<'a> {
@@ -13,30 +25,42 @@ pub(crate) struct Record<'a> {
     pub offset: u64,
     /// The record as it stands in the file, without line endings around it.
     pub raw: &'a [u8],
-    /// The fields' unquoted bytes, one after another.
-    pub fields: &'a [u8],
-    /// Where each field ends in `fields`.
-    pub ends: &'a [usize],
+    scratch: &'a [u8],
+    fields: &'a [Field],
+    clean: bool,
 }
 
 /// The fields of a record whose text is valid UTF-8.
 pub(crate) struct Row<'a> {
-    text: &'a str,
-    ends: &'a [usize],
+    raw: &'a str,
+    scratch: &'a str,
+    fields: &'a [Field],
+    /// No cell holds a byte that JSON must escape: cells can be copied as they are.
+    pub clean: bool,
 }
 
 impl<'a> Record<'a> {
+    /// How many fields.
+    pub(crate) fn len(&self) -> usize {
+        self.fields.len()
+    }
+
     /// The record's fields as text, or the 0-based index of the first field that is not UTF-8.
     pub(crate) fn row(&self) -> Result<Row<'a>, usize> {
-        let bad_field = |upto: usize| self.ends.iter().position(|&e| e > upto).unwrap_or(0);
-        let text = std::str::from_utf8(self.fields).map_err(|e| bad_field(e.valid_up_to()))?;
-        // Valid as a whole, but a field could still end inside a character that the next completes.
-        if let Some(i) = self.ends.iter().position(|&e| !text.is_char_boundary(e)) {
-            return Err(i);
-        }
+        // Fields are cut at ASCII bytes, so when the whole is valid, each field is.
+        let field_at = |byte: usize| {
+            self.fields
+                .iter()
+                .position(|f| f.raw_end as usize > byte)
+                .unwrap_or(0)
+        };
+        let raw = std::str::from_utf8(self.raw).map_err(|e| field_at(e.valid_up_to()))?;
+        let scratch = std::str::from_utf8(self.scratch).map_err(|_| 0usize)?;
         Ok(Row {
-            text,
-            ends: self.ends,
+            raw,
+            scratch,
+            fields: self.fields,
+            clean: self.clean,
         })
     }
 }
@@ -44,62 +68,82 @@ impl<'a> Record<'a> {
 impl<'a> Row<'a> {
     /// How many fields.
     pub(crate) fn len(&self) -> usize {
-        self.ends.len()
+        self.fields.len()
     }
 
     /// The text of field `i`, or `""` past the end.
+    #[inline]
     pub(crate) fn cell(&self, i: usize) -> &'a str {
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends.get(i - 1).copied().unwrap_or(0)
-        };
-        let end = self.ends.get(i).copied().unwrap_or(start);
-        self.text.get(start..end).unwrap_or("")
+        match self.fields.get(i) {
+            Some(f) => {
+                let src = if f.quoted { self.scratch } else { self.raw };
+                src.get(f.start as usize..f.end as usize).unwrap_or("")
+            }
+            None => "",
+        }
     }
 }
 
+/// How reading a record from the buffer ended.
+enum Scan {
+    /// A record ends at this buffer position (its terminator not included).
+    Record { end: usize, next: usize },
+    /// The buffer ends inside the record.
+    Incomplete,
+}
+
+/// A byte that neither ends an unquoted field nor needs escaping in JSON.
+const PLAIN: u8 = 0;
+/// A byte that ends an unquoted field: the delimiter, `\r`, `\n`.
+const STOP: u8 = 1;
+/// A byte that JSON escapes: control characters, `"`, `\\`.
+const ESCAPED: u8 = 2;
+
 /// The streaming record reader.
 pub(crate) struct RecordReader {
-    rdr: Reader,
-    fields: Vec<u8>,
-    ends: Vec<usize>,
-    nfields: usize,
-    nends: usize,
-    /// The bytes consumed since the last record ended.
-    raw: Vec<u8>,
-    /// The file offset of `raw[0]`.
-    raw_offset: u64,
-    /// The line of `raw[0]`.
+    delimiter: u8,
+    /// Each byte's class outside quotes: [`PLAIN`], [`STOP`] or [`ESCAPED`].
+    class: [u8; 256],
+    /// Input not yet read into records: starts at a record boundary.
+    buf: Vec<u8>,
+    /// The file offset of `buf[0]`.
+    buf_offset: u64,
+    /// The line of `buf[0]`.
     line: u64,
-}
-
-fn is_eol(b: &u8) -> bool {
-    *b == b'\n' || *b == b'\r'
-}
-
-fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    fields: Vec<Field>,
+    scratch: Vec<u8>,
+    /// A record left incomplete is read again only once the buffer holds this many bytes, so a
+    /// huge record arriving in small chunks is not re-read once per chunk.
+    retry_at: usize,
 }
 
 impl RecordReader {
     /// A reader for `delimiter`-separated records, with `"` quotes, whose first byte is at `offset`.
     pub(crate) fn new(delimiter: u8, offset: u64) -> RecordReader {
+        let mut class = [PLAIN; 256];
+        for c in class.iter_mut().take(0x20) {
+            *c = ESCAPED;
+        }
+        class[usize::from(b'"')] = ESCAPED;
+        class[usize::from(b'\\')] = ESCAPED;
+        class[usize::from(delimiter)] = STOP;
+        class[usize::from(b'\n')] = STOP;
+        class[usize::from(b'\r')] = STOP;
         RecordReader {
-            rdr: ReaderBuilder::new().delimiter(delimiter).build(),
-            fields: vec![0; 4096],
-            ends: vec![0; 64],
-            nfields: 0,
-            nends: 0,
-            raw: Vec::with_capacity(4096),
-            raw_offset: offset,
+            delimiter,
+            class,
+            buf: Vec::new(),
+            buf_offset: offset,
             line: 1,
+            fields: Vec::with_capacity(64),
+            scratch: Vec::new(),
+            retry_at: 0,
         }
     }
 
     /// Counts bytes that are in the file but not fed (a byte order mark).
     pub(crate) fn skip(&mut self, n: u64) {
-        self.raw_offset += n;
+        self.buf_offset += n;
     }
 
     /// Reads the records that `input` completes, calling `f` for each.
@@ -111,7 +155,11 @@ impl RecordReader {
         if input.is_empty() {
             return Ok(());
         }
-        self.read(input, f)
+        self.buf.extend_from_slice(input);
+        if self.buf.len() < self.retry_at {
+            return Ok(());
+        }
+        self.read(false, f)
     }
 
     /// Reads the last record, which may have no line ending.
@@ -119,59 +167,149 @@ impl RecordReader {
         &mut self,
         f: &mut impl FnMut(Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.read(&[], f)
+        self.read(true, f)
     }
 
     fn read<E>(
         &mut self,
-        mut input: &[u8],
+        eof: bool,
         f: &mut impl FnMut(Record<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        let mut pos = 0;
+        let mut result = Ok(());
+        self.retry_at = 0;
         loop {
-            let (res, nin, nout, nend) = self.rdr.read_record(
-                input,
-                &mut self.fields[self.nfields..],
-                &mut self.ends[self.nends..],
-            );
-            self.raw.extend_from_slice(&input[..nin]);
-            input = &input[nin..];
-            self.nfields += nout;
-            self.nends += nend;
-            match res {
-                ReadRecordResult::InputEmpty => return Ok(()),
-                ReadRecordResult::End => return Ok(()),
-                ReadRecordResult::OutputFull => {
-                    let n = self.fields.len() * 2;
-                    self.fields.resize(n, 0);
+            // Skip line endings before the record: blank lines, the `\n` of a `\r\n`.
+            while let Some(&b) = self.buf.get(pos) {
+                match b {
+                    b'\n' => self.line += 1,
+                    b'\r' => {}
+                    _ => break,
                 }
-                ReadRecordResult::OutputEndsFull => {
-                    let n = self.ends.len() * 2;
-                    self.ends.resize(n, 0);
+                pos += 1;
+            }
+            if pos == self.buf.len() {
+                break;
+            }
+            let start = pos;
+            let mut newlines = 0;
+            let mut dirty = false;
+            match self.scan(start, eof, &mut newlines, &mut dirty) {
+                Scan::Incomplete => {
+                    let pending = self.buf.len() - start;
+                    self.retry_at = pending.saturating_mul(2);
+                    break;
                 }
-                ReadRecordResult::Record => {
-                    let result = self.emit(f);
-                    self.nfields = 0;
-                    self.nends = 0;
-                    self.raw_offset += self.raw.len() as u64;
-                    self.line += count_newlines(&self.raw);
-                    self.raw.clear();
-                    result?;
+                Scan::Record { end, next } => {
+                    let rec = Record {
+                        line: self.line,
+                        offset: self.buf_offset + start as u64,
+                        raw: &self.buf[start..end],
+                        scratch: &self.scratch,
+                        fields: &self.fields,
+                        clean: !dirty,
+                    };
+                    result = f(rec);
+                    self.line += newlines;
+                    pos = next;
+                    if result.is_err() {
+                        break;
+                    }
                 }
             }
         }
+        self.buf.drain(..pos);
+        self.buf_offset += pos as u64;
+        result
     }
 
-    fn emit<E>(&self, f: &mut impl FnMut(Record<'_>) -> Result<(), E>) -> Result<(), E> {
-        let lead = self.raw.iter().take_while(|b| is_eol(b)).count();
-        let body = &self.raw[lead..];
-        let trail = body.iter().rev().take_while(|b| is_eol(b)).count();
-        f(Record {
-            line: self.line + count_newlines(&self.raw[..lead]),
-            offset: self.raw_offset + lead as u64,
-            raw: &body[..body.len() - trail],
-            fields: &self.fields[..self.nfields],
-            ends: &self.ends[..self.nends],
-        })
+    /// Scans an unquoted run from `i` to the first [`STOP`] byte (or the end); notes bytes to escape.
+    #[inline(always)]
+    fn unquoted(&self, buf: &[u8], mut i: usize, dirty: &mut bool) -> usize {
+        while let Some(&b) = buf.get(i) {
+            match self.class[usize::from(b)] {
+                PLAIN => {}
+                STOP => break,
+                _ => *dirty = true,
+            }
+            i += 1;
+        }
+        i
+    }
+
+    /// Reads one record at `start`, filling `fields` and `scratch`; counts `\n`s inside it.
+    fn scan(&mut self, start: usize, eof: bool, newlines: &mut u64, dirty: &mut bool) -> Scan {
+        self.fields.clear();
+        self.scratch.clear();
+        let buf = &self.buf[..];
+        let len = buf.len();
+        let mut i = start;
+        loop {
+            let field_start = i;
+            let mut field = Field::default();
+            if i < len && buf[i] == b'"' {
+                field.quoted = true;
+                field.start = self.scratch.len() as u32;
+                i += 1;
+                loop {
+                    let run = i;
+                    while i < len && buf[i] != b'"' {
+                        let b = buf[i];
+                        if b < 0x20 || b == b'\\' {
+                            *dirty = true;
+                            *newlines += u64::from(b == b'\n');
+                        }
+                        i += 1;
+                    }
+                    self.scratch.extend_from_slice(&buf[run..i]);
+                    if i == len {
+                        if !eof {
+                            return Scan::Incomplete;
+                        }
+                        break;
+                    }
+                    // A quote: doubled, it is a quote; else it closes the quoted part.
+                    if i + 1 < len && buf[i + 1] == b'"' {
+                        *dirty = true;
+                        self.scratch.push(b'"');
+                        i += 2;
+                        continue;
+                    }
+                    if i + 1 == len && !eof {
+                        return Scan::Incomplete;
+                    }
+                    i += 1;
+                    break;
+                }
+                // Text after the closing quote belongs to the field, as csv-core reads it.
+                let run = i;
+                i = self.unquoted(buf, i, dirty);
+                self.scratch.extend_from_slice(&buf[run..i]);
+                field.end = self.scratch.len() as u32;
+            } else {
+                i = self.unquoted(buf, i, dirty);
+                field.start = (field_start - start) as u32;
+                field.end = (i - start) as u32;
+            }
+            field.raw_end = (i - start) as u32;
+            self.fields.push(field);
+            if i == len {
+                if !eof {
+                    return Scan::Incomplete;
+                }
+                return Scan::Record { end: i, next: i };
+            }
+            if buf[i] == self.delimiter {
+                i += 1;
+                continue;
+            }
+            // A line ending: `\n` counts as a line; the `\n` of `\r\n` is skipped as the next lead.
+            *newlines += u64::from(buf[i] == b'\n');
+            return Scan::Record {
+                end: i,
+                next: i + 1,
+            };
+        }
     }
 }
 
@@ -207,6 +345,13 @@ mod tests {
         got
     }
 
+    fn cells(data: &str) -> Vec<Vec<String>> {
+        read_all(&[data.as_bytes()])
+            .into_iter()
+            .map(|o| o.cells)
+            .collect()
+    }
+
     #[test]
     fn lines_offsets_and_raw_text() {
         let data = b"a,b\r\n1,\"x\ny\"\r\n\r\n2,z";
@@ -237,10 +382,26 @@ mod tests {
     }
 
     #[test]
+    fn reads_as_csv_core_does() {
+        assert_eq!(cells("a,,\n"), [vec!["a", "", ""]]);
+        assert_eq!(cells("\"a\"\"b\",\"\"\n"), [vec!["a\"b", ""]]);
+        assert_eq!(cells("\"a\"b,c\n"), [vec!["ab", "c"]]);
+        assert_eq!(cells("a\"b,c\n"), [vec!["a\"b", "c"]]);
+        assert_eq!(
+            cells("\"open,quote\nto the end"),
+            [vec!["open,quote\nto the end"]]
+        );
+        assert_eq!(cells("x\ry\r\nz"), [vec!["x"], vec!["y"], vec!["z"]]);
+        assert_eq!(cells("\n\n\n"), Vec::<Vec<String>>::new());
+        assert_eq!(cells("a,\"\""), [vec!["a", ""]]);
+    }
+
+    #[test]
     fn any_chunking_reads_the_same() {
-        let data: &[u8] = "h1,h2\n\"a,\"\"b\"\"\",é\n\nc,\"d\r\ne\"\n".as_bytes();
+        let data: &[u8] =
+            "h1,h2\n\"a,\"\"b\"\"\",é\n\nc,\"d\r\ne\"\n\"x\"\"\",\"\"\"\"\r\n".as_bytes();
         let whole = read_all(&[data]);
-        assert_eq!(whole.len(), 3);
+        assert_eq!(whole.len(), 4);
         for cut in 0..=data.len() {
             assert_eq!(
                 read_all(&[&data[..cut], &data[cut..]]),
@@ -253,11 +414,51 @@ mod tests {
     }
 
     #[test]
-    fn wide_rows_grow_the_buffers() {
+    fn wide_rows_and_long_fields() {
         let wide = format!("{}\n", vec!["x".repeat(100); 500].join(","));
         let got = read_all(&[wide.as_bytes()]);
         assert_eq!(got[0].cells.len(), 500);
         assert_eq!(got[0].cells[499], "x".repeat(100));
+        // A long quoted field arriving in small chunks.
+        let long = format!("\"{}\",end\n", "y".repeat(100_000));
+        let chunks: Vec<&[u8]> = long.as_bytes().chunks(100).collect();
+        let got = read_all(&chunks);
+        assert_eq!(got[0].cells[0].len(), 100_000);
+        assert_eq!(got[0].cells[1], "end");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// The `csv` crate (over `csv-core`) is the oracle for the dialect.
+        #[test]
+        fn same_records_as_the_csv_crate(data in "[ab,\"\r\n]{0,40}", cut in 0usize..40) {
+            let oracle: Vec<Vec<String>> = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(data.as_bytes())
+                .records()
+                .map(|r| r.unwrap().iter().map(String::from).collect())
+                .collect();
+            let cut = cut.min(data.len());
+            let (a, b) = data.as_bytes().split_at(cut);
+            let ours: Vec<Vec<String>> = read_all(&[a, b]).into_iter().map(|o| o.cells).collect();
+            proptest::prop_assert_eq!(ours, oracle);
+        }
+    }
+
+    #[test]
+    fn rows_know_whether_json_must_escape_them() {
+        let mut r = RecordReader::new(b',', 0);
+        let mut clean = Vec::new();
+        let mut f = |rec: Record<'_>| -> Result<(), ()> {
+            clean.push(rec.row().unwrap().clean);
+            Ok(())
+        };
+        let data = "plain,text é,\"quoted, fine\"\na\"b,c\nback\\slash\n\"q\"\"q\"\n\"multi\nline\"\ntab\there\nlonger plain text past eight bytes\n";
+        r.push(data.as_bytes(), &mut f).unwrap();
+        r.finish(&mut f).unwrap();
+        assert_eq!(clean, [true, false, false, false, false, false, true]);
     }
 
     #[test]
@@ -268,8 +469,9 @@ mod tests {
             bad.push(rec.row().err());
             Ok(())
         };
-        r.push(b"ok,\xff\xfe,x\n\xc3,\xa9\n", &mut f).unwrap();
+        r.push(b"ok,\xff\xfe,x\n\xc3,\xa9\nfine,\"q\xff\"\n", &mut f)
+            .unwrap();
         r.finish(&mut f).unwrap();
-        assert_eq!(bad, [Some(1), Some(0)]);
+        assert_eq!(bad, [Some(1), Some(0), Some(1)]);
     }
 }

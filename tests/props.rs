@@ -43,6 +43,7 @@ fn cell() -> impl Strategy<Value = String> {
         "[ -~]{0,12}",
         "\\PC{0,6}",
         Just("a,b\n\"c\"\r\n".to_string()),
+        "[\\x00-\\x1f\\\\\"a,]{0,10}",
     ]
 }
 

@@ -1,0 +1,323 @@
+// Throughput of csv2segment against the JavaScript CSV parsers, in one run.
+//
+//   npm run bench                      (builds pkg/ first if needed)
+//   node bench/bench.mjs [--rows N] [--runs N] [--skip-native] [--skip-csvtojson]
+//
+// Generates (once, cached in .cache/bench/) a track file of --rows rows (default
+// 100,000), reads it into memory, then times each contender on it, best of --runs
+// (default 5) after one warm-up; csvtojson, being slow, gets at most 2 runs. The
+// in-process contenders take turns (one run each per round) so that load from
+// elsewhere on the machine hits them alike; native runs first, in its own process.
+// File I/O is outside every timing; MB = 1e6 bytes of the file.
+//
+//   native     the engine built natively: examples/native_bench.rs via cargo
+//   wasm       the engine in WebAssembly on this Node: Uint8Array in 64 KiB chunks,
+//              every batch drained (body length touched), finish, drain
+//   papaparse  Papa.parse(text, { header: true })
+//   udsv       inferSchema(text), initParser(schema), parser.typedDeep(text)
+//   csvtojson  await csv().fromString(text)
+//
+// Ends with one `name: value` line per figure for scripts, among them
+// native_mb_s, wasm_mb_s, papaparse_mb_s, udsv_mb_s, csvtojson_mb_s,
+// wasm_vs_papaparse and wasm_vs_udsv. A figure that could not be measured
+// reads `n/a` and the exit code is 1.
+
+import { readFile, access } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { basename } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import Papa from 'papaparse';
+import { inferSchema, initParser } from 'udsv';
+import csv from 'csvtojson';
+import { ensureTrackCsv, ROOT } from './generate.mjs';
+
+const CHUNK = 64 * 1024;
+const SOURCE_NAME = 'track_bench.csv';
+const SOURCE_ID = 'bench://track_bench.csv';
+const TARGETS = { wasm_vs_papaparse: 3, wasm_vs_udsv: 2 };
+
+function parseArgs(argv) {
+  const opts = { rows: 100_000, runs: 5, native: true, csvtojson: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = () => {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${a} needs a positive integer`);
+      return n;
+    };
+    if (a === '--rows') opts.rows = num();
+    else if (a === '--runs') opts.runs = num();
+    else if (a === '--skip-native') opts.native = false;
+    else if (a === '--skip-csvtojson') opts.csvtojson = false;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return opts;
+}
+
+// A full collection before each timed run keeps one contender's garbage out of
+// the next one's time. Available without --expose-gc through this V8 switch.
+let collect = () => {};
+try {
+  setFlagsFromString('--expose-gc');
+  collect = runInNewContext('gc');
+} catch {
+  // No gc: timings are a little noisier, still valid.
+}
+
+async function exists(url) {
+  try {
+    await access(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wasm engine's module namespace, initialised. */
+async function loadWasmEngine() {
+  const engineUrl = new URL('../js/engine.mjs', import.meta.url);
+  if (await exists(engineUrl)) {
+    const shim = await import(engineUrl);
+    if (typeof shim.loadEngine === 'function') return { engine: await shim.loadEngine(), via: 'js/engine.mjs' };
+  }
+  const wasmUrl = new URL('../pkg/csv2segment_bg.wasm', import.meta.url);
+  if (!(await exists(wasmUrl))) throw new Error('pkg/csv2segment_bg.wasm not built (npm run build)');
+  const engine = await import(new URL('../pkg/csv2segment.js', import.meta.url));
+  engine.initSync({ module: await readFile(wasmUrl) });
+  return { engine, via: 'pkg/ initSync' };
+}
+
+/** One pass of the wasm engine over `bytes`: chunked writes, every batch drained. */
+function wasmPass(engine, bytes) {
+  const ing = new engine.Ingest(SOURCE_NAME, SOURCE_ID, {});
+  let batches = 0;
+  let batchEvents = 0;
+  let bodyBytes = 0;
+  const drain = () => {
+    let b;
+    while ((b = ing.nextBatch())) {
+      batches++;
+      bodyBytes += b.body.length;
+      batchEvents += Number(b.events);
+      b.free?.();
+    }
+  };
+  try {
+    for (let off = 0; off < bytes.length; off += CHUNK) {
+      ing.write(bytes.subarray(off, off + CHUNK));
+      drain();
+    }
+    ing.finish();
+    drain();
+    const r = ing.report();
+    const out = {
+      rows: Number(r.rows),
+      events: Number(r.events),
+      rejected: Number(r.rejected),
+      batches,
+      batchEvents,
+      bodyBytes,
+    };
+    r.free?.();
+    return out;
+  } finally {
+    ing.free();
+  }
+}
+
+/** Runs examples/native_bench.rs through cargo; its `key: value` lines as an object. */
+function runNative(path, runs) {
+  const res = spawnSync(
+    'cargo',
+    ['run', '--quiet', '--release', '--example', 'native_bench', '--', path, String(runs)],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+  );
+  if (res.error) throw res.error;
+  if (res.status !== 0) throw new Error(`native_bench exited with ${res.status ?? res.signal}`);
+  const fields = {};
+  for (const line of res.stdout.split('\n')) {
+    const m = /^(native_\w+):\s*(\S+)/.exec(line);
+    if (m) fields[m[1]] = Number(m[2]);
+  }
+  if (!Number.isFinite(fields.native_mb_s)) throw new Error('native_bench printed no native_mb_s line');
+  return fields;
+}
+
+const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const int = (n) => (Number.isFinite(n) ? n.toLocaleString('en-US') : 'n/a');
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const { path, bytes: fileBytes, generated } = await ensureTrackCsv(opts.rows);
+  const data = new Uint8Array(await readFile(path));
+  // The JS parsers take one string; past V8's string limit (~512 Mi chars) there is none.
+  let text = null;
+  try {
+    text = new TextDecoder().decode(data);
+  } catch {
+    // text stays null: the string parsers are reported as not run.
+  }
+  const mb = data.length / 1e6;
+  const expected = opts.rows;
+  const slowRuns = Math.min(2, opts.runs);
+
+  console.log(
+    `csv2segment bench: ${basename(path)}${generated ? ' (generated)' : ''}, ` +
+      `${int(expected)} rows, ${fmt(mb)} MB, best of ${opts.runs} rounds after a warm-up` +
+      ` (csvtojson ${slowRuns}), ${CHUNK / 1024} KiB chunks, node ${process.version}`,
+  );
+  if (fileBytes !== data.length) throw new Error(`${path} changed while reading`);
+
+  const results = {}; // name -> { ms, mbs, rows, note }
+  const problems = [];
+  const record = (name, ms, rows, note = '') => {
+    results[name] = { ms, mbs: mb / (ms / 1000), rows, note };
+  };
+  const fail = (name, err) => {
+    results[name] = { ms: NaN, mbs: NaN, rows: NaN, note: `FAILED: ${err.message ?? err}` };
+    problems.push(`${name}: ${err.message ?? err}`);
+  };
+  const checkEngine = (name, c) => {
+    const bad = [];
+    if (c.rows !== expected) bad.push(`rows ${c.rows}`);
+    if (c.events !== expected) bad.push(`events ${c.events}`);
+    if (c.rejected !== 0) bad.push(`rejected ${c.rejected}`);
+    if (Number.isFinite(c.batchEvents) && c.batchEvents !== c.events) bad.push(`batch events ${c.batchEvents}`);
+    if (bad.length) problems.push(`${name}: expected ${expected} rows and events, 0 rejected; got ${bad.join(', ')}`);
+    return `${int(c.events)} events, ${int(c.batches)} batches, ${fmt(c.bodyBytes / 1e6, 1)} MB out` +
+      (bad.length ? ' MISMATCH' : '');
+  };
+
+  // 1. native (its own process: nothing else runs meanwhile)
+  if (opts.native) {
+    process.stdout.write('  native … (cargo build --release, may take a minute the first time)\n');
+    try {
+      const f = runNative(path, opts.runs);
+      const note = checkEngine('native', {
+        rows: f.native_rows,
+        events: f.native_events,
+        rejected: f.native_rejected,
+        batchEvents: f.native_batch_events,
+        batches: f.native_batches,
+        bodyBytes: f.native_body_bytes,
+      });
+      results.native = { ms: f.native_best_ms, mbs: f.native_mb_s, rows: f.native_rows, note };
+    } catch (err) {
+      fail('native', err);
+    }
+  }
+
+  // 2-5. wasm and the JS parsers, in this process. Each is warmed up once, then
+  // they take turns, one timed run each per round, so that a busy moment of the
+  // machine falls on all of them alike and the ratios stay steady.
+  const contenders = [];
+  process.stdout.write('  wasm …\n');
+  try {
+    const { engine, via } = await loadWasmEngine();
+    contenders.push({
+      name: 'wasm',
+      runs: opts.runs,
+      fn: () => wasmPass(engine, data),
+      done: (ms, c) => record('wasm', ms, c.rows, `${checkEngine('wasm', c)} (${via})`),
+    });
+  } catch (err) {
+    fail('wasm', err);
+  }
+  const stringParser = (name, runs, fn, note) => {
+    if (text === null) fail(name, new Error('file too large for one JS string'));
+    else contenders.push({ name, runs, fn, done: (ms, rows) => record(name, ms, rows, note) });
+  };
+  // A trailing newline gives Papa one empty last row, hence rows + 1.
+  stringParser(
+    'papaparse',
+    opts.runs,
+    () => Papa.parse(text, { header: true }).data.length,
+    'header: true, flat objects of strings (+1 empty last row)',
+  );
+  stringParser(
+    'udsv',
+    opts.runs,
+    () => initParser(inferSchema(text)).typedDeep(text).length,
+    'inferSchema + typedDeep: typed nested objects',
+  );
+  if (opts.csvtojson) {
+    stringParser(
+      'csvtojson',
+      slowRuns,
+      async () => (await csv().fromString(text)).length,
+      "fromString: nested objects of strings (the seed's parser)",
+    );
+  }
+
+  let active = [];
+  for (const c of contenders) {
+    if (c.name !== 'wasm') process.stdout.write(`  ${c.name} …\n`);
+    try {
+      c.result = await c.fn(); // warm-up
+      c.best = Infinity;
+      active.push(c);
+    } catch (err) {
+      fail(c.name, err);
+    }
+  }
+  process.stdout.write(`  timing: ${opts.runs} rounds …\n`);
+  for (let round = 0; round < opts.runs; round++) {
+    for (const c of active) {
+      if (round >= c.runs) continue;
+      try {
+        collect();
+        const t0 = performance.now();
+        c.result = await c.fn();
+        c.best = Math.min(c.best, performance.now() - t0);
+      } catch (err) {
+        fail(c.name, err);
+        c.failed = true;
+      }
+    }
+    active = active.filter((c) => !c.failed);
+  }
+  for (const c of active) c.done(c.best, c.result);
+
+  const ratio = (a, b) => results[a]?.mbs / results[b]?.mbs;
+  const ratios = {
+    wasm_vs_papaparse: ratio('wasm', 'papaparse'),
+    wasm_vs_udsv: ratio('wasm', 'udsv'),
+  };
+
+  // The readable table.
+  console.log('');
+  console.log(`  ${'parser'.padEnd(10)} ${'MB/s'.padStart(9)} ${'best ms'.padStart(10)} ${'rows'.padStart(9)}  notes`);
+  for (const name of ['native', 'wasm', 'papaparse', 'udsv', 'csvtojson']) {
+    const r = results[name];
+    if (!r) {
+      console.log(`  ${name.padEnd(10)} ${'-'.padStart(9)} ${'-'.padStart(10)} ${'-'.padStart(9)}  skipped`);
+      continue;
+    }
+    console.log(
+      `  ${name.padEnd(10)} ${fmt(r.mbs).padStart(9)} ${fmt(r.ms, 1).padStart(10)} ${int(r.rows).padStart(9)}  ${r.note}`,
+    );
+  }
+  console.log('');
+  for (const [key, target] of Object.entries(TARGETS)) {
+    const v = ratios[key];
+    const verdict = Number.isFinite(v) ? (v >= target ? 'met' : 'NOT met') : 'n/a';
+    console.log(`  ${key.replace(/_/g, ' ').padEnd(18)} ${(Number.isFinite(v) ? `${fmt(v)}x` : 'n/a').padStart(7)}   target >= ${target}x: ${verdict}`);
+  }
+  for (const p of problems) console.log(`  problem: ${p}`);
+  console.log('');
+
+  // The lines for scripts.
+  console.log(`file_mb: ${fmt(mb)}`);
+  for (const name of ['native', 'wasm', 'papaparse', 'udsv', 'csvtojson']) {
+    console.log(`${name}_mb_s: ${fmt(results[name]?.mbs)}`);
+  }
+  for (const [key, v] of Object.entries(ratios)) console.log(`${key}: ${fmt(v)}`);
+
+  if (problems.length) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
