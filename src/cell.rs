@@ -45,27 +45,18 @@ impl Conv {
     /// Appends the JSON value of a non-empty `cell`; `clean` says it has nothing to escape.
     #[inline]
     pub(crate) fn write(self, cell: &str, clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
-        let string = |out: &mut Vec<u8>| {
-            if clean {
-                out.push(b'"');
-                out.extend_from_slice(cell.as_bytes());
-                out.push(b'"');
-            } else {
-                json::write_str(out, cell);
-            }
-        };
         match self {
-            Conv::Str => string(out),
+            Conv::Str => write_string(out, cell, clean),
             Conv::Auto => {
                 if is_plain_number(cell) || cell == "true" || cell == "false" {
                     out.extend_from_slice(cell.as_bytes());
                 } else {
-                    string(out);
+                    write_string(out, cell, clean);
                 }
             }
             Conv::Flag => match bool_word(cell, false) {
                 Some(b) => write_bool(out, b),
-                None => string(out),
+                None => write_string(out, cell, clean),
             },
             Conv::Number => write_number(cell.trim(), out)?,
             Conv::Integer => {
@@ -106,6 +97,18 @@ impl Conv {
     }
 }
 
+/// A JSON string; a `clean` cell has nothing to escape and is copied as it is.
+#[inline(always)]
+fn write_string(out: &mut Vec<u8>, cell: &str, clean: bool) {
+    if clean {
+        out.push(b'"');
+        out.extend_from_slice(cell.as_bytes());
+        out.push(b'"');
+    } else {
+        json::write_str(out, cell);
+    }
+}
+
 fn write_bool(out: &mut Vec<u8>, b: bool) {
     out.extend_from_slice(if b { b"true" } else { b"false" });
 }
@@ -137,8 +140,14 @@ const MAX_LEADING_FRACTION_ZEROS: usize = 5;
 /// Whether `s` is a number that reads back as the same text: `42`, `-3.25`, `0.5`.
 ///
 /// Not `02134` (a zip code), `1e5`, `1.50`, `+1`, `-0`, or an integer past 2^53.
+#[inline]
 pub(crate) fn is_plain_number(s: &str) -> bool {
     let b = s.as_bytes();
+    // Most text is not a number: decide on the first byte.
+    match b.first() {
+        Some(b'0'..=b'9' | b'-') => {}
+        _ => return false,
+    }
     let digits = b.strip_prefix(b"-").unwrap_or(b);
     let int_len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
     if int_len == 0 || (int_len > 1 && digits[0] == b'0') {

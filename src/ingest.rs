@@ -109,8 +109,7 @@ impl Ingest {
         self.rows.usable()?;
         self.feed(&[], true)?;
         let rows = &mut self.rows;
-        let result = rows.reader_finished(&mut self.reader);
-        if let Err(e) = result {
+        if let Err(e) = self.reader.finish(&mut |rec: Record<'_>| rows.record(rec)) {
             return Err(rows.fail(e));
         }
         if matches!(rows.state, State::Header) {
@@ -179,10 +178,6 @@ impl Rows {
             self.state = State::Failed(e.clone());
         }
         e
-    }
-
-    fn reader_finished(&mut self, reader: &mut RecordReader) -> Result<(), Error> {
-        reader.finish(&mut |rec: Record<'_>| self.record(rec))
     }
 
     fn record(&mut self, rec: Record<'_>) -> Result<(), Error> {
