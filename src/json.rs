@@ -91,9 +91,11 @@ fn escape_at(out: &mut Vec<u8>, bytes: &[u8], start: &mut usize, j: usize) {
     *start = j + 1;
 }
 
-/// `"key":`, as it is written before a value.
+/// `,"key":`, as it is written before a value (the writer turns a container's first comma into
+/// its opening bracket).
 pub(crate) fn key_prefix(key: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(key.len() + 3);
+    let mut out = Vec::with_capacity(key.len() + 4);
+    out.push(b',');
     write_str(&mut out, key);
     out.push(b':');
     out

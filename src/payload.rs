@@ -1,8 +1,11 @@
 //! Writes one row as a Segment message (or Objects API object) by running the plan's operations.
 //!
-//! This is the hot path. Containers are opened eagerly and cut back if nothing went into them,
-//! so an empty `traits` or a row's unused `products[1]` never reaches the payload; array
-//! positions left empty before a filled one are written as `null`, so positions keep their meaning.
+//! This is the hot path. Every child is written with its separator first (`,"key":value`),
+//! so no child asks whether it is the first; closing a container turns the comma of its first
+//! child into the opening bracket, and cuts the container back out when nothing went into it,
+//! so an empty `traits` or a row's unused `products[1]` never reaches the payload. Array
+//! positions left empty before a filled one are written as `null`, so positions keep their
+//! meaning.
 
 use crate::message_id::MessageIds;
 use crate::options::{EmptyCells, MAX_ID_CHARS};
@@ -12,43 +15,30 @@ use crate::reject::Reason;
 
 /// An object or array being written.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Frame {
-    /// Where it starts in the output, its separator included: cut back to here when it stays empty.
+struct Frame {
+    /// Where it starts in the output, its key included: cut back to here when it stays empty.
     start: usize,
-    /// Children written.
-    count: u32,
+    /// Where its children start: the first child's comma becomes the opening bracket.
+    content: usize,
     /// Array positions left empty since the last one written.
     holes: u32,
     array: bool,
 }
 
 impl Frame {
-    /// Writes what precedes a child: `null`s for the holes before it, a comma, its key.
+    /// Writes the `null`s of the holes before a child that is about to be written.
     #[inline(always)]
-    fn open_child(&self, out: &mut Vec<u8>, key: &[u8]) {
+    fn fill_holes(&mut self, out: &mut Vec<u8>) {
         if self.holes > 0 {
             self.write_holes(out);
-        } else if self.count > 0 {
-            out.push(b',');
         }
-        out.extend_from_slice(key);
     }
 
     #[cold]
-    fn write_holes(&self, out: &mut Vec<u8>) {
-        for i in 0..self.holes {
-            if i > 0 || self.count > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(b"null");
+    fn write_holes(&mut self, out: &mut Vec<u8>) {
+        for _ in 0..self.holes {
+            out.extend_from_slice(b",null");
         }
-        out.push(b',');
-    }
-
-    /// Counts a child that was written.
-    #[inline(always)]
-    fn wrote_child(&mut self) {
-        self.count += self.holes + 1;
         self.holes = 0;
     }
 
@@ -81,36 +71,41 @@ impl PayloadWriter {
     ) -> Result<(), RowError> {
         self.stack.clear();
         for op in &plan.ops {
-            match *op {
+            match op {
                 Op::Open { key, array } => {
                     let start = out.len();
-                    if let Some(parent) = self.stack.last() {
-                        parent.open_child(out, plan.bytes(key));
+                    if let Some(parent) = self.stack.last_mut() {
+                        parent.fill_holes(out);
                     }
-                    out.push(if array { b'[' } else { b'{' });
+                    out.extend_from_slice(plan.bytes(*key));
                     self.stack.push(Frame {
                         start,
-                        count: 0,
+                        content: out.len(),
                         holes: 0,
-                        array,
+                        array: *array,
                     });
                 }
                 Op::Close => {
                     let Some(frame) = self.stack.pop() else {
                         continue;
                     };
-                    match self.stack.last_mut() {
-                        Some(parent) if frame.count == 0 => {
-                            out.truncate(frame.start);
+                    if out.len() == frame.content {
+                        // Nothing went in: leave the container out (the root always has `type` or `id`).
+                        out.truncate(frame.start);
+                        if let Some(parent) = self.stack.last_mut() {
                             parent.skipped_child();
                         }
-                        parent => {
-                            out.push(if frame.array { b']' } else { b'}' });
-                            if let Some(parent) = parent {
-                                parent.wrote_child();
-                            }
-                        }
+                        continue;
                     }
+                    let (open, close) = if frame.array {
+                        (b'[', b']')
+                    } else {
+                        (b'{', b'}')
+                    };
+                    if let Some(first) = out.get_mut(frame.content) {
+                        *first = open;
+                    }
+                    out.push(close);
                 }
                 Op::Cell {
                     key,
@@ -122,7 +117,7 @@ impl PayloadWriter {
                     let Some(parent) = self.stack.last_mut() else {
                         continue;
                     };
-                    let cell = row.cell(col as usize);
+                    let cell = row.cell(*col as usize);
                     if cell.is_empty() {
                         let value: &[u8] = match (data, empty) {
                             (true, EmptyCells::Null) => b"null",
@@ -132,17 +127,17 @@ impl PayloadWriter {
                                 continue;
                             }
                         };
-                        parent.open_child(out, plan.bytes(key));
+                        parent.fill_holes(out);
+                        out.extend_from_slice(plan.bytes(*key));
                         out.extend_from_slice(value);
-                        parent.wrote_child();
                         continue;
                     }
                     if let Some(field) = limit {
-                        check_id_length(field, cell).map_err(|r| (col, r))?;
+                        check_id_length(field, cell).map_err(|r| (*col, r))?;
                     }
-                    parent.open_child(out, plan.bytes(key));
-                    conv.write(cell, row.clean, out).map_err(|r| (col, r))?;
-                    parent.wrote_child();
+                    parent.fill_holes(out);
+                    out.extend_from_slice(plan.bytes(*key));
+                    conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
                 }
                 Op::Hole => {
                     if let Some(parent) = self.stack.last_mut() {
@@ -151,25 +146,20 @@ impl PayloadWriter {
                 }
                 Op::Const { key, value } => {
                     if let Some(parent) = self.stack.last_mut() {
-                        parent.open_child(out, plan.bytes(key));
-                        out.extend_from_slice(plan.bytes(value));
-                        parent.wrote_child();
+                        parent.fill_holes(out);
                     }
+                    out.extend_from_slice(plan.bytes(*key));
+                    out.extend_from_slice(plan.bytes(*value));
                 }
                 Op::MessageId { key, col } => {
-                    let Some(parent) = self.stack.last_mut() else {
-                        continue;
-                    };
-                    let given = col.map(|c| (c, row.cell(c as usize)));
-                    parent.open_child(out, plan.bytes(key));
-                    match given {
+                    out.extend_from_slice(plan.bytes(*key));
+                    match col.map(|c| (c, row.cell(c as usize))) {
                         Some((c, cell)) if !cell.is_empty() => {
                             check_id_length("messageId", cell).map_err(|r| (c, r))?;
                             crate::json::write_str(out, cell);
                         }
                         _ => ids.write_json(offset, out),
                     }
-                    parent.wrote_child();
                 }
             }
         }

@@ -226,7 +226,7 @@ impl Plan {
                         self.ops.push(Op::Hole);
                     }
                     next_index = i + 1;
-                    Span::default()
+                    self.span(b",")
                 }
             };
             match node {
