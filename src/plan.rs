@@ -14,23 +14,19 @@ use crate::json;
 use crate::options::{Options, Typing};
 use crate::reject::Reason;
 
-/// A byte range of [`Plan::bytes`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Span {
-    start: u32,
-    end: u32,
-}
+/// Bytes written as they are: a pre-rendered key such as `,"plan":`, or a constant value.
+pub(crate) type Bytes = Box<[u8]>;
 
 /// One step of writing a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
     /// Opens an object (or an array) under `key`.
-    Open { key: Span, array: bool },
+    Open { key: Bytes, array: bool },
     /// Closes the innermost open object or array; an empty one is left out.
     Close,
     /// Writes column `col`'s cell under `key`.
     Cell {
-        key: Span,
+        key: Bytes,
         col: u32,
         conv: Conv,
         /// Whether an empty cell follows the `empty` option (data fields) or is always left out.
@@ -40,10 +36,10 @@ pub(crate) enum Op {
     },
     /// An array position that no column fills.
     Hole,
-    /// Writes a fixed JSON value under `key`.
-    Const { key: Span, value: Span },
+    /// Writes a key and its fixed JSON value.
+    Const { bytes: Bytes },
     /// Writes the messageId: column `col`'s cell when it has one, else the derived id.
-    MessageId { key: Span, col: Option<u32> },
+    MessageId { key: Bytes, col: Option<u32> },
 }
 
 /// A check a row must pass before it is written.
@@ -82,18 +78,10 @@ pub(crate) struct Plan {
     /// The header's names, for messages.
     pub names: Vec<String>,
     pub ops: Vec<Op>,
-    /// Pre-rendered keys (`"plan":`) and constants.
-    pub bytes: Vec<u8>,
     pub checks: Vec<Check>,
 }
 
 impl Plan {
-    pub(crate) fn bytes(&self, span: Span) -> &[u8] {
-        self.bytes
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or(&[])
-    }
-
     /// Plans `header` for the file `spec`; on failure, lists every problem in column order.
     pub(crate) fn new(
         spec: &FileSpec,
@@ -183,11 +171,10 @@ impl Plan {
             width: header.len(),
             names: header.iter().map(|s| s.to_string()).collect(),
             ops: Vec::new(),
-            bytes: Vec::new(),
             checks,
         };
         plan.ops.push(Op::Open {
-            key: Span::default(),
+            key: Bytes::default(),
             array: false,
         });
         // Spec fields first, in the spec's order; the sort is stable, so columns keep theirs.
@@ -198,15 +185,6 @@ impl Plan {
         plan.compile(&tree);
         plan.ops.push(Op::Close);
         (infos, Ok(plan))
-    }
-
-    fn span(&mut self, bytes: &[u8]) -> Span {
-        let start = self.bytes.len() as u32;
-        self.bytes.extend_from_slice(bytes);
-        Span {
-            start,
-            end: self.bytes.len() as u32,
-        }
     }
 
     fn compile(&mut self, branch: &Branch) {
@@ -220,13 +198,13 @@ impl Plan {
         let mut next_index = 0;
         for (seg, node) in children {
             let key = match seg {
-                Seg::Key(k) => self.span(&json::key_prefix(k)),
+                Seg::Key(k) => json::key_prefix(k).into_boxed_slice(),
                 Seg::Index(i) => {
                     for _ in next_index..*i {
                         self.ops.push(Op::Hole);
                     }
                     next_index = i + 1;
-                    self.span(b",")
+                    Bytes::from(&b","[..])
                 }
             };
             match node {
@@ -251,8 +229,11 @@ impl Plan {
                     limit: *limit,
                 }),
                 Node::Leaf(Leaf::Const(value)) => {
-                    let value = self.span(value);
-                    self.ops.push(Op::Const { key, value });
+                    let mut bytes = key.into_vec();
+                    bytes.extend_from_slice(value);
+                    self.ops.push(Op::Const {
+                        bytes: bytes.into_boxed_slice(),
+                    });
                 }
                 Node::Leaf(Leaf::MessageId(col)) => self.ops.push(Op::MessageId {
                     key,
