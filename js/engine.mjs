@@ -1,4 +1,4 @@
-// Loads the WebAssembly engine on Node, once per process, and stamps sentAt on its bodies.
+// Loads the WebAssembly engine on Node, once per process.
 import { readFile } from 'node:fs/promises';
 import * as engine from '../pkg/csv2segment.js';
 
@@ -16,17 +16,5 @@ export function loadEngine() {
   return ready;
 }
 
-const encoder = new TextEncoder();
-
-/**
- * Writes the send time into a /v1/batch body's sentAt placeholder, in place.
- * Objects API bodies have none and are left as they are.
- * @param {import('../pkg/csv2segment.js').Batch} batch
- * @param {Date} [now]
- */
-export function stampSentAt(batch, now = new Date()) {
-  if (batch.sentAtOffset !== null) {
-    batch.body.set(encoder.encode(now.toISOString()), batch.sentAtOffset);
-  }
-  return batch;
-}
+// The send-time stamp lives with the sender; re-exported here for older imports.
+export { stampSentAt } from './sender.mjs';

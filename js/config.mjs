@@ -1,0 +1,125 @@
+// Reads a host's settings from its environment (Lambda's process.env, a Worker's env), once,
+// into one checked object, so every host names and validates its variables the same way.
+
+/** A setting that is missing or wrong; the message names the variable and the fix. */
+export class ConfigError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'Csv2SegmentConfigError';
+    this.code = 'config';
+  }
+}
+
+/** Segment's public hosts per region (../shared/reference/segment-api.md). */
+export const REGIONS = Object.freeze({
+  us: Object.freeze({ batch: 'https://api.segment.io', set: 'https://objects.segment.com' }),
+  eu: Object.freeze({ batch: 'https://events.eu1.segmentapis.com', set: 'https://objects.euw1.segment.com' }),
+});
+
+/** Where reports go unless REPORT_PREFIX says otherwise. */
+export const DEFAULT_REPORT_PREFIX = 'csv2segment-reports/';
+
+const EMPTY_VALUES = ['omit', 'null', 'string'];
+const TYPING_VALUES = ['infer', 'strings'];
+
+const text = (v) => (typeof v === 'string' ? v.trim() : v == null ? '' : String(v).trim());
+
+/**
+ * The base URLs a batch's `endpoint` ("batch" | "set") is posted to.
+ * An explicit endpoint wins over the region; a base URL may carry a path prefix (a proxy).
+ * @param {{ region?: string, endpoint?: string, objectsEndpoint?: string }} settings
+ * @returns {{ batch: string, set: string }}
+ */
+export function segmentEndpoints({ region, endpoint, objectsEndpoint } = {}) {
+  const name = text(region).toLowerCase() || 'us';
+  const hosts = REGIONS[name];
+  if (!hosts) {
+    throw new ConfigError(`SEGMENT_REGION is "${name}": use "us" (the default) or "eu"`);
+  }
+  return {
+    batch: baseUrl('SEGMENT_ENDPOINT', text(endpoint) || hosts.batch),
+    set: baseUrl('SEGMENT_OBJECTS_ENDPOINT', text(objectsEndpoint) || hosts.set),
+  };
+}
+
+function baseUrl(variable, value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${variable} is not a URL: give a base URL such as https://api.segment.io`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`${variable} must be an http(s) URL, not ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(`${variable} must not carry credentials: the write key goes in SEGMENT_WRITE_KEY`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function positiveInt(variable, value, fallback) {
+  const s = text(value);
+  if (s === '') return fallback;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${variable} is "${s}": give a whole number of at least 1`);
+  return n;
+}
+
+function oneOf(variable, value, allowed) {
+  const s = text(value).toLowerCase();
+  if (s === '') return undefined;
+  if (!allowed.includes(s)) throw new ConfigError(`${variable} is "${s}": use one of ${allowed.join(', ')}`);
+  return s;
+}
+
+/**
+ * The settings every host shares, read from an environment object.
+ *
+ * | variable | meaning |
+ * | --- | --- |
+ * | `SEGMENT_WRITE_KEY` (or the seed's `write_key`) | the source's write key; required |
+ * | `SEGMENT_REGION` | `us` (default) or `eu` |
+ * | `SEGMENT_ENDPOINT`, `SEGMENT_OBJECTS_ENDPOINT` | base URLs that replace the region's hosts |
+ * | `REPORT_PREFIX` | where reports are written, default `csv2segment-reports/` |
+ * | `CSV2SEGMENT_EMPTY_CELLS` | `omit` (default), `null` or `string` |
+ * | `CSV2SEGMENT_TYPING` | `infer` (default) or `strings` |
+ * | `SEGMENT_CONCURRENCY` | requests in flight at once, default 4 |
+ *
+ * @param {Record<string, string | undefined>} env
+ */
+export function readConfig(env) {
+  const writeKey = text(env.SEGMENT_WRITE_KEY) || text(env.write_key);
+  if (!writeKey) {
+    throw new ConfigError(
+      'SEGMENT_WRITE_KEY is not set: set it to the write key of the Segment source the rows should go to',
+    );
+  }
+  const engineOptions = {};
+  const empty = oneOf('CSV2SEGMENT_EMPTY_CELLS', env.CSV2SEGMENT_EMPTY_CELLS, EMPTY_VALUES);
+  if (empty) engineOptions.empty = empty;
+  const typing = oneOf('CSV2SEGMENT_TYPING', env.CSV2SEGMENT_TYPING, TYPING_VALUES);
+  if (typing) engineOptions.typing = typing;
+
+  let reportPrefix = env.REPORT_PREFIX == null ? DEFAULT_REPORT_PREFIX : text(env.REPORT_PREFIX);
+  if (reportPrefix === '' || reportPrefix === '/') {
+    throw new ConfigError(
+      'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again',
+    );
+  }
+  reportPrefix = reportPrefix.replace(/^\/+/, '');
+
+  const config = {
+    endpoints: segmentEndpoints({
+      region: env.SEGMENT_REGION,
+      endpoint: env.SEGMENT_ENDPOINT,
+      objectsEndpoint: env.SEGMENT_OBJECTS_ENDPOINT,
+    }),
+    reportPrefix,
+    engineOptions: Object.freeze(engineOptions),
+    concurrency: positiveInt('SEGMENT_CONCURRENCY', env.SEGMENT_CONCURRENCY, 4),
+  };
+  // Not enumerable: a config that gets logged or serialised does not carry the key with it.
+  Object.defineProperty(config, 'writeKey', { value: writeKey, enumerable: false });
+  return Object.freeze(config);
+}

@@ -1,0 +1,208 @@
+// Delivers the engine's request bodies to Segment with fetch: auth, sentAt, retries, a few
+// requests in flight. Shared by every host (Lambda, Worker, CLI); no CSV or Segment mapping here.
+import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from './retry.mjs';
+
+/** How much of Segment's answer a failure keeps. */
+const ANSWER_CHARS = 300;
+const encoder = new TextEncoder();
+
+/**
+ * Delivery stopped: the settings are wrong (code `unauthorized` or `not_found`), a batch was
+ * still failing when its retries or the host's time ran out (`retries_exhausted`, `deadline`).
+ * Its message never holds the write key.
+ */
+export class DeliveryError extends Error {
+  constructor(message, code, batch) {
+    super(message);
+    this.name = 'Csv2SegmentDeliveryError';
+    this.code = code;
+    if (batch) {
+      this.firstLine = batch.firstLine;
+      this.lastLine = batch.lastLine;
+    }
+  }
+}
+
+/** `Basic base64(writeKey + ":")`, for any key (btoa alone takes Latin-1 only). */
+export function basicAuth(writeKey) {
+  const bytes = encoder.encode(`${writeKey}:`);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return `Basic ${btoa(binary)}`;
+}
+
+/** Writes the send time into a /v1/batch body's sentAt placeholder, in place. */
+export function stampSentAt(batch, now = new Date()) {
+  if (batch.sentAtOffset !== null && batch.sentAtOffset !== undefined) {
+    batch.body.set(encoder.encode(now.toISOString()), batch.sentAtOffset);
+  }
+  return batch;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function describeNetworkError(err, timeoutMs) {
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  const cause = err?.cause;
+  const code = cause?.code ?? err?.code;
+  const text = cause?.message ?? err?.message ?? String(err);
+  return code && !text.includes(code) ? `network error: ${code} ${text}` : `network error: ${text}`;
+}
+
+/**
+ * Sends batches with at most `concurrency` requests in flight: `send()` resolves once the batch
+ * has a slot, so a host that awaits it never holds more bodies than that; `flush()` waits for
+ * the rest and resolves to the delivery summary, or rejects with a DeliveryError.
+ *
+ * A 400 (or another answer that a retry cannot change) is not retried: the batch's lines go to
+ * `summary.failedBatches` with Segment's answer and the run goes on. Errors that a retry can fix
+ * are retried with backoff; when one outlasts `retry.maxAttempts` or the `deadline`, or the
+ * write key or endpoint is refused, delivery stops and `send()`/`flush()` reject.
+ */
+export class Sender {
+  #auth;
+  #writeKey;
+  #endpoints;
+  #fetch;
+  #random;
+  #onAttempt;
+  #inFlight = new Set();
+  #error = null;
+
+  /**
+   * @param {object} settings
+   * @param {string} settings.writeKey
+   * @param {{ batch: string, set: string }} settings.endpoints base URLs (see config.mjs)
+   * @param {number} [settings.concurrency] requests in flight at once (4)
+   * @param {number} [settings.requestTimeoutMs] per request (30 s)
+   * @param {number} [settings.deadline] epoch ms after which no request or retry starts
+   * @param {Partial<typeof DEFAULT_RETRY>} [settings.retry]
+   * @param {typeof fetch} [settings.fetch]
+   * @param {() => number} [settings.random] jitter source
+   * @param {(attempt: object) => void} [settings.onAttempt] told of each answer (no key in it)
+   */
+  constructor({
+    writeKey,
+    endpoints,
+    concurrency = 4,
+    requestTimeoutMs = 30_000,
+    deadline = Infinity,
+    retry = {},
+    fetch = globalThis.fetch,
+    random = Math.random,
+    onAttempt,
+  }) {
+    if (!writeKey) throw new DeliveryError('no write key: the Segment source write key is required', 'unauthorized');
+    this.#writeKey = writeKey;
+    this.#auth = basicAuth(writeKey);
+    this.#endpoints = endpoints;
+    this.#fetch = fetch;
+    this.#random = random;
+    this.#onAttempt = onAttempt;
+    this.concurrency = Math.max(1, concurrency);
+    this.requestTimeoutMs = requestTimeoutMs;
+    this.deadline = deadline;
+    this.retry = { ...DEFAULT_RETRY, ...retry };
+    this.summary = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [] };
+  }
+
+  /** Starts delivering `batch` once a request slot is free; rejects if delivery has stopped. */
+  async send(batch) {
+    while (this.#inFlight.size >= this.concurrency && !this.#error) {
+      await Promise.race(this.#inFlight);
+    }
+    if (this.#error) throw this.#error;
+    const done = this.#deliver(batch).finally(() => this.#inFlight.delete(done));
+    this.#inFlight.add(done);
+  }
+
+  /** Waits for every request; the summary, or the DeliveryError that stopped delivery. */
+  async flush() {
+    while (this.#inFlight.size > 0) await Promise.race(this.#inFlight);
+    if (this.#error) throw this.#error;
+    return this.summary;
+  }
+
+  /** True once delivery has stopped; later sends reject. */
+  get stopped() {
+    return this.#error !== null;
+  }
+
+  #stop(error) {
+    this.#error ??= error;
+  }
+
+  #redact(text) {
+    return text.replaceAll(this.#writeKey, '<write key>').replaceAll(this.#auth.slice(6), '<write key>');
+  }
+
+  async #deliver(batch) {
+    const url = `${this.#endpoints[batch.endpoint]}${batch.path}`;
+    const lines = batch.firstLine === batch.lastLine ? `line ${batch.firstLine}` : `lines ${batch.firstLine}-${batch.lastLine}`;
+    this.summary.requests += 1;
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.#error) return; // another batch stopped the run: leave this one to the host's retry
+      const timeoutMs = Math.min(this.requestTimeoutMs, this.deadline - Date.now());
+      if (timeoutMs <= 0) {
+        this.#stop(new DeliveryError(`${lines}: not delivered before the host's deadline`, 'deadline', batch));
+        return;
+      }
+      stampSentAt(batch);
+      this.summary.attempts += 1;
+      let status = 0;
+      let outcome;
+      let detail;
+      let wait;
+      try {
+        const res = await this.#fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: this.#auth },
+          body: batch.body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        status = res.status;
+        outcome = classifyStatus(status);
+        // Always read the answer, so the connection goes back to the pool.
+        detail = this.#redact((await res.text()).slice(0, ANSWER_CHARS).trim());
+        if (outcome === 'retry') wait = retryAfterMs(res.headers, this.retry);
+      } catch (err) {
+        outcome = 'retry';
+        detail = this.#redact(describeNetworkError(err, timeoutMs));
+      }
+      const answer = status ? `HTTP ${status}${detail ? ` ${detail}` : ''}` : detail;
+      this.#onAttempt?.({ endpoint: batch.endpoint, firstLine: batch.firstLine, lastLine: batch.lastLine, events: batch.events, attempt, status, outcome, answer });
+
+      if (outcome === 'ok') {
+        this.summary.events += batch.events;
+        return;
+      }
+      if (outcome === 'rejected') {
+        this.summary.failedEvents += batch.events;
+        this.summary.failedBatches.push({
+          firstLine: batch.firstLine,
+          lastLine: batch.lastLine,
+          events: batch.events,
+          status,
+          answer: detail,
+        });
+        return;
+      }
+      if (outcome === 'fatal') {
+        const why = status === 404 ? `the endpoint ${url} does not exist; check SEGMENT_ENDPOINT / SEGMENT_OBJECTS_ENDPOINT / SEGMENT_REGION` : 'the write key was refused; check SEGMENT_WRITE_KEY and SEGMENT_REGION';
+        this.#stop(new DeliveryError(`${lines}: Segment answered ${answer}: ${why}`, status === 404 ? 'not_found' : 'unauthorized', batch));
+        return;
+      }
+      if (attempt >= this.retry.maxAttempts) {
+        this.#stop(new DeliveryError(`${lines}: still failing after ${attempt} tries, last: ${answer}`, 'retries_exhausted', batch));
+        return;
+      }
+      wait ??= backoffMs(attempt, this.retry, this.#random);
+      if (Date.now() + wait >= this.deadline) {
+        this.#stop(new DeliveryError(`${lines}: not delivered before the host's deadline, last: ${answer}`, 'deadline', batch));
+        return;
+      }
+      this.summary.retries += 1;
+      await sleep(wait);
+    }
+  }
+}

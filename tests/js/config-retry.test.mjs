@@ -1,0 +1,95 @@
+// The hosts' settings (config.mjs) and the retry policy (retry.mjs): exact values and messages.
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import { describe, test } from 'node:test';
+import { ConfigError, readConfig, segmentEndpoints } from '../../js/config.mjs';
+import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from '../../js/retry.mjs';
+import { basicAuth } from '../../js/sender.mjs';
+
+describe('readConfig', () => {
+  test('defaults: US hosts, report prefix, 4 in flight, no engine options', () => {
+    const c = readConfig({ SEGMENT_WRITE_KEY: ' wk_1 ' });
+    assert.equal(c.writeKey, 'wk_1');
+    assert.deepEqual(c.endpoints, { batch: 'https://api.segment.io', set: 'https://objects.segment.com' });
+    assert.equal(c.reportPrefix, 'csv2segment-reports/');
+    assert.equal(c.concurrency, 4);
+    assert.deepEqual(c.engineOptions, {});
+  });
+
+  test("the seed's write_key is read too, and the key is not enumerable", () => {
+    const c = readConfig({ write_key: 'wk_seed_secret' });
+    assert.equal(c.writeKey, 'wk_seed_secret');
+    assert.ok(!JSON.stringify(c).includes('wk_seed_secret'));
+    assert.ok(!inspect(c).includes('wk_seed_secret'));
+  });
+
+  test('region eu, explicit endpoints, options, prefix', () => {
+    const c = readConfig({
+      SEGMENT_WRITE_KEY: 'k',
+      SEGMENT_REGION: 'EU',
+      SEGMENT_OBJECTS_ENDPOINT: 'http://127.0.0.1:9/proxy/',
+      CSV2SEGMENT_EMPTY_CELLS: 'null',
+      CSV2SEGMENT_TYPING: 'strings',
+      REPORT_PREFIX: '/reports/',
+      SEGMENT_CONCURRENCY: '2',
+    });
+    assert.deepEqual(c.endpoints, { batch: 'https://events.eu1.segmentapis.com', set: 'http://127.0.0.1:9/proxy' });
+    assert.deepEqual(c.engineOptions, { empty: 'null', typing: 'strings' });
+    assert.equal(c.reportPrefix, 'reports/');
+    assert.equal(c.concurrency, 2);
+  });
+
+  test('every mistake names its variable and the fix', () => {
+    const cases = [
+      [{}, 'SEGMENT_WRITE_KEY is not set: set it to the write key of the Segment source the rows should go to'],
+      [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_REGION: 'asia' }, 'SEGMENT_REGION is "asia": use "us" (the default) or "eu"'],
+      [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_ENDPOINT: 'api.segment.io' }, 'SEGMENT_ENDPOINT is not a URL: give a base URL such as https://api.segment.io'],
+      [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_ENDPOINT: 'ftp://x' }, 'SEGMENT_ENDPOINT must be an http(s) URL, not ftp:'],
+      [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_ENDPOINT: 'https://k:@x' }, 'SEGMENT_ENDPOINT must not carry credentials: the write key goes in SEGMENT_WRITE_KEY'],
+      [{ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_EMPTY_CELLS: 'skip' }, 'CSV2SEGMENT_EMPTY_CELLS is "skip": use one of omit, null, string'],
+      [{ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_TYPING: 'auto' }, 'CSV2SEGMENT_TYPING is "auto": use one of infer, strings'],
+      [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_CONCURRENCY: '0' }, 'SEGMENT_CONCURRENCY is "0": give a whole number of at least 1'],
+      [{ SEGMENT_WRITE_KEY: 'k', REPORT_PREFIX: '' }, 'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again'],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => readConfig(env), (err) => err instanceof ConfigError && err.message === message && err.code === 'config');
+    }
+  });
+
+  test('segmentEndpoints defaults to US', () => {
+    assert.deepEqual(segmentEndpoints(), { batch: 'https://api.segment.io', set: 'https://objects.segment.com' });
+  });
+});
+
+describe('retry policy', () => {
+  test('classifyStatus follows analytics-node', () => {
+    const got = Object.fromEntries([200, 204, 400, 401, 403, 404, 408, 410, 413, 429, 460, 500, 501, 502, 503, 505, 511].map((s) => [s, classifyStatus(s)]));
+    assert.deepEqual(got, {
+      200: 'ok', 204: 'ok', 400: 'rejected', 401: 'fatal', 403: 'fatal', 404: 'fatal', 408: 'retry', 410: 'retry',
+      413: 'rejected', 429: 'retry', 460: 'retry', 500: 'retry', 501: 'rejected', 502: 'retry', 503: 'retry',
+      505: 'rejected', 511: 'rejected',
+    });
+  });
+
+  test('backoff doubles from 500 ms with equal jitter, capped at 60 s', () => {
+    assert.deepEqual([1, 2, 3, 4].map((n) => backoffMs(n, DEFAULT_RETRY, () => 0)), [250, 500, 1000, 2000]);
+    assert.deepEqual([1, 2, 3, 4].map((n) => backoffMs(n, DEFAULT_RETRY, () => 0.999999)), [500, 1000, 2000, 4000]);
+    assert.equal(backoffMs(20, DEFAULT_RETRY, () => 0.999999), 60_000);
+  });
+
+  test('Retry-After in seconds or as a date, X-RateLimit-Reset, capped at 300 s', () => {
+    const h = (o) => new Headers(o);
+    assert.equal(retryAfterMs(h({ 'Retry-After': '2' })), 2000);
+    assert.equal(retryAfterMs(h({ 'X-RateLimit-Reset': '1.5' })), 1500);
+    assert.equal(retryAfterMs(h({ 'Retry-After': '3600' })), 300_000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(retryAfterMs(h({ 'Retry-After': 'Thu, 01 Jan 2026 00:00:07 GMT' }), DEFAULT_RETRY, now), 7000);
+    assert.equal(retryAfterMs(h({})), undefined);
+    assert.equal(retryAfterMs(h({ 'Retry-After': 'soon' })), undefined);
+  });
+
+  test('basic auth is base64 of the key and a colon, for any key', () => {
+    assert.equal(basicAuth('abc'), `Basic ${Buffer.from('abc:').toString('base64')}`);
+    assert.equal(basicAuth('clé'), `Basic ${Buffer.from('clé:').toString('base64')}`);
+  });
+});

@@ -1,0 +1,584 @@
+// A local stand-in for Segment's Tracking and Objects APIs, as strict as Segment's docs, because tests cannot reach Segment.
+//
+// Library:
+//   const seg = await startSegmentServer({ writeKey: 'wk_test', port: 0, faults: { error500: 0.1 }, seed: 1 });
+//   ...point SEGMENT_ENDPOINT and SEGMENT_OBJECTS_ENDPOINT at seg.url...
+//   seg.events, seg.objects, seg.dropped, seg.requests, seg.stats(); await seg.close();
+//
+// CLI:
+//   node tests/support/segment-server.mjs [--port N] [--host H] [--write-key K] [--seed N]
+//     [--fault-500 P] [--fault-429 P] [--fault-drop P] [--fault-drop-after-accept P]
+//     [--slow-ms N] [--slow-share P] [--retry-after S]
+//
+// The rules (see /work/shared/reference/segment-api.md), checked in this order per request:
+//   1. route: unknown path 404; known path with a method other than POST 405 (Allow: POST).
+//   2. fault dice are rolled when the request arrives (fixed order, 5 draws per request, so a
+//      seed gives the same decisions for the same request sequence), then the body is read.
+//   3. injected faults (500, 429, drop), before any validation; slowMs delays whatever answer follows.
+//   4. an Authorization header that is present but wrong: 401.
+//   5. body over 500 KB: 400. Content-Type not application/json: 400. Not UTF-8, not JSON,
+//      not a JSON object: 400.
+//   6. no Authorization header: the body's `writeKey` must equal the key (tracking paths only), else 401.
+//   7. per endpoint: batch must be an array, sentAt an ISO-8601 string, every event's JSON at most
+//      32 KB (400 for the whole request, nothing recorded); over 2500 events: 200, all dropped.
+//      Each event then is accepted or dropped with a reason (see eventDropReason).
+//      /v1/set: collection and objects count checked (400), each object accepted or dropped.
+import http from 'node:http';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+
+export const LIMITS = Object.freeze({
+  /** Raw request body bytes. */
+  bodyBytes: 512000,
+  /** Bytes of JSON.stringify(event), per event and per single call. */
+  eventBytes: 32768,
+  /** Events per batch; more and the whole batch is dropped (with a 200). */
+  batchEvents: 2500,
+  /** Characters (code points) in a messageId, an object id or a collection name. */
+  idChars: 100,
+  /** Objects per /v1/set request. */
+  objectsPerSet: 10,
+  /** Bytes of one object property value. */
+  propertyBytes: 32768,
+  /** Oversize bodies are drained (read and discarded) up to this, then the connection is closed. */
+  drainBytes: 8 * 1024 * 1024,
+});
+
+const EVENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'];
+const TRACKING_PATHS = new Map([['/v1/batch', 'batch'], ...EVENT_TYPES.map((t) => [`/v1/${t}`, t])]);
+const OBJECTS_PATH = '/v1/set';
+const COLLECTION = /^[a-z](?:[a-z_]*[a-z])?$/;
+// Date, time (seconds and fraction optional) and a zone: Z or ±hh:mm (the RFC 3339 profile of ISO 8601).
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** mulberry32: a small seeded PRNG giving floats in [0, 1). */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const chars = (s) => [...s].length;
+const isId = (v) => (typeof v === 'string' && v.length > 0) || (typeof v === 'number' && Number.isFinite(v));
+const absent = (v) => v === undefined || v === null;
+
+/** True for an ISO-8601 string with a real date, a time and a zone, e.g. 2024-01-02T03:04:05.000Z or ...+02:00. */
+export function isIsoTimestamp(value) {
+  if (typeof value !== 'string') return false;
+  const m = ISO_TIMESTAMP.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second = 0, zh = 0, zm = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x)));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && zh <= 23 && zm <= 59;
+}
+
+/**
+ * Why Segment would drop this tracking event (answering 200 all the same), or null if it is fine.
+ * `type` must already be set (single calls take it from the path).
+ */
+export function eventDropReason(event) {
+  if (!isObject(event)) return 'event not an object';
+  const { type } = event;
+  if (absent(type)) return 'missing type';
+  if (!EVENT_TYPES.includes(type)) return 'unknown type';
+  // Ids: absent means undefined or null; anything else must be a non-empty string or a finite number.
+  for (const field of ['userId', 'anonymousId']) {
+    if (!absent(event[field]) && !isId(event[field])) return `invalid ${field}`;
+  }
+  if (type === 'alias') {
+    if (!isId(event.previousId)) return 'alias without previousId';
+    if (!isId(event.userId)) return 'alias without userId';
+  } else if (absent(event.userId) && absent(event.anonymousId)) {
+    return 'missing userId and anonymousId';
+  }
+  if (type === 'track' && !(typeof event.event === 'string' && event.event.length > 0)) return 'track without event';
+  if (type === 'group' && !isId(event.groupId)) return 'group without groupId';
+  if (event.messageId !== undefined) {
+    if (typeof event.messageId !== 'string' || event.messageId.length === 0) return 'invalid messageId';
+    if (chars(event.messageId) > LIMITS.idChars) return 'messageId over 100 characters';
+  }
+  if (event.timestamp !== undefined && !isIsoTimestamp(event.timestamp)) return 'invalid timestamp';
+  for (const field of ['traits', 'properties', 'context', 'integrations']) {
+    if (event[field] !== undefined && !isObject(event[field])) return `${field} not an object`;
+  }
+  return null;
+}
+
+/** Why the Objects API would drop this object of a /v1/set body, or null if it is fine. */
+export function objectDropReason(object) {
+  if (!isObject(object)) return 'object not an object';
+  const { id, properties } = object;
+  if (absent(id)) return 'missing id';
+  if (typeof id !== 'string' || id.length === 0) return 'invalid id';
+  if (chars(id) > LIMITS.idChars) return 'id over 100 characters';
+  if (absent(properties)) return 'missing properties';
+  if (!isObject(properties)) return 'properties not an object';
+  for (const [key, value] of Object.entries(properties)) {
+    const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+    if (!ok) return `property ${key} not a string, number or boolean`;
+    if (typeof value === 'string' && Buffer.byteLength(value) > LIMITS.propertyBytes) return `property ${key} over 32 KB`;
+  }
+  return null;
+}
+
+function normalizeFaults(faults = {}) {
+  const known = ['error500', 'rateLimit429', 'drop', 'slowMs', 'slowShare', 'retryAfter', 'dropAfterAccept'];
+  for (const key of Object.keys(faults)) {
+    if (!known.includes(key)) throw new TypeError(`unknown fault ${key} (known: ${known.join(', ')})`);
+  }
+  const p = (name) => {
+    const v = faults[name] ?? 0;
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new RangeError(`fault ${name} must be a probability in [0, 1]`);
+    return v;
+  };
+  const n = (name, fallback) => {
+    const v = faults[name] ?? fallback;
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`fault ${name} must be a number >= 0`);
+    return v;
+  };
+  const slowMs = n('slowMs', 0);
+  return {
+    error500: p('error500'),
+    rateLimit429: p('rateLimit429'),
+    drop: p('drop'),
+    slowMs,
+    slowShare: faults.slowShare === undefined ? (slowMs > 0 ? 1 : 0) : p('slowShare'),
+    retryAfter: Math.ceil(n('retryAfter', 1)),
+    dropAfterAccept: p('dropAfterAccept'),
+  };
+}
+
+/**
+ * Reads a request body. Keeps at most LIMITS.bodyBytes + 1 bytes; past that it drains (reads and
+ * discards) up to LIMITS.drainBytes so the client can read the 400, then gives up (`complete: false`).
+ */
+function readBody(req) {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > LIMITS.drainBytes) {
+      resolve({ buffer: null, bytes: 0, tooLarge: true, complete: false, aborted: false });
+      return;
+    }
+    const chunks = [];
+    let bytes = 0;
+    let done = false;
+    const finish = (result) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onClose);
+      resolve(result);
+    };
+    const onData = (chunk) => {
+      bytes += chunk.length;
+      if (bytes <= LIMITS.bodyBytes) chunks.push(chunk);
+      if (bytes > LIMITS.drainBytes) {
+        req.pause();
+        finish({ buffer: null, bytes, tooLarge: true, complete: false, aborted: false });
+      }
+    };
+    const onEnd = () => {
+      const tooLarge = bytes > LIMITS.bodyBytes;
+      finish({ buffer: tooLarge ? null : Buffer.concat(chunks, bytes), bytes, tooLarge, complete: true, aborted: false });
+    };
+    const onAbort = () => finish({ buffer: null, bytes, tooLarge: false, complete: false, aborted: true });
+    const onClose = () => {
+      if (!req.complete) onAbort();
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onClose);
+  });
+}
+
+/** Checks `Authorization: Basic base64(writeKey + ":")`. Returns 'missing', 'ok' or 'wrong'. */
+function checkAuthHeader(header, expected) {
+  if (header === undefined) return 'missing';
+  const m = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  if (!m) return 'wrong';
+  return Buffer.from(m[1], 'base64').equals(expected) ? 'ok' : 'wrong';
+}
+
+/** Checks Content-Type: application/json, with no charset other than UTF-8. */
+function isJsonContentType(header) {
+  if (typeof header !== 'string') return false;
+  const [type, ...params] = header.split(';').map((s) => s.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return params.every((param) => {
+    const [name, value = ''] = param.split('=').map((s) => s.trim());
+    return name !== 'charset' || ['utf-8', 'utf8', '"utf-8"'].includes(value);
+  });
+}
+
+class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * Starts the server. Options: writeKey (default 'wk_test'), port (default 0: any free port),
+ * host (default '127.0.0.1'), faults (see normalizeFaults), seed (default 1), log (a function
+ * given one summary line per request; never the key or headers).
+ */
+export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host = '127.0.0.1', faults = {}, seed = 1, log } = {}) {
+  if (typeof writeKey !== 'string' || writeKey.length === 0) throw new TypeError('writeKey must be a non-empty string');
+  const expectedAuth = Buffer.from(`${writeKey}:`, 'utf8');
+  let activeFaults = normalizeFaults(faults);
+  let random = mulberry32(seed);
+
+  const events = [];
+  const objects = [];
+  const dropped = [];
+  const requests = [];
+  const messageIds = new Map();
+  const counters = { duplicates: 0, byStatus: {}, faults: {} };
+  const zeroFaults = () => ({ 500: 0, 429: 0, drop: 0, slow: 0, dropAfterAccept: 0 });
+  counters.faults = zeroFaults();
+  const waits = new Set();
+  let closing = false;
+
+  const sleep = (ms) =>
+    new Promise((resolve) => {
+      const wait = { resolve, timer: setTimeout(() => (waits.delete(wait), resolve()), ms) };
+      waits.add(wait);
+    });
+
+  /** Five draws per request, always in this order, whatever the probabilities. */
+  function rollFaults() {
+    const f = activeFaults;
+    const [r500, r429, rDrop, rSlow, rAfter] = [random(), random(), random(), random(), random()];
+    let kind = null;
+    if (r500 < f.error500) kind = '500';
+    else if (r429 < f.rateLimit429) kind = '429';
+    else if (rDrop < f.drop) kind = 'drop';
+    return {
+      kind,
+      slowMs: f.slowMs > 0 && rSlow < f.slowShare ? f.slowMs : 0,
+      dropAfterAccept: rAfter < f.dropAfterAccept,
+      retryAfter: f.retryAfter,
+    };
+  }
+
+  function parseJsonBody(req, body) {
+    if (body.tooLarge) throw new HttpError(400, `request body too large: over ${LIMITS.bodyBytes} bytes (500 KB)`);
+    if (!isJsonContentType(req.headers['content-type'])) throw new HttpError(400, 'content type must be application/json');
+    let text;
+    try {
+      text = utf8.decode(body.buffer);
+    } catch {
+      throw new HttpError(400, 'body is not valid UTF-8');
+    }
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, 'body is not valid JSON');
+    }
+    if (!isObject(json)) throw new HttpError(400, 'body must be a JSON object');
+    return json;
+  }
+
+  const eventBytes = (event) => Buffer.byteLength(JSON.stringify(event) ?? '');
+
+  /** Validates a tracking request; returns a commit function recording its outcome, or throws HttpError. */
+  function planTracking(kind, json) {
+    if (json.sentAt !== undefined && !isIsoTimestamp(json.sentAt)) throw new HttpError(400, 'sentAt must be an ISO-8601 timestamp');
+    let items;
+    if (kind === 'batch') {
+      if (!Array.isArray(json.batch)) throw new HttpError(400, 'batch must be an array');
+      items = json.batch.map((item) => {
+        if (!isObject(item)) return item;
+        // Top-level context and integrations are merged into each event (the event's own keys win).
+        for (const field of ['context', 'integrations']) {
+          if (json[field] === undefined) continue;
+          if (item[field] === undefined) item[field] = json[field];
+          else if (isObject(item[field]) && isObject(json[field])) item[field] = { ...json[field], ...item[field] };
+        }
+        return item;
+      });
+    } else {
+      // The body is the event; its type comes from the path, and a writeKey in it is auth, not data.
+      const event = { ...json, type: kind };
+      delete event.writeKey;
+      items = [event];
+    }
+    items.forEach((item, i) => {
+      if (eventBytes(item) > LIMITS.eventBytes) throw new HttpError(400, `event ${i} too large: over ${LIMITS.eventBytes} bytes (32 KB)`);
+    });
+    return {
+      count: items.length,
+      commit() {
+        if (items.length > LIMITS.batchEvents) {
+          for (const event of items) dropped.push({ event, reason: 'batch over 2500 events' });
+          return;
+        }
+        for (const event of items) {
+          const reason = eventDropReason(event);
+          if (reason) {
+            dropped.push({ event, reason });
+            continue;
+          }
+          events.push(event);
+          if (typeof event.messageId === 'string') {
+            const seen = messageIds.get(event.messageId) ?? 0;
+            if (seen > 0) counters.duplicates += 1;
+            messageIds.set(event.messageId, seen + 1);
+          }
+        }
+      },
+    };
+  }
+
+  function planObjects(json) {
+    const { collection, objects: list } = json;
+    if (typeof collection !== 'string' || !COLLECTION.test(collection) || chars(collection) > LIMITS.idChars) {
+      throw new HttpError(400, 'collection must be lowercase letters and underscores, not starting or ending with _, at most 100 characters');
+    }
+    if (!Array.isArray(list) || list.length < 1 || list.length > LIMITS.objectsPerSet) {
+      throw new HttpError(400, `objects must be an array of 1 to ${LIMITS.objectsPerSet} objects`);
+    }
+    return {
+      count: list.length,
+      commit() {
+        for (const object of list) {
+          const reason = objectDropReason(object);
+          if (reason) dropped.push({ event: object, reason, collection });
+          else objects.push({ collection, id: object.id, properties: object.properties });
+        }
+      },
+    };
+  }
+
+  function send(res, status, payload, headers = {}) {
+    if (res.destroyed || res.writableEnded) return;
+    const body = JSON.stringify(payload);
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  async function handle(req, res) {
+    const entry = { method: req.method, path: new URL(req.url ?? '/', 'http://localhost').pathname, status: null, bytes: 0, events: 0, fault: null };
+    requests.push(entry);
+    const faultNames = [];
+    const done = (status) => {
+      entry.status = status;
+      entry.fault = faultNames.length ? faultNames.join('+') : null;
+      if (status !== null) counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
+      for (const name of faultNames) counters.faults[name] += 1;
+      log?.(`${entry.method} ${entry.path} ${status ?? 'closed'} ${entry.bytes}B events=${entry.events}${entry.fault ? ` fault=${entry.fault}` : ''}`);
+    };
+    const answer = (status, payload, headers) => {
+      send(res, status, payload, headers);
+      done(status);
+    };
+
+    const kind = TRACKING_PATHS.get(entry.path) ?? (entry.path === OBJECTS_PATH ? 'set' : null);
+    if (!kind) return answer(404, { success: false, error: 'not found' });
+    if (req.method !== 'POST') return answer(405, { success: false, error: 'method not allowed: use POST' }, { Allow: 'POST' });
+
+    const roll = rollFaults();
+    const body = await readBody(req);
+    entry.bytes = body.bytes;
+    if (body.aborted || closing) return done(null);
+    if (roll.slowMs > 0) {
+      faultNames.push('slow');
+      await sleep(roll.slowMs);
+      if (closing) return done(null);
+    }
+    if (!body.complete) {
+      // Gave up reading an enormous body: answer, then close the connection.
+      res.once('finish', () => req.socket?.destroy());
+      return answer(400, { success: false, error: `request body too large: over ${LIMITS.bodyBytes} bytes (500 KB)` }, { Connection: 'close' });
+    }
+    if (roll.kind === '500') {
+      faultNames.unshift('500');
+      return answer(500, { success: false, error: 'internal server error (injected fault)' });
+    }
+    if (roll.kind === '429') {
+      faultNames.unshift('429');
+      const wait = String(roll.retryAfter);
+      return answer(429, { success: false, error: 'too many requests (injected fault)' }, { 'Retry-After': wait, 'X-RateLimit-Reset': wait });
+    }
+    if (roll.kind === 'drop') {
+      faultNames.unshift('drop');
+      req.socket.destroy();
+      return done(null);
+    }
+
+    try {
+      const header = checkAuthHeader(req.headers.authorization, expectedAuth);
+      if (header === 'wrong') throw new HttpError(401, 'invalid write key');
+      const json = parseJsonBody(req, body);
+      const trackingBodyKey = kind !== 'set' && typeof json.writeKey === 'string' && Buffer.from(json.writeKey, 'utf8').equals(Buffer.from(writeKey, 'utf8'));
+      if (header === 'missing' && !trackingBodyKey) throw new HttpError(401, 'missing or invalid write key');
+      const plan = kind === 'set' ? planObjects(json) : planTracking(kind, json);
+      entry.events = plan.count;
+      plan.commit();
+      if (roll.dropAfterAccept) {
+        faultNames.push('dropAfterAccept');
+        req.socket.destroy();
+        return done(null);
+      }
+      return answer(200, { success: true });
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      return answer(err.status, { success: false, error: err.message });
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      log?.(`internal error: ${err?.message ?? err}`);
+      send(res, 500, { success: false, error: 'internal error in the test server' });
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 10000;
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const seg = {
+    url,
+    port: address.port,
+    events,
+    objects,
+    dropped,
+    requests,
+    messageIds,
+    stats() {
+      return {
+        requests: requests.length,
+        accepted: events.length,
+        objects: objects.length,
+        dropped: dropped.length,
+        duplicates: counters.duplicates,
+        uniqueMessageIds: messageIds.size,
+        byStatus: { ...counters.byStatus },
+        faults: { ...counters.faults },
+      };
+    },
+    /** Replaces the fault settings (unset kinds become 0). The PRNG stream is not reseeded. */
+    setFaults(next = {}) {
+      activeFaults = normalizeFaults(next);
+    },
+    /** Clears recorded data and stats in place (the arrays and map stay the same objects) and reseeds the PRNG. */
+    reset() {
+      events.length = 0;
+      objects.length = 0;
+      dropped.length = 0;
+      requests.length = 0;
+      messageIds.clear();
+      counters.duplicates = 0;
+      counters.byStatus = {};
+      counters.faults = zeroFaults();
+      random = mulberry32(seed);
+    },
+    /** Stops listening, ends slow answers and closes every connection, idle or not. */
+    async close() {
+      if (closing) return;
+      closing = true;
+      for (const wait of waits) {
+        clearTimeout(wait.timer);
+        wait.resolve();
+      }
+      waits.clear();
+      const closed = new Promise((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+  return seg;
+}
+
+const USAGE = `usage: node tests/support/segment-server.mjs [--port N] [--host H] [--write-key K] [--seed N]
+  [--fault-500 P] [--fault-429 P] [--fault-drop P] [--fault-drop-after-accept P]
+  [--slow-ms N] [--slow-share P] [--retry-after S]`;
+
+async function main(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: Object.fromEntries(
+        ['port', 'host', 'write-key', 'seed', 'fault-500', 'fault-429', 'fault-drop', 'fault-drop-after-accept', 'slow-ms', 'slow-share', 'retry-after']
+          .map((name) => [name, { type: 'string' }])
+          .concat([['help', { type: 'boolean', short: 'h' }]]),
+      ),
+    }));
+  } catch (err) {
+    process.stderr.write(`${err.message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const num = (name) => {
+    if (values[name] === undefined) return undefined;
+    const v = Number(values[name]);
+    if (values[name].trim() === '' || !Number.isFinite(v)) throw new RangeError(`--${name} must be a number`);
+    return v;
+  };
+  let seg;
+  try {
+    const faults = Object.fromEntries(
+      [
+        ['error500', num('fault-500')],
+        ['rateLimit429', num('fault-429')],
+        ['drop', num('fault-drop')],
+        ['dropAfterAccept', num('fault-drop-after-accept')],
+        ['slowMs', num('slow-ms')],
+        ['slowShare', num('slow-share')],
+        ['retryAfter', num('retry-after')],
+      ].filter(([, v]) => v !== undefined),
+    );
+    seg = await startSegmentServer({
+      port: num('port') ?? 0,
+      host: values.host ?? '127.0.0.1',
+      writeKey: values['write-key'] ?? 'wk_test',
+      seed: num('seed') ?? 1,
+      faults,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+  } catch (err) {
+    process.stderr.write(`segment-server: ${err.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`segment-server listening on ${seg.url}\n`);
+  const stop = async () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await seg.close();
+    process.stdout.write(`${JSON.stringify(seg.stats())}\n`);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
+  await main(process.argv.slice(2));
+}
