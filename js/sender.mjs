@@ -106,13 +106,20 @@ export class Sender {
     this.summary = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [] };
   }
 
-  /** Starts delivering `batch` once a request slot is free; rejects if delivery has stopped. */
+  /**
+   * Starts delivering `batch` once a request slot is free; rejects if delivery has stopped.
+   * When the batch has a `release()` method, it is called once the body is no longer needed.
+   */
   async send(batch) {
     while (this.#inFlight.size >= this.concurrency && !this.#error) {
       await Promise.race(this.#inFlight);
     }
     if (this.#error) throw this.#error;
-    const done = this.#deliver(batch).finally(() => this.#inFlight.delete(done));
+    const done = this.#deliver(batch).finally(() => {
+      this.#inFlight.delete(done);
+      // The body's buffer may now be reused by the host (see pipeline.mjs).
+      batch.release?.();
+    });
     this.#inFlight.add(done);
   }
 

@@ -163,7 +163,8 @@ fn set(obj: &Object, key: &str, value: JsValue) {
     let _ = Reflect::set(obj, &key.into(), &value);
 }
 
-fn batch_to_js(b: Batch) -> JsValue {
+/// The batch's fields for JS; the body is copied into `into` when it fits, else into a new array.
+fn batch_to_js(b: Batch, into: Option<&Uint8Array>) -> JsValue {
     let obj = Object::new();
     let endpoint = match b.endpoint {
         crate::Endpoint::Batch => "batch",
@@ -180,7 +181,15 @@ fn batch_to_js(b: Batch) -> JsValue {
     set(&obj, "events", f64::from(b.events).into());
     set(&obj, "firstLine", (b.first_line as f64).into());
     set(&obj, "lastLine", (b.last_line as f64).into());
-    set(&obj, "body", Uint8Array::from(&b.body[..]).into());
+    let body = match into {
+        Some(buffer) if buffer.length() as usize >= b.body.len() => {
+            let view = buffer.subarray(0, b.body.len() as u32);
+            view.copy_from(&b.body);
+            view
+        }
+        _ => Uint8Array::from(&b.body[..]),
+    };
+    set(&obj, "body", body.into());
     obj.into()
 }
 
@@ -221,7 +230,23 @@ impl JsIngest {
     pub fn next_batch(&mut self) -> JsValue {
         self.inner
             .next_batch()
-            .map_or(JsValue::UNDEFINED, batch_to_js)
+            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, None))
+    }
+
+    /// Like `nextBatch`, but writes the body into `buffer` and returns it as a view of
+    /// `buffer` (a new array only when the body does not fit). Hosts that reuse a few buffers of
+    /// `maxBodyBytes` this way make no garbage per body.
+    #[wasm_bindgen(js_name = nextBatchInto, unchecked_return_type = "Batch | undefined")]
+    pub fn next_batch_into(&mut self, buffer: &Uint8Array) -> JsValue {
+        self.inner
+            .next_batch()
+            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, Some(buffer)))
+    }
+
+    /// The size a body can reach (the `maxBatchBytes` option), for `nextBatchInto`'s buffers.
+    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
+    pub fn max_body_bytes(&self) -> u32 {
+        u32::try_from(self.inner.options().max_batch_bytes).unwrap_or(u32::MAX)
     }
 
     /// What the file name says.

@@ -97,6 +97,11 @@ impl Ingest {
         &self.rows.spec
     }
 
+    /// The options this engine runs with.
+    pub fn options(&self) -> &Options {
+        &self.rows.options
+    }
+
     /// Reads a chunk of the file.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), Error> {
         self.rows.usable()?;

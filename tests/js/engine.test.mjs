@@ -101,3 +101,28 @@ test('errors are Error objects with a code and the engine message', async () => 
     gzip: true,
   });
 });
+
+test('nextBatchInto writes the body into the buffer given, or a new array when it does not fit', async () => {
+  const { Ingest } = await loadEngine();
+  const csv = new TextEncoder().encode('userId,event\n1,a\n2,b\n3,c\n');
+  const buffer = new Uint8Array(4096);
+  const run = (take) => {
+    const ing = new Ingest('track_x.csv', 'test://into', { maxBatchEvents: 2 });
+    ing.write(csv);
+    ing.finish();
+    const out = [];
+    // Copied as they come: the views of one buffer are overwritten by the next body.
+    for (let b = take(ing); b; b = take(ing)) out.push({ ...b, body: [...b.body], shared: b.body.buffer === buffer.buffer });
+    ing.free();
+    return out;
+  };
+  const plain = run((ing) => ing.nextBatch());
+  const into = run((ing) => ing.nextBatchInto(buffer));
+  assert.equal(plain.length, 2);
+  assert.deepEqual(plain.map((b) => b.shared), [false, false]);
+  assert.deepEqual(into, plain.map((b) => ({ ...b, shared: true })));
+  const small = run((ing) => ing.nextBatchInto(new Uint8Array(8)));
+  assert.deepEqual(small, plain);
+  assert.equal(new Ingest('track_x.csv', 'x').maxBodyBytes, 475 * 1024);
+  assert.equal(new Ingest('track_x.csv', 'x', { maxBatchBytes: 100000 }).maxBodyBytes, 100000);
+});

@@ -1,0 +1,104 @@
+// The loop every host runs for one file: chunks in, the engine's batches out to the sender,
+// progress on the way, and one result at the end. Hosts bring the bytes and the sender.
+
+/** Chunks bigger than this are written in slices, so the engine never queues many bodies. */
+const WRITE_SLICE = 256 * 1024;
+
+/** True for the engine's own errors (bad file name, header, options), which a retry cannot fix. */
+export function isEngineError(err) {
+  return err?.name === 'Csv2SegmentError';
+}
+
+/**
+ * The outcome of one file.
+ * - `status`: `done` (every row was read; rows Segment refused are in `delivery.failedBatches`),
+ *   or `unprocessable` (the file name, header or encoding stopped it before any row was sent;
+ *   `report.error` says why, and running it again cannot help).
+ * @typedef {object} FileResult
+ * @property {'done' | 'unprocessable'} status
+ * @property {import('../pkg/csv2segment.js').Report} report the engine's report
+ * @property {Uint8Array | undefined} rejectsCsv the rejected rows with their reasons, if any
+ * @property {object | null} delivery the sender's summary (null when nothing was sent)
+ * @property {{ startedAt: string, ms: number }} timing
+ */
+
+/**
+ * Runs one file through the engine and delivers its batches with `sender`.
+ *
+ * Rejects with the sender's DeliveryError when delivery stopped, or with the source's error when
+ * reading failed: both are worth the host's retry, which sends the same messageIds again.
+ *
+ * @param {object} job
+ * @param {typeof import('../pkg/csv2segment.js')} job.engine
+ * @param {string} job.key object key or file name; its basename picks the call
+ * @param {string} job.identity the source identity messageIds derive from
+ * @param {object} [job.options] engine options
+ * @param {AsyncIterable<Uint8Array>} job.source the file's bytes
+ * @param {{ send(batch): Promise<void>, flush(): Promise<object> }} [job.sender] omit to only validate
+ * @param {(progress: object) => void} [job.onProgress] called at most every `progressMs`
+ * @param {number} [job.progressMs]
+ * @returns {Promise<FileResult>}
+ */
+export async function ingestFile({ engine, key, identity, options, source, sender, onProgress, progressMs = 1000 }) {
+  const startedAt = new Date();
+  const timing = () => ({ startedAt: startedAt.toISOString(), ms: Date.now() - startedAt.getTime() });
+
+  let ing;
+  try {
+    ing = new engine.Ingest(key, identity, options);
+  } catch (err) {
+    if (!isEngineError(err)) throw err;
+    // The engine's own report for a file it cannot take: same shape, `error` set.
+    const { report } = engine.validate(new Uint8Array(0), key, options, identity);
+    return { status: 'unprocessable', report, rejectsCsv: undefined, delivery: null, timing: timing() };
+  }
+
+  try {
+    let lastProgress = Date.now();
+    // Bodies are written into a few reused buffers (one per request in flight, plus the one
+    // being filled) instead of a new array each: garbage per body is what made memory grow.
+    const pool = [];
+    const drain = async () => {
+      for (;;) {
+        const buffer = pool.pop() ?? new Uint8Array(ing.maxBodyBytes);
+        const batch = ing.nextBatchInto(buffer);
+        const release = () => pool.push(buffer);
+        if (!batch) return release();
+        if (batch.body.buffer !== buffer.buffer) release();
+        else batch.release = release;
+        if (sender) await sender.send(batch);
+        else batch.release?.();
+      }
+    };
+    try {
+      for await (const chunk of source) {
+        for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
+          ing.write(at === 0 && chunk.length <= WRITE_SLICE ? chunk : chunk.subarray(at, at + WRITE_SLICE));
+          await drain();
+        }
+        if (onProgress && Date.now() - lastProgress >= progressMs) {
+          lastProgress = Date.now();
+          onProgress(ing.progress());
+        }
+      }
+      ing.finish();
+      await drain();
+    } catch (err) {
+      if (!isEngineError(err)) {
+        // Reading failed or delivery stopped: let the requests in flight end before giving up,
+        // so that no request outlives the invocation that made it.
+        await sender?.flush().catch(() => {});
+        throw err;
+      }
+      // A header error (or an encoding the engine refuses) comes before any row is read, so
+      // nothing has been sent: the report says what to fix.
+      if (sender) await sender.flush();
+      return { status: 'unprocessable', report: ing.report(), rejectsCsv: undefined, delivery: null, timing: timing() };
+    }
+    const delivery = sender ? await sender.flush() : null;
+    onProgress?.(ing.progress());
+    return { status: 'done', report: ing.report(), rejectsCsv: ing.rejectsCsv(), delivery, timing: timing() };
+  } finally {
+    ing.free();
+  }
+}
