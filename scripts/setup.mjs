@@ -2,7 +2,7 @@
 // Installs what the project needs and builds pkg/, each step skipped quickly
 // when already done. Node builtins only: this runs before node_modules exists.
 //
-//   node scripts/setup.mjs [--quiet] [--force-build]
+//   node scripts/setup.mjs [--quiet] [--force-build] [--python]
 //
 // Steps (each an exported async function returning true when it did work,
 // false when there was nothing to do; setup() below runs them in order):
@@ -10,6 +10,8 @@
 //   2. wasm32 target       rustup target add wasm32-unknown-unknown
 //   3. wasm-bindgen CLI    cargo install wasm-bindgen-cli at Cargo.lock's wasm-bindgen version
 //   4. pkg/                cargo build (wasm32, release) + wasm-bindgen, when sources changed
+//   5. Python venv         only with --python / setup({ python: true }), which `npm test` asks for:
+//                          .cache/venv with tests/requirements.txt (moto's S3 server for the JS tests)
 //
 // All progress goes to stderr, so `npm start` / `npm run bench` stdout stays clean.
 import { createHash } from 'node:crypto';
@@ -210,13 +212,124 @@ export async function buildPkg({ force = false } = {}) {
 }
 
 // ---------------------------------------------------------------------------
+// 5. Python venv with moto's S3 server, for the JS tests (tests/support/s3-server.mjs)
+
+const VENV_DIR = path.join(ROOT, '.cache', 'venv');
+const REQUIREMENTS = path.join(ROOT, 'tests', 'requirements.txt');
+/** Holds the sha256 of tests/requirements.txt that the venv was built from. */
+const VENV_STAMP = path.join(VENV_DIR, '.csv2segment-setup-stamp');
+/** The pins in tests/requirements.txt need at least this Python. */
+const PYTHON_MIN = [3, 11];
+const IS_WINDOWS = process.platform === 'win32';
+
+/** The path of an executable in .cache/venv (`python`, `moto_server`, ...), whether or not it exists. */
+export function venvBin(name) {
+  return path.join(VENV_DIR, IS_WINDOWS ? 'Scripts' : 'bin', IS_WINDOWS ? `${name}.exe` : name);
+}
+
+function requirementsHash() {
+  if (!existsSync(REQUIREMENTS)) throw new StepError('tests/requirements.txt is missing');
+  return createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex');
+}
+
+/** Why .cache/venv must be (re)built, or null when it is up to date (about 20 ms: one python start). */
+function venvStaleReason(want) {
+  if (!existsSync(VENV_STAMP)) return existsSync(VENV_DIR) ? 'an earlier install did not finish' : 'missing';
+  if (readFileSync(VENV_STAMP, 'utf8').trim() !== want) return 'tests/requirements.txt changed';
+  // The venv links to the Python it was made with: an upgraded or removed Python breaks it.
+  const probe = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('moto') else 1)";
+  if (!capture(venvBin('python'), ['-I', '-c', probe]).ok) return 'its python no longer runs or lost moto';
+  return null;
+}
+
+/** The Python to make the venv with: $CSV2SEGMENT_PYTHON, else python3 (python / py on Windows). */
+function basePython() {
+  const want = PYTHON_MIN.join('.');
+  const override = process.env.CSV2SEGMENT_PYTHON;
+  const candidates = override ? [override] : IS_WINDOWS ? ['python', 'py'] : ['python3'];
+  for (const cmd of candidates) {
+    const r = capture(cmd, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
+    if (!r.ok) continue;
+    const version = r.stdout.trim();
+    const [major, minor] = version.split('.').map(Number);
+    if (major !== PYTHON_MIN[0] || minor < PYTHON_MIN[1]) {
+      throw new StepError(
+        `the JS tests need Python >= ${want} for moto's S3 server (tests/requirements.txt), but \`${cmd}\` is ${version}; ` +
+          'install a newer Python, or set CSV2SEGMENT_PYTHON to one',
+      );
+    }
+    return { cmd, version };
+  }
+  throw new StepError(
+    override
+      ? `CSV2SEGMENT_PYTHON=${override} does not run`
+      : `\`${candidates.join('` / `')}\` not found in PATH: the JS tests need Python >= ${want} for moto's S3 server ` +
+          '(Debian/Ubuntu: `sudo apt-get install python3 python3-venv`), or set CSV2SEGMENT_PYTHON to a Python',
+  );
+}
+
+/** `python3 -m venv .cache/venv`, turning the usual failures into one-line explanations. */
+function createVenv({ cmd, version }) {
+  const r = capture(cmd, ['-m', 'venv', VENV_DIR]);
+  if (r.ok) return;
+  rmSync(VENV_DIR, { recursive: true, force: true });
+  const output = `${r.stdout}\n${r.stderr}`;
+  const [major, minor] = version.split('.');
+  // Debian's message wraps lines: "... because ensurepip is not\navailable. ... apt install python3.11-venv".
+  if (/ensurepip\s+is\s+not\s+available|No module named '?(venv|ensurepip)|python3[.\d]*-venv/.test(output)) {
+    // Debian and Ubuntu ship venv's pip bootstrap (ensurepip) separately.
+    throw new StepError(
+      `\`${cmd} -m venv\` cannot create .cache/venv: this Python lacks venv/ensurepip. ` +
+        `On Debian/Ubuntu install the python3-venv package (\`sudo apt-get install python3-venv\`, ` +
+        `or python${major}.${minor}-venv if python3 is not the distribution's default Python)`,
+    );
+  }
+  const last = output.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+  throw new StepError(`\`${cmd} -m venv ${path.relative(ROOT, VENV_DIR)}\` failed: ${last || 'no output'}`);
+}
+
+/**
+ * Creates .cache/venv and installs tests/requirements.txt into it, unless the
+ * venv's stamp holds that file's hash and its python still runs. Any change
+ * re-creates the venv from scratch, so it holds exactly the pinned packages.
+ */
+export async function ensurePythonVenv() {
+  const want = requirementsHash();
+  const reason = venvStaleReason(want);
+  if (!reason) return false;
+
+  const python = basePython();
+  log(
+    `creating .cache/venv (${reason}) with ${python.cmd} ${python.version} and installing tests/requirements.txt ` +
+      "(moto's S3 server for the JS tests; about a minute)",
+  );
+  rmSync(VENV_DIR, { recursive: true, force: true });
+  createVenv(python);
+  const pipArgs = ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--no-input', '-r', REQUIREMENTS];
+  const code = await run(venvBin('python'), pipArgs, { stdio: STDIO });
+  if (code !== 0) {
+    throw new StepError(
+      `\`pip install -r tests/requirements.txt\` into .cache/venv failed (exit code ${code}); ` +
+        'is PyPI (or your PIP_INDEX_URL) reachable? The next run starts over',
+      code,
+    );
+  }
+  if (!existsSync(venvBin('moto_server'))) {
+    throw new StepError('installed tests/requirements.txt, but .cache/venv has no moto_server; does it still list moto[server]?');
+  }
+  writeFileSync(VENV_STAMP, `${want}\n`);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
 
 /**
  * Everything `npm start` / `npm test` need. Options:
  *   quiet       print nothing when there is nothing to do
  *   forceBuild  rebuild pkg/ even when it looks up to date
+ *   python      also the Python venv with moto's S3 server (.cache/venv), which the JS tests use
  */
-export async function setup({ quiet = false, forceBuild = false } = {}) {
+export async function setup({ quiet = false, forceBuild = false, python = false } = {}) {
   ensureCargoOnPath();
   const start = performance.now();
   const did = {};
@@ -225,9 +338,12 @@ export async function setup({ quiet = false, forceBuild = false } = {}) {
   did.bindgen = await ensureWasmBindgen();
   // A different wasm-bindgen CLI generates different glue: rebuild pkg/ with it.
   did.pkg = await buildPkg({ force: forceBuild || did.bindgen });
+  if (python) did.venv = await ensurePythonVenv();
   const worked = Object.values(did).some(Boolean);
   if (worked) log(`done in ${((performance.now() - start) / 1000).toFixed(1)}s`);
-  else if (!quiet) log('everything up to date (npm packages, wasm32 target, wasm-bindgen CLI, pkg/)');
+  else if (!quiet) {
+    log(`everything up to date (npm packages, wasm32 target, wasm-bindgen CLI, pkg/${python ? ', Python venv' : ''})`);
+  }
   return did;
 }
 
@@ -235,10 +351,10 @@ if (isMain(import.meta.url)) {
   runMain('setup', async () => {
     const flags = parseFlags(
       process.argv.slice(2),
-      ['quiet', 'force-build'],
-      'usage: node scripts/setup.mjs [--quiet] [--force-build]',
+      ['quiet', 'force-build', 'python'],
+      'usage: node scripts/setup.mjs [--quiet] [--force-build] [--python]',
     );
-    await setup({ quiet: flags.has('quiet'), forceBuild: flags.has('force-build') });
+    await setup({ quiet: flags.has('quiet'), forceBuild: flags.has('force-build'), python: flags.has('python') });
     return 0;
   });
 }

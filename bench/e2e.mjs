@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// `npm run bench:e2e`: the same track file through the Lambda handler (S3 → engine → Segment)
+// and through the seed's approach (csvtojson + analytics-node 6), side by side in one run, both
+// against a local S3 server (moto) and the local Segment-compatible server. Not a test.
+//
+//   node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big]
+//
+// Each side runs in its own process (bench/e2e-child.mjs), so its peak RSS is its own; the
+// Segment server runs in this process and counts requests and events per side. The handler
+// then runs once more on a file --big-factor times larger (default 10) to show that its memory
+// stays flat. Ends with `name: value` lines for scripts.
+import { spawn } from 'node:child_process';
+import { createReadStream, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startS3Server } from '../tests/support/s3-server.mjs';
+import { startSegmentServer } from '../tests/support/segment-server.mjs';
+import { cachedTrackPath, writeTrackCsv } from './generate.mjs';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const WRITE_KEY = 'bench_write_key';
+const BUCKET = 'bench';
+
+function parseArgs(argv) {
+  const opts = { rows: 100_000, bigFactor: 10, skipBig: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    if (a === '--rows') opts.rows = Number(argv[++i]);
+    else if (a === '--big-factor') opts.bigFactor = Number(argv[++i]);
+    else if (a === '--skip-big') opts.skipBig = true;
+    else {
+      console.error('usage: node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big]');
+      process.exit(2);
+    }
+  }
+  if (!Number.isInteger(opts.rows) || opts.rows < 1) throw new Error('--rows takes a whole number');
+  return opts;
+}
+
+async function trackFile(rows) {
+  const path = cachedTrackPath(rows);
+  try {
+    statSync(path);
+  } catch {
+    console.error(`bench:e2e: generating ${basename(path)}`);
+    await writeTrackCsv(path, rows);
+  }
+  return path;
+}
+
+async function upload(client, path) {
+  const key = `uploads/${basename(path)}`;
+  await client.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: createReadStream(path), ContentLength: statSync(path).size }),
+  );
+  const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+  return { key, eTag: head.ETag.replaceAll('"', '') };
+}
+
+function runChild(mode, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(HERE, 'e2e-child.mjs'), mode], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop();
+      if (code !== 0) return reject(new Error(`${mode} exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`));
+      resolve(JSON.parse(last));
+    });
+  });
+}
+
+/** Runs one side and checks that Segment got every row exactly once. */
+async function measure(mode, { seg, s3, rows, path, client }) {
+  const { key, eTag } = await upload(client, path);
+  seg.reset();
+  const started = performance.now();
+  const child = await runChild(mode, {
+    ...s3.env,
+    SEGMENT_ENDPOINT: seg.url,
+    SEGMENT_WRITE_KEY: WRITE_KEY,
+    BENCH_BUCKET: BUCKET,
+    BENCH_KEY: key,
+    BENCH_ETAG: eTag,
+  });
+  const stats = seg.stats();
+  const wall = (performance.now() - started) / 1000;
+  if (stats.accepted !== rows || stats.dropped !== 0) {
+    throw new Error(`${mode}: Segment accepted ${stats.accepted} of ${rows} events (dropped ${stats.dropped})`);
+  }
+  return { seconds: child.ms / 1000, wall, peakRssMb: child.maxRssMb, requests: stats.requests, unique: stats.uniqueMessageIds };
+}
+
+const fmt = (n, digits = 2) => Number(n.toFixed(digits));
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const path = await trackFile(opts.rows);
+  const mb = statSync(path).size / 1e6;
+  const s3 = await startS3Server();
+  const seg = await startSegmentServer({ writeKey: WRITE_KEY, port: 0 });
+  try {
+    const client = s3.client();
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const ctx = { seg, s3, client, rows: opts.rows, path };
+    console.error(`bench:e2e: ${basename(path)}, ${opts.rows} rows, ${mb.toFixed(2)} MB`);
+
+    const lambda = await measure('lambda', ctx);
+    console.error(`  lambda  ${lambda.seconds.toFixed(2)} s, peak RSS ${lambda.peakRssMb.toFixed(1)} MB, ${lambda.requests} requests`);
+    const seed = await measure('seed', ctx);
+    console.error(`  seed    ${seed.seconds.toFixed(2)} s, peak RSS ${seed.peakRssMb.toFixed(1)} MB, ${seed.requests} requests`);
+
+    let big;
+    if (!opts.skipBig && opts.bigFactor > 1) {
+      const bigRows = opts.rows * opts.bigFactor;
+      const bigPath = await trackFile(bigRows);
+      big = await measure('lambda', { ...ctx, rows: bigRows, path: bigPath });
+      console.error(`  lambda ×${opts.bigFactor} (${bigRows} rows) ${big.seconds.toFixed(2)} s, peak RSS ${big.peakRssMb.toFixed(1)} MB, ${big.requests} requests`);
+    }
+
+    const lines = {
+      file_mb: fmt(mb),
+      lambda_seconds: fmt(lambda.seconds),
+      seed_seconds: fmt(seed.seconds),
+      lambda_vs_seed_speed: fmt(seed.seconds / lambda.seconds, 1),
+      lambda_peak_rss_mb: fmt(lambda.peakRssMb, 1),
+      seed_peak_rss_mb: fmt(seed.peakRssMb, 1),
+      lambda_requests: lambda.requests,
+      seed_requests: seed.requests,
+      seed_vs_lambda_requests: fmt(seed.requests / lambda.requests, 1),
+    };
+    if (big) {
+      lines.lambda_big_peak_rss_mb = fmt(big.peakRssMb, 1);
+      lines.lambda_big_rss_growth_pct = fmt(((big.peakRssMb - lambda.peakRssMb) / lambda.peakRssMb) * 100, 1);
+    }
+    for (const [name, value] of Object.entries(lines)) console.log(`${name}: ${value}`);
+  } finally {
+    await seg.close();
+    await s3.close();
+  }
+}
+
+await main();

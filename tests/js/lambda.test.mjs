@@ -1,0 +1,282 @@
+// The Lambda handler against real parts: moto's S3 server read by the real AWS SDK, and the
+// strict local Segment server. Events are shaped as S3 sends them.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { generateTrackCsv } from '../../bench/generate.mjs';
+import { createHandler, decodeS3Key } from '../../js/lambda.mjs';
+import { startS3Server } from '../support/s3-server.mjs';
+import { startSegmentServer } from '../support/segment-server.mjs';
+
+const WRITE_KEY = 'wk_lambda_secret_9f8e7d';
+const BUCKET = 'csv-drop';
+const FAST = { baseMs: 5, maxMs: 50 };
+const LIBRARY = { name: 'csv2segment', version: '0.1.0' };
+const sample = (name) => readFile(new URL(`../../samples/${name}`, import.meta.url));
+const context = { getRemainingTimeInMillis: () => 300_000 };
+
+/** A key as S3 puts it in an event: each segment form-encoded (space → +), slashes kept. */
+function s3EventKey(key) {
+  return key
+    .split('/')
+    .map((part) => encodeURIComponent(part).replace(/%20/g, '+').replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+}
+
+function s3Record(key, eTag, { eventName = 'ObjectCreated:Put', bucket = BUCKET, size = 0 } = {}) {
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: 'us-east-1',
+    eventTime: '2026-11-27T00:00:00.000Z',
+    eventName,
+    userIdentity: { principalId: 'AWS:EXAMPLE' },
+    requestParameters: { sourceIPAddress: '127.0.0.1' },
+    responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD' },
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: 'csv2segment',
+      bucket: { name: bucket, ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: `arn:aws:s3:::${bucket}` },
+      object: { key: s3EventKey(key), size, eTag, sequencer: '0055AED6DCD90281E5' },
+    },
+  };
+}
+
+describe('decodeS3Key', () => {
+  test('+ is a space, %2B a plus, percent-encoded UTF-8 decoded', () => {
+    assert.equal(decodeS3Key('uploads/track+q1%2Bq2+%C3%A9.csv'), 'uploads/track q1+q2 é.csv');
+    assert.equal(decodeS3Key(s3EventKey('a b/c+d (1)/é.csv')), 'a b/c+d (1)/é.csv');
+  });
+});
+
+describe('Lambda handler', () => {
+  let s3;
+  let seg;
+  let client;
+  let logs;
+  const savedEnv = { ...process.env };
+
+  before(async () => {
+    [s3, seg] = await Promise.all([startS3Server(), startSegmentServer({ writeKey: WRITE_KEY, seed: 3 })]);
+    // The handler's own S3 client finds the server the SDK's standard way.
+    Object.assign(process.env, s3.env);
+    client = s3.client();
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+  after(async () => {
+    process.env = savedEnv;
+    await Promise.all([seg?.close(), s3?.close()]);
+  });
+  beforeEach(() => {
+    seg.reset();
+    seg.setFaults({});
+    logs = [];
+  });
+
+  const handlerWith = (env = {}, sender = { retry: FAST }) =>
+    createHandler({
+      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, ...env },
+      log: (line) => logs.push(line),
+      sender,
+    });
+
+  async function put(key, body) {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return s3Record(key, head.ETag.replaceAll('"', ''), { size: head.ContentLength });
+  }
+
+  async function getText(key) {
+    const res = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return res.Body.transformToString();
+  }
+
+  async function exists(key) {
+    const res = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: key }));
+    return (res.Contents ?? []).some((o) => o.Key === key);
+  }
+
+  const withoutIds = (events) => events.map(({ messageId, ...rest }) => (assert.match(messageId, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), rest));
+  const logged = () => logs.map((l) => JSON.parse(l));
+
+  test('both samples in one event: every row, exactly as expected, and a report beside each', async () => {
+    const event = { Records: [await put('incoming/identify_1.csv', await sample('identify_1.csv')), await put('incoming/track_1.csv', await sample('track_1.csv'))] };
+    assert.deepEqual(await handlerWith()(event, context), { processed: 2 });
+
+    const names = ['Tyler Ortiz', 'Jacob Johnson', 'Ally Sweeney', 'Jasmin Christian'];
+    const plans = ['bronze', 'silver', 'gold', 'platinum'];
+    const sources = ['Facebook', 'Twitter', 'Instagram', 'Pinterest'];
+    const identifies = names.map((name, i) => ({
+      type: 'identify',
+      userId: String(i + 1),
+      traits: { name, plan: plans[i], accountType: sources[i] },
+      context: { library: LIBRARY },
+    }));
+    const tracks = names.map((name, i) => ({
+      type: 'track',
+      userId: String(i + 1),
+      event: 'test event',
+      properties: { name, plan: plans[i], accountType: sources[i] },
+      context: { device: { id: String(i + 1) }, library: LIBRARY },
+      timestamp: `2019-05-1${i + 1}T20:32:27.940Z`,
+    }));
+    assert.deepEqual(withoutIds(seg.events), [...identifies, ...tracks]);
+    assert.equal(seg.stats().uniqueMessageIds, 8);
+    assert.equal(seg.stats().requests, 2);
+
+    const report = JSON.parse(await getText('csv2segment-reports/incoming/track_1.csv.report.json'));
+    assert.equal(report.status, 'done');
+    assert.deepEqual([report.rows, report.events, report.rejected, report.delivery.events, report.delivery.requests], [4, 4, 0, 4, 1]);
+    assert.equal(report.source.key, 'incoming/track_1.csv');
+    assert.equal(report.file.kind, 'track');
+    assert.equal(await exists('csv2segment-reports/incoming/track_1.csv.rejected.csv'), false);
+    const lines = logged();
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.key, l.status, l.rows, l.events, l.rejected, l.delivered, l.requests]),
+      [
+        ['info', 'incoming/identify_1.csv', 'done', 4, 4, 0, 4, 1],
+        ['info', 'incoming/track_1.csv', 'done', 4, 4, 0, 4, 1],
+      ],
+    );
+  });
+
+  test('200,000 rows arrive whole, each messageId once; the same event again sends the same ids', async () => {
+    const record = await put('big/track_bench 200k.csv', generateTrackCsv(200_000));
+    const handler = handlerWith();
+    await handler({ Records: [record] }, context);
+    let stats = seg.stats();
+    assert.equal(stats.accepted, 200_000);
+    assert.equal(stats.uniqueMessageIds, 200_000);
+    assert.equal(stats.dropped, 0);
+    const firstIds = new Set(seg.messageIds.keys());
+
+    // S3 delivers at least once: a redelivered event is harmless.
+    await handler({ Records: [record] }, context);
+    stats = seg.stats();
+    assert.equal(stats.accepted, 400_000);
+    assert.equal(stats.uniqueMessageIds, 200_000);
+    assert.equal(stats.duplicates, 200_000);
+    assert.deepEqual(new Set(seg.messageIds.keys()), firstIds);
+    const report = JSON.parse(await getText('csv2segment-reports/big/track_bench 200k.csv.report.json'));
+    assert.deepEqual([report.rows, report.events, report.delivery.events], [200_000, 200_000, 200_000]);
+  });
+
+  test('20% 500s, 10% 429s, 5% dropped connections: every row still delivered, none lost', async () => {
+    seg.setFaults({ error500: 0.2, rateLimit429: 0.1, drop: 0.05, retryAfter: 0 });
+    const record = await put('faults/track_faults.csv', generateTrackCsv(30_000));
+    await handlerWith({}, { retry: FAST, concurrency: 4 })({ Records: [record] }, context);
+    const stats = seg.stats();
+    assert.ok(stats.faults[500] > 0 && stats.faults[429] > 0 && stats.faults.drop > 0, JSON.stringify(stats.faults));
+    assert.equal(stats.uniqueMessageIds, 30_000);
+    const [line] = logged();
+    assert.equal(line.delivered, 30_000);
+    assert.ok(line.retries > 0);
+  });
+
+  test('bad rows: delivered rows go, the rest are in the report and the rejects CSV with their reasons', async () => {
+    const csv = 'userId,event,properties.amount:number,timestamp\n1,Paid,10.5,2024-01-02T03:04:05Z\n,Paid,3,2024-01-02\n3,Paid,ten,2024-01-02\n4,Paid,4,\n';
+    await handlerWith()({ Records: [await put('track_payments.csv', csv)] }, context);
+    assert.deepEqual(
+      withoutIds(seg.events).map((e) => [e.userId, e.properties.amount]),
+      [['1', 10.5], ['4', 4]],
+    );
+    const report = JSON.parse(await getText('csv2segment-reports/track_payments.csv.report.json'));
+    assert.deepEqual([report.rows, report.events, report.rejected], [4, 2, 2]);
+    assert.deepEqual(
+      report.rejections.map((r) => r.message),
+      [
+        'line 3, column 1 (userId): userId and anonymousId are both empty; fill in at least one',
+        "line 4, column 3 (properties.amount:number): 'ten' is not a number; write it like 1234.5",
+      ],
+    );
+    assert.equal(
+      await getText('csv2segment-reports/track_payments.csv.rejected.csv'),
+      'userId,event,properties.amount:number,timestamp,csv2segment_error\n' +
+        ',Paid,3,2024-01-02,"line 3, column 1 (userId): userId and anonymousId are both empty; fill in at least one"\n' +
+        "3,Paid,ten,2024-01-02,\"line 4, column 3 (properties.amount:number): 'ten' is not a number; write it like 1234.5\"\n",
+    );
+    assert.equal(logged()[0].level, 'warn');
+  });
+
+  test('an unknown file name: a report saying why, nothing sent, the invocation succeeds', async () => {
+    const record = await put('exports/users 2024.csv', 'userId,traits.plan\n1,pro\n');
+    assert.deepEqual(await handlerWith()({ Records: [record] }, context), { processed: 1 });
+    assert.equal(seg.stats().requests, 0);
+    const report = JSON.parse(await getText('csv2segment-reports/exports/users 2024.csv.report.json'));
+    assert.equal(report.status, 'unprocessable');
+    assert.equal(
+      report.error,
+      'users 2024.csv: the file name does not say which call to make; start it with identify_, track_, page_, screen_, group_, alias_ or object_<collection>_ (for example track_2024-05.csv)',
+    );
+    assert.equal(logged()[0].status, 'unprocessable');
+  });
+
+  test('a header error: a report with every header problem, nothing sent, the invocation succeeds', async () => {
+    const record = await put('track_bad_header.csv', 'userId,event,properties..plan,event\n1,a,b,c\n');
+    await handlerWith()({ Records: [record] }, context);
+    assert.equal(seg.stats().requests, 0);
+    const report = JSON.parse(await getText('csv2segment-reports/track_bad_header.csv.report.json'));
+    assert.equal(report.status, 'unprocessable');
+    assert.deepEqual(report.headerErrors.map((e) => e.column), [3, 4]);
+  });
+
+  test('keys with spaces, + and non-ASCII; gzip objects; reports and deletes are skipped', async () => {
+    const csv = (await sample('track_1.csv')).toString();
+    const plain = await put('in/track_q1 + q2 é.csv', csv);
+    const gz = await put('in/track_zipped.csv.gz', gzipSync(csv));
+    const ownReport = s3Record('csv2segment-reports/in/track_1.csv.report.json', 'x');
+    const removed = s3Record('in/track_gone.csv', 'x', { eventName: 'ObjectRemoved:Delete' });
+    assert.deepEqual(await handlerWith()({ Records: [plain, ownReport, gz, removed] }, context), { processed: 2 });
+    assert.equal(seg.stats().uniqueMessageIds, 8);
+    assert.deepEqual(
+      logged().map((l) => [l.key, l.status]),
+      [
+        ['in/track_q1 + q2 é.csv', 'done'],
+        ['csv2segment-reports/in/track_1.csv.report.json', 'skipped'],
+        ['in/track_zipped.csv.gz', 'done'],
+        ['in/track_gone.csv', 'skipped'],
+      ],
+    );
+    assert.ok(await exists('csv2segment-reports/in/track_q1 + q2 é.csv.report.json'));
+  });
+
+  test('an object replaced after its event is skipped: its own event will carry the new version', async () => {
+    const record = await put('track_replaced.csv', 'userId,event\n1,a\n');
+    await put('track_replaced.csv', 'userId,event\n1,a\n2,b\n');
+    await handlerWith()({ Records: [record] }, context);
+    assert.equal(seg.stats().requests, 0);
+    assert.match(logged()[0].reason, /^the object changed after this event/);
+  });
+
+  test('delivery that outlasts its retries fails the invocation, so Lambda retries it', async () => {
+    seg.setFaults({ error500: 1 });
+    const record = await put('track_down.csv', 'userId,event\n1,a\n');
+    await assert.rejects(handlerWith({}, { retry: { ...FAST, maxAttempts: 2 } })({ Records: [record] }, context), {
+      message: 'csv2segment: 1 object(s) not fully delivered, to be retried: track_down.csv: line 2: still failing after 2 tries, last: HTTP 500 {"success":false,"error":"internal server error (injected fault)"}',
+    });
+    const report = JSON.parse(await getText('csv2segment-reports/track_down.csv.report.json'));
+    assert.equal(report.status, 'failed');
+  });
+
+  test('a missing write key is a clear error at the first invocation', async () => {
+    const handler = createHandler({ env: { SEGMENT_ENDPOINT: seg.url }, log: (l) => logs.push(l) });
+    await assert.rejects(handler({ Records: [] }, context), {
+      name: 'Csv2SegmentConfigError',
+      message: 'SEGMENT_WRITE_KEY is not set: set it to the write key of the Segment source the rows should go to',
+    });
+  });
+
+  test('the write key appears in no log line and no report, even when it is refused', async () => {
+    const record = await put('track_key.csv', 'userId,event\n1,a\n');
+    await handlerWith()({ Records: [record] }, context);
+    const wrong = 'wk_refused_secret_1234';
+    await assert.rejects(handlerWith({ SEGMENT_WRITE_KEY: wrong })({ Records: [record] }, context), /the write key was refused/);
+    const texts = [...logs, await getText('csv2segment-reports/track_key.csv.report.json')];
+    for (const secret of [WRITE_KEY, wrong, Buffer.from(`${wrong}:`).toString('base64')]) {
+      assert.ok(!texts.some((t) => t.includes(secret)), `${secret} leaked`);
+    }
+    assert.equal(logs.length, 2);
+  });
+});
