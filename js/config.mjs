@@ -74,6 +74,32 @@ function oneOf(variable, value, allowed) {
 }
 
 /**
+ * The engine's options that the environment sets (`CSV2SEGMENT_EMPTY_CELLS`, `CSV2SEGMENT_TYPING`);
+ * all a host needs to validate a file without sending it.
+ */
+export function readEngineOptions(env) {
+  const options = {};
+  const empty = oneOf('CSV2SEGMENT_EMPTY_CELLS', env.CSV2SEGMENT_EMPTY_CELLS, EMPTY_VALUES);
+  if (empty) options.empty = empty;
+  const typing = oneOf('CSV2SEGMENT_TYPING', env.CSV2SEGMENT_TYPING, TYPING_VALUES);
+  if (typing) options.typing = typing;
+  return Object.freeze(options);
+}
+
+/** Sender settings (sender.mjs) that the environment sets; the rest keep the sender's defaults. */
+function senderSettings(env) {
+  const retry = {};
+  const maxAttempts = positiveInt('SEGMENT_MAX_ATTEMPTS', env.SEGMENT_MAX_ATTEMPTS, undefined);
+  if (maxAttempts) retry.maxAttempts = maxAttempts;
+  const baseMs = positiveInt('SEGMENT_RETRY_BASE_MS', env.SEGMENT_RETRY_BASE_MS, undefined);
+  if (baseMs) retry.baseMs = baseMs;
+  const settings = { retry };
+  const timeout = positiveInt('SEGMENT_TIMEOUT_MS', env.SEGMENT_TIMEOUT_MS, undefined);
+  if (timeout) settings.requestTimeoutMs = timeout;
+  return Object.freeze(settings);
+}
+
+/**
  * The settings every host shares, read from an environment object.
  *
  * | variable | meaning |
@@ -85,6 +111,9 @@ function oneOf(variable, value, allowed) {
  * | `CSV2SEGMENT_EMPTY_CELLS` | `omit` (default), `null` or `string` |
  * | `CSV2SEGMENT_TYPING` | `infer` (default) or `strings` |
  * | `SEGMENT_CONCURRENCY` | requests in flight at once, default 4 |
+ * | `SEGMENT_MAX_ATTEMPTS` | tries per request before the run fails, default 10 |
+ * | `SEGMENT_RETRY_BASE_MS` | the first backoff, doubled each retry, default 500 |
+ * | `SEGMENT_TIMEOUT_MS` | per request, default 30000 |
  *
  * @param {Record<string, string | undefined>} env
  */
@@ -95,11 +124,6 @@ export function readConfig(env) {
       'SEGMENT_WRITE_KEY is not set: set it to the write key of the Segment source the rows should go to',
     );
   }
-  const engineOptions = {};
-  const empty = oneOf('CSV2SEGMENT_EMPTY_CELLS', env.CSV2SEGMENT_EMPTY_CELLS, EMPTY_VALUES);
-  if (empty) engineOptions.empty = empty;
-  const typing = oneOf('CSV2SEGMENT_TYPING', env.CSV2SEGMENT_TYPING, TYPING_VALUES);
-  if (typing) engineOptions.typing = typing;
 
   let reportPrefix = env.REPORT_PREFIX == null ? DEFAULT_REPORT_PREFIX : text(env.REPORT_PREFIX);
   if (reportPrefix === '' || reportPrefix === '/') {
@@ -116,8 +140,9 @@ export function readConfig(env) {
       objectsEndpoint: env.SEGMENT_OBJECTS_ENDPOINT,
     }),
     reportPrefix,
-    engineOptions: Object.freeze(engineOptions),
+    engineOptions: readEngineOptions(env),
     concurrency: positiveInt('SEGMENT_CONCURRENCY', env.SEGMENT_CONCURRENCY, 4),
+    sender: senderSettings(env),
   };
   // Not enumerable: a config that gets logged or serialised does not carry the key with it.
   Object.defineProperty(config, 'writeKey', { value: writeKey, enumerable: false });

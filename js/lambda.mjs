@@ -3,8 +3,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readConfig } from './config.mjs';
 import { loadEngine } from './engine.mjs';
-import { ingestFile } from './pipeline.mjs';
-import { Sender } from './sender.mjs';
+import { Superseded, runObject } from './object-run.mjs';
 
 /** Time kept back from the invocation's remaining time, to write the report and return. */
 const SAFETY_MS = 10_000;
@@ -19,34 +18,25 @@ export function s3Identity(bucket, key, eTag, versionId) {
   return `s3://${bucket}/${key}#${eTag || versionId || ''}`;
 }
 
-/** The object was replaced (or deleted) after the event: that upload has an event of its own. */
-class Superseded extends Error {}
-
-function s3Source(s3, { bucket, key, eTag, versionId, gzip }) {
-  return {
-    async *[Symbol.asyncIterator]() {
-      let res;
-      try {
-        res = await s3.send(
-          new GetObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            // Pinned to the version the event is about, so a later upload cannot mix in.
-            ...(versionId ? { VersionId: versionId } : {}),
-            ...(eTag ? { IfMatch: `"${eTag}"` } : {}),
-          }),
-        );
-      } catch (err) {
-        const status = err?.$metadata?.httpStatusCode;
-        if (status === 412 || status === 404 || err?.name === 'NoSuchKey' || err?.name === 'PreconditionFailed') {
-          throw new Superseded(status === 412 ? 'the object changed after this event' : 'the object is gone');
-        }
-        throw err;
-      }
-      const stream = gzip ? res.Body.transformToWebStream().pipeThrough(new DecompressionStream('gzip')) : res.Body;
-      yield* stream;
-    },
-  };
+async function openS3(s3, { bucket, key, eTag, versionId }, gzip) {
+  let res;
+  try {
+    res = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        // Pinned to the version the event is about, so a later upload cannot mix in.
+        ...(versionId ? { VersionId: versionId } : {}),
+        ...(eTag ? { IfMatch: `"${eTag}"` } : {}),
+      }),
+    );
+  } catch (err) {
+    const status = err?.$metadata?.httpStatusCode;
+    if (status === 412 || err?.name === 'PreconditionFailed') throw new Superseded('the object changed after this event');
+    if (status === 404 || err?.name === 'NoSuchKey') throw new Superseded('the object is gone');
+    throw err;
+  }
+  return gzip ? res.Body.transformToWebStream().pipeThrough(new DecompressionStream('gzip')) : res.Body;
 }
 
 function keyOf(record) {
@@ -60,89 +50,31 @@ function keyOf(record) {
  * @param {S3Client} [parts.s3]
  * @param {typeof fetch} [parts.fetch]
  * @param {(line: string) => void} [parts.log] one JSON line per event of note
- * @param {object} [parts.sender] Sender settings that override the defaults (retry, timeouts)
+ * @param {object} [parts.sender] Sender settings that override the environment's (retry, timeouts)
  */
-export function createHandler({ env = process.env, s3, fetch = globalThis.fetch, log = (line) => console.log(line), sender: senderSettings = {} } = {}) {
+export function createHandler({ env = process.env, s3, fetch = globalThis.fetch, log = (line) => console.log(line), sender = {} } = {}) {
   let config;
   let client = s3;
   const emit = (fields) => log(JSON.stringify({ source: 'csv2segment', ...fields }));
 
-  async function processObject(engine, record, remainingMs) {
+  function processObject(engine, record, remainingMs) {
     const bucket = record.s3.bucket.name;
     const key = keyOf(record);
     const { eTag, versionId, size } = record.s3.object;
-    const reportKey = `${config.reportPrefix}${key}.report.json`;
-    const rejectsKey = `${config.reportPrefix}${key}.rejected.csv`;
-    let gzip = false;
-    try {
-      gzip = engine.parseKey(key).gzip;
-    } catch {
-      // Not a name the engine takes: ingestFile reports why, without reading the object.
-    }
-    const sender = new Sender({
-      writeKey: config.writeKey,
-      endpoints: config.endpoints,
-      concurrency: config.concurrency,
+    const object = { bucket, key, eTag, versionId, size };
+    return runObject({
+      engine,
+      config,
+      object,
+      identity: s3Identity(bucket, key, eTag, versionId),
+      open: (gzip) => openS3(client, object, gzip),
+      store: {
+        put: (k, body, type) => client.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body, ContentType: type })),
+        remove: (k) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: k })),
+      },
       deadline: Date.now() + Math.max(1000, remainingMs() - SAFETY_MS),
-      fetch,
-      ...senderSettings,
-    });
-    const source = { bucket, key, eTag, versionId, size };
-    const write = (reportFields) =>
-      client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: reportKey,
-          Body: JSON.stringify({ version: engine.version(), source, ...reportFields }, null, 2),
-          ContentType: 'application/json',
-        }),
-      );
-
-    let result;
-    try {
-      result = await ingestFile({
-        engine,
-        key,
-        identity: s3Identity(bucket, key, eTag, versionId),
-        options: config.engineOptions,
-        source: s3Source(client, { bucket, key, eTag, versionId, gzip }),
-        sender,
-      });
-    } catch (err) {
-      if (err instanceof Superseded) {
-        emit({ level: 'info', bucket, key, status: 'skipped', reason: `${err.message}; that upload has an event of its own` });
-        return;
-      }
-      // Delivery or reading failed: say so where the user looks, then fail the invocation so
-      // Lambda retries it (with the same messageIds).
-      await write({ status: 'failed', error: err.message, delivery: sender.summary }).catch(() => {});
-      emit({ level: 'error', bucket, key, status: 'failed', error: err.message, ...sender.summary, failedBatches: undefined });
-      throw err;
-    }
-
-    const { report, rejectsCsv, delivery, timing } = result;
-    await write({ status: result.status, timing, ...report, delivery });
-    if (rejectsCsv) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: rejectsKey, Body: rejectsCsv, ContentType: 'text/csv; charset=utf-8' }));
-    } else {
-      // A fixed re-upload must not leave the last run's rejects behind.
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: rejectsKey }));
-    }
-    emit({
-      level: result.status === 'done' && !delivery?.failedEvents && !report.rejected ? 'info' : 'warn',
-      bucket,
-      key,
-      status: result.status,
-      error: report.error ?? undefined,
-      rows: report.rows,
-      events: report.events,
-      rejected: report.rejected,
-      delivered: delivery?.events ?? 0,
-      failed: delivery?.failedEvents ?? 0,
-      requests: delivery?.requests ?? 0,
-      retries: delivery?.retries ?? 0,
-      ms: timing.ms,
-      report: reportKey,
+      emit,
+      sender: { fetch, ...sender },
     });
   }
 

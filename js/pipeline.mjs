@@ -18,6 +18,7 @@ export function isEngineError(err) {
  * @property {'done' | 'unprocessable'} status
  * @property {import('../pkg/csv2segment.js').Report} report the engine's report
  * @property {Uint8Array | undefined} rejectsCsv the rejected rows with their reasons, if any
+ * @property {unknown[]} [samples] the first payloads, as many as the `samplePayloads` option keeps
  * @property {object | null} delivery the sender's summary (null when nothing was sent)
  * @property {{ startedAt: string, ms: number }} timing
  */
@@ -97,7 +98,7 @@ export async function ingestFile({ engine, key, identity, options, source, sende
     }
     const delivery = sender ? await sender.flush() : null;
     onProgress?.(ing.progress());
-    return { status: 'done', report: ing.report(), rejectsCsv: ing.rejectsCsv(), delivery, timing: timing() };
+    return { status: 'done', report: ing.report(), rejectsCsv: ing.rejectsCsv(), samples: ing.samples(), delivery, timing: timing() };
   } finally {
     ing.free();
   }

@@ -1,0 +1,248 @@
+// Cloudflare Worker host: R2 event notifications (a queue consumer) and HTTP uploads → Segment.
+// Configured by wrangler.toml; the engine's wasm arrives as a compiled module, set up once per isolate.
+import wasmModule from '../pkg/csv2segment_bg.wasm';
+import * as engine from '../pkg/csv2segment.js';
+import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
+import { Superseded, runObject } from './object-run.mjs';
+import { ingestFile, isEngineError } from './pipeline.mjs';
+import { DeliveryError, Sender } from './sender.mjs';
+
+/** R2 notification actions that carry a new object; the others (deletes) are acked untouched. */
+const NEW_OBJECT_ACTIONS = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload']);
+/** A queue consumer runs for at most 15 minutes of wall clock; stop sending a little before. */
+const DEFAULT_BUDGET_SECONDS = 840;
+/** The first redelivery delay of a failed message; it doubles with every attempt, up to an hour. */
+const DEFAULT_RETRY_DELAY_SECONDS = 60;
+const MAX_RETRY_DELAY_SECONDS = 3600;
+/** Payloads `/v1/validate` answers with unless `?samples=` says otherwise. */
+const DEFAULT_SAMPLES = 5;
+
+let initialised = false;
+function getEngine() {
+  if (!initialised) {
+    engine.initSync({ module: wasmModule });
+    initialised = true;
+  }
+  return engine;
+}
+
+const emit = (fields) => console.log(JSON.stringify({ source: 'csv2segment', ...fields }));
+
+function seconds(env, name, fallback) {
+  const n = Number(env[name] ?? fallback);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+const deadlineFrom = (env) => Date.now() + seconds(env, 'RUN_BUDGET_SECONDS', DEFAULT_BUDGET_SECONDS) * 1000;
+
+// ---------------------------------------------------------------------------
+// R2 event notifications
+
+async function openR2(bucket, key, eTag, gzip) {
+  const object = await bucket.get(key, eTag ? { onlyIf: { etagMatches: eTag } } : undefined);
+  if (object === null) throw new Superseded('the object is gone');
+  // A failed precondition gives the object's metadata without a body.
+  if (!('body' in object) || !object.body) throw new Superseded('the object changed after this event');
+  return gzip ? object.body.pipeThrough(new DecompressionStream('gzip')) : object.body;
+}
+
+function r2Store(bucket) {
+  return {
+    put: (key, body, contentType) => bucket.put(key, body, { httpMetadata: { contentType } }),
+    remove: (key) => bucket.delete(key),
+  };
+}
+
+async function handleNotification(message, env, config) {
+  const note = message.body;
+  const key = note?.object?.key;
+  if (typeof key !== 'string' || typeof note.action !== 'string') {
+    emit({ level: 'warn', status: 'skipped', reason: 'not an R2 event notification', messageId: message.id });
+    return;
+  }
+  const bucketName = note.bucket ?? '';
+  if (!NEW_OBJECT_ACTIONS.has(note.action)) {
+    emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: `action ${note.action}` });
+    return;
+  }
+  if (key.startsWith(config.reportPrefix)) {
+    emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: 'a report of csv2segment' });
+    return;
+  }
+  const eTag = note.object.eTag;
+  await runObject({
+    engine: getEngine(),
+    config,
+    object: { bucket: bucketName, key, eTag, size: note.object.size },
+    identity: `r2://${bucketName}/${key}#${eTag ?? ''}`,
+    open: (gzip) => openR2(env.BUCKET, key, eTag, gzip),
+    store: r2Store(env.BUCKET),
+    deadline: deadlineFrom(env),
+    emit,
+  });
+}
+
+async function queue(batch, env) {
+  let config;
+  try {
+    config = readConfig(env);
+  } catch (err) {
+    // Nothing can be delivered until the settings are fixed: retry every message, later.
+    emit({ level: 'error', status: 'failed', error: err.message });
+    batch.retryAll({ delaySeconds: seconds(env, 'QUEUE_RETRY_DELAY_SECONDS', DEFAULT_RETRY_DELAY_SECONDS) });
+    return;
+  }
+  for (const message of batch.messages) {
+    try {
+      await handleNotification(message, env, config);
+      message.ack();
+    } catch (err) {
+      // runObject has written a report and logged why; the message comes back with the same
+      // object and so the same messageIds.
+      const base = seconds(env, 'QUEUE_RETRY_DELAY_SECONDS', DEFAULT_RETRY_DELAY_SECONDS);
+      const delaySeconds = Math.min(MAX_RETRY_DELAY_SECONDS, base * 2 ** Math.max(0, (message.attempts ?? 1) - 1));
+      if (!(err instanceof DeliveryError)) {
+        emit({ level: 'error', key: message.body?.object?.key, status: 'failed', error: err?.message ?? String(err) });
+      }
+      message.retry({ delaySeconds });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// HTTP
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+function json(status, body, headers = {}) {
+  return new Response(`${JSON.stringify(body, null, 2)}\n`, { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+const problem = (status, error, extra = {}, headers = {}) => json(status, { error, ...extra }, headers);
+
+const encoder = new TextEncoder();
+
+/** Compares the request's bearer token with INGEST_TOKEN in constant time (over their hashes). */
+async function authorised(request, token) {
+  const header = request.headers.get('authorization') ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  if (!match) return false;
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(match[1])),
+    crypto.subtle.digest('SHA-256', encoder.encode(token)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>csv2segment</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}code{background:#f2f2f2;padding:0 .2em}</style>
+<h1>csv2segment</h1>
+<p>This Worker sends the rows of CSV files to Segment. Files put in its R2 bucket arrive through
+R2 event notifications; files can also be posted here:</p>
+<ul>
+<li><code>POST /v1/ingest/&lt;file name&gt;</code> with the CSV as the body: every row goes to Segment, and the answer is the report.</li>
+<li><code>POST /v1/validate/&lt;file name&gt;</code>: the report and the first payloads, nothing sent.</li>
+</ul>
+<p>Both need <code>Authorization: Bearer &lt;INGEST_TOKEN&gt;</code>. The file name picks the call:
+<code>identify_</code>, <code>track_</code>, <code>page_</code>, <code>screen_</code>, <code>group_</code>,
+<code>alias_</code> or <code>object_&lt;collection&gt;_</code>.</p>
+</html>
+`;
+
+function fileNameFrom(pathname, prefix) {
+  const raw = pathname.slice(prefix.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
+async function upload(request, env, name, mode) {
+  const url = new URL(request.url);
+  const send = mode === 'ingest';
+  let config;
+  let engineOptions;
+  try {
+    config = send ? readConfig(env) : null;
+    engineOptions = send ? config.engineOptions : readEngineOptions(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return problem(500, `the Worker is not configured: ${err.message}`);
+    throw err;
+  }
+  if (!request.body) return problem(400, 'the request has no body: send the CSV file as the body');
+
+  const eng = getEngine();
+  let gzip = false;
+  try {
+    gzip = eng.parseKey(name).gzip;
+  } catch {
+    // ingestFile reports a name the engine does not take.
+  }
+  const source = gzip ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body;
+  const samples = Math.min(100, Math.max(0, Math.trunc(Number(url.searchParams.get('samples') ?? DEFAULT_SAMPLES)) || 0));
+  const options = send ? engineOptions : { ...engineOptions, samplePayloads: samples };
+  // A client that may retry names its upload; the same name gives the same messageIds.
+  const idempotencyKey = request.headers.get('idempotency-key')?.trim();
+  const identity = `http:/${url.pathname.replace(/^\/v1\/(ingest|validate)/, '')}#${idempotencyKey || crypto.randomUUID()}`;
+  const sender = send
+    ? new Sender({ writeKey: config.writeKey, endpoints: config.endpoints, concurrency: config.concurrency, deadline: deadlineFrom(env), ...config.sender })
+    : undefined;
+
+  let result;
+  try {
+    result = await ingestFile({ engine: eng, key: name, identity, options, source, sender });
+  } catch (err) {
+    if (err instanceof DeliveryError) {
+      emit({ level: 'error', key: name, status: 'failed', error: err.message });
+      return problem(502, err.message, { code: err.code, delivery: sender.summary });
+    }
+    if (isEngineError(err)) return problem(400, err.message, { code: err.code });
+    // The body stream broke (the client went away, or bad gzip).
+    return problem(400, `could not read the request body: ${err?.message ?? err}`);
+  }
+  const { report, delivery, timing } = result;
+  const status = result.status === 'unprocessable' ? 422 : 200;
+  if (send) {
+    emit({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, ms: timing.ms });
+    return json(status, { status: result.status, timing, ...report, delivery });
+  }
+  return json(status, { status: result.status, timing, report, payloads: result.samples ?? [] });
+}
+
+async function route(request, env) {
+  const url = new URL(request.url);
+  const path = url.pathname;
+  if (path === '/' || path === '/index.html') {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, 'use GET', {}, { allow: 'GET, HEAD' });
+    return new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } });
+  }
+  const mode = path.startsWith('/v1/ingest/') ? 'ingest' : path.startsWith('/v1/validate/') ? 'validate' : null;
+  if (!mode) return problem(404, `no such endpoint: ${path}; use POST /v1/ingest/<file name> or POST /v1/validate/<file name>`);
+  if (request.method !== 'POST') return json(405, { error: `use POST for /v1/${mode}/<file name>` }, { allow: 'POST' });
+  if (!env.INGEST_TOKEN) {
+    return problem(503, 'uploads are off: set the INGEST_TOKEN secret (wrangler secret put INGEST_TOKEN) to turn them on');
+  }
+  if (!(await authorised(request, env.INGEST_TOKEN))) {
+    return problem(401, 'missing or wrong token: send Authorization: Bearer <INGEST_TOKEN>', {}, { 'www-authenticate': 'Bearer' });
+  }
+  const name = fileNameFrom(path, `/v1/${mode}/`);
+  if (!name) return problem(400, `give the file name after /v1/${mode}/, for example /v1/${mode}/track_signups.csv`);
+  return upload(request, env, name, mode);
+}
+
+export default {
+  async fetch(request, env) {
+    try {
+      return await route(request, env);
+    } catch (err) {
+      emit({ level: 'error', status: 'failed', error: err?.message ?? String(err) });
+      return problem(500, 'internal error; the Worker log has the details');
+    }
+  },
+  queue,
+};
