@@ -72,6 +72,8 @@ impl Conv {
                 let b = bool_word(cell.trim(), true).ok_or_else(|| Reason::Boolean(quote(cell)))?;
                 write_bool(out, b);
             }
+            // Already as Segment wants it: parsing and writing back would give the same bytes.
+            Conv::Timestamp if timestamp::is_canonical(cell) => write_string(out, cell, true),
             Conv::Timestamp => {
                 let ms = timestamp::parse(cell).map_err(|e| match e {
                     timestamp::TimestampError::Unreadable => Reason::Timestamp(quote(cell)),
