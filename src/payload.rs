@@ -77,7 +77,7 @@ impl PayloadWriter {
                     if let Some(parent) = self.stack.last_mut() {
                         parent.fill_holes(out);
                     }
-                    out.extend_from_slice(key);
+                    key.write(out);
                     self.stack.push(Frame {
                         start,
                         content: out.len(),
@@ -128,7 +128,7 @@ impl PayloadWriter {
                             }
                         };
                         parent.fill_holes(out);
-                        out.extend_from_slice(key);
+                        key.write(out);
                         out.extend_from_slice(value);
                         continue;
                     }
@@ -136,7 +136,7 @@ impl PayloadWriter {
                         check_id_length(field, cell).map_err(|r| (*col, r))?;
                     }
                     parent.fill_holes(out);
-                    out.extend_from_slice(key);
+                    key.write(out);
                     conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
                 }
                 Op::Hole => {
@@ -148,10 +148,10 @@ impl PayloadWriter {
                     if let Some(parent) = self.stack.last_mut() {
                         parent.fill_holes(out);
                     }
-                    out.extend_from_slice(bytes);
+                    bytes.write(out);
                 }
                 Op::MessageId { key, col } => {
-                    out.extend_from_slice(key);
+                    key.write(out);
                     match col.map(|c| (c, row.cell(c as usize))) {
                         Some((c, cell)) if !cell.is_empty() => {
                             check_id_length("messageId", cell).map_err(|r| (c, r))?;
