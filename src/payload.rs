@@ -166,10 +166,16 @@ impl PayloadWriter {
     }
 }
 
-fn check_id_length(field: &'static str, cell: &str) -> Result<(), Reason> {
+/// Whether `b` continues a multi-byte UTF-8 character (`10xxxxxx`).
+fn is_continuation(b: u8) -> bool {
+    b & 0xc0 == 0x80
+}
+
+fn check_id_length(field: &'static str, cell: &[u8]) -> Result<(), Reason> {
     // Bytes bound characters from above: count characters only when the bytes are over.
     if cell.len() > MAX_ID_CHARS {
-        let len = cell.chars().count();
+        // In UTF-8 text, each character has one byte that is not a continuation byte.
+        let len = cell.iter().filter(|&&b| !is_continuation(b)).count();
         if len > MAX_ID_CHARS {
             return Err(Reason::TooLong {
                 field,

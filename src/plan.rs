@@ -245,7 +245,7 @@ impl Plan {
     }
 
     /// Runs the row checks on `cell`; the failing column and its reason.
-    pub(crate) fn check<'a>(&self, cell: impl Fn(usize) -> &'a str) -> Result<(), (u32, Reason)> {
+    pub(crate) fn check<'a>(&self, cell: impl Fn(usize) -> &'a [u8]) -> Result<(), (u32, Reason)> {
         for check in &self.checks {
             match check {
                 Check::AnyOf(cols) => {
@@ -288,7 +288,7 @@ fn root_rank(key: &str) -> usize {
 
 fn json_str(s: &str) -> Vec<u8> {
     let mut v = Vec::new();
-    json::write_str(&mut v, s);
+    json::write_str(&mut v, s.as_bytes());
     v
 }
 
