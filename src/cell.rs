@@ -42,21 +42,36 @@ impl Conv {
         }
     }
 
-    /// Appends the JSON value of a non-empty `cell`; `clean` says it has nothing to escape.
+    /// Appends the JSON value of a non-empty UTF-8 `cell`; `clean` says it has nothing to escape.
     #[inline]
-    pub(crate) fn write(self, cell: &str, clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
+    pub(crate) fn write(self, cell: &[u8], clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
+        // The common conversions work on the bytes; the others read the text.
         match self {
             Conv::Str => write_string(out, cell, clean),
             Conv::Auto => {
-                if is_plain_number(cell) || cell == "true" || cell == "false" {
-                    out.extend_from_slice(cell.as_bytes());
+                if is_plain_number(cell) || cell == b"true" || cell == b"false" {
+                    out.extend_from_slice(cell);
                 } else {
                     write_string(out, cell, clean);
                 }
             }
+            // Already as Segment wants it: parsing and writing back would give the same bytes.
+            Conv::Timestamp if timestamp::is_canonical(cell) => write_string(out, cell, true),
+            _ => {
+                let text = std::str::from_utf8(cell).map_err(|_| Reason::NotUtf8)?;
+                return self.write_text(text, clean, out);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Conv::write`] for the conversions that read the cell as text.
+    fn write_text(self, cell: &str, clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
+        match self {
+            Conv::Str | Conv::Auto => write_string(out, cell.as_bytes(), clean),
             Conv::Flag => match bool_word(cell, false) {
                 Some(b) => write_bool(out, b),
-                None => write_string(out, cell, clean),
+                None => write_string(out, cell.as_bytes(), clean),
             },
             Conv::Number => write_number(cell.trim(), out)?,
             Conv::Integer => {
@@ -99,10 +114,10 @@ impl Conv {
 
 /// A JSON string; a `clean` cell has nothing to escape and is copied as it is.
 #[inline(always)]
-fn write_string(out: &mut Vec<u8>, cell: &str, clean: bool) {
+fn write_string(out: &mut Vec<u8>, cell: &[u8], clean: bool) {
     if clean {
         out.push(b'"');
-        out.extend_from_slice(cell.as_bytes());
+        out.extend_from_slice(cell);
         out.push(b'"');
     } else {
         json::write_str(out, cell);
@@ -141,8 +156,7 @@ const MAX_LEADING_FRACTION_ZEROS: usize = 5;
 ///
 /// Not `02134` (a zip code), `1e5`, `1.50`, `+1`, `-0`, or an integer past 2^53.
 #[inline]
-pub(crate) fn is_plain_number(s: &str) -> bool {
-    let b = s.as_bytes();
+pub(crate) fn is_plain_number(b: &[u8]) -> bool {
     // Most text is not a number: decide on the first byte.
     match b.first() {
         Some(b'0'..=b'9' | b'-') => {}
@@ -160,9 +174,8 @@ pub(crate) fn is_plain_number(s: &str) -> bool {
         }
         return int_len <= MAX_EXACT_DIGITS
             || (int_len == 16
-                && s.trim_start_matches('-')
-                    .parse::<u64>()
-                    .is_ok_and(|n| n <= MAX_SAFE_INTEGER));
+                // Sixteen digits cannot overflow a u64.
+                && int.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0')) <= MAX_SAFE_INTEGER);
     }
     let Some(frac) = rest.strip_prefix(b".") else {
         return false;
@@ -184,7 +197,7 @@ pub(crate) fn is_plain_number(s: &str) -> bool {
 
 /// Writes a `:number` cell: as written when it is plain, else as the double it denotes.
 fn write_number(t: &str, out: &mut Vec<u8>) -> Result<(), Reason> {
-    if is_plain_number(t) {
+    if is_plain_number(t.as_bytes()) {
         out.extend_from_slice(t.as_bytes());
         return Ok(());
     }
@@ -212,12 +225,12 @@ mod tests {
 
     fn w(conv: Conv, cell: &str) -> Result<String, Reason> {
         let mut out = Vec::new();
-        conv.write(cell, false, &mut out)?;
+        conv.write(cell.as_bytes(), false, &mut out)?;
         let escaped = String::from_utf8(out).unwrap();
         // Where the cell has nothing to escape, the fast path writes the same.
         if !cell.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
             let mut fast = Vec::new();
-            conv.write(cell, true, &mut fast)?;
+            conv.write(cell.as_bytes(), true, &mut fast)?;
             assert_eq!(String::from_utf8(fast).unwrap(), escaped);
         }
         Ok(escaped)
@@ -237,7 +250,7 @@ mod tests {
             "9007199254740991",
             "-9007199254740991",
         ] {
-            assert!(is_plain_number(yes), "{yes}");
+            assert!(is_plain_number(yes.as_bytes()), "{yes}");
         }
         for no in [
             "",
@@ -258,7 +271,7 @@ mod tests {
             " 1",
             "NaN",
         ] {
-            assert!(!is_plain_number(no), "{no}");
+            assert!(!is_plain_number(no.as_bytes()), "{no}");
         }
     }
 

@@ -201,7 +201,7 @@ impl Rows {
         let row = rec
             .row()
             .map_err(|_| Error::new(ErrorKind::HeaderNotUtf8))?;
-        let names: Vec<&str> = (0..row.len()).map(|i| row.cell(i)).collect();
+        let names: Vec<&str> = (0..row.len()).map(|i| row.cell_str(i)).collect();
         let (columns, plan) = Plan::new(&self.spec, &names, &self.options);
         self.report.columns = columns;
         self.header_raw = rec.raw.to_vec();

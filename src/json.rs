@@ -20,21 +20,20 @@ static ESCAPE: [u8; 256] = {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Appends `s` as a quoted JSON string.
+/// Appends UTF-8 text `s` as a quoted JSON string.
 #[inline]
-pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
     write_str_body(out, s);
     out.push(b'"');
 }
 
-/// Appends `s` escaped for the inside of a JSON string, without the quotes.
+/// Appends UTF-8 text `s` escaped for the inside of a JSON string, without the quotes.
 ///
 /// Eight bytes at a time are checked at once; only a word holding a byte to escape is looked
 /// at byte by byte.
 #[inline]
-pub(crate) fn write_str_body(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
+pub(crate) fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     let mut i = 0;
     while i + 8 <= bytes.len() {
@@ -96,7 +95,7 @@ fn escape_at(out: &mut Vec<u8>, bytes: &[u8], start: &mut usize, j: usize) {
 pub(crate) fn key_prefix(key: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(key.len() + 4);
     out.push(b',');
-    write_str(&mut out, key);
+    write_str(&mut out, key.as_bytes());
     out.push(b':');
     out
 }
@@ -107,7 +106,7 @@ mod tests {
 
     fn esc(s: &str) -> String {
         let mut out = Vec::new();
-        write_str(&mut out, s);
+        write_str(&mut out, s.as_bytes());
         String::from_utf8(out).unwrap()
     }
 

@@ -42,6 +42,7 @@ pub use reject::{Reason, Rejection};
 pub use report::{Report, REJECTS_COLUMN};
 
 mod batch;
+mod blocks;
 mod cell;
 mod column;
 mod decode;

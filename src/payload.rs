@@ -77,7 +77,7 @@ impl PayloadWriter {
                     if let Some(parent) = self.stack.last_mut() {
                         parent.fill_holes(out);
                     }
-                    out.extend_from_slice(key);
+                    key.write(out);
                     self.stack.push(Frame {
                         start,
                         content: out.len(),
@@ -128,7 +128,7 @@ impl PayloadWriter {
                             }
                         };
                         parent.fill_holes(out);
-                        out.extend_from_slice(key);
+                        key.write(out);
                         out.extend_from_slice(value);
                         continue;
                     }
@@ -136,7 +136,7 @@ impl PayloadWriter {
                         check_id_length(field, cell).map_err(|r| (*col, r))?;
                     }
                     parent.fill_holes(out);
-                    out.extend_from_slice(key);
+                    key.write(out);
                     conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
                 }
                 Op::Hole => {
@@ -148,10 +148,10 @@ impl PayloadWriter {
                     if let Some(parent) = self.stack.last_mut() {
                         parent.fill_holes(out);
                     }
-                    out.extend_from_slice(bytes);
+                    bytes.write(out);
                 }
                 Op::MessageId { key, col } => {
-                    out.extend_from_slice(key);
+                    key.write(out);
                     match col.map(|c| (c, row.cell(c as usize))) {
                         Some((c, cell)) if !cell.is_empty() => {
                             check_id_length("messageId", cell).map_err(|r| (c, r))?;
@@ -166,10 +166,16 @@ impl PayloadWriter {
     }
 }
 
-fn check_id_length(field: &'static str, cell: &str) -> Result<(), Reason> {
+/// Whether `b` continues a multi-byte UTF-8 character (`10xxxxxx`).
+fn is_continuation(b: u8) -> bool {
+    b & 0xc0 == 0x80
+}
+
+fn check_id_length(field: &'static str, cell: &[u8]) -> Result<(), Reason> {
     // Bytes bound characters from above: count characters only when the bytes are over.
     if cell.len() > MAX_ID_CHARS {
-        let len = cell.chars().count();
+        // In UTF-8 text, each character has one byte that is not a continuation byte.
+        let len = cell.iter().filter(|&&b| !is_continuation(b)).count();
         if len > MAX_ID_CHARS {
             return Err(Reason::TooLong {
                 field,

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::blocks::Padded;
 use crate::cell::Conv;
 use crate::column::{self, ColumnName, ColumnType, Seg};
 use crate::error::{HeaderError, HeaderProblem};
@@ -15,7 +16,7 @@ use crate::options::{Options, Typing};
 use crate::reject::Reason;
 
 /// Bytes written as they are: a pre-rendered key such as `,"plan":`, or a constant value.
-pub(crate) type Bytes = Box<[u8]>;
+pub(crate) type Bytes = Padded;
 
 /// One step of writing a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -198,19 +199,19 @@ impl Plan {
         let mut next_index = 0;
         for (seg, node) in children {
             let key = match seg {
-                Seg::Key(k) => json::key_prefix(k).into_boxed_slice(),
+                Seg::Key(k) => json::key_prefix(k),
                 Seg::Index(i) => {
                     for _ in next_index..*i {
                         self.ops.push(Op::Hole);
                     }
                     next_index = i + 1;
-                    Bytes::from(&b","[..])
+                    b",".to_vec()
                 }
             };
             match node {
                 Node::Branch(b) => {
                     self.ops.push(Op::Open {
-                        key,
+                        key: Bytes::new(&key),
                         array: b.array,
                     });
                     self.compile(b);
@@ -222,21 +223,21 @@ impl Plan {
                     data,
                     limit,
                 }) => self.ops.push(Op::Cell {
-                    key,
+                    key: Bytes::new(&key),
                     col: *col as u32,
                     conv: *conv,
                     data: *data,
                     limit: *limit,
                 }),
                 Node::Leaf(Leaf::Const(value)) => {
-                    let mut bytes = key.into_vec();
+                    let mut bytes = key;
                     bytes.extend_from_slice(value);
                     self.ops.push(Op::Const {
-                        bytes: bytes.into_boxed_slice(),
+                        bytes: Bytes::new(&bytes),
                     });
                 }
                 Node::Leaf(Leaf::MessageId(col)) => self.ops.push(Op::MessageId {
-                    key,
+                    key: Bytes::new(&key),
                     col: col.map(|c| c as u32),
                 }),
             }
@@ -244,7 +245,7 @@ impl Plan {
     }
 
     /// Runs the row checks on `cell`; the failing column and its reason.
-    pub(crate) fn check<'a>(&self, cell: impl Fn(usize) -> &'a str) -> Result<(), (u32, Reason)> {
+    pub(crate) fn check<'a>(&self, cell: impl Fn(usize) -> &'a [u8]) -> Result<(), (u32, Reason)> {
         for check in &self.checks {
             match check {
                 Check::AnyOf(cols) => {
@@ -287,7 +288,7 @@ fn root_rank(key: &str) -> usize {
 
 fn json_str(s: &str) -> Vec<u8> {
     let mut v = Vec::new();
-    json::write_str(&mut v, s);
+    json::write_str(&mut v, s.as_bytes());
     v
 }
 

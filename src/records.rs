@@ -28,12 +28,18 @@ pub(crate) struct Record<'a> {
     scratch: &'a [u8],
     fields: &'a [Field],
     clean: bool,
+    /// No byte is past ASCII: the text is valid UTF-8 without a check.
+    ascii: bool,
 }
 
 /// The fields of a record whose text is valid UTF-8.
+///
+/// Cells are handed out as bytes: the writer copies them as they are, and a `&str` would cost
+/// a UTF-8 check of every row and a char-boundary check of every cell. Rows of ASCII text,
+/// the most common, skip the UTF-8 check altogether.
 pub(crate) struct Row<'a> {
-    raw: &'a str,
-    scratch: &'a str,
+    raw: &'a [u8],
+    scratch: &'a [u8],
     fields: &'a [Field],
     /// No cell holds a byte that JSON must escape: cells can be copied as they are.
     pub clean: bool,
@@ -54,11 +60,13 @@ impl<'a> Record<'a> {
                 .position(|f| f.raw_end as usize > byte)
                 .unwrap_or(0)
         };
-        let raw = std::str::from_utf8(self.raw).map_err(|e| field_at(e.valid_up_to()))?;
-        let scratch = std::str::from_utf8(self.scratch).map_err(|_| 0usize)?;
+        if !self.ascii {
+            std::str::from_utf8(self.raw).map_err(|e| field_at(e.valid_up_to()))?;
+            std::str::from_utf8(self.scratch).map_err(|_| 0usize)?;
+        }
         Ok(Row {
-            raw,
-            scratch,
+            raw: self.raw,
+            scratch: self.scratch,
             fields: self.fields,
             clean: self.clean,
         })
@@ -71,16 +79,23 @@ impl<'a> Row<'a> {
         self.fields.len()
     }
 
-    /// The text of field `i`, or `""` past the end.
+    /// The UTF-8 text of field `i`, or nothing past the end.
     #[inline]
-    pub(crate) fn cell(&self, i: usize) -> &'a str {
+    pub(crate) fn cell(&self, i: usize) -> &'a [u8] {
         match self.fields.get(i) {
             Some(f) => {
                 let src = if f.quoted { self.scratch } else { self.raw };
-                src.get(f.start as usize..f.end as usize).unwrap_or("")
+                src.get(f.start as usize..f.end as usize)
+                    .unwrap_or_default()
             }
-            None => "",
+            None => &[],
         }
+    }
+
+    /// The text of field `i`, or `""` past the end.
+    pub(crate) fn cell_str(&self, i: usize) -> &'a str {
+        // Checked by `Record::row`, so this never falls back.
+        std::str::from_utf8(self.cell(i)).unwrap_or_default()
     }
 }
 
@@ -98,11 +113,13 @@ const PLAIN: u8 = 0;
 const STOP: u8 = 1;
 /// A byte that JSON escapes: control characters, `"`, `\\`.
 const ESCAPED: u8 = 2;
+/// A byte of a multi-byte UTF-8 character (or of invalid text): the record needs a UTF-8 check.
+const WIDE: u8 = 4;
 
 /// The streaming record reader.
 pub(crate) struct RecordReader {
     delimiter: u8,
-    /// Each byte's class outside quotes: [`PLAIN`], [`STOP`] or [`ESCAPED`].
+    /// Each byte's class outside quotes: [`PLAIN`], [`STOP`], [`ESCAPED`] or [`WIDE`].
     class: [u8; 256],
     /// Input not yet read into records: starts at a record boundary.
     buf: Vec<u8>,
@@ -123,6 +140,9 @@ impl RecordReader {
         let mut class = [PLAIN; 256];
         for c in class.iter_mut().take(0x20) {
             *c = ESCAPED;
+        }
+        for c in class.iter_mut().skip(0x80) {
+            *c = WIDE;
         }
         class[usize::from(b'"')] = ESCAPED;
         class[usize::from(b'\\')] = ESCAPED;
@@ -193,8 +213,8 @@ impl RecordReader {
             }
             let start = pos;
             let mut newlines = 0;
-            let mut dirty = false;
-            match self.scan(start, eof, &mut newlines, &mut dirty) {
+            let mut seen = 0;
+            match self.scan(start, eof, &mut newlines, &mut seen) {
                 Scan::Incomplete => {
                     let pending = self.buf.len() - start;
                     self.retry_at = pending.saturating_mul(2);
@@ -207,7 +227,9 @@ impl RecordReader {
                         raw: &self.buf[start..end],
                         scratch: &self.scratch,
                         fields: &self.fields,
-                        clean: !dirty,
+                        clean: seen & ESCAPED == 0,
+                        // A delimiter past ASCII is a STOP byte, so it is not seen as WIDE.
+                        ascii: seen & WIDE == 0 && self.delimiter.is_ascii(),
                     };
                     result = f(rec);
                     self.line += newlines;
@@ -223,22 +245,24 @@ impl RecordReader {
         result
     }
 
-    /// Scans an unquoted run from `i` to the first [`STOP`] byte (or the end); notes bytes to escape.
+    /// Scans an unquoted run from `i` to the first [`STOP`] byte (or the end); adds the
+    /// classes of the other bytes that are not [`PLAIN`] to `seen`.
     #[inline(always)]
-    fn unquoted(&self, buf: &[u8], mut i: usize, dirty: &mut bool) -> usize {
+    fn unquoted(&self, buf: &[u8], mut i: usize, seen: &mut u8) -> usize {
         while let Some(&b) = buf.get(i) {
             match self.class[usize::from(b)] {
                 PLAIN => {}
                 STOP => break,
-                _ => *dirty = true,
+                class => *seen |= class,
             }
             i += 1;
         }
         i
     }
 
-    /// Reads one record at `start`, filling `fields` and `scratch`; counts `\n`s inside it.
-    fn scan(&mut self, start: usize, eof: bool, newlines: &mut u64, dirty: &mut bool) -> Scan {
+    /// Reads one record at `start`, filling `fields` and `scratch`; counts `\n`s inside it and
+    /// adds the classes of the bytes it holds ([`ESCAPED`], [`WIDE`]) to `seen`.
+    fn scan(&mut self, start: usize, eof: bool, newlines: &mut u64, seen: &mut u8) -> Scan {
         self.fields.clear();
         self.scratch.clear();
         let buf = &self.buf[..];
@@ -255,8 +279,8 @@ impl RecordReader {
                     let run = i;
                     while i < len && buf[i] != b'"' {
                         let b = buf[i];
-                        if b < 0x20 || b == b'\\' {
-                            *dirty = true;
+                        if b < 0x20 || b == b'\\' || b >= 0x80 {
+                            *seen |= if b >= 0x80 { WIDE } else { ESCAPED };
                             *newlines += u64::from(b == b'\n');
                         }
                         i += 1;
@@ -270,7 +294,7 @@ impl RecordReader {
                     }
                     // A quote: doubled, it is a quote; else it closes the quoted part.
                     if i + 1 < len && buf[i + 1] == b'"' {
-                        *dirty = true;
+                        *seen |= ESCAPED;
                         self.scratch.push(b'"');
                         i += 2;
                         continue;
@@ -283,11 +307,11 @@ impl RecordReader {
                 }
                 // Text after the closing quote belongs to the field, as csv-core reads it.
                 let run = i;
-                i = self.unquoted(buf, i, dirty);
+                i = self.unquoted(buf, i, seen);
                 self.scratch.extend_from_slice(&buf[run..i]);
                 field.end = self.scratch.len() as u32;
             } else {
-                i = self.unquoted(buf, i, dirty);
+                i = self.unquoted(buf, i, seen);
                 field.start = (field_start - start) as u32;
                 field.end = (i - start) as u32;
             }
@@ -334,7 +358,9 @@ mod tests {
                 line: rec.line,
                 offset: rec.offset,
                 raw: String::from_utf8(rec.raw.to_vec()).unwrap(),
-                cells: (0..row.len()).map(|i| row.cell(i).to_string()).collect(),
+                cells: (0..row.len())
+                    .map(|i| row.cell_str(i).to_string())
+                    .collect(),
             });
             Ok(())
         };

@@ -51,6 +51,30 @@ pub(crate) fn parse(text: &str) -> Result<i64, TimestampError> {
     }
 }
 
+/// Whether `text` is already exactly what `write_iso(parse(text))` writes, such as
+/// `2019-05-11T20:32:27.940Z`: a real calendar date, no leap second, upper-case `T` and `Z`.
+///
+/// Exports often hold timestamps in this very form; copying them as they are skips the
+/// calendar arithmetic both ways.
+pub(crate) fn is_canonical(b: &[u8]) -> bool {
+    /// `d` stands for a digit; every other byte is itself.
+    const SHAPE: &[u8; 24] = b"dddd-dd-ddTdd:dd:dd.dddZ";
+    let shaped = b.len() == SHAPE.len()
+        && b.iter().zip(SHAPE).all(|(&c, &s)| match s {
+            b'd' => c.is_ascii_digit(),
+            _ => c == s,
+        });
+    if !shaped {
+        return false;
+    }
+    let pair = |at: usize| u32::from(b[at] - b'0') * 10 + u32::from(b[at + 1] - b'0');
+    let (year, month, day) = (pair(0) * 100 + pair(2), pair(5), pair(8));
+    pair(11) <= 23
+        && pair(14) <= 59
+        && pair(17) <= 59
+        && month_days(year, month).is_some_and(|days| (1..=days).contains(&day))
+}
+
 /// Appends `2019-05-11T20:32:27.940Z` (always 24 bytes, years 0000-9999) for `ms`.
 ///
 /// `ms` outside what `parse` returns is clamped to 0000-01-01 or 9999-12-31.
@@ -229,17 +253,21 @@ fn two_digits(tens: u8, ones: u8) -> Option<u32> {
 
 /// Days from 1970-01-01 to `year-month-day` (year 0000–9999), or `None` if there is no such day.
 fn date_days(year: u32, month: u32, day: u32) -> Option<i64> {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
-        _ => return None,
-    };
-    (1..=month_days)
+    (1..=month_days(year, month)?)
         .contains(&day)
         .then(|| days_from_civil(year, month, day))
+}
+
+/// The number of days in `month` of `year`, or `None` if there is no such month.
+fn month_days(year: u32, month: u32) -> Option<u32> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => Some(29),
+        2 => Some(28),
+        4 | 6 | 9 | 11 => Some(30),
+        1..=12 => Some(31),
+        _ => None,
+    }
 }
 
 /// Days from 1970-01-01 to a valid proleptic Gregorian date, year 0 to 10 399.
@@ -646,6 +674,57 @@ mod tests {
     }
 
     #[test]
+    fn canonical_text_is_what_write_iso_writes() {
+        for text in [
+            "2019-05-11T20:32:27.940Z",
+            "0000-01-01T00:00:00.000Z",
+            "9999-12-31T23:59:59.999Z",
+            "2020-02-29T12:00:00.000Z",
+        ] {
+            assert!(is_canonical(text.as_bytes()), "{text}");
+            assert_eq!(iso_of(parse(text).unwrap()), text);
+        }
+        for text in [
+            // Read, but written back otherwise.
+            "2019-05-11t20:32:27.940Z",
+            "2019-05-11T20:32:27.940z",
+            "2019-05-11 20:32:27.940Z",
+            "2019-05-11T20:32:60.000Z",
+            "2019-05-11T20:32:27.94Z",
+            "2019-05-11T20:32:27.9400Z",
+            "2019-05-11T20:32:27.940+00:00",
+            " 2019-05-11T20:32:27.940Z",
+            // Not read at all.
+            "2019-02-29T20:32:27.940Z",
+            "2019-13-11T20:32:27.940Z",
+            "2019-05-00T20:32:27.940Z",
+            "2019-05-11T24:00:00.000Z",
+            "2019-05-11T20:60:27.940Z",
+            "2019-05-11T20:32:27.9a0Z",
+            "2019-05-11T20:32:27.94aZ",
+            "20x9-05-11T20:32:27.940Z",
+        ] {
+            assert!(!is_canonical(text.as_bytes()), "{text}");
+        }
+        // Every text that `is_canonical` accepts writes back as itself.
+        let mut lcg = Lcg(0xC0FFEE);
+        for _ in 0..20_000 {
+            let mut text = *b"2019-05-11T20:32:27.940Z";
+            for at in [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22] {
+                if lcg.next() % 4 == 0 {
+                    text[at] = b'0' + (lcg.next() % 10) as u8;
+                }
+            }
+            let text = std::str::from_utf8(&text).unwrap();
+            if is_canonical(text.as_bytes()) {
+                assert_eq!(iso_of(parse(text).unwrap()), text);
+            } else {
+                assert!(parse(text).map_or(true, |ms| iso_of(ms) != text), "{text}");
+            }
+        }
+    }
+
+    #[test]
     fn write_iso_appends_and_clamps() {
         let mut out = b"ts=".to_vec();
         write_iso(1_557_606_747_940, &mut out);
@@ -698,6 +777,7 @@ mod tests {
             let iso = chrono_iso(ms);
             assert_eq!(iso_of(ms), iso);
             assert_eq!(parse(&iso), Ok(ms), "{iso}");
+            assert!(is_canonical(iso.as_bytes()), "{iso}");
 
             // Nanoseconds and an offset, as chrono writes them; truncation as chrono's.
             let seconds = lcg.range(MIN_MS / 1000 + 86_400, MAX_MS / 1000 - 86_400);
