@@ -105,7 +105,7 @@ async function main() {
   const path = await trackFile(opts.rows);
   const mb = statSync(path).size / 1e6;
   const s3 = await startS3Server();
-  const seg = await startSegmentServer({ writeKey: WRITE_KEY, port: 0 });
+  const seg = await startSegmentServer({ writeKey: WRITE_KEY, port: 0, record: false });
   try {
     const client = s3.client();
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));

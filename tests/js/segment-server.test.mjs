@@ -5,7 +5,7 @@ import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { startSegmentServer, isIsoTimestamp, mulberry32 } from '../support/segment-server.mjs';
+import { startSegmentServer, isIsoTimestamp, eventTooLarge, jsonBytesBound, mulberry32 } from '../support/segment-server.mjs';
 
 const KEY = 'wk_test_s3cret';
 const AUTH = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
@@ -220,6 +220,40 @@ test('isIsoTimestamp wants a real date, a time and a zone', () => {
   for (const s of ['2024-01-02', '2024-01-02T03:04:05', '2024-01-02 03:04:05Z', '2024-13-01T00:00:00Z', '2023-02-29T00:00:00Z', '2024-01-02T24:00:00Z', '2024-01-02T03:60:00Z', '2024-01-02T03:04:05+0200', '2024-01-02t03:04:05z', 'garbage', '', null, 0]) {
     assert.equal(isIsoTimestamp(s), false, String(s));
   }
+});
+
+/** isIsoTimestamp as it was before its fast path: the regex and Date.UTC only. */
+function referenceIsIsoTimestamp(value) {
+  if (typeof value !== 'string') return false;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second = 0, zh = 0, zm = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x)));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && zh <= 23 && zm <= 59;
+}
+
+test('isIsoTimestamp (with its fast path for ...SS.sssZ) agrees with the plain regex and Date.UTC', () => {
+  const values = [];
+  // Every month end, leap or not, including the years 0-99 that Date.UTC reads as 1900-1999.
+  for (const year of ['0000', '0004', '0096', '0100', '1900', '2000', '2023', '2024', '2100', '9999']) {
+    for (let month = 0; month <= 13; month++) {
+      for (const day of [0, 1, 28, 29, 30, 31, 32]) {
+        const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+        values.push(`${date}T00:00:00Z`, `${date}T23:59:59.999Z`);
+      }
+    }
+  }
+  // Each character of both fast-path shapes replaced by look-alikes, and the shapes around them.
+  const good = ['2024-02-29T23:59:59Z', '2024-02-29T23:59:59.123Z'];
+  for (const s of good) {
+    for (let i = 0; i < s.length; i++) {
+      for (const c of ['0', '9', '/', ':', 'a', 'T', 't', 'Z', 'z', '.', '-', '+', ' ', '٣', '\u0000']) values.push(s.slice(0, i) + c + s.slice(i + 1));
+    }
+  }
+  values.push('2024-01-02T24:00:00Z', '2024-01-02T23:60:00Z', '2024-01-02T23:59:60Z', '2024-01-02T23:59:59.12Z', '2024-01-02T23:59:59.1234Z');
+  values.push('2024-01-02T23:59:59.12aZ', '2024-01-02T23:59:59,123Z', '2024-01-02T23:59:59+00:00', '+2024-01-02T23:59:59Z', '2024-01-02T23:59:59Z ');
+  for (const v of values) assert.equal(isIsoTimestamp(v), referenceIsIsoTimestamp(v), JSON.stringify(v));
+  assert.ok(values.filter((v) => isIsoTimestamp(v)).length > 100);
 });
 
 test('dedupe: a repeated batch is recorded twice and counted as duplicates by messageId', async (t) => {
@@ -476,4 +510,172 @@ test('CLI: prints its URL, logs one line per request without the key, stops on S
   assert.equal(lines.length, 2);
   const stats = JSON.parse(lines[1]);
   assert.deepEqual([stats.requests, stats.accepted, stats.byStatus], [2, 1, { 200: 1, 401: 1 }]);
+});
+
+test('32 KB per event: brackets, commas, quotes and nested arrays in events do not confuse the size check', async (t) => {
+  const seg = await serve(t);
+  const tricky = [
+    track(1, { properties: { s: '],[{"batch":[', t: '\\"]}', u: '\\', v: '"', w: ',,,', nested: [[1, [2, [3, ['x]']]]], {}], e: [] } }),
+    track(2, { properties: { 'k"]}': '{[', list: ['a,b', 'c]d', '"e"'] } }),
+    track(3, { context: { batch: [1, 2, { batch: ']' }] } }),
+  ];
+  const res = await post(seg, '/v1/batch', { batch: tricky, context: { note: '"batch": [' } });
+  assert.equal(res.status, 200);
+  assert.equal(seg.events.length, 3);
+  assert.deepEqual(seg.events[0].properties, tricky[0].properties);
+
+  // A 33 KB event in the middle of such a batch: 400 naming it, nothing recorded.
+  const big = track(5, { properties: { pad: 'x'.repeat(33 * 1024), s: '],"batch":[' } });
+  const mid = await post(seg, '/v1/batch', { batch: [...tricky, track(4), big, track(6)] });
+  assert.equal(mid.status, 400);
+  assert.equal(mid.json.error, 'event 4 too large: over 32768 bytes (32 KB)');
+  assert.equal(seg.events.length, 3);
+
+  // Raw text that a scanner would misread: a repeated "batch" key (the last one counts, as in
+  // JSON.parse), escapes in the key, whitespace, and the oversize event after a decoy array.
+  const pad = 'y'.repeat(33 * 1024);
+  const raw = `{ "batch" : [ {"x":"${pad}"} ] , "b\\u0061tch" :\n [ ${JSON.stringify(track(7))} ,\t${JSON.stringify(track(8, { properties: { pad } }))} ] }`;
+  const dup = await post(seg, '/v1/batch', raw);
+  assert.equal(dup.status, 400);
+  assert.equal(dup.json.error, 'event 1 too large: over 32768 bytes (32 KB)');
+  const rawOk = `{"batch":[{"type":"track","userId":"1","event":"e","properties":{"x":"${pad}"}}],"batch":[${JSON.stringify(track(9))}]}`;
+  assert.equal((await post(seg, '/v1/batch', rawOk)).status, 200);
+  assert.deepEqual(seg.events.at(-1), track(9));
+});
+
+test('32 KB per event is Buffer.byteLength(JSON.stringify(event)): multibyte characters, escapes, numbers, merges', async (t) => {
+  const seg = await serve(t);
+  const limit = 32768;
+  // An event whose JSON is exactly `bytes` long, padded with `unit` (a 1-, 2-, 3- or 4-byte character).
+  const sized = (i, unit, bytes) => {
+    const base = track(i, { properties: { pad: '' } });
+    const room = bytes - Buffer.byteLength(JSON.stringify(base));
+    const unitBytes = Buffer.byteLength(unit);
+    const event = track(i, { properties: { pad: unit.repeat(Math.floor(room / unitBytes)) + 'x'.repeat(room % unitBytes) } });
+    assert.equal(Buffer.byteLength(JSON.stringify(event)), bytes);
+    return event;
+  };
+  for (const unit of ['x', 'é', '€', '😀']) {
+    const exact = sized(1, unit, limit);
+    const over = sized(2, unit, limit + 1);
+    assert.equal(eventTooLarge(exact), false, unit);
+    assert.equal(eventTooLarge(over), true, unit);
+    const ok = await post(seg, '/v1/batch', { batch: [track(0), exact] });
+    assert.equal(ok.status, 200, unit);
+    const res = await post(seg, '/v1/batch', { batch: [track(0), exact, over, track(3)] });
+    assert.equal(res.status, 400, unit);
+    assert.equal(res.json.error, 'event 2 too large: over 32768 bytes (32 KB)', unit);
+    // Single calls: the body is the event, with its type.
+    assert.equal((await post(seg, '/v1/track', exact)).status, 200, unit);
+    assert.equal((await post(seg, '/v1/track', over)).status, 400, unit);
+  }
+
+  // Sizes as JSON.stringify prints them, not as sent: escapes of control characters grow (1 unit,
+  // 6 bytes), and 1e20 is printed as 21 digits; sent escapes of plain characters shrink.
+  const controls = { type: 'track', userId: '1', event: 'e', properties: { c: '\u0001'.repeat(5460) } };
+  assert.ok(Buffer.byteLength(JSON.stringify(controls)) > limit);
+  assert.equal((await post(seg, '/v1/batch', { batch: [controls] })).json.error, 'event 0 too large: over 32768 bytes (32 KB)');
+  const numbers = `{"batch":[{"type":"track","userId":"1","event":"e","properties":{"n":[${Array(1500).fill('1e20').join(',')}]}}]}`;
+  assert.ok(numbers.length < 10000);
+  assert.equal((await post(seg, '/v1/batch', numbers)).status, 400);
+  const escaped = `{"batch":[{"type":"track","userId":"1","event":"e","properties":{"s":"${'\\u0041'.repeat(6000)}"}}]}`;
+  assert.ok(escaped.length > limit);
+  assert.equal((await post(seg, '/v1/batch', escaped)).status, 200);
+  // The top-level context is merged in before measuring.
+  const half = 'h'.repeat(17000);
+  const merged = await post(seg, '/v1/batch', { batch: [track(1), track(2, { context: { own: half } })], context: { shared: half } });
+  assert.equal(merged.json.error, 'event 1 too large: over 32768 bytes (32 KB)');
+  assert.equal((await post(seg, '/v1/batch', { batch: [track(1)], context: { shared: 'h'.repeat(33000) } })).json.error, 'event 0 too large: over 32768 bytes (32 KB)');
+});
+
+test('eventTooLarge matches Buffer.byteLength(JSON.stringify(event)) > 32768 near the limit', () => {
+  const random = mulberry32(11);
+  const pick = (list) => list[Math.floor(random() * list.length)];
+  const pieces = ['x', 'é', '€', '😀', '\ud800', '"', '\\', '\n', '\u0001', '\u2028', '/'];
+  const value = (depth) => {
+    const r = random();
+    if (r < 0.3 || depth > 3) return Array.from({ length: Math.floor(random() * 40) }, () => pick(pieces)).join('');
+    if (r < 0.45) return pick([0, -0, 1e21, 1e-7, -1 / 3e5, -Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 66 + 2 ** 14, 0.1, true, false, null]);
+    if (r < 0.7) return Array.from({ length: Math.floor(random() * 6) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(random() * 6) }, (_, i) => [`${pick(pieces)}${i}`, value(depth + 1)]));
+  };
+  // The bound that lets most events skip JSON.stringify is never below the exact size, and is
+  // reached by the worst cases (control characters, the longest number, the longest key).
+  for (let i = 0; i < 2000; i++) {
+    const v = value(0);
+    assert.ok(jsonBytesBound(v) >= Buffer.byteLength(JSON.stringify(v)), JSON.stringify(v));
+  }
+  const slack = [
+    ['\u0001'.repeat(100), 0],
+    [-1 / 3e5, 0],
+    ['\udfff', 0],
+    [{ ['\u0002'.repeat(9)]: -1 / 3e5 }, 1], // a comma counted after the last entry
+    [[null], 21 + 1], // null as long as the longest number, and a comma too many
+  ];
+  for (const [v, extra] of slack) assert.equal(jsonBytesBound(v) - Buffer.byteLength(JSON.stringify(v)), extra, JSON.stringify(v));
+  let near = 0;
+  for (let i = 0; i < 300; i++) {
+    // Padded to land within 4 bytes of the limit, either side.
+    const event = { type: 'track', userId: String(i), event: 'e', properties: { v: value(0), pad: '', fill: '' } };
+    const size = () => Buffer.byteLength(JSON.stringify(event));
+    const target = 32768 + Math.floor(random() * 9) - 4;
+    const unit = pick(['x', 'é', '€']);
+    event.properties.pad = unit.repeat(Math.floor((target - size()) / Buffer.byteLength(unit)));
+    event.properties.fill = 'f'.repeat(target - size());
+    const exact = size();
+    if (exact === target) near += 1;
+    assert.equal(eventTooLarge(event), exact > 32768, `event ${i}: ${exact} bytes`);
+  }
+  assert.equal(near, 300);
+});
+
+test('UTF-8: a leading byte order mark is dropped as before; overlong, surrogate and truncated sequences are 400', async (t) => {
+  const seg = await serve(t);
+  const json = Buffer.from(JSON.stringify({ batch: [track(1, { properties: { name: 'Zoë 😀' } })] }));
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  assert.equal((await post(seg, '/v1/batch', Buffer.concat([bom, json]))).status, 200);
+  assert.deepEqual(seg.events, [track(1, { properties: { name: 'Zoë 😀' } })]);
+  // Only one is dropped: a second is a U+FEFF before the JSON.
+  assert.match((await post(seg, '/v1/batch', Buffer.concat([bom, bom, json]))).json.error, /JSON/);
+  const bad = [
+    [0xc0, 0xaf], // overlong '/'
+    [0xe0, 0x80, 0xaf], // overlong
+    [0xed, 0xa0, 0x80], // a UTF-16 surrogate
+    [0xf4, 0x90, 0x80, 0x80], // above U+10FFFF
+    [0xe2, 0x82], // truncated
+    [0x80], // lone continuation byte
+  ];
+  for (const bytes of bad) {
+    const body = Buffer.concat([Buffer.from('{"batch":[],"x":"'), Buffer.from(bytes), Buffer.from('"}')]);
+    const res = await post(seg, '/v1/batch', body);
+    assert.equal(res.status, 400, bytes.join(','));
+    assert.equal(res.json.error, 'body is not valid UTF-8', bytes.join(','));
+  }
+  assert.equal(seg.events.length, 1);
+});
+
+test('record: false validates, counts and dedupes the same, but keeps no accepted events or objects', async (t) => {
+  const [kept, lean] = [await serve(t), await serve(t, { record: false })];
+  const requests = [
+    ['/v1/batch', { batch: [track(1), track(2), { type: 'track', userId: '1' }, track(1)], context: { ip: '0.0.0.0' } }],
+    ['/v1/batch', { batch: [track(2), track(3, { properties: { pad: 'x'.repeat(33 * 1024) } })] }],
+    ['/v1/track', { userId: '9', event: 'Single', messageId: 'm-2' }],
+    ['/v1/set', { collection: 'rooms', objects: [{ id: '1', properties: { a: 1 } }, { id: '2' }] }],
+    ['/v1/batch', { batch: 'no' }],
+  ];
+  for (const [path, body] of requests) {
+    const [a, b] = [await post(kept, path, body), await post(lean, path, body)];
+    assert.deepEqual([b.status, b.json], [a.status, a.json], path);
+  }
+  assert.deepEqual(lean.stats(), kept.stats());
+  assert.deepEqual(lean.stats().accepted, 4);
+  assert.deepEqual([lean.stats().objects, lean.stats().duplicates, lean.stats().uniqueMessageIds], [1, 2, 2]);
+  assert.deepEqual([...lean.messageIds], [...kept.messageIds]);
+  assert.deepEqual(lean.dropped, kept.dropped);
+  assert.deepEqual(lean.requests, kept.requests);
+  assert.deepEqual([lean.events, lean.objects], [[], []]);
+  assert.equal(kept.events.length, 4);
+  lean.reset();
+  assert.deepEqual([lean.stats().accepted, lean.stats().objects, lean.stats().duplicates], [0, 0, 0]);
+  await assert.rejects(startSegmentServer({ record: 'no' }), TypeError);
 });

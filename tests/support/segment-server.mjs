@@ -4,6 +4,8 @@
 //   const seg = await startSegmentServer({ writeKey: 'wk_test', port: 0, faults: { error500: 0.1 }, seed: 1 });
 //   ...point SEGMENT_ENDPOINT and SEGMENT_OBJECTS_ENDPOINT at seg.url...
 //   seg.events, seg.objects, seg.dropped, seg.requests, seg.stats(); await seg.close();
+//   Benchmarks of millions of events: startSegmentServer({ record: false }) checks and counts the same
+//   but keeps no accepted events or objects (seg.events and seg.objects stay empty).
 //
 // CLI:
 //   node tests/support/segment-server.mjs [--port N] [--host H] [--write-key K] [--seed N]
@@ -21,6 +23,8 @@
 //   6. no Authorization header: the body's `writeKey` must equal the key (tracking paths only), else 401.
 //   7. per endpoint: batch must be an array, sentAt an ISO-8601 string, every event's JSON at most
 //      32 KB (400 for the whole request, nothing recorded); over 2500 events: 200, all dropped.
+//      (The 32 KB is Buffer.byteLength(JSON.stringify(event)) after the top-level context merge,
+//      see eventTooLarge; only events that might be over are actually stringified.)
 //      Each event then is accepted or dropped with a reason (see eventDropReason).
 //      /v1/set: collection and objects count checked (400), each object accepted or dropped.
 import http from 'node:http';
@@ -46,11 +50,15 @@ export const LIMITS = Object.freeze({
 });
 
 const EVENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'];
+const EVENT_TYPE_SET = new Set(EVENT_TYPES);
+const OBJECT_FIELDS = ['traits', 'properties', 'context', 'integrations'];
 const TRACKING_PATHS = new Map([['/v1/batch', 'batch'], ...EVENT_TYPES.map((t) => [`/v1/${t}`, t])]);
 const OBJECTS_PATH = '/v1/set';
 const COLLECTION = /^[a-z](?:[a-z_]*[a-z])?$/;
 // Date, time (seconds and fraction optional) and a zone: Z or ±hh:mm (the RFC 3339 profile of ISO 8601).
 const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+// Fatal: invalid UTF-8 is a 400. It drops one leading byte order mark. (buffer.isUtf8 and then
+// toString was measured no faster on Node 20.)
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** mulberry32: a small seeded PRNG giving floats in [0, 1). */
@@ -66,18 +74,88 @@ export function mulberry32(seed) {
 }
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const chars = (s) => [...s].length;
+// Code points; a string is never longer in code points than in UTF-16 units, so short ones are not counted.
+const charsOver = (s, max) => s.length > max && [...s].length > max;
 const isId = (v) => (typeof v === 'string' && v.length > 0) || (typeof v === 'number' && Number.isFinite(v));
 const absent = (v) => v === undefined || v === null;
+
+/**
+ * Days in `month` (1-12) of `year`, as new Date(Date.UTC(year, month, 0)).getUTCDate() gives them:
+ * Date.UTC reads years 0-99 as 1900-1999, so 0000-02-29 is not a date here either.
+ */
+function daysInMonth(year, month) {
+  if (month === 2) {
+    const y = year < 100 ? year + 1900 : year;
+    return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** The value of the two ASCII digits at s[i], s[i + 1], or -1 if either is not a digit. */
+function twoDigits(s, i) {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+const validDateTime = (year, month, day, hour, minute, second, zh, zm) =>
+  month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59 && zh <= 23 && zm <= 59;
 
 /** True for an ISO-8601 string with a real date, a time and a zone, e.g. 2024-01-02T03:04:05.000Z or ...+02:00. */
 export function isIsoTimestamp(value) {
   if (typeof value !== 'string') return false;
+  // Fast path for what nearly every client sends, YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.sssZ
+  // (exactly what the regex below would match for that shape); anything else takes the regex.
+  const n = value.length;
+  if ((n === 20 || (n === 24 && value.charCodeAt(19) === 46)) && value.charCodeAt(n - 1) === 90 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45 && value.charCodeAt(10) === 84 && value.charCodeAt(13) === 58 && value.charCodeAt(16) === 58) {
+    const century = twoDigits(value, 0);
+    const yy = twoDigits(value, 2);
+    const month = twoDigits(value, 5);
+    const day = twoDigits(value, 8);
+    const hour = twoDigits(value, 11);
+    const minute = twoDigits(value, 14);
+    const second = twoDigits(value, 17);
+    const fraction = n === 20 || (twoDigits(value, 20) >= 0 && twoDigits(value, 21) >= 0);
+    if (century >= 0 && yy >= 0 && month >= 0 && day >= 0 && hour >= 0 && minute >= 0 && second >= 0 && fraction) {
+      return validDateTime(century * 100 + yy, month, day, hour, minute, second, 0, 0);
+    }
+  }
   const m = ISO_TIMESTAMP.exec(value);
   if (!m) return false;
   const [year, month, day, hour, minute, second = 0, zh = 0, zm = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x)));
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && zh <= 23 && zm <= 59;
+  return validDateTime(year, month, day, hour, minute, second, zh, zm);
+}
+
+/**
+ * An upper bound of Buffer.byteLength(JSON.stringify(value)) for a JSON value, found without
+ * stringifying; it stops adding as soon as the bound is over `budget`. A string of n UTF-16 units
+ * takes at most 6n + 2 bytes (\u00XX escapes, lone surrogates as \udXXX, 3 bytes of UTF-8 per unit
+ * otherwise), a number at most 25 (-0.0000012345678901234567), true, false and null at most 5.
+ * Very deep values get Infinity, so that their exact size is taken. Exported for its tests.
+ */
+export function jsonBytesBound(value, budget = Infinity, depth = 0) {
+  if (typeof value === 'string') return 6 * value.length + 2;
+  if (typeof value !== 'object' || value === null) return 25;
+  if (depth > 64) return Infinity;
+  let bytes = 2;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      bytes += jsonBytesBound(value[i], budget - bytes, depth + 1) + 1;
+      if (bytes > budget) return bytes;
+    }
+    return bytes;
+  }
+  for (const key in value) {
+    bytes += 6 * key.length + 4 + jsonBytesBound(value[key], budget - bytes, depth + 1);
+    if (bytes > budget) return bytes;
+  }
+  return bytes;
+}
+
+/** True when the event's JSON is over the 32 KB limit: Buffer.byteLength(JSON.stringify(event)). */
+export function eventTooLarge(event) {
+  if (jsonBytesBound(event, LIMITS.eventBytes) <= LIMITS.eventBytes) return false;
+  return Buffer.byteLength(JSON.stringify(event) ?? '') > LIMITS.eventBytes;
 }
 
 /**
@@ -86,28 +164,28 @@ export function isIsoTimestamp(value) {
  */
 export function eventDropReason(event) {
   if (!isObject(event)) return 'event not an object';
-  const { type } = event;
+  const { type, userId, anonymousId, messageId, timestamp } = event;
   if (absent(type)) return 'missing type';
-  if (!EVENT_TYPES.includes(type)) return 'unknown type';
+  if (!EVENT_TYPE_SET.has(type)) return 'unknown type';
   // Ids: absent means undefined or null; anything else must be a non-empty string or a finite number.
-  for (const field of ['userId', 'anonymousId']) {
-    if (!absent(event[field]) && !isId(event[field])) return `invalid ${field}`;
-  }
+  if (!absent(userId) && !isId(userId)) return 'invalid userId';
+  if (!absent(anonymousId) && !isId(anonymousId)) return 'invalid anonymousId';
   if (type === 'alias') {
     if (!isId(event.previousId)) return 'alias without previousId';
-    if (!isId(event.userId)) return 'alias without userId';
-  } else if (absent(event.userId) && absent(event.anonymousId)) {
+    if (!isId(userId)) return 'alias without userId';
+  } else if (absent(userId) && absent(anonymousId)) {
     return 'missing userId and anonymousId';
   }
   if (type === 'track' && !(typeof event.event === 'string' && event.event.length > 0)) return 'track without event';
   if (type === 'group' && !isId(event.groupId)) return 'group without groupId';
-  if (event.messageId !== undefined) {
-    if (typeof event.messageId !== 'string' || event.messageId.length === 0) return 'invalid messageId';
-    if (chars(event.messageId) > LIMITS.idChars) return 'messageId over 100 characters';
+  if (messageId !== undefined) {
+    if (typeof messageId !== 'string' || messageId.length === 0) return 'invalid messageId';
+    if (charsOver(messageId, LIMITS.idChars)) return 'messageId over 100 characters';
   }
-  if (event.timestamp !== undefined && !isIsoTimestamp(event.timestamp)) return 'invalid timestamp';
-  for (const field of ['traits', 'properties', 'context', 'integrations']) {
-    if (event[field] !== undefined && !isObject(event[field])) return `${field} not an object`;
+  if (timestamp !== undefined && !isIsoTimestamp(timestamp)) return 'invalid timestamp';
+  for (let i = 0; i < OBJECT_FIELDS.length; i++) {
+    const value = event[OBJECT_FIELDS[i]];
+    if (value !== undefined && !isObject(value)) return `${OBJECT_FIELDS[i]} not an object`;
   }
   return null;
 }
@@ -118,7 +196,7 @@ export function objectDropReason(object) {
   const { id, properties } = object;
   if (absent(id)) return 'missing id';
   if (typeof id !== 'string' || id.length === 0) return 'invalid id';
-  if (chars(id) > LIMITS.idChars) return 'id over 100 characters';
+  if (charsOver(id, LIMITS.idChars)) return 'id over 100 characters';
   if (absent(properties)) return 'missing properties';
   if (!isObject(properties)) return 'properties not an object';
   for (const [key, value] of Object.entries(properties)) {
@@ -189,7 +267,8 @@ function readBody(req) {
     };
     const onEnd = () => {
       const tooLarge = bytes > LIMITS.bodyBytes;
-      finish({ buffer: tooLarge ? null : Buffer.concat(chunks, bytes), bytes, tooLarge, complete: true, aborted: false });
+      const buffer = tooLarge ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes);
+      finish({ buffer, bytes, tooLarge, complete: true, aborted: false });
     };
     const onAbort = () => finish({ buffer: null, bytes, tooLarge: false, complete: false, aborted: true });
     const onClose = () => {
@@ -231,10 +310,14 @@ class HttpError extends Error {
 /**
  * Starts the server. Options: writeKey (default 'wk_test'), port (default 0: any free port),
  * host (default '127.0.0.1'), faults (see normalizeFaults), seed (default 1), log (a function
- * given one summary line per request; never the key or headers).
+ * given one summary line per request; never the key or headers), record (default true; false keeps
+ * no accepted events or objects, so seg.events and seg.objects stay empty, for benchmarks of
+ * millions of events: every check, stats() and the messageId counts for dedupe are the same, and
+ * dropped events are still kept in seg.dropped).
  */
-export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host = '127.0.0.1', faults = {}, seed = 1, log } = {}) {
+export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host = '127.0.0.1', faults = {}, seed = 1, log, record = true } = {}) {
   if (typeof writeKey !== 'string' || writeKey.length === 0) throw new TypeError('writeKey must be a non-empty string');
+  if (typeof record !== 'boolean') throw new TypeError('record must be a boolean');
   const expectedAuth = Buffer.from(`${writeKey}:`, 'utf8');
   let activeFaults = normalizeFaults(faults);
   let random = mulberry32(seed);
@@ -244,7 +327,7 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
   const dropped = [];
   const requests = [];
   const messageIds = new Map();
-  const counters = { duplicates: 0, byStatus: {}, faults: {} };
+  const counters = { accepted: 0, objects: 0, duplicates: 0, byStatus: {}, faults: {} };
   const zeroFaults = () => ({ 500: 0, 429: 0, drop: 0, slow: 0, dropAfterAccept: 0 });
   counters.faults = zeroFaults();
   const waits = new Set();
@@ -291,33 +374,38 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
     return json;
   }
 
-  const eventBytes = (event) => Buffer.byteLength(JSON.stringify(event) ?? '');
+  const tooLarge = (i) => new HttpError(400, `event ${i} too large: over ${LIMITS.eventBytes} bytes (32 KB)`);
 
   /** Validates a tracking request; returns a commit function recording its outcome, or throws HttpError. */
   function planTracking(kind, json) {
     if (json.sentAt !== undefined && !isIsoTimestamp(json.sentAt)) throw new HttpError(400, 'sentAt must be an ISO-8601 timestamp');
     let items;
     if (kind === 'batch') {
-      if (!Array.isArray(json.batch)) throw new HttpError(400, 'batch must be an array');
-      items = json.batch.map((item) => {
-        if (!isObject(item)) return item;
-        // Top-level context and integrations are merged into each event (the event's own keys win).
-        for (const field of ['context', 'integrations']) {
-          if (json[field] === undefined) continue;
-          if (item[field] === undefined) item[field] = json[field];
-          else if (isObject(item[field]) && isObject(json[field])) item[field] = { ...json[field], ...item[field] };
+      items = json.batch;
+      if (!Array.isArray(items)) throw new HttpError(400, 'batch must be an array');
+      // Top-level context and integrations are merged into each event (the event's own keys win).
+      const { context, integrations } = json;
+      if (context !== undefined || integrations !== undefined) {
+        for (const item of items) {
+          if (!isObject(item)) continue;
+          if (context !== undefined) {
+            if (item.context === undefined) item.context = context;
+            else if (isObject(item.context) && isObject(context)) item.context = { ...context, ...item.context };
+          }
+          if (integrations !== undefined) {
+            if (item.integrations === undefined) item.integrations = integrations;
+            else if (isObject(item.integrations) && isObject(integrations)) item.integrations = { ...integrations, ...item.integrations };
+          }
         }
-        return item;
-      });
+      }
+      for (let i = 0; i < items.length; i++) if (eventTooLarge(items[i])) throw tooLarge(i);
     } else {
       // The body is the event; its type comes from the path, and a writeKey in it is auth, not data.
       const event = { ...json, type: kind };
       delete event.writeKey;
       items = [event];
+      if (eventTooLarge(event)) throw tooLarge(0);
     }
-    items.forEach((item, i) => {
-      if (eventBytes(item) > LIMITS.eventBytes) throw new HttpError(400, `event ${i} too large: over ${LIMITS.eventBytes} bytes (32 KB)`);
-    });
     return {
       count: items.length,
       commit() {
@@ -325,17 +413,24 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
           for (const event of items) dropped.push({ event, reason: 'batch over 2500 events' });
           return;
         }
-        for (const event of items) {
+        for (let i = 0; i < items.length; i++) {
+          const event = items[i];
           const reason = eventDropReason(event);
-          if (reason) {
+          if (reason !== null) {
             dropped.push({ event, reason });
             continue;
           }
-          events.push(event);
-          if (typeof event.messageId === 'string') {
-            const seen = messageIds.get(event.messageId) ?? 0;
-            if (seen > 0) counters.duplicates += 1;
-            messageIds.set(event.messageId, seen + 1);
+          counters.accepted += 1;
+          if (record) events.push(event);
+          const id = event.messageId;
+          if (typeof id === 'string') {
+            const seen = messageIds.get(id);
+            if (seen === undefined) {
+              messageIds.set(id, 1);
+            } else {
+              counters.duplicates += 1;
+              messageIds.set(id, seen + 1);
+            }
           }
         }
       },
@@ -344,7 +439,7 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
 
   function planObjects(json) {
     const { collection, objects: list } = json;
-    if (typeof collection !== 'string' || !COLLECTION.test(collection) || chars(collection) > LIMITS.idChars) {
+    if (typeof collection !== 'string' || !COLLECTION.test(collection) || charsOver(collection, LIMITS.idChars)) {
       throw new HttpError(400, 'collection must be lowercase letters and underscores, not starting or ending with _, at most 100 characters');
     }
     if (!Array.isArray(list) || list.length < 1 || list.length > LIMITS.objectsPerSet) {
@@ -355,8 +450,12 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
       commit() {
         for (const object of list) {
           const reason = objectDropReason(object);
-          if (reason) dropped.push({ event: object, reason, collection });
-          else objects.push({ collection, id: object.id, properties: object.properties });
+          if (reason) {
+            dropped.push({ event: object, reason, collection });
+            continue;
+          }
+          counters.objects += 1;
+          if (record) objects.push({ collection, id: object.id, properties: object.properties });
         }
       },
     };
@@ -469,8 +568,8 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
     stats() {
       return {
         requests: requests.length,
-        accepted: events.length,
-        objects: objects.length,
+        accepted: counters.accepted,
+        objects: counters.objects,
         dropped: dropped.length,
         duplicates: counters.duplicates,
         uniqueMessageIds: messageIds.size,
@@ -489,6 +588,8 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
       dropped.length = 0;
       requests.length = 0;
       messageIds.clear();
+      counters.accepted = 0;
+      counters.objects = 0;
       counters.duplicates = 0;
       counters.byStatus = {};
       counters.faults = zeroFaults();
