@@ -88,15 +88,19 @@ async function loadWasmEngine() {
   return { engine, via: 'pkg/ initSync' };
 }
 
-/** One pass of the wasm engine over `bytes`: chunked writes, every batch drained. */
+/**
+ * One pass of the wasm engine over `bytes`: chunked writes, every batch drained into a reused
+ * buffer, as the hosts drain them (js/pipeline.mjs).
+ */
 function wasmPass(engine, bytes) {
   const ing = new engine.Ingest(SOURCE_NAME, SOURCE_ID, {});
+  const buffer = new Uint8Array(ing.maxBodyBytes);
   let batches = 0;
   let batchEvents = 0;
   let bodyBytes = 0;
   const drain = () => {
     let b;
-    while ((b = ing.nextBatch())) {
+    while ((b = ing.nextBatchInto(buffer))) {
       batches++;
       bodyBytes += b.body.length;
       batchEvents += Number(b.events);
