@@ -1,15 +1,17 @@
 // One side of `npm run bench:e2e`, in a process of its own so that its peak RSS is its own:
 //   node bench/e2e-child.mjs lambda   the project's handler on an S3 event
 //   node bench/e2e-child.mjs seed     the seed's approach: whole object → csvtojson → analytics-node 6
-// Reads BENCH_BUCKET, BENCH_KEY, BENCH_ETAG, BENCH_ROWS, SEGMENT_ENDPOINT, SEGMENT_WRITE_KEY and the
-// AWS_* variables of the local S3 server; prints one JSON line: { ms, maxRssMb }.
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// Reads BENCH_BUCKET, BENCH_KEY, BENCH_ETAG, BENCH_LAMBDA_ENTRY, SEGMENT_ENDPOINT, SEGMENT_WRITE_KEY
+// and the AWS_* variables of the local S3 server; prints one JSON line: { ms, maxRssMb }.
+import { pathToFileURL } from 'node:url';
 
 const env = process.env;
 const mode = process.argv[2];
 
 async function runLambda() {
-  const { handler } = await import('../js/lambda.mjs');
+  // The deployment package (npm run package:lambda), as Lambda runs it; the sources otherwise.
+  const entry = env.BENCH_LAMBDA_ENTRY ? pathToFileURL(env.BENCH_LAMBDA_ENTRY).href : '../js/lambda.mjs';
+  const { handler } = await import(entry);
   const event = {
     Records: [
       {
@@ -28,6 +30,7 @@ async function runLambda() {
 
 /** The seed's handler (../shared/seed/), as written, but with every event waited for. */
 async function runSeed() {
+  const { GetObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
   const { default: csv } = await import('csvtojson');
   const { default: Analytics } = await import('analytics-node');
   const s3 = new S3Client({ forcePathStyle: true });

@@ -3,7 +3,7 @@
 // and through the seed's approach (csvtojson + analytics-node 6), side by side in one run, both
 // against a local S3 server (moto) and the local Segment-compatible server. Not a test.
 //
-//   node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big]
+//   node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed]
 //
 // Each side runs in its own process (bench/e2e-child.mjs), so its peak RSS is its own; the
 // Segment server runs in this process and counts requests and events per side. The handler
@@ -17,6 +17,7 @@ import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-s
 import { startS3Server } from '../tests/support/s3-server.mjs';
 import { startSegmentServer } from '../tests/support/segment-server.mjs';
 import { cachedTrackPath, writeTrackCsv } from './generate.mjs';
+import { packageLambda } from '../scripts/package-lambda.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -24,14 +25,15 @@ const WRITE_KEY = 'bench_write_key';
 const BUCKET = 'bench';
 
 function parseArgs(argv) {
-  const opts = { rows: 100_000, bigFactor: 10, skipBig: false };
+  const opts = { rows: 100_000, bigFactor: 10, skipBig: false, skipSeed: false };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--rows') opts.rows = Number(argv[++i]);
     else if (a === '--big-factor') opts.bigFactor = Number(argv[++i]);
     else if (a === '--skip-big') opts.skipBig = true;
+    else if (a === '--skip-seed') opts.skipSeed = true;
     else {
-      console.error('usage: node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big]');
+      console.error('usage: node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed]');
       process.exit(2);
     }
   }
@@ -72,13 +74,15 @@ function runChild(mode, env) {
     child.on('close', (code) => {
       const last = out.trim().split('\n').pop();
       if (code !== 0) return reject(new Error(`${mode} exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`));
+      if (process.env.BENCH_SHOW_STDERR) process.stderr.write(err);
       resolve(JSON.parse(last));
     });
   });
 }
 
 /** Runs one side and checks that Segment got every row exactly once. */
-async function measure(mode, { seg, s3, rows, path, client }) {
+async function measure(mode, ctx) {
+  const { seg, s3, rows, path, client } = ctx;
   const { key, eTag } = await upload(client, path);
   seg.reset();
   const started = performance.now();
@@ -89,6 +93,7 @@ async function measure(mode, { seg, s3, rows, path, client }) {
     BENCH_BUCKET: BUCKET,
     BENCH_KEY: key,
     BENCH_ETAG: eTag,
+    BENCH_LAMBDA_ENTRY: ctx.lambdaEntry ?? '',
   });
   const stats = seg.stats();
   const wall = (performance.now() - started) / 1000;
@@ -102,6 +107,9 @@ const fmt = (n, digits = 2) => Number(n.toFixed(digits));
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  // The handler runs as deployed: the bundle from dist/lambda.zip's staging folder.
+  await packageLambda({ quiet: true });
+  const lambdaEntry = join(HERE, '..', 'dist', 'lambda', 'js', 'lambda.mjs');
   const path = await trackFile(opts.rows);
   const mb = statSync(path).size / 1e6;
   const s3 = await startS3Server();
@@ -109,13 +117,16 @@ async function main() {
   try {
     const client = s3.client();
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const ctx = { seg, s3, client, rows: opts.rows, path };
+    const ctx = { seg, s3, client, rows: opts.rows, path, lambdaEntry };
     console.error(`bench:e2e: ${basename(path)}, ${opts.rows} rows, ${mb.toFixed(2)} MB`);
 
     const lambda = await measure('lambda', ctx);
     console.error(`  lambda  ${lambda.seconds.toFixed(2)} s, peak RSS ${lambda.peakRssMb.toFixed(1)} MB, ${lambda.requests} requests`);
-    const seed = await measure('seed', ctx);
-    console.error(`  seed    ${seed.seconds.toFixed(2)} s, peak RSS ${seed.peakRssMb.toFixed(1)} MB, ${seed.requests} requests`);
+    let seed;
+    if (!opts.skipSeed) {
+      seed = await measure('seed', ctx);
+      console.error(`  seed    ${seed.seconds.toFixed(2)} s, peak RSS ${seed.peakRssMb.toFixed(1)} MB, ${seed.requests} requests`);
+    }
 
     let big;
     if (!opts.skipBig && opts.bigFactor > 1) {
@@ -128,13 +139,13 @@ async function main() {
     const lines = {
       file_mb: fmt(mb),
       lambda_seconds: fmt(lambda.seconds),
-      seed_seconds: fmt(seed.seconds),
-      lambda_vs_seed_speed: fmt(seed.seconds / lambda.seconds, 1),
+      seed_seconds: seed ? fmt(seed.seconds) : 'n/a',
+      lambda_vs_seed_speed: seed ? fmt(seed.seconds / lambda.seconds, 1) : 'n/a',
       lambda_peak_rss_mb: fmt(lambda.peakRssMb, 1),
-      seed_peak_rss_mb: fmt(seed.peakRssMb, 1),
+      seed_peak_rss_mb: seed ? fmt(seed.peakRssMb, 1) : 'n/a',
       lambda_requests: lambda.requests,
-      seed_requests: seed.requests,
-      seed_vs_lambda_requests: fmt(seed.requests / lambda.requests, 1),
+      seed_requests: seed ? seed.requests : 'n/a',
+      seed_vs_lambda_requests: seed ? fmt(seed.requests / lambda.requests, 1) : 'n/a',
     };
     if (big) {
       lines.lambda_big_peak_rss_mb = fmt(big.peakRssMb, 1);

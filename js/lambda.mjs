@@ -74,7 +74,8 @@ export function createHandler({ env = process.env, s3, fetch = globalThis.fetch,
       },
       deadline: Date.now() + Math.max(1000, remainingMs() - SAFETY_MS),
       emit,
-      sender: { fetch, ...sender },
+      // Node's fetch copies array bodies; streamed, the pooled buffers are sent as they are.
+      sender: { fetch, streamBodies: true, ...sender },
     });
   }
 

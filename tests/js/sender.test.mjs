@@ -52,6 +52,16 @@ describe('Sender', () => {
     assert.ok(sentAt >= before - 1 && sentAt <= Date.now(), `sentAt ${body.sentAt} is the send time`);
   });
 
+  test('streamed bodies (as Node hosts send them) arrive byte for byte, with their length', async () => {
+    const batches = await trackBatches(7, 3);
+    const expected = batches.map((b) => JSON.parse(new TextDecoder().decode(b.body)).batch.length);
+    const summary = await sendAll(new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), streamBodies: true }), batches);
+    assert.equal(summary.events, 7);
+    assert.deepEqual(seg.requests.map((r) => r.events), expected);
+    assert.deepEqual(seg.requests.map((r) => r.bytes), batches.map((b) => b.body.length));
+    assert.equal(seg.stats().uniqueMessageIds, 7);
+  });
+
   test('20% 500s, 10% 429s and 5% dropped connections: every event arrives, no more than 4 in flight', async () => {
     seg.setFaults({ error500: 0.2, rateLimit429: 0.1, drop: 0.05, retryAfter: 0 });
     const batches = await trackBatches(600, 10);
