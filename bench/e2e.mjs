@@ -11,11 +11,13 @@
 // stays flat. Ends with `name: value` lines for scripts.
 import { spawn } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startS3Server } from '../tests/support/s3-server.mjs';
 import { startSegmentServer } from '../tests/support/segment-server.mjs';
+import { r2Notification, startWorkerStack } from '../tests/support/worker-stack.mjs';
 import { cachedTrackPath, writeTrackCsv } from './generate.mjs';
 import { packageLambda } from '../scripts/package-lambda.mjs';
 
@@ -103,6 +105,34 @@ async function measure(mode, ctx) {
   return { seconds: child.ms / 1000, wall, peakRssMb: child.maxRssMb, requests: stats.requests, unique: stats.uniqueMessageIds };
 }
 
+/**
+ * The Worker path: the file put into the local R2 bucket, R2's notification on the queue, the
+ * Worker (in workerd) delivering to the same Segment server. Timed from the notification to the
+ * report, which the Worker writes after the last request.
+ */
+async function measureWorker({ seg, rows, path }) {
+  const stack = await startWorkerStack({
+    vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url },
+    secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: 'bench' },
+    port: 0,
+  });
+  try {
+    const key = `incoming/${basename(path)}`;
+    await stack.put(key, await readFile(path));
+    const head = await stack.bucket.head(key);
+    seg.reset();
+    const started = performance.now();
+    await stack.notify(r2Notification({ bucket: stack.bucketName, key, size: head.size, eTag: head.etag }));
+    await stack.waitFor(async () => (await stack.bucket.head(`csv2segment-reports/${key}.report.json`)) !== null, { timeoutMs: 600_000, intervalMs: 20 });
+    const seconds = (performance.now() - started) / 1000;
+    const stats = seg.stats();
+    if (stats.accepted !== rows) throw new Error(`worker: Segment accepted ${stats.accepted} of ${rows} events`);
+    return { seconds, requests: stats.requests };
+  } finally {
+    await stack.close();
+  }
+}
+
 const fmt = (n, digits = 2) => Number(n.toFixed(digits));
 
 async function main() {
@@ -122,6 +152,8 @@ async function main() {
 
     const lambda = await measure('lambda', ctx);
     console.error(`  lambda  ${lambda.seconds.toFixed(2)} s, peak RSS ${lambda.peakRssMb.toFixed(1)} MB, ${lambda.requests} requests`);
+    const worker = await measureWorker(ctx);
+    console.error(`  worker  ${worker.seconds.toFixed(2)} s, ${worker.requests} requests`);
     let seed;
     if (!opts.skipSeed) {
       seed = await measure('seed', ctx);
@@ -141,6 +173,9 @@ async function main() {
       lambda_seconds: fmt(lambda.seconds),
       seed_seconds: seed ? fmt(seed.seconds) : 'n/a',
       lambda_vs_seed_speed: seed ? fmt(seed.seconds / lambda.seconds, 1) : 'n/a',
+      worker_seconds: fmt(worker.seconds),
+      worker_vs_seed_speed: seed ? fmt(seed.seconds / worker.seconds, 1) : 'n/a',
+      worker_requests: worker.requests,
       lambda_peak_rss_mb: fmt(lambda.peakRssMb, 1),
       seed_peak_rss_mb: seed ? fmt(seed.peakRssMb, 1) : 'n/a',
       lambda_requests: lambda.requests,

@@ -1,0 +1,175 @@
+// The Worker in the real Workers runtime (Miniflare/workerd) from wrangler.toml, with a local R2
+// bucket and queue, delivering to the strict local Segment server.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { generateTrackCsv } from '../../bench/generate.mjs';
+import { startSegmentServer } from '../support/segment-server.mjs';
+import { startWorkerStack } from '../support/worker-stack.mjs';
+
+const WRITE_KEY = 'wk_worker_secret_5150';
+const TOKEN = 'tok_ingest_secret_0042';
+const sample = (name) => readFile(new URL(`../../samples/${name}`, import.meta.url));
+
+describe('Worker', () => {
+  let seg;
+  let stack;
+  let logs = [];
+  const allLogs = [];
+
+  before(async () => {
+    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 11 });
+    stack = await startWorkerStack({
+      vars: {
+        SEGMENT_ENDPOINT: seg.url,
+        SEGMENT_OBJECTS_ENDPOINT: seg.url,
+        SEGMENT_MAX_ATTEMPTS: '2',
+        SEGMENT_RETRY_BASE_MS: '5',
+        QUEUE_RETRY_DELAY_SECONDS: '1',
+      },
+      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
+      port: 0,
+      log: (line) => {
+        logs.push(line);
+        allLogs.push(line);
+      },
+    });
+  });
+  after(async () => {
+    await stack?.close();
+    await seg?.close();
+  });
+  beforeEach(() => {
+    seg.reset();
+    seg.setFaults({});
+    logs = [];
+  });
+
+  /** The Worker's JSON log lines about `key`. */
+  const linesFor = (key) =>
+    logs
+      .filter((l) => l.includes('"source":"csv2segment"'))
+      .map((l) => JSON.parse(l.slice(l.indexOf('{'))))
+      .filter((l) => l.key === key);
+
+  async function reportOf(key, { status } = {}) {
+    let report;
+    await stack.waitFor(async () => {
+      const obj = await stack.bucket.get(`csv2segment-reports/${key}.report.json`);
+      if (!obj) return false;
+      report = JSON.parse(await obj.text());
+      return !status || report.status === status;
+    }, { timeoutMs: 30_000 });
+    return report;
+  }
+
+  test('R2 notifications for the samples: every row delivered, reports written, messages acked', async () => {
+    await stack.putAndNotify('incoming/identify_1.csv', await sample('identify_1.csv'));
+    await stack.putAndNotify('incoming/track_1.csv', await sample('track_1.csv'));
+    const reports = [await reportOf('incoming/identify_1.csv'), await reportOf('incoming/track_1.csv')];
+    assert.deepEqual(reports.map((r) => [r.status, r.rows, r.events, r.rejected, r.delivery.events]), [
+      ['done', 4, 4, 0, 4],
+      ['done', 4, 4, 0, 4],
+    ]);
+    assert.deepEqual(
+      seg.events.map((e) => [e.type, e.userId]).sort(),
+      [1, 2, 3, 4].flatMap((n) => [['identify', String(n)], ['track', String(n)]]).sort(),
+    );
+    assert.equal(seg.stats().uniqueMessageIds, 8);
+    const [track] = seg.events.filter((e) => e.type === 'track' && e.userId === '1');
+    assert.deepEqual(track.properties, { name: 'Tyler Ortiz', plan: 'bronze', accountType: 'Facebook' });
+    assert.equal(track.timestamp, '2019-05-11T20:32:27.940Z');
+    assert.deepEqual(linesFor('incoming/track_1.csv').map((l) => [l.level, l.status, l.delivered]), [['info', 'done', 4]]);
+    // Acked: not delivered again, and not in the dead-letter queue.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(seg.stats().accepted, 8);
+    assert.deepEqual(await stack.deadLetters(), []);
+  });
+
+  test('a file with bad rows: acked, with the report and the rejects CSV in R2', async () => {
+    await stack.putAndNotify('incoming/track_mixed.csv', 'userId,event\n1,Paid\n,Paid\n3,\n');
+    const report = await reportOf('incoming/track_mixed.csv');
+    assert.deepEqual([report.rows, report.events, report.rejected], [3, 1, 2]);
+    const rejects = await stack.bucket.get('csv2segment-reports/incoming/track_mixed.csv.rejected.csv');
+    assert.equal(
+      await rejects.text(),
+      'userId,event,csv2segment_error\n' +
+        ',Paid,"line 3, column 1 (userId): userId and anonymousId are both empty; fill in at least one"\n' +
+        '3,,"line 4, column 2 (event): event is empty; every track call needs one"\n',
+    );
+    assert.equal(seg.stats().accepted, 1);
+  });
+
+  test('a delete notification is acked untouched', async () => {
+    await stack.notify({ account: 'x', action: 'DeleteObject', bucket: 'csv2segment-uploads', object: { key: 'incoming/track_old.csv' }, eventTime: new Date().toISOString() });
+    await stack.waitFor(() => linesFor('incoming/track_old.csv').length > 0, { timeoutMs: 15_000 });
+    assert.deepEqual(linesFor('incoming/track_old.csv').map((l) => [l.status, l.reason]), [['skipped', 'action DeleteObject']]);
+    assert.equal(await stack.bucket.get('csv2segment-reports/incoming/track_old.csv.report.json'), null);
+    assert.equal(seg.stats().requests, 0);
+  });
+
+  test('a Segment outage: the message is retried, not acked, and the later success sends each id once', async () => {
+    seg.setFaults({ error500: 1 });
+    await stack.putAndNotify('incoming/track_outage.csv', generateTrackCsv(3000));
+    const failed = await reportOf('incoming/track_outage.csv', { status: 'failed' });
+    assert.match(failed.error, /still failing after 2 tries, last: HTTP 500/);
+    seg.setFaults({});
+    const done = await reportOf('incoming/track_outage.csv', { status: 'done' });
+    assert.equal(done.delivery.events, 3000);
+    const stats = seg.stats();
+    assert.equal(stats.uniqueMessageIds, 3000);
+    assert.equal(stats.accepted, 3000);
+    assert.ok(linesFor('incoming/track_outage.csv').some((l) => l.status === 'failed'));
+  });
+
+  test('HTTP: ingest with the token sends and answers the report; a wrong or missing token is a 401', async () => {
+    const body = await sample('track_1.csv');
+    const post = (path, headers = {}) => fetch(`${stack.url}${path}`, { method: 'POST', headers, body });
+    const ok = await post('/v1/ingest/track_1.csv', { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'sample-1' });
+    assert.equal(ok.status, 200);
+    const report = await ok.json();
+    assert.deepEqual([report.status, report.rows, report.events, report.delivery.events], ['done', 4, 4, 4]);
+    assert.equal(seg.stats().uniqueMessageIds, 4);
+    // The same upload again, with the same Idempotency-Key: the same messageIds.
+    await (await post('/v1/ingest/track_1.csv', { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'sample-1' })).json();
+    assert.deepEqual([seg.stats().accepted, seg.stats().uniqueMessageIds], [8, 4]);
+
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${TOKEN}` }]) {
+      const res = await post('/v1/ingest/track_1.csv', headers);
+      assert.equal(res.status, 401);
+      assert.deepEqual(await res.json(), { error: 'missing or wrong token: send Authorization: Bearer <INGEST_TOKEN>' });
+    }
+    assert.equal(seg.stats().accepted, 8);
+  });
+
+  test('HTTP: validate answers the report and the first payloads, and sends nothing', async () => {
+    const res = await fetch(`${stack.url}/v1/validate/track_1.csv?samples=2`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: await sample('track_1.csv'),
+    });
+    assert.equal(res.status, 200);
+    const { status, report, payloads } = await res.json();
+    assert.equal(status, 'done');
+    assert.equal(report.events, 4);
+    assert.deepEqual(payloads.map((p) => [p.type, p.userId, p.event]), [['track', '1', 'test event'], ['track', '2', 'test event']]);
+    assert.equal(seg.stats().requests, 0);
+
+    const bad = await fetch(`${stack.url}/v1/validate/users.csv`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: 'a,b\n' });
+    assert.equal(bad.status, 422);
+    assert.match((await bad.json()).report.error, /^users\.csv: the file name does not say which call to make/);
+    const notFound = await fetch(`${stack.url}/v2/whatever`, { method: 'POST' });
+    assert.equal(notFound.status, 404);
+    assert.match((await notFound.json()).error, /^no such endpoint: \/v2\/whatever/);
+    const page = await fetch(`${stack.url}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<h1>csv2segment<\/h1>/);
+  });
+
+  test('the write key and the token appear in none of the log lines above', () => {
+    assert.ok(allLogs.filter((l) => l.includes('"source":"csv2segment"')).length >= 6);
+    for (const line of allLogs) {
+      assert.ok(!line.includes(WRITE_KEY) && !line.includes(TOKEN), line);
+    }
+  });
+});
