@@ -2,7 +2,7 @@
 // Installs what the project needs and builds pkg/, each step skipped quickly
 // when already done. Node builtins only: this runs before node_modules exists.
 //
-//   node scripts/setup.mjs [--quiet] [--force-build] [--python]
+//   node scripts/setup.mjs [--quiet] [--force-build] [--python] [--browser]
 //
 // Steps (each an exported async function returning true when it did work,
 // false when there was nothing to do; setup() below runs them in order):
@@ -12,6 +12,8 @@
 //   4. pkg/                cargo build (wasm32, release) + wasm-bindgen, when sources changed
 //   5. Python venv         only with --python / setup({ python: true }), which `npm test` asks for:
 //                          .cache/venv with tests/requirements.txt (moto's S3 server for the JS tests)
+//   6. Chromium            only with --browser / setup({ browser: true }), which `npm test` asks for:
+//                          Debian's chromium package (apt-get), for the browser page's tests
 //
 // All progress goes to stderr, so `npm start` / `npm run bench` stdout stays clean.
 import { createHash } from 'node:crypto';
@@ -322,14 +324,47 @@ export async function ensurePythonVenv() {
 }
 
 // ---------------------------------------------------------------------------
+// 6. Chromium, for the browser page's tests (Debian's package; Playwright never downloads one)
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** `apt-get install chromium` unless /usr/bin/chromium exists (as root, or through sudo). */
+export async function ensureChromium() {
+  if (existsSync(CHROMIUM)) return false;
+  if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get')) {
+    throw new StepError(`the browser tests need Chromium at ${CHROMIUM}; install your system's chromium package`);
+  }
+  const asRoot = process.getuid?.() === 0;
+  const sudo = asRoot ? [] : ['sudo', '-n'];
+  if (!asRoot && !capture('sudo', ['-n', 'true']).ok) {
+    throw new StepError(`the browser tests need Chromium: run \`sudo apt-get install -y chromium\` once`);
+  }
+  log(`installing Debian's chromium package (apt-get; for the browser tests)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const aptGet = (args) => {
+    const [cmd, ...rest] = [...sudo, 'apt-get', ...args];
+    return run(cmd, rest, { stdio: STDIO, env });
+  };
+  // The package lists may be missing or stale on a fresh machine: refresh them if the first try fails.
+  if ((await aptGet(['install', '-y', '-q', '--no-install-recommends', 'chromium'])) !== 0) {
+    await aptGet(['update', '-q']);
+    if ((await aptGet(['install', '-y', '-q', '--no-install-recommends', 'chromium'])) !== 0 || !existsSync(CHROMIUM)) {
+      throw new StepError('`apt-get install chromium` failed; the browser tests need it at /usr/bin/chromium');
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
 
 /**
  * Everything `npm start` / `npm test` need. Options:
  *   quiet       print nothing when there is nothing to do
  *   forceBuild  rebuild pkg/ even when it looks up to date
  *   python      also the Python venv with moto's S3 server (.cache/venv), which the JS tests use
+ *   browser     also Debian's Chromium, which the browser page's tests drive
  */
-export async function setup({ quiet = false, forceBuild = false, python = false } = {}) {
+export async function setup({ quiet = false, forceBuild = false, python = false, browser = false } = {}) {
   ensureCargoOnPath();
   const start = performance.now();
   const did = {};
@@ -339,10 +374,11 @@ export async function setup({ quiet = false, forceBuild = false, python = false 
   // A different wasm-bindgen CLI generates different glue: rebuild pkg/ with it.
   did.pkg = await buildPkg({ force: forceBuild || did.bindgen });
   if (python) did.venv = await ensurePythonVenv();
+  if (browser) did.chromium = await ensureChromium();
   const worked = Object.values(did).some(Boolean);
   if (worked) log(`done in ${((performance.now() - start) / 1000).toFixed(1)}s`);
   else if (!quiet) {
-    log(`everything up to date (npm packages, wasm32 target, wasm-bindgen CLI, pkg/${python ? ', Python venv' : ''})`);
+    log(`everything up to date (npm packages, wasm32 target, wasm-bindgen CLI, pkg/${python ? ', Python venv' : ''}${browser ? ', Chromium' : ''})`);
   }
   return did;
 }
@@ -351,10 +387,10 @@ if (isMain(import.meta.url)) {
   runMain('setup', async () => {
     const flags = parseFlags(
       process.argv.slice(2),
-      ['quiet', 'force-build', 'python'],
-      'usage: node scripts/setup.mjs [--quiet] [--force-build] [--python]',
+      ['quiet', 'force-build', 'python', 'browser'],
+      'usage: node scripts/setup.mjs [--quiet] [--force-build] [--python] [--browser]',
     );
-    await setup({ quiet: flags.has('quiet'), forceBuild: flags.has('force-build'), python: flags.has('python') });
+    await setup({ quiet: flags.has('quiet'), forceBuild: flags.has('force-build'), python: flags.has('python'), browser: flags.has('browser') });
     return 0;
   });
 }

@@ -66,8 +66,10 @@ async function main() {
   const selected = STEPS.filter((s) => flags.size === 0 || flags.has(s.name));
   const started = performance.now();
 
-  // The JS tests run against moto's S3 server, from the Python venv setup makes.
-  await setup({ quiet: true, python: selected.some((s) => s.name === 'js') });
+  // The JS tests run against moto's S3 server, from the Python venv setup makes, and drive
+  // Debian's Chromium.
+  const js = selected.some((s) => s.name === 'js');
+  await setup({ quiet: true, python: js, browser: js });
   // The AWS SDK warns on every run that its 2027 releases will need Node 22; the product's
   // Lambda runtime is nodejs22.x, and the tests' output stays readable without it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
