@@ -48,7 +48,8 @@ export async function ingestFile({ engine, key, identity, options, source, sende
   try {
     ing = new engine.Ingest(key, identity, options);
   } catch (err) {
-    if (!isEngineError(err)) throw err;
+    // Wrong options are the host's mistake, not the file's: no report can say it better.
+    if (!isEngineError(err) || err.code === 'options') throw err;
     // The engine's own report for a file it cannot take: same shape, `error` set.
     const { report } = engine.validate(new Uint8Array(0), key, options, identity);
     return { status: 'unprocessable', report, rejectsCsv: undefined, delivery: null, timing: timing() };

@@ -141,6 +141,14 @@ const OPTION_NAMES: [&str; 7] = [
     "maxObjectsPerRequest",
 ];
 
+/// An `options` error, shaped like the engine's own errors (name `Csv2SegmentError`, a `code`).
+fn options_error(message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    err.set_name("Csv2SegmentError");
+    let _ = Reflect::set(&err, &"code".into(), &"options".into());
+    err.into()
+}
+
 fn options_from(value: Option<Object>) -> Result<Options, JsValue> {
     let Some(value) = value else {
         return Ok(Options::default());
@@ -152,11 +160,15 @@ fn options_from(value: Option<Object>) -> Result<Options, JsValue> {
                 "invalid option: unknown option '{name}'; the options are {}",
                 OPTION_NAMES.join(", ")
             );
-            return Err(js_sys::Error::new(&msg).into());
+            return Err(options_error(&msg));
         }
     }
-    serde_wasm_bindgen::from_value(value.into())
-        .map_err(|e| js_sys::Error::new(&format!("invalid option: {e}")).into())
+    serde_wasm_bindgen::from_value(value.into()).map_err(|e| {
+        options_error(&format!(
+            "invalid option: {}",
+            e.to_string().trim_start_matches("Error: ")
+        ))
+    })
 }
 
 fn set(obj: &Object, key: &str, value: JsValue) {

@@ -126,3 +126,17 @@ test('nextBatchInto writes the body into the buffer given, or a new array when i
   assert.equal(new Ingest('track_x.csv', 'x').maxBodyBytes, 475 * 1024);
   assert.equal(new Ingest('track_x.csv', 'x', { maxBatchBytes: 100000 }).maxBodyBytes, 100000);
 });
+
+test('a wrong option is a Csv2SegmentError with code options, naming the choices', async () => {
+  const { Ingest } = await loadEngine();
+  assert.throws(() => new Ingest('track_x.csv', 'x', { empty: 'bogus' }), {
+    name: 'Csv2SegmentError',
+    code: 'options',
+    message: 'invalid option: unknown variant `bogus`, expected one of `omit`, `null`, `string`',
+  });
+  assert.throws(() => new Ingest('track_x.csv', 'x', { nope: 1 }), {
+    name: 'Csv2SegmentError',
+    code: 'options',
+    message: "invalid option: unknown option 'nope'; the options are empty, typing, maxRejections, samplePayloads, maxBatchBytes, maxBatchEvents, maxObjectsPerRequest",
+  });
+});
