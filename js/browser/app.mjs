@@ -1,0 +1,476 @@
+// The validation page: files in (picked or dropped), one result card per file, the work done by
+// validator.worker.mjs so the page never waits on it. Nothing is sent anywhere.
+
+const PKG_META = document.querySelector('meta[name="csv2segment-pkg"]');
+/** The engine's package, as an absolute URL (the worker resolves nothing against the page). */
+const PKG_URL = new URL(PKG_META?.getAttribute('content') || '../../pkg/', document.baseURI).href;
+const WORKER_URL = new URL('./validator.worker.mjs', import.meta.url);
+/** The live region is told about progress at most this often: a screen reader needs no more. */
+const ANNOUNCE_MS = 3000;
+
+const $ = (id) => document.getElementById(id);
+const dropZone = $('drop-zone');
+const fileInput = $('file-input');
+const cancelButton = $('cancel');
+const statusRegion = $('status');
+const results = $('results');
+const versionText = $('engine-version');
+
+const KIND_TEXT = {
+  identify: 'an identify call',
+  track: 'a track call',
+  page: 'a page call',
+  screen: 'a screen call',
+  group: 'a group call',
+  alias: 'an alias call',
+  object: 'an object',
+};
+
+const numberFormat = new Intl.NumberFormat('en-US');
+const fmt = (n) => numberFormat.format(n);
+const plural = (n, one, many = `${one}s`) => `${fmt(n)} ${n === 1 ? one : many}`;
+const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+function fmtBytes(n) {
+  if (n < 1000) return plural(n, 'byte');
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+/** An element with attributes (`class`, `data-*`, properties otherwise) and children. */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key.startsWith('data-') || key.startsWith('aria-') || key === 'role' || key === 'scope') node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker and the queue
+
+let worker = null;
+let nextId = 1;
+/** Jobs waiting, in order; `current` is the one the worker has. */
+const queue = [];
+let current = null;
+let lastAnnounce = 0;
+
+function announce(text) {
+  statusRegion.textContent = text;
+  lastAnnounce = performance.now();
+}
+
+function startWorker() {
+  const w = new Worker(WORKER_URL, { type: 'module' });
+  w.addEventListener('message', (event) => onWorkerMessage(event.data));
+  w.addEventListener('error', (event) => {
+    event.preventDefault();
+    failCurrent(`The validator could not run${event.message ? `: ${event.message}` : ''}. Reload the page and try again.`);
+  });
+  w.addEventListener('messageerror', () => failCurrent('The validator sent a message the page could not read.'));
+  return w;
+}
+
+function pump() {
+  if (current || queue.length === 0) {
+    cancelButton.disabled = !current;
+    return;
+  }
+  current = queue.shift();
+  worker ??= startWorker();
+  current.card.setState('running', 'Reading…');
+  cancelButton.disabled = false;
+  announce(`Checking ${current.file.name}…`);
+  worker.postMessage({ type: 'validate', id: current.id, file: current.file, pkgUrl: PKG_URL, options: current.options });
+}
+
+function finishCurrent() {
+  current = null;
+  pump();
+}
+
+function failCurrent(message) {
+  if (!current) return;
+  current.card.fail(message);
+  announce(`${current.file.name}: ${message}`);
+  // The worker may be in any state: start afresh for the next file.
+  worker?.terminate();
+  worker = null;
+  finishCurrent();
+}
+
+function cancelAll() {
+  if (!current && queue.length === 0) return;
+  worker?.terminate();
+  worker = null;
+  const names = [];
+  for (const job of [current, ...queue].filter(Boolean)) {
+    job.card.setState('cancelled', 'Cancelled: the file was not read to the end, so these results are incomplete.');
+    names.push(job.file.name);
+  }
+  queue.length = 0;
+  current = null;
+  cancelButton.disabled = true;
+  announce(`Cancelled ${names.join(', ')}.`);
+}
+
+function onWorkerMessage(msg) {
+  if (msg.type === 'ready') {
+    versionText.textContent = `engine ${msg.version}`;
+    return;
+  }
+  if (msg.type === 'load-error') {
+    versionText.textContent = `engine failed to load from ${PKG_URL}: ${msg.message}`;
+    return;
+  }
+  if (!current || msg.id !== current.id) return;
+  const { card, file } = current;
+  switch (msg.type) {
+    case 'start':
+      card.showFile(msg.file, msg.fileError);
+      break;
+    case 'columns':
+      card.showColumns(msg.columns, msg.headerErrors);
+      break;
+    case 'progress':
+      card.showProgress(msg);
+      if (performance.now() - lastAnnounce >= ANNOUNCE_MS && msg.total > 0) {
+        announce(`${file.name}: ${Math.floor((100 * msg.bytes) / msg.total)}% read, ${plural(msg.rows, 'row')}.`);
+      }
+      break;
+    case 'done':
+      card.showResult(msg);
+      announce(card.verdict);
+      finishCurrent();
+      break;
+    case 'error':
+      failCurrent(`Could not read the file: ${msg.message}`);
+      break;
+    default:
+      break;
+  }
+}
+
+function addFiles(fileList) {
+  const files = [...fileList];
+  if (files.length === 0) return;
+  const options = { empty: $('opt-empty').value, typing: $('opt-typing').value };
+  const cards = files.map((file) => {
+    const card = new ResultCard(file);
+    queue.push({ id: nextId++, file, options, card });
+    return card.root;
+  });
+  results.prepend(...cards);
+  pump();
+}
+
+// ---------------------------------------------------------------------------------------------
+// One file's result
+
+class ResultCard {
+  constructor(file) {
+    this.file = file;
+    this.verdict = '';
+    this.stateText = el('p', { class: 'state', text: 'Waiting for the file before it…' });
+    this.about = el('div', { class: 'about' });
+    this.progress = el('progress', { max: Math.max(file.size, 1), value: 0, 'aria-label': `Reading ${file.name}` });
+    this.progressText = el('p', { class: 'progress-text', text: `${fmtBytes(0)} of ${fmtBytes(file.size)}` });
+    this.counts = el('dl', { class: 'counts' });
+    this.countValues = {};
+    for (const [key, label] of [
+      ['rows', 'Rows'],
+      ['events', 'Valid events'],
+      ['rejected', 'Rejected rows'],
+      ['batches', 'Requests the upload would take'],
+    ]) {
+      const dd = el('dd', { 'data-count': key, text: '0' });
+      this.countValues[key] = dd;
+      this.counts.append(el('div', { class: 'count' }, el('dt', { text: label }), dd));
+    }
+    this.header = el('section', { class: 'header-section', hidden: true });
+    this.rejections = el('section', { class: 'rejections-section', hidden: true });
+    this.samples = el('section', { class: 'samples-section', hidden: true });
+    this.root = el(
+      'article',
+      { class: 'result', 'data-state': 'queued', 'data-file-name': file.name, 'aria-label': `Results for ${file.name}` },
+      el('h2', { class: 'file-name', text: file.name }),
+      this.stateText,
+      this.about,
+      el('div', { class: 'progress-row' }, this.progress, this.progressText),
+      this.counts,
+      this.header,
+      this.rejections,
+      this.samples,
+    );
+  }
+
+  setState(state, text) {
+    this.root.dataset.state = state;
+    this.stateText.textContent = text;
+  }
+
+  showFile(info, fileError) {
+    this.about.replaceChildren();
+    if (fileError) {
+      this.about.append(
+        el(
+          'div',
+          { class: 'problem', role: 'note' },
+          el('p', { class: 'problem-title', text: 'This file name is not accepted, so nothing in it would be sent.' }),
+          el('p', { class: 'engine-message', 'data-error': 'file-name', text: fileError }),
+        ),
+      );
+      return;
+    }
+    const what = info.kind === 'object' ? `an object of the collection “${info.collection}” (/v1/set)` : `${KIND_TEXT[info.kind]} (/v1/batch)`;
+    const how = [info.delimiter === '\t' ? 'tab-separated' : 'comma-separated', info.gzip ? 'gzip-compressed' : null].filter(Boolean).join(', ');
+    this.about.append(
+      el(
+        'p',
+        { class: 'call', 'data-kind': info.kind, 'data-collection': info.collection ?? undefined },
+        'Each row becomes ',
+        el('strong', { text: what }),
+        `; the file is read as ${how}.`,
+      ),
+    );
+  }
+
+  showProgress(p) {
+    this.progress.max = Math.max(p.total, 1);
+    this.progress.value = Math.min(p.bytes, p.total);
+    const pct = p.total > 0 ? Math.floor((100 * p.bytes) / p.total) : 100;
+    const rate = p.ms > 0 ? Math.round((p.rows * 1000) / p.ms) : 0;
+    this.progressText.textContent = `${fmtBytes(p.bytes)} of ${fmtBytes(p.total)} (${pct}%) · ${plural(p.rows, 'row')} · ${fmt(rate)} rows/s`;
+    this.setCounts(p);
+  }
+
+  setCounts(c) {
+    for (const key of Object.keys(this.countValues)) {
+      this.countValues[key].textContent = fmt(c[key] ?? 0);
+      this.countValues[key].dataset.value = String(c[key] ?? 0);
+    }
+  }
+
+  showColumns(columns, headerErrors) {
+    this.header.hidden = false;
+    const errorsByColumn = new Map();
+    for (const e of headerErrors ?? []) {
+      if (e.column != null) errorsByColumn.set(e.column, e);
+    }
+    const rows = columns.map((c) =>
+      el(
+        'tr',
+        { class: errorsByColumn.has(c.index) ? 'has-problem' : undefined },
+        el('td', { class: 'num', text: String(c.index) }),
+        el('td', {}, el('code', { text: c.name })),
+        el('td', {}, c.target ? el('code', { text: c.target }) : el('span', { class: 'none', text: '— (see the problem below)' })),
+        el('td', { text: c.type ?? '—' }),
+      ),
+    );
+    const children = [
+      el('h3', { text: 'Header' }),
+      el(
+        'table',
+        { class: 'columns-table' },
+        el('caption', { text: 'Where each column goes' }),
+        el(
+          'thead',
+          {},
+          el('tr', {}, ...['#', 'Column', 'Goes to', 'Type'].map((h) => el('th', { scope: 'col', text: h }))),
+        ),
+        el('tbody', {}, rows),
+      ),
+    ];
+    if (headerErrors?.length) {
+      children.push(
+        el(
+          'div',
+          { class: 'problem', role: 'note' },
+          el('p', {
+            class: 'problem-title',
+            text: `The header has ${plural(headerErrors.length, 'problem')}; nothing in this file would be sent until ${headerErrors.length === 1 ? 'it is' : 'they are'} fixed.`,
+          }),
+          el(
+            'ul',
+            { class: 'header-errors' },
+            headerErrors.map((e) => el('li', { class: 'engine-message', 'data-column': e.column ?? undefined, text: e.message })),
+          ),
+        ),
+      );
+    }
+    this.header.replaceChildren(...children);
+  }
+
+  showResult(msg) {
+    const { report, samples, rejectsCsv, status } = msg;
+    this.progress.max = Math.max(this.file.size, 1);
+    this.progress.value = this.progress.max;
+    this.setCounts(report);
+    if (report.columns.length || report.headerErrors.length) this.showColumns(report.columns, report.headerErrors);
+    const name = this.file.name;
+
+    let detail;
+    if (status === 'unprocessable') {
+      if (!report.file) {
+        detail = 'the file name is not accepted, so nothing in it would be sent.';
+      } else if (report.headerErrors.length) {
+        detail = `the header has ${plural(report.headerErrors.length, 'problem')}, so nothing in the file would be sent.`;
+      } else {
+        detail = 'this file cannot be read, so nothing in it would be sent.';
+        this.about.append(
+          el('div', { class: 'problem', role: 'note' }, el('p', { class: 'engine-message', 'data-error': 'file', text: report.error ?? 'unknown error' })),
+        );
+      }
+      this.progressText.textContent = `Stopped after ${fmtBytes(report.inputBytes)}.`;
+      this.verdict = `${name}: ${detail}`;
+      this.setState('unprocessable', capitalise(detail));
+      return;
+    }
+
+    const secs = msg.ms / 1000;
+    // A rate over a few milliseconds says nothing; it is shown from a tenth of a second on.
+    const rate = secs >= 0.1 ? ` · ${fmt(Math.round(report.rows / secs))} rows/s` : '';
+    this.progressText.textContent = `${fmtBytes(this.file.size)} · ${plural(report.rows, 'row')} in ${secs.toFixed(secs < 10 ? 2 : 1)} s${rate}`;
+    if (report.rejected === 0) {
+      detail = `all ${plural(report.rows, 'row')} can be sent, in ${plural(report.batches, 'request')}.`;
+    } else {
+      detail = `${fmt(report.events)} of ${plural(report.rows, 'row')} can be sent, in ${plural(report.batches, 'request')}; ${fmt(report.rejected)} rejected (listed below).`;
+    }
+    this.verdict = `${name}: ${detail}`;
+    this.setState(report.rejected === 0 ? 'done' : 'done-with-rejections', capitalise(detail));
+
+    if (report.rejected > 0) this.showRejections(report, rejectsCsv);
+    if (samples?.length) this.showSamples(samples);
+  }
+
+  showRejections(report, rejectsCsv) {
+    const kept = report.rejections.length;
+    const download = el('button', { type: 'button', class: 'button', text: 'Download rejected rows (CSV)' });
+    const fileName = `${this.file.name}.rejected.csv`;
+    download.addEventListener('click', () => {
+      const url = URL.createObjectURL(new Blob([rejectsCsv], { type: 'text/csv;charset=utf-8' }));
+      const a = el('a', { href: url, download: fileName, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    });
+    const rows = report.rejections.map((r) =>
+      el(
+        'tr',
+        { 'data-line': String(r.line) },
+        el('td', { class: 'num', text: String(r.line) }),
+        el('td', { class: 'num', text: r.column == null ? '—' : String(r.column) }),
+        el('td', {}, r.field == null ? '—' : el('code', { text: r.field })),
+        el('td', { class: 'reason', text: r.reason }),
+        el('td', { class: 'raw' }, el('code', { text: r.row })),
+      ),
+    );
+    this.rejections.hidden = false;
+    this.rejections.replaceChildren(
+      el('h3', { text: 'Rejected rows' }),
+      el('p', {
+        text:
+          kept < report.rejected
+            ? `The first ${fmt(kept)} of ${fmt(report.rejected)} rejected rows are kept. Fix them, check again, and the next ones show.`
+            : `${plural(report.rejected, 'row')} would not be sent. The download holds ${kept === 1 ? 'it' : 'them'} as ${kept === 1 ? 'it stands' : 'they stand'} in the file, with the reason in a last column: fix and upload that file.`,
+      }),
+      rejectsCsv ? el('p', {}, download) : null,
+      el(
+        'div',
+        { class: 'table-scroll', tabIndex: 0, role: 'region', 'aria-label': 'Rejected rows, scrollable' },
+        el(
+          'table',
+          { class: 'rejections-table' },
+          el('caption', { text: 'Each rejected row, why, and how to fix it' }),
+          el(
+            'thead',
+            {},
+            el('tr', {}, ...['Line', 'Column', 'Field', 'Reason', 'Row as in the file'].map((h) => el('th', { scope: 'col', text: h }))),
+          ),
+          el('tbody', {}, rows),
+        ),
+      ),
+    );
+  }
+
+  showSamples(samples) {
+    this.samples.hidden = false;
+    this.samples.replaceChildren(
+      el(
+        'details',
+        { class: 'samples' },
+        el('summary', { text: samples.length === 1 ? 'The first payload, as it would be sent' : `The first ${fmt(samples.length)} payloads, as they would be sent` }),
+        el('pre', { class: 'payloads', tabIndex: 0 }, el('code', { text: JSON.stringify(samples, null, 2) })),
+      ),
+    );
+  }
+
+  fail(message) {
+    this.setState('failed', message);
+    this.verdict = `${this.file.name}: ${message}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Picking and dropping
+
+fileInput.addEventListener('change', () => {
+  addFiles(fileInput.files);
+  // The same file can be picked again after it changed on disk.
+  fileInput.value = '';
+});
+
+dropZone.addEventListener('click', () => fileInput.click());
+dropZone.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' || event.key === ' ') {
+    event.preventDefault();
+    fileInput.click();
+  }
+});
+
+const hasFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+dropZone.addEventListener('dragenter', (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  dropZone.classList.add('dragging');
+});
+dropZone.addEventListener('dragover', (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  event.dataTransfer.dropEffect = 'copy';
+  dropZone.classList.add('dragging');
+});
+dropZone.addEventListener('dragleave', (event) => {
+  if (!dropZone.contains(event.relatedTarget)) dropZone.classList.remove('dragging');
+});
+dropZone.addEventListener('drop', (event) => {
+  event.preventDefault();
+  dropZone.classList.remove('dragging');
+  addFiles(event.dataTransfer?.files ?? []);
+});
+// A file dropped beside the zone must not replace the page with the file.
+for (const type of ['dragover', 'drop']) {
+  window.addEventListener(type, (event) => {
+    if (hasFiles(event) && !dropZone.contains(event.target)) {
+      event.preventDefault();
+      if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
+    }
+  });
+}
+
+cancelButton.addEventListener('click', cancelAll);
+
+// Load the engine now, so the first file does not wait for it (and a wrong package URL shows at once).
+worker = startWorker();
+worker.postMessage({ type: 'load', pkgUrl: PKG_URL });

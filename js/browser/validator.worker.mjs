@@ -1,0 +1,218 @@
+// The validation page's Web Worker (a module worker): it streams one File at a time through
+// the engine and posts progress and the report back. Nothing is sent anywhere; the bodies the
+// engine makes are counted and dropped.
+//
+// Messages in:   { type: 'load', pkgUrl }                             load the engine ahead of the first file
+//                { type: 'validate', id, file: File, pkgUrl, options }
+// Messages out:  { type: 'ready', version }                          the engine loaded
+//                { type: 'start', id, file: FileInfo | null, fileError }
+//                { type: 'columns', id, columns, headerErrors }        once the header is read
+//                { type: 'progress', id, bytes, total, rows, events, rejected, batches, ms }
+//                { type: 'done', id, status, report, samples, rejectsCsv, batches, bodyBytes, ms }
+//                { type: 'error', id, message }                        reading failed, or the engine would not load
+//                { type: 'load-error', message }                       the 'load' message failed
+//
+// One file at a time: the page sends the next one after `done` or `error`. To cancel, the
+// page terminates the worker and starts a new one.
+
+/** Writes of at most this size, so the engine never holds many finished bodies at once. */
+const WRITE_SLICE = 256 * 1024;
+/** Progress messages at most this often. */
+const PROGRESS_MS = 100;
+
+/** The engine's module, loaded once per worker (keyed by the package URL). */
+let loading = null;
+let loadingUrl = null;
+
+function loadEngine(pkgUrl) {
+  if (loading && loadingUrl === pkgUrl) return loading;
+  loadingUrl = pkgUrl;
+  loading = (async () => {
+    const base = new URL(pkgUrl, self.location.href);
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    const mod = await import(new URL('csv2segment.js', base).href);
+    await mod.default({ module_or_path: new URL('csv2segment_bg.wasm', base) });
+    self.postMessage({ type: 'ready', version: mod.version() });
+    return mod;
+  })();
+  // A failed load is tried again with the next file.
+  loading.catch(() => {
+    loading = null;
+  });
+  return loading;
+}
+
+/** Bytes asked of the file per read. */
+const READ_CHUNK = 1 << 20;
+
+/** The stream's chunks; a reader loop, so it works where streams are not async-iterable. */
+async function* chunksOf(stream) {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * The file's bytes, read into one buffer used over and over (a "BYOB" read of the file's byte
+ * stream): each chunk is valid until the next one is asked for. Reading with new chunks instead
+ * leaves garbage the worker's GC collects late, and the tab grows by most of the file's size.
+ */
+async function* fileBytes(file, counter) {
+  let reader;
+  try {
+    reader = file.stream().getReader({ mode: 'byob' });
+  } catch {
+    // A browser whose Blob streams are not byte streams: new chunks each time.
+    for await (const chunk of chunksOf(file.stream())) {
+      counter.bytes += chunk.byteLength;
+      yield chunk;
+    }
+    return;
+  }
+  try {
+    let buffer = new ArrayBuffer(READ_CHUNK);
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(buffer));
+      if (done) return;
+      counter.bytes += value.byteLength;
+      yield value;
+      buffer = value.buffer;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** The file's bytes as the engine wants them (gunzipped when the name says .gz), counting the bytes read from the file. */
+function sourceOf(file, gzip, counter) {
+  if (!gzip) return fileBytes(file, counter);
+  const counted = file.stream().pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        counter.bytes += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return chunksOf(counted.pipeThrough(new DecompressionStream('gzip')));
+}
+
+function isEngineError(err) {
+  return err?.name === 'Csv2SegmentError';
+}
+
+async function validateFile({ id, file, pkgUrl, options }) {
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  const { Ingest, parseKey, validate } = await loadEngine(pkgUrl);
+  const identity = `browser://${file.name}#${file.size}-${file.lastModified}`;
+  const opts = { samplePayloads: 20, ...options };
+
+  let info = null;
+  try {
+    info = parseKey(file.name);
+  } catch (err) {
+    if (!isEngineError(err)) throw err;
+    // The name alone stops it: the engine's report for such a file says why.
+    const { report } = validate(new Uint8Array(0), file.name, opts, identity);
+    self.postMessage({ type: 'start', id, file: null, fileError: err.message });
+    self.postMessage({ type: 'done', id, status: 'unprocessable', report, samples: [], rejectsCsv: null, batches: 0, bodyBytes: 0, ms: ms() });
+    return;
+  }
+  self.postMessage({ type: 'start', id, file: info, fileError: null });
+
+  const ing = new Ingest(file.name, identity, opts);
+  try {
+    // One reused buffer: every body is written into it, counted and forgotten.
+    const buffer = new Uint8Array(ing.maxBodyBytes);
+    let batches = 0;
+    let bodyBytes = 0;
+    const drain = () => {
+      for (let b = ing.nextBatchInto(buffer); b; b = ing.nextBatchInto(buffer)) {
+        batches += 1;
+        bodyBytes += b.body.length;
+      }
+    };
+    const counter = { bytes: 0 };
+    let columnsSent = false;
+    let lastProgress = 0;
+    const progress = () => {
+      const p = ing.progress();
+      self.postMessage({
+        type: 'progress',
+        id,
+        bytes: counter.bytes,
+        total: file.size,
+        rows: p.rows,
+        events: p.events,
+        rejected: p.rejected,
+        batches: p.batches,
+        ms: ms(),
+      });
+    };
+    const sendColumns = () => {
+      if (columnsSent) return;
+      const report = ing.report();
+      if (report.columns.length === 0 && report.headerErrors.length === 0) return;
+      columnsSent = true;
+      self.postMessage({ type: 'columns', id, columns: report.columns, headerErrors: report.headerErrors });
+    };
+
+    try {
+      for await (const chunk of sourceOf(file, info.gzip, counter)) {
+        for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
+          ing.write(at === 0 && chunk.length <= WRITE_SLICE ? chunk : chunk.subarray(at, at + WRITE_SLICE));
+          drain();
+        }
+        if (!columnsSent) sendColumns();
+        const now = performance.now();
+        if (now - lastProgress >= PROGRESS_MS) {
+          lastProgress = now;
+          progress();
+          // A moment off between tasks lets the GC catch up with the chunks a gunzip leaves.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+      }
+      ing.finish();
+      drain();
+    } catch (err) {
+      if (!isEngineError(err)) throw err;
+      // A header problem or an encoding the engine refuses: the report says what to fix.
+      const report = ing.report();
+      self.postMessage({ type: 'done', id, status: 'unprocessable', report, samples: [], rejectsCsv: null, batches, bodyBytes, ms: ms() });
+      return;
+    }
+    counter.bytes = file.size;
+    progress();
+    const report = ing.report();
+    const rejects = ing.rejectsCsv() ?? null;
+    const samples = ing.samples();
+    self.postMessage(
+      { type: 'done', id, status: 'done', report, samples, rejectsCsv: rejects, batches, bodyBytes, ms: ms() },
+      rejects ? [rejects.buffer] : [],
+    );
+  } finally {
+    ing.free();
+  }
+}
+
+self.addEventListener('message', async (event) => {
+  const msg = event.data;
+  if (msg?.type === 'load') {
+    loadEngine(msg.pkgUrl).catch((err) => self.postMessage({ type: 'load-error', message: String(err?.message ?? err) }));
+    return;
+  }
+  if (msg?.type !== 'validate') return;
+  try {
+    await validateFile(msg);
+  } catch (err) {
+    self.postMessage({ type: 'error', id: msg.id, message: String(err?.message ?? err) });
+  }
+});

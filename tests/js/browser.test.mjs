@@ -1,0 +1,408 @@
+// The browser validation page (js/browser/) in headless Chromium: files picked or dropped are
+// validated in a Web Worker, with the engine's exact messages, a rejects download, and a page
+// that stays responsive on a 50 MB file. Screenshots land in test-output/browser/.
+//
+// Needs Debian's Chromium at /usr/bin/chromium (`apt-get install -y chromium`): playwright-core
+// never downloads a browser. Without it these tests fail, saying so.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startStaticServer } from '../support/static-server.mjs';
+import { writeTrackCsv } from '../../bench/generate.mjs';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output', 'browser');
+const PAGE = '/js/browser/index.html';
+const BIG_ROWS = 450_000;
+
+/** Resident memory (MB) of the renderer processes of the Chromium this test started (Linux /proc). */
+function rendererMb() {
+  const parent = new Map();
+  const renderers = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parent.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) renderers.push(pid);
+    } catch {
+      // The process ended while it was read.
+    }
+  }
+  const ours = (pid) => {
+    for (let p = pid, hops = 0; p && p !== '0' && hops < 20; p = parent.get(p), hops++) if (p === String(process.pid)) return true;
+    return false;
+  };
+  let kb = 0;
+  for (const pid of renderers.filter(ours)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // Gone.
+    }
+  }
+  return kb / 1024;
+}
+
+let server;
+let browser;
+let launchError;
+let tmp;
+let bigFile;
+let bigFileBytes;
+
+before(async () => {
+  server = await startStaticServer({ root: ROOT, port: 0 });
+  await mkdir(SHOTS, { recursive: true });
+  tmp = await mkdtemp(path.join(tmpdir(), 'csv2segment-browser-'));
+  if (!existsSync(CHROMIUM)) {
+    launchError = new Error(
+      `Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium package (apt-get install -y chromium)`,
+    );
+    return;
+  }
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Running as root needs --no-sandbox; the rest keep Chromium off the (closed) network.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (err) {
+    launchError = new Error(`Chromium at ${CHROMIUM} did not start: ${err.message}`);
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+/** A fresh page on the validator, its engine loaded; it fails the test on any page error or any request off the page's origin. */
+async function openPage() {
+  if (launchError) throw launchError;
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  const requests = [];
+  context.on('request', (req) => requests.push(req.url()));
+  await page.goto(server.url + PAGE);
+  await page.waitForFunction(() => document.getElementById('engine-version').textContent.startsWith('engine '));
+  const check = async () => {
+    assert.deepEqual(problems, []);
+    const foreign = requests.filter((u) => !u.startsWith(`${server.url}/`) && !/^(blob|data):/.test(u));
+    assert.deepEqual(foreign, [], 'the page fetches nothing but its own files');
+    await context.close();
+  };
+  return { page, context, requests, check };
+}
+
+const card = (page, name) => page.locator(`article.result[data-file-name="${name}"]`);
+
+/** Waits until the file's card has a final state, and returns it. */
+async function settled(page, name, timeout = 10_000) {
+  const handle = await page.waitForFunction(
+    (n) => {
+      const el = document.querySelector(`article.result[data-file-name="${n}"]`);
+      const state = el?.dataset.state;
+      return state && state !== 'queued' && state !== 'running' ? state : null;
+    },
+    name,
+    { timeout },
+  );
+  return handle.jsonValue();
+}
+
+async function counts(page, name) {
+  return card(page, name).evaluate((el) =>
+    Object.fromEntries([...el.querySelectorAll('[data-count]')].map((dd) => [dd.dataset.count, Number(dd.dataset.value)])),
+  );
+}
+
+const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+const csvFile = (name, text) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+
+test('a valid file: its call, columns, counts and first payloads', async () => {
+  const { page, check } = await openPage();
+  const bytes = await readFile(path.join(ROOT, 'samples', 'track_1.csv'));
+  await page.setInputFiles('#file-input', { name: 'track_1.csv', mimeType: 'text/csv', buffer: bytes });
+  assert.equal(await settled(page, 'track_1.csv'), 'done');
+  const c = card(page, 'track_1.csv');
+  assert.deepEqual(await counts(page, 'track_1.csv'), { rows: 4, events: 4, rejected: 0, batches: 1 });
+  assert.equal(await c.locator('.call').getAttribute('data-kind'), 'track');
+  assert.equal(await c.locator('.state').textContent(), 'All 4 rows can be sent, in 1 request.');
+  assert.equal(await page.locator('#status').textContent(), 'track_1.csv: all 4 rows can be sent, in 1 request.');
+
+  const columns = await c.locator('.columns-table tbody tr').evaluateAll((rows) =>
+    rows.map((r) => [...r.cells].map((td) => td.textContent)),
+  );
+  assert.equal(columns.length, 8);
+  assert.deepEqual(columns[0], ['1', 'userId', 'userId', 'string']);
+  assert.deepEqual(columns[1], ['2', 'name', 'properties.name', 'auto']);
+  assert.deepEqual(columns[6], ['7', 'context.device.id', 'context.device.id', 'string']);
+  assert.deepEqual(columns[7], ['8', 'timestamp', 'timestamp', 'timestamp']);
+  assert.equal(await c.locator('.rejections-section').isHidden(), true);
+
+  await c.locator('.samples summary').click();
+  const payloads = JSON.parse(await c.locator('pre.payloads').textContent());
+  assert.equal(payloads.length, 4);
+  assert.equal(payloads[0].userId, '1');
+  assert.equal(payloads[0].event, 'test event');
+  assert.equal(payloads[0].type, 'track');
+  assert.equal(payloads[0].timestamp, '2019-05-11T20:32:27.940Z');
+  assert.deepEqual(payloads[0].properties, { name: 'Tyler Ortiz', plan: 'bronze', accountType: 'Facebook' });
+  assert.match(payloads[0].messageId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.equal(await c.locator('progress').evaluate((p) => p.value === p.max), true);
+  await shot(page, 'valid');
+  await check();
+});
+
+test('rejected rows: each with its line and reason, and a download that holds them', async () => {
+  const { page, check } = await openPage();
+  const csv = 'userId,event,timestamp\n1,a,2019-05-11\n,b,2019-05-11\n3,c,yesterday\n4,d\n';
+  await page.setInputFiles('#file-input', csvFile('track_bad.csv', csv));
+  assert.equal(await settled(page, 'track_bad.csv'), 'done-with-rejections');
+  assert.deepEqual(await counts(page, 'track_bad.csv'), { rows: 4, events: 1, rejected: 3, batches: 1 });
+  const c = card(page, 'track_bad.csv');
+  const rows = await c.locator('.rejections-table tbody tr').evaluateAll((trs) =>
+    trs.map((r) => [...r.cells].map((td) => td.textContent)),
+  );
+  // The table's cells put back together give the engine's messages, word for word.
+  const messages = rows.map(([line, column, field, reason]) =>
+    column === '—' ? `line ${line}: ${reason}` : `line ${line}, column ${column} (${field}): ${reason}`,
+  );
+  const expected = [
+    'line 3, column 1 (userId): userId and anonymousId are both empty; fill in at least one',
+    "line 4, column 3 (timestamp): cannot read 'yesterday' as a date; write it like 2019-05-11T20:32:27.940Z, 2019-05-11 or as Unix seconds",
+    'line 5: the row has 2 fields but the header has 3; check for a missing or extra delimiter, or a quote that is not closed',
+  ];
+  assert.deepEqual(messages, expected);
+  assert.deepEqual(
+    rows.map((r) => r[4]),
+    [',b,2019-05-11', '3,c,yesterday', '4,d'],
+  );
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    c.getByRole('button', { name: 'Download rejected rows (CSV)' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'track_bad.csv.rejected.csv');
+  assert.equal(
+    await readFile(await download.path(), 'utf8'),
+    'userId,event,timestamp,csv2segment_error\n' +
+      `,b,2019-05-11,"${expected[0]}"\n` +
+      `3,c,yesterday,"${expected[1]}"\n` +
+      `4,d,"${expected[2]}"\n`,
+  );
+  await shot(page, 'rejected-rows');
+  await check();
+});
+
+test('a header error: the column and the engine message', async () => {
+  const { page, check } = await openPage();
+  await page.setInputFiles('#file-input', csvFile('track_plans.csv', 'userId,event,properties..plan\n1,Signed Up,pro\n'));
+  assert.equal(await settled(page, 'track_plans.csv'), 'unprocessable');
+  const c = card(page, 'track_plans.csv');
+  assert.deepEqual(await c.locator('.header-errors li').allTextContents(), [
+    'column 3 (properties..plan): the path has an empty part; write it like traits.address.city',
+  ]);
+  assert.equal(await c.locator('.header-errors li').getAttribute('data-column'), '3');
+  assert.equal(await c.locator('tr.has-problem td').first().textContent(), '3');
+  assert.deepEqual(await counts(page, 'track_plans.csv'), { rows: 0, events: 0, rejected: 0, batches: 0 });
+  assert.match(await page.locator('#status').textContent(), /^track_plans\.csv: the header has 1 problem/);
+  await shot(page, 'header-error');
+  await check();
+});
+
+test('a file name the engine does not accept: why, with the accepted prefixes', async () => {
+  const { page, check } = await openPage();
+  await page.setInputFiles('#file-input', csvFile('users.csv', 'userId,traits.plan\n1,pro\n'));
+  assert.equal(await settled(page, 'users.csv'), 'unprocessable');
+  const message = await card(page, 'users.csv').locator('[data-error="file-name"]').textContent();
+  assert.equal(
+    message,
+    'users.csv: the file name does not say which call to make; start it with identify_, track_, page_, screen_, group_, alias_ or object_<collection>_ (for example track_2024-05.csv)',
+  );
+  await shot(page, 'bad-file-name');
+  await check();
+});
+
+test('several files dropped at once, and the drop zone opens the picker from the keyboard', async () => {
+  const { page, check } = await openPage();
+  const sample = await readFile(path.join(ROOT, 'samples', 'track_1.csv'), 'utf8');
+  await page.evaluate((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'track_dropped.csv', { type: 'text/csv' }));
+    dt.items.add(new File(['id,name,price.amount\nr1,Suite,120\nr2,,x\n'], 'object_rooms_2024.csv', { type: 'text/csv' }));
+    const zone = document.getElementById('drop-zone');
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, sample);
+  assert.equal(await settled(page, 'track_dropped.csv'), 'done');
+  assert.deepEqual(await counts(page, 'track_dropped.csv'), { rows: 4, events: 4, rejected: 0, batches: 1 });
+  assert.equal(await settled(page, 'object_rooms_2024.csv'), 'done');
+  const rooms = card(page, 'object_rooms_2024.csv');
+  assert.equal(await rooms.locator('.call').getAttribute('data-collection'), 'rooms');
+  assert.deepEqual(await counts(page, 'object_rooms_2024.csv'), { rows: 2, events: 2, rejected: 0, batches: 1 });
+
+  await page.locator('#drop-zone').focus();
+  assert.equal(await page.locator('#drop-zone').evaluate((el) => getComputedStyle(el).outlineStyle), 'solid');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  assert.equal(chooser.isMultiple(), true);
+  await shot(page, 'dropped');
+  await check();
+});
+
+test('a gzipped file is gunzipped in the page', async () => {
+  const { page, check } = await openPage();
+  const bytes = gzipSync(await readFile(path.join(ROOT, 'samples', 'track_1.csv')));
+  await page.setInputFiles('#file-input', { name: 'track_1.csv.gz', mimeType: 'application/gzip', buffer: bytes });
+  assert.equal(await settled(page, 'track_1.csv.gz'), 'done');
+  assert.deepEqual(await counts(page, 'track_1.csv.gz'), { rows: 4, events: 4, rejected: 0, batches: 1 });
+  assert.match(await card(page, 'track_1.csv.gz').locator('.call').textContent(), /gzip-compressed/);
+  await check();
+});
+
+test('a 50 MB file: progress advances, the page answers clicks, the counts are exact', async (t) => {
+  bigFile = path.join(tmp, 'track_big.csv');
+  bigFileBytes = await writeTrackCsv(bigFile, BIG_ROWS);
+  assert.ok(bigFileBytes > 45e6, `${bigFileBytes} bytes`);
+  const { page, check } = await openPage();
+  // Every value the progress bar takes, as the page sets it.
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+    window.progressSeen = [];
+    new MutationObserver((records) => {
+      for (const r of records) if (r.target instanceof HTMLProgressElement) window.progressSeen.push(r.target.value);
+    }).observe(document.getElementById('results'), { subtree: true, attributes: true, attributeFilter: ['value'] });
+  });
+  const baseMb = rendererMb();
+  let peakMb = baseMb;
+  const sampler = setInterval(() => {
+    peakMb = Math.max(peakMb, rendererMb());
+  }, 50);
+  const started = Date.now();
+  await page.setInputFiles('#file-input', bigFile);
+  await page.waitForFunction(() => document.querySelector('article.result progress')?.value > 0);
+
+  // The page answers while the worker reads: each click on the help's summary toggles it at
+  // once. A click counts when the file was still being read before and after it.
+  // The summary sits above the results, so it stays where it is: a click at its place is a
+  // plain mouse click, without Playwright's waits for a stable layout.
+  const state = () => card(page, 'track_big.csv').getAttribute('data-state');
+  const box = await page.locator('#help summary').boundingBox();
+  const clicks = [];
+  for (let open = true; clicks.length < 20; open = !open) {
+    const before = await state();
+    if (before !== 'running') break;
+    const t0 = performance.now();
+    await page.mouse.click(box.x + 20, box.y + box.height / 2);
+    await page.waitForFunction((o) => document.getElementById('help').open === o, open, { polling: 'raf' });
+    const ms = performance.now() - t0;
+    clicks.push({ ms, during: (await state()) === 'running' });
+  }
+  assert.ok(clicks.some((c) => c.during), `a click was answered while the file was read: ${JSON.stringify(clicks)}`);
+  for (const { ms } of clicks) assert.ok(ms < 200, `the page answered a click in ${ms.toFixed(0)} ms`);
+
+  assert.equal(await settled(page, 'track_big.csv', 40_000), 'done');
+  const seconds = (Date.now() - started) / 1000;
+  clearInterval(sampler);
+  // Streamed through one reused buffer, the tab grows by the engine's working set, not by the
+  // file's size: 33-42 MB here for this file, as for 200 or 400 MB ones; read in new chunks
+  // each time, the same file grew it by 80 MB.
+  const growthMb = peakMb - baseMb;
+  assert.ok(baseMb > 0, 'the renderer processes were found');
+  assert.ok(growthMb < 60, `the tab grew by ${growthMb.toFixed(0)} MB for a ${(bigFileBytes / 1e6).toFixed(0)} MB file`);
+  const { batches, ...rest } = await counts(page, 'track_big.csv');
+  assert.deepEqual(rest, { rows: BIG_ROWS, events: BIG_ROWS, rejected: 0 });
+  assert.ok(batches >= Math.ceil(BIG_ROWS / 2500), `${batches} requests`);
+  const seen = await page.evaluate(() => window.progressSeen);
+  const distinct = new Set(seen.filter((v) => v > 0 && v < bigFileBytes));
+  assert.ok(distinct.size >= 3, `progress values seen while reading: ${[...distinct].join(', ')}`);
+  assert.ok(seen.every((v, i) => i === 0 || v >= seen[i - 1]), 'progress only moves forward');
+  assert.equal(seen.at(-1), bigFileBytes);
+  const longTasks = await page.evaluate(() => window.longTasks);
+  assert.ok(longTasks.every((ms) => ms < 200), `the page's main thread was never busy for 200 ms: ${longTasks.join(', ')}`);
+  t.diagnostic(`50 MB file: ${seconds.toFixed(1)} s in the page, tab +${growthMb.toFixed(0)} MB, ${distinct.size} progress steps, clicks answered in ${clicks.map((c) => c.ms.toFixed(0)).join(', ')} ms`);
+  await shot(page, 'big-file');
+  await check();
+});
+
+test('Cancel stops the work, and the next file is checked by a new worker', async () => {
+  const { page, check } = await openPage();
+  assert.ok(bigFile, 'the 50 MB test made the file');
+  await page.setInputFiles('#file-input', bigFile);
+  await page.waitForFunction(() => document.querySelector('article.result progress')?.value > 0);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await settled(page, 'track_big.csv'), 'cancelled');
+  assert.equal(await page.getByRole('button', { name: 'Cancel' }).isDisabled(), true);
+  const rowsAtCancel = (await counts(page, 'track_big.csv')).rows;
+  assert.ok(rowsAtCancel < BIG_ROWS, `${rowsAtCancel} rows read before the cancel`);
+  assert.match(await page.locator('#status').textContent(), /^Cancelled track_big\.csv\./);
+
+  await page.setInputFiles('#file-input', path.join(ROOT, 'samples', 'track_1.csv'));
+  assert.equal(await settled(page, 'track_1.csv'), 'done');
+  assert.deepEqual(await counts(page, 'track_1.csv'), { rows: 4, events: 4, rejected: 0, batches: 1 });
+  await shot(page, 'cancelled');
+  await check();
+});
+
+/** A raw GET, so the path reaches the server as written (fetch would normalise `..`). */
+function rawGet(base, rawPath) {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(base);
+    const req = request({ host: hostname, port, path: rawPath, method: 'GET' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('the static server: MIME types a browser accepts, nothing outside the root', async () => {
+  const types = {
+    '/js/browser/index.html': 'text/html; charset=utf-8',
+    '/js/browser/app.mjs': 'text/javascript; charset=utf-8',
+    '/js/browser/style.css': 'text/css; charset=utf-8',
+    '/pkg/csv2segment.js': 'text/javascript; charset=utf-8',
+    '/pkg/csv2segment_bg.wasm': 'application/wasm',
+    '/package.json': 'application/json; charset=utf-8',
+    '/samples/track_1.csv': 'text/csv; charset=utf-8',
+    '/js/browser/': 'text/html; charset=utf-8',
+  };
+  for (const [p, type] of Object.entries(types)) {
+    assert.deepEqual(await rawGet(server.url, p), { status: 200, type }, p);
+  }
+  for (const p of ['/../../etc/passwd', '/js/..%2f..%2f..%2fetc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/js/%2e%2e%5c%2e%2e%5cetc/passwd', '/pkg/%00']) {
+    const { status } = await rawGet(server.url, p);
+    assert.ok(status === 403 || status === 404, `${p}: ${status}`);
+  }
+  assert.equal((await rawGet(server.url, '/js/..%2f..%2fetc/passwd')).status, 403);
+  assert.equal((await rawGet(server.url, '/no-such-file.txt')).status, 404);
+  assert.equal(new URL(server.url).hostname, '127.0.0.1');
+});
