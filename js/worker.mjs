@@ -217,9 +217,13 @@ async function upload(request, env, name, mode) {
 async function route(request, env) {
   const url = new URL(request.url);
   const path = url.pathname;
-  if (path === '/' || path === '/index.html') {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, 'use GET', {}, { allow: 'GET, HEAD' });
-    return new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } });
+  if (!path.startsWith('/v1/')) {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return problem(path === '/' ? 405 : 404, path === '/' ? 'use GET' : `no such endpoint: ${path}; use POST /v1/ingest/<file name> or POST /v1/validate/<file name>`, {}, path === '/' ? { allow: 'GET, HEAD' } : {});
+    }
+    // The validation page and the engine (wrangler.toml's [assets]); without them, what the Worker does.
+    if (env.ASSETS) return env.ASSETS.fetch(request);
+    if (path === '/' || path === '/index.html') return new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } });
   }
   const mode = path.startsWith('/v1/ingest/') ? 'ingest' : path.startsWith('/v1/validate/') ? 'validate' : null;
   if (!mode) return problem(404, `no such endpoint: ${path}; use POST /v1/ingest/<file name> or POST /v1/validate/<file name>`);

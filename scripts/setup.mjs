@@ -10,6 +10,7 @@
 //   2. wasm32 target       rustup target add wasm32-unknown-unknown
 //   3. wasm-bindgen CLI    cargo install wasm-bindgen-cli at Cargo.lock's wasm-bindgen version
 //   4. pkg/                cargo build (wasm32, release) + wasm-bindgen, when sources changed
+//      dist/site/          the browser page and pkg/ as the Worker serves them (wrangler.toml [assets])
 //   5. Python venv         only with --python / setup({ python: true }), which `npm test` asks for:
 //                          .cache/venv with tests/requirements.txt (moto's S3 server for the JS tests)
 //   6. Chromium            only with --browser / setup({ browser: true }), which `npm test` asks for:
@@ -17,7 +18,7 @@
 //
 // All progress goes to stderr, so `npm start` / `npm run bench` stdout stays clean.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, StepError, capture, ensureCargoOnPath, isMain, mustRun, parseFlags, run, runMain } from './lib/proc.mjs';
 
@@ -214,6 +215,39 @@ export async function buildPkg({ force = false } = {}) {
 }
 
 // ---------------------------------------------------------------------------
+// 4b. dist/site: the browser page and the engine, laid out as the Worker serves them at /
+
+const SITE_DIR = path.join(ROOT, 'dist', 'site');
+/** [source, destination in dist/site]: the page at /, the engine at /pkg/ (the page's meta points there). */
+const SITE_FILES = [
+  ...['index.html', 'app.mjs', 'validator.worker.mjs', 'style.css'].map((f) => [path.join('js', 'browser', f), f]),
+  ...[`${CRATE}.js`, `${CRATE}_bg.wasm`].map((f) => [path.join('pkg', f), path.join('pkg', f)]),
+];
+/**
+ * Workers Static Assets read this file for response headers. The page's own CSP meta does not
+ * reach its Web Worker, so the header carries it for both.
+ */
+const SITE_HEADERS = `/*
+  Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'
+  X-Content-Type-Options: nosniff
+`;
+
+/** Copies the page and pkg/ into dist/site (wrangler.toml's [assets]); writes only what changed. */
+export function buildSite() {
+  let wrote = false;
+  const put = (dest, bytes) => {
+    const file = path.join(SITE_DIR, dest);
+    if (existsSync(file) && readFileSync(file).equals(bytes)) return;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, bytes);
+    wrote = true;
+  };
+  for (const [src, dest] of SITE_FILES) put(dest, readFileSync(path.join(ROOT, src)));
+  put('_headers', Buffer.from(SITE_HEADERS));
+  return wrote;
+}
+
+// ---------------------------------------------------------------------------
 // 5. Python venv with moto's S3 server, for the JS tests (tests/support/s3-server.mjs)
 
 const VENV_DIR = path.join(ROOT, '.cache', 'venv');
@@ -373,6 +407,7 @@ export async function setup({ quiet = false, forceBuild = false, python = false,
   did.bindgen = await ensureWasmBindgen();
   // A different wasm-bindgen CLI generates different glue: rebuild pkg/ with it.
   did.pkg = await buildPkg({ force: forceBuild || did.bindgen });
+  did.site = buildSite();
   if (python) did.venv = await ensurePythonVenv();
   if (browser) did.chromium = await ensureChromium();
   const worked = Object.values(did).some(Boolean);

@@ -161,9 +161,16 @@ describe('Worker', () => {
     const notFound = await fetch(`${stack.url}/v2/whatever`, { method: 'POST' });
     assert.equal(notFound.status, 404);
     assert.match((await notFound.json()).error, /^no such endpoint: \/v2\/whatever/);
+    // GET / is the browser validation page, with the engine beside it (wrangler.toml [assets]).
     const page = await fetch(`${stack.url}/`);
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /<h1>csv2segment<\/h1>/);
+    assert.match(await page.text(), /<title>Check a CSV file before you upload it · csv2segment<\/title>/);
+    assert.match(page.headers.get('content-security-policy'), /script-src 'self' 'wasm-unsafe-eval'/);
+    const wasm = await fetch(`${stack.url}/pkg/csv2segment_bg.wasm`);
+    assert.equal(wasm.status, 200);
+    assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+    assert.deepEqual([...new Uint8Array(await wasm.arrayBuffer()).subarray(0, 4)], [0, 0x61, 0x73, 0x6d]);
+    assert.equal((await fetch(`${stack.url}/app.mjs`)).headers.get('content-type'), 'text/javascript; charset=utf-8');
   });
 
   test('the write key and the token appear in none of the log lines above', () => {
