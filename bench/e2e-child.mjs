@@ -2,7 +2,7 @@
 //   node bench/e2e-child.mjs lambda   the project's handler on an S3 event
 //   node bench/e2e-child.mjs seed     the seed's approach: whole object → csvtojson → analytics-node 6
 // Reads BENCH_BUCKET, BENCH_KEY, BENCH_ETAG, BENCH_LAMBDA_ENTRY, SEGMENT_ENDPOINT, SEGMENT_WRITE_KEY
-// and the AWS_* variables of the local S3 server; prints one JSON line: { ms, maxRssMb }.
+// and the AWS_* variables of the local S3 server; prints one JSON line: { ms, cpuMs, maxRssMb }.
 import { pathToFileURL } from 'node:url';
 
 const env = process.env;
@@ -63,4 +63,5 @@ if (mode === 'lambda') await runLambda();
 else if (mode === 'seed') await runSeed();
 else throw new Error(`usage: node bench/e2e-child.mjs lambda|seed (got ${mode})`);
 const ms = performance.now() - started;
-console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

@@ -102,7 +102,7 @@ async function measure(mode, ctx) {
   if (stats.accepted !== rows || stats.dropped !== 0) {
     throw new Error(`${mode}: Segment accepted ${stats.accepted} of ${rows} events (dropped ${stats.dropped})`);
   }
-  return { seconds: child.ms / 1000, wall, peakRssMb: child.maxRssMb, requests: stats.requests, unique: stats.uniqueMessageIds };
+  return { seconds: child.ms / 1000, cpuSeconds: child.cpuMs / 1000, wall, peakRssMb: child.maxRssMb, requests: stats.requests, unique: stats.uniqueMessageIds };
 }
 
 /**
@@ -171,7 +171,9 @@ async function main() {
     const lines = {
       file_mb: fmt(mb),
       lambda_seconds: fmt(lambda.seconds),
+      lambda_cpu_seconds: fmt(lambda.cpuSeconds),
       seed_seconds: seed ? fmt(seed.seconds) : 'n/a',
+      seed_cpu_seconds: seed ? fmt(seed.cpuSeconds) : 'n/a',
       lambda_vs_seed_speed: seed ? fmt(seed.seconds / lambda.seconds, 1) : 'n/a',
       worker_seconds: fmt(worker.seconds),
       worker_vs_seed_speed: seed ? fmt(seed.seconds / worker.seconds, 1) : 'n/a',

@@ -10,6 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
 import { loadEngine } from './engine.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
+import { nodeFetch } from './node-fetch.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
 
 const PROGRAM = 'csv2segment';
@@ -743,7 +744,8 @@ async function send(values, files) {
       concurrency: config.concurrency,
       ...config.sender,
       // Node's fetch copies array bodies; streamed, the pooled buffers are sent as they are.
-      streamBodies: true,
+      // node:http: fetch would copy every body (see node-fetch.mjs).
+      fetch: nodeFetch,
     });
     const progress = new ProgressLine(input.label, () => {
       const p = progress.latest?.();

@@ -3,6 +3,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readConfig } from './config.mjs';
 import { loadEngine } from './engine.mjs';
+import { nodeFetch } from './node-fetch.mjs';
 import { Superseded, runObject } from './object-run.mjs';
 
 /** Time kept back from the invocation's remaining time, to write the report and return. */
@@ -48,11 +49,11 @@ function keyOf(record) {
  * @param {object} [parts]
  * @param {Record<string, string | undefined>} [parts.env] read at the first invocation
  * @param {S3Client} [parts.s3]
- * @param {typeof fetch} [parts.fetch]
+ * @param {typeof fetch} [parts.fetch] default: nodeFetch (node:http; fetch copies every body)
  * @param {(line: string) => void} [parts.log] one JSON line per event of note
  * @param {object} [parts.sender] Sender settings that override the environment's (retry, timeouts)
  */
-export function createHandler({ env = process.env, s3, fetch = globalThis.fetch, log = (line) => console.log(line), sender = {} } = {}) {
+export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = (line) => console.log(line), sender = {} } = {}) {
   let config;
   let client = s3;
   const emit = (fields) => log(JSON.stringify({ source: 'csv2segment', ...fields }));
@@ -74,8 +75,7 @@ export function createHandler({ env = process.env, s3, fetch = globalThis.fetch,
       },
       deadline: Date.now() + Math.max(1000, remainingMs() - SAFETY_MS),
       emit,
-      // Node's fetch copies array bodies; streamed, the pooled buffers are sent as they are.
-      sender: { fetch, streamBodies: true, ...sender },
+      sender: { fetch, ...sender },
     });
   }
 

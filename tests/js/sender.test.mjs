@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { loadEngine } from '../../js/engine.mjs';
+import { nodeFetch } from '../../js/node-fetch.mjs';
 import { DeliveryError, Sender } from '../../js/sender.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 
 const WRITE_KEY = 'wk_sender_secret_4242';
-const FAST = { baseMs: 5, maxMs: 40 };
+// Many tries: the fault tests check that every row arrives, not where the retries stop.
+const FAST = { baseMs: 5, maxMs: 40, maxAttempts: 25 };
 
 /** The engine's batches for a track file of `rows` rows, `perBatch` events each. */
 async function trackBatches(rows, perBatch) {
@@ -159,5 +161,29 @@ describe('Sender', () => {
     const sender = new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), requestTimeoutMs: 100, retry: { ...FAST, maxAttempts: 2 } });
     await sender.send((await trackBatches(1, 1))[0]);
     await assert.rejects(sender.flush(), /^.*line 2: still failing after 2 tries, last: no answer within 100 ms$/);
+  });
+
+  describe('over nodeFetch (node:http, as the Lambda and the CLI send)', () => {
+    test('every event once through 20% 500s, 10% 429s and 5% dropped connections', async () => {
+      seg.setFaults({ error500: 0.2, rateLimit429: 0.1, drop: 0.05, retryAfter: 0 });
+      const sender = new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), retry: FAST, fetch: nodeFetch });
+      const summary = await sendAll(sender, await trackBatches(300, 10));
+      assert.equal(summary.events, 300);
+      assert.equal(seg.stats().uniqueMessageIds, 300);
+      assert.equal(summary.attempts, seg.stats().requests);
+    });
+
+    test('answers, headers and timeouts read as fetch gives them', async () => {
+      seg.setFaults({ rateLimit429: 1, retryAfter: 7 });
+      const [batch] = await trackBatches(1, 1);
+      const res = await nodeFetch(`${seg.url}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: batch.body });
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get('retry-after'), '7');
+      assert.match(await res.text(), /too many requests/);
+      seg.setFaults({ slowMs: 300, slowShare: 1 });
+      const sender = new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), requestTimeoutMs: 100, retry: { ...FAST, maxAttempts: 2 }, fetch: nodeFetch });
+      await sender.send(batch);
+      await assert.rejects(sender.flush(), /^.*line 2: still failing after 2 tries, last: no answer within 100 ms$/);
+    });
   });
 });
