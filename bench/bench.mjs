@@ -1,7 +1,7 @@
 // Throughput of csv2segment against the JavaScript CSV parsers, in one run.
 //
 //   npm run bench                      (builds pkg/ first if needed)
-//   node bench/bench.mjs [--rows N] [--runs N] [--skip-native] [--skip-csvtojson]
+//   node bench/bench.mjs [--rows N] [--runs N] [--skip-native] [--skip-csvtojson] [--skip-browser]
 //
 // Generates (once, cached in .cache/bench/) a track file of --rows rows (default
 // 100,000), reads it into memory, then times each contender on it, best of --runs
@@ -17,9 +17,15 @@
 //   udsv       inferSchema(text), initParser(schema), parser.typedDeep(text)
 //   csvtojson  await csv().fromString(text)
 //
+// Then, in headless Chromium (browser-bench.mjs; `n/a` if /usr/bin/chromium is missing):
+//   browser            the validation page's worker (js/browser/validator.worker.mjs) on a File
+//   browser_papaparse  file.text() + Papa.parse(text, { header: true }) in a Web Worker
+//   browser_udsv       file.text() + inferSchema/initParser/typedDeep in a Web Worker
+//
 // Ends with one `name: value` line per figure for scripts, among them
 // native_mb_s, wasm_mb_s, papaparse_mb_s, udsv_mb_s, csvtojson_mb_s,
-// wasm_vs_papaparse and wasm_vs_udsv. A figure that could not be measured
+// wasm_vs_papaparse and wasm_vs_udsv, then browser_mb_s, browser_papaparse_mb_s,
+// browser_udsv_mb_s, browser_vs_papaparse and browser_vs_udsv. A figure that could not be measured
 // reads `n/a` and the exit code is 1.
 
 import { readFile, access } from 'node:fs/promises';
@@ -31,14 +37,16 @@ import Papa from 'papaparse';
 import { inferSchema, initParser } from 'udsv';
 import csv from 'csvtojson';
 import { ensureTrackCsv, ROOT } from './generate.mjs';
+import { runBrowserBench, chromiumInstalled } from './browser-bench.mjs';
 
 const CHUNK = 64 * 1024;
 const SOURCE_NAME = 'track_bench.csv';
 const SOURCE_ID = 'bench://track_bench.csv';
-const TARGETS = { wasm_vs_papaparse: 3, wasm_vs_udsv: 2 };
+const TARGETS = { wasm_vs_papaparse: 3, wasm_vs_udsv: 2, browser_vs_papaparse: 3, browser_vs_udsv: 2 };
+const NAMES = ['native', 'wasm', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'];
 
 function parseArgs(argv) {
-  const opts = { rows: 100_000, runs: 5, native: true, csvtojson: true };
+  const opts = { rows: 100_000, runs: 5, native: true, csvtojson: true, browser: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -50,6 +58,7 @@ function parseArgs(argv) {
     else if (a === '--runs') opts.runs = num();
     else if (a === '--skip-native') opts.native = false;
     else if (a === '--skip-csvtojson') opts.csvtojson = false;
+    else if (a === '--skip-browser') opts.browser = false;
     else throw new Error(`unknown argument ${a}`);
   }
   return opts;
@@ -283,37 +292,79 @@ async function main() {
   }
   for (const c of active) c.done(c.best, c.result);
 
+  // 6. the browser: the validation page's worker, papaparse and uDSV in headless Chromium.
+  let browserRatios = {};
+  if (opts.browser && !chromiumInstalled()) {
+    process.stdout.write('  browser … n/a (Chromium not installed at /usr/bin/chromium)\n');
+    for (const name of ['browser', 'browser_papaparse', 'browser_udsv']) {
+      results[name] = { ms: NaN, mbs: NaN, rows: NaN, note: 'n/a (Chromium not installed)' };
+    }
+  } else if (opts.browser) {
+    process.stdout.write(`  browser … (headless Chromium, ${opts.runs} rounds)\n`);
+    try {
+      const b = await runBrowserBench({ path, runs: opts.runs, rows: expected });
+      const d = b.details;
+      const v = d.browser;
+      results.browser = {
+        ms: v.ms,
+        mbs: b.browser_mb_s,
+        rows: v.rows,
+        note: `validator.worker.mjs on a File: ${int(v.events)} events, ${int(v.batches)} batches, ${fmt(v.bodyBytes / 1e6, 1)} MB out`,
+      };
+      results.browser_papaparse = {
+        ms: d.browser_papaparse.ms,
+        mbs: b.browser_papaparse_mb_s,
+        rows: d.browser_papaparse.rows,
+        note: 'worker: file.text() + header: true (empty last row not counted)',
+      };
+      results.browser_udsv = {
+        ms: d.browser_udsv.ms,
+        mbs: b.browser_udsv_mb_s,
+        rows: d.browser_udsv.rows,
+        note: 'worker: file.text() + inferSchema + typedDeep',
+      };
+      browserRatios = { browser_vs_papaparse: b.browser_vs_papaparse, browser_vs_udsv: b.browser_vs_udsv };
+    } catch (err) {
+      for (const name of ['browser', 'browser_papaparse', 'browser_udsv']) {
+        results[name] = { ms: NaN, mbs: NaN, rows: NaN, note: `FAILED: ${err.message ?? err}` };
+      }
+      problems.push(`browser: ${err.message ?? err}`);
+    }
+  }
+
   const ratio = (a, b) => results[a]?.mbs / results[b]?.mbs;
   const ratios = {
     wasm_vs_papaparse: ratio('wasm', 'papaparse'),
     wasm_vs_udsv: ratio('wasm', 'udsv'),
+    browser_vs_papaparse: browserRatios.browser_vs_papaparse ?? NaN,
+    browser_vs_udsv: browserRatios.browser_vs_udsv ?? NaN,
   };
 
   // The readable table.
   console.log('');
-  console.log(`  ${'parser'.padEnd(10)} ${'MB/s'.padStart(9)} ${'best ms'.padStart(10)} ${'rows'.padStart(9)}  notes`);
-  for (const name of ['native', 'wasm', 'papaparse', 'udsv', 'csvtojson']) {
+  console.log(`  ${'parser'.padEnd(17)} ${'MB/s'.padStart(9)} ${'best ms'.padStart(10)} ${'rows'.padStart(9)}  notes`);
+  for (const name of NAMES) {
     const r = results[name];
     if (!r) {
-      console.log(`  ${name.padEnd(10)} ${'-'.padStart(9)} ${'-'.padStart(10)} ${'-'.padStart(9)}  skipped`);
+      console.log(`  ${name.padEnd(17)} ${'-'.padStart(9)} ${'-'.padStart(10)} ${'-'.padStart(9)}  skipped`);
       continue;
     }
     console.log(
-      `  ${name.padEnd(10)} ${fmt(r.mbs).padStart(9)} ${fmt(r.ms, 1).padStart(10)} ${int(r.rows).padStart(9)}  ${r.note}`,
+      `  ${name.padEnd(17)} ${fmt(r.mbs).padStart(9)} ${fmt(r.ms, 1).padStart(10)} ${int(r.rows).padStart(9)}  ${r.note}`,
     );
   }
   console.log('');
   for (const [key, target] of Object.entries(TARGETS)) {
     const v = ratios[key];
     const verdict = Number.isFinite(v) ? (v >= target ? 'met' : 'NOT met') : 'n/a';
-    console.log(`  ${key.replace(/_/g, ' ').padEnd(18)} ${(Number.isFinite(v) ? `${fmt(v)}x` : 'n/a').padStart(7)}   target >= ${target}x: ${verdict}`);
+    console.log(`  ${key.replace(/_/g, ' ').padEnd(21)} ${(Number.isFinite(v) ? `${fmt(v)}x` : 'n/a').padStart(7)}   target >= ${target}x: ${verdict}`);
   }
   for (const p of problems) console.log(`  problem: ${p}`);
   console.log('');
 
   // The lines for scripts.
   console.log(`file_mb: ${fmt(mb)}`);
-  for (const name of ['native', 'wasm', 'papaparse', 'udsv', 'csvtojson']) {
+  for (const name of NAMES) {
     console.log(`${name}_mb_s: ${fmt(results[name]?.mbs)}`);
   }
   for (const [key, v] of Object.entries(ratios)) console.log(`${key}: ${fmt(v)}`);

@@ -1,0 +1,115 @@
+// The browser figures of the bench: the validation page's own Web Worker against papaparse and
+// uDSV in Web Workers, in headless Chromium (/usr/bin/chromium, through playwright-core).
+//
+//   import { runBrowserBench } from './browser-bench.mjs';
+//   const r = await runBrowserBench({ path: '.cache/bench/track_bench_100k.csv', runs: 5 });
+//   // { browser_mb_s, browser_papaparse_mb_s, browser_udsv_mb_s,
+//   //   browser_vs_papaparse, browser_vs_udsv, details }
+//
+//   node bench/browser-bench.mjs [file.csv] [runs]     prints the figures on their own
+//
+// Serves the repository root on 127.0.0.1, opens bench/browser/index.html, and there (see
+// bench/browser/page.mjs) times, on one File built in the page from bytes fetched once:
+//   browser            js/browser/validator.worker.mjs, unchanged, posted the File as the page
+//                      posts it; postMessage to its `done` message
+//   browser_papaparse  a dedicated worker: file.text() + Papa.parse(text, { header: true })
+//   browser_udsv       a dedicated worker: file.text() + initParser(inferSchema(text)).typedDeep(text)
+// Each warmed up once, then best of `runs` interleaved rounds. MB = 1e6 bytes of the file.
+// Throws when Chromium is missing (see CHROMIUM, chromiumInstalled) or a count is wrong.
+
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startStaticServer } from '../tests/support/static-server.mjs';
+import { ROOT, ensureTrackCsv } from './generate.mjs';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const CSV_PATH = '/bench/browser/input.csv'; // answered by a route, whatever the file's path
+const FILE_NAME = 'track_bench.csv'; // a name the engine reads as a track file
+
+export const chromiumInstalled = () => existsSync(CHROMIUM);
+
+/** Data rows of a CSV file with a header line: newlines, less the header, plus an unterminated last line. */
+function countRows(bytes) {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+  if (bytes.length && bytes[bytes.length - 1] !== 10) n++;
+  return n - 1;
+}
+
+/**
+ * @param {{ path: string, runs?: number, rows?: number }} options  rows: the data rows expected
+ *   (counted from the file's newlines when not given; no field of the bench files holds one)
+ */
+export async function runBrowserBench({ path, runs = 5, rows }) {
+  if (!chromiumInstalled()) throw new Error(`Chromium not installed (${CHROMIUM})`);
+  const bytes = await readFile(path);
+  const expected = rows ?? countRows(bytes);
+  const mb = bytes.length / 1e6;
+
+  const server = await startStaticServer({ root: ROOT, port: 0 });
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.route(`**${CSV_PATH}`, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/csv', body: bytes }),
+    );
+    await page.goto(`${server.url}/bench/browser/index.html`);
+    await page.waitForFunction(() => typeof window.runBench === 'function', null, { timeout: 30_000 });
+    const out = await page.evaluate((args) => window.runBench(args), { csvUrl: CSV_PATH, fileName: FILE_NAME, runs });
+    if (pageErrors.length) throw new Error(`bench page: ${pageErrors.join('; ')}`);
+    if (out.fileBytes !== bytes.length) throw new Error(`the page's File has ${out.fileBytes} bytes, not ${bytes.length}`);
+
+    const v = out.browser;
+    const bad = [];
+    if (v.status !== 'done') bad.push(`browser: status ${v.status}`);
+    if (v.rows !== expected || v.events !== expected || v.rejected !== 0) {
+      bad.push(`browser: expected ${expected} rows and events, 0 rejected; got ${v.rows}, ${v.events}, ${v.rejected}`);
+    }
+    if (out.browser_papaparse.rows !== expected) bad.push(`browser_papaparse: ${out.browser_papaparse.rows} rows, expected ${expected}`);
+    if (out.browser_udsv.rows !== expected) bad.push(`browser_udsv: ${out.browser_udsv.rows} rows, expected ${expected}`);
+    if (bad.length) throw new Error(bad.join('; '));
+
+    const mbs = (name) => mb / (out[name].ms / 1000);
+    const details = {};
+    for (const name of ['browser', 'browser_papaparse', 'browser_udsv']) details[name] = { ...out[name], mbs: mbs(name) };
+    details.userAgent = out.userAgent;
+    details.engineVersion = out.engineVersion;
+    return {
+      browser_mb_s: mbs('browser'),
+      browser_papaparse_mb_s: mbs('browser_papaparse'),
+      browser_udsv_mb_s: mbs('browser_udsv'),
+      browser_vs_papaparse: mbs('browser') / mbs('browser_papaparse'),
+      browser_vs_udsv: mbs('browser') / mbs('browser_udsv'),
+      details,
+    };
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const path = process.argv[2] ? resolve(process.argv[2]) : (await ensureTrackCsv(100_000)).path;
+  const runs = Number(process.argv[3] ?? 5);
+  const r = await runBrowserBench({ path, runs });
+  console.log(r.details);
+  for (const [k, v] of Object.entries(r)) if (k !== 'details') console.log(`${k}: ${v.toFixed(2)}`);
+}

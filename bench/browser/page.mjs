@@ -1,0 +1,131 @@
+// The browser bench page (driven by bench/browser-bench.mjs). window.runBench fetches the CSV
+// once, makes one File of it, and times on that File, in turns (one run each per round):
+//
+//   browser            js/browser/validator.worker.mjs, unchanged: the validation page's worker,
+//                      posted the File as js/browser/app.mjs posts it, timed to its `done`
+//   browser_papaparse  papaparse.worker.js: file.text() + Papa.parse(text, { header: true })
+//   browser_udsv       udsv.worker.js: file.text() + initParser(inferSchema(text)).typedDeep(text)
+//
+// Each time runs from postMessage to the worker's answer on this page. Every worker is started,
+// loaded and warmed up once before the rounds; the File is built before any timing.
+
+const VALIDATOR_URL = new URL('../../js/browser/validator.worker.mjs', import.meta.url);
+const PKG_URL = new URL('../../pkg/', import.meta.url).href;
+/** As the page's defaults (js/browser/index.html: empty fields left out, types inferred). */
+const PAGE_OPTIONS = { empty: 'omit', typing: 'infer' };
+
+let nextId = 1;
+
+/** Resolves with the first message `pick` accepts (returns non-undefined for); rejects on a worker error. */
+function answer(worker, pick) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (event) => {
+      let got;
+      try {
+        got = pick(event.data);
+      } catch (err) {
+        cleanup();
+        reject(err);
+        return;
+      }
+      if (got === undefined) return;
+      cleanup();
+      resolve(got);
+    };
+    const onError = (event) => {
+      cleanup();
+      reject(new Error(`worker error: ${event.message ?? 'unknown'}`));
+    };
+    const cleanup = () => {
+      worker.removeEventListener('message', onMessage);
+      worker.removeEventListener('error', onError);
+    };
+    worker.addEventListener('message', onMessage);
+    worker.addEventListener('error', onError);
+  });
+}
+
+async function validatorContender(file) {
+  const worker = new Worker(VALIDATOR_URL, { type: 'module' });
+  const ready = answer(worker, (m) => {
+    if (m?.type === 'load-error') throw new Error(`engine load failed: ${m.message}`);
+    return m?.type === 'ready' ? m.version : undefined;
+  });
+  worker.postMessage({ type: 'load', pkgUrl: PKG_URL });
+  const version = await ready;
+  return {
+    name: 'browser',
+    worker,
+    version,
+    async run() {
+      const id = nextId++;
+      const done = answer(worker, (m) => {
+        if (m?.id !== id) return undefined;
+        if (m.type === 'error') throw new Error(`validator: ${m.message}`);
+        return m.type === 'done' ? m : undefined;
+      });
+      const t0 = performance.now();
+      worker.postMessage({ type: 'validate', id, file, pkgUrl: PKG_URL, options: PAGE_OPTIONS });
+      const m = await done;
+      const ms = performance.now() - t0;
+      return {
+        ms,
+        status: m.status,
+        rows: Number(m.report.rows),
+        events: Number(m.report.events),
+        rejected: Number(m.report.rejected),
+        batches: m.batches,
+        bodyBytes: m.bodyBytes,
+      };
+    },
+  };
+}
+
+function textContender(name, url, file) {
+  const worker = new Worker(url);
+  return {
+    name,
+    worker,
+    async run() {
+      const id = nextId++;
+      const done = answer(worker, (m) => {
+        if (m?.id !== id) return undefined;
+        if (m.error) throw new Error(`${name}: ${m.error}`);
+        return m;
+      });
+      const t0 = performance.now();
+      worker.postMessage({ id, file });
+      const m = await done;
+      return { ms: performance.now() - t0, rows: m.rows, dataLength: m.dataLength };
+    },
+  };
+}
+
+window.runBench = async ({ csvUrl, fileName, runs }) => {
+  const bytes = new Uint8Array(await (await fetch(csvUrl)).arrayBuffer());
+  const file = new File([bytes], fileName, { type: 'text/csv' });
+  const contenders = [
+    await validatorContender(file),
+    textContender('browser_papaparse', new URL('./papaparse.worker.js', import.meta.url), file),
+    textContender('browser_udsv', new URL('./udsv.worker.js', import.meta.url), file),
+  ];
+  try {
+    for (const c of contenders) {
+      c.last = await c.run(); // warm-up
+      c.best = Infinity;
+    }
+    for (let round = 0; round < runs; round++) {
+      for (const c of contenders) {
+        c.last = await c.run();
+        c.best = Math.min(c.best, c.last.ms);
+      }
+    }
+  } finally {
+    for (const c of contenders) c.worker.terminate();
+  }
+  const out = { fileBytes: file.size, userAgent: navigator.userAgent, engineVersion: contenders[0].version };
+  for (const c of contenders) out[c.name] = { ...c.last, ms: c.best };
+  return out;
+};
+
+document.getElementById('status').textContent = 'ready';
