@@ -21,11 +21,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../tests/support/chromium.mjs';
 import { startStaticServer } from '../tests/support/static-server.mjs';
 import { ROOT, ensureTrackCsv } from './generate.mjs';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM };
 const CSV_PATH = '/bench/browser/input.csv'; // answered by a route, whatever the file's path
 const FILE_NAME = 'track_bench.csv'; // a name the engine reads as a track file
 
@@ -52,19 +52,7 @@ export async function runBrowserBench({ path, runs = 5, rows }) {
   const server = await startStaticServer({ root: ROOT, port: 0 });
   let browser;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));

@@ -6,19 +6,18 @@
 // never downloads a browser. Without it these tests fail, saying so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/chromium.mjs';
 import { startStaticServer } from '../support/static-server.mjs';
 import { writeTrackCsv } from '../../bench/generate.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'browser');
 const PAGE = '/js/browser/index.html';
 const BIG_ROWS = 450_000;
@@ -63,29 +62,10 @@ before(async () => {
   server = await startStaticServer({ root: ROOT, port: 0 });
   await mkdir(SHOTS, { recursive: true });
   tmp = await mkdtemp(path.join(tmpdir(), 'csv2segment-browser-'));
-  if (!existsSync(CHROMIUM)) {
-    launchError = new Error(
-      `Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium package (apt-get install -y chromium)`,
-    );
-    return;
-  }
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Running as root needs --no-sandbox; the rest keep Chromium off the (closed) network.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   } catch (err) {
-    launchError = new Error(`Chromium at ${CHROMIUM} did not start: ${err.message}`);
+    launchError = err;
   }
 });
 

@@ -2,23 +2,16 @@
 // Chromium: the page, its Web Worker and the engine all load from the Worker, and validate a file.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/chromium.mjs';
 import { startWorkerStack } from '../support/worker-stack.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
 let stack;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium package (apt-get install -y chromium)`);
+  browser = await launchChromium();
   stack = await startWorkerStack({ secrets: { SEGMENT_WRITE_KEY: 'wk_page', INGEST_TOKEN: 'tok_page' }, port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 });
 after(async () => {
   await browser?.close();
