@@ -134,24 +134,6 @@ async function authorised(request, token) {
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>csv2segment</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}code{background:#f2f2f2;padding:0 .2em}</style>
-<h1>csv2segment</h1>
-<p>This Worker sends the rows of CSV files to Segment. Files put in its R2 bucket arrive through
-R2 event notifications; files can also be posted here:</p>
-<ul>
-<li><code>POST /v1/ingest/&lt;file name&gt;</code> with the CSV as the body: every row goes to Segment, and the answer is the report.</li>
-<li><code>POST /v1/validate/&lt;file name&gt;</code>: the report and the first payloads, nothing sent.</li>
-</ul>
-<p>Both need <code>Authorization: Bearer &lt;INGEST_TOKEN&gt;</code>. The file name picks the call:
-<code>identify_</code>, <code>track_</code>, <code>page_</code>, <code>screen_</code>, <code>group_</code>,
-<code>alias_</code> or <code>object_&lt;collection&gt;_</code>.</p>
-</html>
-`;
 
 function fileNameFrom(pathname, prefix) {
   const raw = pathname.slice(prefix.length);
@@ -221,9 +203,8 @@ async function route(request, env) {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return problem(path === '/' ? 405 : 404, path === '/' ? 'use GET' : `no such endpoint: ${path}; use POST /v1/ingest/<file name> or POST /v1/validate/<file name>`, {}, path === '/' ? { allow: 'GET, HEAD' } : {});
     }
-    // The validation page and the engine (wrangler.toml's [assets]); without them, what the Worker does.
+    // The validation page and the engine: wrangler.toml's [assets], built into dist/site.
     if (env.ASSETS) return env.ASSETS.fetch(request);
-    if (path === '/' || path === '/index.html') return new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } });
   }
   const mode = path.startsWith('/v1/ingest/') ? 'ingest' : path.startsWith('/v1/validate/') ? 'validate' : null;
   if (!mode) return problem(404, `no such endpoint: ${path}; use POST /v1/ingest/<file name> or POST /v1/validate/<file name>`);
