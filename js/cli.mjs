@@ -738,15 +738,8 @@ async function send(values, files) {
     }
     const counter = { bytes: 0 };
     const state = { phase: 'reading', total: null };
-    const sender = new Sender({
-      writeKey: config.writeKey,
-      endpoints: config.endpoints,
-      concurrency: config.concurrency,
-      ...config.sender,
-      // Node's fetch copies array bodies; streamed, the pooled buffers are sent as they are.
-      // node:http: fetch would copy every body (see node-fetch.mjs).
-      fetch: nodeFetch,
-    });
+    // node:http: fetch would copy every body (see node-fetch.mjs).
+    const sender = Sender.fromConfig(config, { fetch: nodeFetch });
     const progress = new ProgressLine(input.label, () => {
       const p = progress.latest?.();
       return { ...state, bytes: counter.bytes, rows: p?.rows ?? 0, rejected: p?.rejected ?? 0, sent: sender.summary.events, retries: sender.summary.retries };

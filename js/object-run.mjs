@@ -42,15 +42,7 @@ export async function runObject({ engine, config, object, identity, open, store,
   } catch {
     // Not a name the engine takes: ingestFile reports why, without opening the object.
   }
-  const sender = new Sender({
-    writeKey: config.writeKey,
-    endpoints: config.endpoints,
-    concurrency: config.concurrency,
-    deadline,
-    ...config.sender,
-    ...extra,
-    retry: { ...config.sender.retry, ...extra.retry },
-  });
+  const sender = Sender.fromConfig(config, { deadline, ...extra });
   const writeReport = (fields) =>
     store.put(keys.report, JSON.stringify({ version: engine.version(), source: object, ...fields }, null, 2), 'application/json');
 

@@ -111,6 +111,23 @@ export class Sender {
   }
 
   /**
+   * A sender with a host's settings (config.mjs's readConfig), and `overrides` on top of them
+   * (fetch, deadline, retry settings merged key by key).
+   * @param {ReturnType<typeof import('./config.mjs').readConfig>} config
+   * @param {object} [overrides]
+   */
+  static fromConfig(config, overrides = {}) {
+    return new Sender({
+      writeKey: config.writeKey,
+      endpoints: config.endpoints,
+      concurrency: config.concurrency,
+      ...config.sender,
+      ...overrides,
+      retry: { ...config.sender.retry, ...overrides.retry },
+    });
+  }
+
+  /**
    * Starts delivering `batch` once a request slot is free; rejects if delivery has stopped.
    * When the batch has a `release()` method, it is called once the body is no longer needed.
    */

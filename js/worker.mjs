@@ -172,7 +172,7 @@ async function upload(request, env, name, mode) {
   const idempotencyKey = request.headers.get('idempotency-key')?.trim();
   const identity = `http:/${url.pathname.replace(/^\/v1\/(ingest|validate)/, '')}#${idempotencyKey || crypto.randomUUID()}`;
   const sender = send
-    ? new Sender({ writeKey: config.writeKey, endpoints: config.endpoints, concurrency: config.concurrency, deadline: deadlineFrom(env), ...config.sender })
+    ? Sender.fromConfig(config, { deadline: deadlineFrom(env) })
     : undefined;
 
   let result;
