@@ -7,7 +7,7 @@ use js_sys::{Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{Batch, FileSpec, Ingest, Options};
+use crate::{Batch, FileSpec, Ingest, Options, Position, Splitter};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -110,6 +110,43 @@ export interface Batch {
   lastLine: number;
 }
 
+/** A place where a row starts: bytes before it, and its 1-based line. */
+export interface Position {
+  offset: number;
+  line: number;
+}
+
+/** Rows starting in [start.offset, end) of a file. */
+export interface Shard {
+  start: Position;
+  end: number;
+}
+
+/** How a file splits into shards at row boundaries. */
+export interface Split {
+  /** The header record as it stands in the file. */
+  header: string;
+  shards: Shard[];
+  /** The file's size in bytes. */
+  size: number;
+}
+
+/** One piece of a file run in several pieces, as the host stores it. */
+export interface Part {
+  start: Position;
+  end: Position;
+  /** This piece read to the end of the file. */
+  last: boolean;
+  report: Report;
+}
+
+/** The whole file's report from its pieces'. */
+export interface Combined {
+  report: Report;
+  /** The rejected rows of all pieces (up to maxRejections), with their reasons; undefined if none. */
+  rejectsCsv: Uint8Array | undefined;
+}
+
 export interface Validation {
   report: Report;
   /** The first payloads, as they would be sent. */
@@ -126,7 +163,9 @@ fn js_error(e: crate::Error) -> JsValue {
 }
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+    let ser = serde_wasm_bindgen::Serializer::new()
+        .serialize_missing_as_null(true)
+        .serialize_maps_as_objects(true);
     value.serialize(&ser).unwrap_or(JsValue::NULL)
 }
 
@@ -227,6 +266,54 @@ impl JsIngest {
             .map_err(js_error)
     }
 
+    /// An engine for the piece of the file that starts at `offset` (on `line`), a row boundary
+    /// from `suspend()` or a `Splitter` shard: write it the bytes from `offset` on. `header` is
+    /// the file's header record. Rows get the same lines and messageIds as in a whole run.
+    /// Throws as the constructor does, and on a header problem.
+    pub fn resume(
+        key: &str,
+        identity: &str,
+        #[wasm_bindgen(unchecked_param_type = "IngestOptions | undefined")] options: Option<Object>,
+        header: &str,
+        offset: f64,
+        line: f64,
+    ) -> Result<JsIngest, JsValue> {
+        let options = options_from(options)?;
+        let at = position(offset, line)?;
+        Ingest::resume(key, identity, options, header.as_bytes(), at)
+            .map(|inner| JsIngest { inner })
+            .map_err(js_error)
+    }
+
+    /// For input that can only be read from its start (gzip): write the whole file, and rows
+    /// before `offset` (a place `suspend()` returned) are dropped unread.
+    #[wasm_bindgen(js_name = skipTo)]
+    pub fn skip_to(&mut self, offset: f64, line: f64) -> Result<(), JsValue> {
+        self.inner.skip_to(position(offset, line)?);
+        Ok(())
+    }
+
+    /// Stops at a row boundary: completes the open body and returns where the next row starts.
+    /// Take the remaining bodies with `nextBatch`; then go on from the place with `resume`.
+    #[wasm_bindgen(unchecked_return_type = "Position")]
+    pub fn suspend(&mut self) -> Result<JsValue, JsValue> {
+        self.inner.suspend().map(|p| to_js(&p)).map_err(js_error)
+    }
+
+    /// Where the next row starts; after `finish()`, the end of the input.
+    #[wasm_bindgen(unchecked_return_type = "Position")]
+    pub fn position(&self) -> JsValue {
+        to_js(&self.inner.position())
+    }
+
+    /// The header record as it stands in the file, once read.
+    #[wasm_bindgen(getter, unchecked_return_type = "string | undefined")]
+    pub fn header(&self) -> JsValue {
+        self.inner.header().map_or(JsValue::UNDEFINED, |h| {
+            String::from_utf8_lossy(h).as_ref().into()
+        })
+    }
+
     /// Reads a chunk of the file; throws on a header problem (and ever after).
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
         self.inner.write(chunk).map_err(js_error)
@@ -297,6 +384,90 @@ impl JsIngest {
     pub fn rejects_csv(&self) -> Option<Vec<u8>> {
         self.inner.rejects_csv()
     }
+}
+
+fn position(offset: f64, line: f64) -> Result<Position, JsValue> {
+    let whole = |n: f64| n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0;
+    if !whole(offset) || !whole(line) || line < 1.0 {
+        return Err(options_error(&format!(
+            "invalid position: offset {offset} and line {line} must be whole numbers, the line at least 1"
+        )));
+    }
+    Ok(Position {
+        offset: offset as u64,
+        line: line as u64,
+    })
+}
+
+/// Finds where a file can be cut into shards of about `shardBytes`, at row boundaries, in one
+/// pass that reads no fields.
+#[wasm_bindgen(js_name = Splitter)]
+pub struct JsSplitter {
+    inner: Option<Splitter>,
+}
+
+#[wasm_bindgen(js_class = Splitter)]
+impl JsSplitter {
+    /// A pass over the file at `key` (its name gives the delimiter). Throws for a name the engine
+    /// does not take.
+    #[wasm_bindgen(constructor)]
+    pub fn new(key: &str, shard_bytes: f64) -> Result<JsSplitter, JsValue> {
+        let spec = FileSpec::from_key(key).map_err(js_error)?;
+        let every = if shard_bytes.is_finite() && shard_bytes >= 1.0 {
+            shard_bytes as u64
+        } else {
+            return Err(options_error(&format!(
+                "invalid shard size {shard_bytes}: give a number of bytes, at least 1"
+            )));
+        };
+        Ok(JsSplitter {
+            inner: Some(Splitter::new(spec.delimiter, every)),
+        })
+    }
+
+    /// Reads the next bytes of the file.
+    pub fn write(&mut self, chunk: &[u8]) {
+        if let Some(s) = self.inner.as_mut() {
+            s.write(chunk);
+        }
+    }
+
+    /// The split, or `undefined` when the file must be read whole from its start (UTF-16, gzip,
+    /// a header over 64 KB, or no data rows).
+    #[wasm_bindgen(unchecked_return_type = "Split | undefined")]
+    pub fn finish(&mut self) -> JsValue {
+        match self.inner.take().and_then(Splitter::finish) {
+            Some(split) => to_js(&split),
+            None => JsValue::UNDEFINED,
+        }
+    }
+}
+
+/// The report of a whole file from the parts its pieces stored, or `undefined` while a piece is
+/// missing. `header` is the file's header record, for the rejects CSV.
+#[wasm_bindgen(js_name = combineParts, unchecked_return_type = "Combined | undefined")]
+pub fn combine_parts(
+    key: &str,
+    header: &str,
+    #[wasm_bindgen(unchecked_param_type = "Part[]")] parts: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
+) -> Result<JsValue, JsValue> {
+    let options = options_from(options)?;
+    let spec = FileSpec::from_key(key).map_err(js_error)?;
+    let parts: Vec<serde_json::Value> = serde_wasm_bindgen::from_value(parts)
+        .map_err(|e| options_error(&format!("invalid parts: {e}")))?;
+    let Some(report) = crate::merge::combine(&parts, options.max_rejections) else {
+        return Ok(JsValue::UNDEFINED);
+    };
+    let obj = Object::new();
+    let csv = crate::merge::rejects_csv(&report, header.as_bytes(), spec.delimiter);
+    set(&obj, "report", to_js(&report));
+    set(
+        &obj,
+        "rejectsCsv",
+        csv.map_or(JsValue::UNDEFINED, |c| Uint8Array::from(&c[..]).into()),
+    );
+    Ok(obj.into())
 }
 
 fn parse_all(samples: &[String]) -> JsValue {

@@ -8,7 +8,7 @@ use crate::message_id::MessageIds;
 use crate::options::{Options, MAX_EVENT_BYTES};
 use crate::payload::{PayloadWriter, RowError};
 use crate::plan::Plan;
-use crate::records::{Record, RecordReader};
+use crate::records::{Position, Record, RecordReader};
 use crate::reject::{Reason, Rejection};
 use crate::report::Report;
 
@@ -38,6 +38,8 @@ pub struct Ingest {
     decoder: Decoder,
     reader: RecordReader,
     rows: Rows,
+    /// Input before this place is dropped unread once the header is known (see [`Ingest::skip_to`]).
+    skip_to: Option<Position>,
 }
 
 /// Everything the record callback needs, apart from the reader that calls it.
@@ -51,6 +53,8 @@ struct Rows {
     report: Report,
     header_raw: Vec<u8>,
     samples: Vec<String>,
+    /// Rows that start before this offset are not read (see [`Ingest::skip_to`]).
+    skip_before: u64,
 }
 
 enum State {
@@ -58,6 +62,8 @@ enum State {
     Body(Plan),
     Failed(Error),
     Finished,
+    /// Stopped at a row boundary by [`Ingest::suspend`]; another run goes on from there.
+    Suspended,
 }
 
 impl Ingest {
@@ -88,8 +94,98 @@ impl Ingest {
                 writer: PayloadWriter::default(),
                 header_raw: Vec::new(),
                 samples: Vec::new(),
+                skip_before: 0,
             },
+            skip_to: None,
         })
+    }
+
+    /// An engine for a piece of the file at `key` that starts at `at`, a record boundary after
+    /// the header (from [`Ingest::suspend`] or a [`crate::Splitter`] shard): write it the bytes
+    /// from `at.offset` on, and it reads them with the file's `header` (the header record as it
+    /// stands in the file). Rows get the same lines and messageIds as in a run of the whole file.
+    ///
+    /// Fails as [`Ingest::new`] does, and when the header has a problem.
+    ///
+    /// ```
+    /// use csv2segment::{Ingest, Options, Position};
+    ///
+    /// let file = b"userId,event\n1,Signed Up\n2,Logged In\n";
+    /// let mut whole = Ingest::new("track_x.csv", "id", Options::default())?;
+    /// whole.write(file)?;
+    /// whole.finish()?;
+    /// let mut piece = Ingest::resume("track_x.csv", "id", Options::default(), b"userId,event",
+    ///     Position { offset: 25, line: 3 })?;
+    /// piece.write(&file[25..])?;
+    /// piece.finish()?;
+    /// let (a, b) = (whole.next_batch().unwrap(), piece.next_batch().unwrap());
+    /// assert_eq!((a.events, b.events, b.first_line), (2, 1, 3));
+    /// let id = |body: &[u8]| String::from_utf8_lossy(body).rsplit("messageId").next().unwrap()[3..39].to_string();
+    /// assert_eq!(id(&a.body), id(&b.body));
+    /// # Ok::<(), csv2segment::Error>(())
+    /// ```
+    pub fn resume(
+        key: &str,
+        identity: &str,
+        options: Options,
+        header: &[u8],
+        at: Position,
+    ) -> Result<Ingest, Error> {
+        let mut ing = Ingest::new(key, identity, options)?;
+        let rows = &mut ing.rows;
+        let mut header_reader = RecordReader::new(rows.spec.delimiter, 0);
+        let mut first = |rec: Record<'_>| match rows.state {
+            State::Header => rows.header(&rec),
+            _ => Ok(()),
+        };
+        header_reader
+            .push(header, &mut first)
+            .and_then(|()| header_reader.finish(&mut first))
+            .map_err(|e| rows.fail(e))?;
+        if matches!(rows.state, State::Header) {
+            return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
+        }
+        ing.decoder = Decoder::Utf8;
+        ing.reader.jump(at);
+        Ok(ing)
+    }
+
+    /// For input that can only be read from the start (gzip, UTF-16): the header is read as
+    /// usual, then everything before `at` (a place [`Ingest::suspend`] returned) is dropped
+    /// unread, and the run goes on from there as the suspended one would have.
+    pub fn skip_to(&mut self, at: Position) {
+        self.rows.skip_before = at.offset;
+        self.skip_to = Some(at);
+    }
+
+    /// Where the next row starts: the first byte not yet read into a row. After
+    /// [`Ingest::finish`], the end of the input.
+    pub fn position(&self) -> Position {
+        let at = self.reader.position();
+        match self.skip_to {
+            Some(skip) if skip.offset > at.offset => skip,
+            _ => at,
+        }
+    }
+
+    /// Stops at a row boundary: completes the open body, and returns where the next row starts,
+    /// for a later run to go on from with [`Ingest::resume`] (or [`Ingest::skip_to`]). The
+    /// bodies still to take are those of the rows before that place; the report counts them.
+    pub fn suspend(&mut self) -> Result<Position, Error> {
+        self.rows.usable()?;
+        let at = self.position();
+        let rows = &mut self.rows;
+        rows.batcher.flush();
+        rows.report.batches = rows.batcher.made;
+        rows.state = State::Suspended;
+        Ok(at)
+    }
+
+    /// The header record as it stands in the file, once read.
+    pub fn header(&self) -> Option<&[u8]> {
+        // A header record is never empty: blank lines before it are skipped.
+        let raw = &self.rows.header_raw;
+        (!raw.is_empty()).then_some(raw.as_slice())
     }
 
     /// What the file name says.
@@ -134,10 +230,15 @@ impl Ingest {
             Err(e) => return Err(rows.fail(e)),
         };
         self.reader.skip(decoded.skip);
-        let mut on_record = |rec: Record<'_>| rows.record(rec);
-        let mut result = self.reader.push(&decoded.head, &mut on_record);
-        if result.is_ok() {
-            result = self.reader.push(decoded.rest, &mut on_record);
+        let mut result = Ok(());
+        for part in [&decoded.head[..], decoded.rest] {
+            let part = skip_unread(&mut self.reader, &mut self.skip_to, &rows.state, part);
+            result = self
+                .reader
+                .push(part, &mut |rec: Record<'_>| rows.record(rec));
+            if result.is_err() {
+                break;
+            }
         }
         rows.report.batches = rows.batcher.made;
         result.map_err(|e| rows.fail(e))
@@ -170,7 +271,7 @@ impl Rows {
     fn usable(&self) -> Result<(), Error> {
         match &self.state {
             State::Failed(e) => Err(e.clone()),
-            State::Finished => Err(Error::new(ErrorKind::Finished)),
+            State::Finished | State::Suspended => Err(Error::new(ErrorKind::Finished)),
             _ => Ok(()),
         }
     }
@@ -193,7 +294,7 @@ impl Rows {
             }
             State::Header => self.header(&rec),
             State::Failed(e) => Err(e.clone()),
-            State::Finished => Err(Error::new(ErrorKind::Finished)),
+            State::Finished | State::Suspended => Err(Error::new(ErrorKind::Finished)),
         }
     }
 
@@ -221,6 +322,9 @@ impl Rows {
         let State::Body(plan) = &self.state else {
             return;
         };
+        if rec.offset < self.skip_before {
+            return;
+        }
         self.report.rows += 1;
         let written = write_row(
             plan,
@@ -259,6 +363,36 @@ impl Rows {
             }
         }
     }
+}
+
+/// What of `part` the reader must see: while a skip target is ahead and the header is known,
+/// the bytes before the target are dropped and the reader jumps to it.
+fn skip_unread<'a>(
+    reader: &mut RecordReader,
+    skip_to: &mut Option<Position>,
+    state: &State,
+    part: &'a [u8],
+) -> &'a [u8] {
+    let (Some(at), State::Body(_)) = (*skip_to, state) else {
+        return part;
+    };
+    let here = reader.end_offset();
+    if here >= at.offset {
+        // Rows before the target in this chunk are left out one by one (`skip_before`).
+        *skip_to = None;
+        return part;
+    }
+    let until = at.offset - here;
+    if until >= part.len() as u64 {
+        reader.jump(Position {
+            offset: here + part.len() as u64,
+            line: at.line,
+        });
+        return &[];
+    }
+    reader.jump(at);
+    *skip_to = None;
+    &part[until as usize..]
 }
 
 /// Writes one data row into the open body; on rejection, the body is as it was.

@@ -38,8 +38,10 @@ pub use options::{
     MAX_OBJECTS_PER_REQUEST,
 };
 pub use plan::ColumnInfo;
+pub use records::Position;
 pub use reject::{Reason, Rejection};
 pub use report::{Report, REJECTS_COLUMN};
+pub use split::{Shard, Split, Splitter, MAX_HEADER_BYTES};
 
 mod batch;
 mod blocks;
@@ -50,6 +52,7 @@ mod error;
 mod file_name;
 mod ingest;
 mod json;
+pub mod merge;
 mod message_id;
 mod options;
 mod payload;
@@ -57,6 +60,7 @@ mod plan;
 mod records;
 mod reject;
 mod report;
+mod split;
 mod timestamp;
 
 #[cfg(target_arch = "wasm32")]

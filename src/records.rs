@@ -100,6 +100,20 @@ impl<'a> Row<'a> {
 }
 
 /// How reading a record from the buffer ended.
+/// A place in a file where a record may start: its byte offset and 1-based line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Position {
+    /// Bytes before it.
+    pub offset: u64,
+    /// Its line: one more than the `\n` bytes before it.
+    pub line: u64,
+}
+
+impl Position {
+    /// The start of a file.
+    pub const START: Position = Position { offset: 0, line: 1 };
+}
+
 enum Scan {
     /// A record ends at this buffer position (its terminator not included).
     Record { end: usize, next: usize },
@@ -162,6 +176,29 @@ impl RecordReader {
     }
 
     /// Counts bytes that are in the file but not fed (a byte order mark).
+    /// Where the next record starts: the byte offset and line of the first byte not yet read
+    /// into a record (the start of a partial record, or the end of the input after `finish`).
+    pub(crate) fn position(&self) -> Position {
+        Position {
+            offset: self.buf_offset,
+            line: self.line,
+        }
+    }
+
+    /// Drops what is buffered and goes on as if the input so far had ended at `at`, a record
+    /// boundary: the next byte pushed is the one at `at.offset`, on line `at.line`.
+    pub(crate) fn jump(&mut self, at: Position) {
+        self.buf.clear();
+        self.buf_offset = at.offset;
+        self.line = at.line;
+        self.retry_at = 0;
+    }
+
+    /// The offset of the next byte to be pushed.
+    pub(crate) fn end_offset(&self) -> u64 {
+        self.buf_offset + self.buf.len() as u64
+    }
+
     pub(crate) fn skip(&mut self, n: u64) {
         self.buf_offset += n;
     }

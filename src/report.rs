@@ -50,18 +50,28 @@ impl Report {
             return None;
         }
         let mut out = Vec::with_capacity(header.len() + 64 * self.rejections.len());
-        out.extend_from_slice(header);
-        out.push(delimiter);
-        out.extend_from_slice(REJECTS_COLUMN.as_bytes());
-        out.push(b'\n');
+        write_rejects_header(&mut out, header, delimiter);
         for r in &self.rejections {
-            out.extend_from_slice(&r.raw);
-            out.push(delimiter);
-            write_quoted(&mut out, &r.to_string());
-            out.push(b'\n');
+            write_rejects_row(&mut out, &r.raw, &r.to_string(), delimiter);
         }
         Some(out)
     }
+}
+
+/// The first line of a rejects CSV: the file's header and the reason column.
+pub(crate) fn write_rejects_header(out: &mut Vec<u8>, header: &[u8], delimiter: u8) {
+    out.extend_from_slice(header);
+    out.push(delimiter);
+    out.extend_from_slice(REJECTS_COLUMN.as_bytes());
+    out.push(b'\n');
+}
+
+/// A line of a rejects CSV: the row as it was and the message, quoted.
+pub(crate) fn write_rejects_row(out: &mut Vec<u8>, raw: &[u8], message: &str, delimiter: u8) {
+    out.extend_from_slice(raw);
+    out.push(delimiter);
+    write_quoted(out, message);
+    out.push(b'\n');
 }
 
 /// A CSV field in quotes, its quotes doubled.

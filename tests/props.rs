@@ -128,3 +128,172 @@ proptest! {
         prop_assert_eq!(events, report.events);
     }
 }
+
+/// Text built to be hard to cut: quotes, doubled quotes, delimiters and every line ending,
+/// often inside quoted fields, multi-byte characters, and sometimes no final line ending.
+fn tricky_file() -> impl Strategy<Value = Vec<u8>> {
+    let token = prop_oneof![
+        Just("u1,Signed Up,\"a,\nb\"\n"),
+        Just("u2,\"Ev\r\nent\",\"x\"\"y\"\n"),
+        Just("u3,Paid,é€😀\r\n"),
+        Just("u4,\"ok\"tail,1\n"),
+        Just("\n"),
+        Just("\r"),
+        Just("u5,a\"b,\"\"\"\"\r"),
+        Just("u6,,\n"),
+        Just("\"u7\",\"multi\nline\nevent\",\"q\"\n"),
+        Just("u8,Done,2\n"),
+    ];
+    (
+        proptest::collection::vec(token, 0..40),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(tokens, bom, cut_end)| {
+            let mut text = String::new();
+            if bom {
+                text.push('\u{feff}');
+            }
+            text.push_str("userId,event,properties.p\n");
+            for t in tokens {
+                text.push_str(t);
+            }
+            if cut_end {
+                while text.ends_with(['\n', '\r']) {
+                    text.pop();
+                }
+            }
+            text.into_bytes()
+        })
+}
+
+/// The events of some bodies, in order, as JSON values (`sentAt` is per body, not per event).
+fn events(bodies: &[Vec<u8>]) -> Vec<serde_json::Value> {
+    bodies
+        .iter()
+        .flat_map(|b| {
+            let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+            v["batch"].as_array().unwrap().clone()
+        })
+        .collect()
+}
+
+/// Counts and rejected lines, which must add up the same however a file is cut.
+fn tally(reports: &[csv2segment::Report]) -> (u64, u64, u64, Vec<u64>) {
+    (
+        reports.iter().map(|r| r.rows).sum(),
+        reports.iter().map(|r| r.events).sum(),
+        reports.iter().map(|r| r.rejected).sum(),
+        reports
+            .iter()
+            .flat_map(|r| r.rejections.iter().map(|j| j.line))
+            .collect(),
+    )
+}
+
+const KEY: &str = "track_hard.csv";
+
+/// A piece `[start, end)` of `data`, read with `resume` and the file's header.
+fn run_piece(
+    data: &[u8],
+    header: &[u8],
+    start: csv2segment::Position,
+    end: u64,
+    chunk: usize,
+) -> (Vec<Vec<u8>>, csv2segment::Report) {
+    let mut ing = Ingest::resume(KEY, "prop", Options::default(), header, start).unwrap();
+    let mut bodies = Vec::new();
+    for part in data[start.offset as usize..end as usize].chunks(chunk.max(1)) {
+        ing.write(part).unwrap();
+        bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
+    }
+    ing.finish().unwrap();
+    bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
+    (bodies, ing.report().clone())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Shards read apart give exactly the events, ids, lines and rejections of the whole file.
+    #[test]
+    fn shards_equal_the_whole_file(data in tricky_file(), every in 1u64..200, chunk in 1usize..50) {
+        let (whole_bodies, whole) = run(KEY, &data, 4096);
+        let mut splitter = csv2segment::Splitter::new(b',', every);
+        for part in data.chunks(chunk) {
+            splitter.write(part);
+        }
+        let Some(split) = splitter.finish() else {
+            // Only a file without data rows is not split.
+            prop_assert_eq!(whole.rows, 0);
+            return Ok(());
+        };
+        prop_assert_eq!(split.size, data.len() as u64);
+        prop_assert_eq!(split.header.as_slice(), b"userId,event,properties.p");
+        let mut bodies = Vec::new();
+        let mut reports = Vec::new();
+        for shard in &split.shards {
+            let (b, r) = run_piece(&data, &split.header, shard.start, shard.end, chunk);
+            bodies.extend(b);
+            reports.push(r);
+        }
+        prop_assert_eq!(events(&bodies), events(&whole_bodies));
+        prop_assert_eq!(tally(&reports), tally(&[whole]));
+    }
+
+    /// A run suspended anywhere and resumed (by a ranged read, or from the start with
+    /// `skip_to`) gives exactly the whole file's events.
+    #[test]
+    fn suspend_and_resume_equal_the_whole_file(
+        data in tricky_file(),
+        chunk in 1usize..60,
+        stops in proptest::collection::vec(1usize..6, 1..6),
+        from_start in any::<bool>(),
+    ) {
+        let (whole_bodies, whole) = run(KEY, &data, 4096);
+        let mut bodies = Vec::new();
+        let mut reports = Vec::new();
+        let mut at = csv2segment::Position::START;
+        let mut header: Option<Vec<u8>> = None;
+        let mut stops = stops.into_iter();
+        loop {
+            let mut ing = match (&header, from_start) {
+                (Some(h), false) => Ingest::resume(KEY, "prop", Options::default(), h, at).unwrap(),
+                _ => {
+                    let mut ing = Ingest::new(KEY, "prop", Options::default()).unwrap();
+                    ing.skip_to(at);
+                    ing
+                }
+            };
+            let input = match (&header, from_start) {
+                (Some(_), false) => &data[at.offset as usize..],
+                _ => &data[..],
+            };
+            let stop_after = stops.next();
+            let mut suspended = None;
+            for (i, part) in input.chunks(chunk).enumerate() {
+                ing.write(part).unwrap();
+                bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
+                if Some(i + 1) == stop_after {
+                    suspended = Some(ing.suspend().unwrap());
+                    break;
+                }
+            }
+            if suspended.is_none() {
+                ing.finish().unwrap();
+            }
+            bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
+            reports.push(ing.report().clone());
+            match suspended {
+                Some(next) => {
+                    prop_assert!(next.offset >= at.offset);
+                    header = ing.header().map(<[u8]>::to_vec);
+                    at = next;
+                }
+                None => break,
+            }
+        }
+        prop_assert_eq!(events(&bodies), events(&whole_bodies));
+        prop_assert_eq!(tally(&reports), tally(&[whole]));
+    }
+}

@@ -1,0 +1,177 @@
+//! Combines the reports of a file's pieces (continuations, shards) into the report of the whole file.
+//!
+//! A host that runs one file in several invocations stores each piece's report where the others
+//! can read it (a part). A part says which bytes its rows started in; a run is complete when
+//! the parts, followed from offset 0, reach the one that read to the end of the file. Pieces
+//! that ran twice (a redelivered continuation) leave parts with the same start: any of them
+//! will do, as each covers the same rows. Parts are the reports as the hosts store them (JSON),
+//! so this works on JSON values.
+
+use serde_json::{Map, Value};
+
+use crate::report::{write_rejects_header, write_rejects_row};
+
+/// Counts that add up over pieces.
+const SUMS: [&str; 5] = ["rows", "events", "rejected", "batches", "payloadBytes"];
+
+/// Which parts, in order, make the whole run, or `None` while one is missing.
+///
+/// Each part is `{"start": {"offset", "line"}, "end": {"offset", "line"}, "last": bool,
+/// "report": {...}}`; `last` is set by the piece that read to the end of the file.
+pub fn chain(parts: &[Value]) -> Option<Vec<&Value>> {
+    let offset = |p: &Value, at: &str| p.get(at)?.get("offset")?.as_u64();
+    let mut out = Vec::new();
+    let mut at = 0;
+    loop {
+        // The latest of the parts that start here.
+        let part = parts
+            .iter()
+            .rev()
+            .find(|p| offset(p, "start") == Some(at))?;
+        out.push(part);
+        if part.get("last").and_then(Value::as_bool) == Some(true) {
+            return Some(out);
+        }
+        let end = offset(part, "end")?;
+        if end <= at {
+            return None;
+        }
+        at = end;
+    }
+}
+
+/// The report of the whole file from its pieces' (see [`chain`]), keeping at most
+/// `max_rejections` rejections; `None` while a piece is missing.
+pub fn combine(parts: &[Value], max_rejections: usize) -> Option<Value> {
+    let chain = chain(parts)?;
+    let reports: Vec<&Map<String, Value>> = chain
+        .iter()
+        .map(|p| p.get("report").and_then(Value::as_object))
+        .collect::<Option<_>>()?;
+    let mut whole = reports.first()?.to_owned().clone();
+    for name in SUMS {
+        let total: u64 = reports
+            .iter()
+            .filter_map(|r| r.get(name).and_then(Value::as_u64))
+            .sum();
+        whole.insert(name.into(), total.into());
+    }
+    let size = chain
+        .last()
+        .and_then(|p| p.get("end")?.get("offset")?.as_u64())
+        .unwrap_or(0);
+    whole.insert("inputBytes".into(), size.into());
+    let rejections: Vec<Value> = reports
+        .iter()
+        .filter_map(|r| r.get("rejections").and_then(Value::as_array))
+        .flatten()
+        .take(max_rejections)
+        .cloned()
+        .collect();
+    whole.insert("rejections".into(), rejections.into());
+    let error = reports
+        .iter()
+        .find_map(|r| r.get("error").filter(|e| !e.is_null()))
+        .cloned()
+        .unwrap_or(Value::Null);
+    whole.insert("error".into(), error);
+    let finished = reports
+        .iter()
+        .all(|r| r.get("finished").and_then(Value::as_bool) == Some(true));
+    whole.insert("finished".into(), finished.into());
+    Some(Value::Object(whole))
+}
+
+/// The rejects CSV of a combined report (see [`crate::Report::rejects_csv`]); `None` if no row
+/// was rejected. Rows are as the parts stored them, as text.
+pub fn rejects_csv(report: &Value, header: &[u8], delimiter: u8) -> Option<Vec<u8>> {
+    let rejections = report.get("rejections")?.as_array()?;
+    if rejections.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    write_rejects_header(&mut out, header, delimiter);
+    for r in rejections {
+        let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
+        write_rejects_row(&mut out, text("row").as_bytes(), text("message"), delimiter);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn part(start: u64, end: u64, last: bool, rows: u64, rejections: Value) -> Value {
+        json!({
+            "start": {"offset": start, "line": 1},
+            "end": {"offset": end, "line": 1},
+            "last": last,
+            "report": {"file": {"name": "track_x.csv"}, "rows": rows, "events": rows, "rejected": 0,
+                "batches": 1, "payloadBytes": 10, "inputBytes": end - start,
+                "rejections": rejections, "error": null, "finished": true},
+        })
+    }
+
+    #[test]
+    fn combines_a_complete_chain_in_file_order() {
+        let parts = [
+            part(
+                50,
+                90,
+                true,
+                3,
+                json!([{"line": 9, "row": "c", "message": "m3"}]),
+            ),
+            part(
+                0,
+                20,
+                false,
+                1,
+                json!([{"line": 2, "row": "a", "message": "m1"}]),
+            ),
+            part(
+                20,
+                50,
+                false,
+                2,
+                json!([{"line": 5, "row": "b", "message": "m2"}]),
+            ),
+        ];
+        let whole = combine(&parts, 2).unwrap();
+        assert_eq!(whole["rows"], 6);
+        assert_eq!(whole["batches"], 3);
+        assert_eq!(whole["inputBytes"], 90);
+        assert_eq!(whole["rejections"].as_array().unwrap().len(), 2);
+        assert_eq!(whole["rejections"][0]["line"], 2);
+        let csv = rejects_csv(&whole, b"h", b',').unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "h,csv2segment_error\na,\"m1\"\nb,\"m2\"\n"
+        );
+    }
+
+    #[test]
+    fn waits_for_missing_pieces() {
+        let parts = [
+            part(0, 20, false, 1, json!([])),
+            part(50, 90, true, 1, json!([])),
+        ];
+        assert!(combine(&parts, 10).is_none());
+        assert!(combine(&[], 10).is_none());
+    }
+
+    #[test]
+    fn a_piece_run_twice_counts_once() {
+        // The same continuation ran twice and stopped at different rows: either chain will do.
+        let parts = [
+            part(0, 20, false, 1, json!([])),
+            part(20, 40, false, 2, json!([])),
+            part(20, 60, false, 4, json!([])),
+            part(40, 90, true, 5, json!([])),
+            part(60, 90, true, 3, json!([])),
+        ];
+        assert_eq!(combine(&parts, 10).unwrap()["rows"], 8);
+    }
+}
