@@ -16,6 +16,9 @@ export const REGIONS = Object.freeze({
   eu: Object.freeze({ batch: 'https://events.eu1.segmentapis.com', set: 'https://objects.euw1.segment.com' }),
 });
 
+/** Files over this many bytes are cut into shards that run in parallel (256 MB). */
+export const DEFAULT_SHARD_BYTES = 256 * 1024 * 1024;
+
 /** Where reports go unless REPORT_PREFIX says otherwise. */
 export const DEFAULT_REPORT_PREFIX = 'csv2segment-reports/';
 
@@ -63,6 +66,14 @@ function positiveInt(variable, value, fallback) {
   if (s === '') return fallback;
   const n = Number(s);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${variable} is "${s}": give a whole number of at least 1`);
+  return n;
+}
+
+function positiveSeconds(variable, value) {
+  const s = text(value);
+  if (s === '') return null;
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${variable} is "${s}": give a number of seconds above 0, such as 600`);
   return n;
 }
 
@@ -114,6 +125,8 @@ function senderSettings(env) {
  * | `SEGMENT_MAX_ATTEMPTS` | tries per request before the run fails, default 10 |
  * | `SEGMENT_RETRY_BASE_MS` | the first backoff, doubled each retry, default 500 |
  * | `SEGMENT_TIMEOUT_MS` | per request, default 30000 |
+ * | `CSV2SEGMENT_SHARD_BYTES` | files over this size are cut into shards run in parallel, default 268435456 (256 MB) |
+ * | `MAX_RUN_SECONDS` | the most one invocation spends on a file before it hands the rest on; default: the host's own limit |
  *
  * @param {Record<string, string | undefined>} env
  */
@@ -143,6 +156,10 @@ export function readConfig(env) {
     engineOptions: readEngineOptions(env),
     concurrency: positiveInt('SEGMENT_CONCURRENCY', env.SEGMENT_CONCURRENCY, 4),
     sender: senderSettings(env),
+    pieces: Object.freeze({
+      shardBytes: positiveInt('CSV2SEGMENT_SHARD_BYTES', env.CSV2SEGMENT_SHARD_BYTES, DEFAULT_SHARD_BYTES),
+      maxRunSeconds: positiveSeconds('MAX_RUN_SECONDS', env.MAX_RUN_SECONDS),
+    }),
   };
   // Not enumerable: a config that gets logged or serialised does not carry the key with it.
   Object.defineProperty(config, 'writeKey', { value: writeKey, enumerable: false });

@@ -1,13 +1,21 @@
 // AWS Lambda host: S3 "object created" events → every row of the object in Segment, and a
 // report beside it. Handler: `js/lambda.handler` (Node.js 20+ runtimes).
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+//
+// A file that does not fit one invocation goes on in others: the handler hands a piece of work
+// (a continuation, or a shard of a large file) to an async invocation of itself, or, when
+// CSV2SEGMENT_QUEUE_URL is set, to an SQS queue that triggers it. It takes three kinds of event:
+// S3 notifications, SQS messages (its own pieces, or S3 notifications sent through SQS), and
+// its own async invocations `{ "csv2segment": task }`.
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readConfig } from './config.mjs';
 import { loadEngine } from './engine.mjs';
 import { nodeFetch } from './node-fetch.mjs';
-import { Superseded, runObject } from './object-run.mjs';
+import { Superseded, runObject, taskOf } from './object-run.mjs';
 
 /** Time kept back from the invocation's remaining time, to write the report and return. */
 const SAFETY_MS = 10_000;
+/** Time kept back, before that, for the requests in flight when a piece stops taking rows. */
+const DRAIN_MS = 60_000;
 
 /** An S3 event's key as S3 sends it (`+` for spaces, then percent-encoding) → the real key. */
 export function decodeS3Key(key) {
@@ -19,7 +27,7 @@ export function s3Identity(bucket, key, eTag, versionId) {
   return `s3://${bucket}/${key}#${eTag || versionId || ''}`;
 }
 
-async function openS3(s3, { bucket, key, eTag, versionId }, gzip) {
+async function openS3(s3, { bucket, key, eTag, versionId }, gzip, range) {
   let res;
   try {
     res = await s3.send(
@@ -29,6 +37,7 @@ async function openS3(s3, { bucket, key, eTag, versionId }, gzip) {
         // Pinned to the version the event is about, so a later upload cannot mix in.
         ...(versionId ? { VersionId: versionId } : {}),
         ...(eTag ? { IfMatch: `"${eTag}"` } : {}),
+        ...(range && (range.start > 0 || range.end !== null) ? { Range: `bytes=${range.start}-${range.end === null ? '' : range.end - 1}` } : {}),
       }),
     );
   } catch (err) {
@@ -44,6 +53,49 @@ function keyOf(record) {
   return decodeS3Key(record.s3.object.key);
 }
 
+function s3Store(client, bucket) {
+  return {
+    put: (k, body, type) => client.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body, ContentType: type })),
+    remove: (k) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: k })),
+    async get(k) {
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: k }));
+        return await res.Body.transformToString();
+      } catch (err) {
+        if (err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404) return null;
+        throw err;
+      }
+    },
+    async list(prefix) {
+      const keys = [];
+      let token;
+      do {
+        const res = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of res.Contents ?? []) keys.push(o.Key);
+        token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
+    },
+  };
+}
+
+/**
+ * Hands a message to another invocation of this function: to the SQS queue CSV2SEGMENT_QUEUE_URL
+ * (which triggers the function) when set, else as an async invocation of the function itself.
+ */
+async function awsInvoke(message, context, env) {
+  const body = JSON.stringify(message);
+  if (env.CSV2SEGMENT_QUEUE_URL) {
+    const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    await new SQSClient({}).send(new SendMessageCommand({ QueueUrl: env.CSV2SEGMENT_QUEUE_URL, MessageBody: body }));
+    return;
+  }
+  const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
+  await new LambdaClient({}).send(
+    new InvokeCommand({ FunctionName: context.invokedFunctionArn, InvocationType: 'Event', Payload: new TextEncoder().encode(body) }),
+  );
+}
+
 /**
  * Makes a handler. `handler` below is `createHandler()`; tests and wrappers pass their own parts.
  * @param {object} [parts]
@@ -52,42 +104,49 @@ function keyOf(record) {
  * @param {typeof fetch} [parts.fetch] default: nodeFetch (node:http; fetch copies every body)
  * @param {(line: string) => void} [parts.log] one JSON line per event of note
  * @param {object} [parts.sender] Sender settings that override the environment's (retry, timeouts)
+ * @param {(message: object, context: object) => Promise<void>} [parts.invoke] hands a piece of
+ *   work to another invocation; default: SQS (CSV2SEGMENT_QUEUE_URL) or an async self-invoke
+ *   (when the context names the function). Without either, every file runs whole.
  */
-export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = (line) => console.log(line), sender = {} } = {}) {
+export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = (line) => console.log(line), sender = {}, invoke } = {}) {
   let config;
   let client = s3;
   const emit = (fields) => log(JSON.stringify({ source: 'csv2segment', ...fields }));
 
-  function processObject(engine, record, remainingMs) {
-    const bucket = record.s3.bucket.name;
-    const key = keyOf(record);
-    const { eTag, versionId, size } = record.s3.object;
-    const object = { bucket, key, eTag, versionId, size };
+  function handOffFor(context) {
+    if (invoke) return (task) => invoke({ csv2segment: task }, context);
+    if (env.CSV2SEGMENT_QUEUE_URL || context?.invokedFunctionArn) return (task) => awsInvoke({ csv2segment: task }, context, env);
+    return undefined;
+  }
+
+  /** Runs an object (task null: a new upload) or a piece of one. */
+  function processObject(engine, object, task, context) {
+    const { bucket, key, eTag, versionId } = object;
+    const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
+    const now = Date.now();
+    const budget = remaining - SAFETY_MS - Math.min(DRAIN_MS, remaining / 4);
+    const maxRun = config.pieces.maxRunSeconds === null ? Infinity : config.pieces.maxRunSeconds * 1000;
     return runObject({
       engine,
       config,
       object,
+      task,
       identity: s3Identity(bucket, key, eTag, versionId),
-      open: (gzip) => openS3(client, object, gzip),
-      store: {
-        put: (k, body, type) => client.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body, ContentType: type })),
-        remove: (k) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: k })),
-      },
-      deadline: Date.now() + Math.max(1000, remainingMs() - SAFETY_MS),
+      open: (gzip, range) => openS3(client, object, gzip, range),
+      store: s3Store(client, bucket),
+      deadline: now + Math.max(1000, remaining - SAFETY_MS),
+      suspendAt: now + Math.max(0, Math.min(maxRun, budget)),
+      handOff: handOffFor(context),
       emit,
       sender: { fetch, ...sender },
     });
   }
 
-  return async function handler(event, context) {
-    config ??= readConfig(env);
-    client ??= new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) });
-    const engine = await loadEngine();
-    const remainingMs = () => context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
-
+  /** The S3 records of an event: each object created, outside the report prefix. */
+  async function s3Records(engine, records, context) {
     const failures = [];
     let processed = 0;
-    for (const record of event?.Records ?? []) {
+    for (const record of records) {
       if (!record?.s3?.object?.key || !record.s3.bucket?.name) {
         emit({ level: 'warn', status: 'skipped', reason: 'not an S3 event record' });
         continue;
@@ -101,13 +160,65 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
         emit({ level: 'info', bucket: record.s3.bucket.name, key, status: 'skipped', reason: 'a report of csv2segment' });
         continue;
       }
+      const { eTag, versionId, size } = record.s3.object;
       try {
-        await processObject(engine, record, remainingMs);
+        await processObject(engine, { bucket: record.s3.bucket.name, key, eTag, versionId, size }, null, context);
         processed += 1;
       } catch (err) {
         failures.push(`${key}: ${err.message}`);
       }
     }
+    return { processed, failures };
+  }
+
+  /** One piece of work from a message. */
+  function runTask(engine, task, context) {
+    const { bucket, key, eTag, versionId, size } = task;
+    return processObject(engine, { bucket, key, eTag, versionId, size: size ?? undefined }, task, context);
+  }
+
+  /** An SQS batch: our pieces, or S3 notifications through SQS; failed messages come back. */
+  async function sqsRecords(engine, records, context) {
+    const batchItemFailures = [];
+    for (const record of records) {
+      let body;
+      try {
+        body = JSON.parse(record.body);
+      } catch {
+        emit({ level: 'warn', status: 'skipped', reason: 'an SQS message that is not JSON', messageId: record.messageId });
+        continue;
+      }
+      try {
+        const task = taskOf(body);
+        if (task) await runTask(engine, task, context);
+        else if (Array.isArray(body?.Records)) {
+          const { failures } = await s3Records(engine, body.Records, context);
+          if (failures.length > 0) throw new Error(failures.join('; '));
+        } else emit({ level: 'info', status: 'skipped', reason: body?.Event ? `S3 ${body.Event}` : 'not a csv2segment or S3 message', messageId: record.messageId });
+      } catch (err) {
+        emit({ level: 'error', status: 'failed', error: err.message, messageId: record.messageId });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    // SQS's partial batch response (ReportBatchItemFailures): only these messages come back.
+    return { batchItemFailures };
+  }
+
+  return async function handler(event, context) {
+    config ??= readConfig(env);
+    client ??= new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) });
+    const engine = await loadEngine();
+
+    if (event?.csv2segment !== undefined) {
+      const task = taskOf(event);
+      if (!task) throw new Error('csv2segment: an invocation with a csv2segment field that is not a task of this version');
+      // A failure throws: Lambda retries the async invocation, and the same messageIds go out.
+      await runTask(engine, task, context);
+      return { processed: 1 };
+    }
+    const records = event?.Records ?? [];
+    if (records.length > 0 && records.every((r) => r?.eventSource === 'aws:sqs')) return sqsRecords(engine, records, context);
+    const { processed, failures } = await s3Records(engine, records, context);
     if (failures.length > 0) {
       throw new Error(`csv2segment: ${failures.length} object(s) not fully delivered, to be retried: ${failures.join('; ')}`);
     }

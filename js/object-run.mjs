@@ -1,6 +1,15 @@
 // One stored object (an S3 or R2 upload) through the engine to Segment, with its report and
 // rejects written beside it and one log line: the part the bucket hosts share. Each host brings
-// how to open the object and how to write to its bucket.
+// how to open the object, how to use its bucket, and how to hand a piece of work to another
+// invocation (Lambda: an async invoke or SQS; Workers: its queue).
+//
+// A file that does not fit one invocation runs in pieces. When time runs short, a piece stops
+// at a row boundary and hands the rest on (a continuation); a file over the shard size is cut
+// at row boundaries first and its shards run in parallel. Each piece stores its part of the
+// report (parts.mjs); the piece that completes the file writes the whole report. Pieces are
+// idempotent: messageIds come from the object's identity and each row's offset, so a piece that
+// runs again sends the same ids, and Segment drops the repeats.
+import { combineIfComplete, partsPrefix, savePart } from './parts.mjs';
 import { ingestFile } from './pipeline.mjs';
 import { Sender } from './sender.mjs';
 
@@ -17,64 +26,213 @@ export function reportKeys(prefix, key) {
   return { report: `${prefix}${key}.report.json`, rejects: `${prefix}${key}.rejected.csv` };
 }
 
+/** The version of an object its pieces pin their reads to. */
+const versionOf = (object) => object.eTag || object.versionId || '';
+
 /**
- * Runs one object. Resolves when it is done: delivered, or unprocessable (reported, nothing
- * sent), or superseded (nothing to do). Rejects when delivery or reading failed, after writing a
- * report that says so: the host then retries it, and the same messageIds go out again.
+ * A piece of work for another invocation, as it travels in a message: `{ csv2segment: task }`.
+ * `end` is the offset where the piece stops (null: the end of the file); without `header`, the
+ * piece reads the object from its start and skips to `start`.
+ * @typedef {object} Task
+ * @property {1} v
+ * @property {string} bucket
+ * @property {string} key
+ * @property {string} [eTag]
+ * @property {string} [versionId]
+ * @property {number} size the object's size in bytes
+ * @property {{ offset: number, line: number }} start
+ * @property {number | null} end
+ * @property {string | null} header
+ * @property {{ index: number, count: number } | null} shard
+ */
+
+/** The task in a message body, or null if the body is not one of ours. */
+export function taskOf(body) {
+  const t = body?.csv2segment;
+  const ok =
+    t &&
+    t.v === 1 &&
+    typeof t.bucket === 'string' &&
+    typeof t.key === 'string' &&
+    Number.isSafeInteger(t.start?.offset) &&
+    Number.isSafeInteger(t.start?.line) &&
+    (t.end === null || Number.isSafeInteger(t.end)) &&
+    (t.header === null || typeof t.header === 'string');
+  return ok ? t : null;
+}
+
+/**
+ * Runs one object, or one piece of it. Resolves when it is done: delivered, or handed on, or
+ * unprocessable (reported, nothing sent), or superseded (nothing to do). Rejects when delivery
+ * or reading failed, after writing a report that says so: the host then retries it, and the
+ * same messageIds go out again.
  *
  * @param {object} run
  * @param {typeof import('../pkg/csv2segment.js')} run.engine
  * @param {ReturnType<typeof import('./config.mjs').readConfig>} run.config
  * @param {{ bucket: string, key: string, eTag?: string, versionId?: string, size?: number }} run.object
  * @param {string} run.identity the source identity messageIds derive from
- * @param {(gzip: boolean) => Promise<AsyncIterable<Uint8Array>>} run.open the object's bytes, pinned to its version; throws Superseded
- * @param {{ put(key: string, body: string | Uint8Array, contentType: string): Promise<void>, remove(key: string): Promise<void> }} run.store
+ * @param {(gzip: boolean, range: { start: number, end: number | null } | null) => Promise<AsyncIterable<Uint8Array>>} run.open
+ *   the object's bytes (those of `range`, end exclusive), pinned to its version; throws Superseded
+ * @param {{ put(key: string, body: string | Uint8Array, contentType: string): Promise<void>, remove(key: string): Promise<void>, get(key: string): Promise<string | null>, list(prefix: string): Promise<string[]> }} run.store
  * @param {number} run.deadline epoch ms by which delivery must be done
+ * @param {number} [run.suspendAt] epoch ms after which the run stops taking rows and hands on
+ * @param {(task: Task) => Promise<void>} [run.handOff] sends a task to another invocation;
+ *   without it, a file runs whole in this one
+ * @param {Task | null} [run.task] the piece to run; null for a new object
  * @param {(fields: object) => void} run.emit one log line
  * @param {object} [run.sender] Sender settings over the config's (fetch, retry, ...)
+ * @returns {Promise<'done' | 'unprocessable' | 'skipped' | 'continued' | 'sharded' | 'piece-done'>}
  */
-export async function runObject({ engine, config, object, identity, open, store, deadline, emit, sender: extra = {} }) {
-  const { bucket, key } = object;
-  const keys = reportKeys(config.reportPrefix, key);
-  let gzip = false;
+export async function runObject(run) {
+  const { engine, config, object, task = null, handOff } = run;
+  let info = null;
   try {
-    gzip = engine.parseKey(key).gzip;
+    info = engine.parseKey(object.key);
   } catch {
     // Not a name the engine takes: ingestFile reports why, without opening the object.
   }
-  const sender = Sender.fromConfig(config, { deadline, ...extra });
+  try {
+    if (!task && handOff && info && !info.gzip && (object.size ?? 0) > config.pieces.shardBytes) {
+      const shards = await fanOut(run);
+      if (shards) return 'sharded';
+    }
+    return await runPiece(run, info?.gzip ?? false);
+  } catch (err) {
+    if (err instanceof Superseded) {
+      run.emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'skipped', reason: `${err.message}; that upload has an event of its own` });
+      return 'skipped';
+    }
+    throw err;
+  }
+}
+
+/**
+ * Cuts the object into shards at row boundaries and hands each on; false when it cannot be cut
+ * (a bad header, no rows): then it runs as one piece, which reports why.
+ */
+async function fanOut({ engine, config, object, identity, open, handOff, emit }) {
+  const started = Date.now();
+  const splitter = new engine.Splitter(object.key, config.pieces.shardBytes);
+  let split;
+  try {
+    for await (const chunk of await open(false, null)) splitter.write(chunk);
+    split = splitter.finish();
+  } finally {
+    splitter.free();
+  }
+  if (!split || split.shards.length < 2) return false;
+  try {
+    // Every shard reads with this header: check it once, here.
+    engine.Ingest.resume(object.key, identity, config.engineOptions, split.header, split.shards[1].start.offset, split.shards[1].start.line).free();
+  } catch {
+    return false;
+  }
+  const count = split.shards.length;
+  for (const [index, shard] of split.shards.entries()) {
+    // The first shard starts at the file's start, so every run's parts chain from offset 0.
+    const first = index === 0;
+    await handOff(
+      makeTask(object, {
+        start: first ? { offset: 0, line: 1 } : shard.start,
+        end: shard.end,
+        header: first ? null : split.header,
+        shard: { index, count },
+      }),
+    );
+  }
+  emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'sharded', shards: count, bytes: split.size, ms: Date.now() - started });
+  return true;
+}
+
+function makeTask(object, { start, end, header, shard }) {
+  const { bucket, key, eTag, versionId, size } = object;
+  return { v: 1, bucket, key, eTag, versionId, size: size ?? null, start, end, header, shard };
+}
+
+async function runPiece(run, gzip) {
+  const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task } = run;
+  const { bucket, key } = object;
+  const keys = reportKeys(config.reportPrefix, key);
+  const sender = Sender.fromConfig(config, { deadline, ...(run.sender ?? {}) });
   const writeReport = (fields) =>
     store.put(keys.report, JSON.stringify({ version: engine.version(), source: object, ...fields }, null, 2), 'application/json');
 
+  const start = task?.start ?? { offset: 0, line: 1 };
+  const end = task?.end ?? null;
+  const header = task?.header ?? null;
+  // With the header, a piece reads only its bytes; else (gzip, or no header yet) from the start.
+  const ranged = header !== null && !gzip;
+  const range = ranged ? { start: start.offset, end } : end !== null ? { start: 0, end } : null;
+  // A piece that stopped right at the end of its range leaves an empty one (S3 refuses it).
+  const empty = range !== null && range.start >= (range.end ?? object.size ?? Infinity);
   const lazy = {
     async *[Symbol.asyncIterator]() {
-      yield* await open(gzip);
+      if (!empty) yield* await open(gzip, range);
     },
   };
   let result;
   try {
-    result = await ingestFile({ engine, key, identity, options: config.engineOptions, source: lazy, sender });
+    result = await ingestFile({
+      engine,
+      key,
+      identity,
+      options: config.engineOptions,
+      source: lazy,
+      sender,
+      resume: task ? { at: start, header: ranged ? header : null } : undefined,
+      // Without a way to hand on, the file runs whole here.
+      suspendAt: handOff ? suspendAt : undefined,
+      endOffset: gzip ? undefined : end ?? object.size ?? undefined,
+    });
   } catch (err) {
-    if (err instanceof Superseded) {
-      emit({ level: 'info', bucket, key, status: 'skipped', reason: `${err.message}; that upload has an event of its own` });
-      return 'skipped';
-    }
+    if (err instanceof Superseded) throw err;
     // Say so where the user looks, then let the host retry.
-    await writeReport({ status: 'failed', error: err.message, delivery: sender.summary }).catch(() => {});
+    await writeReport({ status: 'failed', error: err.message, piece: pieceOf(task), delivery: sender.summary }).catch(() => {});
     const { failedBatches, ...counts } = sender.summary;
-    emit({ level: 'error', bucket, key, status: 'failed', error: err.message, ...counts, failedBatches: failedBatches.length });
+    emit({ level: 'error', bucket, key, status: 'failed', error: err.message, ...pieceOf(task), ...counts, failedBatches: failedBatches.length });
     throw err;
   }
 
-  const { report, rejectsCsv, delivery, timing } = result;
-  await writeReport({ status: result.status, timing, ...report, delivery });
+  const { report, delivery, timing } = result;
+  if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done' });
+  if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable' });
+
+  // A piece of a file in several pieces: store its part, then hand on or try to complete.
+  const prefix = partsPrefix(config.reportPrefix, key, versionOf(object));
+  const suspended = result.status === 'suspended';
+  const last = !suspended && (end === null || (object.size != null && end >= object.size));
+  await savePart(store, prefix, { start, end: result.position, last, report, delivery, timing });
+  if (suspended) {
+    await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, shard: task?.shard ?? null }));
+    emit({ level: 'info', bucket, key, status: 'continued', ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
+    return 'continued';
+  }
+  const combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options: config.engineOptions });
+  if (!combined) {
+    emit({ level: 'info', bucket, key, status: 'piece-done', ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
+    return 'piece-done';
+  }
+  const whole = { startedAt: combined.startedAt ?? timing.startedAt, ms: Date.now() - Date.parse(combined.startedAt ?? timing.startedAt) };
+  const status = await finish(run, keys, writeReport, { report: combined.report, rejectsCsv: combined.rejectsCsv, delivery: combined.delivery, timing: whole, status: 'done', pieces: combined.pieces });
+  // The parts served their purpose; one left behind by a late duplicate is harmless.
+  await Promise.all(combined.keys.map((k) => store.remove(k).catch(() => {})));
+  return status;
+}
+
+const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { shard: task.shard.index, shards: task.shard.count } : {}) } : {});
+
+/** Writes the whole file's report and rejects CSV, and logs one line. */
+async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces }) {
+  const { bucket, key } = object;
+  await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...report, delivery });
   // A fixed re-upload must not leave the last run's rejects behind.
   await (rejectsCsv ? store.put(keys.rejects, rejectsCsv, 'text/csv; charset=utf-8') : store.remove(keys.rejects));
   emit({
-    level: result.status === 'done' && !delivery?.failedEvents && !report.rejected ? 'info' : 'warn',
+    level: status === 'done' && !delivery?.failedEvents && !report.rejected ? 'info' : 'warn',
     bucket,
     key,
-    status: result.status,
+    status,
     error: report.error ?? undefined,
     rows: report.rows,
     events: report.events,
@@ -83,8 +241,9 @@ export async function runObject({ engine, config, object, identity, open, store,
     failed: delivery?.failedEvents ?? 0,
     requests: delivery?.requests ?? 0,
     retries: delivery?.retries ?? 0,
+    ...(pieces ? { pieces } : {}),
     ms: timing.ms,
     report: keys.report,
   });
-  return result.status;
+  return status;
 }

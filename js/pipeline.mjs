@@ -4,6 +4,8 @@
 /** Chunks bigger than this are written in slices, so the engine never queues many bodies. */
 const WRITE_SLICE = 256 * 1024;
 
+const between = (x, low, high) => x > low && x < high;
+
 /** True for the engine's own errors (bad file name, header, options), which a retry cannot fix. */
 export function isEngineError(err) {
   return err?.name === 'Csv2SegmentError';
@@ -15,12 +17,16 @@ export function isEngineError(err) {
  *   or `unprocessable` (the file name, header or encoding stopped it before any row was sent;
  *   `report.error` says why, and running it again cannot help).
  * @typedef {object} FileResult
- * @property {'done' | 'unprocessable'} status
+ * - `suspended`: `suspendAt` came; the rows before `position` are delivered, the rest is for
+ *   another run that resumes there with `header`.
+ * @property {'done' | 'unprocessable' | 'suspended'} status
  * @property {import('../pkg/csv2segment.js').Report} report the engine's report
  * @property {Uint8Array | undefined} rejectsCsv the rejected rows with their reasons, if any
  * @property {unknown[]} [samples] the first payloads, as many as the `samplePayloads` option keeps
  * @property {object | null} delivery the sender's summary (null when nothing was sent)
  * @property {{ startedAt: string, ms: number }} timing
+ * @property {{ offset: number, line: number }} [position] where the next row starts (the end, once done)
+ * @property {string | undefined} [header] the file's header record, once read
  */
 
 /**
@@ -38,20 +44,32 @@ export function isEngineError(err) {
  * @param {{ send(batch): Promise<void>, flush(): Promise<object> }} [job.sender] omit to only validate
  * @param {(progress: object) => void} [job.onProgress] called at most every `progressMs`
  * @param {number} [job.progressMs]
+ * @param {{ at: { offset: number, line: number }, header: string | null }} [job.resume] a piece
+ *   that starts at `at`: with the header, `source` is the bytes from `at.offset` on; without it,
+ *   `source` is the whole file and the rows before `at` are skipped
+ * @param {number} [job.suspendAt] epoch ms after which no more rows are taken (status `suspended`)
+ * @param {number} [job.endOffset] where the input ends, when known: a run that has read up to it
+ *   finishes rather than leave an empty piece
  * @returns {Promise<FileResult>}
  */
-export async function ingestFile({ engine, key, identity, options, source, sender, onProgress, progressMs = 1000 }) {
+export async function ingestFile({ engine, key, identity, options, source, sender, onProgress, progressMs = 1000, resume, suspendAt, endOffset = Infinity }) {
   const startedAt = new Date();
   const timing = () => ({ startedAt: startedAt.toISOString(), ms: Date.now() - startedAt.getTime() });
 
   let ing;
   try {
-    ing = new engine.Ingest(key, identity, options);
+    if (resume?.header != null) {
+      ing = engine.Ingest.resume(key, identity, options, resume.header, resume.at.offset, resume.at.line);
+    } else {
+      ing = new engine.Ingest(key, identity, options);
+      if (resume && resume.at.offset > 0) ing.skipTo(resume.at.offset, resume.at.line);
+    }
   } catch (err) {
     // Wrong options are the host's mistake, not the file's: no report can say it better.
     if (!isEngineError(err) || err.code === 'options') throw err;
-    // The engine's own report for a file it cannot take: same shape, `error` set.
-    const { report } = engine.validate(new Uint8Array(0), key, options, identity);
+    // The engine's own report for a file (or header) it cannot take: same shape, `error` set.
+    const head = resume?.header != null ? new TextEncoder().encode(`${resume.header}\n`) : new Uint8Array(0);
+    const { report } = engine.validate(head, key, options, identity);
     return { status: 'unprocessable', report, rejectsCsv: undefined, delivery: null, timing: timing() };
   }
 
@@ -72,18 +90,26 @@ export async function ingestFile({ engine, key, identity, options, source, sende
         else batch.release?.();
       }
     };
+    let position;
     try {
-      for await (const chunk of source) {
+      read: for await (const chunk of source) {
         for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
           ing.write(at === 0 && chunk.length <= WRITE_SLICE ? chunk : chunk.subarray(at, at + WRITE_SLICE));
           await drain();
+          // A piece always gets past its first row, so a chain of pieces always ends.
+          if (suspendAt !== undefined && Date.now() >= suspendAt && between(ing.position().offset, resume?.at.offset ?? 0, endOffset)) {
+            // Out of time: stop at a row boundary; the rest is another run's (leaving the loop
+            // cancels the source).
+            position = ing.suspend();
+            break read;
+          }
         }
         if (onProgress && Date.now() - lastProgress >= progressMs) {
           lastProgress = Date.now();
           onProgress(ing.progress());
         }
       }
-      ing.finish();
+      if (!position) ing.finish();
       await drain();
     } catch (err) {
       if (!isEngineError(err)) {
@@ -99,7 +125,16 @@ export async function ingestFile({ engine, key, identity, options, source, sende
     }
     const delivery = sender ? await sender.flush() : null;
     onProgress?.(ing.progress());
-    return { status: 'done', report: ing.report(), rejectsCsv: ing.rejectsCsv(), samples: ing.samples(), delivery, timing: timing() };
+    return {
+      status: position ? 'suspended' : 'done',
+      report: ing.report(),
+      rejectsCsv: ing.rejectsCsv(),
+      samples: ing.samples(),
+      delivery,
+      timing: timing(),
+      position: position ?? ing.position(),
+      header: ing.header,
+    };
   } finally {
     ing.free();
   }

@@ -1,16 +1,20 @@
 // Cloudflare Worker host: R2 event notifications (a queue consumer) and HTTP uploads → Segment.
 // Configured by wrangler.toml; the engine's wasm arrives as a compiled module, set up once per isolate.
+// A file that does not fit one invocation goes on in others through the same queue: the Worker
+// sends itself a message per piece of work (a continuation, or a shard of a large file).
 import wasmModule from '../pkg/csv2segment_bg.wasm';
 import * as engine from '../pkg/csv2segment.js';
 import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
-import { Superseded, runObject } from './object-run.mjs';
+import { Superseded, runObject, taskOf } from './object-run.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
 
 /** R2 notification actions that carry a new object; the others (deletes) are acked untouched. */
 const NEW_OBJECT_ACTIONS = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload']);
-/** A queue consumer runs for at most 15 minutes of wall clock; stop sending a little before. */
+/** A queue consumer runs for at most 15 minutes of wall clock; stop a little before. */
 const DEFAULT_BUDGET_SECONDS = 840;
+/** Of the budget, time kept for the requests in flight when a piece stops taking rows. */
+const DRAIN_SECONDS = 60;
 /** The first redelivery delay of a failed message; it doubles with every attempt, up to an hour. */
 const DEFAULT_RETRY_DELAY_SECONDS = 60;
 const MAX_RETRY_DELAY_SECONDS = 3600;
@@ -33,13 +37,19 @@ function seconds(env, name, fallback) {
   return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
-const deadlineFrom = (env) => Date.now() + seconds(env, 'RUN_BUDGET_SECONDS', DEFAULT_BUDGET_SECONDS) * 1000;
+const budgetSeconds = (env) => seconds(env, 'MAX_RUN_SECONDS', DEFAULT_BUDGET_SECONDS);
+const deadlineFrom = (env) => Date.now() + budgetSeconds(env) * 1000;
 
 // ---------------------------------------------------------------------------
 // R2 event notifications
 
-async function openR2(bucket, key, eTag, gzip) {
-  const object = await bucket.get(key, eTag ? { onlyIf: { etagMatches: eTag } } : undefined);
+async function openR2(bucket, key, eTag, gzip, range) {
+  const options = {};
+  if (eTag) options.onlyIf = { etagMatches: eTag };
+  if (range && (range.start > 0 || range.end !== null)) {
+    options.range = range.end === null ? { offset: range.start } : { offset: range.start, length: range.end - range.start };
+  }
+  const object = await bucket.get(key, options);
   if (object === null) throw new Superseded('the object is gone');
   // A failed precondition gives the object's metadata without a body.
   if (!('body' in object) || !object.body) throw new Superseded('the object changed after this event');
@@ -50,10 +60,47 @@ function r2Store(bucket) {
   return {
     put: (key, body, contentType) => bucket.put(key, body, { httpMetadata: { contentType } }),
     remove: (key) => bucket.delete(key),
+    get: async (key) => (await bucket.get(key))?.text() ?? null,
+    async list(prefix) {
+      const keys = [];
+      let cursor;
+      do {
+        const page = await bucket.list({ prefix, cursor });
+        for (const o of page.objects) keys.push(o.key);
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+      return keys;
+    },
   };
 }
 
-async function handleNotification(message, env, config) {
+/** Runs an object (task null: a new upload) or a piece of one. */
+function runR2Object(env, config, object, task) {
+  const { bucket, key, eTag } = object;
+  const budget = budgetSeconds(env);
+  const started = Date.now();
+  return runObject({
+    engine: getEngine(),
+    config,
+    object,
+    task,
+    identity: `r2://${bucket}/${key}#${eTag ?? ''}`,
+    open: (gzip, range) => openR2(env.BUCKET, key, eTag, gzip, range),
+    store: r2Store(env.BUCKET),
+    deadline: started + budget * 1000,
+    suspendAt: started + (budget - Math.min(DRAIN_SECONDS, budget / 4)) * 1000,
+    handOff: env.QUEUE ? (t) => env.QUEUE.send({ csv2segment: t }, { contentType: 'json' }) : undefined,
+    emit,
+  });
+}
+
+async function handleMessage(message, env, config) {
+  const task = taskOf(message.body);
+  if (task) {
+    const { bucket, key, eTag, size } = task;
+    await runR2Object(env, config, { bucket, key, eTag, size: size ?? undefined }, task);
+    return;
+  }
   const note = message.body;
   const key = note?.object?.key;
   if (typeof key !== 'string' || typeof note.action !== 'string') {
@@ -69,17 +116,7 @@ async function handleNotification(message, env, config) {
     emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: 'a report of csv2segment' });
     return;
   }
-  const eTag = note.object.eTag;
-  await runObject({
-    engine: getEngine(),
-    config,
-    object: { bucket: bucketName, key, eTag, size: note.object.size },
-    identity: `r2://${bucketName}/${key}#${eTag ?? ''}`,
-    open: (gzip) => openR2(env.BUCKET, key, eTag, gzip),
-    store: r2Store(env.BUCKET),
-    deadline: deadlineFrom(env),
-    emit,
-  });
+  await runR2Object(env, config, { bucket: bucketName, key, eTag: note.object.eTag, size: note.object.size }, null);
 }
 
 async function queue(batch, env) {
@@ -94,7 +131,7 @@ async function queue(batch, env) {
   }
   for (const message of batch.messages) {
     try {
-      await handleNotification(message, env, config);
+      await handleMessage(message, env, config);
       message.ack();
     } catch (err) {
       // runObject has written a report and logged why; the message comes back with the same

@@ -14,21 +14,19 @@ use crate::report::{write_rejects_header, write_rejects_row};
 /// Counts that add up over pieces.
 const SUMS: [&str; 5] = ["rows", "events", "rejected", "batches", "payloadBytes"];
 
-/// Which parts, in order, make the whole run, or `None` while one is missing.
+/// Which parts (their indexes), in file order, make the whole run, or `None` while one is missing.
 ///
 /// Each part is `{"start": {"offset", "line"}, "end": {"offset", "line"}, "last": bool,
 /// "report": {...}}`; `last` is set by the piece that read to the end of the file.
-pub fn chain(parts: &[Value]) -> Option<Vec<&Value>> {
+pub fn chain(parts: &[Value]) -> Option<Vec<usize>> {
     let offset = |p: &Value, at: &str| p.get(at)?.get("offset")?.as_u64();
     let mut out = Vec::new();
     let mut at = 0;
     loop {
         // The latest of the parts that start here.
-        let part = parts
-            .iter()
-            .rev()
-            .find(|p| offset(p, "start") == Some(at))?;
-        out.push(part);
+        let i = parts.iter().rposition(|p| offset(p, "start") == Some(at))?;
+        let part = &parts[i];
+        out.push(i);
         if part.get("last").and_then(Value::as_bool) == Some(true) {
             return Some(out);
         }
@@ -43,7 +41,7 @@ pub fn chain(parts: &[Value]) -> Option<Vec<&Value>> {
 /// The report of the whole file from its pieces' (see [`chain`]), keeping at most
 /// `max_rejections` rejections; `None` while a piece is missing.
 pub fn combine(parts: &[Value], max_rejections: usize) -> Option<Value> {
-    let chain = chain(parts)?;
+    let chain: Vec<&Value> = chain(parts)?.into_iter().map(|i| &parts[i]).collect();
     let reports: Vec<&Map<String, Value>> = chain
         .iter()
         .map(|p| p.get("report").and_then(Value::as_object))
@@ -75,9 +73,12 @@ pub fn combine(parts: &[Value], max_rejections: usize) -> Option<Value> {
         .cloned()
         .unwrap_or(Value::Null);
     whole.insert("error".into(), error);
+    // The pieces before the last stopped on purpose; the file is read when the last one was.
     let finished = reports
-        .iter()
-        .all(|r| r.get("finished").and_then(Value::as_bool) == Some(true));
+        .last()
+        .and_then(|r| r.get("finished"))
+        .and_then(Value::as_bool)
+        == Some(true);
     whole.insert("finished".into(), finished.into());
     Some(Value::Object(whole))
 }

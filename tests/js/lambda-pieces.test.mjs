@@ -1,0 +1,241 @@
+// Files that do not fit one Lambda invocation: continuations (a budget of well under a second)
+// and shards, through the injectable invoker and through a real SQS queue (moto's server),
+// against the strict local Segment server. Every row must arrive, each messageId once, with one
+// combined report, whatever runs twice or dies half way.
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { generateTrackCsv } from '../../bench/generate.mjs';
+import { createHandler } from '../../js/lambda.mjs';
+import { startS3Server } from '../support/s3-server.mjs';
+import { startSegmentServer } from '../support/segment-server.mjs';
+
+const WRITE_KEY = 'wk_pieces_secret_4c3b2a';
+const BUCKET = 'csv-pieces';
+const FAST = { baseMs: 5, maxMs: 50, maxAttempts: 25 };
+const context = { getRemainingTimeInMillis: () => 300_000 };
+const ROWS = 200_000;
+
+/** A file built to be hard to cut: quoted line breaks and delimiters, multi-byte text, CRLF. */
+function hardFile(rows) {
+  let out = 'userId,event,properties.note,properties.city,timestamp\n';
+  for (let i = 0; i < rows; i++) {
+    const note = i % 3 === 0 ? `"line one, with comma\nline ""two""\r\nthree ${i}"` : i % 3 === 1 ? `"€${i}😀,é"` : `plain ${i}`;
+    const city = i % 5 === 0 ? 'Zürich' : '"São\nPaulo"';
+    out += `u${i},"Order\nPlaced",${note},${city},2026-01-0${(i % 9) + 1}T00:00:00Z${i % 7 === 0 ? '\r\n' : '\n'}`;
+  }
+  // The final row ends without a line break.
+  return out.replace(/\r?\n$/, '');
+}
+
+function s3Record(key, eTag, size) {
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: 'us-east-1',
+    eventName: 'ObjectCreated:Put',
+    s3: { s3SchemaVersion: '1.0', bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` }, object: { key: encodeURIComponent(key), size, eTag } },
+  };
+}
+
+describe('Lambda: files in pieces', () => {
+  let s3;
+  let seg;
+  let client;
+  let sqs;
+  let logs;
+  const savedEnv = { ...process.env };
+
+  before(async () => {
+    [s3, seg] = await Promise.all([startS3Server(), startSegmentServer({ writeKey: WRITE_KEY, seed: 11 })]);
+    Object.assign(process.env, s3.env, { AWS_ENDPOINT_URL_SQS: s3.endpoint });
+    client = s3.client();
+    sqs = new SQSClient({ endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials });
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+  after(async () => {
+    process.env = savedEnv;
+    sqs?.destroy();
+    await Promise.all([seg?.close(), s3?.close()]);
+  });
+  beforeEach(() => {
+    seg.reset();
+    logs = [];
+  });
+
+  /** A handler whose hand-offs go to `queue` (an array the test drains), or to SQS. */
+  const handlerWith = (env = {}, queue) =>
+    createHandler({
+      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, ...env },
+      log: (line) => logs.push(line),
+      sender: { retry: FAST },
+      ...(queue ? { invoke: async (message) => void queue.push(structuredClone(message)) } : {}),
+    });
+
+  async function put(key, body) {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return s3Record(key, head.ETag.replaceAll('"', ''), head.ContentLength);
+  }
+  const getJson = async (key) => JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body.transformToString());
+  const listed = async (prefix) => ((await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key);
+  const logged = () => logs.map((l) => JSON.parse(l));
+
+  /** Runs the queued invocations until none is left, `parallel` at a time; returns how many ran. */
+  async function drain(handler, queue, { parallel = 1, onMessage } = {}) {
+    let ran = 0;
+    while (queue.length > 0) {
+      const wave = queue.splice(0, parallel);
+      await Promise.all(wave.map(async (m) => (onMessage ? onMessage(m) : handler(m, context))));
+      ran += wave.length;
+    }
+    return ran;
+  }
+
+  /** The events Segment accepted, by messageId (a repeat must be the same event). */
+  function eventsById() {
+    const byId = new Map();
+    for (const e of seg.events) {
+      // sentAt is the request's, not the row's.
+      const event = { ...e };
+      delete event.sentAt;
+      const prior = byId.get(e.messageId);
+      if (prior) assert.deepEqual(event, prior, `messageId ${e.messageId} sent with two payloads`);
+      byId.set(e.messageId, event);
+    }
+    return byId;
+  }
+
+  test(`${ROWS.toLocaleString('en')} rows with a budget of 0.3 s: several continuations, every row once, one report`, async () => {
+    const key = 'big/track_resume.csv';
+    const record = await put(key, generateTrackCsv(ROWS));
+    const queue = [];
+    const handler = handlerWith({ MAX_RUN_SECONDS: '0.3' }, queue);
+    await handler({ Records: [record] }, context);
+    const continuations = await drain(handler, queue);
+    assert.ok(continuations >= 2, `expected several continuations, got ${continuations}`);
+
+    const stats = seg.stats();
+    assert.equal(stats.uniqueMessageIds, ROWS);
+    assert.equal(stats.accepted, ROWS);
+    assert.equal(stats.dropped, 0);
+    const report = await getJson(`csv2segment-reports/${key}.report.json`);
+    assert.deepEqual([report.status, report.rows, report.events, report.rejected, report.finished], ['done', ROWS, ROWS, 0, true]);
+    assert.equal(report.pieces, continuations + 1);
+    assert.equal(report.delivery.events, ROWS);
+    assert.equal(report.inputBytes, record.s3.object.size);
+    // The parts are gone once the report is written.
+    assert.deepEqual(await listed(`csv2segment-reports/${key}.parts/`), []);
+    const statuses = logged().map((l) => l.status);
+    assert.equal(statuses.filter((s) => s === 'continued').length, continuations);
+    assert.equal(statuses.at(-1), 'done');
+  });
+
+  test('a continuation delivered twice, and a run killed before its hand-off: same ids, one report', async () => {
+    const key = 'big/track_twice.csv';
+    const record = await put(key, generateTrackCsv(ROWS));
+    const queue = [];
+    const handler = handlerWith({ MAX_RUN_SECONDS: '0.3' }, queue);
+    await handler({ Records: [record] }, context);
+    assert.equal(queue.length, 1);
+    // The first continuation dies after delivering its rows, before handing on ...
+    const dying = handlerWith({ MAX_RUN_SECONDS: '0.3' }, {
+      push() {
+        throw new Error('the invocation died');
+      },
+    });
+    await assert.rejects(dying(queue[0], context), /died/);
+    assert.ok(seg.stats().accepted > 0);
+    // ... so Lambda retries it; and it delivers async invocations at least once: it comes twice.
+    queue.push(structuredClone(queue[0]));
+    await drain(handler, queue);
+    const stats = seg.stats();
+    assert.equal(stats.uniqueMessageIds, ROWS);
+    assert.ok(stats.duplicates > 0, 'the repeated pieces sent some ids again');
+    assert.equal(stats.accepted, ROWS + stats.duplicates);
+    const report = await getJson(`csv2segment-reports/${key}.report.json`);
+    assert.deepEqual([report.status, report.rows, report.events], ['done', ROWS, ROWS]);
+  });
+
+  test('shards of a hard file give exactly the ids and payloads of a sequential run, at any shard size', async () => {
+    const text = hardFile(1500);
+    const key = 'hard/track_hard.csv';
+    const record = await put(key, text);
+    // The sequential run: no way to hand on, so the file runs whole.
+    await handlerWith()({ Records: [record] }, context);
+    const sequential = eventsById();
+    assert.equal(sequential.size, 1500);
+    const whole = await getJson(`csv2segment-reports/${key}.report.json`);
+
+    for (const shardBytes of [2048, 9000, 65536]) {
+      seg.reset();
+      logs = [];
+      const queue = [];
+      const handler = handlerWith({ CSV2SEGMENT_SHARD_BYTES: String(shardBytes) }, queue);
+      await handler({ Records: [record] }, context);
+      const sharded = logged().find((l) => l.status === 'sharded');
+      assert.equal(sharded.shards, queue.length);
+      assert.ok(queue.length >= Math.floor(text.length / shardBytes / 2), `${queue.length} shards of ${shardBytes}`);
+      await drain(handler, queue, { parallel: 3 });
+      assert.deepEqual(eventsById(), sequential, `shard size ${shardBytes}`);
+      assert.equal(seg.stats().accepted, 1500);
+      const report = await getJson(`csv2segment-reports/${key}.report.json`);
+      assert.deepEqual([report.rows, report.events, report.rejected, report.pieces], [whole.rows, whole.events, whole.rejected, sharded.shards]);
+      assert.deepEqual(report.columns, whole.columns);
+    }
+  });
+
+  test('a gzip file is never sharded; its continuations read from the start and skip', async () => {
+    const key = 'gz/track_gz.csv.gz';
+    const record = await put(key, gzipSync(generateTrackCsv(ROWS)));
+    const queue = [];
+    const handler = handlerWith({ MAX_RUN_SECONDS: '0.3', CSV2SEGMENT_SHARD_BYTES: '65536' }, queue);
+    await handler({ Records: [record] }, context);
+    assert.equal(logged().some((l) => l.status === 'sharded'), false);
+    const continuations = await drain(handler, queue);
+    assert.ok(continuations >= 1);
+    assert.equal(queue.length, 0);
+    for (const l of logged().filter((x) => x.status === 'continued')) assert.equal(l.shard, undefined);
+    const stats = seg.stats();
+    assert.deepEqual([stats.uniqueMessageIds, stats.accepted], [ROWS, ROWS]);
+    const report = await getJson(`csv2segment-reports/${key}.report.json`);
+    assert.deepEqual([report.rows, report.pieces], [ROWS, continuations + 1]);
+  });
+
+  test('through a real SQS queue: S3 notification in SQS, shards and continuations as SQS messages', async () => {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'csv2segment-pieces' }));
+    const key = 'sqs/track_sqs.csv';
+    const record = await put(key, generateTrackCsv(60_000));
+    const handler = handlerWith({ CSV2SEGMENT_QUEUE_URL: QueueUrl, MAX_RUN_SECONDS: '0.001', CSV2SEGMENT_SHARD_BYTES: String(3 * 1024 * 1024) });
+    const sqsRecord = (m) => ({ messageId: m.MessageId, receiptHandle: m.ReceiptHandle, body: m.Body, eventSource: 'aws:sqs', awsRegion: 'us-east-1' });
+
+    // S3 → SQS: the notification arrives as a message body.
+    const first = await handler({ Records: [{ messageId: 'n-1', receiptHandle: 'r', body: JSON.stringify({ Records: [record] }), eventSource: 'aws:sqs' }] }, context);
+    assert.deepEqual(first, { batchItemFailures: [] });
+    let messages = 0;
+    for (let idle = 0; idle < 2; ) {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 3, WaitTimeSeconds: 0 }));
+      if (Messages.length === 0) {
+        idle += 1;
+        continue;
+      }
+      idle = 0;
+      messages += Messages.length;
+      // The event source mapping: one batch per poll, failed ones stay on the queue.
+      const { batchItemFailures } = await handler({ Records: Messages.map(sqsRecord) }, context);
+      const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+      for (const m of Messages) if (!failed.has(m.MessageId)) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
+    }
+    const sharded = logged().find((l) => l.status === 'sharded');
+    assert.ok(sharded.shards >= 2);
+    assert.ok(messages > sharded.shards, `continuations as well as shards (${messages} messages)`);
+    const stats = seg.stats();
+    assert.deepEqual([stats.uniqueMessageIds, stats.accepted, stats.dropped], [60_000, 60_000, 0]);
+    const report = await getJson(`csv2segment-reports/${key}.report.json`);
+    assert.deepEqual([report.status, report.rows, report.events], ['done', 60_000, 60_000]);
+    assert.equal(report.pieces, messages);
+    assert.equal(JSON.stringify(logs).includes(WRITE_KEY), false);
+  });
+});
