@@ -228,3 +228,5 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
 
 /** The Lambda entry point, configured from the function's environment. */
 export const handler = createHandler();
+// Lambda's init phase (top-level await): the engine's wasm is compiled before the first event.
+await loadEngine();

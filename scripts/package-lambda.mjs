@@ -46,7 +46,7 @@ export async function packageLambda({ quiet = false } = {}) {
   writeFileSync(ZIP, zip);
   if (!quiet) {
     const kb = (file) => `${Math.round(statSync(file).size / 1024)} KB`;
-    console.log(`${path.relative(ROOT, ZIP)}: ${kb(ZIP)} (js/lambda.mjs ${kb(path.join(STAGE, 'js', 'lambda.mjs'))}, pkg/csv2segment_bg.wasm ${kb(path.join(STAGE, 'pkg', 'csv2segment_bg.wasm'))}); handler: js/lambda.handler`);
+    console.log(`${path.relative(ROOT, ZIP)}: ${kb(ZIP)} (js/lambda.mjs ${kb(path.join(STAGE, 'js', 'lambda.mjs'))}, pkg/csv2segment_bg.wasm ${kb(path.join(STAGE, 'pkg', 'csv2segment_bg.wasm'))}); handler: js/lambda.handler; environment: NODE_OPTIONS=--max-semi-space-size=1 (see README)`);
   }
   return ZIP;
 }

@@ -93,3 +93,17 @@ describe('retry policy', () => {
     assert.equal(basicAuth('clé'), `Basic ${Buffer.from('clé:').toString('base64')}`);
   });
 });
+
+describe('readConfig: pieces', () => {
+  test('defaults: 256 MB shards, no run limit of our own', () => {
+    assert.deepEqual({ ...readConfig({ SEGMENT_WRITE_KEY: 'k' }).pieces }, { shardBytes: 268435456, maxRunSeconds: null });
+  });
+  test('MAX_RUN_SECONDS takes fractions; CSV2SEGMENT_SHARD_BYTES whole bytes', () => {
+    const c = readConfig({ SEGMENT_WRITE_KEY: 'k', MAX_RUN_SECONDS: '0.5', CSV2SEGMENT_SHARD_BYTES: '4096' });
+    assert.deepEqual({ ...c.pieces }, { shardBytes: 4096, maxRunSeconds: 0.5 });
+  });
+  test('wrong values name the variable and the fix', () => {
+    assert.throws(() => readConfig({ SEGMENT_WRITE_KEY: 'k', MAX_RUN_SECONDS: '0' }), { name: 'Csv2SegmentConfigError', message: 'MAX_RUN_SECONDS is "0": give a number of seconds above 0, such as 600' });
+    assert.throws(() => readConfig({ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_SHARD_BYTES: '1.5' }), { message: 'CSV2SEGMENT_SHARD_BYTES is "1.5": give a whole number of at least 1' });
+  });
+});

@@ -140,3 +140,60 @@ test('a wrong option is a Csv2SegmentError with code options, naming the choices
     message: "invalid option: unknown option 'nope'; the options are empty, typing, maxRejections, samplePayloads, maxBatchBytes, maxBatchEvents, maxObjectsPerRequest",
   });
 });
+
+test('pieces: Splitter, resume, suspend and combineParts give the whole file back', async () => {
+  const { Ingest, Splitter, combineParts, partsChain } = await loadEngine();
+  const text = 'userId,event,properties.n\n1,"A\nB",x\n2,bad,row,extra\n3,C,"é,\n"\n4,D,z';
+  const bytes = new TextEncoder().encode(text);
+  const splitter = new Splitter('track_p.csv', 10);
+  for (let i = 0; i < bytes.length; i += 3) splitter.write(bytes.subarray(i, i + 3));
+  const split = splitter.finish();
+  assert.equal(split.header, 'userId,event,properties.n');
+  assert.deepEqual(
+    split.shards.map((s) => [s.start.offset, s.start.line, s.end]),
+    [
+      [26, 2, 36],
+      [36, 4, 52],
+      [52, 5, 63],
+      [63, 7, 68],
+    ],
+  );
+
+  const ids = [];
+  const parts = split.shards.map((shard, i) => {
+    // The first piece starts at the file's start and reads the header itself.
+    const ing = i === 0 ? new Ingest('track_p.csv', 'id') : Ingest.resume('track_p.csv', 'id', undefined, split.header, shard.start.offset, shard.start.line);
+    ing.write(bytes.subarray(i === 0 ? 0 : shard.start.offset, shard.end));
+    ing.finish();
+    for (let b = ing.nextBatch(); b; b = ing.nextBatch()) ids.push(...decode(b.body).batch.map((e) => e.messageId));
+    const part = { start: i === 0 ? { offset: 0, line: 1 } : shard.start, end: ing.position(), last: i === split.shards.length - 1, report: ing.report() };
+    ing.free();
+    return part;
+  });
+  const whole = new Ingest('track_p.csv', 'id');
+  whole.write(bytes);
+  whole.finish();
+  assert.deepEqual(ids, decode(whole.nextBatch().body).batch.map((e) => e.messageId));
+
+  assert.deepEqual(partsChain(parts.map(({ report, ...rest }) => (void report, rest))), [0, 1, 2, 3]);
+  assert.equal(partsChain(parts.slice(1)), undefined);
+  const combined = combineParts('track_p.csv', split.header, [...parts].reverse());
+  assert.deepEqual([combined.report.rows, combined.report.events, combined.report.rejected, combined.report.inputBytes], [4, 3, 1, 68]);
+  assert.equal(combined.report.rejections[0].line, 4);
+  assert.equal(new TextDecoder().decode(combined.rejectsCsv), new TextDecoder().decode(whole.rejectsCsv()));
+
+  // suspend: the place the next piece starts, and the rows before it in the bodies.
+  const first = new Ingest('track_p.csv', 'id');
+  first.write(bytes.subarray(0, 40));
+  assert.deepEqual(first.suspend(), { offset: 36, line: 4 });
+  assert.equal(first.nextBatch().events, 1);
+  assert.throws(() => first.write(bytes), /finished/);
+});
+
+test('pieces: bad positions and shard sizes are Csv2SegmentErrors', async () => {
+  const { Ingest, Splitter } = await loadEngine();
+  assert.throws(() => Ingest.resume('track_p.csv', 'id', undefined, 'userId,event', -1, 1), { name: 'Csv2SegmentError', code: 'options', message: /invalid position: offset -1 and line 1 must be whole numbers/ });
+  assert.throws(() => Ingest.resume('track_p.csv', 'id', undefined, 'userId,event', 5, 0), { code: 'options' });
+  assert.throws(() => new Splitter('track_p.csv', 0), { code: 'options', message: 'invalid shard size 0: give a number of bytes, at least 1' });
+  assert.throws(() => Ingest.resume('track_p.csv', 'id', undefined, 'userId,nothing.here', 5, 2), { name: 'Csv2SegmentError', code: 'header' });
+});
