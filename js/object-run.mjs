@@ -44,6 +44,8 @@ const versionOf = (object) => object.eTag || object.versionId || '';
  * @property {number | null} end
  * @property {string | null} header
  * @property {{ index: number, count: number } | null} shard
+ * @property {{ rows: number, events: number, rejected: number }} [done] counts of the pieces
+ *   before this one (in its shard), for the log
  */
 
 /** The task in a message body, or null if the body is not one of ours. */
@@ -145,9 +147,9 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit })
   return true;
 }
 
-function makeTask(object, { start, end, header, shard }) {
+function makeTask(object, { start, end, header, shard, done = { rows: 0, events: 0, rejected: 0 } }) {
   const { bucket, key, eTag, versionId, size } = object;
-  return { v: 1, bucket, key, eTag, versionId, size: size ?? null, start, end, header, shard };
+  return { v: 1, bucket, key, eTag, versionId, size: size ?? null, start, end, header, shard, done };
 }
 
 async function runPiece(run, gzip) {
@@ -204,8 +206,11 @@ async function runPiece(run, gzip) {
   const last = !suspended && (end === null || (object.size != null && end >= object.size));
   await savePart(store, prefix, { start, end: result.position, last, report, delivery, timing });
   if (suspended) {
-    await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, shard: task?.shard ?? null }));
-    emit({ level: 'info', bucket, key, status: 'continued', ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
+    const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
+    const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
+    await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, shard: task?.shard ?? null, done }));
+    // Progress: how far this piece got, and the rows of this chain so far.
+    emit({ level: 'info', bucket, key, status: 'continued', ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ms: timing.ms });
     return 'continued';
   }
   const combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options: config.engineOptions });
