@@ -43,6 +43,7 @@ const versionOf = (object) => object.eTag || object.versionId || '';
  * @property {{ offset: number, line: number }} start
  * @property {number | null} end
  * @property {string | null} header
+ * @property {string} run one run of the file: its pieces' parts are kept apart from other runs'
  * @property {{ index: number, count: number } | null} shard
  * @property {{ rows: number, events: number, rejected: number }} [done] counts of the pieces
  *   before this one (in its shard), for the log
@@ -59,7 +60,8 @@ export function taskOf(body) {
     Number.isSafeInteger(t.start?.offset) &&
     Number.isSafeInteger(t.start?.line) &&
     (t.end === null || Number.isSafeInteger(t.end)) &&
-    (t.header === null || typeof t.header === 'string');
+    (t.header === null || typeof t.header === 'string') &&
+    typeof t.run === 'string';
   return ok ? t : null;
 }
 
@@ -131,6 +133,7 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit })
     return false;
   }
   const count = split.shards.length;
+  const run = crypto.randomUUID();
   for (const [index, shard] of split.shards.entries()) {
     // The first shard starts at the file's start, so every run's parts chain from offset 0.
     const first = index === 0;
@@ -139,17 +142,18 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit })
         start: first ? { offset: 0, line: 1 } : shard.start,
         end: shard.end,
         header: first ? null : split.header,
+        run,
         shard: { index, count },
       }),
     );
   }
-  emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'sharded', shards: count, bytes: split.size, ms: Date.now() - started });
+  emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'sharded', run, shards: count, bytes: split.size, ms: Date.now() - started });
   return true;
 }
 
-function makeTask(object, { start, end, header, shard, done = { rows: 0, events: 0, rejected: 0 } }) {
+function makeTask(object, { start, end, header, run, shard, done = { rows: 0, events: 0, rejected: 0 } }) {
   const { bucket, key, eTag, versionId, size } = object;
-  return { v: 1, bucket, key, eTag, versionId, size: size ?? null, start, end, header, shard, done };
+  return { v: 1, bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done };
 }
 
 async function runPiece(run, gzip) {
@@ -189,8 +193,11 @@ async function runPiece(run, gzip) {
     });
   } catch (err) {
     if (err instanceof Superseded) throw err;
-    // Say so where the user looks, then let the host retry.
-    await writeReport({ status: 'failed', error: err.message, piece: pieceOf(task), delivery: sender.summary }).catch(() => {});
+    // Say so where the user looks, then let the host retry; but a late repeat of a piece of a
+    // file that is already done must not replace that file's report.
+    if (!(task && (await isDone(store, keys.report, object)))) {
+      await writeReport({ status: 'failed', error: err.message, piece: pieceOf(task), delivery: sender.summary }).catch(() => {});
+    }
     const { failedBatches, ...counts } = sender.summary;
     emit({ level: 'error', bucket, key, status: 'failed', error: err.message, ...pieceOf(task), ...counts, failedBatches: failedBatches.length });
     throw err;
@@ -201,21 +208,24 @@ async function runPiece(run, gzip) {
   if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable' });
 
   // A piece of a file in several pieces: store its part, then hand on or try to complete.
-  const prefix = partsPrefix(config.reportPrefix, key, versionOf(object));
+  // A new run's id comes with its first hand-off: parts a re-upload of the same bytes (the same
+  // eTag) left behind can never complete another run's chain.
+  const runId = task?.run ?? crypto.randomUUID();
+  const prefix = partsPrefix(config.reportPrefix, key, versionOf(object), runId);
   const suspended = result.status === 'suspended';
   const last = !suspended && (end === null || (object.size != null && end >= object.size));
   await savePart(store, prefix, { start, end: result.position, last, report, delivery, timing });
   if (suspended) {
     const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
     const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
-    await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, shard: task?.shard ?? null, done }));
+    await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done }));
     // Progress: how far this piece got, and the rows of this chain so far.
-    emit({ level: 'info', bucket, key, status: 'continued', ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ms: timing.ms });
+    emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ms: timing.ms });
     return 'continued';
   }
   const combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options: config.engineOptions });
   if (!combined) {
-    emit({ level: 'info', bucket, key, status: 'piece-done', ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
+    emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
     return 'piece-done';
   }
   const whole = { startedAt: combined.startedAt ?? timing.startedAt, ms: Date.now() - Date.parse(combined.startedAt ?? timing.startedAt) };
@@ -223,6 +233,16 @@ async function runPiece(run, gzip) {
   // The parts served their purpose; one left behind by a late duplicate is harmless.
   await Promise.all(combined.keys.map((k) => store.remove(k).catch(() => {})));
   return status;
+}
+
+/** True when the report of this version of the object already says 'done'. */
+async function isDone(store, reportKey, object) {
+  try {
+    const report = JSON.parse((await store.get(reportKey)) ?? 'null');
+    return report?.status === 'done' && versionOf(report.source ?? {}) === versionOf(object);
+  } catch {
+    return false;
+  }
 }
 
 const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { shard: task.shard.index, shards: task.shard.count } : {}) } : {});

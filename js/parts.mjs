@@ -5,9 +5,9 @@
 
 const pad = (n) => String(n).padStart(16, '0');
 
-/** Where the parts of one version of an object go. */
-export function partsPrefix(reportPrefix, key, version) {
-  return `${reportPrefix}${key}.parts/${encodeURIComponent(version || 'unversioned')}/`;
+/** Where the parts of one run over one version of an object go. */
+export function partsPrefix(reportPrefix, key, version, run) {
+  return `${reportPrefix}${key}.parts/${encodeURIComponent(version || 'unversioned')}/${run}/`;
 }
 
 /** A part's key: `<start>-<end>[.last].json`, offsets zero-padded so that keys sort in file order. */

@@ -139,7 +139,7 @@ async function queue(batch, env) {
       const base = seconds(env, 'QUEUE_RETRY_DELAY_SECONDS', DEFAULT_RETRY_DELAY_SECONDS);
       const delaySeconds = Math.min(MAX_RETRY_DELAY_SECONDS, base * 2 ** Math.max(0, (message.attempts ?? 1) - 1));
       if (!(err instanceof DeliveryError)) {
-        emit({ level: 'error', key: message.body?.object?.key, status: 'failed', error: err?.message ?? String(err) });
+        emit({ level: 'error', key: message.body?.object?.key ?? message.body?.csv2segment?.key, status: 'failed', error: err?.message ?? String(err) });
       }
       message.retry({ delaySeconds });
     }

@@ -149,6 +149,7 @@ describe('Lambda: files in pieces', () => {
     await assert.rejects(dying(queue[0], context), /died/);
     assert.ok(seg.stats().accepted > 0);
     // ... so Lambda retries it; and it delivers async invocations at least once: it comes twice.
+    const retried = structuredClone(queue[0]);
     queue.push(structuredClone(queue[0]));
     await drain(handler, queue);
     const stats = seg.stats();
@@ -157,6 +158,18 @@ describe('Lambda: files in pieces', () => {
     assert.equal(stats.accepted, ROWS + stats.duplicates);
     const report = await getJson(`csv2segment-reports/${key}.report.json`);
     assert.deepEqual([report.status, report.rows, report.events], ['done', ROWS, ROWS]);
+
+    // A late repeat that fails (Segment down) is retried, but leaves the finished report alone.
+    seg.setFaults({ error500: 1 });
+    const late = createHandler({
+      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, MAX_RUN_SECONDS: '0.3' },
+      log: (line) => logs.push(line),
+      sender: { retry: { ...FAST, maxAttempts: 2 } },
+      invoke: async () => {},
+    });
+    await assert.rejects(late(retried, context), /still failing after 2 tries/);
+    seg.setFaults({});
+    assert.deepEqual(await getJson(`csv2segment-reports/${key}.report.json`), report);
   });
 
   test('shards of a hard file give exactly the ids and payloads of a sequential run, at any shard size', async () => {
