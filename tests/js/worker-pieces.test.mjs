@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
+import { eventsById, hardFile } from '../support/pieces.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { startWorkerStack } from '../support/worker-stack.mjs';
 
@@ -21,36 +22,6 @@ const ROWS = 200_000;
 const BUDGET = '0.8';
 /** The Worker's statuses that end the handling of one queue message. */
 const HANDLED = new Set(['continued', 'sharded', 'piece-done', 'done', 'unprocessable', 'skipped', 'failed']);
-
-/**
- * A file built to be hard to cut (copied from lambda-pieces.test.mjs): quoted line breaks and
- * delimiters, multi-byte text, CRLF, and a final row without a line break. Here every 97th row
- * also has no userId, so that the shards' rejections have to be put together as well.
- */
-function hardFile(rows) {
-  let out = 'userId,event,properties.note,properties.city,timestamp\n';
-  for (let i = 0; i < rows; i++) {
-    const note = i % 3 === 0 ? `"line one, with comma\nline ""two""\r\nthree ${i}"` : i % 3 === 1 ? `"€${i}😀,é"` : `plain ${i}`;
-    const city = i % 5 === 0 ? 'Zürich' : '"São\nPaulo"';
-    const user = i % 97 === 42 ? '' : `u${i}`;
-    out += `${user},"Order\nPlaced",${note},${city},2026-01-0${(i % 9) + 1}T00:00:00Z${i % 7 === 0 ? '\r\n' : '\n'}`;
-  }
-  return out.replace(/\r?\n$/, '');
-}
-
-/** The events Segment accepted, by messageId (a repeat must be the same event). */
-function eventsById(seg) {
-  const byId = new Map();
-  for (const e of seg.events) {
-    // sentAt is the request's, not the row's.
-    const event = { ...e };
-    delete event.sentAt;
-    const prior = byId.get(e.messageId);
-    if (prior) assert.deepEqual(event, prior, `messageId ${e.messageId} sent with two payloads`);
-    byId.set(e.messageId, event);
-  }
-  return byId;
-}
 
 /** A Worker stack delivering to `seg`, with `vars` over wrangler.toml's; closed after `fn`. */
 async function withStack(seg, vars, fn) {

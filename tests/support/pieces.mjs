@@ -1,0 +1,33 @@
+// What the tests of files in pieces (tests/js/lambda-pieces, worker-pieces) share: a file built
+// to be hard to cut, and the events Segment accepted, by messageId.
+import assert from 'node:assert/strict';
+
+/**
+ * A track file built to be hard to cut: quoted line breaks and delimiters, multi-byte text,
+ * CRLF, and a final row without a line break. Every 97th row has no userId, so that the
+ * pieces' rejections have to be put together as well.
+ */
+export function hardFile(rows) {
+  let out = 'userId,event,properties.note,properties.city,timestamp\n';
+  for (let i = 0; i < rows; i++) {
+    const note = i % 3 === 0 ? `"line one, with comma\nline ""two""\r\nthree ${i}"` : i % 3 === 1 ? `"€${i}😀,é"` : `plain ${i}`;
+    const city = i % 5 === 0 ? 'Zürich' : '"São\nPaulo"';
+    const user = i % 97 === 42 ? '' : `u${i}`;
+    out += `${user},"Order\nPlaced",${note},${city},2026-01-0${(i % 9) + 1}T00:00:00Z${i % 7 === 0 ? '\r\n' : '\n'}`;
+  }
+  return out.replace(/\r?\n$/, '');
+}
+
+/** The events the Segment server accepted, by messageId; a repeat must be the same event. */
+export function eventsById(seg) {
+  const byId = new Map();
+  for (const e of seg.events) {
+    // sentAt is the request's, not the row's.
+    const event = { ...e };
+    delete event.sentAt;
+    const prior = byId.get(e.messageId);
+    if (prior) assert.deepEqual(event, prior, `messageId ${e.messageId} sent with two payloads`);
+    byId.set(e.messageId, event);
+  }
+  return byId;
+}
