@@ -3,12 +3,23 @@
 // and through the seed's approach (csvtojson + analytics-node 6), side by side in one run, both
 // against a local S3 server (moto) and the local Segment-compatible server. Not a test.
 //
-//   node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed]
+//   node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed] [--lambda-node-options STR]
+//                      [--skip-shards] [--shard-rows N] [--shards N]
 //
 // Each side runs in its own process (bench/e2e-child.mjs), so its peak RSS is its own; the
 // Segment server runs in this process and counts requests and events per side. The handler
 // then runs once more on a file --big-factor times larger (default 10) to show that its memory
-// stays flat. Ends with `name: value` lines for scripts.
+// stays flat. Last, the sharded path (bench/e2e-shards.mjs): a --shard-rows file (default 2
+// million rows) in one invocation, then cut into --shards shards (default 8) run with 1, 2 and 4
+// invocations in flight, each its own process. Ends with `name: value` lines for scripts.
+//
+// Seconds are timed as Lambda bills them, the same way for both sides: `*_init_seconds` is the
+// module's init phase (Lambda's "Init Duration": imports and module-level clients), `*_seconds`
+// the invocation (Lambda's "Duration": handler call → every event delivered). Node's own start is
+// in neither. Both runs of the handler (1× and the big file) get LAMBDA_NODE_OPTIONS, the
+// NODE_OPTIONS the README's deployment sets on the function; the seed runs with Node's defaults,
+// as its tutorial deploys it. BENCH_MEMORY_TRACE=1 adds each side's memory trace (max of
+// process.memoryUsage() fields, the wasm memory, V8's new space; GC counts) to stderr.
 import { spawn } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -18,28 +29,52 @@ import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-s
 import { startS3Server } from '../tests/support/s3-server.mjs';
 import { startSegmentServer } from '../tests/support/segment-server.mjs';
 import { r2Notification, startWorkerStack } from '../tests/support/worker-stack.mjs';
-import { cachedTrackPath, writeTrackCsv } from './generate.mjs';
+import { measureShards } from './e2e-shards.mjs';
+import { cachedTrackPath, rowsLabel, writeTrackCsv } from './generate.mjs';
 import { packageLambda } from '../scripts/package-lambda.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const WRITE_KEY = 'bench_write_key';
 const BUCKET = 'bench';
+/**
+ * NODE_OPTIONS of the deployed function (README, "On AWS Lambda"): a 1 MB young generation. V8
+ * otherwise grows it to 16 MB during a long run, and the S3 body's 64 KB Buffers (two per read:
+ * the socket's and the HTTP parser's copy) wait for the next scavenge: peak RSS grew with the file.
+ */
+const LAMBDA_NODE_OPTIONS = '--max-semi-space-size=1';
 
 function parseArgs(argv) {
-  const opts = { rows: 100_000, bigFactor: 10, skipBig: false, skipSeed: false };
+  const opts = {
+    rows: 100_000,
+    bigFactor: 10,
+    skipBig: false,
+    skipSeed: false,
+    lambdaNodeOptions: LAMBDA_NODE_OPTIONS,
+    skipShards: false,
+    shardRows: 2_000_000,
+    shards: 8,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--rows') opts.rows = Number(argv[++i]);
     else if (a === '--big-factor') opts.bigFactor = Number(argv[++i]);
     else if (a === '--skip-big') opts.skipBig = true;
     else if (a === '--skip-seed') opts.skipSeed = true;
+    else if (a === '--lambda-node-options') opts.lambdaNodeOptions = argv[++i] ?? '';
+    else if (a === '--skip-shards') opts.skipShards = true;
+    else if (a === '--shard-rows') opts.shardRows = Number(argv[++i]);
+    else if (a === '--shards') opts.shards = Number(argv[++i]);
     else {
-      console.error('usage: node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed]');
+      console.error(
+        'usage: node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed] [--lambda-node-options STR] [--skip-shards] [--shard-rows N] [--shards N]',
+      );
       process.exit(2);
     }
   }
   if (!Number.isInteger(opts.rows) || opts.rows < 1) throw new Error('--rows takes a whole number');
+  if (!Number.isInteger(opts.shardRows) || opts.shardRows < 1) throw new Error('--shard-rows takes a whole number');
+  if (!Number.isInteger(opts.shards) || opts.shards < 2) throw new Error('--shards takes a whole number, at least 2');
   return opts;
 }
 
@@ -77,7 +112,8 @@ function runChild(mode, env) {
       const last = out.trim().split('\n').pop();
       if (code !== 0) return reject(new Error(`${mode} exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`));
       if (process.env.BENCH_SHOW_STDERR) process.stderr.write(err);
-      resolve(JSON.parse(last));
+      const trace = err.split('\n').find((line) => line.startsWith('{"memoryTrace"'));
+      resolve({ ...JSON.parse(last), memoryTrace: trace ? JSON.parse(trace).memoryTrace : undefined });
     });
   });
 }
@@ -88,6 +124,8 @@ async function measure(mode, ctx) {
   const { key, eTag } = await upload(client, path);
   seg.reset();
   const started = performance.now();
+  // This process runs the Segment server (and waits otherwise): its CPU is the server's.
+  const serverCpu = process.cpuUsage();
   const child = await runChild(mode, {
     ...s3.env,
     SEGMENT_ENDPOINT: seg.url,
@@ -96,13 +134,29 @@ async function measure(mode, ctx) {
     BENCH_KEY: key,
     BENCH_ETAG: eTag,
     BENCH_LAMBDA_ENTRY: ctx.lambdaEntry ?? '',
+    // The function's setting for the handler (both files alike); Node's defaults for the seed.
+    NODE_OPTIONS: mode === 'lambda' ? [process.env.NODE_OPTIONS, ctx.lambdaNodeOptions].filter(Boolean).join(' ') : (process.env.NODE_OPTIONS ?? ''),
   });
   const stats = seg.stats();
   const wall = (performance.now() - started) / 1000;
   if (stats.accepted !== rows || stats.dropped !== 0) {
     throw new Error(`${mode}: Segment accepted ${stats.accepted} of ${rows} events (dropped ${stats.dropped})`);
   }
-  return { seconds: child.ms / 1000, cpuSeconds: child.cpuMs / 1000, wall, peakRssMb: child.maxRssMb, requests: stats.requests, unique: stats.uniqueMessageIds };
+  if (child.memoryTrace) {
+    const { maxMb, gc, samples } = child.memoryTrace;
+    console.error(`  ${mode} memory (max MB of ${samples} samples): ${JSON.stringify(maxMb)}; GC ${JSON.stringify(gc)}`);
+  }
+  return {
+    seconds: child.ms / 1000,
+    initSeconds: child.initMs / 1000,
+    cpuSeconds: child.cpuMs / 1000,
+    invocationCpuSeconds: (child.cpuMs - child.initCpuMs) / 1000,
+    serverCpuSeconds: ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(serverCpu)),
+    wall,
+    peakRssMb: child.maxRssMb,
+    requests: stats.requests,
+    unique: stats.uniqueMessageIds,
+  };
 }
 
 /**
@@ -145,19 +199,22 @@ async function main() {
   const s3 = await startS3Server();
   const seg = await startSegmentServer({ writeKey: WRITE_KEY, port: 0, record: false });
   try {
-    const client = s3.client();
+    // Uploads without the SDK's default CRC32 trailer: with it the body goes aws-chunked, and
+    // moto decodes that with `bytes +=` per 64 KB chunk (quadratic: 6 min for 220 MB, not 2 s).
+    const client = s3.client({ requestChecksumCalculation: 'WHEN_REQUIRED' });
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const ctx = { seg, s3, client, rows: opts.rows, path, lambdaEntry };
+    const ctx = { seg, s3, client, rows: opts.rows, path, lambdaEntry, lambdaNodeOptions: opts.lambdaNodeOptions };
     console.error(`bench:e2e: ${basename(path)}, ${opts.rows} rows, ${mb.toFixed(2)} MB`);
+    console.error(`  the handler runs with NODE_OPTIONS=${JSON.stringify(opts.lambdaNodeOptions)} on both files; the seed with Node's defaults`);
 
     const lambda = await measure('lambda', ctx);
-    console.error(`  lambda  ${lambda.seconds.toFixed(2)} s, peak RSS ${lambda.peakRssMb.toFixed(1)} MB, ${lambda.requests} requests`);
+    console.error(`  lambda  ${lambda.seconds.toFixed(2)} s (+ init ${lambda.initSeconds.toFixed(2)} s), peak RSS ${lambda.peakRssMb.toFixed(1)} MB, ${lambda.requests} requests`);
     const worker = await measureWorker(ctx);
     console.error(`  worker  ${worker.seconds.toFixed(2)} s, ${worker.requests} requests`);
     let seed;
     if (!opts.skipSeed) {
       seed = await measure('seed', ctx);
-      console.error(`  seed    ${seed.seconds.toFixed(2)} s, peak RSS ${seed.peakRssMb.toFixed(1)} MB, ${seed.requests} requests`);
+      console.error(`  seed    ${seed.seconds.toFixed(2)} s (+ init ${seed.initSeconds.toFixed(2)} s), peak RSS ${seed.peakRssMb.toFixed(1)} MB, ${seed.requests} requests`);
     }
 
     let big;
@@ -171,14 +228,23 @@ async function main() {
     const lines = {
       file_mb: fmt(mb),
       lambda_seconds: fmt(lambda.seconds),
+      lambda_init_seconds: fmt(lambda.initSeconds),
       lambda_cpu_seconds: fmt(lambda.cpuSeconds),
       seed_seconds: seed ? fmt(seed.seconds) : 'n/a',
+      seed_init_seconds: seed ? fmt(seed.initSeconds) : 'n/a',
       seed_cpu_seconds: seed ? fmt(seed.cpuSeconds) : 'n/a',
       lambda_vs_seed_speed: seed ? fmt(seed.seconds / lambda.seconds, 1) : 'n/a',
+      // CPU of the invocations alone (init left out on both sides), and the Segment server's
+      // CPU while the handler ran: on 2 cores the server, not the handler, sets the wall time.
+      lambda_invocation_cpu_seconds: fmt(lambda.invocationCpuSeconds),
+      seed_invocation_cpu_seconds: seed ? fmt(seed.invocationCpuSeconds) : 'n/a',
+      lambda_vs_seed_cpu: seed ? fmt(seed.invocationCpuSeconds / lambda.invocationCpuSeconds, 1) : 'n/a',
+      segment_server_cpu_seconds_lambda: fmt(lambda.serverCpuSeconds),
       worker_seconds: fmt(worker.seconds),
       worker_vs_seed_speed: seed ? fmt(seed.seconds / worker.seconds, 1) : 'n/a',
       worker_requests: worker.requests,
       lambda_peak_rss_mb: fmt(lambda.peakRssMb, 1),
+      lambda_node_options: opts.lambdaNodeOptions || 'none',
       seed_peak_rss_mb: seed ? fmt(seed.peakRssMb, 1) : 'n/a',
       lambda_requests: lambda.requests,
       seed_requests: seed ? seed.requests : 'n/a',
@@ -187,6 +253,12 @@ async function main() {
     if (big) {
       lines.lambda_big_peak_rss_mb = fmt(big.peakRssMb, 1);
       lines.lambda_big_rss_growth_pct = fmt(((big.peakRssMb - lambda.peakRssMb) / lambda.peakRssMb) * 100, 1);
+    }
+    if (!opts.skipShards) {
+      const shardPath = await trackFile(opts.shardRows);
+      const { key, eTag } = await upload(client, shardPath);
+      const shardCtx = { ...ctx, writeKey: WRITE_KEY, bucket: BUCKET, key, eTag, size: statSync(shardPath).size, rows: opts.shardRows };
+      Object.assign(lines, await measureShards(shardCtx, { shardCount: opts.shards, label: rowsLabel(opts.shardRows) }));
     }
     for (const [name, value] of Object.entries(lines)) console.log(`${name}: ${value}`);
   } finally {
