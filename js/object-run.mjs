@@ -44,7 +44,9 @@ const versionOf = (object) => object.eTag || object.versionId || '';
  * @property {number | null} end
  * @property {string | null} header
  * @property {string} run one run of the file: its pieces' parts are kept apart from other runs'
- * @property {{ index: number, count: number } | null} shard
+ * @property {{ index: number, count: number | null } | null} shard (count: null until the
+ *   splitting pass has reached the end)
+ * @property {boolean} [split] the task is the rest of the splitting pass, from `start`
  * @property {{ rows: number, events: number, rejected: number }} [done] counts of the pieces
  *   before this one (in its shard), for the log
  */
@@ -97,7 +99,7 @@ export async function runObject(run) {
     // Not a name the engine takes: ingestFile reports why, without opening the object.
   }
   try {
-    if (!task && handOff && info && !info.gzip && (object.size ?? 0) > config.pieces.shardBytes) {
+    if (task?.split || (!task && handOff && info && !info.gzip && (object.size ?? 0) > config.pieces.shardBytes)) {
       const shards = await fanOut(run);
       if (shards) return 'sharded';
     }
@@ -113,41 +115,66 @@ export async function runObject(run) {
 
 /**
  * Cuts the object into shards at row boundaries and hands each on; false when it cannot be cut
- * (a bad header, no rows): then it runs as one piece, which reports why.
+ * (a bad header, no rows): then it runs as one piece, which reports why. When time runs short,
+ * it hands on the shards found so far and the rest of the pass itself (a `split` task).
  */
-async function fanOut({ engine, config, object, identity, open, handOff, emit }) {
+async function fanOut({ engine, config, object, identity, open, handOff, emit, task, suspendAt }) {
   const started = Date.now();
-  const splitter = new engine.Splitter(object.key, config.pieces.shardBytes);
+  const from = task?.split ? task.start : null;
+  const splitter = from
+    ? engine.Splitter.resume(object.key, config.pieces.shardBytes, task.header, from.offset, from.line)
+    : new engine.Splitter(object.key, config.pieces.shardBytes);
   let split;
+  let next = null;
   try {
-    for await (const chunk of await open(false, null)) splitter.write(chunk);
-    split = splitter.finish();
+    for await (const chunk of await open(false, from ? { start: from.offset, end: null } : null)) {
+      splitter.write(chunk);
+      if (suspendAt !== undefined && Date.now() >= suspendAt) {
+        const stopped = splitter.suspend();
+        if (stopped) {
+          ({ split, next } = stopped);
+          break;
+        }
+      }
+    }
+    if (!next) split = splitter.finish();
   } finally {
     splitter.free();
   }
-  if (!split || split.shards.length < 2) return false;
-  try {
-    // Every shard reads with this header: check it once, here.
-    engine.Ingest.resume(object.key, identity, config.engineOptions, split.header, split.shards[1].start.offset, split.shards[1].start.line).free();
-  } catch {
-    return false;
+  // Stopped right at the end of the object: nothing is left to split.
+  if (next && object.size != null && next.offset >= object.size) next = null;
+  if (from && !split) return true;
+  if (!from) {
+    if (!split || (split.shards.length < 2 && !next)) return false;
+    try {
+      // Every shard reads with this header: check it once, here.
+      const at = split.shards.at(-1).start;
+      engine.Ingest.resume(object.key, identity, config.engineOptions, split.header, at.offset, at.line).free();
+    } catch {
+      return false;
+    }
   }
-  const count = split.shards.length;
-  const run = crypto.randomUUID();
-  for (const [index, shard] of split.shards.entries()) {
+  const run = task?.run ?? crypto.randomUUID();
+  const base = task?.shard?.index ?? 0;
+  // The count is known once the pass has reached the end.
+  const count = next ? null : base + split.shards.length;
+  for (const [i, shard] of split.shards.entries()) {
     // The first shard starts at the file's start, so every run's parts chain from offset 0.
-    const first = index === 0;
+    const first = !from && i === 0;
     await handOff(
       makeTask(object, {
         start: first ? { offset: 0, line: 1 } : shard.start,
         end: shard.end,
         header: first ? null : split.header,
         run,
-        shard: { index, count },
+        shard: { index: base + i, count },
       }),
     );
   }
-  emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'sharded', run, shards: count, bytes: split.size, ms: Date.now() - started });
+  if (next) {
+    await handOff({ ...makeTask(object, { start: next, end: null, header: split.header, run, shard: { index: base + split.shards.length, count: null } }), split: true });
+  }
+  emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'sharded', run, from: from?.offset ?? 0, shards: split.shards.length, ...(next ? { next: next.offset } : { total: count }), bytes: (next?.offset ?? split.size) - (from?.offset ?? 0), ms: Date.now() - started });
   return true;
 }
 

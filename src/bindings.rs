@@ -413,16 +413,50 @@ impl JsSplitter {
     #[wasm_bindgen(constructor)]
     pub fn new(key: &str, shard_bytes: f64) -> Result<JsSplitter, JsValue> {
         let spec = FileSpec::from_key(key).map_err(js_error)?;
-        let every = if shard_bytes.is_finite() && shard_bytes >= 1.0 {
-            shard_bytes as u64
-        } else {
-            return Err(options_error(&format!(
-                "invalid shard size {shard_bytes}: give a number of bytes, at least 1"
-            )));
-        };
+        let every = shard_size(shard_bytes)?;
         Ok(JsSplitter {
             inner: Some(Splitter::new(spec.delimiter, every)),
         })
+    }
+
+    /// A pass that goes on from `offset` (on `line`), where a suspended pass stopped, in a file
+    /// whose header is `header`: write it the bytes from `offset` on.
+    pub fn resume(
+        key: &str,
+        shard_bytes: f64,
+        header: &str,
+        offset: f64,
+        line: f64,
+    ) -> Result<JsSplitter, JsValue> {
+        let spec = FileSpec::from_key(key).map_err(js_error)?;
+        let every = shard_size(shard_bytes)?;
+        let at = position(offset, line)?;
+        Ok(JsSplitter {
+            inner: Some(Splitter::resume(
+                spec.delimiter,
+                every,
+                header.as_bytes(),
+                at,
+            )),
+        })
+    }
+
+    /// Stops early: `{ split, next }`, the shards complete so far and where `resume` goes on;
+    /// `undefined`, and the pass goes on, when no shard is complete yet or the file cannot be split.
+    #[wasm_bindgen(unchecked_return_type = "{ split: Split, next: Position } | undefined")]
+    pub fn suspend(&mut self) -> JsValue {
+        if !self.inner.as_ref().is_some_and(Splitter::can_suspend) {
+            return JsValue::UNDEFINED;
+        }
+        match self.inner.take().and_then(Splitter::suspend) {
+            Some((split, next)) => {
+                let obj = Object::new();
+                set(&obj, "split", to_js(&split));
+                set(&obj, "next", to_js(&next));
+                obj.into()
+            }
+            None => JsValue::UNDEFINED,
+        }
     }
 
     /// Reads the next bytes of the file.
@@ -440,6 +474,16 @@ impl JsSplitter {
             Some(split) => to_js(&split),
             None => JsValue::UNDEFINED,
         }
+    }
+}
+
+fn shard_size(bytes: f64) -> Result<u64, JsValue> {
+    if bytes.is_finite() && bytes >= 1.0 {
+        Ok(bytes as u64)
+    } else {
+        Err(options_error(&format!(
+            "invalid shard size {bytes}: give a number of bytes, at least 1"
+        )))
     }
 }
 

@@ -44,7 +44,7 @@ pub struct Split {
     pub header: Vec<u8>,
     /// The shards, in file order; they cover every byte after the header.
     pub shards: Vec<Shard>,
-    /// The file's size in bytes.
+    /// The file's size in bytes (after [`Splitter::suspend`], the end of the last shard).
     pub size: u64,
 }
 
@@ -78,6 +78,8 @@ pub struct Splitter {
     newlines: u64,
     /// The first bytes, until it is known whether they are a byte order mark.
     lead: Vec<u8>,
+    /// The first bytes have been looked at.
+    sniffed: bool,
     header: Vec<u8>,
     header_started: bool,
     data_start: Option<Position>,
@@ -98,6 +100,7 @@ impl Splitter {
             offset: 0,
             newlines: 0,
             lead: Vec::with_capacity(3),
+            sniffed: false,
             header: Vec::new(),
             header_started: false,
             data_start: None,
@@ -106,10 +109,70 @@ impl Splitter {
         }
     }
 
+    /// A pass that goes on from `at`, a place a suspended pass returned (see
+    /// [`Splitter::suspend`]), in a file whose header is `header`: write it the bytes from
+    /// `at.offset` on.
+    pub fn resume(delimiter: u8, shard_bytes: u64, header: &[u8], at: Position) -> Splitter {
+        let mut s = Splitter::new(delimiter, shard_bytes);
+        s.sniffed = true;
+        s.header_started = true;
+        s.header = header.to_vec();
+        s.data_start = Some(at);
+        s.offset = at.offset;
+        s.newlines = at.line.saturating_sub(1);
+        s.next_target = at.offset + s.every;
+        s
+    }
+
+    /// Stops the pass early: the shards complete so far (all but the one still open), and
+    /// where a pass that goes on with [`Splitter::resume`] starts. `None` when no shard is
+    /// complete yet, or the file cannot be split.
+    ///
+    /// ```
+    /// use csv2segment::Splitter;
+    ///
+    /// let data = b"id\n1\n2\n3\n4\n";
+    /// let mut s = Splitter::new(b',', 2);
+    /// s.write(&data[..7]);
+    /// let (done, next) = s.suspend().unwrap();
+    /// assert_eq!(done.shards.iter().map(|s| (s.start.offset, s.end)).collect::<Vec<_>>(), [(3, 5), (5, 7)]);
+    /// let mut rest = Splitter::resume(b',', 2, &done.header, next);
+    /// rest.write(&data[next.offset as usize..]);
+    /// let ends: Vec<_> = rest.finish().unwrap().shards.iter().map(|s| (s.start.offset, s.end)).collect();
+    /// assert_eq!(ends, [(7, 9), (9, 11)]);
+    /// ```
+    pub fn suspend(self) -> Option<(Split, Position)> {
+        if !self.can_suspend() {
+            return None;
+        }
+        let data_start = self.data_start?;
+        let next = *self.cuts.last()?;
+        let mut starts = vec![data_start];
+        starts.extend(self.cuts.iter().copied());
+        let shards = starts
+            .windows(2)
+            .map(|w| Shard {
+                start: w[0],
+                end: w[1].offset,
+            })
+            .collect();
+        let split = Split {
+            header: self.header,
+            shards,
+            size: next.offset,
+        };
+        Some((split, next))
+    }
+
+    /// Whether [`Splitter::suspend`] would give shards: one is complete, and the file can be split.
+    pub fn can_suspend(&self) -> bool {
+        !self.unsplittable && self.sniffed && self.data_start.is_some() && !self.cuts.is_empty()
+    }
+
     /// Reads the next bytes of the file.
     pub fn write(&mut self, chunk: &[u8]) {
         let mut chunk = chunk;
-        if self.offset < 3 && self.lead.len() < 3 {
+        if !self.sniffed {
             let take = (3 - self.lead.len()).min(chunk.len());
             self.lead.extend_from_slice(&chunk[..take]);
             chunk = &chunk[take..];
@@ -128,7 +191,7 @@ impl Splitter {
     /// The file has ended: its split, or `None` when it must be read whole, from its start (it
     /// is UTF-16 or gzip, its header is over [`MAX_HEADER_BYTES`], or it has no data rows).
     pub fn finish(mut self) -> Option<Split> {
-        if self.offset < 3 {
+        if !self.sniffed {
             self.start_after_lead();
         }
         let data_start = self.data_start?;
@@ -158,6 +221,7 @@ impl Splitter {
 
     /// Looks at the first bytes: a UTF-8 byte order mark is skipped, UTF-16 and gzip are not split.
     fn start_after_lead(&mut self) {
+        self.sniffed = true;
         let lead = std::mem::take(&mut self.lead);
         if lead.starts_with(&[0xFF, 0xFE]) || lead.starts_with(&[0xFE, 0xFF]) {
             self.unsplittable = true;

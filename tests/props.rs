@@ -297,3 +297,60 @@ proptest! {
         prop_assert_eq!(tally(&reports), tally(&[whole]));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// A split pass suspended anywhere and resumed from where it says gives shards that still
+    /// cover the file exactly and read to the whole file's events.
+    #[test]
+    fn a_suspended_split_resumes_exactly(data in tricky_file(), every in 1u64..120, chunk in 1usize..40, stop in 1usize..30) {
+        let (whole_bodies, whole) = run(KEY, &data, 4096);
+        let mut splitter = csv2segment::Splitter::new(b',', every);
+        let mut shards = Vec::new();
+        let mut header = None;
+        let mut at = 0;
+        for (i, part) in data.chunks(chunk).enumerate() {
+            splitter.write(part);
+            at += part.len();
+            if i + 1 == stop {
+                break;
+            }
+        }
+        if at < data.len() {
+            if let Some((done, next)) = splitter.suspend() {
+                prop_assert_eq!(done.size, next.offset);
+                prop_assert_eq!(done.shards.last().map(|s| s.end), Some(next.offset));
+                shards.extend(done.shards);
+                splitter = csv2segment::Splitter::resume(b',', every, &done.header, next);
+                header = Some(done.header);
+                at = next.offset as usize;
+            } else {
+                splitter = csv2segment::Splitter::new(b',', every);
+                at = 0;
+            }
+            splitter.write(&data[at..]);
+        }
+        let Some(rest) = splitter.finish() else {
+            prop_assert_eq!(whole.rows, 0);
+            return Ok(());
+        };
+        if let Some(h) = header {
+            prop_assert_eq!(&h, &rest.header);
+        }
+        shards.extend(rest.shards);
+        for w in shards.windows(2) {
+            prop_assert_eq!(w[0].end, w[1].start.offset);
+        }
+        prop_assert_eq!(shards.last().map(|s| s.end), Some(data.len() as u64));
+        let mut bodies = Vec::new();
+        let mut reports = Vec::new();
+        for shard in &shards {
+            let (b, r) = run_piece(&data, &rest.header, shard.start, shard.end, chunk);
+            bodies.extend(b);
+            reports.push(r);
+        }
+        prop_assert_eq!(events(&bodies), events(&whole_bodies));
+        prop_assert_eq!(tally(&reports), tally(&[whole]));
+    }
+}
