@@ -87,14 +87,19 @@ async function awsInvoke(message, context, env) {
   const body = JSON.stringify(message);
   if (env.CSV2SEGMENT_QUEUE_URL) {
     const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
-    await new SQSClient({}).send(new SendMessageCommand({ QueueUrl: env.CSV2SEGMENT_QUEUE_URL, MessageBody: body }));
+    clients.sqs ??= new SQSClient({});
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: env.CSV2SEGMENT_QUEUE_URL, MessageBody: body }));
     return;
   }
   const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
-  await new LambdaClient({}).send(
+  clients.lambda ??= new LambdaClient({});
+  await clients.lambda.send(
     new InvokeCommand({ FunctionName: context.invokedFunctionArn, InvocationType: 'Event', Payload: new TextEncoder().encode(body) }),
   );
 }
+
+/** The hand-off clients, made at the first hand-off and kept for the container's life. */
+const clients = {};
 
 /**
  * Makes a handler. `handler` below is `createHandler()`; tests and wrappers pass their own parts.

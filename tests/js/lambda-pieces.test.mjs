@@ -3,6 +3,7 @@
 // against the strict local Segment server. Every row must arrive, each messageId once, with one
 // combined report, whatever runs twice or dies half way.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -190,6 +191,42 @@ describe('Lambda: files in pieces', () => {
     assert.deepEqual([stats.uniqueMessageIds, stats.accepted], [ROWS, ROWS]);
     const report = await getJson(`csv2segment-reports/${key}.report.json`);
     assert.deepEqual([report.rows, report.pieces], [ROWS, continuations + 1]);
+  });
+
+  test('by default a piece is an async invocation of the function itself (Lambda Invoke, Event)', async () => {
+    // The Lambda API's Invoke, as the SDK sends it, answered as Lambda answers an async call.
+    const invocations = [];
+    const lambdaApi = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        invocations.push({ method: req.method, url: req.url, type: req.headers['x-amz-invocation-type'], body: JSON.parse(body) });
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise((resolve) => lambdaApi.listen(0, '127.0.0.1', resolve));
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:csv2segment';
+    try {
+      const key = 'self/track_self.csv';
+      const record = await put(key, generateTrackCsv(20_000));
+      // The SDK's Lambda client finds the endpoint the standard way, in the process's environment.
+      process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${lambdaApi.address().port}`;
+      const handler = handlerWith({ MAX_RUN_SECONDS: '0.001' });
+      const invoked = { ...context, invokedFunctionArn: arn };
+      await handler({ Records: [record] }, invoked);
+      assert.equal(invocations.length, 1);
+      const [call] = invocations;
+      assert.deepEqual([call.method, call.url, call.type], ['POST', `/2015-03-31/functions/${encodeURIComponent(arn)}/invocations`, 'Event']);
+      assert.equal(call.body.csv2segment.key, key);
+      // Lambda then runs the function with that payload as its event: the rest of the file.
+      for (let i = 0; i < invocations.length; i++) await handler(invocations[i].body, invoked);
+      const report = await getJson(`csv2segment-reports/${key}.report.json`);
+      assert.deepEqual([report.rows, report.pieces], [20_000, invocations.length + 1]);
+      assert.equal(seg.stats().uniqueMessageIds, 20_000);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_LAMBDA;
+      await new Promise((resolve) => lambdaApi.close(resolve));
+    }
   });
 
   test('through a real SQS queue: S3 notification in SQS, shards and continuations as SQS messages', async () => {
