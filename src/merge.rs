@@ -7,6 +7,8 @@
 //! will do, as each covers the same rows. Parts are the reports as the hosts store them (JSON),
 //! so this works on JSON values.
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde_json::{Map, Value};
 
 use crate::report::{write_rejects_header, write_rejects_row};
@@ -17,24 +19,41 @@ const SUMS: [&str; 5] = ["rows", "events", "rejected", "batches", "payloadBytes"
 /// Which parts (their indexes), in file order, make the whole run, or `None` while one is missing.
 ///
 /// Each part is `{"start": {"offset", "line"}, "end": {"offset", "line"}, "last": bool,
-/// "report": {...}}`; `last` is set by the piece that read to the end of the file.
+/// "report": {...}}`; `last` is set by the piece that read to the end of the file. Several parts
+/// may start at one offset (a piece that ran twice and stopped at different rows, or one that
+/// died before handing on): any that leads on to the end will do, and one that leads nowhere is
+/// passed over.
 pub fn chain(parts: &[Value]) -> Option<Vec<usize>> {
     let offset = |p: &Value, at: &str| p.get(at)?.get("offset")?.as_u64();
+    let last = |p: &Value| p.get("last").and_then(Value::as_bool) == Some(true);
+    let mut starting: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, p) in parts.iter().enumerate() {
+        if let Some(start) = offset(p, "start") {
+            starting.entry(start).or_default().push(i);
+        }
+    }
+    // From the end of the file back: the part to take at each offset from which the end can be
+    // reached (ends lie after starts, so what lies after is known first). The latest part wins.
+    let mut next: HashMap<u64, usize> = HashMap::new();
+    for (&start, ids) in starting.iter().rev() {
+        let leads_on = |&i: &usize| {
+            last(&parts[i])
+                || offset(&parts[i], "end")
+                    .is_some_and(|end| end > start && next.contains_key(&end))
+        };
+        if let Some(&i) = ids.iter().rev().find(|i| leads_on(i)) {
+            next.insert(start, i);
+        }
+    }
     let mut out = Vec::new();
     let mut at = 0;
     loop {
-        // The latest of the parts that start here.
-        let i = parts.iter().rposition(|p| offset(p, "start") == Some(at))?;
-        let part = &parts[i];
+        let &i = next.get(&at)?;
         out.push(i);
-        if part.get("last").and_then(Value::as_bool) == Some(true) {
+        if last(&parts[i]) {
             return Some(out);
         }
-        let end = offset(part, "end")?;
-        if end <= at {
-            return None;
-        }
-        at = end;
+        at = offset(&parts[i], "end")?;
     }
 }
 
@@ -161,6 +180,24 @@ mod tests {
         ];
         assert!(combine(&parts, 10).is_none());
         assert!(combine(&[], 10).is_none());
+    }
+
+    #[test]
+    fn a_piece_that_died_before_handing_on_is_passed_over() {
+        // The piece at 20 ran three times: once it died after storing [20, 70) (nothing goes
+        // on from 70), twice it handed on. The chain takes a part that leads to the end.
+        let parts = [
+            part(0, 20, false, 1, json!([])),
+            part(20, 40, false, 2, json!([])),
+            part(20, 50, false, 3, json!([])),
+            part(20, 70, false, 9, json!([])),
+            part(40, 90, true, 5, json!([])),
+            part(50, 90, true, 4, json!([])),
+        ];
+        assert_eq!(chain(&parts), Some(vec![0, 2, 5]));
+        assert_eq!(combine(&parts, 10).unwrap()["rows"], 8);
+        // Without any way on from 20, the run is not complete.
+        assert_eq!(chain(&parts[..4]), None);
     }
 
     #[test]
