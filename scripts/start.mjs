@@ -13,8 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startSegmentServer } from '../tests/support/segment-server.mjs';
-import { startWorkerStack } from '../tests/support/worker-stack.mjs';
+// Node builtins and the set-up script only: this may be the first command of a fresh clone, so the
+// Worker stack (Miniflare, from npm) is imported after setup() has installed it.
 import { ROOT, StepError, runMain } from './lib/proc.mjs';
 import { setup } from './setup.mjs';
 
@@ -42,6 +42,8 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   await setup({ quiet: true });
+  const { startSegmentServer } = await import('../tests/support/segment-server.mjs');
+  const { startWorkerStack } = await import('../tests/support/worker-stack.mjs');
 
   let seg;
   let vars = {};
