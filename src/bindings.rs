@@ -7,7 +7,7 @@ use js_sys::{Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{Batch, FileSpec, Ingest, Options, Position, Splitter};
+use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -27,6 +27,62 @@ export interface IngestOptions {
   maxBatchEvents?: number;
   /** Most objects in a /v1/set body. Default and ceiling 10. */
   maxObjectsPerRequest?: number;
+  /**
+   * A mapping (the text of a csv2segment.json, see schema/csv2segment.schema.json): how to read
+   * files that were not named and headed for csv2segment. Every host passes the same bytes.
+   */
+  mapping?: string;
+  /** Where the mapping was found (a bucket key, a path), for the report and messages. */
+  mappingKey?: string;
+  /** The version of the mapping read (its eTag), for the report. */
+  mappingETag?: string;
+}
+
+/** The mapping (csv2segment.json) a file was read through. */
+export interface Mapping {
+  $schema?: string;
+  files: MappingRule[];
+}
+
+/** One rule of a mapping: the first whose match fits the file's base name applies. */
+export interface MappingRule {
+  /** A glob on the file's base name: * and ?, case-insensitive. */
+  match: string;
+  /** The call every row becomes; without it, the file name's prefix decides. */
+  call?: CallKind;
+  /** The Objects API collection, with call "object". */
+  collection?: string;
+  /** One character, or "auto" (the default): guessed from the header among , ; tab |. */
+  delimiter?: string;
+  /** Default "utf-8"; a byte order mark wins. */
+  encoding?: "utf-8" | "utf-16" | "windows-1252" | "iso-8859-1";
+  /** The decimal mark of numbers. Default ".". */
+  decimal?: "." | ",";
+  /** The file has no header row: these are its columns. */
+  header?: string[];
+  /** The file's column name: a target in header syntax, an object, or null to drop it. */
+  columns?: Record<string, string | MappedColumn | null>;
+  /** Values every row gets, by path in header syntax. */
+  set?: Record<string, string | number | boolean | object>;
+  /** Columns not named in columns: kept by today's rules (default) or dropped. */
+  unmapped?: "keep" | "drop";
+}
+
+export interface MappedColumn {
+  to: string;
+  type?: "string" | "number" | "integer" | "boolean" | "timestamp" | "json";
+  /** A chrono strftime pattern for dates, like "%d.%m.%Y %H:%M". */
+  format?: string;
+  /** A fixed offset (like "+01:00") for dates that carry no zone; default UTC. */
+  timezone?: string;
+}
+
+/** Which mapping a file was read through. */
+export interface MappingUsed {
+  key: string | null;
+  eTag: string | null;
+  /** The index of the rule that matched; null when none did and the name decided. */
+  rule: number | null;
 }
 
 export type CallKind = "identify" | "track" | "page" | "screen" | "group" | "alias" | "object";
@@ -36,7 +92,8 @@ export interface FileInfo {
   name: string;
   kind: CallKind;
   collection: string | null;
-  delimiter: "," | "\t";
+  /** The field delimiter: the mapping's, or guessed from the header (after the header is read). */
+  delimiter: string;
   /** The name ends in .gz: decompress before writing to the engine. */
   gzip: boolean;
 }
@@ -48,6 +105,8 @@ export interface ColumnInfo {
   /** Where its value goes, like "context.device.id"; null when the column has a problem. */
   target: string | null;
   type: "string" | "auto" | "flag" | "number" | "integer" | "boolean" | "timestamp" | "json" | null;
+  /** The mapping leaves the column out. */
+  dropped?: true;
 }
 
 /** A rejected row. */
@@ -87,6 +146,8 @@ export interface Report {
   error: string | null;
   headerErrors: HeaderError[];
   finished: boolean;
+  /** The mapping the file was read through, when the options carried one. */
+  mapping: MappingUsed | null;
 }
 
 /** Counts so far, cheap enough to ask after every write. */
@@ -170,7 +231,7 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
 }
 
 /// The option names, so that a misspelt one is an error rather than silently ignored.
-const OPTION_NAMES: [&str; 7] = [
+const OPTION_NAMES: [&str; 10] = [
     "empty",
     "typing",
     "maxRejections",
@@ -178,6 +239,9 @@ const OPTION_NAMES: [&str; 7] = [
     "maxBatchBytes",
     "maxBatchEvents",
     "maxObjectsPerRequest",
+    "mapping",
+    "mappingKey",
+    "mappingETag",
 ];
 
 /// An `options` error, shaped like the engine's own errors (name `Csv2SegmentError`, a `code`).
@@ -306,7 +370,9 @@ impl JsIngest {
         to_js(&self.inner.position())
     }
 
-    /// The header record as it stands in the file, once read.
+    /// The header record as it stands in the file, once read, for `resume`; `undefined` when a
+    /// piece must be read from the start with `skipTo` instead (no header row, or a transcoded
+    /// encoding: UTF-16, a mapping's Windows-1252 or ISO-8859-1).
     #[wasm_bindgen(getter, unchecked_return_type = "string | undefined")]
     pub fn header(&self) -> JsValue {
         self.inner.header().map_or(JsValue::UNDEFINED, |h| {
@@ -403,20 +469,23 @@ fn position(offset: f64, line: f64) -> Result<Position, JsValue> {
 /// pass that reads no fields.
 #[wasm_bindgen(js_name = Splitter)]
 pub struct JsSplitter {
-    inner: Option<Splitter>,
+    inner: Option<FileSplitter>,
 }
 
 #[wasm_bindgen(js_class = Splitter)]
 impl JsSplitter {
-    /// A pass over the file at `key` (its name gives the delimiter). Throws for a name the engine
-    /// does not take.
+    /// A pass over the file at `key` (its name, or the mapping in `options`, gives the
+    /// delimiter). Throws for a name the engine does not take.
     #[wasm_bindgen(constructor)]
-    pub fn new(key: &str, shard_bytes: f64) -> Result<JsSplitter, JsValue> {
-        let spec = FileSpec::from_key(key).map_err(js_error)?;
+    pub fn new(
+        key: &str,
+        shard_bytes: f64,
+        #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
+    ) -> Result<JsSplitter, JsValue> {
+        let options = options_from(options)?;
         let every = shard_size(shard_bytes)?;
-        Ok(JsSplitter {
-            inner: Some(Splitter::new(spec.delimiter, every)),
-        })
+        let inner = FileSplitter::new(key, &options, every).map_err(js_error)?;
+        Ok(JsSplitter { inner: Some(inner) })
     }
 
     /// A pass that goes on from `offset` (on `line`), where a suspended pass stopped, in a file
@@ -427,28 +496,24 @@ impl JsSplitter {
         header: &str,
         offset: f64,
         line: f64,
+        #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
     ) -> Result<JsSplitter, JsValue> {
-        let spec = FileSpec::from_key(key).map_err(js_error)?;
+        let options = options_from(options)?;
         let every = shard_size(shard_bytes)?;
         let at = position(offset, line)?;
-        Ok(JsSplitter {
-            inner: Some(Splitter::resume(
-                spec.delimiter,
-                every,
-                header.as_bytes(),
-                at,
-            )),
-        })
+        let inner =
+            FileSplitter::resume(key, &options, every, header.as_bytes(), at).map_err(js_error)?;
+        Ok(JsSplitter { inner: Some(inner) })
     }
 
     /// Stops early: `{ split, next }`, the shards complete so far and where `resume` goes on;
     /// `undefined`, and the pass goes on, when no shard is complete yet or the file cannot be split.
     #[wasm_bindgen(unchecked_return_type = "{ split: Split, next: Position } | undefined")]
     pub fn suspend(&mut self) -> JsValue {
-        if !self.inner.as_ref().is_some_and(Splitter::can_suspend) {
+        if !self.inner.as_ref().is_some_and(FileSplitter::can_suspend) {
             return JsValue::UNDEFINED;
         }
-        match self.inner.take().and_then(Splitter::suspend) {
+        match self.inner.take().and_then(FileSplitter::suspend) {
             Some((split, next)) => {
                 let obj = Object::new();
                 set(&obj, "split", to_js(&split));
@@ -470,7 +535,7 @@ impl JsSplitter {
     /// a header over 64 KB, or no data rows).
     #[wasm_bindgen(unchecked_return_type = "Split | undefined")]
     pub fn finish(&mut self) -> JsValue {
-        match self.inner.take().and_then(Splitter::finish) {
+        match self.inner.take().and_then(FileSplitter::finish) {
             Some(split) => to_js(&split),
             None => JsValue::UNDEFINED,
         }
@@ -497,7 +562,7 @@ pub fn combine_parts(
     #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
 ) -> Result<JsValue, JsValue> {
     let options = options_from(options)?;
-    let spec = FileSpec::from_key(key).map_err(js_error)?;
+    let spec = FileSpec::for_file(key, &options).map_err(js_error)?;
     let parts: Vec<serde_json::Value> = serde_wasm_bindgen::from_value(parts)
         .map_err(|e| options_error(&format!("invalid parts: {e}")))?;
     let Some(report) = crate::merge::combine(&parts, options.max_rejections) else {
@@ -533,10 +598,17 @@ fn parse_all(samples: &[String]) -> JsValue {
         .into()
 }
 
-/// What a file name says, or throws why it is not accepted.
+/// What a file name says (through the mapping in `options`, when there is one), or throws why
+/// it is not accepted.
 #[wasm_bindgen(js_name = parseKey, unchecked_return_type = "FileInfo")]
-pub fn parse_key(key: &str) -> Result<JsValue, JsValue> {
-    FileSpec::from_key(key).map(|s| to_js(&s)).map_err(js_error)
+pub fn parse_key(
+    key: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
+) -> Result<JsValue, JsValue> {
+    let options = options_from(options)?;
+    FileSpec::for_file(key, &options)
+        .map(|s| to_js(&s))
+        .map_err(js_error)
 }
 
 /// Validates a whole file in one call: the report and the first payloads, nothing sent.

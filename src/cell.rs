@@ -25,6 +25,12 @@ pub(crate) enum Conv {
     Json,
     /// A JSON object literal, where the spec wants an object (`traits:json`).
     JsonObject,
+    /// [`Conv::Auto`] in a file whose mapping says `decimal: ","`: `12,50` is 12.5.
+    AutoComma,
+    /// [`Conv::Number`] with `decimal: ","`: `1.234,50` is 1234.5.
+    NumberComma,
+    /// A date in the mapping's format: the index of the format in the plan's list.
+    Formatted(u16),
 }
 
 impl Conv {
@@ -32,12 +38,12 @@ impl Conv {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Conv::Str => "string",
-            Conv::Auto => "auto",
+            Conv::Auto | Conv::AutoComma => "auto",
             Conv::Flag => "flag",
-            Conv::Number => "number",
+            Conv::Number | Conv::NumberComma => "number",
             Conv::Integer => "integer",
             Conv::Boolean => "boolean",
-            Conv::Timestamp => "timestamp",
+            Conv::Timestamp | Conv::Formatted(_) => "timestamp",
             Conv::Json | Conv::JsonObject => "json",
         }
     }
@@ -51,6 +57,22 @@ impl Conv {
             Conv::Auto => {
                 if is_plain_number(cell) || cell == b"true" || cell == b"false" {
                     out.extend_from_slice(cell);
+                } else if let Some(b) = excel_bool(cell) {
+                    write_bool(out, b);
+                } else {
+                    write_string(out, cell, clean);
+                }
+            }
+            Conv::AutoComma => {
+                let mut buf = [0u8; NUMBER_BUF];
+                // A `.` here groups thousands: `1.5` is no number.
+                let plain = is_plain_number(cell) && !cell.contains(&b'.');
+                if plain || cell == b"true" || cell == b"false" {
+                    out.extend_from_slice(cell);
+                } else if let Some(b) = excel_bool(cell) {
+                    write_bool(out, b);
+                } else if let Some(n) = comma_number(cell, &mut buf) {
+                    out.extend_from_slice(n);
                 } else {
                     write_string(out, cell, clean);
                 }
@@ -68,12 +90,27 @@ impl Conv {
     /// [`Conv::write`] for the conversions that read the cell as text.
     fn write_text(self, cell: &str, clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
         match self {
-            Conv::Str | Conv::Auto => write_string(out, cell.as_bytes(), clean),
+            Conv::Str | Conv::Auto | Conv::AutoComma => write_string(out, cell.as_bytes(), clean),
+            // The payload writer reads these with the plan's formats.
+            Conv::Formatted(_) => write_string(out, cell.as_bytes(), clean),
             Conv::Flag => match bool_word(cell, false) {
                 Some(b) => write_bool(out, b),
                 None => write_string(out, cell.as_bytes(), clean),
             },
-            Conv::Number => write_number(cell.trim(), out)?,
+            Conv::Number | Conv::NumberComma => {
+                let t = cell.trim();
+                let comma = self == Conv::NumberComma;
+                if comma || t.contains(',') {
+                    let mut buf = [0u8; NUMBER_BUF];
+                    let n = ungroup(t.as_bytes(), comma, &mut buf)
+                        .ok_or_else(|| Reason::Number(quote(t)))?;
+                    // ASCII by construction.
+                    write_number(std::str::from_utf8(n).unwrap_or(""), out)
+                        .map_err(|_| Reason::Number(quote(t)))?;
+                } else {
+                    write_number(t, out)?;
+                }
+            }
             Conv::Integer => {
                 let t = cell.trim();
                 let n: i64 = t
@@ -126,6 +163,90 @@ fn write_string(out: &mut Vec<u8>, cell: &[u8], clean: bool) {
 
 fn write_bool(out: &mut Vec<u8>, b: bool) {
     out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+/// `TRUE`/`FALSE`, as Excel writes them.
+#[inline]
+fn excel_bool(cell: &[u8]) -> Option<bool> {
+    match cell {
+        b"TRUE" => Some(true),
+        b"FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// The longest number text rewritten on the stack; longer text is not taken for a number.
+const NUMBER_BUF: usize = 64;
+
+/// A number written with separators, rewritten plain into `buf`: with `comma`, `.` groups
+/// thousands and `,` is the decimal mark (`1.234,50` → `1234.50`); else `,` groups thousands
+/// (`1,234.50` → `1234.50`). Groups after the first have exactly three digits. `None` for
+/// anything else.
+fn ungroup<'b>(t: &[u8], comma: bool, buf: &'b mut [u8; NUMBER_BUF]) -> Option<&'b [u8]> {
+    let (group, decimal) = if comma { (b'.', b',') } else { (b',', b'.') };
+    if t.len() > NUMBER_BUF {
+        return None;
+    }
+    let mut n = 0;
+    let mut push = |b: u8, buf: &mut [u8; NUMBER_BUF]| {
+        buf[n] = b;
+        n += 1;
+    };
+    let mut rest = t;
+    if let Some((&s, tail)) = rest.split_first() {
+        if s == b'-' || s == b'+' {
+            push(s, buf);
+            rest = tail;
+        }
+    }
+    let (int, frac) = match rest.iter().position(|&b| b == decimal) {
+        Some(at) => (&rest[..at], Some(&rest[at + 1..])),
+        None => (rest, None),
+    };
+    for (i, g) in int.split(|&b| b == group).enumerate() {
+        let ok = g.iter().all(u8::is_ascii_digit)
+            && if i == 0 {
+                (1..=3).contains(&g.len()) || (!int.contains(&group) && !g.is_empty())
+            } else {
+                g.len() == 3
+            };
+        if !ok {
+            return None;
+        }
+        for &d in g {
+            push(d, buf);
+        }
+    }
+    if let Some(f) = frac {
+        if f.is_empty() || !f.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        push(b'.', buf);
+        for &d in f {
+            push(d, buf);
+        }
+    }
+    Some(&buf[..n])
+}
+
+/// An inferred cell in a `decimal: ","` file that is a number: the plain number it denotes,
+/// trailing zeros of the fraction dropped (`12,50` → `12.5`), when that reads back exactly.
+fn comma_number<'b>(cell: &[u8], buf: &'b mut [u8; NUMBER_BUF]) -> Option<&'b [u8]> {
+    if matches!(cell.first(), Some(b'+')) {
+        return None;
+    }
+    let len = ungroup(cell, true, buf)?.len();
+    let mut end = len;
+    if buf[..len].contains(&b'.') {
+        while buf[end - 1] == b'0' {
+            end -= 1;
+        }
+        if buf[end - 1] == b'.' {
+            end -= 1;
+        }
+    }
+    let n = &buf[..end];
+    is_plain_number(n).then_some(n)
 }
 
 /// `true`/`false` in any case; with `loose`, also `yes`/`no` and `1`/`0`.
@@ -282,7 +403,10 @@ mod tests {
         assert_eq!(w(Conv::Auto, "02134").unwrap(), r#""02134""#);
         assert_eq!(w(Conv::Auto, "1e5").unwrap(), r#""1e5""#);
         assert_eq!(w(Conv::Auto, "true").unwrap(), "true");
-        assert_eq!(w(Conv::Auto, "TRUE").unwrap(), r#""TRUE""#);
+        // Excel writes TRUE and FALSE.
+        assert_eq!(w(Conv::Auto, "TRUE").unwrap(), "true");
+        assert_eq!(w(Conv::Auto, "FALSE").unwrap(), "false");
+        assert_eq!(w(Conv::Auto, "True").unwrap(), r#""True""#);
         assert_eq!(w(Conv::Auto, "bronze").unwrap(), r#""bronze""#);
     }
 
@@ -316,6 +440,39 @@ mod tests {
         assert_eq!(w(Conv::Integer, "+12").unwrap(), "12");
         assert_eq!(w(Conv::Integer, "-007").unwrap(), "-7");
         assert_eq!(w(Conv::Integer, "1.5"), Err(Reason::Integer("1.5".into())));
+    }
+
+    #[test]
+    fn decimal_commas() {
+        assert_eq!(w(Conv::NumberComma, "12,50").unwrap(), "12.5");
+        assert_eq!(w(Conv::NumberComma, "1.234,50").unwrap(), "1234.5");
+        assert_eq!(w(Conv::NumberComma, "-1.234.567").unwrap(), "-1234567");
+        assert_eq!(w(Conv::NumberComma, "7").unwrap(), "7");
+        assert_eq!(
+            w(Conv::NumberComma, "1.23,4"),
+            Err(Reason::Number("1.23,4".into()))
+        );
+        assert_eq!(
+            w(Conv::NumberComma, "12.50"),
+            Err(Reason::Number("12.50".into()))
+        );
+        // Inferred: numbers when they are numbers in the file's notation.
+        assert_eq!(w(Conv::AutoComma, "12,50").unwrap(), "12.5");
+        assert_eq!(w(Conv::AutoComma, "1.234,00").unwrap(), "1234");
+        assert_eq!(w(Conv::AutoComma, "0,05").unwrap(), "0.05");
+        assert_eq!(w(Conv::AutoComma, "42").unwrap(), "42");
+        assert_eq!(w(Conv::AutoComma, "02134").unwrap(), r#""02134""#);
+        assert_eq!(w(Conv::AutoComma, "1.5").unwrap(), r#""1.5""#);
+        assert_eq!(w(Conv::AutoComma, "Berlin").unwrap(), r#""Berlin""#);
+        assert_eq!(w(Conv::AutoComma, "TRUE").unwrap(), "true");
+        // With the decimal point, `,` groups thousands in :number columns.
+        assert_eq!(w(Conv::Number, "1,234.50").unwrap(), "1234.5");
+        assert_eq!(w(Conv::Number, "1,234").unwrap(), "1234");
+        assert_eq!(
+            w(Conv::Number, "12,50"),
+            Err(Reason::Number("12,50".into()))
+        );
+        assert_eq!(w(Conv::Auto, "1,234").unwrap(), r#""1,234""#);
     }
 
     #[test]

@@ -1,16 +1,48 @@
-//! Looks at a file's first bytes: skips a UTF-8 byte order mark, decodes UTF-16, refuses gzip.
+//! Looks at a file's first bytes: skips a UTF-8 byte order mark, decodes UTF-16, refuses gzip;
+//! and decodes the encoding a mapping names (UTF-16 without a byte order mark, Windows-1252,
+//! ISO-8859-1) to UTF-8, so every host reads such exports the same way.
+//!
+//! Windows-1252 is a table of the 32 characters where it differs from ISO-8859-1 (bytes
+//! 0x80–0x9F); the rest of both is Unicode's first 256 code points. `encoding_rs` would add the
+//! same two encodings for far more wasm (its single-byte tables come with its whole label and
+//! decoder machinery), so the table stays ours.
 
 use crate::error::{Error, ErrorKind};
+
+/// The encoding a mapping says a file is in; a byte order mark wins over it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// UTF-8 (and ASCII), the default.
+    #[default]
+    Utf8,
+    /// UTF-16, little-endian unless a byte order mark says otherwise.
+    Utf16,
+    /// Windows' Western European code page, as Excel saves CSV on Western European machines.
+    Windows1252,
+    /// ISO-8859-1 (Latin-1): each byte is the code point of the same number.
+    Latin1,
+}
+
+/// Windows-1252's bytes 0x80–0x9F; the five it leaves undefined map to the C1 control of the
+/// same number, as the WHATWG Encoding Standard has it.
+const WINDOWS_1252_HIGH: [char; 32] = [
+    '\u{20ac}', '\u{81}', '\u{201a}', '\u{192}', '\u{201e}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{2c6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8d}', '\u{17d}', '\u{8f}',
+    '\u{90}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}', '\u{9d}', '\u{17e}', '\u{178}',
+];
 
 /// What the input is, once its first bytes are known.
 #[derive(Debug)]
 pub(crate) enum Decoder {
-    /// Up to three first bytes, waiting for enough to decide.
-    Sniffing(Vec<u8>),
+    /// Up to three first bytes, waiting for enough to decide; then the encoding the mapping names.
+    Sniffing(Vec<u8>, Encoding),
     /// UTF-8 (or ASCII): passed through as it is.
     Utf8,
     /// UTF-16 with a byte order mark, transcoded to UTF-8.
     Utf16(Utf16),
+    /// A single-byte encoding, transcoded to UTF-8.
+    SingleByte(SingleByte),
 }
 
 /// Input for the record reader.
@@ -24,8 +56,34 @@ pub(crate) struct Decoded<'a> {
 }
 
 impl Decoder {
+    #[cfg(test)]
     pub(crate) fn new() -> Decoder {
-        Decoder::Sniffing(Vec::with_capacity(3))
+        Decoder::with(Encoding::Utf8)
+    }
+
+    /// A decoder for input in `encoding`, unless its byte order mark says otherwise.
+    pub(crate) fn with(encoding: Encoding) -> Decoder {
+        Decoder::Sniffing(Vec::with_capacity(3), encoding)
+    }
+
+    /// A decoder for input in `encoding` that starts after the byte order mark, if any.
+    pub(crate) fn past_start(encoding: Encoding) -> Decoder {
+        match encoding {
+            Encoding::Utf8 => Decoder::Utf8,
+            Encoding::Utf16 => Decoder::Utf16(Utf16::new(false)),
+            Encoding::Windows1252 | Encoding::Latin1 => {
+                Decoder::SingleByte(SingleByte::new(encoding))
+            }
+        }
+    }
+
+    /// Whether the bytes the reader sees are the file's own: offsets then are the file's.
+    pub(crate) fn is_identity(&self) -> bool {
+        match self {
+            Decoder::Sniffing(_, e) => *e == Encoding::Utf8,
+            Decoder::Utf8 => true,
+            Decoder::Utf16(_) | Decoder::SingleByte(_) => false,
+        }
     }
 
     /// Decodes a chunk; `eof` says no more will come.
@@ -37,11 +95,11 @@ impl Decoder {
         let mut skip = 0;
         let mut head = Vec::new();
         let mut chunk = chunk;
-        if let Decoder::Sniffing(seen) = self {
+        if let Decoder::Sniffing(seen, encoding) = self {
             let take = (3 - seen.len()).min(chunk.len());
             seen.extend_from_slice(&chunk[..take]);
             chunk = &chunk[take..];
-            let Some(found) = sniff(seen, eof) else {
+            let Some(found) = sniff(seen, *encoding, eof) else {
                 return Ok(Decoded {
                     skip,
                     head,
@@ -58,7 +116,11 @@ impl Decoder {
                     u.transcode(&seen[bom..]);
                     head = std::mem::take(&mut u.out);
                 }
-                Decoder::Sniffing(_) => {}
+                Decoder::SingleByte(d) => {
+                    d.transcode(&seen[bom..]);
+                    head = std::mem::take(&mut d.out);
+                }
+                Decoder::Sniffing(..) => {}
             }
         }
         let rest: &'a [u8] = match self {
@@ -70,6 +132,11 @@ impl Decoder {
                 }
                 &u.out
             }
+            Decoder::SingleByte(d) => {
+                d.out.clear();
+                d.transcode(chunk);
+                &d.out
+            }
             _ => chunk,
         };
         Ok(Decoded { skip, head, rest })
@@ -77,7 +144,7 @@ impl Decoder {
 }
 
 /// Decides from the first bytes: `None` while more are needed, else the BOM's length and the decoder.
-fn sniff(seen: &[u8], eof: bool) -> Option<Result<(usize, Decoder), Error>> {
+fn sniff(seen: &[u8], encoding: Encoding, eof: bool) -> Option<Result<(usize, Decoder), Error>> {
     let need = |n: usize| seen.len() < n && !eof;
     let utf16 = |big_endian| Some(Ok((2, Decoder::Utf16(Utf16::new(big_endian)))));
     match seen {
@@ -89,7 +156,47 @@ fn sniff(seen: &[u8], eof: bool) -> Option<Result<(usize, Decoder), Error>> {
         [0xff | 0xfe, ..] if need(2) => None,
         [0xff, 0xfe, ..] => utf16(false),
         [0xfe, 0xff, ..] => utf16(true),
-        _ => Some(Ok((0, Decoder::Utf8))),
+        _ => Some(Ok((0, Decoder::past_start(encoding)))),
+    }
+}
+
+/// A streaming Windows-1252 or ISO-8859-1 to UTF-8 transcoder: every byte is one character.
+#[derive(Debug)]
+pub(crate) struct SingleByte {
+    windows: bool,
+    out: Vec<u8>,
+}
+
+impl SingleByte {
+    fn new(encoding: Encoding) -> SingleByte {
+        SingleByte {
+            windows: encoding == Encoding::Windows1252,
+            out: Vec::new(),
+        }
+    }
+
+    fn transcode(&mut self, bytes: &[u8]) {
+        self.out.reserve(bytes.len() + bytes.len() / 8);
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            // ASCII runs, most of an export, are copied whole.
+            let ascii = rest
+                .iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len());
+            self.out.extend_from_slice(&rest[..ascii]);
+            let Some((&b, tail)) = rest[ascii..].split_first() else {
+                break;
+            };
+            let c = match b {
+                0x80..=0x9f if self.windows => WINDOWS_1252_HIGH[usize::from(b - 0x80)],
+                _ => char::from(b),
+            };
+            let mut buf = [0u8; 4];
+            self.out
+                .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            rest = tail;
+        }
     }
 }
 
@@ -222,6 +329,64 @@ mod tests {
     fn lone_surrogates_are_replaced() {
         let data = [0xff, 0xfe, 0x00, 0xd8, b'a', 0x00];
         assert_eq!(run(&data, 3).unwrap().1, "\u{fffd}a".as_bytes());
+    }
+
+    fn run_as(data: &[u8], encoding: Encoding, size: usize) -> (u64, Vec<u8>) {
+        let mut d = Decoder::with(encoding);
+        let mut out = Vec::new();
+        let mut skipped = 0;
+        let mut chunks: Vec<&[u8]> = data.chunks(size.max(1)).collect();
+        chunks.push(&[]);
+        let last = chunks.len() - 1;
+        for (i, c) in chunks.into_iter().enumerate() {
+            let got = d.decode(c, i == last).unwrap();
+            skipped += got.skip;
+            out.extend_from_slice(&got.head);
+            out.extend_from_slice(got.rest);
+        }
+        (skipped, out)
+    }
+
+    #[test]
+    fn single_byte_encodings() {
+        // "Müller;12,50 €;“x”" as German Excel saves it.
+        let data = b"M\xfcller;12,50 \x80;\x93x\x94\n";
+        for size in 1..6 {
+            assert_eq!(
+                run_as(data, Encoding::Windows1252, size),
+                (0, "Müller;12,50 €;“x”\n".as_bytes().to_vec())
+            );
+            assert_eq!(
+                run_as(b"Gr\xfc\xdfe \x80", Encoding::Latin1, size),
+                (0, "Grüße \u{80}".as_bytes().to_vec())
+            );
+        }
+        // Every byte decodes, to the character the standard gives it.
+        let all: Vec<u8> = (0..=255).collect();
+        let text = String::from_utf8(run_as(&all, Encoding::Windows1252, 7).1).unwrap();
+        assert_eq!(text.chars().count(), 256);
+        assert_eq!(text.chars().nth(0x8a), Some('Š'));
+        assert_eq!(text.chars().nth(0x9f), Some('Ÿ'));
+        assert_eq!(text.chars().nth(0xe9), Some('é'));
+    }
+
+    #[test]
+    fn a_bom_wins_over_the_mapping() {
+        let text = "a;b\n";
+        let mut le = vec![0xff, 0xfe];
+        for u in text.encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(
+            run_as(&le, Encoding::Windows1252, 3),
+            (2, b"a;b\n".to_vec())
+        );
+        assert_eq!(
+            run_as(b"\xef\xbb\xbfa\xc3\xa9", Encoding::Windows1252, 2),
+            (3, "aé".as_bytes().to_vec())
+        );
+        // UTF-16 named by the mapping, without a byte order mark: little-endian.
+        assert_eq!(run_as(&le[2..], Encoding::Utf16, 3), (0, b"a;b\n".to_vec()));
     }
 
     #[test]

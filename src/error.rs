@@ -34,6 +34,7 @@ impl Error {
             ErrorKind::HeaderNotUtf8 => "header_not_utf8",
             ErrorKind::Finished => "finished",
             ErrorKind::Options(_) => "options",
+            ErrorKind::Mapping { .. } => "mapping",
         }
     }
 
@@ -74,6 +75,13 @@ pub enum ErrorKind {
     Finished,
     /// An option is out of its range.
     Options(String),
+    /// The mapping (`csv2segment.json`) is not valid JSON or breaks its schema.
+    Mapping {
+        /// Where the mapping came from (its key), when the host said.
+        source: Option<String>,
+        /// Each problem, with its JSON path.
+        errors: Vec<crate::map::MappingError>,
+    },
 }
 
 /// What is wrong with a file name.
@@ -135,6 +143,16 @@ impl fmt::Display for Error {
             ),
             ErrorKind::Finished => f.write_str("the file was already finished"),
             ErrorKind::Options(msg) => write!(f, "invalid option: {msg}"),
+            ErrorKind::Mapping { source, errors } => {
+                let n = errors.len();
+                let s = if n == 1 { "" } else { "s" };
+                let source = source.as_deref().unwrap_or("the mapping");
+                write!(f, "{source}: the mapping has {n} problem{s}, so nothing was sent")?;
+                for e in errors {
+                    write!(f, "\n  {e}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -206,6 +224,13 @@ pub enum HeaderProblem {
     NoPlace(&'static str),
     /// `context.library` is written by csv2segment.
     LibraryReserved,
+    /// The mapping names a column the file does not have.
+    MappedColumnMissing {
+        /// Where in the mapping, like `files[0].columns["Email"]`.
+        path: String,
+    },
+    /// A value the mapping sets for every row, at a place that cannot take it.
+    Set(Box<HeaderProblem>),
     /// The column's type cannot be used there.
     TypeNotAllowed {
         /// The type named.
@@ -217,11 +242,18 @@ pub enum HeaderProblem {
 
 impl fmt::Display for HeaderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.column {
-            Some(c) => write!(f, "column {c} ({}): ", self.name)?,
-            None => write!(f, "missing column {}: ", self.name)?,
+        match (self.column, &self.problem) {
+            (Some(c), _) => write!(f, "column {c} ({}): ", self.name)?,
+            (None, HeaderProblem::Set(_)) => write!(f, "{}: ", self.name)?,
+            (None, _) => write!(f, "missing column {}: ", self.name)?,
         }
-        match &self.problem {
+        self.problem.fmt(f)
+    }
+}
+
+impl fmt::Display for HeaderProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             HeaderProblem::Missing { call, what } => {
                 write!(f, "{call} calls need a {what} column; add it to the header")
             }
@@ -282,6 +314,12 @@ impl fmt::Display for HeaderError {
             HeaderProblem::LibraryReserved => {
                 f.write_str("context.library is set by csv2segment; remove the column")
             }
+            HeaderProblem::MappedColumnMissing { path } => write!(
+                f,
+                "the mapping's {path} names it, but the file has no such column; fix the name \
+                 in the mapping (names are matched exactly) or remove the entry"
+            ),
+            HeaderProblem::Set(problem) => problem.fmt(f),
             HeaderProblem::TypeNotAllowed { ty, why } => {
                 write!(f, "the type {ty} cannot be used here: {why}")
             }

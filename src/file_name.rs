@@ -36,6 +36,14 @@ impl CallKind {
             CallKind::Object => "object",
         }
     }
+
+    /// The call named `name` (`track`), as a mapping names it.
+    pub(crate) fn from_name(name: &str) -> Option<CallKind> {
+        PREFIXES
+            .iter()
+            .find(|(p, _)| p.strip_suffix('_') == Some(name))
+            .map(|&(_, k)| k)
+    }
 }
 
 /// The prefixes a file name may start with, as told to a user whose file has none.
@@ -65,7 +73,8 @@ pub struct FileSpec {
     pub kind: CallKind,
     /// The Objects API collection, for `object_` files.
     pub collection: Option<String>,
-    /// The field delimiter: a tab for `.tsv`, a comma otherwise.
+    /// The field delimiter: a tab for `.tsv`, a comma otherwise; a mapping's, or the one
+    /// guessed from the header (see [`crate::Ingest`]).
     #[serde(serialize_with = "serialize_delimiter")]
     pub delimiter: u8,
     /// Whether the name ends in `.gz`: the host decompresses before writing to the engine.
@@ -73,7 +82,7 @@ pub struct FileSpec {
 }
 
 fn serialize_delimiter<S: serde::Serializer>(d: &u8, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(if *d == b'\t' { "\t" } else { "," })
+    s.serialize_str(char::from(*d).encode_utf8(&mut [0; 4]))
 }
 
 impl FileSpec {
@@ -87,6 +96,15 @@ impl FileSpec {
     /// assert!(spec.gzip);
     /// ```
     pub fn from_key(key: &str) -> Result<FileSpec, Error> {
+        FileSpec::with_call(key, None)
+    }
+
+    /// Reads a key as [`FileSpec::from_key`] does, but with the call (and collection) a
+    /// mapping gives, when it gives one: then the name may be anything with an accepted extension.
+    pub(crate) fn with_call(
+        key: &str,
+        call: Option<&(CallKind, Option<String>)>,
+    ) -> Result<FileSpec, Error> {
         let name = key.rsplit(['/', '\\']).next().unwrap_or(key);
         let fail = |problem| {
             Error::new(ErrorKind::FileName {
@@ -95,14 +113,16 @@ impl FileSpec {
             })
         };
 
-        let (kind, rest) = PREFIXES
-            .iter()
-            .find_map(|&(prefix, kind)| {
-                let head = name.get(..prefix.len())?;
-                head.eq_ignore_ascii_case(prefix)
-                    .then(|| (kind, &name[prefix.len()..]))
-            })
-            .ok_or_else(|| fail(FileNameProblem::UnknownPrefix))?;
+        let by_prefix = PREFIXES.iter().find_map(|&(prefix, kind)| {
+            let head = name.get(..prefix.len())?;
+            head.eq_ignore_ascii_case(prefix)
+                .then(|| (kind, &name[prefix.len()..]))
+        });
+        let (kind, rest) = match (call, by_prefix) {
+            (Some((kind, _)), _) => (*kind, name),
+            (None, Some(found)) => found,
+            (None, None) => return Err(fail(FileNameProblem::UnknownPrefix)),
+        };
 
         let lower = name.to_ascii_lowercase();
         let (gzip, without_gz) = match lower.strip_suffix(".gz") {
@@ -117,7 +137,10 @@ impl FileSpec {
             return Err(fail(FileNameProblem::UnknownExtension));
         };
 
-        let collection = if kind == CallKind::Object {
+        let collection = if let Some((_, given)) = call {
+            // The mapping's collection was checked with the mapping.
+            given.clone()
+        } else if kind == CallKind::Object {
             // The extensions are ASCII, so their length is the same in `rest`'s original case.
             let ext_len = name.len() - without_gz.len() + ".csv".len();
             let stem = rest.get(..rest.len().saturating_sub(ext_len)).unwrap_or("");
@@ -147,7 +170,7 @@ impl FileSpec {
 }
 
 /// Segment's rule for a collection: lowercase letters and `_`, at most 100, no `_` at either end.
-fn check_collection(c: &str) -> Result<(), &'static str> {
+pub(crate) fn check_collection(c: &str) -> Result<(), &'static str> {
     if c.is_empty() {
         return Err("it is empty");
     }

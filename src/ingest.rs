@@ -1,16 +1,19 @@
 //! The streaming engine: bytes of a file in, request bodies and a report out.
 
 use crate::batch::{Batch, Batcher};
-use crate::decode::Decoder;
+use crate::decode::{Decoder, Encoding};
 use crate::error::{Error, ErrorKind};
 use crate::file_name::{CallKind, FileSpec};
+use crate::map::pieces::rule_for;
+use crate::map::{dialect, Rule};
 use crate::message_id::MessageIds;
 use crate::options::{Options, MAX_EVENT_BYTES};
 use crate::payload::{PayloadWriter, RowError};
 use crate::plan::Plan;
 use crate::records::{Position, Record, RecordReader};
 use crate::reject::{Reason, Rejection};
-use crate::report::Report;
+use crate::report::{MappingUsed, Report};
+use crate::split::MAX_HEADER_BYTES;
 
 /// Turns one CSV file into Segment request bodies, chunk by chunk.
 ///
@@ -40,6 +43,10 @@ pub struct Ingest {
     rows: Rows,
     /// Input before this place is dropped unread once the header is known (see [`Ingest::skip_to`]).
     skip_to: Option<Position>,
+    /// The file's first bytes, held until the delimiter is guessed from its first line.
+    guess: Option<Vec<u8>>,
+    /// Bytes of a byte order mark seen while guessing, counted in offsets.
+    guess_skip: u64,
 }
 
 /// Everything the record callback needs, apart from the reader that calls it.
@@ -55,6 +62,8 @@ struct Rows {
     samples: Vec<String>,
     /// Rows that start before this offset are not read (see [`Ingest::skip_to`]).
     skip_before: u64,
+    /// The mapping's rule for this file, if one matched.
+    rule: Option<Rule>,
 }
 
 enum State {
@@ -72,18 +81,24 @@ impl Ingest {
     /// Fails when the file name does not say which call to make, or an option is out of range.
     pub fn new(key: &str, identity: &str, options: Options) -> Result<Ingest, Error> {
         options.check()?;
-        let spec = FileSpec::from_key(key)?;
+        let rule = rule_for(key, &options)?;
+        let spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
         let (max_events, collection) = match spec.kind {
             CallKind::Object => (options.max_objects_per_request, spec.collection.as_deref()),
             _ => (options.max_batch_events, None),
         };
         let batcher = Batcher::new(collection, options.max_batch_bytes, max_events);
-        Ok(Ingest {
-            decoder: Decoder::new(),
-            reader: RecordReader::new(spec.delimiter, 0),
+        // The delimiter: the mapping's; a tab for `.tsv`; else guessed from the first line.
+        let delimiter = rule.as_ref().and_then(|r| r.delimiter);
+        let guess = (delimiter.is_none() && spec.delimiter != b'\t').then(Vec::new);
+        let encoding = rule.as_ref().map_or(Encoding::Utf8, |r| r.encoding);
+        let mut ing = Ingest {
+            decoder: Decoder::with(encoding),
+            reader: RecordReader::new(delimiter.unwrap_or(spec.delimiter), 0),
             rows: Rows {
                 report: Report {
                     file: Some(spec.clone()),
+                    mapping: mapping_used(&options, rule.as_ref()),
                     ..Report::default()
                 },
                 spec,
@@ -95,9 +110,22 @@ impl Ingest {
                 header_raw: Vec::new(),
                 samples: Vec::new(),
                 skip_before: 0,
+                rule,
             },
             skip_to: None,
-        })
+            guess,
+            guess_skip: 0,
+        };
+        if let Some(d) = delimiter {
+            ing.rows.set_delimiter(d);
+        }
+        // A file without a header row: the mapping names its columns.
+        let names = ing.rows.rule.as_ref().and_then(|r| r.header.clone());
+        if let Some(names) = names {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            ing.rows.plan(&names).map_err(|e| ing.rows.fail(e))?;
+        }
+        Ok(ing)
     }
 
     /// An engine for a piece of the file at `key` that starts at `at`, a record boundary after
@@ -132,20 +160,29 @@ impl Ingest {
         at: Position,
     ) -> Result<Ingest, Error> {
         let mut ing = Ingest::new(key, identity, options)?;
-        let rows = &mut ing.rows;
-        let mut header_reader = RecordReader::new(rows.spec.delimiter, 0);
-        let mut first = |rec: Record<'_>| match rows.state {
-            State::Header => rows.header(&rec),
-            _ => Ok(()),
-        };
-        header_reader
-            .push(header, &mut first)
-            .and_then(|()| header_reader.finish(&mut first))
-            .map_err(|e| rows.fail(e))?;
-        if matches!(rows.state, State::Header) {
-            return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
+        if ing.guess.take().is_some() {
+            ing.rows.set_delimiter(dialect::guess(header));
         }
-        ing.decoder = Decoder::Utf8;
+        let rows = &mut ing.rows;
+        let delimiter = rows.spec.delimiter;
+        // A file without a header row was planned from the mapping already.
+        if matches!(rows.state, State::Header) {
+            let mut header_reader = RecordReader::new(delimiter, 0);
+            let mut first = |rec: Record<'_>| match rows.state {
+                State::Header => rows.header(&rec),
+                _ => Ok(()),
+            };
+            header_reader
+                .push(header, &mut first)
+                .and_then(|()| header_reader.finish(&mut first))
+                .map_err(|e| rows.fail(e))?;
+            if matches!(rows.state, State::Header) {
+                return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
+            }
+        }
+        let encoding = rows.rule.as_ref().map_or(Encoding::Utf8, |r| r.encoding);
+        ing.decoder = Decoder::past_start(encoding);
+        ing.reader = RecordReader::new(delimiter, 0);
         ing.reader.jump(at);
         Ok(ing)
     }
@@ -181,11 +218,14 @@ impl Ingest {
         Ok(at)
     }
 
-    /// The header record as it stands in the file, once read.
+    /// The header record as it stands in the file, once read: what [`Ingest::resume`] takes to
+    /// read a piece of the file from its offset. `None` when a piece must be read from the start
+    /// with [`Ingest::skip_to`] instead: a file without a header row, or one that is transcoded
+    /// (UTF-16, a mapping's single-byte encoding), whose offsets are not the file's.
     pub fn header(&self) -> Option<&[u8]> {
         // A header record is never empty: blank lines before it are skipped.
         let raw = &self.rows.header_raw;
-        (!raw.is_empty()).then_some(raw.as_slice())
+        (!raw.is_empty() && self.decoder.is_identity()).then_some(raw.as_slice())
     }
 
     /// What the file name says.
@@ -229,9 +269,26 @@ impl Ingest {
             Ok(d) => d,
             Err(e) => return Err(rows.fail(e)),
         };
-        self.reader.skip(decoded.skip);
+        let first_line: Vec<u8>;
+        let parts: [&[u8]; 2] = if let Some(held) = self.guess.as_mut() {
+            // The delimiter is guessed from the first line: hold the bytes until it is in.
+            self.guess_skip += decoded.skip;
+            held.extend_from_slice(&decoded.head);
+            held.extend_from_slice(decoded.rest);
+            if !(eof || held.len() >= MAX_HEADER_BYTES || held.contains(&b'\n')) {
+                return Ok(());
+            }
+            first_line = self.guess.take().unwrap_or_default();
+            let d = dialect::guess(&first_line);
+            self.reader = RecordReader::new(d, self.guess_skip);
+            rows.set_delimiter(d);
+            [&first_line[..], &[]]
+        } else {
+            self.reader.skip(decoded.skip);
+            [&decoded.head[..], decoded.rest]
+        };
         let mut result = Ok(());
-        for part in [&decoded.head[..], decoded.rest] {
+        for part in parts {
             let part = skip_unread(&mut self.reader, &mut self.skip_to, &rows.state, part);
             result = self
                 .reader
@@ -267,6 +324,15 @@ impl Ingest {
     }
 }
 
+/// What the report says of the mapping: `None` when the options carry none.
+fn mapping_used(options: &Options, rule: Option<&Rule>) -> Option<MappingUsed> {
+    options.mapping.as_ref().map(|_| MappingUsed {
+        key: options.mapping_key.clone(),
+        etag: options.mapping_etag.clone(),
+        rule: rule.map(|r| r.index),
+    })
+}
+
 impl Rows {
     fn usable(&self) -> Result<(), Error> {
         match &self.state {
@@ -298,14 +364,42 @@ impl Rows {
         }
     }
 
+    /// The delimiter, once known (the mapping's, or guessed from the first line).
+    fn set_delimiter(&mut self, d: u8) {
+        self.spec.delimiter = d;
+        if let Some(file) = self.report.file.as_mut() {
+            file.delimiter = d;
+        }
+        if let Some(names) = self.rule.as_ref().and_then(|r| r.header.as_ref()) {
+            // The rejects CSV of a file without a header row gets the mapping's.
+            let sep = char::from(d).to_string();
+            self.header_raw = names.join(&sep).into_bytes();
+        }
+    }
+
     fn header(&mut self, rec: &Record<'_>) -> Result<(), Error> {
         let row = rec
             .row()
             .map_err(|_| Error::new(ErrorKind::HeaderNotUtf8))?;
         let names: Vec<&str> = (0..row.len()).map(|i| row.cell_str(i)).collect();
-        let (columns, plan) = Plan::new(&self.spec, &names, &self.options);
-        self.report.columns = columns;
         self.header_raw = rec.raw.to_vec();
+        self.plan(&names)
+    }
+
+    /// Plans the columns `names`, through the mapping's rule when one matched the file.
+    fn plan(&mut self, names: &[&str]) -> Result<(), Error> {
+        let layout = match self.rule.as_ref().map(|r| r.layout(names)) {
+            None => None,
+            Some(Ok(layout)) => Some(layout),
+            Some(Err(errors)) => {
+                return Err(Error::new(ErrorKind::Header {
+                    name: self.spec.name.clone(),
+                    errors,
+                }))
+            }
+        };
+        let (columns, plan) = Plan::new(&self.spec, names, &self.options, layout.as_ref());
+        self.report.columns = columns;
         match plan {
             Ok(plan) => {
                 self.state = State::Body(plan);
@@ -462,12 +556,19 @@ pub struct Validation {
 /// assert_eq!(v.samples.len(), 1);
 /// ```
 pub fn validate(bytes: &[u8], key: &str, identity: &str, options: Options) -> Validation {
+    let mapping = options.mapping.as_ref().map(|_| MappingUsed {
+        key: options.mapping_key.clone(),
+        etag: options.mapping_etag.clone(),
+        rule: None,
+    });
     let mut ing = match Ingest::new(key, identity, options) {
         Ok(ing) => ing,
         Err(e) => {
             return Validation {
                 report: Report {
                     error: Some(e.to_string()),
+                    header_errors: e.header_errors().to_vec(),
+                    mapping,
                     ..Report::default()
                 },
                 samples: Vec::new(),

@@ -9,6 +9,8 @@
 //!   `alias_`, or `object_<collection>_` (see [`FileSpec`]).
 //! - Each header cell is a dotted path (`traits.address.city`, `properties.items[0].sku`) with
 //!   an optional type (`traits.age:integer`); the header is planned once per file.
+//! - A mapping (`csv2segment.json`, see [`Options::mapping`]) reads files as they come: any
+//!   name, delimiter, encoding and column names, with values every row gets.
 //! - Every message gets a deterministic messageId from the source identity and the row's byte
 //!   offset, so a file sent twice is de-duplicated by Segment.
 //!
@@ -33,6 +35,8 @@ pub use column::ColumnType;
 pub use error::{Error, ErrorKind, FileNameProblem, HeaderError, HeaderProblem};
 pub use file_name::{CallKind, FileSpec, ACCEPTED_PREFIXES};
 pub use ingest::{validate, Ingest, Validation};
+pub use map::pieces::FileSplitter;
+pub use map::MappingError;
 pub use options::{
     EmptyCells, Options, Typing, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_ID_CHARS,
     MAX_OBJECTS_PER_REQUEST,
@@ -40,7 +44,7 @@ pub use options::{
 pub use plan::ColumnInfo;
 pub use records::Position;
 pub use reject::{Reason, Rejection};
-pub use report::{Report, REJECTS_COLUMN};
+pub use report::{MappingUsed, Report, REJECTS_COLUMN};
 pub use split::{Shard, Split, Splitter, MAX_HEADER_BYTES};
 
 mod batch;
@@ -52,6 +56,7 @@ mod error;
 mod file_name;
 mod ingest;
 mod json;
+mod map;
 pub mod merge;
 mod message_id;
 mod options;

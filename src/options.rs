@@ -57,6 +57,14 @@ pub struct Options {
     pub max_batch_events: usize,
     /// The most objects in a `/v1/set` request. Default and ceiling: 10.
     pub max_objects_per_request: usize,
+    /// A mapping (`csv2segment.json`) as JSON text: how to read files that were not named and
+    /// headed for csv2segment. Every host passes the same bytes. Default: none.
+    pub mapping: Option<String>,
+    /// Where the mapping came from (a bucket key or a path), for the report and messages.
+    pub mapping_key: Option<String>,
+    /// The version of the mapping read (an object's eTag), for the report.
+    #[serde(rename = "mappingETag")]
+    pub mapping_etag: Option<String>,
 }
 
 impl Default for Options {
@@ -69,6 +77,9 @@ impl Default for Options {
             max_batch_bytes: MAX_BATCH_BYTES,
             max_batch_events: MAX_BATCH_EVENTS,
             max_objects_per_request: MAX_OBJECTS_PER_REQUEST,
+            mapping: None,
+            mapping_key: None,
+            mapping_etag: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! positions left empty before a filled one are written as `null`, so positions keep their
 //! meaning.
 
+use crate::cell::Conv;
 use crate::message_id::MessageIds;
 use crate::options::{EmptyCells, MAX_ID_CHARS};
 use crate::plan::{Op, Plan};
@@ -137,7 +138,14 @@ impl PayloadWriter {
                     }
                     parent.fill_holes(out);
                     key.write(out);
-                    conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
+                    let written = match conv {
+                        Conv::Formatted(f) => match plan.formats.get(usize::from(*f)) {
+                            Some(format) => format.write(cell, out),
+                            None => conv.write(cell, row.clean, out),
+                        },
+                        _ => conv.write(cell, row.clean, out),
+                    };
+                    written.map_err(|r| (*col, r))?;
                 }
                 Op::Hole => {
                     if let Some(parent) = self.stack.last_mut() {

@@ -12,6 +12,7 @@ use crate::column::{self, ColumnName, ColumnType, Seg};
 use crate::error::{HeaderError, HeaderProblem};
 use crate::file_name::{CallKind, FileSpec};
 use crate::json;
+use crate::map::{DateFormat, Layout, Source};
 use crate::options::{Options, Typing};
 use crate::reject::Reason;
 
@@ -69,6 +70,9 @@ pub struct ColumnInfo {
     /// How its cells are typed: string, auto, flag, number, integer, boolean, timestamp or json.
     #[serde(rename = "type")]
     pub ty: Option<&'static str>,
+    /// The mapping leaves the column out of the payload.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dropped: bool,
 }
 
 /// The plan for one file.
@@ -80,16 +84,33 @@ pub(crate) struct Plan {
     pub names: Vec<String>,
     pub ops: Vec<Op>,
     pub checks: Vec<Check>,
+    /// The mapping's date formats, that [`Conv::Formatted`] cells name.
+    pub formats: Vec<DateFormat>,
 }
 
 impl Plan {
-    /// Plans `header` for the file `spec`; on failure, lists every problem in column order.
+    /// Plans `header` for the file `spec`, through the mapping's `layout` when there is one;
+    /// on failure, lists every problem in column order (the mapping's `set` entries last).
     pub(crate) fn new(
         spec: &FileSpec,
         header: &[&str],
         options: &Options,
+        layout: Option<&Layout>,
     ) -> (Vec<ColumnInfo>, Result<Plan, Vec<HeaderError>>) {
         let mut errors = Vec::new();
+        let no_set: &[(String, Vec<u8>)] = &[];
+        let set = layout.map_or(no_set, |l| &l.set[..]);
+        let comma = layout.is_some_and(|l| l.decimal_comma);
+        // Names for messages: the header's, then the `set` entries' after them.
+        let set_labels: Vec<String> = set
+            .iter()
+            .map(|(path, _)| format!("set[{}]", serde_json::Value::String(path.clone())))
+            .collect();
+        let labels: Vec<&str> = header
+            .iter()
+            .copied()
+            .chain(set_labels.iter().map(String::as_str))
+            .collect();
         let mut infos = Vec::with_capacity(header.len());
         let mut tree = Branch::new(usize::MAX, false);
         let mut roles = Roles::default();
@@ -107,13 +128,33 @@ impl Plan {
                 name: raw_name.to_string(),
                 problem,
             };
-            let placed = column::parse(raw_name).and_then(|c| place(kind, &c, options.typing));
             let mut info = ColumnInfo {
                 index: i + 1,
                 name: raw_name.to_string(),
                 target: None,
                 ty: None,
+                dropped: false,
             };
+            let (name, format) = match layout.and_then(|l| l.sources.get(i)) {
+                None | Some(Source::Header) => (*raw_name, None),
+                Some(Source::To { to, format }) => (to.as_str(), *format),
+                Some(Source::Drop) => {
+                    info.dropped = true;
+                    infos.push(info);
+                    continue;
+                }
+            };
+            let placed = column::parse(name)
+                .and_then(|c| place(kind, &c, options.typing))
+                .map(|mut p| {
+                    p.conv = match (format, p.conv) {
+                        (Some(f), _) => Conv::Formatted(f),
+                        (None, Conv::Auto) if comma => Conv::AutoComma,
+                        (None, Conv::Number) if comma => Conv::NumberComma,
+                        (None, conv) => conv,
+                    };
+                    p
+                });
             match placed {
                 Ok(p) => {
                     let leaf = match p.role {
@@ -125,7 +166,7 @@ impl Plan {
                             limit: (p.role == Role::ObjectId).then_some("id"),
                         },
                     };
-                    match tree.insert(&p.dest, i, leaf, header) {
+                    match tree.insert(&p.dest, i, leaf, &labels) {
                         Ok(()) => {
                             info.target = Some(column::display_path(&p.dest));
                             info.ty = Some(p.conv.name());
@@ -146,7 +187,43 @@ impl Plan {
             infos.push(info);
         }
 
-        let checks = roles.checks(kind, &mut errors);
+        for (j, (path, value)) in set.iter().enumerate() {
+            let col = header.len() + j;
+            let fail = |problem| HeaderError {
+                column: None,
+                name: labels[col].to_string(),
+                problem: HeaderProblem::Set(Box::new(problem)),
+            };
+            let placed = column::parse(path).and_then(|c| place(kind, &c, options.typing));
+            match placed {
+                Ok(p) if matches!(p.role, Role::MessageId | Role::ObjectId) => {
+                    errors.push(fail(HeaderProblem::TypeNotAllowed {
+                        ty: "set",
+                        why: "every row would get the same id; map a column to it instead",
+                    }))
+                }
+                Ok(p) => {
+                    let leaf = Leaf::Fixed {
+                        col,
+                        bytes: value.clone(),
+                    };
+                    match tree.insert(&p.dest, col, leaf, &labels) {
+                        Ok(()) => roles.note(p.role, col),
+                        Err(HeaderProblem::Duplicate {
+                            first, first_name, ..
+                        }) => errors.push(fail(HeaderProblem::Duplicate {
+                            first,
+                            first_name,
+                            target: column::display_path(&p.dest),
+                        })),
+                        Err(problem) => errors.push(fail(problem)),
+                    }
+                }
+                Err(problem) => errors.push(fail(problem)),
+            }
+        }
+
+        let checks = roles.checks(kind, header.len(), &mut errors);
         if !errors.is_empty() {
             return (infos, Err(errors));
         }
@@ -173,6 +250,7 @@ impl Plan {
             names: header.iter().map(|s| s.to_string()).collect(),
             ops: Vec::new(),
             checks,
+            formats: layout.map(|l| l.formats.clone()).unwrap_or_default(),
         };
         plan.ops.push(Op::Open {
             key: Bytes::default(),
@@ -229,7 +307,7 @@ impl Plan {
                     data: *data,
                     limit: *limit,
                 }),
-                Node::Leaf(Leaf::Const(value)) => {
+                Node::Leaf(Leaf::Const(value) | Leaf::Fixed { bytes: value, .. }) => {
                     let mut bytes = key;
                     bytes.extend_from_slice(value);
                     self.ops.push(Op::Const {
@@ -332,11 +410,13 @@ impl Roles {
         *slot = Some(col);
     }
 
-    /// The row checks of `kind`; a missing column is a header error.
-    fn checks(&self, kind: CallKind, errors: &mut Vec<HeaderError>) -> Vec<Check> {
+    /// The row checks of `kind`; a missing column is a header error. Columns from `width` on
+    /// are the mapping's `set` values, filled in every row.
+    fn checks(&self, kind: CallKind, width: usize, errors: &mut Vec<HeaderError>) -> Vec<Check> {
         let call = kind.as_str();
         let mut checks = Vec::new();
         let mut need = |col: Option<usize>, field: &'static str| match col {
+            Some(c) if c >= width => {}
             Some(c) => checks.push(Check::Filled {
                 col: c as u32,
                 field,
@@ -365,7 +445,9 @@ impl Roles {
                     .flatten()
                     .map(|c| c as u32)
                     .collect();
-                if ids.is_empty() {
+                if ids.iter().any(|&c| c as usize >= width) {
+                    // A value the mapping sets: every row has one.
+                } else if ids.is_empty() {
                     errors.push(HeaderError {
                         column: None,
                         name: "userId".into(),
@@ -579,6 +661,11 @@ enum Leaf {
         limit: Option<&'static str>,
     },
     Const(Vec<u8>),
+    /// A value the mapping sets for every row; `col` is its place after the header's columns.
+    Fixed {
+        col: usize,
+        bytes: Vec<u8>,
+    },
     MessageId(Option<usize>),
 }
 
@@ -587,6 +674,7 @@ impl Leaf {
         match self {
             Leaf::Cell { col, .. } => Some(*col),
             Leaf::MessageId(col) => *col,
+            Leaf::Fixed { col, .. } => Some(*col),
             Leaf::Const(_) => None,
         }
     }

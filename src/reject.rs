@@ -29,6 +29,13 @@ pub enum Reason {
     },
     /// A date that cannot be read.
     Timestamp(String),
+    /// A date that does not fit the mapping's format.
+    TimestampFormat {
+        /// The cell.
+        text: String,
+        /// The format, as the mapping gives it.
+        format: String,
+    },
     /// A date outside the years 0000 to 9999.
     TimestampRange(String),
     /// Not a number, in a `:number` column.
@@ -91,6 +98,11 @@ impl fmt::Display for Reason {
                 f,
                 "cannot read '{t}' as a date; write it like 2019-05-11T20:32:27.940Z, \
                  2019-05-11 or as Unix seconds"
+            ),
+            Reason::TimestampFormat { text, format } => write!(
+                f,
+                "cannot read '{text}' as a date in the mapping's format {format}; fix the cell \
+                 or the format"
             ),
             Reason::TimestampRange(t) => {
                 write!(f, "'{t}' is outside the years 0000 to 9999")

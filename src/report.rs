@@ -39,6 +39,22 @@ pub struct Report {
     pub header_errors: Vec<HeaderError>,
     /// Whether the whole file was read.
     pub finished: bool,
+    /// The mapping the file was read through, when one was given.
+    pub mapping: Option<MappingUsed>,
+}
+
+/// Which mapping a file was read through, and which of its rules applied.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingUsed {
+    /// Where the host found it (a bucket key, a path).
+    pub key: Option<String>,
+    /// Its version (an object's eTag).
+    #[serde(rename = "eTag")]
+    pub etag: Option<String>,
+    /// The index in `files` of the rule that matched the file; `None` when none did and the
+    /// file was read by its name and header.
+    pub rule: Option<usize>,
 }
 
 impl Report {

@@ -51,6 +51,11 @@ pub(crate) fn parse(text: &str) -> Result<i64, TimestampError> {
     }
 }
 
+/// Whether `ms` lies in the years 0000–9999 UTC, as every timestamp sent must.
+pub(crate) fn in_range(ms: i64) -> bool {
+    (MIN_MS..=MAX_MS).contains(&ms)
+}
+
 /// Whether `text` is already exactly what `write_iso(parse(text))` writes, such as
 /// `2019-05-11T20:32:27.940Z`: a real calendar date, no leap second, upper-case `T` and `Z`.
 ///

@@ -1,0 +1,149 @@
+//! What the hosts need to run a mapped file in pieces: its [`FileSpec`] with the mapping's call
+//! and delimiter, and a [`Splitter`] that cuts it with the right delimiter, or not at all when
+//! its encoding makes the engine's offsets differ from the file's.
+
+use crate::decode::Encoding;
+use crate::error::{Error, ErrorKind};
+use crate::file_name::FileSpec;
+use crate::map::{dialect, Mapping, Rule};
+use crate::options::Options;
+use crate::records::Position;
+use crate::split::{Split, Splitter, MAX_HEADER_BYTES};
+
+/// The mapping's rule for `key`, if `options` carry a mapping and a rule matches.
+pub(crate) fn rule_for(key: &str, options: &Options) -> Result<Option<Rule>, Error> {
+    let Some(text) = &options.mapping else {
+        return Ok(None);
+    };
+    let mapping = Mapping::parse(text).map_err(|errors| {
+        Error::new(ErrorKind::Mapping {
+            source: options.mapping_key.clone(),
+            errors,
+        })
+    })?;
+    Ok(mapping.rule_for(key).cloned())
+}
+
+impl FileSpec {
+    /// What the file at `key` is, read through the mapping in `options` when there is one: the
+    /// rule's call, and its delimiter when it names one (else the one the name gives; the
+    /// engine guesses it from the header when the rule says `auto`).
+    pub fn for_file(key: &str, options: &Options) -> Result<FileSpec, Error> {
+        let rule = rule_for(key, options)?;
+        let mut spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
+        if let Some(d) = rule.and_then(|r| r.delimiter) {
+            spec.delimiter = d;
+        }
+        Ok(spec)
+    }
+}
+
+/// A [`Splitter`] for a file as a mapping reads it.
+#[derive(Debug)]
+pub struct FileSplitter {
+    state: Pass,
+    every: u64,
+}
+
+#[derive(Debug)]
+enum Pass {
+    /// The first bytes, until the first line is in to guess the delimiter from.
+    Guessing(Vec<u8>),
+    Splitting(Splitter),
+    /// The file is read whole from its start (a transcoded encoding).
+    Whole,
+}
+
+impl FileSplitter {
+    /// A pass over the file at `key`, about every `shard_bytes`.
+    pub fn new(key: &str, options: &Options, shard_bytes: u64) -> Result<FileSplitter, Error> {
+        let rule = rule_for(key, options)?;
+        let spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
+        let state = match &rule {
+            Some(r) if r.encoding != Encoding::Utf8 => Pass::Whole,
+            Some(Rule {
+                delimiter: Some(d), ..
+            }) => Pass::Splitting(Splitter::new(*d, shard_bytes)),
+            _ if spec.delimiter == b'\t' => Pass::Splitting(Splitter::new(b'\t', shard_bytes)),
+            _ => Pass::Guessing(Vec::new()),
+        };
+        Ok(FileSplitter {
+            state,
+            every: shard_bytes,
+        })
+    }
+
+    /// A pass that goes on from `at` in a file whose header is `header` (see [`Splitter::resume`]).
+    pub fn resume(
+        key: &str,
+        options: &Options,
+        shard_bytes: u64,
+        header: &[u8],
+        at: Position,
+    ) -> Result<FileSplitter, Error> {
+        let rule = rule_for(key, options)?;
+        let spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
+        let state = match &rule {
+            Some(r) if r.encoding != Encoding::Utf8 => Pass::Whole,
+            _ => {
+                let d = match rule.as_ref().and_then(|r| r.delimiter) {
+                    Some(d) => d,
+                    None if spec.delimiter == b'\t' => b'\t',
+                    None => dialect::guess(header),
+                };
+                Pass::Splitting(Splitter::resume(d, shard_bytes, header, at))
+            }
+        };
+        Ok(FileSplitter {
+            state,
+            every: shard_bytes,
+        })
+    }
+
+    /// Reads the next bytes of the file.
+    pub fn write(&mut self, chunk: &[u8]) {
+        match &mut self.state {
+            Pass::Splitting(s) => s.write(chunk),
+            Pass::Whole => {}
+            Pass::Guessing(held) => {
+                held.extend_from_slice(chunk);
+                if held.contains(&b'\n') || held.len() >= MAX_HEADER_BYTES {
+                    self.start();
+                }
+            }
+        }
+    }
+
+    fn start(&mut self) {
+        if let Pass::Guessing(held) = &mut self.state {
+            let held = std::mem::take(held);
+            // A byte order mark is not part of the first line's text.
+            let line = held.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&held);
+            let mut s = Splitter::new(dialect::guess(line), self.every);
+            s.write(&held);
+            self.state = Pass::Splitting(s);
+        }
+    }
+
+    /// Whether [`FileSplitter::suspend`] would stop with a shard in hand.
+    pub fn can_suspend(&self) -> bool {
+        matches!(&self.state, Pass::Splitting(s) if s.can_suspend())
+    }
+
+    /// Stops early (see [`Splitter::suspend`]).
+    pub fn suspend(self) -> Option<(Split, Position)> {
+        match self.state {
+            Pass::Splitting(s) => s.suspend(),
+            _ => None,
+        }
+    }
+
+    /// The split, or `None` when the file must be read whole (see [`Splitter::finish`]).
+    pub fn finish(mut self) -> Option<Split> {
+        self.start();
+        match self.state {
+            Pass::Splitting(s) => s.finish(),
+            _ => None,
+        }
+    }
+}
