@@ -3,12 +3,13 @@
 // engine (ingestFile, as on every host) in flat memory; `send` delivers with the shared Sender.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
 import { loadEngine } from './engine.mjs';
+import { MAPPING_NAME, withMapping } from './mapping.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
 import { nodeFetch } from './node-fetch.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
@@ -55,7 +56,10 @@ name picks the call: identify_*, track_*, page_*, screen_*, group_*, alias_*, or
 object_<collection>_* for the Objects API; .csv, .txt or .tsv, optionally .gz (decompressed
 on the way). See README.md, "Preparing a file", for the header.`;
 
-const ENGINE_OPTIONS = `  --empty omit|null|string  an empty cell is left out, sent as null or sent as ""
+const ENGINE_OPTIONS = `  --mapping FILE            read the files through this mapping (csv2segment.json; see
+                            README.md, "Files as they come"); default: the nearest
+                            ${MAPPING_NAME} beside each file, then in its parent folders
+  --empty omit|null|string  an empty cell is left out, sent as null or sent as ""
                             (default: omit)
   --typing infer|strings    infer: numbers and true/false as such; strings: every data
                             cell a string (default: infer)`;
@@ -244,6 +248,7 @@ const fail = (text) => printErr(`${PROGRAM}: ${text}`);
 
 const COMMON = {
   name: { type: 'string', hint: 'NAME' },
+  mapping: { type: 'string', hint: 'FILE' },
   empty: { type: 'string', hint: 'omit|null|string' },
   typing: { type: 'string', hint: 'infer|strings' },
   quiet: { type: 'boolean', short: 'q' },
@@ -353,6 +358,37 @@ function engineOptions(values) {
   const typing = oneOf('typing', values.typing, ['infer', 'strings']);
   if (typing) options.typing = typing;
   return options;
+}
+
+/** A mapping file's text; a file that cannot be read is a usage error (it was named) or absent. */
+async function readMapping(file, named) {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (!named && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return null;
+    throw new UsageError(`cannot read the mapping ${file}: ${READ_ERRORS[err.code] ?? err.message}`);
+  }
+}
+
+/**
+ * The mapping of an input: --mapping, else the nearest csv2segment.json beside the file (for -,
+ * beside --name) or in its parent folders, as in a bucket. Null when there is none.
+ */
+async function mappingOf(input, values) {
+  if (values.mapping !== undefined) {
+    const file = values.mapping;
+    return { key: file, text: await readMapping(file, true) };
+  }
+  let dir = path.dirname(path.resolve(input.path ?? input.name ?? MAPPING_NAME));
+  for (;;) {
+    const file = path.join(dir, MAPPING_NAME);
+    const text = await readMapping(file, false);
+    if (text !== null) return { key: path.relative(process.cwd(), file) || file, text };
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
 }
 
 /** What each FILE argument is: a path or standard input, the name that picks the call, how to label it. */
@@ -595,7 +631,7 @@ function exitOf(result) {
 async function runInput({ engine, input, identity, options, sender, counter, progress }) {
   let gzip = false;
   try {
-    gzip = engine.parseKey(input.name).gzip;
+    gzip = engine.parseKey(input.name, options).gzip;
   } catch {
     // ingestFile reports the name, without reading the file.
   }
@@ -620,9 +656,9 @@ async function runInput({ engine, input, identity, options, sender, counter, pro
 
 async function validateOrPreview(command, values, files) {
   const inputs = inputsOf(command, values, files);
-  const options = engineOptions(values);
+  const common = engineOptions(values);
   const limit = command === 'preview' ? (wholeNumber('limit', values.limit, 1, MAX_LIMIT) ?? 10) : 0;
-  if (command === 'preview') options.samplePayloads = limit;
+  if (command === 'preview') common.samplePayloads = limit;
   const engine = await loadEngine();
 
   const results = [];
@@ -637,11 +673,12 @@ async function validateOrPreview(command, values, files) {
     try {
       let identity = `file:${path.basename(input.name)}`;
       if (input.path !== null) state.total = await fileSize(input);
+      const options = withMapping(common, await mappingOf(input, values));
       if (command === 'preview') {
         // The messageIds send would give: the same identity.
         if (values['source-id'] !== undefined) identity = values['source-id'];
         else if (input.path === null) identity = `stdin:${path.basename(input.name)}`;
-        else if (nameIsValid(engine, input.name)) {
+        else if (nameIsValid(engine, input.name, options)) {
           state.phase = 'hashing';
           identity = `file:${path.basename(input.name)}#sha256:${await sha256(input, counter)}`;
           state.phase = 'reading';
@@ -671,9 +708,9 @@ async function validateOrPreview(command, values, files) {
   return code;
 }
 
-function nameIsValid(engine, name) {
+function nameIsValid(engine, name, options) {
   try {
-    engine.parseKey(name);
+    engine.parseKey(name, options);
     return true;
   } catch {
     return false;
@@ -687,7 +724,7 @@ function rejectsPath(input) {
 
 async function send(values, files) {
   const inputs = inputsOf('send', values, files);
-  const options = engineOptions(values);
+  const common = engineOptions(values);
   const writeKey = values['write-key'] || process.env.SEGMENT_WRITE_KEY?.trim();
   if (!writeKey) throw new UsageError('no write key: set SEGMENT_WRITE_KEY to the write key of your Segment source, or give --write-key KEY', 'send');
   keepSecret(writeKey);
@@ -748,12 +785,13 @@ async function send(values, files) {
     current = { progress, resumable: false };
     try {
       if (input.path !== null) state.total = await fileSize(input);
+      const options = withMapping(common, await mappingOf(input, values));
       if (values['source-id'] !== undefined) {
         identity = values['source-id'];
       } else if (input.path === null) {
         identity = `stdin:${path.basename(input.name)}#random:${randomUUID()}`;
         printErr(`${PROGRAM}: warning: reading standard input without --source-id: the messageIds are random, so sending the same data again would send it twice`);
-      } else if (nameIsValid(engine, input.name)) {
+      } else if (nameIsValid(engine, input.name, options)) {
         state.phase = 'hashing';
         identity = `file:${path.basename(input.name)}#sha256:${await sha256(input, counter)}`;
         state.phase = 'reading';

@@ -569,7 +569,14 @@ pub fn combine_parts(
         return Ok(JsValue::UNDEFINED);
     };
     let obj = Object::new();
-    let csv = crate::merge::rejects_csv(&report, header.as_bytes(), spec.delimiter);
+    // The delimiter the pieces read with (a mapping's, or guessed from the header).
+    let delimiter = report
+        .get("file")
+        .and_then(|f| f.get("delimiter"))
+        .and_then(serde_json::Value::as_str)
+        .and_then(|d| d.bytes().next())
+        .unwrap_or(spec.delimiter);
+    let csv = crate::merge::rejects_csv(&report, header.as_bytes(), delimiter);
     set(&obj, "report", to_js(&report));
     set(
         &obj,
