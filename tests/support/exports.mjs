@@ -28,5 +28,12 @@ export function expectedPayloads(name) {
   return text.trimEnd().split('\n').map((line) => JSON.parse(line));
 }
 
-/** Payloads without their messageIds (which derive from where the file was read). */
-export const withoutIds = (payloads) => payloads.map(({ messageId, ...rest }) => rest);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Payloads without their messageIds (which derive from where the file was read), each checked to be one. */
+export function withoutIds(payloads) {
+  return payloads.map(({ messageId, ...rest }) => {
+    if (!UUID.test(messageId)) throw new Error(`not a messageId: ${messageId}`);
+    return rest;
+  });
+}
