@@ -9,6 +9,7 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readConfig } from './config.mjs';
 import { loadEngine } from './engine.mjs';
+import { findMapping, isMappingKey } from './mapping.mjs';
 import { nodeFetch } from './node-fetch.mjs';
 import { Superseded, runObject, taskOf } from './object-run.mjs';
 
@@ -80,6 +81,21 @@ function s3Store(client, bucket) {
 }
 
 /**
+ * The text and eTag of an object, or null when there is none. Without s3:ListBucket, S3 answers
+ * 403 rather than 404 for a missing key: that counts as none too (see the README's policy).
+ */
+async function getMappingObject(client, bucket, key) {
+  try {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return { text: await res.Body.transformToString(), eTag: res.ETag ? res.ETag.replaceAll('"', '') : null };
+  } catch (err) {
+    const status = err?.$metadata?.httpStatusCode;
+    if (err?.name === 'NoSuchKey' || status === 404 || status === 403) return null;
+    throw err;
+  }
+}
+
+/**
  * Hands a message to another invocation of this function: to the SQS queue CSV2SEGMENT_QUEUE_URL
  * (which triggers the function) when set, else as an async invocation of the function itself.
  */
@@ -139,6 +155,7 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
       identity: s3Identity(bucket, key, eTag, versionId),
       open: (gzip, range) => openS3(client, object, gzip, range),
       store: s3Store(client, bucket),
+      findMapping: (k) => findMapping(k, (candidate) => getMappingObject(client, bucket, candidate)),
       deadline: now + Math.max(1000, remaining - SAFETY_MS),
       suspendAt: now + Math.max(0, Math.min(maxRun, budget)),
       handOff: handOffFor(context),
@@ -163,6 +180,10 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
       }
       if (key.startsWith(config.reportPrefix)) {
         emit({ level: 'info', bucket: record.s3.bucket.name, key, status: 'skipped', reason: 'a report of csv2segment' });
+        continue;
+      }
+      if (isMappingKey(key)) {
+        emit({ level: 'info', bucket: record.s3.bucket.name, key, status: 'skipped', reason: 'a mapping: files uploaded from now on are read through it' });
         continue;
       }
       const { eTag, versionId, size } = record.s3.object;

@@ -9,6 +9,7 @@
 // report (parts.mjs); the piece that completes the file writes the whole report. Pieces are
 // idempotent: messageIds come from the object's identity and each row's offset, so a piece that
 // runs again sends the same ids, and Segment drops the repeats.
+import { withMapping } from './mapping.mjs';
 import { combineIfComplete, partsPrefix, savePart } from './parts.mjs';
 import { ingestFile } from './pipeline.mjs';
 import { Sender } from './sender.mjs';
@@ -49,6 +50,8 @@ const versionOf = (object) => object.eTag || object.versionId || '';
  * @property {boolean} [split] the task is the rest of the splitting pass, from `start`
  * @property {{ rows: number, events: number, rejected: number }} [done] counts of the pieces
  *   before this one (in its shard), for the log
+ * @property {{ key: string, eTag: string | null, text: string } | null} [mapping] the mapping the
+ *   run started with: every piece reads with the same version
  */
 
 /** The task in a message body, or null if the body is not one of ours. */
@@ -63,7 +66,8 @@ export function taskOf(body) {
     Number.isSafeInteger(t.start?.line) &&
     (t.end === null || Number.isSafeInteger(t.end)) &&
     (t.header === null || typeof t.header === 'string') &&
-    typeof t.run === 'string';
+    typeof t.run === 'string' &&
+    (t.mapping == null || (typeof t.mapping.key === 'string' && typeof t.mapping.text === 'string'));
   return ok ? t : null;
 }
 
@@ -86,15 +90,22 @@ export function taskOf(body) {
  * @param {(task: Task) => Promise<void>} [run.handOff] sends a task to another invocation;
  *   without it, a file runs whole in this one
  * @param {Task | null} [run.task] the piece to run; null for a new object
+ * @param {(key: string) => Promise<{ key: string, text: string, eTag: string | null } | null>} [run.findMapping]
+ *   the nearest csv2segment.json of a new object (see mapping.mjs); a piece uses its task's
  * @param {(fields: object) => void} run.emit one log line
  * @param {object} [run.sender] Sender settings over the config's (fetch, retry, ...)
  * @returns {Promise<'done' | 'unprocessable' | 'skipped' | 'continued' | 'sharded' | 'piece-done'>}
  */
-export async function runObject(run) {
-  const { engine, config, object, task = null, handOff } = run;
+export async function runObject(given) {
+  const { task = null } = given;
+  // The mapping is found once, when the run starts; its pieces carry it (tasks), so a new
+  // version uploaded meanwhile never mixes into this run.
+  const mapping = task ? (task.mapping ?? null) : ((await given.findMapping?.(given.object.key)) ?? null);
+  const run = { ...given, mapping, options: withMapping(given.config.engineOptions, mapping) };
+  const { engine, config, object, handOff } = run;
   let info = null;
   try {
-    info = engine.parseKey(object.key);
+    info = engine.parseKey(object.key, run.options);
   } catch {
     // Not a name the engine takes: ingestFile reports why, without opening the object.
   }
@@ -118,12 +129,12 @@ export async function runObject(run) {
  * (a bad header, no rows): then it runs as one piece, which reports why. When time runs short,
  * it hands on the shards found so far and the rest of the pass itself (a `split` task).
  */
-async function fanOut({ engine, config, object, identity, open, handOff, emit, task, suspendAt }) {
+async function fanOut({ engine, config, object, identity, open, handOff, emit, task, suspendAt, options, mapping }) {
   const started = Date.now();
   const from = task?.split ? task.start : null;
   const splitter = from
-    ? engine.Splitter.resume(object.key, config.pieces.shardBytes, task.header, from.offset, from.line)
-    : new engine.Splitter(object.key, config.pieces.shardBytes);
+    ? engine.Splitter.resume(object.key, config.pieces.shardBytes, task.header, from.offset, from.line, options)
+    : new engine.Splitter(object.key, config.pieces.shardBytes, options);
   let split;
   let next = null;
   try {
@@ -149,7 +160,7 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
     try {
       // Every shard reads with this header: check it once, here.
       const at = split.shards.at(-1).start;
-      engine.Ingest.resume(object.key, identity, config.engineOptions, split.header, at.offset, at.line).free();
+      engine.Ingest.resume(object.key, identity, options, split.header, at.offset, at.line).free();
     } catch {
       return false;
     }
@@ -168,23 +179,24 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
         header: first ? null : split.header,
         run,
         shard: { index: base + i, count },
+        mapping,
       }),
     );
   }
   if (next) {
-    await handOff({ ...makeTask(object, { start: next, end: null, header: split.header, run, shard: { index: base + split.shards.length, count: null } }), split: true });
+    await handOff({ ...makeTask(object, { start: next, end: null, header: split.header, run, shard: { index: base + split.shards.length, count: null }, mapping }), split: true });
   }
   emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'sharded', run, from: from?.offset ?? 0, shards: split.shards.length, ...(next ? { next: next.offset } : { total: count }), bytes: (next?.offset ?? split.size) - (from?.offset ?? 0), ms: Date.now() - started });
   return true;
 }
 
-function makeTask(object, { start, end, header, run, shard, done = { rows: 0, events: 0, rejected: 0 } }) {
+function makeTask(object, { start, end, header, run, shard, done = { rows: 0, events: 0, rejected: 0 }, mapping = null }) {
   const { bucket, key, eTag, versionId, size } = object;
-  return { v: 1, bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done };
+  return { v: 1, bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done, mapping };
 }
 
 async function runPiece(run, gzip) {
-  const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task } = run;
+  const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task, options, mapping } = run;
   const { bucket, key } = object;
   const keys = reportKeys(config.reportPrefix, key);
   const sender = Sender.fromConfig(config, { deadline, ...(run.sender ?? {}) });
@@ -210,7 +222,7 @@ async function runPiece(run, gzip) {
       engine,
       key,
       identity,
-      options: config.engineOptions,
+      options,
       source: lazy,
       sender,
       resume: task ? { at: start, header: ranged ? header : null } : undefined,
@@ -245,12 +257,12 @@ async function runPiece(run, gzip) {
   if (suspended) {
     const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
     const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
-    await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done }));
+    await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, mapping }));
     // Progress: how far this piece got, and the rows of this chain so far.
     emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ms: timing.ms });
     return 'continued';
   }
-  const combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options: config.engineOptions });
+  const combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options });
   if (!combined) {
     emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
     return 'piece-done';

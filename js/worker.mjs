@@ -5,6 +5,7 @@
 import wasmModule from '../pkg/csv2segment_bg.wasm';
 import * as engine from '../pkg/csv2segment.js';
 import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
+import { MAPPING_NAME, findMapping, isMappingKey, withMapping } from './mapping.mjs';
 import { Superseded, runObject, taskOf } from './object-run.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
@@ -74,6 +75,12 @@ function r2Store(bucket) {
   };
 }
 
+/** The text and eTag of a mapping in R2, or null. */
+async function getMappingObject(bucket, key) {
+  const object = await bucket.get(key);
+  return object ? { text: await object.text(), eTag: object.etag ?? null } : null;
+}
+
 /** Runs an object (task null: a new upload) or a piece of one. */
 function runR2Object(env, config, object, task) {
   const { bucket, key, eTag } = object;
@@ -87,6 +94,7 @@ function runR2Object(env, config, object, task) {
     identity: `r2://${bucket}/${key}#${eTag ?? ''}`,
     open: (gzip, range) => openR2(env.BUCKET, key, eTag, gzip, range),
     store: r2Store(env.BUCKET),
+    findMapping: (k) => findMapping(k, (candidate) => getMappingObject(env.BUCKET, candidate)),
     deadline: started + budget * 1000,
     suspendAt: started + (budget - Math.min(DRAIN_SECONDS, budget / 4)) * 1000,
     handOff: env.QUEUE ? (t) => env.QUEUE.send({ csv2segment: t }, { contentType: 'json' }) : undefined,
@@ -110,6 +118,11 @@ async function handleMessage(message, env, config) {
   const bucketName = note.bucket ?? '';
   if (!NEW_OBJECT_ACTIONS.has(note.action)) {
     emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: `action ${note.action}` });
+    return;
+  }
+  if (isMappingKey(key)) {
+    emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: 'a mapping: files uploaded from now on are read through it' });
+    message.ack();
     return;
   }
   if (key.startsWith(config.reportPrefix)) {
@@ -195,10 +208,26 @@ async function upload(request, env, name, mode) {
   }
   if (!request.body) return problem(400, 'the request has no body: send the CSV file as the body');
 
+  // The mapping: the one the request names (a key in the bucket), else the bucket's root one.
+  const named = request.headers.get('x-csv2segment-mapping')?.trim();
+  if (named && !isMappingKey(named)) {
+    return problem(400, `X-Csv2segment-Mapping names a key in the bucket whose name is ${MAPPING_NAME}, like exports/${MAPPING_NAME}; '${named}' is not one`);
+  }
+  let mapping = null;
+  if (env.BUCKET) {
+    const key = named || MAPPING_NAME;
+    const found = await getMappingObject(env.BUCKET, key);
+    if (named && !found) return problem(400, `X-Csv2segment-Mapping: no mapping at ${named} in the bucket`);
+    mapping = found && { key, ...found };
+  } else if (named) {
+    return problem(400, 'X-Csv2segment-Mapping: the Worker has no bucket (BUCKET) to read the mapping from');
+  }
+  engineOptions = withMapping(engineOptions, mapping);
+
   const eng = getEngine();
   let gzip = false;
   try {
-    gzip = eng.parseKey(name).gzip;
+    gzip = eng.parseKey(name, engineOptions).gzip;
   } catch {
     // ingestFile reports a name the engine does not take.
   }

@@ -1,14 +1,22 @@
-// Files as they come, through the hosts: each export in tests/fixtures/exports read through its
-// mapping by the CLI (found beside the file, in a parent folder, or named with --mapping), with
-// the exact payloads the engine's own test checks.
+// Files as they come, through the hosts: the exports in tests/fixtures/exports read through
+// their mapping by the CLI (found beside the file, in a parent folder, or named with --mapping),
+// the Lambda (the mapping in a parent folder of moto's bucket, pinned for the pieces of a run)
+// and the Worker (the mapping in R2; HTTP uploads with the root's or a named one), with the exact
+// payloads the engine's own test checks.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
-import { EXPORTS, FIXTURES, MAPPING_FILE, expectedPayloads, withoutIds } from '../support/exports.mjs';
+import { readFile } from 'node:fs/promises';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHandler } from '../../js/lambda.mjs';
+import { EXPORTS, FIXTURES, MAPPING_FILE, exportBytes, expectedPayloads, withoutIds } from '../support/exports.mjs';
+import { startS3Server } from '../support/s3-server.mjs';
+import { startSegmentServer } from '../support/segment-server.mjs';
+import { startWorkerStack } from '../support/worker-stack.mjs';
 
 const CLI = fileURLToPath(new URL('../../js/csv2segment.mjs', import.meta.url));
 const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SEGMENT_|CSV2SEGMENT_)|^write_key$/.test(k)));
@@ -80,5 +88,158 @@ describe('CLI', () => {
     const missing = await cli(['validate', '--mapping', path.join(tmp, 'nope.json'), 'broken/unified_payments.csv'], { cwd: tmp });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read the mapping .*nope\.json: no such file/);
+  });
+});
+
+const WRITE_KEY = 'wk_exports_secret_77aa31';
+const TOKEN = 'tok_exports_secret_0099';
+const FAST = { baseMs: 5, maxMs: 50, maxAttempts: 25 };
+const context = { getRemainingTimeInMillis: () => 300_000 };
+
+/** A payments export (Stripe's columns) of `rows` rows, for runs in several pieces. */
+function paymentsCsv(rows) {
+  const lines = ['id,Description,Created (UTC),Amount,Amount Refunded,Currency,Status,Fee,Customer ID,Customer Email,Card Brand,Captured'];
+  for (let i = 0; i < rows; i += 1) lines.push(`ch_${i},Pro plan,2024-03-05 14:22:07,49.00,0.00,usd,Paid,1.72,cus_${i},u${i}@example.com,Visa,true`);
+  return `${lines.join('\n')}\n`;
+}
+
+describe('Lambda', () => {
+  const BUCKET = 'exports-drop';
+  let s3;
+  let seg;
+  let client;
+  const savedEnv = { ...process.env };
+
+  before(async () => {
+    [s3, seg] = await Promise.all([startS3Server(), startSegmentServer({ writeKey: WRITE_KEY, seed: 5 })]);
+    Object.assign(process.env, s3.env);
+    client = s3.client();
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+  after(async () => {
+    process.env = savedEnv;
+    await Promise.all([seg?.close(), s3?.close()]);
+  });
+  beforeEach(() => seg.reset());
+
+  const handlerWith = (env = {}, queue) =>
+    createHandler({
+      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, ...env },
+      log: () => {},
+      sender: { retry: FAST },
+      ...(queue ? { invoke: async (message) => void queue.push(structuredClone(message)) } : {}),
+    });
+
+  async function put(key, body) {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    const eTag = head.ETag.replaceAll('"', '');
+    const record = { eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key: encodeURIComponent(key).replaceAll('%2F', '/'), size: head.ContentLength, eTag } } };
+    return { record, eTag };
+  }
+  const getJson = async (key) => JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body.transformToString());
+
+  test('exports under a folder whose parent holds csv2segment.json: exact payloads, the mapping in the report', async () => {
+    const mapping = await put('exports/csv2segment.json', await readFile(MAPPING_FILE));
+    const payments = await put('exports/stripe/2024/unified_payments.csv', exportBytes('unified_payments.csv'));
+    const german = await put('exports/de/Bestellungen_Maerz.csv', exportBytes('Bestellungen_Maerz.csv'));
+    const result = await handlerWith()({ Records: [mapping.record, payments.record, german.record] }, context);
+    assert.deepEqual(result, { processed: 2 });
+    assert.deepEqual(withoutIds(seg.events), [...withoutIds(expectedPayloads('unified_payments.csv')), ...withoutIds(expectedPayloads('Bestellungen_Maerz.csv'))]);
+    const report = await getJson('csv2segment-reports/exports/stripe/2024/unified_payments.csv.report.json');
+    assert.deepEqual([report.status, report.rows, report.events, report.rejected], ['done', 3, 2, 1]);
+    assert.deepEqual(report.mapping, { key: 'exports/csv2segment.json', eTag: mapping.eTag, rule: 1 });
+    const de = await getJson('csv2segment-reports/exports/de/Bestellungen_Maerz.csv.report.json');
+    assert.deepEqual([de.file.delimiter, de.mapping.rule, de.events], [';', 5, 2]);
+    // The upload of the mapping itself is not a file to send, and has no report.
+    await assert.rejects(getJson('csv2segment-reports/exports/csv2segment.json.report.json'), { name: 'NoSuchKey' });
+  });
+
+  test('a run in pieces keeps the mapping it started with, whatever is uploaded meanwhile', async () => {
+    const ROWS = 20_000;
+    const first = await put('pinned/csv2segment.json', await readFile(MAPPING_FILE));
+    const file = await put('pinned/in/unified_payments_march.csv', paymentsCsv(ROWS));
+    const queue = [];
+    const handler = handlerWith({ MAX_RUN_SECONDS: '0.02' }, queue);
+    await handler({ Records: [file.record] }, context);
+    assert.equal(queue.length, 1, 'the first piece handed on');
+    assert.equal(queue[0].csv2segment.mapping.eTag, first.eTag);
+    // A new version of the mapping: the pieces of this run must not use it.
+    const changed = JSON.parse(await readFile(MAPPING_FILE, 'utf8'));
+    changed.files[1].set.event = 'Changed Meanwhile';
+    await put('pinned/csv2segment.json', JSON.stringify(changed));
+    let pieces = 1;
+    while (queue.length > 0) {
+      await handler(queue.shift(), context);
+      pieces += 1;
+    }
+    assert.ok(pieces >= 3, `expected several pieces, got ${pieces}`);
+    assert.equal(seg.stats().uniqueMessageIds, ROWS);
+    assert.deepEqual([...new Set(seg.events.map((e) => e.event))], ['Payment Made']);
+    const report = await getJson('csv2segment-reports/pinned/in/unified_payments_march.csv.report.json');
+    assert.deepEqual([report.status, report.rows, report.events, report.pieces], ['done', ROWS, ROWS, pieces]);
+    assert.deepEqual(report.mapping, { key: 'pinned/csv2segment.json', eTag: first.eTag, rule: 1 });
+  });
+});
+
+describe('Worker', () => {
+  let seg;
+  let stack;
+
+  before(async () => {
+    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 9 });
+    stack = await startWorkerStack({
+      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' },
+      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
+      port: 0,
+      log: () => {},
+    });
+    await stack.bucket.put('csv2segment.json', await readFile(MAPPING_FILE, 'utf8'));
+    await stack.bucket.put('named/csv2segment.json', JSON.stringify({ files: [{ match: '*.csv', call: 'identify', encoding: 'windows-1252', columns: { Kundennummer: 'userId' }, unmapped: 'drop' }] }));
+  });
+  after(async () => {
+    await stack?.close();
+    await seg?.close();
+  });
+  beforeEach(() => seg.reset());
+
+  async function reportOf(key) {
+    let report;
+    await stack.waitFor(async () => {
+      const obj = await stack.bucket.get(`csv2segment-reports/${key}.report.json`);
+      if (!obj) return false;
+      report = JSON.parse(await obj.text());
+      return true;
+    }, { timeoutMs: 30_000 });
+    return report;
+  }
+
+  test('an R2 upload read through the mapping at the bucket root: exact payloads, its key and eTag in the report', async () => {
+    const key = 'incoming/q1/Q1 Signups.csv';
+    await stack.putAndNotify(key, exportBytes('Q1 Signups.csv'));
+    const report = await reportOf(key);
+    assert.deepEqual([report.status, report.rows, report.events, report.rejected], ['done', 3, 2, 1]);
+    const head = await stack.bucket.head('csv2segment.json');
+    assert.deepEqual(report.mapping, { key: 'csv2segment.json', eTag: head.etag, rule: 4 });
+    assert.deepEqual(withoutIds(seg.events), withoutIds(expectedPayloads('Q1 Signups.csv')));
+  });
+
+  test('HTTP uploads: the root mapping, or the one X-Csv2segment-Mapping names', async () => {
+    const post = (path, body, headers = {}) => fetch(`${stack.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, ...headers }, body });
+    const ingest = await post('/v1/ingest/orders_export_1.csv', exportBytes('orders_export_1.csv'));
+    assert.equal(ingest.status, 200);
+    assert.deepEqual(withoutIds(seg.events), withoutIds(expectedPayloads('orders_export_1.csv')));
+
+    const root = await (await post('/v1/validate/Bestellungen_Maerz.csv', exportBytes('Bestellungen_Maerz.csv'))).json();
+    assert.deepEqual(withoutIds(root.payloads), withoutIds(expectedPayloads('Bestellungen_Maerz.csv')));
+    assert.equal(root.report.mapping.key, 'csv2segment.json');
+
+    const named = await (await post('/v1/validate/Bestellungen_Maerz.csv', exportBytes('Bestellungen_Maerz.csv'), { 'x-csv2segment-mapping': 'named/csv2segment.json' })).json();
+    assert.deepEqual(withoutIds(named.payloads).map((p) => [p.type, p.userId]), [['identify', 'K-1001'], ['identify', 'K-1002']]);
+    assert.equal(named.report.mapping.key, 'named/csv2segment.json');
+
+    const wrong = await post('/v1/validate/x.csv', 'a\n', { 'x-csv2segment-mapping': 'secrets.json' });
+    assert.equal(wrong.status, 400);
+    assert.match((await wrong.json()).error, /X-Csv2segment-Mapping names a key in the bucket whose name is csv2segment\.json/);
   });
 });

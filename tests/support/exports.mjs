@@ -20,7 +20,7 @@ export const FIXTURES = [
 ];
 
 /** The export's bytes. */
-export const exportBytes = (name) => readFileSync(path.join(EXPORTS, name));
+export const exportBytes = (name) => new Uint8Array(readFileSync(path.join(EXPORTS, name)));
 
 /** The payloads the export must give, as the engine's test (tests/exports.rs) checks them. */
 export function expectedPayloads(name) {
