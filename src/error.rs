@@ -146,8 +146,10 @@ impl fmt::Display for Error {
             ErrorKind::Mapping { source, errors } => {
                 let n = errors.len();
                 let s = if n == 1 { "" } else { "s" };
-                let source = source.as_deref().unwrap_or("the mapping");
-                write!(f, "{source}: the mapping has {n} problem{s}, so nothing was sent")?;
+                if let Some(source) = source {
+                    write!(f, "{source}: ")?;
+                }
+                write!(f, "the mapping has {n} problem{s}, so nothing was sent")?;
                 for e in errors {
                     write!(f, "\n  {e}")?;
                 }
