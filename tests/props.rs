@@ -5,7 +5,17 @@ use proptest::prelude::*;
 
 /// Runs `data` through the engine in chunks of `chunk`; the bodies and the final report.
 fn run(key: &str, data: &[u8], chunk: usize) -> (Vec<Vec<u8>>, csv2segment::Report) {
-    let mut ing = Ingest::new(key, "prop", Options::default()).unwrap();
+    run_with(key, data, chunk, Options::default())
+}
+
+/// [`run`] with `options`.
+fn run_with(
+    key: &str,
+    data: &[u8],
+    chunk: usize,
+    options: Options,
+) -> (Vec<Vec<u8>>, csv2segment::Report) {
+    let mut ing = Ingest::new(key, "prop", options).unwrap();
     let mut bodies = Vec::new();
     for part in data.chunks(chunk.max(1)) {
         if ing.write(part).is_err() {
@@ -59,6 +69,8 @@ fn csv_text(header: &[String], rows: &[Vec<String>], delimiter: u8) -> Vec<u8> {
     w.into_inner().unwrap()
 }
 
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
 const KEYS: [&str; 8] = [
     "identify_p.csv",
     "track_p.csv",
@@ -87,13 +99,22 @@ proptest! {
         header in proptest::collection::vec(header_cell(), 1..7),
         rows in proptest::collection::vec(proptest::collection::vec(cell(), 0..8), 0..25),
         k in 0usize..8,
+        d in 0usize..4,
         chunk in 1usize..40,
     ) {
         let key = KEYS[k];
-        let delimiter = if key.ends_with(".tsv") { b'\t' } else { b',' };
+        // Every delimiter a mapping may name, or the one the name gives.
+        let delimiter = if key.ends_with(".tsv") { b'\t' } else { DELIMITERS[d] };
+        let options = || Options {
+            mapping: (delimiter != b',' && !key.ends_with(".tsv")).then(|| {
+                format!(r#"{{"files": [{{"match": "*", "delimiter": {}}}]}}"#, serde_json::Value::from((delimiter as char).to_string()))
+            }),
+            ..Options::default()
+        };
         let data = csv_text(&header, &rows, delimiter);
-        let (whole, report) = run(key, &data, usize::MAX);
-        let (chunked, report2) = run(key, &data, chunk);
+        let (whole, report) = run_with(key, &data, usize::MAX, options());
+        let (chunked, report2) = run_with(key, &data, chunk, options());
+        prop_assert_eq!(&report.file.as_ref().map(|f| f.delimiter), &Some(delimiter));
         prop_assert_eq!(&whole, &chunked);
         // After a header error the host stops writing, so only the bytes read so far count.
         let comparable = |r: &csv2segment::Report| {
