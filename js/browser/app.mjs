@@ -15,6 +15,21 @@ const cancelButton = $('cancel');
 const statusRegion = $('status');
 const results = $('results');
 const versionText = $('engine-version');
+const mappingStatus = $('mapping-status');
+const mappingClear = $('mapping-clear');
+
+/** The mapping files are read through (a csv2segment.json picked or dropped), or null. */
+let mapping = null;
+
+const DELIMITER_TEXT = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
+function setMapping(next) {
+  mapping = next;
+  mappingClear.hidden = !mapping;
+  mappingStatus.textContent = mapping
+    ? `Mapping ${mapping.key}: the files checked from now on are read through it.`
+    : 'No mapping: files are read by their name and header.';
+}
 
 const KIND_TEXT = {
   identify: 'an identify call',
@@ -161,10 +176,22 @@ function onWorkerMessage(msg) {
   }
 }
 
-function addFiles(fileList) {
-  const files = [...fileList];
+async function addFiles(fileList) {
+  const all = [...fileList];
+  // A mapping among the files applies to them and to the files checked after them.
+  const mappings = all.filter((f) => /\.json$/i.test(f.name));
+  if (mappings.length > 0) {
+    const chosen = mappings.at(-1);
+    try {
+      setMapping({ key: chosen.name, text: await chosen.text() });
+      announce(`Using the mapping ${chosen.name}.`);
+    } catch (err) {
+      announce(`Could not read ${chosen.name}: ${err?.message ?? err}`);
+    }
+  }
+  const files = all.filter((f) => !mappings.includes(f));
   if (files.length === 0) return;
-  const options = { empty: $('opt-empty').value, typing: $('opt-typing').value };
+  const options = { empty: $('opt-empty').value, typing: $('opt-typing').value, ...(mapping ? { mapping: mapping.text, mappingKey: mapping.key } : {}) };
   const cards = files.map((file) => {
     const card = new ResultCard(file);
     queue.push({ id: nextId++, file, options, card });
@@ -233,7 +260,8 @@ class ResultCard {
       return;
     }
     const what = info.kind === 'object' ? `an object of the collection “${info.collection}” (/v1/set)` : `${KIND_TEXT[info.kind]} (/v1/batch)`;
-    const how = [info.delimiter === '\t' ? 'tab-separated' : 'comma-separated', info.gzip ? 'gzip-compressed' : null].filter(Boolean).join(', ');
+    const sep = DELIMITER_TEXT[info.delimiter] ? `${DELIMITER_TEXT[info.delimiter]}-separated` : `separated by ${JSON.stringify(info.delimiter)}`;
+    const how = [sep, info.gzip ? 'gzip-compressed' : null].filter(Boolean).join(', ');
     this.about.append(
       el(
         'p',
@@ -273,7 +301,7 @@ class ResultCard {
         { class: errorsByColumn.has(c.index) ? 'has-problem' : undefined },
         el('td', { class: 'num', text: String(c.index) }),
         el('td', {}, el('code', { text: c.name })),
-        el('td', {}, c.target ? el('code', { text: c.target }) : el('span', { class: 'none', text: '— (see the problem below)' })),
+        el('td', {}, c.target ? el('code', { text: c.target }) : el('span', { class: 'none', text: c.dropped ? '— (left out by the mapping)' : '— (see the problem below)' })),
         el('td', { text: c.type ?? '—' }),
       ),
     );
@@ -311,8 +339,22 @@ class ResultCard {
     this.header.replaceChildren(...children);
   }
 
+  /** Which mapping the file was read through, and by which rule. */
+  showMapping(used) {
+    this.about.querySelector('.mapping-used')?.remove();
+    if (!used) return;
+    const text =
+      used.rule === null
+        ? `No rule of the mapping ${used.key} matches this file name: it is read by its name and header.`
+        : `Read through the mapping ${used.key}, rule files[${used.rule}].`;
+    this.about.append(el('p', { class: 'mapping-used', 'data-rule': used.rule ?? undefined, text }));
+  }
+
   showResult(msg) {
     const { report, samples, rejectsCsv, status } = msg;
+    // The delimiter may have been guessed from the header since the start.
+    if (report.file) this.showFile(report.file, null);
+    this.showMapping(report.mapping);
     this.progress.max = Math.max(this.file.size, 1);
     this.progress.value = this.progress.max;
     this.setCounts(report);
@@ -470,6 +512,10 @@ for (const type of ['dragover', 'drop']) {
 }
 
 cancelButton.addEventListener('click', cancelAll);
+mappingClear.addEventListener('click', () => {
+  setMapping(null);
+  announce('No mapping: files are read by their name and header.');
+});
 
 // Load the engine now, so the first file does not wait for it (and a wrong package URL shows at once).
 worker = startWorker();

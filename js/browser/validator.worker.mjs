@@ -117,7 +117,7 @@ async function validateFile({ id, file, pkgUrl, options }) {
 
   let info = null;
   try {
-    info = parseKey(file.name);
+    info = parseKey(file.name, opts);
   } catch (err) {
     if (!isEngineError(err)) throw err;
     // The name alone stops it: the engine's report for such a file says why.

@@ -160,6 +160,39 @@ test('a valid file: its call, columns, counts and first payloads', async () => {
   await check();
 });
 
+test('a mapping dropped with an export: the file as the mapping reads it, exact payloads', async () => {
+  const { page, check } = await openPage();
+  const exports = path.join(ROOT, 'tests', 'fixtures', 'exports');
+  const german = 'Bestellungen_Maerz.csv';
+  await page.setInputFiles('#file-input', [
+    { name: 'csv2segment.json', mimeType: 'application/json', buffer: await readFile(path.join(exports, 'csv2segment.json')) },
+    { name: german, mimeType: 'text/csv', buffer: await readFile(path.join(exports, german)) },
+  ]);
+  assert.equal(await settled(page, german), 'done');
+  assert.equal(await page.locator('#mapping-status').textContent(), 'Mapping csv2segment.json: the files checked from now on are read through it.');
+  const c = card(page, german);
+  assert.deepEqual(await counts(page, german), { rows: 2, events: 2, rejected: 0, batches: 1 });
+  assert.equal(await c.locator('.call').textContent(), 'Each row becomes a track call (/v1/batch); the file is read as semicolon-separated.');
+  assert.equal(await c.locator('.mapping-used').textContent(), 'Read through the mapping csv2segment.json, rule files[5].');
+  const columns = await c.locator('.columns-table tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].map((td) => td.textContent)));
+  assert.deepEqual(columns[3], ['4', 'Betrag', 'properties.revenue', 'number']);
+  assert.deepEqual(columns[6], ['7', 'Datum', 'timestamp', 'timestamp']);
+  assert.deepEqual(columns[7], ['8', 'Interne Notiz', '— (left out by the mapping)', '—']);
+  await c.locator('.samples summary').click();
+  const payloads = JSON.parse(await c.locator('pre.payloads').textContent());
+  const expected = readFileSync(path.join(exports, 'expected', `${german}.ndjson`), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+  const strip = (list) => list.map(({ messageId, ...rest }) => (assert.match(messageId, /^[0-9a-f-]{36}$/), rest));
+  assert.deepEqual(strip(payloads), strip(expected));
+  await shot(page, 'mapping');
+
+  // With the mapping put away, files are read by their name again (their delimiter still guessed).
+  await page.locator('#mapping-clear').click();
+  await page.setInputFiles('#file-input', { name: 'track_semicolons.csv', mimeType: 'text/csv', buffer: Buffer.from('userId;event\n1;Paid\n') });
+  assert.equal(await settled(page, 'track_semicolons.csv'), 'done');
+  assert.equal(await card(page, 'track_semicolons.csv').locator('.mapping-used').count(), 0);
+  await check();
+});
+
 test('rejected rows: each with its line and reason, and a download that holds them', async () => {
   const { page, check } = await openPage();
   const csv = 'userId,event,timestamp\n1,a,2019-05-11\n,b,2019-05-11\n3,c,yesterday\n4,d\n';
