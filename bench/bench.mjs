@@ -16,6 +16,12 @@
 //   papaparse  Papa.parse(text, { header: true })
 //   udsv       inferSchema(text), initParser(schema), parser.typedDeep(text)
 //   csvtojson  await csv().fromString(text)
+//   wasm_mapped        the same rows as an export read through a mapping (csv2segment.json):
+//                      renamed columns, the event column dropped and a `set` event, dates as
+//                      `11.05.2019 20:32:59` read with a chrono format
+//   wasm_mapped_1252   that export saved as Windows-1252, decoded by the engine
+//   mapped_vs_plain    the same rows' speed through the mapping over the plain file's: the wasm
+//                      run's time / the mapped run's (target >= 0.85)
 //
 // Then, in headless Chromium (browser-bench.mjs; `n/a` if /usr/bin/chromium is missing):
 //   browser            the validation page's worker (js/browser/validator.worker.mjs) on a File
@@ -24,7 +30,8 @@
 //
 // Ends with one `name: value` line per figure for scripts, among them
 // native_mb_s, wasm_mb_s, papaparse_mb_s, udsv_mb_s, csvtojson_mb_s,
-// wasm_vs_papaparse and wasm_vs_udsv, then browser_mb_s, browser_papaparse_mb_s,
+// wasm_vs_papaparse and wasm_vs_udsv, wasm_mapped_mb_s, wasm_mapped_1252_mb_s and
+// mapped_vs_plain, then browser_mb_s, browser_papaparse_mb_s,
 // browser_udsv_mb_s, browser_vs_papaparse and browser_vs_udsv. A figure that could not be measured
 // reads `n/a` and the exit code is 1.
 
@@ -42,8 +49,53 @@ import { runBrowserBench, chromiumInstalled } from './browser-bench.mjs';
 const CHUNK = 64 * 1024;
 const SOURCE_NAME = 'track_bench.csv';
 const SOURCE_ID = 'bench://track_bench.csv';
-const TARGETS = { wasm_vs_papaparse: 3, wasm_vs_udsv: 2, browser_vs_papaparse: 3, browser_vs_udsv: 2 };
-const NAMES = ['native', 'wasm', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'];
+const TARGETS = { wasm_vs_papaparse: 3, wasm_vs_udsv: 2, mapped_vs_plain: 0.85, browser_vs_papaparse: 3, browser_vs_udsv: 2 };
+const NAMES = ['native', 'wasm', 'wasm_mapped', 'wasm_mapped_1252', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'];
+
+/** The bench file as a tool would export it: its own column names, dates as German Excel writes them. */
+const MAPPED_NAME = 'export_bench.csv';
+const MAPPED_1252_NAME = 'export_bench_1252.csv';
+const MAPPED_HEADER = 'User ID,Name,Event Type,Plan,Account Type,Amount,Quantity,IP Address,Device ID,Created';
+const MAPPED_RULE = {
+  call: 'track',
+  columns: {
+    'User ID': 'userId',
+    Name: 'properties.name',
+    'Event Type': null,
+    Plan: 'properties.plan',
+    'Account Type': 'properties.accountType',
+    Amount: 'properties.amount',
+    Quantity: 'properties.quantity',
+    'IP Address': 'context.ip',
+    'Device ID': 'context.device.id',
+    Created: { to: 'timestamp', format: '%d.%m.%Y %H:%M:%S', timezone: '+02:00' },
+  },
+  set: { event: 'Order Completed' },
+};
+const MAPPING = JSON.stringify({
+  files: [
+    { match: MAPPED_NAME, ...MAPPED_RULE },
+    { match: MAPPED_1252_NAME, ...MAPPED_RULE, encoding: 'windows-1252' },
+  ],
+});
+
+/** The export copies of the bench file's text: UTF-8 and Windows-1252 bytes. */
+function exportCopies(text) {
+  const lines = text.split('\n');
+  lines[0] = MAPPED_HEADER;
+  for (let i = 1; i < lines.length; i++) {
+    lines[i] = lines[i].replace(/(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2}:\d{2})\.\d{3}Z$/, '$3.$2.$1 $4');
+  }
+  const mapped = lines.join('\n');
+  const latin = new Uint8Array(mapped.length);
+  for (let i = 0; i < mapped.length; i++) {
+    const c = mapped.charCodeAt(i);
+    // The names are Latin-1, where Windows-1252 has the same bytes.
+    if (c > 0xff || (c >= 0x80 && c < 0xa0)) throw new Error(`U+${c.toString(16)} has no Windows-1252 byte here`);
+    latin[i] = c;
+  }
+  return { utf8: new TextEncoder().encode(mapped), windows1252: latin };
+}
 
 function parseArgs(argv) {
   const opts = { rows: 100_000, runs: 5, native: true, csvtojson: true, browser: true };
@@ -101,8 +153,8 @@ async function loadWasmEngine() {
  * One pass of the wasm engine over `bytes`: chunked writes, every batch drained into a reused
  * buffer, as the hosts drain them (js/pipeline.mjs).
  */
-function wasmPass(engine, bytes) {
-  const ing = new engine.Ingest(SOURCE_NAME, SOURCE_ID, {});
+function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}) {
+  const ing = new engine.Ingest(name, SOURCE_ID, options);
   const buffer = new Uint8Array(ing.maxBodyBytes);
   let batches = 0;
   let batchEvents = 0;
@@ -234,6 +286,25 @@ async function main() {
       fn: () => wasmPass(engine, data),
       done: (ms, c) => record('wasm', ms, c.rows, `${checkEngine('wasm', c)} (${via})`),
     });
+    if (text !== null) {
+      const copies = exportCopies(text);
+      const mapped = [
+        ['wasm_mapped', MAPPED_NAME, copies.utf8, 'through a mapping'],
+        ['wasm_mapped_1252', MAPPED_1252_NAME, copies.windows1252, 'through a mapping, Windows-1252'],
+      ];
+      for (const [name, file, bytes, what] of mapped) {
+        contenders.push({
+          name,
+          runs: opts.runs,
+          fn: () => wasmPass(engine, bytes, file, { mapping: MAPPING }),
+          // MB/s of the file's own bytes.
+          done: (ms, c) => {
+            record(name, ms, c.rows, `${checkEngine(name, c)} (${what}, ${fmt(bytes.length / 1e6)} MB)`);
+            results[name].mbs = bytes.length / 1e6 / (ms / 1000);
+          },
+        });
+      }
+    }
   } catch (err) {
     fail('wasm', err);
   }
@@ -336,6 +407,8 @@ async function main() {
   const ratios = {
     wasm_vs_papaparse: ratio('wasm', 'papaparse'),
     wasm_vs_udsv: ratio('wasm', 'udsv'),
+    // The same rows: the plain run's time over the mapped run's (the export's bytes differ).
+    mapped_vs_plain: results.wasm?.ms / results.wasm_mapped?.ms,
     browser_vs_papaparse: browserRatios.browser_vs_papaparse ?? NaN,
     browser_vs_udsv: browserRatios.browser_vs_udsv ?? NaN,
   };

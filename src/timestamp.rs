@@ -257,7 +257,7 @@ fn two_digits(tens: u8, ones: u8) -> Option<u32> {
 }
 
 /// Days from 1970-01-01 to `year-month-day` (year 0000–9999), or `None` if there is no such day.
-fn date_days(year: u32, month: u32, day: u32) -> Option<i64> {
+pub(crate) fn date_days(year: u32, month: u32, day: u32) -> Option<i64> {
     (1..=month_days(year, month)?)
         .contains(&day)
         .then(|| days_from_civil(year, month, day))
