@@ -20,6 +20,9 @@
 //                      renamed columns, the event column dropped and a `set` event, dates as
 //                      `11.05.2019 20:32:59` read with a chrono format
 //   wasm_mapped_1252   that export saved as Windows-1252, decoded by the engine
+//   reader_ours        the engine's record reader alone (src/records.rs), records and fields
+//                      counted, nothing else, in wasm (bench/readers/, built on first use)
+//   reader_csv_core    csv-core's reader (the csv crate's) the same way, beside it
 //   mapped_vs_plain    the same rows' speed through the mapping over the plain file's: the wasm
 //                      run's time / the mapped run's (target >= 0.85)
 //
@@ -45,12 +48,13 @@ import { inferSchema, initParser } from 'udsv';
 import csv from 'csvtojson';
 import { ensureTrackCsv, ROOT } from './generate.mjs';
 import { runBrowserBench, chromiumInstalled } from './browser-bench.mjs';
+import { runReaders } from './readers.mjs';
 
 const CHUNK = 64 * 1024;
 const SOURCE_NAME = 'track_bench.csv';
 const SOURCE_ID = 'bench://track_bench.csv';
 const TARGETS = { wasm_vs_papaparse: 3, wasm_vs_udsv: 2, mapped_vs_plain: 0.85, browser_vs_papaparse: 3, browser_vs_udsv: 2 };
-const NAMES = ['native', 'wasm', 'wasm_mapped', 'wasm_mapped_1252', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'];
+const NAMES = ['native', 'wasm', 'wasm_mapped', 'wasm_mapped_1252', 'reader_ours', 'reader_csv_core', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'];
 
 /** The bench file as a tool would export it: its own column names, dates as German Excel writes them. */
 const MAPPED_NAME = 'export_bench.csv';
@@ -362,6 +366,19 @@ async function main() {
     active = active.filter((c) => !c.failed);
   }
   for (const c of active) c.done(c.best, c.result);
+
+  // The record readers alone, in wasm: ours beside csv-core.
+  process.stdout.write(`  readers … (bench/readers: cargo build --release for wasm32 the first time)\n`);
+  try {
+    const r = await runReaders(data, opts.runs, collect);
+    for (const [name, v] of [['reader_ours', r.ours], ['reader_csv_core', r.csvCore]]) {
+      record(name, v.ms, v.records - 1, `records only: ${int(v.records)} records, ${int(v.fields)} fields`);
+      if (v.records !== expected + 1 || v.fields !== r.ours.fields) problems.push(`${name}: ${v.records} records, ${v.fields} fields`);
+    }
+  } catch (err) {
+    fail('reader_ours', err);
+    fail('reader_csv_core', err);
+  }
 
   // 6. the browser: the validation page's worker, papaparse and uDSV in headless Chromium.
   let browserRatios = {};
