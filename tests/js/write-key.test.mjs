@@ -117,6 +117,9 @@ describe('the write key from AWS', () => {
     assert.equal(seg.events.length, 2);
     await assert.rejects(handlerFor('/csv2segment/rotating')(await upload(), context), /not fully delivered/);
     assert.equal(seg.events.length, 2);
+    // That failed attempt's line carries its metric, for the template's FailedFiles alarm.
+    const failed = logs.map((l) => JSON.parse(l)).find((l) => l.key === 'in/track_3.csv' && l.status === 'failed');
+    assert.deepEqual([failed.FunctionName, failed.FailedFiles, failed.Files, failed.Requests, failed._aws.CloudWatchMetrics[0].Namespace], ['csv2segment', 1, 0, 1, 'csv2segment']);
 
     // No parameter yet: the invocation fails, and the next one, once it exists, reads it.
     const early = handlerFor('/csv2segment/later');
