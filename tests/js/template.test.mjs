@@ -178,10 +178,12 @@ describe('template.yaml deployed into moto', () => {
     assert.deepEqual(template.Resources.UploadBucket.DependsOn, 'S3InvokePermission');
 
     // For a bucket that exists already, the stack's output is the configuration to apply: S3
-    // takes it, and it holds the same rules with the prefix and the function filled in.
+    // takes it, and it holds the same rules with the prefix and the function filled in. (Applied
+    // to a bucket nothing is put in: moto would try to run the function in Docker.)
     const applied = JSON.parse(stack.outputs.NotificationConfiguration);
-    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: BUCKET, NotificationConfiguration: applied }));
-    const read = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: BUCKET }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'an-existing-bucket' }));
+    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'an-existing-bucket', NotificationConfiguration: applied }));
+    const read = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'an-existing-bucket' }));
     assert.deepEqual(
       read.LambdaFunctionConfigurations.map((c) => [c.LambdaFunctionArn, c.Events, c.Filter.Key.FilterRules.map((r) => [r.Name.toLowerCase(), r.Value])]),
       rules('drop/').map(([p, s]) => [stack.function.FunctionArn, ['s3:ObjectCreated:*'], [['prefix', p], ['suffix', s]]]),
