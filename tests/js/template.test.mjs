@@ -12,8 +12,10 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { GetBucketNotificationConfigurationCommand, GetObjectCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { unzipSync } from 'fflate';
+import { generateTrackCsv } from '../../bench/generate.mjs';
 import { METRICS, NAMESPACE } from '../../js/metrics.mjs';
 import { ROOT } from '../../scripts/lib/proc.mjs';
 import { packageLambda } from '../../scripts/package-lambda.mjs';
@@ -211,26 +213,27 @@ describe('template.yaml deployed into moto', () => {
     );
   });
 
-  test("an upload runs through the deployed package with the stack's settings: the key from SSM, metrics in the log line", async () => {
-    const zip = unzipSync(new Uint8Array(await readFile(path.join(ROOT, 'dist', 'lambda.zip'))));
-    for (const [name, bytes] of Object.entries(zip)) {
-      await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-      await writeFile(path.join(dir, name), bytes);
-    }
-    const key = 'drop/track_1.csv';
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await readFile(path.join(ROOT, 'samples', 'track_1.csv')) }));
-    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-    const event = {
-      Records: [{
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` }, object: { key, size: head.ContentLength, eTag: head.ETag.replaceAll('"', '') } },
-      }],
-    };
+  /** The deployed package, unzipped as Lambda does, once. */
+  let unzipped;
+  async function unzipPackage() {
+    unzipped ??= (async () => {
+      const zip = unzipSync(new Uint8Array(await readFile(path.join(ROOT, 'dist', 'lambda.zip'))));
+      for (const [name, bytes] of Object.entries(zip)) {
+        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+        await writeFile(path.join(dir, name), bytes);
+      }
+    })();
+    return unzipped;
+  }
 
-    // The function's environment as the stack set it, plus what Lambda sets and where AWS is.
+  /**
+   * One container of the deployed function: a process of its own that imports the package's
+   * handler and runs `events` one after another, with the function's environment as the stack
+   * set it (plus what Lambda sets, where AWS is, and `extra`). Resolves to its log lines and
+   * results; the write key is in neither its output nor its errors.
+   */
+  async function container(events, extra = {}) {
+    await unzipPackage();
     const env = {
       ...Object.fromEntries(Object.entries(stack.function.Environment.Variables).map(([k, v]) => [k, String(v)])),
       PATH: process.env.PATH,
@@ -242,26 +245,92 @@ describe('template.yaml deployed into moto', () => {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // Segment itself is the one part that is not AWS's.
       SEGMENT_ENDPOINT: seg.url,
+      ...extra,
     };
     const script = `
       const { handler } = await import(process.argv[1]);
-      const result = await handler(JSON.parse(process.argv[2]), { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, getRemainingTimeInMillis: () => 60000 });
-      process.stdout.write(JSON.stringify({ result }) + '\\n');`;
-    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(path.join(dir, 'js', 'lambda.mjs')).href, JSON.stringify(event)], { env, cwd: dir });
+      for (const event of JSON.parse(process.argv[2])) {
+        const result = await handler(event, { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, getRemainingTimeInMillis: () => 60000 });
+        process.stdout.write(JSON.stringify({ result }) + '\\n');
+      }`;
+    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(path.join(dir, 'js', 'lambda.mjs')).href, JSON.stringify(events)], { env, cwd: dir });
     assert.ok(!`${stdout}${stderr}`.includes(WRITE_KEY), 'the write key is in the output');
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.at(-1), { result: { processed: 1 } });
+    return { lines: lines.filter((l) => !('result' in l)), results: lines.filter((l) => 'result' in l).map((l) => l.result) };
+  }
+
+  /** Puts `body` at `key` in the stack's bucket; the S3 event its notification sends. */
+  async function upload(key, body) {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return {
+      Records: [{
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventName: 'ObjectCreated:Put',
+        s3: { s3SchemaVersion: '1.0', bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` }, object: { key, size: head.ContentLength, eTag: head.ETag.replaceAll('"', '') } },
+      }],
+    };
+  }
+  const reportOf = async (key) => JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `csv2segment-reports/${key}.report.json` }))).Body.transformToString());
+
+  test("an upload runs through the deployed package with the stack's settings: the key from SSM, metrics in the log line", async () => {
+    seg.reset();
+    const key = 'drop/track_1.csv';
+    const { lines, results } = await container([await upload(key, await readFile(path.join(ROOT, 'samples', 'track_1.csv')))]);
+    assert.deepEqual(results, [{ processed: 1 }]);
 
     assert.deepEqual(seg.events.map((e) => [e.type, e.userId, e.event]), [1, 2, 3, 4].map((n) => ['track', String(n), 'test event']));
-    const report = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `csv2segment-reports/${key}.report.json` }))).Body.transformToString());
+    const report = await reportOf(key);
     assert.deepEqual([report.status, report.rows, report.delivery.events], ['done', 4, 4]);
 
-    const [line] = lines.filter((l) => l.status === 'done');
-    assert.equal(lines.filter((l) => l.status === 'done').length, 1);
+    const done = lines.filter((l) => l.status === 'done');
+    assert.equal(done.length, 1);
+    const [line] = done;
     assert.deepEqual(line._aws.CloudWatchMetrics, [{ Namespace: 'csv2segment', Dimensions: [['FunctionName']], Metrics: METRICS.map(([Name, Unit]) => ({ Name, Unit })) }]);
     assert.equal(line.FunctionName, STACK);
     const { Seconds, ...counts } = Object.fromEntries(METRICS.map(([name]) => [name, line[name]]));
     assert.deepEqual(counts, { Files: 1, FailedFiles: 0, UnprocessableFiles: 0, Rows: 4, Events: 4, Rejected: 0, Delivered: 4, FailedEvents: 0, Requests: 1 });
     assert.equal(Seconds, line.ms / 1000);
+  });
+
+  test("a file in shards: its pieces go through the stack's queue and come back as the event source mapping sends them", async () => {
+    seg.reset();
+    const rows = 3000;
+    const body = generateTrackCsv(rows);
+    const key = 'drop/track_shards.csv';
+    // moto's CloudFormation names its queues with AWS's host; the same queue on moto's own host.
+    const queueUrl = physical('PiecesQueue').replace(/^https:\/\/[^/]+/, moto.endpoint);
+    const shardBytes = Math.ceil(Buffer.byteLength(body) / 3);
+    const extra = { CSV2SEGMENT_QUEUE_URL: queueUrl, CSV2SEGMENT_SHARD_BYTES: String(shardBytes) };
+
+    const first = await container([await upload(key, body)], extra);
+    assert.deepEqual(first.results, [{ processed: 1 }]);
+    const [sharded] = first.lines.filter((l) => l.status === 'sharded');
+    assert.equal(sharded.shards, 3);
+
+    const sqs = new SQSClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
+    const messages = [];
+    while (messages.length < sharded.shards) {
+      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+      assert.ok((got.Messages ?? []).length > 0, `the queue holds ${messages.length} of ${sharded.shards} pieces`);
+      messages.push(...got.Messages);
+    }
+    // One message per invocation (BatchSize 1), in the shape Lambda's SQS poller gives it.
+    const events = messages.map((m) => ({
+      Records: [{ messageId: m.MessageId, receiptHandle: m.ReceiptHandle, body: m.Body, attributes: {}, messageAttributes: {}, md5OfBody: m.MD5OfBody, eventSource: 'aws:sqs', eventSourceARN: queueArn('PiecesQueue'), awsRegion: moto.region }],
+    }));
+    const second = await container(events, extra);
+    assert.deepEqual(second.results, events.map(() => ({ batchItemFailures: [] })));
+    for (const m of messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+    sqs.destroy();
+
+    assert.equal(seg.events.length, rows);
+    assert.equal(seg.stats().uniqueMessageIds, rows);
+    const report = await reportOf(key);
+    assert.deepEqual([report.status, report.rows, report.pieces, report.delivery.events], ['done', rows, 3, rows]);
+    const done = second.lines.filter((l) => l.status === 'done');
+    assert.deepEqual(done.map((l) => [l.Files, l.Rows, l.Delivered, l.FunctionName]), [[1, rows, rows, STACK]]);
   });
 });
