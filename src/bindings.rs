@@ -371,8 +371,8 @@ impl JsIngest {
     }
 
     /// The header record as it stands in the file, once read, for `resume`; `undefined` when a
-    /// piece must be read from the start with `skipTo` instead (no header row, or a transcoded
-    /// encoding: UTF-16, a mapping's Windows-1252 or ISO-8859-1).
+    /// piece must be read from the start with `skipTo` instead (a transcoded encoding: UTF-16,
+    /// a mapping's Windows-1252 or ISO-8859-1).
     #[wasm_bindgen(getter, unchecked_return_type = "string | undefined")]
     pub fn header(&self) -> JsValue {
         self.inner.header().map_or(JsValue::UNDEFINED, |h| {

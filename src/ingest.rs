@@ -220,8 +220,9 @@ impl Ingest {
 
     /// The header record as it stands in the file, once read: what [`Ingest::resume`] takes to
     /// read a piece of the file from its offset. `None` when a piece must be read from the start
-    /// with [`Ingest::skip_to`] instead: a file without a header row, or one that is transcoded
-    /// (UTF-16, a mapping's single-byte encoding), whose offsets are not the file's.
+    /// with [`Ingest::skip_to`] instead: a transcoded file (UTF-16, a mapping's single-byte
+    /// encoding), whose offsets are not the file's. For a file without a header row, the
+    /// mapping's column names.
     pub fn header(&self) -> Option<&[u8]> {
         // A header record is never empty: blank lines before it are skipped.
         let raw = &self.rows.header_raw;

@@ -193,3 +193,53 @@ fn without_a_mapping_the_delimiter_is_guessed_and_excel_booleans_read() {
     assert_eq!(v.report.file.unwrap().delimiter, b';');
     assert!(v.report.mapping.is_none());
 }
+
+#[test]
+fn mapped_files_split_at_rows_with_their_delimiter_or_not_at_all() {
+    let options = || Options {
+        mapping: Some(mapping()),
+        sample_payloads: 1000,
+        ..Options::default()
+    };
+    // Windows-1252: the engine's offsets are in the decoded text, so the file is not cut.
+    let german = std::fs::read(dir().join("Bestellungen_Maerz.csv")).unwrap();
+    let mut s = csv2segment::FileSplitter::new("Bestellungen_Maerz.csv", &options(), 10).unwrap();
+    s.write(&german);
+    assert!(s.finish().is_none());
+
+    // Semicolons, guessed from the header; quoted delimiters and line breaks inside fields.
+    let name = "newsletter_contacts_big.csv";
+    let mut data = b"CONTACT ID;EMAIL;FIRSTNAME;LASTNAME;DOUBLE_OPT-IN;OPT_IN_DATE;LANGUAGE;EMAIL_BLACKLISTED\n".to_vec();
+    for i in 0..60 {
+        data.extend_from_slice(
+            format!("{i};u{i}@example.com;\"Ann;\n{i}\";Lee;1;2024-03-05 14:22:07;en;0\n")
+                .as_bytes(),
+        );
+    }
+    let whole = csv2segment::validate(&data, name, "id", options());
+    assert_eq!((whole.report.events, whole.report.rejected), (60, 0));
+    let mut s = csv2segment::FileSplitter::new(name, &options(), 300).unwrap();
+    for part in data.chunks(7) {
+        s.write(part);
+    }
+    let split = s.finish().unwrap();
+    assert!(split.shards.len() > 5);
+    let mut pieces = Vec::new();
+    for (i, shard) in split.shards.iter().enumerate() {
+        // The first shard reads from the file's start, as the hosts do.
+        let mut ing = if i == 0 {
+            Ingest::new(name, "id", options()).unwrap()
+        } else {
+            Ingest::resume(name, "id", options(), &split.header, shard.start).unwrap()
+        };
+        let from = if i == 0 {
+            0
+        } else {
+            shard.start.offset as usize
+        };
+        ing.write(&data[from..shard.end as usize]).unwrap();
+        ing.finish().unwrap();
+        pieces.extend(ing.samples().iter().cloned());
+    }
+    assert_eq!(pieces, whole.samples);
+}
