@@ -46,7 +46,7 @@ fn ingest_yields_batches_with_bodies() {
 
 #[wasm_bindgen_test]
 fn errors_are_js_errors_with_a_code() {
-    let err = parse_key("exports/users.csv").unwrap_err();
+    let err = parse_key("exports/users.csv", None).unwrap_err();
     let err: js_sys::Error = err.dyn_into().unwrap();
     assert_eq!(String::from(err.name()), "Csv2SegmentError");
     assert_eq!(get(&err, "code").as_string().unwrap(), "file_name");
