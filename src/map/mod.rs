@@ -19,6 +19,7 @@ use crate::file_name::{check_collection, CallKind};
 
 pub(crate) mod date_format;
 pub(crate) mod dialect;
+pub mod draft;
 mod glob;
 pub(crate) mod pieces;
 
@@ -386,6 +387,10 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
                         Value::String(s) if s.is_empty() => {
                             ck.err(&sp, "an empty value; remove the entry or give a value")
                         }
+                        Value::String(s) if s.starts_with(draft::BLANK_PREFIX) => ck.err(
+                            &sp,
+                            format!("still to fill in: replace {s} with {}", blank_what(s)),
+                        ),
                         v => set.push((path.clone(), v.to_string().into_bytes())),
                     }
                 }
@@ -411,6 +416,11 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
         set,
         drop_unmapped,
     })
+}
+
+/// What a draft's blank asks for: `<fill in: the event name, like X>` → `the event name, like X`.
+fn blank_what(s: &str) -> &str {
+    s[draft::BLANK_PREFIX.len()..].trim_end_matches('>').trim()
 }
 
 /// One entry of `columns`: `null` (drop), a target, or `{to, type, format, timezone}`.
