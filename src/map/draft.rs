@@ -366,7 +366,6 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
     let mut has_event = false;
     let mut has_group = false;
     let mut has_previous = false;
-    let mut has_name = false;
     for (i, col) in columns.iter_mut().enumerate() {
         let name = col.name.trim().to_string();
         let path = format!("columns{}", quoted_key(&name));
@@ -407,20 +406,16 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             continue;
         };
         let target = unique(&mut taken, &target);
-        match target.as_str() {
-            "userId" | "anonymousId" | "id" => {
-                has_id |= call != CallKind::Alias || target == "userId"
-            }
-            "event" => has_event = true,
-            "groupId" => has_group = true,
-            "previousId" => has_previous = true,
-            "name" => has_name = true,
+        match (call, target.as_str()) {
+            (CallKind::Object, "id") => has_id = true,
+            (CallKind::Object, _) => {}
+            (CallKind::Alias, "userId") => has_id = true,
+            (CallKind::Alias, "previousId") => has_previous = true,
+            (_, "userId" | "anonymousId") => has_id = true,
+            (CallKind::Track, "event") => has_event = true,
+            (CallKind::Group, "groupId") => has_group = true,
             _ => {}
         }
-        if matches!(call, CallKind::Alias) && target == "userId" {
-            has_id = true;
-        }
-        let _ = has_name;
         let (out, suffix_note) = typed(target, kind, &name);
         if let Some((k, m)) = suffix_note {
             let p = match &out {
