@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The command-line host: `csv2segment validate|preview|send FILE...`. Files stream through the
-// engine (ingestFile, as on every host) in flat memory; `send` delivers with the shared Sender.
+// The command-line host: `csv2segment validate|preview|send|map FILE...`. Files stream through
+// the engine (ingestFile, as on every host) in flat memory; `send` delivers with the shared
+// Sender; `map` prints the mapping the engine drafts from each file's first 64 KB.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
+import { MergeError, mergeDrafts } from './draft.mjs';
 import { loadEngine } from './engine.mjs';
 import { MAPPING_NAME, withMapping } from './mapping.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
@@ -25,6 +27,9 @@ const SHOWN_REJECTIONS = 20;
 const TTY_REFRESH_MS = 100;
 const LOG_REFRESH_MS = 5000;
 const MAX_LIMIT = 10_000;
+/** What `map` reads of each file: the engine drafts from the first 64 KB. */
+const DRAFT_BYTES = 64 * 1024;
+const DRAFT_KB = DRAFT_BYTES / 1024;
 
 const EXIT = Object.freeze({ ok: 0, rejected: 1, unprocessable: 2, usage: 2, delivery: 3 });
 
@@ -75,6 +80,7 @@ Commands:
   validate FILE...  check files without sending anything
   preview FILE      print the first payloads as they would be sent, as NDJSON
   send FILE...      send every row to Segment
+  map FILE...       draft a mapping (${MAPPING_NAME}) for exports as they come
   help [COMMAND]    this help, or a command's
 
 Options:
@@ -88,6 +94,7 @@ Examples:
   ${PROGRAM} preview --limit 3 track_signups.csv
   export SEGMENT_WRITE_KEY=...   # the source's write key, kept out of the command line
   ${PROGRAM} send track_signups.csv
+  ${PROGRAM} map unified_payments.csv > ${MAPPING_NAME}
   gunzip -c dump.gz | ${PROGRAM} send - --name track_dump.csv --source-id dump-2024-05
 
 ${EXIT_STATUS}
@@ -204,6 +211,33 @@ Examples:
 ${EXIT_STATUS}
 
 ${ENVIRONMENT}`,
+
+  map: `Usage: ${PROGRAM} map [options] FILE...
+
+Drafts a mapping (${MAPPING_NAME}) from the first ${DRAFT_KB} KB of each FILE, as it was
+exported: one rule per file with its delimiter, encoding, header, call, and each
+column's target, type and date format. The mapping goes to stdout; what the draft
+guessed (an encoding, a call, a date order), what you must fill in (an event name, an
+id column) and the columns it left out go to stderr, in plain words. Check them, fill
+the blanks, then validate the files with the mapping. Nothing is sent.
+
+Options:
+  --merge MAPPING           add the rules to this mapping and print the result: a rule
+                            whose match fits a FILE is replaced where it stands, the
+                            other rules are kept as they are
+  --name NAME               the file name, for - (required with -) or a single FILE
+  -q, --quiet               nothing on stderr but errors
+  -h, --help                show this help
+
+Examples:
+  ${PROGRAM} map exports/unified_payments.csv > exports/${MAPPING_NAME}
+  ${PROGRAM} map --merge ${MAPPING_NAME} orders_export_1.csv > new.json && mv new.json ${MAPPING_NAME}
+
+Exit status:
+  0  every FILE was drafted and nothing is left to fill in
+  1  a draft has blanks to fill in (the engine refuses the mapping, or the file, until
+     they are filled)
+  2  a FILE or the MAPPING could not be read, or a usage error`,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -256,6 +290,12 @@ const COMMON = {
 };
 
 const COMMANDS = {
+  map: {
+    merge: { type: 'string', hint: 'MAPPING' },
+    name: COMMON.name,
+    quiet: COMMON.quiet,
+    help: COMMON.help,
+  },
   validate: { ...COMMON, json: { type: 'boolean' } },
   preview: { ...COMMON, limit: { type: 'string', hint: 'N' }, 'source-id': { type: 'string', hint: 'ID' } },
   send: {
@@ -848,6 +888,84 @@ async function send(values, files) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// map
+
+/** The first DRAFT_BYTES of an input (decompressed for .gz), and whether that is all of it. */
+async function readHead(input) {
+  const gzip = /\.gz$/i.test(input.name);
+  const chunks = [];
+  let size = 0;
+  let whole = true;
+  try {
+    let source = input.path === null ? process.stdin : createReadStream(input.path, { highWaterMark: DRAFT_BYTES });
+    if (gzip) source = source.pipe(createGunzip());
+    for await (const chunk of source) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > DRAFT_BYTES) {
+        whole = false;
+        break;
+      }
+    }
+    if (input.path !== null) source.destroy();
+  } catch (err) {
+    throw new ReadError(input.label, err);
+  }
+  return { head: Buffer.concat(chunks).subarray(0, DRAFT_BYTES + 1), whole };
+}
+
+const NOTE_WORDS = { guess: 'guess', ambiguous: 'ambiguous', blank: 'to fill in', dropped: 'left out' };
+
+async function map(values, files) {
+  const inputs = inputsOf('map', values, files);
+  let base = null;
+  if (values.merge !== undefined) base = await readMapping(values.merge, true);
+  const engine = await loadEngine();
+  const drafts = [];
+  let code = EXIT.ok;
+  for (const input of inputs) {
+    let head;
+    let whole;
+    try {
+      if (input.path !== null) await fileSize(input);
+      ({ head, whole } = await readHead(input));
+    } catch (err) {
+      if (!(err instanceof ReadError)) throw err;
+      fail(err.message);
+      code = EXIT.unprocessable;
+      continue;
+    }
+    const name = path.basename(input.name);
+    let drafted;
+    try {
+      drafted = engine.draftMapping(name, head, whole);
+    } catch (err) {
+      if (!isEngineError(err)) throw err;
+      fail(`${input.label}: ${err.message}`);
+      code = EXIT.unprocessable;
+      continue;
+    }
+    drafts.push({ name, rule: drafted.rule });
+    if (drafted.notes.some((n) => n.kind === 'blank')) code = Math.max(code, EXIT.rejected);
+    if (!values.quiet) {
+      const columns = Object.keys(drafted.rule.columns ?? {}).length;
+      const calls = drafted.rule.collection ? `objects of ${drafted.rule.collection}` : `${drafted.rule.call} calls`;
+      printErr(`${input.label}: ${calls}, ${plural(columns, 'column')}${drafted.notes.length ? `; ${plural(drafted.notes.length, 'note')}:` : ''}`);
+      for (const note of drafted.notes) printErr(`  ${NOTE_WORDS[note.kind]}: ${note.message}`);
+    }
+  }
+  if (drafts.length > 0) {
+    try {
+      print(JSON.stringify(mergeDrafts(engine, drafts, base), null, 2));
+    } catch (err) {
+      if (!(err instanceof MergeError)) throw err;
+      throw new UsageError(`cannot merge into ${values.merge}: ${err.message}`);
+    }
+  }
+  return code;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 async function main(argv) {
@@ -866,17 +984,18 @@ async function main(argv) {
     if (rest.length > 1) throw new UsageError('help takes at most one COMMAND');
     if (topic === undefined) print(HELP.main);
     else if (COMMANDS[topic]) print(HELP[topic]);
-    else throw new UsageError(`no such command: '${topic}' (the commands are validate, preview and send)`);
+    else throw new UsageError(`no such command: '${topic}' (the commands are validate, preview, send and map)`);
     return EXIT.ok;
   }
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first.split('=')[0]}'`);
-  if (!COMMANDS[first]) throw new UsageError(`unknown command '${first}' (the commands are validate, preview and send)`);
+  if (!COMMANDS[first]) throw new UsageError(`unknown command '${first}' (the commands are validate, preview, send and map)`);
   currentCommand = first;
   const { values, files } = parseArgs(first, rest);
   if (values.help) {
     print(HELP[first]);
     return EXIT.ok;
   }
+  if (first === 'map') return map(values, files);
   return first === 'send' ? send(values, files) : validateOrPreview(first, values, files);
 }
 

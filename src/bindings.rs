@@ -38,6 +38,27 @@ export interface IngestOptions {
   mappingETag?: string;
 }
 
+/** What a note on a draft is: a guess, an ambiguous date order, a blank to fill, a dropped column. */
+export type DraftNoteKind = "guess" | "ambiguous" | "blank" | "dropped";
+
+/** One thing a person should look at in a draft. */
+export interface DraftNote {
+  kind: DraftNoteKind;
+  /** Where in the rule, like columns["Signup Date"].format; "" for the rule as a whole. */
+  path: string;
+  /** The column it is about, if one. */
+  column: string | null;
+  /** The note, in plain words. */
+  message: string;
+}
+
+/** A mapping rule drafted from a file's first 64 KB, and the notes on it. */
+export interface Draft {
+  /** One entry of a mapping's files, keys in reading order. */
+  rule: MappingRule;
+  notes: DraftNote[];
+}
+
 /** The mapping (csv2segment.json) a file was read through. */
 export interface Mapping {
   $schema?: string;
@@ -638,6 +659,28 @@ pub fn validate(
     set(&obj, "report", to_js(&result.report));
     set(&obj, "payloads", parse_all(&result.samples));
     Ok(obj.into())
+}
+
+/// Drafts a mapping rule for the file `name` from `head`, its first bytes (at least the first
+/// 64 KB, or the whole file when `whole`): the rule (parsed from the engine's JSON, so its keys
+/// keep their reading order) and the notes on it. Throws only for a gzip file.
+#[wasm_bindgen(js_name = draftMapping, unchecked_return_type = "Draft")]
+pub fn draft_mapping(name: &str, head: &[u8], whole: bool) -> Result<JsValue, JsValue> {
+    let d = crate::draft(name, head, whole).map_err(js_error)?;
+    let obj = Object::new();
+    set(
+        &obj,
+        "rule",
+        js_sys::JSON::parse(&d.rule).unwrap_or(JsValue::NULL),
+    );
+    set(&obj, "notes", to_js(&d.notes));
+    Ok(obj.into())
+}
+
+/// Whether a rule's `match` fits the file `key` (its base name), as a mapping picks rules.
+#[wasm_bindgen(js_name = ruleMatches)]
+pub fn rule_matches(pattern: &str, key: &str) -> bool {
+    crate::rule_matches(pattern, key)
 }
 
 /// The engine's version.

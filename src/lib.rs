@@ -35,7 +35,7 @@ pub use column::ColumnType;
 pub use error::{Error, ErrorKind, FileNameProblem, HeaderError, HeaderProblem};
 pub use file_name::{CallKind, FileSpec, ACCEPTED_PREFIXES};
 pub use ingest::{validate, Ingest, Validation};
-pub use map::draft::{draft, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES};
+pub use map::draft::{draft, rule_matches, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES};
 pub use map::pieces::FileSplitter;
 pub use map::MappingError;
 pub use options::{

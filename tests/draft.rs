@@ -358,3 +358,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_file_written_for_csv2segment_drafts_to_itself() {
+    let d = draft(
+        "track_x.csv",
+        b"userId,event,properties.plan,traits.age:integer,context.device.id,timestamp\n1,Signed Up,pro,42,d1,2024-03-05T14:22:07Z\n",
+        true,
+    )
+    .unwrap();
+    let rule: serde_json::Value = serde_json::from_str(&d.rule).unwrap();
+    assert_eq!(
+        rule["columns"],
+        serde_json::json!({
+            "userId": "userId",
+            "event": "event",
+            "properties.plan": "properties.plan",
+            "traits.age:integer": "traits.age:integer",
+            "context.device.id": "context.device.id",
+            "timestamp": "timestamp"
+        })
+    );
+    assert!(d.notes.is_empty(), "{:?}", d.notes);
+}

@@ -13,6 +13,8 @@ use std::collections::HashSet;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+#[cfg(doc)]
+use super::Mapping;
 use super::{dialect, glob, quoted_key, DateFormat};
 use crate::cell::Conv;
 use crate::decode::{Decoder, Encoding};
@@ -177,6 +179,12 @@ enum Kind {
     },
     /// Unix seconds or milliseconds.
     Unix,
+}
+
+/// Whether a rule's `match` fits the file `key` (its base name), as [`Mapping::rule_for`] picks.
+pub fn rule_matches(pattern: &str, key: &str) -> bool {
+    let name = key.rsplit(['/', '\\']).next().unwrap_or(key);
+    glob::matches(pattern, name)
 }
 
 /// Drafts a rule for the file `name` from `head`, its first bytes (the whole file, or at least
@@ -393,8 +401,43 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             );
             continue;
         }
-        let (target, why) =
+        // A column already named in header syntax (`properties.plan`, `traits.age:integer`)
+        // keeps its name: a file written for csv2segment drafts to itself.
+        if let Some(path) = header_syntax(&name, call) {
+            let bare = path.split(':').next().unwrap_or(&path).trim().to_string();
+            if taken.insert(bare.clone()) && !clashes(&taken, &bare) {
+                match (call, bare.as_str()) {
+                    (CallKind::Object, "id") | (CallKind::Alias, "userId") => has_id = true,
+                    (CallKind::Alias, "previousId") => has_previous = true,
+                    (CallKind::Object | CallKind::Alias, _) => {}
+                    (_, "userId" | "anonymousId") => has_id = true,
+                    (CallKind::Track, "event") => has_event = true,
+                    (CallKind::Group, "groupId") => has_group = true,
+                    _ => {}
+                }
+                outs.push((name, Out::To(path)));
+                continue;
+            }
+            taken.remove(&bare);
+        }
+        let (target, mut why) =
             target_for(call, col, kind, Some(i) == event_date, Some(i) == event_col);
+        // A second column for one of the spec's single fields (two user ids) goes where any
+        // other column goes.
+        let target = match target {
+            Some(t) if call != CallKind::Object && !t.contains('.') && taken.contains(&t) => {
+                let camel = camel_case(&name);
+                match call {
+                    CallKind::Alias => {
+                        why = "another column already fills it, and alias calls carry nothing else: left out";
+                        None
+                    }
+                    CallKind::Identify | CallKind::Group => Some(format!("traits.{camel}")),
+                    _ => Some(format!("properties.{camel}")),
+                }
+            }
+            t => t,
+        };
         let Some(target) = target else {
             outs.push((name.clone(), Out::Drop));
             note(
@@ -569,6 +612,40 @@ const PERSON: [(&str, &str); 14] = [
     ("companyname", "company.name"),
     ("birthday", "birthday"),
 ];
+
+/// The name itself, when it is a target in header syntax whose first key is one of Segment's
+/// fields for `call` (objects and aliases keep to their own few names).
+fn header_syntax(name: &str, call: CallKind) -> Option<String> {
+    let c = crate::column::parse(name).ok()?;
+    let head = c.head();
+    let nested = c.path.len() > 1;
+    let ok = match call {
+        CallKind::Object => head == "id" && !nested,
+        CallKind::Alias => matches!(head, "userId" | "previousId") && !nested,
+        _ => {
+            let top: &[&str] = match call {
+                CallKind::Track => &["event"],
+                CallKind::Page | CallKind::Screen => &["name", "category"],
+                CallKind::Group => &["groupId"],
+                _ => &[],
+            };
+            let container = match call {
+                CallKind::Identify | CallKind::Group => "traits",
+                _ => "properties",
+            };
+            // `traits.*` in an event file goes to context.traits, by the header rules.
+            let events = container == "properties";
+            if nested {
+                matches!(head, "context" | "integrations" | "traits")
+                    && (events || head != "traits")
+                    || head == container
+            } else {
+                matches!(head, "userId" | "anonymousId" | "timestamp") || top.contains(&head)
+            }
+        }
+    };
+    ok.then(|| name.trim().to_string())
+}
 
 /// The date column that is an event's timestamp: the file's one date, else the one named so.
 fn pick_event_date(columns: &[Column], dates: &[usize]) -> Option<usize> {

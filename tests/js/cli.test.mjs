@@ -95,7 +95,7 @@ describe('help, version and usage errors', () => {
     assert.deepEqual(await cli(['frobnicate', TRACK]), {
       code: 2,
       stdout: '',
-      stderr: "csv2segment: unknown command 'frobnicate' (the commands are validate, preview and send)\nTry 'csv2segment --help'.\n",
+      stderr: "csv2segment: unknown command 'frobnicate' (the commands are validate, preview, send and map)\nTry 'csv2segment --help'.\n",
     });
     assert.deepEqual(await cli(['validate', '--colour', TRACK]), {
       code: 2,
