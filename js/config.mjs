@@ -138,13 +138,13 @@ export function readConfig(env) {
     );
   }
 
-  let reportPrefix = env.REPORT_PREFIX == null ? DEFAULT_REPORT_PREFIX : text(env.REPORT_PREFIX);
-  if (reportPrefix === '' || reportPrefix === '/') {
+  // Checked after it is normalised: `//` would become an empty prefix, under which every key is.
+  const reportPrefix = (env.REPORT_PREFIX == null ? DEFAULT_REPORT_PREFIX : text(env.REPORT_PREFIX)).replace(/^\/+/, '');
+  if (!/[^/]/.test(reportPrefix)) {
     throw new ConfigError(
       'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again',
     );
   }
-  reportPrefix = reportPrefix.replace(/^\/+/, '');
 
   const config = {
     endpoints: segmentEndpoints({

@@ -50,6 +50,8 @@ describe('readConfig', () => {
       [{ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_TYPING: 'auto' }, 'CSV2SEGMENT_TYPING is "auto": use one of infer, strings'],
       [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_CONCURRENCY: '0' }, 'SEGMENT_CONCURRENCY is "0": give a whole number of at least 1'],
       [{ SEGMENT_WRITE_KEY: 'k', REPORT_PREFIX: '' }, 'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again'],
+      // Only slashes: empty once the leading ones are dropped, so every key would be "a report".
+      ...['//', ' /// ', '/'].map((prefix) => [{ SEGMENT_WRITE_KEY: 'k', REPORT_PREFIX: prefix }, 'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again']),
     ];
     for (const [env, message] of cases) {
       assert.throws(() => readConfig(env), (err) => err instanceof ConfigError && err.message === message && err.code === 'config');
