@@ -307,6 +307,24 @@ describe('send', () => {
     assert.equal(seg.stats().accepted, 0);
   });
 
+  test('a 400 answer echoing the Authorization header at the cut: no piece of the credential is printed', async () => {
+    // The attack's numbers: a 35-character key, the echo padded to 232 characters.
+    const key = 'wk_SECRET_writekey_0123456789abcdef';
+    const credential = Buffer.from(`${key}:`).toString('base64');
+    seg.setFaults({ echoAuth: 232 });
+    const r = await cli(['send', TRACK, ...endpoint(), '--json'], { env: { SEGMENT_WRITE_KEY: key } });
+    assert.equal(r.code, 1, r.stderr);
+    const [result] = JSON.parse(r.stdout);
+    assert.equal(result.delivery.failedBatches[0].answer, `${'.'.repeat(232)}Authorization: Basic <write key> was refused`);
+    assert.match(r.stderr, /Segment refused lines 2-5 \(4 events\): HTTP 400 \.+Authorization: Basic <write/);
+    for (const secret of [credential, key]) {
+      // Six characters: the key's "write" is in the "<write key>" put in its place.
+      for (let i = 0; i + 6 <= secret.length; i += 1) {
+        assert.ok(!r.stdout.includes(secret.slice(i, i + 6)) && !r.stderr.includes(secret.slice(i, i + 6)), `${secret.slice(i, i + 6)} is printed`);
+      }
+    }
+  });
+
   test('no write key at all is a usage error', async () => {
     const r = await cli(['send', TRACK, ...endpoint()]);
     assert.equal(r.code, 2);

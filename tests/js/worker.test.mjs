@@ -142,6 +142,26 @@ describe('Worker', () => {
     assert.equal(seg.stats().accepted, 8);
   });
 
+  test('an answer that echoes the credential, cut in its middle: redacted in the HTTP answer, the report and the log', async () => {
+    const credential = Buffer.from(`${WRITE_KEY}:`).toString('base64');
+    // The credential starts at 260 + 21 and the answer is cut at 300.
+    seg.setFaults({ echoAuth: 260 });
+    const expected = `${'.'.repeat(260)}Authorization: Basic <write key> was refused`.slice(0, 300);
+    const res = await fetch(`${stack.url}/v1/ingest/track_echo.csv`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: await sample('track_1.csv') });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.equal(JSON.parse(text).delivery.failedBatches[0].answer, expected);
+    await stack.putAndNotify('incoming/track_echo.csv', await sample('track_1.csv'));
+    const report = await reportOf('incoming/track_echo.csv');
+    assert.equal(report.delivery.failedBatches[0].answer, expected);
+    const stored = await (await stack.bucket.get('csv2segment-reports/incoming/track_echo.csv.report.json')).text();
+    for (let i = 0; i + 4 <= credential.length; i += 1) {
+      const piece = credential.slice(i, i + 4);
+      assert.ok(!text.includes(piece) && !stored.includes(piece), `${piece} of the credential is kept`);
+      for (const line of logs) assert.ok(!line.includes(piece), `${piece} is in ${line}`);
+    }
+  });
+
   test('HTTP: validate answers the report and the first payloads, and sends nothing', async () => {
     const res = await fetch(`${stack.url}/v1/validate/track_1.csv?samples=2`, {
       method: 'POST',
