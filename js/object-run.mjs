@@ -21,13 +21,43 @@ export class Superseded extends Error {
   }
 }
 
-/** Where the report and the rejects CSV of `key` go. */
-export function reportKeys(prefix, key) {
-  return { report: `${prefix}${key}.report.json`, rejects: `${prefix}${key}.rejected.csv` };
-}
-
 /** The version of an object its pieces pin their reads to. */
 const versionOf = (object) => object.eTag || object.versionId || '';
+
+/** S3's and R2's longest object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+/**
+ * The most any key csv2segment writes adds to a report base: a part's
+ * `.parts/<version, 64>/<run, 36>/<16 digits>-<16 digits>.last.json`.
+ */
+export const SUFFIX_BYTES = 7 + 64 + 1 + 36 + 1 + 43;
+
+const encoder = new TextEncoder();
+
+/** The SHA-256 of a text's UTF-8 bytes, in hex. */
+export async function sha256Hex(text) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Where the report, the rejects CSV and the parts of `key` go: beside the key under the prefix;
+ * or, when that would take a key (a part's the longest) past MAX_KEY_BYTES, under
+ * `<prefix>long-keys/<SHA-256 of the key>`, the original key being in the report.
+ * @returns {Promise<{ base: string, report: string, rejects: string }>}
+ */
+export async function reportKeys(prefix, key) {
+  let base = `${prefix}${key}`;
+  if (encoder.encode(base).length + SUFFIX_BYTES > MAX_KEY_BYTES) base = `${prefix}long-keys/${await sha256Hex(key)}`;
+  return { base, report: `${base}.report.json`, rejects: `${base}.rejected.csv` };
+}
+
+/** A version's name in a part's key: at most 64 characters. */
+async function versionName(object) {
+  const name = encodeURIComponent(versionOf(object) || 'unversioned');
+  return name.length <= 64 ? name : sha256Hex(name);
+}
+
 
 /**
  * A piece of work for another invocation, as it travels in a message: `{ csv2segment: task }`.
@@ -186,7 +216,7 @@ function makeTask(object, { start, end, header, run, shard, done = { rows: 0, ev
 async function runPiece(run, gzip) {
   const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task } = run;
   const { bucket, key } = object;
-  const keys = reportKeys(config.reportPrefix, key);
+  const keys = await reportKeys(config.reportPrefix, key);
   const sender = Sender.fromConfig(config, { deadline, ...(run.sender ?? {}) });
   const writeReport = (fields) =>
     store.put(keys.report, JSON.stringify({ version: engine.version(), source: object, ...fields }, null, 2), 'application/json');
@@ -204,6 +234,17 @@ async function runPiece(run, gzip) {
       if (!empty) yield* await open(gzip, range);
     },
   };
+  // Say so where the user looks, then let the host retry; but a late repeat of a piece of a file
+  // that is already done must not replace that file's report.
+  const failed = async (err) => {
+    if (!(task && (await isDone(store, keys.report, object).catch(() => false)))) {
+      await writeReport({ status: 'failed', error: err.message, piece: pieceOf(task), delivery: sender.summary }).catch((e) =>
+        emit({ level: 'error', bucket, key, status: 'report-failed', report: keys.report, error: e?.message ?? String(e) }),
+      );
+    }
+    const { failedBatches, ...counts } = sender.summary;
+    emit({ level: 'error', bucket, key, status: 'failed', error: err.message, ...pieceOf(task), ...counts, failedBatches: failedBatches.length });
+  };
   let result;
   try {
     result = await ingestFile({
@@ -220,13 +261,7 @@ async function runPiece(run, gzip) {
     });
   } catch (err) {
     if (err instanceof Superseded) throw err;
-    // Say so where the user looks, then let the host retry; but a late repeat of a piece of a
-    // file that is already done must not replace that file's report.
-    if (!(task && (await isDone(store, keys.report, object)))) {
-      await writeReport({ status: 'failed', error: err.message, piece: pieceOf(task), delivery: sender.summary }).catch(() => {});
-    }
-    const { failedBatches, ...counts } = sender.summary;
-    emit({ level: 'error', bucket, key, status: 'failed', error: err.message, ...pieceOf(task), ...counts, failedBatches: failedBatches.length });
+    await failed(err);
     throw err;
   }
 
@@ -234,23 +269,30 @@ async function runPiece(run, gzip) {
   if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done' });
   if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable' });
 
-  // A piece of a file in several pieces: store its part, then hand on or try to complete.
+  // A piece of a file in several pieces: store its part, then hand on or try to complete; a
+  // failure on the way is the piece's, reported as one.
   // A new run's id comes with its first hand-off: parts a re-upload of the same bytes (the same
   // eTag) left behind can never complete another run's chain.
   const runId = task?.run ?? crypto.randomUUID();
-  const prefix = partsPrefix(config.reportPrefix, key, versionOf(object), runId);
-  const suspended = result.status === 'suspended';
-  const last = !suspended && (end === null || (object.size != null && end >= object.size));
-  await savePart(store, prefix, { start, end: result.position, last, report, delivery, timing });
-  if (suspended) {
-    const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
-    const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
-    await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done }));
-    // Progress: how far this piece got, and the rows of this chain so far.
-    emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ms: timing.ms });
-    return 'continued';
+  let combined;
+  try {
+    const prefix = partsPrefix(keys.base, await versionName(object), runId);
+    const suspended = result.status === 'suspended';
+    const last = !suspended && (end === null || (object.size != null && end >= object.size));
+    await savePart(store, prefix, { start, end: result.position, last, report, delivery, timing });
+    if (suspended) {
+      const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
+      const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
+      await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done }));
+      // Progress: how far this piece got, and the rows of this chain so far.
+      emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ms: timing.ms });
+      return 'continued';
+    }
+    combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options: config.engineOptions });
+  } catch (err) {
+    await failed(err);
+    throw err;
   }
-  const combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options: config.engineOptions });
   if (!combined) {
     emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
     return 'piece-done';
@@ -274,12 +316,27 @@ async function isDone(store, reportKey, object) {
 
 const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { shard: task.shard.index, shards: task.shard.count } : {}) } : {});
 
-/** Writes the whole file's report and rejects CSV, and logs one line. */
+/**
+ * Writes the whole file's report and rejects CSV, and logs one line. The rows are delivered by
+ * now: a report that cannot be written is logged, and what fits of it written, but never fails
+ * the run, whose retry would send every row again.
+ */
 async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces }) {
   const { bucket, key } = object;
-  await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...report, delivery });
+  const logFailure = (what, err) => emit({ level: 'error', bucket, key, status: 'report-failed', report: what, error: err?.message ?? String(err) });
+  try {
+    await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...report, delivery });
+  } catch (err) {
+    logFailure(keys.report, err);
+    // The counts without the rejected rows and refused batches, which are what can make it large.
+    const counts = { ...report, rejections: undefined, columns: undefined };
+    const sent = delivery ? { ...delivery, failedBatches: undefined } : null;
+    await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...counts, delivery: sent, reportError: `the full report could not be written: ${err?.message ?? err}` }).catch(
+      (e) => logFailure(keys.report, e),
+    );
+  }
   // A fixed re-upload must not leave the last run's rejects behind.
-  await (rejectsCsv ? store.put(keys.rejects, rejectsCsv, 'text/csv; charset=utf-8') : store.remove(keys.rejects));
+  await (rejectsCsv ? store.put(keys.rejects, rejectsCsv, 'text/csv; charset=utf-8') : store.remove(keys.rejects)).catch((err) => logFailure(keys.rejects, err));
   emit({
     level: status === 'done' && !delivery?.failedEvents && !report.rejected ? 'info' : 'warn',
     bucket,
