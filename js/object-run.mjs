@@ -81,20 +81,98 @@ async function versionName(object) {
  *   before this one (in its shard), for the log
  */
 
-/** The task in a message body, or null if the body is not one of ours. */
+/**
+ * A task that is not to be run: it names a bucket that is not allowed or a report's key, or does
+ * not fit the object it names. Running it again cannot change that: hosts log it and drop it.
+ */
+export class TaskRefused extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'TaskRefused';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** S3's and R2's eTags: an MD5 in hex, with `-<parts>` for multipart uploads. */
+const ETAG = /^[0-9a-fA-F]{32}(-\d{1,5})?$/;
+/** The engine takes no header over 64 KB. */
+const MAX_HEADER_BYTES = 64 * 1024;
+const offset = (n) => Number.isSafeInteger(n) && n >= 0;
+const count = (n) => Number.isSafeInteger(n) && n >= 0;
+
+/** The task in a message body, or null if the body is not one of ours (or not well formed). */
 export function taskOf(body) {
   const t = body?.csv2segment;
   const ok =
     t &&
     t.v === 1 &&
     typeof t.bucket === 'string' &&
+    (t.origin === undefined || typeof t.origin === 'string') &&
     typeof t.key === 'string' &&
-    Number.isSafeInteger(t.start?.offset) &&
+    t.key.length > 0 &&
+    (t.eTag === undefined || t.eTag === null || ETAG.test(t.eTag)) &&
+    (t.versionId === undefined || t.versionId === null || (typeof t.versionId === 'string' && t.versionId.length <= 1024)) &&
+    (t.size === undefined || t.size === null || offset(t.size)) &&
+    offset(t.start?.offset) &&
     Number.isSafeInteger(t.start?.line) &&
-    (t.end === null || Number.isSafeInteger(t.end)) &&
-    (t.header === null || typeof t.header === 'string') &&
-    typeof t.run === 'string';
+    t.start.line >= 1 &&
+    (t.end === null || (offset(t.end) && t.end >= t.start.offset)) &&
+    (t.header === null || (typeof t.header === 'string' && t.header.length <= MAX_HEADER_BYTES)) &&
+    typeof t.run === 'string' &&
+    UUID.test(t.run) &&
+    (t.shard === undefined || t.shard === null || (count(t.shard.index) && (t.shard.count === null || (count(t.shard.count) && t.shard.count > t.shard.index)))) &&
+    (t.done === undefined || (count(t.done?.rows) && count(t.done?.events) && count(t.done?.rejected)));
   return ok ? t : null;
+}
+
+/**
+ * Checks a task against the settings and the object it names, before anything of it is read:
+ * the bucket is allowed, the key is not a report's, the eTag, size and offsets are the object's,
+ * and a header it carries is the object's first record. Throws TaskRefused, or Superseded when
+ * the object is gone or changed (that upload has an event of its own).
+ */
+async function checkTask({ config, object, task, buckets, head, open }, gzip) {
+  if (!buckets.includes(task.bucket)) throw new TaskRefused(`the task names bucket ${task.bucket}, which is not among the buckets allowed (${buckets.join(', ')}; CSV2SEGMENT_BUCKETS)`);
+  if (task.key.startsWith(config.reportPrefix)) throw new TaskRefused(`the task names ${task.key}, a key under the report prefix ${config.reportPrefix}`);
+  const found = await head();
+  if (!found) throw new Superseded('the object is gone');
+  if (task.eTag && found.eTag && found.eTag !== task.eTag) throw new Superseded('the object changed after this event');
+  const size = found.size;
+  if (task.size != null && task.size !== size) throw new TaskRefused(`the task says the object has ${task.size} bytes; it has ${size}`);
+  // A gzip object's offsets are in its decompressed bytes: they cannot be checked without it.
+  if (!gzip && (task.start.offset > size || (task.end !== null && task.end > size))) throw new TaskRefused(`the task's range ${task.start.offset}-${task.end ?? 'end'} is not within the object's ${size} bytes`);
+  if (task.start.offset === 0 && task.start.line !== 1) throw new TaskRefused(`the task starts at offset 0 on line ${task.start.line}`);
+  // The header is read as the object's own only where it stands in for reading the start.
+  if (task.header !== null && !gzip) {
+    const want = encoder.encode(task.header);
+    const bom = 3;
+    const have = await readStart(open, Math.min(size, want.length + bom + 2));
+    if (!startsWithRecord(have, want)) throw new TaskRefused("the task's header is not the object's first record");
+  }
+  return { ...object, size };
+}
+
+/** The first `n` bytes of the object. */
+async function readStart(open, n) {
+  const out = new Uint8Array(n);
+  let at = 0;
+  if (n === 0) return out;
+  for await (const chunk of await open(false, { start: 0, end: n })) {
+    const take = Math.min(chunk.length, n - at);
+    out.set(chunk.subarray(0, take), at);
+    at += take;
+    if (at === n) break;
+  }
+  return out.subarray(0, at);
+}
+
+/** True when `bytes` (after a UTF-8 byte order mark) is `record` and then a line break or the end. */
+function startsWithRecord(bytes, record) {
+  const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  if (bytes.length < from + record.length) return false;
+  for (let i = 0; i < record.length; i += 1) if (bytes[from + i] !== record[i]) return false;
+  const next = bytes[from + record.length];
+  return next === undefined || next === 0x0a || next === 0x0d;
 }
 
 /**
@@ -116,12 +194,16 @@ export function taskOf(body) {
  * @param {(task: Task) => Promise<void>} [run.handOff] sends a task to another invocation;
  *   without it, a file runs whole in this one
  * @param {Task | null} [run.task] the piece to run; null for a new object
+ * @param {string[]} [run.buckets] the buckets a task may name (with a task)
+ * @param {() => Promise<{ size: number, eTag?: string } | null>} [run.head] the object's size
+ *   and eTag now, or null when it is gone (with a task)
  * @param {(fields: object) => void} run.emit one log line
  * @param {object} [run.sender] Sender settings over the config's (fetch, retry, ...)
- * @returns {Promise<'done' | 'unprocessable' | 'skipped' | 'continued' | 'sharded' | 'piece-done'>}
+ * @returns {Promise<'done' | 'unprocessable' | 'skipped' | 'continued' | 'sharded' | 'piece-done' | 'refused'>}
  */
 export async function runObject(run) {
-  const { engine, config, object, task = null, handOff } = run;
+  const { engine, config, task = null, handOff } = run;
+  let { object } = run;
   let info = null;
   try {
     info = engine.parseKey(object.key);
@@ -129,6 +211,10 @@ export async function runObject(run) {
     // Not a name the engine takes: ingestFile reports why, without opening the object.
   }
   try {
+    if (task) {
+      object = await checkTask(run, info?.gzip ?? false);
+      run = { ...run, object };
+    }
     if (task?.split || (!task && handOff && info && !info.gzip && (object.size ?? 0) > config.pieces.shardBytes)) {
       const shards = await fanOut(run);
       if (shards) return 'sharded';
@@ -138,6 +224,10 @@ export async function runObject(run) {
     if (err instanceof Superseded) {
       run.emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'skipped', reason: `${err.message}; that upload has an event of its own` });
       return 'skipped';
+    }
+    if (err instanceof TaskRefused) {
+      run.emit({ level: 'error', bucket: object.bucket, key: object.key, status: 'refused', error: `a task refused: ${err.message}` });
+      return 'refused';
     }
     throw err;
   }
@@ -210,7 +300,8 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
 
 function makeTask(object, { start, end, header, run, shard, done = { rows: 0, events: 0, rejected: 0 } }) {
   const { bucket, key, eTag, versionId, size } = object;
-  return { v: 1, bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done };
+  // origin: the bucket of the event that started the run, the default allow-list of its tasks.
+  return { v: 1, bucket, origin: object.origin ?? bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done };
 }
 
 async function runPiece(run, gzip) {

@@ -4,7 +4,7 @@
 // sends itself a message per piece of work (a continuation, or a shard of a large file).
 import wasmModule from '../pkg/csv2segment_bg.wasm';
 import * as engine from '../pkg/csv2segment.js';
-import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
+import { ConfigError, readBucketName, readConfig, readEngineOptions } from './config.mjs';
 import { Superseded, runObject, taskOf } from './object-run.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
@@ -75,7 +75,7 @@ function r2Store(bucket) {
 }
 
 /** Runs an object (task null: a new upload) or a piece of one. */
-function runR2Object(env, config, object, task) {
+function runR2Object(env, config, bound, object, task) {
   const { bucket, key, eTag } = object;
   const budget = budgetSeconds(env);
   const started = Date.now();
@@ -86,6 +86,12 @@ function runR2Object(env, config, object, task) {
     task,
     identity: `r2://${bucket}/${key}#${eTag ?? ''}`,
     open: (gzip, range) => openR2(env.BUCKET, key, eTag, gzip, range),
+    head: async () => {
+      const found = await env.BUCKET.head(key);
+      return found && { size: found.size, eTag: found.etag };
+    },
+    // The Worker reads one bucket, its binding's: a task naming any other is refused.
+    buckets: [bound],
     store: r2Store(env.BUCKET),
     deadline: started + budget * 1000,
     suspendAt: started + (budget - Math.min(DRAIN_SECONDS, budget / 4)) * 1000,
@@ -94,11 +100,12 @@ function runR2Object(env, config, object, task) {
   });
 }
 
-async function handleMessage(message, env, config) {
+async function handleMessage(message, env, config, bound) {
   const task = taskOf(message.body);
   if (task) {
     const { bucket, key, eTag, size } = task;
-    await runR2Object(env, config, { bucket, key, eTag, size: size ?? undefined }, task);
+    // A refused task is logged (runObject) and acked: nothing about it can change.
+    await runR2Object(env, config, bound, { bucket, key, eTag, size: size ?? undefined }, task);
     return;
   }
   const note = message.body;
@@ -108,6 +115,12 @@ async function handleMessage(message, env, config) {
     return;
   }
   const bucketName = note.bucket ?? '';
+  if (bucketName !== bound) {
+    // Another bucket's notification on this queue: its object is not in the bound bucket (or is
+    // another object of the same key). Not acked: it comes back, then waits in the dead-letter
+    // queue, where it can be replayed once the queue or BUCKET_NAME is put right.
+    throw new Error(`the notification is about bucket ${JSON.stringify(bucketName)}, not ${bound} (BUCKET_NAME, the BUCKET binding's): not read`);
+  }
   if (!NEW_OBJECT_ACTIONS.has(note.action)) {
     emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: `action ${note.action}` });
     return;
@@ -116,13 +129,15 @@ async function handleMessage(message, env, config) {
     emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: 'a report of csv2segment' });
     return;
   }
-  await runR2Object(env, config, { bucket: bucketName, key, eTag: note.object.eTag, size: note.object.size }, null);
+  await runR2Object(env, config, bound, { bucket: bucketName, key, eTag: note.object.eTag, size: note.object.size }, null);
 }
 
 async function queue(batch, env) {
   let config;
+  let bound;
   try {
     config = readConfig(env);
+    bound = readBucketName(env);
   } catch (err) {
     // Nothing can be delivered until the settings are fixed: retry every message, later.
     emit({ level: 'error', status: 'failed', error: err.message });
@@ -131,7 +146,7 @@ async function queue(batch, env) {
   }
   for (const message of batch.messages) {
     try {
-      await handleMessage(message, env, config);
+      await handleMessage(message, env, config, bound);
       message.ack();
     } catch (err) {
       // runObject has written a report and logged why; the message comes back with the same
@@ -202,9 +217,9 @@ async function upload(request, env, name, mode) {
   } catch {
     // ingestFile reports a name the engine does not take.
   }
-  const source = gzip ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body;
   const samples = Math.min(100, Math.max(0, Math.trunc(Number(url.searchParams.get('samples') ?? DEFAULT_SAMPLES)) || 0));
   const options = send ? engineOptions : { ...engineOptions, samplePayloads: samples };
+  const source = gzip ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body;
   // A client that may retry names its upload; the same name gives the same messageIds.
   const idempotencyKey = request.headers.get('idempotency-key')?.trim();
   const identity = `http:/${url.pathname.replace(/^\/v1\/(ingest|validate)/, '')}#${idempotencyKey || crypto.randomUUID()}`;

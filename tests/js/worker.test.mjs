@@ -108,6 +108,53 @@ describe('Worker', () => {
     assert.equal(seg.stats().requests, 0);
   });
 
+  test("a notification about another bucket is not read, and not acked: it comes back", async () => {
+    // The same key in the bound bucket: before, that object was processed instead.
+    const key = 'incoming/track_foreign.csv';
+    await stack.put(key, await sample('track_1.csv'));
+    const head = await stack.bucket.head(key);
+    await stack.notify(r2Notification({ bucket: 'someone-elses-bucket', key, size: head.size, eTag: head.etag }));
+    await stack.waitFor(() => linesFor(key).length >= 2, { timeoutMs: 20_000, what: 'the message retried' });
+    assert.deepEqual(
+      linesFor(key).slice(0, 2).map((l) => [l.level, l.status, l.error]),
+      Array(2).fill(['error', 'failed', 'the notification is about bucket "someone-elses-bucket", not csv2segment-uploads (BUCKET_NAME, the BUCKET binding\'s): not read']),
+    );
+    assert.equal(seg.stats().requests, 0);
+    assert.equal(await stack.bucket.get(`csv2segment-reports/${key}.report.json`), null);
+  });
+
+  test('tasks are checked before anything is read: the bucket, the report prefix, the header', async () => {
+    const key = 'incoming/track_target.csv';
+    const text = 'userId,event\n1,Paid\n2,Paid\n';
+    const note = await stack.putAndNotify(key, text);
+    const done = await reportOf(key, { status: 'done' });
+    seg.reset();
+    const task = (fields) => ({
+      csv2segment: { v: 1, bucket: note.bucket, key, eTag: note.object.eTag, size: note.object.size, start: { offset: 20, line: 3 }, end: null, header: 'userId,event', run: crypto.randomUUID(), shard: null, ...fields },
+    });
+    const reportKey = `csv2segment-reports/${key}.report.json`;
+    const cases = [
+      [{ bucket: 'other-bucket' }, key, 'a task refused: the task names bucket other-bucket, which is not among the buckets allowed (csv2segment-uploads; CSV2SEGMENT_BUCKETS)'],
+      [{ key: reportKey }, reportKey, `a task refused: the task names ${reportKey}, a key under the report prefix csv2segment-reports/`],
+      // A made-up header would have replaced the finished report with "unprocessable".
+      [{ header: 'nobody,knows' }, key, "a task refused: the task's header is not the object's first record"],
+      [{ size: 9999 }, key, `a task refused: the task says the object has 9999 bytes; it has ${note.object.size}`],
+    ];
+    for (const [fields, about, error] of cases) {
+      logs = [];
+      await stack.notify(task(fields));
+      const [line] = await stack.waitFor(() => linesFor(about).length > 0 && linesFor(about), { timeoutMs: 15_000, what: error });
+      assert.deepEqual([line.level, line.status, line.error], ['error', 'refused', error]);
+    }
+    assert.equal(seg.stats().requests, 0);
+    assert.deepEqual(await reportOf(key), done);
+    // The right header is taken: the rest of the file is sent.
+    logs = [];
+    await stack.notify(task({}));
+    await stack.waitFor(() => linesFor(key).some((l) => l.status === 'piece-done' || l.status === 'done'), { timeoutMs: 15_000 });
+    assert.deepEqual(seg.events.map((e) => e.userId), ['2']);
+  });
+
   test('a Segment outage: the message is retried, not acked, and the later success sends each id once', async () => {
     seg.setFaults({ error500: 1 });
     await stack.putAndNotify('incoming/track_outage.csv', generateTrackCsv(3000));
