@@ -6,6 +6,7 @@ import wasmModule from '../pkg/csv2segment_bg.wasm';
 import * as engine from '../pkg/csv2segment.js';
 import { ConfigError, readBucketName, readConfig, readEngineOptions } from './config.mjs';
 import { Superseded, runObject, taskOf } from './object-run.mjs';
+import { IdempotencyConflict, LengthRequired, claim, idempotencyKeys, storeBody } from './idempotency.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
 
@@ -219,10 +220,28 @@ async function upload(request, env, name, mode) {
   }
   const samples = Math.min(100, Math.max(0, Math.trunc(Number(url.searchParams.get('samples') ?? DEFAULT_SAMPLES)) || 0));
   const options = send ? engineOptions : { ...engineOptions, samplePayloads: samples };
-  const source = gzip ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body;
-  // A client that may retry names its upload; the same name gives the same messageIds.
+  // A client that may retry names its upload; the same name (decoded, so every spelling of it
+  // is one) and the same body give the same messageIds. A key names one body: it is stored and
+  // hashed before anything is sent, and another body under the key is refused.
   const idempotencyKey = request.headers.get('idempotency-key')?.trim();
-  const identity = `http:/${url.pathname.replace(/^\/v1\/(ingest|validate)/, '')}#${idempotencyKey || crypto.randomUUID()}`;
+  const identity = `http://${name}#${idempotencyKey || crypto.randomUUID()}`;
+  let body = request.body;
+  let stored = null;
+  if (send && idempotencyKey) {
+    const keys = await idempotencyKeys(config.reportPrefix, idempotencyKey);
+    try {
+      const upload = await storeBody(env.BUCKET, keys.body, request);
+      await claim(env.BUCKET, keys.record, { name, ...upload });
+    } catch (err) {
+      await env.BUCKET.delete(keys.body).catch(() => {});
+      if (err instanceof LengthRequired) return problem(411, err.message);
+      if (err instanceof IdempotencyConflict) return problem(409, err.message);
+      return problem(400, `could not read the request body: ${err?.message ?? err}`);
+    }
+    stored = keys.body;
+    body = (await env.BUCKET.get(stored)).body;
+  }
+  const source = gzip ? body.pipeThrough(new DecompressionStream('gzip')) : body;
   const sender = send
     ? Sender.fromConfig(config, { deadline: deadlineFrom(env) })
     : undefined;
@@ -238,6 +257,8 @@ async function upload(request, env, name, mode) {
     if (isEngineError(err)) return problem(400, err.message, { code: err.code });
     // The body stream broke (the client went away, or bad gzip).
     return problem(400, `could not read the request body: ${err?.message ?? err}`);
+  } finally {
+    if (stored) await env.BUCKET.delete(stored).catch(() => {});
   }
   const { report, delivery, timing } = result;
   const status = result.status === 'unprocessable' ? 422 : 200;

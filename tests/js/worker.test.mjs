@@ -1,6 +1,7 @@
 // The Worker in the real Workers runtime (Miniflare/workerd) from wrangler.toml, with a local R2
 // bucket and queue, delivering to the strict local Segment server.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
@@ -207,6 +208,48 @@ describe('Worker', () => {
       assert.ok(!text.includes(piece) && !stored.includes(piece), `${piece} of the credential is kept`);
       for (const line of logs) assert.ok(!line.includes(piece), `${piece} is in ${line}`);
     }
+  });
+
+  test('HTTP: an Idempotency-Key is bound to its body: another body under it is a 409, and nothing of it is sent', async () => {
+    const post = (path, body, key) => fetch(`${stack.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': key }, body });
+    const first = await post('/v1/ingest/track_x.csv', 'userId,event\n1,Paid\n2,Paid\n', 'bound-1');
+    assert.equal(first.status, 200);
+    assert.equal(seg.stats().accepted, 2);
+    const other = await post('/v1/ingest/track_x.csv', 'userId,event\n3,Refunded\n4,Refunded\n', 'bound-1');
+    assert.equal(other.status, 409);
+    assert.deepEqual(await other.json(), { error: 'this Idempotency-Key was used for an upload of other content: use a new key for a new upload; nothing of this one was sent' });
+    const renamed = await post('/v1/ingest/track_y.csv', 'userId,event\n1,Paid\n2,Paid\n', 'bound-1');
+    assert.equal(renamed.status, 409);
+    assert.deepEqual(await renamed.json(), { error: 'this Idempotency-Key was used for an upload of another file name: use a new key for a new upload' });
+    assert.equal(seg.stats().requests, 1);
+    // The same body again is a retry: sent again with the same messageIds.
+    const again = await post('/v1/ingest/track_x.csv', 'userId,event\n1,Paid\n2,Paid\n', 'bound-1');
+    assert.equal(again.status, 200);
+    assert.deepEqual([seg.stats().accepted, seg.stats().uniqueMessageIds], [4, 2]);
+    // Every spelling of one name is one name: the same ids.
+    seg.reset();
+    const body = 'userId,event\n1,Paid\n';
+    for (const path of ['/v1/ingest/track_%C3%A9t%C3%A9.csv', '/v1/ingest/track_%c3%a9t%c3%a9.csv', '/v1/ingest/track_%C3%A9t%C3%A9%2Ecsv', '/v1/ingest/track_%C3%A9t%C3%A9%2ecsv']) {
+      const res = await post(path, body, 'spelled-1');
+      assert.equal(res.status, 200, path);
+    }
+    assert.deepEqual([seg.stats().accepted, seg.stats().uniqueMessageIds], [4, 1]);
+    // A keyed body is stored before it is sent, so its length must be known.
+    const chunked = await fetch(`${stack.url}/v1/ingest/track_x.csv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'chunked-1' },
+      body: new Blob([body]).stream(),
+      duplex: 'half',
+    });
+    assert.equal(chunked.status, 411);
+    assert.match((await chunked.json()).error, /^an upload with an Idempotency-Key needs a Content-Length/);
+    // Only the keys' records stay: each stored body is removed once it is sent.
+    const kept = (await stack.bucket.list({ prefix: 'csv2segment-reports/idempotency/' })).objects.map((o) => o.key);
+    const record = (key) => `csv2segment-reports/idempotency/${createHash('sha256').update(key).digest('hex')}.json`;
+    assert.ok(kept.includes(record('bound-1')) && kept.includes(record('spelled-1')), kept.join());
+    assert.ok(kept.every((k) => /^csv2segment-reports\/idempotency\/[0-9a-f]{64}\.json$/.test(k)), kept.join());
+    const stored = JSON.parse(await (await stack.bucket.get(record('bound-1'))).text());
+    assert.deepEqual([stored.name, stored.sha256, stored.bytes], ['track_x.csv', createHash('sha256').update('userId,event\n1,Paid\n2,Paid\n').digest('hex'), 27]);
   });
 
   test('HTTP: validate answers the report and the first payloads, and sends nothing', async () => {
