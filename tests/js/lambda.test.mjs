@@ -327,4 +327,18 @@ describe('Lambda handler', () => {
     }
     assert.equal(logs.length, 2);
   });
+
+  test('an answer that echoes the credential, cut in its middle: no piece of it in the report or the log', async () => {
+    const credential = Buffer.from(`${WRITE_KEY}:`).toString('base64');
+    // The credential (32 characters) starts at 262 + 21: the answer is cut at 300, in its middle.
+    seg.setFaults({ echoAuth: 262 });
+    const record = await put('track_echo.csv', 'userId,event\n1,a\n');
+    assert.deepEqual(await handlerWith()({ Records: [record] }, context), { processed: 1 });
+    const report = await getText('csv2segment-reports/track_echo.csv.report.json');
+    assert.equal(JSON.parse(report).delivery.failedBatches[0].answer, `${'.'.repeat(262)}Authorization: Basic <write key> was refused`.slice(0, 300));
+    for (let i = 0; i + 4 <= credential.length; i += 1) {
+      const piece = credential.slice(i, i + 4);
+      assert.ok(![report, ...logs].some((t) => t.includes(piece)), `${piece} of the credential is kept`);
+    }
+  });
 });
