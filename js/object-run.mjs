@@ -58,7 +58,6 @@ async function versionName(object) {
   return name.length <= 64 ? name : sha256Hex(name);
 }
 
-
 /**
  * A piece of work for another invocation, as it travels in a message: `{ csv2segment: task }`.
  * `end` is the offset where the piece stops (null: the end of the file); without `header`, the

@@ -290,6 +290,11 @@ describe('Lambda handler', () => {
       assert.deepEqual(await handlerWith(env)(task(fields), context), { processed: 0, refused: 1 });
       assert.deepEqual(logged().map((l) => [l.level, l.status, l.error]), [['error', 'refused', `a task refused: ${error}`]]);
     }
+    // Not well formed (a run id that is no UUID, offsets out of order, an eTag that is no eTag):
+    // not a task at all.
+    for (const fields of [{ run: '../../x' }, { end: 10 }, { eTag: 'x"y' }, { start: { offset: 5, line: 0 } }]) {
+      await assert.rejects(handlerWith()(task(fields), context), { message: 'csv2segment: an invocation with a csv2segment field that is not a task of this version' });
+    }
     assert.equal(seg.stats().requests, 0);
     assert.equal(await getText(reportKey), finished);
     assert.equal(await exists(`csv2segment-reports/${key}.parts/`), false);
