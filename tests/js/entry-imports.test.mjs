@@ -11,13 +11,14 @@ import { ROOT, importGraph, walkImports } from '../support/import-graph.mjs';
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const outsideImports = (inputs, entry, follow) => walkImports(inputs, entry, follow).outside;
 
-/** The node commands of an npm script, each with whether set-up ran before it in the same line. */
+/** The `node FILE` commands of an npm script, each with whether set-up ran before it in the same line. */
 function nodeCommands(script) {
   let afterSetup = false;
   const commands = [];
   for (const part of script.split('&&').map((s) => s.trim())) {
     const [cmd, file] = part.split(/\s+/);
-    assert.equal(cmd, 'node', `npm scripts run node files, so this test can follow them: '${script}'`);
+    // Only node's own files are followed; another program (sam, cfn-lint) imports nothing of ours.
+    if (cmd !== 'node') continue;
     commands.push({ file, afterSetup });
     if (file === 'scripts/setup.mjs') afterSetup = true;
   }
