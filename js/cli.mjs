@@ -6,6 +6,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, pipeline } from 'node:stream';
+import { parseArgs as parseArgv } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
 import { loadEngine } from './engine.mjs';
@@ -270,43 +271,29 @@ const COMMANDS = {
 };
 
 /**
- * `--opt value`, `--opt=value`, `-q`, `--` (the rest are files) and `-` (standard input).
- * Options may come before or after the files; a repeated option keeps its last value.
- * Messages name the option, never its value (it may be the write key).
+ * Node's own parser (util.parseArgs) reads the arguments: `--opt value`, `--opt=value`, `-q`,
+ * grouped short flags (`-qh`), `--` (the rest are files) and `-` (standard input). Options may
+ * come before or after the files; a repeated option keeps its last value. It runs non-strict,
+ * so the checks below word the errors: they name the option, never its value (it may be the
+ * write key), and point to the command's help.
  */
 function parseArgs(command, argv) {
   const spec = COMMANDS[command];
+  const options = Object.fromEntries(Object.entries(spec).map(([name, { type, short }]) => [name, short ? { type, short } : { type }]));
+  const { tokens } = parseArgv({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const values = {};
   const files = [];
-  let onlyFiles = false;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (onlyFiles || arg === '-' || !arg.startsWith('-')) {
-      files.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyFiles = true;
-      continue;
-    }
-    let name;
-    let inline;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq === -1 ? undefined : arg.slice(eq + 1);
-    } else {
-      name = Object.keys(spec).find((k) => spec[k].short && `-${spec[k].short}` === arg);
-      if (!name) throw new UsageError(`unknown option '${arg.slice(0, 2)}' for ${command}`, command);
-    }
+  for (const token of tokens) {
+    if (token.kind === 'positional') files.push(token.value);
+    if (token.kind !== 'option') continue;
+    const { name, value } = token;
     const option = spec[name];
-    if (!option) throw new UsageError(`unknown option '--${name}' for ${command}`, command);
+    if (!option) throw new UsageError(`unknown option '${token.rawName}' for ${command}`, command);
     if (option.type === 'boolean') {
-      if (inline !== undefined) throw new UsageError(`option '--${name}' takes no value`, command);
+      if (value !== undefined) throw new UsageError(`option '--${name}' takes no value`, command);
       values[name] = true;
       continue;
     }
-    const value = inline ?? argv[(i += 1)];
     if (value === undefined) throw new UsageError(`option '--${name}' needs a value: --${name} ${option.hint}`, command);
     if (option.secret) keepSecret(value);
     values[name] = value;

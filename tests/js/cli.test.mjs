@@ -109,6 +109,20 @@ describe('help, version and usage errors', () => {
     assert.equal((await cli(['validate', '--empty', 'nothing', TRACK])).stderr, "csv2segment: --empty is 'nothing': use omit, null, string\nTry 'csv2segment validate --help'.\n");
   });
 
+  test('util.parseArgs forms: a missing value, a value for a flag, grouped short flags, --', async () => {
+    const usage = (line, command) => ({ code: 2, stdout: '', stderr: `csv2segment: ${line}\nTry 'csv2segment ${command} --help'.\n` });
+    assert.deepEqual(await cli(['preview', TRACK, '--limit']), usage("option '--limit' needs a value: --limit N", 'preview'));
+    assert.deepEqual(await cli(['validate', '--json=yes', TRACK]), usage("option '--json' takes no value", 'validate'));
+    assert.deepEqual(await cli(['validate', '-qx', TRACK]), usage("unknown option '-x' for validate", 'validate'));
+    assert.equal((await cli(['preview', '-qh'])).stdout, (await cli(['help', 'preview'])).stdout);
+    const later = await cli(['validate', TRACK, '--limit=3']);
+    assert.deepEqual(later, usage("unknown option '--limit' for validate", 'validate'));
+    const dashed = await cli(['validate', '-q', '--', '-q']);
+    assert.deepEqual(dashed, { code: 2, stdout: '', stderr: 'csv2segment: cannot read -q: no such file\n' });
+    const last = await cli(['preview', '--limit', '5', TRACK, '--limit=1']);
+    assert.equal(ndjson(last.stdout).length, 1);
+  });
+
   test('a mistyped option never echoes its value, which may be the write key', async () => {
     const r = await cli(['send', `--write-kye=${WRITE_KEY}`, TRACK]);
     assert.equal(r.code, 2);
