@@ -393,7 +393,7 @@ impl JsIngest {
 
     /// The header record as it stands in the file, once read, for `resume`; `undefined` when a
     /// piece must be read from the start with `skipTo` instead (a transcoded encoding: UTF-16,
-    /// a mapping's Windows-1252 or ISO-8859-1).
+    /// a mapping's Windows-1252 or ISO-8859-1; or no header row).
     #[wasm_bindgen(getter, unchecked_return_type = "string | undefined")]
     pub fn header(&self) -> JsValue {
         self.inner.header().map_or(JsValue::UNDEFINED, |h| {

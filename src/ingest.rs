@@ -221,12 +221,13 @@ impl Ingest {
     /// The header record as it stands in the file, once read: what [`Ingest::resume`] takes to
     /// read a piece of the file from its offset. `None` when a piece must be read from the start
     /// with [`Ingest::skip_to`] instead: a transcoded file (UTF-16, a mapping's single-byte
-    /// encoding), whose offsets are not the file's. For a file without a header row, the
-    /// mapping's column names.
+    /// encoding), whose offsets are not the file's, or a file without a header row (a host
+    /// checks a piece's header against the file's first record).
     pub fn header(&self) -> Option<&[u8]> {
         // A header record is never empty: blank lines before it are skipped.
         let raw = &self.rows.header_raw;
-        (!raw.is_empty() && self.decoder.is_identity()).then_some(raw.as_slice())
+        let own = !self.rows.rule.as_ref().is_some_and(|r| r.header.is_some());
+        (!raw.is_empty() && own && self.decoder.is_identity()).then_some(raw.as_slice())
     }
 
     /// What the file name says.
