@@ -41,6 +41,8 @@ const ENVIRONMENT = `Environment:
                             retry) and per-request timeout (30000 ms), as for the Lambda
   CSV2SEGMENT_EMPTY_CELLS   omit, null or string (--empty wins)
   CSV2SEGMENT_TYPING        infer or strings (--typing wins)
+  CSV2SEGMENT_MAX_RECORD_BYTES
+                            the largest row in bytes (--max-record-bytes wins)
   CSV2SEGMENT_DEBUG         set to 1 to print stack traces with errors`;
 
 const EXIT_STATUS = `Exit status:
@@ -58,7 +60,9 @@ on the way). See README.md, "Preparing a file", for the header.`;
 const ENGINE_OPTIONS = `  --empty omit|null|string  an empty cell is left out, sent as null or sent as ""
                             (default: omit)
   --typing infer|strings    infer: numbers and true/false as such; strings: every data
-                            cell a string (default: infer)`;
+                            cell a string (default: infer)
+  --max-record-bytes N      a row longer than N bytes is rejected without being held
+                            (default: 1048576, 1 MiB)`;
 
 const HELP = {
   main: `Usage: ${PROGRAM} <command> [options] FILE...
@@ -122,7 +126,7 @@ Exit status:
   1  rows were rejected
   2  a file could not be processed (its name, its header, unreadable), or a usage error
 
-Environment: CSV2SEGMENT_EMPTY_CELLS, CSV2SEGMENT_TYPING (see '${PROGRAM} --help').`,
+Environment: CSV2SEGMENT_EMPTY_CELLS, CSV2SEGMENT_TYPING, CSV2SEGMENT_MAX_RECORD_BYTES (see '${PROGRAM} --help').`,
 
   preview: `Usage: ${PROGRAM} preview [options] FILE
 
@@ -246,6 +250,7 @@ const COMMON = {
   name: { type: 'string', hint: 'NAME' },
   empty: { type: 'string', hint: 'omit|null|string' },
   typing: { type: 'string', hint: 'infer|strings' },
+  'max-record-bytes': { type: 'string', hint: 'N' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -352,6 +357,14 @@ function engineOptions(values) {
   if (empty) options.empty = empty;
   const typing = oneOf('typing', values.typing, ['infer', 'strings']);
   if (typing) options.typing = typing;
+  const max = values['max-record-bytes'];
+  if (max !== undefined) {
+    const n = Number(max);
+    if (!/^[0-9]+$/.test(max.trim()) || !Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(`--max-record-bytes is "${max}": give a whole number of bytes, at least 1`);
+    }
+    options.maxRecordBytes = n;
+  }
   return options;
 }
 

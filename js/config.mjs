@@ -85,7 +85,8 @@ function oneOf(variable, value, allowed) {
 }
 
 /**
- * The engine's options that the environment sets (`CSV2SEGMENT_EMPTY_CELLS`, `CSV2SEGMENT_TYPING`);
+ * The engine's options that the environment sets (`CSV2SEGMENT_EMPTY_CELLS`, `CSV2SEGMENT_TYPING`,
+ * `CSV2SEGMENT_MAX_RECORD_BYTES`);
  * all a host needs to validate a file without sending it.
  */
 export function readEngineOptions(env) {
@@ -94,6 +95,8 @@ export function readEngineOptions(env) {
   if (empty) options.empty = empty;
   const typing = oneOf('CSV2SEGMENT_TYPING', env.CSV2SEGMENT_TYPING, TYPING_VALUES);
   if (typing) options.typing = typing;
+  const maxRecordBytes = positiveInt('CSV2SEGMENT_MAX_RECORD_BYTES', env.CSV2SEGMENT_MAX_RECORD_BYTES, undefined);
+  if (maxRecordBytes) options.maxRecordBytes = maxRecordBytes;
   return Object.freeze(options);
 }
 
@@ -121,6 +124,7 @@ function senderSettings(env) {
  * | `REPORT_PREFIX` | where reports are written, default `csv2segment-reports/` |
  * | `CSV2SEGMENT_EMPTY_CELLS` | `omit` (default), `null` or `string` |
  * | `CSV2SEGMENT_TYPING` | `infer` (default) or `strings` |
+ * | `CSV2SEGMENT_MAX_RECORD_BYTES` | the largest row, default 1048576 (1 MiB); a longer one is rejected without being held |
  * | `SEGMENT_CONCURRENCY` | requests in flight at once, default 4 |
  * | `SEGMENT_MAX_ATTEMPTS` | tries per request before the run fails, default 10 |
  * | `SEGMENT_RETRY_BASE_MS` | the first backoff, doubled each retry, default 500 |

@@ -122,8 +122,8 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
   const started = Date.now();
   const from = task?.split ? task.start : null;
   const splitter = from
-    ? engine.Splitter.resume(object.key, config.pieces.shardBytes, task.header, from.offset, from.line)
-    : new engine.Splitter(object.key, config.pieces.shardBytes);
+    ? engine.Splitter.resume(object.key, config.pieces.shardBytes, task.header, from.offset, from.line, config.engineOptions.maxRecordBytes)
+    : new engine.Splitter(object.key, config.pieces.shardBytes, config.engineOptions.maxRecordBytes);
   let split;
   let next = null;
   try {

@@ -27,6 +27,8 @@ export interface IngestOptions {
   maxBatchEvents?: number;
   /** Most objects in a /v1/set body. Default and ceiling 10. */
   maxObjectsPerRequest?: number;
+  /** Largest row in bytes: a longer one is rejected without being held. Default 1048576 (1 MiB). */
+  maxRecordBytes?: number;
 }
 
 export type CallKind = "identify" | "track" | "page" | "screen" | "group" | "alias" | "object";
@@ -170,7 +172,7 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
 }
 
 /// The option names, so that a misspelt one is an error rather than silently ignored.
-const OPTION_NAMES: [&str; 7] = [
+const OPTION_NAMES: [&str; 8] = [
     "empty",
     "typing",
     "maxRejections",
@@ -178,6 +180,7 @@ const OPTION_NAMES: [&str; 7] = [
     "maxBatchBytes",
     "maxBatchEvents",
     "maxObjectsPerRequest",
+    "maxRecordBytes",
 ];
 
 /// An `options` error, shaped like the engine's own errors (name `Csv2SegmentError`, a `code`).
@@ -408,14 +411,20 @@ pub struct JsSplitter {
 
 #[wasm_bindgen(js_class = Splitter)]
 impl JsSplitter {
-    /// A pass over the file at `key` (its name gives the delimiter). Throws for a name the engine
-    /// does not take.
+    /// A pass over the file at `key` (its name gives the delimiter), for runs whose
+    /// `maxRecordBytes` option is `max_record_bytes` (default 1 MiB). Throws for a name the
+    /// engine does not take.
     #[wasm_bindgen(constructor)]
-    pub fn new(key: &str, shard_bytes: f64) -> Result<JsSplitter, JsValue> {
+    pub fn new(
+        key: &str,
+        shard_bytes: f64,
+        max_record_bytes: Option<f64>,
+    ) -> Result<JsSplitter, JsValue> {
         let spec = FileSpec::from_key(key).map_err(js_error)?;
         let every = shard_size(shard_bytes)?;
+        let limit = record_limit(max_record_bytes)?;
         Ok(JsSplitter {
-            inner: Some(Splitter::new(spec.delimiter, every)),
+            inner: Some(Splitter::new(spec.delimiter, every).with_max_record_bytes(limit)),
         })
     }
 
@@ -427,17 +436,17 @@ impl JsSplitter {
         header: &str,
         offset: f64,
         line: f64,
+        max_record_bytes: Option<f64>,
     ) -> Result<JsSplitter, JsValue> {
         let spec = FileSpec::from_key(key).map_err(js_error)?;
         let every = shard_size(shard_bytes)?;
         let at = position(offset, line)?;
+        let limit = record_limit(max_record_bytes)?;
         Ok(JsSplitter {
-            inner: Some(Splitter::resume(
-                spec.delimiter,
-                every,
-                header.as_bytes(),
-                at,
-            )),
+            inner: Some(
+                Splitter::resume(spec.delimiter, every, header.as_bytes(), at)
+                    .with_max_record_bytes(limit),
+            ),
         })
     }
 
@@ -475,6 +484,24 @@ impl JsSplitter {
             None => JsValue::UNDEFINED,
         }
     }
+}
+
+/// The splitter's record limit: the engine's option, checked as the engine checks it.
+fn record_limit(bytes: Option<f64>) -> Result<usize, JsValue> {
+    let options = Options {
+        max_record_bytes: match bytes {
+            None => crate::DEFAULT_MAX_RECORD_BYTES,
+            Some(b) if b.fract() == 0.0 && b >= 0.0 && b <= usize::MAX as f64 => b as usize,
+            Some(b) => {
+                return Err(options_error(&format!(
+                    "invalid option: maxRecordBytes must be a whole number of bytes, not {b}"
+                )))
+            }
+        },
+        ..Options::default()
+    };
+    options.check().map_err(js_error)?;
+    Ok(options.max_record_bytes)
 }
 
 fn shard_size(bytes: f64) -> Result<u64, JsValue> {

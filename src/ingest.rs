@@ -4,6 +4,7 @@ use crate::batch::{Batch, Batcher};
 use crate::decode::Decoder;
 use crate::error::{Error, ErrorKind};
 use crate::file_name::{CallKind, FileSpec};
+use crate::frame::{Broken, RAW_KEPT};
 use crate::message_id::MessageIds;
 use crate::options::{Options, MAX_EVENT_BYTES};
 use crate::payload::{PayloadWriter, RowError};
@@ -11,6 +12,12 @@ use crate::plan::Plan;
 use crate::records::{Position, Record, RecordReader};
 use crate::reject::{Reason, Rejection};
 use crate::report::Report;
+
+/// Rejected rows are kept whole up to this size, while the rows kept so far hold less than
+/// [`RAW_BUDGET`] bytes; past either, their first [`RAW_KEPT`] bytes.
+const MAX_RAW_KEPT: usize = 64 * 1024;
+/// What the report's rejected rows may hold in full, together.
+const RAW_BUDGET: usize = 1 << 20;
 
 /// Turns one CSV file into Segment request bodies, chunk by chunk.
 ///
@@ -55,6 +62,8 @@ struct Rows {
     samples: Vec<String>,
     /// Rows that start before this offset are not read (see [`Ingest::skip_to`]).
     skip_before: u64,
+    /// Bytes of rejected rows the report keeps.
+    raw_kept: usize,
 }
 
 enum State {
@@ -80,7 +89,7 @@ impl Ingest {
         let batcher = Batcher::new(collection, options.max_batch_bytes, max_events);
         Ok(Ingest {
             decoder: Decoder::new(),
-            reader: RecordReader::new(spec.delimiter, 0),
+            reader: RecordReader::new(spec.delimiter, 0, options.max_record_bytes),
             rows: Rows {
                 report: Report {
                     file: Some(spec.clone()),
@@ -95,6 +104,7 @@ impl Ingest {
                 header_raw: Vec::new(),
                 samples: Vec::new(),
                 skip_before: 0,
+                raw_kept: 0,
             },
             skip_to: None,
         })
@@ -133,7 +143,8 @@ impl Ingest {
     ) -> Result<Ingest, Error> {
         let mut ing = Ingest::new(key, identity, options)?;
         let rows = &mut ing.rows;
-        let mut header_reader = RecordReader::new(rows.spec.delimiter, 0);
+        let mut header_reader =
+            RecordReader::new(rows.spec.delimiter, 0, rows.options.max_record_bytes);
         let mut first = |rec: Record<'_>| match rows.state {
             State::Header => rows.header(&rec),
             _ => Ok(()),
@@ -147,6 +158,9 @@ impl Ingest {
         }
         ing.decoder = Decoder::Utf8;
         ing.reader.jump(at);
+        if let State::Body(plan) = &rows.state {
+            ing.reader.body(plan.width);
+        }
         Ok(ing)
     }
 
@@ -299,6 +313,9 @@ impl Rows {
     }
 
     fn header(&mut self, rec: &Record<'_>) -> Result<(), Error> {
+        if let Some(broken) = rec.broken {
+            return Err(Error::new(ErrorKind::HeaderUnreadable(broken)));
+        }
         let row = rec
             .row()
             .map_err(|_| Error::new(ErrorKind::HeaderNotUtf8))?;
@@ -357,12 +374,25 @@ impl Rows {
                         offset: rec.offset,
                         column,
                         reason,
-                        raw: rec.raw.to_vec(),
+                        raw: keep_raw(&mut self.raw_kept, rec.raw),
                     });
                 }
             }
         }
     }
+}
+
+/// The text of a rejected row as the report keeps it, bounded whatever the rows; `kept` counts
+/// what the report holds so far.
+fn keep_raw(kept: &mut usize, raw: &[u8]) -> Vec<u8> {
+    let cap = if *kept < RAW_BUDGET {
+        MAX_RAW_KEPT
+    } else {
+        RAW_KEPT
+    };
+    let raw = raw[..raw.len().min(cap)].to_vec();
+    *kept += raw.len();
+    raw
 }
 
 /// What of `part` the reader must see: while a skip target is ahead and the header is known,
@@ -404,6 +434,17 @@ fn write_row(
     batcher: &mut Batcher,
     writer: &mut PayloadWriter,
 ) -> Result<usize, (Option<u32>, Reason)> {
+    match rec.broken {
+        Some(Broken::TooLong) => {
+            let max = options.max_record_bytes;
+            return Err((None, Reason::RowTooLong { max }));
+        }
+        Some(Broken::Stray { column, eof }) => {
+            let max = (!eof).then_some(options.max_record_bytes);
+            return Err((None, Reason::StrayQuote { column, max }));
+        }
+        None => {}
+    }
     if rec.len() != plan.width {
         return Err((
             None,

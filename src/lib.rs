@@ -32,6 +32,7 @@ pub use batch::{Batch, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
 pub use column::ColumnType;
 pub use error::{Error, ErrorKind, FileNameProblem, HeaderError, HeaderProblem};
 pub use file_name::{CallKind, FileSpec, ACCEPTED_PREFIXES};
+pub use frame::{Broken, DEFAULT_MAX_RECORD_BYTES, MAX_HEADER_BYTES};
 pub use ingest::{validate, Ingest, Validation};
 pub use options::{
     EmptyCells, Options, Typing, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_ID_CHARS,
@@ -41,7 +42,7 @@ pub use plan::ColumnInfo;
 pub use records::Position;
 pub use reject::{Reason, Rejection};
 pub use report::{Report, REJECTS_COLUMN};
-pub use split::{Shard, Split, Splitter, MAX_HEADER_BYTES};
+pub use split::{Shard, Split, Splitter};
 
 mod batch;
 mod blocks;
@@ -50,6 +51,7 @@ mod column;
 mod decode;
 mod error;
 mod file_name;
+mod frame;
 mod ingest;
 mod json;
 pub mod merge;

@@ -137,7 +137,7 @@ test('a wrong option is a Csv2SegmentError with code options, naming the choices
   assert.throws(() => new Ingest('track_x.csv', 'x', { nope: 1 }), {
     name: 'Csv2SegmentError',
     code: 'options',
-    message: "invalid option: unknown option 'nope'; the options are empty, typing, maxRejections, samplePayloads, maxBatchBytes, maxBatchEvents, maxObjectsPerRequest",
+    message: "invalid option: unknown option 'nope'; the options are empty, typing, maxRejections, samplePayloads, maxBatchBytes, maxBatchEvents, maxObjectsPerRequest, maxRecordBytes",
   });
 });
 
