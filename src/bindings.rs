@@ -357,7 +357,7 @@ impl JsIngest {
         to_js(self.inner.file())
     }
 
-    /// The report so far; complete after `finish()`.
+    /// The report so far; complete after `finish()` once `nextBatch()` returns `undefined`.
     #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> JsValue {
         to_js(self.inner.report())

@@ -120,6 +120,11 @@ impl Framer {
         self.pos
     }
 
+    /// Why the record is cut, once known.
+    pub(crate) fn broken(&self) -> Option<Broken> {
+        self.broken
+    }
+
     /// The offset whose byte, once read with the record still open, calls for a decision.
     fn horizon(&self) -> u64 {
         let quoted = matches!(self.state, State::Quoted | State::QuoteSeen);

@@ -64,6 +64,8 @@ struct Rows {
     skip_before: u64,
     /// Bytes of rejected rows the report keeps.
     raw_kept: usize,
+    /// `finish` was called; rows held back may still be read.
+    finishing: bool,
 }
 
 enum State {
@@ -105,6 +107,7 @@ impl Ingest {
                 samples: Vec::new(),
                 skip_before: 0,
                 raw_kept: 0,
+                finishing: false,
             },
             skip_to: None,
         })
@@ -146,8 +149,8 @@ impl Ingest {
         let mut header_reader =
             RecordReader::new(rows.spec.delimiter, 0, rows.options.max_record_bytes);
         let mut first = |rec: Record<'_>| match rows.state {
-            State::Header => rows.header(&rec),
-            _ => Ok(()),
+            State::Header => rows.header(&rec).map(|()| true),
+            _ => Ok(true),
         };
         header_reader
             .push(header, &mut first)
@@ -220,20 +223,29 @@ impl Ingest {
     }
 
     /// Reads the end of the file and completes the last body.
+    ///
+    /// Rows held back so that no more than one body is ready at a time (after a long row or a
+    /// stray quote, the reader may hold up to `maxRecordBytes` of complete rows) are read as
+    /// [`Ingest::next_batch`] takes the bodies: the report is complete once it returns `None`.
     pub fn finish(&mut self) -> Result<(), Error> {
         self.rows.usable()?;
         self.feed(&[], true)?;
+        self.rows.finishing = true;
         let rows = &mut self.rows;
-        if let Err(e) = self.reader.finish(&mut |rec: Record<'_>| rows.record(rec)) {
+        let result = if self.reader.paused() {
+            Ok(())
+        } else {
+            self.reader.finish(&mut |rec: Record<'_>| rows.record(rec))
+        };
+        if let Err(e) = result {
             return Err(rows.fail(e));
         }
         if matches!(rows.state, State::Header) {
             return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
         }
-        rows.batcher.flush();
-        rows.report.batches = rows.batcher.made;
-        rows.report.finished = true;
-        rows.state = State::Finished;
+        if !self.reader.paused() {
+            rows.complete();
+        }
         Ok(())
     }
 
@@ -258,12 +270,35 @@ impl Ingest {
         result.map_err(|e| rows.fail(e))
     }
 
+    /// Reads rows held back, until a body is ready or none is left; after `finish`, completes
+    /// the file once none is left.
+    fn go_on(&mut self) {
+        if !self.reader.paused() || !matches!(self.rows.state, State::Body(_)) {
+            return;
+        }
+        let rows = &mut self.rows;
+        let eof = rows.finishing;
+        let result = self
+            .reader
+            .go_on(eof, &mut |rec: Record<'_>| rows.record(rec));
+        rows.report.batches = rows.batcher.made;
+        if let Err(e) = result {
+            rows.fail(e);
+        } else if eof && !self.reader.paused() {
+            rows.complete();
+        }
+    }
+
     /// The next request body that is ready, oldest first.
     pub fn next_batch(&mut self) -> Option<Batch> {
+        if let Some(b) = self.rows.batcher.pop() {
+            return Some(b);
+        }
+        self.go_on();
         self.rows.batcher.pop()
     }
 
-    /// The report so far; complete after [`Ingest::finish`].
+    /// The report so far; complete after [`Ingest::finish`] once [`Ingest::next_batch`] returns `None`.
     pub fn report(&self) -> &Report {
         &self.rows.report
     }
@@ -283,6 +318,9 @@ impl Ingest {
 
 impl Rows {
     fn usable(&self) -> Result<(), Error> {
+        if self.finishing {
+            return Err(Error::new(ErrorKind::Finished));
+        }
         match &self.state {
             State::Failed(e) => Err(e.clone()),
             State::Finished | State::Suspended => Err(Error::new(ErrorKind::Finished)),
@@ -300,13 +338,22 @@ impl Rows {
         e
     }
 
-    fn record(&mut self, rec: Record<'_>) -> Result<(), Error> {
+    /// The file is read: completes the last body.
+    fn complete(&mut self) {
+        self.batcher.flush();
+        self.report.batches = self.batcher.made;
+        self.report.finished = true;
+        self.state = State::Finished;
+    }
+
+    /// Reads one record; `false` asks the reader to hold the rest back, a body being ready.
+    fn record(&mut self, rec: Record<'_>) -> Result<bool, Error> {
         match &self.state {
             State::Body(_) => {
                 self.row(&rec);
-                Ok(())
+                Ok(!self.batcher.has_ready())
             }
-            State::Header => self.header(&rec),
+            State::Header => self.header(&rec).map(|()| true),
             State::Failed(e) => Err(e.clone()),
             State::Finished | State::Suspended => Err(Error::new(ErrorKind::Finished)),
         }

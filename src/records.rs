@@ -182,6 +182,8 @@ pub(crate) struct RecordReader {
     max_fields: usize,
     /// A record past the limit, read by the rule of [`crate::frame`] without being kept.
     skipping: Option<Skipping>,
+    /// Records past here were held back because the callback paused.
+    paused: bool,
 }
 
 /// A record the reader is skipping: where it starts and its first bytes.
@@ -223,6 +225,7 @@ impl RecordReader {
             first: true,
             max_fields: usize::MAX,
             skipping: None,
+            paused: false,
         }
     }
 
@@ -266,11 +269,13 @@ impl RecordReader {
         self.buf_offset += n;
     }
 
-    /// Reads the records that `input` completes, calling `f` for each.
+    /// Reads the records that `input` completes, calling `f` for each, until `f` answers
+    /// `false`: then the rest is held back (see [`RecordReader::paused`]) for
+    /// [`RecordReader::go_on`].
     pub(crate) fn push<E>(
         &mut self,
         input: &[u8],
-        f: &mut impl FnMut(Record<'_>) -> Result<(), E>,
+        f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
         if input.is_empty() {
             return Ok(());
@@ -282,21 +287,36 @@ impl RecordReader {
         self.read(false, f)
     }
 
-    /// Reads the last record, which may have no line ending.
+    /// Reads to the end of the input; the last record may have no line ending.
     pub(crate) fn finish<E>(
         &mut self,
-        f: &mut impl FnMut(Record<'_>) -> Result<(), E>,
+        f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
         self.read(true, f)
+    }
+
+    /// Goes on reading records held back when `f` paused, as [`RecordReader::push`] (or, with
+    /// `eof`, [`RecordReader::finish`]) would have.
+    pub(crate) fn go_on<E>(
+        &mut self,
+        eof: bool,
+        f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
+    ) -> Result<(), E> {
+        self.read(eof, f)
+    }
+
+    /// Whether the last read stopped because `f` paused, with records still to read.
+    pub(crate) fn paused(&self) -> bool {
+        self.paused
     }
 
     fn read<E>(
         &mut self,
         eof: bool,
-        f: &mut impl FnMut(Record<'_>) -> Result<(), E>,
+        f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
         let mut pos = 0;
-        let mut result = Ok(());
+        let mut result = Ok(true);
         self.retry_at = 0;
         loop {
             if let Some(sk) = &mut self.skipping {
@@ -317,7 +337,7 @@ impl RecordReader {
                         self.after_first(0);
                         pos = (next.offset - self.buf_offset) as usize;
                         self.line = next.line;
-                        if result.is_err() {
+                        if !matches!(result, Ok(true)) {
                             break;
                         }
                     }
@@ -368,7 +388,7 @@ impl RecordReader {
                     self.after_first(self.count);
                     self.line += newlines;
                     pos = next;
-                    if result.is_err() {
+                    if !matches!(result, Ok(true)) {
                         break;
                     }
                 }
@@ -387,9 +407,21 @@ impl RecordReader {
                             self.after_first(0);
                             pos = (next.offset - self.buf_offset) as usize;
                             self.line = next.line;
-                            if result.is_err() {
+                            if !matches!(result, Ok(true)) {
                                 break;
                             }
+                        }
+                        Step::More { .. } if self.first => {
+                            // A header past its limit stops the file: say so now, not at its end.
+                            let raw = &self.buf[start..(start + RAW_KEPT).min(self.buf.len())];
+                            result = f(Record::broken(at, raw, framer.broken()));
+                            self.skipping = Some(Skipping {
+                                framer,
+                                start: at,
+                                raw: Vec::new(),
+                            });
+                            pos = self.buf.len();
+                            break;
                         }
                         Step::More { keep } => {
                             let raw =
@@ -408,7 +440,8 @@ impl RecordReader {
         }
         self.buf.drain(..pos);
         self.buf_offset += pos as u64;
-        result
+        self.paused = matches!(result, Ok(false));
+        result.map(|_| ())
     }
 
     /// After the first record: the header's width caps the fields kept, and the record limit applies.
@@ -542,7 +575,7 @@ mod tests {
         let mut r = RecordReader::new(b',', 0, limit);
         r.body(usize::MAX);
         let mut got = Vec::new();
-        let mut f = |rec: Record<'_>| -> Result<(), ()> {
+        let mut f = |rec: Record<'_>| -> Result<bool, ()> {
             if let Some(b) = rec.broken {
                 got.push(Owned {
                     line: rec.line,
@@ -550,7 +583,7 @@ mod tests {
                     raw: String::from_utf8_lossy(rec.raw).into_owned(),
                     cells: vec![format!("BROKEN {b:?}")],
                 });
-                return Ok(());
+                return Ok(true);
             }
             let row = rec.row().unwrap();
             got.push(Owned {
@@ -561,7 +594,7 @@ mod tests {
                     .map(|i| row.cell_str(i).to_string())
                     .collect(),
             });
-            Ok(())
+            Ok(true)
         };
         for c in chunks {
             r.push(c, &mut f).unwrap();
@@ -719,9 +752,9 @@ mod tests {
         let mut r = RecordReader::new(b',', 0, 1 << 20);
         r.body(usize::MAX);
         let mut clean = Vec::new();
-        let mut f = |rec: Record<'_>| -> Result<(), ()> {
+        let mut f = |rec: Record<'_>| -> Result<bool, ()> {
             clean.push(rec.row().unwrap().clean);
-            Ok(())
+            Ok(true)
         };
         let data = "plain,text é,\"quoted, fine\"\na\"b,c\nback\\slash\n\"q\"\"q\"\n\"multi\nline\"\ntab\there\nlonger plain text past eight bytes\n";
         r.push(data.as_bytes(), &mut f).unwrap();
@@ -734,9 +767,9 @@ mod tests {
         let mut r = RecordReader::new(b',', 0, 1 << 20);
         r.body(usize::MAX);
         let mut bad = Vec::new();
-        let mut f = |rec: Record<'_>| -> Result<(), ()> {
+        let mut f = |rec: Record<'_>| -> Result<bool, ()> {
             bad.push(rec.row().err());
-            Ok(())
+            Ok(true)
         };
         r.push(b"ok,\xff\xfe,x\n\xc3,\xa9\nfine,\"q\xff\"\n", &mut f)
             .unwrap();

@@ -259,12 +259,17 @@ impl Splitter {
                 let from = (framer.pos() - self.buf_offset) as usize;
                 match framer.step(&self.buf[from..], eof) {
                     Step::More { keep } => {
-                        // The header is kept whole (it is at most MAX_HEADER_BYTES).
-                        break if self.data_start.is_none() {
-                            self.at.offset
-                        } else {
-                            keep
-                        };
+                        if self.data_start.is_some() {
+                            break keep;
+                        }
+                        // The header is kept whole while it is within MAX_HEADER_BYTES; past
+                        // it, the engine stops at the header, so there is nothing to split.
+                        if framer.pos() - self.at.offset > MAX_HEADER_BYTES as u64 {
+                            self.unsplittable = true;
+                            self.buf = Vec::new();
+                            return;
+                        }
+                        break self.at.offset;
                     }
                     Step::End { end, next, broken } => {
                         self.framer = None;
