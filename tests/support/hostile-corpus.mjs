@@ -1,8 +1,9 @@
 // The hostile corpus of issue 15, generated as streams (nothing large is ever held or
 // written): broken files of the kinds exports produce, each with what the engine must report.
 //
-//   hostileCorpus({ mb })  the cases, at `mb` MB for the large ones (the record limit is 1 MiB,
-//                          so any size of several MB is past it; the defaults are in each test)
+//   hostileCorpus({ mb, noBreakMb })  the cases, at `mb` MB for the long rows and `noBreakMb`
+//                          (default twice that) without a line break (the record limit is 1 MiB,
+//                          so any size of several MB is past it many times over)
 //   chunksOf(c)            the case's bytes, as Uint8Arrays of about 1 MiB, made on the fly
 //   gzipChunks(c)          the same, gzipped as it streams (about a thousand times smaller)
 //
@@ -32,7 +33,7 @@ function rowsFilling(bytes, make) {
   return { part: { rows: n, make }, n };
 }
 
-export function hostileCorpus({ mb = 32 } = {}) {
+export function hostileCorpus({ mb = 32, noBreakMb = 2 * mb } = {}) {
   const big = mb * 1_000_000;
   const runaway = rowsFilling(big, (i) => row(100 + i));
   const cases = [
@@ -98,9 +99,9 @@ export function hostileCorpus({ mb = 32 } = {}) {
       },
     },
     {
-      name: `${mb * 2} MB without a line break`,
+      name: `${noBreakMb} MB without a line break`,
       key: 'track_no_line_break.csv',
-      parts: [text(HEADER), repeat('no line break here, ', big * 2)],
+      parts: [text(HEADER), repeat('no line break here, ', noBreakMb * 1_000_000)],
       expect: {
         status: 'done',
         rows: 1,
