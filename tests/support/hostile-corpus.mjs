@@ -114,6 +114,13 @@ export function hostileCorpus({ mb = 32, noBreakMb = 2 * mb } = {}) {
   return cases.map((c) => ({ ...c, size: sizeOf(c.parts) }));
 }
 
+/** A well-formed file of `mb` MB of the same 2 KB rows, to measure hosts against. */
+export function normalCase({ mb = 32 } = {}) {
+  const body = rowsFilling(mb * 1_000_000, (i) => row(i));
+  const parts = [text(HEADER), body.part];
+  return { name: `${mb} MB of well-formed rows`, key: 'track_normal_rows.csv', parts, size: sizeOf(parts), expect: { status: 'done', rows: body.n, events: body.n, rejected: 0 } };
+}
+
 function sizeOf(parts) {
   let n = 0;
   for (const p of parts) {
