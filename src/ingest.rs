@@ -13,8 +13,8 @@ use crate::records::{Position, Record, RecordReader};
 use crate::reject::{Reason, Rejection};
 use crate::report::Report;
 
-/// Rejected rows are kept whole up to this size, while the rows kept so far hold less than
-/// [`RAW_BUDGET`] bytes; past either, their first [`RAW_KEPT`] bytes.
+/// Rejected rows are kept whole up to this size while the rows kept so far hold less than
+/// [`RAW_BUDGET`] bytes; past either, only their first [`RAW_KEPT`] bytes.
 const MAX_RAW_KEPT: usize = 64 * 1024;
 /// What the report's rejected rows may hold in full, together.
 const RAW_BUDGET: usize = 1 << 20;
@@ -432,8 +432,8 @@ impl Rows {
 /// The text of a rejected row as the report keeps it, bounded whatever the rows; `kept` counts
 /// what the report holds so far.
 fn keep_raw(kept: &mut usize, raw: &[u8]) -> Vec<u8> {
-    let cap = if *kept < RAW_BUDGET {
-        MAX_RAW_KEPT
+    let cap = if *kept < RAW_BUDGET && raw.len() <= MAX_RAW_KEPT {
+        raw.len()
     } else {
         RAW_KEPT
     };

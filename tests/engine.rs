@@ -985,4 +985,8 @@ fn rejected_rows_kept_in_the_report_are_bounded() {
     let kept: usize = out.report.rejections.iter().map(|r| r.raw.len()).sum();
     let whole = (1 << 20) / 40_008 + 1;
     assert_eq!(kept, whole * 40_008 + (1000 - whole) * 4096);
+    // A row over 64 KB keeps its first 4 KiB, even while the budget lasts.
+    let data = format!("userId,event\nu,{},extra\n", "y".repeat(100_000));
+    let out = run("track_x.csv", &data);
+    assert_eq!(out.report.rejections[0].raw.len(), 4096);
 }
