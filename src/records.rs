@@ -748,6 +748,42 @@ mod tests {
     }
 
     #[test]
+    fn the_rule_holds_for_any_delimiter() {
+        for d in [b';', b'\t', b'|', b','] {
+            let sep = char::from(d);
+            let data = format!("a{sep}\"open\nb{sep}c\n0123456789{sep}x\n\"q{sep}\"{sep}z");
+            let mut r = RecordReader::new(d, 0, 8);
+            r.body(usize::MAX);
+            let mut got = Vec::new();
+            let mut f = |rec: Record<'_>| -> Result<bool, ()> {
+                let cells = match rec.row() {
+                    Ok(row) if rec.broken.is_none() => (0..row.len())
+                        .map(|i| row.cell_str(i).to_string())
+                        .collect(),
+                    _ => vec![format!("{:?}", rec.broken)],
+                };
+                got.push((rec.line, cells));
+                Ok(true)
+            };
+            for part in data.as_bytes().chunks(3) {
+                r.push(part, &mut f).unwrap();
+            }
+            r.finish(&mut f).unwrap();
+            let broken = |b: &str| vec![b.to_string()];
+            assert_eq!(
+                got,
+                [
+                    (1, broken("Some(Stray { column: 2, eof: false })")),
+                    (2, vec!["b".to_string(), "c".to_string()]),
+                    (3, broken("Some(TooLong)")),
+                    (4, vec![format!("q{sep}"), "z".to_string()]),
+                ],
+                "delimiter {sep:?}"
+            );
+        }
+    }
+
+    #[test]
     fn rows_know_whether_json_must_escape_them() {
         let mut r = RecordReader::new(b',', 0, 1 << 20);
         r.body(usize::MAX);
