@@ -11,6 +11,7 @@
 // runs again sends the same ids, and Segment drops the repeats.
 import { combineIfComplete, partsPrefix, savePart } from './parts.mjs';
 import { ingestFile } from './pipeline.mjs';
+import { batchOptions, pieceBudget } from './rate.mjs';
 import { Sender } from './sender.mjs';
 
 /** The object was replaced or deleted after the event: that upload has an event of its own. */
@@ -187,7 +188,9 @@ async function runPiece(run, gzip) {
   const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task } = run;
   const { bucket, key } = object;
   const keys = reportKeys(config.reportPrefix, key);
-  const sender = Sender.fromConfig(config, { deadline, ...(run.sender ?? {}) });
+  // A shard takes its share of the run's events-per-second budget; a file in one piece, all of it.
+  const budget = pieceBudget(config.rate, task);
+  const sender = Sender.fromConfig(config, { deadline, maxEventsPerSecond: budget, ...(run.sender ?? {}) });
   const writeReport = (fields) =>
     store.put(keys.report, JSON.stringify({ version: engine.version(), source: object, ...fields }, null, 2), 'application/json');
 
@@ -210,7 +213,7 @@ async function runPiece(run, gzip) {
       engine,
       key,
       identity,
-      options: config.engineOptions,
+      options: { ...config.engineOptions, ...batchOptions(budget) },
       source: lazy,
       sender,
       resume: task ? { at: start, header: ranged ? header : null } : undefined,
@@ -247,12 +250,12 @@ async function runPiece(run, gzip) {
     const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
     await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done }));
     // Progress: how far this piece got, and the rows of this chain so far.
-    emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ms: timing.ms });
+    emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ...pacing(delivery, budget), ms: timing.ms });
     return 'continued';
   }
   const combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options: config.engineOptions });
   if (!combined) {
-    emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
+    emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ...pacing(delivery, budget), ms: timing.ms });
     return 'piece-done';
   }
   const whole = { startedAt: combined.startedAt ?? timing.startedAt, ms: Date.now() - Date.parse(combined.startedAt ?? timing.startedAt) };
@@ -271,6 +274,9 @@ async function isDone(store, reportKey, object) {
     return false;
   }
 }
+
+/** A piece's log fields about its rate: its budget (events/s), the 429s it met, the time it was paced. */
+const pacing = (delivery, budget) => ({ maxEventsPerSecond: budget, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0 });
 
 const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { shard: task.shard.index, shards: task.shard.count } : {}) } : {});
 
@@ -293,6 +299,8 @@ async function finish({ object, store, emit }, keys, writeReport, { report, reje
     failed: delivery?.failedEvents ?? 0,
     requests: delivery?.requests ?? 0,
     retries: delivery?.retries ?? 0,
+    throttled: delivery?.throttled ?? 0,
+    pacedMs: delivery?.pacedMs ?? 0,
     ...(pieces ? { pieces } : {}),
     ms: timing.ms,
     report: keys.report,

@@ -7,6 +7,7 @@ import * as engine from '../pkg/csv2segment.js';
 import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
 import { Superseded, runObject, taskOf } from './object-run.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
+import { batchOptions } from './rate.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
 
 /** R2 notification actions that carry a new object; the others (deletes) are acked untouched. */
@@ -204,7 +205,8 @@ async function upload(request, env, name, mode) {
   }
   const source = gzip ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body;
   const samples = Math.min(100, Math.max(0, Math.trunc(Number(url.searchParams.get('samples') ?? DEFAULT_SAMPLES)) || 0));
-  const options = send ? engineOptions : { ...engineOptions, samplePayloads: samples };
+  // An upload is a run of one piece: it takes the whole events-per-second budget.
+  const options = send ? { ...engineOptions, ...batchOptions(config.rate.maxEventsPerSecond) } : { ...engineOptions, samplePayloads: samples };
   // A client that may retry names its upload; the same name gives the same messageIds.
   const idempotencyKey = request.headers.get('idempotency-key')?.trim();
   const identity = `http:/${url.pathname.replace(/^\/v1\/(ingest|validate)/, '')}#${idempotencyKey || crypto.randomUUID()}`;
@@ -227,7 +229,7 @@ async function upload(request, env, name, mode) {
   const { report, delivery, timing } = result;
   const status = result.status === 'unprocessable' ? 422 : 200;
   if (send) {
-    emit({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, ms: timing.ms });
+    emit({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0, ms: timing.ms });
     return json(status, { status: result.status, timing, ...report, delivery });
   }
   return json(status, { status: result.status, timing, report, payloads: result.samples ?? [] });
