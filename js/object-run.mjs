@@ -234,8 +234,8 @@ async function runPiece(run, gzip) {
   }
 
   const { report, delivery, timing } = result;
-  if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done' });
-  if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable' });
+  if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done', budget });
+  if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable', budget });
 
   // A piece of a file in several pieces: store its part, then hand on or try to complete.
   // A new run's id comes with its first hand-off: parts a re-upload of the same bytes (the same
@@ -259,7 +259,7 @@ async function runPiece(run, gzip) {
     return 'piece-done';
   }
   const whole = { startedAt: combined.startedAt ?? timing.startedAt, ms: Date.now() - Date.parse(combined.startedAt ?? timing.startedAt) };
-  const status = await finish(run, keys, writeReport, { report: combined.report, rejectsCsv: combined.rejectsCsv, delivery: combined.delivery, timing: whole, status: 'done', pieces: combined.pieces });
+  const status = await finish(run, keys, writeReport, { report: combined.report, rejectsCsv: combined.rejectsCsv, delivery: combined.delivery, timing: whole, status: 'done', pieces: combined.pieces, budget });
   // The parts served their purpose; one left behind by a late duplicate is harmless.
   await Promise.all(combined.keys.map((k) => store.remove(k).catch(() => {})));
   return status;
@@ -280,8 +280,11 @@ const pacing = (delivery, budget) => ({ maxEventsPerSecond: budget, throttled: d
 
 const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { shard: task.shard.index, shards: task.shard.count } : {}) } : {});
 
-/** Writes the whole file's report and rejects CSV, and logs one line. */
-async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces }) {
+/**
+ * Writes the whole file's report and rejects CSV, and logs one line: the file's counts (its
+ * pieces' added up) and this invocation's budget.
+ */
+async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces, budget }) {
   const { bucket, key } = object;
   await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...report, delivery });
   // A fixed re-upload must not leave the last run's rejects behind.
@@ -299,6 +302,7 @@ async function finish({ object, store, emit }, keys, writeReport, { report, reje
     failed: delivery?.failedEvents ?? 0,
     requests: delivery?.requests ?? 0,
     retries: delivery?.retries ?? 0,
+    maxEventsPerSecond: budget,
     throttled: delivery?.throttled ?? 0,
     pacedMs: delivery?.pacedMs ?? 0,
     ...(pieces ? { pieces } : {}),
