@@ -160,6 +160,16 @@ describe('the budget of a piece, batches, settings, reports', () => {
     }
   });
 
+  test("wrangler.toml: CSV2SEGMENT_PIECES_IN_FLIGHT is the queue consumer's max_concurrency", async () => {
+    const { unstable_readConfig: readWrangler } = await import('wrangler');
+    const config = readWrangler({ config: fileURLToPath(new URL('../../wrangler.toml', import.meta.url)) });
+    const consumers = config.queues.consumers.map((c) => c.max_concurrency);
+    assert.equal(consumers.length, 1);
+    assert.equal(Number(config.vars.CSV2SEGMENT_PIECES_IN_FLIGHT), consumers[0]);
+    // Unset: 1,000 towards Segment's hosts, none towards the local stack's test server.
+    assert.equal(config.vars.SEGMENT_MAX_EVENTS_PER_SECOND, undefined);
+  });
+
   test("the pieces' 429s and paced time add up in the whole file's delivery", () => {
     const piece = (throttled, pacedMs) => ({ requests: 2, attempts: 3, retries: 1, events: 10, failedEvents: 0, failedBatches: [], throttled, pacedMs });
     const total = sumDeliveries([piece(1, 1500), null, piece(0, 250), piece(2, 0)]);
