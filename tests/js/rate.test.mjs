@@ -22,6 +22,20 @@ import { startSegmentServer } from '../support/segment-server.mjs';
 const WRITE_KEY = 'wk_rate_secret_7f3e1c';
 const CLI = fileURLToPath(new URL('../../js/csv2segment.mjs', import.meta.url));
 
+/** Runs the CLI with SEGMENT_WRITE_KEY and none of the shell's other Segment settings. */
+function runCli(args) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SEGMENT_|CSV2SEGMENT_)|^write_key$/.test(k)));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, SEGMENT_WRITE_KEY: WRITE_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** A clock the test moves. */
 function fakeClock(start = 1_000_000) {
   const clock = { t: start, now: () => clock.t };
@@ -212,21 +226,7 @@ describe('delivery at the budget, against the local Segment server', () => {
     const rows = 10_500;
     const file = path.join(dir, 'track_paced.csv');
     await writeFile(file, generateTrackCsv(rows));
-    // Client-side: every request's start and events, as the CLI makes them (through an
-    // observing server in front would change nothing; the Segment server's own log is used).
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SEGMENT_|CSV2SEGMENT_)|^write_key$/.test(k)));
-    const r = await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, 'send', file, '--endpoint', seg.url, '--max-events-per-second', '500', '--json'], {
-        env: { ...env, SEGMENT_WRITE_KEY: WRITE_KEY },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const r = await runCli(['send', file, '--endpoint', seg.url, '--max-events-per-second', '500', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assertEachEventOnce(seg, rows);
     const timeline = seg.timeline;
@@ -243,6 +243,18 @@ describe('delivery at the budget, against the local Segment server', () => {
     assert.equal(result.delivery.throttled, 0);
     assert.ok(result.delivery.pacedMs >= 15_000, `paced ${result.delivery.pacedMs} ms of about 20 s`);
     assert.match(r.stderr, /\n {2}paced for \d+\.\d s to keep the events-per-second budget\n/);
+  });
+
+  test('--max-events-per-second takes a number above 0 or none', async () => {
+    for (const value of ['0', '-5', 'fast', '']) {
+      const r = await runCli(['send', path.join(dir, 'track_never.csv'), '--endpoint', seg.url, `--max-events-per-second=${value}`]);
+      assert.deepEqual(r, {
+        code: 2,
+        stdout: '',
+        stderr: `csv2segment: --max-events-per-second is '${value}': give a number of events per second above 0, such as 1000, or none\nTry 'csv2segment send --help'.\n`,
+      });
+    }
+    assert.equal(seg.stats().requests, 0);
   });
 
   test('a 429 pauses every slot of the sender until the time asked, not only the one that got it', async () => {
