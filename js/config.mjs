@@ -137,11 +137,43 @@ function senderSettings(env) {
 }
 
 /**
+ * Where the write key comes from: an SSM parameter (`SEGMENT_WRITE_KEY_PARAMETER`, a SecureString)
+ * or a Secrets Manager secret (`SEGMENT_WRITE_KEY_SECRET`), which a host reads once with its
+ * cloud's own clients (write-key.mjs); null when neither is set, and the key is in the
+ * environment itself (`SEGMENT_WRITE_KEY`, for local use).
+ * @param {Record<string, string | undefined>} env
+ * @returns {{ parameter: string } | { secret: string } | null}
+ */
+export function writeKeySource(env) {
+  const parameter = text(env.SEGMENT_WRITE_KEY_PARAMETER);
+  const secret = text(env.SEGMENT_WRITE_KEY_SECRET);
+  const inline = text(env.SEGMENT_WRITE_KEY);
+  const set = [parameter && 'SEGMENT_WRITE_KEY_PARAMETER', secret && 'SEGMENT_WRITE_KEY_SECRET', inline && 'SEGMENT_WRITE_KEY'].filter(Boolean);
+  if (set.length > 1) {
+    const verb = set.length === 2 ? 'are both set' : 'are all set';
+    throw new ConfigError(`${set.join(' and ')} ${verb}: set only one, so that it is clear which write key is used`);
+  }
+  if (parameter) {
+    // SSM's names: letters, digits and _.-/ (a path), or a parameter's ARN (a shared one).
+    if (!/^(arn:[^\s]+|[A-Za-z0-9_.\-/]{1,2048})$/.test(parameter)) {
+      throw new ConfigError(`SEGMENT_WRITE_KEY_PARAMETER is "${parameter}": give the name of an SSM parameter, such as /csv2segment/segment-write-key`);
+    }
+    return { parameter };
+  }
+  if (secret) {
+    if (/\s/.test(secret)) throw new ConfigError(`SEGMENT_WRITE_KEY_SECRET is "${secret}": give the name or ARN of a Secrets Manager secret, such as csv2segment/segment-write-key`);
+    return { secret };
+  }
+  return null;
+}
+
+/**
  * The settings every host shares, read from an environment object.
  *
  * | variable | meaning |
  * | --- | --- |
- * | `SEGMENT_WRITE_KEY` (or the seed's `write_key`) | the source's write key; required |
+ * | `SEGMENT_WRITE_KEY` (or the seed's `write_key`) | the source's write key; required unless `writeKey` is given |
+ * | `SEGMENT_WRITE_KEY_PARAMETER`, `SEGMENT_WRITE_KEY_SECRET` | where a host reads the key from instead (see writeKeySource) |
  * | `SEGMENT_REGION` | `us` (default) or `eu` |
  * | `SEGMENT_ENDPOINT`, `SEGMENT_OBJECTS_ENDPOINT` | base URLs that replace the region's hosts |
  * | `REPORT_PREFIX` | where reports are written, default `csv2segment-reports/` |
@@ -157,9 +189,15 @@ function senderSettings(env) {
  * | `MAX_RUN_SECONDS` | the most one invocation spends on a file before it hands the rest on; default: the host's own limit |
  *
  * @param {Record<string, string | undefined>} env
+ * @param {{ writeKey?: string }} [found] the key a host read from where writeKeySource says
  */
-export function readConfig(env) {
-  const writeKey = text(env.SEGMENT_WRITE_KEY) || text(env.write_key);
+export function readConfig(env, found = {}) {
+  const writeKey = text(found.writeKey) || text(env.SEGMENT_WRITE_KEY) || text(env.write_key);
+  if (!writeKey && (text(env.SEGMENT_WRITE_KEY_PARAMETER) || text(env.SEGMENT_WRITE_KEY_SECRET))) {
+    throw new ConfigError(
+      'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY_SECRET are read on AWS Lambda only: here, set SEGMENT_WRITE_KEY (a secret of the host)',
+    );
+  }
   if (!writeKey) {
     throw new ConfigError(
       'SEGMENT_WRITE_KEY is not set: set it to the write key of the Segment source the rows should go to',

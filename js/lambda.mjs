@@ -9,8 +9,10 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readConfig } from './config.mjs';
 import { loadEngine } from './engine.mjs';
+import { embeddedMetrics, fileMetrics } from './metrics.mjs';
 import { nodeFetch } from './node-fetch.mjs';
 import { Superseded, runObject, taskOf } from './object-run.mjs';
+import { fetchWriteKey } from './write-key.mjs';
 
 /** Time kept back from the invocation's remaining time, to write the report and return. */
 const SAFETY_MS = 10_000;
@@ -104,19 +106,26 @@ const clients = {};
 /**
  * Makes a handler. `handler` below is `createHandler()`; tests and wrappers pass their own parts.
  * @param {object} [parts]
- * @param {Record<string, string | undefined>} [parts.env] read at the first invocation
+ * @param {Record<string, string | undefined>} [parts.env] read at the first invocation, with the
+ *   write key from the SSM parameter or secret it names (write-key.mjs)
  * @param {S3Client} [parts.s3]
  * @param {typeof fetch} [parts.fetch] default: nodeFetch (node:http; fetch copies every body)
- * @param {(line: string) => void} [parts.log] one JSON line per event of note
+ * @param {(line: string) => void} [parts.log] one JSON line per event of note; a file's outcome
+ *   carries its metrics in CloudWatch's Embedded Metric Format (metrics.mjs). Default: straight to
+ *   stdout, as console.log's prefix would keep CloudWatch from reading the line as JSON
  * @param {object} [parts.sender] Sender settings that override the environment's (retry, timeouts)
  * @param {(message: object, context: object) => Promise<void>} [parts.invoke] hands a piece of
  *   work to another invocation; default: SQS (CSV2SEGMENT_QUEUE_URL) or an async self-invoke
  *   (when the context names the function). Without either, every file runs whole.
  */
-export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = (line) => console.log(line), sender = {}, invoke } = {}) {
+export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = (line) => process.stdout.write(`${line}\n`), sender = {}, invoke } = {}) {
   let config;
   let client = s3;
-  const emit = (fields) => log(JSON.stringify({ source: 'csv2segment', ...fields }));
+  const emit = (fields) => {
+    const metrics = fileMetrics(fields);
+    const emf = metrics ? embeddedMetrics(metrics, { functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'csv2segment' }) : {};
+    log(JSON.stringify({ source: 'csv2segment', ...fields, ...emf }));
+  };
 
   function handOffFor(context) {
     if (invoke) return (task) => invoke({ csv2segment: task }, context);
@@ -210,7 +219,8 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
   }
 
   return async function handler(event, context) {
-    config ??= readConfig(env);
+    // Once per container; a failed read (no parameter yet, no permission) is tried again next time.
+    config ??= readConfig(env, { writeKey: await fetchWriteKey(env) });
     client ??= new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) });
     const engine = await loadEngine();
 

@@ -5,6 +5,7 @@
 import wasmModule from '../pkg/csv2segment_bg.wasm';
 import * as engine from '../pkg/csv2segment.js';
 import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
+import { writeAnalytics } from './metrics.mjs';
 import { Superseded, runObject, taskOf } from './object-run.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
 import { batchOptions } from './rate.mjs';
@@ -32,6 +33,11 @@ function getEngine() {
 }
 
 const emit = (fields) => console.log(JSON.stringify({ source: 'csv2segment', ...fields }));
+/** emit, and a file's outcome to Workers Analytics Engine too when the METRICS binding is set. */
+const emitter = (env) => (fields) => {
+  emit(fields);
+  writeAnalytics(env.METRICS, fields);
+};
 
 function seconds(env, name, fallback) {
   const n = Number(env[name] ?? fallback);
@@ -91,7 +97,7 @@ function runR2Object(env, config, object, task) {
     deadline: started + budget * 1000,
     suspendAt: started + (budget - Math.min(DRAIN_SECONDS, budget / 4)) * 1000,
     handOff: env.QUEUE ? (t) => env.QUEUE.send({ csv2segment: t }, { contentType: 'json' }) : undefined,
-    emit,
+    emit: emitter(env),
   });
 }
 
@@ -219,7 +225,8 @@ async function upload(request, env, name, mode) {
     result = await ingestFile({ engine: eng, key: name, identity, options, source, sender });
   } catch (err) {
     if (err instanceof DeliveryError) {
-      emit({ level: 'error', key: name, status: 'failed', error: err.message });
+      const { failedBatches, ...counts } = sender.summary;
+      emitter(env)({ level: 'error', key: name, status: 'failed', error: err.message, ...counts, failedBatches: failedBatches.length });
       return problem(502, err.message, { code: err.code, delivery: sender.summary });
     }
     if (isEngineError(err)) return problem(400, err.message, { code: err.code });
@@ -229,7 +236,7 @@ async function upload(request, env, name, mode) {
   const { report, delivery, timing } = result;
   const status = result.status === 'unprocessable' ? 422 : 200;
   if (send) {
-    emit({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0, ms: timing.ms });
+    emitter(env)({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, failed: delivery?.failedEvents ?? 0, requests: delivery?.requests ?? 0, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0, ms: timing.ms });
     return json(status, { status: result.status, timing, ...report, delivery });
   }
   return json(status, { status: result.status, timing, report, payloads: result.samples ?? [] });

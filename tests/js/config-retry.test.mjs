@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
-import { ConfigError, readConfig, segmentEndpoints } from '../../js/config.mjs';
+import { ConfigError, readConfig, segmentEndpoints, writeKeySource } from '../../js/config.mjs';
 import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from '../../js/retry.mjs';
 import { basicAuth } from '../../js/sender.mjs';
 
@@ -105,5 +105,37 @@ describe('readConfig: pieces', () => {
   test('wrong values name the variable and the fix', () => {
     assert.throws(() => readConfig({ SEGMENT_WRITE_KEY: 'k', MAX_RUN_SECONDS: '0' }), { name: 'Csv2SegmentConfigError', message: 'MAX_RUN_SECONDS is "0": give a number of seconds above 0, such as 600' });
     assert.throws(() => readConfig({ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_SHARD_BYTES: '1.5' }), { message: 'CSV2SEGMENT_SHARD_BYTES is "1.5": give a whole number of at least 1' });
+  });
+});
+
+describe('writeKeySource', () => {
+  test('an SSM parameter or a Secrets Manager secret; none when the key is in the environment', () => {
+    assert.deepEqual(writeKeySource({ SEGMENT_WRITE_KEY_PARAMETER: ' /csv2segment/segment-write-key ' }), { parameter: '/csv2segment/segment-write-key' });
+    assert.deepEqual(writeKeySource({ SEGMENT_WRITE_KEY_PARAMETER: 'arn:aws:ssm:us-east-1:123456789012:parameter/shared/key' }), { parameter: 'arn:aws:ssm:us-east-1:123456789012:parameter/shared/key' });
+    assert.deepEqual(writeKeySource({ SEGMENT_WRITE_KEY_SECRET: 'csv2segment/key' }), { secret: 'csv2segment/key' });
+    assert.equal(writeKeySource({ SEGMENT_WRITE_KEY: 'k' }), null);
+    assert.equal(writeKeySource({}), null);
+  });
+
+  test('one source at a time, and names that can be one', () => {
+    const cases = [
+      [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_WRITE_KEY_PARAMETER: '/p' }, 'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY are both set: set only one, so that it is clear which write key is used'],
+      [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_WRITE_KEY_PARAMETER: '/p', SEGMENT_WRITE_KEY_SECRET: 's' }, 'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY_SECRET and SEGMENT_WRITE_KEY are all set: set only one, so that it is clear which write key is used'],
+      [{ SEGMENT_WRITE_KEY_PARAMETER: 'my key' }, 'SEGMENT_WRITE_KEY_PARAMETER is "my key": give the name of an SSM parameter, such as /csv2segment/segment-write-key'],
+      [{ SEGMENT_WRITE_KEY_SECRET: 'my key' }, 'SEGMENT_WRITE_KEY_SECRET is "my key": give the name or ARN of a Secrets Manager secret, such as csv2segment/segment-write-key'],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => writeKeySource(env), (err) => err instanceof ConfigError && err.message === message);
+    }
+  });
+
+  test('readConfig takes the key a host read, and says where the variables are read', () => {
+    const c = readConfig({ SEGMENT_WRITE_KEY_PARAMETER: '/p' }, { writeKey: 'wk_from_ssm' });
+    assert.equal(c.writeKey, 'wk_from_ssm');
+    assert.ok(!JSON.stringify(c).includes('wk_from_ssm'));
+    assert.throws(
+      () => readConfig({ SEGMENT_WRITE_KEY_PARAMETER: '/p' }),
+      (err) => err instanceof ConfigError && err.message === 'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY_SECRET are read on AWS Lambda only: here, set SEGMENT_WRITE_KEY (a secret of the host)',
+    );
   });
 });

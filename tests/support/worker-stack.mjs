@@ -13,7 +13,7 @@
 //   deleteAndNotify(key, { action = 'DeleteObject' })  → the message; notify(message) sends any body
 //   waitFor(predicate, { timeoutMs = 10000, intervalMs = 50, what? })  → the predicate's truthy value
 //   dispatchFetch(url, init); getBucket(binding)
-//   deadLetters(), queueEvents(), logs()
+//   deadLetters(), queueEvents(), logs(), analyticsPoints()
 //   processMemory(), resetPeakMemory(), sampleMemory({ intervalMs }), isolateMemory()
 //   close()
 //
@@ -48,6 +48,11 @@
 //   ArrayBuffer backing stores, not WebAssembly memory, and only between requests (workerd answers
 //   the inspector when the isolate is idle).
 //
+// - Workers Analytics Engine: Miniflare's local dataset drops every data point. With
+//   `recordAnalytics: true`, each [[analytics_engine_datasets]] binding is instead a recorder (a
+//   wrapped binding) that logs the points it is given; analyticsPoints() lists them,
+//   { dataset, point }, in order.
+//
 // Caveats: Miniflare enforces no CPU limit ([limits] cpu_ms is ignored locally); queue messages
 // live in memory only (`persist` covers R2, KV, D1, DOs, cache); a consumer's retry_delay override
 // does not change delays the Worker passes to message.retry({ delaySeconds }); a compatibility_date
@@ -80,6 +85,18 @@ export const LOCAL_ACCOUNT = '0000000000000000000000000000c5e9';
 
 /** Most log lines kept for `stack.logs()`; older ones are dropped. */
 const MAX_LOG_LINES = 20000;
+/** The worker behind recorded Analytics Engine bindings, and the prefix of the lines it logs. */
+const ANALYTICS_RECORDER = '__csv2segment_analytics';
+const ANALYTICS_LINE = 'csv2segment-test analytics-engine data point ';
+const ANALYTICS_RECORDER_SCRIPT = `
+export default function (env) {
+  return {
+    writeDataPoint(point) {
+      console.log(${JSON.stringify(ANALYTICS_LINE)} + JSON.stringify({ dataset: env.dataset, point }));
+    },
+  };
+}
+`;
 
 // Wrangler is large (a few seconds to import); load it once per process.
 let wranglerModule;
@@ -246,6 +263,7 @@ export async function startWorkerStack(options = {}) {
     account = LOCAL_ACCOUNT,
     devVars = false,
     inspector = false,
+    recordAnalytics = false,
     log,
   } = options;
   const started = Date.now();
@@ -324,6 +342,17 @@ export async function startWorkerStack(options = {}) {
     throw new Error(`${configPath} has no [[r2_buckets]]${bucketOption ? ` binding ${bucketOption}` : ''}`);
   }
   const bucketName = r2Config.find((b) => b.binding === bucketBinding)?.bucket_name ?? bucketBinding;
+
+  // Analytics Engine datasets, as recorders when asked.
+  const analyticsDatasets = recordAnalytics ? workerOptions.analyticsEngineDatasets ?? {} : {};
+  if (Object.keys(analyticsDatasets).length > 0) {
+    workerOptions.wrappedBindings = { ...workerOptions.wrappedBindings };
+    for (const [binding, { dataset }] of Object.entries(analyticsDatasets)) {
+      workerOptions.wrappedBindings[binding] = { scriptName: ANALYTICS_RECORDER, bindings: { dataset } };
+    }
+    delete workerOptions.analyticsEngineDatasets;
+  }
+  const recorderWorkers = Object.keys(analyticsDatasets).length > 0 ? [{ name: ANALYTICS_RECORDER, modules: true, script: ANALYTICS_RECORDER_SCRIPT }] : [];
 
   // Modules: unbundled ES modules from the repo root; .js is ESM (Miniflare's own default would be CommonJS).
   const modulesRules = [...(workerOptions.modulesRules ?? []), { type: 'ESModule', include: ['**/*.mjs', '**/*.js'] }];
@@ -407,7 +436,7 @@ export async function startWorkerStack(options = {}) {
       }
     },
     ...persistOptions,
-    workers: [userWorker, harnessWorker],
+    workers: [userWorker, harnessWorker, ...recorderWorkers],
   });
 
   let url;
@@ -659,6 +688,7 @@ export async function startWorkerStack(options = {}) {
     queueEvents: () => queueEvents.slice(),
     /** Every captured log line: { line, level, source, time }. */
     logs: () => lines.slice(),
+    analyticsPoints: () => lines.filter((l) => l.line.startsWith(ANALYTICS_LINE)).map((l) => JSON.parse(l.line.slice(ANALYTICS_LINE.length))),
     processMemory,
     resetPeakMemory,
     isolateMemory,

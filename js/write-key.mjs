@@ -1,0 +1,82 @@
+// The Segment write key from where AWS keeps secrets: an SSM SecureString parameter
+// (SEGMENT_WRITE_KEY_PARAMETER) or a Secrets Manager secret (SEGMENT_WRITE_KEY_SECRET), read with
+// AWS's own SDK clients, so that the key is in neither the function's environment, its template
+// nor its logs. The Lambda reads it once per container. No message here ever holds the key.
+import { ConfigError, writeKeySource } from './config.mjs';
+
+/** One client per service for the container's life, made at the first read. */
+const clients = {};
+
+/**
+ * The write key that `env` names a parameter or secret of, or undefined when it names none (the
+ * key is then SEGMENT_WRITE_KEY itself). Rejects with a ConfigError that names the variable, the
+ * parameter or secret, and the fix.
+ * @param {Record<string, string | undefined>} env
+ * @param {{ ssm?: import('@aws-sdk/client-ssm').SSMClient, secretsManager?: import('@aws-sdk/client-secrets-manager').SecretsManagerClient }} [own]
+ *   clients to use instead of the default ones (the region and endpoint from the environment)
+ * @returns {Promise<string | undefined>}
+ */
+export async function fetchWriteKey(env, own = {}) {
+  const source = writeKeySource(env);
+  if (!source) return undefined;
+  return 'parameter' in source ? fromParameter(source.parameter, own.ssm) : fromSecret(source.secret, own.secretsManager);
+}
+
+async function fromParameter(name, own) {
+  const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
+  const ssm = own ?? (clients.ssm ??= new SSMClient({}));
+  const what = `SEGMENT_WRITE_KEY_PARAMETER names the SSM parameter ${name}`;
+  let parameter;
+  try {
+    ({ Parameter: parameter } = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
+  } catch (err) {
+    if (err?.name === 'ParameterNotFound') {
+      throw new ConfigError(`${what}, which does not exist in this account and region: create it with \`aws ssm put-parameter --name ${name} --type SecureString --value <write key>\``);
+    }
+    throw new ConfigError(`${what}, which could not be read (${describe(err)}): the function's role needs ssm:GetParameter on it, and kms:Decrypt if its key is not aws/ssm`);
+  }
+  if (parameter?.Type !== 'SecureString') {
+    throw new ConfigError(`${what}, which is a ${parameter?.Type ?? 'typeless'} parameter: store the write key encrypted, as a SecureString (\`aws ssm put-parameter --name ${name} --type SecureString --overwrite --value <write key>\`)`);
+  }
+  const key = parameter.Value?.trim();
+  if (!key) throw new ConfigError(`${what}, which is empty: put the write key of the Segment source in it`);
+  return key;
+}
+
+async function fromSecret(id, own) {
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  const secretsManager = own ?? (clients.secretsManager ??= new SecretsManagerClient({}));
+  const what = `SEGMENT_WRITE_KEY_SECRET names the secret ${id}`;
+  let value;
+  try {
+    ({ SecretString: value } = await secretsManager.send(new GetSecretValueCommand({ SecretId: id })));
+  } catch (err) {
+    if (err?.name === 'ResourceNotFoundException') {
+      throw new ConfigError(`${what}, which does not exist in this account and region: create it with \`aws secretsmanager create-secret --name ${id} --secret-string <write key>\``);
+    }
+    throw new ConfigError(`${what}, which could not be read (${describe(err)}): the function's role needs secretsmanager:GetSecretValue on it`);
+  }
+  if (typeof value !== 'string') throw new ConfigError(`${what}, which holds binary data: store the write key as the secret's text`);
+  const text = value.trim();
+  if (!text.startsWith('{')) {
+    if (!text) throw new ConfigError(`${what}, which is empty: put the write key of the Segment source in it`);
+    return text;
+  }
+  // A key/value secret (the console's default). JSON.parse's own message quotes the text: not used.
+  let fields;
+  try {
+    fields = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${what}, which starts with { but is not JSON: store the write key alone, or as {"SEGMENT_WRITE_KEY": "<write key>"}`);
+  }
+  const key = typeof fields?.SEGMENT_WRITE_KEY === 'string' ? fields.SEGMENT_WRITE_KEY.trim() : '';
+  if (!key) throw new ConfigError(`${what}, a key/value secret without a SEGMENT_WRITE_KEY key: add one whose value is the write key`);
+  return key;
+}
+
+/** An SDK error in a line: AWS's answer names the role and the resource, never a value. */
+function describe(err) {
+  const status = err?.$metadata?.httpStatusCode;
+  const message = String(err?.message ?? '').replace(/\s+/g, ' ').slice(0, 300);
+  return `${err?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${message ? `: ${message}` : ''}`;
+}
