@@ -26,6 +26,9 @@ export const DEFAULT_REPORT_PREFIX = 'csv2segment-reports/';
 const EMPTY_VALUES = ['omit', 'null', 'string'];
 const TYPING_VALUES = ['infer', 'strings'];
 
+/** S3's and R2's rule for bucket names: 3 to 63 lowercase letters, digits, `.` and `-`. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 const text = (v) => (typeof v === 'string' ? v.trim() : v == null ? '' : String(v).trim());
 
 /**
@@ -110,6 +113,36 @@ function oneOf(variable, value, allowed) {
   return s;
 }
 
+function bucketName(variable, value) {
+  if (!BUCKET_NAME.test(value)) {
+    throw new ConfigError(`${variable} has "${value}", which is not a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens`);
+  }
+  return value;
+}
+
+/**
+ * The buckets tasks and S3 records may name (`CSV2SEGMENT_BUCKETS`, comma-separated), or null
+ * when it is not set.
+ */
+function bucketList(env) {
+  const s = text(env.CSV2SEGMENT_BUCKETS);
+  if (s === '') return null;
+  return Object.freeze(s.split(',').map((b) => bucketName('CSV2SEGMENT_BUCKETS', b.trim())));
+}
+
+/**
+ * The name of the bucket a Worker's BUCKET binding is bound to (`BUCKET_NAME`, as in
+ * wrangler.toml's [[r2_buckets]] bucket_name): R2 notifications name their bucket by it.
+ * @param {Record<string, unknown>} env
+ */
+export function readBucketName(env) {
+  const s = text(env.BUCKET_NAME);
+  if (s === '') {
+    throw new ConfigError('BUCKET_NAME is not set: set it in wrangler.toml [vars] to the bucket_name of the BUCKET binding, so that notifications about other buckets are refused');
+  }
+  return bucketName('BUCKET_NAME', s);
+}
+
 /**
  * The engine's options that the environment sets (`CSV2SEGMENT_EMPTY_CELLS`, `CSV2SEGMENT_TYPING`);
  * all a host needs to validate a file without sending it.
@@ -187,6 +220,7 @@ export function writeKeySource(env) {
  * | `SEGMENT_TIMEOUT_MS` | per request, default 30000 |
  * | `CSV2SEGMENT_SHARD_BYTES` | files over this size are cut into shards run in parallel, default 268435456 (256 MB) |
  * | `MAX_RUN_SECONDS` | the most one invocation spends on a file before it hands the rest on; default: the host's own limit |
+ * | `CSV2SEGMENT_BUCKETS` | the buckets tasks and S3 records may name, comma-separated; default: the bucket of the event that started the run |
  *
  * @param {Record<string, string | undefined>} env
  * @param {{ writeKey?: string }} [found] the key a host read from where writeKeySource says
@@ -204,13 +238,13 @@ export function readConfig(env, found = {}) {
     );
   }
 
-  let reportPrefix = env.REPORT_PREFIX == null ? DEFAULT_REPORT_PREFIX : text(env.REPORT_PREFIX);
-  if (reportPrefix === '' || reportPrefix === '/') {
+  // Checked after it is normalised: `//` would become an empty prefix, under which every key is.
+  const reportPrefix = (env.REPORT_PREFIX == null ? DEFAULT_REPORT_PREFIX : text(env.REPORT_PREFIX)).replace(/^\/+/, '');
+  if (!/[^/]/.test(reportPrefix)) {
     throw new ConfigError(
       'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again',
     );
   }
-  reportPrefix = reportPrefix.replace(/^\/+/, '');
 
   const config = {
     endpoints: segmentEndpoints({
@@ -219,6 +253,7 @@ export function readConfig(env, found = {}) {
       objectsEndpoint: env.SEGMENT_OBJECTS_ENDPOINT,
     }),
     reportPrefix,
+    buckets: bucketList(env),
     engineOptions: readEngineOptions(env),
     concurrency: positiveInt('SEGMENT_CONCURRENCY', env.SEGMENT_CONCURRENCY, 4),
     sender: senderSettings(env),

@@ -5,9 +5,14 @@
 
 const pad = (n) => String(n).padStart(16, '0');
 
-/** Where the parts of one run over one version of an object go. */
-export function partsPrefix(reportPrefix, key, version, run) {
-  return `${reportPrefix}${key}.parts/${encodeURIComponent(version || 'unversioned')}/${run}/`;
+/**
+ * Where the parts of one run over one version of an object go.
+ * @param {string} base the object's report base (object-run.mjs's reportKeys)
+ * @param {string} version the version's name in a key, at most 64 characters
+ * @param {string} run
+ */
+export function partsPrefix(base, version, run) {
+  return `${base}.parts/${version}/${run}/`;
 }
 
 /** A part's key: `<start>-<end>[.last].json`, offsets zero-padded so that keys sort in file order. */

@@ -5,7 +5,11 @@ import { RateLimiter } from './rate.mjs';
 import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from './retry.mjs';
 
 /** How much of Segment's answer a failure keeps. */
-const ANSWER_CHARS = 300;
+export const ANSWER_CHARS = 300;
+/** How much of an answer is redacted before it is cut: far more than is kept. */
+const ANSWER_WINDOW = 64 * 1024;
+/** The shortest end of a window that is taken for the start of a secret cut off there. */
+const MIN_SECRET_TAIL = 4;
 const encoder = new TextEncoder();
 
 /**
@@ -39,6 +43,28 @@ export function stampSentAt(batch, now = new Date()) {
     batch.body.set(encoder.encode(now.toISOString()), batch.sentAtOffset);
   }
   return batch;
+}
+
+/**
+ * `text` with every secret replaced by `<write key>`; with `cutTail`, also an end of the text that
+ * is the start of a secret (at least MIN_SECRET_TAIL characters of it), as a cut leaves it.
+ * @param {string} text
+ * @param {string[]} secrets
+ * @param {boolean} [cutTail]
+ */
+export function redactSecrets(text, secrets, cutTail = false) {
+  let out = text;
+  for (const secret of secrets) out = out.replaceAll(secret, '<write key>');
+  if (!cutTail) return out;
+  for (const secret of secrets) {
+    for (let n = Math.min(secret.length - 1, out.length); n >= MIN_SECRET_TAIL; n -= 1) {
+      if (out.endsWith(secret.slice(0, n))) {
+        out = `${out.slice(0, out.length - n)}<write key>`;
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -220,10 +246,25 @@ export class Sender {
   }
 
   #redact(text) {
+    return redactSecrets(text, this.#secrets());
+  }
+
+  /** The write key as it may come back: itself, and the Basic credential (with or without `=`). */
+  #secrets() {
     // A key of a few characters would garble every message it happens to appear in; real
     // write keys are 32 characters.
-    if (this.#writeKey.length < 6) return text;
-    return text.replaceAll(this.#writeKey, '<write key>').replaceAll(this.#auth.slice(6), '<write key>');
+    if (this.#writeKey.length < 6) return [];
+    const credential = this.#auth.slice(6);
+    return [this.#writeKey, credential, credential.replace(/=+$/, '')];
+  }
+
+  /**
+   * The part of an answer a failure keeps: redacted first, then cut, so that no cut can leave a
+   * piece of the key that the redaction no longer recognises. Only the answer's start is looked
+   * at; a secret cut off at the end of that window is taken out too.
+   */
+  #answerText(text) {
+    return redactSecrets(text.slice(0, ANSWER_WINDOW), this.#secrets(), true).slice(0, ANSWER_CHARS).trim();
   }
 
   async #deliver(batch) {
@@ -259,7 +300,7 @@ export class Sender {
         status = res.status;
         outcome = classifyStatus(status);
         // Always read the answer, so the connection goes back to the pool.
-        detail = this.#redact((await res.text()).slice(0, ANSWER_CHARS).trim());
+        detail = this.#answerText(await res.text());
         if (outcome === 'retry') wait = retryAfterMs(res.headers, this.retry);
       } catch (err) {
         outcome = 'retry';

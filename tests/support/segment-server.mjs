@@ -19,7 +19,7 @@
 //   1. route: unknown path 404; known path with a method other than POST 405 (Allow: POST).
 //   2. fault dice are rolled when the request arrives (fixed order, 5 draws per request, so a
 //      seed gives the same decisions for the same request sequence), then the body is read.
-//   3. injected faults (500, 429, drop), before any validation; slowMs delays whatever answer follows.
+//   3. injected faults (echoAuth, 500, 429, drop), before any validation; slowMs delays whatever answer follows.
 //   4. an Authorization header that is present but wrong: 401.
 //   5. body over 500 KB: 400. Content-Type not application/json: 400. Not UTF-8, not JSON,
 //      not a JSON object: 400.
@@ -217,7 +217,7 @@ export function objectDropReason(object) {
 }
 
 function normalizeFaults(faults = {}) {
-  const known = ['error500', 'rateLimit429', 'drop', 'slowMs', 'slowShare', 'retryAfter', 'dropAfterAccept'];
+  const known = ['error500', 'rateLimit429', 'drop', 'slowMs', 'slowShare', 'retryAfter', 'dropAfterAccept', 'echoAuth'];
   for (const key of Object.keys(faults)) {
     if (!known.includes(key)) throw new TypeError(`unknown fault ${key} (known: ${known.join(', ')})`);
   }
@@ -240,6 +240,9 @@ function normalizeFaults(faults = {}) {
     slowShare: faults.slowShare === undefined ? (slowMs > 0 ? 1 : 0) : p('slowShare'),
     retryAfter: Math.ceil(n('retryAfter', 1)),
     dropAfterAccept: p('dropAfterAccept'),
+    // Not dice: when set, every request is answered 400 with this many `.` and then the request's
+    // Authorization header, as a careless proxy or server echoes it (tests of the redaction).
+    echoAuth: faults.echoAuth === undefined ? null : n('echoAuth', 0),
   };
 }
 
@@ -514,7 +517,7 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
       entry.status = status;
       entry.fault = faultNames.length ? faultNames.join('+') : null;
       if (status !== null) counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
-      for (const name of faultNames) counters.faults[name] += 1;
+      for (const name of faultNames) counters.faults[name] = (counters.faults[name] ?? 0) + 1;
       log?.(`${entry.method} ${entry.path} ${status ?? 'closed'} ${entry.bytes}B events=${entry.events}${entry.fault ? ` fault=${entry.fault}` : ''}`);
     };
     const answer = (status, payload, headers) => {
@@ -539,6 +542,13 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
       // Gave up reading an enormous body: answer, then close the connection.
       res.once('finish', () => req.socket?.destroy());
       return answer(400, { success: false, error: `request body too large: over ${LIMITS.bodyBytes} bytes (500 KB)` }, { Connection: 'close' });
+    }
+    if (activeFaults.echoAuth !== null) {
+      faultNames.unshift('echoAuth');
+      const text = `${'.'.repeat(activeFaults.echoAuth)}Authorization: ${req.headers.authorization ?? ''} was refused`;
+      res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return done(400);
     }
     if (roll.kind === '500') {
       faultNames.unshift('500');
