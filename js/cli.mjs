@@ -3,14 +3,16 @@
 // engine (ingestFile, as on every host) in flat memory; `send` delivers with the shared Sender.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, pipeline } from 'node:stream';
+import { parseArgs as parseArgv } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
 import { loadEngine } from './engine.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
 import { nodeFetch } from './node-fetch.mjs';
+import { RateLimiter, batchOptions } from './rate.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
 
 const PROGRAM = 'csv2segment';
@@ -36,6 +38,9 @@ const ENVIRONMENT = `Environment:
   SEGMENT_ENDPOINT, SEGMENT_OBJECTS_ENDPOINT
                             base URLs instead of Segment's hosts (send; the options win)
   SEGMENT_CONCURRENCY       requests in flight at once (send; --concurrency wins)
+  SEGMENT_MAX_EVENTS_PER_SECOND
+                            the events-per-second budget, or none (send;
+                            --max-events-per-second wins)
   SEGMENT_MAX_ATTEMPTS, SEGMENT_RETRY_BASE_MS, SEGMENT_TIMEOUT_MS
                             tries per request (10), first backoff (500 ms, doubled each
                             retry) and per-request timeout (30000 ms), as for the Lambda
@@ -160,12 +165,16 @@ row's position, so sending the same file again sends the same messageIds and Seg
 drops the repeats. The identity is --source-id when given; otherwise
 file:NAME#sha256:HASH, where HASH is the SHA-256 of the file's bytes, read in a first
 pass before sending (a second or two per GB). From standard input without --source-id,
-messageIds are random: sending the same data again would send it twice.
+messageIds are random: sending the same data again would send it twice. A FILE that is not
+a regular file (a pipe such as <(...), a FIFO) cannot be read twice: it needs --source-id.
 
 Rows that cannot be sent are written to FILE.rejected.csv beside the file (the header,
 each row as it was and a csv2segment_error column: fix them and send that file); a
 FILE.rejected.csv left by an earlier run is removed when no row is rejected. From
-standard input, the file is NAME.rejected.csv, NAME being --name.
+standard input, the file is NAME.rejected.csv in the current directory, NAME being the
+base name of --name. It is written to a new file that then replaces it, so a link planted
+there is replaced, not followed; a FILE that is where another FILE's rejected rows go is
+not sent (send it in a run of its own).
 
 Options:
   --write-key KEY           the write key of the Segment source (default:
@@ -181,6 +190,13 @@ Options:
                             sends for that object
   --concurrency N           requests in flight at once (default: $SEGMENT_CONCURRENCY,
                             else 4)
+  --max-events-per-second N|none
+                            the most events a second to send, paced evenly; none: no
+                            budget (a 429 from Segment still pauses every request,
+                            then the rate climbs back). Default:
+                            $SEGMENT_MAX_EVENTS_PER_SECOND, else 1000 towards
+                            Segment's hosts (the rate Segment asks a workspace to
+                            keep under), none with --endpoint or $SEGMENT_ENDPOINT
   --name NAME               the file name that picks the call, for - (required with -)
                             or for a single FILE whose own name does not say it
 ${ENGINE_OPTIONS}
@@ -267,47 +283,34 @@ const COMMANDS = {
     'objects-endpoint': { type: 'string', hint: 'URL' },
     'source-id': { type: 'string', hint: 'ID' },
     concurrency: { type: 'string', hint: 'N' },
+    'max-events-per-second': { type: 'string', hint: 'N|none' },
   },
 };
 
 /**
- * `--opt value`, `--opt=value`, `-q`, `--` (the rest are files) and `-` (standard input).
- * Options may come before or after the files; a repeated option keeps its last value.
- * Messages name the option, never its value (it may be the write key).
+ * Node's own parser (util.parseArgs) reads the arguments: `--opt value`, `--opt=value`, `-q`,
+ * grouped short flags (`-qh`), `--` (the rest are files) and `-` (standard input). Options may
+ * come before or after the files; a repeated option keeps its last value. It runs non-strict,
+ * so the checks below word the errors: they name the option, never its value (it may be the
+ * write key), and point to the command's help.
  */
 function parseArgs(command, argv) {
   const spec = COMMANDS[command];
+  const options = Object.fromEntries(Object.entries(spec).map(([name, { type, short }]) => [name, short ? { type, short } : { type }]));
+  const { tokens } = parseArgv({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const values = {};
   const files = [];
-  let onlyFiles = false;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (onlyFiles || arg === '-' || !arg.startsWith('-')) {
-      files.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyFiles = true;
-      continue;
-    }
-    let name;
-    let inline;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq === -1 ? undefined : arg.slice(eq + 1);
-    } else {
-      name = Object.keys(spec).find((k) => spec[k].short && `-${spec[k].short}` === arg);
-      if (!name) throw new UsageError(`unknown option '${arg.slice(0, 2)}' for ${command}`, command);
-    }
+  for (const token of tokens) {
+    if (token.kind === 'positional') files.push(token.value);
+    if (token.kind !== 'option') continue;
+    const { name, value } = token;
     const option = spec[name];
-    if (!option) throw new UsageError(`unknown option '--${name}' for ${command}`, command);
+    if (!option) throw new UsageError(`unknown option '${token.rawName}' for ${command}`, command);
     if (option.type === 'boolean') {
-      if (inline !== undefined) throw new UsageError(`option '--${name}' takes no value`, command);
+      if (value !== undefined) throw new UsageError(`option '--${name}' takes no value`, command);
       values[name] = true;
       continue;
     }
-    const value = inline ?? argv[(i += 1)];
     if (value === undefined) throw new UsageError(`option '--${name}' needs a value: --${name} ${option.hint}`, command);
     if (option.secret) keepSecret(value);
     values[name] = value;
@@ -329,6 +332,16 @@ function wholeNumber(option, value, min, max) {
     throw new UsageError(`--${option} is '${value}': give a whole number from ${min} to ${max}`);
   }
   return n;
+}
+
+/** An events-per-second option: a number above 0 or `none`, as a string for the environment. */
+function eventsPerSecond(option, value) {
+  if (value === undefined) return undefined;
+  const s = value.trim().toLowerCase();
+  if (s === 'none') return s;
+  const n = Number(s);
+  if (s === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${option} is '${value}': give a number of events per second above 0, such as 1000, or none`);
+  return String(n);
 }
 
 function baseUrl(option, value) {
@@ -381,8 +394,11 @@ function inputsOf(command, values, files) {
     throw new UsageError('--name names standard input (-) or a single FILE, not several', command);
   }
   if (values.name !== undefined && values.name.trim() === '') throw new UsageError('--name is empty: give a file name such as track_signups.csv', command);
+  // A name, not a path: the rejects of standard input go to NAME.rejected.csv here, never elsewhere.
+  const name = values.name === undefined ? undefined : path.basename(values.name);
+  if (name === '' || name === '.' || name === '..') throw new UsageError('--name is not a file name: give one such as track_signups.csv', command);
   return files.map((arg) => {
-    const named = values.name !== undefined && (arg === '-' || !stdin) ? values.name : undefined;
+    const named = name !== undefined && (arg === '-' || !stdin) ? name : undefined;
     if (arg === '-') return { arg, path: null, name: named, label: named };
     return { arg, path: arg, name: named ?? arg, label: arg };
   });
@@ -406,6 +422,17 @@ class ReadError extends Error {
     super(`cannot read ${label}: ${why}`);
     this.name = 'ReadError';
     this.cause = err;
+  }
+}
+
+/**
+ * A file that can be read only once (a pipe, a FIFO, a device): its bytes cannot be hashed before
+ * they are sent, and a hashing pass would drain a pipe or wait on a FIFO.
+ */
+class NotRegularError extends Error {
+  constructor(label) {
+    super(`${label}: not sent: it is not a regular file (a pipe, a FIFO or a device), so it can be read only once and its content cannot be hashed for the messageIds; give --source-id ID to name it, or send it as standard input (- --name NAME)`);
+    this.name = 'NotRegularError';
   }
 }
 
@@ -587,12 +614,19 @@ function sendSummary(input, result, rejectsFile) {
       `${delivery.retries ? ` (${plural(delivery.retries, 'retry', 'retries')})` : ''}, ${seconds(result.timing.ms)}`,
     ...rejectionLines(report),
   ];
+  if (delivery.pacedMs || delivery.throttled) lines.push(`  ${pacingText(delivery)}`);
   if (rejectsFile) lines.push(`  the rejected rows are in ${rejectsFile}: fix them and send that file`);
   for (const b of delivery.failedBatches) {
     const where = b.firstLine === b.lastLine ? `line ${b.firstLine}` : `lines ${b.firstLine}-${b.lastLine}`;
     lines.push(`  Segment refused ${where} (${plural(b.events, 'event')}): HTTP ${b.status}${b.answer ? ` ${b.answer}` : ''}`);
   }
   return lines;
+}
+
+/** How long the budget held requests back, and how often Segment answered 429. */
+function pacingText(delivery) {
+  const paced = delivery.pacedMs ? `paced for ${seconds(delivery.pacedMs)} to keep the events-per-second budget` : 'not paced';
+  return `${paced}${delivery.throttled ? `; Segment asked to slow down ${plural(delivery.throttled, 'time')} (429)` : ''}`;
 }
 
 function exitOf(result) {
@@ -654,7 +688,7 @@ async function validateOrPreview(command, values, files) {
         // The messageIds send would give: the same identity.
         if (values['source-id'] !== undefined) identity = values['source-id'];
         else if (input.path === null) identity = `stdin:${path.basename(input.name)}`;
-        else if (nameIsValid(engine, input.name)) {
+        else if (state.total !== null && nameIsValid(engine, input.name)) {
           state.phase = 'hashing';
           identity = `file:${path.basename(input.name)}#sha256:${await sha256(input, counter)}`;
           state.phase = 'reading';
@@ -695,7 +729,23 @@ function nameIsValid(engine, name) {
 
 /** Where a file's rejected rows go: beside the file, or beside the --name of standard input. */
 function rejectsPath(input) {
-  return `${input.path ?? path.resolve(input.name)}.rejected.csv`;
+  return path.resolve(`${input.path ?? input.name}.rejected.csv`);
+}
+
+/**
+ * Writes `bytes` to `target` through a new file beside it and a rename: the new file is created
+ * exclusively (a link planted at its name fails the write) and the rename replaces `target`
+ * itself, so a symbolic link there is replaced, never followed.
+ */
+async function replaceFile(target, bytes) {
+  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`);
+  try {
+    await writeFile(temporary, bytes, { flag: 'wx', mode: 0o644 });
+    await rename(temporary, target);
+  } catch (err) {
+    await rm(temporary, { force: true }).catch(() => {});
+    throw err;
+  }
 }
 
 async function send(values, files) {
@@ -708,6 +758,7 @@ async function send(values, files) {
   const endpoint = baseUrl('endpoint', values.endpoint);
   const objectsEndpoint = baseUrl('objects-endpoint', values['objects-endpoint']);
   const concurrency = wholeNumber('concurrency', values.concurrency, 1, 64);
+  const maxEventsPerSecond = eventsPerSecond('max-events-per-second', values['max-events-per-second']);
   if (values['source-id'] !== undefined && values['source-id'].trim() === '') throw new UsageError('--source-id is empty', 'send');
   if (values['source-id'] !== undefined && inputs.length > 1) {
     throw new UsageError('--source-id names one file: with several, each would send the same messageIds', 'send');
@@ -722,6 +773,7 @@ async function send(values, files) {
     ...(endpoint ? { SEGMENT_ENDPOINT: endpoint } : {}),
     ...(objectsEndpoint ? { SEGMENT_OBJECTS_ENDPOINT: objectsEndpoint } : {}),
     ...(concurrency ? { SEGMENT_CONCURRENCY: String(concurrency) } : {}),
+    ...(maxEventsPerSecond ? { SEGMENT_MAX_EVENTS_PER_SECOND: maxEventsPerSecond } : {}),
   };
   let config;
   try {
@@ -731,6 +783,10 @@ async function send(values, files) {
     throw err;
   }
   const engine = await loadEngine();
+  // One budget for the whole command: the files go one after the other, and what a 429 taught
+  // the limiter holds for the next file too. A request never holds more than a second of it.
+  const limiter = new RateLimiter({ eventsPerSecond: config.rate.maxEventsPerSecond });
+  Object.assign(options, batchOptions(config.rate.maxEventsPerSecond));
 
   const results = [];
   let code = EXIT.ok;
@@ -744,15 +800,26 @@ async function send(values, files) {
   };
   process.once('SIGINT', onInterrupt);
 
+  // A file this run writes rejected rows to is not read as an input too (`send track_*.csv` after
+  // a fix): it would be overwritten before or after it is read.
+  const rejectsOf = new Map(inputs.map((input) => [rejectsPath(input), input]));
   for (const input of inputs) {
     if (stopped) {
       results.push({ file: input.arg, status: 'skipped', error: 'not sent: delivery stopped at an earlier file' });
       continue;
     }
+    const owner = input.path === null ? undefined : rejectsOf.get(path.resolve(input.path));
+    if (owner) {
+      const error = `not sent: it is where this run writes the rejected rows of ${owner.label}; send it in a run of its own`;
+      fail(`${input.label}: ${error}`);
+      results.push({ file: input.arg, status: 'skipped', error });
+      code = Math.max(code, EXIT.unprocessable);
+      continue;
+    }
     const counter = { bytes: 0 };
     const state = { phase: 'reading', total: null };
     // node:http: fetch would copy every body (see node-fetch.mjs).
-    const sender = Sender.fromConfig(config, { fetch: nodeFetch });
+    const sender = Sender.fromConfig(config, { fetch: nodeFetch, limiter });
     const progress = new ProgressLine(input.label, () => {
       const p = progress.latest?.();
       return { ...state, bytes: counter.bytes, rows: p?.rows ?? 0, rejected: p?.rejected ?? 0, sent: sender.summary.events, retries: sender.summary.retries };
@@ -761,6 +828,7 @@ async function send(values, files) {
     current = { progress, resumable: false };
     try {
       if (input.path !== null) state.total = await fileSize(input);
+      if (input.path !== null && state.total === null && values['source-id'] === undefined) throw new NotRegularError(input.label);
       if (values['source-id'] !== undefined) {
         identity = values['source-id'];
       } else if (input.path === null) {
@@ -783,7 +851,7 @@ async function send(values, files) {
       const target = rejectsPath(input);
       try {
         if (result.rejectsCsv) {
-          await writeFile(target, result.rejectsCsv);
+          await replaceFile(target, result.rejectsCsv);
           rejectsFile = target;
         } else {
           // A fixed file sent again must not leave the last run's rejects behind.
@@ -799,7 +867,7 @@ async function send(values, files) {
       }
     } catch (err) {
       progress.stop();
-      if (err instanceof ReadError) {
+      if (err instanceof ReadError || err instanceof NotRegularError) {
         fail(err.message);
         results.push({ file: input.arg, status: 'unreadable', identity, error: err.message, delivery: sender.summary });
         code = Math.max(code, EXIT.unprocessable);
@@ -816,7 +884,7 @@ async function send(values, files) {
     }
   }
   process.off('SIGINT', onInterrupt);
-  const skipped = results.filter((r) => r.status === 'skipped').length;
+  const skipped = results.filter((r) => r.status === 'skipped' && r.error.includes('delivery stopped')).length;
   if (skipped) fail(`${plural(skipped, 'file was', 'files were')} not sent, since delivery stopped`);
   if (values.json) print(JSON.stringify(results, null, 2));
   return code;

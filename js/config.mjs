@@ -1,5 +1,6 @@
 // Reads a host's settings from its environment (Lambda's process.env, a Worker's env), once,
 // into one checked object, so every host names and validates its variables the same way.
+import { DEFAULT_MAX_EVENTS_PER_SECOND } from './rate.mjs';
 
 /** A setting that is missing or wrong; the message names the variable and the fix. */
 export class ConfigError extends Error {
@@ -24,6 +25,9 @@ export const DEFAULT_REPORT_PREFIX = 'csv2segment-reports/';
 
 const EMPTY_VALUES = ['omit', 'null', 'string'];
 const TYPING_VALUES = ['infer', 'strings'];
+
+/** S3's and R2's rule for bucket names: 3 to 63 lowercase letters, digits, `.` and `-`. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const text = (v) => (typeof v === 'string' ? v.trim() : v == null ? '' : String(v).trim());
 
@@ -77,11 +81,66 @@ function positiveSeconds(variable, value) {
   return n;
 }
 
+/** Events per second: a number above 0, or `none` (null: no budget); `fallback` when unset. */
+export function eventsPerSecond(variable, value, fallback) {
+  const s = text(value);
+  if (s === '') return fallback;
+  if (s.toLowerCase() === 'none') return null;
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new ConfigError(`${variable} is "${s}": give the events per second the pieces of a run may send together, such as 1000, or none for no budget`);
+  }
+  return n;
+}
+
+/**
+ * The rate budget (rate.mjs): SEGMENT_MAX_EVENTS_PER_SECOND, by default 1,000 towards Segment's
+ * own hosts, and none when SEGMENT_ENDPOINT points elsewhere (a test server; set it for a proxy
+ * to Segment); CSV2SEGMENT_PIECES_IN_FLIGHT, how many pieces may run at once to share it.
+ */
+function rateSettings(env) {
+  const fallback = text(env.SEGMENT_ENDPOINT) ? null : DEFAULT_MAX_EVENTS_PER_SECOND;
+  return Object.freeze({
+    maxEventsPerSecond: eventsPerSecond('SEGMENT_MAX_EVENTS_PER_SECOND', env.SEGMENT_MAX_EVENTS_PER_SECOND, fallback),
+    piecesInFlight: positiveInt('CSV2SEGMENT_PIECES_IN_FLIGHT', env.CSV2SEGMENT_PIECES_IN_FLIGHT, 1),
+  });
+}
+
 function oneOf(variable, value, allowed) {
   const s = text(value).toLowerCase();
   if (s === '') return undefined;
   if (!allowed.includes(s)) throw new ConfigError(`${variable} is "${s}": use one of ${allowed.join(', ')}`);
   return s;
+}
+
+function bucketName(variable, value) {
+  if (!BUCKET_NAME.test(value)) {
+    throw new ConfigError(`${variable} has "${value}", which is not a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens`);
+  }
+  return value;
+}
+
+/**
+ * The buckets tasks and S3 records may name (`CSV2SEGMENT_BUCKETS`, comma-separated), or null
+ * when it is not set.
+ */
+function bucketList(env) {
+  const s = text(env.CSV2SEGMENT_BUCKETS);
+  if (s === '') return null;
+  return Object.freeze(s.split(',').map((b) => bucketName('CSV2SEGMENT_BUCKETS', b.trim())));
+}
+
+/**
+ * The name of the bucket a Worker's BUCKET binding is bound to (`BUCKET_NAME`, as in
+ * wrangler.toml's [[r2_buckets]] bucket_name): R2 notifications name their bucket by it.
+ * @param {Record<string, unknown>} env
+ */
+export function readBucketName(env) {
+  const s = text(env.BUCKET_NAME);
+  if (s === '') {
+    throw new ConfigError('BUCKET_NAME is not set: set it in wrangler.toml [vars] to the bucket_name of the BUCKET binding, so that notifications about other buckets are refused');
+  }
+  return bucketName('BUCKET_NAME', s);
 }
 
 /**
@@ -158,11 +217,14 @@ export function writeKeySource(env) {
  * | `CSV2SEGMENT_TYPING` | `infer` (default) or `strings` |
  * | `CSV2SEGMENT_MAX_RECORD_BYTES` | the largest row, default 1048576 (1 MiB); a longer one is rejected without being held |
  * | `SEGMENT_CONCURRENCY` | requests in flight at once, default 4 |
+ * | `SEGMENT_MAX_EVENTS_PER_SECOND` | the events per second all pieces of a run send together, or `none`; default 1000 (none with `SEGMENT_ENDPOINT` set) |
+ * | `CSV2SEGMENT_PIECES_IN_FLIGHT` | pieces that may run at once (the queue's concurrency); each shard takes its share of the budget; default 1 |
  * | `SEGMENT_MAX_ATTEMPTS` | tries per request before the run fails, default 10 |
  * | `SEGMENT_RETRY_BASE_MS` | the first backoff, doubled each retry, default 500 |
  * | `SEGMENT_TIMEOUT_MS` | per request, default 30000 |
  * | `CSV2SEGMENT_SHARD_BYTES` | files over this size are cut into shards run in parallel, default 268435456 (256 MB) |
  * | `MAX_RUN_SECONDS` | the most one invocation spends on a file before it hands the rest on; default: the host's own limit |
+ * | `CSV2SEGMENT_BUCKETS` | the buckets tasks and S3 records may name, comma-separated; default: the bucket of the event that started the run |
  *
  * @param {Record<string, string | undefined>} env
  * @param {{ writeKey?: string }} [found] the key a host read from where writeKeySource says
@@ -180,13 +242,13 @@ export function readConfig(env, found = {}) {
     );
   }
 
-  let reportPrefix = env.REPORT_PREFIX == null ? DEFAULT_REPORT_PREFIX : text(env.REPORT_PREFIX);
-  if (reportPrefix === '' || reportPrefix === '/') {
+  // Checked after it is normalised: `//` would become an empty prefix, under which every key is.
+  const reportPrefix = (env.REPORT_PREFIX == null ? DEFAULT_REPORT_PREFIX : text(env.REPORT_PREFIX)).replace(/^\/+/, '');
+  if (!/[^/]/.test(reportPrefix)) {
     throw new ConfigError(
       'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again',
     );
   }
-  reportPrefix = reportPrefix.replace(/^\/+/, '');
 
   const config = {
     endpoints: segmentEndpoints({
@@ -195,9 +257,11 @@ export function readConfig(env, found = {}) {
       objectsEndpoint: env.SEGMENT_OBJECTS_ENDPOINT,
     }),
     reportPrefix,
+    buckets: bucketList(env),
     engineOptions: readEngineOptions(env),
     concurrency: positiveInt('SEGMENT_CONCURRENCY', env.SEGMENT_CONCURRENCY, 4),
     sender: senderSettings(env),
+    rate: rateSettings(env),
     pieces: Object.freeze({
       shardBytes: positiveInt('CSV2SEGMENT_SHARD_BYTES', env.CSV2SEGMENT_SHARD_BYTES, DEFAULT_SHARD_BYTES),
       maxRunSeconds: positiveSeconds('MAX_RUN_SECONDS', env.MAX_RUN_SECONDS),

@@ -6,7 +6,7 @@
 // CSV2SEGMENT_QUEUE_URL is set, to an SQS queue that triggers it. It takes three kinds of event:
 // S3 notifications, SQS messages (its own pieces, or S3 notifications sent through SQS), and
 // its own async invocations `{ "csv2segment": task }`.
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readConfig } from './config.mjs';
 import { loadEngine } from './engine.mjs';
 import { embeddedMetrics, fileMetrics } from './metrics.mjs';
@@ -49,6 +49,17 @@ async function openS3(s3, { bucket, key, eTag, versionId }, gzip, range) {
     throw err;
   }
   return gzip ? res.Body.transformToWebStream().pipeThrough(new DecompressionStream('gzip')) : res.Body;
+}
+
+/** The object's size and eTag now, or null when it is gone. */
+async function headS3(s3, { bucket, key, versionId }) {
+  try {
+    const res = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    return { size: res.ContentLength, eTag: res.ETag?.replaceAll('"', '') };
+  } catch (err) {
+    if (err?.name === 'NotFound' || err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404) return null;
+    throw err;
+  }
 }
 
 function keyOf(record) {
@@ -147,6 +158,9 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
       task,
       identity: s3Identity(bucket, key, eTag, versionId),
       open: (gzip, range) => openS3(client, object, gzip, range),
+      head: () => headS3(client, object),
+      // A task may name the buckets of CSV2SEGMENT_BUCKETS, or else the one its run started from.
+      buckets: config.buckets ?? [task?.origin ?? bucket],
       store: s3Store(client, bucket),
       deadline: now + Math.max(1000, remaining - SAFETY_MS),
       suspendAt: now + Math.max(0, Math.min(maxRun, budget)),
@@ -174,6 +188,14 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
         emit({ level: 'info', bucket: record.s3.bucket.name, key, status: 'skipped', reason: 'a report of csv2segment' });
         continue;
       }
+      if (config.buckets && !config.buckets.includes(record.s3.bucket.name)) {
+        // Not read, and not dropped either: the record fails, and comes back or goes to the
+        // on-failure destination (or the queue's dead-letter queue), where an operator sees it.
+        const error = `bucket ${record.s3.bucket.name} is not among CSV2SEGMENT_BUCKETS (${config.buckets.join(', ')})`;
+        emit({ level: 'error', bucket: record.s3.bucket.name, key, status: 'refused', error });
+        failures.push(`${key}: ${error}`);
+        continue;
+      }
       const { eTag, versionId, size } = record.s3.object;
       try {
         await processObject(engine, { bucket: record.s3.bucket.name, key, eTag, versionId, size }, null, context);
@@ -187,8 +209,8 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
 
   /** One piece of work from a message. */
   function runTask(engine, task, context) {
-    const { bucket, key, eTag, versionId, size } = task;
-    return processObject(engine, { bucket, key, eTag, versionId, size: size ?? undefined }, task, context);
+    const { bucket, origin, key, eTag, versionId, size } = task;
+    return processObject(engine, { bucket, origin: origin ?? bucket, key, eTag, versionId, size: size ?? undefined }, task, context);
   }
 
   /** An SQS batch: our pieces, or S3 notifications through SQS; failed messages come back. */
@@ -227,9 +249,10 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
     if (event?.csv2segment !== undefined) {
       const task = taskOf(event);
       if (!task) throw new Error('csv2segment: an invocation with a csv2segment field that is not a task of this version');
-      // A failure throws: Lambda retries the async invocation, and the same messageIds go out.
-      await runTask(engine, task, context);
-      return { processed: 1 };
+      // A failure throws: Lambda retries the async invocation, and the same messageIds go out. A
+      // refused task is logged, not retried: nothing about it can change.
+      const status = await runTask(engine, task, context);
+      return status === 'refused' ? { processed: 0, refused: 1 } : { processed: 1 };
     }
     const records = event?.Records ?? [];
     if (records.length > 0 && records.every((r) => r?.eventSource === 'aws:sqs')) return sqsRecords(engine, records, context);

@@ -11,6 +11,7 @@
 // runs again sends the same ids, and Segment drops the repeats.
 import { combineIfComplete, partsPrefix, savePart } from './parts.mjs';
 import { ingestFile } from './pipeline.mjs';
+import { batchOptions, pieceBudget } from './rate.mjs';
 import { Sender } from './sender.mjs';
 
 /** The object was replaced or deleted after the event: that upload has an event of its own. */
@@ -21,13 +22,42 @@ export class Superseded extends Error {
   }
 }
 
-/** Where the report and the rejects CSV of `key` go. */
-export function reportKeys(prefix, key) {
-  return { report: `${prefix}${key}.report.json`, rejects: `${prefix}${key}.rejected.csv` };
-}
-
 /** The version of an object its pieces pin their reads to. */
 const versionOf = (object) => object.eTag || object.versionId || '';
+
+/** S3's and R2's longest object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+/**
+ * The most any key csv2segment writes adds to a report base: a part's
+ * `.parts/<version, 64>/<run, 36>/<16 digits>-<16 digits>.last.json`.
+ */
+export const SUFFIX_BYTES = 7 + 64 + 1 + 36 + 1 + 43;
+
+const encoder = new TextEncoder();
+
+/** The SHA-256 of a text's UTF-8 bytes, in hex. */
+export async function sha256Hex(text) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Where the report, the rejects CSV and the parts of `key` go: beside the key under the prefix;
+ * or, when that would take a key (a part's the longest) past MAX_KEY_BYTES, under
+ * `<prefix>long-keys/<SHA-256 of the key>`, the original key being in the report.
+ * @returns {Promise<{ base: string, report: string, rejects: string }>}
+ */
+export async function reportKeys(prefix, key) {
+  let base = `${prefix}${key}`;
+  if (encoder.encode(base).length + SUFFIX_BYTES > MAX_KEY_BYTES) base = `${prefix}long-keys/${await sha256Hex(key)}`;
+  return { base, report: `${base}.report.json`, rejects: `${base}.rejected.csv` };
+}
+
+/** A version's name in a part's key: at most 64 characters. */
+async function versionName(object) {
+  const name = encodeURIComponent(versionOf(object) || 'unversioned');
+  return name.length <= 64 ? name : sha256Hex(name);
+}
 
 /**
  * A piece of work for another invocation, as it travels in a message: `{ csv2segment: task }`.
@@ -51,20 +81,98 @@ const versionOf = (object) => object.eTag || object.versionId || '';
  *   before this one (in its shard), for the log
  */
 
-/** The task in a message body, or null if the body is not one of ours. */
+/**
+ * A task that is not to be run: it names a bucket that is not allowed or a report's key, or does
+ * not fit the object it names. Running it again cannot change that: hosts log it and drop it.
+ */
+export class TaskRefused extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'TaskRefused';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** S3's and R2's eTags: an MD5 in hex, with `-<parts>` for multipart uploads. */
+const ETAG = /^[0-9a-fA-F]{32}(-\d{1,5})?$/;
+/** The engine takes no header over 64 KB. */
+const MAX_HEADER_BYTES = 64 * 1024;
+const offset = (n) => Number.isSafeInteger(n) && n >= 0;
+const count = (n) => Number.isSafeInteger(n) && n >= 0;
+
+/** The task in a message body, or null if the body is not one of ours (or not well formed). */
 export function taskOf(body) {
   const t = body?.csv2segment;
   const ok =
     t &&
     t.v === 1 &&
     typeof t.bucket === 'string' &&
+    (t.origin === undefined || typeof t.origin === 'string') &&
     typeof t.key === 'string' &&
-    Number.isSafeInteger(t.start?.offset) &&
+    t.key.length > 0 &&
+    (t.eTag === undefined || t.eTag === null || ETAG.test(t.eTag)) &&
+    (t.versionId === undefined || t.versionId === null || (typeof t.versionId === 'string' && t.versionId.length <= 1024)) &&
+    (t.size === undefined || t.size === null || offset(t.size)) &&
+    offset(t.start?.offset) &&
     Number.isSafeInteger(t.start?.line) &&
-    (t.end === null || Number.isSafeInteger(t.end)) &&
-    (t.header === null || typeof t.header === 'string') &&
-    typeof t.run === 'string';
+    t.start.line >= 1 &&
+    (t.end === null || (offset(t.end) && t.end >= t.start.offset)) &&
+    (t.header === null || (typeof t.header === 'string' && t.header.length <= MAX_HEADER_BYTES)) &&
+    typeof t.run === 'string' &&
+    UUID.test(t.run) &&
+    (t.shard === undefined || t.shard === null || (count(t.shard.index) && (t.shard.count === null || (count(t.shard.count) && t.shard.count > t.shard.index)))) &&
+    (t.done === undefined || (count(t.done?.rows) && count(t.done?.events) && count(t.done?.rejected)));
   return ok ? t : null;
+}
+
+/**
+ * Checks a task against the settings and the object it names, before anything of it is read:
+ * the bucket is allowed, the key is not a report's, the eTag, size and offsets are the object's,
+ * and a header it carries is the object's first record. Throws TaskRefused, or Superseded when
+ * the object is gone or changed (that upload has an event of its own).
+ */
+async function checkTask({ config, object, task, buckets, head, open }, gzip) {
+  if (!buckets.includes(task.bucket)) throw new TaskRefused(`the task names bucket ${task.bucket}, which is not among the buckets allowed (${buckets.join(', ')}; CSV2SEGMENT_BUCKETS)`);
+  if (task.key.startsWith(config.reportPrefix)) throw new TaskRefused(`the task names ${task.key}, a key under the report prefix ${config.reportPrefix}`);
+  const found = await head();
+  if (!found) throw new Superseded('the object is gone');
+  if (task.eTag && found.eTag && found.eTag !== task.eTag) throw new Superseded('the object changed after this event');
+  const size = found.size;
+  if (task.size != null && task.size !== size) throw new TaskRefused(`the task says the object has ${task.size} bytes; it has ${size}`);
+  // A gzip object's offsets are in its decompressed bytes: they cannot be checked without it.
+  if (!gzip && (task.start.offset > size || (task.end !== null && task.end > size))) throw new TaskRefused(`the task's range ${task.start.offset}-${task.end ?? 'end'} is not within the object's ${size} bytes`);
+  if (task.start.offset === 0 && task.start.line !== 1) throw new TaskRefused(`the task starts at offset 0 on line ${task.start.line}`);
+  // The header is read as the object's own only where it stands in for reading the start.
+  if (task.header !== null && !gzip) {
+    const want = encoder.encode(task.header);
+    const bom = 3;
+    const have = await readStart(open, Math.min(size, want.length + bom + 2));
+    if (!startsWithRecord(have, want)) throw new TaskRefused("the task's header is not the object's first record");
+  }
+  return { ...object, size };
+}
+
+/** The first `n` bytes of the object. */
+async function readStart(open, n) {
+  const out = new Uint8Array(n);
+  let at = 0;
+  if (n === 0) return out;
+  for await (const chunk of await open(false, { start: 0, end: n })) {
+    const take = Math.min(chunk.length, n - at);
+    out.set(chunk.subarray(0, take), at);
+    at += take;
+    if (at === n) break;
+  }
+  return out.subarray(0, at);
+}
+
+/** True when `bytes` (after a UTF-8 byte order mark) is `record` and then a line break or the end. */
+function startsWithRecord(bytes, record) {
+  const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  if (bytes.length < from + record.length) return false;
+  for (let i = 0; i < record.length; i += 1) if (bytes[from + i] !== record[i]) return false;
+  const next = bytes[from + record.length];
+  return next === undefined || next === 0x0a || next === 0x0d;
 }
 
 /**
@@ -86,12 +194,16 @@ export function taskOf(body) {
  * @param {(task: Task) => Promise<void>} [run.handOff] sends a task to another invocation;
  *   without it, a file runs whole in this one
  * @param {Task | null} [run.task] the piece to run; null for a new object
+ * @param {string[]} [run.buckets] the buckets a task may name (with a task)
+ * @param {() => Promise<{ size: number, eTag?: string } | null>} [run.head] the object's size
+ *   and eTag now, or null when it is gone (with a task)
  * @param {(fields: object) => void} run.emit one log line
  * @param {object} [run.sender] Sender settings over the config's (fetch, retry, ...)
- * @returns {Promise<'done' | 'unprocessable' | 'skipped' | 'continued' | 'sharded' | 'piece-done'>}
+ * @returns {Promise<'done' | 'unprocessable' | 'skipped' | 'continued' | 'sharded' | 'piece-done' | 'refused'>}
  */
 export async function runObject(run) {
-  const { engine, config, object, task = null, handOff } = run;
+  const { engine, config, task = null, handOff } = run;
+  let { object } = run;
   let info = null;
   try {
     info = engine.parseKey(object.key);
@@ -99,6 +211,10 @@ export async function runObject(run) {
     // Not a name the engine takes: ingestFile reports why, without opening the object.
   }
   try {
+    if (task) {
+      object = await checkTask(run, info?.gzip ?? false);
+      run = { ...run, object };
+    }
     if (task?.split || (!task && handOff && info && !info.gzip && (object.size ?? 0) > config.pieces.shardBytes)) {
       const shards = await fanOut(run);
       if (shards) return 'sharded';
@@ -108,6 +224,10 @@ export async function runObject(run) {
     if (err instanceof Superseded) {
       run.emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'skipped', reason: `${err.message}; that upload has an event of its own` });
       return 'skipped';
+    }
+    if (err instanceof TaskRefused) {
+      run.emit({ level: 'error', bucket: object.bucket, key: object.key, status: 'refused', error: `a task refused: ${err.message}` });
+      return 'refused';
     }
     throw err;
   }
@@ -180,14 +300,17 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
 
 function makeTask(object, { start, end, header, run, shard, done = { rows: 0, events: 0, rejected: 0 } }) {
   const { bucket, key, eTag, versionId, size } = object;
-  return { v: 1, bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done };
+  // origin: the bucket of the event that started the run, the default allow-list of its tasks.
+  return { v: 1, bucket, origin: object.origin ?? bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done };
 }
 
 async function runPiece(run, gzip) {
   const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task } = run;
   const { bucket, key } = object;
-  const keys = reportKeys(config.reportPrefix, key);
-  const sender = Sender.fromConfig(config, { deadline, ...(run.sender ?? {}) });
+  const keys = await reportKeys(config.reportPrefix, key);
+  // A shard takes its share of the run's events-per-second budget; a file in one piece, all of it.
+  const budget = pieceBudget(config.rate, task);
+  const sender = Sender.fromConfig(config, { deadline, maxEventsPerSecond: budget, ...(run.sender ?? {}) });
   const writeReport = (fields) =>
     store.put(keys.report, JSON.stringify({ version: engine.version(), source: object, ...fields }, null, 2), 'application/json');
 
@@ -204,13 +327,24 @@ async function runPiece(run, gzip) {
       if (!empty) yield* await open(gzip, range);
     },
   };
+  // Say so where the user looks, then let the host retry; but a late repeat of a piece of a file
+  // that is already done must not replace that file's report.
+  const failed = async (err) => {
+    if (!(task && (await isDone(store, keys.report, object).catch(() => false)))) {
+      await writeReport({ status: 'failed', error: err.message, piece: pieceOf(task), delivery: sender.summary }).catch((e) =>
+        emit({ level: 'error', bucket, key, status: 'report-failed', report: keys.report, error: e?.message ?? String(e) }),
+      );
+    }
+    const { failedBatches, ...counts } = sender.summary;
+    emit({ level: 'error', bucket, key, status: 'failed', error: err.message, ...pieceOf(task), ...counts, failedBatches: failedBatches.length });
+  };
   let result;
   try {
     result = await ingestFile({
       engine,
       key,
       identity,
-      options: config.engineOptions,
+      options: { ...config.engineOptions, ...batchOptions(budget) },
       source: lazy,
       sender,
       resume: task ? { at: start, header: ranged ? header : null } : undefined,
@@ -220,43 +354,44 @@ async function runPiece(run, gzip) {
     });
   } catch (err) {
     if (err instanceof Superseded) throw err;
-    // Say so where the user looks, then let the host retry; but a late repeat of a piece of a
-    // file that is already done must not replace that file's report.
-    if (!(task && (await isDone(store, keys.report, object)))) {
-      await writeReport({ status: 'failed', error: err.message, piece: pieceOf(task), delivery: sender.summary }).catch(() => {});
-    }
-    const { failedBatches, ...counts } = sender.summary;
-    emit({ level: 'error', bucket, key, status: 'failed', error: err.message, ...pieceOf(task), ...counts, failedBatches: failedBatches.length });
+    await failed(err);
     throw err;
   }
 
   const { report, delivery, timing } = result;
-  if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done' });
-  if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable' });
+  if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done', budget });
+  if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable', budget });
 
-  // A piece of a file in several pieces: store its part, then hand on or try to complete.
+  // A piece of a file in several pieces: store its part, then hand on or try to complete; a
+  // failure on the way is the piece's, reported as one.
   // A new run's id comes with its first hand-off: parts a re-upload of the same bytes (the same
   // eTag) left behind can never complete another run's chain.
   const runId = task?.run ?? crypto.randomUUID();
-  const prefix = partsPrefix(config.reportPrefix, key, versionOf(object), runId);
-  const suspended = result.status === 'suspended';
-  const last = !suspended && (end === null || (object.size != null && end >= object.size));
-  await savePart(store, prefix, { start, end: result.position, last, report, delivery, timing });
-  if (suspended) {
-    const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
-    const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
-    await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done }));
-    // Progress: how far this piece got, and the rows of this chain so far.
-    emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ms: timing.ms });
-    return 'continued';
+  let combined;
+  try {
+    const prefix = partsPrefix(keys.base, await versionName(object), runId);
+    const suspended = result.status === 'suspended';
+    const last = !suspended && (end === null || (object.size != null && end >= object.size));
+    await savePart(store, prefix, { start, end: result.position, last, report, delivery, timing });
+    if (suspended) {
+      const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
+      const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
+      await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done }));
+      // Progress: how far this piece got, and the rows of this chain so far.
+      emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ...pacing(delivery, budget), ms: timing.ms });
+      return 'continued';
+    }
+    combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options: config.engineOptions });
+  } catch (err) {
+    await failed(err);
+    throw err;
   }
-  const combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options: config.engineOptions });
   if (!combined) {
-    emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
+    emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ...pacing(delivery, budget), ms: timing.ms });
     return 'piece-done';
   }
   const whole = { startedAt: combined.startedAt ?? timing.startedAt, ms: Date.now() - Date.parse(combined.startedAt ?? timing.startedAt) };
-  const status = await finish(run, keys, writeReport, { report: combined.report, rejectsCsv: combined.rejectsCsv, delivery: combined.delivery, timing: whole, status: 'done', pieces: combined.pieces });
+  const status = await finish(run, keys, writeReport, { report: combined.report, rejectsCsv: combined.rejectsCsv, delivery: combined.delivery, timing: whole, status: 'done', pieces: combined.pieces, budget });
   // The parts served their purpose; one left behind by a late duplicate is harmless.
   await Promise.all(combined.keys.map((k) => store.remove(k).catch(() => {})));
   return status;
@@ -272,14 +407,33 @@ async function isDone(store, reportKey, object) {
   }
 }
 
+/** A piece's log fields about its rate: its budget (events/s), the 429s it met, the time it was paced. */
+const pacing = (delivery, budget) => ({ maxEventsPerSecond: budget, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0 });
+
 const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { shard: task.shard.index, shards: task.shard.count } : {}) } : {});
 
-/** Writes the whole file's report and rejects CSV, and logs one line. */
-async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces }) {
+/**
+ * Writes the whole file's report and rejects CSV, and logs one line: the file's counts (its
+ * pieces' added up) and this invocation's budget. The rows are delivered by now: a report that
+ * cannot be written is logged, and what fits of it written, but never fails the run, whose retry
+ * would send every row again.
+ */
+async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces, budget }) {
   const { bucket, key } = object;
-  await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...report, delivery });
+  const logFailure = (what, err) => emit({ level: 'error', bucket, key, status: 'report-failed', report: what, error: err?.message ?? String(err) });
+  try {
+    await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...report, delivery });
+  } catch (err) {
+    logFailure(keys.report, err);
+    // The counts without the rejected rows and refused batches, which are what can make it large.
+    const counts = { ...report, rejections: undefined, columns: undefined };
+    const sent = delivery ? { ...delivery, failedBatches: undefined } : null;
+    await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...counts, delivery: sent, reportError: `the full report could not be written: ${err?.message ?? err}` }).catch(
+      (e) => logFailure(keys.report, e),
+    );
+  }
   // A fixed re-upload must not leave the last run's rejects behind.
-  await (rejectsCsv ? store.put(keys.rejects, rejectsCsv, 'text/csv; charset=utf-8') : store.remove(keys.rejects));
+  await (rejectsCsv ? store.put(keys.rejects, rejectsCsv, 'text/csv; charset=utf-8') : store.remove(keys.rejects)).catch((err) => logFailure(keys.rejects, err));
   emit({
     level: status === 'done' && !delivery?.failedEvents && !report.rejected ? 'info' : 'warn',
     bucket,
@@ -293,6 +447,9 @@ async function finish({ object, store, emit }, keys, writeReport, { report, reje
     failed: delivery?.failedEvents ?? 0,
     requests: delivery?.requests ?? 0,
     retries: delivery?.retries ?? 0,
+    maxEventsPerSecond: budget,
+    throttled: delivery?.throttled ?? 0,
+    pacedMs: delivery?.pacedMs ?? 0,
     ...(pieces ? { pieces } : {}),
     ms: timing.ms,
     report: keys.report,

@@ -5,9 +5,14 @@
 
 const pad = (n) => String(n).padStart(16, '0');
 
-/** Where the parts of one run over one version of an object go. */
-export function partsPrefix(reportPrefix, key, version, run) {
-  return `${reportPrefix}${key}.parts/${encodeURIComponent(version || 'unversioned')}/${run}/`;
+/**
+ * Where the parts of one run over one version of an object go.
+ * @param {string} base the object's report base (object-run.mjs's reportKeys)
+ * @param {string} version the version's name in a key, at most 64 characters
+ * @param {string} run
+ */
+export function partsPrefix(base, version, run) {
+  return `${base}.parts/${version}/${run}/`;
 }
 
 /** A part's key: `<start>-<end>[.last].json`, offsets zero-padded so that keys sort in file order. */
@@ -24,10 +29,11 @@ export function parsePartKey(prefix, key) {
 
 /** Adds up the sender summaries of the pieces. */
 export function sumDeliveries(deliveries) {
-  const total = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [] };
+  const total = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 };
   for (const d of deliveries) {
     if (!d) continue;
-    for (const name of ['requests', 'attempts', 'retries', 'events', 'failedEvents']) total[name] += d[name] ?? 0;
+    // The 429s met and the time paced add up too: pacedMs is the pieces' time, not the run's.
+    for (const name of ['requests', 'attempts', 'retries', 'events', 'failedEvents', 'throttled', 'pacedMs']) total[name] += d[name] ?? 0;
     total.failedBatches.push(...(d.failedBatches ?? []));
   }
   return total;

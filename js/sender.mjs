@@ -1,9 +1,15 @@
 // Delivers the engine's request bodies to Segment with fetch: auth, sentAt, retries, a few
-// requests in flight. Shared by every host (Lambda, Worker, CLI); no CSV or Segment mapping here.
+// requests in flight, paced to an events-per-second budget (rate.mjs). Shared by every host
+// (Lambda, Worker, CLI); no CSV or Segment mapping here.
+import { RateLimiter } from './rate.mjs';
 import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from './retry.mjs';
 
 /** How much of Segment's answer a failure keeps. */
-const ANSWER_CHARS = 300;
+export const ANSWER_CHARS = 300;
+/** How much of an answer is redacted before it is cut: far more than is kept. */
+const ANSWER_WINDOW = 64 * 1024;
+/** The shortest end of a window that is taken for the start of a secret cut off there. */
+const MIN_SECRET_TAIL = 4;
 const encoder = new TextEncoder();
 
 /**
@@ -39,6 +45,28 @@ export function stampSentAt(batch, now = new Date()) {
   return batch;
 }
 
+/**
+ * `text` with every secret replaced by `<write key>`; with `cutTail`, also an end of the text that
+ * is the start of a secret (at least MIN_SECRET_TAIL characters of it), as a cut leaves it.
+ * @param {string} text
+ * @param {string[]} secrets
+ * @param {boolean} [cutTail]
+ */
+export function redactSecrets(text, secrets, cutTail = false) {
+  let out = text;
+  for (const secret of secrets) out = out.replaceAll(secret, '<write key>');
+  if (!cutTail) return out;
+  for (const secret of secrets) {
+    for (let n = Math.min(secret.length - 1, out.length); n >= MIN_SECRET_TAIL; n -= 1) {
+      if (out.endsWith(secret.slice(0, n))) {
+        out = `${out.slice(0, out.length - n)}<write key>`;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function describeNetworkError(err, timeoutMs) {
@@ -58,6 +86,11 @@ function describeNetworkError(err, timeoutMs) {
  * `summary.failedBatches` with Segment's answer and the run goes on. Errors that a retry can fix
  * are retried with backoff; when one outlasts `retry.maxAttempts` or the `deadline`, or the
  * write key or endpoint is refused, delivery stops and `send()`/`flush()` reject.
+ *
+ * Every attempt waits its turn from one RateLimiter shared by the slots: the budget
+ * (`maxEventsPerSecond`), and after a 429 (or a 503 with Retry-After), a pause of every slot
+ * for the time asked, then a lower rate that climbs back. `summary.throttled` counts those
+ * answers, `summary.pacedMs` the time during which a batch was held back.
  */
 export class Sender {
   #auth;
@@ -66,7 +99,11 @@ export class Sender {
   #fetch;
   #random;
   #onAttempt;
+  #limiter;
   #inFlight = new Set();
+  /** Attempts waiting for the limiter, and since when one has been. */
+  #pacing = 0;
+  #pacingSince = 0;
   #error = null;
 
   /**
@@ -81,6 +118,8 @@ export class Sender {
    * @param {() => number} [settings.random] jitter source
    * @param {(attempt: object) => void} [settings.onAttempt] told of each answer (no key in it)
    * @param {boolean} [settings.streamBodies] send bodies as streams, uncopied (Node's fetch)
+   * @param {number | null} [settings.maxEventsPerSecond] the budget (null: none, only 429s slow it)
+   * @param {RateLimiter} [settings.limiter] a limiter to share (it carries its own budget)
    */
   constructor({
     writeKey,
@@ -93,6 +132,8 @@ export class Sender {
     random = Math.random,
     onAttempt,
     streamBodies = false,
+    maxEventsPerSecond = null,
+    limiter,
   }) {
     if (!writeKey) throw new DeliveryError('no write key: the Segment source write key is required', 'unauthorized');
     this.#writeKey = writeKey;
@@ -102,12 +143,13 @@ export class Sender {
     this.#fetch = (input, init) => fetch(input, init);
     this.#random = random;
     this.#onAttempt = onAttempt;
+    this.#limiter = limiter ?? new RateLimiter({ eventsPerSecond: maxEventsPerSecond });
     this.streamBodies = streamBodies;
     this.concurrency = Math.max(1, concurrency);
     this.requestTimeoutMs = requestTimeoutMs;
     this.deadline = deadline;
     this.retry = { ...DEFAULT_RETRY, ...retry };
-    this.summary = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [] };
+    this.summary = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 };
   }
 
   /**
@@ -121,6 +163,7 @@ export class Sender {
       writeKey: config.writeKey,
       endpoints: config.endpoints,
       concurrency: config.concurrency,
+      maxEventsPerSecond: config.rate?.maxEventsPerSecond ?? null,
       ...config.sender,
       ...overrides,
       retry: { ...config.sender.retry, ...overrides.retry },
@@ -151,6 +194,11 @@ export class Sender {
     return this.summary;
   }
 
+  /** The limiter the slots share (its budget, its rate). */
+  get limiter() {
+    return this.#limiter;
+  }
+
   /** True once delivery has stopped; later sends reject. */
   get stopped() {
     return this.#error !== null;
@@ -175,15 +223,48 @@ export class Sender {
     };
   }
 
+  /**
+   * Waits until the limiter lets `events` go; false when that is past the deadline. A pause that
+   * comes meanwhile (another slot's 429) sends it back to the limiter.
+   */
+  async #paced(events) {
+    for (;;) {
+      const ticket = this.#limiter.reserve(events);
+      if (ticket.at >= this.deadline) return false;
+      const wait = ticket.at - Date.now();
+      if (wait > 0) {
+        if (this.#pacing++ === 0) this.#pacingSince = Date.now();
+        await sleep(wait);
+        if (--this.#pacing === 0) this.summary.pacedMs += Date.now() - this.#pacingSince;
+      }
+      if (this.#error || this.#limiter.holds(ticket)) return true;
+    }
+  }
+
   #stop(error) {
     this.#error ??= error;
   }
 
   #redact(text) {
+    return redactSecrets(text, this.#secrets());
+  }
+
+  /** The write key as it may come back: itself, and the Basic credential (with or without `=`). */
+  #secrets() {
     // A key of a few characters would garble every message it happens to appear in; real
     // write keys are 32 characters.
-    if (this.#writeKey.length < 6) return text;
-    return text.replaceAll(this.#writeKey, '<write key>').replaceAll(this.#auth.slice(6), '<write key>');
+    if (this.#writeKey.length < 6) return [];
+    const credential = this.#auth.slice(6);
+    return [this.#writeKey, credential, credential.replace(/=+$/, '')];
+  }
+
+  /**
+   * The part of an answer a failure keeps: redacted first, then cut, so that no cut can leave a
+   * piece of the key that the redaction no longer recognises. Only the answer's start is looked
+   * at; a secret cut off at the end of that window is taken out too.
+   */
+  #answerText(text) {
+    return redactSecrets(text.slice(0, ANSWER_WINDOW), this.#secrets(), true).slice(0, ANSWER_CHARS).trim();
   }
 
   async #deliver(batch) {
@@ -192,6 +273,13 @@ export class Sender {
     this.summary.requests += 1;
     for (let attempt = 1; ; attempt += 1) {
       if (this.#error) return; // another batch stopped the run: leave this one to the host's retry
+      if (!(await this.#paced(batch.events))) {
+        const why = this.#limiter.pausedUntil >= this.deadline ? "Segment's rate limit (429) asks to wait past it" : `the budget of ${this.#limiter.budget} events per second holds it past it`;
+        this.#stop(new DeliveryError(`${lines}: not delivered before the host's deadline: ${why}`, 'deadline', batch));
+        return;
+      }
+      if (this.#error) return;
+      const sentAt = Date.now();
       const timeoutMs = Math.min(this.requestTimeoutMs, this.deadline - Date.now());
       if (timeoutMs <= 0) {
         this.#stop(new DeliveryError(`${lines}: not delivered before the host's deadline`, 'deadline', batch));
@@ -212,7 +300,7 @@ export class Sender {
         status = res.status;
         outcome = classifyStatus(status);
         // Always read the answer, so the connection goes back to the pool.
-        detail = this.#redact((await res.text()).slice(0, ANSWER_CHARS).trim());
+        detail = this.#answerText(await res.text());
         if (outcome === 'retry') wait = retryAfterMs(res.headers, this.retry);
       } catch (err) {
         outcome = 'retry';
@@ -223,6 +311,7 @@ export class Sender {
 
       if (outcome === 'ok') {
         this.summary.events += batch.events;
+        this.#limiter.accepted(batch.events);
         return;
       }
       if (outcome === 'rejected') {
@@ -241,6 +330,9 @@ export class Sender {
         this.#stop(new DeliveryError(`${lines}: Segment answered ${answer}: ${why}`, status === 404 ? 'not_found' : 'unauthorized', batch));
         return;
       }
+      // Segment's rate limit: every slot waits, not this one alone.
+      const throttled = status === 429 || (status === 503 && wait !== undefined);
+      if (throttled) this.summary.throttled += 1;
       if (attempt >= this.retry.maxAttempts) {
         this.#stop(new DeliveryError(`${lines}: still failing after ${attempt} tries, last: ${answer}`, 'retries_exhausted', batch));
         return;
@@ -251,7 +343,9 @@ export class Sender {
         return;
       }
       this.summary.retries += 1;
-      await sleep(wait);
+      // The pause is the next attempt's wait for the limiter.
+      if (throttled) this.#limiter.throttled({ sentAt, waitMs: wait });
+      else await sleep(wait);
     }
   }
 }

@@ -4,10 +4,12 @@
 // sends itself a message per piece of work (a continuation, or a shard of a large file).
 import wasmModule from '../pkg/csv2segment_bg.wasm';
 import * as engine from '../pkg/csv2segment.js';
-import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
+import { ConfigError, readBucketName, readConfig, readEngineOptions } from './config.mjs';
 import { writeAnalytics } from './metrics.mjs';
 import { Superseded, runObject, taskOf } from './object-run.mjs';
+import { IdempotencyConflict, LengthRequired, claim, idempotencyKeys, storeBody } from './idempotency.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
+import { batchOptions } from './rate.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
 
 /** R2 notification actions that carry a new object; the others (deletes) are acked untouched. */
@@ -81,7 +83,7 @@ function r2Store(bucket) {
 }
 
 /** Runs an object (task null: a new upload) or a piece of one. */
-function runR2Object(env, config, object, task) {
+function runR2Object(env, config, bound, object, task) {
   const { bucket, key, eTag } = object;
   const budget = budgetSeconds(env);
   const started = Date.now();
@@ -92,6 +94,12 @@ function runR2Object(env, config, object, task) {
     task,
     identity: `r2://${bucket}/${key}#${eTag ?? ''}`,
     open: (gzip, range) => openR2(env.BUCKET, key, eTag, gzip, range),
+    head: async () => {
+      const found = await env.BUCKET.head(key);
+      return found && { size: found.size, eTag: found.etag };
+    },
+    // The Worker reads one bucket, its binding's: a task naming any other is refused.
+    buckets: [bound],
     store: r2Store(env.BUCKET),
     deadline: started + budget * 1000,
     suspendAt: started + (budget - Math.min(DRAIN_SECONDS, budget / 4)) * 1000,
@@ -100,11 +108,12 @@ function runR2Object(env, config, object, task) {
   });
 }
 
-async function handleMessage(message, env, config) {
+async function handleMessage(message, env, config, bound) {
   const task = taskOf(message.body);
   if (task) {
     const { bucket, key, eTag, size } = task;
-    await runR2Object(env, config, { bucket, key, eTag, size: size ?? undefined }, task);
+    // A refused task is logged (runObject) and acked: nothing about it can change.
+    await runR2Object(env, config, bound, { bucket, key, eTag, size: size ?? undefined }, task);
     return;
   }
   const note = message.body;
@@ -114,6 +123,12 @@ async function handleMessage(message, env, config) {
     return;
   }
   const bucketName = note.bucket ?? '';
+  if (bucketName !== bound) {
+    // Another bucket's notification on this queue: its object is not in the bound bucket (or is
+    // another object of the same key). Not acked: it comes back, then waits in the dead-letter
+    // queue, where it can be replayed once the queue or BUCKET_NAME is put right.
+    throw new Error(`the notification is about bucket ${JSON.stringify(bucketName)}, not ${bound} (BUCKET_NAME, the BUCKET binding's): not read`);
+  }
   if (!NEW_OBJECT_ACTIONS.has(note.action)) {
     emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: `action ${note.action}` });
     return;
@@ -122,13 +137,15 @@ async function handleMessage(message, env, config) {
     emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: 'a report of csv2segment' });
     return;
   }
-  await runR2Object(env, config, { bucket: bucketName, key, eTag: note.object.eTag, size: note.object.size }, null);
+  await runR2Object(env, config, bound, { bucket: bucketName, key, eTag: note.object.eTag, size: note.object.size }, null);
 }
 
 async function queue(batch, env) {
   let config;
+  let bound;
   try {
     config = readConfig(env);
+    bound = readBucketName(env);
   } catch (err) {
     // Nothing can be delivered until the settings are fixed: retry every message, later.
     emit({ level: 'error', status: 'failed', error: err.message });
@@ -137,7 +154,7 @@ async function queue(batch, env) {
   }
   for (const message of batch.messages) {
     try {
-      await handleMessage(message, env, config);
+      await handleMessage(message, env, config, bound);
       message.ack();
     } catch (err) {
       // runObject has written a report and logged why; the message comes back with the same
@@ -208,12 +225,31 @@ async function upload(request, env, name, mode) {
   } catch {
     // ingestFile reports a name the engine does not take.
   }
-  const source = gzip ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body;
   const samples = Math.min(100, Math.max(0, Math.trunc(Number(url.searchParams.get('samples') ?? DEFAULT_SAMPLES)) || 0));
-  const options = send ? engineOptions : { ...engineOptions, samplePayloads: samples };
-  // A client that may retry names its upload; the same name gives the same messageIds.
+  // An upload is a run of one piece: it takes the whole events-per-second budget.
+  const options = send ? { ...engineOptions, ...batchOptions(config.rate.maxEventsPerSecond) } : { ...engineOptions, samplePayloads: samples };
+  // A client that may retry names its upload; the same name (decoded, so every spelling of it
+  // is one) and the same body give the same messageIds. A key names one body: it is stored and
+  // hashed before anything is sent, and another body under the key is refused.
   const idempotencyKey = request.headers.get('idempotency-key')?.trim();
-  const identity = `http:/${url.pathname.replace(/^\/v1\/(ingest|validate)/, '')}#${idempotencyKey || crypto.randomUUID()}`;
+  const identity = `http://${name}#${idempotencyKey || crypto.randomUUID()}`;
+  let body = request.body;
+  let stored = null;
+  if (send && idempotencyKey) {
+    const keys = await idempotencyKeys(config.reportPrefix, idempotencyKey);
+    try {
+      const upload = await storeBody(env.BUCKET, keys.body, request);
+      await claim(env.BUCKET, keys.record, { name, ...upload });
+    } catch (err) {
+      await env.BUCKET.delete(keys.body).catch(() => {});
+      if (err instanceof LengthRequired) return problem(411, err.message);
+      if (err instanceof IdempotencyConflict) return problem(409, err.message);
+      return problem(400, `could not read the request body: ${err?.message ?? err}`);
+    }
+    stored = keys.body;
+    body = (await env.BUCKET.get(stored)).body;
+  }
+  const source = gzip ? body.pipeThrough(new DecompressionStream('gzip')) : body;
   const sender = send
     ? Sender.fromConfig(config, { deadline: deadlineFrom(env) })
     : undefined;
@@ -230,11 +266,13 @@ async function upload(request, env, name, mode) {
     if (isEngineError(err)) return problem(400, err.message, { code: err.code });
     // The body stream broke (the client went away, or bad gzip).
     return problem(400, `could not read the request body: ${err?.message ?? err}`);
+  } finally {
+    if (stored) await env.BUCKET.delete(stored).catch(() => {});
   }
   const { report, delivery, timing } = result;
   const status = result.status === 'unprocessable' ? 422 : 200;
   if (send) {
-    emitter(env)({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, failed: delivery?.failedEvents ?? 0, requests: delivery?.requests ?? 0, ms: timing.ms });
+    emitter(env)({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, failed: delivery?.failedEvents ?? 0, requests: delivery?.requests ?? 0, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0, ms: timing.ms });
     return json(status, { status: result.status, timing, ...report, delivery });
   }
   return json(status, { status: result.status, timing, report, payloads: result.samples ?? [] });

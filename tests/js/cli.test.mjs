@@ -1,9 +1,9 @@
 // The command-line tool as a user runs it: a process, its stdout, stderr and exit status, files
 // beside the input, and the local Segment-compatible server on the other end.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, lstatSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,20 @@ describe('help, version and usage errors', () => {
     assert.equal((await cli([])).stderr, "csv2segment: no command given\nTry 'csv2segment --help'.\n");
     assert.equal((await cli(['preview', '--limit', '0', TRACK])).stderr, "csv2segment: --limit is '0': give a whole number from 1 to 10000\nTry 'csv2segment preview --help'.\n");
     assert.equal((await cli(['validate', '--empty', 'nothing', TRACK])).stderr, "csv2segment: --empty is 'nothing': use omit, null, string\nTry 'csv2segment validate --help'.\n");
+  });
+
+  test('util.parseArgs forms: a missing value, a value for a flag, grouped short flags, --', async () => {
+    const usage = (line, command) => ({ code: 2, stdout: '', stderr: `csv2segment: ${line}\nTry 'csv2segment ${command} --help'.\n` });
+    assert.deepEqual(await cli(['preview', TRACK, '--limit']), usage("option '--limit' needs a value: --limit N", 'preview'));
+    assert.deepEqual(await cli(['validate', '--json=yes', TRACK]), usage("option '--json' takes no value", 'validate'));
+    assert.deepEqual(await cli(['validate', '-qx', TRACK]), usage("unknown option '-x' for validate", 'validate'));
+    assert.equal((await cli(['preview', '-qh'])).stdout, (await cli(['help', 'preview'])).stdout);
+    const later = await cli(['validate', TRACK, '--limit=3']);
+    assert.deepEqual(later, usage("unknown option '--limit' for validate", 'validate'));
+    const dashed = await cli(['validate', '-q', '--', '-q']);
+    assert.deepEqual(dashed, { code: 2, stdout: '', stderr: 'csv2segment: cannot read -q: no such file\n' });
+    const last = await cli(['preview', '--limit', '5', TRACK, '--limit=1']);
+    assert.equal(ndjson(last.stdout).length, 1);
   });
 
   test('a mistyped option never echoes its value, which may be the write key', async () => {
@@ -322,6 +336,24 @@ describe('send', () => {
     assert.equal(seg.stats().accepted, 0);
   });
 
+  test('a 400 answer echoing the Authorization header at the cut: no piece of the credential is printed', async () => {
+    // The attack's numbers: a 35-character key, the echo padded to 232 characters.
+    const key = 'wk_SECRET_writekey_0123456789abcdef';
+    const credential = Buffer.from(`${key}:`).toString('base64');
+    seg.setFaults({ echoAuth: 232 });
+    const r = await cli(['send', TRACK, ...endpoint(), '--json'], { env: { SEGMENT_WRITE_KEY: key } });
+    assert.equal(r.code, 1, r.stderr);
+    const [result] = JSON.parse(r.stdout);
+    assert.equal(result.delivery.failedBatches[0].answer, `${'.'.repeat(232)}Authorization: Basic <write key> was refused`);
+    assert.match(r.stderr, /Segment refused lines 2-5 \(4 events\): HTTP 400 \.+Authorization: Basic <write/);
+    for (const secret of [credential, key]) {
+      // Six characters: the key's "write" is in the "<write key>" put in its place.
+      for (let i = 0; i + 6 <= secret.length; i += 1) {
+        assert.ok(!r.stdout.includes(secret.slice(i, i + 6)) && !r.stderr.includes(secret.slice(i, i + 6)), `${secret.slice(i, i + 6)} is printed`);
+      }
+    }
+  });
+
   test('no write key at all is a usage error', async () => {
     const r = await cli(['send', TRACK, ...endpoint()]);
     assert.equal(r.code, 2);
@@ -350,6 +382,77 @@ describe('send', () => {
       'csv2segment: warning: reading standard input without --source-id: the messageIds are random, so sending the same data again would send it twice\n',
     );
     assert.equal(seg.stats().accepted, 4);
+  });
+
+  test('a FIFO without --source-id is refused with the reason, at once; with it, sent', async () => {
+    const fifo = path.join(dir, 'track_fifo.csv');
+    execFileSync('mkfifo', [fifo]);
+    // Nothing writes to the FIFO: a hashing pass would wait on it for ever.
+    const r = await cli(['send', fifo, ...endpoint(), '--json'], { env: keyEnv });
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      `csv2segment: ${fifo}: not sent: it is not a regular file (a pipe, a FIFO or a device), so it can be read only once and its content cannot be hashed for the messageIds; give --source-id ID to name it, or send it as standard input (- --name NAME)\n`,
+    );
+    assert.equal(JSON.parse(r.stdout)[0].status, 'unreadable');
+    assert.equal(seg.stats().requests, 0);
+
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', TRACK, fifo]);
+    const written = new Promise((resolve) => writer.on('close', resolve));
+    const sent = await cli(['send', fifo, '--source-id', 'fifo-1', ...endpoint()], { env: keyEnv });
+    assert.equal(await written, 0);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(seg.stats().accepted, 4);
+  });
+
+  test('a pipe given as a path (<(...)) is refused, not read as empty', async () => {
+    const r = await new Promise((resolve, reject) => {
+      const child = spawn('bash', ['-c', `"$0" "$1" send <(cat "$2") --endpoint "$3" --objects-endpoint "$3" --name track_pipe.csv`, process.execPath, CLI, TRACK, seg.url], {
+        env: { ...BASE_ENV, ...keyEnv },
+        cwd: dir,
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /: not sent: it is not a regular file \(a pipe, a FIFO or a device\)/);
+    assert.equal(seg.stats().requests, 0);
+  });
+
+  test('rejected rows replace a symbolic link planted at FILE.rejected.csv; its target is untouched', async () => {
+    const file = await temp('identify_link.csv', 'userId,traits.plan\n1,basic\n,pro\n');
+    const victim = await temp('victim.txt', 'precious\n');
+    await symlink(victim, `${file}.rejected.csv`);
+    const r = await cli(['send', file, ...endpoint()], { env: keyEnv });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(await readFile(victim, 'utf8'), 'precious\n');
+    assert.ok(lstatSync(`${file}.rejected.csv`).isFile());
+    assert.match(await readFile(`${file}.rejected.csv`, 'utf8'), /^userId,traits\.plan,csv2segment_error\n,pro,/);
+  });
+
+  test("an input that is another input's rejects file is not sent, with the reason", async () => {
+    const sub = path.join(dir, 'glob');
+    await mkdir(sub);
+    await writeFile(path.join(sub, 'track_a.csv'), 'userId,event\n1,Paid\n');
+    await writeFile(path.join(sub, 'track_a.csv.rejected.csv'), 'userId,event\n2,Paid\n');
+    const r = await cli(['send', 'track_a.csv', 'track_a.csv.rejected.csv', ...endpoint(), '--json'], { env: keyEnv, cwd: sub });
+    assert.equal(r.code, 2);
+    assert.ok(r.stderr.includes('csv2segment: track_a.csv.rejected.csv: not sent: it is where this run writes the rejected rows of track_a.csv; send it in a run of its own\n'), r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).map((x) => x.status), ['done', 'skipped']);
+    assert.deepEqual(seg.events.map((e) => e.userId), ['1']);
+    // Nothing was rejected in track_a.csv, and its stale rejects file goes, as before.
+    assert.equal(existsSync(path.join(sub, 'track_a.csv.rejected.csv')), false);
+  });
+
+  test('--name is reduced to its base name: the rejects of standard input stay in the current directory', async () => {
+    const sub = path.join(dir, 'named');
+    await mkdir(path.join(sub, 'here'), { recursive: true });
+    const r = await cli(['send', '-', '--name', '../x/identify_in.csv', '--quiet', ...endpoint()], { env: keyEnv, cwd: path.join(sub, 'here'), input: 'userId,traits.plan\n1,basic\n,pro\n' });
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(existsSync(path.join(sub, 'here', 'identify_in.csv.rejected.csv')));
+    assert.equal(existsSync(path.join(sub, 'x')), false);
   });
 
   test('objects go to --objects-endpoint', async () => {

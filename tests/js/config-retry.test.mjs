@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
-import { ConfigError, readConfig, segmentEndpoints, writeKeySource } from '../../js/config.mjs';
+import { ConfigError, readBucketName, readConfig, segmentEndpoints, writeKeySource } from '../../js/config.mjs';
 import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from '../../js/retry.mjs';
 import { basicAuth } from '../../js/sender.mjs';
 
@@ -52,10 +52,25 @@ describe('readConfig', () => {
       [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_CONCURRENCY: '0' }, 'SEGMENT_CONCURRENCY is "0": give a whole number of at least 1'],
       [{ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_MAX_RECORD_BYTES: '1MB' }, 'CSV2SEGMENT_MAX_RECORD_BYTES is "1MB": give a whole number of at least 1'],
       [{ SEGMENT_WRITE_KEY: 'k', REPORT_PREFIX: '' }, 'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again'],
+      // Only slashes: empty once the leading ones are dropped, so every key would be "a report".
+      ...['//', ' /// ', '/'].map((prefix) => [{ SEGMENT_WRITE_KEY: 'k', REPORT_PREFIX: prefix }, 'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again']),
     ];
     for (const [env, message] of cases) {
       assert.throws(() => readConfig(env), (err) => err instanceof ConfigError && err.message === message && err.code === 'config');
     }
+  });
+
+  test('CSV2SEGMENT_BUCKETS: a checked list, or null; BUCKET_NAME: required and checked', () => {
+    assert.equal(readConfig({ SEGMENT_WRITE_KEY: 'k' }).buckets, null);
+    assert.deepEqual(readConfig({ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_BUCKETS: ' csv-drop, other.bucket-2 ' }).buckets, ['csv-drop', 'other.bucket-2']);
+    assert.throws(() => readConfig({ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_BUCKETS: 'csv-drop,Bad_Bucket' }), {
+      message: 'CSV2SEGMENT_BUCKETS has "Bad_Bucket", which is not a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens',
+    });
+    assert.equal(readBucketName({ BUCKET_NAME: ' csv2segment-uploads ' }), 'csv2segment-uploads');
+    assert.throws(() => readBucketName({}), {
+      message: 'BUCKET_NAME is not set: set it in wrangler.toml [vars] to the bucket_name of the BUCKET binding, so that notifications about other buckets are refused',
+    });
+    assert.throws(() => readBucketName({ BUCKET_NAME: 'x' }), { message: 'BUCKET_NAME has "x", which is not a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens' });
   });
 
   test('segmentEndpoints defaults to US', () => {

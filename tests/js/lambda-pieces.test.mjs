@@ -270,4 +270,66 @@ describe('Lambda: files in pieces', () => {
     assert.equal(report.pieces, messages - (passes.length - 1));
     assert.equal(JSON.stringify(logs).includes(WRITE_KEY), false);
   });
+
+  /** An S3 client of the handler's whose PutObject fails (before it is sent) when `fails(input)` says so. */
+  function failingPuts(fails) {
+    const c = s3.client();
+    c.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        if (ctx.commandName === 'PutObjectCommand' && fails(args.input)) throw new Error('injected: the bucket refused the write');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failPuts' },
+    );
+    return c;
+  }
+
+  test('a report that cannot be written whole: logged, the counts written, the rows not sent again', async () => {
+    const key = 'fragile/track_report.csv';
+    const record = await put(key, 'userId,event\n1,Paid\n,Paid\n3,Paid\n');
+    const handler = createHandler({
+      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url },
+      s3: failingPuts((input) => input.Key.endsWith('.report.json') && String(input.Body).includes('"rejections"')),
+      log: (line) => logs.push(line),
+      sender: { retry: FAST },
+    });
+    assert.deepEqual(await handler({ Records: [record] }, context), { processed: 1 });
+    assert.equal(seg.stats().accepted, 2);
+    const report = await getJson(`csv2segment-reports/${key}.report.json`);
+    assert.deepEqual([report.status, report.rows, report.events, report.rejected, report.rejections, report.delivery.events], ['done', 3, 2, 1, undefined, 2]);
+    assert.equal(report.reportError, 'the full report could not be written: injected: the bucket refused the write');
+    const failed = logged().find((l) => l.status === 'report-failed');
+    assert.deepEqual([failed.level, failed.report, failed.error], ['error', `csv2segment-reports/${key}.report.json`, 'injected: the bucket refused the write']);
+    assert.equal(logged().at(-1).status, 'done');
+  });
+
+  test('a piece whose part cannot be stored writes its failed report; its retry completes the file', async () => {
+    const key = 'fragile/track_part.csv';
+    let text = 'userId,event,properties.n\n';
+    for (let i = 0; i < 60; i += 1) text += `user${i},Order Placed,${'x'.repeat(40)}${i}\n`;
+    const record = await put(key, text);
+    const queue = [];
+    const env = { CSV2SEGMENT_SHARD_BYTES: '1024' };
+    await handlerWith(env, queue)({ Records: [record] }, context);
+    assert.ok(queue.length >= 3, `${queue.length} shards`);
+    let refused = 0;
+    const fragile = createHandler({
+      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, ...env },
+      s3: failingPuts((input) => input.Key.includes('.parts/') && refused++ === 0),
+      log: (line) => logs.push(line),
+      sender: { retry: FAST },
+      invoke: async (message) => void queue.push(structuredClone(message)),
+    });
+    const first = queue.shift();
+    await assert.rejects(fragile(first, context), /injected: the bucket refused the write/);
+    const failed = await getJson(`csv2segment-reports/${key}.report.json`);
+    assert.deepEqual([failed.status, failed.error, failed.delivery.events], ['failed', 'injected: the bucket refused the write', seg.stats().accepted]);
+    // Lambda retries the failed invocation.
+    queue.push(first);
+    await drain(handlerWith(env, queue), queue);
+    const stats = seg.stats();
+    assert.equal(stats.uniqueMessageIds, 60);
+    const report = await getJson(`csv2segment-reports/${key}.report.json`);
+    assert.deepEqual([report.status, report.rows, report.events], ['done', 60, 60]);
+  });
 });

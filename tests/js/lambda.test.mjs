@@ -261,6 +261,58 @@ describe('Lambda handler', () => {
     assert.equal(report.status, 'failed');
   });
 
+  test('tasks and S3 records through SQS are checked before anything is read', async () => {
+    const key = 'incoming/track_guarded.csv';
+    const text = 'userId,event\n1,Paid\n2,Paid\n';
+    const record = await put(key, text);
+    assert.deepEqual(await handlerWith()({ Records: [record] }, context), { processed: 1 });
+    const finished = await getText(`csv2segment-reports/${key}.report.json`);
+    await client.send(new CreateBucketCommand({ Bucket: 'someone-elses' }));
+    await client.send(new PutObjectCommand({ Bucket: 'someone-elses', Key: key, Body: text }));
+    seg.reset();
+    logs = [];
+    const { eTag, size } = record.s3.object;
+    const task = (fields) => ({
+      csv2segment: { v: 1, bucket: BUCKET, origin: BUCKET, key, eTag, size, start: { offset: 20, line: 3 }, end: null, header: 'userId,event', run: '0e5f4cf2-4c1f-4b8e-9a57-2f0d7c3f4a10', shard: null, ...fields },
+    });
+    const reportKey = `csv2segment-reports/${key}.report.json`;
+    const cases = [
+      // A forged task naming another bucket, with that bucket as its origin: CSV2SEGMENT_BUCKETS decides.
+      [{ bucket: 'someone-elses', origin: 'someone-elses' }, { CSV2SEGMENT_BUCKETS: BUCKET }, 'the task names bucket someone-elses, which is not among the buckets allowed (csv-drop; CSV2SEGMENT_BUCKETS)'],
+      // Without the setting, the bucket the run started from.
+      [{ bucket: 'someone-elses' }, {}, 'the task names bucket someone-elses, which is not among the buckets allowed (csv-drop; CSV2SEGMENT_BUCKETS)'],
+      [{ key: reportKey }, {}, `the task names ${reportKey}, a key under the report prefix csv2segment-reports/`],
+      [{ header: 'userId,event,properties.forged' }, {}, "the task's header is not the object's first record"],
+      [{ start: { offset: 999, line: 9 } }, {}, "the task's range 999-end is not within the object's 27 bytes"],
+    ];
+    for (const [fields, env, error] of cases) {
+      logs = [];
+      assert.deepEqual(await handlerWith(env)(task(fields), context), { processed: 0, refused: 1 });
+      assert.deepEqual(logged().map((l) => [l.level, l.status, l.error]), [['error', 'refused', `a task refused: ${error}`]]);
+    }
+    // Not well formed (a run id that is no UUID, offsets out of order, an eTag that is no eTag):
+    // not a task at all.
+    for (const fields of [{ run: '../../x' }, { end: 10 }, { eTag: 'x"y' }, { start: { offset: 5, line: 0 } }]) {
+      await assert.rejects(handlerWith()(task(fields), context), { message: 'csv2segment: an invocation with a csv2segment field that is not a task of this version' });
+    }
+    assert.equal(seg.stats().requests, 0);
+    assert.equal(await getText(reportKey), finished);
+    assert.equal(await exists(`csv2segment-reports/${key}.parts/`), false);
+
+    // An S3 record through SQS from a bucket not on the list: not read, and the message comes back.
+    logs = [];
+    const foreign = { ...record, s3: { ...record.s3, bucket: { name: 'someone-elses' } } };
+    const sqs = { Records: [{ eventSource: 'aws:sqs', messageId: 'm-1', body: JSON.stringify({ Records: [foreign] }) }] };
+    assert.deepEqual(await handlerWith({ CSV2SEGMENT_BUCKETS: BUCKET })(sqs, context), { batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    assert.deepEqual(logged()[0], { source: 'csv2segment', level: 'error', bucket: 'someone-elses', key, status: 'refused', error: 'bucket someone-elses is not among CSV2SEGMENT_BUCKETS (csv-drop)' });
+    assert.equal(seg.stats().requests, 0);
+
+    // The right task is run: the rest of the file.
+    logs = [];
+    assert.deepEqual(await handlerWith({ CSV2SEGMENT_BUCKETS: `other,${BUCKET}` })(task({}), context), { processed: 1 });
+    assert.deepEqual(seg.events.map((e) => e.userId), ['2']);
+  });
+
   test('a missing write key is a clear error at the first invocation', async () => {
     const handler = createHandler({ env: { SEGMENT_ENDPOINT: seg.url }, log: (l) => logs.push(l) });
     await assert.rejects(handler({ Records: [] }, context), {
@@ -279,5 +331,19 @@ describe('Lambda handler', () => {
       assert.ok(!texts.some((t) => t.includes(secret)), `${secret} leaked`);
     }
     assert.equal(logs.length, 2);
+  });
+
+  test('an answer that echoes the credential, cut in its middle: no piece of it in the report or the log', async () => {
+    const credential = Buffer.from(`${WRITE_KEY}:`).toString('base64');
+    // The credential (32 characters) starts at 262 + 21: the answer is cut at 300, in its middle.
+    seg.setFaults({ echoAuth: 262 });
+    const record = await put('track_echo.csv', 'userId,event\n1,a\n');
+    assert.deepEqual(await handlerWith()({ Records: [record] }, context), { processed: 1 });
+    const report = await getText('csv2segment-reports/track_echo.csv.report.json');
+    assert.equal(JSON.parse(report).delivery.failedBatches[0].answer, `${'.'.repeat(262)}Authorization: Basic <write key> was refused`.slice(0, 300));
+    for (let i = 0; i + 4 <= credential.length; i += 1) {
+      const piece = credential.slice(i, i + 4);
+      assert.ok(![report, ...logs].some((t) => t.includes(piece)), `${piece} of the credential is kept`);
+    }
   });
 });

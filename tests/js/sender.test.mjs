@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { loadEngine } from '../../js/engine.mjs';
 import { nodeFetch } from '../../js/node-fetch.mjs';
-import { DeliveryError, Sender } from '../../js/sender.mjs';
+import { ANSWER_CHARS, DeliveryError, Sender, redactSecrets } from '../../js/sender.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 
 const WRITE_KEY = 'wk_sender_secret_4242';
@@ -46,7 +46,7 @@ describe('Sender', () => {
     const batches = await trackBatches(10, 4);
     const before = Date.now();
     const summary = await sendAll(new Sender({ writeKey: WRITE_KEY, endpoints: endpoints() }), batches);
-    assert.deepEqual(summary, { requests: 3, attempts: 3, retries: 0, events: 10, failedEvents: 0, failedBatches: [] });
+    assert.deepEqual(summary, { requests: 3, attempts: 3, retries: 0, events: 10, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 });
     assert.deepEqual(seg.events.map((e) => e.userId).sort(), Array.from({ length: 10 }, (_, i) => `u${i + 1}`).sort());
     assert.equal(seg.stats().uniqueMessageIds, 10);
     const body = JSON.parse(new TextDecoder().decode(batches[0].body));
@@ -129,6 +129,36 @@ describe('Sender', () => {
     });
     await assert.rejects(sender.send(batches[1]), { code: 'unauthorized' });
     assert.equal(seg.stats().accepted, 0);
+  });
+
+  test('an answer that echoes the credential: redacted before it is cut, at every cut position', async () => {
+    const credential = Buffer.from(`${WRITE_KEY}:`).toString('base64');
+    const before = 'Authorization: Basic ';
+    // The credential starts at pad + 21 and is 32 characters: these pads cut it everywhere,
+    // and put it whole just before the cut, and just after.
+    const first = ANSWER_CHARS - before.length - credential.length - 2;
+    const last = ANSWER_CHARS - before.length + 2;
+    const [batch] = await trackBatches(1, 1);
+    for (let pad = first; pad <= last; pad += 1) {
+      seg.setFaults({ echoAuth: pad });
+      const summary = await sendAll(new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), retry: FAST }), [batch]);
+      const [failed] = summary.failedBatches;
+      assert.equal(failed.status, 400);
+      assert.equal(failed.answer, `${'.'.repeat(pad)}${before}<write key> was refused`.slice(0, ANSWER_CHARS).trim(), `pad ${pad}`);
+      for (const secret of [credential, WRITE_KEY]) {
+        for (let i = 0; i + 4 <= secret.length; i += 1) {
+          assert.ok(!failed.answer.includes(secret.slice(i, i + 4)), `pad ${pad}: ${JSON.stringify(secret.slice(i, i + 4))} of a secret is in ${JSON.stringify(failed.answer.slice(-60))}`);
+        }
+      }
+    }
+  });
+
+  test('a secret cut off at the end of the redacted window is taken out too', () => {
+    const secrets = ['wk_abcdefgh', 'd2tfYWJjZGVmZ2g6'];
+    assert.equal(redactSecrets('x wk_abcdefgh y d2tfYWJj', secrets, true), 'x <write key> y <write key>');
+    assert.equal(redactSecrets('x wk_abcdefgh y d2tfYWJj', secrets), 'x <write key> y d2tfYWJj');
+    // Three characters are too few to tell from ordinary text.
+    assert.equal(redactSecrets('pay wk_', secrets, true), 'pay wk_');
   });
 
   test('a batch still failing after maxAttempts stops the run with its lines and the last answer', async () => {

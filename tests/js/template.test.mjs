@@ -120,6 +120,7 @@ describe('template.yaml deployed into moto', () => {
       SEGMENT_REGION: 'us',
       REPORT_PREFIX: 'csv2segment-reports/',
       CSV2SEGMENT_QUEUE_URL: physical('PiecesQueue'),
+      CSV2SEGMENT_BUCKETS: BUCKET,
       CSV2SEGMENT_PIECES_IN_FLIGHT: '6',
       NODE_OPTIONS: '--max-semi-space-size=1',
     });

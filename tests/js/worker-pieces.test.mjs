@@ -4,6 +4,7 @@
 // Segment server. Every row must arrive, each messageId once (or again with the same payload),
 // with one combined report. The Lambda side of the same is tests/js/lambda-pieces.test.mjs.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
 import { eventsById, hardFile } from '../support/pieces.mjs';
@@ -292,6 +293,44 @@ test('shards that continue: a shard out of budget hands on the rest of its own r
       assert.equal(report.pieces, sharded.shards + continued.length);
       assert.equal(report.delivery.events, ROWS);
       await partsGone(stack, key);
+    });
+  } finally {
+    await seg.close();
+  }
+});
+
+test('keys near the 1,024-byte limit: a hashed report key, every row received once, a report written', async () => {
+  const seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 11 });
+  const hashed = (key) => `${REPORTS}long-keys/${createHash('sha256').update(key).digest('hex')}`;
+  try {
+    await withStack(seg, { CSV2SEGMENT_SHARD_BYTES: '1024' }, async (stack) => {
+      // 1,014 bytes in UTF-8 but 517 characters: measured in characters, it would seem to fit.
+      const long = `long/${'é'.repeat(497)}/track_long.csv`;
+      // 903 bytes: the key fits, its reports fit, its parts' keys would not.
+      const sharded = `shard/${'é'.repeat(439)}ab/track_shards.csv`;
+      assert.deepEqual([Buffer.byteLength(long), Buffer.byteLength(sharded)], [1014, 903]);
+
+      await stack.putAndNotify(long, 'userId,event\n1,Signed Up\n2,Signed Up\n,Signed Up\n');
+      const longLines = await settled(stack, long, { sent: 1 });
+      assert.deepEqual(longLines.map((l) => [l.status, l.rows, l.delivered, l.report]), [['done', 3, 2, `${hashed(long)}.report.json`]]);
+      const longReport = await getJson(stack, `${hashed(long)}.report.json`);
+      assert.deepEqual([longReport.status, longReport.source.key, longReport.rows, longReport.rejected], ['done', long, 3, 1]);
+      assert.match(await getText(stack, `${hashed(long)}.rejected.csv`), /^userId,event,csv2segment_error\n,Signed Up,/);
+
+      seg.reset();
+      let text = 'userId,event,properties.n\n';
+      for (let i = 0; i < 60; i += 1) text += `user${i},Order Placed,${'x'.repeat(40)}${i}\n`;
+      await stack.putAndNotify(sharded, text);
+      const lines = await settled(stack, sharded, { sent: 1 });
+      const [split] = lines.filter((l) => l.status === 'sharded');
+      assert.ok(split.shards >= 3, `${split.shards} shards`);
+      const stats = seg.stats();
+      assert.deepEqual([stats.accepted, stats.uniqueMessageIds, stats.duplicates], [60, 60, 0]);
+      const report = await getJson(stack, `${hashed(sharded)}.report.json`);
+      assert.deepEqual([report.status, report.source.key, report.rows, report.pieces], ['done', sharded, 60, split.shards]);
+      assert.equal(await getText(stack, `${REPORTS}${sharded}.report.json`), null);
+      assert.deepEqual(await listed(stack, `${hashed(sharded)}.parts/`), []);
+      assert.deepEqual(stack.deadLetters(), []);
     });
   } finally {
     await seg.close();

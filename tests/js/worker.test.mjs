@@ -1,6 +1,7 @@
 // The Worker in the real Workers runtime (Miniflare/workerd) from wrangler.toml, with a local R2
 // bucket and queue, delivering to the strict local Segment server.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
@@ -108,6 +109,53 @@ describe('Worker', () => {
     assert.equal(seg.stats().requests, 0);
   });
 
+  test("a notification about another bucket is not read, and not acked: it comes back", async () => {
+    // The same key in the bound bucket: before, that object was processed instead.
+    const key = 'incoming/track_foreign.csv';
+    await stack.put(key, await sample('track_1.csv'));
+    const head = await stack.bucket.head(key);
+    await stack.notify(r2Notification({ bucket: 'someone-elses-bucket', key, size: head.size, eTag: head.etag }));
+    await stack.waitFor(() => linesFor(key).length >= 2, { timeoutMs: 20_000, what: 'the message retried' });
+    assert.deepEqual(
+      linesFor(key).slice(0, 2).map((l) => [l.level, l.status, l.error]),
+      Array(2).fill(['error', 'failed', 'the notification is about bucket "someone-elses-bucket", not csv2segment-uploads (BUCKET_NAME, the BUCKET binding\'s): not read']),
+    );
+    assert.equal(seg.stats().requests, 0);
+    assert.equal(await stack.bucket.get(`csv2segment-reports/${key}.report.json`), null);
+  });
+
+  test('tasks are checked before anything is read: the bucket, the report prefix, the header', async () => {
+    const key = 'incoming/track_target.csv';
+    const text = 'userId,event\n1,Paid\n2,Paid\n';
+    const note = await stack.putAndNotify(key, text);
+    const done = await reportOf(key, { status: 'done' });
+    seg.reset();
+    const task = (fields) => ({
+      csv2segment: { v: 1, bucket: note.bucket, key, eTag: note.object.eTag, size: note.object.size, start: { offset: 20, line: 3 }, end: null, header: 'userId,event', run: crypto.randomUUID(), shard: null, ...fields },
+    });
+    const reportKey = `csv2segment-reports/${key}.report.json`;
+    const cases = [
+      [{ bucket: 'other-bucket' }, key, 'a task refused: the task names bucket other-bucket, which is not among the buckets allowed (csv2segment-uploads; CSV2SEGMENT_BUCKETS)'],
+      [{ key: reportKey }, reportKey, `a task refused: the task names ${reportKey}, a key under the report prefix csv2segment-reports/`],
+      // A made-up header would have replaced the finished report with "unprocessable".
+      [{ header: 'nobody,knows' }, key, "a task refused: the task's header is not the object's first record"],
+      [{ size: 9999 }, key, `a task refused: the task says the object has 9999 bytes; it has ${note.object.size}`],
+    ];
+    for (const [fields, about, error] of cases) {
+      logs = [];
+      await stack.notify(task(fields));
+      const [line] = await stack.waitFor(() => linesFor(about).length > 0 && linesFor(about), { timeoutMs: 15_000, what: error });
+      assert.deepEqual([line.level, line.status, line.error], ['error', 'refused', error]);
+    }
+    assert.equal(seg.stats().requests, 0);
+    assert.deepEqual(await reportOf(key), done);
+    // The right header is taken: the rest of the file is sent.
+    logs = [];
+    await stack.notify(task({}));
+    await stack.waitFor(() => linesFor(key).some((l) => l.status === 'piece-done' || l.status === 'done'), { timeoutMs: 15_000 });
+    assert.deepEqual(seg.events.map((e) => e.userId), ['2']);
+  });
+
   test('a Segment outage: the message is retried, not acked, and the later success sends each id once', async () => {
     seg.setFaults({ error500: 1 });
     await stack.putAndNotify('incoming/track_outage.csv', generateTrackCsv(3000));
@@ -140,6 +188,68 @@ describe('Worker', () => {
       assert.deepEqual(await res.json(), { error: 'missing or wrong token: send Authorization: Bearer <INGEST_TOKEN>' });
     }
     assert.equal(seg.stats().accepted, 8);
+  });
+
+  test('an answer that echoes the credential, cut in its middle: redacted in the HTTP answer, the report and the log', async () => {
+    const credential = Buffer.from(`${WRITE_KEY}:`).toString('base64');
+    // The credential starts at 260 + 21 and the answer is cut at 300.
+    seg.setFaults({ echoAuth: 260 });
+    const expected = `${'.'.repeat(260)}Authorization: Basic <write key> was refused`.slice(0, 300);
+    const res = await fetch(`${stack.url}/v1/ingest/track_echo.csv`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: await sample('track_1.csv') });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.equal(JSON.parse(text).delivery.failedBatches[0].answer, expected);
+    await stack.putAndNotify('incoming/track_echo.csv', await sample('track_1.csv'));
+    const report = await reportOf('incoming/track_echo.csv');
+    assert.equal(report.delivery.failedBatches[0].answer, expected);
+    const stored = await (await stack.bucket.get('csv2segment-reports/incoming/track_echo.csv.report.json')).text();
+    for (let i = 0; i + 4 <= credential.length; i += 1) {
+      const piece = credential.slice(i, i + 4);
+      assert.ok(!text.includes(piece) && !stored.includes(piece), `${piece} of the credential is kept`);
+      for (const line of logs) assert.ok(!line.includes(piece), `${piece} is in ${line}`);
+    }
+  });
+
+  test('HTTP: an Idempotency-Key is bound to its body: another body under it is a 409, and nothing of it is sent', async () => {
+    const post = (path, body, key) => fetch(`${stack.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': key }, body });
+    const first = await post('/v1/ingest/track_x.csv', 'userId,event\n1,Paid\n2,Paid\n', 'bound-1');
+    assert.equal(first.status, 200);
+    assert.equal(seg.stats().accepted, 2);
+    const other = await post('/v1/ingest/track_x.csv', 'userId,event\n3,Refunded\n4,Refunded\n', 'bound-1');
+    assert.equal(other.status, 409);
+    assert.deepEqual(await other.json(), { error: 'this Idempotency-Key was used for an upload of other content: use a new key for a new upload; nothing of this one was sent' });
+    const renamed = await post('/v1/ingest/track_y.csv', 'userId,event\n1,Paid\n2,Paid\n', 'bound-1');
+    assert.equal(renamed.status, 409);
+    assert.deepEqual(await renamed.json(), { error: 'this Idempotency-Key was used for an upload of another file name: use a new key for a new upload' });
+    assert.equal(seg.stats().requests, 1);
+    // The same body again is a retry: sent again with the same messageIds.
+    const again = await post('/v1/ingest/track_x.csv', 'userId,event\n1,Paid\n2,Paid\n', 'bound-1');
+    assert.equal(again.status, 200);
+    assert.deepEqual([seg.stats().accepted, seg.stats().uniqueMessageIds], [4, 2]);
+    // Every spelling of one name is one name: the same ids.
+    seg.reset();
+    const body = 'userId,event\n1,Paid\n';
+    for (const path of ['/v1/ingest/track_%C3%A9t%C3%A9.csv', '/v1/ingest/track_%c3%a9t%c3%a9.csv', '/v1/ingest/track_%C3%A9t%C3%A9%2Ecsv', '/v1/ingest/track_%C3%A9t%C3%A9%2ecsv']) {
+      const res = await post(path, body, 'spelled-1');
+      assert.equal(res.status, 200, path);
+    }
+    assert.deepEqual([seg.stats().accepted, seg.stats().uniqueMessageIds], [4, 1]);
+    // A keyed body is stored before it is sent, so its length must be known.
+    const chunked = await fetch(`${stack.url}/v1/ingest/track_x.csv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'chunked-1' },
+      body: new Blob([body]).stream(),
+      duplex: 'half',
+    });
+    assert.equal(chunked.status, 411);
+    assert.match((await chunked.json()).error, /^an upload with an Idempotency-Key needs a Content-Length/);
+    // Only the keys' records stay: each stored body is removed once it is sent.
+    const kept = (await stack.bucket.list({ prefix: 'csv2segment-reports/idempotency/' })).objects.map((o) => o.key);
+    const record = (key) => `csv2segment-reports/idempotency/${createHash('sha256').update(key).digest('hex')}.json`;
+    assert.ok(kept.includes(record('bound-1')) && kept.includes(record('spelled-1')), kept.join());
+    assert.ok(kept.every((k) => /^csv2segment-reports\/idempotency\/[0-9a-f]{64}\.json$/.test(k)), kept.join());
+    const stored = JSON.parse(await (await stack.bucket.get(record('bound-1'))).text());
+    assert.deepEqual([stored.name, stored.sha256, stored.bytes], ['track_x.csv', createHash('sha256').update('userId,event\n1,Paid\n2,Paid\n').digest('hex'), 27]);
   });
 
   test('HTTP: validate answers the report and the first payloads, and sends nothing', async () => {
