@@ -23,8 +23,9 @@ const RAW_BUDGET: usize = 1 << 20;
 ///
 /// Write the file's bytes in chunks of any size, cut anywhere; after each write take the bodies
 /// that are ready with [`Ingest::next_batch`]; call [`Ingest::finish`] at the end and take the
-/// last ones. Memory stays bounded by one body and one row, whatever the file's size, as long
-/// as the host takes the ready bodies after each write.
+/// last ones. Memory stays bounded by one body and one row, whatever the file, as long as the
+/// host takes the ready bodies after each write: a row is at most `maxRecordBytes` (longer ones,
+/// and quotes that never close, are rejected by the rule of `src/frame.rs` without being held).
 ///
 /// A header problem stops the file: `write` returns the error, and so does every later call.
 ///
