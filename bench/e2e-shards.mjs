@@ -70,8 +70,8 @@ function runPiece(event, env) {
   });
 }
 
-/** Runs `first` and every message handed on, at most `inFlight` processes at once. */
-function runPool(first, inFlight, env) {
+/** Runs `first` and every message handed on, at most `inFlight` processes at once (also bench/e2e-rate.mjs). */
+export function runPool(first, inFlight, env) {
   return new Promise((resolve, reject) => {
     const queue = [first];
     const done = [];

@@ -5,13 +5,18 @@
 //
 //   node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed] [--lambda-node-options STR]
 //                      [--skip-shards] [--shard-rows N] [--shards N]
+//                      [--skip-rate] [--only rate] [--rate-rows N] [--rate-cap N] [--rate-cli PATH]
+//                      [--rate-cases one,shards,misset,seed,cli]
 //
 // Each side runs in its own process (bench/e2e-child.mjs), so its peak RSS is its own; the
 // Segment server runs in this process and counts requests and events per side. The handler
 // then runs once more on a file --big-factor times larger (default 10) to show that its memory
 // stays flat. Last, the sharded path (bench/e2e-shards.mjs): a --shard-rows file (default 2
 // million rows) in one invocation, then cut into --shards shards (default 8) run with 1, 2 and 4
-// invocations in flight, each its own process. Ends with `name: value` lines for scripts.
+// invocations in flight, each its own process. Then the rate section (bench/e2e-rate.mjs): the
+// Segment server capped at R events a second, a --rate-rows file (default 200,000) in one
+// invocation, in 4 shards, with a budget 3 × R, and by the seed; `--only rate` runs it alone.
+// Ends with `name: value` lines for scripts.
 //
 // Seconds are timed as Lambda bills them, the same way for both sides: `*_init_seconds` is the
 // module's init phase (Lambda's "Init Duration": imports and module-level clients), `*_seconds`
@@ -29,6 +34,7 @@ import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-s
 import { startS3Server } from '../tests/support/s3-server.mjs';
 import { startSegmentServer } from '../tests/support/segment-server.mjs';
 import { r2Notification, startWorkerStack } from '../tests/support/worker-stack.mjs';
+import { measureRate } from './e2e-rate.mjs';
 import { measureShards } from './e2e-shards.mjs';
 import { cachedTrackPath, rowsLabel, writeTrackCsv } from './generate.mjs';
 import { packageLambda } from '../scripts/package-lambda.mjs';
@@ -54,6 +60,12 @@ function parseArgs(argv) {
     skipShards: false,
     shardRows: 2_000_000,
     shards: 8,
+    skipRate: false,
+    only: null,
+    rateRows: 200_000,
+    rateCap: null,
+    rateCli: null,
+    rateCases: undefined,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
@@ -65,9 +77,15 @@ function parseArgs(argv) {
     else if (a === '--skip-shards') opts.skipShards = true;
     else if (a === '--shard-rows') opts.shardRows = Number(argv[++i]);
     else if (a === '--shards') opts.shards = Number(argv[++i]);
+    else if (a === '--skip-rate') opts.skipRate = true;
+    else if (a === '--only') opts.only = argv[++i];
+    else if (a === '--rate-rows') opts.rateRows = Number(argv[++i]);
+    else if (a === '--rate-cap') opts.rateCap = Number(argv[++i]);
+    else if (a === '--rate-cli') opts.rateCli = argv[++i];
+    else if (a === '--rate-cases') opts.rateCases = (argv[++i] ?? '').split(',');
     else {
       console.error(
-        'usage: node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed] [--lambda-node-options STR] [--skip-shards] [--shard-rows N] [--shards N]',
+        'usage: node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed] [--lambda-node-options STR] [--skip-shards] [--shard-rows N] [--shards N] [--skip-rate] [--only rate] [--rate-rows N] [--rate-cap N] [--rate-cli PATH] [--rate-cases one,shards,misset,seed,cli]',
       );
       process.exit(2);
     }
@@ -75,6 +93,9 @@ function parseArgs(argv) {
   if (!Number.isInteger(opts.rows) || opts.rows < 1) throw new Error('--rows takes a whole number');
   if (!Number.isInteger(opts.shardRows) || opts.shardRows < 1) throw new Error('--shard-rows takes a whole number');
   if (!Number.isInteger(opts.shards) || opts.shards < 2) throw new Error('--shards takes a whole number, at least 2');
+  if (opts.only !== null && opts.only !== 'rate') throw new Error('--only takes rate');
+  if (!Number.isInteger(opts.rateRows) || opts.rateRows < 1) throw new Error('--rate-rows takes a whole number');
+  if (opts.rateCap !== null && !(opts.rateCap > 0)) throw new Error('--rate-cap takes a number of events per second');
   return opts;
 }
 
@@ -189,11 +210,33 @@ async function measureWorker({ seg, rows, path }) {
 
 const fmt = (n, digits = 2) => Number(n.toFixed(digits));
 
+/** The rate section: the --rate-rows file in the bucket, then bench/e2e-rate.mjs. */
+async function rateSection(ctx, opts) {
+  const path = await trackFile(opts.rateRows);
+  const { key, eTag } = await upload(ctx.client, path);
+  const rateCtx = { ...ctx, writeKey: WRITE_KEY, bucket: BUCKET, key, eTag, size: statSync(path).size, path, rows: opts.rateRows };
+  return measureRate(rateCtx, { ...(opts.rateCap ? { cap: opts.rateCap } : {}), skipSeed: opts.skipSeed, cli: opts.rateCli, ...(opts.rateCases ? { cases: opts.rateCases } : {}) });
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   // The handler runs as deployed: the bundle from dist/lambda.zip's staging folder.
   await packageLambda({ quiet: true });
   const lambdaEntry = join(HERE, '..', 'dist', 'lambda', 'js', 'lambda.mjs');
+  if (opts.only === 'rate') {
+    const s3 = await startS3Server();
+    const seg = await startSegmentServer({ writeKey: WRITE_KEY, port: 0, record: false });
+    try {
+      const client = s3.client({ requestChecksumCalculation: 'WHEN_REQUIRED' });
+      await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+      const lines = await rateSection({ seg, s3, client, lambdaEntry, lambdaNodeOptions: opts.lambdaNodeOptions }, opts);
+      for (const [name, value] of Object.entries(lines)) console.log(`${name}: ${value}`);
+    } finally {
+      await seg.close();
+      await s3.close();
+    }
+    return;
+  }
   const path = await trackFile(opts.rows);
   const mb = statSync(path).size / 1e6;
   const s3 = await startS3Server();
@@ -260,6 +303,7 @@ async function main() {
       const shardCtx = { ...ctx, writeKey: WRITE_KEY, bucket: BUCKET, key, eTag, size: statSync(shardPath).size, rows: opts.shardRows };
       Object.assign(lines, await measureShards(shardCtx, { shardCount: opts.shards, label: rowsLabel(opts.shardRows) }));
     }
+    if (!opts.skipRate) Object.assign(lines, await rateSection(ctx, opts));
     for (const [name, value] of Object.entries(lines)) console.log(`${name}: ${value}`);
   } finally {
     await seg.close();

@@ -15,6 +15,7 @@ import { loadEngine } from './engine.mjs';
 import { MAPPING_NAME, withMapping } from './mapping.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
 import { nodeFetch } from './node-fetch.mjs';
+import { RateLimiter, batchOptions } from './rate.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
 
 const PROGRAM = 'csv2segment';
@@ -43,11 +44,16 @@ const ENVIRONMENT = `Environment:
   SEGMENT_ENDPOINT, SEGMENT_OBJECTS_ENDPOINT
                             base URLs instead of Segment's hosts (send; the options win)
   SEGMENT_CONCURRENCY       requests in flight at once (send; --concurrency wins)
+  SEGMENT_MAX_EVENTS_PER_SECOND
+                            the events-per-second budget, or none (send;
+                            --max-events-per-second wins)
   SEGMENT_MAX_ATTEMPTS, SEGMENT_RETRY_BASE_MS, SEGMENT_TIMEOUT_MS
                             tries per request (10), first backoff (500 ms, doubled each
                             retry) and per-request timeout (30000 ms), as for the Lambda
   CSV2SEGMENT_EMPTY_CELLS   omit, null or string (--empty wins)
   CSV2SEGMENT_TYPING        infer or strings (--typing wins)
+  CSV2SEGMENT_MAX_RECORD_BYTES
+                            the largest row in bytes (--max-record-bytes wins)
   CSV2SEGMENT_DEBUG         set to 1 to print stack traces with errors`;
 
 const EXIT_STATUS = `Exit status:
@@ -68,7 +74,9 @@ const ENGINE_OPTIONS = `  --mapping FILE            read the files through this 
   --empty omit|null|string  an empty cell is left out, sent as null or sent as ""
                             (default: omit)
   --typing infer|strings    infer: numbers and true/false as such; strings: every data
-                            cell a string (default: infer)`;
+                            cell a string (default: infer)
+  --max-record-bytes N      a row longer than N bytes is rejected without being held
+                            (default: 1048576, 1 MiB)`;
 
 const HELP = {
   main: `Usage: ${PROGRAM} <command> [options] FILE...
@@ -134,7 +142,7 @@ Exit status:
   1  rows were rejected
   2  a file could not be processed (its name, its header, unreadable), or a usage error
 
-Environment: CSV2SEGMENT_EMPTY_CELLS, CSV2SEGMENT_TYPING (see '${PROGRAM} --help').`,
+Environment: CSV2SEGMENT_EMPTY_CELLS, CSV2SEGMENT_TYPING, CSV2SEGMENT_MAX_RECORD_BYTES (see '${PROGRAM} --help').`,
 
   preview: `Usage: ${PROGRAM} preview [options] FILE
 
@@ -193,6 +201,13 @@ Options:
                             sends for that object
   --concurrency N           requests in flight at once (default: $SEGMENT_CONCURRENCY,
                             else 4)
+  --max-events-per-second N|none
+                            the most events a second to send, paced evenly; none: no
+                            budget (a 429 from Segment still pauses every request,
+                            then the rate climbs back). Default:
+                            $SEGMENT_MAX_EVENTS_PER_SECOND, else 1000 towards
+                            Segment's hosts (the rate Segment asks a workspace to
+                            keep under), none with --endpoint or $SEGMENT_ENDPOINT
   --name NAME               the file name that picks the call, for - (required with -)
                             or for a single FILE whose own name does not say it
 ${ENGINE_OPTIONS}
@@ -290,6 +305,7 @@ const COMMON = {
   mapping: { type: 'string', hint: 'FILE' },
   empty: { type: 'string', hint: 'omit|null|string' },
   typing: { type: 'string', hint: 'infer|strings' },
+  'max-record-bytes': { type: 'string', hint: 'N' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -312,6 +328,7 @@ const COMMANDS = {
     'objects-endpoint': { type: 'string', hint: 'URL' },
     'source-id': { type: 'string', hint: 'ID' },
     concurrency: { type: 'string', hint: 'N' },
+    'max-events-per-second': { type: 'string', hint: 'N|none' },
   },
 };
 
@@ -362,6 +379,16 @@ function wholeNumber(option, value, min, max) {
   return n;
 }
 
+/** An events-per-second option: a number above 0 or `none`, as a string for the environment. */
+function eventsPerSecond(option, value) {
+  if (value === undefined) return undefined;
+  const s = value.trim().toLowerCase();
+  if (s === 'none') return s;
+  const n = Number(s);
+  if (s === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${option} is '${value}': give a number of events per second above 0, such as 1000, or none`);
+  return String(n);
+}
+
 function baseUrl(option, value) {
   if (value === undefined) return undefined;
   let url;
@@ -388,6 +415,14 @@ function engineOptions(values) {
   if (empty) options.empty = empty;
   const typing = oneOf('typing', values.typing, ['infer', 'strings']);
   if (typing) options.typing = typing;
+  const max = values['max-record-bytes'];
+  if (max !== undefined) {
+    const n = Number(max);
+    if (!/^[0-9]+$/.test(max.trim()) || !Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(`--max-record-bytes is "${max}": give a whole number of bytes, at least 1`);
+    }
+    options.maxRecordBytes = n;
+  }
   return options;
 }
 
@@ -655,12 +690,19 @@ function sendSummary(input, result, rejectsFile) {
       `${delivery.retries ? ` (${plural(delivery.retries, 'retry', 'retries')})` : ''}, ${seconds(result.timing.ms)}`,
     ...rejectionLines(report),
   ];
+  if (delivery.pacedMs || delivery.throttled) lines.push(`  ${pacingText(delivery)}`);
   if (rejectsFile) lines.push(`  the rejected rows are in ${rejectsFile}: fix them and send that file`);
   for (const b of delivery.failedBatches) {
     const where = b.firstLine === b.lastLine ? `line ${b.firstLine}` : `lines ${b.firstLine}-${b.lastLine}`;
     lines.push(`  Segment refused ${where} (${plural(b.events, 'event')}): HTTP ${b.status}${b.answer ? ` ${b.answer}` : ''}`);
   }
   return lines;
+}
+
+/** How long the budget held requests back, and how often Segment answered 429. */
+function pacingText(delivery) {
+  const paced = delivery.pacedMs ? `paced for ${seconds(delivery.pacedMs)} to keep the events-per-second budget` : 'not paced';
+  return `${paced}${delivery.throttled ? `; Segment asked to slow down ${plural(delivery.throttled, 'time')} (429)` : ''}`;
 }
 
 function exitOf(result) {
@@ -793,6 +835,7 @@ async function send(values, files) {
   const endpoint = baseUrl('endpoint', values.endpoint);
   const objectsEndpoint = baseUrl('objects-endpoint', values['objects-endpoint']);
   const concurrency = wholeNumber('concurrency', values.concurrency, 1, 64);
+  const maxEventsPerSecond = eventsPerSecond('max-events-per-second', values['max-events-per-second']);
   if (values['source-id'] !== undefined && values['source-id'].trim() === '') throw new UsageError('--source-id is empty', 'send');
   if (values['source-id'] !== undefined && inputs.length > 1) {
     throw new UsageError('--source-id names one file: with several, each would send the same messageIds', 'send');
@@ -807,6 +850,7 @@ async function send(values, files) {
     ...(endpoint ? { SEGMENT_ENDPOINT: endpoint } : {}),
     ...(objectsEndpoint ? { SEGMENT_OBJECTS_ENDPOINT: objectsEndpoint } : {}),
     ...(concurrency ? { SEGMENT_CONCURRENCY: String(concurrency) } : {}),
+    ...(maxEventsPerSecond ? { SEGMENT_MAX_EVENTS_PER_SECOND: maxEventsPerSecond } : {}),
   };
   let config;
   try {
@@ -816,6 +860,10 @@ async function send(values, files) {
     throw err;
   }
   const engine = await loadEngine();
+  // One budget for the whole command: the files go one after the other, and what a 429 taught
+  // the limiter holds for the next file too. A request never holds more than a second of it.
+  const limiter = new RateLimiter({ eventsPerSecond: config.rate.maxEventsPerSecond });
+  Object.assign(options, batchOptions(config.rate.maxEventsPerSecond));
 
   const results = [];
   let code = EXIT.ok;
@@ -848,7 +896,7 @@ async function send(values, files) {
     const counter = { bytes: 0 };
     const state = { phase: 'reading', total: null };
     // node:http: fetch would copy every body (see node-fetch.mjs).
-    const sender = Sender.fromConfig(config, { fetch: nodeFetch });
+    const sender = Sender.fromConfig(config, { fetch: nodeFetch, limiter });
     const progress = new ProgressLine(input.label, () => {
       const p = progress.latest?.();
       return { ...state, bytes: counter.bytes, rows: p?.rows ?? 0, rejected: p?.rejected ?? 0, sent: sender.summary.events, retries: sender.summary.retries };

@@ -1,5 +1,6 @@
 // Reads a host's settings from its environment (Lambda's process.env, a Worker's env), once,
 // into one checked object, so every host names and validates its variables the same way.
+import { DEFAULT_MAX_EVENTS_PER_SECOND } from './rate.mjs';
 
 /** A setting that is missing or wrong; the message names the variable and the fix. */
 export class ConfigError extends Error {
@@ -80,6 +81,31 @@ function positiveSeconds(variable, value) {
   return n;
 }
 
+/** Events per second: a number above 0, or `none` (null: no budget); `fallback` when unset. */
+export function eventsPerSecond(variable, value, fallback) {
+  const s = text(value);
+  if (s === '') return fallback;
+  if (s.toLowerCase() === 'none') return null;
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new ConfigError(`${variable} is "${s}": give the events per second the pieces of a run may send together, such as 1000, or none for no budget`);
+  }
+  return n;
+}
+
+/**
+ * The rate budget (rate.mjs): SEGMENT_MAX_EVENTS_PER_SECOND, by default 1,000 towards Segment's
+ * own hosts, and none when SEGMENT_ENDPOINT points elsewhere (a test server; set it for a proxy
+ * to Segment); CSV2SEGMENT_PIECES_IN_FLIGHT, how many pieces may run at once to share it.
+ */
+function rateSettings(env) {
+  const fallback = text(env.SEGMENT_ENDPOINT) ? null : DEFAULT_MAX_EVENTS_PER_SECOND;
+  return Object.freeze({
+    maxEventsPerSecond: eventsPerSecond('SEGMENT_MAX_EVENTS_PER_SECOND', env.SEGMENT_MAX_EVENTS_PER_SECOND, fallback),
+    piecesInFlight: positiveInt('CSV2SEGMENT_PIECES_IN_FLIGHT', env.CSV2SEGMENT_PIECES_IN_FLIGHT, 1),
+  });
+}
+
 function oneOf(variable, value, allowed) {
   const s = text(value).toLowerCase();
   if (s === '') return undefined;
@@ -118,7 +144,8 @@ export function readBucketName(env) {
 }
 
 /**
- * The engine's options that the environment sets (`CSV2SEGMENT_EMPTY_CELLS`, `CSV2SEGMENT_TYPING`);
+ * The engine's options that the environment sets (`CSV2SEGMENT_EMPTY_CELLS`, `CSV2SEGMENT_TYPING`,
+ * `CSV2SEGMENT_MAX_RECORD_BYTES`);
  * all a host needs to validate a file without sending it.
  */
 export function readEngineOptions(env) {
@@ -127,6 +154,8 @@ export function readEngineOptions(env) {
   if (empty) options.empty = empty;
   const typing = oneOf('CSV2SEGMENT_TYPING', env.CSV2SEGMENT_TYPING, TYPING_VALUES);
   if (typing) options.typing = typing;
+  const maxRecordBytes = positiveInt('CSV2SEGMENT_MAX_RECORD_BYTES', env.CSV2SEGMENT_MAX_RECORD_BYTES, undefined);
+  if (maxRecordBytes) options.maxRecordBytes = maxRecordBytes;
   return Object.freeze(options);
 }
 
@@ -186,7 +215,10 @@ export function writeKeySource(env) {
  * | `REPORT_PREFIX` | where reports are written, default `csv2segment-reports/` |
  * | `CSV2SEGMENT_EMPTY_CELLS` | `omit` (default), `null` or `string` |
  * | `CSV2SEGMENT_TYPING` | `infer` (default) or `strings` |
+ * | `CSV2SEGMENT_MAX_RECORD_BYTES` | the largest row, default 1048576 (1 MiB); a longer one is rejected without being held |
  * | `SEGMENT_CONCURRENCY` | requests in flight at once, default 4 |
+ * | `SEGMENT_MAX_EVENTS_PER_SECOND` | the events per second all pieces of a run send together, or `none`; default 1000 (none with `SEGMENT_ENDPOINT` set) |
+ * | `CSV2SEGMENT_PIECES_IN_FLIGHT` | pieces that may run at once (the queue's concurrency); each shard takes its share of the budget; default 1 |
  * | `SEGMENT_MAX_ATTEMPTS` | tries per request before the run fails, default 10 |
  * | `SEGMENT_RETRY_BASE_MS` | the first backoff, doubled each retry, default 500 |
  * | `SEGMENT_TIMEOUT_MS` | per request, default 30000 |
@@ -229,6 +261,7 @@ export function readConfig(env, found = {}) {
     engineOptions: readEngineOptions(env),
     concurrency: positiveInt('SEGMENT_CONCURRENCY', env.SEGMENT_CONCURRENCY, 4),
     sender: senderSettings(env),
+    rate: rateSettings(env),
     pieces: Object.freeze({
       shardBytes: positiveInt('CSV2SEGMENT_SHARD_BYTES', env.CSV2SEGMENT_SHARD_BYTES, DEFAULT_SHARD_BYTES),
       maxRunSeconds: positiveSeconds('MAX_RUN_SECONDS', env.MAX_RUN_SECONDS),

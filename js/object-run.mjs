@@ -12,6 +12,7 @@
 import { withMapping } from './mapping.mjs';
 import { combineIfComplete, partsPrefix, savePart } from './parts.mjs';
 import { ingestFile } from './pipeline.mjs';
+import { batchOptions, pieceBudget } from './rate.mjs';
 import { Sender } from './sender.mjs';
 
 /** The object was replaced or deleted after the event: that upload has an event of its own. */
@@ -256,8 +257,8 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
   const started = Date.now();
   const from = task?.split ? task.start : null;
   const splitter = from
-    ? engine.Splitter.resume(object.key, config.pieces.shardBytes, task.header, from.offset, from.line, options)
-    : new engine.Splitter(object.key, config.pieces.shardBytes, options);
+    ? engine.Splitter.resume(object.key, config.pieces.shardBytes, task.header, from.offset, from.line, options.maxRecordBytes, options)
+    : new engine.Splitter(object.key, config.pieces.shardBytes, options.maxRecordBytes, options);
   let split;
   let next = null;
   try {
@@ -323,7 +324,9 @@ async function runPiece(run, gzip) {
   const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task, options, mapping } = run;
   const { bucket, key } = object;
   const keys = await reportKeys(config.reportPrefix, key);
-  const sender = Sender.fromConfig(config, { deadline, ...(run.sender ?? {}) });
+  // A shard takes its share of the run's events-per-second budget; a file in one piece, all of it.
+  const budget = pieceBudget(config.rate, task);
+  const sender = Sender.fromConfig(config, { deadline, maxEventsPerSecond: budget, ...(run.sender ?? {}) });
   const writeReport = (fields) =>
     store.put(keys.report, JSON.stringify({ version: engine.version(), source: object, ...fields }, null, 2), 'application/json');
 
@@ -357,7 +360,7 @@ async function runPiece(run, gzip) {
       engine,
       key,
       identity,
-      options,
+      options: { ...options, ...batchOptions(budget) },
       source: lazy,
       sender,
       resume: task ? { at: start, header: ranged ? header : null } : undefined,
@@ -372,8 +375,8 @@ async function runPiece(run, gzip) {
   }
 
   const { report, delivery, timing } = result;
-  if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done' });
-  if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable' });
+  if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done', budget });
+  if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable', budget });
 
   // A piece of a file in several pieces: store its part, then hand on or try to complete; a
   // failure on the way is the piece's, reported as one.
@@ -391,7 +394,7 @@ async function runPiece(run, gzip) {
       const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
       await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, mapping }));
       // Progress: how far this piece got, and the rows of this chain so far.
-      emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ms: timing.ms });
+      emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ...pacing(delivery, budget), ms: timing.ms });
       return 'continued';
     }
     combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options });
@@ -400,11 +403,11 @@ async function runPiece(run, gzip) {
     throw err;
   }
   if (!combined) {
-    emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ms: timing.ms });
+    emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ...pacing(delivery, budget), ms: timing.ms });
     return 'piece-done';
   }
   const whole = { startedAt: combined.startedAt ?? timing.startedAt, ms: Date.now() - Date.parse(combined.startedAt ?? timing.startedAt) };
-  const status = await finish(run, keys, writeReport, { report: combined.report, rejectsCsv: combined.rejectsCsv, delivery: combined.delivery, timing: whole, status: 'done', pieces: combined.pieces });
+  const status = await finish(run, keys, writeReport, { report: combined.report, rejectsCsv: combined.rejectsCsv, delivery: combined.delivery, timing: whole, status: 'done', pieces: combined.pieces, budget });
   // The parts served their purpose; one left behind by a late duplicate is harmless.
   await Promise.all(combined.keys.map((k) => store.remove(k).catch(() => {})));
   return status;
@@ -420,14 +423,18 @@ async function isDone(store, reportKey, object) {
   }
 }
 
+/** A piece's log fields about its rate: its budget (events/s), the 429s it met, the time it was paced. */
+const pacing = (delivery, budget) => ({ maxEventsPerSecond: budget, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0 });
+
 const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { shard: task.shard.index, shards: task.shard.count } : {}) } : {});
 
 /**
- * Writes the whole file's report and rejects CSV, and logs one line. The rows are delivered by
- * now: a report that cannot be written is logged, and what fits of it written, but never fails
- * the run, whose retry would send every row again.
+ * Writes the whole file's report and rejects CSV, and logs one line: the file's counts (its
+ * pieces' added up) and this invocation's budget. The rows are delivered by now: a report that
+ * cannot be written is logged, and what fits of it written, but never fails the run, whose retry
+ * would send every row again.
  */
-async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces }) {
+async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces, budget }) {
   const { bucket, key } = object;
   const logFailure = (what, err) => emit({ level: 'error', bucket, key, status: 'report-failed', report: what, error: err?.message ?? String(err) });
   try {
@@ -456,6 +463,9 @@ async function finish({ object, store, emit }, keys, writeReport, { report, reje
     failed: delivery?.failedEvents ?? 0,
     requests: delivery?.requests ?? 0,
     retries: delivery?.retries ?? 0,
+    maxEventsPerSecond: budget,
+    throttled: delivery?.throttled ?? 0,
+    pacedMs: delivery?.pacedMs ?? 0,
     ...(pieces ? { pieces } : {}),
     ms: timing.ms,
     report: keys.report,

@@ -29,10 +29,11 @@ export function parsePartKey(prefix, key) {
 
 /** Adds up the sender summaries of the pieces. */
 export function sumDeliveries(deliveries) {
-  const total = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [] };
+  const total = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 };
   for (const d of deliveries) {
     if (!d) continue;
-    for (const name of ['requests', 'attempts', 'retries', 'events', 'failedEvents']) total[name] += d[name] ?? 0;
+    // The 429s met and the time paced add up too: pacedMs is the pieces' time, not the run's.
+    for (const name of ['requests', 'attempts', 'retries', 'events', 'failedEvents', 'throttled', 'pacedMs']) total[name] += d[name] ?? 0;
     total.failedBatches.push(...(d.failedBatches ?? []));
   }
   return total;

@@ -1,5 +1,7 @@
 // Delivers the engine's request bodies to Segment with fetch: auth, sentAt, retries, a few
-// requests in flight. Shared by every host (Lambda, Worker, CLI); no CSV or Segment mapping here.
+// requests in flight, paced to an events-per-second budget (rate.mjs). Shared by every host
+// (Lambda, Worker, CLI); no CSV or Segment mapping here.
+import { RateLimiter } from './rate.mjs';
 import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from './retry.mjs';
 
 /** How much of Segment's answer a failure keeps. */
@@ -84,6 +86,11 @@ function describeNetworkError(err, timeoutMs) {
  * `summary.failedBatches` with Segment's answer and the run goes on. Errors that a retry can fix
  * are retried with backoff; when one outlasts `retry.maxAttempts` or the `deadline`, or the
  * write key or endpoint is refused, delivery stops and `send()`/`flush()` reject.
+ *
+ * Every attempt waits its turn from one RateLimiter shared by the slots: the budget
+ * (`maxEventsPerSecond`), and after a 429 (or a 503 with Retry-After), a pause of every slot
+ * for the time asked, then a lower rate that climbs back. `summary.throttled` counts those
+ * answers, `summary.pacedMs` the time during which a batch was held back.
  */
 export class Sender {
   #auth;
@@ -92,7 +99,11 @@ export class Sender {
   #fetch;
   #random;
   #onAttempt;
+  #limiter;
   #inFlight = new Set();
+  /** Attempts waiting for the limiter, and since when one has been. */
+  #pacing = 0;
+  #pacingSince = 0;
   #error = null;
 
   /**
@@ -107,6 +118,8 @@ export class Sender {
    * @param {() => number} [settings.random] jitter source
    * @param {(attempt: object) => void} [settings.onAttempt] told of each answer (no key in it)
    * @param {boolean} [settings.streamBodies] send bodies as streams, uncopied (Node's fetch)
+   * @param {number | null} [settings.maxEventsPerSecond] the budget (null: none, only 429s slow it)
+   * @param {RateLimiter} [settings.limiter] a limiter to share (it carries its own budget)
    */
   constructor({
     writeKey,
@@ -119,6 +132,8 @@ export class Sender {
     random = Math.random,
     onAttempt,
     streamBodies = false,
+    maxEventsPerSecond = null,
+    limiter,
   }) {
     if (!writeKey) throw new DeliveryError('no write key: the Segment source write key is required', 'unauthorized');
     this.#writeKey = writeKey;
@@ -128,12 +143,13 @@ export class Sender {
     this.#fetch = (input, init) => fetch(input, init);
     this.#random = random;
     this.#onAttempt = onAttempt;
+    this.#limiter = limiter ?? new RateLimiter({ eventsPerSecond: maxEventsPerSecond });
     this.streamBodies = streamBodies;
     this.concurrency = Math.max(1, concurrency);
     this.requestTimeoutMs = requestTimeoutMs;
     this.deadline = deadline;
     this.retry = { ...DEFAULT_RETRY, ...retry };
-    this.summary = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [] };
+    this.summary = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 };
   }
 
   /**
@@ -147,6 +163,7 @@ export class Sender {
       writeKey: config.writeKey,
       endpoints: config.endpoints,
       concurrency: config.concurrency,
+      maxEventsPerSecond: config.rate?.maxEventsPerSecond ?? null,
       ...config.sender,
       ...overrides,
       retry: { ...config.sender.retry, ...overrides.retry },
@@ -177,6 +194,11 @@ export class Sender {
     return this.summary;
   }
 
+  /** The limiter the slots share (its budget, its rate). */
+  get limiter() {
+    return this.#limiter;
+  }
+
   /** True once delivery has stopped; later sends reject. */
   get stopped() {
     return this.#error !== null;
@@ -199,6 +221,24 @@ export class Sender {
       }),
       duplex: 'half',
     };
+  }
+
+  /**
+   * Waits until the limiter lets `events` go; false when that is past the deadline. A pause that
+   * comes meanwhile (another slot's 429) sends it back to the limiter.
+   */
+  async #paced(events) {
+    for (;;) {
+      const ticket = this.#limiter.reserve(events);
+      if (ticket.at >= this.deadline) return false;
+      const wait = ticket.at - Date.now();
+      if (wait > 0) {
+        if (this.#pacing++ === 0) this.#pacingSince = Date.now();
+        await sleep(wait);
+        if (--this.#pacing === 0) this.summary.pacedMs += Date.now() - this.#pacingSince;
+      }
+      if (this.#error || this.#limiter.holds(ticket)) return true;
+    }
   }
 
   #stop(error) {
@@ -233,6 +273,13 @@ export class Sender {
     this.summary.requests += 1;
     for (let attempt = 1; ; attempt += 1) {
       if (this.#error) return; // another batch stopped the run: leave this one to the host's retry
+      if (!(await this.#paced(batch.events))) {
+        const why = this.#limiter.pausedUntil >= this.deadline ? "Segment's rate limit (429) asks to wait past it" : `the budget of ${this.#limiter.budget} events per second holds it past it`;
+        this.#stop(new DeliveryError(`${lines}: not delivered before the host's deadline: ${why}`, 'deadline', batch));
+        return;
+      }
+      if (this.#error) return;
+      const sentAt = Date.now();
       const timeoutMs = Math.min(this.requestTimeoutMs, this.deadline - Date.now());
       if (timeoutMs <= 0) {
         this.#stop(new DeliveryError(`${lines}: not delivered before the host's deadline`, 'deadline', batch));
@@ -264,6 +311,7 @@ export class Sender {
 
       if (outcome === 'ok') {
         this.summary.events += batch.events;
+        this.#limiter.accepted(batch.events);
         return;
       }
       if (outcome === 'rejected') {
@@ -282,6 +330,9 @@ export class Sender {
         this.#stop(new DeliveryError(`${lines}: Segment answered ${answer}: ${why}`, status === 404 ? 'not_found' : 'unauthorized', batch));
         return;
       }
+      // Segment's rate limit: every slot waits, not this one alone.
+      const throttled = status === 429 || (status === 503 && wait !== undefined);
+      if (throttled) this.summary.throttled += 1;
       if (attempt >= this.retry.maxAttempts) {
         this.#stop(new DeliveryError(`${lines}: still failing after ${attempt} tries, last: ${answer}`, 'retries_exhausted', batch));
         return;
@@ -292,7 +343,9 @@ export class Sender {
         return;
       }
       this.summary.retries += 1;
-      await sleep(wait);
+      // The pause is the next attempt's wait for the limiter.
+      if (throttled) this.#limiter.throttled({ sentAt, waitMs: wait });
+      else await sleep(wait);
     }
   }
 }

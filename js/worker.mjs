@@ -10,6 +10,7 @@ import { writeAnalytics } from './metrics.mjs';
 import { Superseded, runObject, taskOf } from './object-run.mjs';
 import { IdempotencyConflict, LengthRequired, claim, idempotencyKeys, storeBody } from './idempotency.mjs';
 import { ingestFile, isEngineError } from './pipeline.mjs';
+import { batchOptions } from './rate.mjs';
 import { DeliveryError, Sender } from './sender.mjs';
 
 /** R2 notification actions that carry a new object; the others (deletes) are acked untouched. */
@@ -254,7 +255,8 @@ async function upload(request, env, name, mode) {
     // ingestFile reports a name the engine does not take.
   }
   const samples = Math.min(100, Math.max(0, Math.trunc(Number(url.searchParams.get('samples') ?? DEFAULT_SAMPLES)) || 0));
-  const options = send ? engineOptions : { ...engineOptions, samplePayloads: samples };
+  // An upload is a run of one piece: it takes the whole events-per-second budget.
+  const options = send ? { ...engineOptions, ...batchOptions(config.rate.maxEventsPerSecond) } : { ...engineOptions, samplePayloads: samples };
   // A client that may retry names its upload; the same name (decoded, so every spelling of it
   // is one) and the same body give the same messageIds. A key names one body: it is stored and
   // hashed before anything is sent, and another body under the key is refused.
@@ -299,7 +301,7 @@ async function upload(request, env, name, mode) {
   const { report, delivery, timing } = result;
   const status = result.status === 'unprocessable' ? 422 : 200;
   if (send) {
-    emitter(env)({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, failed: delivery?.failedEvents ?? 0, requests: delivery?.requests ?? 0, ms: timing.ms });
+    emitter(env)({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, failed: delivery?.failedEvents ?? 0, requests: delivery?.requests ?? 0, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0, ms: timing.ms });
     return json(status, { status: result.status, timing, ...report, delivery });
   }
   return json(status, { status: result.status, timing, report, payloads: result.samples ?? [] });

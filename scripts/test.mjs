@@ -46,6 +46,11 @@ const STEPS = [
     ...command('cargo', () => ['test']),
   },
   {
+    name: 'hostile',
+    title: 'Flat memory on hostile files, 2.6 GB streamed (tests/hostile.rs, optimised)',
+    ...command('cargo', () => ['test', '--profile', 'hostile', '--test', 'hostile']),
+  },
+  {
     name: 'wasm',
     title: 'wasm-bindgen tests under Node',
     skip: () => !existsSync(path.join(ROOT, 'tests', 'wasm.rs')) && 'tests/wasm.rs does not exist yet',

@@ -181,6 +181,11 @@ impl Batcher {
         self.made += 1;
     }
 
+    /// Whether a completed body waits to be taken.
+    pub(crate) fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
     /// The oldest completed body.
     pub(crate) fn pop(&mut self) -> Option<Batch> {
         self.ready.pop_front()

@@ -27,6 +27,8 @@ export interface IngestOptions {
   maxBatchEvents?: number;
   /** Most objects in a /v1/set body. Default and ceiling 10. */
   maxObjectsPerRequest?: number;
+  /** Largest row in bytes: a longer one is rejected without being held. Default 1048576 (1 MiB). */
+  maxRecordBytes?: number;
   /**
    * A mapping (the text of a csv2segment.json, see schema/csv2segment.schema.json): how to read
    * files that were not named and headed for csv2segment. Every host passes the same bytes.
@@ -252,7 +254,7 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
 }
 
 /// The option names, so that a misspelt one is an error rather than silently ignored.
-const OPTION_NAMES: [&str; 10] = [
+const OPTION_NAMES: [&str; 11] = [
     "empty",
     "typing",
     "maxRejections",
@@ -260,6 +262,7 @@ const OPTION_NAMES: [&str; 10] = [
     "maxBatchBytes",
     "maxBatchEvents",
     "maxObjectsPerRequest",
+    "maxRecordBytes",
     "mapping",
     "mappingKey",
     "mappingETag",
@@ -441,7 +444,7 @@ impl JsIngest {
         to_js(self.inner.file())
     }
 
-    /// The report so far; complete after `finish()`.
+    /// The report so far; complete after `finish()` once `nextBatch()` returns `undefined`.
     #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> JsValue {
         to_js(self.inner.report())
@@ -496,16 +499,19 @@ pub struct JsSplitter {
 #[wasm_bindgen(js_class = Splitter)]
 impl JsSplitter {
     /// A pass over the file at `key` (its name, or the mapping in `options`, gives the
-    /// delimiter). Throws for a name the engine does not take.
+    /// delimiter), for runs whose `maxRecordBytes` option is `max_record_bytes` (default 1 MiB).
+    /// Throws for a name the engine does not take.
     #[wasm_bindgen(constructor)]
     pub fn new(
         key: &str,
         shard_bytes: f64,
+        max_record_bytes: Option<f64>,
         #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
     ) -> Result<JsSplitter, JsValue> {
         let options = options_from(options)?;
         let every = shard_size(shard_bytes)?;
-        let inner = FileSplitter::new(key, &options, every).map_err(js_error)?;
+        let limit = record_limit(max_record_bytes)?;
+        let inner = FileSplitter::new(key, &options, every, limit).map_err(js_error)?;
         Ok(JsSplitter { inner: Some(inner) })
     }
 
@@ -517,13 +523,15 @@ impl JsSplitter {
         header: &str,
         offset: f64,
         line: f64,
+        max_record_bytes: Option<f64>,
         #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
     ) -> Result<JsSplitter, JsValue> {
         let options = options_from(options)?;
         let every = shard_size(shard_bytes)?;
         let at = position(offset, line)?;
-        let inner =
-            FileSplitter::resume(key, &options, every, header.as_bytes(), at).map_err(js_error)?;
+        let limit = record_limit(max_record_bytes)?;
+        let inner = FileSplitter::resume(key, &options, every, limit, header.as_bytes(), at)
+            .map_err(js_error)?;
         Ok(JsSplitter { inner: Some(inner) })
     }
 
@@ -561,6 +569,24 @@ impl JsSplitter {
             None => JsValue::UNDEFINED,
         }
     }
+}
+
+/// The splitter's record limit: the engine's option, checked as the engine checks it.
+fn record_limit(bytes: Option<f64>) -> Result<usize, JsValue> {
+    let options = Options {
+        max_record_bytes: match bytes {
+            None => crate::DEFAULT_MAX_RECORD_BYTES,
+            Some(b) if b.fract() == 0.0 && b >= 0.0 && b <= usize::MAX as f64 => b as usize,
+            Some(b) => {
+                return Err(options_error(&format!(
+                    "invalid option: maxRecordBytes must be a whole number of bytes, not {b}"
+                )))
+            }
+        },
+        ..Options::default()
+    };
+    options.check().map_err(js_error)?;
+    Ok(options.max_record_bytes)
 }
 
 fn shard_size(bytes: f64) -> Result<u64, JsValue> {

@@ -6,6 +6,7 @@
 use std::fmt;
 
 use crate::file_name::ACCEPTED_PREFIXES;
+use crate::frame::{Broken, MAX_HEADER_BYTES};
 
 /// An error that stops a file: nothing of it is sent.
 ///
@@ -32,6 +33,7 @@ impl Error {
             ErrorKind::Compressed => "compressed",
             ErrorKind::NoHeader => "no_header",
             ErrorKind::HeaderNotUtf8 => "header_not_utf8",
+            ErrorKind::HeaderUnreadable(_) => "header",
             ErrorKind::Finished => "finished",
             ErrorKind::Options(_) => "options",
             ErrorKind::Mapping { .. } => "mapping",
@@ -71,6 +73,8 @@ pub enum ErrorKind {
     NoHeader,
     /// The header row is not valid UTF-8.
     HeaderNotUtf8,
+    /// The header row is over [`crate::MAX_HEADER_BYTES`], or a quote in it never closes.
+    HeaderUnreadable(Broken),
     /// `write` or `finish` was called after `finish`.
     Finished,
     /// An option is out of its range.
@@ -140,6 +144,17 @@ impl fmt::Display for Error {
             ErrorKind::HeaderNotUtf8 => f.write_str(
                 "the header row is not valid UTF-8: save the file as UTF-8 (or UTF-16 with a \
                  byte order mark)",
+            ),
+            ErrorKind::HeaderUnreadable(Broken::Stray { column, .. }) => write!(
+                f,
+                "the header row has a quote at column {column} that is never closed, so nothing \
+                 was sent; close it, or remove it"
+            ),
+            ErrorKind::HeaderUnreadable(Broken::TooLong) => write!(
+                f,
+                "the header row is over {} KB without a line break, so nothing was sent; the \
+                 first line must name the columns, like userId,event,timestamp",
+                MAX_HEADER_BYTES / 1024
             ),
             ErrorKind::Finished => f.write_str("the file was already finished"),
             ErrorKind::Options(msg) => write!(f, "invalid option: {msg}"),

@@ -4,6 +4,7 @@ use crate::batch::{Batch, Batcher};
 use crate::decode::{Decoder, Encoding};
 use crate::error::{Error, ErrorKind};
 use crate::file_name::{CallKind, FileSpec};
+use crate::frame::{Broken, RAW_KEPT};
 use crate::map::pieces::rule_for;
 use crate::map::{dialect, Rule};
 use crate::message_id::MessageIds;
@@ -15,12 +16,19 @@ use crate::reject::{Reason, Rejection};
 use crate::report::{MappingUsed, Report};
 use crate::split::MAX_HEADER_BYTES;
 
+/// Rejected rows are kept whole up to this size while the rows kept so far hold less than
+/// [`RAW_BUDGET`] bytes; past either, only their first [`RAW_KEPT`] bytes.
+const MAX_RAW_KEPT: usize = 64 * 1024;
+/// What the report's rejected rows may hold in full, together.
+const RAW_BUDGET: usize = 1 << 20;
+
 /// Turns one CSV file into Segment request bodies, chunk by chunk.
 ///
 /// Write the file's bytes in chunks of any size, cut anywhere; after each write take the bodies
 /// that are ready with [`Ingest::next_batch`]; call [`Ingest::finish`] at the end and take the
-/// last ones. Memory stays bounded by one body and one row, whatever the file's size, as long
-/// as the host takes the ready bodies after each write.
+/// last ones. Memory stays bounded by one body and one row, whatever the file, as long as the
+/// host takes the ready bodies after each write: a row is at most `maxRecordBytes` (longer ones,
+/// and quotes that never close, are rejected by the rule of `src/frame.rs` without being held).
 ///
 /// A header problem stops the file: `write` returns the error, and so does every later call.
 ///
@@ -64,6 +72,10 @@ struct Rows {
     skip_before: u64,
     /// The mapping's rule for this file, if one matched.
     rule: Option<Rule>,
+    /// Bytes of rejected rows the report keeps.
+    raw_kept: usize,
+    /// `finish` was called; rows held back may still be read.
+    finishing: bool,
 }
 
 enum State {
@@ -94,7 +106,11 @@ impl Ingest {
         let encoding = rule.as_ref().map_or(Encoding::Utf8, |r| r.encoding);
         let mut ing = Ingest {
             decoder: Decoder::with(encoding),
-            reader: RecordReader::new(delimiter.unwrap_or(spec.delimiter), 0),
+            reader: RecordReader::new(
+                delimiter.unwrap_or(spec.delimiter),
+                0,
+                options.max_record_bytes,
+            ),
             rows: Rows {
                 report: Report {
                     file: Some(spec.clone()),
@@ -111,6 +127,8 @@ impl Ingest {
                 samples: Vec::new(),
                 skip_before: 0,
                 rule,
+                raw_kept: 0,
+                finishing: false,
             },
             skip_to: None,
             guess,
@@ -124,6 +142,8 @@ impl Ingest {
         if let Some(names) = names {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             ing.rows.plan(&names).map_err(|e| ing.rows.fail(e))?;
+            // Its first record is a row: the record limit applies from the start.
+            ing.reader.body(names.len());
         }
         Ok(ing)
     }
@@ -167,10 +187,10 @@ impl Ingest {
         let delimiter = rows.spec.delimiter;
         // A file without a header row was planned from the mapping already.
         if matches!(rows.state, State::Header) {
-            let mut header_reader = RecordReader::new(delimiter, 0);
+            let mut header_reader = RecordReader::new(delimiter, 0, rows.options.max_record_bytes);
             let mut first = |rec: Record<'_>| match rows.state {
-                State::Header => rows.header(&rec),
-                _ => Ok(()),
+                State::Header => rows.header(&rec).map(|()| true),
+                _ => Ok(true),
             };
             header_reader
                 .push(header, &mut first)
@@ -182,8 +202,11 @@ impl Ingest {
         }
         let encoding = rows.rule.as_ref().map_or(Encoding::Utf8, |r| r.encoding);
         ing.decoder = Decoder::past_start(encoding);
-        ing.reader = RecordReader::new(delimiter, 0);
+        ing.reader = RecordReader::new(delimiter, 0, rows.options.max_record_bytes);
         ing.reader.jump(at);
+        if let State::Body(plan) = &rows.state {
+            ing.reader.body(plan.width);
+        }
         Ok(ing)
     }
 
@@ -248,20 +271,29 @@ impl Ingest {
     }
 
     /// Reads the end of the file and completes the last body.
+    ///
+    /// Rows held back so that no more than one body is ready at a time (after a long row or a
+    /// stray quote, the reader may hold up to `maxRecordBytes` of complete rows) are read as
+    /// [`Ingest::next_batch`] takes the bodies: the report is complete once it returns `None`.
     pub fn finish(&mut self) -> Result<(), Error> {
         self.rows.usable()?;
         self.feed(&[], true)?;
+        self.rows.finishing = true;
         let rows = &mut self.rows;
-        if let Err(e) = self.reader.finish(&mut |rec: Record<'_>| rows.record(rec)) {
+        let result = if self.reader.paused() {
+            Ok(())
+        } else {
+            self.reader.finish(&mut |rec: Record<'_>| rows.record(rec))
+        };
+        if let Err(e) = result {
             return Err(rows.fail(e));
         }
         if matches!(rows.state, State::Header) {
             return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
         }
-        rows.batcher.flush();
-        rows.report.batches = rows.batcher.made;
-        rows.report.finished = true;
-        rows.state = State::Finished;
+        if !self.reader.paused() {
+            rows.complete();
+        }
         Ok(())
     }
 
@@ -282,7 +314,10 @@ impl Ingest {
             }
             first_line = self.guess.take().unwrap_or_default();
             let d = dialect::guess(&first_line);
-            self.reader = RecordReader::new(d, self.guess_skip);
+            self.reader = RecordReader::new(d, self.guess_skip, rows.options.max_record_bytes);
+            if let State::Body(plan) = &rows.state {
+                self.reader.body(plan.width);
+            }
             rows.set_delimiter(d);
             [&first_line[..], &[]]
         } else {
@@ -303,12 +338,35 @@ impl Ingest {
         result.map_err(|e| rows.fail(e))
     }
 
+    /// Reads rows held back, until a body is ready or none is left; after `finish`, completes
+    /// the file once none is left.
+    fn go_on(&mut self) {
+        if !self.reader.paused() || !matches!(self.rows.state, State::Body(_)) {
+            return;
+        }
+        let rows = &mut self.rows;
+        let eof = rows.finishing;
+        let result = self
+            .reader
+            .go_on(eof, &mut |rec: Record<'_>| rows.record(rec));
+        rows.report.batches = rows.batcher.made;
+        if let Err(e) = result {
+            rows.fail(e);
+        } else if eof && !self.reader.paused() {
+            rows.complete();
+        }
+    }
+
     /// The next request body that is ready, oldest first.
     pub fn next_batch(&mut self) -> Option<Batch> {
+        if let Some(b) = self.rows.batcher.pop() {
+            return Some(b);
+        }
+        self.go_on();
         self.rows.batcher.pop()
     }
 
-    /// The report so far; complete after [`Ingest::finish`].
+    /// The report so far; complete after [`Ingest::finish`] once [`Ingest::next_batch`] returns `None`.
     pub fn report(&self) -> &Report {
         &self.rows.report
     }
@@ -337,6 +395,9 @@ fn mapping_used(options: &Options, rule: Option<&Rule>) -> Option<MappingUsed> {
 
 impl Rows {
     fn usable(&self) -> Result<(), Error> {
+        if self.finishing {
+            return Err(Error::new(ErrorKind::Finished));
+        }
         match &self.state {
             State::Failed(e) => Err(e.clone()),
             State::Finished | State::Suspended => Err(Error::new(ErrorKind::Finished)),
@@ -354,13 +415,22 @@ impl Rows {
         e
     }
 
-    fn record(&mut self, rec: Record<'_>) -> Result<(), Error> {
+    /// The file is read: completes the last body.
+    fn complete(&mut self) {
+        self.batcher.flush();
+        self.report.batches = self.batcher.made;
+        self.report.finished = true;
+        self.state = State::Finished;
+    }
+
+    /// Reads one record; `false` asks the reader to hold the rest back, a body being ready.
+    fn record(&mut self, rec: Record<'_>) -> Result<bool, Error> {
         match &self.state {
             State::Body(_) => {
                 self.row(&rec);
-                Ok(())
+                Ok(!self.batcher.has_ready())
             }
-            State::Header => self.header(&rec),
+            State::Header => self.header(&rec).map(|()| true),
             State::Failed(e) => Err(e.clone()),
             State::Finished | State::Suspended => Err(Error::new(ErrorKind::Finished)),
         }
@@ -380,6 +450,9 @@ impl Rows {
     }
 
     fn header(&mut self, rec: &Record<'_>) -> Result<(), Error> {
+        if let Some(broken) = rec.broken {
+            return Err(Error::new(ErrorKind::HeaderUnreadable(broken)));
+        }
         let row = rec
             .row()
             .map_err(|_| Error::new(ErrorKind::HeaderNotUtf8))?;
@@ -453,12 +526,25 @@ impl Rows {
                         offset: rec.offset,
                         column,
                         reason,
-                        raw: rec.raw.to_vec(),
+                        raw: keep_raw(&mut self.raw_kept, rec.raw),
                     });
                 }
             }
         }
     }
+}
+
+/// The text of a rejected row as the report keeps it, bounded whatever the rows; `kept` counts
+/// what the report holds so far.
+fn keep_raw(kept: &mut usize, raw: &[u8]) -> Vec<u8> {
+    let cap = if *kept < RAW_BUDGET && raw.len() <= MAX_RAW_KEPT {
+        raw.len()
+    } else {
+        RAW_KEPT
+    };
+    let raw = raw[..raw.len().min(cap)].to_vec();
+    *kept += raw.len();
+    raw
 }
 
 /// What of `part` the reader must see: while a skip target is ahead and the header is known,
@@ -500,6 +586,17 @@ fn write_row(
     batcher: &mut Batcher,
     writer: &mut PayloadWriter,
 ) -> Result<usize, (Option<u32>, Reason)> {
+    match rec.broken {
+        Some(Broken::TooLong) => {
+            let max = options.max_record_bytes;
+            return Err((None, Reason::RowTooLong { max }));
+        }
+        Some(Broken::Stray { column, eof }) => {
+            let max = (!eof).then_some(options.max_record_bytes);
+            return Err((None, Reason::StrayQuote { column, max }));
+        }
+        None => {}
+    }
     if rec.len() != plan.width {
         return Err((
             None,

@@ -34,6 +34,7 @@ pub use batch::{Batch, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
 pub use column::ColumnType;
 pub use error::{Error, ErrorKind, FileNameProblem, HeaderError, HeaderProblem};
 pub use file_name::{CallKind, FileSpec, ACCEPTED_PREFIXES};
+pub use frame::{Broken, DEFAULT_MAX_RECORD_BYTES, MAX_HEADER_BYTES};
 pub use ingest::{validate, Ingest, Validation};
 pub use map::draft::{draft, rule_matches, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES};
 pub use map::pieces::FileSplitter;
@@ -46,7 +47,7 @@ pub use plan::ColumnInfo;
 pub use records::Position;
 pub use reject::{Reason, Rejection};
 pub use report::{MappingUsed, Report, REJECTS_COLUMN};
-pub use split::{Shard, Split, Splitter, MAX_HEADER_BYTES};
+pub use split::{Shard, Split, Splitter};
 
 mod batch;
 mod blocks;
@@ -55,6 +56,7 @@ mod column;
 mod decode;
 mod error;
 mod file_name;
+mod frame;
 mod ingest;
 mod json;
 mod map;
@@ -76,12 +78,12 @@ pub mod bindings;
 /// chunks: for `npm run bench`, which sets it beside csv-core's reader.
 #[doc(hidden)]
 pub fn count_records(data: &[u8], delimiter: u8) -> (u64, u64) {
-    let mut reader = records::RecordReader::new(delimiter, 0);
+    let mut reader = records::RecordReader::new(delimiter, 0, DEFAULT_MAX_RECORD_BYTES);
     let (mut count, mut fields) = (0u64, 0u64);
-    let mut each = |rec: records::Record<'_>| -> Result<(), ()> {
+    let mut each = |rec: records::Record<'_>| -> Result<bool, ()> {
         count += 1;
         fields += rec.len() as u64;
-        Ok(())
+        Ok(true)
     };
     for chunk in data.chunks(64 * 1024) {
         let _ = reader.push(chunk, &mut each);

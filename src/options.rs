@@ -3,6 +3,10 @@
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind};
+use crate::frame::DEFAULT_MAX_RECORD_BYTES;
+
+/// The highest `maxRecordBytes`: a record's fields are placed with 32-bit offsets.
+pub const MAX_RECORD_BYTES_CEILING: usize = 1 << 30;
 
 /// Segment drops events over 32 KB.
 pub const MAX_EVENT_BYTES: usize = 32 * 1024;
@@ -57,6 +61,9 @@ pub struct Options {
     pub max_batch_events: usize,
     /// The most objects in a `/v1/set` request. Default and ceiling: 10.
     pub max_objects_per_request: usize,
+    /// The largest row, in bytes (line ending excluded): a longer one is rejected and skipped
+    /// without being held. Default: 1 MiB; at most 1 GiB.
+    pub max_record_bytes: usize,
     /// A mapping (`csv2segment.json`) as JSON text: how to read files that were not named and
     /// headed for csv2segment. Every host passes the same bytes. Default: none.
     pub mapping: Option<String>,
@@ -77,6 +84,7 @@ impl Default for Options {
             max_batch_bytes: MAX_BATCH_BYTES,
             max_batch_events: MAX_BATCH_EVENTS,
             max_objects_per_request: MAX_OBJECTS_PER_REQUEST,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             mapping: None,
             mapping_key: None,
             mapping_etag: None,
@@ -107,6 +115,12 @@ impl Options {
             return bad(format!(
                 "maxObjectsPerRequest must be from 1 to {MAX_OBJECTS_PER_REQUEST}, not {}",
                 self.max_objects_per_request
+            ));
+        }
+        if self.max_record_bytes == 0 || self.max_record_bytes > MAX_RECORD_BYTES_CEILING {
+            return bad(format!(
+                "maxRecordBytes must be from 1 to {MAX_RECORD_BYTES_CEILING}, not {}",
+                self.max_record_bytes
             ));
         }
         Ok(())

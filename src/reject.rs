@@ -62,6 +62,19 @@ pub enum Reason {
         /// The limit.
         max: usize,
     },
+    /// The row is over the largest record (the `maxRecordBytes` option), outside quotes.
+    RowTooLong {
+        /// The limit, in bytes.
+        max: usize,
+    },
+    /// A quote opened a field and never closed: the row was read to the first line break
+    /// after it, as if it were plain text.
+    StrayQuote {
+        /// The 1-based column the quote opened.
+        column: u32,
+        /// The limit it ran past, or `None` when it ran to the end of the file.
+        max: Option<usize>,
+    },
     /// The whole event is over Segment's 32 KB limit.
     TooLarge {
         /// The event's size in bytes.
@@ -69,6 +82,15 @@ pub enum Reason {
         /// The limit.
         max: usize,
     },
+}
+
+/// A size as people write it: `1 MiB`, `64 KiB`, or bytes.
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// A cell as quoted in a reason: at most [`QUOTE_LIMIT`] characters.
@@ -122,6 +144,25 @@ impl fmt::Display for Reason {
             Reason::TooLong { field, len, max } => write!(
                 f,
                 "{field} is {len} characters long; Segment takes at most {max}"
+            ),
+            Reason::RowTooLong { max } => write!(
+                f,
+                "the row is over {}; check for a missing line break, or raise maxRecordBytes",
+                size(*max)
+            ),
+            Reason::StrayQuote {
+                column,
+                max: Some(max),
+            } => write!(
+                f,
+                "the row is over {}; a quote opened at column {column} is probably never \
+                 closed (the row ends at the first line break after it)",
+                size(*max)
+            ),
+            Reason::StrayQuote { column, max: None } => write!(
+                f,
+                "a quote opened at column {column} is never closed (the row ends at the first \
+                 line break after it); close it or remove it"
             ),
             Reason::TooLarge { bytes, max } => write!(
                 f,

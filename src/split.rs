@@ -2,30 +2,15 @@
 //!
 //! Hosts that fan a large file out over many invocations need to know, before any of them
 //! starts, where records begin. Parsing fields for that would cost as much as the real run;
-//! this pass looks at each byte once and keeps five states, so a quoted field with line breaks
-//! or delimiters is never cut. It reads the dialect exactly as [`crate::Ingest`] does: a quote
-//! opens a quoted field only at the start of a field, `""` inside quotes is a quote, and a
-//! record ends at `\n`, `\r\n` or `\r` outside quotes.
+//! this pass frames records with [`crate::frame`], the rule the engine's reader follows, so a
+//! quoted field with line breaks is never cut, and a record over the limit or a quote that
+//! never closes ends exactly where the reader ends it: a shard read alone gives the records,
+//! the rejections and the ids a run of the whole file gives.
 
+use crate::frame::{Framer, Step, DEFAULT_MAX_RECORD_BYTES};
 use crate::records::Position;
 
-/// Headers longer than this are not carried in shard messages: such a file is not split.
-pub const MAX_HEADER_BYTES: usize = 64 * 1024;
-
-/// Where the pass is, between two bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    /// At the start of a record (or in the line endings before one): a cut may go here.
-    RecordStart,
-    /// After a delimiter.
-    FieldStart,
-    /// In a field that is not quoted (or after a quoted part's closing quote).
-    Unquoted,
-    /// Inside quotes.
-    Quoted,
-    /// Inside quotes, just after a quote: doubled, it is a quote; else the quotes closed.
-    QuoteSeen,
-}
+pub use crate::frame::MAX_HEADER_BYTES;
 
 /// One shard: the records that start in `[start.offset, end)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -71,15 +56,23 @@ pub struct Splitter {
     delimiter: u8,
     every: u64,
     next_target: u64,
-    state: State,
+    /// The largest record, as the engine reads it.
+    max_record_bytes: usize,
     /// Bytes seen so far.
     offset: u64,
-    /// `\n` bytes seen so far.
-    newlines: u64,
     /// The first bytes, until it is known whether they are a byte order mark.
     lead: Vec<u8>,
     /// The first bytes have been looked at.
     sniffed: bool,
+    /// Bytes that may be read again: from the header's start while it is read, or from where
+    /// a quote's row would resume if the quote turns out stray.
+    buf: Vec<u8>,
+    /// The offset of `buf[0]`.
+    buf_offset: u64,
+    /// Between records: where the scan is.
+    at: Position,
+    /// The record being read, if the scan is inside one.
+    framer: Option<Framer>,
     header: Vec<u8>,
     header_started: bool,
     data_start: Option<Position>,
@@ -96,17 +89,26 @@ impl Splitter {
             delimiter,
             every,
             next_target: every,
-            state: State::RecordStart,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             offset: 0,
-            newlines: 0,
             lead: Vec::with_capacity(3),
             sniffed: false,
+            buf: Vec::new(),
+            buf_offset: 0,
+            at: Position::START,
+            framer: None,
             header: Vec::new(),
             header_started: false,
             data_start: None,
             cuts: Vec::new(),
             unsplittable: false,
         }
+    }
+
+    /// The same pass for a run whose `maxRecordBytes` option is `max_record_bytes`.
+    pub fn with_max_record_bytes(mut self, max_record_bytes: usize) -> Splitter {
+        self.max_record_bytes = max_record_bytes.max(1);
+        self
     }
 
     /// A pass that goes on from `at`, a place a suspended pass returned (see
@@ -119,7 +121,8 @@ impl Splitter {
         s.header = header.to_vec();
         s.data_start = Some(at);
         s.offset = at.offset;
-        s.newlines = at.line.saturating_sub(1);
+        s.buf_offset = at.offset;
+        s.at = at;
         s.next_target = at.offset + s.every;
         s
     }
@@ -181,11 +184,11 @@ impl Splitter {
             }
             self.start_after_lead();
         }
+        self.offset += chunk.len() as u64;
         if self.unsplittable {
-            self.offset += chunk.len() as u64;
             return;
         }
-        self.scan(chunk);
+        self.scan(chunk, false);
     }
 
     /// The file has ended: its split, or `None` when it must be read whole, from its start (it
@@ -193,6 +196,9 @@ impl Splitter {
     pub fn finish(mut self) -> Option<Split> {
         if !self.sniffed {
             self.start_after_lead();
+        }
+        if !self.unsplittable {
+            self.scan(&[], true);
         }
         let data_start = self.data_start?;
         if self.unsplittable {
@@ -235,107 +241,94 @@ impl Splitter {
         }
         if lead.starts_with(&[0xEF, 0xBB, 0xBF]) {
             self.offset = 3;
+            self.buf_offset = 3;
+            self.at.offset = 3;
         } else {
-            self.scan(&lead);
+            self.offset += lead.len() as u64;
+            self.scan(&lead, false);
         }
     }
 
-    fn scan(&mut self, chunk: &[u8]) {
-        let base = self.offset;
-        let delimiter = self.delimiter;
-        let mut state = self.state;
-        let mut header_from = if self.header_started && self.data_start.is_none() {
-            Some(0)
-        } else {
-            None
-        };
-        let mut counted_to = 0;
-        let mut newlines = self.newlines;
-        let n = chunk.len();
-        let mut i = 0;
-        while i < n {
-            match state {
-                State::Quoted => {
-                    match chunk[i..].iter().position(|&b| b == b'"') {
-                        Some(k) => {
-                            i += k + 1;
-                            state = State::QuoteSeen;
+    /// Frames the records that `chunk` completes; `eof` says no more bytes follow.
+    fn scan(&mut self, chunk: &[u8], eof: bool) {
+        self.buf.extend_from_slice(chunk);
+        // Meaningful between records; inside one, set when it ends.
+        let mut pos = self.at.offset.saturating_sub(self.buf_offset) as usize;
+        let keep = loop {
+            if let Some(framer) = &mut self.framer {
+                let from = (framer.pos() - self.buf_offset) as usize;
+                match framer.step(&self.buf[from..], eof) {
+                    Step::More { keep } => {
+                        if self.data_start.is_some() {
+                            break keep;
                         }
-                        None => i = n,
-                    }
-                    continue;
-                }
-                State::Unquoted => {
-                    while i < n {
-                        let b = chunk[i];
-                        if b == delimiter || b == b'\n' || b == b'\r' {
-                            break;
+                        // The header is kept whole while it is within MAX_HEADER_BYTES; past
+                        // it, the engine stops at the header, so there is nothing to split.
+                        if framer.pos() - self.at.offset > MAX_HEADER_BYTES as u64 {
+                            self.unsplittable = true;
+                            self.buf = Vec::new();
+                            return;
                         }
-                        i += 1;
+                        break self.at.offset;
                     }
-                    if i == n {
-                        break;
+                    Step::End { end, next, broken } => {
+                        self.framer = None;
+                        if self.data_start.is_none() {
+                            if broken.is_some() {
+                                // The engine stops at such a header: nothing to split.
+                                self.unsplittable = true;
+                                self.buf = Vec::new();
+                                return;
+                            }
+                            let from = (self.at.offset - self.buf_offset) as usize;
+                            let to = (end - self.buf_offset) as usize;
+                            self.header = self.buf[from..to].to_vec();
+                            self.data_start = Some(next);
+                        } else {
+                            self.cut_at(next);
+                        }
+                        self.at = next;
+                        pos = (next.offset - self.buf_offset) as usize;
                     }
                 }
-                _ => {}
             }
-            let b = chunk[i];
-            i += 1;
-            if b == b'\n' || b == b'\r' {
-                let was = state;
-                state = State::RecordStart;
-                if was == State::RecordStart && !self.header_started {
-                    continue; // a blank line before the header
+            // Between records: each line ending is a place a cut may go.
+            while let Some(&b) = self.buf.get(pos) {
+                if b != b'\n' && b != b'\r' {
+                    break;
                 }
-                if self.data_start.is_none() {
-                    if let Some(from) = header_from.take() {
-                        self.header.extend_from_slice(&chunk[from..i - 1]);
-                    }
-                    if self.header.len() > MAX_HEADER_BYTES {
-                        self.unsplittable = true;
-                    }
-                    newlines += count_newlines(&chunk[counted_to..i]);
-                    counted_to = i;
-                    self.data_start = Some(Position {
-                        offset: base + i as u64,
-                        line: newlines + 1,
-                    });
-                } else if base + i as u64 >= self.next_target {
-                    newlines += count_newlines(&chunk[counted_to..i]);
-                    counted_to = i;
-                    let at = base + i as u64;
-                    self.cuts.push(Position {
-                        offset: at,
-                        line: newlines + 1,
-                    });
-                    self.next_target = at + self.every;
+                pos += 1;
+                self.at = Position {
+                    offset: self.buf_offset + pos as u64,
+                    line: self.at.line + u64::from(b == b'\n'),
+                };
+                if self.data_start.is_some() {
+                    self.cut_at(self.at);
                 }
-                continue;
             }
-            if state == State::RecordStart && !self.header_started {
+            if pos == self.buf.len() {
+                break self.buf_offset + pos as u64;
+            }
+            let limit = if self.header_started {
+                self.max_record_bytes
+            } else {
                 self.header_started = true;
-                header_from = Some(i - 1);
-            }
-            state = match (state, b) {
-                (State::RecordStart | State::FieldStart | State::QuoteSeen, b'"') => State::Quoted,
-                (_, d) if d == delimiter => State::FieldStart,
-                _ => State::Unquoted,
+                MAX_HEADER_BYTES
             };
-        }
-        if let Some(from) = header_from {
-            self.header.extend_from_slice(&chunk[from..]);
-            if self.header.len() > MAX_HEADER_BYTES {
-                self.unsplittable = true;
-            }
-        }
-        self.newlines = newlines + count_newlines(&chunk[counted_to..]);
-        self.state = state;
-        self.offset = base + n as u64;
+            self.framer = Some(Framer::new(self.delimiter, limit, self.at));
+        };
+        let drop = (keep - self.buf_offset) as usize;
+        self.buf.drain(..drop);
+        self.buf_offset = keep;
     }
-}
 
-fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    /// A cut at `at`, a place where a record may start, if a shard is due.
+    fn cut_at(&mut self, at: Position) {
+        if at.offset >= self.next_target {
+            self.cuts.push(at);
+            self.next_target = at.offset + self.every;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -837,3 +837,156 @@ fn options_are_checked() {
         .unwrap();
     assert_eq!(err.code(), "file_name");
 }
+
+/// A track file of `rows` good rows, with `bad` put in place of the row at 0-based `at`.
+fn track_rows(rows: usize, at: usize, bad: &str) -> String {
+    let mut text = String::from("userId,event,properties.plan\n");
+    for i in 0..rows {
+        if i == at {
+            text.push_str(bad);
+        } else {
+            text.push_str(&format!("u{i},Signed Up,pro\n"));
+        }
+    }
+    text
+}
+
+#[test]
+fn a_stray_quote_costs_one_row() {
+    // Line 3's quote never closes: 300 KB of rows after it fit the limit, so it runs to the end.
+    let data = track_rows(20_000, 1, "u1,\"Signed Up,pro\n");
+    for chunk in [usize::MAX, 65_536, 7] {
+        let out = run_with("track_x.csv", data.as_bytes(), Options::default(), chunk);
+        assert_eq!(
+            (out.report.rows, out.report.events, out.report.rejected),
+            (20_000, 19_999, 1)
+        );
+        assert_eq!(
+            out.messages(),
+            [
+                "line 3: a quote opened at column 2 is never closed (the row ends at the first \
+              line break after it); close it or remove it"
+            ]
+        );
+        assert_eq!(out.report.rejections[0].raw, b"u1,\"Signed Up,pro");
+        assert_eq!(out.events()[1]["userId"], "u2");
+    }
+    // The same past the limit: decided when the row reaches it, not at the end.
+    let small = Options {
+        max_record_bytes: 1000,
+        ..Options::default()
+    };
+    let out = run_with("track_x.csv", data.as_bytes(), small, 4096);
+    assert_eq!((out.report.events, out.report.rejected), (19_999, 1));
+    assert_eq!(
+        out.messages(),
+        [
+            "line 3: the row is over 1000 bytes; a quote opened at column 2 is probably never \
+          closed (the row ends at the first line break after it)"
+        ]
+    );
+}
+
+#[test]
+fn a_stray_quote_that_pairs_with_a_later_quote_takes_the_rows_between() {
+    // The quote on line 3 closes at the quote that opens line 5's last field: lines 3 to 5 read
+    // as one row of two fields (the second from `B` to `y"`), which the header's three
+    // reject; line 6 goes on as usual.
+    let data = "userId,event,properties.plan\nu0,A,x\nu1,\"B,x\nu2,C,x\nu3,D,\"y\"\nu4,E,x\n";
+    let out = run("track_x.csv", data);
+    assert_eq!((out.report.events, out.report.rejected), (2, 1));
+    assert_eq!(
+        out.messages(),
+        [
+            "line 3: the row has 2 fields but the header has 3; check for a missing or extra \
+          delimiter, or a quote that is not closed"
+        ]
+    );
+    assert_eq!(
+        out.report.rejections[0].raw,
+        b"u1,\"B,x\nu2,C,x\nu3,D,\"y\""
+    );
+}
+
+#[test]
+fn a_row_over_the_limit_is_rejected_without_being_held() {
+    // 3 MiB of delimiters on line 3, in tabs for a .tsv: rejected, its first 4 KiB kept.
+    let mut data = String::from("userId\tevent\nu0\tA\n");
+    data.push_str(&"\t".repeat(3 << 20));
+    data.push_str("\nu2\tC\n");
+    let out = run_with("track_x.tsv", data.as_bytes(), Options::default(), 65_536);
+    assert_eq!((out.report.events, out.report.rejected), (2, 1));
+    assert_eq!(
+        out.messages(),
+        ["line 3: the row is over 1 MiB; check for a missing line break, or raise maxRecordBytes"]
+    );
+    assert_eq!(out.report.rejections[0].raw, vec![b'\t'; 4096]);
+    let lines: Vec<&str> = out.rejects.as_deref().unwrap().lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1].len(), 4096 + 1 + out.messages()[0].len() + 2);
+    // Raised, the option lets it through to the field count.
+    let big = Options {
+        max_record_bytes: 4 << 20,
+        ..Options::default()
+    };
+    let out = run_with("track_x.tsv", data.as_bytes(), big, 65_536);
+    assert_eq!(
+        out.messages(),
+        [format!(
+            "line 3: the row has {} fields but the header has 2; check for a missing or extra \
+             delimiter, or a quote that is not closed",
+            (3 << 20) + 1
+        )]
+    );
+}
+
+#[test]
+fn a_header_over_64_kb_or_with_a_stray_quote_stops_the_file() {
+    let data = format!("{}\nu1,A\n", "userId,".repeat(20_000));
+    let out = run_with("track_x.csv", data.as_bytes(), Options::default(), 4096);
+    assert_eq!(
+        out.error(),
+        "the header row is over 64 KB without a line break, so nothing was sent; the first line \
+         must name the columns, like userId,event,timestamp"
+    );
+    assert!(out.batches.is_empty());
+    let out = run("track_x.csv", "userId,\"event\nu1,A\n");
+    assert_eq!(
+        out.error(),
+        "the header row has a quote at column 2 that is never closed, so nothing was sent; close \
+         it, or remove it"
+    );
+    let err = Ingest::new(
+        "track_x.csv",
+        "t",
+        Options {
+            max_record_bytes: 0,
+            ..Options::default()
+        },
+    )
+    .err()
+    .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "invalid option: maxRecordBytes must be from 1 to 1073741824, not 0"
+    );
+}
+
+#[test]
+fn rejected_rows_kept_in_the_report_are_bounded() {
+    // 1,000 rejected rows of 40 KB: each kept whole until 1 MiB is kept, then their first 4 KiB.
+    let long = "x".repeat(40_000);
+    let mut data = String::from("userId,event\n");
+    for _ in 0..1000 {
+        data.push_str(&format!("u,{long},extra\n"));
+    }
+    let out = run_with("track_x.csv", data.as_bytes(), Options::default(), 65_536);
+    assert_eq!(out.report.rejected, 1000);
+    let kept: usize = out.report.rejections.iter().map(|r| r.raw.len()).sum();
+    let whole = (1 << 20) / 40_008 + 1;
+    assert_eq!(kept, whole * 40_008 + (1000 - whole) * 4096);
+    // A row over 64 KB keeps its first 4 KiB, even while the budget lasts.
+    let data = format!("userId,event\nu,{},extra\n", "y".repeat(100_000));
+    let out = run("track_x.csv", &data);
+    assert_eq!(out.report.rejections[0].raw.len(), 4096);
+}

@@ -203,7 +203,8 @@ fn mapped_files_split_at_rows_with_their_delimiter_or_not_at_all() {
     };
     // Windows-1252: the engine's offsets are in the decoded text, so the file is not cut.
     let german = std::fs::read(dir().join("Bestellungen_Maerz.csv")).unwrap();
-    let mut s = csv2segment::FileSplitter::new("Bestellungen_Maerz.csv", &options(), 10).unwrap();
+    let mut s =
+        csv2segment::FileSplitter::new("Bestellungen_Maerz.csv", &options(), 10, 1 << 20).unwrap();
     s.write(&german);
     assert!(s.finish().is_none());
 
@@ -218,7 +219,7 @@ fn mapped_files_split_at_rows_with_their_delimiter_or_not_at_all() {
     }
     let whole = csv2segment::validate(&data, name, "id", options());
     assert_eq!((whole.report.events, whole.report.rejected), (60, 0));
-    let mut s = csv2segment::FileSplitter::new(name, &options(), 300).unwrap();
+    let mut s = csv2segment::FileSplitter::new(name, &options(), 300, 1 << 20).unwrap();
     for part in data.chunks(7) {
         s.write(part);
     }

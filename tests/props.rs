@@ -150,8 +150,20 @@ proptest! {
     }
 }
 
+/// The largest record in the files of [`tricky_file`]: rows of its tokens go over it.
+const TRICKY_LIMIT: usize = 48;
+
+/// The options the tricky files are read with, by every run and piece alike.
+fn tricky_options() -> Options {
+    Options {
+        max_record_bytes: TRICKY_LIMIT,
+        ..Options::default()
+    }
+}
+
 /// Text built to be hard to cut: quotes, doubled quotes, delimiters and every line ending,
-/// often inside quoted fields, multi-byte characters, and sometimes no final line ending.
+/// often inside quoted fields, multi-byte characters, sometimes no final line ending; stray
+/// quotes (closed by a later quote, or never), and rows and quoted fields over the limit.
 fn tricky_file() -> impl Strategy<Value = Vec<u8>> {
     let token = prop_oneof![
         Just("u1,Signed Up,\"a,\nb\"\n"),
@@ -164,6 +176,11 @@ fn tricky_file() -> impl Strategy<Value = Vec<u8>> {
         Just("u6,,\n"),
         Just("\"u7\",\"multi\nline\nevent\",\"q\"\n"),
         Just("u8,Done,2\n"),
+        Just("u9,\"stray,1\n"),
+        Just("u10,\"quoted and long: over forty-eight bytes\nof text, with a line break\",3\n"),
+        Just("u11,Over the limit outside quotes: more than forty-eight bytes,4\n"),
+        Just("u12,long and then a quote opens: more than forty-eight,\"q\nz\"\n"),
+        Just("u13,\"a\"\"\"\n"),
     ];
     (
         proptest::collection::vec(token, 0..40),
@@ -214,6 +231,16 @@ fn tally(reports: &[csv2segment::Report]) -> (u64, u64, u64, Vec<u64>) {
 
 const KEY: &str = "track_hard.csv";
 
+/// Runs a tricky file whole.
+fn run_tricky(data: &[u8], chunk: usize) -> (Vec<Vec<u8>>, csv2segment::Report) {
+    run_with(KEY, data, chunk, tricky_options())
+}
+
+/// A splitter for tricky files.
+fn tricky_splitter(every: u64) -> csv2segment::Splitter {
+    csv2segment::Splitter::new(b',', every).with_max_record_bytes(TRICKY_LIMIT)
+}
+
 /// A piece `[start, end)` of `data`, read with `resume` and the file's header.
 fn run_piece(
     data: &[u8],
@@ -222,7 +249,7 @@ fn run_piece(
     end: u64,
     chunk: usize,
 ) -> (Vec<Vec<u8>>, csv2segment::Report) {
-    let mut ing = Ingest::resume(KEY, "prop", Options::default(), header, start).unwrap();
+    let mut ing = Ingest::resume(KEY, "prop", tricky_options(), header, start).unwrap();
     let mut bodies = Vec::new();
     for part in data[start.offset as usize..end as usize].chunks(chunk.max(1)) {
         ing.write(part).unwrap();
@@ -239,8 +266,8 @@ proptest! {
     /// Shards read apart give exactly the events, ids, lines and rejections of the whole file.
     #[test]
     fn shards_equal_the_whole_file(data in tricky_file(), every in 1u64..200, chunk in 1usize..50) {
-        let (whole_bodies, whole) = run(KEY, &data, 4096);
-        let mut splitter = csv2segment::Splitter::new(b',', every);
+        let (whole_bodies, whole) = run_tricky(&data, 4096);
+        let mut splitter = tricky_splitter(every);
         for part in data.chunks(chunk) {
             splitter.write(part);
         }
@@ -271,7 +298,7 @@ proptest! {
         stops in proptest::collection::vec(1usize..6, 1..6),
         from_start in any::<bool>(),
     ) {
-        let (whole_bodies, whole) = run(KEY, &data, 4096);
+        let (whole_bodies, whole) = run_tricky(&data, 4096);
         let mut bodies = Vec::new();
         let mut reports = Vec::new();
         let mut at = csv2segment::Position::START;
@@ -279,9 +306,9 @@ proptest! {
         let mut stops = stops.into_iter();
         loop {
             let mut ing = match (&header, from_start) {
-                (Some(h), false) => Ingest::resume(KEY, "prop", Options::default(), h, at).unwrap(),
+                (Some(h), false) => Ingest::resume(KEY, "prop", tricky_options(), h, at).unwrap(),
                 _ => {
-                    let mut ing = Ingest::new(KEY, "prop", Options::default()).unwrap();
+                    let mut ing = Ingest::new(KEY, "prop", tricky_options()).unwrap();
                     ing.skip_to(at);
                     ing
                 }
@@ -326,8 +353,8 @@ proptest! {
     /// cover the file exactly and read to the whole file's events.
     #[test]
     fn a_suspended_split_resumes_exactly(data in tricky_file(), every in 1u64..120, chunk in 1usize..40, stop in 1usize..30) {
-        let (whole_bodies, whole) = run(KEY, &data, 4096);
-        let mut splitter = csv2segment::Splitter::new(b',', every);
+        let (whole_bodies, whole) = run_tricky(&data, 4096);
+        let mut splitter = tricky_splitter(every);
         let mut shards = Vec::new();
         let mut header = None;
         let mut at = 0;
@@ -343,11 +370,12 @@ proptest! {
                 prop_assert_eq!(done.size, next.offset);
                 prop_assert_eq!(done.shards.last().map(|s| s.end), Some(next.offset));
                 shards.extend(done.shards);
-                splitter = csv2segment::Splitter::resume(b',', every, &done.header, next);
+                splitter = csv2segment::Splitter::resume(b',', every, &done.header, next)
+                    .with_max_record_bytes(TRICKY_LIMIT);
                 header = Some(done.header);
                 at = next.offset as usize;
             } else {
-                splitter = csv2segment::Splitter::new(b',', every);
+                splitter = tricky_splitter(every);
                 at = 0;
             }
             splitter.write(&data[at..]);

@@ -43,33 +43,50 @@ impl FileSpec {
 pub struct FileSplitter {
     state: Pass,
     every: u64,
+    /// The runs' `maxRecordBytes`.
+    limit: usize,
 }
 
 #[derive(Debug)]
 enum Pass {
     /// The first bytes, until the first line is in to guess the delimiter from.
     Guessing(Vec<u8>),
-    Splitting(Splitter),
+    Splitting(Box<Splitter>),
     /// The file is read whole from its start (a transcoded encoding).
     Whole,
 }
 
 impl FileSplitter {
-    /// A pass over the file at `key`, about every `shard_bytes`.
-    pub fn new(key: &str, options: &Options, shard_bytes: u64) -> Result<FileSplitter, Error> {
+    /// A pass over the file at `key`, about every `shard_bytes`, for runs whose record limit is
+    /// `max_record_bytes`.
+    pub fn new(
+        key: &str,
+        options: &Options,
+        shard_bytes: u64,
+        max_record_bytes: usize,
+    ) -> Result<FileSplitter, Error> {
         let rule = rule_for(key, options)?;
         let spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
         let state = match &rule {
             Some(r) if r.encoding != Encoding::Utf8 => Pass::Whole,
             Some(Rule {
                 delimiter: Some(d), ..
-            }) => Pass::Splitting(Splitter::new(*d, shard_bytes)),
-            _ if spec.delimiter == b'\t' => Pass::Splitting(Splitter::new(b'\t', shard_bytes)),
+            }) => Pass::Splitting(Box::new(Splitter::new(*d, shard_bytes))),
+            _ if spec.delimiter == b'\t' => {
+                Pass::Splitting(Box::new(Splitter::new(b'\t', shard_bytes)))
+            }
             _ => Pass::Guessing(Vec::new()),
+        };
+        let state = match state {
+            Pass::Splitting(s) => {
+                Pass::Splitting(Box::new(s.with_max_record_bytes(max_record_bytes)))
+            }
+            other => other,
         };
         Ok(FileSplitter {
             state,
             every: shard_bytes,
+            limit: max_record_bytes,
         })
     }
 
@@ -78,6 +95,7 @@ impl FileSplitter {
         key: &str,
         options: &Options,
         shard_bytes: u64,
+        max_record_bytes: usize,
         header: &[u8],
         at: Position,
     ) -> Result<FileSplitter, Error> {
@@ -91,12 +109,16 @@ impl FileSplitter {
                     None if spec.delimiter == b'\t' => b'\t',
                     None => dialect::guess(header),
                 };
-                Pass::Splitting(Splitter::resume(d, shard_bytes, header, at))
+                Pass::Splitting(Box::new(
+                    Splitter::resume(d, shard_bytes, header, at)
+                        .with_max_record_bytes(max_record_bytes),
+                ))
             }
         };
         Ok(FileSplitter {
             state,
             every: shard_bytes,
+            limit: max_record_bytes,
         })
     }
 
@@ -119,9 +141,10 @@ impl FileSplitter {
             let held = std::mem::take(held);
             // A byte order mark is not part of the first line's text.
             let line = held.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&held);
-            let mut s = Splitter::new(dialect::guess(line), self.every);
+            let mut s =
+                Splitter::new(dialect::guess(line), self.every).with_max_record_bytes(self.limit);
             s.write(&held);
-            self.state = Pass::Splitting(s);
+            self.state = Pass::Splitting(Box::new(s));
         }
     }
 
@@ -133,7 +156,7 @@ impl FileSplitter {
     /// Stops early (see [`Splitter::suspend`]).
     pub fn suspend(self) -> Option<(Split, Position)> {
         match self.state {
-            Pass::Splitting(s) => s.suspend(),
+            Pass::Splitting(s) => (*s).suspend(),
             _ => None,
         }
     }
@@ -142,7 +165,7 @@ impl FileSplitter {
     pub fn finish(mut self) -> Option<Split> {
         self.start();
         match self.state {
-            Pass::Splitting(s) => s.finish(),
+            Pass::Splitting(s) => (*s).finish(),
             _ => None,
         }
     }

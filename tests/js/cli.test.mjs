@@ -222,6 +222,21 @@ describe('validate', () => {
     assert.deepEqual(await payload([]), { age: 42 });
     assert.deepEqual(await payload(['--empty', 'null', '--typing', 'strings']), { age: '42', note: null });
   });
+
+  test('--max-record-bytes and CSV2SEGMENT_MAX_RECORD_BYTES reach the engine', async () => {
+    const file = await temp('track_long.csv', `userId,event
+1,${'x'.repeat(2000)}
+2,ok
+`);
+    const first = async (args, env) => JSON.parse((await cli(['validate', '--json', ...args, file], { env })).stdout)[0].report.rejections;
+    assert.deepEqual(await first([]), []);
+    const cut = await first(['--max-record-bytes', '1024']);
+    assert.deepEqual(cut.map((r) => [r.line, r.message]), [[2, 'line 2: the row is over 1 KiB; check for a missing line break, or raise maxRecordBytes']]);
+    assert.deepEqual(await first([], { CSV2SEGMENT_MAX_RECORD_BYTES: '1024' }), cut);
+    const bad = await cli(['validate', '--max-record-bytes', 'lots', file]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-record-bytes is "lots": give a whole number of bytes, at least 1/);
+  });
 });
 
 describe('preview', () => {

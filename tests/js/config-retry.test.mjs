@@ -30,11 +30,12 @@ describe('readConfig', () => {
       SEGMENT_OBJECTS_ENDPOINT: 'http://127.0.0.1:9/proxy/',
       CSV2SEGMENT_EMPTY_CELLS: 'null',
       CSV2SEGMENT_TYPING: 'strings',
+      CSV2SEGMENT_MAX_RECORD_BYTES: '4194304',
       REPORT_PREFIX: '/reports/',
       SEGMENT_CONCURRENCY: '2',
     });
     assert.deepEqual(c.endpoints, { batch: 'https://events.eu1.segmentapis.com', set: 'http://127.0.0.1:9/proxy' });
-    assert.deepEqual(c.engineOptions, { empty: 'null', typing: 'strings' });
+    assert.deepEqual(c.engineOptions, { empty: 'null', typing: 'strings', maxRecordBytes: 4194304 });
     assert.equal(c.reportPrefix, 'reports/');
     assert.equal(c.concurrency, 2);
   });
@@ -49,6 +50,7 @@ describe('readConfig', () => {
       [{ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_EMPTY_CELLS: 'skip' }, 'CSV2SEGMENT_EMPTY_CELLS is "skip": use one of omit, null, string'],
       [{ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_TYPING: 'auto' }, 'CSV2SEGMENT_TYPING is "auto": use one of infer, strings'],
       [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_CONCURRENCY: '0' }, 'SEGMENT_CONCURRENCY is "0": give a whole number of at least 1'],
+      [{ SEGMENT_WRITE_KEY: 'k', CSV2SEGMENT_MAX_RECORD_BYTES: '1MB' }, 'CSV2SEGMENT_MAX_RECORD_BYTES is "1MB": give a whole number of at least 1'],
       [{ SEGMENT_WRITE_KEY: 'k', REPORT_PREFIX: '' }, 'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again'],
       // Only slashes: empty once the leading ones are dropped, so every key would be "a report".
       ...['//', ' /// ', '/'].map((prefix) => [{ SEGMENT_WRITE_KEY: 'k', REPORT_PREFIX: prefix }, 'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again']),

@@ -137,7 +137,7 @@ test('a wrong option is a Csv2SegmentError with code options, naming the choices
   assert.throws(() => new Ingest('track_x.csv', 'x', { nope: 1 }), {
     name: 'Csv2SegmentError',
     code: 'options',
-    message: "invalid option: unknown option 'nope'; the options are empty, typing, maxRejections, samplePayloads, maxBatchBytes, maxBatchEvents, maxObjectsPerRequest, mapping, mappingKey, mappingETag",
+    message: "invalid option: unknown option 'nope'; the options are empty, typing, maxRejections, samplePayloads, maxBatchBytes, maxBatchEvents, maxObjectsPerRequest, maxRecordBytes, mapping, mappingKey, mappingETag",
   });
 });
 
@@ -196,4 +196,25 @@ test('pieces: bad positions and shard sizes are Csv2SegmentErrors', async () => 
   assert.throws(() => Ingest.resume('track_p.csv', 'id', undefined, 'userId,event', 5, 0), { code: 'options' });
   assert.throws(() => new Splitter('track_p.csv', 0), { code: 'options', message: 'invalid shard size 0: give a number of bytes, at least 1' });
   assert.throws(() => Ingest.resume('track_p.csv', 'id', undefined, 'userId,nothing.here', 5, 2), { name: 'Csv2SegmentError', code: 'header' });
+  assert.throws(() => new Splitter('track_p.csv', 10, 0), { code: 'options', message: 'invalid option: maxRecordBytes must be from 1 to 1073741824, not 0' });
+  assert.throws(() => new Splitter('track_p.csv', 10, 1.5), { code: 'options', message: 'invalid option: maxRecordBytes must be a whole number of bytes, not 1.5' });
+});
+
+test('the splitter cuts where the engine with the same maxRecordBytes reads rows', async () => {
+  const { Ingest, Splitter } = await loadEngine();
+  // Line 3's quote runs past a 16-byte limit: the row ends at its line, and line 4 is a row.
+  const bytes = new TextEncoder().encode('userId,event\nu1,A\nu2,"B\nu3,C,and more text\nu4,D\n');
+  const splitter = new Splitter('track_p.csv', 1, 16);
+  splitter.write(bytes);
+  const starts = splitter.finish().shards.map((s) => [s.start.offset, s.start.line]);
+  assert.deepEqual(starts, [[13, 2], [18, 3], [24, 4], [43, 5]]);
+  const ing = new Ingest('track_p.csv', 'id', { maxRecordBytes: 16 });
+  ing.write(bytes);
+  ing.finish();
+  while (ing.nextBatch());
+  assert.deepEqual(ing.report().rejections.map((r) => [r.line, r.offset, r.message]), [
+    [3, 18, 'line 3: the row is over 16 bytes; a quote opened at column 2 is probably never closed (the row ends at the first line break after it)'],
+    [4, 24, 'line 4: the row is over 16 bytes; check for a missing line break, or raise maxRecordBytes'],
+  ]);
+  ing.free();
 });

@@ -46,7 +46,7 @@ describe('Sender', () => {
     const batches = await trackBatches(10, 4);
     const before = Date.now();
     const summary = await sendAll(new Sender({ writeKey: WRITE_KEY, endpoints: endpoints() }), batches);
-    assert.deepEqual(summary, { requests: 3, attempts: 3, retries: 0, events: 10, failedEvents: 0, failedBatches: [] });
+    assert.deepEqual(summary, { requests: 3, attempts: 3, retries: 0, events: 10, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 });
     assert.deepEqual(seg.events.map((e) => e.userId).sort(), Array.from({ length: 10 }, (_, i) => `u${i + 1}`).sort());
     assert.equal(seg.stats().uniqueMessageIds, 10);
     const body = JSON.parse(new TextDecoder().decode(batches[0].body));

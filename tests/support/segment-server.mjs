@@ -6,11 +6,14 @@
 //   seg.events, seg.objects, seg.dropped, seg.requests, seg.stats(); await seg.close();
 //   Benchmarks of millions of events: startSegmentServer({ record: false }) checks and counts the same
 //   but keeps no accepted events or objects (seg.events and seg.objects stay empty).
+//   Segment's rate limit: startSegmentServer({ maxEventsPerSecond: N }) (or seg.setRateLimit(N)),
+//   see rule 8; seg.rateLimited counts its 429s. seg.timeline: each valid request's time, events
+//   and answer (200, or the cap's 429), with or without a cap.
 //
 // CLI:
 //   node tests/support/segment-server.mjs [--port N] [--host H] [--write-key K] [--seed N]
 //     [--fault-500 P] [--fault-429 P] [--fault-drop P] [--fault-drop-after-accept P]
-//     [--slow-ms N] [--slow-share P] [--retry-after S]
+//     [--slow-ms N] [--slow-share P] [--retry-after S] [--max-events-per-second N]
 //
 // The rules (see /work/shared/reference/segment-api.md), checked in this order per request:
 //   1. route: unknown path 404; known path with a method other than POST 405 (Allow: POST).
@@ -27,6 +30,12 @@
 //      see eventTooLarge; only events that might be over are actually stringified.)
 //      Each event then is accepted or dropped with a reason (see eventDropReason).
 //      /v1/set: collection and objects count checked (400), each object accepted or dropped.
+//   8. with a rate cap of N events per second (off by default), a valid request, before step 7
+//      records anything, takes its events (objects) from a token bucket refilled at N a second
+//      that holds one second's worth; a full bucket lets any one batch through, so the burst is
+//      one second or one full batch, whichever is larger. Past it: 429 with Retry-After (and
+//      X-RateLimit-Reset) in whole seconds, the time until the bucket holds the batch; nothing
+//      recorded.
 import http from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
@@ -238,6 +247,32 @@ function normalizeFaults(faults = {}) {
 }
 
 /**
+ * Segment's rate limit as a token bucket of `rate` events a second, one second's worth deep and
+ * full at the start; null without a rate. `take(n, now)` takes n events and answers 0, or, when
+ * the bucket does not hold them (one second's worth, for a batch larger than that), takes nothing
+ * and answers the whole seconds to wait.
+ */
+function rateBucket(rate) {
+  if (rate === null || rate === undefined) return null;
+  if (typeof rate !== 'number' || !(rate > 0) || !Number.isFinite(rate)) throw new RangeError('maxEventsPerSecond must be a number above 0');
+  let tokens = rate;
+  let last = performance.now();
+  return {
+    rate,
+    take(n, now) {
+      tokens = Math.min(rate, tokens + ((now - last) / 1000) * rate);
+      last = now;
+      const need = Math.min(n, rate);
+      if (tokens >= need) {
+        tokens -= n;
+        return 0;
+      }
+      return Math.max(1, Math.ceil((need - tokens) / rate));
+    },
+  };
+}
+
+/**
  * Reads a request body. Keeps at most LIMITS.bodyBytes + 1 bytes; past that it drains (reads and
  * discards) up to LIMITS.drainBytes so the client can read the 400, then gives up (`complete: false`).
  */
@@ -318,9 +353,12 @@ class HttpError extends Error {
  * millions of events: every check, stats() and the messageId counts for dedupe are the same, and
  * dropped events are still kept in seg.dropped).
  */
-export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host = '127.0.0.1', faults = {}, seed = 1, log, record = true } = {}) {
+export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host = '127.0.0.1', faults = {}, seed = 1, log, record = true, maxEventsPerSecond = null } = {}) {
   if (typeof writeKey !== 'string' || writeKey.length === 0) throw new TypeError('writeKey must be a non-empty string');
   if (typeof record !== 'boolean') throw new TypeError('record must be a boolean');
+  let bucket = rateBucket(maxEventsPerSecond);
+  const timeline = [];
+  let rateLimited = 0;
   const expectedAuth = Buffer.from(`${writeKey}:`, 'utf8');
   let activeFaults = normalizeFaults(faults);
   let random = mulberry32(seed);
@@ -535,6 +573,13 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
       if (header === 'missing' && !trackingBodyKey) throw new HttpError(401, 'missing or invalid write key');
       const plan = kind === 'set' ? planObjects(json) : planTracking(kind, json);
       entry.events = plan.count;
+      const waitSeconds = bucket ? bucket.take(plan.count, performance.now()) : 0;
+      timeline.push({ at: Date.now(), events: plan.count, status: waitSeconds ? 429 : 200 });
+      if (waitSeconds) {
+        rateLimited += 1;
+        const wait = String(waitSeconds);
+        return answer(429, { success: false, error: `too many requests: over ${bucket.rate} events per second` }, { 'Retry-After': wait, 'X-RateLimit-Reset': wait });
+      }
       plan.commit();
       if (roll.dropAfterAccept) {
         faultNames.push('dropAfterAccept');
@@ -575,6 +620,16 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
     dropped,
     requests,
     messageIds,
+    /** Each valid request (as the rate cap counts them): `{ at, events, status }`, at in epoch ms. */
+    timeline,
+    /** 429s the rate cap answered. */
+    get rateLimited() {
+      return rateLimited;
+    },
+    /** Sets the rate cap, events per second (null: none); the bucket starts full. */
+    setRateLimit(next = null) {
+      bucket = rateBucket(next);
+    },
     stats() {
       return {
         requests: requests.length,
@@ -598,6 +653,9 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
       dropped.length = 0;
       requests.length = 0;
       messageIds.clear();
+      timeline.length = 0;
+      rateLimited = 0;
+      if (bucket) bucket = rateBucket(bucket.rate);
       counters.accepted = 0;
       counters.objects = 0;
       counters.duplicates = 0;
@@ -624,7 +682,7 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
 
 const USAGE = `usage: node tests/support/segment-server.mjs [--port N] [--host H] [--write-key K] [--seed N]
   [--fault-500 P] [--fault-429 P] [--fault-drop P] [--fault-drop-after-accept P]
-  [--slow-ms N] [--slow-share P] [--retry-after S]`;
+  [--slow-ms N] [--slow-share P] [--retry-after S] [--max-events-per-second N]`;
 
 async function main(argv) {
   let values;
@@ -633,7 +691,7 @@ async function main(argv) {
       args: argv,
       strict: true,
       options: Object.fromEntries(
-        ['port', 'host', 'write-key', 'seed', 'fault-500', 'fault-429', 'fault-drop', 'fault-drop-after-accept', 'slow-ms', 'slow-share', 'retry-after']
+        ['port', 'host', 'write-key', 'seed', 'fault-500', 'fault-429', 'fault-drop', 'fault-drop-after-accept', 'slow-ms', 'slow-share', 'retry-after', 'max-events-per-second']
           .map((name) => [name, { type: 'string' }])
           .concat([['help', { type: 'boolean', short: 'h' }]]),
       ),
@@ -672,6 +730,7 @@ async function main(argv) {
       writeKey: values['write-key'] ?? 'wk_test',
       seed: num('seed') ?? 1,
       faults,
+      maxEventsPerSecond: num('max-events-per-second') ?? null,
       log: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (err) {

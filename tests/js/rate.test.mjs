@@ -1,0 +1,309 @@
+// The events-per-second budget (js/rate.mjs): the limiter's schedule on an injected clock, the
+// settings, and delivery against the local Segment server: pacing over a 20 s run through the
+// CLI, a 429 that pauses every slot, and AIMD under a server cap below the budget. Rates are
+// measured over whole runs (behaviour), never single timings; every run must deliver each
+// event exactly once.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { generateTrackCsv } from '../../bench/generate.mjs';
+import { ConfigError, readConfig } from '../../js/config.mjs';
+import { loadEngine } from '../../js/engine.mjs';
+import { sumDeliveries } from '../../js/parts.mjs';
+import { ingestFile } from '../../js/pipeline.mjs';
+import { DEFAULT_PACING, RateLimiter, batchOptions, pieceBudget } from '../../js/rate.mjs';
+import { Sender } from '../../js/sender.mjs';
+import { startSegmentServer } from '../support/segment-server.mjs';
+
+const WRITE_KEY = 'wk_rate_secret_7f3e1c';
+const CLI = fileURLToPath(new URL('../../js/csv2segment.mjs', import.meta.url));
+
+/** Runs the CLI with SEGMENT_WRITE_KEY and none of the shell's other Segment settings. */
+function runCli(args) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SEGMENT_|CSV2SEGMENT_)|^write_key$/.test(k)));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, SEGMENT_WRITE_KEY: WRITE_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A clock the test moves. */
+function fakeClock(start = 1_000_000) {
+  const clock = { t: start, now: () => clock.t };
+  return clock;
+}
+
+describe('RateLimiter (on an injected clock)', () => {
+  test('batches go at the budget, evenly: each pushes the next by its events / rate, with no catch-up after idling', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter({ eventsPerSecond: 1000, now: clock.now });
+    assert.deepEqual([500, 500, 250, 1000, 10].map((n) => limiter.reserve(n).at), [0, 500, 1000, 1250, 2250]);
+    // Idle for a while: the next batch goes at once, but the budget is not saved up.
+    clock.t = 10_000;
+    assert.deepEqual([400, 400].map((n) => limiter.reserve(n).at), [10_000, 10_400]);
+    assert.equal(limiter.rate(), 1000);
+    assert.equal(limiter.budget, 1000);
+  });
+
+  test('without a budget nothing waits, until a 429', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter({ now: clock.now });
+    assert.deepEqual([2500, 2500, 2500].map((n) => limiter.reserve(n).at), [0, 0, 0]);
+    assert.equal(limiter.rate(), Infinity);
+    assert.equal(limiter.budget, null);
+    // A 429 with nothing accepted yet: no rate to go down from, but every slot waits.
+    const { until, decreased } = limiter.throttled({ sentAt: 0, waitMs: 2000 });
+    assert.deepEqual([until, decreased], [2000, false]);
+    assert.deepEqual([10, 10].map((n) => limiter.reserve(n).at), [2000, 2000]);
+  });
+
+  test('a 429 pauses every slot until the time asked; tickets given before it no longer hold', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter({ eventsPerSecond: 1000, now: clock.now });
+    const early = [limiter.reserve(100), limiter.reserve(100), limiter.reserve(100)];
+    assert.deepEqual(early.map((t) => t.at), [0, 100, 200]);
+    assert.ok(early.every((t) => limiter.holds(t)));
+    clock.t = 50;
+    limiter.throttled({ sentAt: 0, waitMs: 3000 });
+    assert.ok(early.every((t) => !limiter.holds(t)), 'the slots waiting for 100 and 200 ms must wait for the pause');
+    assert.equal(limiter.pausedUntil, 3050);
+    // Made again, they go after the pause, one after the other at the (lowered) rate.
+    const again = [limiter.reserve(100), limiter.reserve(100)];
+    assert.equal(again[0].at, 3050);
+    assert.ok(again[1].at > 3050 + 100, `${again[1].at}: the rate after a 429 is below the budget`);
+    assert.ok(again.every((t) => limiter.holds(t)));
+  });
+
+  test('AIMD: down to decrease × what Segment accepted, once per episode, then back up by increasePerSecond, to the budget', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter({ eventsPerSecond: 3000, now: clock.now });
+    limiter.reserve(1000);
+    // Segment takes 1,000 events a second for 5 s, then says 429.
+    for (let s = 1; s <= 5; s += 1) {
+      clock.t = s * 1000;
+      limiter.accepted(1000);
+    }
+    clock.t = 5500;
+    const first = limiter.throttled({ sentAt: 5400, waitMs: 1000 });
+    // 5 s of the window (5,000 events, the one at 0.5 s ago... all five are within 5 s of 5.5 s).
+    const floor = DEFAULT_PACING.decrease * 1000;
+    assert.deepEqual(first, { until: 6500, decreased: true, rate: floor });
+    // Another slot's request, sent before that decrease, gets its 429 too: the pause may grow,
+    // the rate does not fall twice for one episode.
+    clock.t = 5600;
+    assert.deepEqual(limiter.throttled({ sentAt: 5300, waitMs: 1000 }), { until: 6600, decreased: false, rate: floor });
+    // The climb starts when the pause ends: + increasePerSecond × floor each second.
+    assert.equal(limiter.rate(6600), floor);
+    assert.equal(limiter.rate(16_600), floor * (1 + DEFAULT_PACING.increasePerSecond * 10));
+    assert.equal(limiter.rate(1_000_000), 3000, 'never above the budget');
+    // A request sent after the decrease that still meets a 429: down again, from the rate it had.
+    clock.t = 16_600;
+    const second = limiter.throttled({ sentAt: 16_000, waitMs: 0 });
+    assert.equal(second.decreased, true);
+    assert.ok(Math.abs(second.rate - DEFAULT_PACING.decrease * floor * (1 + DEFAULT_PACING.increasePerSecond * 10)) < 1e-9, `${second.rate}`);
+  });
+
+  test('the accepted rate is measured over at least minWindowMs, and the rate never goes below minEventsPerSecond', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter({ eventsPerSecond: 100, now: clock.now, policy: { minEventsPerSecond: 5 } });
+    limiter.reserve(1);
+    clock.t = 10;
+    limiter.accepted(1);
+    clock.t = 20;
+    // 1 event in 20 ms is not 50 events a second: it counts over 100 ms (10 a second) ...
+    assert.equal(limiter.throttled({ sentAt: 15, waitMs: 0 }).rate, DEFAULT_PACING.decrease * 10);
+    // ... and nothing accepted in the window since: each 429 takes the rate down from where it
+    // is, to the floor at most.
+    clock.t += 10_000;
+    for (let i = 0; i < 20; i += 1) {
+      clock.t += 1;
+      limiter.throttled({ sentAt: clock.t, waitMs: 0 });
+    }
+    assert.equal(limiter.rate(), 5);
+  });
+
+  test('a budget must be above 0', () => {
+    assert.throws(() => new RateLimiter({ eventsPerSecond: 0 }), { name: 'RangeError', message: 'eventsPerSecond must be above 0, or null for no budget' });
+  });
+});
+
+describe('the budget of a piece, batches, settings, reports', () => {
+  test('a shard takes budget ÷ pieces in flight (÷ shards when fewer); a run of one piece takes it all', () => {
+    const rate = { maxEventsPerSecond: 1000, piecesInFlight: 4 };
+    assert.equal(pieceBudget(rate, null), 1000);
+    assert.equal(pieceBudget(rate, { shard: null }), 1000, 'a continuation of a file in one piece');
+    assert.equal(pieceBudget(rate, { shard: { index: 0, count: null } }), 250, 'shards still being found');
+    assert.equal(pieceBudget(rate, { shard: { index: 7, count: 8 } }), 250);
+    assert.equal(pieceBudget(rate, { shard: { index: 1, count: 2 } }), 500);
+    assert.equal(pieceBudget({ maxEventsPerSecond: 1000, piecesInFlight: 1 }, { shard: { index: 1, count: 8 } }), 1000);
+    assert.equal(pieceBudget({ maxEventsPerSecond: null, piecesInFlight: 4 }, { shard: { index: 1, count: 8 } }), null);
+  });
+
+  test('a request holds at most one second of the budget', () => {
+    assert.deepEqual(batchOptions(250), { maxBatchEvents: 250 });
+    assert.deepEqual(batchOptions(0.5), { maxBatchEvents: 1 });
+    assert.deepEqual(batchOptions(2499.5), { maxBatchEvents: 2499 });
+    assert.deepEqual(batchOptions(2500), {});
+    assert.deepEqual(batchOptions(null), {});
+  });
+
+  test('SEGMENT_MAX_EVENTS_PER_SECOND: 1,000 towards Segment, none towards another endpoint unless set; CSV2SEGMENT_PIECES_IN_FLIGHT', () => {
+    const rate = (env) => readConfig({ SEGMENT_WRITE_KEY: 'k', ...env }).rate;
+    assert.deepEqual(rate({}), { maxEventsPerSecond: 1000, piecesInFlight: 1 });
+    assert.deepEqual(rate({ SEGMENT_REGION: 'eu' }), { maxEventsPerSecond: 1000, piecesInFlight: 1 });
+    assert.deepEqual(rate({ SEGMENT_ENDPOINT: 'http://127.0.0.1:9' }), { maxEventsPerSecond: null, piecesInFlight: 1 });
+    assert.deepEqual(rate({ SEGMENT_ENDPOINT: 'http://127.0.0.1:9', SEGMENT_MAX_EVENTS_PER_SECOND: ' 250.5 ' }), { maxEventsPerSecond: 250.5, piecesInFlight: 1 });
+    assert.deepEqual(rate({ SEGMENT_MAX_EVENTS_PER_SECOND: 'None', CSV2SEGMENT_PIECES_IN_FLIGHT: '4' }), { maxEventsPerSecond: null, piecesInFlight: 4 });
+    const cases = [
+      [{ SEGMENT_MAX_EVENTS_PER_SECOND: '0' }, 'SEGMENT_MAX_EVENTS_PER_SECOND is "0": give the events per second the pieces of a run may send together, such as 1000, or none for no budget'],
+      [{ SEGMENT_MAX_EVENTS_PER_SECOND: 'fast' }, 'SEGMENT_MAX_EVENTS_PER_SECOND is "fast": give the events per second the pieces of a run may send together, such as 1000, or none for no budget'],
+      [{ CSV2SEGMENT_PIECES_IN_FLIGHT: '0' }, 'CSV2SEGMENT_PIECES_IN_FLIGHT is "0": give a whole number of at least 1'],
+      [{ CSV2SEGMENT_PIECES_IN_FLIGHT: '2.5' }, 'CSV2SEGMENT_PIECES_IN_FLIGHT is "2.5": give a whole number of at least 1'],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => rate(env), (err) => err instanceof ConfigError && err.message === message);
+    }
+  });
+
+  test("wrangler.toml: CSV2SEGMENT_PIECES_IN_FLIGHT is the queue consumer's max_concurrency", async () => {
+    const { unstable_readConfig: readWrangler } = await import('wrangler');
+    const config = readWrangler({ config: fileURLToPath(new URL('../../wrangler.toml', import.meta.url)) });
+    const consumers = config.queues.consumers.map((c) => c.max_concurrency);
+    assert.equal(consumers.length, 1);
+    assert.equal(Number(config.vars.CSV2SEGMENT_PIECES_IN_FLIGHT), consumers[0]);
+    // Unset: 1,000 towards Segment's hosts, none towards the local stack's test server.
+    assert.equal(config.vars.SEGMENT_MAX_EVENTS_PER_SECOND, undefined);
+  });
+
+  test("the pieces' 429s and paced time add up in the whole file's delivery", () => {
+    const piece = (throttled, pacedMs) => ({ requests: 2, attempts: 3, retries: 1, events: 10, failedEvents: 0, failedBatches: [], throttled, pacedMs });
+    const total = sumDeliveries([piece(1, 1500), null, piece(0, 250), piece(2, 0)]);
+    assert.deepEqual(total, { requests: 6, attempts: 9, retries: 3, events: 30, failedEvents: 0, failedBatches: [], throttled: 3, pacedMs: 1750 });
+    // Parts written before these fields existed count as none.
+    assert.deepEqual(sumDeliveries([{ requests: 1, attempts: 1, retries: 0, events: 4, failedEvents: 0, failedBatches: [] }]).pacedMs, 0);
+  });
+});
+
+/** Events per second over the requests Segment accepted: all but the last batch, over first → last. */
+function acceptedRate(timeline) {
+  const ok = timeline.filter((e) => e.status === 200);
+  const events = ok.slice(0, -1).reduce((sum, e) => sum + e.events, 0);
+  return events / ((ok.at(-1).at - ok[0].at) / 1000);
+}
+
+function assertEachEventOnce(seg, rows) {
+  const stats = seg.stats();
+  assert.deepEqual({ accepted: stats.accepted, unique: stats.uniqueMessageIds, duplicates: stats.duplicates, dropped: stats.dropped }, { accepted: rows, unique: rows, duplicates: 0, dropped: 0 });
+}
+
+describe('delivery at the budget, against the local Segment server', () => {
+  let seg;
+  let dir;
+  let engine;
+  before(async () => {
+    [seg, dir, engine] = await Promise.all([startSegmentServer({ writeKey: WRITE_KEY, seed: 14 }), mkdtemp(path.join(os.tmpdir(), 'csv2segment-rate-')), loadEngine()]);
+  });
+  after(async () => {
+    await seg?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    seg.reset();
+    seg.setFaults({});
+    seg.setRateLimit(null);
+  });
+
+  test('csv2segment send --max-events-per-second 500: 10,500 events in about 20 s, within 10% of the budget, evenly', async () => {
+    const rows = 10_500;
+    const file = path.join(dir, 'track_paced.csv');
+    await writeFile(file, generateTrackCsv(rows));
+    const r = await runCli(['send', file, '--endpoint', seg.url, '--max-events-per-second', '500', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assertEachEventOnce(seg, rows);
+    const timeline = seg.timeline;
+    // A request holds at most one second of the budget: 21 requests of 500 events.
+    assert.deepEqual(timeline.map((e) => e.events), Array(21).fill(500));
+    const rate = acceptedRate(timeline);
+    assert.ok(rate >= 450 && rate <= 550, `${rate.toFixed(1)} events/s over ${((timeline.at(-1).at - timeline[0].at) / 1000).toFixed(1)} s, for a budget of 500`);
+    // Evenly: no second with more than the budget and the batch at hand (not 2 s worth at once).
+    for (const e of timeline) {
+      const inSecond = timeline.filter((x) => x.at >= e.at && x.at < e.at + 1000).reduce((sum, x) => sum + x.events, 0);
+      assert.ok(inSecond <= 1000, `${inSecond} events in the second from ${e.at - timeline[0].at} ms`);
+    }
+    const [result] = JSON.parse(r.stdout);
+    assert.equal(result.delivery.throttled, 0);
+    assert.ok(result.delivery.pacedMs >= 15_000, `paced ${result.delivery.pacedMs} ms of about 20 s`);
+    assert.match(r.stderr, /\n {2}paced for \d+\.\d s to keep the events-per-second budget\n/);
+  });
+
+  test('--max-events-per-second takes a number above 0 or none', async () => {
+    for (const value of ['0', '-5', 'fast', '']) {
+      const r = await runCli(['send', path.join(dir, 'track_never.csv'), '--endpoint', seg.url, `--max-events-per-second=${value}`]);
+      assert.deepEqual(r, {
+        code: 2,
+        stdout: '',
+        stderr: `csv2segment: --max-events-per-second is '${value}': give a number of events per second above 0, such as 1000, or none\nTry 'csv2segment send --help'.\n`,
+      });
+    }
+    assert.equal(seg.stats().requests, 0);
+  });
+
+  test('a 429 pauses every slot of the sender until the time asked, not only the one that got it', async () => {
+    // Each 429 lowers the rate too (from what the server accepted, pauses included): a few
+    // batches are enough, or random 429s would slow the run down to a crawl, as they should.
+    seg.setFaults({ rateLimit429: 0.2, retryAfter: 1 });
+    const rows = 1000;
+    const csv = new TextEncoder().encode(generateTrackCsv(rows));
+    const starts = [];
+    const throttledAt = [];
+    const sender = new Sender({
+      writeKey: WRITE_KEY,
+      endpoints: { batch: seg.url, set: seg.url },
+      concurrency: 4,
+      fetch: (url, init) => (starts.push(Date.now()), fetch(url, init)),
+      // Told of each answer in the same turn the sender pauses its slots.
+      onAttempt: (a) => a.status === 429 && throttledAt.push(Date.now()),
+    });
+    const result = await ingestFile({ engine, key: 'track_pause.csv', identity: 'test://pause', options: { maxBatchEvents: 100 }, source: [csv], sender });
+    assertEachEventOnce(seg, rows);
+    assert.ok(throttledAt.length >= 1, `${throttledAt.length} 429s`);
+    assert.equal(result.delivery.throttled, throttledAt.length);
+    assert.equal(result.delivery.throttled, seg.stats().faults[429]);
+    for (const t of throttledAt) {
+      const during = starts.filter((s) => s > t && s < t + 1000 - 2);
+      assert.deepEqual(during, [], `requests started ${during.map((s) => s - t).join(', ')} ms after a 429 that asked for 1 s`);
+    }
+    assert.ok(result.delivery.pacedMs >= 1000, `${result.delivery.pacedMs} ms paced`);
+  });
+
+  test('a budget 3× what the server accepts converges: AIMD keeps near the cap with few 429s, and nothing is lost', async () => {
+    const cap = 1000;
+    seg.setRateLimit(cap);
+    const rows = 15_000;
+    const csv = new TextEncoder().encode(generateTrackCsv(rows));
+    const sender = new Sender({ writeKey: WRITE_KEY, endpoints: { batch: seg.url, set: seg.url }, maxEventsPerSecond: 3 * cap });
+    const result = await ingestFile({ engine, key: 'track_aimd.csv', identity: 'test://aimd', options: { maxBatchEvents: 200 }, source: [csv], sender });
+    assertEachEventOnce(seg, rows);
+    const timeline = seg.timeline;
+    const share429 = seg.rateLimited / timeline.length;
+    const rate = acceptedRate(timeline);
+    const message = `${rate.toFixed(0)} events/s accepted for a cap of ${cap}, ${seg.rateLimited} 429s in ${timeline.length} requests`;
+    assert.ok(rate >= 0.75 * cap, message);
+    assert.ok(share429 <= 0.1, message);
+    assert.equal(result.delivery.throttled, seg.rateLimited);
+    // Converged: the second half of the run meets fewer 429s than the first.
+    const middle = (timeline[0].at + timeline.at(-1).at) / 2;
+    const late = timeline.filter((e) => e.at > middle && e.status === 429).length;
+    assert.ok(late < seg.rateLimited - late || late <= 1, `${late} of ${seg.rateLimited} 429s in the second half`);
+    assert.ok(sender.limiter.rate() < 3 * cap, 'the rate stays below the budget the server refuses');
+  });
+});
