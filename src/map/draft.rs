@@ -239,7 +239,7 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
 
     // The records of the sample, the last one only when the sample is the whole file (or
     // there is no other: one record longer than the sample).
-    let mut reader = RecordReader::new(delimiter, 0);
+    let mut reader = RecordReader::new(delimiter, 0, DRAFT_SAMPLE_BYTES);
     let mut records: Vec<Vec<String>> = Vec::new();
     let _ = reader.push(&text, &mut |rec| take(&mut records, rec));
     if whole || records.is_empty() {
@@ -544,7 +544,7 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
 }
 
 /// Keeps a record's fields as text (a record that is not UTF-8 as empty fields).
-fn take(records: &mut Vec<Vec<String>>, rec: crate::records::Record<'_>) -> Result<(), ()> {
+fn take(records: &mut Vec<Vec<String>>, rec: crate::records::Record<'_>) -> Result<bool, ()> {
     let fields = match rec.row() {
         Ok(row) => (0..row.len())
             .map(|i| row.cell_str(i).to_string())
@@ -552,7 +552,7 @@ fn take(records: &mut Vec<Vec<String>>, rec: crate::records::Record<'_>) -> Resu
         Err(_) => (0..rec.len()).map(|_| String::new()).collect(),
     };
     records.push(fields);
-    Ok(())
+    Ok(true)
 }
 
 /// Column names (as keys) that name the event.
