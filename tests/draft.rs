@@ -381,3 +381,19 @@ fn a_file_written_for_csv2segment_drafts_to_itself() {
     );
     assert!(d.notes.is_empty(), "{:?}", d.notes);
 }
+
+#[test]
+fn several_dates_none_named_the_first_is_the_timestamp_said_as_a_guess() {
+    let d = draft(
+        "track_d.csv",
+        b"userId,event,Bestellt,Geliefert\n1,x,25.03.2024,28.03.2024\n",
+        true,
+    )
+    .unwrap();
+    let rule: serde_json::Value = serde_json::from_str(&d.rule).unwrap();
+    assert_eq!(rule["columns"]["Bestellt"]["to"], "timestamp");
+    assert_eq!(rule["columns"]["Geliefert"]["to"], "properties.geliefert");
+    assert_eq!(rule["columns"]["Geliefert"]["type"], "timestamp");
+    assert_eq!(d.notes[0].path, "columns[\"Bestellt\"]");
+    assert_eq!(d.notes[0].message, "the file has 2 date columns and none is named as the event's time: 'Bestellt', the first, is taken as the timestamp; give another the target timestamp if it is the one");
+}

@@ -312,9 +312,10 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
     }
     let decimal_comma = comma > point;
 
+    let date_formats = candidates();
     let kinds: Vec<Kind> = columns
         .iter()
-        .map(|c| column_kind(c, decimal_comma, sampled_rows, has_header))
+        .map(|c| column_kind(c, decimal_comma, sampled_rows, has_header, &date_formats))
         .collect();
 
     // The call: the name's prefix, else the columns.
@@ -365,11 +366,23 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
     let mut outs: Vec<(String, Out)> = Vec::new();
     let mut seen_names: HashSet<String> = HashSet::new();
     let dates: Vec<usize> = (0..columns.len()).filter(|&i| is_date(&kinds[i])).collect();
-    let event_date = if matches!(call, CallKind::Track | CallKind::Page | CallKind::Screen) {
+    let events = matches!(call, CallKind::Track | CallKind::Page | CallKind::Screen);
+    let mut event_date = if events {
         pick_event_date(&columns, &dates)
     } else {
         None
     };
+    // Several dates, none named as the event's time: the first, as a guess.
+    if let (true, None, Some(&first)) = (events, event_date, dates.first()) {
+        event_date = Some(first);
+        let name = columns[first].name.trim().to_string();
+        note(
+            NoteKind::Guess,
+            format!("columns{}", quoted_key(&name)),
+            Some(&name),
+            format!("the file has {} date columns and none is named as the event's time: '{name}', the first, is taken as the timestamp; give another the target timestamp if it is the one", dates.len()),
+        );
+    }
     let mut has_id = false;
     let mut has_event = false;
     let mut has_group = false;
@@ -976,7 +989,13 @@ fn all_convert(values: &[String], conv: Conv) -> bool {
 }
 
 /// What a column's sampled values read as.
-fn column_kind(c: &Column, comma: bool, rows: usize, has_header: bool) -> Kind {
+fn column_kind(
+    c: &Column,
+    comma: bool,
+    rows: usize,
+    has_header: bool,
+    candidates: &[Candidate],
+) -> Kind {
     let v = &c.values;
     if v.is_empty() {
         return if rows == 0 { Kind::Text } else { Kind::Empty };
@@ -1004,7 +1023,7 @@ fn column_kind(c: &Column, comma: bool, rows: usize, has_header: bool) -> Kind {
     {
         return Kind::Iso;
     }
-    if let Some(k) = formatted(v) {
+    if let Some(k) = formatted(v, candidates) {
         return k;
     }
     if v.iter().all(|x| cell_plain(x.as_bytes(), comma)) {
@@ -1045,7 +1064,7 @@ fn unix_like(x: &str) -> bool {
 }
 
 /// The date format that reads the most values, when one reads most of them.
-fn formatted(values: &[String]) -> Option<Kind> {
+fn formatted(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
     // Dates start with a digit and hold a separator.
     if !values
         .iter()
@@ -1053,11 +1072,19 @@ fn formatted(values: &[String]) -> Option<Kind> {
     {
         return None;
     }
-    let candidates = candidates();
     let mut out = Vec::new();
     let mut best: Option<(usize, &Candidate)> = None;
     let mut counts = Vec::with_capacity(candidates.len());
-    for c in &candidates {
+    for c in candidates {
+        // Only the formats that read one of the first values are worth counting.
+        let reads = |v: &String, out: &mut Vec<u8>| {
+            out.clear();
+            c.format.write(v.as_bytes(), out).is_ok()
+        };
+        if !values.iter().take(3).any(|v| reads(v, &mut out)) {
+            counts.push(0);
+            continue;
+        }
         let n = values
             .iter()
             .filter(|v| {
