@@ -823,7 +823,7 @@ async function send(values, files) {
   // One budget for the whole command: the files go one after the other, and what a 429 taught
   // the limiter holds for the next file too. A request never holds more than a second of it.
   const limiter = new RateLimiter({ eventsPerSecond: config.rate.maxEventsPerSecond });
-  Object.assign(options, batchOptions(config.rate.maxEventsPerSecond));
+  Object.assign(common, batchOptions(config.rate.maxEventsPerSecond));
 
   const results = [];
   let code = EXIT.ok;
