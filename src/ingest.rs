@@ -51,6 +51,9 @@ pub struct Ingest {
     rows: Rows,
     /// Input before this place is dropped unread once the header is known (see [`Ingest::skip_to`]).
     skip_to: Option<Position>,
+    /// The place [`Ingest::skip_to`] asked for, kept after the reader passes it: a row the reader
+    /// still holds open may start before it, and [`Ingest::position`] is never earlier than it.
+    skip_floor: Option<Position>,
     /// The file's first bytes, held until the delimiter is guessed from its first line.
     guess: Option<Vec<u8>>,
     /// Bytes of a byte order mark seen while guessing, counted in offsets.
@@ -131,6 +134,7 @@ impl Ingest {
                 finishing: false,
             },
             skip_to: None,
+            skip_floor: None,
             guess,
             guess_skip: 0,
         };
@@ -216,13 +220,14 @@ impl Ingest {
     pub fn skip_to(&mut self, at: Position) {
         self.rows.skip_before = at.offset;
         self.skip_to = Some(at);
+        self.skip_floor = Some(at);
     }
 
     /// Where the next row starts: the first byte not yet read into a row. After
     /// [`Ingest::finish`], the end of the input.
     pub fn position(&self) -> Position {
         let at = self.reader.position();
-        match self.skip_to {
+        match self.skip_floor {
             Some(skip) if skip.offset > at.offset => skip,
             _ => at,
         }

@@ -403,3 +403,43 @@ proptest! {
         prop_assert_eq!(tally(&reports), tally(&[whole]));
     }
 }
+
+/// The case a property run shrank to: a BOM, a stray quote, then a row over the record limit
+/// outside quotes, suspended twice and resumed from the start with `skip_to`.
+#[test]
+fn suspend_after_a_stray_quote_and_an_over_long_row_resumes_forward() {
+    let data = b"\xef\xbb\xbfuserId,event,properties.p\nu9,\"stray,1\nu11,Over the limit outside quotes: more than forty-eight bytes,4\n";
+    let (whole_bodies, whole) = run_tricky(data, 4096);
+    let mut bodies = Vec::new();
+    let mut reports = Vec::new();
+    let mut at = csv2segment::Position::START;
+    let mut stops = [3usize, 2].into_iter();
+    loop {
+        let mut ing = Ingest::new(KEY, "prop", tricky_options()).unwrap();
+        ing.skip_to(at);
+        let stop_after = stops.next();
+        let mut suspended = None;
+        for (i, part) in data.chunks(26).enumerate() {
+            ing.write(part).unwrap();
+            bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
+            if Some(i + 1) == stop_after {
+                suspended = Some(ing.suspend().unwrap());
+                break;
+            }
+        }
+        if suspended.is_none() {
+            ing.finish().unwrap();
+        }
+        bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
+        reports.push(ing.report().clone());
+        match suspended {
+            Some(next) => {
+                assert!(next.offset >= at.offset, "{next:?} before {at:?}");
+                at = next;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(events(&bodies), events(&whole_bodies));
+    assert_eq!(tally(&reports), tally(&[whole]));
+}
