@@ -260,6 +260,59 @@ fn run_piece(
     (bodies, ing.report().clone())
 }
 
+/// Runs `data` suspended after the chunks `stops` name and resumed each time (by a ranged read
+/// with the file's header, or from the start with `skip_to`), as hosts run a file in pieces.
+/// Returns the bodies and the pieces' reports; fails if a piece would step back.
+fn run_suspended(
+    data: &[u8],
+    chunk: usize,
+    stops: impl IntoIterator<Item = usize>,
+    from_start: bool,
+) -> Result<(Vec<Vec<u8>>, Vec<csv2segment::Report>), String> {
+    let mut bodies = Vec::new();
+    let mut reports = Vec::new();
+    let mut at = csv2segment::Position::START;
+    let mut header: Option<Vec<u8>> = None;
+    let mut stops = stops.into_iter();
+    loop {
+        let mut ing = match (&header, from_start) {
+            (Some(h), false) => Ingest::resume(KEY, "prop", tricky_options(), h, at).unwrap(),
+            _ => {
+                let mut ing = Ingest::new(KEY, "prop", tricky_options()).unwrap();
+                ing.skip_to(at);
+                ing
+            }
+        };
+        let input = match (&header, from_start) {
+            (Some(_), false) => &data[at.offset as usize..],
+            _ => data,
+        };
+        let stop_after = stops.next();
+        let mut suspended = None;
+        for (i, part) in input.chunks(chunk).enumerate() {
+            ing.write(part).unwrap();
+            bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
+            if Some(i + 1) == stop_after {
+                suspended = Some(ing.suspend().unwrap());
+                break;
+            }
+        }
+        if suspended.is_none() {
+            ing.finish().unwrap();
+        }
+        bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
+        reports.push(ing.report().clone());
+        match suspended {
+            Some(next) if next.offset < at.offset => return Err(format!("{next:?} before {at:?}")),
+            Some(next) => {
+                header = ing.header().map(<[u8]>::to_vec);
+                at = next;
+            }
+            None => return Ok((bodies, reports)),
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -299,48 +352,7 @@ proptest! {
         from_start in any::<bool>(),
     ) {
         let (whole_bodies, whole) = run_tricky(&data, 4096);
-        let mut bodies = Vec::new();
-        let mut reports = Vec::new();
-        let mut at = csv2segment::Position::START;
-        let mut header: Option<Vec<u8>> = None;
-        let mut stops = stops.into_iter();
-        loop {
-            let mut ing = match (&header, from_start) {
-                (Some(h), false) => Ingest::resume(KEY, "prop", tricky_options(), h, at).unwrap(),
-                _ => {
-                    let mut ing = Ingest::new(KEY, "prop", tricky_options()).unwrap();
-                    ing.skip_to(at);
-                    ing
-                }
-            };
-            let input = match (&header, from_start) {
-                (Some(_), false) => &data[at.offset as usize..],
-                _ => &data[..],
-            };
-            let stop_after = stops.next();
-            let mut suspended = None;
-            for (i, part) in input.chunks(chunk).enumerate() {
-                ing.write(part).unwrap();
-                bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-                if Some(i + 1) == stop_after {
-                    suspended = Some(ing.suspend().unwrap());
-                    break;
-                }
-            }
-            if suspended.is_none() {
-                ing.finish().unwrap();
-            }
-            bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-            reports.push(ing.report().clone());
-            match suspended {
-                Some(next) => {
-                    prop_assert!(next.offset >= at.offset);
-                    header = ing.header().map(<[u8]>::to_vec);
-                    at = next;
-                }
-                None => break,
-            }
-        }
+        let (bodies, reports) = run_suspended(&data, chunk, stops, from_start).map_err(TestCaseError::fail)?;
         prop_assert_eq!(events(&bodies), events(&whole_bodies));
         prop_assert_eq!(tally(&reports), tally(&[whole]));
     }
@@ -410,36 +422,7 @@ proptest! {
 fn suspend_after_a_stray_quote_and_an_over_long_row_resumes_forward() {
     let data = b"\xef\xbb\xbfuserId,event,properties.p\nu9,\"stray,1\nu11,Over the limit outside quotes: more than forty-eight bytes,4\n";
     let (whole_bodies, whole) = run_tricky(data, 4096);
-    let mut bodies = Vec::new();
-    let mut reports = Vec::new();
-    let mut at = csv2segment::Position::START;
-    let mut stops = [3usize, 2].into_iter();
-    loop {
-        let mut ing = Ingest::new(KEY, "prop", tricky_options()).unwrap();
-        ing.skip_to(at);
-        let stop_after = stops.next();
-        let mut suspended = None;
-        for (i, part) in data.chunks(26).enumerate() {
-            ing.write(part).unwrap();
-            bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-            if Some(i + 1) == stop_after {
-                suspended = Some(ing.suspend().unwrap());
-                break;
-            }
-        }
-        if suspended.is_none() {
-            ing.finish().unwrap();
-        }
-        bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-        reports.push(ing.report().clone());
-        match suspended {
-            Some(next) => {
-                assert!(next.offset >= at.offset, "{next:?} before {at:?}");
-                at = next;
-            }
-            None => break,
-        }
-    }
+    let (bodies, reports) = run_suspended(data, 26, [3, 2], true).unwrap();
     assert_eq!(events(&bodies), events(&whole_bodies));
     assert_eq!(tally(&reports), tally(&[whole]));
 }
