@@ -20,7 +20,7 @@
 //                      renamed columns, the event column dropped and a `set` event, dates as
 //                      `11.05.2019 20:32:59` read with a chrono format
 //   wasm_mapped_1252   that export saved as Windows-1252, decoded by the engine
-//   reader_ours        the engine's record reader alone (src/records.rs), records and fields
+//   reader_ours        the engine's record reader alone (src/read/records.rs), records and fields
 //                      counted, nothing else, in wasm (bench/readers/, built on first use)
 //   reader_csv_core    csv-core's reader (the csv crate's) the same way, beside it
 //   mapped_vs_plain    the same rows' speed through the mapping over the plain file's: the wasm

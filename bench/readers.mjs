@@ -1,4 +1,4 @@
-// The record readers alone, in WebAssembly: csv2segment's (src/records.rs) beside csv-core's,
+// The record readers alone, in WebAssembly: csv2segment's (src/read/records.rs) beside csv-core's,
 // the reader the csv crate is built on, each counting records and fields of the same bytes in
 // 64 KiB chunks, nothing else. Built from bench/readers/ (a crate of its own) on first use.
 import { spawnSync } from 'node:child_process';

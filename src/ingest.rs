@@ -1,20 +1,21 @@
 //! The streaming engine: bytes of a file in, request bodies and a report out.
 
-use crate::batch::{Batch, Batcher};
-use crate::decode::{Decoder, Encoding};
-use crate::error::{Error, ErrorKind};
-use crate::file_name::{CallKind, FileSpec};
-use crate::frame::{Broken, RAW_KEPT};
-use crate::map::pieces::rule_for;
-use crate::map::{dialect, Rule};
-use crate::message_id::MessageIds;
+use crate::map::file_name::{CallKind, FileSpec};
+use crate::map::mapping::Rule;
+use crate::map::plan::Plan;
 use crate::options::{Options, MAX_EVENT_BYTES};
-use crate::payload::{PayloadWriter, RowError};
-use crate::plan::Plan;
-use crate::records::{Position, Record, RecordReader};
-use crate::reject::{Reason, Rejection};
+use crate::pieces::mapped::rule_for;
+use crate::pieces::split::MAX_HEADER_BYTES;
+use crate::read::decode::{Decoder, Encoding};
+use crate::read::dialect;
+use crate::read::frame::{Broken, RAW_KEPT};
+use crate::read::records::{Position, Record, RecordReader};
+use crate::report::error::{Error, ErrorKind};
+use crate::report::reject::{Reason, Rejection};
 use crate::report::{MappingUsed, Report};
-use crate::split::MAX_HEADER_BYTES;
+use crate::write::batch::{Batch, Batcher};
+use crate::write::message_id::MessageIds;
+use crate::write::payload::{PayloadWriter, RowError};
 
 /// Rejected rows are kept whole up to this size while the rows kept so far hold less than
 /// [`RAW_BUDGET`] bytes; past either, only their first [`RAW_KEPT`] bytes.
@@ -28,7 +29,7 @@ const RAW_BUDGET: usize = 1 << 20;
 /// that are ready with [`Ingest::next_batch`]; call [`Ingest::finish`] at the end and take the
 /// last ones. Memory stays bounded by one body and one row, whatever the file, as long as the
 /// host takes the ready bodies after each write: a row is at most `maxRecordBytes` (longer ones,
-/// and quotes that never close, are rejected by the rule of `src/frame.rs` without being held).
+/// and quotes that never close, are rejected by the rule of `src/read/frame.rs` without being held).
 ///
 /// A header problem stops the file: `write` returns the error, and so does every later call.
 ///

@@ -30,46 +30,42 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use batch::{Batch, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
-pub use column::ColumnType;
-pub use error::{Error, ErrorKind, FileNameProblem, HeaderError, HeaderProblem};
-pub use file_name::{CallKind, FileSpec, ACCEPTED_PREFIXES};
-pub use frame::{Broken, DEFAULT_MAX_RECORD_BYTES, MAX_HEADER_BYTES};
 pub use ingest::{validate, Ingest, Validation};
+pub use map::column::ColumnType;
 pub use map::draft::{draft, rule_matches, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES};
-pub use map::pieces::FileSplitter;
-pub use map::MappingError;
+pub use map::file_name::{AcceptedPrefixes, CallKind, FileSpec, ACCEPTED_PREFIXES};
+pub use map::file_name::{FileNameError, FileNameProblem};
+pub use map::header::{HeaderError, HeaderProblem};
+pub use map::mapping::MappingError;
+pub use map::plan::ColumnInfo;
 pub use options::{
     EmptyCells, Options, Typing, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_ID_CHARS,
     MAX_OBJECTS_PER_REQUEST,
 };
-pub use plan::ColumnInfo;
-pub use records::Position;
-pub use reject::{Reason, Rejection};
+pub use pieces::mapped::FileSplitter;
+pub use pieces::merge;
+pub use pieces::split::{Shard, Split, Splitter};
+pub use read::frame::{Broken, DEFAULT_MAX_RECORD_BYTES, MAX_HEADER_BYTES};
+pub use read::records::Position;
+pub use report::error::{Error, ErrorKind};
+pub use report::reject::{Reason, Rejection};
 pub use report::{MappingUsed, Report, REJECTS_COLUMN};
-pub use split::{Shard, Split, Splitter};
+pub use write::batch::{Batch, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
 
-mod batch;
-mod blocks;
-mod cell;
-mod column;
-mod decode;
-mod error;
-mod file_name;
-mod frame;
-mod ingest;
-mod json;
+/// The plan of each row's call: file name, header, mapping, cells.
 mod map;
-pub mod merge;
-mod message_id;
-mod options;
-mod payload;
-mod plan;
-mod records;
-mod reject;
+/// A file run in pieces: shards, continuations and their merged report.
+mod pieces;
+/// The stages, in the order bytes go through them.
+mod read;
+/// What happened to the file: the report, rejected rows, the errors that stop a file.
 mod report;
-mod split;
-mod timestamp;
+/// Each row's JSON, written straight into request bodies.
+mod write;
+
+/// The streaming engine that runs the stages; its settings.
+mod ingest;
+mod options;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
@@ -78,9 +74,9 @@ pub mod bindings;
 /// chunks: for `npm run bench`, which sets it beside csv-core's reader.
 #[doc(hidden)]
 pub fn count_records(data: &[u8], delimiter: u8) -> (u64, u64) {
-    let mut reader = records::RecordReader::new(delimiter, 0, DEFAULT_MAX_RECORD_BYTES);
+    let mut reader = read::records::RecordReader::new(delimiter, 0, DEFAULT_MAX_RECORD_BYTES);
     let (mut count, mut fields) = (0u64, 0u64);
-    let mut each = |rec: records::Record<'_>| -> Result<bool, ()> {
+    let mut each = |rec: read::records::Record<'_>| -> Result<bool, ()> {
         count += 1;
         fields += rec.len() as u64;
         Ok(true)

@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-use crate::error::{Error, ErrorKind};
-use crate::frame::DEFAULT_MAX_RECORD_BYTES;
+use crate::read::frame::DEFAULT_MAX_RECORD_BYTES;
+use crate::report::error::{Error, ErrorKind};
 
 /// The highest `maxRecordBytes`: a record's fields are placed with 32-bit offsets.
 pub const MAX_RECORD_BYTES_CEILING: usize = 1 << 30;

@@ -25,7 +25,7 @@ pub extern "C" fn fields() -> f64 {
     FIELDS.with(|f| f.get() as f64)
 }
 
-/// csv2segment's reader (src/records.rs) over the buffer.
+/// csv2segment's reader (src/read/records.rs) over the buffer.
 #[no_mangle]
 pub extern "C" fn ours(ptr: *const u8, len: usize) -> f64 {
     let (records, fields) = csv2segment::count_records(input(ptr, len), b',');

@@ -13,15 +13,17 @@ use std::collections::HashSet;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+use super::date_format::DateFormat;
 #[cfg(doc)]
-use super::Mapping;
-use super::{dialect, glob, quoted_key, DateFormat};
-use crate::cell::Conv;
-use crate::decode::{Decoder, Encoding};
-use crate::error::Error;
-use crate::file_name::{CallKind, FileSpec};
-use crate::records::RecordReader;
-use crate::timestamp;
+use super::mapping::Mapping;
+use super::mapping::{glob_matches, quoted_key};
+use crate::map::cell::Conv;
+use crate::map::file_name::{CallKind, FileSpec};
+use crate::map::timestamp;
+use crate::read::decode::{Decoder, Encoding};
+use crate::read::dialect;
+use crate::read::records::RecordReader;
+use crate::report::error::Error;
 
 /// How much of a file the draft reads: the first 64 KiB, cut at the last record boundary.
 pub const DRAFT_SAMPLE_BYTES: usize = 64 * 1024;
@@ -181,10 +183,10 @@ enum Kind {
     Unix,
 }
 
-/// Whether a rule's `match` fits the file `key` (its base name), as [`Mapping::rule_for`] picks.
+/// Whether a rule's `match` fits the file `key` (its base name), as the engine picks it.
 pub fn rule_matches(pattern: &str, key: &str) -> bool {
     let name = key.rsplit(['/', '\\']).next().unwrap_or(key);
-    glob::matches(pattern, name)
+    glob_matches(pattern, name)
 }
 
 /// Drafts a rule for the file `name` from `head`, its first bytes (the whole file, or at least
@@ -557,7 +559,7 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
 }
 
 /// Keeps a record's fields as text (a record that is not UTF-8 as empty fields).
-fn take(records: &mut Vec<Vec<String>>, rec: crate::records::Record<'_>) -> Result<bool, ()> {
+fn take(records: &mut Vec<Vec<String>>, rec: crate::read::records::Record<'_>) -> Result<bool, ()> {
     let fields = match rec.row() {
         Ok(row) => (0..row.len())
             .map(|i| row.cell_str(i).to_string())
@@ -629,7 +631,7 @@ const PERSON: [(&str, &str); 14] = [
 /// The name itself, when it is a target in header syntax whose first key is one of Segment's
 /// fields for `call` (objects and aliases keep to their own few names).
 fn header_syntax(name: &str, call: CallKind) -> Option<String> {
-    let c = crate::column::parse(name).ok()?;
+    let c = crate::map::column::parse(name).ok()?;
     let head = c.head();
     let nested = c.path.len() > 1;
     let ok = match call {
@@ -914,7 +916,7 @@ fn pattern_for(base: &str) -> String {
     };
     // A `*` or `?` of the name itself stands for any text, which also fits the name.
     let pattern = format!("{stem}{ext}");
-    if glob::matches(&pattern, base) {
+    if glob_matches(&pattern, base) {
         pattern
     } else {
         base.to_string()

@@ -2,13 +2,14 @@
 //! and delimiter, and a [`Splitter`] that cuts it with the right delimiter, or not at all when
 //! its encoding makes the engine's offsets differ from the file's.
 
-use crate::decode::Encoding;
-use crate::error::{Error, ErrorKind};
-use crate::file_name::FileSpec;
-use crate::map::{dialect, Mapping, Rule};
+use crate::map::file_name::FileSpec;
+use crate::map::mapping::{Mapping, Rule};
 use crate::options::Options;
-use crate::records::Position;
-use crate::split::{Split, Splitter, MAX_HEADER_BYTES};
+use crate::pieces::split::{Split, Splitter, MAX_HEADER_BYTES};
+use crate::read::decode::Encoding;
+use crate::read::dialect;
+use crate::read::records::Position;
+use crate::report::error::{Error, ErrorKind};
 
 /// The mapping's rule for `key`, if `options` carry a mapping and a rule matches.
 pub(crate) fn rule_for(key: &str, options: &Options) -> Result<Option<Rule>, Error> {

@@ -1,6 +1,7 @@
 //! Reads the call, the Objects collection and the CSV dialect from an object key such as `exports/track_2024-05.csv.gz`.
 
-use crate::error::{Error, ErrorKind, FileNameProblem};
+use std::fmt;
+
 use serde::Serialize;
 
 /// The Segment call that every row of a file becomes, chosen by the file name's prefix.
@@ -46,10 +47,7 @@ impl CallKind {
     }
 }
 
-/// The prefixes a file name may start with, as told to a user whose file has none.
-pub const ACCEPTED_PREFIXES: &str =
-    "identify_, track_, page_, screen_, group_, alias_ or object_<collection>_";
-
+/// The prefixes a file name may start with, and the call each picks: the one list of them.
 const PREFIXES: [(&str, CallKind); 7] = [
     ("identify_", CallKind::Identify),
     ("track_", CallKind::Track),
@@ -59,6 +57,96 @@ const PREFIXES: [(&str, CallKind); 7] = [
     ("alias_", CallKind::Alias),
     ("object_", CallKind::Object),
 ];
+
+/// The prefixes a file name may start with, as told to a user whose file has none, written
+/// from [`PREFIXES`]: `identify_, track_, page_, screen_, group_, alias_ or object_<collection>_`.
+///
+/// ```
+/// assert_eq!(
+///     csv2segment::ACCEPTED_PREFIXES.to_string(),
+///     "identify_, track_, page_, screen_, group_, alias_ or object_<collection>_"
+/// );
+/// ```
+pub const ACCEPTED_PREFIXES: AcceptedPrefixes = AcceptedPrefixes;
+
+/// The list of accepted prefixes, displayed; see [`ACCEPTED_PREFIXES`].
+#[derive(Clone, Copy, Debug)]
+pub struct AcceptedPrefixes;
+
+impl fmt::Display for AcceptedPrefixes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last = PREFIXES.len() - 1;
+        for (i, (prefix, kind)) in PREFIXES.iter().enumerate() {
+            let sep = match i {
+                0 => "",
+                _ if i == last => " or ",
+                _ => ", ",
+            };
+            let collection = if *kind == CallKind::Object {
+                "<collection>_"
+            } else {
+                ""
+            };
+            write!(f, "{sep}{prefix}{collection}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What is wrong with a file name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileNameProblem {
+    /// The name starts with none of the accepted prefixes.
+    UnknownPrefix,
+    /// The name ends in none of the accepted extensions.
+    UnknownExtension,
+    /// The `object_` collection breaks Segment's naming rule.
+    BadCollection {
+        /// The collection read from the name.
+        collection: String,
+        /// Which part of the rule it breaks.
+        why: &'static str,
+    },
+}
+
+impl fmt::Display for FileNameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileNameProblem::UnknownPrefix => write!(
+                f,
+                "the file name does not say which call to make; start it with \
+                 {ACCEPTED_PREFIXES} (for example track_2024-05.csv)"
+            ),
+            FileNameProblem::UnknownExtension => f.write_str(
+                "the file name must end in .csv, .tsv or .txt, optionally followed by .gz",
+            ),
+            FileNameProblem::BadCollection { collection, why } => write!(
+                f,
+                "the collection '{collection}' cannot be used: {why}; rename the file like \
+                 object_rooms_1.csv"
+            ),
+        }
+    }
+}
+
+/// A file name that does not say how to read the file; it becomes an [`crate::Error`] of kind
+/// [`crate::ErrorKind::FileName`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileNameError {
+    /// The file name, without folders.
+    pub name: String,
+    /// What is wrong with it.
+    pub problem: FileNameProblem,
+}
+
+impl fmt::Display for FileNameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.problem)
+    }
+}
+
+impl std::error::Error for FileNameError {}
 
 /// Segment's limit on a collection name (it becomes a warehouse table).
 const MAX_COLLECTION_LEN: usize = 100;
@@ -95,7 +183,7 @@ impl FileSpec {
     /// assert_eq!(spec.collection.as_deref(), Some("product_variants"));
     /// assert!(spec.gzip);
     /// ```
-    pub fn from_key(key: &str) -> Result<FileSpec, Error> {
+    pub fn from_key(key: &str) -> Result<FileSpec, FileNameError> {
         FileSpec::with_call(key, None)
     }
 
@@ -104,13 +192,11 @@ impl FileSpec {
     pub(crate) fn with_call(
         key: &str,
         call: Option<&(CallKind, Option<String>)>,
-    ) -> Result<FileSpec, Error> {
+    ) -> Result<FileSpec, FileNameError> {
         let name = key.rsplit(['/', '\\']).next().unwrap_or(key);
-        let fail = |problem| {
-            Error::new(ErrorKind::FileName {
-                name: name.to_string(),
-                problem,
-            })
+        let fail = |problem| FileNameError {
+            name: name.to_string(),
+            problem,
         };
 
         let by_prefix = PREFIXES.iter().find_map(|&(prefix, kind)| {

@@ -19,7 +19,7 @@
 //! exactly as this one does, and hands a record to [`Framer`] only when it is past the limit
 //! or its quote is open at the end; the splitter frames every record with it.
 
-use crate::records::Position;
+use crate::read::records::Position;
 
 /// The default largest record, in bytes (line ending excluded): 1 MiB.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;

@@ -7,7 +7,7 @@
 //! same two encodings for far more wasm (its single-byte tables come with its whole label and
 //! decoder machinery), so the table stays ours.
 
-use crate::error::{Error, ErrorKind};
+use crate::report::error::{Error, ErrorKind};
 
 /// The encoding a mapping says a file is in; a byte order mark wins over it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

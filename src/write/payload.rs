@@ -7,12 +7,12 @@
 //! positions left empty before a filled one are written as `null`, so positions keep their
 //! meaning.
 
-use crate::cell::Conv;
-use crate::message_id::MessageIds;
+use crate::map::cell::Conv;
+use crate::map::plan::{Op, Plan};
 use crate::options::{EmptyCells, MAX_ID_CHARS};
-use crate::plan::{Op, Plan};
-use crate::records::Row;
-use crate::reject::Reason;
+use crate::read::records::Row;
+use crate::report::reject::Reason;
+use crate::write::message_id::MessageIds;
 
 /// An object or array being written.
 #[derive(Clone, Copy, Debug)]
@@ -163,7 +163,7 @@ impl PayloadWriter {
                     match col.map(|c| (c, row.cell(c as usize))) {
                         Some((c, cell)) if !cell.is_empty() => {
                             check_id_length("messageId", cell).map_err(|r| (c, r))?;
-                            crate::json::write_str(out, cell);
+                            crate::write::json::write_str(out, cell);
                         }
                         _ => ids.write_json(offset, out),
                     }

@@ -1,6 +1,6 @@
 //! Reads one header cell, such as `properties.products[0].price:number`, into a path and a type.
 
-use crate::error::HeaderProblem;
+use crate::map::header::HeaderProblem;
 
 /// The largest array index a column may name; larger ones are mistakes, not data.
 const MAX_INDEX: u32 = 999;

@@ -6,15 +6,16 @@
 
 use serde::Serialize;
 
-use crate::blocks::Padded;
-use crate::cell::Conv;
-use crate::column::{self, ColumnName, ColumnType, Seg};
-use crate::error::{HeaderError, HeaderProblem};
-use crate::file_name::{CallKind, FileSpec};
-use crate::json;
-use crate::map::{DateFormat, Layout, Source};
+use crate::map::cell::Conv;
+use crate::map::column::{self, ColumnName, ColumnType, Seg};
+use crate::map::date_format::DateFormat;
+use crate::map::file_name::{CallKind, FileSpec};
+use crate::map::header::{HeaderError, HeaderProblem};
+use crate::map::mapping::{Layout, Source};
 use crate::options::{Options, Typing};
-use crate::reject::Reason;
+use crate::report::reject::Reason;
+use crate::write::blocks::Padded;
+use crate::write::json;
 
 /// Bytes written as they are: a pre-rendered key such as `,"plan":`, or a constant value.
 pub(crate) type Bytes = Padded;

@@ -2,15 +2,15 @@
 //!
 //! Hosts that fan a large file out over many invocations need to know, before any of them
 //! starts, where records begin. Parsing fields for that would cost as much as the real run;
-//! this pass frames records with [`crate::frame`], the rule the engine's reader follows, so a
+//! this pass frames records with [`crate::read::frame`], the rule the engine's reader follows, so a
 //! quoted field with line breaks is never cut, and a record over the limit or a quote that
 //! never closes ends exactly where the reader ends it: a shard read alone gives the records,
 //! the rejections and the ids a run of the whole file gives.
 
-use crate::frame::{Framer, Step, DEFAULT_MAX_RECORD_BYTES};
-use crate::records::Position;
+use crate::read::frame::{Framer, Step, DEFAULT_MAX_RECORD_BYTES};
+use crate::read::records::Position;
 
-pub use crate::frame::MAX_HEADER_BYTES;
+pub use crate::read::frame::MAX_HEADER_BYTES;
 
 /// One shard: the records that start in `[start.offset, end)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -2,13 +2,13 @@
 //!
 //! The dialect is RFC 4180 as `csv-core` reads it: `"` quotes, `""` inside quotes is a quote,
 //! `\n`, `\r\n` or `\r` ends a record, blank lines are skipped. A record over the limit, or
-//! with a quote that never closes, is cut by the rule in [`crate::frame`] and handed on as
+//! with a quote that never closes, is cut by the rule in [`crate::read::frame`] and handed on as
 //! broken, with only its first bytes: memory stays bounded by the limit on any input. Unlike a byte-at-a-time state machine, this reader scans
 //! unquoted fields with a table and does not copy them: a cell is a slice of the input, and
 //! only quoted cells are unescaped into a scratch buffer. The input of a write is appended to
 //! one buffer that keeps, between writes, only the record that is not complete yet.
 
-use crate::frame::{Broken, Framer, Step, MAX_HEADER_BYTES, RAW_KEPT};
+use crate::read::frame::{Broken, Framer, Step, MAX_HEADER_BYTES, RAW_KEPT};
 
 /// A field's place: its value (in the raw record, or in the scratch buffer when quoted) and its
 /// end in the raw record.
@@ -35,7 +35,7 @@ pub(crate) struct Record<'a> {
     ascii: bool,
     /// How many fields the record has (only the first ones are kept, see `max_fields`).
     count: usize,
-    /// Why the rule of [`crate::frame`] cut it: then `raw` holds only its first bytes.
+    /// Why the rule of [`crate::read::frame`] cut it: then `raw` holds only its first bytes.
     pub broken: Option<Broken>,
 }
 
@@ -180,7 +180,7 @@ pub(crate) struct RecordReader {
     first: bool,
     /// Fields past this many are counted, not kept: one more than the header's.
     max_fields: usize,
-    /// A record past the limit, read by the rule of [`crate::frame`] without being kept.
+    /// A record past the limit, read by the rule of [`crate::read::frame`] without being kept.
     skipping: Option<Skipping>,
     /// Records past here were held back because the callback paused.
     paused: bool,
@@ -706,7 +706,7 @@ mod tests {
             let cut = cut.min(data.len());
             let (a, b) = data.as_bytes().split_at(cut);
             let ours: Vec<Vec<String>> = read_all(&[a, b]).into_iter().map(|o| o.cells).collect();
-            // A quote open at the end is the rule's (see crate::frame), where csv-core reads
+            // A quote open at the end is the rule's (see crate::read::frame), where csv-core reads
             // it to the end as a field: the records before it agree.
             let good = ours.iter().take_while(|c| !c[0].starts_with("BROKEN")).count();
             proptest::prop_assert_eq!(&ours[..good], &oracle[..good.min(oracle.len())]);
@@ -730,7 +730,7 @@ mod tests {
                     (o.offset, o.offset + o.raw.len() as u64, broken)
                 })
                 .collect();
-            let rule: Vec<(u64, u64, Option<String>)> = crate::frame::tests::frames(data, limit, chunk2)
+            let rule: Vec<(u64, u64, Option<String>)> = crate::read::frame::tests::frames(data, limit, chunk2)
                 .into_iter()
                 .map(|(start, end, b)| (start, end, b.map(|b| format!("{b:?}"))))
                 .collect();

@@ -1,12 +1,15 @@
 //! What happened to a file: counts, the column plan, and the rejected rows, for people and for hosts.
 
+pub(crate) mod error;
+pub(crate) mod reject;
+
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::error::HeaderError;
-use crate::file_name::FileSpec;
-use crate::plan::ColumnInfo;
-use crate::reject::Rejection;
+use crate::map::file_name::FileSpec;
+use crate::map::header::HeaderError;
+use crate::map::plan::ColumnInfo;
+use crate::report::reject::Rejection;
 
 /// The name of the column the rejects CSV adds.
 pub const REJECTS_COLUMN: &str = "csv2segment_error";

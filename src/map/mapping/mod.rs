@@ -1,0 +1,570 @@
+//! Files as they come: a mapping (`csv2segment.json`) says how to read an export that was not
+//! written for csv2segment: which call its rows become, its dialect and encoding, where each
+//! column goes and which values every row gets.
+//!
+//! The stages: [`Mapping::parse`] reads and checks the JSON once per file (every error names
+//! its JSON path); [`Mapping::rule_for`] picks the rule by the file's base name ([`glob`]);
+//! the engine takes the rule's call, delimiter ([`crate::read::dialect`] when `auto`) and encoding, and
+//! [`Rule::layout`] turns the rule and the file's header into what the plan needs, once per
+//! file, so rows are written on the same hot path as an unmapped file's.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::map::column::{self, ColumnType};
+use crate::map::date_format::DateFormat;
+use crate::map::file_name::{check_collection, CallKind};
+use crate::map::header::{HeaderError, HeaderProblem};
+use crate::read::decode::Encoding;
+
+mod glob;
+
+pub(crate) use glob::matches as glob_matches;
+
+/// One problem of a mapping: where in the JSON, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MappingError {
+    /// The JSON path, like `files[0].columns["Created (UTC)"].format`; empty for the whole file.
+    pub path: String,
+    /// What is wrong, and the fix.
+    pub message: String,
+}
+
+impl fmt::Display for MappingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// A checked mapping: its rules, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Mapping {
+    pub rules: Vec<Rule>,
+}
+
+/// Where a column goes: a target in header syntax, and a date format when the rule gives one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// Like `properties.amount:number`.
+    pub to: String,
+    pub format: Option<DateFormat>,
+}
+
+/// One entry of `files`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Rule {
+    /// Its position in `files`, for paths in messages.
+    pub index: usize,
+    pub pattern: String,
+    /// The call (with the Objects collection) that overrides the file name's prefix.
+    pub call: Option<(CallKind, Option<String>)>,
+    /// `None`: guessed from the header.
+    pub delimiter: Option<u8>,
+    pub encoding: Encoding,
+    /// `decimal: ","`.
+    pub decimal_comma: bool,
+    /// The columns of a file without a header row.
+    pub header: Option<Vec<String>>,
+    /// The file's column name and where it goes (`None`: dropped), in the mapping's order.
+    pub columns: Vec<(String, Option<Target>)>,
+    /// A path in header syntax and its JSON value.
+    pub set: Vec<(String, Vec<u8>)>,
+    pub drop_unmapped: bool,
+}
+
+/// What becomes of one column of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// As its header says (no mapping, or `unmapped: keep`).
+    Header,
+    /// Renamed: the target in header syntax and the index of its date format in `formats`.
+    To { to: String, format: Option<u16> },
+    /// Left out of the payload.
+    Drop,
+}
+
+/// A rule applied to a file's header: what the plan needs, once per file.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Layout {
+    /// One per column of the file.
+    pub sources: Vec<Source>,
+    /// Values every row gets: path in header syntax, JSON value.
+    pub set: Vec<(String, Vec<u8>)>,
+    pub decimal_comma: bool,
+    pub formats: Vec<DateFormat>,
+}
+
+const TOP_KEYS: [&str; 2] = ["$schema", "files"];
+const RULE_KEYS: [&str; 10] = [
+    "match",
+    "call",
+    "collection",
+    "delimiter",
+    "encoding",
+    "decimal",
+    "header",
+    "columns",
+    "set",
+    "unmapped",
+];
+const COLUMN_KEYS: [&str; 4] = ["to", "type", "format", "timezone"];
+const CALLS: [&str; 7] = [
+    "identify", "track", "page", "screen", "group", "alias", "object",
+];
+const ENCODINGS: [&str; 4] = ["utf-8", "utf-16", "windows-1252", "iso-8859-1"];
+const TYPES: [&str; 6] = [
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "timestamp",
+    "json",
+];
+
+/// A map key in a path: `["Created (UTC)"]`.
+pub(crate) fn quoted_key(k: &str) -> String {
+    format!("[{}]", Value::String(k.to_string()))
+}
+
+struct Checker {
+    errors: Vec<MappingError>,
+}
+
+impl Checker {
+    fn err(&mut self, path: &str, message: impl Into<String>) {
+        self.errors.push(MappingError {
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// The object at `path`, with unknown keys reported.
+    fn object<'v>(
+        &mut self,
+        path: &str,
+        v: &'v Value,
+        what: &str,
+        keys: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
+        let Some(obj) = v.as_object() else {
+            self.err(path, format!("{what} must be an object"));
+            return None;
+        };
+        for k in obj.keys() {
+            if !keys.contains(&k.as_str()) {
+                let at = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                self.err(
+                    &at,
+                    format!("unknown key; the keys of {what} are {}", keys.join(", ")),
+                );
+            }
+        }
+        Some(obj)
+    }
+
+    /// A string field, or an error saying what it must be.
+    fn string<'v>(&mut self, path: &str, v: &'v Value, must: &str) -> Option<&'v str> {
+        match v.as_str() {
+            Some(s) => Some(s),
+            None => {
+                self.err(path, format!("must be {must}"));
+                None
+            }
+        }
+    }
+
+    /// One of `allowed`.
+    fn choice<'v>(&mut self, path: &str, v: &'v Value, allowed: &[&str]) -> Option<&'v str> {
+        let list = allowed.join(", ");
+        let s = self.string(path, v, &format!("one of {list}"))?;
+        if allowed.contains(&s) {
+            Some(s)
+        } else {
+            self.err(path, format!("'{s}' is not one of {list}"));
+            None
+        }
+    }
+
+    /// A path in header syntax, checked as a header cell would be.
+    fn target(&mut self, path: &str, to: &str) -> Option<column::ColumnName> {
+        match column::parse(to) {
+            Ok(c) => Some(c),
+            Err(p) => {
+                self.err(path, format!("'{to}': {p}"));
+                None
+            }
+        }
+    }
+}
+
+impl Mapping {
+    /// Reads and checks a mapping; every problem found, each with its JSON path.
+    pub(crate) fn parse(text: &str) -> Result<Mapping, Vec<MappingError>> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            vec![MappingError {
+                path: String::new(),
+                message: format!("not valid JSON: {e}"),
+            }]
+        })?;
+        let mut ck = Checker { errors: Vec::new() };
+        let mut rules = Vec::new();
+        if let Some(top) = ck.object("", &value, "a mapping", &TOP_KEYS) {
+            if let Some(s) = top.get("$schema") {
+                ck.string("$schema", s, "a string");
+            }
+            match top.get("files").map(|f| (f, f.as_array())) {
+                None => ck.err(
+                    "files",
+                    "missing; list the rules, like \"files\": [{\"match\": \"*.csv\", ...}]",
+                ),
+                Some((_, None)) => ck.err("files", "must be a list of rules"),
+                Some((_, Some(list))) => {
+                    for (i, rule) in list.iter().enumerate() {
+                        if let Some(r) = parse_rule(&mut ck, i, rule) {
+                            rules.push(r);
+                        }
+                    }
+                }
+            }
+        }
+        if ck.errors.is_empty() {
+            Ok(Mapping { rules })
+        } else {
+            Err(ck.errors)
+        }
+    }
+
+    /// The first rule whose `match` fits the base name of `key`.
+    pub(crate) fn rule_for(&self, key: &str) -> Option<&Rule> {
+        let name = key.rsplit(['/', '\\']).next().unwrap_or(key);
+        self.rules.iter().find(|r| glob::matches(&r.pattern, name))
+    }
+}
+
+fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
+    let at = format!("files[{i}]");
+    let p = |k: &str| format!("{at}.{k}");
+    let before = ck.errors.len();
+    let obj = ck.object(&at, v, "a rule", &RULE_KEYS)?;
+    let pattern = match obj.get("match") {
+        None => {
+            ck.err(
+                &p("match"),
+                "missing; give the file names the rule is for, like \"export_*.csv\"",
+            );
+            String::new()
+        }
+        Some(m) => {
+            let s = ck.string(&p("match"), m, "a file name pattern, like \"export_*.csv\"");
+            if s == Some("") {
+                ck.err(
+                    &p("match"),
+                    "is empty; give a file name pattern, like \"export_*.csv\"",
+                );
+            }
+            s.unwrap_or_default().to_string()
+        }
+    };
+    let kind = obj
+        .get("call")
+        .and_then(|c| ck.choice(&p("call"), c, &CALLS))
+        .and_then(CallKind::from_name);
+    let collection = match (obj.get("collection"), kind) {
+        (Some(c), Some(CallKind::Object)) => {
+            let name = ck.string(&p("collection"), c, "a collection name, like \"rooms\"");
+            if let Some(Err(why)) = name.map(check_collection) {
+                ck.err(
+                    &p("collection"),
+                    format!("'{}' cannot be used: {why}", name.unwrap_or_default()),
+                );
+            }
+            name.map(str::to_string)
+        }
+        (None, Some(CallKind::Object)) => {
+            ck.err(
+                &p("collection"),
+                "missing; object calls need the collection, like \"rooms\"",
+            );
+            None
+        }
+        (Some(_), _) => {
+            ck.err(
+                &p("collection"),
+                "is for \"call\": \"object\" only; remove it",
+            );
+            None
+        }
+        (None, _) => None,
+    };
+    let delimiter = match obj.get("delimiter") {
+        None => None,
+        Some(d) => match ck.string(
+            &p("delimiter"),
+            d,
+            "one character (\",\", \";\", \"\\t\", \"|\") or \"auto\"",
+        ) {
+            Some("auto") | None => None,
+            Some(s) if s.len() == 1 && !matches!(s, "\"" | "\n" | "\r") => Some(s.as_bytes()[0]),
+            Some(s) => {
+                ck.err(&p("delimiter"), format!("'{}' cannot be a delimiter; give one ASCII character other than a quote or a line break (\",\", \";\", \"\\t\", \"|\"), or \"auto\"", s.escape_default()));
+                None
+            }
+        },
+    };
+    let encoding = match obj.get("encoding") {
+        None => Encoding::Utf8,
+        Some(e) => match ck.choice(&p("encoding"), e, &ENCODINGS) {
+            Some("utf-16") => Encoding::Utf16,
+            Some("windows-1252") => Encoding::Windows1252,
+            Some("iso-8859-1") => Encoding::Latin1,
+            _ => Encoding::Utf8,
+        },
+    };
+    let decimal_comma = match obj.get("decimal") {
+        None => false,
+        Some(d) => ck.choice(&p("decimal"), d, &[".", ","]) == Some(","),
+    };
+    let header = obj.get("header").and_then(|h| {
+        let names: Option<Vec<String>> = h.as_array().and_then(|a| {
+            a.iter().map(|n| n.as_str().map(str::to_string)).collect()
+        });
+        match names {
+            Some(n) if !n.is_empty() && n.iter().all(|s| !s.trim().is_empty()) => Some(n),
+            _ => {
+                ck.err(&p("header"), "must be a list of the file's column names, none empty, like [\"Id\", \"Amount\"]");
+                None
+            }
+        }
+    });
+    let mut columns = Vec::new();
+    if let Some(c) = obj.get("columns") {
+        match c.as_object() {
+            None => ck.err(&p("columns"), "must be an object of the file's column names and their targets, like {\"Email\": \"userId\"}"),
+            Some(map) => {
+                for (name, target) in map {
+                    let cp = format!("{at}.columns{}", quoted_key(name));
+                    if let Some(t) = parse_column(ck, &cp, target) {
+                        columns.push((name.clone(), t));
+                    }
+                }
+            }
+        }
+    }
+    let mut set = Vec::new();
+    if let Some(s) = obj.get("set") {
+        match s.as_object() {
+            None => ck.err(
+                &p("set"),
+                "must be an object of paths and values, like {\"event\": \"Order Completed\"}",
+            ),
+            Some(map) => {
+                for (path, value) in map {
+                    let sp = format!("{at}.set{}", quoted_key(path));
+                    if let Some(c) = ck.target(&sp, path) {
+                        if c.ty.is_some() {
+                            ck.err(
+                                &sp,
+                                "a set path takes no :type; the value's JSON type is sent as it is",
+                            );
+                        } else if c.path.len() == 1 && c.head() == "messageId" {
+                            ck.err(&sp, "messageId cannot be set: every row would get the same id and Segment would drop all but one");
+                        }
+                    }
+                    match value {
+                        Value::Null => ck.err(&sp, "null is not a value to set; remove the entry"),
+                        Value::String(s) if s.is_empty() => {
+                            ck.err(&sp, "an empty value; remove the entry or give a value")
+                        }
+                        Value::String(s) if s.starts_with(crate::map::draft::BLANK_PREFIX) => ck
+                            .err(
+                                &sp,
+                                format!("still to fill in: replace {s} with {}", blank_what(s)),
+                            ),
+                        v => set.push((path.clone(), v.to_string().into_bytes())),
+                    }
+                }
+            }
+        }
+    }
+    let drop_unmapped = match obj.get("unmapped") {
+        None => false,
+        Some(u) => ck.choice(&p("unmapped"), u, &["keep", "drop"]) == Some("drop"),
+    };
+    if ck.errors.len() > before {
+        return None;
+    }
+    Some(Rule {
+        index: i,
+        pattern,
+        call: kind.map(|k| (k, collection)),
+        delimiter,
+        encoding,
+        decimal_comma,
+        header,
+        columns,
+        set,
+        drop_unmapped,
+    })
+}
+
+/// What a draft's blank asks for: `<fill in: the event name, like X>` → `the event name, like X`.
+fn blank_what(s: &str) -> &str {
+    s[crate::map::draft::BLANK_PREFIX.len()..]
+        .trim_end_matches('>')
+        .trim()
+}
+
+/// One entry of `columns`: `null` (drop), a target, or `{to, type, format, timezone}`.
+fn parse_column(ck: &mut Checker, path: &str, v: &Value) -> Option<Option<Target>> {
+    match v {
+        Value::Null => Some(None),
+        Value::String(to) => {
+            ck.target(path, to)?;
+            Some(Some(Target {
+                to: to.clone(),
+                format: None,
+            }))
+        }
+        Value::Object(_) => {
+            let before = ck.errors.len();
+            let obj = ck.object(path, v, "a column", &COLUMN_KEYS)?;
+            let p = |k: &str| format!("{path}.{k}");
+            let to = match obj.get("to") {
+                Some(t) => ck.string(&p("to"), t, "a target path, like \"properties.amount\""),
+                None => {
+                    ck.err(
+                        &p("to"),
+                        "missing; say where the column goes, like \"properties.amount\"",
+                    );
+                    None
+                }
+            };
+            let named = to.and_then(|t| ck.target(&p("to"), t));
+            let ty = obj
+                .get("type")
+                .and_then(|t| ck.choice(&p("type"), t, &TYPES));
+            if let (Some(c), Some(_)) = (&named, ty) {
+                if c.ty.is_some() {
+                    ck.err(
+                        &p("type"),
+                        "the target already has a :type; give the type once",
+                    );
+                }
+            }
+            let timezone = obj
+                .get("timezone")
+                .and_then(|t| ck.string(&p("timezone"), t, "a fixed offset, like \"+01:00\""));
+            let format = match obj.get("format") {
+                None => {
+                    if timezone.is_some() {
+                        ck.err(
+                            &p("timezone"),
+                            "applies to a format; add \"format\", like \"%d.%m.%Y %H:%M\"",
+                        );
+                    }
+                    None
+                }
+                Some(f) => {
+                    let f = ck.string(&p("format"), f, "a date format, like \"%d.%m.%Y %H:%M\"");
+                    let typed = ty.or(named.as_ref().and_then(|c| c.ty).map(ColumnType::as_str));
+                    if matches!(typed, Some(t) if t != "timestamp") {
+                        ck.err(
+                            &p("format"),
+                            "a format reads dates; the column's type must be timestamp or none",
+                        );
+                    }
+                    match f.map(|f| DateFormat::new(f, timezone)) {
+                        Some(Ok(d)) => Some(d),
+                        Some(Err((field, message))) => {
+                            ck.err(&p(field), message);
+                            None
+                        }
+                        None => None,
+                    }
+                }
+            };
+            if ck.errors.len() > before {
+                return None;
+            }
+            let to = to?;
+            let to = match ty {
+                Some(t) => format!("{to}:{t}"),
+                None => to.to_string(),
+            };
+            Some(Some(Target { to, format }))
+        }
+        _ => {
+            ck.err(path, "must be a target path (like \"properties.amount:number\"), an object {\"to\": ...}, or null to drop the column");
+            None
+        }
+    }
+}
+
+impl Rule {
+    /// The rule applied to the file's `header`: what becomes of each column. A column the rule
+    /// names that the file does not have is a header error, as a missing column is.
+    pub(crate) fn layout(&self, header: &[&str]) -> Result<Layout, Vec<HeaderError>> {
+        let mut errors = Vec::new();
+        let mut formats = Vec::new();
+        let mut sources = vec![
+            if self.drop_unmapped {
+                Source::Drop
+            } else {
+                Source::Header
+            };
+            header.len()
+        ];
+        for (name, target) in &self.columns {
+            let mut found = false;
+            for (i, h) in header.iter().enumerate() {
+                if h.trim() != name.trim() {
+                    continue;
+                }
+                found = true;
+                sources[i] = match target {
+                    None => Source::Drop,
+                    Some(t) => {
+                        let format = t.format.as_ref().map(|f| {
+                            formats.push(f.clone());
+                            (formats.len() - 1) as u16
+                        });
+                        Source::To {
+                            to: t.to.clone(),
+                            format,
+                        }
+                    }
+                };
+            }
+            if !found {
+                errors.push(HeaderError {
+                    column: None,
+                    name: name.clone(),
+                    problem: HeaderProblem::MappedColumnMissing {
+                        path: format!("files[{}].columns{}", self.index, quoted_key(name)),
+                    },
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Layout {
+            sources,
+            set: self.set.clone(),
+            decimal_comma: self.decimal_comma,
+            formats,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
