@@ -14,4 +14,5 @@ pub(crate) mod file_name;
 pub(crate) mod header;
 pub(crate) mod mapping;
 pub(crate) mod plan;
+pub(crate) mod spec;
 pub(crate) mod timestamp;

@@ -1,0 +1,330 @@
+//! Segment's rules for each call's fields: where a column goes in an identify, track, page,
+//! screen, group or alias call or an Objects API object, which fields a call needs, and the
+//! order of a message's top-level fields.
+//!
+//! The plan ([`crate::map::plan`]) asks these rules once per column when it reads the header.
+
+use crate::map::cell::Conv;
+use crate::map::column::{ColumnName, ColumnType, Seg};
+use crate::map::file_name::CallKind;
+use crate::map::header::{HeaderError, HeaderProblem};
+use crate::options::Typing;
+
+/// A check a row must pass before it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// At least one of these columns is non-empty (userId, anonymousId).
+    AnyOf(Vec<u32>),
+    /// This column is non-empty.
+    Filled {
+        col: u32,
+        field: &'static str,
+        call: &'static str,
+    },
+}
+
+/// The order of a message's top-level fields: the spec's, so payloads read the same in every file.
+pub(crate) fn root_rank(key: &str) -> usize {
+    const ORDER: [&str; 15] = [
+        "type",
+        "id",
+        "userId",
+        "anonymousId",
+        "previousId",
+        "groupId",
+        "event",
+        "name",
+        "category",
+        "traits",
+        "properties",
+        "context",
+        "integrations",
+        "timestamp",
+        "messageId",
+    ];
+    ORDER.iter().position(|k| *k == key).unwrap_or(ORDER.len())
+}
+
+/// What a column means to the call, beyond where it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    UserId,
+    AnonymousId,
+    PreviousId,
+    Event,
+    GroupId,
+    MessageId,
+    ObjectId,
+    Other,
+}
+
+/// The columns found for the roles a call's checks need.
+#[derive(Default)]
+pub(crate) struct Roles {
+    pub(crate) user_id: Option<usize>,
+    pub(crate) anonymous_id: Option<usize>,
+    pub(crate) previous_id: Option<usize>,
+    pub(crate) event: Option<usize>,
+    pub(crate) group_id: Option<usize>,
+    pub(crate) message_id: Option<usize>,
+    pub(crate) object_id: Option<usize>,
+}
+
+impl Roles {
+    pub(crate) fn note(&mut self, role: Role, col: usize) {
+        let slot = match role {
+            Role::UserId => &mut self.user_id,
+            Role::AnonymousId => &mut self.anonymous_id,
+            Role::PreviousId => &mut self.previous_id,
+            Role::Event => &mut self.event,
+            Role::GroupId => &mut self.group_id,
+            Role::MessageId => &mut self.message_id,
+            Role::ObjectId => &mut self.object_id,
+            Role::Other => return,
+        };
+        *slot = Some(col);
+    }
+
+    /// The row checks of `kind`; a missing column is a header error. Columns from `width` on
+    /// are the mapping's `set` values, filled in every row.
+    pub(crate) fn checks(
+        &self,
+        kind: CallKind,
+        width: usize,
+        errors: &mut Vec<HeaderError>,
+    ) -> Vec<Check> {
+        let call = kind.as_str();
+        let mut checks = Vec::new();
+        let mut need = |col: Option<usize>, field: &'static str| match col {
+            Some(c) if c >= width => {}
+            Some(c) => checks.push(Check::Filled {
+                col: c as u32,
+                field,
+                call,
+            }),
+            None => errors.push(HeaderError {
+                column: None,
+                name: field.to_string(),
+                problem: HeaderProblem::Missing { call, what: field },
+            }),
+        };
+        match kind {
+            CallKind::Alias => {
+                need(self.previous_id, "previousId");
+                need(self.user_id, "userId");
+            }
+            CallKind::Object => need(self.object_id, "id"),
+            _ => {
+                match kind {
+                    CallKind::Track => need(self.event, "event"),
+                    CallKind::Group => need(self.group_id, "groupId"),
+                    _ => {}
+                }
+                let ids: Vec<u32> = [self.user_id, self.anonymous_id]
+                    .into_iter()
+                    .flatten()
+                    .map(|c| c as u32)
+                    .collect();
+                if ids.iter().any(|&c| c as usize >= width) {
+                    // A value the mapping sets: every row has one.
+                } else if ids.is_empty() {
+                    errors.push(HeaderError {
+                        column: None,
+                        name: "userId".into(),
+                        problem: HeaderProblem::Missing {
+                            call,
+                            what: "userId or anonymousId",
+                        },
+                    });
+                } else {
+                    checks.insert(0, Check::AnyOf(ids));
+                }
+            }
+        }
+        errors.sort_by_key(|e| e.column.unwrap_or(usize::MAX));
+        checks
+    }
+}
+
+/// Where a column goes and how its cells are typed.
+pub(crate) struct Placed {
+    pub(crate) dest: Vec<Seg>,
+    pub(crate) conv: Conv,
+    pub(crate) role: Role,
+    pub(crate) data: bool,
+}
+
+pub(crate) fn key(k: &str) -> Seg {
+    Seg::Key(k.to_string())
+}
+
+pub(crate) fn conv_of(ty: ColumnType) -> Conv {
+    match ty {
+        ColumnType::String => Conv::Str,
+        ColumnType::Number => Conv::Number,
+        ColumnType::Integer => Conv::Integer,
+        ColumnType::Boolean => Conv::Boolean,
+        ColumnType::Timestamp => Conv::Timestamp,
+        ColumnType::Json => Conv::Json,
+    }
+}
+
+/// The conversion of a leaf that is not typed by its column: dates by name, then `default`.
+pub(crate) fn default_conv(c: &ColumnName, default: Conv) -> Conv {
+    match c.ty {
+        Some(t) => conv_of(t),
+        None if matches!(c.last_key(), "timestamp" | "createdAt") => Conv::Timestamp,
+        None => default,
+    }
+}
+
+/// Decides where column `c` goes in a `kind` call.
+pub(crate) fn place(
+    kind: CallKind,
+    c: &ColumnName,
+    typing: Typing,
+) -> Result<Placed, HeaderProblem> {
+    let auto = match typing {
+        Typing::Infer => Conv::Auto,
+        Typing::Strings => Conv::Str,
+    };
+    if kind == CallKind::Object {
+        return place_object(c, auto);
+    }
+    let head = c.head();
+    let nested = c.path.len() > 1;
+    let call = kind.as_str();
+    let scalar = |name: &'static str, role: Role| {
+        if nested {
+            return Err(HeaderProblem::NotAContainer(name));
+        }
+        Ok(Placed {
+            dest: c.path.clone(),
+            conv: default_conv(c, Conv::Str),
+            role,
+            data: false,
+        })
+    };
+    // A top-level object of the spec: `traits`, `properties`, `context`, `integrations`.
+    let container = |name: &'static str, dest: Vec<Seg>, default: Conv, data: bool| {
+        if !nested {
+            return match c.ty {
+                // `context` also holds `library`, which the engine writes.
+                Some(ColumnType::Json) if name != "context" => Ok(Placed {
+                    dest,
+                    conv: Conv::JsonObject,
+                    role: Role::Other,
+                    data,
+                }),
+                _ => Err(HeaderProblem::NotAnObject(name)),
+            };
+        }
+        Ok(Placed {
+            dest,
+            conv: default_conv(c, default),
+            role: Role::Other,
+            data,
+        })
+    };
+    let under = |root: &[&str]| -> Vec<Seg> {
+        root.iter()
+            .map(|k| key(k))
+            .chain(c.path.iter().cloned())
+            .collect()
+    };
+    use CallKind::*;
+    match (head, kind) {
+        ("userId", _) => scalar("userId", Role::UserId),
+        ("anonymousId", k) if k != Alias => scalar("anonymousId", Role::AnonymousId),
+        ("previousId", Alias) => scalar("previousId", Role::PreviousId),
+        ("event", Track) => scalar("event", Role::Event),
+        ("name", Page | Screen) => scalar("name", Role::Other),
+        ("category", Page) => scalar("category", Role::Other),
+        ("groupId", Group) => scalar("groupId", Role::GroupId),
+        ("messageId", _) => match c.ty {
+            None | Some(ColumnType::String) => scalar("messageId", Role::MessageId),
+            Some(t) => Err(HeaderProblem::TypeNotAllowed {
+                ty: t.as_str(),
+                why: "messageId is always a string",
+            }),
+        },
+        ("timestamp", _) => match c.ty {
+            None | Some(ColumnType::Timestamp) => scalar("timestamp", Role::Other),
+            Some(t) => Err(HeaderProblem::TypeNotAllowed {
+                ty: t.as_str(),
+                why: "Segment reads timestamp as a date; remove the type",
+            }),
+        },
+        ("context", _) => {
+            if matches!(c.path.get(1), Some(Seg::Key(k)) if k == "library") {
+                return Err(HeaderProblem::LibraryReserved);
+            }
+            let data = matches!(c.path.get(1), Some(Seg::Key(k)) if k == "traits");
+            container(
+                "context",
+                c.path.clone(),
+                if data { auto } else { Conv::Str },
+                data,
+            )
+        }
+        ("integrations", _) => container("integrations", c.path.clone(), Conv::Flag, false),
+        (_, Alias) => Err(HeaderProblem::NoPlace(call)),
+        ("traits", Identify | Group) => container("traits", c.path.clone(), auto, true),
+        ("traits", _) => container("traits", under(&["context"]), auto, true),
+        ("properties", Track | Page | Screen) => {
+            container("properties", c.path.clone(), auto, true)
+        }
+        ("properties", _) => Err(HeaderProblem::WrongContainer {
+            call,
+            used: "properties",
+            wanted: "traits",
+        }),
+        (_, Identify | Group) => Ok(Placed {
+            dest: under(&["traits"]),
+            conv: default_conv(c, auto),
+            role: Role::Other,
+            data: true,
+        }),
+        _ => Ok(Placed {
+            dest: under(&["properties"]),
+            conv: default_conv(c, auto),
+            role: Role::Other,
+            data: true,
+        }),
+    }
+}
+
+/// Objects: `id`, and every other column a flat property (`price.amount` → `price_amount`).
+fn place_object(c: &ColumnName, auto: Conv) -> Result<Placed, HeaderProblem> {
+    if c.path.len() == 1 && c.head() == "id" {
+        return Ok(Placed {
+            dest: c.path.clone(),
+            conv: Conv::Str,
+            role: Role::ObjectId,
+            data: false,
+        });
+    }
+    if c.ty == Some(ColumnType::Json) {
+        return Err(HeaderProblem::TypeNotAllowed {
+            ty: "json",
+            why: "the Objects API takes no lists or objects; give each value a column of its own",
+        });
+    }
+    let path = match c.path.split_first() {
+        Some((Seg::Key(k), rest)) if k == "properties" && !rest.is_empty() => rest,
+        _ => &c.path[..],
+    };
+    let flat: Vec<String> = path
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => k.clone(),
+            Seg::Index(i) => i.to_string(),
+        })
+        .collect();
+    Ok(Placed {
+        dest: vec![key("properties"), Seg::Key(flat.join("_"))],
+        conv: default_conv(c, auto),
+        role: Role::Other,
+        data: true,
+    })
+}
