@@ -27,7 +27,7 @@
 //                      run's time / the mapped run's (target >= 0.85)
 //
 // Then, in headless Chromium (browser-bench.mjs; `n/a` if /usr/bin/chromium is missing):
-//   browser            the validation page's worker (js/browser/validator.worker.mjs) on a File
+//   browser            the validation page's worker (js/hosts/browser/validator.worker.mjs) on a File
 //   browser_papaparse  file.text() + Papa.parse(text, { header: true }) in a Web Worker
 //   browser_udsv       file.text() + inferSchema/initParser/typedDeep in a Web Worker
 //
@@ -141,10 +141,10 @@ async function exists(url) {
 
 /** The wasm engine's module namespace, initialised. */
 async function loadWasmEngine() {
-  const engineUrl = new URL('../js/engine.mjs', import.meta.url);
+  const engineUrl = new URL('../js/core/engine.mjs', import.meta.url);
   if (await exists(engineUrl)) {
     const shim = await import(engineUrl);
-    if (typeof shim.loadEngine === 'function') return { engine: await shim.loadEngine(), via: 'js/engine.mjs' };
+    if (typeof shim.loadEngine === 'function') return { engine: await shim.loadEngine(), via: 'js/core/engine.mjs' };
   }
   const wasmUrl = new URL('../pkg/csv2segment_bg.wasm', import.meta.url);
   if (!(await exists(wasmUrl))) throw new Error('pkg/csv2segment_bg.wasm not built (npm run build)');
@@ -155,7 +155,7 @@ async function loadWasmEngine() {
 
 /**
  * One pass of the wasm engine over `bytes`: chunked writes, every batch drained into a reused
- * buffer, as the hosts drain them (js/pipeline.mjs).
+ * buffer, as the hosts drain them (js/core/pipeline.mjs).
  */
 function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}) {
   const ing = new engine.Ingest(name, SOURCE_ID, options);

@@ -10,7 +10,7 @@
 //
 // Serves the repository root on 127.0.0.1, opens bench/browser/index.html, and there (see
 // bench/browser/page.mjs) times, on one File built in the page from bytes fetched once:
-//   browser            js/browser/validator.worker.mjs, unchanged, posted the File as the page
+//   browser            js/hosts/browser/validator.worker.mjs, unchanged, posted the File as the page
 //                      posts it; postMessage to its `done` message
 //   browser_papaparse  a dedicated worker: file.text() + Papa.parse(text, { header: true })
 //   browser_udsv       a dedicated worker: file.text() + initParser(inferSchema(text)).typedDeep(text)

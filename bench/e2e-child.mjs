@@ -92,7 +92,7 @@ function startMemoryTrace() {
 /** Lambda's init phase: the deployment package's module, imported. Returns the invocation. */
 async function initLambda() {
   // The deployment package (npm run package:lambda), as Lambda runs it; the sources otherwise.
-  const entry = env.BENCH_LAMBDA_ENTRY ? pathToFileURL(env.BENCH_LAMBDA_ENTRY).href : '../js/lambda.mjs';
+  const entry = env.BENCH_LAMBDA_ENTRY ? pathToFileURL(env.BENCH_LAMBDA_ENTRY).href : '../js/hosts/lambda/index.mjs';
   const { handler } = await import(entry);
   const event = {
     Records: [
@@ -115,7 +115,7 @@ async function initLambda() {
  * bundle's `handler`) on BENCH_EVENT; hand-offs go to stdout, log lines to `logs`.
  */
 async function initPiece(piece) {
-  const entry = env.BENCH_LAMBDA_ENTRY ? pathToFileURL(env.BENCH_LAMBDA_ENTRY).href : '../js/lambda.mjs';
+  const entry = env.BENCH_LAMBDA_ENTRY ? pathToFileURL(env.BENCH_LAMBDA_ENTRY).href : '../js/hosts/lambda/index.mjs';
   const { createHandler } = await import(entry);
   const handler = createHandler({
     log: (line) => piece.logs.push(JSON.parse(line)),

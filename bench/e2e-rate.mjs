@@ -8,7 +8,7 @@
 //   misset   one invocation with the budget set too high, 3 × R
 //   seed     the tutorial's code (csvtojson + analytics-node 6), which knows no budget
 //   cli      (with --rate-cli PATH) a csv2segment CLI, `send` with no budget: e.g. an older
-//            checkout's js/csv2segment.mjs, for a before/after
+//            checkout's js/hosts/cli/csv2segment.mjs, for a before/after
 //
 // Each invocation is its own process (bench/e2e-child.mjs), as on Lambda. R defaults to
 // rows / 30, so that a run at the cap takes about 30 s (--rate-cap N to choose it;

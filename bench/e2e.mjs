@@ -222,7 +222,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   // The handler runs as deployed: the bundle from dist/lambda.zip's staging folder.
   await packageLambda({ quiet: true });
-  const lambdaEntry = join(HERE, '..', 'dist', 'lambda', 'js', 'lambda.mjs');
+  const lambdaEntry = join(HERE, '..', 'dist', 'lambda', 'js', 'hosts', 'lambda', 'index.mjs');
   if (opts.only === 'rate') {
     const s3 = await startS3Server();
     const seg = await startSegmentServer({ writeKey: WRITE_KEY, port: 0, record: false });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench:http`: the HTTP client under the Lambda handler, js/node-fetch.mjs (node:http
+// `npm run bench:http`: the HTTP client under the Lambda handler, js/core/node-fetch.mjs (node:http
 // with keep-alive) against Node's fetch (bodies as streams, as the Sender sends them there) and
 // undici's request(), on the same 100,000-row track file read from moto's S3 server and sent to
 // the local Segment server. Not a test.
@@ -31,7 +31,7 @@ const LAMBDA_NODE_OPTIONS = '--max-semi-space-size=1';
 // ---------------------------------------------------------------------------------------------
 // The child: one container's life, two invocations.
 
-/** undici's request() behind the part of fetch the Sender uses, as js/node-fetch.mjs offers it. */
+/** undici's request() behind the part of fetch the Sender uses, as js/core/node-fetch.mjs offers it. */
 async function undiciFetch() {
   const { Agent, request } = await import('undici');
   const dispatcher = new Agent();
@@ -54,10 +54,10 @@ async function child(client) {
   const cpu = () => ((u) => (u.user + u.system) / 1000)(process.cpuUsage());
   const t0 = performance.now();
   const c0 = cpu();
-  const { createHandler } = await import('../js/lambda.mjs');
+  const { createHandler } = await import('../js/hosts/lambda/index.mjs');
   let handler;
   if (client === 'fetch') handler = createHandler({ fetch: globalThis.fetch, sender: { streamBodies: true }, log: () => {} });
-  else handler = createHandler({ fetch: client === 'undici' ? await undiciFetch() : (await import('../js/node-fetch.mjs')).nodeFetch, log: () => {} });
+  else handler = createHandler({ fetch: client === 'undici' ? await undiciFetch() : (await import('../js/core/node-fetch.mjs')).nodeFetch, log: () => {} });
   const init = { ms: performance.now() - t0, cpuMs: cpu() - c0 };
   const event = {
     Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: process.env.BENCH_BUCKET }, object: { key: process.env.BENCH_KEY, eTag: process.env.BENCH_ETAG } } }],

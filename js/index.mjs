@@ -1,2 +1,2 @@
 // The package's entry point on Node: the engine loader and the host helpers.
-export { loadEngine, stampSentAt } from './engine.mjs';
+export { loadEngine, stampSentAt } from './core/engine.mjs';

@@ -220,7 +220,7 @@ export async function buildPkg({ force = false } = {}) {
 const SITE_DIR = path.join(ROOT, 'dist', 'site');
 /** [source, destination in dist/site]: the page at /, the engine at /pkg/ (the page's meta points there). */
 const SITE_FILES = [
-  ...['index.html', 'app.mjs', 'validator.worker.mjs', 'style.css'].map((f) => [path.join('js', 'browser', f), f]),
+  ...['index.html', 'app.mjs', 'validator.worker.mjs', 'style.css'].map((f) => [path.join('js', 'hosts', 'browser', f), f]),
   ...[`${CRATE}.js`, `${CRATE}_bg.wasm`].map((f) => [path.join('pkg', f), path.join('pkg', f)]),
 ];
 /**

@@ -1,17 +1,17 @@
 // The browser bench page (driven by bench/browser-bench.mjs). window.runBench fetches the CSV
 // once, makes one File of it, and times on that File, in turns (one run each per round):
 //
-//   browser            js/browser/validator.worker.mjs, unchanged: the validation page's worker,
-//                      posted the File as js/browser/app.mjs posts it, timed to its `done`
+//   browser            js/hosts/browser/validator.worker.mjs, unchanged: the validation page's worker,
+//                      posted the File as js/hosts/browser/app.mjs posts it, timed to its `done`
 //   browser_papaparse  papaparse.worker.js: file.text() + Papa.parse(text, { header: true })
 //   browser_udsv       udsv.worker.js: file.text() + initParser(inferSchema(text)).typedDeep(text)
 //
 // Each time runs from postMessage to the worker's answer on this page. Every worker is started,
 // loaded and warmed up once before the rounds; the File is built before any timing.
 
-const VALIDATOR_URL = new URL('../../js/browser/validator.worker.mjs', import.meta.url);
+const VALIDATOR_URL = new URL('../../js/hosts/browser/validator.worker.mjs', import.meta.url);
 const PKG_URL = new URL('../../pkg/', import.meta.url).href;
-/** As the page's defaults (js/browser/index.html: empty fields left out, types inferred). */
+/** As the page's defaults (js/hosts/browser/index.html: empty fields left out, types inferred). */
 const PAGE_OPTIONS = { empty: 'omit', typing: 'infer' };
 
 let nextId = 1;

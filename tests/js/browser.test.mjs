@@ -1,4 +1,4 @@
-// The browser validation page (js/browser/) in headless Chromium: files picked or dropped are
+// The browser validation page (js/hosts/browser/) in headless Chromium: files picked or dropped are
 // validated in a Web Worker, with the engine's exact messages, a rejects download, and a page
 // that stays responsive on a 50 MB file. Screenshots land in test-output/browser/.
 //
@@ -19,7 +19,7 @@ import { writeTrackCsv } from '../../bench/generate.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHOTS = path.join(ROOT, 'test-output', 'browser');
-const PAGE = '/js/browser/index.html';
+const PAGE = '/js/hosts/browser/index.html';
 const BIG_ROWS = 450_000;
 
 /** Resident memory (MB) of the renderer processes of the Chromium this test started (Linux /proc). */
@@ -410,14 +410,14 @@ function rawGet(base, rawPath) {
 
 test('the static server: MIME types a browser accepts, nothing outside the root', async () => {
   const types = {
-    '/js/browser/index.html': 'text/html; charset=utf-8',
-    '/js/browser/app.mjs': 'text/javascript; charset=utf-8',
-    '/js/browser/style.css': 'text/css; charset=utf-8',
+    '/js/hosts/browser/index.html': 'text/html; charset=utf-8',
+    '/js/hosts/browser/app.mjs': 'text/javascript; charset=utf-8',
+    '/js/hosts/browser/style.css': 'text/css; charset=utf-8',
     '/pkg/csv2segment.js': 'text/javascript; charset=utf-8',
     '/pkg/csv2segment_bg.wasm': 'application/wasm',
     '/package.json': 'application/json; charset=utf-8',
     '/samples/track_1.csv': 'text/csv; charset=utf-8',
-    '/js/browser/': 'text/html; charset=utf-8',
+    '/js/hosts/browser/': 'text/html; charset=utf-8',
   };
   for (const [p, type] of Object.entries(types)) {
     assert.deepEqual(await rawGet(server.url, p), { status: 200, type }, p);

@@ -12,7 +12,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 
-const CLI = fileURLToPath(new URL('../../js/csv2segment.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../js/hosts/cli/csv2segment.mjs', import.meta.url));
 const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
 const TRACK = path.join(SAMPLES, 'track_1.csv');
 const IDENTIFY = path.join(SAMPLES, 'identify_1.csv');

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
-import { ConfigError, readBucketName, readConfig, segmentEndpoints, writeKeySource } from '../../js/config.mjs';
-import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from '../../js/retry.mjs';
-import { basicAuth } from '../../js/sender.mjs';
+import { ConfigError, readBucketName, readConfig, segmentEndpoints, writeKeySource } from '../../js/core/config.mjs';
+import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from '../../js/core/retry.mjs';
+import { basicAuth } from '../../js/core/sender.mjs';
 
 describe('readConfig', () => {
   test('defaults: US hosts, report prefix, 4 in flight, no engine options', () => {

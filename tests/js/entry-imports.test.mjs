@@ -33,7 +33,7 @@ test('every npm script and the bin import only builtins before set-up', async ()
   // The scripts a user may run by hand, whether or not package.json names them.
   for (const f of readdirSync(path.join(ROOT, 'scripts'))) if (f.endsWith('.mjs')) firsts.add(`scripts/${f}`);
   const entries = [...firsts].sort();
-  assert.ok(entries.includes('scripts/start.mjs') && entries.includes('scripts/package-lambda.mjs') && entries.includes('js/csv2segment.mjs'), entries.join(' '));
+  assert.ok(entries.includes('scripts/start.mjs') && entries.includes('scripts/package-lambda.mjs') && entries.includes('js/hosts/cli/csv2segment.mjs'), entries.join(' '));
 
   const inputs = await importGraph(entries);
   const bad = entries.flatMap((entry) => outsideImports(inputs, entry, ['import-statement']).map((edge) => `${entry}: ${edge}`));
@@ -41,9 +41,9 @@ test('every npm script and the bin import only builtins before set-up', async ()
 });
 
 test('the graph check sees through to a package and to pkg/', async () => {
-  const inputs = await importGraph(['bench/e2e.mjs', 'js/cli.mjs']);
+  const inputs = await importGraph(['bench/e2e.mjs', 'js/hosts/cli/main.mjs']);
   assert.deepEqual(outsideImports(inputs, 'bench/e2e.mjs', ['import-statement']).filter((x) => x.startsWith('bench/e2e.mjs')), ['bench/e2e.mjs -> @aws-sdk/client-s3']);
-  assert.deepEqual(outsideImports(inputs, 'js/cli.mjs', ['import-statement']), ['js/engine.mjs -> pkg/csv2segment.js']);
+  assert.deepEqual(outsideImports(inputs, 'js/hosts/cli/main.mjs', ['import-statement']), ['js/core/engine.mjs -> pkg/csv2segment.js']);
 });
 
 test('benches that need packages run set-up first in the same npm script', () => {

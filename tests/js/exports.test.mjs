@@ -12,13 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createHandler } from '../../js/lambda.mjs';
+import { createHandler } from '../../js/hosts/lambda/index.mjs';
 import { EXPORTS, FIXTURES, MAPPING_FILE, exportBytes, expectedPayloads, withoutIds } from '../support/exports.mjs';
 import { startS3Server } from '../support/s3-server.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { startWorkerStack } from '../support/worker-stack.mjs';
 
-const CLI = fileURLToPath(new URL('../../js/csv2segment.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../js/hosts/cli/csv2segment.mjs', import.meta.url));
 const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SEGMENT_|CSV2SEGMENT_)|^write_key$/.test(k)));
 
 function cli(args, { cwd } = {}) {

@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { generateTrackCsv } from '../../bench/generate.mjs';
-import { createHandler } from '../../js/lambda.mjs';
+import { createHandler } from '../../js/hosts/lambda/index.mjs';
 import { startS3Server } from '../support/s3-server.mjs';
 import { eventsById, hardFile } from '../support/pieces.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';

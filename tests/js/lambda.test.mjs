@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateTrackCsv } from '../../bench/generate.mjs';
-import { createHandler, decodeS3Key } from '../../js/lambda.mjs';
+import { createHandler, decodeS3Key } from '../../js/hosts/lambda/index.mjs';
 import { startS3Server } from '../support/s3-server.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { loadEngine } from '../../js/engine.mjs';
-import { SCHEMA_URL, mergeDrafts } from '../../js/draft.mjs';
+import { loadEngine } from '../../js/core/engine.mjs';
+import { SCHEMA_URL, mergeDrafts } from '../../js/core/draft.mjs';
 
-const CLI = fileURLToPath(new URL('../../js/csv2segment.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../js/hosts/cli/csv2segment.mjs', import.meta.url));
 const EXPORTS = fileURLToPath(new URL('../fixtures/exports/', import.meta.url));
 const schema = JSON.parse(await readFile(new URL('../../schema/csv2segment.schema.json', import.meta.url), 'utf8'));
 const validateSchema = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }).compile(schema);

@@ -2,7 +2,7 @@
 // and Analytics Engine data point built from them.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { METRICS, NAMESPACE, analyticsDataPoint, embeddedMetrics, fileMetrics, writeAnalytics } from '../../js/metrics.mjs';
+import { METRICS, NAMESPACE, analyticsDataPoint, embeddedMetrics, fileMetrics, writeAnalytics } from '../../js/core/metrics.mjs';
 
 // A finished file's line as object-run.mjs writes it.
 const DONE = { level: 'warn', bucket: 'b', key: 'in/track_a.csv', status: 'done', rows: 10, events: 9, rejected: 1, delivered: 9, failed: 0, requests: 1, retries: 0, ms: 1250, report: 'r' };

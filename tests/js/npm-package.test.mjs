@@ -57,7 +57,7 @@ test('the tarball holds what the CLI and the library entry import, the engine an
   for (const entry of entries) {
     const { files, outside } = walkImports(inputs, entry, ['import-statement', 'dynamic-import', 'require-call']);
     // The engine is the only thing from outside our js/, and no package at all.
-    assert.deepEqual(outside, ['js/engine.mjs -> pkg/csv2segment.js'], entry);
+    assert.deepEqual(outside, ['js/core/engine.mjs -> pkg/csv2segment.js'], entry);
     for (const f of files) code.add(f);
   }
   const expected = [
@@ -104,6 +104,6 @@ test('the installed csv2segment validates and previews, with the same output as 
     messageId: 'f0730e7a-9ddc-83f1-8108-97f1dd32927a',
   });
   assert.equal(payloads.length, 2);
-  const clone = await run(process.execPath, [path.join(ROOT, 'js', 'csv2segment.mjs'), ...args], { cwd: path.join(ROOT, 'samples') });
+  const clone = await run(process.execPath, [path.join(ROOT, 'js', 'hosts', 'cli', 'csv2segment.mjs'), ...args], { cwd: path.join(ROOT, 'samples') });
   assert.equal(preview.stdout, clone.stdout);
 });

@@ -29,7 +29,7 @@ after(async () => {
 
 test('the zip holds the bundled handler and the wasm, and runs on its own', async () => {
   const zip = unzipSync(new Uint8Array(await readFile(await packageLambda({ quiet: true }))));
-  assert.deepEqual(Object.keys(zip).sort(), ['js/lambda.mjs', 'package.json', 'pkg/csv2segment_bg.wasm']);
+  assert.deepEqual(Object.keys(zip).sort(), ['js/hosts/lambda/index.mjs', 'package.json', 'pkg/csv2segment_bg.wasm']);
   for (const [name, bytes] of Object.entries(zip)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), bytes);
@@ -43,7 +43,7 @@ test('the zip holds the bundled handler and the wasm, and runs on its own', asyn
 
   // Configured as a deployed function is: only through its environment.
   Object.assign(process.env, s3.env, { SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url });
-  const { handler } = await import(pathToFileURL(path.join(dir, 'js', 'lambda.mjs')).href);
+  const { handler } = await import(pathToFileURL(path.join(dir, 'js', 'hosts', 'lambda', 'index.mjs')).href);
   const event = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'zip-test' }, object: { key: 'in/track_1.csv', eTag: head.ETag.replaceAll('"', '') } } }] };
   const result = await handler(event, { getRemainingTimeInMillis: () => 60_000 });
   assert.deepEqual(result, { processed: 1 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateTrackCsv } from '../../bench/generate.mjs';
-import { createHandler } from '../../js/lambda.mjs';
+import { createHandler } from '../../js/hosts/lambda/index.mjs';
 import { startS3Server } from '../support/s3-server.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 

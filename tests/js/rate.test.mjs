@@ -1,4 +1,4 @@
-// The events-per-second budget (js/rate.mjs): the limiter's schedule on an injected clock, the
+// The events-per-second budget (js/core/rate.mjs): the limiter's schedule on an injected clock, the
 // settings, and delivery against the local Segment server: pacing over a 20 s run through the
 // CLI, a 429 that pauses every slot, and AIMD under a server cap below the budget. Rates are
 // measured over whole runs (behaviour), never single timings; every run must deliver each
@@ -11,16 +11,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
-import { ConfigError, readConfig } from '../../js/config.mjs';
-import { loadEngine } from '../../js/engine.mjs';
-import { sumDeliveries } from '../../js/parts.mjs';
-import { ingestFile } from '../../js/pipeline.mjs';
-import { DEFAULT_PACING, RateLimiter, batchOptions, pieceBudget } from '../../js/rate.mjs';
-import { Sender } from '../../js/sender.mjs';
+import { ConfigError, readConfig } from '../../js/core/config.mjs';
+import { loadEngine } from '../../js/core/engine.mjs';
+import { sumDeliveries } from '../../js/core/pieces.mjs';
+import { ingestFile } from '../../js/core/pipeline.mjs';
+import { DEFAULT_PACING, RateLimiter, batchOptions, pieceBudget } from '../../js/core/rate.mjs';
+import { Sender } from '../../js/core/sender.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 
 const WRITE_KEY = 'wk_rate_secret_7f3e1c';
-const CLI = fileURLToPath(new URL('../../js/csv2segment.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../js/hosts/cli/csv2segment.mjs', import.meta.url));
 
 /** Runs the CLI with SEGMENT_WRITE_KEY and none of the shell's other Segment settings. */
 function runCli(args) {

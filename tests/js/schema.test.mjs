@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { loadEngine } from '../../js/engine.mjs';
+import { loadEngine } from '../../js/core/engine.mjs';
 
 const schema = JSON.parse(readFileSync(new URL('../../schema/csv2segment.schema.json', import.meta.url), 'utf8'));
 const fixtures = readFileSync(new URL('../fixtures/exports/csv2segment.json', import.meta.url), 'utf8');

@@ -2,9 +2,9 @@
 // refused batches, stopped runs, and the write key kept out of every message.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { loadEngine } from '../../js/engine.mjs';
-import { nodeFetch } from '../../js/node-fetch.mjs';
-import { ANSWER_CHARS, DeliveryError, Sender, redactSecrets } from '../../js/sender.mjs';
+import { loadEngine } from '../../js/core/engine.mjs';
+import { nodeFetch } from '../../js/core/node-fetch.mjs';
+import { ANSWER_CHARS, DeliveryError, Sender, redactSecrets } from '../../js/core/sender.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 
 const WRITE_KEY = 'wk_sender_secret_4242';

@@ -16,7 +16,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { unzipSync } from 'fflate';
 import { generateTrackCsv } from '../../bench/generate.mjs';
-import { METRICS, NAMESPACE } from '../../js/metrics.mjs';
+import { METRICS, NAMESPACE } from '../../js/core/metrics.mjs';
 import { ROOT } from '../../scripts/lib/proc.mjs';
 import { packageLambda } from '../../scripts/package-lambda.mjs';
 import { venvBin } from '../../scripts/setup.mjs';
@@ -110,7 +110,7 @@ describe('template.yaml deployed into moto', () => {
 
   test('the function: Node.js 22 on arm64, the package, and its environment without the key', () => {
     const fn = stack.function;
-    assert.deepEqual([fn.FunctionName, fn.Runtime, fn.Handler, fn.MemorySize, fn.Timeout, fn.Role], [STACK, 'nodejs22.x', 'js/lambda.handler', 512, 900, stack.role.arn]);
+    assert.deepEqual([fn.FunctionName, fn.Runtime, fn.Handler, fn.MemorySize, fn.Timeout, fn.Role], [STACK, 'nodejs22.x', 'js/hosts/lambda/index.handler', 512, 900, stack.role.arn]);
     // moto keeps no architecture: the template's.
     assert.deepEqual(template.Resources.Function.Properties.Architectures, ['arm64']);
     assert.deepEqual(template.Resources.Function.Properties.Code, { S3Bucket: 'sam-artifacts', S3Key: 'lambda.zip' });
@@ -254,7 +254,7 @@ describe('template.yaml deployed into moto', () => {
         const result = await handler(event, { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, getRemainingTimeInMillis: () => 60000 });
         process.stdout.write(JSON.stringify({ result }) + '\\n');
       }`;
-    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(path.join(dir, 'js', 'lambda.mjs')).href, JSON.stringify(events)], { env, cwd: dir });
+    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(path.join(dir, 'js', 'hosts', 'lambda', 'index.mjs')).href, JSON.stringify(events)], { env, cwd: dir });
     assert.ok(!`${stdout}${stderr}`.includes(WRITE_KEY), 'the write key is in the output');
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
     return { lines: lines.filter((l) => !('result' in l)), results: lines.filter((l) => 'result' in l).map((l) => l.result) };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { METRICS } from '../../js/metrics.mjs';
+import { METRICS } from '../../js/core/metrics.mjs';
 import { ROOT } from '../../scripts/lib/proc.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { startWorkerStack } from '../support/worker-stack.mjs';

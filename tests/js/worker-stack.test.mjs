@@ -1,6 +1,6 @@
 // The local Workers stack (tests/support/worker-stack.mjs) with a stand-in Worker of the real one's
 // shape (ES modules, the wasm-bindgen glue and a compiled .wasm, R2 + queue consumer + DLQ), run from
-// a temp dir so it does not depend on js/worker.mjs.
+// a temp dir so it does not depend on js/hosts/worker/index.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -19,7 +19,7 @@ const REPORTS = 'csv2segment-reports/';
 
 const WRANGLER_TOML = `
 name = "csv2segment"
-main = "js/worker.mjs"
+main = "js/hosts/worker/index.mjs"
 compatibility_date = "2026-04-01"
 [[r2_buckets]]
 binding = "BUCKET"

@@ -6,9 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigError } from '../../js/config.mjs';
-import { createHandler } from '../../js/lambda.mjs';
-import { fetchWriteKey } from '../../js/write-key.mjs';
+import { ConfigError } from '../../js/core/config.mjs';
+import { createHandler } from '../../js/hosts/lambda/index.mjs';
+import { fetchWriteKey } from '../../js/hosts/lambda/write-key.mjs';
 import { startS3Server } from '../support/s3-server.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 

@@ -1,8 +1,8 @@
 // The import graph of our JavaScript as a real parser sees it (esbuild's metafile), for the
 // tests that check what a file may import: before set-up, and in the npm package.
 //
-//   const inputs = await importGraph(['js/cli.mjs']);
-//   walkImports(inputs, 'js/cli.mjs', ['import-statement']) // { files, outside }
+//   const inputs = await importGraph(['js/hosts/cli/main.mjs']);
+//   walkImports(inputs, 'js/hosts/cli/main.mjs', ['import-statement']) // { files, outside }
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -2,7 +2,7 @@
 // under `root` only, with the MIME types a browser insists on (module scripts and wasm).
 //
 //   const server = await startStaticServer({ root: '/work/main', port: 0 });
-//   await page.goto(`${server.url}/js/browser/index.html`);
+//   await page.goto(`${server.url}/js/hosts/browser/index.html`);
 //   await server.close();
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';

@@ -9,17 +9,17 @@ import path from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { parseArgs as parseArgv } from 'node:util';
 import { createGunzip } from 'node:zlib';
-import { ConfigError, readConfig, readEngineOptions } from './config.mjs';
-import { MergeError, mergeDrafts } from './draft.mjs';
-import { loadEngine } from './engine.mjs';
-import { MAPPING_NAME, withMapping } from './mapping.mjs';
-import { ingestFile, isEngineError } from './pipeline.mjs';
-import { nodeFetch } from './node-fetch.mjs';
-import { RateLimiter, batchOptions } from './rate.mjs';
-import { DeliveryError, Sender } from './sender.mjs';
+import { ConfigError, readConfig, readEngineOptions } from '../../core/config.mjs';
+import { MergeError, mergeDrafts } from '../../core/draft.mjs';
+import { loadEngine } from '../../core/engine.mjs';
+import { MAPPING_NAME, withMapping } from '../../core/mapping.mjs';
+import { ingestFile, isEngineError } from '../../core/pipeline.mjs';
+import { nodeFetch } from '../../core/node-fetch.mjs';
+import { RateLimiter, batchOptions } from '../../core/rate.mjs';
+import { DeliveryError, Sender } from '../../core/sender.mjs';
 
 const PROGRAM = 'csv2segment';
-const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+const VERSION = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
 
 /** Read size: large reads keep the per-chunk cost low on multi-GB files. */
 const CHUNK = 256 * 1024;

@@ -2,16 +2,16 @@
 // Configured by wrangler.toml; the engine's wasm arrives as a compiled module, set up once per isolate.
 // A file that does not fit one invocation goes on in others through the same queue: the Worker
 // sends itself a message per piece of work (a continuation, or a shard of a large file).
-import wasmModule from '../pkg/csv2segment_bg.wasm';
-import * as engine from '../pkg/csv2segment.js';
-import { ConfigError, readBucketName, readConfig, readEngineOptions } from './config.mjs';
-import { MAPPING_NAME, findMapping, isMappingKey, withMapping } from './mapping.mjs';
-import { writeAnalytics } from './metrics.mjs';
-import { Superseded, runObject, taskOf } from './object-run.mjs';
+import wasmModule from '../../../pkg/csv2segment_bg.wasm';
+import * as engine from '../../../pkg/csv2segment.js';
+import { ConfigError, readBucketName, readConfig, readEngineOptions } from '../../core/config.mjs';
+import { MAPPING_NAME, findMapping, isMappingKey, withMapping } from '../../core/mapping.mjs';
+import { writeAnalytics } from '../../core/metrics.mjs';
+import { Superseded, runObject, taskOf } from '../../core/object-run.mjs';
 import { IdempotencyConflict, LengthRequired, claim, idempotencyKeys, storeBody } from './idempotency.mjs';
-import { ingestFile, isEngineError } from './pipeline.mjs';
-import { batchOptions } from './rate.mjs';
-import { DeliveryError, Sender } from './sender.mjs';
+import { ingestFile, isEngineError } from '../../core/pipeline.mjs';
+import { batchOptions } from '../../core/rate.mjs';
+import { DeliveryError, Sender } from '../../core/sender.mjs';
 
 /** R2 notification actions that carry a new object; the others (deletes) are acked untouched. */
 const NEW_OBJECT_ACTIONS = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload']);

@@ -52,7 +52,7 @@ export function savePart(store, prefix, part) {
 /**
  * The whole file's report when every piece has stored its part, else undefined.
  * @param {object} job
- * @param {typeof import('../pkg/csv2segment.js')} job.engine
+ * @param {typeof import('../../pkg/csv2segment.js')} job.engine
  * @param {{ list(prefix: string): Promise<string[]>, get(key: string): Promise<string | null> }} job.store
  * @param {string} job.prefix from partsPrefix
  * @param {string} job.key the object's key (its name gives the delimiter)

@@ -2,7 +2,7 @@
 // (SEGMENT_WRITE_KEY_PARAMETER) or a Secrets Manager secret (SEGMENT_WRITE_KEY_SECRET), read with
 // AWS's own SDK clients, so that the key is in neither the function's environment, its template
 // nor its logs. The Lambda reads it once per container. No message here ever holds the key.
-import { ConfigError, writeKeySource } from './config.mjs';
+import { ConfigError, writeKeySource } from '../../core/config.mjs';
 
 /** One client per service for the container's life, made at the first read. */
 const clients = {};

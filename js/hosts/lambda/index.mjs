@@ -1,5 +1,5 @@
 // AWS Lambda host: S3 "object created" events → every row of the object in Segment, and a
-// report beside it. Handler: `js/lambda.handler` (Node.js 20+ runtimes).
+// report beside it. Handler: `js/hosts/lambda/index.handler` (Node.js 20+ runtimes).
 //
 // A file that does not fit one invocation goes on in others: the handler hands a piece of work
 // (a continuation, or a shard of a large file) to an async invocation of itself, or, when
@@ -7,12 +7,12 @@
 // S3 notifications, SQS messages (its own pieces, or S3 notifications sent through SQS), and
 // its own async invocations `{ "csv2segment": task }`.
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { readConfig } from './config.mjs';
-import { loadEngine } from './engine.mjs';
-import { findMapping, isMappingKey } from './mapping.mjs';
-import { embeddedMetrics, fileMetrics } from './metrics.mjs';
-import { nodeFetch } from './node-fetch.mjs';
-import { Superseded, runObject, taskOf } from './object-run.mjs';
+import { readConfig } from '../../core/config.mjs';
+import { loadEngine } from '../../core/engine.mjs';
+import { findMapping, isMappingKey } from '../../core/mapping.mjs';
+import { embeddedMetrics, fileMetrics } from '../../core/metrics.mjs';
+import { nodeFetch } from '../../core/node-fetch.mjs';
+import { Superseded, runObject, taskOf } from '../../core/object-run.mjs';
 import { fetchWriteKey } from './write-key.mjs';
 
 /** Time kept back from the invocation's remaining time, to write the report and return. */

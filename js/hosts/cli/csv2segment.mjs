@@ -6,7 +6,7 @@
 // Node builtins only until then: nothing here may import what set-up has not installed yet.
 import { existsSync } from 'node:fs';
 
-const setupScript = new URL('../scripts/setup.mjs', import.meta.url);
+const setupScript = new URL('../../../scripts/setup.mjs', import.meta.url);
 if (existsSync(setupScript)) {
   const { setup } = await import(setupScript);
   try {
@@ -15,8 +15,8 @@ if (existsSync(setupScript)) {
     process.stderr.write(`csv2segment: error: could not build the engine: ${err?.message ?? err}\n`);
     process.exit(2);
   }
-} else if (!existsSync(new URL('../pkg/csv2segment_bg.wasm', import.meta.url))) {
+} else if (!existsSync(new URL('../../../pkg/csv2segment_bg.wasm', import.meta.url))) {
   process.stderr.write('csv2segment: error: this installation has no engine (pkg/csv2segment_bg.wasm); reinstall the package\n');
   process.exit(2);
 }
-await import('./cli.mjs');
+await import('./main.mjs');

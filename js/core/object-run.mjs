@@ -6,11 +6,11 @@
 // A file that does not fit one invocation runs in pieces. When time runs short, a piece stops
 // at a row boundary and hands the rest on (a continuation); a file over the shard size is cut
 // at row boundaries first and its shards run in parallel. Each piece stores its part of the
-// report (parts.mjs); the piece that completes the file writes the whole report. Pieces are
+// report (pieces.mjs); the piece that completes the file writes the whole report. Pieces are
 // idempotent: messageIds come from the object's identity and each row's offset, so a piece that
 // runs again sends the same ids, and Segment drops the repeats.
 import { withMapping } from './mapping.mjs';
-import { combineIfComplete, partsPrefix, savePart } from './parts.mjs';
+import { combineIfComplete, partsPrefix, savePart } from './pieces.mjs';
 import { ingestFile } from './pipeline.mjs';
 import { batchOptions, pieceBudget } from './rate.mjs';
 import { Sender } from './sender.mjs';
@@ -190,7 +190,7 @@ function startsWithRecord(bytes, record) {
  * same messageIds go out again.
  *
  * @param {object} run
- * @param {typeof import('../pkg/csv2segment.js')} run.engine
+ * @param {typeof import('../../pkg/csv2segment.js')} run.engine
  * @param {ReturnType<typeof import('./config.mjs').readConfig>} run.config
  * @param {{ bucket: string, key: string, eTag?: string, versionId?: string, size?: number }} run.object
  * @param {string} run.identity the source identity messageIds derive from

@@ -20,7 +20,7 @@ export function isEngineError(err) {
  * - `suspended`: `suspendAt` came; the rows before `position` are delivered, the rest is for
  *   another run that resumes there with `header`.
  * @property {'done' | 'unprocessable' | 'suspended'} status
- * @property {import('../pkg/csv2segment.js').Report} report the engine's report
+ * @property {import('../../pkg/csv2segment.js').Report} report the engine's report
  * @property {Uint8Array | undefined} rejectsCsv the rejected rows with their reasons, if any
  * @property {unknown[]} [samples] the first payloads, as many as the `samplePayloads` option keeps
  * @property {object | null} delivery the sender's summary (null when nothing was sent)
@@ -36,7 +36,7 @@ export function isEngineError(err) {
  * reading failed: both are worth the host's retry, which sends the same messageIds again.
  *
  * @param {object} job
- * @param {typeof import('../pkg/csv2segment.js')} job.engine
+ * @param {typeof import('../../pkg/csv2segment.js')} job.engine
  * @param {string} job.key object key or file name; its basename picks the call
  * @param {string} job.identity the source identity messageIds derive from
  * @param {object} [job.options] engine options

@@ -3,7 +3,7 @@
 
 const PKG_META = document.querySelector('meta[name="csv2segment-pkg"]');
 /** The engine's package, as an absolute URL (the worker resolves nothing against the page). */
-const PKG_URL = new URL(PKG_META?.getAttribute('content') || '../../pkg/', document.baseURI).href;
+const PKG_URL = new URL(PKG_META?.getAttribute('content') || '../../../pkg/', document.baseURI).href;
 const WORKER_URL = new URL('./validator.worker.mjs', import.meta.url);
 /** The live region is told about progress at most this often: a screen reader needs no more. */
 const ANNOUNCE_MS = 3000;
