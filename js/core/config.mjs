@@ -18,13 +18,15 @@ export const REGIONS = Object.freeze({
 });
 
 /** Files over this many bytes are cut into shards that run in parallel (256 MB). */
+/** The empty-cell and typing values the engine takes. */
+export const EMPTY_VALUES = Object.freeze(['omit', 'null', 'string']);
+export const TYPING_VALUES = Object.freeze(['infer', 'strings']);
+
 export const DEFAULT_SHARD_BYTES = 256 * 1024 * 1024;
 
 /** Where reports go unless REPORT_PREFIX says otherwise. */
 export const DEFAULT_REPORT_PREFIX = 'csv2segment-reports/';
 
-const EMPTY_VALUES = ['omit', 'null', 'string'];
-const TYPING_VALUES = ['infer', 'strings'];
 
 /** S3's and R2's rule for bucket names: 3 to 63 lowercase letters, digits, `.` and `-`. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -49,7 +51,12 @@ export function segmentEndpoints({ region, endpoint, objectsEndpoint } = {}) {
   };
 }
 
-function baseUrl(variable, value) {
+/**
+ * An http(s) base URL without credentials, without its trailing slashes.
+ * @param {string} variable
+ * @param {string} value
+ */
+export function baseUrl(variable, value) {
   let url;
   try {
     url = new URL(value);
@@ -65,13 +72,28 @@ function baseUrl(variable, value) {
   return url.href.replace(/\/+$/, '');
 }
 
-function positiveInt(variable, value, fallback) {
+// The checks of every setting, each given the name the user set it by (an environment variable,
+// or a CLI flag, whose errors the CLI words as usage errors): the one place their rules and
+// messages are written. Each returns `fallback` for an unset or empty value.
+
+/**
+ * A whole number from `min` to `max` (no upper bound when `max` is undefined).
+ * @param {string} variable
+ * @param {unknown} value
+ * @param {{ min?: number, max?: number, fallback?: number }} [range]
+ */
+export function wholeNumber(variable, value, { min = 1, max, fallback } = {}) {
   const s = text(value);
   if (s === '') return fallback;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${variable} is "${s}": give a whole number of at least 1`);
+  if (!/^[0-9]+$/.test(s) || !Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+    const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${variable} is "${s}": give a whole number ${range}`);
+  }
   return n;
 }
+
+const positiveInt = (variable, value, fallback) => wholeNumber(variable, value, { fallback });
 
 function positiveSeconds(variable, value) {
   const s = text(value);
@@ -88,7 +110,7 @@ export function eventsPerSecond(variable, value, fallback) {
   if (s.toLowerCase() === 'none') return null;
   const n = Number(s);
   if (!Number.isFinite(n) || n <= 0) {
-    throw new ConfigError(`${variable} is "${s}": give the events per second the pieces of a run may send together, such as 1000, or none for no budget`);
+    throw new ConfigError(`${variable} is "${s}": give a number of events per second above 0, such as 1000, or none for no budget`);
   }
   return n;
 }
@@ -106,7 +128,28 @@ function rateSettings(env) {
   });
 }
 
-function oneOf(variable, value, allowed) {
+/** The first redelivery delay of a failed Worker queue message, when QUEUE_RETRY_DELAY_SECONDS is unset. */
+export const DEFAULT_RETRY_DELAY_SECONDS = 60;
+/** Cloudflare Queues' longest delay: 12 hours. */
+const MAX_QUEUE_DELAY_SECONDS = 43_200;
+
+/**
+ * QUEUE_RETRY_DELAY_SECONDS: the first redelivery delay of a failed Worker queue message, whole
+ * seconds from 0 to 43200 (Cloudflare's limit); part of readConfig's result, and read on its own
+ * when the rest of the settings fail (their messages are retried with this delay).
+ * @param {Record<string, string | undefined>} env
+ */
+export function readRetryDelaySeconds(env) {
+  return wholeNumber('QUEUE_RETRY_DELAY_SECONDS', env.QUEUE_RETRY_DELAY_SECONDS, { min: 0, max: MAX_QUEUE_DELAY_SECONDS, fallback: DEFAULT_RETRY_DELAY_SECONDS });
+}
+
+/**
+ * One of `allowed` (case-insensitive), or undefined when unset.
+ * @param {string} variable
+ * @param {unknown} value
+ * @param {readonly string[]} allowed
+ */
+export function oneOf(variable, value, allowed) {
   const s = text(value).toLowerCase();
   if (s === '') return undefined;
   if (!allowed.includes(s)) throw new ConfigError(`${variable} is "${s}": use one of ${allowed.join(', ')}`);
@@ -223,7 +266,9 @@ export function writeKeySource(env) {
  * | `SEGMENT_RETRY_BASE_MS` | the first backoff, doubled each retry, default 500 |
  * | `SEGMENT_TIMEOUT_MS` | per request, default 30000 |
  * | `CSV2SEGMENT_SHARD_BYTES` | files over this size are cut into shards run in parallel, default 268435456 (256 MB) |
- * | `MAX_RUN_SECONDS` | the most one invocation spends on a file before it hands the rest on; default: the host's own limit |
+ * | `MAX_RUN_SECONDS` | how long one invocation takes rows of a file before it hands the rest on (see runWindow in object-run.mjs); default: the host's own limit, less a drain time |
+ * | `CSV2SEGMENT_QUEUE_URL` | Lambda: the SQS queue that carries pieces to the next invocations; default: the function invokes itself |
+ * | `QUEUE_RETRY_DELAY_SECONDS` | Worker: the first redelivery delay of a failed message, doubled per attempt up to an hour; default 60 |
  * | `CSV2SEGMENT_BUCKETS` | the buckets tasks and S3 records may name, comma-separated; default: the bucket of the event that started the run |
  *
  * @param {Record<string, string | undefined>} env
@@ -266,6 +311,8 @@ export function readConfig(env, found = {}) {
       shardBytes: positiveInt('CSV2SEGMENT_SHARD_BYTES', env.CSV2SEGMENT_SHARD_BYTES, DEFAULT_SHARD_BYTES),
       maxRunSeconds: positiveSeconds('MAX_RUN_SECONDS', env.MAX_RUN_SECONDS),
     }),
+    retryDelaySeconds: readRetryDelaySeconds(env),
+    queueUrl: text(env.CSV2SEGMENT_QUEUE_URL) || null,
   };
   // Not enumerable: a config that gets logged or serialised does not carry the key with it.
   Object.defineProperty(config, 'writeKey', { value: writeKey, enumerable: false });

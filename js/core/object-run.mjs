@@ -183,6 +183,27 @@ function startsWithRecord(bytes, record) {
   return next === undefined || next === 0x0a || next === 0x0d;
 }
 
+/** Of an invocation's time, what is kept for the requests in flight when it stops taking rows. */
+const DRAIN_MS = 60_000;
+
+/**
+ * The one budget rule of every host: when a run stops taking rows (`suspendAt`), and when its
+ * delivery must be done (`deadline`), in epoch ms. It takes rows until `MAX_RUN_SECONDS`
+ * (`maxRunSeconds`, null: unset) or until a drain time before the host's limit, whichever
+ * comes first; the drain time is a minute, or a quarter of the limit when that is shorter.
+ *
+ * @param {number} now epoch ms
+ * @param {number} limitMs the time the host gives the invocation from now (Lambda: the time
+ *   remaining, less what it keeps to write the report; Worker queue consumers: 14 minutes)
+ * @param {number | null} maxRunSeconds
+ * @returns {{ deadline: number, suspendAt: number }}
+ */
+export function runWindow(now, limitMs, maxRunSeconds) {
+  const takeRows = limitMs - Math.min(DRAIN_MS, limitMs / 4);
+  const maxRun = maxRunSeconds === null ? Infinity : maxRunSeconds * 1000;
+  return { deadline: now + limitMs, suspendAt: now + Math.max(0, Math.min(maxRun, takeRows)) };
+}
+
 /**
  * Runs one object, or one piece of it. Resolves when it is done: delivered, or handed on, or
  * unprocessable (reported, nothing sent), or superseded (nothing to do). Rejects when delivery
@@ -197,8 +218,8 @@ function startsWithRecord(bytes, record) {
  * @param {(gzip: boolean, range: { start: number, end: number | null } | null) => Promise<AsyncIterable<Uint8Array>>} run.open
  *   the object's bytes (those of `range`, end exclusive), pinned to its version; throws Superseded
  * @param {{ put(key: string, body: string | Uint8Array, contentType: string): Promise<void>, remove(key: string): Promise<void>, get(key: string): Promise<string | null>, list(prefix: string): Promise<string[]> }} run.store
- * @param {number} run.deadline epoch ms by which delivery must be done
- * @param {number} [run.suspendAt] epoch ms after which the run stops taking rows and hands on
+ * @param {number} run.limitMs the time the host gives this invocation from now, less what it keeps
+ *   to return (see runWindow)
  * @param {(task: Task) => Promise<void>} [run.handOff] sends a task to another invocation;
  *   without it, a file runs whole in this one
  * @param {Task | null} [run.task] the piece to run; null for a new object
@@ -213,10 +234,11 @@ function startsWithRecord(bytes, record) {
  */
 export async function runObject(given) {
   const { task = null } = given;
+  const { deadline, suspendAt } = runWindow(Date.now(), given.limitMs, given.config.pieces.maxRunSeconds);
   // The mapping is found once, when the run starts; its pieces carry it (tasks), so a new
   // version uploaded meanwhile never mixes into this run.
   const mapping = task ? (task.mapping ?? null) : ((await given.findMapping?.(given.object.key)) ?? null);
-  let run = { ...given, mapping, options: withMapping(given.config.engineOptions, mapping) };
+  let run = { ...given, deadline, suspendAt, mapping, options: withMapping(given.config.engineOptions, mapping) };
   const { engine, config, handOff } = run;
   let { object } = run;
   let info = null;

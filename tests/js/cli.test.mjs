@@ -105,8 +105,8 @@ describe('help, version and usage errors', () => {
     assert.deepEqual(await cli(['--frobnicate']), { code: 2, stdout: '', stderr: "csv2segment: unknown option '--frobnicate'\nTry 'csv2segment --help'.\n" });
     assert.equal((await cli(['help', 'frobnicate'])).code, 2);
     assert.equal((await cli([])).stderr, "csv2segment: no command given\nTry 'csv2segment --help'.\n");
-    assert.equal((await cli(['preview', '--limit', '0', TRACK])).stderr, "csv2segment: --limit is '0': give a whole number from 1 to 10000\nTry 'csv2segment preview --help'.\n");
-    assert.equal((await cli(['validate', '--empty', 'nothing', TRACK])).stderr, "csv2segment: --empty is 'nothing': use omit, null, string\nTry 'csv2segment validate --help'.\n");
+    assert.equal((await cli(['preview', '--limit', '0', TRACK])).stderr, `csv2segment: --limit is "0": give a whole number from 1 to 10000\nTry 'csv2segment preview --help'.\n`);
+    assert.equal((await cli(['validate', '--empty', 'nothing', TRACK])).stderr, `csv2segment: --empty is "nothing": use one of omit, null, string\nTry 'csv2segment validate --help'.\n`);
   });
 
   test('util.parseArgs forms: a missing value, a value for a flag, grouped short flags, --', async () => {
@@ -235,7 +235,7 @@ describe('validate', () => {
     assert.deepEqual(await first([], { CSV2SEGMENT_MAX_RECORD_BYTES: '1024' }), cut);
     const bad = await cli(['validate', '--max-record-bytes', 'lots', file]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--max-record-bytes is "lots": give a whole number of bytes, at least 1/);
+    assert.match(bad.stderr, /--max-record-bytes is "lots": give a whole number of at least 1/);
   });
 });
 

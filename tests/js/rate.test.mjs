@@ -164,8 +164,8 @@ describe('the budget of a piece, batches, settings, reports', () => {
     assert.deepEqual(rate({ SEGMENT_ENDPOINT: 'http://127.0.0.1:9', SEGMENT_MAX_EVENTS_PER_SECOND: ' 250.5 ' }), { maxEventsPerSecond: 250.5, piecesInFlight: 1 });
     assert.deepEqual(rate({ SEGMENT_MAX_EVENTS_PER_SECOND: 'None', CSV2SEGMENT_PIECES_IN_FLIGHT: '4' }), { maxEventsPerSecond: null, piecesInFlight: 4 });
     const cases = [
-      [{ SEGMENT_MAX_EVENTS_PER_SECOND: '0' }, 'SEGMENT_MAX_EVENTS_PER_SECOND is "0": give the events per second the pieces of a run may send together, such as 1000, or none for no budget'],
-      [{ SEGMENT_MAX_EVENTS_PER_SECOND: 'fast' }, 'SEGMENT_MAX_EVENTS_PER_SECOND is "fast": give the events per second the pieces of a run may send together, such as 1000, or none for no budget'],
+      [{ SEGMENT_MAX_EVENTS_PER_SECOND: '0' }, 'SEGMENT_MAX_EVENTS_PER_SECOND is "0": give a number of events per second above 0, such as 1000, or none for no budget'],
+      [{ SEGMENT_MAX_EVENTS_PER_SECOND: 'fast' }, 'SEGMENT_MAX_EVENTS_PER_SECOND is "fast": give a number of events per second above 0, such as 1000, or none for no budget'],
       [{ CSV2SEGMENT_PIECES_IN_FLIGHT: '0' }, 'CSV2SEGMENT_PIECES_IN_FLIGHT is "0": give a whole number of at least 1'],
       [{ CSV2SEGMENT_PIECES_IN_FLIGHT: '2.5' }, 'CSV2SEGMENT_PIECES_IN_FLIGHT is "2.5": give a whole number of at least 1'],
     ];
@@ -251,7 +251,7 @@ describe('delivery at the budget, against the local Segment server', () => {
       assert.deepEqual(r, {
         code: 2,
         stdout: '',
-        stderr: `csv2segment: --max-events-per-second is '${value}': give a number of events per second above 0, such as 1000, or none\nTry 'csv2segment send --help'.\n`,
+        stderr: `csv2segment: --max-events-per-second is ${value === '' ? 'empty' : `"${value}": give a number of events per second above 0, such as 1000, or none for no budget`}\nTry 'csv2segment send --help'.\n`,
       });
     }
     assert.equal(seg.stats().requests, 0);

@@ -17,8 +17,6 @@ import { fetchWriteKey } from './write-key.mjs';
 
 /** Time kept back from the invocation's remaining time, to write the report and return. */
 const SAFETY_MS = 10_000;
-/** Time kept back, before that, for the requests in flight when a piece stops taking rows. */
-const DRAIN_MS = 60_000;
 
 /** An S3 event's key as S3 sends it (`+` for spaces, then percent-encoding) → the real key. */
 export function decodeS3Key(key) {
@@ -112,12 +110,12 @@ async function getMappingObject(client, bucket, key) {
  * Hands a message to another invocation of this function: to the SQS queue CSV2SEGMENT_QUEUE_URL
  * (which triggers the function) when set, else as an async invocation of the function itself.
  */
-async function awsInvoke(message, context, env) {
+async function awsInvoke(message, context, queueUrl) {
   const body = JSON.stringify(message);
-  if (env.CSV2SEGMENT_QUEUE_URL) {
+  if (queueUrl) {
     const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
     clients.sqs ??= new SQSClient({});
-    await clients.sqs.send(new SendMessageCommand({ QueueUrl: env.CSV2SEGMENT_QUEUE_URL, MessageBody: body }));
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
     return;
   }
   const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
@@ -156,7 +154,8 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
 
   function handOffFor(context) {
     if (invoke) return (task) => invoke({ csv2segment: task }, context);
-    if (env.CSV2SEGMENT_QUEUE_URL || context?.invokedFunctionArn) return (task) => awsInvoke({ csv2segment: task }, context, env);
+    const { queueUrl } = config;
+    if (queueUrl || context?.invokedFunctionArn) return (task) => awsInvoke({ csv2segment: task }, context, queueUrl);
     return undefined;
   }
 
@@ -164,9 +163,6 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
   function processObject(engine, object, task, context) {
     const { bucket, key, eTag, versionId } = object;
     const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
-    const now = Date.now();
-    const budget = remaining - SAFETY_MS - Math.min(DRAIN_MS, remaining / 4);
-    const maxRun = config.pieces.maxRunSeconds === null ? Infinity : config.pieces.maxRunSeconds * 1000;
     return runObject({
       engine,
       config,
@@ -179,8 +175,7 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
       buckets: config.buckets ?? [task?.origin ?? bucket],
       store: s3Store(client, bucket),
       findMapping: (k) => findMapping(k, (candidate) => getMappingObject(client, bucket, candidate)),
-      deadline: now + Math.max(1000, remaining - SAFETY_MS),
-      suspendAt: now + Math.max(0, Math.min(maxRun, budget)),
+      limitMs: Math.max(1000, remaining - SAFETY_MS),
       handOff: handOffFor(context),
       emit,
       sender: { fetch, ...sender },

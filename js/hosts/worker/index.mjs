@@ -4,7 +4,7 @@
 // sends itself a message per piece of work (a continuation, or a shard of a large file).
 import wasmModule from '../../../pkg/csv2segment_bg.wasm';
 import * as engine from '../../../pkg/csv2segment.js';
-import { ConfigError, readBucketName, readConfig, readEngineOptions } from '../../core/config.mjs';
+import { ConfigError, DEFAULT_RETRY_DELAY_SECONDS, readBucketName, readConfig, readEngineOptions, readRetryDelaySeconds } from '../../core/config.mjs';
 import { MAPPING_NAME, findMapping, isMappingKey, withMapping } from '../../core/mapping.mjs';
 import { writeAnalytics } from '../../core/metrics.mjs';
 import { Superseded, runObject, taskOf } from '../../core/object-run.mjs';
@@ -15,12 +15,9 @@ import { DeliveryError, Sender } from '../../core/sender.mjs';
 
 /** R2 notification actions that carry a new object; the others (deletes) are acked untouched. */
 const NEW_OBJECT_ACTIONS = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload']);
-/** A queue consumer runs for at most 15 minutes of wall clock; stop a little before. */
-const DEFAULT_BUDGET_SECONDS = 840;
-/** Of the budget, time kept for the requests in flight when a piece stops taking rows. */
-const DRAIN_SECONDS = 60;
-/** The first redelivery delay of a failed message; it doubles with every attempt, up to an hour. */
-const DEFAULT_RETRY_DELAY_SECONDS = 60;
+/** A queue consumer runs for at most 15 minutes of wall clock; its runs end a minute before. */
+const LIMIT_MS = 840_000;
+/** A failed message's redelivery delay doubles with every attempt, up to an hour. */
 const MAX_RETRY_DELAY_SECONDS = 3600;
 /** Payloads `/v1/validate` answers with unless `?samples=` says otherwise. */
 const DEFAULT_SAMPLES = 5;
@@ -40,14 +37,6 @@ const emitter = (env) => (fields) => {
   emit(fields);
   writeAnalytics(env.METRICS, fields);
 };
-
-function seconds(env, name, fallback) {
-  const n = Number(env[name] ?? fallback);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
-}
-
-const budgetSeconds = (env) => seconds(env, 'MAX_RUN_SECONDS', DEFAULT_BUDGET_SECONDS);
-const deadlineFrom = (env) => Date.now() + budgetSeconds(env) * 1000;
 
 // ---------------------------------------------------------------------------
 // R2 event notifications
@@ -92,8 +81,6 @@ async function getMappingObject(bucket, key) {
 /** Runs an object (task null: a new upload) or a piece of one. */
 function runR2Object(env, config, bound, object, task) {
   const { bucket, key, eTag } = object;
-  const budget = budgetSeconds(env);
-  const started = Date.now();
   return runObject({
     engine: getEngine(),
     config,
@@ -109,8 +96,7 @@ function runR2Object(env, config, bound, object, task) {
     buckets: [bound],
     store: r2Store(env.BUCKET),
     findMapping: (k) => findMapping(k, (candidate) => getMappingObject(env.BUCKET, candidate)),
-    deadline: started + budget * 1000,
-    suspendAt: started + (budget - Math.min(DRAIN_SECONDS, budget / 4)) * 1000,
+    limitMs: LIMIT_MS,
     handOff: env.QUEUE ? (t) => env.QUEUE.send({ csv2segment: t }, { contentType: 'json' }) : undefined,
     emit: emitter(env),
   });
@@ -162,7 +148,13 @@ async function queue(batch, env) {
   } catch (err) {
     // Nothing can be delivered until the settings are fixed: retry every message, later.
     emit({ level: 'error', status: 'failed', error: err.message });
-    batch.retryAll({ delaySeconds: seconds(env, 'QUEUE_RETRY_DELAY_SECONDS', DEFAULT_RETRY_DELAY_SECONDS) });
+    let delaySeconds = DEFAULT_RETRY_DELAY_SECONDS;
+    try {
+      delaySeconds = readRetryDelaySeconds(env);
+    } catch {
+      // That setting is wrong too; its message is in the log line above or after the fix.
+    }
+    batch.retryAll({ delaySeconds });
     return;
   }
   for (const message of batch.messages) {
@@ -172,7 +164,7 @@ async function queue(batch, env) {
     } catch (err) {
       // runObject has written a report and logged why; the message comes back with the same
       // object and so the same messageIds.
-      const base = seconds(env, 'QUEUE_RETRY_DELAY_SECONDS', DEFAULT_RETRY_DELAY_SECONDS);
+      const base = config.retryDelaySeconds;
       const delaySeconds = Math.min(MAX_RETRY_DELAY_SECONDS, base * 2 ** Math.max(0, (message.attempts ?? 1) - 1));
       if (!(err instanceof DeliveryError)) {
         emit({ level: 'error', key: message.body?.object?.key ?? message.body?.csv2segment?.key, status: 'failed', error: err?.message ?? String(err) });
@@ -280,7 +272,7 @@ async function upload(request, env, name, mode) {
   }
   const source = gzip ? body.pipeThrough(new DecompressionStream('gzip')) : body;
   const sender = send
-    ? Sender.fromConfig(config, { deadline: deadlineFrom(env) })
+    ? Sender.fromConfig(config, { deadline: Date.now() + LIMIT_MS })
     : undefined;
 
   let result;

@@ -1,0 +1,178 @@
+// The CLI's arguments: each command's options, parsed with util.parseArgs and checked, and what
+// each FILE argument is.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs as parseArgv } from 'node:util';
+import {
+  baseUrl as configBaseUrl,
+  ConfigError,
+  EMPTY_VALUES,
+  eventsPerSecond as configEventsPerSecond,
+  oneOf as configOneOf,
+  readEngineOptions,
+  TYPING_VALUES,
+  wholeNumber as configWholeNumber,
+} from '../../core/config.mjs';
+import { MAPPING_NAME } from '../../core/mapping.mjs';
+import { keepSecret, UsageError } from './output.mjs';
+import { READ_ERRORS } from './input.mjs';
+
+export const COMMON = {
+  name: { type: 'string', hint: 'NAME' },
+  mapping: { type: 'string', hint: 'FILE' },
+  empty: { type: 'string', hint: 'omit|null|string' },
+  typing: { type: 'string', hint: 'infer|strings' },
+  'max-record-bytes': { type: 'string', hint: 'N' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export const COMMANDS = {
+  map: {
+    merge: { type: 'string', hint: 'MAPPING' },
+    name: COMMON.name,
+    quiet: COMMON.quiet,
+    help: COMMON.help,
+  },
+  validate: { ...COMMON, json: { type: 'boolean' } },
+  preview: { ...COMMON, limit: { type: 'string', hint: 'N' }, 'source-id': { type: 'string', hint: 'ID' } },
+  send: {
+    ...COMMON,
+    json: { type: 'boolean' },
+    'write-key': { type: 'string', hint: 'KEY', secret: true },
+    region: { type: 'string', hint: 'us|eu' },
+    endpoint: { type: 'string', hint: 'URL' },
+    'objects-endpoint': { type: 'string', hint: 'URL' },
+    'source-id': { type: 'string', hint: 'ID' },
+    concurrency: { type: 'string', hint: 'N' },
+    'max-events-per-second': { type: 'string', hint: 'N|none' },
+  },
+};
+
+/**
+ * Node's own parser (util.parseArgs) reads the arguments: `--opt value`, `--opt=value`, `-q`,
+ * grouped short flags (`-qh`), `--` (the rest are files) and `-` (standard input). Options may
+ * come before or after the files; a repeated option keeps its last value. It runs non-strict,
+ * so the checks below word the errors: they name the option, never its value (it may be the
+ * write key), and point to the command's help.
+ */
+export function parseArgs(command, argv) {
+  const spec = COMMANDS[command];
+  const options = Object.fromEntries(Object.entries(spec).map(([name, { type, short }]) => [name, short ? { type, short } : { type }]));
+  const { tokens } = parseArgv({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const values = {};
+  const files = [];
+  for (const token of tokens) {
+    if (token.kind === 'positional') files.push(token.value);
+    if (token.kind !== 'option') continue;
+    const { name, value } = token;
+    const option = spec[name];
+    if (!option) throw new UsageError(`unknown option '${token.rawName}' for ${command}`, command);
+    if (option.type === 'boolean') {
+      if (value !== undefined) throw new UsageError(`option '--${name}' takes no value`, command);
+      values[name] = true;
+      continue;
+    }
+    if (value === undefined) throw new UsageError(`option '--${name}' needs a value: --${name} ${option.hint}`, command);
+    if (option.secret) keepSecret(value);
+    values[name] = value;
+  }
+  return { values, files };
+}
+
+/**
+ * A flag checked by the rule config.mjs has for its setting: a wrong value is a usage error
+ * that names the flag.
+ */
+function flag(check, option, value, ...rest) {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new UsageError(`--${option} is empty`);
+  try {
+    return check(`--${option}`, value, ...rest);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export const oneOf = (option, value, allowed) => flag(configOneOf, option, value, allowed);
+export const wholeNumber = (option, value, min, max) => flag(configWholeNumber, option, value, { min, max });
+export const baseUrl = (option, value) => flag(configBaseUrl, option, value);
+
+/** An events-per-second flag, as a string for the environment (`none`: no budget). */
+export function eventsPerSecond(option, value) {
+  const n = flag(configEventsPerSecond, option, value, undefined);
+  return n === undefined ? undefined : n === null ? 'none' : String(n);
+}
+
+/** The engine's options: the environment's (as for the other hosts), then the flags. */
+export function engineOptions(values) {
+  let fromEnv;
+  try {
+    fromEnv = readEngineOptions(process.env);
+  } catch (err) {
+    throw new UsageError(err.message);
+  }
+  const options = { ...fromEnv };
+  const empty = oneOf('empty', values.empty, EMPTY_VALUES);
+  if (empty) options.empty = empty;
+  const typing = oneOf('typing', values.typing, TYPING_VALUES);
+  if (typing) options.typing = typing;
+  const maxRecordBytes = wholeNumber('max-record-bytes', values['max-record-bytes'], 1);
+  if (maxRecordBytes) options.maxRecordBytes = maxRecordBytes;
+  return options;
+}
+
+/** A mapping file's text; a file that cannot be read is a usage error (it was named) or absent. */
+export async function readMapping(file, named) {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (!named && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return null;
+    throw new UsageError(`cannot read the mapping ${file}: ${READ_ERRORS[err.code] ?? err.message}`);
+  }
+}
+
+/**
+ * The mapping of an input: --mapping, else the nearest csv2segment.json beside the file (for -,
+ * beside --name) or in its parent folders, as in a bucket. Null when there is none.
+ */
+export async function mappingOf(input, values) {
+  if (values.mapping !== undefined) {
+    const file = values.mapping;
+    return { key: file, text: await readMapping(file, true) };
+  }
+  let dir = path.dirname(path.resolve(input.path ?? input.name ?? MAPPING_NAME));
+  for (;;) {
+    const file = path.join(dir, MAPPING_NAME);
+    const text = await readMapping(file, false);
+    if (text !== null) return { key: path.relative(process.cwd(), file) || file, text };
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
+}
+
+/** What each FILE argument is: a path or standard input, the name that picks the call, how to label it. */
+export function inputsOf(command, values, files) {
+  if (files.length === 0) throw new UsageError(`${command} needs a FILE (or - for standard input)`, command);
+  if (command === 'preview' && files.length > 1) throw new UsageError('preview takes one FILE', command);
+  const stdin = files.filter((f) => f === '-').length;
+  if (stdin > 1) throw new UsageError('- (standard input) can be given once', command);
+  if (stdin && values.name === undefined) {
+    throw new UsageError('reading standard input (-) needs --name NAME: the file name picks the call, as in --name track_signups.csv', command);
+  }
+  if (values.name !== undefined && !stdin && files.length > 1) {
+    throw new UsageError('--name names standard input (-) or a single FILE, not several', command);
+  }
+  if (values.name !== undefined && values.name.trim() === '') throw new UsageError('--name is empty: give a file name such as track_signups.csv', command);
+  // A name, not a path: the rejects of standard input go to NAME.rejected.csv here, never elsewhere.
+  const name = values.name === undefined ? undefined : path.basename(values.name);
+  if (name === '' || name === '.' || name === '..') throw new UsageError('--name is not a file name: give one such as track_signups.csv', command);
+  return files.map((arg) => {
+    const named = name !== undefined && (arg === '-' || !stdin) ? name : undefined;
+    if (arg === '-') return { arg, path: null, name: named, label: named };
+    return { arg, path: arg, name: named ?? arg, label: arg };
+  });
+}

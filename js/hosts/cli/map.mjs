@@ -1,0 +1,88 @@
+// The command map: the mapping the engine drafts from each file's first 64 KB, merged into an
+// existing mapping with --merge.
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { MergeError, mergeDrafts } from '../../core/draft.mjs';
+import { loadEngine } from '../../core/engine.mjs';
+import { isEngineError } from '../../core/pipeline.mjs';
+import { DRAFT_BYTES, EXIT } from './constants.mjs';
+import { fail, print, printErr, UsageError } from './output.mjs';
+import { inputsOf, readMapping } from './args.mjs';
+import { fileSize, ReadError } from './input.mjs';
+import { plural } from './progress.mjs';
+
+/** The first DRAFT_BYTES of an input (decompressed for .gz), and whether that is all of it. */
+export async function readHead(input) {
+  const gzip = /\.gz$/i.test(input.name);
+  const chunks = [];
+  let size = 0;
+  let whole = true;
+  try {
+    let source = input.path === null ? process.stdin : createReadStream(input.path, { highWaterMark: DRAFT_BYTES });
+    if (gzip) source = source.pipe(createGunzip());
+    for await (const chunk of source) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > DRAFT_BYTES) {
+        whole = false;
+        break;
+      }
+    }
+    if (input.path !== null) source.destroy();
+  } catch (err) {
+    throw new ReadError(input.label, err);
+  }
+  return { head: Buffer.concat(chunks).subarray(0, DRAFT_BYTES + 1), whole };
+}
+
+export const NOTE_WORDS = { guess: 'guess', ambiguous: 'ambiguous', blank: 'to fill in', dropped: 'left out' };
+
+export async function map(values, files) {
+  const inputs = inputsOf('map', values, files);
+  let base = null;
+  if (values.merge !== undefined) base = await readMapping(values.merge, true);
+  const engine = await loadEngine();
+  const drafts = [];
+  let code = EXIT.ok;
+  for (const input of inputs) {
+    let head;
+    let whole;
+    try {
+      if (input.path !== null) await fileSize(input);
+      ({ head, whole } = await readHead(input));
+    } catch (err) {
+      if (!(err instanceof ReadError)) throw err;
+      fail(err.message);
+      code = EXIT.unprocessable;
+      continue;
+    }
+    const name = path.basename(input.name);
+    let drafted;
+    try {
+      drafted = engine.draftMapping(name, head, whole);
+    } catch (err) {
+      if (!isEngineError(err)) throw err;
+      fail(`${input.label}: ${err.message}`);
+      code = EXIT.unprocessable;
+      continue;
+    }
+    drafts.push({ name, rule: drafted.rule });
+    if (drafted.notes.some((n) => n.kind === 'blank')) code = Math.max(code, EXIT.rejected);
+    if (!values.quiet) {
+      const columns = Object.keys(drafted.rule.columns ?? {}).length;
+      const calls = drafted.rule.collection ? `objects of ${drafted.rule.collection}` : `${drafted.rule.call} calls`;
+      printErr(`${input.label}: ${calls}, ${plural(columns, 'column')}${drafted.notes.length ? `; ${plural(drafted.notes.length, 'note')}:` : ''}`);
+      for (const note of drafted.notes) printErr(`  ${NOTE_WORDS[note.kind]}: ${note.message}`);
+    }
+  }
+  if (drafts.length > 0) {
+    try {
+      print(JSON.stringify(mergeDrafts(engine, drafts, base), null, 2));
+    } catch (err) {
+      if (!(err instanceof MergeError)) throw err;
+      throw new UsageError(`cannot merge into ${values.merge}: ${err.message}`);
+    }
+  }
+  return code;
+}
