@@ -11,8 +11,8 @@ import { gzipSync } from 'node:zlib';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
+import { CLEAN_ENV, CLI, runCli as cli } from '../support/run.mjs';
 
-const CLI = fileURLToPath(new URL('../../js/hosts/cli/csv2segment.mjs', import.meta.url));
 const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
 const TRACK = path.join(SAMPLES, 'track_1.csv');
 const IDENTIFY = path.join(SAMPLES, 'identify_1.csv');
@@ -22,21 +22,7 @@ const LIBRARY = { name: 'csv2segment', version: '0.1.0' };
 const EMPTY_USER = 'line 3, column 1 (userId): userId and anonymousId are both empty; fill in at least one';
 
 // The environment of the tests' shell minus anything that would change what the CLI does.
-const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SEGMENT_|CSV2SEGMENT_)|^write_key$/.test(k)));
 
-/** Runs the CLI; resolves to { code, stdout, stderr }. Asynchronous: the Segment server lives in this process. */
-function cli(args, { input, env = {}, cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...BASE_ENV, ...env }, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 const ndjson = (text) => text.trimEnd().split('\n').map((line) => JSON.parse(line));
 const withoutIds = (payloads) => payloads.map(({ messageId, ...rest }) => (assert.match(messageId, UUID), rest));
@@ -408,7 +394,7 @@ describe('send', () => {
   test('a pipe given as a path (<(...)) is refused, not read as empty', async () => {
     const r = await new Promise((resolve, reject) => {
       const child = spawn('bash', ['-c', `"$0" "$1" send <(cat "$2") --endpoint "$3" --objects-endpoint "$3" --name track_pipe.csv`, process.execPath, CLI, TRACK, seg.url], {
-        env: { ...BASE_ENV, ...keyEnv },
+        env: { ...CLEAN_ENV, ...keyEnv },
         cwd: dir,
       });
       let stderr = '';

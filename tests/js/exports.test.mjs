@@ -4,34 +4,20 @@
 // and the Worker (the mapping in R2; HTTP uploads with the root's or a named one), with the exact
 // payloads the engine's own test checks.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHandler } from '../../js/hosts/lambda/index.mjs';
 import { EXPORTS, FIXTURES, MAPPING_FILE, exportBytes, expectedPayloads, withoutIds } from '../support/exports.mjs';
-import { startS3Server } from '../support/s3-server.mjs';
+import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { startWorkerStack } from '../support/worker-stack.mjs';
+import { runCli as cli } from '../support/run.mjs';
 
-const CLI = fileURLToPath(new URL('../../js/hosts/cli/csv2segment.mjs', import.meta.url));
-const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SEGMENT_|CSV2SEGMENT_)|^write_key$/.test(k)));
 
-function cli(args, { cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: BASE_ENV, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const ndjson = (text) => text.trimEnd().split('\n').map((line) => JSON.parse(line));
 
@@ -94,7 +80,7 @@ describe('CLI', () => {
 const WRITE_KEY = 'wk_exports_secret_77aa31';
 const TOKEN = 'tok_exports_secret_0099';
 const FAST = { baseMs: 5, maxMs: 50, maxAttempts: 25 };
-const context = { getRemainingTimeInMillis: () => 300_000 };
+const context = LAMBDA_CONTEXT;
 
 /** A payments export (Stripe's columns) of `rows` rows, for runs in several pieces. */
 function paymentsCsv(rows) {
@@ -105,21 +91,10 @@ function paymentsCsv(rows) {
 
 describe('Lambda', () => {
   const BUCKET = 'exports-drop';
-  let s3;
+  const stack = useLambdaStack({ bucket: BUCKET, writeKey: WRITE_KEY, seed: 5 });
   let seg;
   let client;
-  const savedEnv = { ...process.env };
-
-  before(async () => {
-    [s3, seg] = await Promise.all([startS3Server(), startSegmentServer({ writeKey: WRITE_KEY, seed: 5 })]);
-    Object.assign(process.env, s3.env);
-    client = s3.client();
-    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  after(async () => {
-    process.env = savedEnv;
-    await Promise.all([seg?.close(), s3?.close()]);
-  });
+  before(() => ({ seg, client } = stack));
   beforeEach(() => seg.reset());
 
   const handlerWith = (env = {}, queue) =>

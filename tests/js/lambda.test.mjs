@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateTrackCsv } from '../../bench/generate.mjs';
 import { createHandler, decodeS3Key } from '../../js/hosts/lambda/index.mjs';
-import { startS3Server } from '../support/s3-server.mjs';
-import { startSegmentServer } from '../support/segment-server.mjs';
+import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
 
 const WRITE_KEY = 'wk_lambda_secret_9f8e7d';
 const BUCKET = 'csv-drop';
@@ -16,7 +15,7 @@ const BUCKET = 'csv-drop';
 const FAST = { baseMs: 5, maxMs: 50, maxAttempts: 25 };
 const LIBRARY = { name: 'csv2segment', version: '0.1.0' };
 const sample = (name) => readFile(new URL(`../../samples/${name}`, import.meta.url));
-const context = { getRemainingTimeInMillis: () => 300_000 };
+const context = LAMBDA_CONTEXT;
 
 /** A key as S3 puts it in an event: each segment form-encoded (space → +), slashes kept. */
 function s3EventKey(key) {
@@ -53,23 +52,11 @@ describe('decodeS3Key', () => {
 });
 
 describe('Lambda handler', () => {
-  let s3;
+  const stack = useLambdaStack({ bucket: BUCKET, writeKey: WRITE_KEY, seed: 3 });
   let seg;
   let client;
   let logs;
-  const savedEnv = { ...process.env };
-
-  before(async () => {
-    [s3, seg] = await Promise.all([startS3Server(), startSegmentServer({ writeKey: WRITE_KEY, seed: 3 })]);
-    // The handler's own S3 client finds the server the SDK's standard way.
-    Object.assign(process.env, s3.env);
-    client = s3.client();
-    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  after(async () => {
-    process.env = savedEnv;
-    await Promise.all([seg?.close(), s3?.close()]);
-  });
+  before(() => ({ seg, client } = stack));
   beforeEach(() => {
     seg.reset();
     seg.setFaults({});

@@ -2,7 +2,6 @@
 // and blanks on stderr; --merge into a mapping; and every draft valid against the mapping's
 // JSON Schema (the fixtures, and a few hundred generated files through the engine's draftMapping).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,25 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { loadEngine } from '../../js/core/engine.mjs';
 import { SCHEMA_URL, mergeDrafts } from '../../js/core/draft.mjs';
+import { runCli as cli } from '../support/run.mjs';
 
-const CLI = fileURLToPath(new URL('../../js/hosts/cli/csv2segment.mjs', import.meta.url));
 const EXPORTS = fileURLToPath(new URL('../fixtures/exports/', import.meta.url));
 const schema = JSON.parse(await readFile(new URL('../../schema/csv2segment.schema.json', import.meta.url), 'utf8'));
 const validateSchema = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
-const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SEGMENT_|CSV2SEGMENT_)/.test(k)));
 
-function cli(args, { input, cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: BASE_ENV, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 /** The rule the engine's own test expects for a fixture (tests/fixtures/exports/drafts/). */
 async function expectedRule(name) {

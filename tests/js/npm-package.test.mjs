@@ -3,13 +3,13 @@
 // installed `csv2segment` command run from elsewhere. The tarball holds the CLI, the library
 // entry and the engine, and nothing that needs a package from npm.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, importGraph, walkImports } from '../support/import-graph.mjs';
+import { run as runIn } from '../support/run.mjs';
 
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 /** No registry answers here: the install must need none. */
@@ -18,18 +18,9 @@ const NO_REGISTRY = 'http://127.0.0.1:9/';
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|SEGMENT_|CSV2SEGMENT_)/i.test(k)));
 ENV.PATH = `${path.dirname(process.execPath)}${path.delimiter}${ENV.PATH ?? ''}`;
 
-/** Runs a command; resolves to { code, stdout, stderr }. */
-function run(cmd, args, { cwd = ROOT } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs a command in the clean environment; resolves to { code, stdout, stderr }. */
+const run = (cmd, args, { cwd = ROOT } = {}) => runIn(cmd, args, { cwd, env: ENV });
+
 
 let dir;
 let packed;

@@ -3,35 +3,23 @@
 // stays within SEGMENT_MAX_EVENTS_PER_SECOND taken together, each shard at half of it; the
 // report adds up the pieces' paced time and 429s; every row arrives once.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { before, describe, test } from 'node:test';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateTrackCsv } from '../../bench/generate.mjs';
 import { createHandler } from '../../js/hosts/lambda/index.mjs';
-import { startS3Server } from '../support/s3-server.mjs';
-import { startSegmentServer } from '../support/segment-server.mjs';
+import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
 
 const WRITE_KEY = 'wk_rate_shards_secret_91ab';
 const BUCKET = 'csv-rate';
 const BUDGET = 1000;
 const ROWS = 10_000;
-const context = { getRemainingTimeInMillis: () => 300_000 };
+const context = LAMBDA_CONTEXT;
 
 describe('Lambda: shards in flight split the budget', () => {
-  let s3;
+  const stack = useLambdaStack({ bucket: BUCKET, writeKey: WRITE_KEY, seed: 3 });
   let seg;
   let client;
-  const savedEnv = { ...process.env };
-
-  before(async () => {
-    [s3, seg] = await Promise.all([startS3Server(), startSegmentServer({ writeKey: WRITE_KEY, seed: 3 })]);
-    Object.assign(process.env, s3.env);
-    client = s3.client();
-    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  after(async () => {
-    process.env = savedEnv;
-    await Promise.all([seg?.close(), s3?.close()]);
-  });
+  before(() => ({ seg, client } = stack));
 
   test(`two shards with CSV2SEGMENT_PIECES_IN_FLIGHT=2 send ${BUDGET} events/s together, ${BUDGET / 2} each; nothing lost or twice`, async () => {
     const key = 'big/track_shared.csv';

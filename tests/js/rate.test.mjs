@@ -4,7 +4,6 @@
 // measured over whole runs (behaviour), never single timings; every run must deliver each
 // event exactly once.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,23 +17,12 @@ import { ingestFile } from '../../js/core/pipeline.mjs';
 import { DEFAULT_PACING, RateLimiter, batchOptions, pieceBudget } from '../../js/core/rate.mjs';
 import { Sender } from '../../js/core/sender.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
+import { runCli as cliWith } from '../support/run.mjs';
 
 const WRITE_KEY = 'wk_rate_secret_7f3e1c';
-const CLI = fileURLToPath(new URL('../../js/hosts/cli/csv2segment.mjs', import.meta.url));
-
 /** Runs the CLI with SEGMENT_WRITE_KEY and none of the shell's other Segment settings. */
-function runCli(args) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SEGMENT_|CSV2SEGMENT_)|^write_key$/.test(k)));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, SEGMENT_WRITE_KEY: WRITE_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = (args) => cliWith(args, { env: { SEGMENT_WRITE_KEY: WRITE_KEY } });
+
 
 /** A clock the test moves. */
 function fakeClock(start = 1_000_000) {
