@@ -301,41 +301,41 @@ mod tests {
     }
 
     #[test]
-    fn german_excel_in_its_zone() {
-        assert_eq!(
-            read("%d.%m.%Y %H:%M", Some("+01:00"), "05.03.2024 14:22").unwrap(),
-            r#""2024-03-05T13:22:00.000Z""#
-        );
-        assert_eq!(
-            read("%d.%m.%Y", None, " 05.03.2024 ").unwrap(),
-            r#""2024-03-05T00:00:00.000Z""#
-        );
-    }
-
-    #[test]
-    fn us_excel_and_zones_in_the_cell() {
-        assert_eq!(
-            read("%m/%d/%Y %I:%M %p", Some("-05:00"), "3/5/2024 2:22 PM").unwrap(),
-            r#""2024-03-05T19:22:00.000Z""#
-        );
-        // A zone in the cell wins over the mapping's.
-        assert_eq!(
-            read(
+    fn exports_dates_in_their_zones() {
+        // (format, the mapping's zone, cell, what Segment gets)
+        let cases = [
+            // German Excel, in its zone; a date alone is midnight.
+            (
+                "%d.%m.%Y %H:%M",
+                Some("+01:00"),
+                "05.03.2024 14:22",
+                "2024-03-05T13:22:00.000Z",
+            ),
+            ("%d.%m.%Y", None, " 05.03.2024 ", "2024-03-05T00:00:00.000Z"),
+            // US Excel.
+            (
+                "%m/%d/%Y %I:%M %p",
+                Some("-05:00"),
+                "3/5/2024 2:22 PM",
+                "2024-03-05T19:22:00.000Z",
+            ),
+            // A zone in the cell wins over the mapping's.
+            (
                 "%Y-%m-%d %H:%M:%S %z",
                 Some("+09:00"),
-                "2024-03-05 14:22:00 +0000"
-            )
-            .unwrap(),
-            r#""2024-03-05T14:22:00.000Z""#
-        );
-        assert_eq!(
-            read("%d %b %Y", None, "5 Mar 2024").unwrap(),
-            r#""2024-03-05T00:00:00.000Z""#
-        );
-        assert_eq!(
-            read("%s", None, "1709648520").unwrap(),
-            r#""2024-03-05T14:22:00.000Z""#
-        );
+                "2024-03-05 14:22:00 +0000",
+                "2024-03-05T14:22:00.000Z",
+            ),
+            ("%d %b %Y", None, "5 Mar 2024", "2024-03-05T00:00:00.000Z"),
+            ("%s", None, "1709648520", "2024-03-05T14:22:00.000Z"),
+        ];
+        for (format, tz, cell, want) in cases {
+            assert_eq!(
+                read(format, tz, cell),
+                Ok(format!("\"{want}\"")),
+                "{format} {cell}"
+            );
+        }
     }
 
     #[test]

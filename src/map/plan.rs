@@ -155,19 +155,12 @@ impl Plan {
                             limit: (p.role == Role::ObjectId).then_some("id"),
                         },
                     };
-                    match tree.insert(&p.dest, i, leaf, &labels) {
+                    match tree.add(&p.dest, i, leaf, &labels) {
                         Ok(()) => {
                             info.target = Some(column::display_path(&p.dest));
                             info.ty = Some(p.conv.name());
                             roles.note(p.role, i);
                         }
-                        Err(HeaderProblem::Duplicate {
-                            first, first_name, ..
-                        }) => errors.push(fail(HeaderProblem::Duplicate {
-                            first,
-                            first_name,
-                            target: column::display_path(&p.dest),
-                        })),
                         Err(problem) => errors.push(fail(problem)),
                     }
                 }
@@ -196,15 +189,8 @@ impl Plan {
                         col,
                         bytes: value.clone(),
                     };
-                    match tree.insert(&p.dest, col, leaf, &labels) {
+                    match tree.add(&p.dest, col, leaf, &labels) {
                         Ok(()) => roles.note(p.role, col),
-                        Err(HeaderProblem::Duplicate {
-                            first, first_name, ..
-                        }) => errors.push(fail(HeaderProblem::Duplicate {
-                            first,
-                            first_name,
-                            target: column::display_path(&p.dest),
-                        })),
                         Err(problem) => errors.push(fail(problem)),
                     }
                 }
@@ -410,6 +396,27 @@ impl Branch {
     }
 
     /// Puts `leaf` at `path`; an occupied or clashing place names the column already there.
+    /// Adds column `col`'s leaf at `path`; a problem names the field when two columns fill it.
+    fn add(
+        &mut self,
+        path: &[Seg],
+        col: usize,
+        leaf: Leaf,
+        names: &[&str],
+    ) -> Result<(), HeaderProblem> {
+        self.insert(path, col, leaf, names)
+            .map_err(|problem| match problem {
+                HeaderProblem::Duplicate {
+                    first, first_name, ..
+                } => HeaderProblem::Duplicate {
+                    first,
+                    first_name,
+                    target: column::display_path(path),
+                },
+                other => other,
+            })
+    }
+
     fn insert(
         &mut self,
         path: &[Seg],

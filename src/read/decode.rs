@@ -281,7 +281,10 @@ mod tests {
 
     /// Decodes `data` cut into `size`-byte chunks; returns the bytes skipped and the output.
     fn run(data: &[u8], size: usize) -> Result<(u64, Vec<u8>), Error> {
-        let mut d = Decoder::new();
+        decode_with(Decoder::new(), data, size)
+    }
+
+    fn decode_with(mut d: Decoder, data: &[u8], size: usize) -> Result<(u64, Vec<u8>), Error> {
         let mut out = Vec::new();
         let mut skipped = 0;
         let mut chunks: Vec<&[u8]> = data.chunks(size.max(1)).collect();
@@ -332,19 +335,7 @@ mod tests {
     }
 
     fn run_as(data: &[u8], encoding: Encoding, size: usize) -> (u64, Vec<u8>) {
-        let mut d = Decoder::with(encoding);
-        let mut out = Vec::new();
-        let mut skipped = 0;
-        let mut chunks: Vec<&[u8]> = data.chunks(size.max(1)).collect();
-        chunks.push(&[]);
-        let last = chunks.len() - 1;
-        for (i, c) in chunks.into_iter().enumerate() {
-            let got = d.decode(c, i == last).unwrap();
-            skipped += got.skip;
-            out.extend_from_slice(&got.head);
-            out.extend_from_slice(got.rest);
-        }
-        (skipped, out)
+        decode_with(Decoder::with(encoding), data, size).unwrap()
     }
 
     #[test]
