@@ -19,7 +19,7 @@ const REPORTS = 'csv2segment-reports/';
 
 const WRANGLER_TOML = `
 name = "csv2segment"
-main = "js/hosts/worker/index.mjs"
+main = "js/worker.mjs"
 compatibility_date = "2026-04-01"
 [[r2_buckets]]
 binding = "BUCKET"

@@ -24,7 +24,7 @@ test('wrangler deploy --dry-run bundles the Worker and the wasm, with the bindin
     assert.match(run.stdout, /env\.BUCKET \(csv2segment-uploads\)\s+R2 Bucket/);
     assert.match(run.stdout, /env\.REPORT_PREFIX \("csv2segment-reports\/"\)\s+Environment Variable/);
     const files = readdirSync(outdir);
-    assert.ok(files.includes('worker.js'), files.join(', '));
+    assert.ok(files.includes('index.js'), files.join(', ')); // named for wrangler.toml's main, js/hosts/worker/index.mjs
     assert.ok(files.some((f) => f.endsWith('csv2segment_bg.wasm')), files.join(', '));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
