@@ -237,6 +237,30 @@ impl Ingest {
     /// Stops at a row boundary: completes the open body, and returns where the next row starts,
     /// for a later run to go on from with [`Ingest::resume`] (or [`Ingest::skip_to`]). The
     /// bodies still to take are those of the rows before that place; the report counts them.
+    ///
+    /// A run cut short (a host out of time) and a later one that goes on from where it stopped
+    /// send each row once, with the messageIds of a single run:
+    ///
+    /// ```
+    /// use csv2segment::{Ingest, Options};
+    ///
+    /// let file = b"userId,event\n1,Signed Up\n2,Logged In\n3,Logged Out\n";
+    /// let mut first = Ingest::new("track_x.csv", "id", Options::default())?;
+    /// first.write(&file[..30])?; // the second row is read up to "Log"
+    /// let at = first.suspend()?;
+    /// assert_eq!((at.offset, at.line), (25, 3)); // the second row is left for the next run
+    /// let sent = first.next_batch().unwrap();
+    /// assert_eq!((sent.events, sent.first_line, sent.last_line), (1, 2, 2));
+    /// assert!(first.next_batch().is_none());
+    ///
+    /// let header = first.header().unwrap().to_vec();
+    /// let mut rest = Ingest::resume("track_x.csv", "id", Options::default(), &header, at)?;
+    /// rest.write(&file[at.offset as usize..])?;
+    /// rest.finish()?;
+    /// let sent = rest.next_batch().unwrap();
+    /// assert_eq!((sent.events, sent.first_line, sent.last_line), (2, 3, 4));
+    /// # Ok::<(), csv2segment::Error>(())
+    /// ```
     pub fn suspend(&mut self) -> Result<Position, Error> {
         self.rows.usable()?;
         let at = self.position();
