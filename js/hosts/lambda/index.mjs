@@ -13,6 +13,7 @@ import { findMapping, isMappingKey } from '../../core/mapping.mjs';
 import { embeddedMetrics, fileMetrics } from '../../core/metrics.mjs';
 import { nodeFetch } from '../../core/node-fetch.mjs';
 import { Superseded, runObject, taskOf } from '../../core/object-run.mjs';
+import { reclaiming } from './reclaim.mjs';
 import { fetchWriteKey } from './write-key.mjs';
 
 /** Time kept back from the invocation's remaining time, to write the report and return. */
@@ -47,7 +48,8 @@ async function openS3(s3, { bucket, key, eTag, versionId }, gzip, range) {
     if (status === 404 || err?.name === 'NoSuchKey') throw new Superseded('the object is gone');
     throw err;
   }
-  return gzip ? res.Body.transformToWebStream().pipeThrough(new DecompressionStream('gzip')) : res.Body;
+  // Collected as they are read: the download's spent chunks must not pile up (reclaim.mjs).
+  return reclaiming(gzip ? res.Body.transformToWebStream().pipeThrough(new DecompressionStream('gzip')) : res.Body);
 }
 
 /** The object's size and eTag now, or null when it is gone. */
