@@ -2,6 +2,7 @@
 //
 //   npm run bench                      (builds pkg/ first if needed)
 //   node bench/bench.mjs [--rows N] [--runs N] [--skip-native] [--skip-csvtojson] [--skip-browser]
+//   node bench/bench.mjs --pkg DIR [--rows N] [--runs N]
 //
 // Generates (once, cached in .cache/bench/) a track file of --rows rows (default
 // 100,000), reads it into memory, then times each contender on it, best of --runs
@@ -26,6 +27,12 @@
 //   mapped_vs_plain    the same rows' speed through the mapping over the plain file's: the wasm
 //                      run's time / the mapped run's (target >= 0.85)
 //
+// --pkg DIR: only the wasm engine, this pkg/'s against the one built in DIR (another commit's
+// pkg/: csv2segment.js and csv2segment_bg.wasm; `npm run bench:limits` builds the engine from
+// before the record and header limits there), the two taking turns, each round in the other
+// order; prints the median and the best of each: wasm_mb_s and wasm_pkg_mb_s (medians),
+// wasm_best_mb_s, wasm_pkg_best_mb_s, and wasm_vs_pkg (the medians' ratio).
+//
 // Then, in headless Chromium (browser-bench.mjs; `n/a` if /usr/bin/chromium is missing):
 //   browser            the validation page's worker (js/hosts/browser/validator.worker.mjs) on a File
 //   browser_papaparse  file.text() + Papa.parse(text, { header: true }) in a Web Worker
@@ -40,7 +47,8 @@
 
 import { readFile, access } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Papa from 'papaparse';
@@ -102,7 +110,7 @@ function exportCopies(text) {
 }
 
 function parseArgs(argv) {
-  const opts = { rows: 100_000, runs: 5, native: true, csvtojson: true, browser: true };
+  const opts = { rows: 100_000, runs: 5, native: true, csvtojson: true, browser: true, pkg: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -115,6 +123,10 @@ function parseArgs(argv) {
     else if (a === '--skip-native') opts.native = false;
     else if (a === '--skip-csvtojson') opts.csvtojson = false;
     else if (a === '--skip-browser') opts.browser = false;
+    else if (a === '--pkg') {
+      opts.pkg = argv[++i];
+      if (!opts.pkg) throw new Error('--pkg needs a directory (a built pkg/)');
+    }
     else throw new Error(`unknown argument ${a}`);
   }
   return opts;
@@ -151,6 +163,69 @@ async function loadWasmEngine() {
   const engine = await import(new URL('../pkg/csv2segment.js', import.meta.url));
   engine.initSync({ module: await readFile(wasmUrl) });
   return { engine, via: 'pkg/ initSync' };
+}
+
+/** The engine of another built pkg/ directory, initialised. */
+async function loadPkgEngine(dir) {
+  const wasm = resolve(dir, 'csv2segment_bg.wasm');
+  const glue = resolve(dir, 'csv2segment.js');
+  if (!(await exists(wasm)) || !(await exists(glue))) throw new Error(`${dir} has no csv2segment.js and csv2segment_bg.wasm (a built pkg/)`);
+  const engine = await import(pathToFileURL(glue).href);
+  engine.initSync({ module: await readFile(wasm) });
+  return engine;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/**
+ * --pkg: this pkg/'s engine against DIR's, on the same bytes, taking turns (each round in the
+ * other order, so neither always runs right after a collection of the other's garbage).
+ */
+async function comparePkg(opts, data, mb) {
+  const expected = opts.rows;
+  const ours = await loadWasmEngine();
+  const theirs = await loadPkgEngine(opts.pkg);
+  const sides = [
+    { name: 'wasm', engine: ours.engine, times: [], note: ours.via },
+    { name: 'wasm_pkg', engine: theirs, times: [], note: opts.pkg },
+  ];
+  const problems = [];
+  for (const side of sides) {
+    const c = wasmPass(side.engine, data); // warm-up, and the counts
+    if (c.rows !== expected || c.events !== expected || c.rejected !== 0 || c.batchEvents !== c.events) {
+      problems.push(`${side.name}: expected ${expected} rows and events, 0 rejected; got ${JSON.stringify(c)}`);
+    }
+  }
+  process.stdout.write(`  timing: ${opts.runs} rounds, wasm and wasm_pkg taking turns …\n`);
+  for (let round = 0; round < opts.runs; round++) {
+    for (const side of round % 2 ? [...sides].reverse() : sides) {
+      collect();
+      const t0 = performance.now();
+      wasmPass(side.engine, data);
+      side.times.push(performance.now() - t0);
+    }
+  }
+  console.log('');
+  console.log(`  ${'engine'.padEnd(9)} ${'median MB/s'.padStart(12)} ${'best MB/s'.padStart(10)} ${'median ms'.padStart(10)}  from`);
+  for (const side of sides) {
+    side.median = mb / (median(side.times) / 1000);
+    side.best = mb / (Math.min(...side.times) / 1000);
+    console.log(`  ${side.name.padEnd(9)} ${fmt(side.median).padStart(12)} ${fmt(side.best).padStart(10)} ${fmt(median(side.times), 1).padStart(10)}  ${side.note}`);
+  }
+  for (const p of problems) console.log(`  problem: ${p}`);
+  console.log('');
+  console.log(`file_mb: ${fmt(mb)}`);
+  console.log(`rounds: ${opts.runs}`);
+  console.log(`wasm_mb_s: ${fmt(sides[0].median)}`);
+  console.log(`wasm_pkg_mb_s: ${fmt(sides[1].median)}`);
+  console.log(`wasm_best_mb_s: ${fmt(sides[0].best)}`);
+  console.log(`wasm_pkg_best_mb_s: ${fmt(sides[1].best)}`);
+  console.log(`wasm_vs_pkg: ${fmt(sides[0].median / sides[1].median, 3)}`);
+  if (problems.length) process.exitCode = 1;
 }
 
 /**
@@ -231,6 +306,12 @@ async function main() {
   const expected = opts.rows;
   const slowRuns = Math.min(2, opts.runs);
 
+  if (opts.pkg) {
+    console.log(`csv2segment bench --pkg: ${basename(path)}${generated ? ' (generated)' : ''}, ${int(expected)} rows, ${fmt(mb)} MB, ${opts.runs} rounds after a warm-up, ${CHUNK / 1024} KiB chunks, node ${process.version}`);
+    if (fileBytes !== data.length) throw new Error(`${path} changed while reading`);
+    await comparePkg(opts, data, mb);
+    return;
+  }
   console.log(
     `csv2segment bench: ${basename(path)}${generated ? ' (generated)' : ''}, ` +
       `${int(expected)} rows, ${fmt(mb)} MB, best of ${opts.runs} rounds after a warm-up` +

@@ -9,6 +9,8 @@
 // Worker's 128 MB and far over the 32 MB allowed; what the process grows by otherwise is the
 // download and DecompressionStream's garbage, not the engine's.
 // The validate endpoint answers a file's report with each rejected row cut to its first 4 KiB.
+// A gzipped header over the limit stops the decompression (js/core/gunzip.mjs): workerd grows
+// by a fraction of what a 256 MB header would take.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
@@ -96,6 +98,18 @@ test('Worker: every hostile file gets its report, workerd within 32 MB of a norm
       );
     }
   }
+});
+
+test('Worker: a gzipped header over the limit stops the decompression', async (t) => {
+  // 256 MB of header gzipped to 0.4 MB: workerd's DecompressionStream expands what it is given
+  // whole, so a host that wrote the body in as it came (pipeThrough) went on decompressing after
+  // the header error: workerd grew by 258 to 276 MB. Stopped, it grows by a few slices' output.
+  const [c] = hostileCorpus({ mb: 256 }).filter((x) => x.key === 'track_header.csv');
+  const key = `incoming/big/${c.key}.gz`;
+  const { report, growthBytes } = await runOne(key, ...(await gzipped(c)));
+  assert.deepEqual([report.status, report.error], [c.expect.status, c.expect.error]);
+  t.diagnostic(`${key} (${(c.size / 1e6).toFixed(1)} MB): workerd grew ${(growthBytes / MB).toFixed(1)} MB`);
+  assert.ok(growthBytes < 64 * MB, `${key}: workerd grew ${(growthBytes / MB).toFixed(1)} MB, a quarter of the header's size or more`);
 });
 
 test('Worker: /v1/validate answers a 16 MB line of commas with its row cut to 4 KiB', async () => {

@@ -6,6 +6,8 @@
 //                          so any size of several MB is past it many times over)
 //   chunksOf(c)            the case's bytes, as Uint8Arrays of about 1 MiB, made on the fly
 //   gzipChunks(c)          the same, gzipped as it streams (about a thousand times smaller)
+//   noisyHeaderCase({ mb }) a header over the limit of column names that hardly compress
+//                          (gzipped, about half the size): to see that a host stops reading
 //
 // Each case: { name, key, size (bytes, uncompressed), expect: { status, rows, events, rejected,
 // messages (the first rejected rows' messages), error (the header error) } }.
@@ -22,6 +24,8 @@ const short = (i) => `${id(i)},Signed Up,ok\n`;
 const rowsText = (from, n, make = short) => Array.from({ length: n }, (_, k) => make(from + k)).join('');
 
 const OVER = 'the row is over 1 MiB';
+const HEADER_OVER =
+  'the header row is over 64 KB without a line break, so nothing was sent; the first line must name the columns, like userId,event,timestamp';
 
 /** A part: text, or `pattern` repeated to `bytes`. */
 const text = (t) => ({ text: t });
@@ -70,8 +74,7 @@ export function hostileCorpus({ mb = 32, noBreakMb = 2 * mb } = {}) {
         rows: 0,
         events: 0,
         rejected: 0,
-        error:
-          'the header row is over 64 KB without a line break, so nothing was sent; the first line must name the columns, like userId,event,timestamp',
+        error: HEADER_OVER,
       },
     },
     {
@@ -114,6 +117,37 @@ export function hostileCorpus({ mb = 32, noBreakMb = 2 * mb } = {}) {
   return cases.map((c) => ({ ...c, size: sizeOf(c.parts) }));
 }
 
+/**
+ * A header of `mb` MB of column names made by an LCG, without a line break: gzip leaves it about
+ * half its size, so a host that went on reading after the header error would read MBs more.
+ */
+export function noisyHeaderCase({ mb = 16 } = {}) {
+  const parts = [{ noise: mb * 1_000_000 }];
+  return {
+    name: `a ${mb} MB header of names that hardly compress`,
+    key: 'track_noisy_header.csv',
+    parts,
+    size: sizeOf(parts),
+    expect: { status: 'unprocessable', rows: 0, events: 0, rejected: 0, error: HEADER_OVER },
+  };
+}
+
+/** `bytes` of column names (`c` and base-36 digits, comma after each) from a seeded LCG. */
+function* noise(bytes) {
+  let x = 12345;
+  let left = bytes;
+  while (left > 0) {
+    let s = '';
+    while (s.length < 1 << 20) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      s += `c${x.toString(36)},`;
+    }
+    const take = s.slice(0, Math.min(left, s.length));
+    left -= take.length;
+    yield take;
+  }
+}
+
 /** A well-formed file of `mb` MB of the same 2 KB rows, to measure hosts against. */
 export function normalCase({ mb = 32 } = {}) {
   const body = rowsFilling(mb * 1_000_000, (i) => row(i));
@@ -125,6 +159,7 @@ function sizeOf(parts) {
   let n = 0;
   for (const p of parts) {
     if (p.text !== undefined) n += Buffer.byteLength(p.text);
+    else if (p.noise !== undefined) n += p.noise;
     else if (p.pattern !== undefined) n += p.bytes;
     else n += p.rows * p.make(0).length;
   }
@@ -139,6 +174,14 @@ export function* chunksOf(c) {
   for (const p of c.parts) {
     if (p.text !== undefined) {
       pending += p.text;
+    } else if (p.noise !== undefined) {
+      for (const block of noise(p.noise)) {
+        pending += block;
+        if (pending.length >= CHUNK) {
+          yield encoder.encode(pending);
+          pending = '';
+        }
+      }
     } else if (p.pattern !== undefined) {
       const block = p.pattern.repeat(Math.ceil(CHUNK / p.pattern.length));
       let left = p.bytes;

@@ -6,6 +6,8 @@
 // CSV2SEGMENT_QUEUE_URL is set, to an SQS queue that triggers it. It takes three kinds of event:
 // S3 notifications, SQS messages (its own pieces, or S3 notifications sent through SQS), and
 // its own async invocations `{ "csv2segment": task }`.
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readConfig } from '../../core/config.mjs';
 import { loadEngine } from '../../core/engine.mjs';
@@ -13,7 +15,11 @@ import { findMapping, isMappingKey } from '../../core/mapping.mjs';
 import { embeddedMetrics, fileMetrics } from '../../core/metrics.mjs';
 import { nodeFetch } from '../../core/node-fetch.mjs';
 import { Superseded, runObject, taskOf } from '../../core/object-run.mjs';
+import { reclaiming } from './reclaim.mjs';
 import { fetchWriteKey } from './write-key.mjs';
+
+/** Decompressed bytes per chunk of a .gz object. */
+const GUNZIP_CHUNK = 64 * 1024;
 
 /** Time kept back from the invocation's remaining time, to write the report and return. */
 const SAFETY_MS = 10_000;
@@ -47,7 +53,11 @@ async function openS3(s3, { bucket, key, eTag, versionId }, gzip, range) {
     if (status === 404 || err?.name === 'NoSuchKey') throw new Superseded('the object is gone');
     throw err;
   }
-  return gzip ? res.Body.transformToWebStream().pipeThrough(new DecompressionStream('gzip')) : res.Body;
+  // Node's own streams, not web streams: through Readable.toWeb the download ran ahead of the
+  // engine, to the end of the object even after a fatal error; here leaving the loop destroys
+  // the gunzip and the body. Collected as they are read: the download's spent chunks must not
+  // pile up (reclaim.mjs).
+  return reclaiming(gzip ? pipeline(res.Body, createGunzip({ chunkSize: GUNZIP_CHUNK }), () => {}) : res.Body);
 }
 
 /** The object's size and eTag now, or null when it is gone. */

@@ -5,6 +5,7 @@
 import wasmModule from '../../../pkg/csv2segment_bg.wasm';
 import * as engine from '../../../pkg/csv2segment.js';
 import { ConfigError, DEFAULT_RETRY_DELAY_SECONDS, readBucketName, readConfig, readEngineOptions, readRetryDelaySeconds } from '../../core/config.mjs';
+import { gunzip } from '../../core/gunzip.mjs';
 import { MAPPING_NAME, findMapping, isMappingKey, withMapping } from '../../core/mapping.mjs';
 import { writeAnalytics } from '../../core/metrics.mjs';
 import { Superseded, runObject, taskOf } from '../../core/object-run.mjs';
@@ -51,7 +52,7 @@ async function openR2(bucket, key, eTag, gzip, range) {
   if (object === null) throw new Superseded('the object is gone');
   // A failed precondition gives the object's metadata without a body.
   if (!('body' in object) || !object.body) throw new Superseded('the object changed after this event');
-  return gzip ? object.body.pipeThrough(new DecompressionStream('gzip')) : object.body;
+  return gzip ? gunzip(object.body) : object.body;
 }
 
 function r2Store(bucket) {
@@ -270,7 +271,7 @@ async function upload(request, env, name, mode) {
     stored = keys.body;
     body = (await env.BUCKET.get(stored)).body;
   }
-  const source = gzip ? body.pipeThrough(new DecompressionStream('gzip')) : body;
+  const source = gzip ? gunzip(body) : body;
   const sender = send
     ? Sender.fromConfig(config, { deadline: Date.now() + LIMIT_MS })
     : undefined;
