@@ -1,6 +1,8 @@
 // The validation page: files in (picked or dropped), one result card per file, the work done by
 // validator.worker.mjs so the page never waits on it. Nothing is sent anywhere.
 
+import { MappingEditor } from './editor.mjs';
+
 const PKG_META = document.querySelector('meta[name="csv2segment-pkg"]');
 /** The engine's package, as an absolute URL (the worker resolves nothing against the page). */
 const PKG_URL = new URL(PKG_META?.getAttribute('content') || '../../../pkg/', document.baseURI).href;
@@ -515,6 +517,39 @@ cancelButton.addEventListener('click', cancelAll);
 mappingClear.addEventListener('click', () => {
   setMapping(null);
   announce('No mapping: files are read by their name and header.');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Mapping exports (editor.mjs), in a worker of their own so a validation's cancel leaves them be
+
+const mapInput = $('map-input');
+const editorsBox = $('editors');
+const editors = new Map();
+let editorWorker = null;
+
+mapInput.addEventListener('change', async () => {
+  const all = [...mapInput.files];
+  mapInput.value = '';
+  const json = all.filter((f) => /\.json$/i.test(f.name)).at(-1);
+  let base = mapping;
+  if (json) {
+    try {
+      base = { key: json.name, text: await json.text() };
+    } catch (err) {
+      announce(`Could not read ${json.name}: ${err?.message ?? err}`);
+      return;
+    }
+  }
+  if (!editorWorker) {
+    editorWorker = new Worker(WORKER_URL, { type: 'module' });
+    editorWorker.addEventListener('message', (event) => editors.get(event.data?.id)?.onMessage(event.data));
+  }
+  const options = () => ({ empty: $('opt-empty').value, typing: $('opt-typing').value });
+  for (const file of all.filter((f) => !/\.json$/i.test(f.name))) {
+    const editor = new MappingEditor(editorWorker, PKG_URL, file, base, options, announce);
+    editors.set(editor.id, editor);
+    editorsBox.prepend(editor.root);
+  }
 });
 
 // Load the engine now, so the first file does not wait for it (and a wrong package URL shows at once).
