@@ -1,8 +1,6 @@
 // The validation page: files in (picked or dropped), one result card per file, the work done by
 // validator.worker.mjs so the page never waits on it. Nothing is sent anywhere.
 
-import { MappingEditor } from './editor.mjs';
-
 const PKG_META = document.querySelector('meta[name="csv2segment-pkg"]');
 /** The engine's package, as an absolute URL (the worker resolves nothing against the page). */
 const PKG_URL = new URL(PKG_META?.getAttribute('content') || '../../../pkg/', document.baseURI).href;
@@ -544,6 +542,8 @@ mapInput.addEventListener('change', async () => {
     editorWorker = new Worker(WORKER_URL, { type: 'module' });
     editorWorker.addEventListener('message', (event) => editors.get(event.data?.id)?.onMessage(event.data));
   }
+  // Loaded on first use: the validation page fetches only what it runs.
+  const { MappingEditor } = await import('./editor.mjs');
   const options = () => ({ empty: $('opt-empty').value, typing: $('opt-typing').value });
   for (const file of all.filter((f) => !/\.json$/i.test(f.name))) {
     const editor = new MappingEditor(editorWorker, PKG_URL, file, base, options, announce);

@@ -248,10 +248,17 @@ export class MappingEditor {
           type: 'text',
           value: blank ? '' : typeof value === 'string' ? value : JSON.stringify(value),
           placeholder: blank ? value.slice(BLANK.length, -1).trim() : '',
-          'aria-invalid': blank ? 'true' : undefined,
           required: true,
         });
         const remove = el('button', { type: 'button', class: 'button secondary', text: 'Remove', 'aria-label': `Remove the constant ${path}` });
+        const valueLabel = el('label', { class: 'visually-hidden', for: valueInput.id });
+        const label = () => {
+          const isBlank = typeof value === 'string' && value.startsWith(BLANK);
+          valueLabel.textContent = isBlank ? `Value of ${path} (to fill in)` : `Value of ${path}`;
+          remove.setAttribute('aria-label', `Remove the constant ${path}`);
+          valueInput.setAttribute('aria-invalid', String(isBlank));
+        };
+        label();
         const apply = () => {
           // Rebuilt in order, so a renamed path keeps its place.
           const next = {};
@@ -262,7 +269,7 @@ export class MappingEditor {
           path = pathInput.value.trim();
           value = next[path];
           this.rule.set = next;
-          valueInput.setAttribute('aria-invalid', String(typeof value === 'string' && value.startsWith(BLANK)));
+          label();
           this.changed();
         };
         pathInput.addEventListener('change', apply);
@@ -277,7 +284,7 @@ export class MappingEditor {
           'tr',
           { 'data-set': path },
           el('td', {}, el('label', { class: 'visually-hidden', for: pathInput.id, text: `Path of constant ${i + 1}` }), pathInput),
-          el('td', {}, el('label', { class: 'visually-hidden', for: valueInput.id, text: blank ? `Value of ${path} (to fill in)` : `Value of ${path}` }), valueInput),
+          el('td', {}, valueLabel, valueInput),
           el('td', {}, remove),
         );
       }),
@@ -303,9 +310,8 @@ export class MappingEditor {
     }
     let text;
     if (report.error) {
-      text = `The mapping is refused: ${report.error}`;
-    } else if (report.headerErrors.length) {
-      text = `The columns do not make a ${this.rule.call} call: ${report.headerErrors.map((e) => e.message).join(' ')}`;
+      // The mapping's problems, or the columns' (a call's field no column goes to), each with its fix.
+      text = `Nothing would be sent: ${report.error}`;
     } else {
       text = `${plural(report.rows, 'row')} read: ${report.events} can be sent, ${report.rejected} rejected.`;
     }

@@ -24,8 +24,6 @@
 // One file at a time: the page sends the next one after `done` or `error`. To cancel, the
 // page terminates the worker and starts a new one.
 
-import { mergeDrafts } from '../../core/draft.mjs';
-
 /** Writes of at most this size, so the engine never holds many finished bodies at once. */
 const WRITE_SLICE = 256 * 1024;
 /** Progress messages at most this often. */
@@ -310,6 +308,8 @@ async function mappingText({ id, rule }) {
   const engine = await loadEngine(loadingUrl);
   const kept = drafts.get(id);
   if (!kept) return;
+  // Loaded on the first download only; the CLI's map merges with the same function.
+  const { mergeDrafts } = await import('../../core/draft.mjs');
   const mapping = mergeDrafts(engine, [{ name: kept.name, rule }], kept.base);
   self.postMessage({ type: 'mapping', id, text: `${JSON.stringify(mapping, null, 2)}\n` });
 }
