@@ -91,7 +91,7 @@ function columnRows(page) {
   return editor(page).evaluate((root) =>
     [...root.querySelectorAll('table.mapping-table tbody tr')].map((tr) => {
       const [to, name, type, format] = tr.querySelectorAll('select, input');
-      return [tr.dataset.column, tr.querySelector('td.example').textContent, to.value, name.hidden ? null : name.value, type.value, format.value, tr.querySelector('td.date-example').textContent];
+      return [tr.dataset.column, tr.querySelector('td.example').textContent, to.value, name.hidden ? null : name.value, type.value, format.value, tr.querySelector('.date-example').textContent];
     }),
   );
 }
@@ -121,7 +121,7 @@ test('an export with no mapping: drafted, two targets changed and the event fill
     ['Name', '#1001', 'properties.', 'name', '', '', ''],
     ['Email', 'ada@example.com', 'context.traits.email', null, '', '', ''],
     ['Financial Status', 'paid', 'properties.', 'financialStatus', '', '', ''],
-    ['Paid at', '2024-03-05 14:25:10 -0500', 'properties.', 'paidAt', 'timestamp', FORMAT, '2024-03-05T19:25:10.000Z'],
+    ['Paid at', '2024-03-05 14:25:10 -0500', 'properties.', 'paidAt', 'timestamp', FORMAT, 'read as 2024-03-05T19:25:10.000Z'],
     ['Fulfillment Status', 'fulfilled', 'properties.', 'fulfillmentStatus', '', '', ''],
     ['Currency', 'USD', 'properties.currency', null, '', '', ''],
     ['Subtotal', '58.00', 'properties.', 'subtotal', 'number', '', ''],
@@ -129,7 +129,7 @@ test('an export with no mapping: drafted, two targets changed and the event fill
     ['Taxes', '4.64', 'properties.', 'taxes', 'number', '', ''],
     ['Total', '67.64', 'properties.', 'total', 'number', '', ''],
     ['Discount Code', 'SPRING10', 'properties.', 'discountCode', '', '', ''],
-    ['Created at', '2024-03-05 14:22:07 -0500', 'timestamp', null, '', FORMAT, '2024-03-05T19:22:07.000Z'],
+    ['Created at', '2024-03-05 14:22:07 -0500', 'timestamp', null, '', FORMAT, 'read as 2024-03-05T19:22:07.000Z'],
     ['Lineitem quantity', '2', 'properties.', 'lineitemQuantity', '', '', ''],
     ['Lineitem name', 'Linen Shirt', 'properties.', 'lineitemName', '', '', ''],
     ['Lineitem price', '29.00', 'properties.', 'lineitemPrice', 'number', '', ''],

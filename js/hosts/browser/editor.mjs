@@ -157,7 +157,7 @@ export class MappingEditor {
           'table',
           { class: 'mapping-table' },
           el('caption', { text: 'The file’s columns and where each goes' }),
-          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format', 'Example read'].map((h) => el('th', { scope: 'col', text: h })))),
+          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format, and the example read with it'].map((h) => el('th', { scope: 'col', text: h })))),
           this.tbody,
         ),
       ),
@@ -195,13 +195,14 @@ export class MappingEditor {
           { id: `${base}-to` },
           option('', 'Left out', choice === ''),
           el('optgroup', { label: `Segment’s ${call} fields` }, spec.map((f) => option(f, f, f === choice))),
-          free.map((p) => option(p, `${p}… (name it)`, p === choice)),
+          free.map((p) => option(p, `${p}…`, p === choice)),
           option(OTHER, 'Another path… (type it)', choice === OTHER),
         );
         const rest = choice === OTHER ? parts.path : free.includes(choice) ? parts.path.slice(choice.length) : '';
         const nameInput = el('input', { id: `${base}-name`, type: 'text', value: rest, spellcheck: false, hidden: !(choice === OTHER || free.includes(choice)) });
         const type = el('select', { id: `${base}-type` }, option('', 'as read', !parts.type), TYPES.map((t) => option(t, t, t === parts.type)));
-        const format = el('input', { id: `${base}-format`, type: 'text', value: parts.format, spellcheck: false, placeholder: 'none' });
+        // The format's example read is its description: a screen reader says it with the box.
+        const format = el('input', { id: `${base}-format`, type: 'text', value: parts.format, spellcheck: false, placeholder: 'none', 'aria-describedby': `${base}-read` });
         const example = this.examples[name];
         const row = el(
           'tr',
@@ -211,8 +212,13 @@ export class MappingEditor {
           el('td', {}, el('label', { class: 'visually-hidden', for: target.id, text: `Target of ${name}` }), target),
           el('td', {}, el('label', { class: 'visually-hidden', for: nameInput.id, text: `Name under the target of ${name}` }), nameInput),
           el('td', {}, el('label', { class: 'visually-hidden', for: type.id, text: `Type of ${name}` }), type),
-          el('td', {}, el('label', { class: 'visually-hidden', for: format.id, text: `Date format of ${name}` }), format),
-          el('td', { class: 'date-example', 'data-date': name }),
+          el(
+            'td',
+            {},
+            el('label', { class: 'visually-hidden', for: format.id, text: `Date format of ${name}` }),
+            format,
+            el('div', { id: `${base}-read`, class: 'date-example', 'data-date': name }),
+          ),
         );
         const update = () => {
           const choice = target.value;
@@ -305,7 +311,7 @@ export class MappingEditor {
   showPreview({ report, payloads, dates }) {
     for (const cell of this.tbody.querySelectorAll('[data-date]')) {
       const d = dates[cell.dataset.date];
-      cell.textContent = d ? (d.iso ?? d.error) : '';
+      cell.textContent = d ? (d.iso ? `read as ${d.iso}` : d.error) : '';
       cell.classList.toggle('bad', Boolean(d?.error));
     }
     let text;
