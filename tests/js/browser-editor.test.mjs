@@ -232,3 +232,32 @@ test('an export chosen with a mapping: the download is that mapping with the fil
   assert.deepEqual(JSON.parse(await readFile(saved, 'utf8')), expected);
   await check();
 });
+
+test('an export over 1 MB: the preview reads the whole rows of its first megabyte, and follows the typing choice', async () => {
+  const { page, check } = await openPage();
+  // The fixture's header, then its second row over and over: every row the same length.
+  const [header, , row] = (await readFile(FILE, 'utf8')).split('\n');
+  const rows = 12_000;
+  const text = `${header}\n${`${row}\n`.repeat(rows)}`;
+  assert.ok(text.length > 1 << 20);
+  const inPreview = Math.floor(((1 << 20) - header.length - 1) / (row.length + 1));
+  await page.setInputFiles('#map-input', { name: 'orders_export_2.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const big = page.locator('article.editor[data-file-name="orders_export_2.csv"]');
+  await big.getByLabel('Value of event (to fill in)').fill('Order Completed');
+  await big.getByLabel('Target of Email', { exact: true }).selectOption('userId');
+  await page.waitForFunction(() => document.querySelector('article.editor')?.dataset.preview === 'ok');
+  assert.equal(await big.locator('.preview-status').textContent(), `${inPreview} rows read: ${inPreview} can be sent, 0 rejected.`);
+  // Every sampled "Paid at" is empty: the draft leaves the column out, and says so.
+  assert.equal(await big.getByLabel('Target of Paid at', { exact: true }).inputValue(), '');
+  assert.deepEqual(await big.locator('ul.notes li[data-kind="dropped"]').evaluateAll((lis) => lis.map((li) => li.dataset.path)), ['columns["Paid at"]', 'columns["Discount Code"]']);
+  const first = async () => JSON.parse(await big.locator('pre.payloads').textContent())[0].properties;
+  assert.equal((await first()).lineitemQuantity, 1);
+  // All values as text: the preview follows the page's choice.
+  await page.selectOption('#opt-typing', 'strings');
+  await page.waitForFunction(() => {
+    const pre = document.querySelector('article.editor pre.payloads');
+    return pre && JSON.parse(pre.textContent)[0].properties.lineitemQuantity === '1';
+  });
+  assert.deepEqual(await first(), { ...(await first()), lineitemQuantity: '1', subtotal: 120 });
+  await check();
+});

@@ -552,6 +552,9 @@ mapInput.addEventListener('change', async () => {
   }
 });
 
+// The empty-cell and typing choices change what the previews send: each editor previews again.
+for (const id of ['opt-empty', 'opt-typing']) $(id).addEventListener('change', () => editors.forEach((editor) => editor.changed(0)));
+
 // Load the engine now, so the first file does not wait for it (and a wrong package URL shows at once).
 worker = startWorker();
 worker.postMessage({ type: 'load', pkgUrl: PKG_URL });

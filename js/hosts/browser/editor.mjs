@@ -299,6 +299,7 @@ export class MappingEditor {
 
   /** Asks the worker for a preview once typing pauses. */
   changed(delay = PREVIEW_DELAY_MS) {
+    if (!this.rule) return;
     clearTimeout(this.timer);
     this.seq += 1;
     this.root.dataset.preview = 'pending';

@@ -275,12 +275,19 @@ async function previewRule({ id, seq, rule, options, examples }) {
       ({ report } = engine.validate(new Uint8Array(0), kept.name, opts, kept.identity));
     }
     if (ing) {
-      try {
-        ing.write(kept.head);
-        ing.suspend();
+      // Bodies are counted by the report and dropped, slice by slice as validateFile does.
+      const drain = () => {
         while (ing.nextBatch()) {
-          // Counted by the report; nothing is sent.
+          // Nothing is sent.
         }
+      };
+      try {
+        for (let at = 0; at < kept.head.length; at += WRITE_SLICE) {
+          ing.write(kept.head.subarray(at, at + WRITE_SLICE));
+          drain();
+        }
+        ing.suspend();
+        drain();
       } catch (err) {
         if (!isEngineError(err)) throw err;
       }
