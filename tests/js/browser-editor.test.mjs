@@ -261,3 +261,40 @@ test('an export over 1 MB: the preview reads the whole rows of its first megabyt
   assert.deepEqual(await first(), { ...(await first()), lineitemQuantity: '1', subtotal: 120 });
   await check();
 });
+
+test('an export dropped on the page: its name is not accepted, a button drafts its mapping and takes the focus there; the mapper takes drops too', async () => {
+  const { page, check } = await openPage();
+  const text = await readFile(FILE, 'utf8');
+  await page.setInputFiles('#file-input', { name: NAME, mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const result = page.locator(`article.result[data-file-name="${NAME}"]`);
+  await page.waitForFunction((n) => document.querySelector(`article.result[data-file-name="${n}"]`)?.dataset.state === 'unprocessable', NAME);
+  const button = result.getByRole('button', { name: 'Draft a mapping for this file' });
+  await button.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await previewed(page), 'refused');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), `Mapping for ${NAME}`);
+  // From the heading, Tab reaches the call, then the first column's target.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent), 'Each row becomes a call of');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent), 'Target of Name');
+  // Every control of the editor has a label of its own.
+  const unlabelled = await editor(page).evaluate((root) =>
+    [...root.querySelectorAll('select, input')].filter((c) => !c.hidden && !(c.labels?.length === 1 && c.labels[0].textContent.trim())).map((c) => c.id),
+  );
+  assert.deepEqual(unlabelled, []);
+
+  // A drop on the mapper section opens an editor for the dropped export.
+  await page.evaluate((csv) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([csv], 'Bestellungen_Maerz.csv', { type: 'text/csv' }));
+    const mapper = document.getElementById('mapper');
+    mapper.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    mapper.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, 'Kundennummer;Datum\nK-1;05.03.2024 14:30\n');
+  const dropped = page.locator('article.editor[data-file-name="Bestellungen_Maerz.csv"]');
+  await page.waitForFunction(() => document.querySelector('article.editor[data-file-name="Bestellungen_Maerz.csv"] [data-date="Datum"]')?.textContent);
+  assert.equal(await dropped.locator('[data-date="Datum"]').textContent(), 'read as 2024-03-05T14:30:00.000Z');
+  await check();
+});

@@ -71,7 +71,9 @@ export class MappingEditor {
     this.announce = announce;
     this.seq = 0;
     this.timer = null;
-    this.root = el('article', { class: 'editor', 'data-file-name': file.name, 'aria-labelledby': `${this.id}-title` }, el('h2', { id: `${this.id}-title`, text: `Mapping for ${file.name}` }), el('p', { class: 'state', text: 'Drafting…' }));
+    // The heading stays the same element throughout, so focus on it survives the draft.
+    this.title = el('h2', { id: `${this.id}-title`, tabIndex: -1, text: `Mapping for ${file.name}` });
+    this.root = el('article', { class: 'editor', 'data-file-name': file.name, 'aria-labelledby': this.title.id }, this.title, el('p', { class: 'state', text: 'Drafting…' }));
     worker.postMessage({ type: 'draft', id: this.id, file, pkgUrl, base: base?.text ?? null });
   }
 
@@ -143,8 +145,9 @@ export class MappingEditor {
       this.changed();
     });
 
-    this.root.replaceChildren(
-      el('h2', { id: `${id}-title`, text: `Mapping for ${this.file.name}` }),
+    // Everything after the heading is replaced; the heading stays, with the focus if it has it.
+    while (this.title.nextSibling) this.title.nextSibling.remove();
+    this.root.append(
       el('p', { class: 'state', text: `Drafted from the file's first rows${this.base ? `; the download is merged into ${this.base.key}` : ''}. Change what is wrong: the preview below follows.` }),
       el('div', { class: 'controls' }, el('div', { class: 'field' }, el('label', { for: callSelect.id, text: 'Each row becomes a call of' }), callSelect), collectionField),
       el('p', { class: 'read-as', text: `Read with ${read.join(', ')}; the rule applies to files matching ${rule.match}.` }),
