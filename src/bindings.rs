@@ -59,6 +59,14 @@ export interface Draft {
   /** One entry of a mapping's files, keys in reading order. */
   rule: MappingRule;
   notes: DraftNote[];
+  /** Every column of the file, in file order, with its first non-empty sampled value. */
+  examples: ColumnExample[];
+}
+
+/** A column of a drafted file and one of its values (null when every sampled one was empty). */
+export interface ColumnExample {
+  column: string;
+  value: string | null;
 }
 
 /** The mapping (csv2segment.json) a file was read through. */
@@ -700,7 +708,35 @@ pub fn draft_mapping(name: &str, head: &[u8], whole: bool) -> Result<JsValue, Js
         js_sys::JSON::parse(&d.rule).unwrap_or(JsValue::NULL),
     );
     set(&obj, "notes", to_js(&d.notes));
+    set(&obj, "examples", to_js(&d.examples));
     Ok(obj.into())
+}
+
+/// The fields of Segment's spec a column can go to in a `call` ("track", "object", …), the
+/// call's own first: what a mapping editor offers before free text under `properties.` or
+/// `traits.`. Throws for a call that is not one.
+#[wasm_bindgen(js_name = specFields, unchecked_return_type = "string[]")]
+pub fn spec_fields(
+    #[wasm_bindgen(unchecked_param_type = "CallKind")] call: &str,
+) -> Result<JsValue, JsValue> {
+    let kind = crate::CallKind::from_name(call).ok_or_else(|| {
+        options_error(&format!(
+            "invalid call: '{call}'; the calls are identify, track, page, screen, group, alias, object"
+        ))
+    })?;
+    Ok(to_js(&crate::spec_fields(kind)))
+}
+
+/// One value read with a mapping's date `format` (and `timezone`, a fixed offset), as a run
+/// writes it: the ISO-8601 UTC time. Throws the run's message when the format, the zone or
+/// the value is wrong.
+#[wasm_bindgen(js_name = readDate)]
+pub fn read_date(
+    value: &str,
+    format: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] timezone: Option<String>,
+) -> Result<String, JsValue> {
+    crate::read_date(value, format, timezone.as_deref()).map_err(|m| options_error(&m))
 }
 
 /// Whether a rule's `match` fits the file `key` (its base name), as a mapping picks rules.

@@ -32,12 +32,16 @@
 
 pub use ingest::{validate, Ingest, Validation};
 pub use map::column::ColumnType;
-pub use map::draft::{draft, rule_matches, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES};
+pub use map::date_format::read_date;
+pub use map::draft::{
+    draft, rule_matches, ColumnExample, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES,
+};
 pub use map::file_name::{AcceptedPrefixes, CallKind, FileSpec, ACCEPTED_PREFIXES};
 pub use map::file_name::{FileNameError, FileNameProblem};
 pub use map::header::{HeaderError, HeaderProblem};
 pub use map::mapping::MappingError;
 pub use map::plan::ColumnInfo;
+pub use map::spec::spec_fields;
 pub use options::{
     EmptyCells, Options, Typing, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_ID_CHARS,
     MAX_OBJECTS_PER_REQUEST,

@@ -241,6 +241,18 @@ impl DateFormat {
     }
 }
 
+/// One value read with a mapping's `format` (and `timezone`), as a run writes it: the ISO-8601
+/// UTC time, or the message a run gives (a bad format or zone, or a value the format does not
+/// read). For an editor that shows what a column's format makes of an example value.
+pub fn read_date(value: &str, format: &str, timezone: Option<&str>) -> Result<String, String> {
+    let f = DateFormat::new(format, timezone)
+        .map_err(|(field, message)| format!("{field}: {message}"))?;
+    let mut out = Vec::new();
+    f.write(value.as_bytes(), &mut out)
+        .map_err(|r| r.to_string())?;
+    Ok(String::from_utf8_lossy(&out).trim_matches('"').to_string())
+}
+
 /// Whether the items name a whole date: a year with a month and day or a day of the year,
 /// Unix seconds, or a fixed form that holds a date.
 fn has_date(items: &[Item<'_>]) -> bool {
@@ -291,6 +303,27 @@ pub(crate) fn parse_offset(tz: &str) -> Option<i32> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn read_date_gives_the_iso_time_or_the_runs_message() {
+        assert_eq!(
+            read_date("05.03.2024 14:30", "%d.%m.%Y %H:%M", Some("+01:00")),
+            Ok("2024-03-05T13:30:00.000Z".to_string())
+        );
+        assert_eq!(
+            read_date("2024-03-05 14:25:10 -0500", "%Y-%m-%d %H:%M:%S %z", None),
+            Ok("2024-03-05T19:25:10.000Z".to_string())
+        );
+        let wrong = read_date("2024-03-05", "%d.%m.%Y", None).unwrap_err();
+        assert!(wrong.contains("%d.%m.%Y"), "{wrong}");
+        assert_eq!(
+            read_date("x", "%H:%M", None).unwrap_err(),
+            "format: %H:%M has no date in it; it needs a year, month and day (%Y, %m, %d) or Unix seconds (%s)"
+        );
+        assert!(read_date("05.03.2024", "%d.%m.%Y", Some("Europe/Berlin"))
+            .unwrap_err()
+            .starts_with("timezone: Europe/Berlin is not a fixed offset"));
+    }
+
     use super::*;
 
     fn read(format: &str, tz: Option<&str>, cell: &str) -> Result<String, Reason> {

@@ -66,6 +66,18 @@ pub struct Draft {
     pub rule: String,
     /// Guesses, ambiguities, blanks and dropped columns, in the order of the rule.
     pub notes: Vec<DraftNote>,
+    /// Every column of the file, in file order, with its first non-empty sampled value.
+    pub examples: Vec<ColumnExample>,
+}
+
+/// A column of the drafted file and one of its values, for an editor to show next to the
+/// column's target (and to read with its date format).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ColumnExample {
+    /// The column's name (as in the rule's `columns`).
+    pub column: String,
+    /// Its first non-empty value in the sampled rows, trimmed; `None` when all were empty.
+    pub value: Option<String>,
 }
 
 /// Where a column goes in the draft.
@@ -300,6 +312,13 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
         })
         .collect();
     let sampled_rows = rows.len();
+    let examples = columns
+        .iter()
+        .map(|c| ColumnExample {
+            column: c.name.clone(),
+            value: c.values.first().cloned(),
+        })
+        .collect();
 
     // Decimal commas: values only a decimal comma reads, against values only a point reads.
     let (mut comma, mut point) = (0usize, 0usize);
@@ -555,7 +574,11 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
         set: Ordered(&set),
     };
     let rule = serde_json::to_string_pretty(&rule).unwrap_or_default();
-    Ok(Draft { rule, notes })
+    Ok(Draft {
+        rule,
+        notes,
+        examples,
+    })
 }
 
 /// Keeps a record's fields as text (a record that is not UTF-8 as empty fields).
@@ -1190,7 +1213,31 @@ fn candidates() -> Vec<Candidate> {
 
 #[cfg(test)]
 mod tests {
-    use super::{camel_case, decimal_mark, pattern_for};
+    use super::{camel_case, decimal_mark, draft, pattern_for, ColumnExample};
+
+    #[test]
+    fn examples_are_each_columns_first_filled_value_in_file_order() {
+        let csv = b"Email;Datum;Leer;Betrag\n;05.03.2024 14:30;;12,50\nada@example.com; 06.03.2024 09:00 ;;3,00\n";
+        let d = draft("Bestellungen.csv", csv, true).expect("a draft");
+        let ex = |column: &str, value: Option<&str>| ColumnExample {
+            column: column.into(),
+            value: value.map(str::to_string),
+        };
+        assert_eq!(
+            d.examples,
+            [
+                ex("Email", Some("ada@example.com")),
+                ex("Datum", Some("05.03.2024 14:30")),
+                ex("Leer", None),
+                ex("Betrag", Some("12,50")),
+            ]
+        );
+        let headless = draft("x.csv", b"1,2024-03-05\n", true).expect("a draft");
+        assert_eq!(
+            headless.examples,
+            [ex("column1", Some("1")), ex("column2", Some("2024-03-05"))]
+        );
+    }
 
     #[test]
     fn names_and_patterns() {

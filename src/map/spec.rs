@@ -45,6 +45,96 @@ pub(crate) fn root_rank(key: &str) -> usize {
     ORDER.iter().position(|k| *k == key).unwrap_or(ORDER.len())
 }
 
+/// Fields of Segment's spec common to every call but alias: the ids, the time, and the
+/// context a browser or app sends.
+const COMMON_FIELDS: [&str; 18] = [
+    "userId",
+    "anonymousId",
+    "timestamp",
+    "messageId",
+    "context.ip",
+    "context.locale",
+    "context.timezone",
+    "context.userAgent",
+    "context.groupId",
+    "context.page.url",
+    "context.page.path",
+    "context.page.referrer",
+    "context.page.title",
+    "context.campaign.name",
+    "context.campaign.source",
+    "context.campaign.medium",
+    "context.device.id",
+    "context.traits.email",
+];
+
+/// The traits Segment's spec reserves for a user (identify) or an account (group).
+const USER_TRAITS: [&str; 13] = [
+    "traits.email",
+    "traits.firstName",
+    "traits.lastName",
+    "traits.name",
+    "traits.phone",
+    "traits.title",
+    "traits.username",
+    "traits.createdAt",
+    "traits.birthday",
+    "traits.address.city",
+    "traits.address.country",
+    "traits.company.name",
+    "traits.website",
+];
+
+const GROUP_TRAITS: [&str; 8] = [
+    "traits.name",
+    "traits.email",
+    "traits.industry",
+    "traits.employees",
+    "traits.plan",
+    "traits.website",
+    "traits.createdAt",
+    "traits.address.city",
+];
+
+/// The fields of Segment's spec a column can go to in a `kind` call, the call's own first:
+/// what a mapping editor offers before free text under `properties.` or `traits.`.
+pub fn spec_fields(kind: CallKind) -> Vec<&'static str> {
+    let own: &[&str] = match kind {
+        CallKind::Identify => &USER_TRAITS,
+        CallKind::Track => &[
+            "event",
+            "properties.revenue",
+            "properties.currency",
+            "properties.value",
+        ],
+        CallKind::Page => &[
+            "name",
+            "category",
+            "properties.url",
+            "properties.path",
+            "properties.referrer",
+            "properties.title",
+            "properties.search",
+        ],
+        CallKind::Screen => &["name"],
+        CallKind::Group => &GROUP_TRAITS,
+        CallKind::Alias => return vec!["previousId", "userId", "timestamp", "messageId"],
+        CallKind::Object => return vec!["id"],
+    };
+    let first: &[&str] = if kind == CallKind::Group {
+        &["groupId"]
+    } else {
+        &[]
+    };
+    first
+        .iter()
+        .chain(COMMON_FIELDS.iter().take(2))
+        .chain(own)
+        .chain(COMMON_FIELDS.iter().skip(2))
+        .copied()
+        .collect()
+}
+
 /// What a column means to the call, beyond where it goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -327,4 +417,60 @@ fn place_object(c: &ColumnName, auto: Conv) -> Result<Placed, HeaderProblem> {
         role: Role::Other,
         data: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::column::parse;
+
+    const CALLS: [CallKind; 7] = [
+        CallKind::Identify,
+        CallKind::Track,
+        CallKind::Page,
+        CallKind::Screen,
+        CallKind::Group,
+        CallKind::Alias,
+        CallKind::Object,
+    ];
+
+    #[test]
+    fn every_spec_field_is_a_place_the_call_takes_once() {
+        for kind in CALLS {
+            let fields = spec_fields(kind);
+            let mut seen = std::collections::HashSet::new();
+            for f in &fields {
+                assert!(seen.insert(*f), "{kind:?}: {f} twice");
+                let c = parse(f).unwrap_or_else(|e| panic!("{kind:?}: {f}: {e:?}"));
+                let placed = place(kind, &c, Typing::Infer);
+                assert!(placed.is_ok(), "{kind:?}: {f} is refused");
+            }
+        }
+    }
+
+    #[test]
+    fn spec_fields_put_the_ids_and_the_calls_own_fields_first() {
+        assert_eq!(
+            spec_fields(CallKind::Track)[..6],
+            [
+                "userId",
+                "anonymousId",
+                "event",
+                "properties.revenue",
+                "properties.currency",
+                "properties.value"
+            ]
+        );
+        assert_eq!(spec_fields(CallKind::Track).len(), 22);
+        assert_eq!(
+            spec_fields(CallKind::Group)[..3],
+            ["groupId", "userId", "anonymousId"]
+        );
+        assert_eq!(spec_fields(CallKind::Screen)[2], "name");
+        assert_eq!(spec_fields(CallKind::Object), ["id"]);
+        assert_eq!(
+            spec_fields(CallKind::Alias),
+            ["previousId", "userId", "timestamp", "messageId"]
+        );
+    }
 }

@@ -204,6 +204,13 @@ async function addFiles(fileList) {
 // ---------------------------------------------------------------------------------------------
 // One file's result
 
+/** A file whose name is not accepted may be an export: a button drafts its mapping. */
+function mapButton(file) {
+  const button = el('button', { type: 'button', class: 'button secondary', text: 'Draft a mapping for this file' });
+  button.addEventListener('click', () => mapFiles([file]));
+  return button;
+}
+
 class ResultCard {
   constructor(file) {
     this.file = file;
@@ -255,6 +262,7 @@ class ResultCard {
           { class: 'problem', role: 'note' },
           el('p', { class: 'problem-title', text: 'This file name is not accepted, so nothing in it would be sent.' }),
           el('p', { class: 'engine-message', 'data-error': 'file-name', text: fileError }),
+          el('p', {}, mapButton(this.file)),
         ),
       );
       return;
@@ -504,7 +512,7 @@ dropZone.addEventListener('drop', (event) => {
 // A file dropped beside the zone must not replace the page with the file.
 for (const type of ['dragover', 'drop']) {
   window.addEventListener(type, (event) => {
-    if (hasFiles(event) && !dropZone.contains(event.target)) {
+    if (hasFiles(event) && !dropZone.contains(event.target) && !$('mapper').contains(event.target)) {
       event.preventDefault();
       if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
     }
@@ -516,6 +524,66 @@ mappingClear.addEventListener('click', () => {
   setMapping(null);
   announce('No mapping: files are read by their name and header.');
 });
+
+// ---------------------------------------------------------------------------------------------
+// Mapping exports (editor.mjs), in a worker of their own so a validation's cancel leaves them be
+
+const mapInput = $('map-input');
+const mapper = $('mapper');
+const editorsBox = $('editors');
+const editors = new Map();
+let editorWorker = null;
+
+/** Opens an editor for each export among `fileList`; a csv2segment.json among them is merged into on download. */
+async function mapFiles(fileList) {
+  const all = [...fileList];
+  const json = all.filter((f) => /\.json$/i.test(f.name)).at(-1);
+  let base = mapping;
+  if (json) {
+    try {
+      base = { key: json.name, text: await json.text() };
+    } catch (err) {
+      announce(`Could not read ${json.name}: ${err?.message ?? err}`);
+      return;
+    }
+  }
+  if (!editorWorker) {
+    editorWorker = new Worker(WORKER_URL, { type: 'module' });
+    editorWorker.addEventListener('message', (event) => editors.get(event.data?.id)?.onMessage(event.data));
+  }
+  // Loaded on first use: the validation page fetches only what it runs.
+  const { MappingEditor } = await import('./editor.mjs');
+  const options = () => ({ empty: $('opt-empty').value, typing: $('opt-typing').value });
+  let first = null;
+  for (const file of all.filter((f) => !/\.json$/i.test(f.name))) {
+    const editor = new MappingEditor(editorWorker, PKG_URL, file, base, options, announce);
+    editors.set(editor.id, editor);
+    editorsBox.prepend(editor.root);
+    first ??= editor;
+  }
+  // Focus moves to the new editor, so a keyboard or screen reader user is where the work is.
+  first?.root.querySelector('h2')?.focus();
+}
+
+mapInput.addEventListener('change', () => {
+  mapFiles(mapInput.files);
+  mapInput.value = '';
+});
+
+// The mapper section takes dropped files too.
+mapper.addEventListener('dragover', (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  event.dataTransfer.dropEffect = 'copy';
+});
+mapper.addEventListener('drop', (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  mapFiles(event.dataTransfer?.files ?? []);
+});
+
+// The empty-cell and typing choices change what the previews send: each editor previews again.
+for (const id of ['opt-empty', 'opt-typing']) $(id).addEventListener('change', () => editors.forEach((editor) => editor.changed(0)));
 
 // Load the engine now, so the first file does not wait for it (and a wrong package URL shows at once).
 worker = startWorker();

@@ -4,6 +4,9 @@
 //
 // Messages in:   { type: 'load', pkgUrl }                             load the engine ahead of the first file
 //                { type: 'validate', id, file: File, pkgUrl, options }
+//                { type: 'draft', id, file: File, pkgUrl, base }        the mapping editor: draft a rule (base: a mapping's text, or null)
+//                { type: 'preview', id, seq, rule, options }            the first rows read through { files: [rule] }
+//                { type: 'download', id, rule }                         the mapping to download, the rule merged into base
 // Messages out:  { type: 'ready', version }                          the engine loaded
 //                { type: 'start', id, file: FileInfo | null, fileError }
 //                { type: 'columns', id, columns, headerErrors }        once the header is read
@@ -11,6 +14,12 @@
 //                { type: 'done', id, status, report, samples, rejectsCsv, batches, bodyBytes, ms }
 //                { type: 'error', id, message }                        reading failed, or the engine would not load
 //                { type: 'load-error', message }                       the 'load' message failed
+//                { type: 'drafted', id, rule, notes, examples, fields }  fields: each call's spec fields
+//                { type: 'previewed', id, seq, report, payloads, dates }  dates: { column: { iso } | { error } }
+//                { type: 'mapping', id, text }                          the csv2segment.json to download
+//
+// The editor's messages are answered from the file's first bytes, kept per id; they never wait
+// on a validation (the editor has its own worker).
 //
 // One file at a time: the page sends the next one after `done` or `error`. To cancel, the
 // page terminates the worker and starts a new one.
@@ -203,8 +212,127 @@ async function validateFile({ id, file, pkgUrl, options }) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The mapping editor: the engine drafts, previews and merges; this only reads the file's start.
+
+/** The editor previews the rows in the file's first this many bytes (all of a smaller file). */
+const PREVIEW_BYTES = 1 << 20;
+/** As the CLI's map: the draft reads the first 64 KB. */
+const DRAFT_BYTES = 64 * 1024;
+const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'object'];
+const MAPPING_KEY = 'csv2segment.json';
+/** Per editor id: { name, head, whole, base }. */
+const drafts = new Map();
+
+/** The first `limit` bytes of the file (decompressed for .gz), and whether that is all of it. */
+async function headOf(file, limit) {
+  if (!/\.gz$/i.test(file.name)) {
+    return { head: new Uint8Array(await file.slice(0, limit).arrayBuffer()), whole: file.size <= limit };
+  }
+  const out = new Uint8Array(limit);
+  let size = 0;
+  let whole = true;
+  for await (const chunk of sourceOf(file, true, { bytes: 0 })) {
+    const take = Math.min(chunk.length, limit - size);
+    out.set(chunk.subarray(0, take), size);
+    size += take;
+    if (take < chunk.length) {
+      whole = false;
+      break;
+    }
+  }
+  return { head: out.subarray(0, size), whole };
+}
+
+async function draftFile({ id, file, pkgUrl, base }) {
+  const engine = await loadEngine(pkgUrl);
+  const { head, whole } = await headOf(file, PREVIEW_BYTES);
+  const name = file.name;
+  drafts.set(id, { name, head, whole, base: base ?? null, identity: `browser://${name}#${file.size}-${file.lastModified}` });
+  const draftHead = head.subarray(0, DRAFT_BYTES + 1);
+  const drafted = engine.draftMapping(name, draftHead, whole && head.length <= DRAFT_BYTES);
+  const fields = Object.fromEntries(CALLS.map((call) => [call, engine.specFields(call)]));
+  self.postMessage({ type: 'drafted', id, rule: drafted.rule, notes: drafted.notes, examples: drafted.examples, fields });
+}
+
+/** The rows of the file's start read through the rule alone: the report and the first payloads. */
+async function previewRule({ id, seq, rule, options, examples }) {
+  const engine = await loadEngine(loadingUrl);
+  const kept = drafts.get(id);
+  if (!kept) return;
+  const opts = { samplePayloads: 5, ...options, mapping: JSON.stringify({ files: [rule] }), mappingKey: MAPPING_KEY };
+  let report;
+  let payloads = [];
+  if (kept.whole) {
+    ({ report, payloads } = engine.validate(kept.head, kept.name, opts, kept.identity));
+  } else {
+    // A part of the file: read up to the last whole row, and stop there.
+    let ing;
+    try {
+      ing = new engine.Ingest(kept.name, kept.identity, opts);
+    } catch (err) {
+      if (!isEngineError(err)) throw err;
+      ({ report } = engine.validate(new Uint8Array(0), kept.name, opts, kept.identity));
+    }
+    if (ing) {
+      // Bodies are counted by the report and dropped, slice by slice as validateFile does.
+      const drain = () => {
+        while (ing.nextBatch()) {
+          // Nothing is sent.
+        }
+      };
+      try {
+        for (let at = 0; at < kept.head.length; at += WRITE_SLICE) {
+          ing.write(kept.head.subarray(at, at + WRITE_SLICE));
+          drain();
+        }
+        ing.suspend();
+        drain();
+      } catch (err) {
+        if (!isEngineError(err)) throw err;
+      }
+      report = ing.report();
+      payloads = ing.samples();
+      ing.free();
+    }
+  }
+  // Each dated column's example, read with its format as a run reads it.
+  const dates = {};
+  for (const [column, entry] of Object.entries(rule.columns ?? {})) {
+    const value = examples?.[column];
+    if (!entry || typeof entry !== 'object' || !entry.format || value == null) continue;
+    try {
+      dates[column] = { iso: engine.readDate(value, entry.format, entry.timezone) };
+    } catch (err) {
+      if (!isEngineError(err)) throw err;
+      dates[column] = { error: err.message };
+    }
+  }
+  self.postMessage({ type: 'previewed', id, seq, report, payloads, dates });
+}
+
+async function mappingText({ id, rule }) {
+  const engine = await loadEngine(loadingUrl);
+  const kept = drafts.get(id);
+  if (!kept) return;
+  // Loaded on the first download only; the CLI's map merges with the same function.
+  const { mergeDrafts } = await import('../../core/draft.mjs');
+  const mapping = mergeDrafts(engine, [{ name: kept.name, rule }], kept.base);
+  self.postMessage({ type: 'mapping', id, text: `${JSON.stringify(mapping, null, 2)}\n` });
+}
+
+const EDITOR = { draft: draftFile, preview: previewRule, download: mappingText };
+
 self.addEventListener('message', async (event) => {
   const msg = event.data;
+  if (EDITOR[msg?.type]) {
+    try {
+      await EDITOR[msg.type](msg);
+    } catch (err) {
+      self.postMessage({ type: 'error', id: msg.id, message: String(err?.message ?? err) });
+    }
+    return;
+  }
   if (msg?.type === 'load') {
     loadEngine(msg.pkgUrl).catch((err) => self.postMessage({ type: 'load-error', message: String(err?.message ?? err) }));
     return;

@@ -1,0 +1,383 @@
+// The mapping editor: an export dropped here is drafted by the engine (in the editor's own Web
+// Worker) and shown as its rule applies: each column with its target, type and date format, the
+// constants (`set`), the guesses and blanks. Every change re-runs the preview in the worker; the
+// download is the engine's merge of the rule into the mapping loaded with the file. The page only
+// renders and edits the rule object: no CSV or Segment logic here.
+
+const TYPES = ['string', 'number', 'integer', 'boolean', 'timestamp', 'json'];
+const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'object'];
+/** Where a free-text target goes, per call: what the text box's name is put under. */
+const FREE = { identify: ['traits.'], group: ['traits.'], track: ['properties.', 'traits.'], page: ['properties.', 'traits.'], screen: ['properties.', 'traits.'], alias: [], object: ['properties.'] };
+const OTHER = '*';
+const BLANK = '<fill in:';
+const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out' };
+/** The preview waits for typing to pause this long. */
+const PREVIEW_DELAY_MS = 250;
+
+/** `entry` of a rule's columns as its parts: the path, the type, the format and zone. */
+export function splitEntry(entry) {
+  if (entry === null || entry === undefined) return { drop: true, path: '', type: '', format: '', timezone: '' };
+  const obj = typeof entry === 'string' ? { to: entry } : entry;
+  const [path, suffix] = String(obj.to ?? '').split(':');
+  return { drop: false, path: path.trim(), type: (obj.type ?? suffix ?? '').trim(), format: obj.format ?? '', timezone: obj.timezone ?? '' };
+}
+
+/** The parts as a rule's entry, in the mapping's shortest form. */
+export function joinEntry({ drop, path, type, format, timezone }) {
+  if (drop || !path) return null;
+  if (!format) return type ? `${path}:${type}` : path;
+  return { to: path, ...(type ? { type } : {}), format, ...(timezone ? { timezone } : {}) };
+}
+
+/** An element with attributes (`class`, `text`, `data-*`, `aria-*`, properties otherwise) and children. */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key === 'for') node.htmlFor = value;
+    else if (key.startsWith('data-') || key.startsWith('aria-') || key === 'role' || key === 'scope') node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+const option = (value, text, selected) => el('option', { value, text, selected: selected || undefined });
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+let nextId = 1;
+
+/** One export being mapped. */
+export class MappingEditor {
+  /**
+   * @param {Worker} worker  the editor's worker (validator.worker.mjs)
+   * @param {string} pkgUrl
+   * @param {File} file
+   * @param {{ key: string, text: string } | null} base  the mapping loaded with the file, merged into on download
+   * @param {() => { empty: string, typing: string }} options
+   * @param {(text: string) => void} announce
+   */
+  constructor(worker, pkgUrl, file, base, options, announce) {
+    this.id = `editor-${nextId++}`;
+    this.worker = worker;
+    this.file = file;
+    this.base = base;
+    this.options = options;
+    this.announce = announce;
+    this.seq = 0;
+    this.timer = null;
+    // The heading stays the same element throughout, so focus on it survives the draft.
+    this.title = el('h2', { id: `${this.id}-title`, tabIndex: -1, text: `Mapping for ${file.name}` });
+    this.root = el('article', { class: 'editor', 'data-file-name': file.name, 'aria-labelledby': this.title.id }, this.title, el('p', { class: 'state', text: 'Drafting…' }));
+    worker.postMessage({ type: 'draft', id: this.id, file, pkgUrl, base: base?.text ?? null });
+  }
+
+  /** A message of the worker for this editor. */
+  onMessage(msg) {
+    if (msg.type === 'drafted') this.showDraft(msg);
+    else if (msg.type === 'previewed' && msg.seq === this.seq) this.showPreview(msg);
+    else if (msg.type === 'mapping') this.save(msg.text);
+    else if (msg.type === 'error') {
+      this.root.querySelector('.state').textContent = `Could not map the file: ${msg.message}`;
+      this.announce(`${this.file.name}: ${msg.message}`);
+    }
+  }
+
+  showDraft({ rule, notes, examples, fields }) {
+    this.rule = rule;
+    this.fields = fields;
+    this.examples = Object.fromEntries(examples.map((e) => [e.column, e.value]));
+    // The file's columns in file order, then any the rule names that the sample did not show.
+    this.columns = [...examples.map((e) => e.column), ...Object.keys(rule.columns ?? {}).filter((c) => !(c in this.examples))];
+    const id = this.id;
+
+    const callSelect = el('select', { id: `${id}-call` }, CALLS.map((c) => option(c, c, c === rule.call)));
+    const collection = el('input', { id: `${id}-collection`, type: 'text', value: rule.collection ?? '', spellcheck: false });
+    const collectionField = el('div', { class: 'field', hidden: rule.call !== 'object' }, el('label', { for: collection.id, text: 'Collection' }), collection);
+    callSelect.addEventListener('change', () => {
+      this.rule.call = callSelect.value;
+      collectionField.hidden = callSelect.value !== 'object';
+      if (callSelect.value === 'object') this.rule.collection = collection.value;
+      else delete this.rule.collection;
+      this.renderColumns();
+      this.changed();
+    });
+    collection.addEventListener('input', () => {
+      this.rule.collection = collection.value;
+      this.changed();
+    });
+
+    const read = [
+      `delimiter ${JSON.stringify(rule.delimiter ?? 'auto')}`,
+      `encoding ${rule.encoding ?? 'utf-8'}`,
+      rule.decimal === ',' ? 'decimal comma' : null,
+      rule.header ? 'no header row' : 'a header row',
+    ].filter(Boolean);
+
+    const noteList = notes.length
+      ? el(
+          'ul',
+          { class: 'notes' },
+          notes.map((n) => el('li', { 'data-kind': n.kind, 'data-path': n.path }, el('strong', { text: `${NOTE_TEXT[n.kind]}: ` }), n.message)),
+        )
+      : el('p', { text: 'Nothing was guessed: the draft is what the file says.' });
+
+    this.tbody = el('tbody');
+    this.setBody = el('tbody');
+    this.download = el('button', { type: 'button', class: 'button', text: 'Download csv2segment.json' });
+    this.download.addEventListener('click', () => this.worker.postMessage({ type: 'download', id: this.id, rule: this.rule }));
+    this.previewStatus = el('p', { class: 'preview-status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', text: 'Reading the first rows…' });
+    this.preview = el('div', { class: 'preview' });
+
+    const addConstant = el('button', { type: 'button', class: 'button secondary', text: 'Add a constant' });
+    addConstant.addEventListener('click', () => {
+      this.rule.set ??= {};
+      let n = 1;
+      while (`properties.constant${n}` in this.rule.set) n += 1;
+      this.rule.set[`properties.constant${n}`] = 'value';
+      this.renderSet();
+      this.setBody.lastElementChild?.querySelector('input')?.focus();
+      this.changed();
+    });
+
+    // Everything after the heading is replaced; the heading stays, with the focus if it has it.
+    while (this.title.nextSibling) this.title.nextSibling.remove();
+    this.root.append(
+      el('p', { class: 'state', text: `Drafted from the file's first rows${this.base ? `; the download is merged into ${this.base.key}` : ''}. Change what is wrong: the preview below follows.` }),
+      el('div', { class: 'controls' }, el('div', { class: 'field' }, el('label', { for: callSelect.id, text: 'Each row becomes a call of' }), callSelect), collectionField),
+      el('p', { class: 'read-as', text: `Read with ${read.join(', ')}; the rule applies to files matching ${rule.match}.` }),
+      el('h3', { text: 'Guesses and blanks' }),
+      noteList,
+      el(
+        'div',
+        { class: 'table-scroll', tabIndex: 0, role: 'region', 'aria-label': 'Columns, scrollable' },
+        el(
+          'table',
+          { class: 'mapping-table' },
+          el('caption', { text: 'The file’s columns and where each goes' }),
+          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format, and the example read with it'].map((h) => el('th', { scope: 'col', text: h })))),
+          this.tbody,
+        ),
+      ),
+      el(
+        'table',
+        { class: 'set-table' },
+        el('caption', { text: 'Constants: values every row gets' }),
+        el('thead', {}, el('tr', {}, ['Path', 'Value', ''].map((h) => el('th', { scope: 'col', text: h })))),
+        this.setBody,
+      ),
+      el('p', {}, addConstant),
+      el('h3', { text: 'Preview' }),
+      this.previewStatus,
+      this.preview,
+      el('p', {}, this.download),
+    );
+    this.renderColumns();
+    this.renderSet();
+    this.changed(0);
+    this.announce(`${this.file.name}: drafted a mapping, ${plural(notes.length, 'note')}.`);
+  }
+
+  /** The column rows, from the rule. */
+  renderColumns() {
+    const call = this.rule.call ?? 'track';
+    const spec = this.fields[call] ?? [];
+    const free = FREE[call] ?? [];
+    this.tbody.replaceChildren(
+      ...this.columns.map((name, i) => {
+        const base = `${this.id}-c${i}`;
+        const parts = splitEntry(this.rule.columns?.[name]);
+        const choice = parts.drop ? '' : spec.includes(parts.path) ? parts.path : free.find((p) => parts.path.startsWith(p) && parts.path.length > p.length) ?? OTHER;
+        const target = el(
+          'select',
+          { id: `${base}-to` },
+          option('', 'Left out', choice === ''),
+          el('optgroup', { label: `Segment’s ${call} fields` }, spec.map((f) => option(f, f, f === choice))),
+          free.map((p) => option(p, `${p}…`, p === choice)),
+          option(OTHER, 'Another path… (type it)', choice === OTHER),
+        );
+        const rest = choice === OTHER ? parts.path : free.includes(choice) ? parts.path.slice(choice.length) : '';
+        const nameInput = el('input', { id: `${base}-name`, type: 'text', value: rest, spellcheck: false, hidden: !(choice === OTHER || free.includes(choice)) });
+        const type = el('select', { id: `${base}-type` }, option('', 'as read', !parts.type), TYPES.map((t) => option(t, t, t === parts.type)));
+        // The format's example read is its description: a screen reader says it with the box.
+        const format = el('input', { id: `${base}-format`, type: 'text', value: parts.format, spellcheck: false, placeholder: 'none', 'aria-describedby': `${base}-read` });
+        const example = this.examples[name];
+        const row = el(
+          'tr',
+          { 'data-column': name },
+          el('th', { scope: 'row', text: name }),
+          el('td', { class: 'example' }, example == null ? el('span', { class: 'muted', text: 'empty' }) : el('code', { text: example })),
+          el('td', {}, el('label', { class: 'visually-hidden', for: target.id, text: `Target of ${name}` }), target),
+          el('td', {}, el('label', { class: 'visually-hidden', for: nameInput.id, text: `Name under the target of ${name}` }), nameInput),
+          el('td', {}, el('label', { class: 'visually-hidden', for: type.id, text: `Type of ${name}` }), type),
+          el(
+            'td',
+            {},
+            el('label', { class: 'visually-hidden', for: format.id, text: `Date format of ${name}` }),
+            format,
+            el('div', { id: `${base}-read`, class: 'date-example', 'data-date': name }),
+          ),
+        );
+        const update = () => {
+          const choice = target.value;
+          const isFree = choice === OTHER || free.includes(choice);
+          nameInput.hidden = !isFree;
+          const path = choice === OTHER ? nameInput.value.trim() : isFree ? `${choice}${nameInput.value.trim()}` : choice;
+          const before = splitEntry(this.rule.columns?.[name]);
+          this.rule.columns ??= {};
+          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: before.timezone });
+          this.changed();
+        };
+        target.addEventListener('change', () => {
+          update();
+          if (!nameInput.hidden) nameInput.focus();
+        });
+        for (const input of [nameInput, format]) input.addEventListener('input', update);
+        type.addEventListener('change', update);
+        return row;
+      }),
+    );
+  }
+
+  /** The constants' rows, from the rule's `set`; a blank the draft left is an empty box to fill. */
+  renderSet() {
+    const entries = Object.entries(this.rule.set ?? {});
+    this.setBody.replaceChildren(
+      ...entries.map(([path, value], i) => {
+        const base = `${this.id}-s${i}`;
+        const blank = typeof value === 'string' && value.startsWith(BLANK);
+        const pathInput = el('input', { id: `${base}-path`, type: 'text', value: path, spellcheck: false });
+        const valueInput = el('input', {
+          id: `${base}-value`,
+          type: 'text',
+          value: blank ? '' : typeof value === 'string' ? value : JSON.stringify(value),
+          placeholder: blank ? value.slice(BLANK.length, -1).trim() : '',
+          required: true,
+        });
+        const remove = el('button', { type: 'button', class: 'button secondary', text: 'Remove', 'aria-label': `Remove the constant ${path}` });
+        const valueLabel = el('label', { class: 'visually-hidden', for: valueInput.id });
+        const label = () => {
+          const isBlank = typeof value === 'string' && value.startsWith(BLANK);
+          valueLabel.textContent = isBlank ? `Value of ${path} (to fill in)` : `Value of ${path}`;
+          remove.setAttribute('aria-label', `Remove the constant ${path}`);
+          valueInput.setAttribute('aria-invalid', String(isBlank));
+        };
+        label();
+        const apply = () => {
+          // Rebuilt in order, so a renamed path keeps its place.
+          const next = {};
+          for (const [p, v] of Object.entries(this.rule.set)) {
+            if (p !== path) next[p] = v;
+            else if (pathInput.value.trim()) next[pathInput.value.trim()] = valueInput.value === '' ? value : typed(valueInput.value, value);
+          }
+          path = pathInput.value.trim();
+          value = next[path];
+          this.rule.set = next;
+          label();
+          this.changed();
+        };
+        pathInput.addEventListener('change', apply);
+        valueInput.addEventListener('input', apply);
+        remove.addEventListener('click', () => {
+          delete this.rule.set[path];
+          if (Object.keys(this.rule.set).length === 0) delete this.rule.set;
+          this.renderSet();
+          this.changed();
+        });
+        return el(
+          'tr',
+          { 'data-set': path },
+          el('td', {}, el('label', { class: 'visually-hidden', for: pathInput.id, text: `Path of constant ${i + 1}` }), pathInput),
+          el('td', {}, valueLabel, valueInput),
+          el('td', {}, remove),
+        );
+      }),
+    );
+  }
+
+  /** Asks the worker for a preview once typing pauses. */
+  changed(delay = PREVIEW_DELAY_MS) {
+    if (!this.rule) return;
+    clearTimeout(this.timer);
+    this.seq += 1;
+    this.root.dataset.preview = 'pending';
+    const seq = this.seq;
+    this.timer = setTimeout(() => {
+      this.worker.postMessage({ type: 'preview', id: this.id, seq, rule: this.rule, options: this.options(), examples: this.examples });
+    }, delay);
+  }
+
+  showPreview({ report, payloads, dates }) {
+    for (const cell of this.tbody.querySelectorAll('[data-date]')) {
+      const d = dates[cell.dataset.date];
+      cell.textContent = d ? (d.iso ? `read as ${d.iso}` : d.error) : '';
+      cell.classList.toggle('bad', Boolean(d?.error));
+    }
+    let text;
+    if (report.error) {
+      // The mapping's problems, or the columns' (a call's field no column goes to), each with its fix.
+      text = `Nothing would be sent: ${report.error}`;
+    } else {
+      text = `${plural(report.rows, 'row')} read: ${report.events} can be sent, ${report.rejected} rejected.`;
+    }
+    this.previewStatus.textContent = text;
+    this.root.dataset.preview = report.error || report.headerErrors.length ? 'refused' : report.rejected ? 'rejected' : 'ok';
+    this.root.dataset.rows = String(report.rows);
+    this.root.dataset.rejected = String(report.rejected);
+    const rejected = report.rejections.length
+      ? el(
+          'table',
+          { class: 'preview-rejections' },
+          el('caption', { text: 'Rejected rows' }),
+          el('thead', {}, el('tr', {}, ['Line', 'Column', 'Reason'].map((h) => el('th', { scope: 'col', text: h })))),
+          el(
+            'tbody',
+            {},
+            report.rejections.map((r) => el('tr', { 'data-line': String(r.line) }, el('td', { class: 'num', text: String(r.line) }), el('td', { text: r.field ?? '—' }), el('td', { class: 'reason', text: r.reason }))),
+          ),
+        )
+      : null;
+    this.preview.replaceChildren(
+      ...(rejected ? [rejected] : []),
+      ...(payloads.length
+        ? [
+            el(
+              'details',
+              { class: 'samples', open: true },
+              el('summary', { text: payloads.length === 1 ? 'The first payload' : `The first ${payloads.length} payloads` }),
+              el('pre', { class: 'payloads', tabIndex: 0 }, el('code', { text: JSON.stringify(payloads, null, 2) })),
+            ),
+          ]
+        : []),
+    );
+  }
+
+  save(text) {
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+    const a = el('a', { href: url, download: 'csv2segment.json', hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    this.announce('Downloaded csv2segment.json.');
+  }
+}
+
+/** A constant typed in the box: kept a number or boolean when it was one and still reads as one. */
+function typed(text, was) {
+  if (typeof was === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
+  if (typeof was === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
+  if (was !== null && typeof was === 'object') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}

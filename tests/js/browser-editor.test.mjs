@@ -1,0 +1,300 @@
+// The mapping editor of the browser page (js/hosts/browser/editor.mjs) in headless Chromium: an
+// export with no mapping is drafted and shown applied, two targets are changed and the event
+// filled in, the preview follows, and the downloaded csv2segment.json runs the same file through
+// the CLI with no row rejected. Screenshots land in test-output/browser/.
+//
+// Needs Debian's Chromium at /usr/bin/chromium, as tests/js/browser.test.mjs does.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../support/chromium.mjs';
+import { startStaticServer } from '../support/static-server.mjs';
+import { EXPORTS, MAPPING_FILE, withoutIds } from '../support/exports.mjs';
+import { runCli } from '../support/run.mjs';
+import { SCHEMA_URL } from '../../js/core/draft.mjs';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SHOTS = path.join(ROOT, 'test-output', 'browser');
+const PAGE = '/js/hosts/browser/index.html';
+/** A Shopify orders export: no event column and no user id column, so the draft leaves both blank. */
+const NAME = 'orders_export_1.csv';
+const FILE = path.join(EXPORTS, NAME);
+const FORMAT = '%Y-%m-%d %H:%M:%S %z';
+
+let server;
+let browser;
+let launchError;
+let tmp;
+
+before(async () => {
+  server = await startStaticServer({ root: ROOT, port: 0 });
+  await mkdir(SHOTS, { recursive: true });
+  tmp = await mkdtemp(path.join(tmpdir(), 'csv2segment-editor-'));
+  try {
+    browser = await launchChromium();
+  } catch (err) {
+    launchError = err;
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+/** A fresh page, its engine loaded; `check` fails on any page error or request off the page's origin. */
+async function openPage() {
+  if (launchError) throw launchError;
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  const requests = [];
+  context.on('request', (req) => requests.push(req.url()));
+  await page.goto(server.url + PAGE);
+  await page.waitForFunction(() => document.getElementById('engine-version').textContent.startsWith('engine '));
+  const check = async () => {
+    assert.deepEqual(problems, []);
+    const foreign = requests.filter((u) => !u.startsWith(`${server.url}/`) && !/^(blob|data):/.test(u));
+    assert.deepEqual(foreign, [], 'the page fetches nothing but its own files');
+    await context.close();
+  };
+  return { page, check };
+}
+
+const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const editor = (page) => page.locator(`article.editor[data-file-name="${NAME}"]`);
+
+/** Waits for the preview of the rule as it stands, and returns its state (ok, rejected, refused). */
+async function previewed(page) {
+  const handle = await page.waitForFunction(
+    (n) => {
+      const state = document.querySelector(`article.editor[data-file-name="${n}"]`)?.dataset.preview;
+      return state && state !== 'pending' ? state : null;
+    },
+    NAME,
+    { timeout: 10_000 },
+  );
+  return handle.jsonValue();
+}
+
+/** Each column row as shown: [column, example, target choice, name under it (when shown), type, format, date read]. */
+function columnRows(page) {
+  return editor(page).evaluate((root) =>
+    [...root.querySelectorAll('table.mapping-table tbody tr')].map((tr) => {
+      const [to, name, type, format] = tr.querySelectorAll('select, input');
+      return [tr.dataset.column, tr.querySelector('td.example').textContent, to.value, name.hidden ? null : name.value, type.value, format.value, tr.querySelector('.date-example').textContent];
+    }),
+  );
+}
+
+/** The rule the engine drafts for the export (tests/fixtures/exports/drafts/orders_export_1.csv.txt). */
+async function draftedRule() {
+  const text = await readFile(path.join(EXPORTS, 'drafts', `${NAME}.txt`), 'utf8');
+  return JSON.parse(text.slice(0, text.indexOf('\n}\n') + 2));
+}
+
+/** Downloads the mapping and returns its path. */
+async function download(page, as) {
+  const [file] = await Promise.all([page.waitForEvent('download'), editor(page).getByRole('button', { name: 'Download csv2segment.json' }).click()]);
+  assert.equal(file.suggestedFilename(), 'csv2segment.json');
+  const to = path.join(tmp, as);
+  await file.saveAs(to);
+  return to;
+}
+
+test('an export with no mapping: drafted, two targets changed and the event filled, and the CLI runs the download with no row rejected', async () => {
+  const { page, check } = await openPage();
+  await page.setInputFiles('#map-input', FILE);
+  assert.equal(await previewed(page), 'refused');
+
+  // The draft, applied: every column with its target, type, format and its example read.
+  assert.deepEqual(await columnRows(page), [
+    ['Name', '#1001', 'properties.', 'name', '', '', ''],
+    ['Email', 'ada@example.com', 'context.traits.email', null, '', '', ''],
+    ['Financial Status', 'paid', 'properties.', 'financialStatus', '', '', ''],
+    ['Paid at', '2024-03-05 14:25:10 -0500', 'properties.', 'paidAt', 'timestamp', FORMAT, 'read as 2024-03-05T19:25:10.000Z'],
+    ['Fulfillment Status', 'fulfilled', 'properties.', 'fulfillmentStatus', '', '', ''],
+    ['Currency', 'USD', 'properties.currency', null, '', '', ''],
+    ['Subtotal', '58.00', 'properties.', 'subtotal', 'number', '', ''],
+    ['Shipping', '5.00', 'properties.', 'shipping', 'number', '', ''],
+    ['Taxes', '4.64', 'properties.', 'taxes', 'number', '', ''],
+    ['Total', '67.64', 'properties.', 'total', 'number', '', ''],
+    ['Discount Code', 'SPRING10', 'properties.', 'discountCode', '', '', ''],
+    ['Created at', '2024-03-05 14:22:07 -0500', 'timestamp', null, '', FORMAT, 'read as 2024-03-05T19:22:07.000Z'],
+    ['Lineitem quantity', '2', 'properties.', 'lineitemQuantity', '', '', ''],
+    ['Lineitem name', 'Linen Shirt', 'properties.', 'lineitemName', '', '', ''],
+    ['Lineitem price', '29.00', 'properties.', 'lineitemPrice', 'number', '', ''],
+    ['Lineitem sku', 'LS-001-M', 'properties.', 'lineitemSku', '', '', ''],
+    ['Billing City', 'Brooklyn', 'properties.', 'billingCity', '', '', ''],
+    ['Billing Country', 'US', 'properties.', 'billingCountry', '', '', ''],
+    ['Id', '5521234567890', 'properties.', 'id', 'string', '', ''],
+  ]);
+  // The guesses and blanks called out, the blank event an empty box marked invalid.
+  assert.deepEqual(
+    await editor(page).locator('ul.notes li').evaluateAll((lis) => lis.map((li) => [li.dataset.kind, li.dataset.path])),
+    [
+      ['guess', 'call'],
+      ['blank', 'set["event"]'],
+      ['blank', 'columns'],
+    ],
+  );
+  const event = editor(page).getByLabel('Value of event (to fill in)');
+  assert.equal(await event.inputValue(), '');
+  assert.equal(await event.getAttribute('aria-invalid'), 'true');
+  assert.equal(await event.getAttribute('placeholder'), 'the event name every row is, like Order Completed');
+  assert.equal(
+    await editor(page).locator('.preview-status').textContent(),
+    'Nothing would be sent: csv2segment.json: the mapping has 1 problem, so nothing was sent\n  files[0].set["event"]: still to fill in: replace <fill in: the event name every row is, like Order Completed> with the event name every row is, like Order Completed',
+  );
+  assert.equal(await editor(page).locator('.preview-status').getAttribute('aria-live'), 'polite');
+  await shot(page, 'editor-drafted');
+
+  // The event filled: now the missing user id stops it.
+  await event.fill('Order Completed');
+  assert.equal(await previewed(page), 'refused');
+  assert.equal(
+    await editor(page).locator('.preview-status').textContent(),
+    'Nothing would be sent: orders_export_1.csv: the header has 1 problem, so nothing was sent\n  missing column userId: track calls need a userId or anonymousId column; add it to the header',
+  );
+
+  // Two targets changed, by keyboard: Email to Segment's userId, Name to properties.orderId.
+  await editor(page).getByLabel('Target of Email', { exact: true }).selectOption('userId');
+  await editor(page).getByLabel('Name under the target of Name', { exact: true }).focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('orderId');
+  assert.equal(await previewed(page), 'ok');
+  assert.equal(await editor(page).locator('.preview-status').textContent(), '2 rows read: 2 can be sent, 0 rejected.');
+  const pagePayloads = JSON.parse(await editor(page).locator('pre.payloads').textContent());
+  assert.equal(pagePayloads.length, 2);
+  assert.deepEqual(withoutIds(pagePayloads)[0].properties.orderId, '#1001');
+  assert.equal(pagePayloads[0].userId, 'ada@example.com');
+  assert.equal(pagePayloads[0].event, 'Order Completed');
+  await shot(page, 'editor-edited');
+
+  // The download: the draft with exactly those three changes.
+  const saved = await download(page, 'csv2segment.json');
+  const rule = await draftedRule();
+  rule.columns.Name = 'properties.orderId';
+  rule.columns.Email = 'userId';
+  rule.set.event = 'Order Completed';
+  assert.deepEqual(JSON.parse(await readFile(saved, 'utf8')), { $schema: SCHEMA_URL, files: [rule] });
+  await check();
+
+  // The CLI runs the same file with it: every row valid, and the payloads the page previewed.
+  const r = await runCli(['validate', '--json', '-q', '--mapping', saved, FILE]);
+  assert.equal(r.code, 0, r.stderr);
+  const [result] = JSON.parse(r.stdout);
+  assert.equal(result.status, 'done');
+  const { rows, events, rejected, batches } = result.report;
+  assert.deepEqual({ rows, events, rejected, batches }, { rows: 2, events: 2, rejected: 0, batches: 1 });
+  const preview = await runCli(['preview', '-q', '--mapping', saved, FILE]);
+  assert.equal(preview.code, 0, preview.stderr);
+  const cliPayloads = preview.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(withoutIds(cliPayloads), withoutIds(pagePayloads));
+});
+
+test('an export chosen with a mapping: the download is that mapping with the file’s rule replaced where it stood', async () => {
+  const { page, check } = await openPage();
+  await page.setInputFiles('#map-input', [FILE, MAPPING_FILE]);
+  assert.equal(await previewed(page), 'refused');
+  assert.match(await editor(page).locator('.state').textContent(), /the download is merged into csv2segment\.json\./);
+  await editor(page).getByLabel('Value of event (to fill in)').fill('Order Placed');
+  await editor(page).getByLabel('Target of Email', { exact: true }).selectOption('userId');
+  // A constant added and a column left out.
+  await editor(page).getByRole('button', { name: 'Add a constant' }).click();
+  await editor(page).getByLabel('Path of constant 2').fill('context.app.name');
+  await editor(page).getByLabel('Path of constant 2').press('Tab');
+  await editor(page).getByLabel('Value of context.app.name').fill('Shopify');
+  await editor(page).getByLabel('Target of Financial Status', { exact: true }).selectOption('');
+  assert.equal(await previewed(page), 'ok');
+  const payloads = JSON.parse(await editor(page).locator('pre.payloads').textContent());
+  assert.equal(payloads[0].context.app.name, 'Shopify');
+  assert.equal(payloads[0].properties.financialStatus, undefined);
+
+  const saved = await download(page, 'merged.json');
+  const expected = JSON.parse(await readFile(MAPPING_FILE, 'utf8'));
+  const rule = await draftedRule();
+  rule.columns.Email = 'userId';
+  rule.columns['Financial Status'] = null;
+  rule.set = { event: 'Order Placed', 'context.app.name': 'Shopify' };
+  const at = expected.files.findIndex((r) => r.match === 'orders_export*.csv');
+  assert.equal(at, 2);
+  expected.files[at] = rule;
+  assert.deepEqual(JSON.parse(await readFile(saved, 'utf8')), expected);
+  await check();
+});
+
+test('an export over 1 MB: the preview reads the whole rows of its first megabyte, and follows the typing choice', async () => {
+  const { page, check } = await openPage();
+  // The fixture's header, then its second row over and over: every row the same length.
+  const [header, , row] = (await readFile(FILE, 'utf8')).split('\n');
+  const rows = 12_000;
+  const text = `${header}\n${`${row}\n`.repeat(rows)}`;
+  assert.ok(text.length > 1 << 20);
+  const inPreview = Math.floor(((1 << 20) - header.length - 1) / (row.length + 1));
+  await page.setInputFiles('#map-input', { name: 'orders_export_2.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const big = page.locator('article.editor[data-file-name="orders_export_2.csv"]');
+  await big.getByLabel('Value of event (to fill in)').fill('Order Completed');
+  await big.getByLabel('Target of Email', { exact: true }).selectOption('userId');
+  await page.waitForFunction(() => document.querySelector('article.editor')?.dataset.preview === 'ok');
+  assert.equal(await big.locator('.preview-status').textContent(), `${inPreview} rows read: ${inPreview} can be sent, 0 rejected.`);
+  // Every sampled "Paid at" is empty: the draft leaves the column out, and says so.
+  assert.equal(await big.getByLabel('Target of Paid at', { exact: true }).inputValue(), '');
+  assert.deepEqual(await big.locator('ul.notes li[data-kind="dropped"]').evaluateAll((lis) => lis.map((li) => li.dataset.path)), ['columns["Paid at"]', 'columns["Discount Code"]']);
+  const first = async () => JSON.parse(await big.locator('pre.payloads').textContent())[0].properties;
+  assert.equal((await first()).lineitemQuantity, 1);
+  // All values as text: the preview follows the page's choice.
+  await page.selectOption('#opt-typing', 'strings');
+  await page.waitForFunction(() => {
+    const pre = document.querySelector('article.editor pre.payloads');
+    return pre && JSON.parse(pre.textContent)[0].properties.lineitemQuantity === '1';
+  });
+  assert.deepEqual(await first(), { ...(await first()), lineitemQuantity: '1', subtotal: 120 });
+  await check();
+});
+
+test('an export dropped on the page: its name is not accepted, a button drafts its mapping and takes the focus there; the mapper takes drops too', async () => {
+  const { page, check } = await openPage();
+  const text = await readFile(FILE, 'utf8');
+  await page.setInputFiles('#file-input', { name: NAME, mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const result = page.locator(`article.result[data-file-name="${NAME}"]`);
+  await page.waitForFunction((n) => document.querySelector(`article.result[data-file-name="${n}"]`)?.dataset.state === 'unprocessable', NAME);
+  const button = result.getByRole('button', { name: 'Draft a mapping for this file' });
+  await button.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await previewed(page), 'refused');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), `Mapping for ${NAME}`);
+  // From the heading, Tab reaches the call, then the first column's target.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent), 'Each row becomes a call of');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent), 'Target of Name');
+  // Every control of the editor has a label of its own.
+  const unlabelled = await editor(page).evaluate((root) =>
+    [...root.querySelectorAll('select, input')].filter((c) => !c.hidden && !(c.labels?.length === 1 && c.labels[0].textContent.trim())).map((c) => c.id),
+  );
+  assert.deepEqual(unlabelled, []);
+
+  // A drop on the mapper section opens an editor for the dropped export.
+  await page.evaluate((csv) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([csv], 'Bestellungen_Maerz.csv', { type: 'text/csv' }));
+    const mapper = document.getElementById('mapper');
+    mapper.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    mapper.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, 'Kundennummer;Datum\nK-1;05.03.2024 14:30\n');
+  const dropped = page.locator('article.editor[data-file-name="Bestellungen_Maerz.csv"]');
+  await page.waitForFunction(() => document.querySelector('article.editor[data-file-name="Bestellungen_Maerz.csv"] [data-date="Datum"]')?.textContent);
+  assert.equal(await dropped.locator('[data-date="Datum"]').textContent(), 'read as 2024-03-05T14:30:00.000Z');
+  await check();
+});
