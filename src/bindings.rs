@@ -634,10 +634,13 @@ pub fn combine_parts(
 }
 
 /// Which of `parts` (their indexes), in file order, make the whole run, or `undefined` while
-/// one is missing. Reports may be left out: only `start`, `end` and `last` are read.
+/// one is missing. Only the offsets of `start` and `end`, and `last`, are read.
 #[wasm_bindgen(js_name = partsChain, unchecked_return_type = "number[] | undefined")]
 pub fn parts_chain(
-    #[wasm_bindgen(unchecked_param_type = "Omit<Part, 'report'>[]")] parts: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ start: { offset: number }, end: { offset: number }, last: boolean }[]"
+    )]
+    parts: JsValue,
 ) -> Result<JsValue, JsValue> {
     let parts: Vec<serde_json::Value> = serde_wasm_bindgen::from_value(parts)
         .map_err(|e| options_error(&format!("invalid parts: {e}")))?;

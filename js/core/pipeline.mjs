@@ -81,6 +81,7 @@ export async function ingestFile({ engine, key, identity, options, source, sende
     const drain = async () => {
       for (;;) {
         const buffer = pool.pop() ?? new Uint8Array(ing.maxBodyBytes);
+        /** @type {import('../../pkg/csv2segment.js').Batch & { release?: () => void }} the sender calls release once done with the body */
         const batch = ing.nextBatchInto(buffer);
         const release = () => pool.push(buffer);
         if (!batch) return release();

@@ -196,6 +196,7 @@ async function validateFile({ id, file, pkgUrl, options }) {
     const samples = ing.samples();
     self.postMessage(
       { type: 'done', id, status: 'done', report, samples, rejectsCsv: rejects, batches, bodyBytes, ms: ms() },
+      // @ts-expect-error -- this runs in a Web Worker, whose postMessage takes a transfer list; tsc checks it against the DOM lib's Window.postMessage.
       rejects ? [rejects.buffer] : [],
     );
   } finally {
