@@ -93,7 +93,7 @@ export interface MappingRule {
 
 export interface MappedColumn {
   to: string;
-  type?: "string" | "number" | "integer" | "boolean" | "timestamp" | "json";
+  type?: ColumnType;
   /** A chrono strftime pattern for dates, like "%d.%m.%Y %H:%M". */
   format?: string;
   /** A fixed offset (like "+01:00") for dates that carry no zone; default UTC. */
@@ -121,13 +121,24 @@ export interface FileInfo {
   gzip: boolean;
 }
 
+/** A column's :type (ColumnType in Rust). */
+export type ColumnType = "string" | "number" | "integer" | "boolean" | "timestamp" | "json";
+
+/**
+ * How a column's cells are typed (CellType in Rust): its ColumnType, or for a column that names
+ * none, "auto" (numbers and true/false typed, other text a string) or "flag" (true/false as
+ * booleans, other text a string; integrations.*).
+ */
+export type CellType = ColumnType | "auto" | "flag";
+
 /** How a column is used. */
 export interface ColumnInfo {
   index: number;
   name: string;
   /** Where its value goes, like "context.device.id"; null when the column has a problem. */
   target: string | null;
-  type: "string" | "auto" | "flag" | "number" | "integer" | "boolean" | "timestamp" | "json" | null;
+  /** How its cells are typed; null when the column has a problem. */
+  type: CellType | null;
   /** The mapping leaves the column out. */
   dropped?: true;
 }

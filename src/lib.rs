@@ -31,7 +31,7 @@
 #![warn(missing_docs)]
 
 pub use ingest::{validate, Ingest, Validation};
-pub use map::column::ColumnType;
+pub use map::column::{CellType, ColumnType};
 pub use map::draft::{draft, rule_matches, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES};
 pub use map::file_name::{AcceptedPrefixes, CallKind, FileSpec, ACCEPTED_PREFIXES};
 pub use map::file_name::{FileNameError, FileNameProblem};
