@@ -621,20 +621,20 @@ pub fn combine_parts(
 ) -> Result<JsValue, JsValue> {
     let options = options_from(options)?;
     let spec = FileSpec::for_file(key, &options).map_err(js_error)?;
-    let parts: Vec<serde_json::Value> = serde_wasm_bindgen::from_value(parts)
+    let parts: Vec<crate::merge::Part> = serde_wasm_bindgen::from_value(parts)
         .map_err(|e| options_error(&format!("invalid parts: {e}")))?;
-    let Some(report) = crate::pieces::merge::combine(&parts, options.max_rejections) else {
+    let Some(report) = crate::merge::combine(&parts, options.max_rejections) else {
         return Ok(JsValue::UNDEFINED);
     };
     let obj = Object::new();
     // The delimiter the pieces read with (a mapping's, or guessed from the header).
     let delimiter = report
-        .get("file")
-        .and_then(|f| f.get("delimiter"))
+        .file
+        .get("delimiter")
         .and_then(serde_json::Value::as_str)
         .and_then(|d| d.bytes().next())
         .unwrap_or(spec.delimiter);
-    let csv = crate::pieces::merge::rejects_csv(&report, header.as_bytes(), delimiter);
+    let csv = crate::merge::rejects_csv(&report, header.as_bytes(), delimiter);
     set(&obj, "report", to_js(&report));
     set(
         &obj,
@@ -653,9 +653,9 @@ pub fn parts_chain(
     )]
     parts: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let parts: Vec<serde_json::Value> = serde_wasm_bindgen::from_value(parts)
+    let parts: Vec<crate::merge::Part> = serde_wasm_bindgen::from_value(parts)
         .map_err(|e| options_error(&format!("invalid parts: {e}")))?;
-    Ok(crate::pieces::merge::chain(&parts).map_or(JsValue::UNDEFINED, |c| to_js(&c)))
+    Ok(crate::merge::chain(&parts).map_or(JsValue::UNDEFINED, |c| to_js(&c)))
 }
 
 fn parse_all(samples: &[String]) -> JsValue {
