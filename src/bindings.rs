@@ -679,15 +679,17 @@ pub fn parse_key(
         .map_err(js_error)
 }
 
-/// Validates a whole file in one call: the report and the first payloads, nothing sent.
+/// Validates a whole file in one call: the report and the first payloads, nothing sent. The
+/// arguments are in the order of the Rust `validate` and of `new Ingest(key, identity, options)`;
+/// `identity` (default `validate:<key>`) gives the payloads the messageIds a run with it sends.
 ///
 /// Never throws for the file's content: a bad name or header is in `report.error`.
 #[wasm_bindgen(unchecked_return_type = "Validation")]
 pub fn validate(
     bytes: &[u8],
     key: &str,
-    #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
     #[wasm_bindgen(unchecked_optional_param_type = "string")] identity: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
 ) -> Result<JsValue, JsValue> {
     let mut options = options_from(options)?;
     if options.sample_payloads == 0 {

@@ -69,7 +69,7 @@ export async function ingestFile({ engine, key, identity, options, source, sende
     if (!isEngineError(err) || err.code === 'options') throw err;
     // The engine's own report for a file (or header) it cannot take: same shape, `error` set.
     const head = resume?.header != null ? new TextEncoder().encode(`${resume.header}\n`) : new Uint8Array(0);
-    const { report } = engine.validate(head, key, options, identity);
+    const { report } = engine.validate(head, key, identity, options);
     return { status: 'unprocessable', report, rejectsCsv: undefined, delivery: null, timing: timing() };
   }
 

@@ -100,7 +100,7 @@ test('the binding returns exactly the fields pkg/csv2segment.d.ts declares', asy
   plain.free();
 
   check('FileInfo', engine.parseKey('identify_users.csv.gz'));
-  check('Validation', engine.validate(bytes(csv), 'signups.csv', options, 'test:v'));
+  check('Validation', engine.validate(bytes(csv), 'signups.csv', 'test:v', options));
   // A header the engine refuses: headerErrors, and a report without a file.
   const refused = engine.validate(bytes('userId,properties..x\n1,2\n'), 'track_bad.csv');
   assert.ok(refused.report.headerErrors.length > 0);

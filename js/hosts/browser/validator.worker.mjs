@@ -121,7 +121,7 @@ async function validateFile({ id, file, pkgUrl, options }) {
   } catch (err) {
     if (!isEngineError(err)) throw err;
     // The name alone stops it: the engine's report for such a file says why.
-    const { report } = validate(new Uint8Array(0), file.name, opts, identity);
+    const { report } = validate(new Uint8Array(0), file.name, identity, opts);
     self.postMessage({ type: 'start', id, file: null, fileError: err.message });
     self.postMessage({ type: 'done', id, status: 'unprocessable', report, samples: [], rejectsCsv: null, batches: 0, bodyBytes: 0, ms: ms() });
     return;
