@@ -7,27 +7,42 @@ use js_sys::{Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::options::limit;
 use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position};
 
+// The limits and defaults are the engine's constants (options.rs's limit!), named beside them.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
+const TYPES: &'static str = concat!(
+    r#"
 /** Settings of an Ingest; every one has a default. */
 export interface IngestOptions {
   /** What an empty cell of properties, traits or an object becomes. Default "omit". */
   empty?: "omit" | "null" | "string";
   /** "infer": exact numbers and true/false typed; "strings": every data cell a string. Default "infer". */
   typing?: "infer" | "strings";
-  /** Rejected rows kept in full in the report (all are counted). Default 1000. */
+  /** Rejected rows kept in full in the report (all are counted). Default "#,
+    limit!(DEFAULT_MAX_REJECTIONS),
+    r#" (DEFAULT_MAX_REJECTIONS). */
   maxRejections?: number;
-  /** Payloads kept as samples. Default 0 (5 for validate). */
+  /** Payloads kept as samples. Default 0 ("#,
+    limit!(VALIDATE_SAMPLE_PAYLOADS),
+    r#" for validate). */
   samplePayloads?: number;
-  /** Largest request body in bytes. Default and ceiling 486400 (475 KB). */
+  /** Largest request body in bytes. Default and ceiling "#,
+    limit!(MAX_BATCH_BYTES),
+    r#" (MAX_BATCH_BYTES). */
   maxBatchBytes?: number;
-  /** Most events in a /v1/batch body. Default and ceiling 2500. */
+  /** Most events in a /v1/batch body. Default and ceiling "#,
+    limit!(MAX_BATCH_EVENTS),
+    r#" (MAX_BATCH_EVENTS). */
   maxBatchEvents?: number;
-  /** Most objects in a /v1/set body. Default and ceiling 10. */
+  /** Most objects in a /v1/set body. Default and ceiling "#,
+    limit!(MAX_OBJECTS_PER_REQUEST),
+    r#" (MAX_OBJECTS_PER_REQUEST). */
   maxObjectsPerRequest?: number;
-  /** Largest row in bytes: a longer one is rejected without being held. Default 1048576 (1 MiB). */
+  /** Largest row in bytes: a longer one is rejected without being held. Default "#,
+    limit!(DEFAULT_MAX_RECORD_BYTES),
+    r#" (DEFAULT_MAX_RECORD_BYTES). */
   maxRecordBytes?: number;
   /**
    * A mapping (the text of a csv2segment.json, see schema/csv2segment.schema.json): how to read
@@ -54,7 +69,9 @@ export interface DraftNote {
   message: string;
 }
 
-/** A mapping rule drafted from a file's first 64 KB, and the notes on it. */
+/** A mapping rule drafted from a file's first "#,
+    limit!(DRAFT_SAMPLE_BYTES),
+    r#" bytes (DRAFT_SAMPLE_BYTES), and the notes on it. */
 export interface Draft {
   /** One entry of a mapping's files, keys in reading order. */
   rule: MappingRule;
@@ -247,7 +264,8 @@ export interface Validation {
   /** The first payloads, as they would be sent. */
   payloads: unknown[];
 }
-"#;
+"#
+);
 
 /// Turns an engine error into a JS `Error` with the message and a `code`.
 fn js_error(e: crate::Error) -> JsValue {
@@ -693,7 +711,7 @@ pub fn validate(
 ) -> Result<JsValue, JsValue> {
     let mut options = options_from(options)?;
     if options.sample_payloads == 0 {
-        options.sample_payloads = 5;
+        options.sample_payloads = limit!(VALIDATE_SAMPLE_PAYLOADS);
     }
     let identity = identity.unwrap_or_else(|| format!("validate:{key}"));
     let result = crate::validate(bytes, key, &identity, options);

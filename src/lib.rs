@@ -39,8 +39,8 @@ pub use map::header::{HeaderError, HeaderProblem};
 pub use map::mapping::MappingError;
 pub use map::plan::ColumnInfo;
 pub use options::{
-    EmptyCells, Options, Typing, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_ID_CHARS,
-    MAX_OBJECTS_PER_REQUEST,
+    EmptyCells, Options, Typing, DEFAULT_MAX_REJECTIONS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
+    MAX_EVENT_BYTES, MAX_ID_CHARS, MAX_OBJECTS_PER_REQUEST,
 };
 pub use pieces::mapped::FileSplitter;
 pub use pieces::merge;
