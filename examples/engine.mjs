@@ -52,5 +52,5 @@ for (const r of report.rejections) console.log(r.message);
 if (rejects) console.log(`rejected rows as CSV: ${rejects.length} bytes`);
 
 // In one call, for a file in memory (the browser's validator): nothing is sent.
-const { report: checked, payloads } = validate(await readFile(file), file, options);
+const { report: checked, payloads } = validate(await readFile(file), file, `file://${file}`, options);
 console.log(`validate: ${checked.rows} rows; first payload: ${JSON.stringify(payloads[0])}`);

@@ -3,7 +3,9 @@ import type * as Engine from '../pkg/csv2segment.js';
 export type {
   Batch,
   CallKind,
+  CellType,
   ColumnInfo,
+  ColumnType,
   Combined,
   Draft,
   DraftNote,

@@ -7,27 +7,42 @@ use js_sys::{Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::options::limit;
 use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position};
 
+// The limits and defaults are the engine's constants (options.rs's limit!), named beside them.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
+const TYPES: &'static str = concat!(
+    r#"
 /** Settings of an Ingest; every one has a default. */
 export interface IngestOptions {
   /** What an empty cell of properties, traits or an object becomes. Default "omit". */
   empty?: "omit" | "null" | "string";
   /** "infer": exact numbers and true/false typed; "strings": every data cell a string. Default "infer". */
   typing?: "infer" | "strings";
-  /** Rejected rows kept in full in the report (all are counted). Default 1000. */
+  /** Rejected rows kept in full in the report (all are counted). Default "#,
+    limit!(DEFAULT_MAX_REJECTIONS),
+    r#" (DEFAULT_MAX_REJECTIONS). */
   maxRejections?: number;
-  /** Payloads kept as samples. Default 0 (5 for validate). */
+  /** Payloads kept as samples. Default 0 ("#,
+    limit!(VALIDATE_SAMPLE_PAYLOADS),
+    r#" for validate). */
   samplePayloads?: number;
-  /** Largest request body in bytes. Default and ceiling 486400 (475 KB). */
+  /** Largest request body in bytes. Default and ceiling "#,
+    limit!(MAX_BATCH_BYTES),
+    r#" (MAX_BATCH_BYTES). */
   maxBatchBytes?: number;
-  /** Most events in a /v1/batch body. Default and ceiling 2500. */
+  /** Most events in a /v1/batch body. Default and ceiling "#,
+    limit!(MAX_BATCH_EVENTS),
+    r#" (MAX_BATCH_EVENTS). */
   maxBatchEvents?: number;
-  /** Most objects in a /v1/set body. Default and ceiling 10. */
+  /** Most objects in a /v1/set body. Default and ceiling "#,
+    limit!(MAX_OBJECTS_PER_REQUEST),
+    r#" (MAX_OBJECTS_PER_REQUEST). */
   maxObjectsPerRequest?: number;
-  /** Largest row in bytes: a longer one is rejected without being held. Default 1048576 (1 MiB). */
+  /** Largest row in bytes: a longer one is rejected without being held. Default "#,
+    limit!(DEFAULT_MAX_RECORD_BYTES),
+    r#" (DEFAULT_MAX_RECORD_BYTES). */
   maxRecordBytes?: number;
   /**
    * A mapping (the text of a csv2segment.json, see schema/csv2segment.schema.json): how to read
@@ -54,7 +69,9 @@ export interface DraftNote {
   message: string;
 }
 
-/** A mapping rule drafted from a file's first 64 KB, and the notes on it. */
+/** A mapping rule drafted from a file's first "#,
+    limit!(DRAFT_SAMPLE_BYTES),
+    r#" bytes (DRAFT_SAMPLE_BYTES), and the notes on it. */
 export interface Draft {
   /** One entry of a mapping's files, keys in reading order. */
   rule: MappingRule;
@@ -101,7 +118,7 @@ export interface MappingRule {
 
 export interface MappedColumn {
   to: string;
-  type?: "string" | "number" | "integer" | "boolean" | "timestamp" | "json";
+  type?: ColumnType;
   /** A chrono strftime pattern for dates, like "%d.%m.%Y %H:%M". */
   format?: string;
   /** A fixed offset (like "+01:00") for dates that carry no zone; default UTC. */
@@ -129,13 +146,24 @@ export interface FileInfo {
   gzip: boolean;
 }
 
+/** A column's :type (ColumnType in Rust). */
+export type ColumnType = "string" | "number" | "integer" | "boolean" | "timestamp" | "json";
+
+/**
+ * How a column's cells are typed (CellType in Rust): its ColumnType, or for a column that names
+ * none, "auto" (numbers and true/false typed, other text a string) or "flag" (true/false as
+ * booleans, other text a string; integrations.*).
+ */
+export type CellType = ColumnType | "auto" | "flag";
+
 /** How a column is used. */
 export interface ColumnInfo {
   index: number;
   name: string;
   /** Where its value goes, like "context.device.id"; null when the column has a problem. */
   target: string | null;
-  type: "string" | "auto" | "flag" | "number" | "integer" | "boolean" | "timestamp" | "json" | null;
+  /** How its cells are typed; null when the column has a problem. */
+  type: CellType | null;
   /** The mapping leaves the column out. */
   dropped?: true;
 }
@@ -244,7 +272,8 @@ export interface Validation {
   /** The first payloads, as they would be sent. */
   payloads: unknown[];
 }
-"#;
+"#
+);
 
 /// Turns an engine error into a JS `Error` with the message and a `code`.
 fn js_error(e: crate::Error) -> JsValue {
@@ -618,20 +647,20 @@ pub fn combine_parts(
 ) -> Result<JsValue, JsValue> {
     let options = options_from(options)?;
     let spec = FileSpec::for_file(key, &options).map_err(js_error)?;
-    let parts: Vec<serde_json::Value> = serde_wasm_bindgen::from_value(parts)
+    let parts: Vec<crate::merge::Part> = serde_wasm_bindgen::from_value(parts)
         .map_err(|e| options_error(&format!("invalid parts: {e}")))?;
-    let Some(report) = crate::pieces::merge::combine(&parts, options.max_rejections) else {
+    let Some(report) = crate::merge::combine(&parts, options.max_rejections) else {
         return Ok(JsValue::UNDEFINED);
     };
     let obj = Object::new();
     // The delimiter the pieces read with (a mapping's, or guessed from the header).
     let delimiter = report
-        .get("file")
-        .and_then(|f| f.get("delimiter"))
+        .file
+        .get("delimiter")
         .and_then(serde_json::Value::as_str)
         .and_then(|d| d.bytes().next())
         .unwrap_or(spec.delimiter);
-    let csv = crate::pieces::merge::rejects_csv(&report, header.as_bytes(), delimiter);
+    let csv = crate::merge::rejects_csv(&report, header.as_bytes(), delimiter);
     set(&obj, "report", to_js(&report));
     set(
         &obj,
@@ -642,14 +671,17 @@ pub fn combine_parts(
 }
 
 /// Which of `parts` (their indexes), in file order, make the whole run, or `undefined` while
-/// one is missing. Reports may be left out: only `start`, `end` and `last` are read.
+/// one is missing. Only the offsets of `start` and `end`, and `last`, are read.
 #[wasm_bindgen(js_name = partsChain, unchecked_return_type = "number[] | undefined")]
 pub fn parts_chain(
-    #[wasm_bindgen(unchecked_param_type = "Omit<Part, 'report'>[]")] parts: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ start: { offset: number }, end: { offset: number }, last: boolean }[]"
+    )]
+    parts: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let parts: Vec<serde_json::Value> = serde_wasm_bindgen::from_value(parts)
+    let parts: Vec<crate::merge::Part> = serde_wasm_bindgen::from_value(parts)
         .map_err(|e| options_error(&format!("invalid parts: {e}")))?;
-    Ok(crate::pieces::merge::chain(&parts).map_or(JsValue::UNDEFINED, |c| to_js(&c)))
+    Ok(crate::merge::chain(&parts).map_or(JsValue::UNDEFINED, |c| to_js(&c)))
 }
 
 fn parse_all(samples: &[String]) -> JsValue {
@@ -673,19 +705,21 @@ pub fn parse_key(
         .map_err(js_error)
 }
 
-/// Validates a whole file in one call: the report and the first payloads, nothing sent.
+/// Validates a whole file in one call: the report and the first payloads, nothing sent. The
+/// arguments are in the order of the Rust `validate` and of `new Ingest(key, identity, options)`;
+/// `identity` (default `validate:<key>`) gives the payloads the messageIds a run with it sends.
 ///
 /// Never throws for the file's content: a bad name or header is in `report.error`.
 #[wasm_bindgen(unchecked_return_type = "Validation")]
 pub fn validate(
     bytes: &[u8],
     key: &str,
-    #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
     #[wasm_bindgen(unchecked_optional_param_type = "string")] identity: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
 ) -> Result<JsValue, JsValue> {
     let mut options = options_from(options)?;
     if options.sample_payloads == 0 {
-        options.sample_payloads = 5;
+        options.sample_payloads = limit!(VALIDATE_SAMPLE_PAYLOADS);
     }
     let identity = identity.unwrap_or_else(|| format!("validate:{key}"));
     let result = crate::validate(bytes, key, &identity, options);

@@ -31,7 +31,7 @@
 #![warn(missing_docs)]
 
 pub use ingest::{validate, Ingest, Validation};
-pub use map::column::ColumnType;
+pub use map::column::{CellType, ColumnType};
 pub use map::date_format::read_date;
 pub use map::draft::{
     draft, rule_matches, ColumnExample, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES,
@@ -43,8 +43,8 @@ pub use map::mapping::MappingError;
 pub use map::plan::ColumnInfo;
 pub use map::spec::spec_fields;
 pub use options::{
-    EmptyCells, Options, Typing, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_ID_CHARS,
-    MAX_OBJECTS_PER_REQUEST,
+    EmptyCells, Options, Typing, DEFAULT_MAX_REJECTIONS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
+    MAX_EVENT_BYTES, MAX_ID_CHARS, MAX_OBJECTS_PER_REQUEST,
 };
 pub use pieces::mapped::FileSplitter;
 pub use pieces::merge;

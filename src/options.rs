@@ -5,17 +5,47 @@ use serde::Deserialize;
 use crate::read::frame::DEFAULT_MAX_RECORD_BYTES;
 use crate::report::error::{Error, ErrorKind};
 
+/// The limits and defaults that the TypeScript docs (bindings.rs) state, each as the one literal
+/// both the constant and the docs are made of: `concat!("up to ", limit!(MAX_BATCH_EVENTS))`
+/// is `"up to 2500"`. A test checks each against the size its doc comment gives.
+macro_rules! limit {
+    (MAX_BATCH_BYTES) => {
+        486400
+    };
+    (MAX_BATCH_EVENTS) => {
+        2500
+    };
+    (MAX_OBJECTS_PER_REQUEST) => {
+        10
+    };
+    (DEFAULT_MAX_RECORD_BYTES) => {
+        1048576
+    };
+    (DEFAULT_MAX_REJECTIONS) => {
+        1000
+    };
+    (VALIDATE_SAMPLE_PAYLOADS) => {
+        5
+    };
+    (DRAFT_SAMPLE_BYTES) => {
+        65536
+    };
+}
+pub(crate) use limit;
+
 /// The highest `maxRecordBytes`: a record's fields are placed with 32-bit offsets.
 pub const MAX_RECORD_BYTES_CEILING: usize = 1 << 30;
 
 /// Segment drops events over 32 KB.
 pub const MAX_EVENT_BYTES: usize = 32 * 1024;
 /// Segment's limit on one batch request is 500 KB; 475 KB leaves room for `sentAt` and proxies.
-pub const MAX_BATCH_BYTES: usize = 475 * 1024;
+pub const MAX_BATCH_BYTES: usize = limit!(MAX_BATCH_BYTES);
 /// Over 2,500 events, Segment answers 200 and drops the batch.
-pub const MAX_BATCH_EVENTS: usize = 2500;
+pub const MAX_BATCH_EVENTS: usize = limit!(MAX_BATCH_EVENTS);
 /// The Objects API's documented limit per `/v1/set` request.
-pub const MAX_OBJECTS_PER_REQUEST: usize = 10;
+pub const MAX_OBJECTS_PER_REQUEST: usize = limit!(MAX_OBJECTS_PER_REQUEST);
+/// The rejected rows a report keeps in full by default (`maxRejections`).
+pub const DEFAULT_MAX_REJECTIONS: usize = limit!(DEFAULT_MAX_REJECTIONS);
 /// Segment's limit on `messageId` and on an object's `id`, in characters.
 pub const MAX_ID_CHARS: usize = 100;
 
@@ -79,7 +109,7 @@ impl Default for Options {
         Options {
             empty: EmptyCells::Omit,
             typing: Typing::Infer,
-            max_rejections: 1000,
+            max_rejections: DEFAULT_MAX_REJECTIONS,
             sample_payloads: 0,
             max_batch_bytes: MAX_BATCH_BYTES,
             max_batch_events: MAX_BATCH_EVENTS,
@@ -124,5 +154,21 @@ impl Options {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limits_are_the_sizes_their_docs_give() {
+        assert_eq!(MAX_BATCH_BYTES, 475 * 1024);
+        assert_eq!(MAX_BATCH_EVENTS, 2500);
+        assert_eq!(MAX_OBJECTS_PER_REQUEST, 10);
+        assert_eq!(DEFAULT_MAX_RECORD_BYTES, 1 << 20);
+        assert_eq!(DEFAULT_MAX_REJECTIONS, 1000);
+        assert_eq!(crate::DRAFT_SAMPLE_BYTES, 64 * 1024);
+        assert_eq!(limit!(VALIDATE_SAMPLE_PAYLOADS), 5);
     }
 }

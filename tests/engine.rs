@@ -1,7 +1,8 @@
 //! The engine end to end on the host: sample files, header errors, rejections, batching, streaming.
 
 use csv2segment::{
-    Batch, EmptyCells, Endpoint, Ingest, Options, Report, Typing, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
+    Batch, CellType, EmptyCells, Endpoint, Ingest, Options, Report, Typing, MAX_BATCH_BYTES,
+    MAX_BATCH_EVENTS,
 };
 use serde_json::{json, Value};
 
@@ -318,7 +319,7 @@ fn types_arrays_and_nested_timestamps() {
         .report
         .columns
         .iter()
-        .map(|c| (c.name.clone(), c.target.clone(), c.ty))
+        .map(|c| (c.name.clone(), c.target.clone(), c.ty.map(CellType::as_str)))
         .collect();
     assert_eq!(
         cols[..4],

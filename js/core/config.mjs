@@ -192,11 +192,13 @@ export function readBucketName(env) {
  * all a host needs to validate a file without sending it.
  */
 export function readEngineOptions(env) {
+  /** @type {import('../../pkg/csv2segment.js').IngestOptions} */
   const options = {};
   const empty = oneOf('CSV2SEGMENT_EMPTY_CELLS', env.CSV2SEGMENT_EMPTY_CELLS, EMPTY_VALUES);
-  if (empty) options.empty = empty;
+  // oneOf gives one of EMPTY_VALUES / TYPING_VALUES, which are the engine's names.
+  if (empty) options.empty = /** @type {import('../../pkg/csv2segment.js').IngestOptions['empty']} */ (empty);
   const typing = oneOf('CSV2SEGMENT_TYPING', env.CSV2SEGMENT_TYPING, TYPING_VALUES);
-  if (typing) options.typing = typing;
+  if (typing) options.typing = /** @type {import('../../pkg/csv2segment.js').IngestOptions['typing']} */ (typing);
   const maxRecordBytes = positiveInt('CSV2SEGMENT_MAX_RECORD_BYTES', env.CSV2SEGMENT_MAX_RECORD_BYTES, undefined);
   if (maxRecordBytes) options.maxRecordBytes = maxRecordBytes;
   return Object.freeze(options);
@@ -316,5 +318,5 @@ export function readConfig(env, found = {}) {
   };
   // Not enumerable: a config that gets logged or serialised does not carry the key with it.
   Object.defineProperty(config, 'writeKey', { value: writeKey, enumerable: false });
-  return Object.freeze(config);
+  return Object.freeze(/** @type {typeof config & { readonly writeKey: string }} */ (config));
 }

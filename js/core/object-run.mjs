@@ -455,6 +455,11 @@ const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { 
  * pieces' added up) and this invocation's budget. The rows are delivered by now: a report that
  * cannot be written is logged, and what fits of it written, but never fails the run, whose retry
  * would send every row again.
+ * @param {{ object: { bucket: string, key: string }, store: { put(key: string, body: string | Uint8Array, contentType: string): Promise<void>, remove(key: string): Promise<void> }, emit: (fields: object) => void }} run
+ * @param {{ report: string, rejects: string }} keys
+ * @param {(report: object) => Promise<void>} writeReport
+ * @param {{ report: import('../../pkg/csv2segment.js').Report, rejectsCsv: Uint8Array | undefined, delivery: Record<string, any> | null, timing: { startedAt: string, ms: number }, status: 'done' | 'unprocessable', pieces?: number, budget: number | null }} outcome
+ * @returns {Promise<'done' | 'unprocessable'>}
  */
 async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces, budget }) {
   const { bucket, key } = object;

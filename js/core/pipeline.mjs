@@ -69,7 +69,7 @@ export async function ingestFile({ engine, key, identity, options, source, sende
     if (!isEngineError(err) || err.code === 'options') throw err;
     // The engine's own report for a file (or header) it cannot take: same shape, `error` set.
     const head = resume?.header != null ? new TextEncoder().encode(`${resume.header}\n`) : new Uint8Array(0);
-    const { report } = engine.validate(head, key, options, identity);
+    const { report } = engine.validate(head, key, identity, options);
     return { status: 'unprocessable', report, rejectsCsv: undefined, delivery: null, timing: timing() };
   }
 
@@ -81,6 +81,7 @@ export async function ingestFile({ engine, key, identity, options, source, sende
     const drain = async () => {
       for (;;) {
         const buffer = pool.pop() ?? new Uint8Array(ing.maxBodyBytes);
+        /** @type {import('../../pkg/csv2segment.js').Batch & { release?: () => void }} the sender calls release once done with the body */
         const batch = ing.nextBatchInto(buffer);
         const release = () => pool.push(buffer);
         if (!batch) return release();

@@ -92,6 +92,12 @@ function describeNetworkError(err, timeoutMs) {
  * for the time asked, then a lower rate that climbs back. `summary.throttled` counts those
  * answers, `summary.pacedMs` the time during which a batch was held back.
  */
+/**
+ * The part of fetch the sender uses: globalThis.fetch, or node-fetch.mjs's nodeFetch (byte and
+ * text bodies only, so it goes with `streamBodies: false`).
+ * @typedef {(input: string | URL, init?: { method?: string, headers?: Record<string, string>, body?: Uint8Array | string | ReadableStream<Uint8Array>, signal?: AbortSignal, duplex?: string }) => Promise<{ status: number, headers: Headers, text(): Promise<string> }>} FetchLike
+ */
+
 export class Sender {
   #auth;
   #writeKey;
@@ -114,7 +120,7 @@ export class Sender {
    * @param {number} [settings.requestTimeoutMs] per request (30 s)
    * @param {number} [settings.deadline] epoch ms after which no request or retry starts
    * @param {Partial<typeof DEFAULT_RETRY>} [settings.retry]
-   * @param {typeof fetch} [settings.fetch]
+   * @param {FetchLike} [settings.fetch]
    * @param {() => number} [settings.random] jitter source
    * @param {(attempt: object) => void} [settings.onAttempt] told of each answer (no key in it)
    * @param {boolean} [settings.streamBodies] send bodies as streams, uncopied (Node's fetch)
@@ -128,7 +134,8 @@ export class Sender {
     requestTimeoutMs = 30_000,
     deadline = Infinity,
     retry = {},
-    fetch = globalThis.fetch,
+    // The lib's BodyInit takes only ArrayBuffer-backed arrays; every body here is one (the engine copies it out of wasm memory).
+    fetch = /** @type {FetchLike} */ (globalThis.fetch),
     random = Math.random,
     onAttempt,
     streamBodies = false,

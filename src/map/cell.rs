@@ -1,5 +1,6 @@
 //! Turns one cell's text into the JSON value its column calls for, written straight to the payload.
 
+use crate::map::column::{CellType, ColumnType};
 use crate::map::timestamp;
 use crate::report::reject::{quote, Reason};
 use crate::write::json;
@@ -34,17 +35,17 @@ pub(crate) enum Conv {
 }
 
 impl Conv {
-    /// The name shown in the report's column table.
-    pub(crate) fn name(self) -> &'static str {
+    /// The type shown in the report's column table.
+    pub(crate) fn cell_type(self) -> CellType {
         match self {
-            Conv::Str => "string",
-            Conv::Auto | Conv::AutoComma => "auto",
-            Conv::Flag => "flag",
-            Conv::Number | Conv::NumberComma => "number",
-            Conv::Integer => "integer",
-            Conv::Boolean => "boolean",
-            Conv::Timestamp | Conv::Formatted(_) => "timestamp",
-            Conv::Json | Conv::JsonObject => "json",
+            Conv::Str => CellType::Typed(ColumnType::String),
+            Conv::Auto | Conv::AutoComma => CellType::Auto,
+            Conv::Flag => CellType::Flag,
+            Conv::Number | Conv::NumberComma => CellType::Typed(ColumnType::Number),
+            Conv::Integer => CellType::Typed(ColumnType::Integer),
+            Conv::Boolean => CellType::Typed(ColumnType::Boolean),
+            Conv::Timestamp | Conv::Formatted(_) => CellType::Typed(ColumnType::Timestamp),
+            Conv::Json | Conv::JsonObject => CellType::Typed(ColumnType::Json),
         }
     }
 

@@ -1,5 +1,7 @@
 //! Reads one header cell, such as `properties.products[0].price:number`, into a path and a type.
 
+use serde::{Serialize, Serializer};
+
 use crate::map::header::HeaderProblem;
 
 /// The largest array index a column may name; larger ones are mistakes, not data.
@@ -17,8 +19,9 @@ pub(crate) enum Seg {
     Index(u32),
 }
 
-/// The `:type` suffix of a column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The `:type` suffix of a column. Serialises as its name (`"number"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ColumnType {
     /// Always a JSON string.
     String,
@@ -57,6 +60,40 @@ impl ColumnType {
             "json" => ColumnType::Json,
             _ => return None,
         })
+    }
+}
+
+/// How a column's cells are typed, as the report's column table shows it: a [`ColumnType`], or
+/// one of the two ways the engine types the cells of a column that names none. Serialises as
+/// its name: `"auto"`, `"flag"`, or the type's (`"number"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellType {
+    /// Numbers that read back as the same text and `true`/`false` typed, other text a string.
+    Auto,
+    /// `true`/`false` as booleans, other text a string (`integrations.*`).
+    Flag,
+    /// As the type says (named by the column, or the one the field always has, like
+    /// `timestamp`).
+    Typed(ColumnType),
+}
+
+impl CellType {
+    /// The name the report shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellType::Auto => "auto",
+            CellType::Flag => "flag",
+            CellType::Typed(ty) => ty.as_str(),
+        }
+    }
+}
+
+impl Serialize for CellType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CellType::Typed(ty) => ty.serialize(serializer),
+            CellType::Auto | CellType::Flag => serializer.serialize_str(self.as_str()),
+        }
     }
 }
 
@@ -164,6 +201,27 @@ mod tests {
 
     fn key(k: &str) -> Seg {
         Seg::Key(k.to_string())
+    }
+
+    #[test]
+    fn cell_types_serialise_as_the_names_the_report_always_had() {
+        let all = [
+            (CellType::Auto, "auto"),
+            (CellType::Flag, "flag"),
+            (CellType::Typed(ColumnType::String), "string"),
+            (CellType::Typed(ColumnType::Number), "number"),
+            (CellType::Typed(ColumnType::Integer), "integer"),
+            (CellType::Typed(ColumnType::Boolean), "boolean"),
+            (CellType::Typed(ColumnType::Timestamp), "timestamp"),
+            (CellType::Typed(ColumnType::Json), "json"),
+        ];
+        for (ty, name) in all {
+            assert_eq!(serde_json::to_string(&ty).unwrap(), format!("\"{name}\""));
+            assert_eq!(ty.as_str(), name);
+            if let CellType::Typed(t) = ty {
+                assert_eq!(ColumnType::from_name(name), Some(t));
+            }
+        }
     }
 
     #[test]

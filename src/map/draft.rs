@@ -26,7 +26,7 @@ use crate::read::records::RecordReader;
 use crate::report::error::Error;
 
 /// How much of a file the draft reads: the first 64 KiB, cut at the last record boundary.
-pub const DRAFT_SAMPLE_BYTES: usize = 64 * 1024;
+pub const DRAFT_SAMPLE_BYTES: usize = crate::options::limit!(DRAFT_SAMPLE_BYTES);
 
 /// The start of a value the draft leaves for a person to fill in; the mapping's parser refuses
 /// a `set` value that starts with it, so a draft with blanks is never sent as it is.

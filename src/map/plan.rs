@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::map::cell::Conv;
-use crate::map::column::{self, Seg};
+use crate::map::column::{self, CellType, Seg};
 use crate::map::date_format::DateFormat;
 use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
@@ -56,9 +56,9 @@ pub struct ColumnInfo {
     pub name: String,
     /// Where its value goes in the payload, like `context.device.id`; `None` when the column has a problem.
     pub target: Option<String>,
-    /// How its cells are typed: string, auto, flag, number, integer, boolean, timestamp or json.
+    /// How its cells are typed; `None` when the column has a problem.
     #[serde(rename = "type")]
-    pub ty: Option<&'static str>,
+    pub ty: Option<CellType>,
     /// The mapping leaves the column out of the payload.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dropped: bool,
@@ -158,7 +158,7 @@ impl Plan {
                     match tree.add(&p.dest, i, leaf, &labels) {
                         Ok(()) => {
                             info.target = Some(column::display_path(&p.dest));
-                            info.ty = Some(p.conv.name());
+                            info.ty = Some(p.conv.cell_type());
                             roles.note(p.role, i);
                         }
                         Err(problem) => errors.push(fail(problem)),

@@ -1,35 +1,107 @@
 //! Combines the reports of a file's pieces (continuations, shards) into the report of the whole file.
 //!
 //! A host that runs one file in several invocations stores each piece's report where the others
-//! can read it (a part). A part says which bytes its rows started in; a run is complete when
+//! can read it (a [`Part`]). A part says which bytes its rows started in; a run is complete when
 //! the parts, followed from offset 0, reach the one that read to the end of the file. Pieces
 //! that ran twice (a redelivered continuation) leave parts with the same start: any of them
-//! will do, as each covers the same rows. Parts are the reports as the hosts store them (JSON),
-//! so this works on JSON values.
+//! will do, as each covers the same rows. Parts are stored as JSON: [`Part`] and
+//! [`PartReport`] read them, and a [`PartReport`] is also the combined report, with the same JSON.
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::report::{write_rejects_header, write_rejects_row};
 
-/// Counts that add up over pieces.
-const SUMS: [&str; 5] = ["rows", "events", "rejected", "batches", "payloadBytes"];
+/// One piece's part, as a host stores it (`{"start", "end", "last", "report"}`; other keys the
+/// host keeps there, like its delivery, are not read).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct Part {
+    /// Where the piece's first row starts; a part without it is passed over.
+    pub start: Option<Offset>,
+    /// Where the next piece goes on (after the piece's last row).
+    pub end: Option<Offset>,
+    /// The piece read to the end of the file.
+    #[serde(default)]
+    pub last: bool,
+    /// The piece's report; [`chain`] does without it, [`combine`] needs it.
+    pub report: Option<PartReport>,
+}
+
+/// A place in the file, by its byte offset (a part's `start` or `end`; their `line` is not read).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Offset {
+    /// Bytes before it.
+    pub offset: u64,
+}
+
+/// A piece's report as its part stores it (the engine's [`crate::Report`] as JSON), and the
+/// combined report of the whole file. The counts add up over pieces; the rejections, the error
+/// and `finished` combine; the file, columns, header errors and mapping are the first piece's.
+/// The fields are in the order of the combined report's JSON (by name).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PartReport {
+    /// Request bodies made.
+    pub batches: u64,
+    /// How each column is used (the report's `columns`), as stored.
+    pub columns: Value,
+    /// The error that stopped the piece, if one did.
+    pub error: Option<String>,
+    /// Rows that became events (or objects).
+    pub events: u64,
+    /// What the file name says (the report's `file`), as stored.
+    pub file: Value,
+    /// Whether the piece (for the combined report: the file) was read to its end.
+    pub finished: bool,
+    /// The header's problems (the report's `headerErrors`), as stored.
+    pub header_errors: Value,
+    /// Bytes read; for the combined report, the file's size.
+    pub input_bytes: u64,
+    /// The mapping the file was read through (the report's `mapping`), as stored.
+    pub mapping: Value,
+    /// Bytes of the events, without batch framing.
+    pub payload_bytes: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// The rejected rows kept.
+    pub rejections: Vec<StoredRejection>,
+    /// Data rows read.
+    pub rows: u64,
+}
+
+/// A rejected row as a report stores it (see [`crate::Rejection`]), fields by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoredRejection {
+    /// The 1-based column at fault, if one is.
+    pub column: Option<u64>,
+    /// That column's header.
+    pub field: Option<String>,
+    /// The 1-based line where the row starts.
+    pub line: u64,
+    /// The line, column and reason, as one message.
+    pub message: String,
+    /// The row's byte offset in the file.
+    pub offset: u64,
+    /// Why, with the fix.
+    pub reason: String,
+    /// The row as it stands in the file.
+    pub row: String,
+}
 
 /// Which parts (their indexes), in file order, make the whole run, or `None` while one is missing.
 ///
-/// Each part is `{"start": {"offset", "line"}, "end": {"offset", "line"}, "last": bool,
-/// "report": {...}}`; `last` is set by the piece that read to the end of the file. Several parts
-/// may start at one offset (a piece that ran twice and stopped at different rows, or one that
-/// died before handing on): any that leads on to the end will do, and one that leads nowhere is
-/// passed over.
-pub fn chain(parts: &[Value]) -> Option<Vec<usize>> {
-    let offset = |p: &Value, at: &str| p.get(at)?.get("offset")?.as_u64();
-    let last = |p: &Value| p.get("last").and_then(Value::as_bool) == Some(true);
+/// `last` is set by the piece that read to the end of the file. Several parts may start at one
+/// offset (a piece that ran twice and stopped at different rows, or one that died before
+/// handing on): any that leads on to the end will do, and one that leads nowhere is passed over.
+pub fn chain(parts: &[Part]) -> Option<Vec<usize>> {
+    let end = |p: &Part| p.end.map(|e| e.offset);
     let mut starting: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for (i, p) in parts.iter().enumerate() {
-        if let Some(start) = offset(p, "start") {
-            starting.entry(start).or_default().push(i);
+        if let Some(start) = p.start {
+            starting.entry(start.offset).or_default().push(i);
         }
     }
     // From the end of the file back: the part to take at each offset from which the end can be
@@ -37,9 +109,7 @@ pub fn chain(parts: &[Value]) -> Option<Vec<usize>> {
     let mut next: HashMap<u64, usize> = HashMap::new();
     for (&start, ids) in starting.iter().rev() {
         let leads_on = |&i: &usize| {
-            last(&parts[i])
-                || offset(&parts[i], "end")
-                    .is_some_and(|end| end > start && next.contains_key(&end))
+            parts[i].last || end(&parts[i]).is_some_and(|e| e > start && next.contains_key(&e))
         };
         if let Some(&i) = ids.iter().rev().find(|i| leads_on(i)) {
             next.insert(start, i);
@@ -50,70 +120,78 @@ pub fn chain(parts: &[Value]) -> Option<Vec<usize>> {
     loop {
         let &i = next.get(&at)?;
         out.push(i);
-        if last(&parts[i]) {
+        if parts[i].last {
             return Some(out);
         }
-        at = offset(&parts[i], "end")?;
+        at = end(&parts[i])?;
     }
 }
 
 /// The report of the whole file from its pieces' (see [`chain`]), keeping at most
-/// `max_rejections` rejections; `None` while a piece is missing.
-pub fn combine(parts: &[Value], max_rejections: usize) -> Option<Value> {
-    let chain: Vec<&Value> = chain(parts)?.into_iter().map(|i| &parts[i]).collect();
-    let reports: Vec<&Map<String, Value>> = chain
+/// `max_rejections` rejections; `None` while a piece (or a chained piece's report) is missing.
+///
+/// ```rust
+/// use csv2segment::merge::{combine, rejects_csv, Part};
+///
+/// // Two pieces of track_x.csv as a host stored them: rows from byte 13 to 30, then to the end.
+/// let parts: Vec<Part> = serde_json::from_str(r#"[
+///   {"start": {"offset": 30, "line": 4}, "end": {"offset": 45, "line": 5}, "last": true,
+///    "report": {"rows": 1, "events": 0, "rejected": 1, "batches": 0, "payloadBytes": 0,
+///               "rejections": [{"line": 4, "row": "x", "message": "line 4: no event"}],
+///               "error": null, "finished": true}},
+///   {"start": {"offset": 0, "line": 1}, "end": {"offset": 30, "line": 4}, "last": false,
+///    "report": {"rows": 2, "events": 2, "rejected": 0, "batches": 1, "payloadBytes": 300,
+///               "rejections": [], "error": null, "finished": false}}
+/// ]"#).unwrap();
+///
+/// let whole = combine(&parts, 1000).unwrap();
+/// assert_eq!((whole.rows, whole.events, whole.rejected), (3, 2, 1));
+/// assert_eq!(whole.input_bytes, 45); // the last piece's end
+/// assert!(whole.finished);
+/// let csv = rejects_csv(&whole, b"userId,event", b',').unwrap();
+/// assert_eq!(csv, b"userId,event,csv2segment_error\nx,\"line 4: no event\"\n");
+///
+/// // Without the last piece, the file is not complete yet.
+/// assert!(combine(&parts[1..], 1000).is_none());
+/// ```
+pub fn combine(parts: &[Part], max_rejections: usize) -> Option<PartReport> {
+    let chain: Vec<&Part> = chain(parts)?.into_iter().map(|i| &parts[i]).collect();
+    let reports: Vec<&PartReport> = chain
         .iter()
-        .map(|p| p.get("report").and_then(Value::as_object))
+        .map(|p| p.report.as_ref())
         .collect::<Option<_>>()?;
-    let mut whole = reports.first()?.to_owned().clone();
-    for name in SUMS {
-        let total: u64 = reports
+    let first = *reports.first()?;
+    let sum = |count: fn(&PartReport) -> u64| reports.iter().map(|r| count(r)).sum();
+    Some(PartReport {
+        batches: sum(|r| r.batches),
+        events: sum(|r| r.events),
+        rejected: sum(|r| r.rejected),
+        rows: sum(|r| r.rows),
+        payload_bytes: sum(|r| r.payload_bytes),
+        input_bytes: chain.last()?.end.map_or(0, |e| e.offset),
+        rejections: reports
             .iter()
-            .filter_map(|r| r.get(name).and_then(Value::as_u64))
-            .sum();
-        whole.insert(name.into(), total.into());
-    }
-    let size = chain
-        .last()
-        .and_then(|p| p.get("end")?.get("offset")?.as_u64())
-        .unwrap_or(0);
-    whole.insert("inputBytes".into(), size.into());
-    let rejections: Vec<Value> = reports
-        .iter()
-        .filter_map(|r| r.get("rejections").and_then(Value::as_array))
-        .flatten()
-        .take(max_rejections)
-        .cloned()
-        .collect();
-    whole.insert("rejections".into(), rejections.into());
-    let error = reports
-        .iter()
-        .find_map(|r| r.get("error").filter(|e| !e.is_null()))
-        .cloned()
-        .unwrap_or(Value::Null);
-    whole.insert("error".into(), error);
-    // The pieces before the last stopped on purpose; the file is read when the last one was.
-    let finished = reports
-        .last()
-        .and_then(|r| r.get("finished"))
-        .and_then(Value::as_bool)
-        == Some(true);
-    whole.insert("finished".into(), finished.into());
-    Some(Value::Object(whole))
+            .flat_map(|r| &r.rejections)
+            .take(max_rejections)
+            .cloned()
+            .collect(),
+        error: reports.iter().find_map(|r| r.error.clone()),
+        // The pieces before the last stopped on purpose; the file is read when the last one was.
+        finished: reports.last().is_some_and(|r| r.finished),
+        ..first.clone()
+    })
 }
 
 /// The rejects CSV of a combined report (see [`crate::Report::rejects_csv`]); `None` if no row
 /// was rejected. Rows are as the parts stored them, as text.
-pub fn rejects_csv(report: &Value, header: &[u8], delimiter: u8) -> Option<Vec<u8>> {
-    let rejections = report.get("rejections")?.as_array()?;
-    if rejections.is_empty() {
+pub fn rejects_csv(report: &PartReport, header: &[u8], delimiter: u8) -> Option<Vec<u8>> {
+    if report.rejections.is_empty() {
         return None;
     }
     let mut out = Vec::new();
     write_rejects_header(&mut out, header, delimiter);
-    for r in rejections {
-        let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
-        write_rejects_row(&mut out, text("row").as_bytes(), text("message"), delimiter);
+    for r in &report.rejections {
+        write_rejects_row(&mut out, r.row.as_bytes(), &r.message, delimiter);
     }
     Some(out)
 }
@@ -123,15 +201,26 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn part(start: u64, end: u64, last: bool, rows: u64, rejections: Value) -> Value {
-        json!({
+    // The tests read the combined report as JSON, as hosts do.
+    fn combine(parts: &[Part], max_rejections: usize) -> Option<Value> {
+        super::combine(parts, max_rejections).map(|r| serde_json::to_value(r).unwrap())
+    }
+
+    fn rejects_csv(report: &Value, header: &[u8], delimiter: u8) -> Option<Vec<u8>> {
+        let report: PartReport = serde_json::from_value(report.clone()).unwrap();
+        super::rejects_csv(&report, header, delimiter)
+    }
+
+    fn part(start: u64, end: u64, last: bool, rows: u64, rejections: Value) -> Part {
+        serde_json::from_value(json!({
             "start": {"offset": start, "line": 1},
             "end": {"offset": end, "line": 1},
             "last": last,
             "report": {"file": {"name": "track_x.csv"}, "rows": rows, "events": rows, "rejected": 0,
                 "batches": 1, "payloadBytes": 10, "inputBytes": end - start,
                 "rejections": rejections, "error": null, "finished": true},
-        })
+        }))
+        .unwrap()
     }
 
     #[test]
@@ -169,6 +258,29 @@ mod tests {
         assert_eq!(
             String::from_utf8(csv).unwrap(),
             "h,csv2segment_error\na,\"m1\"\nb,\"m2\"\n"
+        );
+    }
+
+    #[test]
+    fn a_real_report_keeps_its_json_through_combining() {
+        // The engine's own report, stored as a host stores it, comes back with the same JSON
+        // (but the file's size), its keys in the order the combined report always had (by name).
+        let mut ing = crate::Ingest::new("track_x.csv", "id", crate::Options::default()).unwrap();
+        ing.write(b"userId,event,n:number\n1,A,2\n2,,3\n3,B,x\n")
+            .unwrap();
+        ing.finish().unwrap();
+        while ing.next_batch().is_some() {}
+        let report = serde_json::to_value(ing.report()).unwrap();
+        assert_eq!(report["rejected"], 2);
+        let stored = json!({"start": {"offset": 0, "line": 1}, "end": {"offset": 99, "line": 5},
+            "last": true, "report": report.clone(), "delivery": {"events": 1}});
+        let whole = super::combine(&[serde_json::from_value(stored).unwrap()], 10).unwrap();
+        let mut expected = report;
+        expected["inputBytes"] = 99.into();
+        assert_eq!(serde_json::to_value(&whole).unwrap(), expected);
+        assert_eq!(
+            serde_json::to_string(&whole).unwrap(),
+            serde_json::to_string(&expected).unwrap()
         );
     }
 

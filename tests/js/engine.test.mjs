@@ -218,3 +218,19 @@ test('the splitter cuts where the engine with the same maxRecordBytes reads rows
   ]);
   ing.free();
 });
+
+test('validate takes (bytes, key, identity, options), as the Rust validate and new Ingest do', async () => {
+  const { Ingest, validate } = await loadEngine();
+  const csv = new TextEncoder().encode('userId,event\n1,Signed Up\n2,Signed Up\n');
+  const { payloads, report } = validate(csv, 'track_signups.csv', 's3://bucket/track_signups.csv#e1', { samplePayloads: 1 });
+  assert.equal(payloads.length, 1);
+  assert.equal(report.events, 2);
+  const ingest = new Ingest('track_signups.csv', 's3://bucket/track_signups.csv#e1');
+  ingest.write(csv);
+  ingest.finish();
+  const sent = decode(ingest.nextBatch().body).batch[0];
+  ingest.free();
+  assert.equal(payloads[0].messageId, sent.messageId);
+  // The default identity is validate:<key>: another messageId.
+  assert.notEqual(validate(csv, 'track_signups.csv', undefined, { samplePayloads: 1 }).payloads[0].messageId, sent.messageId);
+});

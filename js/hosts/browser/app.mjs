@@ -10,8 +10,8 @@ const ANNOUNCE_MS = 3000;
 
 const $ = (id) => document.getElementById(id);
 const dropZone = $('drop-zone');
-const fileInput = $('file-input');
-const cancelButton = $('cancel');
+const fileInput = /** @type {HTMLInputElement} */ ($('file-input'));
+const cancelButton = /** @type {HTMLButtonElement} */ ($('cancel'));
 const statusRegion = $('status');
 const results = $('results');
 const versionText = $('engine-version');
@@ -191,7 +191,7 @@ async function addFiles(fileList) {
   }
   const files = all.filter((f) => !mappings.includes(f));
   if (files.length === 0) return;
-  const options = { empty: $('opt-empty').value, typing: $('opt-typing').value, ...(mapping ? { mapping: mapping.text, mappingKey: mapping.key } : {}) };
+  const options = { empty: /** @type {HTMLSelectElement} */ ($('opt-empty')).value, typing: /** @type {HTMLSelectElement} */ ($('opt-typing')).value, ...(mapping ? { mapping: mapping.text, mappingKey: mapping.key } : {}) };
   const cards = files.map((file) => {
     const card = new ResultCard(file);
     queue.push({ id: nextId++, file, options, card });
@@ -502,7 +502,7 @@ dropZone.addEventListener('dragover', (event) => {
   dropZone.classList.add('dragging');
 });
 dropZone.addEventListener('dragleave', (event) => {
-  if (!dropZone.contains(event.relatedTarget)) dropZone.classList.remove('dragging');
+  if (!dropZone.contains(/** @type {Node | null} */ (event.relatedTarget))) dropZone.classList.remove('dragging');
 });
 dropZone.addEventListener('drop', (event) => {
   event.preventDefault();
@@ -511,8 +511,9 @@ dropZone.addEventListener('drop', (event) => {
 });
 // A file dropped beside the zone must not replace the page with the file.
 for (const type of ['dragover', 'drop']) {
-  window.addEventListener(type, (event) => {
-    if (hasFiles(event) && !dropZone.contains(event.target) && !$('mapper').contains(event.target)) {
+  window.addEventListener(type, (/** @type {DragEvent} */ event) => {
+    const target = /** @type {Node | null} */ (event.target);
+    if (hasFiles(event) && !dropZone.contains(target) && !$('mapper').contains(target)) {
       event.preventDefault();
       if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
     }

@@ -130,7 +130,7 @@ async function validateFile({ id, file, pkgUrl, options }) {
   } catch (err) {
     if (!isEngineError(err)) throw err;
     // The name alone stops it: the engine's report for such a file says why.
-    const { report } = validate(new Uint8Array(0), file.name, opts, identity);
+    const { report } = validate(new Uint8Array(0), file.name, identity, opts);
     self.postMessage({ type: 'start', id, file: null, fileError: err.message });
     self.postMessage({ type: 'done', id, status: 'unprocessable', report, samples: [], rejectsCsv: null, batches: 0, bodyBytes: 0, ms: ms() });
     return;
@@ -205,6 +205,7 @@ async function validateFile({ id, file, pkgUrl, options }) {
     const samples = ing.samples();
     self.postMessage(
       { type: 'done', id, status: 'done', report, samples, rejectsCsv: rejects, batches, bodyBytes, ms: ms() },
+      // @ts-expect-error -- this runs in a Web Worker, whose postMessage takes a transfer list; tsc checks it against the DOM lib's Window.postMessage.
       rejects ? [rejects.buffer] : [],
     );
   } finally {
@@ -264,7 +265,7 @@ async function previewRule({ id, seq, rule, options, examples }) {
   let report;
   let payloads = [];
   if (kept.whole) {
-    ({ report, payloads } = engine.validate(kept.head, kept.name, opts, kept.identity));
+    ({ report, payloads } = engine.validate(kept.head, kept.name, kept.identity, opts));
   } else {
     // A part of the file: read up to the last whole row, and stop there.
     let ing;
@@ -272,7 +273,7 @@ async function previewRule({ id, seq, rule, options, examples }) {
       ing = new engine.Ingest(kept.name, kept.identity, opts);
     } catch (err) {
       if (!isEngineError(err)) throw err;
-      ({ report } = engine.validate(new Uint8Array(0), kept.name, opts, kept.identity));
+      ({ report } = engine.validate(new Uint8Array(0), kept.name, kept.identity, opts));
     }
     if (ing) {
       // Bodies are counted by the report and dropped, slice by slice as validateFile does.

@@ -105,7 +105,10 @@ export function eventsPerSecond(option, value) {
   return n === undefined ? undefined : n === null ? 'none' : String(n);
 }
 
-/** The engine's options: the environment's (as for the other hosts), then the flags. */
+/**
+ * The engine's options: the environment's (as for the other hosts), then the flags.
+ * @returns {import('../../../pkg/csv2segment.js').IngestOptions}
+ */
 export function engineOptions(values) {
   let fromEnv;
   try {

@@ -17,7 +17,17 @@ import { fileSize, NotRegularError, openSource, ReadError, sha256 } from './inpu
 import { plural, ProgressLine } from './progress.mjs';
 import { exitOf, sendSummary, validateSummary } from './summaries.mjs';
 
-/** Runs one input through the engine: the result, or throws ReadError / DeliveryError. */
+/**
+ * Runs one input through the engine: the result, or throws ReadError / DeliveryError.
+ * @param {object} run
+ * @param {typeof import('../../../pkg/csv2segment.js')} run.engine
+ * @param {{ name: string, path: string | null, label: string }} run.input
+ * @param {string} run.identity
+ * @param {import('../../../pkg/csv2segment.js').IngestOptions} run.options
+ * @param {Sender} [run.sender] omit to only validate
+ * @param {{ bytes: number }} run.counter
+ * @param {ProgressLine} run.progress
+ */
 export async function runInput({ engine, input, identity, options, sender, counter, progress }) {
   let gzip = false;
   try {

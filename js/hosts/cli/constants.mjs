@@ -16,4 +16,5 @@ export const MAX_LIMIT = 10_000;
 export const DRAFT_BYTES = 64 * 1024;
 export const DRAFT_KB = DRAFT_BYTES / 1024;
 
+/** @type {Readonly<Record<'ok' | 'rejected' | 'unprocessable' | 'usage' | 'delivery', number>>} */
 export const EXIT = Object.freeze({ ok: 0, rejected: 1, unprocessable: 2, usage: 2, delivery: 3 });

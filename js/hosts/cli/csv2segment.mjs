@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 
 const setupScript = new URL('../../../scripts/setup.mjs', import.meta.url);
 if (existsSync(setupScript)) {
-  const { setup } = await import(setupScript);
+  const { setup } = await import(setupScript.href);
   try {
     await setup({ quiet: true });
   } catch (err) {

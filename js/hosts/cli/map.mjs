@@ -19,6 +19,7 @@ export async function readHead(input) {
   let size = 0;
   let whole = true;
   try {
+    /** @type {import('node:stream').Readable} */
     let source = input.path === null ? process.stdin : createReadStream(input.path, { highWaterMark: DRAFT_BYTES });
     if (gzip) source = source.pipe(createGunzip());
     for await (const chunk of source) {

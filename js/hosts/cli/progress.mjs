@@ -32,6 +32,8 @@ export class ProgressLine {
     this.tty = Boolean(process.stderr.isTTY);
     this.started = Date.now();
     this.shown = false;
+    /** @type {(() => import('../../../pkg/csv2segment.js').Progress | null) | undefined} the engine's counts so far, where a run sets it (commands.mjs) */
+    this.latest = undefined;
     if (quiet) return;
     this.timer = setInterval(() => this.#tick(), this.tty ? TTY_REFRESH_MS : LOG_REFRESH_MS);
     this.timer.unref();

@@ -144,7 +144,7 @@ const clients = {};
  * @param {Record<string, string | undefined>} [parts.env] read at the first invocation, with the
  *   write key from the SSM parameter or secret it names (write-key.mjs)
  * @param {S3Client} [parts.s3]
- * @param {typeof fetch} [parts.fetch] default: nodeFetch (node:http; fetch copies every body)
+ * @param {import('../../core/sender.mjs').FetchLike} [parts.fetch] default: nodeFetch (node:http; fetch copies every body)
  * @param {(line: string) => void} [parts.log] one JSON line per event of note; a file's outcome
  *   carries its metrics in CloudWatch's Embedded Metric Format (metrics.mjs). Default: straight to
  *   stdout, as console.log's prefix would keep CloudWatch from reading the line as JSON
