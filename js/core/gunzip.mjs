@@ -51,7 +51,7 @@ export async function* gunzip(source) {
         if (!writing && !closed) writing = feed();
         const first = await Promise.race(writing ? [read, writing] : [read]);
         if (first !== WROTE) {
-          result = first;
+          result = /** @type {ReadableStreamReadResult<Uint8Array>} */ (first);
           break;
         }
         writing = null;

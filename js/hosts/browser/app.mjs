@@ -529,7 +529,7 @@ mappingClear.addEventListener('click', () => {
 // ---------------------------------------------------------------------------------------------
 // Mapping exports (editor.mjs), in a worker of their own so a validation's cancel leaves them be
 
-const mapInput = $('map-input');
+const mapInput = /** @type {HTMLInputElement} */ ($('map-input'));
 const mapper = $('mapper');
 const editorsBox = $('editors');
 const editors = new Map();
@@ -554,7 +554,8 @@ async function mapFiles(fileList) {
   }
   // Loaded on first use: the validation page fetches only what it runs.
   const { MappingEditor } = await import('./editor.mjs');
-  const options = () => ({ empty: $('opt-empty').value, typing: $('opt-typing').value });
+  const select = (id) => /** @type {HTMLSelectElement} */ ($(id)).value;
+  const options = () => ({ empty: select('opt-empty'), typing: select('opt-typing') });
   let first = null;
   for (const file of all.filter((f) => !/\.json$/i.test(f.name))) {
     const editor = new MappingEditor(editorWorker, PKG_URL, file, base, options, announce);
