@@ -761,6 +761,14 @@ pub fn spec_fields(
     Ok(to_js(&crate::spec_fields(kind)))
 }
 
+/// The prefixes a file name may start with, as every message that asks for one words them
+/// (`identify_, track_, … or object_<collection>_`): for a host's help text, so the list is
+/// kept in one place.
+#[wasm_bindgen(js_name = acceptedPrefixes)]
+pub fn accepted_prefixes() -> String {
+    crate::ACCEPTED_PREFIXES.to_string()
+}
+
 /// One value read with a mapping's date `format` (and `timezone`, a fixed offset), as a run
 /// writes it: the ISO-8601 UTC time. Throws the run's message when the format, the zone or
 /// the value is wrong.

@@ -64,6 +64,10 @@ describe('help, version and usage errors', () => {
     assert.equal(main.stderr, '');
     assert.match(main.stdout, /^Usage: csv2segment <command> \[options\] FILE\.\.\.\n/);
     for (const part of ['Commands:', 'Examples:', 'Exit status:', 'Environment:', 'SEGMENT_WRITE_KEY']) assert.ok(main.stdout.includes(part), part);
+    // The prefixes are the engine's own list (acceptedPrefixes), as its file-name errors word them.
+    const prefixes = 'name picks the call by its prefix, one of:\n  identify_, track_, page_, screen_, group_, alias_ or object_<collection>_\n(object_ is the Objects API)';
+    assert.ok(main.stdout.includes(prefixes), main.stdout);
+    assert.ok((await cli(['validate', '--help'])).stdout.includes(prefixes));
     assert.equal((await cli(['help'])).stdout, main.stdout);
     const send = await cli(['send', '--help']);
     assert.equal(send.code, 0);

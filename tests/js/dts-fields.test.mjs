@@ -157,3 +157,19 @@ test('the check fails for a field on one side only', () => {
   assert.throws(() => checkShape('Shard', { start: { offset: 0 }, end: 5 }, seen), /Shard.start: declared fields that are missing/);
   checkShape('Position', position, seen);
 });
+
+test("the package's types (js/index.d.ts) re-export every type and class the engine declares", () => {
+  const engine = ts.createSourceFile('csv2segment.d.ts', readFileSync(DTS, 'utf8'), ts.ScriptTarget.Latest, true);
+  const declared = engine.statements
+    .filter((s) => ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s))
+    .map((s) => s.name?.text)
+    .filter((name) => name && !name.startsWith('Init') && !['SyncInitInput'].includes(name))
+    .sort();
+  const index = ts.createSourceFile('index.d.ts', readFileSync(new URL('../../js/index.d.ts', import.meta.url), 'utf8'), ts.ScriptTarget.Latest, true);
+  const exported = index.statements
+    .filter((s) => ts.isExportDeclaration(s) && s.moduleSpecifier?.getText(index) === "'../pkg/csv2segment.js'")
+    .flatMap((s) => (s.exportClause && ts.isNamedExports(s.exportClause) ? s.exportClause.elements.map((e) => e.name.text) : []))
+    .sort();
+  assert.ok(declared.includes('Draft') && declared.includes('Ingest'), declared.join(', '));
+  assert.deepEqual(exported, declared);
+});

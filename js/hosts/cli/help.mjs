@@ -27,10 +27,16 @@ export const EXIT_STATUS = `Exit status:
   3  delivery failed: retries exhausted or the write key refused (send)
   With several files, the highest status of any of them.`;
 
-export const FILE_NOTE = `FILE is a path, or - for standard input (then --name gives the file name). The file
-name picks the call: identify_*, track_*, page_*, screen_*, group_*, alias_*, or
-object_<collection>_* for the Objects API; .csv, .txt or .tsv, optionally .gz (decompressed
-on the way). See README.md, "Preparing a file", for the header.`;
+/**
+ * What FILE may be, with the name prefixes the engine accepts (its acceptedPrefixes(), so the
+ * list is written once, in the engine).
+ * @param {string} prefixes
+ */
+const fileNote = (prefixes) => `FILE is a path, or - for standard input (then --name gives the file name). The file
+name picks the call by its prefix, one of:
+  ${prefixes}
+(object_ is the Objects API); .csv, .txt or .tsv, optionally .gz (decompressed on the
+way). See README.md, "Preparing a file", for the header.`;
 
 export const ENGINE_OPTIONS = `  --mapping FILE            read the files through this mapping (csv2segment.json; see
                             README.md, "Files as they come"); default: the nearest
@@ -42,7 +48,16 @@ export const ENGINE_OPTIONS = `  --mapping FILE            read the files throug
   --max-record-bytes N      a row longer than N bytes is rejected without being held
                             (default: 1048576, 1 MiB)`;
 
-export const HELP = {
+/**
+ * The help of a command, or the main help; `prefixes` is the engine's acceptedPrefixes().
+ * @param {'main' | 'validate' | 'preview' | 'send' | 'map'} topic
+ * @param {string} prefixes
+ * @returns {string}
+ */
+export const helpText = (topic, prefixes) => texts(fileNote(prefixes))[topic];
+
+/** @param {string} FILE_NOTE */
+const texts = (FILE_NOTE) => ({
   main: `Usage: ${PROGRAM} <command> [options] FILE...
 
 Turns CSV files into Segment calls: each row becomes an identify, track, page, screen,
@@ -222,4 +237,4 @@ Exit status:
   1  a draft has blanks to fill in (the engine refuses the mapping, or the file, until
      they are filled)
   2  a FILE or the MAPPING could not be read, or a usage error`,
-};
+});

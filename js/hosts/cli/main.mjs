@@ -4,7 +4,8 @@
 // Sender; `map` prints the mapping the engine drafts from each file's first 64 KB.
 import { isEngineError } from '../../core/pipeline.mjs';
 import { EXIT, PROGRAM, VERSION } from './constants.mjs';
-import { HELP } from './help.mjs';
+import { helpText } from './help.mjs';
+import { loadEngine } from '../../core/engine.mjs';
 import { fail, liveLine, print, printErr, redact, setCommand, UsageError } from './output.mjs';
 import { COMMANDS, parseArgs } from './args.mjs';
 import { ReadError } from './input.mjs';
@@ -12,13 +13,20 @@ import { send, validateOrPreview } from './commands.mjs';
 import { map } from './map.mjs';
 
 
+/**
+ * Prints a help text; the file-name prefixes in it come from the engine.
+ * @param {Parameters<typeof helpText>[0]} topic
+ */
+async function help(topic) {
+  const engine = await loadEngine();
+  print(helpText(topic, engine.acceptedPrefixes()));
+  return EXIT.ok;
+}
+
 async function main(argv) {
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError('no command given');
-  if (first === '--help' || first === '-h') {
-    print(HELP.main);
-    return EXIT.ok;
-  }
+  if (first === '--help' || first === '-h') return help('main');
   if (first === '--version' || first === '-V') {
     print(`${PROGRAM} ${VERSION}`);
     return EXIT.ok;
@@ -26,19 +34,15 @@ async function main(argv) {
   if (first === 'help') {
     const topic = rest[0];
     if (rest.length > 1) throw new UsageError('help takes at most one COMMAND');
-    if (topic === undefined) print(HELP.main);
-    else if (COMMANDS[topic]) print(HELP[topic]);
-    else throw new UsageError(`no such command: '${topic}' (the commands are validate, preview, send and map)`);
-    return EXIT.ok;
+    if (topic === undefined) return help('main');
+    if (!COMMANDS[topic]) throw new UsageError(`no such command: '${topic}' (the commands are validate, preview, send and map)`);
+    return help(/** @type {keyof typeof COMMANDS} */ (topic));
   }
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first.split('=')[0]}'`);
   if (!COMMANDS[first]) throw new UsageError(`unknown command '${first}' (the commands are validate, preview, send and map)`);
   setCommand(first);
   const { values, files } = parseArgs(first, rest);
-  if (values.help) {
-    print(HELP[first]);
-    return EXIT.ok;
-  }
+  if (values.help) return help(first);
   if (first === 'map') return map(values, files);
   return first === 'send' ? send(values, files) : validateOrPreview(first, values, files);
 }
