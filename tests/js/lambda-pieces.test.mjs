@@ -19,6 +19,13 @@ const BUCKET = 'csv-pieces';
 const FAST = { baseMs: 5, maxMs: 50, maxAttempts: 25 };
 const context = { getRemainingTimeInMillis: () => 300_000 };
 const ROWS = 200_000;
+/**
+ * Pieces on a budget: a piece stops taking rows after 0.3 s, and delivery is paced at 50,000
+ * events a second (reading waits for the sender's slots), so a piece takes at most about
+ * 15,000 rows plus the batches in flight whatever the machine's speed, and 200,000 rows need
+ * at least 4 s and eight pieces. Unpaced, a fast machine could finish them in one or two.
+ */
+const ON_BUDGET = { MAX_RUN_SECONDS: '0.3', SEGMENT_MAX_EVENTS_PER_SECOND: '50000' };
 
 function s3Record(key, eTag, size) {
   return {
@@ -88,7 +95,7 @@ describe('Lambda: files in pieces', () => {
     const key = 'big/track_resume.csv';
     const record = await put(key, generateTrackCsv(ROWS));
     const queue = [];
-    const handler = handlerWith({ MAX_RUN_SECONDS: '0.3' }, queue);
+    const handler = handlerWith(ON_BUDGET, queue);
     await handler({ Records: [record] }, context);
     const continuations = await drain(handler, queue);
     assert.ok(continuations >= 2, `expected several continuations, got ${continuations}`);
@@ -113,11 +120,11 @@ describe('Lambda: files in pieces', () => {
     const key = 'big/track_twice.csv';
     const record = await put(key, generateTrackCsv(ROWS));
     const queue = [];
-    const handler = handlerWith({ MAX_RUN_SECONDS: '0.3' }, queue);
+    const handler = handlerWith(ON_BUDGET, queue);
     await handler({ Records: [record] }, context);
     assert.equal(queue.length, 1);
     // The first continuation dies after delivering its rows, before handing on ...
-    const dying = handlerWith({ MAX_RUN_SECONDS: '0.3' }, {
+    const dying = handlerWith(ON_BUDGET, {
       push() {
         throw new Error('the invocation died');
       },
@@ -138,7 +145,7 @@ describe('Lambda: files in pieces', () => {
     // A late repeat that fails (Segment down) is retried, but leaves the finished report alone.
     seg.setFaults({ error500: 1 });
     const late = createHandler({
-      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, MAX_RUN_SECONDS: '0.3' },
+      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, ...ON_BUDGET },
       log: (line) => logs.push(line),
       sender: { retry: { ...FAST, maxAttempts: 2 } },
       invoke: async () => {},
@@ -180,7 +187,7 @@ describe('Lambda: files in pieces', () => {
     const key = 'gz/track_gz.csv.gz';
     const record = await put(key, gzipSync(generateTrackCsv(ROWS)));
     const queue = [];
-    const handler = handlerWith({ MAX_RUN_SECONDS: '0.3', CSV2SEGMENT_SHARD_BYTES: '65536' }, queue);
+    const handler = handlerWith({ ...ON_BUDGET, CSV2SEGMENT_SHARD_BYTES: '65536' }, queue);
     await handler({ Records: [record] }, context);
     assert.equal(logged().some((l) => l.status === 'sharded'), false);
     const continuations = await drain(handler, queue);

@@ -15,15 +15,17 @@ const WRITE_KEY = 'wk_worker_pieces_secret_7d1e';
 const REPORTS = 'csv2segment-reports/';
 const ROWS = 200_000;
 /**
- * A budget that gives a 200,000-row file several continuations (a piece stops taking rows after
- * 0.6 s, and workerd reads 50,000 to 90,000 rows a second here) while leaving a quarter of it,
- * 200 ms, for the requests in flight at each stop (about 50 ms they take here). Much less
- * (0.2 s: 50 ms) and a piece misses its own delivery deadline, fails and is retried.
+ * Pieces on a budget: a piece stops taking rows after BUDGET seconds, and delivery is paced at
+ * PACE events a second (SEGMENT_MAX_EVENTS_PER_SECOND; reading waits for the sender's slots), so
+ * a piece can take at most about BUDGET × PACE rows (25,000) plus the batches in flight (up to
+ * 4 × 2,500), whatever the machine's speed: 200,000 rows need at least 200,000 / PACE = 4 s and
+ * six pieces or more, a shard of 100,000 rows at least three. Without the pace a fast machine
+ * finished 200,000 rows in two pieces and a shard in one, and the tests' counts varied.
  */
-// Below what 60,000 rows take on a fast machine (a quarter kept for requests in flight), so pieces always
-// continue; at 0.8 s a quiet CI machine
-// finished 200,000 rows with one continuation where the tests expect several.
 const BUDGET = '0.5';
+const PACE = '50000';
+/** The settings of every budget test below. */
+const ON_BUDGET = { MAX_RUN_SECONDS: BUDGET, SEGMENT_MAX_EVENTS_PER_SECOND: PACE };
 /** The Worker's statuses that end the handling of one queue message. */
 const HANDLED = new Set(['continued', 'sharded', 'piece-done', 'done', 'unprocessable', 'skipped', 'failed']);
 
@@ -120,7 +122,7 @@ const partsGone = (stack, key) =>
 test(`${ROWS.toLocaleString('en')} rows with a budget of ${BUDGET} s: continuations through the queue, every row once, one report`, async (t) => {
   const seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 11, record: false });
   try {
-    await withStack(seg, { MAX_RUN_SECONDS: BUDGET }, async (stack) => {
+    await withStack(seg, ON_BUDGET, async (stack) => {
       const key = 'big/track_resume.csv';
       const text = generateTrackCsv(ROWS);
       const note = await stack.putAndNotify(key, text);
@@ -128,7 +130,7 @@ test(`${ROWS.toLocaleString('en')} rows with a budget of ${BUDGET} s: continuati
       const lines = await settled(stack, key, { sent: 1 });
 
       const continued = lines.filter((l) => l.status === 'continued');
-      assert.ok(continued.length >= 2, `expected several continuations, got ${continued.length}`);
+      assert.ok(continued.length >= 4, `expected at least 4 continuations (4 s of paced delivery), got ${continued.length}`);
       t.diagnostic(`${continued.length} continuations`);
       // Each continuation starts where the one before stopped, and the rows add up.
       let at = 0;
@@ -228,7 +230,7 @@ test('shards of a hard file give exactly the ids, payloads and report of a seque
 test('a continuation delivered twice: the same ids again, each row counted once in one report', async (t) => {
   const seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 11, record: false });
   try {
-    await withStack(seg, { MAX_RUN_SECONDS: BUDGET }, async (stack) => {
+    await withStack(seg, ON_BUDGET, async (stack) => {
       const key = 'big/track_twice.csv';
       const text = generateTrackCsv(ROWS);
       const note = await stack.putAndNotify(key, text);
@@ -278,9 +280,8 @@ test('a continuation delivered twice: the same ids again, each row counted once 
 test('shards that continue: a shard out of budget hands on the rest of its own range', async (t) => {
   const seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 11, record: false });
   try {
-    // A budget far below what a 100,000-row shard needs on any machine, so a shard always
-    // continues (at 0.8 s a quiet machine finished a shard within it).
-    await withStack(seg, { MAX_RUN_SECONDS: BUDGET, CSV2SEGMENT_SHARD_BYTES: String(11 * 1024 * 1024) }, async (stack) => {
+    // Two shards of 100,000 rows, paced at PACE at most: each needs three pieces or more.
+    await withStack(seg, { ...ON_BUDGET, CSV2SEGMENT_SHARD_BYTES: String(11 * 1024 * 1024) }, async (stack) => {
       const key = 'big/track_shards_continue.csv';
       const text = generateTrackCsv(ROWS);
       const note = await stack.putAndNotify(key, text);
@@ -289,7 +290,8 @@ test('shards that continue: a shard out of budget hands on the rest of its own r
       const sharded = { shards: lines.filter((l) => l.status === 'sharded').reduce((n, l) => n + l.shards, 0) };
       assert.ok(sharded.shards >= 2, `${sharded.shards} shards`);
       const continued = lines.filter((l) => l.status === 'continued');
-      assert.ok(continued.length >= 1, 'some shard continued');
+      assert.ok(continued.length >= 2 * 2, `each shard continued at least twice (2 s of paced delivery): ${continued.length} continuations`);
+      for (const shard of new Set(continued.map((l) => l.shard))) assert.ok(continued.filter((l) => l.shard === shard).length >= 2, `shard ${shard} continued twice`);
       // A shard's continuation stays within the shard.
       for (const l of continued) assert.equal(typeof l.shard, 'number', JSON.stringify(l));
       t.diagnostic(`${sharded.shards} shards, ${continued.length} continuations`);
