@@ -9,6 +9,9 @@ export const NAMESPACE = 'csv2segment';
  * The metrics of one file's outcome, [name, CloudWatch unit], in the order of an Analytics Engine
  * data point's doubles. Rows to Seconds are those of files that finished (done or unprocessable);
  * a failed attempt counts in FailedFiles and Requests, and its rows count when a retry finishes it.
+ * Throttled (Segment's 429s, and 503s with Retry-After) and PacedSeconds (the time the rate budget
+ * held batches back) count for finished files and failed attempts alike: a failed attempt's
+ * 429s are often why it failed.
  */
 export const METRICS = Object.freeze([
   ['Files', 'Count'],
@@ -21,6 +24,8 @@ export const METRICS = Object.freeze([
   ['FailedEvents', 'Count'],
   ['Requests', 'Count'],
   ['Seconds', 'Seconds'],
+  ['Throttled', 'Count'],
+  ['PacedSeconds', 'Seconds'],
 ]);
 
 const count = (v) => (Number.isFinite(v) && v > 0 ? v : 0);
@@ -37,7 +42,7 @@ export function fileMetrics(fields) {
   const { status } = fields;
   if (status === 'failed') {
     if (typeof fields.requests !== 'number') return null;
-    return { ...zeros(), FailedFiles: 1, Requests: count(fields.requests) };
+    return { ...zeros(), FailedFiles: 1, Requests: count(fields.requests), ...pacing(fields) };
   }
   if (status !== 'done' && status !== 'unprocessable') return null;
   return {
@@ -51,8 +56,12 @@ export function fileMetrics(fields) {
     FailedEvents: count(fields.failed),
     Requests: count(fields.requests),
     Seconds: count(fields.ms) / 1000,
+    ...pacing(fields),
   };
 }
+
+/** The rate's metrics of a line: the 429s met and the seconds the budget held batches back. */
+const pacing = (fields) => ({ Throttled: count(fields.throttled), PacedSeconds: count(fields.pacedMs) / 1000 });
 
 function zeros() {
   return Object.fromEntries(METRICS.map(([name]) => [name, 0]));

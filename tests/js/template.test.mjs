@@ -28,7 +28,7 @@ const WRITE_KEY = 'wk_stack_secret_77c1e0';
 const STACK = 'csv2segment-test';
 const BUCKET = 'csv2segment-test-uploads';
 // Not the defaults, so that each is seen to reach the resources it sets.
-const PARAMETERS = { BucketName: BUCKET, UploadPrefix: 'drop/', MaximumConcurrency: '6', LogRetentionDays: '14', WriteKeyParameterName: '/test/segment-write-key' };
+const PARAMETERS = { BucketName: BUCKET, UploadPrefix: 'drop/', MaximumConcurrency: '6', MaxEventsPerSecond: '6000', LogRetentionDays: '14', WriteKeyParameterName: '/test/segment-write-key' };
 const SUFFIXES = ['.csv', '.tsv', '.txt', '.csv.gz', '.tsv.gz', '.txt.gz'];
 
 test('cfn-lint finds nothing in template.yaml', () => {
@@ -122,6 +122,7 @@ describe('template.yaml deployed into moto', () => {
       CSV2SEGMENT_QUEUE_URL: physical('PiecesQueue'),
       CSV2SEGMENT_BUCKETS: BUCKET,
       CSV2SEGMENT_PIECES_IN_FLIGHT: '6',
+      SEGMENT_MAX_EVENTS_PER_SECOND: '6000',
       NODE_OPTIONS: '--max-semi-space-size=1',
     });
     assert.ok(!JSON.stringify({ template, stack }).includes(WRITE_KEY));
@@ -291,9 +292,12 @@ describe('template.yaml deployed into moto', () => {
     const [line] = done;
     assert.deepEqual(line._aws.CloudWatchMetrics, [{ Namespace: 'csv2segment', Dimensions: [['FunctionName']], Metrics: METRICS.map(([Name, Unit]) => ({ Name, Unit })) }]);
     assert.equal(line.FunctionName, STACK);
-    const { Seconds, ...counts } = Object.fromEntries(METRICS.map(([name]) => [name, line[name]]));
-    assert.deepEqual(counts, { Files: 1, FailedFiles: 0, UnprocessableFiles: 0, Rows: 4, Events: 4, Rejected: 0, Delivered: 4, FailedEvents: 0, Requests: 1 });
+    const { Seconds, PacedSeconds, ...counts } = Object.fromEntries(METRICS.map(([name]) => [name, line[name]]));
+    assert.deepEqual(counts, { Files: 1, FailedFiles: 0, UnprocessableFiles: 0, Rows: 4, Events: 4, Rejected: 0, Delivered: 4, FailedEvents: 0, Requests: 1, Throttled: 0 });
     assert.equal(Seconds, line.ms / 1000);
+    // The stack's budget (MaxEventsPerSecond) paces the run: the line says the budget and the time held back.
+    assert.equal(line.maxEventsPerSecond, 6000);
+    assert.equal(PacedSeconds, line.pacedMs / 1000);
   });
 
   test("a file in shards: its pieces go through the stack's queue and come back as the event source mapping sends them", async () => {

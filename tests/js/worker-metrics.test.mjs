@@ -111,4 +111,21 @@ describe('Worker metrics to Workers Analytics Engine', () => {
     ]);
     assert.ok(!stack.logs().some((l) => l.line.includes(WRITE_KEY) || l.line.includes(TOKEN)));
   });
+
+  test("Segment's 429s: counted in Throttled, with the time they held batches back in PacedSeconds", async () => {
+    seg.setFaults({ rateLimit429: 1, retryAfter: 0 });
+    try {
+      const limited = await ingest('track_429.csv', 'userId,event\n1,Signed Up\n');
+      assert.equal(limited.status, 502);
+      await limited.text();
+    } finally {
+      seg.setFaults({});
+    }
+    const failed = lineOf('track_429.csv', 'failed');
+    // Both tries (SEGMENT_MAX_ATTEMPTS) were answered 429.
+    assert.deepEqual([failed.requests, failed.attempts, failed.throttled], [1, 2, 2]);
+    assert.deepEqual(pointsFor('track_429.csv').map((p) => p.point), [
+      { indexes: ['http'], blobs: ['failed', 'http', 'track_429.csv'], doubles: doubles({ FailedFiles: 1, Requests: 1, Throttled: 2, PacedSeconds: failed.pacedMs / 1000 }) },
+    ]);
+  });
 });
