@@ -6,7 +6,7 @@
 // Needs Debian's Chromium at /usr/bin/chromium, as tests/js/browser.test.mjs does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -273,9 +273,11 @@ test('an export dropped on the page: its name is not accepted, a button drafts i
   await page.keyboard.press('Enter');
   assert.equal(await previewed(page), 'refused');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), `Mapping for ${NAME}`);
-  // From the heading, Tab reaches the call, then the first column's target.
+  // From the heading, Tab reaches the call, how the file is read (folded), then the first column's target.
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent), 'Each row becomes a call of');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'How the file is read: delimiter ",", utf-8, decimal point');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent), 'Target of Name');
@@ -297,4 +299,81 @@ test('an export dropped on the page: its name is not accepted, a button drafts i
   await page.waitForFunction(() => document.querySelector('article.editor[data-file-name="Bestellungen_Maerz.csv"] [data-date="Datum"]')?.textContent);
   assert.equal(await dropped.locator('[data-date="Datum"]').textContent(), 'read as 2024-03-05T14:30:00.000Z');
   await check();
+});
+
+test('how the file is read and the time zone of its dates: a German Windows-1252 export, changed on the page and run by the CLI as previewed', async () => {
+  const { page, check } = await openPage();
+  const name = 'bestellungen.csv';
+  // Semicolons, a decimal comma, day-first local times, and an Ä in Windows-1252 (byte C4).
+  const text = 'Kunden-Nr;E-Mail;Vorname;Bestelldatum;Betrag\n1001;anna@example.de;Änne;05.03.2024 14:22;12,50\n1002;bert@example.de;Bert;17.03.2024 09:05;7,00\n';
+  const bytes = Buffer.from(text, 'latin1');
+  assert.equal(bytes.indexOf(0xc4), 66);
+  await page.setInputFiles('#map-input', { name, mimeType: 'text/csv', buffer: bytes });
+  const ed = page.locator(`article.editor[data-file-name="${name}"]`);
+  const state = () =>
+    page.waitForFunction((n) => {
+      const s = document.querySelector(`article.editor[data-file-name="${n}"]`)?.dataset.preview;
+      return s && s !== 'pending' ? s : null;
+    }, name).then((h) => h.jsonValue());
+  assert.equal(await state(), 'refused');
+
+  // The draft's reading, folded under its summary, each a labelled control.
+  const summary = ed.locator('details.reading summary');
+  assert.equal(await summary.textContent(), 'How the file is read: delimiter ";", windows-1252, decimal comma');
+  await summary.click();
+  assert.deepEqual(
+    [await ed.getByLabel('Delimiter').inputValue(), await ed.getByLabel('Encoding').inputValue(), await ed.getByLabel('Decimal mark').inputValue()],
+    [';', 'windows-1252', ','],
+  );
+  await ed.getByLabel('Value of event (to fill in)').fill('Order Completed');
+  await ed.getByLabel('Target of Kunden-Nr', { exact: true }).selectOption('userId');
+  assert.equal(await state(), 'ok');
+  const first = async () => JSON.parse(await ed.locator('pre.payloads').textContent())[0];
+  assert.deepEqual([(await first()).properties, (await first()).timestamp], [{ vorname: 'Änne', betrag: 12.5 }, '2024-03-05T14:22:00.000Z']);
+
+  // The dates are local times in Germany in March: +01:00, and the example and payload follow.
+  const zone = ed.getByLabel("Time zone of Bestelldatum's dates, like +01:00 (default UTC)");
+  assert.equal(await zone.getAttribute('placeholder'), 'UTC');
+  await zone.fill('+01:00');
+  assert.equal(await state(), 'ok');
+  assert.equal(await ed.locator('[data-date="Bestelldatum"]').textContent(), 'read as 2024-03-05T13:22:00.000Z');
+  assert.equal((await first()).timestamp, '2024-03-05T13:22:00.000Z');
+  await zone.fill('+1 hour');
+  await page.waitForFunction((n) => document.querySelector(`article.editor[data-file-name="${n}"] [data-date="Bestelldatum"]`)?.classList.contains('bad'), name);
+  await zone.fill('+01:00');
+  assert.equal(await state(), 'ok');
+
+  // A wrong reading shows at once in the preview: read as UTF-8, the Ä is not text; with a
+  // decimal point, 12,50 is no number.
+  await ed.getByLabel('Encoding').selectOption('utf-8');
+  assert.equal(await state(), 'rejected');
+  assert.equal(await ed.locator('.preview-status').textContent(), '2 rows read: 1 can be sent, 1 rejected.');
+  const [line, column, reason] = await ed.locator('table.preview-rejections tbody tr td').allTextContents();
+  assert.deepEqual([line, column, reason], ['2', 'Vorname', 'the text is not valid UTF-8; save the file as UTF-8']);
+  await ed.getByLabel('Encoding').selectOption('windows-1252');
+  await ed.getByLabel('Decimal mark').selectOption('.');
+  assert.equal(await summary.textContent(), 'How the file is read: delimiter ";", windows-1252, decimal point');
+  assert.equal(await state(), 'ok');
+  assert.deepEqual((await first()).properties, { vorname: 'Änne', betrag: '12,50' });
+  await ed.getByLabel('Decimal mark').selectOption(',');
+  assert.equal(await state(), 'ok');
+  await shot(page, 'editor-reading');
+
+  const [file] = await Promise.all([page.waitForEvent('download'), ed.getByRole('button', { name: 'Download csv2segment.json' }).click()]);
+  const saved = path.join(tmp, 'bestellungen.json');
+  await file.saveAs(saved);
+  const [rule] = JSON.parse(await readFile(saved, 'utf8')).files;
+  assert.deepEqual([rule.delimiter, rule.encoding, rule.decimal, rule.columns.Bestelldatum, rule.columns['Kunden-Nr']], [';', 'windows-1252', ',', { to: 'timestamp', format: '%d.%m.%Y %H:%M', timezone: '+01:00' }, 'userId:string']);
+  await check();
+
+  // The CLI reads the file with it as the page previewed.
+  const csv = path.join(tmp, name);
+  await writeFile(csv, bytes);
+  const preview = await runCli(['preview', '-q', '--mapping', saved, csv]);
+  assert.equal(preview.code, 0, preview.stderr);
+  const sent = preview.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(sent.map((p) => [p.userId, p.event, p.timestamp, p.properties]), [
+    ['1001', 'Order Completed', '2024-03-05T13:22:00.000Z', { vorname: 'Änne', betrag: 12.5 }],
+    ['1002', 'Order Completed', '2024-03-17T08:05:00.000Z', { vorname: 'Bert', betrag: 7 }],
+  ]);
 });

@@ -10,6 +10,10 @@ const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'object'
 const FREE = { identify: ['traits.'], group: ['traits.'], track: ['properties.', 'traits.'], page: ['properties.', 'traits.'], screen: ['properties.', 'traits.'], alias: [], object: ['properties.'] };
 const OTHER = '*';
 const BLANK = '<fill in:';
+/** The delimiters offered (the schema takes any ASCII character; the rule's own is added when it is another). */
+const DELIMITERS = [['auto', 'guess from the header'], [',', 'comma ,'], [';', 'semicolon ;'], ['\t', 'tab'], ['|', 'bar |']];
+/** The schema's encodings. */
+const ENCODINGS = ['utf-8', 'utf-16', 'windows-1252', 'iso-8859-1'];
 const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out' };
 /** The preview waits for typing to pause this long. */
 const PREVIEW_DELAY_MS = 250;
@@ -112,12 +116,23 @@ export class MappingEditor {
       this.changed();
     });
 
-    const read = [
-      `delimiter ${JSON.stringify(rule.delimiter ?? 'auto')}`,
-      `encoding ${rule.encoding ?? 'utf-8'}`,
-      rule.decimal === ',' ? 'decimal comma' : null,
-      rule.header ? 'no header row' : 'a header row',
-    ].filter(Boolean);
+    // How the file is read: the draft's choices, each changeable; the preview says what they do.
+    const delimiters = DELIMITERS.some(([d]) => d === (rule.delimiter ?? 'auto')) ? DELIMITERS : [...DELIMITERS, [rule.delimiter, JSON.stringify(rule.delimiter)]];
+    const reading = [
+      ['delimiter', 'Delimiter', delimiters, rule.delimiter ?? 'auto', 'auto'],
+      ['encoding', 'Encoding', ENCODINGS.map((e) => [e, e]), rule.encoding ?? 'utf-8', 'utf-8'],
+      ['decimal', 'Decimal mark', [['.', 'point: 1234.5'], [',', 'comma: 1.234,5']], rule.decimal ?? '.', '.'],
+    ].map(([key, label, choices, current, fallback]) => {
+      const select = el('select', { id: `${id}-${key}`, 'data-reading': key }, choices.map(([value, text]) => option(value, text, value === current)));
+      select.addEventListener('change', () => {
+        // The default is left out of the rule, as the draft writes it.
+        if (select.value === fallback) delete this.rule[key];
+        else this.rule[key] = select.value;
+        select.closest('details').querySelector('summary').textContent = `How the file is read: ${readAs(this.rule)}`;
+        this.changed();
+      });
+      return el('div', { class: 'field' }, el('label', { for: select.id, text: label }), select);
+    });
 
     const noteList = notes.length
       ? el(
@@ -150,7 +165,13 @@ export class MappingEditor {
     this.root.append(
       el('p', { class: 'state', text: `Drafted from the file's first rows${this.base ? `; the download is merged into ${this.base.key}` : ''}. Change what is wrong: the preview below follows.` }),
       el('div', { class: 'controls' }, el('div', { class: 'field' }, el('label', { for: callSelect.id, text: 'Each row becomes a call of' }), callSelect), collectionField),
-      el('p', { class: 'read-as', text: `Read with ${read.join(', ')}; the rule applies to files matching ${rule.match}.` }),
+      el(
+        'details',
+        { class: 'reading' },
+        el('summary', { text: `How the file is read: ${readAs(rule)}` }),
+        el('div', { class: 'controls', role: 'group', 'aria-label': 'How the file is read' }, reading),
+      ),
+      el('p', { class: 'read-as', text: `${rule.header ? `The file has no header row: its columns are named by the rule. ` : ''}The rule applies to files matching ${rule.match}.` }),
       el('h3', { text: 'Guesses and blanks' }),
       noteList,
       el(
@@ -160,7 +181,7 @@ export class MappingEditor {
           'table',
           { class: 'mapping-table' },
           el('caption', { text: 'The file’s columns and where each goes' }),
-          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format, and the example read with it'].map((h) => el('th', { scope: 'col', text: h })))),
+          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format and time zone, and the example read with them'].map((h) => el('th', { scope: 'col', text: h })))),
           this.tbody,
         ),
       ),
@@ -206,6 +227,7 @@ export class MappingEditor {
         const type = el('select', { id: `${base}-type` }, option('', 'as read', !parts.type), TYPES.map((t) => option(t, t, t === parts.type)));
         // The format's example read is its description: a screen reader says it with the box.
         const format = el('input', { id: `${base}-format`, type: 'text', value: parts.format, spellcheck: false, placeholder: 'none', 'aria-describedby': `${base}-read` });
+        const timezone = el('input', { id: `${base}-zone`, type: 'text', value: parts.timezone, spellcheck: false, placeholder: 'UTC', size: 6, hidden: !parts.format, 'aria-describedby': `${base}-read` });
         const example = this.examples[name];
         const row = el(
           'tr',
@@ -220,6 +242,8 @@ export class MappingEditor {
             {},
             el('label', { class: 'visually-hidden', for: format.id, text: `Date format of ${name}` }),
             format,
+            el('label', { class: 'visually-hidden', for: timezone.id, text: `Time zone of ${name}'s dates, like +01:00 (default UTC)` }),
+            timezone,
             el('div', { id: `${base}-read`, class: 'date-example', 'data-date': name }),
           ),
         );
@@ -228,16 +252,17 @@ export class MappingEditor {
           const isFree = choice === OTHER || free.includes(choice);
           nameInput.hidden = !isFree;
           const path = choice === OTHER ? nameInput.value.trim() : isFree ? `${choice}${nameInput.value.trim()}` : choice;
-          const before = splitEntry(this.rule.columns?.[name]);
+          // A zone only goes with a format (the schema's rule): the box shows with one.
+          timezone.hidden = !format.value.trim();
           this.rule.columns ??= {};
-          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: before.timezone });
+          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: timezone.value.trim() });
           this.changed();
         };
         target.addEventListener('change', () => {
           update();
           if (!nameInput.hidden) nameInput.focus();
         });
-        for (const input of [nameInput, format]) input.addEventListener('input', update);
+        for (const input of [nameInput, format, timezone]) input.addEventListener('input', update);
         type.addEventListener('change', update);
         return row;
       }),
@@ -366,6 +391,16 @@ export class MappingEditor {
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
     this.announce('Downloaded csv2segment.json.');
   }
+}
+
+/** How a rule reads its file, in words: `delimiter ";", windows-1252, decimal comma`. */
+function readAs(rule) {
+  const delimiter = rule.delimiter ?? 'auto';
+  return [
+    delimiter === 'auto' ? 'delimiter guessed' : `delimiter ${delimiter === '\t' ? 'tab' : JSON.stringify(delimiter)}`,
+    rule.encoding ?? 'utf-8',
+    rule.decimal === ',' ? 'decimal comma' : 'decimal point',
+  ].join(', ');
 }
 
 /** A constant typed in the box: kept a number or boolean when it was one and still reads as one. */
