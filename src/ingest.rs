@@ -55,7 +55,7 @@ pub struct Ingest {
     /// The place [`Ingest::skip_to`] asked for, kept after the reader passes it: a row the reader
     /// still holds open may start before it, and [`Ingest::position`] is never earlier than it.
     skip_floor: Option<Position>,
-    /// The file's first bytes, held until the delimiter is guessed from its first line.
+    /// The file's first bytes, held until the delimiter is guessed from its header record.
     guess: Option<Vec<u8>>,
     /// Bytes of a byte order mark seen while guessing, counted in offsets.
     guess_skip: u64,
@@ -104,7 +104,7 @@ impl Ingest {
             _ => (options.max_batch_events, None),
         };
         let batcher = Batcher::new(collection, options.max_batch_bytes, max_events);
-        // The delimiter: the mapping's; a tab for `.tsv`; else guessed from the first line.
+        // The delimiter: the mapping's; a tab for `.tsv`; else guessed from the header record.
         let delimiter = rule.as_ref().and_then(|r| r.delimiter);
         let guess = (delimiter.is_none() && spec.delimiter != b'\t').then(Vec::new);
         let encoding = rule.as_ref().map_or(Encoding::Utf8, |r| r.encoding);
@@ -335,11 +335,11 @@ impl Ingest {
         };
         let first_line: Vec<u8>;
         let parts: [&[u8]; 2] = if let Some(held) = self.guess.as_mut() {
-            // The delimiter is guessed from the first line: hold the bytes until it is in.
+            // The delimiter is guessed from the header record: hold the bytes until it is in.
             self.guess_skip += decoded.skip;
             held.extend_from_slice(&decoded.head);
             held.extend_from_slice(decoded.rest);
-            if !(eof || held.len() >= MAX_HEADER_BYTES || held.contains(&b'\n')) {
+            if !(eof || held.len() >= MAX_HEADER_BYTES || dialect::header_end(held).is_some()) {
                 return Ok(());
             }
             first_line = self.guess.take().unwrap_or_default();
@@ -466,7 +466,7 @@ impl Rows {
         }
     }
 
-    /// The delimiter, once known (the mapping's, or guessed from the first line).
+    /// The delimiter, once known (the mapping's, or guessed from the header record).
     fn set_delimiter(&mut self, d: u8) {
         self.spec.delimiter = d;
         if let Some(file) = self.report.file.as_mut() {

@@ -204,6 +204,31 @@ fn a_file_without_a_header_row_gets_column_names() {
     assert_eq!(d.notes[0].kind, NoteKind::Guess);
 }
 
+/// The property test's shrunk case: a first cell holding a line break, its `;` after it. The
+/// delimiter was guessed from the first physical line (`"a,b`: a comma), so the draft read the
+/// header with `,` and its rule made a header error of its own.
+#[test]
+fn a_quoted_line_break_in_the_first_row_is_part_of_it_for_the_delimiter() {
+    let data = b"\"a,b\n\"\"c\"\"\r\n\";\",\"\"\"\n";
+    let d = draft("identify_p.csv", data, true).unwrap();
+    let rule: serde_json::Value = serde_json::from_str(&d.rule).unwrap();
+    assert_eq!(
+        rule["columns"],
+        serde_json::json!({"a,b\n\"c\"": "traits.aBC", ",\"": "traits.column"})
+    );
+    // Read back, the one problem is the user id the draft asks for.
+    let e = run("identify_p.csv", data, mapping(&d, Some("Filled"))).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "identify_p.csv: the header has 1 problem, so nothing was sent\n  missing column userId: \
+         identify calls need a userId or anonymousId column; add it to the header"
+    );
+    assert!(d
+        .notes
+        .iter()
+        .any(|n| n.kind == NoteKind::Blank && n.path == "columns"));
+}
+
 #[test]
 fn windows_1252_is_a_guess_and_reads_back() {
     // "Müller;12,50" in Windows-1252: ü is 0xfc.

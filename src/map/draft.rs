@@ -246,7 +246,7 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
     let mut text = decoded.head;
     text.extend_from_slice(decoded.rest);
 
-    // The delimiter, from the first line as a run guesses it; `.tsv` is tab.
+    // The delimiter, from the header record as a run guesses it; `.tsv` is tab.
     let lower = base.to_ascii_lowercase();
     let tsv = lower.trim_end_matches(".gz").ends_with(".tsv");
     let delimiter = if tsv { b'\t' } else { dialect::guess(&text) };

@@ -50,7 +50,7 @@ pub struct FileSplitter {
 
 #[derive(Debug)]
 enum Pass {
-    /// The first bytes, until the first line is in to guess the delimiter from.
+    /// The first bytes, until the header record is in to guess the delimiter from.
     Guessing(Vec<u8>),
     Splitting(Box<Splitter>),
     /// The file is read whole from its start (a transcoded encoding).
@@ -130,7 +130,9 @@ impl FileSplitter {
             Pass::Whole => {}
             Pass::Guessing(held) => {
                 held.extend_from_slice(chunk);
-                if held.contains(&b'\n') || held.len() >= MAX_HEADER_BYTES {
+                // The header record in (a byte order mark is not part of its text), or the limit.
+                let text = held.strip_prefix(b"\xef\xbb\xbf").unwrap_or(held);
+                if dialect::header_end(text).is_some() || held.len() >= MAX_HEADER_BYTES {
                     self.start();
                 }
             }
@@ -140,7 +142,7 @@ impl FileSplitter {
     fn start(&mut self) {
         if let Pass::Guessing(held) = &mut self.state {
             let held = std::mem::take(held);
-            // A byte order mark is not part of the first line's text.
+            // A byte order mark is not part of the header's text.
             let line = held.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&held);
             let mut s =
                 Splitter::new(dialect::guess(line), self.every).with_max_record_bytes(self.limit);
