@@ -677,7 +677,7 @@ fn oversized_events_and_bad_utf8_are_rejected_by_row() {
     );
     assert_eq!(
         messages[1],
-        "line 4, column 3 (properties.note): the text is not valid UTF-8; save the file as UTF-8"
+        "line 4, column 3 (properties.note): the text is not valid UTF-8; save the file as UTF-8, or give its encoding in csv2segment.json (\"encoding\": \"windows-1252\")"
     );
     let users: Vec<Value> = out.events().iter().map(|e| e["userId"].clone()).collect();
     assert_eq!(users, [json!("2"), json!("4")]);

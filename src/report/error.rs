@@ -115,7 +115,8 @@ impl fmt::Display for Error {
             ),
             ErrorKind::HeaderNotUtf8 => f.write_str(
                 "the header row is not valid UTF-8: save the file as UTF-8 (or UTF-16 with a \
-                 byte order mark)",
+                 byte order mark), or give its encoding in csv2segment.json \
+                 (\"encoding\": \"windows-1252\")",
             ),
             ErrorKind::HeaderUnreadable(Broken::Stray { column, .. }) => write!(
                 f,

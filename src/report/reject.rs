@@ -109,7 +109,10 @@ impl fmt::Display for Reason {
                 "the row has {found} fields but the header has {expected}; check for a missing \
                  or extra delimiter, or a quote that is not closed"
             ),
-            Reason::NotUtf8 => f.write_str("the text is not valid UTF-8; save the file as UTF-8"),
+            Reason::NotUtf8 => f.write_str(
+                "the text is not valid UTF-8; save the file as UTF-8, or give its encoding in \
+                 csv2segment.json (\"encoding\": \"windows-1252\")",
+            ),
             Reason::MissingIdentity => {
                 f.write_str("userId and anonymousId are both empty; fill in at least one")
             }

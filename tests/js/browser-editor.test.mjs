@@ -349,7 +349,7 @@ test('how the file is read and the time zone of its dates: a German Windows-1252
   assert.equal(await state(), 'rejected');
   assert.equal(await ed.locator('.preview-status').textContent(), '2 rows read: 1 can be sent, 1 rejected.');
   const [line, column, reason] = await ed.locator('table.preview-rejections tbody tr td').allTextContents();
-  assert.deepEqual([line, column, reason], ['2', 'Vorname', 'the text is not valid UTF-8; save the file as UTF-8']);
+  assert.deepEqual([line, column, reason], ['2', 'Vorname', 'the text is not valid UTF-8; save the file as UTF-8, or give its encoding in csv2segment.json ("encoding": "windows-1252")']);
   await ed.getByLabel('Encoding').selectOption('windows-1252');
   await ed.getByLabel('Decimal mark').selectOption('.');
   assert.equal(await summary.textContent(), 'How the file is read: delimiter ";", windows-1252, decimal point');
