@@ -5,7 +5,6 @@ use crate::map::mapping::Rule;
 use crate::map::plan::Plan;
 use crate::options::{Options, MAX_EVENT_BYTES};
 use crate::pieces::mapped::rule_for;
-use crate::pieces::split::MAX_HEADER_BYTES;
 use crate::read::decode::{Decoder, Encoding};
 use crate::read::dialect;
 use crate::read::frame::{Broken, RAW_KEPT};
@@ -56,7 +55,7 @@ pub struct Ingest {
     /// still holds open may start before it, and [`Ingest::position`] is never earlier than it.
     skip_floor: Option<Position>,
     /// The file's first bytes, held until the delimiter is guessed from its header record.
-    guess: Option<Vec<u8>>,
+    guess: Option<dialect::Guess>,
     /// Bytes of a byte order mark seen while guessing, counted in offsets.
     guess_skip: u64,
 }
@@ -106,7 +105,8 @@ impl Ingest {
         let batcher = Batcher::new(collection, options.max_batch_bytes, max_events);
         // The delimiter: the mapping's; a tab for `.tsv`; else guessed from the header record.
         let delimiter = rule.as_ref().and_then(|r| r.delimiter);
-        let guess = (delimiter.is_none() && spec.delimiter != b'\t').then(Vec::new);
+        let guess =
+            (delimiter.is_none() && spec.delimiter != b'\t').then(|| dialect::Guess::new(false));
         let encoding = rule.as_ref().map_or(Encoding::Utf8, |r| r.encoding);
         let mut ing = Ingest {
             decoder: Decoder::with(encoding),
@@ -334,16 +334,15 @@ impl Ingest {
             Err(e) => return Err(rows.fail(e)),
         };
         let first_line: Vec<u8>;
-        let parts: [&[u8]; 2] = if let Some(held) = self.guess.as_mut() {
+        let parts: [&[u8]; 2] = if let Some(guess) = self.guess.as_mut() {
             // The delimiter is guessed from the header record: hold the bytes until it is in.
             self.guess_skip += decoded.skip;
-            held.extend_from_slice(&decoded.head);
-            held.extend_from_slice(decoded.rest);
-            if !(eof || held.len() >= MAX_HEADER_BYTES || dialect::header_end(held).is_some()) {
+            guess.push(&decoded.head);
+            if !(guess.push(decoded.rest) || eof) {
                 return Ok(());
             }
-            first_line = self.guess.take().unwrap_or_default();
-            let d = dialect::guess(&first_line);
+            let (d, held) = self.guess.take().unwrap_or_default().finish();
+            first_line = held;
             self.reader = RecordReader::new(d, self.guess_skip, rows.options.max_record_bytes);
             if let State::Body(plan) = &rows.state {
                 self.reader.body(plan.width);

@@ -5,7 +5,7 @@
 use crate::map::file_name::FileSpec;
 use crate::map::mapping::{Mapping, Rule};
 use crate::options::Options;
-use crate::pieces::split::{Split, Splitter, MAX_HEADER_BYTES};
+use crate::pieces::split::{Split, Splitter};
 use crate::read::decode::Encoding;
 use crate::read::dialect;
 use crate::read::records::Position;
@@ -51,7 +51,7 @@ pub struct FileSplitter {
 #[derive(Debug)]
 enum Pass {
     /// The first bytes, until the header record is in to guess the delimiter from.
-    Guessing(Vec<u8>),
+    Guessing(dialect::Guess),
     Splitting(Box<Splitter>),
     /// The file is read whole from its start (a transcoded encoding).
     Whole,
@@ -76,7 +76,7 @@ impl FileSplitter {
             _ if spec.delimiter == b'\t' => {
                 Pass::Splitting(Box::new(Splitter::new(b'\t', shard_bytes)))
             }
-            _ => Pass::Guessing(Vec::new()),
+            _ => Pass::Guessing(dialect::Guess::new(true)),
         };
         let state = match state {
             Pass::Splitting(s) => {
@@ -128,11 +128,8 @@ impl FileSplitter {
         match &mut self.state {
             Pass::Splitting(s) => s.write(chunk),
             Pass::Whole => {}
-            Pass::Guessing(held) => {
-                held.extend_from_slice(chunk);
-                // The header record in (a byte order mark is not part of its text), or the limit.
-                let text = held.strip_prefix(b"\xef\xbb\xbf").unwrap_or(held);
-                if dialect::header_end(text).is_some() || held.len() >= MAX_HEADER_BYTES {
+            Pass::Guessing(guess) => {
+                if guess.push(chunk) {
                     self.start();
                 }
             }
@@ -140,12 +137,9 @@ impl FileSplitter {
     }
 
     fn start(&mut self) {
-        if let Pass::Guessing(held) = &mut self.state {
-            let held = std::mem::take(held);
-            // A byte order mark is not part of the header's text.
-            let line = held.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&held);
-            let mut s =
-                Splitter::new(dialect::guess(line), self.every).with_max_record_bytes(self.limit);
+        if let Pass::Guessing(guess) = &mut self.state {
+            let (delimiter, held) = std::mem::take(guess).finish();
+            let mut s = Splitter::new(delimiter, self.every).with_max_record_bytes(self.limit);
             s.write(&held);
             self.state = Pass::Splitting(Box::new(s));
         }

@@ -2,69 +2,154 @@
 //! that have no mapping): among `,` `;` tab and `|`, the one the header holds most, when it is
 //! the only one with that count; otherwise `,`.
 
+use crate::read::frame::MAX_HEADER_BYTES;
+
 /// The delimiters a guess chooses among, the default first.
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// The delimiter of a file whose header record is at the start of `head`, quoted text not
-/// counted: the record ends at the first line break outside quotes (see [`header_end`]), so a
-/// quoted header cell holding a line break is read whole, as the record reader reads it.
+/// counted: the record ends at the first line break outside quotes (see [`Scan`]), so a quoted
+/// header cell holding a line break is read whole, as the record reader reads it.
 pub(crate) fn guess(head: &[u8]) -> u8 {
-    let mut counts = [0usize; CANDIDATES.len()];
-    scan(head, |b| {
-        if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
-            counts[i] += 1;
+    let mut scan = Scan::new();
+    scan.feed(head);
+    scan.delimiter()
+}
+
+/// The first bytes of a file, held until its header record is in (or [`MAX_HEADER_BYTES`] of
+/// them, or the end of the file), then the delimiter guessed from them. The bytes are scanned
+/// as they come, each once, however small the writes.
+#[derive(Debug, Default)]
+pub(crate) struct Guess {
+    held: Vec<u8>,
+    /// The bytes of `held` scanned so far.
+    scanned: usize,
+    scan: Scan,
+    /// Whether `held` may start with a UTF-8 byte order mark, which is not the header's text.
+    bom: bool,
+    ready: bool,
+}
+
+impl Guess {
+    /// A guess over decoded text (`bom`: false), or over a file's raw bytes, which may start
+    /// with a byte order mark.
+    pub(crate) fn new(bom: bool) -> Guess {
+        Guess {
+            bom,
+            ..Guess::default()
         }
-    });
-    let best = counts.iter().copied().max().unwrap_or(0);
-    if best == 0 || counts.iter().filter(|&&c| c == best).count() > 1 {
-        return b',';
     }
-    CANDIDATES[counts.iter().position(|&c| c == best).unwrap_or(0)]
+
+    /// Holds `bytes`; whether the header record is in now, or the limit reached.
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> bool {
+        self.held.extend_from_slice(bytes);
+        if self.ready {
+            return true;
+        }
+        if self.scanned == 0 && self.bom {
+            // Scanning starts past a byte order mark, once the first bytes tell.
+            if self.held.len() < BOM.len() && BOM.starts_with(&self.held) {
+                return false;
+            }
+            if self.held.starts_with(BOM) {
+                self.scanned = BOM.len();
+            }
+            self.bom = false;
+        }
+        let found = self.scan.feed(&self.held[self.scanned..]).is_some();
+        self.scanned = self.held.len();
+        self.ready = found || self.held.len() >= MAX_HEADER_BYTES;
+        self.ready
+    }
+
+    /// The delimiter, and the bytes held (a byte order mark included).
+    pub(crate) fn finish(self) -> (u8, Vec<u8>) {
+        (self.scan.delimiter(), self.held)
+    }
 }
 
-/// Where the header record at the start of `head` ends: the index of its line break, the first
-/// one outside a quoted field; `None` while it is not in `head` yet. A quote opens a field only
-/// at its start (the start of `head`, or after one of the candidate delimiters), `""` inside is
-/// a quote, and a quote anywhere else is text, as the record reader has it.
-pub(crate) fn header_end(head: &[u8]) -> Option<usize> {
-    scan(head, |_| {})
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// A walk through a header record, fed in pieces: the delimiters counted outside quotes, until
+/// the line break that ends it, the first one outside a quoted field. A quote opens a field
+/// only at its start (the start of the record, or after one of the candidate delimiters), `""`
+/// inside is a quote, and a quote anywhere else is text, as the record reader has it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scan {
+    quoted: bool,
+    /// Inside quotes, the byte before was a quote: a second one is text, anything else closes.
+    closing: bool,
+    field_start: bool,
+    ended: bool,
+    counts: [usize; CANDIDATES.len()],
 }
 
-/// Walks the header record at the start of `head`, calling `outside` with each byte outside
-/// quotes; returns the index of the line break that ends it, if it is in `head`.
-fn scan(head: &[u8], mut outside: impl FnMut(u8)) -> Option<usize> {
-    let mut quoted = false;
-    // Inside quotes, the byte before was a quote: a second one is text, anything else closes.
-    let mut closing = false;
-    let mut field_start = true;
-    for (i, &b) in head.iter().enumerate() {
-        if quoted {
-            if closing {
-                closing = false;
-                if b == b'"' {
+impl Default for Scan {
+    fn default() -> Scan {
+        Scan::new()
+    }
+}
+
+impl Scan {
+    pub(crate) fn new() -> Scan {
+        Scan {
+            quoted: false,
+            closing: false,
+            field_start: true,
+            ended: false,
+            counts: [0; CANDIDATES.len()],
+        }
+    }
+
+    /// Walks on through `bytes`, the ones after those fed before: the index in `bytes` of the
+    /// line break that ends the header record, if it is among them. Nothing is walked after it.
+    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Option<usize> {
+        if self.ended {
+            return None;
+        }
+        for (i, &b) in bytes.iter().enumerate() {
+            if self.quoted {
+                if self.closing {
+                    self.closing = false;
+                    if b == b'"' {
+                        continue;
+                    }
+                    self.quoted = false;
+                } else {
+                    self.closing = b == b'"';
                     continue;
                 }
-                quoted = false;
-            } else {
-                if b == b'"' {
-                    closing = true;
+            }
+            match b {
+                b'\n' => {
+                    self.ended = true;
+                    return Some(i);
                 }
-                continue;
+                b'"' if self.field_start => {
+                    self.quoted = true;
+                    self.field_start = false;
+                }
+                _ => {
+                    let candidate = CANDIDATES.iter().position(|&c| c == b);
+                    if let Some(c) = candidate {
+                        self.counts[c] += 1;
+                    }
+                    self.field_start = candidate.is_some();
+                }
             }
         }
-        match b {
-            b'\n' => return Some(i),
-            b'"' if field_start => {
-                quoted = true;
-                field_start = false;
-            }
-            _ => {
-                outside(b);
-                field_start = CANDIDATES.contains(&b);
-            }
-        }
+        None
     }
-    None
+
+    /// The delimiter the header walked so far holds most, when it is the only one with that
+    /// count; otherwise `,`.
+    pub(crate) fn delimiter(&self) -> u8 {
+        let best = self.counts.iter().copied().max().unwrap_or(0);
+        if best == 0 || self.counts.iter().filter(|&&c| c == best).count() > 1 {
+            return b',';
+        }
+        CANDIDATES[self.counts.iter().position(|&c| c == best).unwrap_or(0)]
+    }
 }
 
 #[cfg(test)]
@@ -92,7 +177,7 @@ mod tests {
 
     #[test]
     fn the_header_ends_at_its_first_line_break_outside_quotes() {
-        use super::header_end;
+        let header_end = |head: &[u8]| super::Scan::new().feed(head);
         assert_eq!(header_end(b"userId,event\n1,x\n"), Some(12));
         assert_eq!(header_end(b"\"a\nb\",c\nd"), Some(7));
         assert_eq!(header_end(b"\"a\"\"\nb\"\n"), Some(7));
@@ -102,5 +187,26 @@ mod tests {
         assert_eq!(header_end(b"userId,event"), None);
         // A quote past a field's start is text, so the line break ends the header.
         assert_eq!(header_end(b"a\"b\nc\""), Some(3));
+    }
+
+    #[test]
+    fn a_guess_fed_in_pieces_is_the_guess_of_the_whole() {
+        use super::{guess, Guess};
+        let files: [&[u8]; 4] = [
+            b"\"a,b\n\"\"c\"\"\r\n\";\",\"\"\"\n1;2\n",
+            b"\xef\xbb\xbf\"x|y\"|z\n1|2\n",
+            b"\xef\xbbnot a mark;b\n",
+            b"a\tb\tc",
+        ];
+        for file in files {
+            let text = file.strip_prefix(b"\xef\xbb\xbf").unwrap_or(file);
+            for size in [1, 2, 5, file.len()] {
+                let mut g = Guess::new(true);
+                let ready: Vec<bool> = file.chunks(size).map(|c| g.push(c)).collect();
+                let (d, held) = g.finish();
+                assert_eq!((d, &held[..]), (guess(text), file), "{file:?} in {size}s");
+                assert_eq!(ready.last(), Some(&text.contains(&b'\n')), "{file:?}");
+            }
+        }
     }
 }
