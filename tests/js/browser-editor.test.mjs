@@ -71,16 +71,16 @@ async function openPage() {
 }
 
 const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-const editor = (page) => page.locator(`article.editor[data-file-name="${NAME}"]`);
+const editor = (page, name = NAME) => page.locator(`article.editor[data-file-name="${name}"]`);
 
-/** Waits for the preview of the rule as it stands, and returns its state (ok, rejected, refused). */
-async function previewed(page) {
+/** Waits for the preview of the rule as it stands in the editor of `name`, and returns its state (ok, rejected, refused). */
+async function previewed(page, name = NAME) {
   const handle = await page.waitForFunction(
     (n) => {
       const state = document.querySelector(`article.editor[data-file-name="${n}"]`)?.dataset.preview;
       return state && state !== 'pending' ? state : null;
     },
-    NAME,
+    name,
     { timeout: 10_000 },
   );
   return handle.jsonValue();
@@ -102,9 +102,9 @@ async function draftedRule() {
   return JSON.parse(text.slice(0, text.indexOf('\n}\n') + 2));
 }
 
-/** Downloads the mapping and returns its path. */
-async function download(page, as) {
-  const [file] = await Promise.all([page.waitForEvent('download'), editor(page).getByRole('button', { name: 'Download csv2segment.json' }).click()]);
+/** Downloads the mapping of the editor of `name` as `as`, and returns its path. */
+async function download(page, as, name = NAME) {
+  const [file] = await Promise.all([page.waitForEvent('download'), editor(page, name).getByRole('button', { name: 'Download csv2segment.json' }).click()]);
   assert.equal(file.suggestedFilename(), 'csv2segment.json');
   const to = path.join(tmp, as);
   await file.saveAs(to);
@@ -309,12 +309,8 @@ test('how the file is read and the time zone of its dates: a German Windows-1252
   const bytes = Buffer.from(text, 'latin1');
   assert.equal(bytes.indexOf(0xc4), 66);
   await page.setInputFiles('#map-input', { name, mimeType: 'text/csv', buffer: bytes });
-  const ed = page.locator(`article.editor[data-file-name="${name}"]`);
-  const state = () =>
-    page.waitForFunction((n) => {
-      const s = document.querySelector(`article.editor[data-file-name="${n}"]`)?.dataset.preview;
-      return s && s !== 'pending' ? s : null;
-    }, name).then((h) => h.jsonValue());
+  const ed = editor(page, name);
+  const state = () => previewed(page, name);
   assert.equal(await state(), 'refused');
 
   // The draft's reading, folded under its summary, each a labelled control.
@@ -359,9 +355,7 @@ test('how the file is read and the time zone of its dates: a German Windows-1252
   assert.equal(await state(), 'ok');
   await shot(page, 'editor-reading');
 
-  const [file] = await Promise.all([page.waitForEvent('download'), ed.getByRole('button', { name: 'Download csv2segment.json' }).click()]);
-  const saved = path.join(tmp, 'bestellungen.json');
-  await file.saveAs(saved);
+  const saved = await download(page, 'bestellungen.json', name);
   const [rule] = JSON.parse(await readFile(saved, 'utf8')).files;
   assert.deepEqual([rule.delimiter, rule.encoding, rule.decimal, rule.columns.Bestelldatum, rule.columns['Kunden-Nr']], [';', 'windows-1252', ',', { to: 'timestamp', format: '%d.%m.%Y %H:%M', timezone: '+01:00' }, 'userId:string']);
   await check();
