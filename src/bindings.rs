@@ -129,6 +129,8 @@ export interface MappedColumn {
 export interface MappingUsed {
   key: string | null;
   eTag: string | null;
+  /** The SHA-256 of the mapping's text, in hex: which mapping it was, whatever its key holds now. */
+  sha256: string;
   /** The index of the rule that matched; null when none did and the name decided. */
   rule: number | null;
 }

@@ -123,7 +123,7 @@ impl Ingest {
                 },
                 spec,
                 options,
-                ids: MessageIds::new(identity),
+                ids: MessageIds::new(identity, rule.as_ref().map(|r| &r.digest)),
                 state: State::Header,
                 batcher,
                 writer: PayloadWriter::default(),
@@ -415,9 +415,10 @@ impl Ingest {
 
 /// What the report says of the mapping: `None` when the options carry none.
 fn mapping_used(options: &Options, rule: Option<&Rule>) -> Option<MappingUsed> {
-    options.mapping.as_ref().map(|_| MappingUsed {
+    options.mapping.as_ref().map(|text| MappingUsed {
         key: options.mapping_key.clone(),
         etag: options.mapping_etag.clone(),
+        sha256: MappingUsed::sha256_of(text),
         rule: rule.map(|r| r.index),
     })
 }
@@ -684,11 +685,7 @@ pub struct Validation {
 /// assert_eq!(v.samples.len(), 1);
 /// ```
 pub fn validate(bytes: &[u8], key: &str, identity: &str, options: Options) -> Validation {
-    let mapping = options.mapping.as_ref().map(|_| MappingUsed {
-        key: options.mapping_key.clone(),
-        etag: options.mapping_etag.clone(),
-        rule: None,
-    });
+    let mapping = mapping_used(&options, None);
     let mut ing = match Ingest::new(key, identity, options) {
         Ok(ing) => ing,
         Err(e) => {

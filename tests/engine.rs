@@ -207,6 +207,59 @@ fn message_ids_are_deterministic_per_identity_and_offset() {
 }
 
 #[test]
+fn a_mapping_rule_takes_part_in_the_ids_and_the_report_names_its_hash() {
+    // A file sent through a mapping that was then corrected must not be dropped by Segment as
+    // repeats of the first send: the rule's content is in the ids. The same rule written in
+    // another key order or spacing is the same rule, and gives the same ids.
+    let data = b"user,what\nu1,x\nu2,y\n";
+    let send = |mapping: &str| {
+        let options = Options {
+            mapping: Some(mapping.to_string()),
+            mapping_key: Some("exports/csv2segment.json".into()),
+            ..Options::default()
+        };
+        let out = run_with("export.csv", data, options, usize::MAX);
+        let ids: Vec<String> = out
+            .events()
+            .iter()
+            .map(|e| e["messageId"].as_str().unwrap().to_string())
+            .collect();
+        let events: Vec<String> = out
+            .events()
+            .iter()
+            .map(|e| e["event"].as_str().unwrap().to_string())
+            .collect();
+        (ids, events, out.report.mapping.clone().unwrap())
+    };
+    let wrong = r#"{"files":[{"match":"*.csv","call":"track","columns":{"user":"userId"},"set":{"event":"Wrong Event"}}]}"#;
+    let right = r#"{"files":[{"match":"*.csv","call":"track","columns":{"user":"userId"},"set":{"event":"Right Event"}}]}"#;
+    let right_reformatted = r#"{ "files": [ { "set": { "event": "Right Event" },
+        "columns": { "user": "userId" }, "call": "track", "match": "*.csv" } ] }"#;
+    // Another rule changed, this file's rule not: its ids stay.
+    let right_other_rule = r#"{"files":[{"match":"*.csv","call":"track","columns":{"user":"userId"},"set":{"event":"Right Event"}},{"match":"*.tsv","call":"identify"}]}"#;
+    let (a, a_events, a_used) = send(wrong);
+    let (b, b_events, b_used) = send(right);
+    let (c, _, c_used) = send(right_reformatted);
+    let (d, _, _) = send(right_other_rule);
+    assert_eq!(a_events, ["Wrong Event", "Wrong Event"]);
+    assert_eq!(b_events, ["Right Event", "Right Event"]);
+    assert!(a.iter().zip(&b).all(|(x, y)| x != y), "{a:?} {b:?}");
+    assert_eq!(b, c);
+    assert_eq!(b, d);
+    // sha256sum of the text as it is:
+    assert_eq!(
+        b_used.sha256,
+        "ff037a5dbd865755c0105db45e1835fd42b8892c9359e1edc31bcd07d2870dd0"
+    );
+    assert_ne!(a_used.sha256, b_used.sha256);
+    assert_ne!(
+        b_used.sha256, c_used.sha256,
+        "the hash is of the text as it was read"
+    );
+    assert_eq!(a_used.rule, Some(0));
+}
+
+#[test]
 fn message_id_column_is_used_when_filled() {
     let out = run("track_m.csv", "userId,event,messageId\n1,a,my-id-1\n2,b,\n");
     let events = out.events();

@@ -10,10 +10,14 @@
 // idempotent: messageIds come from the object's identity and each row's offset, so a piece that
 // runs again sends the same ids, and Segment drops the repeats.
 import { withMapping } from './mapping.mjs';
+import { pinKey, pinMapping, pinOf, pinnedMapping, sha256Hex } from './pinned-mapping.mjs';
 import { combineIfComplete, partsPrefix, savePart } from './pieces.mjs';
 import { ingestFile } from './pipeline.mjs';
 import { batchOptions, pieceBudget } from './rate.mjs';
 import { Sender } from './sender.mjs';
+import { TaskRefused, makeTask, taskOf } from './task.mjs';
+
+export { TaskRefused, taskOf };
 
 /** The object was replaced or deleted after the event: that upload has an event of its own. */
 export class Superseded extends Error {
@@ -30,17 +34,12 @@ const versionOf = (object) => object.eTag || object.versionId || '';
 export const MAX_KEY_BYTES = 1024;
 /**
  * The most any key csv2segment writes adds to a report base: a part's
- * `.parts/<version, 64>/<run, 36>/<16 digits>-<16 digits>.last.json`.
+ * `.parts/<version, 64>/<run, 36>/<16 digits>-<16 digits>.last.json` (a run's pin,
+ * `.runs/<version, 64>/<pin, 64>.json`, is shorter).
  */
 export const SUFFIX_BYTES = 7 + 64 + 1 + 36 + 1 + 43;
 
 const encoder = new TextEncoder();
-
-/** The SHA-256 of a text's UTF-8 bytes, in hex. */
-export async function sha256Hex(text) {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /**
  * Where the report, the rejects CSV and the parts of `key` go: beside the key under the prefix;
@@ -61,87 +60,19 @@ async function versionName(object) {
 }
 
 /**
- * A piece of work for another invocation, as it travels in a message: `{ csv2segment: task }`.
- * `end` is the offset where the piece stops (null: the end of the file); without `header`, the
- * piece reads the object from its start and skips to `start`.
- * @typedef {object} Task
- * @property {1} v
- * @property {string} bucket
- * @property {string} key
- * @property {string} [eTag]
- * @property {string} [versionId]
- * @property {number} size the object's size in bytes
- * @property {{ offset: number, line: number }} start
- * @property {number | null} end
- * @property {string | null} header
- * @property {string} run one run of the file: its pieces' parts are kept apart from other runs'
- * @property {{ index: number, count: number | null } | null} shard (count: null until the
- *   splitting pass has reached the end)
- * @property {boolean} [split] the task is the rest of the splitting pass, from `start`
- * @property {{ rows: number, events: number, rejected: number }} [done] counts of the pieces
- *   before this one (in its shard), for the log
- * @property {{ key: string, eTag: string | null, text: string } | null} [mapping] the mapping the
- *   run started with: every piece reads with the same version
- */
-
-/**
- * A task that is not to be run: it names a bucket that is not allowed or a report's key, or does
- * not fit the object it names. Running it again cannot change that: hosts log it and drop it.
- */
-export class TaskRefused extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'TaskRefused';
-  }
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** S3's and R2's eTags: an MD5 in hex, with `-<parts>` for multipart uploads. */
-const ETAG = /^[0-9a-fA-F]{32}(-\d{1,5})?$/;
-/** The engine takes no header over 64 KB. */
-const MAX_HEADER_BYTES = 64 * 1024;
-const offset = (n) => Number.isSafeInteger(n) && n >= 0;
-const count = (n) => Number.isSafeInteger(n) && n >= 0;
-
-/** A mapping as a task carries it: where it was found, its version and its text. */
-const isMapping = (m) =>
-  typeof m.key === 'string' && (m.eTag === null || typeof m.eTag === 'string') && typeof m.text === 'string';
-
-/** The task in a message body, or null if the body is not one of ours (or not well formed). */
-export function taskOf(body) {
-  const t = body?.csv2segment;
-  const ok =
-    t &&
-    t.v === 1 &&
-    typeof t.bucket === 'string' &&
-    (t.origin === undefined || typeof t.origin === 'string') &&
-    typeof t.key === 'string' &&
-    t.key.length > 0 &&
-    (t.eTag === undefined || t.eTag === null || ETAG.test(t.eTag)) &&
-    (t.versionId === undefined || t.versionId === null || (typeof t.versionId === 'string' && t.versionId.length <= 1024)) &&
-    (t.size === undefined || t.size === null || offset(t.size)) &&
-    offset(t.start?.offset) &&
-    Number.isSafeInteger(t.start?.line) &&
-    t.start.line >= 1 &&
-    (t.end === null || (offset(t.end) && t.end >= t.start.offset)) &&
-    (t.header === null || (typeof t.header === 'string' && t.header.length <= MAX_HEADER_BYTES)) &&
-    typeof t.run === 'string' &&
-    UUID.test(t.run) &&
-    (t.shard === undefined || t.shard === null || (count(t.shard.index) && (t.shard.count === null || (count(t.shard.count) && t.shard.count > t.shard.index)))) &&
-    (t.done === undefined || (count(t.done?.rows) && count(t.done?.events) && count(t.done?.rejected))) &&
-    (t.mapping === undefined || t.mapping === null || isMapping(t.mapping));
-  return ok ? t : null;
-}
-
-/**
  * Checks a task against the settings and the object it names, before anything of it is read:
- * the bucket is allowed, the key is not a report's, the eTag, size and offsets are the object's,
- * and a header it carries is the object's first record. Throws TaskRefused, or Superseded when
- * the object is gone or changed (that upload has an event of its own).
+ * the bucket is allowed and the key is not a report's (here), then (checkTaskObject) the eTag,
+ * size and offsets are the object's, and a header it carries is the object's first record.
+ * Throws TaskRefused, or Superseded when the object is gone or changed (that upload has an
+ * event of its own).
  */
-async function checkTask({ config, object, task, buckets, head, open }, gzip) {
+function checkTaskNames({ config, task, buckets }) {
   if (!buckets.includes(task.bucket)) throw new TaskRefused(`the task names bucket ${task.bucket}, which is not among the buckets allowed (${buckets.join(', ')}; CSV2SEGMENT_BUCKETS)`);
   if (task.key.startsWith(config.reportPrefix)) throw new TaskRefused(`the task names ${task.key}, a key under the report prefix ${config.reportPrefix}`);
+}
+
+/** The rest of a task's checks, against the object (checkTaskNames first). */
+async function checkTaskObject({ object, task, head, open }, gzip) {
   const found = await head();
   if (!found) throw new Superseded('the object is gone');
   if (task.eTag && found.eTag && found.eTag !== task.eTag) throw new Superseded('the object changed after this event');
@@ -220,11 +151,15 @@ export function runWindow(now, limitMs, maxRunSeconds) {
  * @param {{ put(key: string, body: string | Uint8Array, contentType: string): Promise<void>, remove(key: string): Promise<void>, get(key: string): Promise<string | null>, list(prefix: string): Promise<string[]> }} run.store
  * @param {number} run.limitMs the time the host gives this invocation from now, less what it keeps
  *   to return (see runWindow)
- * @param {(task: Task) => Promise<void>} [run.handOff] sends a task to another invocation;
+ * @param {(task: import('./task.mjs').Task) => Promise<void>} [run.handOff] sends a task to another invocation;
  *   without it, a file runs whole in this one
- * @param {Task | null} [run.task] the piece to run; null for a new object
+ * @param {import('./task.mjs').Task | null} [run.task] the piece to run; null for a new object
  * @param {(key: string) => Promise<{ key: string, text: string, eTag: string | null } | null>} [run.findMapping]
- *   the nearest csv2segment.json of a new object (see mapping.mjs); a piece uses its task's
+ *   the nearest csv2segment.json of a new object (see mapping.mjs); a retry of the run's start and
+ *   its pieces use the one the run pinned
+ * @param {string} [run.event] what tells this upload event from another of the same object
+ *   version (S3's sequencer, R2's event time): a redelivery of the event keeps the run's pinned
+ *   mapping, a new upload finds the mapping anew
  * @param {string[]} [run.buckets] the buckets a task may name (with a task)
  * @param {() => Promise<{ size: number, eTag?: string } | null>} [run.head] the object's size
  *   and eTag now, or null when it is gone (with a task)
@@ -235,21 +170,30 @@ export function runWindow(now, limitMs, maxRunSeconds) {
 export async function runObject(given) {
   const { task = null } = given;
   const { deadline, suspendAt } = runWindow(Date.now(), given.limitMs, given.config.pieces.maxRunSeconds);
-  // The mapping is found once, when the run starts; its pieces carry it (tasks), so a new
-  // version uploaded meanwhile never mixes into this run.
-  const mapping = task ? (task.mapping ?? null) : ((await given.findMapping?.(given.object.key)) ?? null);
-  let run = { ...given, deadline, suspendAt, mapping, options: withMapping(given.config.engineOptions, mapping) };
+  let run = { ...given, deadline, suspendAt };
   const { engine, config, handOff } = run;
   let { object } = run;
-  let info = null;
   try {
-    info = engine.parseKey(object.key, run.options);
-  } catch {
-    // Not a name the engine takes: ingestFile reports why, without opening the object.
-  }
-  try {
+    if (task) checkTaskNames(run);
+    // The mapping is found once, when the run starts, and pinned: a retry of that start, and
+    // every piece, reads the pin (pinned-mapping.mjs), so a new version uploaded meanwhile never
+    // mixes into this run.
+    const keys = await reportKeys(config.reportPrefix, object.key);
+    const pin = task ? task.pin : await pinOf(given.event ?? '');
+    const at = { store: run.store, reportPrefix: config.reportPrefix, pinKey: pinKey(keys.base, await versionName(object), pin) };
+    let mapping;
+    if (task) mapping = { ref: task.mapping, text: await pinnedMapping({ ...at, ref: task.mapping }) };
+    else mapping = await pinMapping({ ...at, find: async () => (await given.findMapping?.(object.key)) ?? null });
+    const options = withMapping(config.engineOptions, mapping.text === null ? null : { ...mapping.ref, text: mapping.text });
+    run = { ...run, pin, mapping: mapping.ref, options };
+    let info = null;
+    try {
+      info = engine.parseKey(object.key, options);
+    } catch {
+      // Not a name the engine takes: ingestFile reports why, without opening the object.
+    }
     if (task) {
-      object = await checkTask(run, info?.gzip ?? false);
+      object = await checkTaskObject(run, info?.gzip ?? false);
       run = { ...run, object };
     }
     if (task?.split || (!task && handOff && info && !info.gzip && (object.size ?? 0) > config.pieces.shardBytes)) {
@@ -275,7 +219,7 @@ export async function runObject(given) {
  * (a bad header, no rows): then it runs as one piece, which reports why. When time runs short,
  * it hands on the shards found so far and the rest of the pass itself (a `split` task).
  */
-async function fanOut({ engine, config, object, identity, open, handOff, emit, task, suspendAt, options, mapping }) {
+async function fanOut({ engine, config, object, identity, open, handOff, emit, task, suspendAt, options, mapping, pin }) {
   const started = Date.now();
   const from = task?.split ? task.start : null;
   const splitter = from
@@ -325,25 +269,20 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
         header: first ? null : split.header,
         run,
         shard: { index: base + i, count },
+        pin,
         mapping,
       }),
     );
   }
   if (next) {
-    await handOff({ ...makeTask(object, { start: next, end: null, header: split.header, run, shard: { index: base + split.shards.length, count: null }, mapping }), split: true });
+    await handOff({ ...makeTask(object, { start: next, end: null, header: split.header, run, shard: { index: base + split.shards.length, count: null }, pin, mapping }), split: true });
   }
   emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'sharded', run, from: from?.offset ?? 0, shards: split.shards.length, ...(next ? { next: next.offset } : { total: count }), bytes: (next?.offset ?? split.size) - (from?.offset ?? 0), ms: Date.now() - started });
   return true;
 }
 
-function makeTask(object, { start, end, header, run, shard, done = { rows: 0, events: 0, rejected: 0 }, mapping = null }) {
-  const { bucket, key, eTag, versionId, size } = object;
-  // origin: the bucket of the event that started the run, the default allow-list of its tasks.
-  return { v: 1, bucket, origin: object.origin ?? bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done, mapping };
-}
-
 async function runPiece(run, gzip) {
-  const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task, options, mapping } = run;
+  const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task, options, mapping, pin } = run;
   const { bucket, key } = object;
   const keys = await reportKeys(config.reportPrefix, key);
   // A shard takes its share of the run's events-per-second budget; a file in one piece, all of it.
@@ -414,7 +353,7 @@ async function runPiece(run, gzip) {
     if (suspended) {
       const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
       const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
-      await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, mapping }));
+      await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, pin, mapping }));
       // Progress: how far this piece got, and the rows of this chain so far.
       emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ...pacing(delivery, budget), ms: timing.ms });
       return 'continued';

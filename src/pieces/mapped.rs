@@ -22,7 +22,7 @@ pub(crate) fn rule_for(key: &str, options: &Options) -> Result<Option<Rule>, Err
             errors,
         })
     })?;
-    Ok(mapping.rule_for(key).cloned())
+    Ok(mapping.rule_for(key))
 }
 
 impl FileSpec {

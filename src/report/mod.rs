@@ -55,9 +55,25 @@ pub struct MappingUsed {
     /// Its version (an object's eTag).
     #[serde(rename = "eTag")]
     pub etag: Option<String>,
+    /// The SHA-256 of its text, in hex: which mapping it was, whatever its key holds now.
+    pub sha256: String,
     /// The index in `files` of the rule that matched the file; `None` when none did and the
     /// file was read by its name and header.
     pub rule: Option<usize>,
+}
+
+impl MappingUsed {
+    /// The SHA-256 of a mapping's text, in lowercase hex.
+    pub fn sha256_of(text: &str) -> String {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(text.as_bytes());
+        let mut hex = String::with_capacity(64);
+        for b in digest {
+            hex.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+            hex.push(char::from(b"0123456789abcdef"[usize::from(b & 0xf)]));
+        }
+        hex
+    }
 }
 
 impl Report {

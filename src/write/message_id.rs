@@ -1,8 +1,10 @@
 //! Deterministic messageIds: the same file and row always give the same id, so Segment drops repeats.
 //!
 //! The id of a row is a function of the host's source identity (bucket, key and eTag, for
-//! example) and the row's byte offset in the file, and of nothing else: a redelivered event, a
-//! retried invocation or a resumed run sends the same ids again. The algorithm is part of the
+//! example), of the mapping rule the file is read through (when one is), and of the row's byte
+//! offset in the file, and of nothing else: a redelivered event, a retried invocation or a
+//! resumed run sends the same ids again, and the same file sent again through a corrected
+//! mapping sends new ones, which Segment does not drop as repeats. The algorithm is part of the
 //! product's contract; a test pins it, and it must never change.
 //!
 //! Per file, SHA-1 of a fixed namespace and the identity gives two 64-bit keys. Per row, each
@@ -21,11 +23,17 @@ pub(crate) struct MessageIds {
 }
 
 impl MessageIds {
-    /// Keys for `identity`, such as `s3://bucket/track_1.csv#d41d8cd98f00b204e9800998ecf8427e`.
-    pub(crate) fn new(identity: &str) -> MessageIds {
+    /// Keys for `identity`, such as `s3://bucket/track_1.csv#d41d8cd98f00b204e9800998ecf8427e`,
+    /// and the digest of the mapping rule that reads the file, if one does.
+    pub(crate) fn new(identity: &str, rule: Option<&[u8; 20]>) -> MessageIds {
         let mut h = sha1_smol::Sha1::new();
         h.update(NAMESPACE);
         h.update(identity.as_bytes());
+        if let Some(digest) = rule {
+            // A NUL cannot end an identity that is text, so no identity alone collides with this.
+            h.update(b"\0mapping rule\0");
+            h.update(digest);
+        }
         let d = h.digest().bytes();
         let mut a = [0u8; 8];
         let mut b = [0u8; 8];
@@ -90,7 +98,7 @@ mod tests {
 
     fn id(identity: &str, offset: u64) -> String {
         let mut out = Vec::new();
-        MessageIds::new(identity).write_json(offset, &mut out);
+        MessageIds::new(identity, None).write_json(offset, &mut out);
         String::from_utf8(out).unwrap()
     }
 
@@ -120,10 +128,34 @@ mod tests {
 
     #[test]
     fn distinct_per_offset_and_identity() {
-        let ids = MessageIds::new("s3://b/k#e");
+        let ids = MessageIds::new("s3://b/k#e", None);
         let set: HashSet<[u8; 16]> = (0..200_000u64).map(|o| ids.bytes(o)).collect();
         assert_eq!(set.len(), 200_000);
         assert_ne!(id("s3://b/k#e1", 10), id("s3://b/k#e2", 10));
         assert_eq!(id("same", 10), id("same", 10));
+    }
+
+    #[test]
+    fn a_rule_changes_every_id_and_the_same_rule_none() {
+        let json = |ids: &MessageIds, offset| {
+            let mut out = Vec::new();
+            ids.write_json(offset, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        let plain = MessageIds::new("s3://b/k#e", None);
+        let one = MessageIds::new("s3://b/k#e", Some(&[1; 20]));
+        let two = MessageIds::new("s3://b/k#e", Some(&[2; 20]));
+        assert_eq!(json(&plain, 7), id("s3://b/k#e", 7));
+        assert_ne!(json(&one, 7), json(&plain, 7));
+        assert_ne!(json(&one, 7), json(&two, 7));
+        assert_eq!(
+            json(&one, 7),
+            json(&MessageIds::new("s3://b/k#e", Some(&[1; 20])), 7)
+        );
+        assert_eq!(
+            json(&one, 0),
+            "\"442ff579-45ad-88e0-a4de-b73b7fc29d11\"",
+            "pinned: ids of mapped files must not change either"
+        );
     }
 }

@@ -8,6 +8,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHandler } from '../../js/hosts/lambda/index.mjs';
@@ -16,6 +17,9 @@ import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { startWorkerStack } from '../support/worker-stack.mjs';
 import { runCli as cli } from '../support/run.mjs';
+
+/** The SHA-256 a report names a mapping by: of its text as stored. */
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 
 
@@ -45,7 +49,7 @@ describe('CLI', () => {
     assert.equal(found.code, 0, found.stderr);
     const [result] = JSON.parse(found.stdout);
     assert.equal(result.status, 'done');
-    assert.deepEqual(result.report.mapping, { key: path.join('exports', 'csv2segment.json'), eTag: null, rule: 5 });
+    assert.deepEqual(result.report.mapping, { key: path.join('exports', 'csv2segment.json'), eTag: null, sha256: sha256(await readFile(MAPPING_FILE)), rule: 5 });
     assert.equal(result.report.events, 2);
 
     // --mapping names another one: a rule that reads the same file as identify calls.
@@ -123,7 +127,7 @@ describe('Lambda', () => {
     assert.deepEqual(withoutIds(seg.events), [...withoutIds(expectedPayloads('unified_payments.csv')), ...withoutIds(expectedPayloads('Bestellungen_Maerz.csv'))]);
     const report = await getJson('csv2segment-reports/exports/stripe/2024/unified_payments.csv.report.json');
     assert.deepEqual([report.status, report.rows, report.events, report.rejected], ['done', 3, 2, 1]);
-    assert.deepEqual(report.mapping, { key: 'exports/csv2segment.json', eTag: mapping.eTag, rule: 1 });
+    assert.deepEqual(report.mapping, { key: 'exports/csv2segment.json', eTag: mapping.eTag, sha256: sha256(await readFile(MAPPING_FILE)), rule: 1 });
     const de = await getJson('csv2segment-reports/exports/de/Bestellungen_Maerz.csv.report.json');
     assert.deepEqual([de.file.delimiter, de.mapping.rule, de.events], [';', 5, 2]);
     // The upload of the mapping itself is not a file to send, and has no report.
@@ -153,7 +157,7 @@ describe('Lambda', () => {
     assert.deepEqual([...new Set(seg.events.map((e) => e.event))], ['Payment Made']);
     const report = await getJson('csv2segment-reports/pinned/in/unified_payments_march.csv.report.json');
     assert.deepEqual([report.status, report.rows, report.events, report.pieces], ['done', ROWS, ROWS, pieces]);
-    assert.deepEqual(report.mapping, { key: 'pinned/csv2segment.json', eTag: first.eTag, rule: 1 });
+    assert.deepEqual(report.mapping, { key: 'pinned/csv2segment.json', eTag: first.eTag, sha256: sha256(await readFile(MAPPING_FILE)), rule: 1 });
   });
 });
 
@@ -195,7 +199,7 @@ describe('Worker', () => {
     const report = await reportOf(key);
     assert.deepEqual([report.status, report.rows, report.events, report.rejected], ['done', 3, 2, 1]);
     const head = await stack.bucket.head('csv2segment.json');
-    assert.deepEqual(report.mapping, { key: 'csv2segment.json', eTag: head.etag, rule: 4 });
+    assert.deepEqual(report.mapping, { key: 'csv2segment.json', eTag: head.etag, sha256: sha256(await readFile(MAPPING_FILE)), rule: 4 });
     assert.deepEqual(withoutIds(seg.events), withoutIds(expectedPayloads('Q1 Signups.csv')));
   });
 

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { before, beforeEach, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateTrackCsv } from '../../bench/generate.mjs';
+import { pinOf } from '../../js/core/pinned-mapping.mjs';
 import { createHandler, decodeS3Key } from '../../js/hosts/lambda/index.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
 
@@ -25,7 +26,11 @@ function s3EventKey(key) {
     .join('/');
 }
 
+/** S3's sequencers grow with each event of a key: each record here has its own. */
+let sequencer = 0x0055aed6dcd90281e5n;
+
 function s3Record(key, eTag, { eventName = 'ObjectCreated:Put', bucket = BUCKET, size = 0 } = {}) {
+  sequencer += 1n;
   return {
     eventVersion: '2.1',
     eventSource: 'aws:s3',
@@ -39,7 +44,7 @@ function s3Record(key, eTag, { eventName = 'ObjectCreated:Put', bucket = BUCKET,
       s3SchemaVersion: '1.0',
       configurationId: 'csv2segment',
       bucket: { name: bucket, ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: `arn:aws:s3:::${bucket}` },
-      object: { key: s3EventKey(key), size, eTag, sequencer: '0055AED6DCD90281E5' },
+      object: { key: s3EventKey(key), size, eTag, sequencer: sequencer.toString(16).toUpperCase().padStart(18, '0') },
     },
   };
 }
@@ -259,8 +264,10 @@ describe('Lambda handler', () => {
     seg.reset();
     logs = [];
     const { eTag, size } = record.s3.object;
+    // The run the record started pinned its mapping (none) under its event's pin.
+    const pin = await pinOf(record.s3.object.sequencer);
     const task = (fields) => ({
-      csv2segment: { v: 1, bucket: BUCKET, origin: BUCKET, key, eTag, size, start: { offset: 20, line: 3 }, end: null, header: 'userId,event', run: '0e5f4cf2-4c1f-4b8e-9a57-2f0d7c3f4a10', shard: null, ...fields },
+      csv2segment: { v: 2, bucket: BUCKET, origin: BUCKET, key, eTag, size, start: { offset: 20, line: 3 }, end: null, header: 'userId,event', run: '0e5f4cf2-4c1f-4b8e-9a57-2f0d7c3f4a10', shard: null, pin, mapping: null, ...fields },
     });
     const reportKey = `csv2segment-reports/${key}.report.json`;
     const cases = [
@@ -271,16 +278,22 @@ describe('Lambda handler', () => {
       [{ key: reportKey }, {}, `the task names ${reportKey}, a key under the report prefix csv2segment-reports/`],
       [{ header: 'userId,event,properties.forged' }, {}, "the task's header is not the object's first record"],
       [{ start: { offset: 999, line: 9 } }, {}, "the task's range 999-end is not within the object's 27 bytes"],
+      // The mapping: by reference to the run's pin, never a text, never another mapping.
+      [{ mapping: { key: 'csv2segment.json', eTag: null, text: '{"files":[]}' } }, {}, "the message's csv2segment task carries a mapping text: a task names its run's mapping by reference (key, eTag, sha256), never its text"],
+      [{ mapping: { key: 'csv2segment.json', eTag: null, sha256: 'a'.repeat(64) } }, {}, `the task names the mapping csv2segment.json (eTag none, SHA-256 ${'a'.repeat(64)}), but its run pinned none`],
+      [{ pin: 'b'.repeat(64) }, {}, 'the task names a run that has no pinned mapping (no pin at its key): it is not a piece of a run of this object'],
+      // A task of the release before, which carried the text.
+      [{ v: 1 }, {}, "the message's csv2segment task is of version 1, which carried its mapping's text: a release before this one wrote it; send the file again (upload it anew)"],
+      // Not well formed: which field says so.
+      [{ run: '../../x' }, {}, "the message's csv2segment task is not well formed (run)"],
+      [{ end: 10 }, {}, "the message's csv2segment task is not well formed (end)"],
+      [{ eTag: 'x"y' }, {}, "the message's csv2segment task is not well formed (eTag)"],
+      [{ start: { offset: 5, line: 0 } }, {}, "the message's csv2segment task is not well formed (start)"],
     ];
     for (const [fields, env, error] of cases) {
       logs = [];
       assert.deepEqual(await handlerWith(env)(task(fields), context), { processed: 0, refused: 1 });
       assert.deepEqual(logged().map((l) => [l.level, l.status, l.error]), [['error', 'refused', `a task refused: ${error}`]]);
-    }
-    // Not well formed (a run id that is no UUID, offsets out of order, an eTag that is no eTag):
-    // not a task at all.
-    for (const fields of [{ run: '../../x' }, { end: 10 }, { eTag: 'x"y' }, { start: { offset: 5, line: 0 } }]) {
-      await assert.rejects(handlerWith()(task(fields), context), { message: 'csv2segment: an invocation with a csv2segment field that is not a task of this version' });
     }
     assert.equal(seg.stats().requests, 0);
     assert.equal(await getText(reportKey), finished);

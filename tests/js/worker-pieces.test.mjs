@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
+import { pinOf } from '../../js/core/pinned-mapping.mjs';
 import { eventsById, hardFile } from '../support/pieces.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { startWorkerStack } from '../support/worker-stack.mjs';
@@ -245,7 +246,7 @@ test('a continuation delivered twice: the same ids again, each row counted once 
       assert.equal(before.split('\n').length, first.line);
       // The queue delivers at least once: the same continuation comes a second time.
       const task = {
-        v: 1,
+        v: 2,
         bucket: note.bucket,
         key,
         eTag: note.object.eTag,
@@ -255,6 +256,8 @@ test('a continuation delivered twice: the same ids again, each row counted once 
         header: text.slice(0, text.indexOf('\n')),
         run: first.run,
         shard: null,
+        pin: await pinOf(note.eventTime),
+        mapping: null,
       };
       await stack.notify({ csv2segment: task });
       const lines = await settled(stack, key, { sent: 2 });

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
+import { pinOf } from '../../js/core/pinned-mapping.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { r2Notification, startWorkerStack } from '../support/worker-stack.mjs';
 
@@ -130,8 +131,10 @@ describe('Worker', () => {
     const note = await stack.putAndNotify(key, text);
     const done = await reportOf(key, { status: 'done' });
     seg.reset();
+    // The run the notification started pinned its mapping (none) under its event's pin.
+    const pin = await pinOf(note.eventTime);
     const task = (fields) => ({
-      csv2segment: { v: 1, bucket: note.bucket, key, eTag: note.object.eTag, size: note.object.size, start: { offset: 20, line: 3 }, end: null, header: 'userId,event', run: crypto.randomUUID(), shard: null, ...fields },
+      csv2segment: { v: 2, bucket: note.bucket, key, eTag: note.object.eTag, size: note.object.size, start: { offset: 20, line: 3 }, end: null, header: 'userId,event', run: crypto.randomUUID(), shard: null, pin, mapping: null, ...fields },
     });
     const reportKey = `csv2segment-reports/${key}.report.json`;
     const cases = [
@@ -140,6 +143,9 @@ describe('Worker', () => {
       // A made-up header would have replaced the finished report with "unprocessable".
       [{ header: 'nobody,knows' }, key, "a task refused: the task's header is not the object's first record"],
       [{ size: 9999 }, key, `a task refused: the task says the object has 9999 bytes; it has ${note.object.size}`],
+      // The mapping: by reference to the run's pin, never another mapping, never none for one.
+      [{ mapping: { key: 'csv2segment.json', eTag: null, sha256: 'a'.repeat(64) } }, key, `a task refused: the task names the mapping csv2segment.json (eTag none, SHA-256 ${'a'.repeat(64)}), but its run pinned none`],
+      [{ pin: 'b'.repeat(64) }, key, 'a task refused: the task names a run that has no pinned mapping (no pin at its key): it is not a piece of a run of this object'],
     ];
     for (const [fields, about, error] of cases) {
       logs = [];

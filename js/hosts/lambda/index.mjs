@@ -14,7 +14,7 @@ import { loadEngine } from '../../core/engine.mjs';
 import { findMapping, isMappingKey } from '../../core/mapping.mjs';
 import { embeddedMetrics, fileMetrics } from '../../core/metrics.mjs';
 import { nodeFetch } from '../../core/node-fetch.mjs';
-import { Superseded, runObject, taskOf } from '../../core/object-run.mjs';
+import { Superseded, TaskRefused, runObject, taskOf } from '../../core/object-run.mjs';
 import { reclaiming } from './reclaim.mjs';
 import { fetchWriteKey } from './write-key.mjs';
 
@@ -169,8 +169,8 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
     return undefined;
   }
 
-  /** Runs an object (task null: a new upload) or a piece of one. */
-  function processObject(engine, object, task, context) {
+  /** Runs an object (task null: a new upload, `event` telling it from another upload) or a piece of one. */
+  function processObject(engine, object, task, context, event) {
     const { bucket, key, eTag, versionId } = object;
     const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
     return runObject({
@@ -178,6 +178,7 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
       config,
       object,
       task,
+      event,
       identity: s3Identity(bucket, key, eTag, versionId),
       open: (gzip, range) => openS3(client, object, gzip, range),
       head: () => headS3(client, object),
@@ -224,13 +225,31 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
       }
       const { eTag, versionId, size } = record.s3.object;
       try {
-        await processObject(engine, { bucket: record.s3.bucket.name, key, eTag, versionId, size }, null, context);
+        // S3's sequencer orders the events of one key: a redelivery has the same, a re-upload another.
+        const event = String(record.s3.object.sequencer ?? record.eventTime ?? '');
+        await processObject(engine, { bucket: record.s3.bucket.name, key, eTag, versionId, size }, null, context, event);
         processed += 1;
       } catch (err) {
         failures.push(`${key}: ${err.message}`);
       }
     }
     return { processed, failures };
+  }
+
+  /** A task that is not well formed: logged and dropped, as a refused one is (nothing about it can change). */
+  function refuse(err) {
+    emit({ level: 'error', status: 'refused', error: `a task refused: ${err.message}` });
+  }
+
+  /** The task of a message body; null when it is not one; undefined when it was refused. */
+  function readTask(body) {
+    try {
+      return taskOf(body);
+    } catch (err) {
+      if (!(err instanceof TaskRefused)) throw err;
+      refuse(err);
+      return undefined;
+    }
   }
 
   /** One piece of work from a message. */
@@ -251,7 +270,8 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
         continue;
       }
       try {
-        const task = taskOf(body);
+        const task = readTask(body);
+        if (task === undefined) continue;
         if (task) await runTask(engine, task, context);
         else if (Array.isArray(body?.Records)) {
           const { failures } = await s3Records(engine, body.Records, context);
@@ -273,8 +293,8 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
     const engine = await loadEngine();
 
     if (event?.csv2segment !== undefined) {
-      const task = taskOf(event);
-      if (!task) throw new Error('csv2segment: an invocation with a csv2segment field that is not a task of this version');
+      const task = readTask(event);
+      if (!task) return { processed: 0, refused: 1 };
       // A failure throws: Lambda retries the async invocation, and the same messageIds go out. A
       // refused task is logged, not retried: nothing about it can change.
       const status = await runTask(engine, task, context);

@@ -2,8 +2,10 @@
 // one body), so a retry sends the same messageIds and a different body under the same key is
 // refused (409) before anything of it is sent. The body is first stored in R2 while it is
 // hashed, so the hash is known before the first row goes out; the key's record (its name and
-// the body's SHA-256) is created in R2 with a create-only conditional write, which two uploads
-// of the same key cannot both win.
+// the body's SHA-256, and the SHA-256 of the mapping it is read through) is created in R2 with a
+// create-only conditional write, which two uploads of the same key cannot both win. A retry
+// under the key after the mapping changed is refused too: its events would carry new ids (the
+// mapping takes part in them) and go to Segment beside the first attempt's.
 /* global FixedLengthStream -- a Workers runtime API */
 
 /** An upload under a key that was used for another file or body. */
@@ -64,10 +66,11 @@ export async function storeBody(bucket, key, request) {
  * a later one must match it. Throws IdempotencyConflict when it does not.
  * @param {R2Bucket} bucket
  * @param {string} recordKey from idempotencyKeys
- * @param {{ name: string, sha256: string, bytes: number }} upload
+ * @param {{ name: string, sha256: string, bytes: number, mapping: string | null }} upload
+ *   (mapping: the SHA-256 of the mapping's text, null without one)
  */
 export async function claim(bucket, recordKey, upload) {
-  const record = JSON.stringify({ name: upload.name, sha256: upload.sha256, bytes: upload.bytes, createdAt: new Date().toISOString() });
+  const record = JSON.stringify({ name: upload.name, sha256: upload.sha256, bytes: upload.bytes, mapping: upload.mapping, createdAt: new Date().toISOString() });
   // Create-only: null when the key already has a record.
   const created = await bucket.put(recordKey, record, { onlyIf: { etagDoesNotMatch: '*' }, httpMetadata: { contentType: 'application/json' } });
   if (created) return 'new';
@@ -79,6 +82,12 @@ export async function claim(bucket, recordKey, upload) {
   }
   if (prior.sha256 !== upload.sha256) {
     throw new IdempotencyConflict('this Idempotency-Key was used for an upload of other content: use a new key for a new upload; nothing of this one was sent');
+  }
+  // Records written before the mapping was bound have no `mapping`.
+  if (prior.mapping !== undefined && prior.mapping !== upload.mapping) {
+    throw new IdempotencyConflict(
+      'this Idempotency-Key was used for an upload read through another mapping (csv2segment.json changed since): use a new key to send it through the mapping as it is now; nothing of this one was sent',
+    );
   }
   return 'repeat';
 }

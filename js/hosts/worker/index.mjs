@@ -8,7 +8,8 @@ import { ConfigError, DEFAULT_RETRY_DELAY_SECONDS, readBucketName, readConfig, r
 import { gunzip } from '../../core/gunzip.mjs';
 import { MAPPING_NAME, findMapping, isMappingKey, withMapping } from '../../core/mapping.mjs';
 import { writeAnalytics } from '../../core/metrics.mjs';
-import { Superseded, runObject, taskOf } from '../../core/object-run.mjs';
+import { sha256Hex } from '../../core/pinned-mapping.mjs';
+import { Superseded, TaskRefused, runObject, taskOf } from '../../core/object-run.mjs';
 import { IdempotencyConflict, LengthRequired, claim, idempotencyKeys, storeBody } from './idempotency.mjs';
 import { ingestFile, isEngineError } from '../../core/pipeline.mjs';
 import { batchOptions } from '../../core/rate.mjs';
@@ -79,14 +80,15 @@ async function getMappingObject(bucket, key) {
   return object ? { text: await object.text(), eTag: object.etag ?? null } : null;
 }
 
-/** Runs an object (task null: a new upload) or a piece of one. */
-function runR2Object(env, config, bound, object, task) {
+/** Runs an object (task null: a new upload, `event` telling it from another upload) or a piece of one. */
+function runR2Object(env, config, bound, object, task, event) {
   const { bucket, key, eTag } = object;
   return runObject({
     engine: getEngine(),
     config,
     object,
     task,
+    event,
     identity: `r2://${bucket}/${key}#${eTag ?? ''}`,
     open: (gzip, range) => openR2(env.BUCKET, key, eTag, gzip, range),
     head: async () => {
@@ -104,7 +106,15 @@ function runR2Object(env, config, bound, object, task) {
 }
 
 async function handleMessage(message, env, config, bound) {
-  const task = taskOf(message.body);
+  let task;
+  try {
+    task = taskOf(message.body);
+  } catch (err) {
+    if (!(err instanceof TaskRefused)) throw err;
+    // Acked: nothing about it can change.
+    emit({ level: 'error', status: 'refused', error: `a task refused: ${err.message}`, messageId: message.id });
+    return;
+  }
   if (task) {
     const { bucket, key, eTag, size } = task;
     // A refused task is logged (runObject) and acked: nothing about it can change.
@@ -137,7 +147,8 @@ async function handleMessage(message, env, config, bound) {
     emit({ level: 'info', bucket: bucketName, key, status: 'skipped', reason: 'a report of csv2segment' });
     return;
   }
-  await runR2Object(env, config, bound, { bucket: bucketName, key, eTag: note.object.eTag, size: note.object.size }, null);
+  // The event's time tells a redelivery of this notification (the same) from a re-upload.
+  await runR2Object(env, config, bound, { bucket: bucketName, key, eTag: note.object.eTag, size: note.object.size }, null, String(note.eventTime ?? ''));
 }
 
 async function queue(batch, env) {
@@ -261,7 +272,7 @@ async function upload(request, env, name, mode) {
     const keys = await idempotencyKeys(config.reportPrefix, idempotencyKey);
     try {
       const upload = await storeBody(env.BUCKET, keys.body, request);
-      await claim(env.BUCKET, keys.record, { name, ...upload });
+      await claim(env.BUCKET, keys.record, { name, ...upload, mapping: mapping ? await sha256Hex(mapping.text) : null });
     } catch (err) {
       await env.BUCKET.delete(keys.body).catch(() => {});
       if (err instanceof LengthRequired) return problem(411, err.message);

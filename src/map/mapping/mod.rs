@@ -45,6 +45,8 @@ impl fmt::Display for MappingError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Mapping {
     pub rules: Vec<Rule>,
+    /// The rules as written, for the digest of the one that applies (see [`Mapping::rule_for`]).
+    files: Vec<Value>,
 }
 
 /// Where a column goes: a target in header syntax, and a date format when the rule gives one.
@@ -75,6 +77,10 @@ pub(crate) struct Rule {
     /// A path in header syntax and its JSON value.
     pub set: Vec<(String, Vec<u8>)>,
     pub drop_unmapped: bool,
+    /// SHA-1 of the rule's JSON in canonical form ([`canonical_json`]), set by
+    /// [`Mapping::rule_for`] for the rule that applies: the rule's content takes part in the
+    /// messageIds of the files it reads, so a corrected mapping sends new ids.
+    pub digest: [u8; 20],
 }
 
 /// What becomes of one column of the file.
@@ -237,16 +243,31 @@ impl Mapping {
             }
         }
         if ck.errors.is_empty() {
-            Ok(Mapping { rules })
+            let files = match value {
+                Value::Object(mut top) => match top.remove("files") {
+                    Some(Value::Array(files)) => files,
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            Ok(Mapping { rules, files })
         } else {
             Err(ck.errors)
         }
     }
 
-    /// The first rule whose `match` fits the base name of `key`.
-    pub(crate) fn rule_for(&self, key: &str) -> Option<&Rule> {
+    /// The first rule whose `match` fits the base name of `key`, with its digest.
+    pub(crate) fn rule_for(&self, key: &str) -> Option<Rule> {
         let name = key.rsplit(['/', '\\']).next().unwrap_or(key);
-        self.rules.iter().find(|r| glob::matches(&r.pattern, name))
+        let rule = self
+            .rules
+            .iter()
+            .find(|r| glob::matches(&r.pattern, name))?;
+        let mut rule = rule.clone();
+        if let Some(v) = self.files.get(rule.index) {
+            rule.digest = digest(v);
+        }
+        Some(rule)
     }
 }
 
@@ -413,7 +434,49 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
         columns,
         set,
         drop_unmapped,
+        digest: [0; 20],
     })
+}
+
+/// SHA-1 of `v` in canonical form.
+fn digest(v: &Value) -> [u8; 20] {
+    let mut out = Vec::new();
+    canonical_json(v, &mut out);
+    sha1_smol::Sha1::from(&out).digest().bytes()
+}
+
+/// `v` as compact JSON with every object's keys in byte order, whatever order the text had and
+/// however serde_json keeps maps: the same rule always gives the same bytes, so the same ids.
+pub(crate) fn canonical_json(v: &Value, out: &mut Vec<u8>) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push(b'{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                canonical_json(&Value::String(k.clone()), out);
+                out.push(b':');
+                if let Some(item) = map.get(k) {
+                    canonical_json(item, out);
+                }
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(b']');
+        }
+        scalar => out.extend_from_slice(scalar.to_string().as_bytes()),
+    }
 }
 
 /// What a draft's blank asks for: `<fill in: the event name, like X>` → `the event name, like X`.
