@@ -12,9 +12,10 @@ use crate::map::date_format::DateFormat;
 use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::mapping::{Layout, Source};
-use crate::map::spec::{key, place, root_rank, Check, Role, Roles};
-use crate::options::Options;
+use crate::map::spec::{key, place, role_of, root_rank, Check, Role, Roles};
+use crate::options::{EmptyCells, Options};
 use crate::report::reject::Reason;
+use crate::report::REJECTS_COLUMN;
 use crate::write::blocks::Padded;
 use crate::write::json;
 
@@ -125,6 +126,13 @@ impl Plan {
                 dropped: false,
             };
             let (name, format) = match layout.and_then(|l| l.sources.get(i)) {
+                // The reason column of a rejects CSV: ours, so a fixed rejects file is sent
+                // as the file it came from.
+                None | Some(Source::Header) if raw_name.trim() == REJECTS_COLUMN => {
+                    info.dropped = true;
+                    infos.push(info);
+                    continue;
+                }
                 None | Some(Source::Header) => (*raw_name, None),
                 Some(Source::To { to, format }) => (to.as_str(), *format),
                 Some(Source::Drop) => {
@@ -133,15 +141,22 @@ impl Plan {
                     continue;
                 }
             };
-            let placed = column::parse(name)
+            let parsed = column::parse(name);
+            let placed = parsed
+                .clone()
                 .and_then(|c| place(kind, &c, options.typing))
                 .map(|mut p| {
                     p.conv = match (format, p.conv) {
                         (Some(f), _) => Conv::Formatted(f),
                         (None, Conv::Auto) if comma => Conv::AutoComma,
+                        (None, Conv::AutoText) if comma => Conv::AutoTextComma,
                         (None, Conv::Number) if comma => Conv::NumberComma,
                         (None, conv) => conv,
                     };
+                    // The Objects API takes no null: an empty cell is left out.
+                    if kind == CallKind::Object && options.empty == EmptyCells::Null {
+                        p.data = false;
+                    }
                     p
                 });
             match placed {
@@ -164,7 +179,14 @@ impl Plan {
                         Err(problem) => errors.push(fail(problem)),
                     }
                 }
-                Err(problem) => errors.push(fail(problem)),
+                Err(problem) => {
+                    // A column for a required field with a wrong type is that field's column:
+                    // the field is not also reported missing.
+                    if let Ok(c) = &parsed {
+                        roles.note(role_of(kind, c), i);
+                    }
+                    errors.push(fail(problem))
+                }
             }
             infos.push(info);
         }
