@@ -160,6 +160,22 @@ fn objects_carry_strings_and_numbers_under_snake_case_names() {
         sent("object_rooms_a.csv", csv, EmptyCells::String),
         expected(Some(json!("")))
     );
+    // `properties` is required, even when a row fills none.
+    assert_eq!(
+        sent("object_rooms_e.csv", "id\nr1\n", EmptyCells::Null),
+        [json!({"id": "r1", "properties": {}})]
+    );
+    assert_eq!(
+        sent(
+            "object_rooms_e.csv",
+            "id,beds\nr1,\nr2,3\n",
+            EmptyCells::Null
+        ),
+        [
+            json!({"id": "r1", "properties": {}}),
+            json!({"id": "r2", "properties": {"beds": 3}})
+        ]
+    );
     // Events keep their booleans and their nulls.
     assert_eq!(
         sent(

@@ -25,8 +25,9 @@ pub(crate) type Bytes = Padded;
 /// One step of writing a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
-    /// Opens an object (or an array) under `key`.
-    Open { key: Bytes, array: bool },
+    /// Opens an object (or an array) under `key`; with `keep`, an object written even when
+    /// nothing goes in (an object's `properties`, which the Objects API requires).
+    Open { key: Bytes, array: bool, keep: bool },
     /// Closes the innermost open object or array; an empty one is left out.
     Close,
     /// Writes column `col`'s cell under `key`.
@@ -224,7 +225,10 @@ impl Plan {
         if !errors.is_empty() {
             return (infos, Err(errors));
         }
-        if kind != CallKind::Object {
+        if kind == CallKind::Object {
+            // The Objects API requires `properties`, even when a row fills none.
+            tree.child_branch("properties").keep = true;
+        } else {
             let library = format!(
                 "{{\"name\":\"csv2segment\",\"version\":\"{}\"}}",
                 env!("CARGO_PKG_VERSION")
@@ -252,6 +256,7 @@ impl Plan {
         plan.ops.push(Op::Open {
             key: Bytes::default(),
             array: false,
+            keep: false,
         });
         // Spec fields first, in the spec's order; the sort is stable, so columns keep theirs.
         tree.children.sort_by_key(|(seg, _)| match seg {
@@ -288,6 +293,7 @@ impl Plan {
                     self.ops.push(Op::Open {
                         key: Bytes::new(&key),
                         array: b.array,
+                        keep: b.keep,
                     });
                     self.compile(b);
                     self.ops.push(Op::Close);
@@ -385,6 +391,8 @@ struct Branch {
     /// The column that created it, for messages.
     owner: usize,
     array: bool,
+    /// Written even when empty.
+    keep: bool,
     children: Vec<(Seg, Node)>,
 }
 
@@ -393,6 +401,7 @@ impl Branch {
         Branch {
             owner,
             array,
+            keep: false,
             children: Vec::new(),
         }
     }
