@@ -256,7 +256,7 @@ fn the_reason_column_of_a_rejects_csv_is_not_sent() {
         for empty in [EmptyCells::Omit, EmptyCells::Null, EmptyCells::String] {
             assert_eq!(
                 sent(key, &csv, empty),
-                [expected.clone()],
+                std::slice::from_ref(expected),
                 "{key} {empty:?}"
             );
         }
