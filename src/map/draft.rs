@@ -424,6 +424,17 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             );
             continue;
         }
+        if name == crate::report::REJECTS_COLUMN {
+            // The reason column of a rejects CSV: csv2segment's own, never sent.
+            outs.push((name.clone(), Out::Drop));
+            note(
+                NoteKind::Dropped,
+                path,
+                Some(&name),
+                format!("'{name}' is the reason column of a rejects file: left out"),
+            );
+            continue;
+        }
         let kind = &kinds[i];
         if *kind == Kind::Empty {
             outs.push((name.clone(), Out::Drop));
