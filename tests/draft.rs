@@ -408,6 +408,26 @@ fn a_file_written_for_csv2segment_drafts_to_itself() {
 }
 
 #[test]
+fn a_rejects_files_reason_column_drafts_to_left_out() {
+    let d = draft(
+        "track_x.csv.rejected.csv",
+        b"userId,event,properties.n:number,csv2segment_error\n1,Paid,abc,\"line 2, column 3 (properties.n:number): 'abc' is not a number; write it like 1234.5\"\n",
+        true,
+    )
+    .unwrap();
+    let rule: serde_json::Value = serde_json::from_str(&d.rule).unwrap();
+    assert_eq!(
+        rule["columns"],
+        serde_json::json!({"userId": "userId", "event": "event", "properties.n:number": "properties.n:number", "csv2segment_error": null})
+    );
+    let notes: Vec<&str> = d.notes.iter().map(|n| n.message.as_str()).collect();
+    assert_eq!(
+        notes,
+        ["'csv2segment_error' is the reason column of a rejects file: left out"]
+    );
+}
+
+#[test]
 fn several_dates_none_named_the_first_is_the_timestamp_said_as_a_guess() {
     let d = draft(
         "track_d.csv",

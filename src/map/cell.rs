@@ -28,6 +28,13 @@ pub(crate) enum Conv {
     JsonObject,
     /// [`Conv::Auto`] in a file whose mapping says `decimal: ","`: `12,50` is 12.5.
     AutoComma,
+    /// [`Conv::Auto`] for the Objects API, which takes no booleans: `true`/`false` (and Excel's
+    /// `TRUE`/`FALSE`) are sent as the strings `"true"`/`"false"`.
+    AutoText,
+    /// [`Conv::AutoText`] with `decimal: ","`.
+    AutoTextComma,
+    /// [`Conv::Boolean`] for the Objects API: the strings `"true"`/`"false"`.
+    BooleanText,
     /// [`Conv::Number`] with `decimal: ","`: `1.234,50` is 1234.5.
     NumberComma,
     /// A date in the mapping's format: the index of the format in the plan's list.
@@ -39,11 +46,11 @@ impl Conv {
     pub(crate) fn cell_type(self) -> CellType {
         match self {
             Conv::Str => CellType::Typed(ColumnType::String),
-            Conv::Auto | Conv::AutoComma => CellType::Auto,
+            Conv::Auto | Conv::AutoComma | Conv::AutoText | Conv::AutoTextComma => CellType::Auto,
             Conv::Flag => CellType::Flag,
             Conv::Number | Conv::NumberComma => CellType::Typed(ColumnType::Number),
             Conv::Integer => CellType::Typed(ColumnType::Integer),
-            Conv::Boolean => CellType::Typed(ColumnType::Boolean),
+            Conv::Boolean | Conv::BooleanText => CellType::Typed(ColumnType::Boolean),
             Conv::Timestamp | Conv::Formatted(_) => CellType::Typed(ColumnType::Timestamp),
             Conv::Json | Conv::JsonObject => CellType::Typed(ColumnType::Json),
         }
@@ -55,29 +62,10 @@ impl Conv {
         // The common conversions work on the bytes; the others read the text.
         match self {
             Conv::Str => write_string(out, cell, clean),
-            Conv::Auto => {
-                if is_plain_number(cell) || cell == b"true" || cell == b"false" {
-                    out.extend_from_slice(cell);
-                } else if let Some(b) = excel_bool(cell) {
-                    write_bool(out, b);
-                } else {
-                    write_string(out, cell, clean);
-                }
-            }
-            Conv::AutoComma => {
-                let mut buf = [0u8; NUMBER_BUF];
-                // A `.` here groups thousands: `1.5` is no number.
-                let plain = is_plain_number(cell) && !cell.contains(&b'.');
-                if plain || cell == b"true" || cell == b"false" {
-                    out.extend_from_slice(cell);
-                } else if let Some(b) = excel_bool(cell) {
-                    write_bool(out, b);
-                } else if let Some(n) = comma_number(cell, &mut buf) {
-                    out.extend_from_slice(n);
-                } else {
-                    write_string(out, cell, clean);
-                }
-            }
+            Conv::Auto => auto(cell, clean, false, false, out),
+            Conv::AutoComma => auto(cell, clean, true, false, out),
+            Conv::AutoText => auto(cell, clean, false, true, out),
+            Conv::AutoTextComma => auto(cell, clean, true, true, out),
             // Already as Segment wants it: parsing and writing back would give the same bytes.
             Conv::Timestamp if timestamp::is_canonical(cell) => write_string(out, cell, true),
             _ => {
@@ -91,7 +79,9 @@ impl Conv {
     /// [`Conv::write`] for the conversions that read the cell as text.
     fn write_text(self, cell: &str, clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
         match self {
-            Conv::Str | Conv::Auto | Conv::AutoComma => write_string(out, cell.as_bytes(), clean),
+            Conv::Str | Conv::Auto | Conv::AutoComma | Conv::AutoText | Conv::AutoTextComma => {
+                write_string(out, cell.as_bytes(), clean)
+            }
             // The payload writer reads these with the plan's formats.
             Conv::Formatted(_) => write_string(out, cell.as_bytes(), clean),
             Conv::Flag => match bool_word(cell, false) {
@@ -121,9 +111,13 @@ impl Conv {
                     .map_err(|_| Reason::Integer(quote(cell)))?;
                 out.extend_from_slice(n.to_string().as_bytes());
             }
-            Conv::Boolean => {
+            Conv::Boolean | Conv::BooleanText => {
                 let b = bool_word(cell.trim(), true).ok_or_else(|| Reason::Boolean(quote(cell)))?;
-                write_bool(out, b);
+                if self == Conv::BooleanText {
+                    write_bool_text(out, b);
+                } else {
+                    write_bool(out, b);
+                }
             }
             Conv::Timestamp => {
                 let ms = timestamp::parse(cell).map_err(|e| match e {
@@ -150,6 +144,35 @@ impl Conv {
     }
 }
 
+/// An untyped cell: a number when the text reads back as the same number (in the file's
+/// notation with `comma`), `true`/`false` (and `TRUE`/`FALSE`) a boolean (with `bool_text`, the
+/// string of that word), anything else a string.
+#[inline(always)]
+fn auto(cell: &[u8], clean: bool, comma: bool, bool_text: bool, out: &mut Vec<u8>) {
+    // With a decimal comma, a `.` groups thousands: `1.5` is no number.
+    if is_plain_number(cell) && !(comma && cell.contains(&b'.')) {
+        out.extend_from_slice(cell);
+        return;
+    }
+    let b = match cell {
+        b"true" | b"TRUE" => Some(true),
+        b"false" | b"FALSE" => Some(false),
+        _ => None,
+    };
+    match b {
+        Some(b) if bool_text => write_bool_text(out, b),
+        Some(b) => write_bool(out, b),
+        None if comma => {
+            let mut buf = [0u8; NUMBER_BUF];
+            match comma_number(cell, &mut buf) {
+                Some(n) => out.extend_from_slice(n),
+                None => write_string(out, cell, clean),
+            }
+        }
+        None => write_string(out, cell, clean),
+    }
+}
+
 /// A JSON string; a `clean` cell has nothing to escape and is copied as it is.
 #[inline(always)]
 fn write_string(out: &mut Vec<u8>, cell: &[u8], clean: bool) {
@@ -166,14 +189,9 @@ fn write_bool(out: &mut Vec<u8>, b: bool) {
     out.extend_from_slice(if b { b"true" } else { b"false" });
 }
 
-/// `TRUE`/`FALSE`, as Excel writes them.
-#[inline]
-fn excel_bool(cell: &[u8]) -> Option<bool> {
-    match cell {
-        b"TRUE" => Some(true),
-        b"FALSE" => Some(false),
-        _ => None,
-    }
+/// A boolean as the Objects API can take it: the string of the word.
+fn write_bool_text(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"\"true\"" } else { b"\"false\"" });
 }
 
 /// The longest number text rewritten on the stack; longer text is not taken for a number.

@@ -424,6 +424,17 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             );
             continue;
         }
+        if name == crate::report::REJECTS_COLUMN {
+            // The reason column of a rejects CSV: csv2segment's own, never sent.
+            outs.push((name.clone(), Out::Drop));
+            note(
+                NoteKind::Dropped,
+                path,
+                Some(&name),
+                format!("'{name}' is the reason column of a rejects file: left out"),
+            );
+            continue;
+        }
         let kind = &kinds[i];
         if *kind == Kind::Empty {
             outs.push((name.clone(), Out::Drop));
@@ -701,6 +712,12 @@ fn pick_event_date(columns: &[Column], dates: &[usize]) -> Option<usize> {
     }
 }
 
+/// An object's property name as the plan sends it (snake_case), so that two drafted names
+/// never become one.
+fn object_property(t: &str) -> String {
+    crate::map::spec::snake_case(t, true).unwrap_or_else(|| "column".into())
+}
+
 /// The target of a column (without its type), or why it is left out.
 fn target_for(
     call: CallKind,
@@ -715,13 +732,13 @@ fn target_for(
     // Where a person's trait goes in this call.
     let trait_path = |t: &str| match call {
         CallKind::Identify | CallKind::Group => format!("traits.{t}"),
-        CallKind::Object => t.replace('.', "_"),
+        CallKind::Object => object_property(&t.replace('.', "_")),
         _ => format!("context.traits.{t}"),
     };
     // Where any other column goes.
     let other = |t: &str| match call {
         CallKind::Identify | CallKind::Group => Some(format!("traits.{t}")),
-        CallKind::Object => Some(t.to_string()),
+        CallKind::Object => Some(object_property(t)),
         CallKind::Alias => None,
         _ => Some(format!("properties.{t}")),
     };
@@ -829,12 +846,17 @@ fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, Str
         target.as_str(),
         "userId" | "anonymousId" | "event" | "groupId" | "previousId" | "id" | "name"
     ) || target.starts_with("context.") && !target.starts_with("context.traits.");
+    // Fields Segment takes as strings only: no type, whatever the values look like.
+    let text_only = matches!(
+        target.as_str(),
+        "userId" | "anonymousId" | "event" | "groupId" | "previousId" | "name" | "category"
+    );
     match kind {
         Kind::Formatted {
             format,
             ambiguous,
             unread,
-        } => {
+        } if !text_only => {
             let note = match (ambiguous, unread) {
                 (Some(other), _) => Some((
                     NoteKind::Ambiguous,
@@ -864,7 +886,9 @@ fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, Str
                 note,
             )
         }
-        Kind::Iso | Kind::Unix if !stamp_by_name => (Out::To(format!("{target}:timestamp")), None),
+        Kind::Iso | Kind::Unix if !stamp_by_name && !text_only => {
+            (Out::To(format!("{target}:timestamp")), None)
+        }
         Kind::Number if !fixed => (Out::To(format!("{target}:number")), None),
         Kind::YesNo if !fixed => (Out::To(format!("{target}:boolean")), None),
         Kind::Plain | Kind::Number if !fixed && id_like => {

@@ -75,6 +75,8 @@ pub enum HeaderProblem {
     },
     /// A value the mapping sets for every row, at a place that cannot take it.
     Set(Box<HeaderProblem>),
+    /// An object's property name with no snake_case form (a letter past ASCII, or no letter).
+    PropertyName,
     /// The column's type cannot be used there.
     TypeNotAllowed {
         /// The type named.
@@ -164,6 +166,10 @@ impl fmt::Display for HeaderProblem {
                  in the mapping (names are matched exactly) or remove the entry"
             ),
             HeaderProblem::Set(problem) => problem.fmt(f),
+            HeaderProblem::PropertyName => f.write_str(
+                "the Objects API takes property names in snake_case (a-z, 0-9 and _); rename \
+                 the column with ASCII letters, like room_name",
+            ),
             HeaderProblem::TypeNotAllowed { ty, why } => {
                 write!(f, "the type {ty} cannot be used here: {why}")
             }

@@ -12,9 +12,10 @@ use crate::map::date_format::DateFormat;
 use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::mapping::{Layout, Source};
-use crate::map::spec::{key, place, root_rank, Check, Role, Roles};
-use crate::options::Options;
+use crate::map::spec::{key, place, role_of, root_rank, Check, Role, Roles};
+use crate::options::{EmptyCells, Options};
 use crate::report::reject::Reason;
+use crate::report::REJECTS_COLUMN;
 use crate::write::blocks::Padded;
 use crate::write::json;
 
@@ -24,8 +25,9 @@ pub(crate) type Bytes = Padded;
 /// One step of writing a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
-    /// Opens an object (or an array) under `key`.
-    Open { key: Bytes, array: bool },
+    /// Opens an object (or an array) under `key`; with `keep`, an object written even when
+    /// nothing goes in (an object's `properties`, which the Objects API requires).
+    Open { key: Bytes, array: bool, keep: bool },
     /// Closes the innermost open object or array; an empty one is left out.
     Close,
     /// Writes column `col`'s cell under `key`.
@@ -125,6 +127,13 @@ impl Plan {
                 dropped: false,
             };
             let (name, format) = match layout.and_then(|l| l.sources.get(i)) {
+                // The reason column of a rejects CSV: ours, so a fixed rejects file is sent
+                // as the file it came from.
+                None | Some(Source::Header) if raw_name.trim() == REJECTS_COLUMN => {
+                    info.dropped = true;
+                    infos.push(info);
+                    continue;
+                }
                 None | Some(Source::Header) => (*raw_name, None),
                 Some(Source::To { to, format }) => (to.as_str(), *format),
                 Some(Source::Drop) => {
@@ -133,15 +142,22 @@ impl Plan {
                     continue;
                 }
             };
-            let placed = column::parse(name)
+            let parsed = column::parse(name);
+            let placed = parsed
+                .clone()
                 .and_then(|c| place(kind, &c, options.typing))
                 .map(|mut p| {
                     p.conv = match (format, p.conv) {
                         (Some(f), _) => Conv::Formatted(f),
                         (None, Conv::Auto) if comma => Conv::AutoComma,
+                        (None, Conv::AutoText) if comma => Conv::AutoTextComma,
                         (None, Conv::Number) if comma => Conv::NumberComma,
                         (None, conv) => conv,
                     };
+                    // The Objects API takes no null: an empty cell is left out.
+                    if kind == CallKind::Object && options.empty == EmptyCells::Null {
+                        p.data = false;
+                    }
                     p
                 });
             match placed {
@@ -164,7 +180,14 @@ impl Plan {
                         Err(problem) => errors.push(fail(problem)),
                     }
                 }
-                Err(problem) => errors.push(fail(problem)),
+                Err(problem) => {
+                    // A column for a required field with a wrong type is that field's column:
+                    // the field is not also reported missing.
+                    if let Ok(c) = &parsed {
+                        roles.note(role_of(kind, c), i);
+                    }
+                    errors.push(fail(problem))
+                }
             }
             infos.push(info);
         }
@@ -202,7 +225,10 @@ impl Plan {
         if !errors.is_empty() {
             return (infos, Err(errors));
         }
-        if kind != CallKind::Object {
+        if kind == CallKind::Object {
+            // The Objects API requires `properties`, even when a row fills none.
+            tree.child_branch("properties").keep = true;
+        } else {
             let library = format!(
                 "{{\"name\":\"csv2segment\",\"version\":\"{}\"}}",
                 env!("CARGO_PKG_VERSION")
@@ -230,6 +256,7 @@ impl Plan {
         plan.ops.push(Op::Open {
             key: Bytes::default(),
             array: false,
+            keep: false,
         });
         // Spec fields first, in the spec's order; the sort is stable, so columns keep theirs.
         tree.children.sort_by_key(|(seg, _)| match seg {
@@ -266,6 +293,7 @@ impl Plan {
                     self.ops.push(Op::Open {
                         key: Bytes::new(&key),
                         array: b.array,
+                        keep: b.keep,
                     });
                     self.compile(b);
                     self.ops.push(Op::Close);
@@ -363,6 +391,8 @@ struct Branch {
     /// The column that created it, for messages.
     owner: usize,
     array: bool,
+    /// Written even when empty.
+    keep: bool,
     children: Vec<(Seg, Node)>,
 }
 
@@ -371,6 +401,7 @@ impl Branch {
         Branch {
             owner,
             array,
+            keep: false,
             children: Vec::new(),
         }
     }

@@ -322,15 +322,24 @@ pub(crate) fn place(
             .chain(c.path.iter().cloned())
             .collect()
     };
+    // A field Segment takes as a string only: any other type would make the call one Segment
+    // drops (answering 200), so it is a header error.
+    let text = |name: &'static str, role: Role| match c.ty {
+        None | Some(ColumnType::String) => scalar(name, role),
+        Some(t) => Err(HeaderProblem::TypeNotAllowed {
+            ty: t.as_str(),
+            why: string_only(name),
+        }),
+    };
     use CallKind::*;
     match (head, kind) {
-        ("userId", _) => scalar("userId", Role::UserId),
-        ("anonymousId", k) if k != Alias => scalar("anonymousId", Role::AnonymousId),
-        ("previousId", Alias) => scalar("previousId", Role::PreviousId),
-        ("event", Track) => scalar("event", Role::Event),
-        ("name", Page | Screen) => scalar("name", Role::Other),
-        ("category", Page) => scalar("category", Role::Other),
-        ("groupId", Group) => scalar("groupId", Role::GroupId),
+        ("userId", _) => text("userId", Role::UserId),
+        ("anonymousId", k) if k != Alias => text("anonymousId", Role::AnonymousId),
+        ("previousId", Alias) => text("previousId", Role::PreviousId),
+        ("event", Track) => text("event", Role::Event),
+        ("name", Page | Screen) => text("name", Role::Other),
+        ("category", Page) => text("category", Role::Other),
+        ("groupId", Group) => text("groupId", Role::GroupId),
         ("messageId", _) => match c.ty {
             None | Some(ColumnType::String) => scalar("messageId", Role::MessageId),
             Some(t) => Err(HeaderProblem::TypeNotAllowed {
@@ -384,7 +393,83 @@ pub(crate) fn place(
     }
 }
 
-/// Objects: `id`, and every other column a flat property (`price.amount` → `price_amount`).
+/// The role column `c` would have in a `kind` call, whether or not it can be placed there.
+pub(crate) fn role_of(kind: CallKind, c: &ColumnName) -> Role {
+    if c.path.len() > 1 {
+        return Role::Other;
+    }
+    use CallKind::*;
+    match (c.head(), kind) {
+        ("userId", _) => Role::UserId,
+        ("anonymousId", k) if k != Alias => Role::AnonymousId,
+        ("previousId", Alias) => Role::PreviousId,
+        ("event", Track) => Role::Event,
+        ("groupId", Group) => Role::GroupId,
+        ("id", Object) => Role::ObjectId,
+        _ => Role::Other,
+    }
+}
+
+/// Why a string field of the spec takes no other type: the reason of the header error.
+fn string_only(field: &'static str) -> &'static str {
+    match field {
+        "userId" => "Segment drops a call whose userId is not a string; remove the type",
+        "anonymousId" => "Segment drops a call whose anonymousId is not a string; remove the type",
+        "previousId" => "Segment drops an alias whose previousId is not a string; remove the type",
+        "event" => "Segment drops a track call whose event is not a string; remove the type",
+        "groupId" => "Segment drops a group call whose groupId is not a string; remove the type",
+        "name" => "Segment's spec makes name a string; remove the type",
+        _ => "Segment's spec makes category a string; remove the type",
+    }
+}
+
+/// An Objects API property name in snake_case, as the API wants it (and as Segment's own
+/// libraries sent them, flattened and tableized): `Room Name` and `roomName` → `room_name`,
+/// `HTTPStatus` → `http_status`. `None` when the name has a letter past ASCII (which has no
+/// snake_case form) or nothing usable; with `lossy`, such letters part words instead, and a
+/// name left empty is `column` (the draft, which must always name a target).
+pub(crate) fn snake_case(name: &str, lossy: bool) -> Option<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    let part = |out: &mut String| {
+        if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    };
+    for (i, &ch) in chars.iter().enumerate() {
+        if ch.is_ascii_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            let boundary = match prev {
+                Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
+                Some(p) if p.is_ascii_uppercase() => next_lower,
+                _ => false,
+            };
+            if boundary {
+                part(&mut out);
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else if ch.is_ascii_lowercase() || ch.is_ascii_digit() {
+            out.push(ch);
+        } else if ch.is_ascii() || lossy {
+            part(&mut out);
+        } else {
+            return None;
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    match (out.is_empty(), lossy) {
+        (false, _) => Some(out),
+        (true, true) => Some("column".into()),
+        (true, false) => None,
+    }
+}
+
+/// Objects: `id`, and every other column a flat property (`price.amount` → `price_amount`),
+/// named in snake_case and typed as the Objects API takes values: strings, integers and
+/// floats only (no booleans: `true`/`false` go as those words; no null).
 fn place_object(c: &ColumnName, auto: Conv) -> Result<Placed, HeaderProblem> {
     if c.path.len() == 1 && c.head() == "id" {
         return Ok(Placed {
@@ -411,9 +496,16 @@ fn place_object(c: &ColumnName, auto: Conv) -> Result<Placed, HeaderProblem> {
             Seg::Index(i) => i.to_string(),
         })
         .collect();
+    let flat = flat.join("_");
+    let name = snake_case(&flat, false).ok_or(HeaderProblem::PropertyName)?;
+    let conv = match default_conv(c, auto) {
+        Conv::Auto => Conv::AutoText,
+        Conv::Boolean => Conv::BooleanText,
+        conv => conv,
+    };
     Ok(Placed {
-        dest: vec![key("properties"), Seg::Key(flat.join("_"))],
-        conv: default_conv(c, auto),
+        dest: vec![key("properties"), Seg::Key(name)],
+        conv,
         role: Role::Other,
         data: true,
     })
@@ -446,6 +538,28 @@ mod tests {
                 assert!(placed.is_ok(), "{kind:?}: {f} is refused");
             }
         }
+    }
+
+    #[test]
+    fn object_property_names_in_snake_case() {
+        for (name, snake) in [
+            ("review_count", "review_count"),
+            ("Room Name", "room_name"),
+            ("roomName", "room_name"),
+            ("HTTPStatus", "http_status"),
+            ("price_amount", "price_amount"),
+            ("tags_0", "tags_0"),
+            ("E-mail  Address!", "e_mail_address"),
+            ("_x__y_", "x_y"),
+            ("item2Count", "item2_count"),
+        ] {
+            assert_eq!(snake_case(name, false).as_deref(), Some(snake), "{name}");
+            assert_eq!(snake_case(name, true).as_deref(), Some(snake), "{name}");
+        }
+        assert_eq!(snake_case("Größe", false), None);
+        assert_eq!(snake_case("$$", false), None);
+        assert_eq!(snake_case("Größe", true).as_deref(), Some("gr_e"));
+        assert_eq!(snake_case("€", true).as_deref(), Some("column"));
     }
 
     #[test]

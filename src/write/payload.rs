@@ -24,6 +24,8 @@ struct Frame {
     /// Array positions left empty since the last one written.
     holes: u32,
     array: bool,
+    /// Written as `{}` when nothing goes in.
+    keep: bool,
 }
 
 impl Frame {
@@ -73,7 +75,7 @@ impl PayloadWriter {
         self.stack.clear();
         for op in &plan.ops {
             match op {
-                Op::Open { key, array } => {
+                Op::Open { key, array, keep } => {
                     let start = out.len();
                     if let Some(parent) = self.stack.last_mut() {
                         parent.fill_holes(out);
@@ -84,12 +86,17 @@ impl PayloadWriter {
                         content: out.len(),
                         holes: 0,
                         array: *array,
+                        keep: *keep,
                     });
                 }
                 Op::Close => {
                     let Some(frame) = self.stack.pop() else {
                         continue;
                     };
+                    if out.len() == frame.content && frame.keep {
+                        out.extend_from_slice(b"{}");
+                        continue;
+                    }
                     if out.len() == frame.content {
                         // Nothing went in: leave the container out (the root always has `type` or `id`).
                         out.truncate(frame.start);

@@ -29,7 +29,8 @@
 //      (The 32 KB is Buffer.byteLength(JSON.stringify(event)) after the top-level context merge,
 //      see eventTooLarge; only events that might be over are actually stringified.)
 //      Each event then is accepted or dropped with a reason (see eventDropReason).
-//      /v1/set: collection and objects count checked (400), each object accepted or dropped.
+//      /v1/set: collection and objects count checked (400), each object accepted or dropped
+//      (see objectDropReason: string and number properties only, under snake_case names).
 //   8. with a rate cap of N events per second (off by default), a valid request, before step 7
 //      records anything, takes its events (objects) from a token bucket refilled at N a second
 //      that holds one second's worth; a full bucket lets any one batch through, so the burst is
@@ -65,6 +66,8 @@ const OBJECT_FIELDS = ['traits', 'properties', 'context', 'integrations'];
 const TRACKING_PATHS = new Map([['/v1/batch', 'batch'], ...EVENT_TYPES.map((t) => [`/v1/${t}`, t])]);
 const OBJECTS_PATH = '/v1/set';
 const COLLECTION = /^[a-z](?:[a-z_]*[a-z])?$/;
+// An object's property name: snake_case, lowercase words of letters and digits joined by single underscores.
+const SNAKE_CASE = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
 // Date, time (seconds and fraction optional) and a zone: Z or ±hh:mm (the RFC 3339 profile of ISO 8601).
 const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 // Fatal: invalid UTF-8 is a 400. It drops one leading byte order mark. (buffer.isUtf8 and then
@@ -199,7 +202,11 @@ export function eventDropReason(event) {
   return null;
 }
 
-/** Why the Objects API would drop this object of a /v1/set body, or null if it is fine. */
+/**
+ * Why the Objects API would drop this object of a /v1/set body, or null if it is fine. Its
+ * properties are strings, integers or floats (no booleans, null, lists or objects), each under
+ * 32 KB, under snake_case names (lowercase words of a-z and 0-9 joined by single underscores).
+ */
 export function objectDropReason(object) {
   if (!isObject(object)) return 'object not an object';
   const { id, properties } = object;
@@ -209,8 +216,10 @@ export function objectDropReason(object) {
   if (absent(properties)) return 'missing properties';
   if (!isObject(properties)) return 'properties not an object';
   for (const [key, value] of Object.entries(properties)) {
-    const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-    if (!ok) return `property ${key} not a string, number or boolean`;
+    if (!SNAKE_CASE.test(key)) return `property ${JSON.stringify(key)} not a snake_case name`;
+    if (typeof value === 'boolean') return `property ${key} a boolean, not a string or number`;
+    const ok = typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+    if (!ok) return `property ${key} not a string or number`;
     if (typeof value === 'string' && Buffer.byteLength(value) > LIMITS.propertyBytes) return `property ${key} over 32 KB`;
   }
   return null;
