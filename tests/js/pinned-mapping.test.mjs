@@ -18,6 +18,7 @@ import { startSegmentServer } from '../support/segment-server.mjs';
 import { startWorkerStack } from '../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_pinned_secret_5150';
+const TOKEN = 'tok_pinned_secret_4411';
 const FAST = { baseMs: 5, maxMs: 20, maxAttempts: 2 };
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
@@ -235,7 +236,7 @@ describe('Worker: a run keeps the mapping it started with', () => {
         MAX_RUN_SECONDS: '1',
         SEGMENT_MAX_EVENTS_PER_SECOND: '2000',
       },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY },
+      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
       port: 0,
       queueRetryDelaySeconds: 1,
     });
@@ -280,5 +281,26 @@ describe('Worker: a run keeps the mapping it started with', () => {
     const stats = seg.stats();
     assert.deepEqual([stats.uniqueMessageIds, stats.dropped], [ROWS, 0]);
     assert.deepEqual(stack.deadLetters(), []);
+  });
+
+  test('HTTP: an Idempotency-Key is bound to the mapping: a retry after the mapping changed is a 409, nothing of it sent', async () => {
+    const body = paymentsCsv(30);
+    const post = () => fetch(`${stack.url}/v1/ingest/payments_august.csv`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'august-1' }, body });
+    await stack.bucket.put('csv2segment.json', mappingFor('Payment Made'));
+    const first = await post();
+    assert.equal(first.status, 200, await first.clone().text());
+    assert.equal((await first.json()).delivery.events, 30);
+    // The same upload under the same key and the same mapping: the same ids again.
+    assert.equal((await post()).status, 200);
+    assert.deepEqual([seg.stats().uniqueMessageIds, seg.stats().duplicates], [30, 30]);
+    await stack.bucket.put('csv2segment.json', mappingFor('Payment Refunded'));
+    const changed = await post();
+    assert.equal(changed.status, 409);
+    assert.deepEqual(await changed.json(), {
+      error: 'this Idempotency-Key was used for an upload read through another mapping (csv2segment.json changed since): use a new key to send it through the mapping as it is now; nothing of this one was sent',
+    });
+    assert.equal(seg.stats().accepted, 60);
+    assert.deepEqual(eventNames(seg), ['Payment Made']);
+    await stack.bucket.delete('csv2segment.json');
   });
 });
