@@ -75,6 +75,11 @@ pub enum HeaderProblem {
     },
     /// A value the mapping sets for every row, at a place that cannot take it.
     Set(Box<HeaderProblem>),
+    /// More columns than a plan can hold.
+    TooManyColumns {
+        /// The most it can hold.
+        max: usize,
+    },
     /// The column's type cannot be used there.
     TypeNotAllowed {
         /// The type named.
@@ -89,6 +94,7 @@ impl fmt::Display for HeaderError {
         match (self.column, &self.problem) {
             (Some(c), _) => write!(f, "column {c} ({}): ", self.name)?,
             (None, HeaderProblem::Set(_)) => write!(f, "{}: ", self.name)?,
+            (None, HeaderProblem::TooManyColumns { .. }) => {}
             (None, _) => write!(f, "missing column {}: ", self.name)?,
         }
         self.problem.fmt(f)
@@ -164,6 +170,11 @@ impl fmt::Display for HeaderProblem {
                  in the mapping (names are matched exactly) or remove the entry"
             ),
             HeaderProblem::Set(problem) => problem.fmt(f),
+            HeaderProblem::TooManyColumns { max } => write!(
+                f,
+                "the file has more columns than the {max} csv2segment can read; split it into \
+                 files of fewer columns"
+            ),
             HeaderProblem::TypeNotAllowed { ty, why } => {
                 write!(f, "the type {ty} cannot be used here: {why}")
             }
