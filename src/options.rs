@@ -30,6 +30,9 @@ macro_rules! limit {
     (DRAFT_SAMPLE_BYTES) => {
         65536
     };
+    (MAX_HEADER_BYTES) => {
+        65536
+    };
     (MAX_MAPPING_BYTES) => {
         1048576
     };
@@ -188,6 +191,7 @@ mod tests {
         assert_eq!(DEFAULT_MAX_REJECTIONS, 1000);
         assert_eq!(crate::DRAFT_SAMPLE_BYTES, 64 * 1024);
         assert_eq!(limit!(VALIDATE_SAMPLE_PAYLOADS), 5);
+        assert_eq!(crate::MAX_HEADER_BYTES, 64 * 1024);
         assert_eq!(MAX_MAPPING_BYTES, 1 << 20);
         assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
         assert_eq!(MAX_MAPPING_COLUMNS, (crate::MAX_HEADER_BYTES + 1) / 2);
