@@ -194,6 +194,6 @@ mod tests {
         assert_eq!(crate::MAX_HEADER_BYTES, 64 * 1024);
         assert_eq!(MAX_MAPPING_BYTES, 1 << 20);
         assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
-        assert_eq!(MAX_MAPPING_COLUMNS, (crate::MAX_HEADER_BYTES + 1) / 2);
+        assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
     }
 }

@@ -16,32 +16,6 @@ pub(crate) mod file_name;
 pub(crate) mod header;
 pub(crate) mod mapping;
 pub(crate) mod plan;
+pub(crate) mod probe;
 pub(crate) mod spec;
 pub(crate) mod timestamp;
-
-/// Counts the name look-ups of planning a header (in tests only), so that a test can show the
-/// work grows with the columns and not with their product.
-#[cfg(test)]
-pub(crate) mod probes {
-    use std::cell::Cell;
-
-    thread_local! {
-        static COUNT: Cell<usize> = const { Cell::new(0) };
-    }
-
-    pub(crate) fn note() {
-        COUNT.with(|c| c.set(c.get() + 1));
-    }
-
-    /// The look-ups since the last `take` on this thread.
-    pub(crate) fn take() -> usize {
-        COUNT.with(|c| c.replace(0))
-    }
-}
-
-/// One look-up of a name while a header is planned.
-#[inline(always)]
-pub(crate) fn probe() {
-    #[cfg(test)]
-    probes::note();
-}

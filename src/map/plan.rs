@@ -461,7 +461,7 @@ impl Branch {
         if self.array != matches!(seg, Seg::Index(_)) {
             return Err(conflict(self.owner));
         }
-        crate::map::probe();
+        crate::map::probe::note();
         let existing = match self.at.get(seg) {
             Some(&at) => self.children.get_mut(at),
             None => None,

@@ -597,11 +597,11 @@ impl Rule {
         // The file's columns by name, so each of the rule's is found in one look-up.
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::with_capacity(header.len());
         for (i, h) in header.iter().enumerate() {
-            crate::map::probe();
+            crate::map::probe::note();
             by_name.entry(h.trim()).or_default().push(i);
         }
         for (name, target) in &self.columns {
-            crate::map::probe();
+            crate::map::probe::note();
             let Some(found) = by_name.get(name.trim()) else {
                 errors.push(HeaderError {
                     column: None,

@@ -343,17 +343,17 @@ fn many_columns_are_matched_to_the_header_in_one_look_up_each() {
     ))
     .unwrap();
     let header: Vec<&str> = names.iter().map(String::as_str).collect();
-    crate::map::probes::take();
+    crate::map::probe::take();
     let layout = m.rules[0].layout(&header).unwrap();
     // Each header name indexed once, each of the rule's columns looked up once.
-    assert_eq!(crate::map::probes::take(), 2 * n);
+    assert_eq!(crate::map::probe::take(), 2 * n);
     let spec = FileSpec::with_call("x.csv", m.rules[0].call.as_ref()).unwrap();
     let (columns, plan) = Plan::new(&spec, &header, &Options::default(), Some(&layout));
     assert_eq!(columns.len(), n);
     assert!(plan.is_ok());
     // Each column and value placed with one look-up per step of its path (properties, then
     // its name; userId; event), not a walk over the columns placed before it.
-    assert_eq!(crate::map::probes::take(), 2 * n + 2);
+    assert_eq!(crate::map::probe::take(), 2 * n + 2);
 }
 
 #[test]
