@@ -47,6 +47,9 @@ export interface IngestOptions {
   /**
    * A mapping (the text of a csv2segment.json, see schema/csv2segment.schema.json): how to read
    * files that were not named and headed for csv2segment. Every host passes the same bytes.
+   * At most "#,
+    limit!(MAX_MAPPING_BYTES),
+    r#" bytes (MAX_MAPPING_BYTES, also maxMappingBytes()): a longer one is refused unread.
    */
   mapping?: string;
   /** Where the mapping was found (a bucket key, a path), for the report and messages. */
@@ -106,11 +109,23 @@ export interface MappingRule {
   encoding?: "utf-8" | "utf-16" | "windows-1252" | "iso-8859-1";
   /** The decimal mark of numbers. Default ".". */
   decimal?: "." | ",";
-  /** The file has no header row: these are its columns. */
+  /** The file has no header row: these are its columns, as a header record of at most "#,
+    limit!(MAX_HEADER_BYTES),
+    r#" bytes (MAX_HEADER_BYTES). */
   header?: string[];
-  /** The file's column name: a target in header syntax, an object, or null to drop it. */
+  /** The file's column name: a target in header syntax, an object, or null to drop it. At most "#,
+    limit!(MAX_MAPPING_COLUMNS),
+    r#" (MAX_MAPPING_COLUMNS). */
   columns?: Record<string, string | MappedColumn | null>;
-  /** Values every row gets, by path in header syntax. */
+  /**
+   * Values every row gets, by path in header syntax (at most "#,
+    limit!(MAX_MAPPING_COLUMNS),
+    r#"), each at most "#,
+    limit!(MAX_CONSTANT_BYTES),
+    r#" bytes as JSON
+   * (MAX_CONSTANT_BYTES), checked as a cell of its field: a date for timestamp and createdAt, a
+   * string for the call's ids, event and name, true/false (or settings) for integrations.*.
+   */
   set?: Record<string, string | number | boolean | object>;
   /** Columns not named in columns: kept by today's rules (default) or dropped. */
   unmapped?: "keep" | "drop";
@@ -787,6 +802,13 @@ pub fn read_date(
 #[wasm_bindgen(js_name = ruleMatches)]
 pub fn rule_matches(pattern: &str, key: &str) -> bool {
     crate::rule_matches(pattern, key)
+}
+
+/// The largest mapping text the engine reads, in bytes (`MAX_MAPPING_BYTES`): hosts refuse a
+/// larger mapping object before they download it.
+#[wasm_bindgen(js_name = maxMappingBytes)]
+pub fn max_mapping_bytes() -> u32 {
+    limit!(MAX_MAPPING_BYTES)
 }
 
 /// The engine's version.

@@ -44,7 +44,8 @@ pub use map::plan::ColumnInfo;
 pub use map::spec::spec_fields;
 pub use options::{
     EmptyCells, Options, Typing, DEFAULT_MAX_REJECTIONS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
-    MAX_EVENT_BYTES, MAX_ID_CHARS, MAX_OBJECTS_PER_REQUEST,
+    MAX_CONSTANT_BYTES, MAX_EVENT_BYTES, MAX_ID_CHARS, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS,
+    MAX_OBJECTS_PER_REQUEST,
 };
 pub use pieces::mapped::FileSplitter;
 pub use pieces::merge;

@@ -30,6 +30,18 @@ macro_rules! limit {
     (DRAFT_SAMPLE_BYTES) => {
         65536
     };
+    (MAX_HEADER_BYTES) => {
+        65536
+    };
+    (MAX_MAPPING_BYTES) => {
+        1048576
+    };
+    (MAX_CONSTANT_BYTES) => {
+        32768
+    };
+    (MAX_MAPPING_COLUMNS) => {
+        32768
+    };
 }
 pub(crate) use limit;
 
@@ -48,6 +60,15 @@ pub const MAX_OBJECTS_PER_REQUEST: usize = limit!(MAX_OBJECTS_PER_REQUEST);
 pub const DEFAULT_MAX_REJECTIONS: usize = limit!(DEFAULT_MAX_REJECTIONS);
 /// Segment's limit on `messageId` and on an object's `id`, in characters.
 pub const MAX_ID_CHARS: usize = 100;
+/// The largest mapping (`csv2segment.json`) text, in bytes: a longer one is refused before it
+/// is parsed (hosts refuse to download one larger). 1 MiB is hundreds of times a real one.
+pub const MAX_MAPPING_BYTES: usize = limit!(MAX_MAPPING_BYTES);
+/// The largest value a mapping's `set` gives every row, measured as its JSON: Segment drops
+/// events over 32 KB ([`MAX_EVENT_BYTES`]), so a larger constant could never be sent.
+pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);
+/// The most entries a rule's `columns` (or `set`) may have: the most columns a header within
+/// [`crate::MAX_HEADER_BYTES`] (64 KB) can have, each a one-byte name and its delimiter.
+pub const MAX_MAPPING_COLUMNS: usize = limit!(MAX_MAPPING_COLUMNS);
 
 /// What an empty cell becomes in `properties`, `traits` and object properties.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -170,5 +191,9 @@ mod tests {
         assert_eq!(DEFAULT_MAX_REJECTIONS, 1000);
         assert_eq!(crate::DRAFT_SAMPLE_BYTES, 64 * 1024);
         assert_eq!(limit!(VALIDATE_SAMPLE_PAYLOADS), 5);
+        assert_eq!(crate::MAX_HEADER_BYTES, 64 * 1024);
+        assert_eq!(MAX_MAPPING_BYTES, 1 << 20);
+        assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
+        assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
     }
 }

@@ -77,6 +77,11 @@ pub enum HeaderProblem {
     Set(Box<HeaderProblem>),
     /// An object's property name with no snake_case form (a letter past ASCII, or no letter).
     PropertyName,
+    /// More columns than a plan can hold.
+    TooManyColumns {
+        /// The most it can hold.
+        max: usize,
+    },
     /// The column's type cannot be used there.
     TypeNotAllowed {
         /// The type named.
@@ -91,6 +96,7 @@ impl fmt::Display for HeaderError {
         match (self.column, &self.problem) {
             (Some(c), _) => write!(f, "column {c} ({}): ", self.name)?,
             (None, HeaderProblem::Set(_)) => write!(f, "{}: ", self.name)?,
+            (None, HeaderProblem::TooManyColumns { .. }) => {}
             (None, _) => write!(f, "missing column {}: ", self.name)?,
         }
         self.problem.fmt(f)
@@ -169,6 +175,11 @@ impl fmt::Display for HeaderProblem {
             HeaderProblem::PropertyName => f.write_str(
                 "the Objects API takes property names in snake_case (a-z, 0-9 and _); rename \
                  the column with ASCII letters, like room_name",
+            ),
+            HeaderProblem::TooManyColumns { max } => write!(
+                f,
+                "the file has more columns than the {max} csv2segment can read; split it into \
+                 files of fewer columns"
             ),
             HeaderProblem::TypeNotAllowed { ty, why } => {
                 write!(f, "the type {ty} cannot be used here: {why}")

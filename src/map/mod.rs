@@ -3,16 +3,19 @@
 //! [`file_name`] reads the call from the name, [`column`] reads a header cell into a path and
 //! a type, [`spec`] holds Segment's rules for each call's fields, [`plan`] compiles the header
 //! (and a [`mapping`], when a `csv2segment.json` applies) into write operations once per file,
-//! and [`cell`], [`timestamp`] and [`date_format`] turn each cell into its JSON value.
+//! and [`cell`], [`timestamp`] and [`date_format`] turn each cell into its JSON value;
+//! [`constant`] checks a mapping's `set` values by the same rules.
 //! [`draft`] writes a mapping rule from a file's first rows.
 
 pub(crate) mod cell;
 pub(crate) mod column;
+pub(crate) mod constant;
 pub(crate) mod date_format;
 pub mod draft;
 pub(crate) mod file_name;
 pub(crate) mod header;
 pub(crate) mod mapping;
 pub(crate) mod plan;
+pub(crate) mod probe;
 pub(crate) mod spec;
 pub(crate) mod timestamp;

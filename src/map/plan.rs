@@ -4,6 +4,8 @@
 //! with every key pre-rendered as JSON, so writing a row is one pass over the list with no
 //! lookups and no allocation.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::map::cell::Conv;
@@ -92,6 +94,20 @@ impl Plan {
         let no_set: &[(String, Vec<u8>)] = &[];
         let set = layout.map_or(no_set, |l| &l.set[..]);
         let comma = layout.is_some_and(|l| l.decimal_comma);
+        // Ops name columns by u32 (the header's limit keeps files far narrower).
+        if u32::try_from(header.len() + set.len()).is_err() {
+            let problem = HeaderProblem::TooManyColumns {
+                max: usize::try_from(u32::MAX).unwrap_or(usize::MAX),
+            };
+            return (
+                Vec::new(),
+                Err(vec![HeaderError {
+                    column: None,
+                    name: String::new(),
+                    problem,
+                }]),
+            );
+        }
         // Names for messages: the header's, then the `set` entries' after them.
         let set_labels: Vec<String> = set
             .iter()
@@ -108,10 +124,10 @@ impl Plan {
         let kind = spec.kind;
 
         if kind != CallKind::Object {
-            tree.children.push((
+            tree.push(
                 Seg::Key("type".into()),
                 Node::Leaf(Leaf::Const(json_str(kind.as_str()))),
-            ));
+            );
         }
         for (i, raw_name) in header.iter().enumerate() {
             let fail = |problem| HeaderError {
@@ -234,15 +250,15 @@ impl Plan {
                 env!("CARGO_PKG_VERSION")
             );
             let context = tree.child_branch("context");
-            context.children.push((
+            context.push(
                 Seg::Key("library".into()),
                 Node::Leaf(Leaf::Const(library.into_bytes())),
-            ));
+            );
             if roles.message_id.is_none() {
-                tree.children.push((
+                tree.push(
                     Seg::Key("messageId".into()),
                     Node::Leaf(Leaf::MessageId(None)),
-                ));
+                );
             }
         }
 
@@ -259,6 +275,7 @@ impl Plan {
             keep: false,
         });
         // Spec fields first, in the spec's order; the sort is stable, so columns keep theirs.
+        // (`tree.at` is not read after this.)
         tree.children.sort_by_key(|(seg, _)| match seg {
             Seg::Key(k) => root_rank(k),
             Seg::Index(_) => usize::MAX,
@@ -305,7 +322,7 @@ impl Plan {
                     limit,
                 }) => self.ops.push(Op::Cell {
                     key: Bytes::new(&key),
-                    col: *col as u32,
+                    col: col32(*col),
                     conv: *conv,
                     data: *data,
                     limit: *limit,
@@ -319,7 +336,7 @@ impl Plan {
                 }
                 Node::Leaf(Leaf::MessageId(col)) => self.ops.push(Op::MessageId {
                     key: Bytes::new(&key),
-                    col: col.map(|c| c as u32),
+                    col: col.map(col32),
                 }),
             }
         }
@@ -343,6 +360,11 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// A column's index as the ops hold it: [`Plan::new`] refuses files wider than a `u32` counts.
+pub(crate) fn col32(col: usize) -> u32 {
+    u32::try_from(col).unwrap_or(u32::MAX)
 }
 
 fn json_str(s: &str) -> Vec<u8> {
@@ -394,6 +416,9 @@ struct Branch {
     /// Written even when empty.
     keep: bool,
     children: Vec<(Seg, Node)>,
+    /// Where each segment's first child is in `children`, so that a header of many columns is
+    /// planned in one look-up per column rather than a walk of its siblings.
+    at: HashMap<Seg, usize>,
 }
 
 impl Branch {
@@ -403,26 +428,28 @@ impl Branch {
             array,
             keep: false,
             children: Vec::new(),
+            at: HashMap::new(),
         }
+    }
+
+    /// Adds a child at the end; its position, or the first's of its segment, is kept in `at`.
+    fn push(&mut self, seg: Seg, node: Node) -> usize {
+        let i = self.children.len();
+        self.at.entry(seg.clone()).or_insert(i);
+        self.children.push((seg, node));
+        i
     }
 
     /// The object child `name`, created at the end when missing.
     fn child_branch(&mut self, name: &str) -> &mut Branch {
-        let at = match self
-            .children
-            .iter()
-            .position(|(s, n)| matches!((s, n), (Seg::Key(k), Node::Branch(_)) if k == name))
-        {
-            Some(at) => at,
-            None => {
-                self.children
-                    .push((key(name), Node::Branch(Branch::new(usize::MAX, false))));
-                self.children.len() - 1
-            }
+        let seg = key(name);
+        let at = match self.at.get(&seg) {
+            Some(&at) if matches!(self.children[at].1, Node::Branch(_)) => at,
+            _ => self.push(seg, Node::Branch(Branch::new(usize::MAX, false))),
         };
         match &mut self.children[at].1 {
             Node::Branch(b) => b,
-            Node::Leaf(_) => unreachable!("position() matched a branch"),
+            Node::Leaf(_) => unreachable!("`at` is a branch"),
         }
     }
 
@@ -465,17 +492,21 @@ impl Branch {
         if self.array != matches!(seg, Seg::Index(_)) {
             return Err(conflict(self.owner));
         }
-        let existing = self.children.iter_mut().find(|(s, _)| s == seg);
+        crate::map::probe::note();
+        let existing = match self.at.get(seg) {
+            Some(&at) => self.children.get_mut(at),
+            None => None,
+        };
         match (existing, rest.is_empty()) {
             (None, true) => {
-                self.children.push((seg.clone(), Node::Leaf(leaf)));
+                self.push(seg.clone(), Node::Leaf(leaf));
                 Ok(())
             }
             (None, false) => {
                 let array = matches!(rest[0], Seg::Index(_));
                 let mut b = Branch::new(col, array);
                 b.insert(rest, col, leaf, names)?;
-                self.children.push((seg.clone(), Node::Branch(b)));
+                self.push(seg.clone(), Node::Branch(b));
                 Ok(())
             }
             (Some((_, Node::Leaf(l))), true) => match l.column() {

@@ -188,7 +188,7 @@ impl Roles {
         let mut need = |col: Option<usize>, field: &'static str| match col {
             Some(c) if c >= width => {}
             Some(c) => checks.push(Check::Filled {
-                col: c as u32,
+                col: crate::map::plan::col32(c),
                 field,
                 call,
             }),
@@ -213,7 +213,7 @@ impl Roles {
                 let ids: Vec<u32> = [self.user_id, self.anonymous_id]
                     .into_iter()
                     .flatten()
-                    .map(|c| c as u32)
+                    .map(crate::map::plan::col32)
                     .collect();
                 if ids.iter().any(|&c| c as usize >= width) {
                     // A value the mapping sets: every row has one.

@@ -22,7 +22,22 @@ pub(crate) fn rule_for(key: &str, options: &Options) -> Result<Option<Rule>, Err
             errors,
         })
     })?;
-    Ok(mapping.rule_for(key))
+    let Some(mut rule) = mapping.rule_for(key) else {
+        return Ok(None);
+    };
+    // A rule without a call: its values are checked for the call the file's name makes (a
+    // name that makes none is the caller's error).
+    if rule.call.is_none() {
+        if let Ok(spec) = FileSpec::with_call(key, None) {
+            rule.check_set(spec.kind).map_err(|errors| {
+                Error::new(ErrorKind::Mapping {
+                    source: options.mapping_key.clone(),
+                    errors,
+                })
+            })?;
+        }
+    }
+    Ok(Some(rule))
 }
 
 impl FileSpec {

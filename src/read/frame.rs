@@ -24,7 +24,7 @@ use crate::read::records::Position;
 /// The default largest record, in bytes (line ending excluded): 1 MiB.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = crate::options::limit!(DEFAULT_MAX_RECORD_BYTES);
 /// The largest header record, in bytes: longer is a header error (and a file that is not split).
-pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+pub const MAX_HEADER_BYTES: usize = crate::options::limit!(MAX_HEADER_BYTES);
 /// How much of a record over the limit is kept for the report and the rejects CSV.
 pub(crate) const RAW_KEPT: usize = 4 * 1024;
 

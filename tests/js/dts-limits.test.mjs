@@ -67,3 +67,16 @@ test('the defaults the .d.ts states are the engine\'s', async () => {
   const overRecord = long.report.rejections.map((r) => /the row is over/.test(r.reason));
   assert.deepEqual(overRecord, [false, true]);
 });
+
+test('the mapping limit the .d.ts states is the engine\'s, and maxMappingBytes() gives it', async () => {
+  const { Ingest, maxMappingBytes } = await loadEngine();
+  const max = stated('mapping', 'At most');
+  assert.equal(maxMappingBytes(), max);
+  const mapping = '{"files": [{"match": "*.csv", "call": "track"}]}';
+  const at = mapping + ' '.repeat(max - mapping.length);
+  assert.equal(refusal(() => new Ingest('x.csv', 'id', { mapping: at }).free()), null);
+  assert.equal(
+    refusal(() => new Ingest('x.csv', 'id', { mapping: `${at} ` })),
+    `the mapping has 1 problem, so nothing was sent\n  the mapping is ${max + 1} bytes; a mapping may be at most ${max} bytes (1 MiB, MAX_MAPPING_BYTES): remove rules, columns or values no file needs`,
+  );
+});

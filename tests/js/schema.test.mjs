@@ -87,6 +87,21 @@ const BAD = [
   [rule({ set: { messageId: 'x' } }), 'files[0].set["messageId"]'],
   [rule({ set: { 'traits.a:number': 1 } }), 'files[0].set["traits.a:number"]'],
   [rule({ set: { b: null } }), 'files[0].set["b"]'],
+  // Set values are checked as cells of their fields (for the rule's call).
+  [rule({ call: 'track', set: { event: { x: 1 } } }), 'files[0].set["event"]'],
+  [rule({ call: 'identify', set: { timestamp: 12 } }), 'files[0].set["timestamp"]'],
+  [rule({ call: 'group', set: { 'traits.createdAt': true } }), 'files[0].set["traits.createdAt"]'],
+  [rule({ call: 'track', set: { anonymousId: 5 } }), 'files[0].set["anonymousId"]'],
+  [rule({ call: 'alias', set: { previousId: 5 } }), 'files[0].set["previousId"]'],
+  [rule({ call: 'page', set: { name: ['Home'] } }), 'files[0].set["name"]'],
+  [rule({ call: 'group', set: { groupId: 7 } }), 'files[0].set["groupId"]'],
+  [rule({ call: 'screen', set: { 'integrations.All': 'no' } }), 'files[0].set["integrations.All"]'],
+  [rule({ call: 'object', collection: 'rooms', set: { tags: ['a'] } }), 'files[0].set["tags"]'],
+  // The limits: a set value's JSON, the columns and values a rule names, the header it gives.
+  [rule({ set: { 'properties.note': 'x'.repeat(32767) } }), 'files[0].set["properties.note"]'],
+  [rule({ columns: Object.fromEntries(Array.from({ length: 32769 }, (_, i) => [i.toString(36), null])) }), 'files[0].columns'],
+  [rule({ set: Object.fromEntries(Array.from({ length: 32769 }, (_, i) => [`p${i.toString(36)}`, 1])) }), 'files[0].set'],
+  [rule({ header: Array(32769).fill('a') }), 'files[0].header'],
 ];
 
 test('the fixtures’ mapping and the issue’s example pass the schema and the engine', async () => {
@@ -114,4 +129,28 @@ test('what only the engine can check: date formats, paths, and JSON itself', asy
   );
   assert.ok((await engineError(column('traits..x'))).includes('files[0].columns["a"]: \'traits..x\': the path has an empty part'));
   assert.equal(await engineError('{"files": ['), 'the mapping has 1 problem, so nothing was sent\n  not valid JSON: EOF while parsing a list at line 1 column 11');
+  // A date's form and range, and a header's bytes.
+  assert.ok(validateSchema(rule({ call: 'track', set: { timestamp: 'yesterday', 'properties.createdAt': '-99999999999' } })));
+  assert.equal(
+    await engineError(rule({ call: 'track', set: { timestamp: 'yesterday', 'properties.createdAt': '-99999999999' } })),
+    'the mapping has 2 problems, so nothing was sent\n' +
+      "  files[0].set[\"properties.createdAt\"]: properties.createdAt takes a date: '-99999999999' is outside the years 0000 to 9999\n" +
+      "  files[0].set[\"timestamp\"]: timestamp takes a date: cannot read 'yesterday' as a date; write it like 2019-05-11T20:32:27.940Z, 2019-05-11 or as Unix seconds",
+  );
+  assert.ok(validateSchema(rule({ header: ['a'.repeat(40000), 'b'.repeat(40000)] })));
+  assert.ok((await engineError(rule({ header: ['a'.repeat(40000), 'b'.repeat(40000)] }))).includes('files[0].header: the names make a header of 80001 bytes'));
+});
+
+test('the values, names and columns the schema takes at its limits, the engine takes', async () => {
+  const atLimits = [
+    rule({ call: 'track', set: { event: 'Signed Up', timestamp: '2024-05-01', anonymousId: '5', 'integrations.All': false, 'integrations.Amplitude': { session_id: 1 }, 'properties.note': 'x'.repeat(32766) } }),
+    rule({ call: 'identify', set: { event: { x: 1 }, 'traits.tags': ['a'] } }),
+    rule({ call: 'object', collection: 'rooms', set: { beds: 2, pets: true, name: 'Loft' } }),
+    rule({ columns: Object.fromEntries(Array.from({ length: 32768 }, (_, i) => [i.toString(36), null])) }),
+    rule({ header: Array(32768).fill('a') }),
+  ];
+  for (const mapping of atLimits) {
+    assert.ok(validateSchema(mapping), JSON.stringify(validateSchema.errors));
+    assert.equal(await engineError(mapping), null);
+  }
 });

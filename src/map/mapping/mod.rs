@@ -8,15 +8,19 @@
 //! [`Rule::layout`] turns the rule and the file's header into what the plan needs, once per
 //! file, so rows are written on the same hot path as an unmapped file's.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde_json::{Map, Value};
 
 use crate::map::column::{self, ColumnType};
+use crate::map::constant;
 use crate::map::date_format::DateFormat;
 use crate::map::file_name::{check_collection, CallKind};
 use crate::map::header::{HeaderError, HeaderProblem};
+use crate::options::{MAX_CONSTANT_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS};
 use crate::read::decode::Encoding;
+use crate::read::frame::MAX_HEADER_BYTES;
 
 mod glob;
 
@@ -215,6 +219,16 @@ impl Checker {
 impl Mapping {
     /// Reads and checks a mapping; every problem found, each with its JSON path.
     pub(crate) fn parse(text: &str) -> Result<Mapping, Vec<MappingError>> {
+        if text.len() > MAX_MAPPING_BYTES {
+            return Err(vec![MappingError {
+                path: String::new(),
+                message: format!(
+                    "the mapping is {} bytes; a mapping may be at most {MAX_MAPPING_BYTES} bytes \
+                     (1 MiB, MAX_MAPPING_BYTES): remove rules, columns or values no file needs",
+                    text.len()
+                ),
+            }]);
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| {
             vec![MappingError {
                 path: String::new(),
@@ -359,7 +373,15 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
             a.iter().map(|n| n.as_str().map(str::to_string)).collect()
         });
         match names {
-            Some(n) if !n.is_empty() && n.iter().all(|s| !s.trim().is_empty()) => Some(n),
+            Some(n) if !n.is_empty() && n.iter().all(|s| !s.trim().is_empty()) => {
+                // The header record the names stand for: each name and a delimiter between.
+                let bytes = n.iter().map(String::len).sum::<usize>() + (n.len() - 1);
+                if bytes > MAX_HEADER_BYTES {
+                    ck.err(&p("header"), format!("the names make a header of {bytes} bytes; a header may be at most {MAX_HEADER_BYTES} bytes (MAX_HEADER_BYTES), as a file's first row: list only the file's columns"));
+                    return None;
+                }
+                Some(n)
+            }
             _ => {
                 ck.err(&p("header"), "must be a list of the file's column names, none empty, like [\"Id\", \"Amount\"]");
                 None
@@ -370,6 +392,7 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
     if let Some(c) = obj.get("columns") {
         match c.as_object() {
             None => ck.err(&p("columns"), "must be an object of the file's column names and their targets, like {\"Email\": \"userId\"}"),
+            Some(map) if map.len() > MAX_MAPPING_COLUMNS => ck.err(&p("columns"), too_many(map.len(), "columns")),
             Some(map) => {
                 for (name, target) in map {
                     let cp = format!("{at}.columns{}", quoted_key(name));
@@ -387,6 +410,9 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
                 &p("set"),
                 "must be an object of paths and values, like {\"event\": \"Order Completed\"}",
             ),
+            Some(map) if map.len() > MAX_MAPPING_COLUMNS => {
+                ck.err(&p("set"), too_many(map.len(), "values"))
+            }
             Some(map) => {
                 for (path, value) in map {
                     let sp = format!("{at}.set{}", quoted_key(path));
@@ -410,7 +436,14 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
                                 &sp,
                                 format!("still to fill in: replace {s} with {}", blank_what(s)),
                             ),
-                        v => set.push((path.clone(), v.to_string().into_bytes())),
+                        v => {
+                            let json = v.to_string();
+                            if json.len() > MAX_CONSTANT_BYTES {
+                                ck.err(&sp, format!("the value is {} bytes as JSON; a set value may be at most {MAX_CONSTANT_BYTES} bytes (MAX_CONSTANT_BYTES), as Segment drops events over 32 KB: shorten it", json.len()));
+                            } else {
+                                set.push((path.clone(), json.into_bytes()));
+                            }
+                        }
                     }
                 }
             }
@@ -423,7 +456,7 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
     if ck.errors.len() > before {
         return None;
     }
-    Some(Rule {
+    let mut rule = Rule {
         index: i,
         pattern,
         call: kind.map(|k| (k, collection)),
@@ -435,7 +468,20 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
         set,
         drop_unmapped,
         digest: [0; 20],
-    })
+    };
+    // With the call known, the values are checked now; else for each file, by its name's call.
+    if let Some(kind) = kind {
+        if let Err(errors) = rule.check_set(kind) {
+            ck.errors.extend(errors);
+            return None;
+        }
+    }
+    Some(rule)
+}
+
+/// Too many entries in a rule's `columns` or `set`.
+fn too_many(n: usize, what: &str) -> String {
+    format!("{n} {what}; a rule may name at most {MAX_MAPPING_COLUMNS} (MAX_MAPPING_COLUMNS), the most columns a header of {MAX_HEADER_BYTES} bytes can have")
 }
 
 /// SHA-1 of `v` in canonical form.
@@ -573,6 +619,31 @@ fn parse_column(ck: &mut Checker, path: &str, v: &Value) -> Option<Option<Target
 }
 
 impl Rule {
+    /// Checks the `set` values as cells of their fields in a `kind` call ([`constant::check`]),
+    /// and keeps each as that field sends it (a date in the form Segment wants).
+    pub(crate) fn check_set(&mut self, kind: CallKind) -> Result<(), Vec<MappingError>> {
+        let mut errors = Vec::new();
+        for (path, bytes) in &mut self.set {
+            let (Ok(c), Ok(value)) = (column::parse(path), serde_json::from_slice::<Value>(bytes))
+            else {
+                // Both were read from the mapping's JSON and checked by `parse`.
+                continue;
+            };
+            match constant::check(kind, &c, path, &value) {
+                Ok(sent) => *bytes = sent,
+                Err(message) => errors.push(MappingError {
+                    path: format!("files[{}].set{}", self.index, quoted_key(path)),
+                    message,
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
     /// The rule applied to the file's `header`: what becomes of each column. A column the rule
     /// names that the file does not have is a header error, as a missing column is.
     pub(crate) fn layout(&self, header: &[&str]) -> Result<Layout, Vec<HeaderError>> {
@@ -586,28 +657,15 @@ impl Rule {
             };
             header.len()
         ];
+        // The file's columns by name, so each of the rule's is found in one look-up.
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::with_capacity(header.len());
+        for (i, h) in header.iter().enumerate() {
+            crate::map::probe::note();
+            by_name.entry(h.trim()).or_default().push(i);
+        }
         for (name, target) in &self.columns {
-            let mut found = false;
-            for (i, h) in header.iter().enumerate() {
-                if h.trim() != name.trim() {
-                    continue;
-                }
-                found = true;
-                sources[i] = match target {
-                    None => Source::Drop,
-                    Some(t) => {
-                        let format = t.format.as_ref().map(|f| {
-                            formats.push(f.clone());
-                            (formats.len() - 1) as u16
-                        });
-                        Source::To {
-                            to: t.to.clone(),
-                            format,
-                        }
-                    }
-                };
-            }
-            if !found {
+            crate::map::probe::note();
+            let Some(found) = by_name.get(name.trim()) else {
                 errors.push(HeaderError {
                     column: None,
                     name: name.clone(),
@@ -615,6 +673,37 @@ impl Rule {
                         path: format!("files[{}].columns{}", self.index, quoted_key(name)),
                     },
                 });
+                continue;
+            };
+            let source = match target {
+                None => Source::Drop,
+                Some(t) => {
+                    let format = match &t.format {
+                        None => None,
+                        Some(f) => {
+                            // `parse` keeps a rule's columns within MAX_MAPPING_COLUMNS.
+                            let Ok(at) = u16::try_from(formats.len()) else {
+                                errors.push(HeaderError {
+                                    column: None,
+                                    name: name.clone(),
+                                    problem: HeaderProblem::TooManyColumns {
+                                        max: usize::from(u16::MAX) + 1,
+                                    },
+                                });
+                                continue;
+                            };
+                            formats.push(f.clone());
+                            Some(at)
+                        }
+                    };
+                    Source::To {
+                        to: t.to.clone(),
+                        format,
+                    }
+                }
+            };
+            for &i in found {
+                sources[i] = source.clone();
             }
         }
         if !errors.is_empty() {
