@@ -318,6 +318,15 @@ test('a gzipped file is gunzipped in the page', async () => {
   await check();
 });
 
+test("a .gz file of several gzip members is read whole (the browser's DecompressionStream refuses them)", async () => {
+  const { page, check } = await openPage();
+  const members = Buffer.concat([gzipSync('userId,event\n1,a\n'), gzipSync(''), gzipSync('2,b\n3,c\n')]);
+  await page.setInputFiles('#file-input', { name: 'track_members.csv.gz', mimeType: 'application/gzip', buffer: members });
+  assert.equal(await settled(page, 'track_members.csv.gz'), 'done');
+  assert.deepEqual(await counts(page, 'track_members.csv.gz'), { rows: 3, events: 3, rejected: 0, batches: 1 });
+  await check();
+});
+
 test('a 50 MB file: progress advances, the page answers clicks, the counts are exact', async (t) => {
   const { file: bigFile, bytes: bigFileBytes } = await bigTrackFile();
   assert.ok(bigFileBytes > 45e6, `${bigFileBytes} bytes`);
