@@ -12,6 +12,7 @@ export type {
   DraftNote,
   DraftNoteKind,
   FileInfo,
+  Gunzip,
   HeaderError,
   Ingest,
   IngestOptions,

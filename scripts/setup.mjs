@@ -223,6 +223,8 @@ const SITE_FILES = [
   ...['index.html', 'app.mjs', 'editor.mjs', 'validator.worker.mjs', 'style.css'].map((f) => [path.join('js', 'hosts', 'browser', f), f]),
   // The worker's ../../core/draft.mjs, which resolves to /core/draft.mjs from the page at /.
   [path.join('js', 'core', 'draft.mjs'), path.join('core', 'draft.mjs')],
+  // And its ../../core/gunzip.mjs, for .gz files (the engine decompresses them).
+  [path.join('js', 'core', 'gunzip.mjs'), path.join('core', 'gunzip.mjs')],
   ...[`${CRATE}.js`, `${CRATE}_bg.wasm`].map((f) => [path.join('pkg', f), path.join('pkg', f)]),
 ];
 /**

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { setup } from './setup.mjs';
-import { ROOT, elapsed, formatCommand, parseFlags, run, runMain } from './lib/proc.mjs';
+import { ROOT, StepError, elapsed, formatCommand, isMain, parseFlags, run, runMain } from './lib/proc.mjs';
 
 /** Files under `dir` (relative to ROOT) whose names match `re`, sorted. */
 function findFiles(dir, re) {
@@ -64,9 +64,26 @@ const STEPS = [
   },
 ];
 
+/** Variables that make tests rewrite their expected files from the code under test. */
+export const BLESS_VARIABLES = ['CSV2SEGMENT_WRITE_EXPECTED', 'DRAFT_BLESS'];
+
+/**
+ * Under CI (the CI variable set, and not "false" or "0"), a variable that re-blesses golden files
+ * would make the tests agree with whatever the code does: the run is refused, naming it.
+ * @returns {string | null} why the run is refused
+ */
+export function blessRefusal(env) {
+  const ci = env.CI !== undefined && !['', 'false', '0'].includes(env.CI.toLowerCase());
+  const set = BLESS_VARIABLES.filter((name) => env[name] !== undefined);
+  if (!ci || set.length === 0) return null;
+  return `${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'} set under CI: ${set.length === 1 ? 'it rewrites' : 'they rewrite'} the expected files from the code under test, so nothing would be checked. Unset ${set.length === 1 ? 'it' : 'them'}; re-bless on a workstation and commit the files.`;
+}
+
 const USAGE = `usage: node scripts/test.mjs [${STEPS.map((s) => `--${s.name}`).join('] [')}]   (default: all)`;
 
 async function main() {
+  const refused = blessRefusal(process.env);
+  if (refused) throw new StepError(refused, 2);
   const flags = parseFlags(process.argv.slice(2), STEPS.map((s) => s.name), USAGE);
   const selected = STEPS.filter((s) => flags.size === 0 || flags.has(s.name));
   const started = performance.now();
@@ -102,4 +119,4 @@ async function main() {
   return 0;
 }
 
-runMain('test', main);
+if (isMain(import.meta.url)) runMain('test', main);

@@ -816,3 +816,49 @@ pub fn max_mapping_bytes() -> u32 {
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+/// A .gz file's bytes, every member (see [`crate::Gunzip`]). Errors are `Error`s named
+/// `GzipError` with code `gzip`: the file cannot be read past them, and retrying cannot help.
+#[wasm_bindgen(js_name = Gunzip)]
+pub struct JsGunzip {
+    inner: crate::Gunzip,
+}
+
+fn gzip_error(e: crate::GzipError) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("GzipError");
+    let _ = Reflect::set(&err, &"code".into(), &"gzip".into());
+    let _ = Reflect::set(
+        &err,
+        &"decompressed".into(),
+        &(e.decompressed as f64).into(),
+    );
+    err.into()
+}
+
+#[wasm_bindgen(js_class = Gunzip)]
+impl JsGunzip {
+    /// A decoder with nothing written yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> JsGunzip {
+        JsGunzip {
+            inner: crate::Gunzip::new(),
+        }
+    }
+
+    /// Decompresses the next compressed bytes; returns what they complete (possibly nothing).
+    pub fn write(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.write(chunk).map_err(gzip_error)
+    }
+
+    /// Ends the input; throws when the file stopped inside a member.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.inner.finish().map_err(gzip_error)
+    }
+}
+
+impl Default for JsGunzip {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use gunzip::{Gunzip, GzipError, GzipErrorKind};
 pub use ingest::{validate, Ingest, Validation};
 pub use map::column::{CellType, ColumnType};
 pub use map::date_format::read_date;
@@ -68,6 +69,8 @@ mod report;
 /// Each row's JSON, written straight into request bodies.
 mod write;
 
+/// .gz files of any number of members, for hosts whose own decompression cannot read them.
+mod gunzip;
 /// The streaming engine that runs the stages; its settings.
 mod ingest;
 mod options;

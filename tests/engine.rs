@@ -2,7 +2,7 @@
 
 use csv2segment::{
     Batch, CellType, EmptyCells, Endpoint, Ingest, Options, Report, Typing, MAX_BATCH_BYTES,
-    MAX_BATCH_EVENTS,
+    MAX_BATCH_EVENTS, MAX_EVENT_BYTES,
 };
 use serde_json::{json, Value};
 
@@ -734,6 +734,43 @@ fn oversized_events_and_bad_utf8_are_rejected_by_row() {
     );
     let users: Vec<Value> = out.events().iter().map(|e| e["userId"].clone()).collect();
     assert_eq!(users, [json!("2"), json!("4")]);
+}
+
+#[test]
+fn an_event_of_exactly_32768_bytes_is_sent_and_one_of_32769_rejected() {
+    // Segment's limit is 32 KB per event: its JSON, as sent, at most 32,768 bytes (the strict
+    // stand-in and @segment/analytics-node measure JSON.stringify(event) the same way).
+    let event_bytes = |note: &str| {
+        let out = run(
+            "track_edge.csv",
+            &format!("userId,event,properties.note\n1,E,{note}\n"),
+        );
+        out.events()
+            .first()
+            .map(|e| serde_json::to_vec(e).unwrap().len())
+    };
+    // (An empty note would be left out, `"properties":{"note":""}` and all.)
+    let base = event_bytes("x").unwrap() - 1;
+    let fits = "x".repeat(MAX_EVENT_BYTES - base);
+    let over = "x".repeat(MAX_EVENT_BYTES - base + 1);
+    assert_eq!(event_bytes(&fits), Some(32_768));
+    let out = run(
+        "track_edge.csv",
+        &format!("userId,event,properties.note\n1,E,{fits}\n2,E,{over}\n"),
+    );
+    // The one event sent stands in its body as 32,768 bytes: `{"sentAt":…,"batch":[EVENT]}`.
+    let body = &out.batches[0].body;
+    let start = body.iter().position(|&b| b == b'[').unwrap() + 1;
+    let end = body.iter().rposition(|&b| b == b']').unwrap();
+    assert_eq!(end - start, 32_768);
+    assert_eq!(
+        [out.report.rows, out.report.events, out.report.rejected],
+        [2, 1, 1]
+    );
+    assert_eq!(
+        out.messages(),
+        ["line 3: the event would be 32769 bytes, over Segment's limit of 32768; shorten its longest values"]
+    );
 }
 
 #[test]

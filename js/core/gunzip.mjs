@@ -1,68 +1,61 @@
-// gzip decompression that stays behind its reader, for hosts whose DecompressionStream expands
-// each written chunk whole (workerd's: 64 KB of gzip of one repeated line comes out as 64 MB at
-// once), where pipeThrough writes the body in as fast as it arrives: there, a gzipped file
-// decompressed ahead of the engine, and went on decompressing after the engine had stopped at
-// a header over the limit (+258 MB for a 256 MB header). Here the compressed bytes go in slices
-// of SLICE bytes (at most about 1,032 times that out: deflate's largest ratio), the next only
-// once the last is written and its output all read; leaving early cancels both sides and the
-// source.
+// gzip decompression by the engine (its Gunzip, src/gunzip.rs), for the hosts whose own cannot
+// read every .gz file: workerd's and the browsers' DecompressionStream refuse a file of several
+// gzip members ("trailing bytes after end of compressed data"), which gzip -d, Node's zlib (the
+// Lambda's and the CLI's) and S3 tools read whole; a file that was refused was retried until
+// it reached the dead-letter queue. It also stays behind its reader: the compressed bytes go in
+// slices of SLICE bytes (at most about 1,032 times that out: deflate's largest ratio), the next
+// only once the last one's output is taken, so a gzipped header over the limit stops the
+// decompression (workerd's DecompressionStream expanded each written chunk whole, and went on
+// after the engine had stopped). Leaving early ends the source.
+//
+// A file cut short or corrupt throws an Error named GzipError (code 'gzip', `decompressed`: the
+// bytes out before it): the file cannot be read past it, and a retry cannot help.
 
 /** Compressed bytes written at a time: at most about 4 MB out each. */
 export const SLICE = 4 * 1024;
 
-const WROTE = Symbol('wrote');
-
-/** The compressed chunks of `source` cut into slices of at most SLICE bytes. */
-async function* slices(source) {
-  for await (const chunk of source) {
-    for (let at = 0; at < chunk.length; at += SLICE) yield chunk.subarray(at, at + SLICE);
-  }
+/** True for an error that says a .gz file is cut short or corrupt (from any host's decompressor). */
+export function isGzipError(err) {
+  return err?.name === 'GzipError' && err?.code === 'gzip';
 }
 
 /**
- * The decompressed bytes of `source` (a gzip stream), at most a slice's output ahead of the
- * reader. Leaving the loop early (a break, or a throw: the engine's fatal error) cancels the
- * decompression and `source`, so nothing more is read or decompressed.
+ * The GzipError of another decompressor (Node's zlib), in the engine's words.
+ * @param {boolean} truncated the data ends inside a member
+ * @param {number} decompressed the bytes out before it
+ * @param {string} why the decompressor's reason
+ */
+export function gzipError(truncated, decompressed, why) {
+  const err = new Error(
+    truncated
+      ? `the gzip data ends early, after ${decompressed} decompressed bytes: the file was cut short`
+      : `the gzip data is corrupt after ${decompressed} decompressed bytes (${why})`,
+  );
+  err.name = 'GzipError';
+  Object.assign(err, { code: 'gzip', decompressed });
+  return err;
+}
+
+/**
+ * The decompressed bytes of `source` (a gzip stream of one or more members), at most a slice's
+ * output ahead of the reader. Leaving the loop early (a break, or a throw: the engine's fatal
+ * error) ends `source`, so nothing more is read or decompressed.
  * @param {AsyncIterable<Uint8Array>} source
+ * @param {{ Gunzip: typeof import('../../pkg/csv2segment.js').Gunzip }} engine
  * @returns {AsyncIterable<Uint8Array>}
  */
-export async function* gunzip(source) {
-  const stream = new DecompressionStream('gzip');
-  const writer = stream.writable.getWriter();
-  const reader = stream.readable.getReader();
-  const input = slices(source)[Symbol.asyncIterator]();
-  let closed = false;
-  const feed = async () => {
-    const { value, done } = await input.next();
-    if (done) {
-      closed = true;
-      await writer.close();
-    } else await writer.write(value);
-    return WROTE;
-  };
-  let writing = null;
+export async function* gunzip(source, engine) {
+  const decoder = new engine.Gunzip();
   try {
-    for (;;) {
-      const read = reader.read();
-      let result;
-      for (;;) {
-        // The last slice written and a read still waiting: its output is all taken, so the next
-        // slice goes in. The source's end closes the writer, which ends the reads.
-        if (!writing && !closed) writing = feed();
-        const first = await Promise.race(writing ? [read, writing] : [read]);
-        if (first !== WROTE) {
-          result = /** @type {ReadableStreamReadResult<Uint8Array>} */ (first);
-          break;
-        }
-        writing = null;
+    for await (const chunk of source) {
+      for (let at = 0; at < chunk.length; at += SLICE) {
+        const out = decoder.write(chunk.subarray(at, at + SLICE));
+        if (out.length > 0) yield out;
       }
-      if (result.done) return;
-      yield result.value;
     }
+    // The last bytes; a file that stops inside a member throws once they are taken.
+    for (let last = decoder.finish(); last.length > 0; last = decoder.finish()) yield last;
   } finally {
-    writing?.catch(() => {});
-    reader.cancel().catch(() => {});
-    writer.abort().catch(() => {});
-    await input.return();
+    decoder.free();
   }
 }

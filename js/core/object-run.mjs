@@ -337,7 +337,7 @@ async function runPiece(run, gzip) {
 
   const { report, delivery, timing } = result;
   if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done', budget });
-  if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: undefined, delivery, timing, status: 'unprocessable', budget });
+  if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'unprocessable', budget });
 
   // A piece of a file in several pieces: store its part, then hand on or try to complete; a
   // failure on the way is the piece's, reported as one.

@@ -1,5 +1,6 @@
 // The loop every host runs for one file: chunks in, the engine's batches out to the sender,
 // progress on the way, and one result at the end. Hosts bring the bytes and the sender.
+import { isGzipError } from './gunzip.mjs';
 
 /** Chunks bigger than this are written in slices, so the engine never queues many bodies. */
 const WRITE_SLICE = 256 * 1024;
@@ -14,8 +15,9 @@ export function isEngineError(err) {
 /**
  * The outcome of one file.
  * - `status`: `done` (every row was read; rows Segment refused are in `delivery.failedBatches`),
- *   or `unprocessable` (the file name, header or encoding stopped it before any row was sent;
- *   `report.error` says why, and running it again cannot help).
+ *   or `unprocessable` (the file name, header or encoding stopped it before any row was sent,
+ *   or a .gz file is cut short or corrupt: the rows before the damage were read and sent, none
+ *   after; `report.error` says why, and running it again cannot help).
  * @typedef {object} FileResult
  * - `suspended`: `suspendAt` came; the rows before `position` are delivered, the rest is for
  *   another run that resumes there with `header`.
@@ -113,6 +115,21 @@ export async function ingestFile({ engine, key, identity, options, source, sende
       if (!position) ing.finish();
       await drain();
     } catch (err) {
+      if (isGzipError(err)) {
+        // The same bytes give the same error: a report that says so, not a retry. The whole
+        // rows before the damage are delivered (the open body completed at the last row
+        // boundary, and its requests ended), the rest cannot be read.
+        try {
+          ing.suspend();
+          await drain();
+        } catch (e) {
+          if (!isEngineError(e)) throw e;
+          // No header yet, so no row: nothing to complete.
+        }
+        const delivery = sender ? await sender.flush() : null;
+        const error = `${key}: ${err.message}; the rows before it were read (${ing.report().rows}), none after: compress the file again and upload it whole`;
+        return { status: 'unprocessable', report: { ...ing.report(), error }, rejectsCsv: ing.rejectsCsv(), delivery, timing: timing() };
+      }
       if (!isEngineError(err)) {
         // Reading failed or delivery stopped: let the requests in flight end before giving up,
         // so that no request outlives the invocation that made it.

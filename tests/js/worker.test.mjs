@@ -289,8 +289,14 @@ describe('Worker', () => {
     assert.equal((await fetch(`${stack.url}/app.mjs`)).headers.get('content-type'), 'text/javascript; charset=utf-8');
   });
 
-  test('the write key and the token appear in none of the log lines above', () => {
-    assert.ok(allLogs.filter((l) => l.includes('"source":"csv2segment"')).length >= 6);
+  test('the write key and the token appear in none of the log lines above', async () => {
+    // Lines of its own too (an upload, an HTTP ingest, a wrong token), so the test can run alone.
+    await stack.putAndNotify('incoming/track_secrets.csv', await sample('track_1.csv'));
+    await reportOf('incoming/track_secrets.csv');
+    for (const authorization of [`Bearer ${TOKEN}`, 'Bearer nope']) {
+      await (await fetch(`${stack.url}/v1/ingest/track_secrets.csv`, { method: 'POST', headers: { authorization }, body: await sample('track_1.csv') })).text();
+    }
+    assert.ok(allLogs.filter((l) => l.includes('"source":"csv2segment"')).length >= 2);
     for (const line of allLogs) {
       assert.ok(!line.includes(WRITE_KEY) && !line.includes(TOKEN), line);
     }

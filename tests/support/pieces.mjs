@@ -31,3 +31,30 @@ export function eventsById(seg) {
   }
   return byId;
 }
+
+/**
+ * The events a single run of `bytes` (the file's decompressed bytes) sends, by messageId: the
+ * engine run whole in this process with the host's identity and options, each body's events
+ * without the request's sentAt. The oracle a run in pieces must equal.
+ * @param {typeof import('../../pkg/csv2segment.js')} engine
+ */
+export function singleRunEvents(engine, { key, identity, bytes, options = {} }) {
+  const ing = new engine.Ingest(key, identity, options);
+  const byId = new Map();
+  const take = () => {
+    for (let batch = ing.nextBatch(); batch; batch = ing.nextBatch()) {
+      for (const event of JSON.parse(new TextDecoder().decode(batch.body)).batch) byId.set(event.messageId, event);
+    }
+  };
+  try {
+    for (let at = 0; at < bytes.length; at += 1 << 20) {
+      ing.write(bytes.subarray(at, at + (1 << 20)));
+      take();
+    }
+    ing.finish();
+    take();
+    return { byId, report: ing.report() };
+  } finally {
+    ing.free();
+  }
+}

@@ -24,7 +24,10 @@
 //   retry_delay), compatibility date and flags, [[rules]]. `main` is loaded unbundled from the repo
 //   root as ES modules (.js and .mjs; Miniflare alone would take .js as CommonJS), each .wasm as a
 //   compiled WebAssembly.Module, following relative imports. Wrangler bundles with esbuild on
-//   deploy: the runtime is the same, the module graph is not.
+//   deploy: the runtime is the same, the module graph is not. With `bundle: true` (or
+//   CSV2SEGMENT_WORKER_BUNDLE=1 in the environment), the stack runs that bundle instead: the
+//   output of `wrangler deploy --dry-run --outdir DIR` (offline, no account), the code Cloudflare
+//   would be given, built once per process and removed at its exit; `stack.bundle` is its directory.
 // - A harness worker beside it, whose bindings never reach the Worker's env, holds: a producer for
 //   the consumer's queue, to send the R2 event notifications Miniflare's R2 never sends; the same R2
 //   bucket(s), so put() can stream large bodies in over HTTP (the bucket proxy takes strings and
@@ -59,10 +62,12 @@
 // newer than the installed workerd supports is lowered to the newest it does, with a warning in the
 // log; wrangler would load .dev.vars/.env beside wrangler.toml as secrets, off here unless
 // `devVars: true` (for `npm start`).
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +106,33 @@ export default function (env) {
 // Wrangler is large (a few seconds to import); load it once per process.
 let wranglerModule;
 const loadWrangler = () => (wranglerModule ??= import('wrangler'));
+
+/** The bundles built in this process, by root, config and env: each is built once. */
+const bundles = new Map();
+
+/**
+ * Wrangler's own bundle of the Worker, as `wrangler deploy` would upload it: `wrangler deploy
+ * --dry-run --outdir DIR` (no account, no network). Resolves to DIR, which is removed when the
+ * process exits. Fails with wrangler's output when it cannot bundle (e.g. dist/site missing).
+ */
+export function buildBundle({ root = DEFAULT_ROOT, config = 'wrangler.toml', env } = {}) {
+  const id = JSON.stringify([path.resolve(root), config, env ?? null]);
+  if (!bundles.has(id)) {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'csv2segment-bundle-'));
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    const bin = path.join(path.dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin', 'wrangler.js');
+    const args = [bin, 'deploy', '--dry-run', '--outdir', outdir, '--config', path.resolve(root, config), ...(env ? ['--env', env] : [])];
+    const built = new Promise((resolve, reject) => {
+      execFile(process.execPath, args, { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' }, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`wrangler deploy --dry-run failed (${err.code ?? err.signal}):\n${stripVTControlCharacters(`${stdout}${stderr}`).trim()}`));
+        else resolve(outdir);
+      });
+    });
+    bundles.set(id, built);
+    built.catch(() => bundles.delete(id));
+  }
+  return bundles.get(id);
+}
 
 /**
  * Builds the R2 event-notification body R2 sends to a queue. `object.size` and `object.eTag` are
@@ -245,6 +277,8 @@ async function toSizedStream(body, size) {
  * @param {string} [options.account] the notifications' account id
  * @param {boolean} [options.devVars] load .dev.vars/.env beside wrangler.toml as wrangler dev does (default false)
  * @param {boolean} [options.inspector] open the DevTools inspector, for stack.isolateMemory()
+ * @param {boolean} [options.bundle] run wrangler's bundle (`wrangler deploy --dry-run --outdir`)
+ *   instead of the unbundled source (default: CSV2SEGMENT_WORKER_BUNDLE=1 in the environment)
  * @param {(line: string, info: { level: string, source: 'worker' | 'workerd' | 'miniflare' | 'harness' }) => void} [options.log]
  */
 export async function startWorkerStack(options = {}) {
@@ -264,6 +298,7 @@ export async function startWorkerStack(options = {}) {
     devVars = false,
     inspector = false,
     recordAnalytics = false,
+    bundle = process.env.CSV2SEGMENT_WORKER_BUNDLE === '1',
     log,
   } = options;
   const started = Date.now();
@@ -365,12 +400,15 @@ export async function startWorkerStack(options = {}) {
     return new MiniflareResponse(null, { status: 204 });
   };
 
+  // wrangler's bundle: one ES module named for main, beside the wasm it imports.
+  const bundleDir = bundle ? await buildBundle({ root, config, env: wranglerEnv }) : null;
+  if (bundleDir) emit(`running wrangler's bundle of ${path.relative(root, main)}: ${bundleDir}`, { level: 'info', source: 'harness' });
   const userWorker = {
     ...workerOptions,
     name: wranglerConfig.name ?? 'worker',
     modules: true,
-    scriptPath: main,
-    modulesRoot: root,
+    scriptPath: bundleDir ? path.join(bundleDir, `${path.parse(main).name}.js`) : main,
+    modulesRoot: bundleDir ?? root,
     modulesRules,
   };
   const harnessWorker = {
@@ -673,6 +711,8 @@ export async function startWorkerStack(options = {}) {
     bucketName,
     queueName: eventsQueue,
     workerName,
+    /** The directory of wrangler's bundle the Worker runs from (bundle: true), or null. */
+    bundle: bundleDir,
     workerdPid,
     startupMs,
     getBucket: (binding) => mf.getR2Bucket(binding),

@@ -99,18 +99,18 @@ async function* fileBytes(file, counter) {
   }
 }
 
-/** The file's bytes as the engine wants them (gunzipped when the name says .gz), counting the bytes read from the file. */
-function sourceOf(file, gzip, counter) {
-  if (!gzip) return fileBytes(file, counter);
-  const counted = file.stream().pipeThrough(
-    new TransformStream({
-      transform(chunk, controller) {
-        counter.bytes += chunk.byteLength;
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  return chunksOf(counted.pipeThrough(new DecompressionStream('gzip')));
+/**
+ * The file's bytes as the engine wants them, counting the bytes read from the file; gunzipped
+ * when the name says .gz, by the engine (../../core/gunzip.mjs): the browsers' DecompressionStream
+ * refuses a file of several gzip members, which the Lambda and the CLI read whole.
+ */
+async function* sourceOf(file, gzip, counter, engine) {
+  if (!gzip) {
+    yield* fileBytes(file, counter);
+    return;
+  }
+  const { gunzip } = await import('../../core/gunzip.mjs');
+  yield* gunzip(fileBytes(file, counter), engine);
 }
 
 function isEngineError(err) {
@@ -120,7 +120,8 @@ function isEngineError(err) {
 async function validateFile({ id, file, pkgUrl, options }) {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
-  const { Ingest, parseKey, validate } = await loadEngine(pkgUrl);
+  const engine = await loadEngine(pkgUrl);
+  const { Ingest, parseKey, validate } = engine;
   const identity = `browser://${file.name}#${file.size}-${file.lastModified}`;
   const opts = { samplePayloads: 20, ...options };
 
@@ -175,7 +176,7 @@ async function validateFile({ id, file, pkgUrl, options }) {
     };
 
     try {
-      for await (const chunk of sourceOf(file, info.gzip, counter)) {
+      for await (const chunk of sourceOf(file, info.gzip, counter, engine)) {
         for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
           ing.write(at === 0 && chunk.length <= WRITE_SLICE ? chunk : chunk.subarray(at, at + WRITE_SLICE));
           drain();
@@ -226,14 +227,14 @@ const MAPPING_KEY = 'csv2segment.json';
 const drafts = new Map();
 
 /** The first `limit` bytes of the file (decompressed for .gz), and whether that is all of it. */
-async function headOf(file, limit) {
+async function headOf(file, limit, engine) {
   if (!/\.gz$/i.test(file.name)) {
     return { head: new Uint8Array(await file.slice(0, limit).arrayBuffer()), whole: file.size <= limit };
   }
   const out = new Uint8Array(limit);
   let size = 0;
   let whole = true;
-  for await (const chunk of sourceOf(file, true, { bytes: 0 })) {
+  for await (const chunk of sourceOf(file, true, { bytes: 0 }, engine)) {
     const take = Math.min(chunk.length, limit - size);
     out.set(chunk.subarray(0, take), size);
     size += take;
@@ -247,7 +248,7 @@ async function headOf(file, limit) {
 
 async function draftFile({ id, file, pkgUrl, base }) {
   const engine = await loadEngine(pkgUrl);
-  const { head, whole } = await headOf(file, PREVIEW_BYTES);
+  const { head, whole } = await headOf(file, PREVIEW_BYTES, engine);
   const name = file.name;
   drafts.set(id, { name, head, whole, base: base ?? null, identity: `browser://${name}#${file.size}-${file.lastModified}` });
   const draftHead = head.subarray(0, DRAFT_BYTES + 1);

@@ -11,6 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readConfig } from '../../core/config.mjs';
 import { loadEngine } from '../../core/engine.mjs';
+import { gzipError } from '../../core/gunzip.mjs';
 import { findMapping, isMappingKey } from '../../core/mapping.mjs';
 import { embeddedMetrics, fileMetrics } from '../../core/metrics.mjs';
 import { nodeFetch } from '../../core/node-fetch.mjs';
@@ -57,7 +58,24 @@ async function openS3(s3, { bucket, key, eTag, versionId }, gzip, range) {
   // engine, to the end of the object even after a fatal error; here leaving the loop destroys
   // the gunzip and the body. Collected as they are read: the download's spent chunks must not
   // pile up (reclaim.mjs).
-  return reclaiming(gzip ? pipeline(res.Body, createGunzip({ chunkSize: GUNZIP_CHUNK }), () => {}) : res.Body);
+  return reclaiming(gzip ? zlibErrors(pipeline(res.Body, createGunzip({ chunkSize: GUNZIP_CHUNK }), () => {})) : res.Body);
+}
+
+/**
+ * The chunks of a gunzip stream, its zlib errors (a .gz object cut short or corrupt) turned into
+ * GzipErrors: reported, not retried. The download's own errors pass as they are.
+ */
+async function* zlibErrors(stream) {
+  let out = 0;
+  try {
+    for await (const chunk of stream) {
+      out += chunk.length;
+      yield chunk;
+    }
+  } catch (err) {
+    if (typeof err?.code === 'string' && err.code.startsWith('Z_')) throw gzipError(err.code === 'Z_BUF_ERROR', out, err.message);
+    throw err;
+  }
 }
 
 /** The object's size and eTag now, or null when it is gone. */

@@ -53,7 +53,7 @@ async function openR2(bucket, key, eTag, gzip, range) {
   if (object === null) throw new Superseded('the object is gone');
   // A failed precondition gives the object's metadata without a body.
   if (!('body' in object) || !object.body) throw new Superseded('the object changed after this event');
-  return gzip ? gunzip(object.body) : object.body;
+  return gzip ? gunzip(object.body, getEngine()) : object.body;
 }
 
 function r2Store(bucket) {
@@ -282,7 +282,7 @@ async function upload(request, env, name, mode) {
     stored = keys.body;
     body = (await env.BUCKET.get(stored)).body;
   }
-  const source = gzip ? gunzip(body) : body;
+  const source = gzip ? gunzip(body, eng) : body;
   const sender = send
     ? Sender.fromConfig(config, { deadline: Date.now() + LIMIT_MS })
     : undefined;
