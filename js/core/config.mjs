@@ -237,12 +237,12 @@ export function writeKeySource(env) {
   if (parameter) {
     // SSM's names: letters, digits and _.-/ (a path), or a parameter's ARN (a shared one).
     if (!/^(arn:[^\s]+|[A-Za-z0-9_.\-/]{1,2048})$/.test(parameter)) {
-      throw new ConfigError(`SEGMENT_WRITE_KEY_PARAMETER is "${parameter}": give the name of an SSM parameter, such as /csv2segment/segment-write-key`);
+      throw new ConfigError('SEGMENT_WRITE_KEY_PARAMETER is not the name of an SSM parameter (its value is not shown, as it may be the write key): give one such as /csv2segment/segment-write-key, or its ARN');
     }
     return { parameter };
   }
   if (secret) {
-    if (/\s/.test(secret)) throw new ConfigError(`SEGMENT_WRITE_KEY_SECRET is "${secret}": give the name or ARN of a Secrets Manager secret, such as csv2segment/segment-write-key`);
+    if (/\s/.test(secret)) throw new ConfigError('SEGMENT_WRITE_KEY_SECRET is not the name of a Secrets Manager secret (its value is not shown, as it may be the write key): give one such as csv2segment/segment-write-key, or its ARN');
     return { secret };
   }
   return null;

@@ -153,8 +153,8 @@ describe('writeKeySource', () => {
     const cases = [
       [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_WRITE_KEY_PARAMETER: '/p' }, 'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY are both set: set only one, so that it is clear which write key is used'],
       [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_WRITE_KEY_PARAMETER: '/p', SEGMENT_WRITE_KEY_SECRET: 's' }, 'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY_SECRET and SEGMENT_WRITE_KEY are all set: set only one, so that it is clear which write key is used'],
-      [{ SEGMENT_WRITE_KEY_PARAMETER: 'my key' }, 'SEGMENT_WRITE_KEY_PARAMETER is "my key": give the name of an SSM parameter, such as /csv2segment/segment-write-key'],
-      [{ SEGMENT_WRITE_KEY_SECRET: 'my key' }, 'SEGMENT_WRITE_KEY_SECRET is "my key": give the name or ARN of a Secrets Manager secret, such as csv2segment/segment-write-key'],
+      [{ SEGMENT_WRITE_KEY_PARAMETER: 'my key' }, 'SEGMENT_WRITE_KEY_PARAMETER is not the name of an SSM parameter (its value is not shown, as it may be the write key): give one such as /csv2segment/segment-write-key, or its ARN'],
+      [{ SEGMENT_WRITE_KEY_SECRET: 'my key' }, 'SEGMENT_WRITE_KEY_SECRET is not the name of a Secrets Manager secret (its value is not shown, as it may be the write key): give one such as csv2segment/segment-write-key, or its ARN'],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => writeKeySource(env), (err) => err instanceof ConfigError && err.message === message);
