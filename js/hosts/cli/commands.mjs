@@ -11,7 +11,7 @@ import { nodeFetch } from '../../core/node-fetch.mjs';
 import { RateLimiter, batchOptions } from '../../core/rate.mjs';
 import { DeliveryError, Sender } from '../../core/sender.mjs';
 import { EXIT, MAX_LIMIT, PROGRAM } from './constants.mjs';
-import { fail, keepSecret, print, printErr, UsageError } from './output.mjs';
+import { fail, keepSecret, print, printData, printErr, UsageError } from './output.mjs';
 import { baseUrl, engineOptions, eventsPerSecond, inputsOf, mappingOf, oneOf, wholeNumber } from './args.mjs';
 import { fileSize, NotRegularError, openSource, ReadError, sha256 } from './input.mjs';
 import { plural, ProgressLine } from './progress.mjs';
@@ -91,7 +91,7 @@ export async function validateOrPreview(command, values, files) {
       results.push({ file: input.arg, status: result.status, report: result.report });
       code = Math.max(code, exitOf(result));
       if (command === 'preview') {
-        for (const payload of result.samples ?? []) print(JSON.stringify(payload));
+        for (const payload of result.samples ?? []) printData(JSON.stringify(payload));
         if (exitOf(result) !== EXIT.ok) for (const line of validateSummary(input, result)) printErr(line);
       } else if (!values.json) {
         for (const line of validateSummary(input, result)) print(line);
@@ -104,7 +104,7 @@ export async function validateOrPreview(command, values, files) {
       code = Math.max(code, EXIT.unprocessable);
     }
   }
-  if (values.json) print(JSON.stringify(results, null, 2));
+  if (values.json) printData(JSON.stringify(results, null, 2));
   return code;
 }
 
@@ -277,6 +277,6 @@ export async function send(values, files) {
   process.off('SIGINT', onInterrupt);
   const skipped = results.filter((r) => r.status === 'skipped' && r.error.includes('delivery stopped')).length;
   if (skipped) fail(`${plural(skipped, 'file was', 'files were')} not sent, since delivery stopped`);
-  if (values.json) print(JSON.stringify(results, null, 2));
+  if (values.json) printData(JSON.stringify(results, null, 2));
   return code;
 }
