@@ -9,7 +9,7 @@
 // report (pieces.mjs); the piece that completes the file writes the whole report. Pieces are
 // idempotent: messageIds come from the object's identity and each row's offset, so a piece that
 // runs again sends the same ids, and Segment drops the repeats.
-import { withMapping } from './mapping.mjs';
+import { MappingUnreadable, mappingRequiredError, withMapping } from './mapping.mjs';
 import { combineIfComplete, partsPrefix, savePart } from './pieces.mjs';
 import { ingestFile } from './pipeline.mjs';
 import { batchOptions, pieceBudget } from './rate.mjs';
@@ -237,7 +237,8 @@ export async function runObject(given) {
   const { deadline, suspendAt } = runWindow(Date.now(), given.limitMs, given.config.pieces.maxRunSeconds);
   // The mapping is found once, when the run starts; its pieces carry it (tasks), so a new
   // version uploaded meanwhile never mixes into this run.
-  const mapping = task ? (task.mapping ?? null) : ((await given.findMapping?.(given.object.key)) ?? null);
+  const mapping = task ? (task.mapping ?? null) : await startMapping(given);
+  if (mapping === REFUSED) return 'unprocessable';
   let run = { ...given, deadline, suspendAt, mapping, options: withMapping(given.config.engineOptions, mapping) };
   const { engine, config, handOff } = run;
   let { object } = run;
@@ -268,6 +269,46 @@ export async function runObject(given) {
     }
     throw err;
   }
+}
+
+/** startMapping's answer for a file refused for want of a mapping. */
+const REFUSED = Symbol('refused');
+
+/**
+ * The mapping a new run starts with. A mapping that cannot be read stops the file before anything
+ * is read or sent: a report and a log line say which key and why, and the error goes to the host,
+ * which retries the file and then keeps its event (Lambda: its on-failure destination, or the
+ * queue's dead-letter queue; Worker: the queue's dead-letter queue). A file with none, when
+ * CSV2SEGMENT_REQUIRE_MAPPING is true, is unprocessable: reported, not retried (REFUSED).
+ * @returns {Promise<{ key: string, text: string, eTag: string | null } | null | typeof REFUSED>}
+ */
+async function startMapping({ engine, config, object, store, emit, findMapping }) {
+  if (!findMapping) return null;
+  let mapping;
+  try {
+    mapping = await findMapping(object.key);
+  } catch (err) {
+    if (!(err instanceof MappingUnreadable)) throw err;
+    await stopFile({ engine, config, object, store, emit }, 'failed', err.message);
+    throw err;
+  }
+  if (mapping || !config.requireMapping) return mapping ?? null;
+  const folder = object.key.includes('/') ? object.key.slice(0, object.key.lastIndexOf('/') + 1) : '';
+  await stopFile({ engine, config, object, store, emit }, 'unprocessable', mappingRequiredError(folder));
+  return REFUSED;
+}
+
+/** The report and the log line of a file stopped before it was read: nothing was sent. */
+async function stopFile({ engine, config, object, store, emit }, status, error) {
+  const { bucket, key } = object;
+  const keys = await reportKeys(config.reportPrefix, key);
+  await store
+    .put(keys.report, JSON.stringify({ version: engine.version(), source: object, status, error, rows: 0, events: 0, rejected: 0, mapping: null }, null, 2), 'application/json')
+    .catch((e) => emit({ level: 'error', bucket, key, status: 'report-failed', report: keys.report, error: e?.message ?? String(e) }));
+  // A fixed re-upload's rejects are its own; this attempt has none.
+  await store.remove(keys.rejects).catch(() => {});
+  // requests: 0, so the line counts as the file's outcome (FailedFiles, UnprocessableFiles).
+  emit({ level: status === 'failed' ? 'error' : 'warn', bucket, key, status, error, rows: 0, events: 0, rejected: 0, delivered: 0, failed: 0, requests: 0, ms: 0, report: keys.report });
 }
 
 /**
