@@ -229,10 +229,13 @@ const SITE_FILES = [
 ];
 /**
  * Workers Static Assets read this file for response headers. The page's own CSP meta does not
- * reach its Web Worker, so the header carries it for both.
+ * reach its Web Worker, so the header carries it for both. No site may frame the page
+ * (frame-ancestors, which a meta cannot set; X-Frame-Options for browsers without it), so none
+ * can overlay it to trick a click.
  */
 const SITE_HEADERS = `/*
-  Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'
+  Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'
+  X-Frame-Options: DENY
   X-Content-Type-Options: nosniff
 `;
 

@@ -156,6 +156,29 @@ export function oneOf(variable, value, allowed) {
   return s;
 }
 
+/**
+ * `true` or `false` (case-insensitive), or `fallback` when unset.
+ * @param {string} variable
+ * @param {unknown} value
+ * @param {boolean} fallback
+ */
+export function trueOrFalse(variable, value, fallback) {
+  const s = text(value).toLowerCase();
+  if (s === '') return fallback;
+  if (s !== 'true' && s !== 'false') throw new ConfigError(`${variable} is "${text(value)}": use true or false`);
+  return s === 'true';
+}
+
+/**
+ * CSV2SEGMENT_REQUIRE_MAPPING: whether a file with no csv2segment.json is refused (nothing sent,
+ * a report saying so) rather than read by its header alone; default false. Read by every host,
+ * the Worker's validate endpoint and the CLI included.
+ * @param {Record<string, unknown>} env
+ */
+export function readRequireMapping(env) {
+  return trueOrFalse('CSV2SEGMENT_REQUIRE_MAPPING', env.CSV2SEGMENT_REQUIRE_MAPPING, false);
+}
+
 function bucketName(variable, value) {
   if (!BUCKET_NAME.test(value)) {
     throw new ConfigError(`${variable} has "${value}", which is not a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens`);
@@ -237,12 +260,12 @@ export function writeKeySource(env) {
   if (parameter) {
     // SSM's names: letters, digits and _.-/ (a path), or a parameter's ARN (a shared one).
     if (!/^(arn:[^\s]+|[A-Za-z0-9_.\-/]{1,2048})$/.test(parameter)) {
-      throw new ConfigError(`SEGMENT_WRITE_KEY_PARAMETER is "${parameter}": give the name of an SSM parameter, such as /csv2segment/segment-write-key`);
+      throw new ConfigError('SEGMENT_WRITE_KEY_PARAMETER is not the name of an SSM parameter (its value is not shown, as it may be the write key): give one such as /csv2segment/segment-write-key, or its ARN');
     }
     return { parameter };
   }
   if (secret) {
-    if (/\s/.test(secret)) throw new ConfigError(`SEGMENT_WRITE_KEY_SECRET is "${secret}": give the name or ARN of a Secrets Manager secret, such as csv2segment/segment-write-key`);
+    if (/\s/.test(secret)) throw new ConfigError('SEGMENT_WRITE_KEY_SECRET is not the name of a Secrets Manager secret (its value is not shown, as it may be the write key): give one such as csv2segment/segment-write-key, or its ARN');
     return { secret };
   }
   return null;
@@ -272,6 +295,7 @@ export function writeKeySource(env) {
  * | `CSV2SEGMENT_QUEUE_URL` | Lambda: the SQS queue that carries pieces to the next invocations; default: the function invokes itself |
  * | `QUEUE_RETRY_DELAY_SECONDS` | Worker: the first redelivery delay of a failed message, doubled per attempt up to an hour; default 60 |
  * | `CSV2SEGMENT_BUCKETS` | the buckets tasks and S3 records may name, comma-separated; default: the bucket of the event that started the run |
+ * | `CSV2SEGMENT_REQUIRE_MAPPING` | `true`: a file with no csv2segment.json is refused, nothing sent; default `false` |
  *
  * @param {Record<string, string | undefined>} env
  * @param {{ writeKey?: string }} [found] the key a host read from where writeKeySource says
@@ -315,6 +339,7 @@ export function readConfig(env, found = {}) {
     }),
     retryDelaySeconds: readRetryDelaySeconds(env),
     queueUrl: text(env.CSV2SEGMENT_QUEUE_URL) || null,
+    requireMapping: readRequireMapping(env),
   };
   // Not enumerable: a config that gets logged or serialised does not carry the key with it.
   Object.defineProperty(config, 'writeKey', { value: writeKey, enumerable: false });

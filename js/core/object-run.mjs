@@ -9,7 +9,7 @@
 // report (pieces.mjs); the piece that completes the file writes the whole report. Pieces are
 // idempotent: messageIds come from the object's identity and each row's offset, so a piece that
 // runs again sends the same ids, and Segment drops the repeats.
-import { withMapping } from './mapping.mjs';
+import { MappingUnreadable, mappingRequiredError, withMapping } from './mapping.mjs';
 import { pinKey, pinMapping, pinOf, pinnedMapping, sha256Hex } from './pinned-mapping.mjs';
 import { combineIfComplete, partsPrefix, savePart } from './pieces.mjs';
 import { ingestFile } from './pipeline.mjs';
@@ -183,7 +183,18 @@ export async function runObject(given) {
     const at = { store: run.store, reportPrefix: config.reportPrefix, pinKey: pinKey(keys.base, await versionName(object), pin) };
     let mapping;
     if (task) mapping = { ref: task.mapping, text: await pinnedMapping({ ...at, ref: task.mapping }) };
-    else mapping = await pinMapping({ ...at, find: async () => (await given.findMapping?.(object.key)) ?? null });
+    else {
+      // Found by startMapping, which stops the file when its mapping cannot be read or is required.
+      mapping = await pinMapping({
+        ...at,
+        find: async () => {
+          const found = await startMapping(given);
+          if (found === REFUSED) throw REFUSED;
+          return found;
+        },
+      }).catch((err) => (err === REFUSED ? REFUSED : Promise.reject(err)));
+      if (mapping === REFUSED) return 'unprocessable';
+    }
     const options = withMapping(config.engineOptions, mapping.text === null ? null : { ...mapping.ref, text: mapping.text });
     run = { ...run, pin, mapping: mapping.ref, options };
     let info = null;
@@ -212,6 +223,46 @@ export async function runObject(given) {
     }
     throw err;
   }
+}
+
+/** startMapping's answer for a file refused for want of a mapping. */
+const REFUSED = Symbol('refused');
+
+/**
+ * The mapping a new run starts with. A mapping that cannot be read stops the file before anything
+ * is read or sent: a report and a log line say which key and why, and the error goes to the host,
+ * which retries the file and then keeps its event (Lambda: its on-failure destination, or the
+ * queue's dead-letter queue; Worker: the queue's dead-letter queue). A file with none, when
+ * CSV2SEGMENT_REQUIRE_MAPPING is true, is unprocessable: reported, not retried (REFUSED).
+ * @returns {Promise<{ key: string, text: string, eTag: string | null } | null | typeof REFUSED>}
+ */
+async function startMapping({ engine, config, object, store, emit, findMapping }) {
+  if (!findMapping) return null;
+  let mapping;
+  try {
+    mapping = await findMapping(object.key);
+  } catch (err) {
+    if (!(err instanceof MappingUnreadable)) throw err;
+    await stopFile({ engine, config, object, store, emit }, 'failed', err.message);
+    throw err;
+  }
+  if (mapping || !config.requireMapping) return mapping ?? null;
+  const folder = object.key.includes('/') ? object.key.slice(0, object.key.lastIndexOf('/') + 1) : '';
+  await stopFile({ engine, config, object, store, emit }, 'unprocessable', mappingRequiredError(folder));
+  return REFUSED;
+}
+
+/** The report and the log line of a file stopped before it was read: nothing was sent. */
+async function stopFile({ engine, config, object, store, emit }, status, error) {
+  const { bucket, key } = object;
+  const keys = await reportKeys(config.reportPrefix, key);
+  await store
+    .put(keys.report, JSON.stringify({ version: engine.version(), source: object, status, error, rows: 0, events: 0, rejected: 0, mapping: null }, null, 2), 'application/json')
+    .catch((e) => emit({ level: 'error', bucket, key, status: 'report-failed', report: keys.report, error: e?.message ?? String(e) }));
+  // A fixed re-upload's rejects are its own; this attempt has none.
+  await store.remove(keys.rejects).catch(() => {});
+  // requests: 0, so the line counts as the file's outcome (FailedFiles, UnprocessableFiles).
+  emit({ level: status === 'failed' ? 'error' : 'warn', bucket, key, status, error, rows: 0, events: 0, rejected: 0, delivered: 0, failed: 0, requests: 0, ms: 0, report: keys.report });
 }
 
 /**

@@ -48,6 +48,8 @@ export function backoffMs(retry, policy = DEFAULT_RETRY, random = Math.random) {
 /**
  * The wait a 429 or 503 asks for, in ms, from `Retry-After` (seconds or an HTTP date) or
  * `X-RateLimit-Reset` (seconds), capped at `maxRetryAfterMs`; `undefined` when it asks none.
+ * A wait of 0 or less (`0`, `-5`, a date now or in the past) asks none: the backoff applies,
+ * so that such answers cannot spend every try at once.
  * @param {Headers} headers
  * @param {typeof DEFAULT_RETRY} policy
  * @param {number} [now] epoch ms
@@ -57,9 +59,12 @@ export function retryAfterMs(headers, policy = DEFAULT_RETRY, now = Date.now()) 
     const value = headers.get(name)?.trim();
     if (!value) continue;
     let ms;
-    if (/^\d+(\.\d+)?$/.test(value)) ms = Number(value) * 1000;
+    // A number (with its sign, so that `-5` is not read as a date in the year -5).
+    if (/^[-+]?\d+(\.\d+)?$/.test(value)) ms = Number(value) * 1000;
     else if (name === 'retry-after' && !Number.isNaN(Date.parse(value))) ms = Date.parse(value) - now;
-    if (ms !== undefined) return Math.min(Math.max(0, Math.round(ms)), policy.maxRetryAfterMs);
+    if (ms === undefined) continue;
+    const wait = Math.round(ms);
+    if (wait > 0) return Math.min(wait, policy.maxRetryAfterMs);
   }
   return undefined;
 }

@@ -229,6 +229,47 @@ describe('validate', () => {
   });
 });
 
+describe('control characters in what a file holds are escaped in every line for a person (issue 22, item 7)', () => {
+  // Colours, a window title (OSC … BEL) and a forged line; a C1 CSI and a right-to-left override.
+  const FORGED = 'bad\x1b[31mRED\x1b]0;TITLE\x07\nFAKE: line 99: forged';
+  const SHOWN = 'bad\\x1b[31mRED\\x1b]0;TITLE\\x07\\nFAKE: line 99: forged';
+
+  test('a header name: the engine\'s problem lines stay lines, the name\'s own break is escaped; --json as it was', async () => {
+    const file = await temp('track_ansi.csv', `userId,"${FORGED}",event,event\nu1,x,E,E\n`);
+    const r = await cli(['validate', file]);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stdout,
+      `${file}: the header has 2 problems, so nothing was sent\n` +
+        `  column 2 (${SHOWN}): unknown type 'forged'; use one of string, number, integer, boolean, timestamp, json\n` +
+        '  column 4 (event): fills event, which column 3 (event) already fills; remove or rename one of them\n',
+    );
+    const json = await cli(['validate', '--json', file]);
+    const [result] = JSON.parse(json.stdout);
+    assert.equal(result.report.columns[1].name, FORGED);
+    assert.equal(result.report.headerErrors[0].name, FORGED);
+    assert.ok(json.stdout.includes('\\u001b[31mRED'));
+  });
+
+  test('a cell in a rejection, on stdout (validate) and stderr (preview); a file name; payloads as they are', async () => {
+    const cell = '2020\x1b[2J\u009b31m\u202e\u2066';
+    const file = await temp('track_cells\x1b[1m.csv', `userId,event,timestamp\nu1,E,"${cell}"\nu2,"E\x1b[0m",\n`);
+    const label = file.replace('\x1b', '\\x1b');
+    const rejection = "  line 2, column 3 (timestamp): cannot read '2020\\x1b[2J\\x9b31m\\u202e\\u2066' as a date; write it like 2019-05-11T20:32:27.940Z, 2019-05-11 or as Unix seconds\n";
+    const r = await cli(['validate', file]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, `${label}: track calls: 2 rows, 1 event, 1 rejected; 1 request to send\n${rejection}`);
+    const p = await cli(['preview', file]);
+    assert.equal(p.stderr, `${label}: track calls: 2 rows, 1 event, 1 rejected; 1 request to send\n${rejection}`);
+    // The payloads are data: JSON, which escapes what it must, exactly as before.
+    assert.equal(ndjson(p.stdout)[0].event, 'E\x1b[0m');
+    const missing = await cli(['validate', path.join(dir, 'track_\x1b]0;T\x07\u202e.csv')]);
+    assert.equal(missing.stderr, `csv2segment: cannot read ${path.join(dir, 'track_\\x1b]0;T\\x07\\u202e.csv')}: no such file\n`);
+    // eslint-disable-next-line no-control-regex
+    for (const out of [r.stdout, p.stderr, missing.stderr]) assert.doesNotMatch(out, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+  });
+});
+
 describe('preview', () => {
   test('--limit 2: the first two payloads as NDJSON, messageIds deterministic', async () => {
     const first = await cli(['preview', '--limit', '2', TRACK]);

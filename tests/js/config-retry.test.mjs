@@ -105,6 +105,21 @@ describe('retry policy', () => {
     assert.equal(retryAfterMs(h({ 'Retry-After': 'soon' })), undefined);
   });
 
+  test('a Retry-After of 0, below 0 or in the past asks no wait: the backoff applies (issue 22, item 5)', () => {
+    const h = (o) => new Headers(o);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    for (const value of ['0', '0.0', '-5', '-0.5', '0.0001', 'Wed, 31 Dec 2025 23:59:59 GMT', 'Thu, 01 Jan 2026 00:00:00 GMT']) {
+      assert.equal(retryAfterMs(h({ 'Retry-After': value }), DEFAULT_RETRY, now), undefined, `Retry-After: ${value}`);
+    }
+    assert.equal(retryAfterMs(h({ 'X-RateLimit-Reset': '0' }), DEFAULT_RETRY, now), undefined);
+    assert.equal(retryAfterMs(h({ 'X-RateLimit-Reset': '-1' }), DEFAULT_RETRY, now), undefined);
+    // One that asks none leaves the other to say.
+    assert.equal(retryAfterMs(h({ 'Retry-After': '0', 'X-RateLimit-Reset': '3' }), DEFAULT_RETRY, now), 3000);
+    // A date a second ahead, and a positive number, still count.
+    assert.equal(retryAfterMs(h({ 'Retry-After': 'Thu, 01 Jan 2026 00:00:01 GMT' }), DEFAULT_RETRY, now), 1000);
+    assert.equal(retryAfterMs(h({ 'Retry-After': '+2' }), DEFAULT_RETRY, now), 2000);
+  });
+
   test('basic auth is base64 of the key and a colon, for any key', () => {
     assert.equal(basicAuth('abc'), `Basic ${Buffer.from('abc:').toString('base64')}`);
     assert.equal(basicAuth('clé'), `Basic ${Buffer.from('clé:').toString('base64')}`);
@@ -138,8 +153,8 @@ describe('writeKeySource', () => {
     const cases = [
       [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_WRITE_KEY_PARAMETER: '/p' }, 'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY are both set: set only one, so that it is clear which write key is used'],
       [{ SEGMENT_WRITE_KEY: 'k', SEGMENT_WRITE_KEY_PARAMETER: '/p', SEGMENT_WRITE_KEY_SECRET: 's' }, 'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY_SECRET and SEGMENT_WRITE_KEY are all set: set only one, so that it is clear which write key is used'],
-      [{ SEGMENT_WRITE_KEY_PARAMETER: 'my key' }, 'SEGMENT_WRITE_KEY_PARAMETER is "my key": give the name of an SSM parameter, such as /csv2segment/segment-write-key'],
-      [{ SEGMENT_WRITE_KEY_SECRET: 'my key' }, 'SEGMENT_WRITE_KEY_SECRET is "my key": give the name or ARN of a Secrets Manager secret, such as csv2segment/segment-write-key'],
+      [{ SEGMENT_WRITE_KEY_PARAMETER: 'my key' }, 'SEGMENT_WRITE_KEY_PARAMETER is not the name of an SSM parameter (its value is not shown, as it may be the write key): give one such as /csv2segment/segment-write-key, or its ARN'],
+      [{ SEGMENT_WRITE_KEY_SECRET: 'my key' }, 'SEGMENT_WRITE_KEY_SECRET is not the name of a Secrets Manager secret (its value is not shown, as it may be the write key): give one such as csv2segment/segment-write-key, or its ARN'],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => writeKeySource(env), (err) => err instanceof ConfigError && err.message === message);

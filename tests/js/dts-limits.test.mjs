@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import ts from 'typescript';
+import { MAX_MAPPING_BYTES } from '../../js/core/mapping.mjs';
 import { loadEngine } from '../../js/index.mjs';
 
 /** IngestOptions' doc comments, by option. */
@@ -72,6 +73,8 @@ test('the mapping limit the .d.ts states is the engine\'s, and maxMappingBytes()
   const { Ingest, maxMappingBytes } = await loadEngine();
   const max = stated('mapping', 'At most');
   assert.equal(maxMappingBytes(), max);
+  // The hosts refuse a larger mapping object before they read it, by the same number.
+  assert.equal(MAX_MAPPING_BYTES, max);
   const mapping = '{"files": [{"match": "*.csv", "call": "track"}]}';
   const at = mapping + ' '.repeat(max - mapping.length);
   assert.equal(refusal(() => new Ingest('x.csv', 'id', { mapping: at }).free()), null);

@@ -123,6 +123,7 @@ describe('template.yaml deployed into moto', () => {
       CSV2SEGMENT_BUCKETS: BUCKET,
       CSV2SEGMENT_PIECES_IN_FLIGHT: '6',
       SEGMENT_MAX_EVENTS_PER_SECOND: '6000',
+      CSV2SEGMENT_REQUIRE_MAPPING: 'false',
       NODE_OPTIONS: '--max-semi-space-size=1',
     });
     assert.ok(!JSON.stringify({ template, stack }).includes(WRITE_KEY));
@@ -162,7 +163,9 @@ describe('template.yaml deployed into moto', () => {
         { Sid: 'Log', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/${STACK}:*` },
         { Sid: 'ReadUploads', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:aws:s3:::${BUCKET}/drop/*` },
         { Sid: 'WriteReports', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: `arn:aws:s3:::${BUCKET}/csv2segment-reports/*` },
-        { Sid: 'ListReports', Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}`, Condition: { StringLike: { 's3:prefix': 'csv2segment-reports/*' } } },
+        // Mappings above the upload prefix; and the listing that makes a missing one 404, not 403.
+        { Sid: 'ReadMappings', Effect: 'Allow', Action: 's3:GetObject', Resource: [`arn:aws:s3:::${BUCKET}/csv2segment.json`, `arn:aws:s3:::${BUCKET}/*/csv2segment.json`] },
+        { Sid: 'ListBucket', Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` },
         { Sid: 'Pieces', Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queueArn('PiecesQueue') },
         { Sid: 'KeepFailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn('FailedFilesQueue') },
         { Sid: 'ReadWriteKey', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: 'arn:aws:ssm:us-east-1:123456789012:parameter/test/segment-write-key' },

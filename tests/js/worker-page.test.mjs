@@ -33,3 +33,26 @@ test('GET / is the validation page, and it validates a file with the engine the 
   assert.deepEqual([...new Set(requests)].sort(), ['/', '/app.mjs', '/pkg/csv2segment.js', '/pkg/csv2segment_bg.wasm', '/style.css', '/validator.worker.mjs']);
   await page.close();
 });
+
+test('no other site may frame the page: frame-ancestors none, and X-Frame-Options DENY for old browsers (issue 22, item 11)', async () => {
+  const res = await fetch(`${stack.url}/`);
+  assert.equal(res.status, 200);
+  const csp = res.headers.get('content-security-policy') ?? '';
+  assert.ok(csp.split(';').map((d) => d.trim()).includes("frame-ancestors 'none'"), csp);
+  assert.equal(res.headers.get('x-frame-options'), 'DENY');
+  await res.arrayBuffer();
+
+  // And Chromium keeps it out of a frame: the page of another origin gets an error page instead.
+  const page = await browser.newPage();
+  const blocked = [];
+  page.on('console', (m) => blocked.push(m.text()));
+  await page.setContent(`<iframe src="${stack.url}/"></iframe>`);
+  await page.waitForFunction(() => document.querySelector('iframe') !== null);
+  const frame = await (await page.$('iframe'))?.contentFrame();
+  await page.waitForLoadState('load');
+  assert.ok(frame);
+  // A blocked frame holds Chromium's error page, never the validation page's elements.
+  assert.equal(await frame.locator('#file-input').count(), 0);
+  assert.ok(blocked.some((t) => t.includes('frame-ancestors')), blocked.join('\n'));
+  await page.close();
+});

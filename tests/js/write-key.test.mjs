@@ -13,6 +13,7 @@ import { startS3Server } from '../support/s3-server.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 
 const WRITE_KEY = 'wk_param_secret_5e6f7a';
+const NOT_SHOWN = 'its value is not shown, as it may be the write key pasted there by mistake';
 const BUCKET = 'key-drop';
 
 describe('the write key from AWS', () => {
@@ -66,29 +67,55 @@ describe('the write key from AWS', () => {
   test('every refusal names the variable, the parameter or secret, and the fix', async () => {
     assert.equal(
       await refusal({ SEGMENT_WRITE_KEY_PARAMETER: '/csv2segment/missing' }),
-      'SEGMENT_WRITE_KEY_PARAMETER names the SSM parameter /csv2segment/missing, which does not exist in this account and region: create it with `aws ssm put-parameter --name /csv2segment/missing --type SecureString --value <write key>`',
+      `SEGMENT_WRITE_KEY_PARAMETER names an SSM parameter that does not exist in this account and region (${NOT_SHOWN}): it holds a parameter's name, such as /csv2segment/segment-write-key, or its ARN; create that parameter with \`aws ssm put-parameter --name /csv2segment/segment-write-key --type SecureString --value <write key>\``,
     );
     assert.equal(
       await refusal({ SEGMENT_WRITE_KEY_PARAMETER: '/csv2segment/plain' }),
-      'SEGMENT_WRITE_KEY_PARAMETER names the SSM parameter /csv2segment/plain, which is a String parameter: store the write key encrypted, as a SecureString (`aws ssm put-parameter --name /csv2segment/plain --type SecureString --overwrite --value <write key>`)',
+      'SEGMENT_WRITE_KEY_PARAMETER names an SSM parameter that is a String parameter: store the write key encrypted, as a SecureString (`aws ssm put-parameter --name <its name> --type SecureString --overwrite --value <write key>`)',
     );
     assert.equal(
       await refusal({ SEGMENT_WRITE_KEY_SECRET: 'csv2segment/missing' }),
-      'SEGMENT_WRITE_KEY_SECRET names the secret csv2segment/missing, which does not exist in this account and region: create it with `aws secretsmanager create-secret --name csv2segment/missing --secret-string <write key>`',
+      `SEGMENT_WRITE_KEY_SECRET names a secret that does not exist in this account and region (${NOT_SHOWN}): it holds a secret's name, such as csv2segment/segment-write-key, or its ARN; create that secret with \`aws secretsmanager create-secret --name csv2segment/segment-write-key --secret-string <write key>\``,
     );
     assert.equal(
       await refusal({ SEGMENT_WRITE_KEY_SECRET: 'csv2segment/json-without' }),
-      'SEGMENT_WRITE_KEY_SECRET names the secret csv2segment/json-without, a key/value secret without a SEGMENT_WRITE_KEY key: add one whose value is the write key',
+      'SEGMENT_WRITE_KEY_SECRET names a secret that is a key/value secret without a SEGMENT_WRITE_KEY key: add one whose value is the write key',
     );
     // JSON.parse's own message would quote the secret's text.
     assert.equal(
       await refusal({ SEGMENT_WRITE_KEY_SECRET: 'csv2segment/broken' }),
-      'SEGMENT_WRITE_KEY_SECRET names the secret csv2segment/broken, which starts with { but is not JSON: store the write key alone, or as {"SEGMENT_WRITE_KEY": "<write key>"}',
+      'SEGMENT_WRITE_KEY_SECRET names a secret that starts with { but is not JSON: store the write key alone, or as {"SEGMENT_WRITE_KEY": "<write key>"}',
     );
     assert.equal(
       await refusal({ SEGMENT_WRITE_KEY_PARAMETER: '/a', SEGMENT_WRITE_KEY_SECRET: 'b' }),
       'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY_SECRET are both set: set only one, so that it is clear which write key is used',
     );
+  });
+
+  test('a write key pasted where the name of its parameter or secret goes is never echoed (issue 22, item 8)', async () => {
+    // A write key is a valid-looking name: SSM and Secrets Manager look for it, and find none.
+    const message = await refusal({ SEGMENT_WRITE_KEY_PARAMETER: WRITE_KEY });
+    assert.ok(message.startsWith('SEGMENT_WRITE_KEY_PARAMETER names an SSM parameter that does not exist'), message);
+    assert.match(message, /such as \/csv2segment\/segment-write-key, or its ARN/);
+    assert.ok(!(await refusal({ SEGMENT_WRITE_KEY_SECRET: WRITE_KEY })).includes(WRITE_KEY));
+    // AWS's own answer names the resource (an ARN ending in the name): that part is replaced.
+    const denied = (name) => ({
+      send: async () => {
+        throw Object.assign(new Error(`User: arn:aws:sts::123456789012:assumed-role/csv2segment/fn is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-east-1:123456789012:parameter/${name} because no identity-based policy allows the ssm:GetParameter action`), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+      },
+    });
+    const err = await fetchWriteKey({ SEGMENT_WRITE_KEY_PARAMETER: WRITE_KEY }, { ssm: /** @type {any} */ (denied(WRITE_KEY)) }).then(() => null, (e) => e);
+    assert.equal(
+      err?.message,
+      "SEGMENT_WRITE_KEY_PARAMETER names an SSM parameter that could not be read (AccessDeniedException (HTTP 400): User: arn:aws:sts::123456789012:assumed-role/csv2segment/fn is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-east-1:123456789012:parameter/<SEGMENT_WRITE_KEY_PARAMETER> because no identity-based policy allows the ssm:GetParameter action): the function's role needs ssm:GetParameter on it, and kms:Decrypt if its key is not aws/ssm",
+    );
+    // And through the handler, whose failed invocations log the error every time.
+    const logs = [];
+    const handler = createHandler({ env: { ...process.env, SEGMENT_WRITE_KEY_PARAMETER: WRITE_KEY, SEGMENT_ENDPOINT: seg.url }, log: (line) => logs.push(line) });
+    const thrown = await handler({ Records: [] }, {}).then(() => null, (e) => e);
+    assert.ok(thrown instanceof ConfigError);
+    assert.ok(!thrown.message.includes(WRITE_KEY) && !String(thrown.stack).includes(WRITE_KEY), thrown.message);
+    for (const line of logs) assert.ok(!line.includes(WRITE_KEY), line);
   });
 
   test('the handler reads the key once per container, and tries again after a failed read', async () => {
@@ -123,7 +150,7 @@ describe('the write key from AWS', () => {
 
     // No parameter yet: the invocation fails, and the next one, once it exists, reads it.
     const early = handlerFor('/csv2segment/later');
-    await assert.rejects(early(await upload(), context), (err) => err instanceof ConfigError && err.message.startsWith('SEGMENT_WRITE_KEY_PARAMETER names the SSM parameter /csv2segment/later, which does not exist'));
+    await assert.rejects(early(await upload(), context), (err) => err instanceof ConfigError && err.message.startsWith('SEGMENT_WRITE_KEY_PARAMETER names an SSM parameter that does not exist'));
     await ssm.send(new PutParameterCommand({ Name: '/csv2segment/later', Value: WRITE_KEY, Type: 'SecureString' }));
     assert.deepEqual(await early(await upload(), context), { processed: 1 });
     assert.equal(seg.events.length, 3);

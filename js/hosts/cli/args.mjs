@@ -1,6 +1,6 @@
 // The CLI's arguments: each command's options, parsed with util.parseArgs and checked, and what
 // each FILE argument is.
-import { readFile } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs as parseArgv } from 'node:util';
 import {
@@ -10,10 +10,11 @@ import {
   eventsPerSecond as configEventsPerSecond,
   oneOf as configOneOf,
   readEngineOptions,
+  readRequireMapping,
   TYPING_VALUES,
   wholeNumber as configWholeNumber,
 } from '../../core/config.mjs';
-import { MAPPING_NAME } from '../../core/mapping.mjs';
+import { MAPPING_NAME, MAX_MAPPING_BYTES, MappingUnreadable, mappingRequiredError, mappingTooLarge } from '../../core/mapping.mjs';
 import { keepSecret, UsageError } from './output.mjs';
 import { READ_ERRORS } from './input.mjs';
 
@@ -126,26 +127,71 @@ export function engineOptions(values) {
   return options;
 }
 
-/** A mapping file's text; a file that cannot be read is a usage error (it was named) or absent. */
+/** A file with no mapping, when CSV2SEGMENT_REQUIRE_MAPPING is true: not read, nothing sent. */
+export class MappingRequired extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'MappingRequired';
+  }
+}
+
+/**
+ * A mapping file's text, or null when there is none (only when it was not named: `named` is
+ * --mapping or --merge). One that is there but cannot be read (a dangling link, a directory, no
+ * permission, over MAX_MAPPING_BYTES by its size) is never taken for none: a usage error when
+ * named, else MappingUnreadable, which stops that file. At most MAX_MAPPING_BYTES + 1 bytes are read.
+ */
 export async function readMapping(file, named) {
+  const shown = named ? file : path.relative(process.cwd(), file) || file;
   try {
-    return await readFile(file, 'utf8');
+    return await readBounded(file, shown);
   } catch (err) {
-    if (!named && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return null;
-    throw new UsageError(`cannot read the mapping ${file}: ${READ_ERRORS[err.code] ?? err.message}`);
+    if (!named && (err.code === 'ENOENT' || err.code === 'ENOTDIR') && !(await lstat(file).then(() => true, () => false))) return null;
+    const why = err instanceof MappingUnreadable ? err.message : `${MAPPING_NAME} at ${shown} could not be read (${READ_ERRORS[err.code] ?? err.message}${err.code === 'ENOENT' ? ': a link to a file that is not there' : ''}), so nothing was sent`;
+    if (named) throw new UsageError(`cannot read the mapping ${file}: ${err instanceof MappingUnreadable ? err.message : READ_ERRORS[err.code] ?? err.message}`);
+    throw err instanceof MappingUnreadable ? err : new MappingUnreadable(why);
+  }
+}
+
+/** A file's text, refused by its size past MAX_MAPPING_BYTES, and never read past it. */
+async function readBounded(file, shown) {
+  const handle = await open(file, 'r');
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (st.size > MAX_MAPPING_BYTES) throw mappingTooLarge(shown, st.size);
+    const buffer = Buffer.alloc(MAX_MAPPING_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_MAPPING_BYTES) throw mappingTooLarge(shown, null);
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
   }
 }
 
 /**
  * The mapping of an input: --mapping, else the nearest csv2segment.json beside the file (for -,
- * beside --name) or in its parent folders, as in a bucket. Null when there is none.
+ * beside --name) or in its parent folders, as in a bucket. Null when there is none; throws
+ * MappingRequired then when CSV2SEGMENT_REQUIRE_MAPPING is true.
  */
 export async function mappingOf(input, values) {
   if (values.mapping !== undefined) {
     const file = values.mapping;
     return { key: file, text: await readMapping(file, true) };
   }
-  let dir = path.dirname(path.resolve(input.path ?? input.name ?? MAPPING_NAME));
+  let required;
+  try {
+    required = readRequireMapping(process.env);
+  } catch (err) {
+    throw new UsageError(err.message);
+  }
+  const start = path.dirname(path.resolve(input.path ?? input.name ?? MAPPING_NAME));
+  let dir = start;
   for (;;) {
     const file = path.join(dir, MAPPING_NAME);
     const text = await readMapping(file, false);
@@ -154,6 +200,7 @@ export async function mappingOf(input, values) {
     if (up === dir) break;
     dir = up;
   }
+  if (required) throw new MappingRequired(`${input.label}: ${mappingRequiredError(start).replace('upload the file again', 'run again, or give --mapping FILE')}`);
   return null;
 }
 

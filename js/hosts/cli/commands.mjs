@@ -5,14 +5,14 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, readConfig, REGIONS } from '../../core/config.mjs';
 import { loadEngine } from '../../core/engine.mjs';
-import { withMapping } from '../../core/mapping.mjs';
+import { MappingUnreadable, withMapping } from '../../core/mapping.mjs';
 import { ingestFile } from '../../core/pipeline.mjs';
 import { nodeFetch } from '../../core/node-fetch.mjs';
 import { RateLimiter, batchOptions } from '../../core/rate.mjs';
 import { DeliveryError, Sender } from '../../core/sender.mjs';
 import { EXIT, MAX_LIMIT, PROGRAM } from './constants.mjs';
-import { fail, keepSecret, print, printErr, UsageError } from './output.mjs';
-import { baseUrl, engineOptions, eventsPerSecond, inputsOf, mappingOf, oneOf, wholeNumber } from './args.mjs';
+import { fail, keepSecret, print, printData, printErr, UsageError } from './output.mjs';
+import { baseUrl, engineOptions, eventsPerSecond, inputsOf, MappingRequired, mappingOf, oneOf, wholeNumber } from './args.mjs';
 import { fileSize, NotRegularError, openSource, ReadError, sha256 } from './input.mjs';
 import { plural, ProgressLine } from './progress.mjs';
 import { exitOf, sendSummary, validateSummary } from './summaries.mjs';
@@ -91,20 +91,26 @@ export async function validateOrPreview(command, values, files) {
       results.push({ file: input.arg, status: result.status, report: result.report });
       code = Math.max(code, exitOf(result));
       if (command === 'preview') {
-        for (const payload of result.samples ?? []) print(JSON.stringify(payload));
+        for (const payload of result.samples ?? []) printData(JSON.stringify(payload));
         if (exitOf(result) !== EXIT.ok) for (const line of validateSummary(input, result)) printErr(line);
       } else if (!values.json) {
         for (const line of validateSummary(input, result)) print(line);
       }
     } catch (err) {
       progress.stop();
+      if (err instanceof MappingUnreadable || err instanceof MappingRequired) {
+        fail(err instanceof MappingRequired ? err.message : `${input.label}: ${err.message}`);
+        results.push({ file: input.arg, status: err instanceof MappingRequired ? 'unprocessable' : 'unreadable', error: err.message, report: null });
+        code = Math.max(code, EXIT.unprocessable);
+        continue;
+      }
       if (!(err instanceof ReadError)) throw err;
       fail(err.message);
       results.push({ file: input.arg, status: 'unreadable', error: err.message, report: null });
       code = Math.max(code, EXIT.unprocessable);
     }
   }
-  if (values.json) print(JSON.stringify(results, null, 2));
+  if (values.json) printData(JSON.stringify(results, null, 2));
   return code;
 }
 
@@ -258,7 +264,11 @@ export async function send(values, files) {
       }
     } catch (err) {
       progress.stop();
-      if (err instanceof ReadError || err instanceof NotRegularError) {
+      if (err instanceof MappingUnreadable || err instanceof MappingRequired) {
+        fail(err instanceof MappingRequired ? err.message : `${input.label}: ${err.message}`);
+        results.push({ file: input.arg, status: err instanceof MappingRequired ? 'unprocessable' : 'unreadable', identity, error: err.message, delivery: sender.summary });
+        code = Math.max(code, EXIT.unprocessable);
+      } else if (err instanceof ReadError || err instanceof NotRegularError) {
         fail(err.message);
         results.push({ file: input.arg, status: 'unreadable', identity, error: err.message, delivery: sender.summary });
         code = Math.max(code, EXIT.unprocessable);
@@ -277,6 +287,6 @@ export async function send(values, files) {
   process.off('SIGINT', onInterrupt);
   const skipped = results.filter((r) => r.status === 'skipped' && r.error.includes('delivery stopped')).length;
   if (skipped) fail(`${plural(skipped, 'file was', 'files were')} not sent, since delivery stopped`);
-  if (values.json) print(JSON.stringify(results, null, 2));
+  if (values.json) printData(JSON.stringify(results, null, 2));
   return code;
 }

@@ -18,6 +18,9 @@ export const ENVIRONMENT = `Environment:
   CSV2SEGMENT_TYPING        infer or strings (--typing wins)
   CSV2SEGMENT_MAX_RECORD_BYTES
                             the largest row in bytes (--max-record-bytes wins)
+  CSV2SEGMENT_REQUIRE_MAPPING
+                            true: a FILE with no csv2segment.json beside it or above it
+                            (and no --mapping) is not read, nothing sent; default false
   CSV2SEGMENT_DEBUG         set to 1 to print stack traces with errors`;
 
 export const EXIT_STATUS = `Exit status:

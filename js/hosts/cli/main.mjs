@@ -6,7 +6,7 @@ import { isEngineError } from '../../core/pipeline.mjs';
 import { EXIT, PROGRAM, VERSION } from './constants.mjs';
 import { helpText } from './help.mjs';
 import { loadEngine } from '../../core/engine.mjs';
-import { fail, liveLine, print, printErr, redact, setCommand, UsageError } from './output.mjs';
+import { fail, liveLine, print, printErr, printLines, setCommand, UsageError } from './output.mjs';
 import { COMMANDS, parseArgs } from './args.mjs';
 import { ReadError } from './input.mjs';
 import { send, validateOrPreview } from './commands.mjs';
@@ -19,7 +19,7 @@ import { map } from './map.mjs';
  */
 async function help(topic) {
   const engine = await loadEngine();
-  print(helpText(topic, engine.acceptedPrefixes()));
+  printLines(helpText(topic, engine.acceptedPrefixes()));
   return EXIT.ok;
 }
 
@@ -57,7 +57,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   liveLine()?.stop();
-  if (process.env.CSV2SEGMENT_DEBUG) process.stderr.write(`${redact(String(err?.stack ?? err))}\n`);
+  if (process.env.CSV2SEGMENT_DEBUG) printLines(String(err?.stack ?? err), printErr);
   if (err instanceof UsageError) {
     fail(err.message);
     printErr(`Try '${PROGRAM}${err.command ? ` ${err.command}` : ''} --help'.`);

@@ -7,7 +7,7 @@ import { MergeError, mergeDrafts } from '../../core/draft.mjs';
 import { loadEngine } from '../../core/engine.mjs';
 import { isEngineError } from '../../core/pipeline.mjs';
 import { DRAFT_BYTES, EXIT } from './constants.mjs';
-import { fail, print, printErr, UsageError } from './output.mjs';
+import { fail, printData, printErr, UsageError } from './output.mjs';
 import { inputsOf, readMapping } from './args.mjs';
 import { fileSize, ReadError } from './input.mjs';
 import { plural } from './progress.mjs';
@@ -79,7 +79,7 @@ export async function map(values, files) {
   }
   if (drafts.length > 0) {
     try {
-      print(JSON.stringify(mergeDrafts(engine, drafts, base), null, 2));
+      printData(JSON.stringify(mergeDrafts(engine, drafts, base), null, 2));
     } catch (err) {
       if (!(err instanceof MergeError)) throw err;
       throw new UsageError(`cannot merge into ${values.merge}: ${err.message}`);

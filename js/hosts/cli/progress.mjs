@@ -1,7 +1,7 @@
 // Progress on stderr: a line redrawn on a terminal, a line every few seconds otherwise.
 import path from 'node:path';
 import { LOG_REFRESH_MS, TTY_REFRESH_MS } from './constants.mjs';
-import { liveLine, redact, setLiveLine } from './output.mjs';
+import { humanLine, liveLine, setLiveLine } from './output.mjs';
 
 export const count = (n) => n.toLocaleString('en-US');
 export const plural = (n, one, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
@@ -58,11 +58,11 @@ export class ProgressLine {
   #tick() {
     if (this.tty) {
       const width = Math.max(20, (process.stderr.columns || 80) - 1);
-      const text = redact(this.#text());
+      const text = humanLine(this.#text());
       process.stderr.write(`\r${text.length > width ? `${text.slice(0, width - 1)}…` : text}\x1b[K`);
       this.shown = true;
     } else {
-      process.stderr.write(`${redact(this.#text())}\n`);
+      process.stderr.write(`${humanLine(this.#text())}\n`);
     }
   }
 

@@ -10,12 +10,31 @@ export function callText(report) {
   return file.kind === 'object' ? `objects of collection ${file.collection}` : `${file.kind} calls`;
 }
 
-/** The engine's error, with the file's own label instead of its bare name. */
+/**
+ * The engine's error, with the file's own label instead of its bare name, as lines: the engine
+ * lists a header's or a mapping's problems one per line under a first line. The lines are cut
+ * where the engine cut them (the header's problems are in the report too), never at a line break
+ * inside a header name or a file name: when the pieces do not match the problems it counts, the
+ * error stays one line, its breaks escaped where it is printed.
+ * @returns {string[]}
+ */
 export function errorText(input, report) {
   const name = path.basename(report.file?.name ?? input.name ?? '');
   const error = report.error ?? 'cannot be processed';
   const rest = name && error.startsWith(`${name}: `) ? error.slice(name.length + 2) : error;
-  return `${input.label}: ${rest}`;
+  const [first, ...more] = engineLines(rest, report);
+  return [`${input.label}: ${first}`, ...more];
+}
+
+/** An engine error's lines (see errorText). */
+function engineLines(error, report) {
+  const items = report.headerErrors ?? [];
+  const tail = items.map((e) => `\n  ${e.message}`).join('');
+  if (items.length > 0 && error.endsWith(tail)) return [error.slice(0, error.length - tail.length), ...items.map((e) => `  ${e.message}`)];
+  const counted = /has (\d+) problems?, so nothing was sent/.exec(error.split('\n', 1)[0]);
+  const pieces = error.split('\n  ');
+  if (counted && pieces.length === Number(counted[1]) + 1) return [pieces[0], ...pieces.slice(1).map((p) => `  ${p}`)];
+  return [error];
 }
 
 export function rejectionLines(report) {
@@ -30,7 +49,7 @@ export function rejectionLines(report) {
 /** What validate prints for a file it could read. */
 export function validateSummary(input, result) {
   const { report } = result;
-  if (result.status === 'unprocessable') return [errorText(input, report)];
+  if (result.status === 'unprocessable') return errorText(input, report);
   return [
     `${input.label}: ${callText(report)}: ${plural(report.rows, 'row')}, ${plural(report.events, 'event')}, ${count(report.rejected)} rejected; ${plural(report.batches, 'request')} to send`,
     ...rejectionLines(report),
@@ -40,8 +59,8 @@ export function validateSummary(input, result) {
 export function sendSummary(input, result, rejectsFile) {
   const { report, delivery } = result;
   if (result.status === 'unprocessable') {
-    const text = errorText(input, report);
-    return text.includes('nothing was sent') ? [text] : [text, '  nothing was sent'];
+    const lines = errorText(input, report);
+    return lines[0].includes('nothing was sent') ? lines : [...lines, '  nothing was sent'];
   }
   const lines = [
     `${input.label}: ${callText(report)}: ${plural(report.rows, 'row')}, ${count(report.rejected)} rejected; ${plural(delivery.events, 'event')} delivered in ${plural(delivery.requests, 'request')}` +

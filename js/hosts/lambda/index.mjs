@@ -12,7 +12,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2
 import { readConfig } from '../../core/config.mjs';
 import { loadEngine } from '../../core/engine.mjs';
 import { gzipError } from '../../core/gunzip.mjs';
-import { findMapping, isMappingKey } from '../../core/mapping.mjs';
+import { MAPPING_NAME, MAX_MAPPING_BYTES, MappingUnreadable, findMapping, isMappingKey, mappingTooLarge, readMappingText } from '../../core/mapping.mjs';
 import { embeddedMetrics, fileMetrics } from '../../core/metrics.mjs';
 import { nodeFetch } from '../../core/node-fetch.mjs';
 import { Superseded, TaskRefused, runObject, taskOf } from '../../core/object-run.mjs';
@@ -120,18 +120,30 @@ function s3Store(client, bucket) {
 }
 
 /**
- * The text and eTag of an object, or null when there is none. Without s3:ListBucket, S3 answers
- * 403 rather than 404 for a missing key: that counts as none too (see the README's policy).
+ * The text and eTag of a mapping, or null when S3 says there is none (404). Any other answer
+ * throws MappingUnreadable: a 403 may be a KMS key or a policy denying a mapping that is there,
+ * and reading the file without it would send the columns it keeps out. (Without s3:ListBucket S3
+ * answers 403 for a missing key too: the role needs it; see template.yaml.) A mapping over
+ * MAX_MAPPING_BYTES is refused by its size, before its body is read.
  */
 async function getMappingObject(client, bucket, key) {
+  let res;
   try {
-    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return { text: await res.Body.transformToString(), eTag: res.ETag ? res.ETag.replaceAll('"', '') : null };
+    res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (err) {
     const status = err?.$metadata?.httpStatusCode;
-    if (err?.name === 'NoSuchKey' || status === 404 || status === 403) return null;
-    throw err;
+    if (err?.name === 'NoSuchKey' || status === 404) return null;
+    const why = `${err?.name ?? 'Error'}${status ? `, HTTP ${status}` : ''}${err?.message ? `: ${String(err.message).replace(/\s+/g, ' ').slice(0, 300)}` : ''}`;
+    throw new MappingUnreadable(
+      `${MAPPING_NAME} at ${key} could not be read (${why}), so nothing was sent: the function's role needs s3:GetObject on it (and kms:Decrypt on its KMS key, if it has one), and s3:ListBucket on the bucket, without which S3 answers 403 for a missing one too`,
+    );
   }
+  const stop = () => res.Body?.destroy?.();
+  if (typeof res.ContentLength === 'number' && res.ContentLength > MAX_MAPPING_BYTES) {
+    stop();
+    throw mappingTooLarge(key, res.ContentLength);
+  }
+  return { text: await readMappingText(res.Body, key, stop), eTag: res.ETag ? res.ETag.replaceAll('"', '') : null };
 }
 
 /**

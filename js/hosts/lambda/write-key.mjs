@@ -1,7 +1,9 @@
 // The Segment write key from where AWS keeps secrets: an SSM SecureString parameter
 // (SEGMENT_WRITE_KEY_PARAMETER) or a Secrets Manager secret (SEGMENT_WRITE_KEY_SECRET), read with
 // AWS's own SDK clients, so that the key is in neither the function's environment, its template
-// nor its logs. The Lambda reads it once per container. No message here ever holds the key.
+// nor its logs. The Lambda reads it once per container. No message here ever holds the key, nor
+// the value of SEGMENT_WRITE_KEY_PARAMETER or SEGMENT_WRITE_KEY_SECRET: a write key pasted there
+// by mistake is a valid-looking name, and its error is logged on every invocation.
 import { ConfigError, writeKeySource } from '../../core/config.mjs';
 
 /** One client per service for the container's life, made at the first read. */
@@ -25,41 +27,41 @@ export async function fetchWriteKey(env, own = {}) {
 async function fromParameter(name, own) {
   const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
   const ssm = own ?? (clients.ssm ??= new SSMClient({}));
-  const what = `SEGMENT_WRITE_KEY_PARAMETER names the SSM parameter ${name}`;
+  const what = 'SEGMENT_WRITE_KEY_PARAMETER names an SSM parameter';
   let parameter;
   try {
     ({ Parameter: parameter } = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
   } catch (err) {
     if (err?.name === 'ParameterNotFound') {
-      throw new ConfigError(`${what}, which does not exist in this account and region: create it with \`aws ssm put-parameter --name ${name} --type SecureString --value <write key>\``);
+      throw new ConfigError(`${what} that does not exist in this account and region (${NOT_SHOWN}): it holds a parameter's name, such as /csv2segment/segment-write-key, or its ARN; create that parameter with \`aws ssm put-parameter --name /csv2segment/segment-write-key --type SecureString --value <write key>\``);
     }
-    throw new ConfigError(`${what}, which could not be read (${describe(err)}): the function's role needs ssm:GetParameter on it, and kms:Decrypt if its key is not aws/ssm`);
+    throw new ConfigError(`${what} that could not be read (${describe(err, name, 'SEGMENT_WRITE_KEY_PARAMETER')}): the function's role needs ssm:GetParameter on it, and kms:Decrypt if its key is not aws/ssm`);
   }
   if (parameter?.Type !== 'SecureString') {
-    throw new ConfigError(`${what}, which is a ${parameter?.Type ?? 'typeless'} parameter: store the write key encrypted, as a SecureString (\`aws ssm put-parameter --name ${name} --type SecureString --overwrite --value <write key>\`)`);
+    throw new ConfigError(`${what} that is a ${parameter?.Type ?? 'typeless'} parameter: store the write key encrypted, as a SecureString (\`aws ssm put-parameter --name <its name> --type SecureString --overwrite --value <write key>\`)`);
   }
   const key = parameter.Value?.trim();
-  if (!key) throw new ConfigError(`${what}, which is empty: put the write key of the Segment source in it`);
+  if (!key) throw new ConfigError(`${what} that is empty: put the write key of the Segment source in it`);
   return key;
 }
 
 async function fromSecret(id, own) {
   const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const secretsManager = own ?? (clients.secretsManager ??= new SecretsManagerClient({}));
-  const what = `SEGMENT_WRITE_KEY_SECRET names the secret ${id}`;
+  const what = 'SEGMENT_WRITE_KEY_SECRET names a secret';
   let value;
   try {
     ({ SecretString: value } = await secretsManager.send(new GetSecretValueCommand({ SecretId: id })));
   } catch (err) {
     if (err?.name === 'ResourceNotFoundException') {
-      throw new ConfigError(`${what}, which does not exist in this account and region: create it with \`aws secretsmanager create-secret --name ${id} --secret-string <write key>\``);
+      throw new ConfigError(`${what} that does not exist in this account and region (${NOT_SHOWN}): it holds a secret's name, such as csv2segment/segment-write-key, or its ARN; create that secret with \`aws secretsmanager create-secret --name csv2segment/segment-write-key --secret-string <write key>\``);
     }
-    throw new ConfigError(`${what}, which could not be read (${describe(err)}): the function's role needs secretsmanager:GetSecretValue on it`);
+    throw new ConfigError(`${what} that could not be read (${describe(err, id, 'SEGMENT_WRITE_KEY_SECRET')}): the function's role needs secretsmanager:GetSecretValue on it`);
   }
-  if (typeof value !== 'string') throw new ConfigError(`${what}, which holds binary data: store the write key as the secret's text`);
+  if (typeof value !== 'string') throw new ConfigError(`${what} that holds binary data: store the write key as the secret's text`);
   const text = value.trim();
   if (!text.startsWith('{')) {
-    if (!text) throw new ConfigError(`${what}, which is empty: put the write key of the Segment source in it`);
+    if (!text) throw new ConfigError(`${what} that is empty: put the write key of the Segment source in it`);
     return text;
   }
   // A key/value secret (the console's default). JSON.parse's own message quotes the text: not used.
@@ -67,16 +69,22 @@ async function fromSecret(id, own) {
   try {
     fields = JSON.parse(text);
   } catch {
-    throw new ConfigError(`${what}, which starts with { but is not JSON: store the write key alone, or as {"SEGMENT_WRITE_KEY": "<write key>"}`);
+    throw new ConfigError(`${what} that starts with { but is not JSON: store the write key alone, or as {"SEGMENT_WRITE_KEY": "<write key>"}`);
   }
   const key = typeof fields?.SEGMENT_WRITE_KEY === 'string' ? fields.SEGMENT_WRITE_KEY.trim() : '';
-  if (!key) throw new ConfigError(`${what}, a key/value secret without a SEGMENT_WRITE_KEY key: add one whose value is the write key`);
+  if (!key) throw new ConfigError(`${what} that is a key/value secret without a SEGMENT_WRITE_KEY key: add one whose value is the write key`);
   return key;
 }
 
-/** An SDK error in a line: AWS's answer names the role and the resource, never a value. */
-function describe(err) {
+/** Why the value of the variable is not in a message. */
+const NOT_SHOWN = 'its value is not shown, as it may be the write key pasted there by mistake';
+
+/**
+ * An SDK error in a line: AWS's answer names the role and the resource, never a value; the
+ * resource's name (the variable's value, which may be a write key) is replaced by the variable.
+ */
+function describe(err, name, variable) {
   const status = err?.$metadata?.httpStatusCode;
-  const message = String(err?.message ?? '').replace(/\s+/g, ' ').slice(0, 300);
+  const message = String(err?.message ?? '').replaceAll(name, `<${variable}>`).replaceAll(encodeURIComponent(name), `<${variable}>`).replace(/\s+/g, ' ').slice(0, 300);
   return `${err?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${message ? `: ${message}` : ''}`;
 }

@@ -4,9 +4,9 @@
 // sends itself a message per piece of work (a continuation, or a shard of a large file).
 import wasmModule from '../../../pkg/csv2segment_bg.wasm';
 import * as engine from '../../../pkg/csv2segment.js';
-import { ConfigError, DEFAULT_RETRY_DELAY_SECONDS, readBucketName, readConfig, readEngineOptions, readRetryDelaySeconds } from '../../core/config.mjs';
+import { ConfigError, DEFAULT_RETRY_DELAY_SECONDS, readBucketName, readConfig, readEngineOptions, readRequireMapping, readRetryDelaySeconds } from '../../core/config.mjs';
 import { gunzip } from '../../core/gunzip.mjs';
-import { MAPPING_NAME, findMapping, isMappingKey, withMapping } from '../../core/mapping.mjs';
+import { MAPPING_NAME, MappingUnreadable, findMapping, isMappingKey, mappingRequiredError, withMapping } from '../../core/mapping.mjs';
 import { writeAnalytics } from '../../core/metrics.mjs';
 import { sha256Hex } from '../../core/pinned-mapping.mjs';
 import { Superseded, TaskRefused, runObject, taskOf } from '../../core/object-run.mjs';
@@ -14,6 +14,7 @@ import { IdempotencyConflict, LengthRequired, claim, idempotencyKeys, storeBody 
 import { ingestFile, isEngineError } from '../../core/pipeline.mjs';
 import { batchOptions } from '../../core/rate.mjs';
 import { DeliveryError, Sender } from '../../core/sender.mjs';
+import { getR2Mapping } from './r2-mapping.mjs';
 
 /** R2 notification actions that carry a new object; the others (deletes) are acked untouched. */
 const NEW_OBJECT_ACTIONS = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload']);
@@ -23,6 +24,15 @@ const LIMIT_MS = 840_000;
 const MAX_RETRY_DELAY_SECONDS = 3600;
 /** Payloads `/v1/validate` answers with unless `?samples=` says otherwise. */
 const DEFAULT_SAMPLES = 5;
+/**
+ * `/v1/validate` reads at most this many bytes of a file (after decompression) and this many
+ * rows, then answers 413: a check for a person, not a bulk job. 64 MiB is under a second of CPU
+ * (the engine takes about 10 s a GB), and a million rows too, however short (a 145 KB .gz of 20
+ * million tiny rows took 9.3 s); either shows every kind of problem a file has. Larger files:
+ * the CLI's or the page's validate, which run on the user's own machine.
+ */
+const VALIDATE_MAX_BYTES = 64 * 1024 * 1024;
+const VALIDATE_MAX_ROWS = 1_000_000;
 
 let initialised = false;
 function getEngine() {
@@ -74,12 +84,6 @@ function r2Store(bucket) {
   };
 }
 
-/** The text and eTag of a mapping in R2, or null. */
-async function getMappingObject(bucket, key) {
-  const object = await bucket.get(key);
-  return object ? { text: await object.text(), eTag: object.etag ?? null } : null;
-}
-
 /** Runs an object (task null: a new upload, `event` telling it from another upload) or a piece of one. */
 function runR2Object(env, config, bound, object, task, event) {
   const { bucket, key, eTag } = object;
@@ -98,7 +102,7 @@ function runR2Object(env, config, bound, object, task, event) {
     // The Worker reads one bucket, its binding's: a task naming any other is refused.
     buckets: [bound],
     store: r2Store(env.BUCKET),
-    findMapping: (k) => findMapping(k, (candidate) => getMappingObject(env.BUCKET, candidate)),
+    findMapping: (k) => findMapping(k, (candidate) => getR2Mapping(env.BUCKET, candidate)),
     limitMs: LIMIT_MS,
     handOff: env.QUEUE ? (t) => env.QUEUE.send({ csv2segment: t }, { contentType: 'json' }) : undefined,
     emit: emitter(env),
@@ -221,6 +225,21 @@ function fileNameFrom(pathname, prefix) {
   }
 }
 
+/** A validate request over VALIDATE_MAX_BYTES or VALIDATE_MAX_ROWS: answered 413. */
+class TooLarge extends Error {}
+
+/** The bytes of `source`, stopped with TooLarge past VALIDATE_MAX_BYTES (leaving the loop cancels the body). */
+async function* capped(source) {
+  let bytes = 0;
+  for await (const chunk of source) {
+    bytes += chunk.length;
+    if (bytes > VALIDATE_MAX_BYTES) {
+      throw new TooLarge(`the file is more than ${VALIDATE_MAX_BYTES.toLocaleString('en-US')} bytes (after decompression); /v1/validate reads at most that many (and ${VALIDATE_MAX_ROWS.toLocaleString('en-US')} rows): validate it with the CLI or the page, which read any size`);
+    }
+    yield chunk;
+  }
+}
+
 async function upload(request, env, name, mode) {
   const url = new URL(request.url);
   const send = mode === 'ingest';
@@ -243,12 +262,28 @@ async function upload(request, env, name, mode) {
   let mapping = null;
   if (env.BUCKET) {
     const key = named || MAPPING_NAME;
-    const found = await getMappingObject(env.BUCKET, key);
+    let found;
+    try {
+      found = await getR2Mapping(env.BUCKET, key);
+    } catch (err) {
+      if (!(err instanceof MappingUnreadable)) throw err;
+      // Not read, nothing sent: too large is the mapping's to fix; an error of R2's may pass.
+      emitter(env)({ level: 'error', key: name, status: 'failed', error: err.message, requests: 0 });
+      return err.message.includes('a mapping may have at most') ? problem(422, err.message) : problem(503, err.message, {}, { 'retry-after': '60' });
+    }
     if (named && !found) return problem(400, `X-Csv2segment-Mapping: no mapping at ${named} in the bucket`);
     mapping = found && { key, ...found };
   } else if (named) {
     return problem(400, 'X-Csv2segment-Mapping: the Worker has no bucket (BUCKET) to read the mapping from');
   }
+  let requireMapping;
+  try {
+    requireMapping = send ? config.requireMapping : readRequireMapping(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return problem(500, `the Worker is not configured: ${err.message}`);
+    throw err;
+  }
+  if (!mapping && requireMapping) return problem(422, mappingRequiredError(''), { status: 'unprocessable' });
   engineOptions = withMapping(engineOptions, mapping);
 
   const eng = getEngine();
@@ -282,15 +317,21 @@ async function upload(request, env, name, mode) {
     stored = keys.body;
     body = (await env.BUCKET.get(stored)).body;
   }
-  const source = gzip ? gunzip(body, eng) : body;
+  const decoded = gzip ? gunzip(body, eng) : body;
+  // validate's caps (VALIDATE_MAX_BYTES, VALIDATE_MAX_ROWS); ingest runs within the run's own.
+  const source = send ? decoded : capped(decoded);
+  const onProgress = send ? undefined : (/** @type {{ rows: number }} */ p) => {
+    if (p.rows > VALIDATE_MAX_ROWS) throw new TooLarge(`the file has more than ${VALIDATE_MAX_ROWS.toLocaleString('en-US')} rows; /v1/validate reads at most that many (and ${VALIDATE_MAX_BYTES.toLocaleString('en-US')} bytes after decompression): validate it with the CLI or the page, which read any size`);
+  };
   const sender = send
     ? Sender.fromConfig(config, { deadline: Date.now() + LIMIT_MS })
     : undefined;
 
   let result;
   try {
-    result = await ingestFile({ engine: eng, key: name, identity, options, source, sender });
+    result = await ingestFile({ engine: eng, key: name, identity, options, source, sender, onProgress, progressMs: 0 });
   } catch (err) {
+    if (err instanceof TooLarge) return problem(413, err.message);
     if (err instanceof DeliveryError) {
       const { failedBatches, ...counts } = sender.summary;
       emitter(env)({ level: 'error', key: name, status: 'failed', error: err.message, ...counts, failedBatches: failedBatches.length });
