@@ -11,7 +11,7 @@ const MAX_INDEX: u32 = 999;
 const RESERVED: [&str; 3] = ["__proto__", "constructor", "prototype"];
 
 /// A step in a column's path.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Seg {
     /// An object key.
     Key(String),

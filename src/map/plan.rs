@@ -4,6 +4,8 @@
 //! with every key pre-rendered as JSON, so writing a row is one pass over the list with no
 //! lookups and no allocation.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::map::cell::Conv;
@@ -106,10 +108,10 @@ impl Plan {
         let kind = spec.kind;
 
         if kind != CallKind::Object {
-            tree.children.push((
+            tree.push(
                 Seg::Key("type".into()),
                 Node::Leaf(Leaf::Const(json_str(kind.as_str()))),
-            ));
+            );
         }
         for (i, raw_name) in header.iter().enumerate() {
             let fail = |problem| HeaderError {
@@ -208,15 +210,15 @@ impl Plan {
                 env!("CARGO_PKG_VERSION")
             );
             let context = tree.child_branch("context");
-            context.children.push((
+            context.push(
                 Seg::Key("library".into()),
                 Node::Leaf(Leaf::Const(library.into_bytes())),
-            ));
+            );
             if roles.message_id.is_none() {
-                tree.children.push((
+                tree.push(
                     Seg::Key("messageId".into()),
                     Node::Leaf(Leaf::MessageId(None)),
-                ));
+                );
             }
         }
 
@@ -364,6 +366,10 @@ struct Branch {
     owner: usize,
     array: bool,
     children: Vec<(Seg, Node)>,
+    /// Each child's place in `children`, so a header of 10,000 columns under `properties` is
+    /// planned with a look-up per column, not a scan of the columns before it. Stale once
+    /// `children` is sorted for compiling.
+    index: HashMap<Seg, usize>,
 }
 
 impl Branch {
@@ -372,20 +378,27 @@ impl Branch {
             owner,
             array,
             children: Vec::new(),
+            index: HashMap::new(),
         }
+    }
+
+    /// Adds a child at the end (the first of a key stays the one [`Branch::insert`] finds).
+    fn push(&mut self, seg: Seg, node: Node) {
+        self.index.entry(seg.clone()).or_insert(self.children.len());
+        self.children.push((seg, node));
     }
 
     /// The object child `name`, created at the end when missing.
     fn child_branch(&mut self, name: &str) -> &mut Branch {
-        let at = match self
-            .children
-            .iter()
-            .position(|(s, n)| matches!((s, n), (Seg::Key(k), Node::Branch(_)) if k == name))
-        {
+        let found = self
+            .index
+            .get(&key(name))
+            .copied()
+            .filter(|&at| matches!(self.children[at].1, Node::Branch(_)));
+        let at = match found {
             Some(at) => at,
             None => {
-                self.children
-                    .push((key(name), Node::Branch(Branch::new(usize::MAX, false))));
+                self.push(key(name), Node::Branch(Branch::new(usize::MAX, false)));
                 self.children.len() - 1
             }
         };
@@ -434,17 +447,20 @@ impl Branch {
         if self.array != matches!(seg, Seg::Index(_)) {
             return Err(conflict(self.owner));
         }
-        let existing = self.children.iter_mut().find(|(s, _)| s == seg);
+        let existing = match self.index.get(seg) {
+            Some(&at) => self.children.get_mut(at),
+            None => None,
+        };
         match (existing, rest.is_empty()) {
             (None, true) => {
-                self.children.push((seg.clone(), Node::Leaf(leaf)));
+                self.push(seg.clone(), Node::Leaf(leaf));
                 Ok(())
             }
             (None, false) => {
                 let array = matches!(rest[0], Seg::Index(_));
                 let mut b = Branch::new(col, array);
                 b.insert(rest, col, leaf, names)?;
-                self.children.push((seg.clone(), Node::Branch(b)));
+                self.push(seg.clone(), Node::Branch(b));
                 Ok(())
             }
             (Some((_, Node::Leaf(l))), true) => match l.column() {
