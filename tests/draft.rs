@@ -538,3 +538,31 @@ fn several_dates_none_named_the_first_is_the_timestamp_said_as_a_guess() {
     assert_eq!(d.notes[0].path, "columns[\"Bestellt\"]");
     assert_eq!(d.notes[0].message, "the file has 2 date columns and none is named as the event's time: 'Bestellt', the first, is taken as the timestamp; give another the target timestamp if it is the one");
 }
+
+/// The issue's case and its kin: names the engine's header rules refuse as targets
+/// (`constructor`) or keep for themselves (`context.library`), and a target inside another
+/// column's (`traits.company` in the header, then `Company`): each drafted to a place the engine
+/// takes, and the draft runs with no header error.
+#[test]
+fn reserved_and_colliding_names_are_drafted_to_places_the_engine_takes() {
+    let data = b"userId,constructor,__proto__,prototype,context.library,traits.company,Company,messageId\n\
+                 u1,a,b,c,d,e,f,g\n";
+    let d = draft("identify_x.csv", data, true).unwrap();
+    let rule: serde_json::Value = serde_json::from_str(&d.rule).unwrap();
+    assert_eq!(
+        rule["columns"],
+        serde_json::json!({
+            "userId": "userId",
+            "constructor": "traits.constructor2",
+            "__proto__": "traits.proto",
+            "prototype": "traits.prototype2",
+            "context.library": "traits.contextLibrary",
+            "traits.company": "traits.company",
+            "Company": "traits.company2",
+            "messageId": "traits.messageId"
+        })
+    );
+    let report = run("identify_x.csv", data, mapping(&d, None)).unwrap();
+    assert_eq!((report.rows, report.events, report.rejected), (1, 1, 0));
+    assert!(report.header_errors.is_empty());
+}
