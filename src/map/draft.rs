@@ -8,7 +8,7 @@
 //! run of the file reads; its output is the mapping's JSON, checked again by [`Mapping::parse`]
 //! wherever it is used.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -18,8 +18,11 @@ use super::date_format::DateFormat;
 use super::mapping::Mapping;
 use super::mapping::{glob_matches, quoted_key};
 use crate::map::cell::Conv;
+use crate::map::column::{self, Seg};
 use crate::map::file_name::{CallKind, FileSpec};
+use crate::map::spec;
 use crate::map::timestamp;
+use crate::options::Typing;
 use crate::read::decode::{Decoder, Encoding};
 use crate::read::dialect;
 use crate::read::records::RecordReader;
@@ -383,9 +386,10 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
     };
 
     // Targets.
-    let mut taken: HashSet<String> = HashSet::new();
+    let mut taken = Taken::new(call);
     let mut outs: Vec<(String, Out)> = Vec::new();
-    let mut seen_names: HashSet<String> = HashSet::new();
+    // Each name (trimmed) and its place in `outs`.
+    let mut seen_names: HashMap<String, usize> = HashMap::new();
     let dates: Vec<usize> = (0..columns.len()).filter(|&i| is_date(&kinds[i])).collect();
     let events = matches!(call, CallKind::Track | CallKind::Page | CallKind::Screen);
     let mut event_date = if events {
@@ -404,18 +408,13 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             format!("the file has {} date columns and none is named as the event's time: '{name}', the first, is taken as the timestamp; give another the target timestamp if it is the one", dates.len()),
         );
     }
-    let mut has_id = false;
-    let mut has_event = false;
-    let mut has_group = false;
-    let mut has_previous = false;
     for (i, col) in columns.iter_mut().enumerate() {
         let name = col.name.trim().to_string();
         let path = format!("columns{}", quoted_key(&name));
-        if !seen_names.insert(name.clone()) {
+        work(1);
+        if let Some(&first) = seen_names.get(&name) {
             // The same name twice: one entry names both, so both are left out.
-            if let Some(o) = outs.iter_mut().find(|(n, _)| *n == name) {
-                o.1 = Out::Drop;
-            }
+            outs[first].1 = Out::Drop;
             note(
                 NoteKind::Dropped,
                 path,
@@ -424,6 +423,7 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             );
             continue;
         }
+        seen_names.insert(name.clone(), outs.len());
         if name == crate::report::REJECTS_COLUMN {
             // The reason column of a rejects CSV: csv2segment's own, never sent.
             outs.push((name.clone(), Out::Drop));
@@ -449,28 +449,17 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
         // A column already named in header syntax (`properties.plan`, `traits.age:integer`)
         // keeps its name: a file written for csv2segment drafts to itself.
         if let Some(path) = header_syntax(&name, call) {
-            let bare = path.split(':').next().unwrap_or(&path).trim().to_string();
-            if taken.insert(bare.clone()) && !clashes(&taken, &bare) {
-                match (call, bare.as_str()) {
-                    (CallKind::Object, "id") | (CallKind::Alias, "userId") => has_id = true,
-                    (CallKind::Alias, "previousId") => has_previous = true,
-                    (CallKind::Object | CallKind::Alias, _) => {}
-                    (_, "userId" | "anonymousId") => has_id = true,
-                    (CallKind::Track, "event") => has_event = true,
-                    (CallKind::Group, "groupId") => has_group = true,
-                    _ => {}
-                }
+            if taken.take(&path) {
                 outs.push((name, Out::To(path)));
                 continue;
             }
-            taken.remove(&bare);
         }
         let (target, mut why) =
             target_for(call, col, kind, Some(i) == event_date, Some(i) == event_col);
         // A second column for one of the spec's single fields (two user ids) goes where any
         // other column goes.
         let target = match target {
-            Some(t) if call != CallKind::Object && !t.contains('.') && taken.contains(&t) => {
+            Some(t) if call != CallKind::Object && !t.contains('.') && !taken.is_free(&t) => {
                 let camel = camel_case(&name);
                 match call {
                     CallKind::Alias => {
@@ -483,6 +472,18 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             }
             t => t,
         };
+        // A target inside another column's (`traits.company.name` under a `traits.company`
+        // column): the column goes where any other column goes.
+        let target = match target {
+            Some(t) => match taken.unique(&t) {
+                None => {
+                    why = "its target would lie inside another column's value, and no other place fits it: left out; give it a target";
+                    other_place(call, &camel_case(&name)).and_then(|o| taken.unique(&o))
+                }
+                found => found,
+            },
+            None => None,
+        };
         let Some(target) = target else {
             outs.push((name.clone(), Out::Drop));
             note(
@@ -493,17 +494,6 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             );
             continue;
         };
-        let target = unique(&mut taken, &target);
-        match (call, target.as_str()) {
-            (CallKind::Object, "id") => has_id = true,
-            (CallKind::Object, _) => {}
-            (CallKind::Alias, "userId") => has_id = true,
-            (CallKind::Alias, "previousId") => has_previous = true,
-            (_, "userId" | "anonymousId") => has_id = true,
-            (CallKind::Track, "event") => has_event = true,
-            (CallKind::Group, "groupId") => has_group = true,
-            _ => {}
-        }
         let (out, suffix_note) = typed(target, kind, &name);
         if let Some((k, m)) = suffix_note {
             let p = match &out {
@@ -513,6 +503,24 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             note(k, p, Some(&name), m);
         }
         outs.push((name, out));
+    }
+    // What the call needs, from where the columns went (a column left out fills nothing).
+    let (mut has_id, mut has_event, mut has_group, mut has_previous) = (false, false, false, false);
+    for (_, out) in &outs {
+        let to = match out {
+            Out::Drop => continue,
+            Out::To(t) => t.split(':').next().unwrap_or(t).trim(),
+            Out::Date { to, .. } => to.as_str(),
+        };
+        match (call, to) {
+            (CallKind::Object, "id") | (CallKind::Alias, "userId") => has_id = true,
+            (CallKind::Alias, "previousId") => has_previous = true,
+            (CallKind::Object | CallKind::Alias, _) => {}
+            (_, "userId" | "anonymousId") => has_id = true,
+            (CallKind::Track, "event") => has_event = true,
+            (CallKind::Group, "groupId") => has_group = true,
+            _ => {}
+        }
     }
 
     // An identify file with no user id column: its first id column, as a guess.
@@ -718,6 +726,16 @@ fn object_property(t: &str) -> String {
     crate::map::spec::snake_case(t, true).unwrap_or_else(|| "column".into())
 }
 
+/// Where a column goes in `call` when nothing names its place: under the call's container.
+fn other_place(call: CallKind, camel: &str) -> Option<String> {
+    match call {
+        CallKind::Identify | CallKind::Group => Some(format!("traits.{camel}")),
+        CallKind::Object => Some(object_property(camel)),
+        CallKind::Alias => None,
+        _ => Some(format!("properties.{camel}")),
+    }
+}
+
 /// The target of a column (without its type), or why it is left out.
 fn target_for(
     call: CallKind,
@@ -736,12 +754,6 @@ fn target_for(
         _ => format!("context.traits.{t}"),
     };
     // Where any other column goes.
-    let other = |t: &str| match call {
-        CallKind::Identify | CallKind::Group => Some(format!("traits.{t}")),
-        CallKind::Object => Some(object_property(t)),
-        CallKind::Alias => None,
-        _ => Some(format!("properties.{t}")),
-    };
     let no_place = "alias calls carry only previousId and userId: left out";
     if call == CallKind::Object && key == "id" {
         return (Some("id".into()), "");
@@ -796,26 +808,165 @@ fn target_for(
     if events && key == "url" && call == CallKind::Page {
         return (Some("properties.url".into()), "");
     }
-    (other(&camel), no_place)
+    (other_place(call, &camel), no_place)
 }
 
-/// `target` with a number after it when another column has it already.
-fn unique(taken: &mut HashSet<String>, target: &str) -> String {
-    let mut t = target.to_string();
-    let mut n = 2;
-    while !taken.insert(t.clone()) || clashes(taken, &t) {
-        taken.remove(&t);
-        t = format!("{target}{n}");
-        n += 1;
+/// The places in the payload the draft's targets take, as the engine places them for the call
+/// (`traits.email` in a track file is `context.traits.email`), so that no two targets collide
+/// and none lies inside another; each check costs a look-up per step of the target's path,
+/// whatever the number of columns.
+struct Taken {
+    call: CallKind,
+    /// Every taken place, as its display path (`properties.products[0].sku`).
+    places: HashSet<String>,
+    /// Every step on the way to a taken place (`properties`, `properties.products`), and
+    /// whether it holds an array (`[0]` next) or an object.
+    steps: HashMap<String, bool>,
+    /// Per target, the number [`Taken::unique`] tries next: the ones before it are taken.
+    next: HashMap<String, usize>,
+}
+
+impl Taken {
+    fn new(call: CallKind) -> Taken {
+        Taken {
+            call,
+            places: HashSet::new(),
+            steps: HashMap::new(),
+            next: HashMap::new(),
+        }
     }
-    t
+
+    /// Where the engine puts `target` in this call, or `None` when its header rules refuse it
+    /// (`properties.constructor`, `context.library`, `traits.x` in an object file…).
+    fn place(&self, target: &str) -> Option<Vec<Seg>> {
+        let c = column::parse(target).ok()?;
+        spec::place(self.call, &c, Typing::Infer)
+            .ok()
+            .map(|p| p.dest)
+    }
+
+    /// The steps of `dest`, each with the display path up to it and whether an index follows.
+    fn steps(dest: &[Seg]) -> (Vec<(String, bool)>, String) {
+        let mut at = String::new();
+        let mut steps = Vec::with_capacity(dest.len());
+        for (k, seg) in dest.iter().enumerate() {
+            if k > 0 {
+                steps.push((at.clone(), matches!(seg, Seg::Index(_))));
+            }
+            match seg {
+                Seg::Key(key) => {
+                    if k > 0 {
+                        at.push('.');
+                    }
+                    at.push_str(key);
+                }
+                Seg::Index(i) => {
+                    at.push('[');
+                    at.push_str(&i.to_string());
+                    at.push(']');
+                }
+            }
+        }
+        (steps, at)
+    }
+
+    /// Whether `dest` is free, taken (it, or a place inside it), or blocked: a step on its way
+    /// is a taken place, or holds an array where `dest` needs an object (or the other way).
+    fn state(&self, dest: &[Seg]) -> Place {
+        let (steps, full) = Taken::steps(dest);
+        work(steps.len() + 2);
+        let blocked = steps.iter().any(|(step, array)| {
+            self.places.contains(step) || self.steps.get(step).is_some_and(|a| a != array)
+        });
+        if blocked {
+            Place::Blocked
+        } else if self.places.contains(&full) || self.steps.contains_key(&full) {
+            Place::Taken
+        } else {
+            Place::Free
+        }
+    }
+
+    fn free_place(&self, dest: &[Seg]) -> bool {
+        self.state(dest) == Place::Free
+    }
+
+    /// Whether `target` is a place the engine takes and no other target has.
+    fn is_free(&self, target: &str) -> bool {
+        self.place(target).is_some_and(|d| self.free_place(&d))
+    }
+
+    /// Takes `target` when it is free.
+    fn take(&mut self, target: &str) -> bool {
+        let Some(dest) = self.place(target) else {
+            return false;
+        };
+        if !self.free_place(&dest) {
+            return false;
+        }
+        let (steps, full) = Taken::steps(&dest);
+        work(steps.len() + 1);
+        self.steps.extend(steps);
+        self.places.insert(full);
+        true
+    }
+
+    /// `target`, or with a number after it when another column has it already (`properties.plan2`);
+    /// `None` when no number makes it a place the engine takes and no other target blocks.
+    fn unique(&mut self, target: &str) -> Option<String> {
+        let mut n = self.next.get(target).copied().unwrap_or(1);
+        loop {
+            let t = if n == 1 {
+                target.to_string()
+            } else {
+                format!("{target}{n}")
+            };
+            n += 1;
+            let Some(dest) = self.place(&t) else {
+                // A number does not make a refused path one the engine takes.
+                if n > 2 {
+                    return None;
+                }
+                continue;
+            };
+            match self.state(&dest) {
+                Place::Taken => continue,
+                // A number changes only the last key: the step in the way stays.
+                Place::Blocked => return None,
+                Place::Free => {
+                    self.take(&t);
+                    self.next.insert(target.to_string(), n);
+                    return Some(t);
+                }
+            }
+        }
+    }
 }
 
-/// Whether `t` lies inside, or holds, another taken path (`traits.company` and `traits.company.name`).
-fn clashes(taken: &HashSet<String>, t: &str) -> bool {
-    taken
-        .iter()
-        .any(|o| o != t && (o.starts_with(&format!("{t}.")) || t.starts_with(&format!("{o}."))))
+/// Whether a place in the payload can be a target's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Free,
+    /// Another target has it, or a place inside it.
+    Taken,
+    /// Another target's place, or a different kind of container, is on its way.
+    Blocked,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The look-ups a draft made, for the test that its work grows with its columns, not
+    /// with their square.
+    static WORK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts `n` steps of the draft's work on its columns (in tests; nothing otherwise).
+#[inline]
+fn work(n: usize) {
+    #[cfg(test)]
+    WORK.with(|w| w.set(w.get() + n));
+    #[cfg(not(test))]
+    let _ = n;
 }
 
 /// The entry for a target of a column of `kind`, and the note on its type.
@@ -1237,7 +1388,83 @@ fn candidates() -> Vec<Candidate> {
 
 #[cfg(test)]
 mod tests {
-    use super::{camel_case, decimal_mark, draft, pattern_for, ColumnExample};
+    use super::{camel_case, decimal_mark, draft, pattern_for, ColumnExample, WORK};
+
+    /// Short names, in base 36: `f0`, `f1`, … `fzz`.
+    fn b36(mut i: usize) -> String {
+        let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+        let mut s = Vec::new();
+        loop {
+            s.push(digits[i % 36]);
+            i /= 36;
+            if i == 0 {
+                break;
+            }
+        }
+        s.reverse();
+        String::from_utf8(s).unwrap_or_default()
+    }
+
+    /// A header of `n` distinct names, in turns of 8: names of their own (`f1a`), names that all
+    /// draft to the same target (`a!!!`, `a!!#`…: `properties.a`, `properties.a2`…, slots 1 and
+    /// 3), and a name in header syntax (`traits.1a`, slot 5).
+    fn wide_header(n: usize) -> Vec<String> {
+        let punct: Vec<char> = "!#$%&'()*+-/;<=>?@^_`{|}~".chars().collect();
+        let p = punct.len();
+        let mut same = 0;
+        (0..n)
+            .map(|i| match i % 8 {
+                0 | 2 | 4 | 6 | 7 => format!("f{}", b36(i)),
+                1 | 3 => {
+                    same += 1;
+                    let k = same - 1;
+                    format!(
+                        "a{}{}{}",
+                        punct[k / p / p % p],
+                        punct[k / p % p],
+                        punct[k % p]
+                    )
+                }
+                _ => format!("traits.{}", b36(i)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_draft_of_10000_columns_looks_up_each_target_a_bounded_number_of_times() {
+        const COLUMNS: usize = 10_000;
+        let header = wide_header(COLUMNS);
+        let csv = format!("{}\n", header.join(","));
+        assert!(csv.len() < super::DRAFT_SAMPLE_BYTES, "{}", csv.len());
+        WORK.with(|w| w.set(0));
+        let d = draft("track_wide.csv", csv.as_bytes(), true).expect("a draft");
+        let work = WORK.with(|w| w.get());
+        // Each column: its name once, then a few look-ups per step of its target's path (paths
+        // of 2 or 3 steps): so many per column on 10 columns or on 10,000.
+        assert!(
+            work <= 14 * COLUMNS,
+            "{work} look-ups for {COLUMNS} columns"
+        );
+        let rule: serde_json::Value = serde_json::from_str(&d.rule).expect("JSON");
+        let columns = rule["columns"].as_object().expect("columns");
+        assert_eq!(columns.len(), COLUMNS);
+        let mut same = 0;
+        for (i, name) in header.iter().enumerate() {
+            let want: serde_json::Value = match i % 8 {
+                0 | 2 | 4 | 6 | 7 => format!("properties.{name}").into(),
+                5 => name.clone().into(),
+                _ => {
+                    same += 1;
+                    match same {
+                        1 => "properties.a".to_string().into(),
+                        k => format!("properties.a{k}").into(),
+                    }
+                }
+            };
+            assert_eq!(columns[name], want, "{name}");
+        }
+        assert_eq!(same, COLUMNS / 4);
+    }
 
     #[test]
     fn examples_are_each_columns_first_filled_value_in_file_order() {

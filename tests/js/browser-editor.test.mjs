@@ -371,3 +371,56 @@ test('how the file is read and the time zone of its dates: a German Windows-1252
     ['1002', 'Order Completed', '2024-03-17T08:05:00.000Z', { vorname: 'Bert', betrag: 7 }],
   ]);
 });
+
+test('an export of 10,000 columns: the first preview shows, the table renders one page of 50 rows, and the last column is reached, changed and downloaded', async () => {
+  const { page, check } = await openPage();
+  const name = 'track_wide.csv';
+  const columns = 10_000;
+  const header = ['userId', 'event', ...Array.from({ length: columns - 2 }, (_, i) => `c${i + 2}`)];
+  // Every tenth column filled, so a row's payload stays under Segment's 32 KB.
+  const row = (n) => [`u${n}`, 'Viewed', ...header.slice(2).map((_, i) => ((i + 2) % 10 === 0 ? String(((i + 2) * n) % 97) : ''))].join(',');
+  const text = `${header.join(',')}\n${row(1)}\n${row(2)}\n`;
+  await page.setInputFiles('#map-input', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const ed = editor(page, name);
+  assert.equal(await previewed(page, name), 'ok');
+  assert.equal(await ed.locator('.preview-status').textContent(), '2 rows read: 2 can be sent, 0 rejected.');
+  // One page of the table: 50 rows, the first 50 columns, the pager saying so.
+  const shown = () => ed.locator('table.mapping-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.column));
+  assert.deepEqual(await shown(), header.slice(0, 50));
+  assert.equal(await ed.locator('.page-status').textContent(), 'Columns 1–50 of 10,000 shown.');
+  assert.equal(await ed.getByLabel('Page of columns').locator('option').count(), 200);
+
+  // The last page, by keyboard: Last, then the last column's target changed.
+  await ed.getByRole('button', { name: 'Last' }).focus();
+  await page.keyboard.press('Enter');
+  assert.deepEqual(await shown(), header.slice(-50));
+  assert.equal(await ed.locator('.page-status').textContent(), 'Columns 9,951–10,000 of 10,000 shown.');
+  assert.equal(await ed.getByRole('button', { name: 'Next' }).isDisabled(), true);
+  await ed.locator('nav.pager').screenshot({ path: path.join(SHOTS, 'editor-wide-pager.png') });
+  for (const [column, to] of [
+    ['c9999', 'lastOne'],
+    ['c9990', 'nearLast'],
+  ]) {
+    await ed.getByLabel(`Target of ${column}`, { exact: true }).selectOption('properties.');
+    await ed.getByLabel(`Name under the target of ${column}`, { exact: true }).fill(to);
+  }
+  // A column found by name: its page shown and its target focused.
+  await ed.getByLabel('Find a column').fill('c4320');
+  await page.keyboard.press('Enter');
+  assert.equal(await ed.locator('.page-status').textContent(), 'Columns 4,301–4,350 of 10,000 shown.');
+  assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent), 'Target of c4320');
+  await ed.getByLabel('Target of c4320', { exact: true }).selectOption('');
+  assert.equal((await shown()).length, 50);
+  assert.equal(await previewed(page, name), 'ok');
+  const first = JSON.parse(await ed.locator('pre.payloads').textContent())[0];
+  assert.deepEqual([first.properties.nearLast, first.properties.c9990, first.properties.c4320, first.properties.c4330], [96, undefined, undefined, 62]);
+
+  const saved = await download(page, 'wide.json', name);
+  const [rule] = JSON.parse(await readFile(saved, 'utf8')).files;
+  assert.equal(Object.keys(rule.columns).length, columns);
+  assert.equal(rule.columns.c9999, 'properties.lastOne');
+  assert.equal(rule.columns.c9990, 'properties.nearLast');
+  assert.equal(rule.columns.c4320, null);
+  assert.equal(rule.columns.c9998, 'properties.c9998');
+  await check();
+});

@@ -2,7 +2,9 @@
 // Worker) and shown as its rule applies: each column with its target, type and date format, the
 // constants (`set`), the guesses and blanks. Every change re-runs the preview in the worker; the
 // download is the engine's merge of the rule into the mapping loaded with the file. The page only
-// renders and edits the rule object: no CSV or Segment logic here.
+// renders and edits the rule object: no CSV or Segment logic here. A wide export's columns are
+// paged (PAGE_ROWS rows at a time, with a box that finds a column by name), so an export of
+// 10,000 columns is a table of 50 rows, not 10,000 rows of selects.
 
 const TYPES = ['string', 'number', 'integer', 'boolean', 'timestamp', 'json'];
 const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'object'];
@@ -17,6 +19,8 @@ const ENCODINGS = ['utf-8', 'utf-16', 'windows-1252', 'iso-8859-1'];
 const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out' };
 /** The preview waits for typing to pause this long. */
 const PREVIEW_DELAY_MS = 250;
+/** The column table shows this many rows at a time; a wider file's columns are paged. */
+export const PAGE_ROWS = 50;
 
 /** `entry` of a rule's columns as its parts: the path, the type, the format and zone. */
 export function splitEntry(entry) {
@@ -53,6 +57,8 @@ function el(tag, attrs = {}, ...children) {
 
 const option = (value, text, selected) => el('option', { value, text, selected: selected || undefined });
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** A count as the page writes it: `10,000`. */
+const count = (n) => n.toLocaleString('en-US');
 
 let nextId = 1;
 
@@ -95,6 +101,8 @@ export class MappingEditor {
   showDraft({ rule, notes, examples, fields }) {
     this.rule = rule;
     this.fields = fields;
+    this.page = 0;
+    this.dates = {};
     this.examples = Object.fromEntries(examples.map((e) => [e.column, e.value]));
     // The file's columns in file order, then any the rule names that the sample did not show.
     this.columns = [...examples.map((e) => e.column), ...Object.keys(rule.columns ?? {}).filter((c) => !(c in this.examples))];
@@ -143,6 +151,7 @@ export class MappingEditor {
       : el('p', { text: 'Nothing was guessed: the draft is what the file says.' });
 
     this.tbody = el('tbody');
+    this.pager = this.columns.length > PAGE_ROWS ? this.makePager() : null;
     this.setBody = el('tbody');
     this.download = el('button', { type: 'button', class: 'button', text: 'Download csv2segment.json' });
     this.download.addEventListener('click', () => this.worker.postMessage({ type: 'download', id: this.id, rule: this.rule }));
@@ -174,6 +183,7 @@ export class MappingEditor {
       el('p', { class: 'read-as', text: `${rule.header ? `The file has no header row: its columns are named by the rule. ` : ''}The rule applies to files matching ${rule.match}.` }),
       el('h3', { text: 'Guesses and blanks' }),
       noteList,
+      this.pager,
       el(
         'div',
         { class: 'table-scroll', tabIndex: 0, role: 'region', 'aria-label': 'Columns, scrollable' },
@@ -204,13 +214,77 @@ export class MappingEditor {
     this.announce(`${this.file.name}: drafted a mapping, ${plural(notes.length, 'note')}.`);
   }
 
-  /** The column rows, from the rule. */
+  /**
+   * The pager of a wide file's columns: first, previous, a list of the pages, next, last, and a
+   * box that finds a column by name; the status under it says which columns are shown.
+   */
+  makePager() {
+    const id = this.id;
+    const pages = Math.ceil(this.columns.length / PAGE_ROWS);
+    const range = (p) => `${count(p * PAGE_ROWS + 1)}–${count(Math.min((p + 1) * PAGE_ROWS, this.columns.length))}`;
+    const button = (text, to) => {
+      const b = el('button', { type: 'button', class: 'button secondary', text });
+      b.addEventListener('click', () => this.showPage(to()));
+      return b;
+    };
+    this.pageSelect = el('select', { id: `${id}-page` }, Array.from({ length: pages }, (_, p) => option(String(p), `columns ${range(p)}`, p === 0)));
+    this.pageSelect.addEventListener('change', () => this.showPage(Number(this.pageSelect.value)));
+    const find = el('input', { id: `${id}-find`, type: 'search', spellcheck: false, placeholder: 'a column’s name' });
+    // Enter (or leaving the box) goes to the first column whose name holds the text, its target focused.
+    find.addEventListener('change', () => {
+      const text = find.value.trim().toLowerCase();
+      if (!text) return;
+      const at = this.columns.findIndex((c) => c.toLowerCase() === text);
+      const i = at === -1 ? this.columns.findIndex((c) => c.toLowerCase().includes(text)) : at;
+      if (i === -1) {
+        this.pageStatus.textContent = `No column is named like “${find.value.trim()}”.`;
+        return;
+      }
+      this.showPage(Math.floor(i / PAGE_ROWS));
+      document.getElementById(`${id}-c${i}-to`)?.focus();
+    });
+    this.pageStatus = el('p', { class: 'page-status', role: 'status', 'aria-live': 'polite' });
+    this.prevButtons = [button('First', () => 0), button('Previous', () => this.page - 1)];
+    this.nextButtons = [button('Next', () => this.page + 1), button('Last', () => pages - 1)];
+    return el(
+      'nav',
+      { class: 'pager', 'aria-label': 'Pages of columns' },
+      el(
+        'div',
+        { class: 'controls' },
+        this.prevButtons,
+        el('div', { class: 'field' }, el('label', { for: this.pageSelect.id, text: 'Page of columns' }), this.pageSelect),
+        this.nextButtons,
+        el('div', { class: 'field' }, el('label', { for: find.id, text: 'Find a column' }), find),
+      ),
+      this.pageStatus,
+    );
+  }
+
+  /** Shows page `p` of the columns (clamped to the pages there are). */
+  showPage(p) {
+    const last = Math.ceil(this.columns.length / PAGE_ROWS) - 1;
+    this.page = Math.max(0, Math.min(last, p));
+    this.renderColumns();
+  }
+
+  /** The column rows of the page shown, from the rule. */
   renderColumns() {
     const call = this.rule.call ?? 'track';
     const spec = this.fields[call] ?? [];
     const free = FREE[call] ?? [];
+    const first = this.page * PAGE_ROWS;
+    const shown = this.columns.slice(first, first + PAGE_ROWS);
+    if (this.pager) {
+      const pages = Math.ceil(this.columns.length / PAGE_ROWS);
+      this.pageSelect.value = String(this.page);
+      for (const b of this.prevButtons) b.disabled = this.page === 0;
+      for (const b of this.nextButtons) b.disabled = this.page === pages - 1;
+      this.pageStatus.textContent = `Columns ${count(first + 1)}–${count(first + shown.length)} of ${count(this.columns.length)} shown.`;
+    }
     this.tbody.replaceChildren(
-      ...this.columns.map((name, i) => {
+      ...shown.map((name, k) => {
+        const i = first + k;
         const base = `${this.id}-c${i}`;
         const parts = splitEntry(this.rule.columns?.[name]);
         const choice = parts.drop ? '' : spec.includes(parts.path) ? parts.path : free.find((p) => parts.path.startsWith(p) && parts.path.length > p.length) ?? OTHER;
@@ -267,6 +341,16 @@ export class MappingEditor {
         return row;
       }),
     );
+    this.showDates();
+  }
+
+  /** Each shown dated column's example, read with its format (from the last preview). */
+  showDates() {
+    for (const cell of this.tbody.querySelectorAll('[data-date]')) {
+      const d = this.dates[cell.dataset.date];
+      cell.textContent = d ? (d.iso ? `read as ${d.iso}` : d.error) : '';
+      cell.classList.toggle('bad', Boolean(d?.error));
+    }
   }
 
   /** The constants' rows, from the rule's `set`; a blank the draft left is an empty box to fill. */
@@ -338,11 +422,8 @@ export class MappingEditor {
   }
 
   showPreview({ report, payloads, dates }) {
-    for (const cell of this.tbody.querySelectorAll('[data-date]')) {
-      const d = dates[cell.dataset.date];
-      cell.textContent = d ? (d.iso ? `read as ${d.iso}` : d.error) : '';
-      cell.classList.toggle('bad', Boolean(d?.error));
-    }
+    this.dates = dates;
+    this.showDates();
     let text;
     if (report.error) {
       // The mapping's problems, or the columns' (a call's field no column goes to), each with its fix.
