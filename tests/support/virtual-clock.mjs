@@ -7,9 +7,10 @@
 //   const sender = new Sender({ ..., clock, fetch: clock.fetch() });
 //   seg.setClock(clock.now);   // the local Segment server's rate cap and timeline on it too
 //
-// The clock stands still while a request made through `clock.fetch()` is on its way (real I/O
-// takes no virtual time); once none is and the event loop has settled, the earliest sleep ends
-// and the time becomes its end. Sleeps ending at the same time end in the order they began.
+// The clock stands still while a request made through `clock.fetch()` (or any work given to
+// `clock.hold()`) is on its way: real I/O takes no virtual time. Once none is and the event loop
+// has settled, the earliest sleep ends and the time becomes its end. Sleeps ending at the same
+// time end in the order they began.
 
 /** How many event-loop turns with nothing in flight count as settled. */
 const SETTLE_TURNS = 3;
@@ -51,6 +52,22 @@ export function virtualClock({ start = Date.UTC(2026, 0, 1) } = {}) {
     void advance();
   }
 
+  /**
+   * Runs `work` (real I/O: a request, a read) with the clock standing still until it settles.
+   * @template T
+   * @param {() => Promise<T>} work
+   * @returns {Promise<T>}
+   */
+  async function hold(work) {
+    inFlight += 1;
+    try {
+      return await work();
+    } finally {
+      inFlight -= 1;
+      wake();
+    }
+  }
+
   return {
     now: () => t,
     /** @param {number} ms */
@@ -65,17 +82,13 @@ export function virtualClock({ start = Date.UTC(2026, 0, 1) } = {}) {
      * @param {(url: any, init?: any) => Promise<Response | { status: number, headers: Headers, text(): Promise<string> }>} [inner]
      */
     fetch(inner = globalThis.fetch) {
-      return async (url, init) => {
-        inFlight += 1;
-        try {
+      return (url, init) =>
+        hold(async () => {
           const res = await inner(url, init);
           const text = await res.text();
           return new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, headers: res.headers });
-        } finally {
-          inFlight -= 1;
-          wake();
-        }
-      };
+        });
     },
+    hold,
   };
 }
