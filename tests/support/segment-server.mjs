@@ -353,9 +353,11 @@ class HttpError extends Error {
  * given one summary line per request; never the key or headers), record (default true; false keeps
  * no accepted events or objects, so seg.events and seg.objects stay empty, for benchmarks of
  * millions of events: every check, stats() and the messageId counts for dedupe are the same, and
- * dropped events are still kept in seg.dropped).
+ * dropped events are still kept in seg.dropped). now: the clock of the rate cap and the timeline,
+ * epoch ms (see setClock). sleep: the wait of a slow answer, (ms) => Promise (default setTimeout),
+ * so that a test can hold the answer and let it go; close() ends it either way.
  */
-export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host = '127.0.0.1', faults = {}, seed = 1, log, record = true, maxEventsPerSecond = null, now = null } = {}) {
+export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host = '127.0.0.1', faults = {}, seed = 1, log, record = true, maxEventsPerSecond = null, now = null, sleep: wait = null } = {}) {
   if (typeof writeKey !== 'string' || writeKey.length === 0) throw new TypeError('writeKey must be a non-empty string');
   if (typeof record !== 'boolean') throw new TypeError('record must be a boolean');
   // The rate cap's time and the timeline's: a given clock, else the monotonic one and the wall clock.
@@ -382,8 +384,10 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
 
   const sleep = (ms) =>
     new Promise((resolve) => {
-      const wait = { resolve, timer: setTimeout(() => (waits.delete(wait), resolve()), ms) };
-      waits.add(wait);
+      const pending = { resolve: () => waits.delete(pending) && resolve(), timer: null };
+      waits.add(pending);
+      if (wait) wait(ms).then(pending.resolve, pending.resolve);
+      else pending.timer = setTimeout(pending.resolve, ms);
     });
 
   /** Five draws per request, always in this order, whatever the probabilities. */
