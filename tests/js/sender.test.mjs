@@ -6,6 +6,7 @@ import { loadEngine } from '../../js/core/engine.mjs';
 import { nodeFetch } from '../../js/core/node-fetch.mjs';
 import { ANSWER_CHARS, DeliveryError, Sender, redactSecrets } from '../../js/core/sender.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
+import { virtualClock } from '../support/virtual-clock.mjs';
 
 const WRITE_KEY = 'wk_sender_secret_4242';
 // Many tries: the fault tests check that every row arrives, not where the retries stop.
@@ -44,14 +45,14 @@ describe('Sender', () => {
 
   test('delivers every event once, with Basic auth and sentAt stamped at send time', async () => {
     const batches = await trackBatches(10, 4);
-    const before = Date.now();
-    const summary = await sendAll(new Sender({ writeKey: WRITE_KEY, endpoints: endpoints() }), batches);
+    const clock = virtualClock();
+    const summary = await sendAll(new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), clock, fetch: clock.fetch() }), batches);
     assert.deepEqual(summary, { requests: 3, attempts: 3, retries: 0, events: 10, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 });
     assert.deepEqual(seg.events.map((e) => e.userId).sort(), Array.from({ length: 10 }, (_, i) => `u${i + 1}`).sort());
     assert.equal(seg.stats().uniqueMessageIds, 10);
-    const body = JSON.parse(new TextDecoder().decode(batches[0].body));
-    const sentAt = Date.parse(body.sentAt);
-    assert.ok(sentAt >= before - 1 && sentAt <= Date.now(), `sentAt ${body.sentAt} is the send time`);
+    // The sender's clock at the send: the clock stands still while nothing waits.
+    const sentAt = batches.map((b) => JSON.parse(new TextDecoder().decode(b.body)).sentAt);
+    assert.deepEqual(sentAt, Array(3).fill(new Date(clock.now()).toISOString()));
   });
 
   test('streamed bodies (as Node hosts send them) arrive byte for byte, with their length', async () => {
@@ -176,7 +177,9 @@ describe('Sender', () => {
 
   test("a retry that would end after the host's deadline is not started", async () => {
     seg.setFaults({ rateLimit429: 1, retryAfter: 5 });
-    const sender = new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), deadline: Date.now() + 2000 });
+    // On a clock that stands still until something waits: the first try goes, whatever the machine's speed.
+    const clock = virtualClock();
+    const sender = new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), deadline: clock.now() + 2000, clock, fetch: clock.fetch() });
     await sender.send((await trackBatches(1, 1))[0]);
     await assert.rejects(sender.flush(), (err) => {
       assert.equal(err.code, 'deadline');
