@@ -175,6 +175,28 @@ describe('Sender', () => {
     assert.equal(seg.stats().requests, 3);
   });
 
+  test('a 500 is tried again after the backoff, exactly: 250 ms, then 500 ms (no jitter drawn), and no 429 pause', async () => {
+    seg.setFaults({ error500: 1 });
+    const clock = virtualClock();
+    const answers = [];
+    const sender = new Sender({
+      writeKey: WRITE_KEY,
+      endpoints: endpoints(),
+      clock,
+      fetch: clock.fetch(),
+      random: () => 0,
+      onAttempt: (a) => {
+        answers.push([clock.now(), a.status]);
+        if (answers.length === 2) seg.setFaults({});
+      },
+    });
+    const t0 = clock.now();
+    const summary = await sendAll(sender, await trackBatches(1, 1));
+    assert.deepEqual(answers.map(([t, status]) => [t - t0, status]), [[0, 500], [250, 500], [750, 200]]);
+    assert.deepEqual([summary.attempts, summary.retries, summary.throttled, summary.pacedMs], [3, 2, 0, 0]);
+    assert.equal(sender.limiter.pausedUntil, -Infinity);
+  });
+
   test("a retry that would end after the host's deadline is not started", async () => {
     seg.setFaults({ rateLimit429: 1, retryAfter: 5 });
     // On a clock that stands still until something waits: the first try goes, whatever the machine's speed.
