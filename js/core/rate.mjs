@@ -14,6 +14,7 @@
 //   sent after the last decrease lowers it again), then the rate climbs back by
 //   `increasePerSecond` × that rate each second, up to the budget: a budget set too high ends up
 //   near what Segment accepts.
+import { realClock } from './clock.mjs';
 
 /** Settings of the pacing; every sender may override them. */
 export const DEFAULT_PACING = Object.freeze({
@@ -86,10 +87,11 @@ export class RateLimiter {
   /**
    * @param {object} [settings]
    * @param {number | null} [settings.eventsPerSecond] the budget; null: none (only 429s slow it)
-   * @param {() => number} [settings.now] the clock, epoch ms
+   * @param {import('./clock.mjs').Clock} [settings.clock] the clock (clock.mjs's realClock)
+   * @param {() => number} [settings.now] the time alone, epoch ms (the clock's, unless given)
    * @param {Partial<typeof DEFAULT_PACING>} [settings.policy]
    */
-  constructor({ eventsPerSecond = null, now = Date.now, policy = {} } = {}) {
+  constructor({ eventsPerSecond = null, clock = realClock, now = clock.now, policy = {} } = {}) {
     if (eventsPerSecond !== null && !(eventsPerSecond > 0)) throw new RangeError('eventsPerSecond must be above 0, or null for no budget');
     this.#budget = eventsPerSecond ?? Infinity;
     this.#now = now;

@@ -1,6 +1,7 @@
 // Delivers the engine's request bodies to Segment with fetch: auth, sentAt, retries, a few
 // requests in flight, paced to an events-per-second budget (rate.mjs). Shared by every host
 // (Lambda, Worker, CLI); no CSV or Segment mapping here.
+import { realClock } from './clock.mjs';
 import { RateLimiter } from './rate.mjs';
 import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from './retry.mjs';
 
@@ -67,8 +68,6 @@ export function redactSecrets(text, secrets, cutTail = false) {
   return out;
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function describeNetworkError(err, timeoutMs) {
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   const cause = err?.cause;
@@ -105,6 +104,7 @@ export class Sender {
   #fetch;
   #random;
   #onAttempt;
+  #clock;
   #limiter;
   #inFlight = new Set();
   /** Attempts waiting for the limiter, and since when one has been. */
@@ -125,7 +125,9 @@ export class Sender {
    * @param {(attempt: object) => void} [settings.onAttempt] told of each answer (no key in it)
    * @param {boolean} [settings.streamBodies] send bodies as streams, uncopied (Node's fetch)
    * @param {number | null} [settings.maxEventsPerSecond] the budget (null: none, only 429s slow it)
-   * @param {RateLimiter} [settings.limiter] a limiter to share (it carries its own budget)
+   * @param {RateLimiter} [settings.limiter] a limiter to share (it carries its own budget and clock)
+   * @param {import('./clock.mjs').Clock} [settings.clock] the time of pacing, backoffs, sentAt
+   *   and the deadline (clock.mjs's realClock); the request timeout stays on the real clock
    */
   constructor({
     writeKey,
@@ -141,6 +143,7 @@ export class Sender {
     streamBodies = false,
     maxEventsPerSecond = null,
     limiter,
+    clock = realClock,
   }) {
     if (!writeKey) throw new DeliveryError('no write key: the Segment source write key is required', 'unauthorized');
     this.#writeKey = writeKey;
@@ -150,7 +153,8 @@ export class Sender {
     this.#fetch = (input, init) => fetch(input, init);
     this.#random = random;
     this.#onAttempt = onAttempt;
-    this.#limiter = limiter ?? new RateLimiter({ eventsPerSecond: maxEventsPerSecond });
+    this.#clock = clock;
+    this.#limiter = limiter ?? new RateLimiter({ eventsPerSecond: maxEventsPerSecond, clock });
     this.streamBodies = streamBodies;
     this.concurrency = Math.max(1, concurrency);
     this.requestTimeoutMs = requestTimeoutMs;
@@ -238,11 +242,11 @@ export class Sender {
     for (;;) {
       const ticket = this.#limiter.reserve(events);
       if (ticket.at >= this.deadline) return false;
-      const wait = ticket.at - Date.now();
+      const wait = ticket.at - this.#clock.now();
       if (wait > 0) {
-        if (this.#pacing++ === 0) this.#pacingSince = Date.now();
-        await sleep(wait);
-        if (--this.#pacing === 0) this.summary.pacedMs += Date.now() - this.#pacingSince;
+        if (this.#pacing++ === 0) this.#pacingSince = this.#clock.now();
+        await this.#clock.sleep(wait);
+        if (--this.#pacing === 0) this.summary.pacedMs += this.#clock.now() - this.#pacingSince;
       }
       if (this.#error || this.#limiter.holds(ticket)) return true;
     }
@@ -286,13 +290,13 @@ export class Sender {
         return;
       }
       if (this.#error) return;
-      const sentAt = Date.now();
-      const timeoutMs = Math.min(this.requestTimeoutMs, this.deadline - Date.now());
+      const sentAt = this.#clock.now();
+      const timeoutMs = Math.min(this.requestTimeoutMs, this.deadline - sentAt);
       if (timeoutMs <= 0) {
         this.#stop(new DeliveryError(`${lines}: not delivered before the host's deadline`, 'deadline', batch));
         return;
       }
-      stampSentAt(batch);
+      stampSentAt(batch, new Date(sentAt));
       this.summary.attempts += 1;
       let status = 0;
       let outcome;
@@ -308,7 +312,7 @@ export class Sender {
         outcome = classifyStatus(status);
         // Always read the answer, so the connection goes back to the pool.
         detail = this.#answerText(await res.text());
-        if (outcome === 'retry') wait = retryAfterMs(res.headers, this.retry);
+        if (outcome === 'retry') wait = retryAfterMs(res.headers, this.retry, this.#clock.now());
       } catch (err) {
         outcome = 'retry';
         detail = this.#redact(describeNetworkError(err, timeoutMs));
@@ -345,14 +349,14 @@ export class Sender {
         return;
       }
       wait ??= backoffMs(attempt, this.retry, this.#random);
-      if (Date.now() + wait >= this.deadline) {
+      if (this.#clock.now() + wait >= this.deadline) {
         this.#stop(new DeliveryError(`${lines}: not delivered before the host's deadline, last: ${answer}`, 'deadline', batch));
         return;
       }
       this.summary.retries += 1;
       // The pause is the next attempt's wait for the limiter.
       if (throttled) this.#limiter.throttled({ sentAt, waitMs: wait });
-      else await sleep(wait);
+      else await this.#clock.sleep(wait);
     }
   }
 }

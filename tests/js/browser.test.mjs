@@ -83,10 +83,26 @@ after(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-/** A fresh page on the validator, its engine loaded; it fails the test on any page error or any request off the page's origin. */
-async function openPage() {
+/**
+ * The validator's worker script served with a clock ahead of it: each reading of its
+ * performance.now() is `stepMs` after the one before, so its "at most every 100 ms" steps (the
+ * progress messages) come at every chunk, however fast the machine reads. The script is otherwise
+ * the one on disk.
+ */
+async function workerOnSteppedClock(context, stepMs) {
+  const source = await readFile(path.join(ROOT, 'js', 'hosts', 'browser', 'validator.worker.mjs'), 'utf8');
+  const clock = `{ let t = 0; performance.now = () => (t += ${stepMs}); }\n`;
+  await context.route('**/js/hosts/browser/validator.worker.mjs', (route) => route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: clock + source }));
+}
+
+/**
+ * A fresh page on the validator, its engine loaded; it fails the test on any page error or any request off the page's origin.
+ * @param {{ workerStepMs?: number }} [options] run the worker on workerOnSteppedClock
+ */
+async function openPage({ workerStepMs } = {}) {
   if (launchError) throw launchError;
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  if (workerStepMs !== undefined) await workerOnSteppedClock(context, workerStepMs);
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
@@ -327,14 +343,14 @@ test("a .gz file of several gzip members is read whole (the browser's Decompress
   await check();
 });
 
+// How fast the page answers (clicks, long tasks) is a figure of the bench (bench/page.mjs), not a test's.
 test('a 50 MB file: progress advances, the page answers clicks, the counts are exact', async (t) => {
   const { file: bigFile, bytes: bigFileBytes } = await bigTrackFile();
   assert.ok(bigFileBytes > 45e6, `${bigFileBytes} bytes`);
-  const { page, check } = await openPage();
+  // A progress message after every chunk read, whatever the machine's speed.
+  const { page, check } = await openPage({ workerStepMs: 100 });
   // Every value the progress bar takes, as the page sets it.
   await page.evaluate(() => {
-    window.longTasks = [];
-    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
     window.progressSeen = [];
     new MutationObserver((records) => {
       for (const r of records) if (r.target instanceof HTMLProgressElement) window.progressSeen.push(r.target.value);
@@ -359,14 +375,11 @@ test('a 50 MB file: progress advances, the page answers clicks, the counts are e
   for (let open = true; clicks.length < 20; open = !open) {
     const before = await state();
     if (before !== 'running') break;
-    const t0 = performance.now();
     await page.mouse.click(box.x + 20, box.y + box.height / 2);
     await page.waitForFunction((o) => document.getElementById('help').open === o, open, { polling: 'raf' });
-    const ms = performance.now() - t0;
-    clicks.push({ ms, during: (await state()) === 'running' });
+    clicks.push({ during: (await state()) === 'running' });
   }
   assert.ok(clicks.some((c) => c.during), `a click was answered while the file was read: ${JSON.stringify(clicks)}`);
-  for (const { ms } of clicks) assert.ok(ms < 200, `the page answered a click in ${ms.toFixed(0)} ms`);
 
   assert.equal(await settled(page, 'track_big.csv', 40_000), 'done');
   const seconds = (Date.now() - started) / 1000;
@@ -385,9 +398,7 @@ test('a 50 MB file: progress advances, the page answers clicks, the counts are e
   assert.ok(distinct.size >= 3, `progress values seen while reading: ${[...distinct].join(', ')}`);
   assert.ok(seen.every((v, i) => i === 0 || v >= seen[i - 1]), 'progress only moves forward');
   assert.equal(seen.at(-1), bigFileBytes);
-  const longTasks = await page.evaluate(() => window.longTasks);
-  assert.ok(longTasks.every((ms) => ms < 200), `the page's main thread was never busy for 200 ms: ${longTasks.join(', ')}`);
-  t.diagnostic(`50 MB file: ${seconds.toFixed(1)} s in the page, tab +${growthMb.toFixed(0)} MB, ${distinct.size} progress steps, clicks answered in ${clicks.map((c) => c.ms.toFixed(0)).join(', ')} ms`);
+  t.diagnostic(`50 MB file: ${seconds.toFixed(1)} s in the page, tab +${growthMb.toFixed(0)} MB, ${distinct.size} progress steps, ${clicks.filter((c) => c.during).length} clicks answered while reading`);
   await shot(page, 'big-file');
   await check();
 });

@@ -134,12 +134,22 @@ describe('Lambda', () => {
     await assert.rejects(getJson('csv2segment-reports/exports/csv2segment.json.report.json'), { name: 'NoSuchKey' });
   });
 
+  /**
+   * Pieces on a budget, as lambda-pieces.test.mjs's: a piece stops taking rows after 0.3 s, and
+   * its requests (one in flight) are paced at 5,000 events a second, 0.22 s for each of these
+   * batches (about 1,100 payments, 500 KB). Reading waits for the slot, so a piece takes at most
+   * four batches (sent at once, sent 0.22 s later, waiting for 0.44 s, being filled) and one
+   * 256 KB slice of the file (about 2,400 rows): under 7,000 rows whatever the machine's speed,
+   * and 20,000 rows are three pieces at least. Unpaced, a fast machine could send them in one or two.
+   */
+  const PIECES_ON_BUDGET = { MAX_RUN_SECONDS: '0.3', SEGMENT_MAX_EVENTS_PER_SECOND: '5000', SEGMENT_CONCURRENCY: '1' };
+
   test('a run in pieces keeps the mapping it started with, whatever is uploaded meanwhile', async () => {
     const ROWS = 20_000;
     const first = await put('pinned/csv2segment.json', await readFile(MAPPING_FILE));
     const file = await put('pinned/in/unified_payments_march.csv', paymentsCsv(ROWS));
     const queue = [];
-    const handler = handlerWith({ MAX_RUN_SECONDS: '0.02' }, queue);
+    const handler = handlerWith(PIECES_ON_BUDGET, queue);
     await handler({ Records: [file.record] }, context);
     assert.equal(queue.length, 1, 'the first piece handed on');
     assert.equal(queue[0].csv2segment.mapping.eTag, first.eTag);

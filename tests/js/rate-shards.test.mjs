@@ -1,19 +1,42 @@
 // Shards in flight split the events-per-second budget: a file cut into two shards, run together
 // by the Lambda handler (moto's S3, the local Segment server) with CSV2SEGMENT_PIECES_IN_FLIGHT=2,
 // stays within SEGMENT_MAX_EVENTS_PER_SECOND taken together, each shard at half of it; the
-// report adds up the pieces' paced time and 429s; every row arrives once.
+// report adds up the pieces' paced time and 429s; every row arrives once. The senders and the
+// server's timeline run on one virtual clock (tests/support/virtual-clock.mjs) that stands
+// still during S3 and Segment requests: the two shards start together and the rates are the
+// ones the pacing decides, whatever the machine's speed.
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { before, describe, test } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateTrackCsv } from '../../bench/generate.mjs';
 import { createHandler } from '../../js/hosts/lambda/index.mjs';
+import { nodeFetch } from '../../js/core/node-fetch.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
+import { virtualClock } from '../support/virtual-clock.mjs';
 
 const WRITE_KEY = 'wk_rate_shards_secret_91ab';
 const BUCKET = 'csv-rate';
 const BUDGET = 1000;
 const ROWS = 10_000;
 const context = LAMBDA_CONTEXT;
+
+/**
+ * `client` with the clock held during each S3 request, a body read whole before it answers (as a
+ * Node stream with the SDK's transformToString): the clock does not move while a shard reads.
+ */
+function heldS3(client, clock) {
+  return {
+    send: (command) =>
+      clock.hold(async () => {
+        const res = await client.send(command);
+        if (!res.Body) return res;
+        const bytes = Buffer.from(await res.Body.transformToByteArray());
+        const body = Object.assign(Readable.from([bytes]), { transformToString: async () => bytes.toString('utf8') });
+        return { ...res, Body: body };
+      }),
+  };
+}
 
 describe('Lambda: shards in flight split the budget', () => {
   const stack = useLambdaStack({ bucket: BUCKET, writeKey: WRITE_KEY, seed: 3 });
@@ -35,7 +58,13 @@ describe('Lambda: shards in flight split the budget', () => {
     };
     const queue = [];
     const logs = [];
+    const clock = virtualClock();
+    seg.setClock(clock.now);
+    const t0 = clock.now();
     const handler = createHandler({
+      s3: heldS3(client, clock),
+      fetch: clock.fetch(nodeFetch),
+      sender: { clock },
       env: {
         ...process.env,
         SEGMENT_WRITE_KEY: WRITE_KEY,
@@ -68,13 +97,21 @@ describe('Lambda: shards in flight split the budget', () => {
     assert.ok(rate <= BUDGET * 1.02, message);
     // ... and the two shares do add up to it: the shards ran side by side, each at its half.
     assert.ok(rate >= BUDGET * 0.8, message);
+    // Exactly: each second one request of each shard, the budget's 1,000 events, never more;
+    // the shards have 4,999 and 5,001 rows (their last requests: 499 events, then 1).
+    const perSecond = new Map();
+    for (const e of t) perSecond.set(e.at - t0, (perSecond.get(e.at - t0) ?? 0) + e.events);
+    assert.deepEqual([...perSecond], [...Array.from({ length: 9 }, (_, i) => [i * 1000, BUDGET]), [9000, 999], [10_000, 1]]);
+    assert.deepEqual(t.map((e) => e.status), Array(t.length).fill(200));
 
     const report = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `csv2segment-reports/${key}.report.json` }))).Body.transformToString());
     assert.deepEqual([report.status, report.rows, report.events, report.pieces, report.delivery.events], ['done', ROWS, ROWS, 2, ROWS]);
     assert.equal(report.delivery.throttled, 0);
-    // The paced time of both shards, each paced for most of its run.
+    // The paced time of both shards, each paced for most of its run: the first to end, 10
+    // requests a second apart (9 s); the file's, that and the other's 11 (10 s).
     const [first, whole] = [pieces.find((l) => l.status === 'piece-done'), pieces.find((l) => l.status === 'done')];
     assert.deepEqual([whole.throttled, whole.pacedMs], [0, report.delivery.pacedMs]);
-    assert.ok(first.pacedMs > 0 && report.delivery.pacedMs > first.pacedMs, `${first.pacedMs} ms of ${report.delivery.pacedMs} ms`);
+    assert.deepEqual([first.pacedMs, report.delivery.pacedMs], [9000, 19_000]);
+    seg.setClock(null);
   });
 });

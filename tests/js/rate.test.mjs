@@ -1,8 +1,9 @@
 // The events-per-second budget (js/core/rate.mjs): the limiter's schedule on an injected clock, the
-// settings, and delivery against the local Segment server: pacing over a 20 s run through the
-// CLI, a 429 that pauses every slot, and AIMD under a server cap below the budget. Rates are
-// measured over whole runs (behaviour), never single timings; every run must deliver each
-// event exactly once.
+// settings, and delivery against the local Segment server on a virtual clock (the sender's and
+// the server's): the exact pacing of a run, the exact waits after a 429, a 429 that pauses every
+// slot, and AIMD under a server cap below the budget; the CLI's flag, wired to the limiter. No
+// assertion depends on the machine's speed (the rates of real runs are bench/e2e-rate.mjs's);
+// every run must deliver each event exactly once.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { DEFAULT_PACING, RateLimiter, batchOptions, pieceBudget } from '../../js
 import { Sender } from '../../js/core/sender.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { runCli as cliWith } from '../support/run.mjs';
+import { virtualClock } from '../support/virtual-clock.mjs';
 
 const WRITE_KEY = 'wk_rate_secret_7f3e1c';
 /** Runs the CLI with SEGMENT_WRITE_KEY and none of the shell's other Segment settings. */
@@ -193,10 +195,17 @@ function assertEachEventOnce(seg, rows) {
   assert.deepEqual({ accepted: stats.accepted, unique: stats.uniqueMessageIds, duplicates: stats.duplicates, dropped: stats.dropped }, { accepted: rows, unique: rows, duplicates: 0, dropped: 0 });
 }
 
+/** Times in ms after `t0`, to a microsecond (the rate's divisions leave fractions). */
+const after0 = (times, t0) => times.map((t) => Math.round((t - t0) * 1000) / 1000);
+
+// The sender's time is a virtual clock (tests/support/virtual-clock.mjs), and so is the server's
+// rate cap and timeline: what is asserted is the schedule the sender decides, to the millisecond,
+// however fast or loaded the machine is. Requests still go over HTTP to the local server.
 describe('delivery at the budget, against the local Segment server', () => {
   let seg;
   let dir;
   let engine;
+  let clock;
   before(async () => {
     [seg, dir, engine] = await Promise.all([startSegmentServer({ writeKey: WRITE_KEY, seed: 14 }), mkdtemp(path.join(os.tmpdir(), 'csv2segment-rate-')), loadEngine()]);
   });
@@ -205,32 +214,45 @@ describe('delivery at the budget, against the local Segment server', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
   beforeEach(() => {
+    clock = virtualClock();
+    seg.setClock(clock.now);
     seg.reset();
     seg.setFaults({});
     seg.setRateLimit(null);
   });
 
-  test('csv2segment send --max-events-per-second 500: 10,500 events in about 20 s, within 10% of the budget, evenly', async () => {
+  /** A sender on the test's clock, over HTTP to the server. */
+  const sender = (settings = {}) => new Sender({ writeKey: WRITE_KEY, endpoints: { batch: seg.url, set: seg.url }, clock, fetch: clock.fetch(), ...settings });
+  const ingest = (rows, key, options, s) => ingestFile({ engine, key, identity: `test://${key}`, options, source: [new TextEncoder().encode(generateTrackCsv(rows))], sender: s });
+
+  test('a budget of 500 events/s: 10,500 events in 21 requests of 500, one each second, 20 s paced', async () => {
     const rows = 10_500;
+    const s = sender({ maxEventsPerSecond: 500 });
+    const t0 = clock.now();
+    const result = await ingest(rows, 'track_paced.csv', batchOptions(500), s);
+    assertEachEventOnce(seg, rows);
+    // A request holds at most one second of the budget, and the next goes a second later: evenly,
+    // never two seconds' worth at once.
+    assert.deepEqual(seg.timeline.map((e) => e.events), Array(21).fill(500));
+    assert.deepEqual(after0(seg.timeline.map((e) => e.at), t0), Array.from({ length: 21 }, (_, i) => i * 1000));
+    assert.equal(result.delivery.throttled, 0);
+    assert.equal(result.delivery.pacedMs, 20_000);
+  });
+
+  test('csv2segment send --max-events-per-second 500: requests of 500 events, paced, and told so', async () => {
+    const rows = 1500;
     const file = path.join(dir, 'track_paced.csv');
     await writeFile(file, generateTrackCsv(rows));
+    seg.setClock(null);
     const r = await runCli(['send', file, '--endpoint', seg.url, '--max-events-per-second', '500', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assertEachEventOnce(seg, rows);
-    const timeline = seg.timeline;
-    // A request holds at most one second of the budget: 21 requests of 500 events.
-    assert.deepEqual(timeline.map((e) => e.events), Array(21).fill(500));
-    const rate = acceptedRate(timeline);
-    assert.ok(rate >= 450 && rate <= 550, `${rate.toFixed(1)} events/s over ${((timeline.at(-1).at - timeline[0].at) / 1000).toFixed(1)} s, for a budget of 500`);
-    // Evenly: no second with more than the budget and the batch at hand (not 2 s worth at once).
-    for (const e of timeline) {
-      const inSecond = timeline.filter((x) => x.at >= e.at && x.at < e.at + 1000).reduce((sum, x) => sum + x.events, 0);
-      assert.ok(inSecond <= 1000, `${inSecond} events in the second from ${e.at - timeline[0].at} ms`);
-    }
+    assert.deepEqual(seg.timeline.map((e) => e.events), [500, 500, 500]);
     const [result] = JSON.parse(r.stdout);
     assert.equal(result.delivery.throttled, 0);
-    assert.ok(result.delivery.pacedMs >= 15_000, `paced ${result.delivery.pacedMs} ms of about 20 s`);
-    assert.match(r.stderr, /\n {2}paced for \d+\.\d s to keep the events-per-second budget\n/);
+    // The three are reserved at once (four slots): the second and third wait their second.
+    assert.ok(result.delivery.pacedMs > 0, `paced ${result.delivery.pacedMs} ms`);
+    assert.match(r.stderr, /\n {2}paced for \d+(\.\d+)? s to keep the events-per-second budget\n/);
   });
 
   test('--max-events-per-second takes a number above 0 or none', async () => {
@@ -245,41 +267,62 @@ describe('delivery at the budget, against the local Segment server', () => {
     assert.equal(seg.stats().requests, 0);
   });
 
+  test('after a 429 asking for 2 s the batch goes again exactly 2 s later, then at 85% of the budget, climbing 5% a second', async () => {
+    // The first request gets a 429 (Retry-After: 2), every other one a 200; one slot, so the
+    // schedule is the limiter's alone.
+    seg.setFaults({ rateLimit429: 1, retryAfter: 2 });
+    const answers = [];
+    const s = sender({ maxEventsPerSecond: 1000, concurrency: 1, onAttempt: (a) => (answers.push([clock.now(), a.status]), seg.setFaults({})) });
+    const t0 = clock.now();
+    const result = await ingest(500, 'track_retry_after.csv', { maxBatchEvents: 100 }, s);
+    assertEachEventOnce(seg, 500);
+    assert.deepEqual(answers.map(([, status]) => status), [429, 200, 200, 200, 200, 200]);
+    // Expected: 1,000 × 0.85 = 850 events/s from the end of the pause, + 5% of 850 each second.
+    const floor = 1000 * DEFAULT_PACING.decrease;
+    const rateAt = (t) => floor * (1 + (DEFAULT_PACING.increasePerSecond * (t - 2000)) / 1000);
+    const expected = [0, 2000];
+    while (expected.length < 6) expected.push(expected.at(-1) + (100 / rateAt(expected.at(-1))) * 1000);
+    assert.deepEqual(after0(answers.map(([t]) => t), t0), after0(expected, 0));
+    // The injected 429 comes before the checks, so the timeline has the five that were taken.
+    assert.deepEqual(after0(seg.timeline.map((e) => e.at), t0), after0(expected.slice(1), 0));
+    assert.deepEqual([result.delivery.throttled, result.delivery.retries], [1, 1]);
+    // Paced from the 429 to the last batch's turn.
+    assert.equal(Math.round(result.delivery.pacedMs * 1000) / 1000, after0([expected.at(-1)], 0)[0]);
+  });
+
   test('a 429 pauses every slot of the sender until the time asked, not only the one that got it', async () => {
     // Each 429 lowers the rate too (from what the server accepted, pauses included): a few
     // batches are enough, or random 429s would slow the run down to a crawl, as they should.
     seg.setFaults({ rateLimit429: 0.2, retryAfter: 1 });
     const rows = 1000;
-    const csv = new TextEncoder().encode(generateTrackCsv(rows));
     const starts = [];
     const throttledAt = [];
-    const sender = new Sender({
-      writeKey: WRITE_KEY,
-      endpoints: { batch: seg.url, set: seg.url },
+    const s = sender({
       concurrency: 4,
-      fetch: (url, init) => (starts.push(Date.now()), fetch(url, init)),
+      fetch: clock.fetch((url, init) => (starts.push(clock.now()), fetch(url, init))),
       // Told of each answer in the same turn the sender pauses its slots.
-      onAttempt: (a) => a.status === 429 && throttledAt.push(Date.now()),
+      onAttempt: (a) => a.status === 429 && throttledAt.push(clock.now()),
     });
-    const result = await ingestFile({ engine, key: 'track_pause.csv', identity: 'test://pause', options: { maxBatchEvents: 100 }, source: [csv], sender });
+    const result = await ingest(rows, 'track_pause.csv', { maxBatchEvents: 100 }, s);
     assertEachEventOnce(seg, rows);
     assert.ok(throttledAt.length >= 1, `${throttledAt.length} 429s`);
     assert.equal(result.delivery.throttled, throttledAt.length);
     assert.equal(result.delivery.throttled, seg.stats().faults[429]);
     for (const t of throttledAt) {
-      const during = starts.filter((s) => s > t && s < t + 1000 - 2);
-      assert.deepEqual(during, [], `requests started ${during.map((s) => s - t).join(', ')} ms after a 429 that asked for 1 s`);
+      const during = starts.filter((x) => x > t && x < t + 1000);
+      assert.deepEqual(during, [], `requests started ${during.map((x) => x - t).join(', ')} ms after a 429 that asked for 1 s`);
+      // ... and the slots do go again once it is over.
+      assert.ok(starts.some((x) => x >= t + 1000), `no request after the 429 at ${t}`);
     }
-    assert.ok(result.delivery.pacedMs >= 1000, `${result.delivery.pacedMs} ms paced`);
+    assert.ok(result.delivery.pacedMs >= 1000 * new Set(throttledAt).size, `${result.delivery.pacedMs} ms paced`);
   });
 
   test('a budget 3× what the server accepts converges: AIMD keeps near the cap with few 429s, and nothing is lost', async () => {
     const cap = 1000;
     seg.setRateLimit(cap);
     const rows = 15_000;
-    const csv = new TextEncoder().encode(generateTrackCsv(rows));
-    const sender = new Sender({ writeKey: WRITE_KEY, endpoints: { batch: seg.url, set: seg.url }, maxEventsPerSecond: 3 * cap });
-    const result = await ingestFile({ engine, key: 'track_aimd.csv', identity: 'test://aimd', options: { maxBatchEvents: 200 }, source: [csv], sender });
+    const s = sender({ maxEventsPerSecond: 3 * cap });
+    const result = await ingest(rows, 'track_aimd.csv', { maxBatchEvents: 200 }, s);
     assertEachEventOnce(seg, rows);
     const timeline = seg.timeline;
     const share429 = seg.rateLimited / timeline.length;
@@ -292,6 +335,6 @@ describe('delivery at the budget, against the local Segment server', () => {
     const middle = (timeline[0].at + timeline.at(-1).at) / 2;
     const late = timeline.filter((e) => e.at > middle && e.status === 429).length;
     assert.ok(late < seg.rateLimited - late || late <= 1, `${late} of ${seg.rateLimited} 429s in the second half`);
-    assert.ok(sender.limiter.rate() < 3 * cap, 'the rate stays below the budget the server refuses');
+    assert.ok(s.limiter.rate() < 3 * cap, 'the rate stays below the budget the server refuses');
   });
 });

@@ -443,23 +443,42 @@ test('dropAfterAccept records the events then drops; the retry shows up as dupli
   assert.deepEqual(seg.requests.map((r) => [r.status, r.fault]), [[null, 'dropAfterAccept'], [400, null], [200, null]]);
 });
 
-test('slowMs delays the answer of its share of requests', async (t) => {
-  const seg = await serve(t, { faults: { slowMs: 80 } });
-  const started = performance.now();
-  assert.equal((await post(seg, '/v1/batch', { batch: [track(1)] })).status, 200);
-  assert.ok(performance.now() - started >= 70);
+/** A sleep the test ends: each call is recorded with its ms, and `sleeping` resolves at the first. */
+function heldSleep() {
+  const calls = [];
+  let started;
+  const sleeping = new Promise((resolve) => (started = resolve));
+  const sleep = (ms) => new Promise((resolve) => (calls.push({ ms, resolve }), started()));
+  return { calls, sleeping, sleep };
+}
+
+// A test that waits on the server's events, not a time: a server that never answers fails it at its timeout.
+test('slowMs delays the answer of its share of requests', { timeout: 10_000 }, async (t) => {
+  const held = heldSleep();
+  const seg = await serve(t, { faults: { slowMs: 80 }, sleep: held.sleep });
+  let answered = false;
+  const slow = post(seg, '/v1/batch', { batch: [track(1)] }).then((res) => ((answered = true), res));
+  // The answer waits on an 80 ms sleep, and comes once it ends (nothing recorded before).
+  await held.sleeping;
+  assert.deepEqual(held.calls.map((c) => c.ms), [80]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual([answered, seg.events.length], [false, 0]);
+  held.calls[0].resolve();
+  assert.equal((await slow).status, 200);
   assert.equal(seg.requests[0].fault, 'slow');
+  // Outside its share, no wait at all.
   seg.setFaults({ slowMs: 80, slowShare: 0 });
-  const quick = performance.now();
   assert.equal((await post(seg, '/v1/batch', { batch: [track(2)] })).status, 200);
-  assert.ok(performance.now() - quick < 70);
+  assert.deepEqual(held.calls.map((c) => c.ms), [80]);
+  assert.equal(seg.requests[1].fault, null);
   assert.equal(seg.stats().faults.slow, 1);
   assert.throws(() => seg.setFaults({ drop: 2 }), RangeError);
   assert.throws(() => seg.setFaults({ error: 0.5 }), TypeError);
 });
 
-test('keep-alive connections are reused, and close() does not wait for idle ones', async (t) => {
-  const seg = await serve(t);
+test('keep-alive connections are reused, and close() waits neither for idle ones nor for slow answers', { timeout: 10_000 }, async (t) => {
+  const held = heldSleep();
+  const seg = await serve(t, { sleep: held.sleep });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   t.after(() => agent.destroy());
   const send = (body) =>
@@ -480,9 +499,18 @@ test('keep-alive connections are reused, and close() does not wait for idle ones
   assert.deepEqual(await send({ batch: [track(1)] }), { status: 200, reused: false });
   assert.deepEqual(await send({ batch: [track(2)] }), { status: 200, reused: true });
   assert.deepEqual(await send({ batch: 'no' }), { status: 400, reused: true });
-  const started = performance.now();
+  // The idle keep-alive socket, and a request on another connection whose slow answer would
+  // wait for as long as the test holds it (forever): close() must end both, or never resolve.
+  const idle = Object.values(agent.freeSockets).flat();
+  assert.equal(idle.length, 1);
+  const idleClosed = once(idle[0], 'close');
+  seg.setFaults({ slowMs: 60_000 });
+  const slow = post(seg, '/v1/batch', { batch: [track(3)] });
+  await held.sleeping;
   await seg.close();
-  assert.ok(performance.now() - started < 1000);
+  await idleClosed;
+  await assert.rejects(slow, TypeError);
+  assert.deepEqual(held.calls.map((c) => c.ms), [60_000]);
 });
 
 test('CLI: prints its URL, logs one line per request without the key, stops on SIGTERM with stats', { timeout: 5000 }, async () => {

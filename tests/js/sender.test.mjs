@@ -6,6 +6,7 @@ import { loadEngine } from '../../js/core/engine.mjs';
 import { nodeFetch } from '../../js/core/node-fetch.mjs';
 import { ANSWER_CHARS, DeliveryError, Sender, redactSecrets } from '../../js/core/sender.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
+import { virtualClock } from '../support/virtual-clock.mjs';
 
 const WRITE_KEY = 'wk_sender_secret_4242';
 // Many tries: the fault tests check that every row arrives, not where the retries stop.
@@ -44,14 +45,14 @@ describe('Sender', () => {
 
   test('delivers every event once, with Basic auth and sentAt stamped at send time', async () => {
     const batches = await trackBatches(10, 4);
-    const before = Date.now();
-    const summary = await sendAll(new Sender({ writeKey: WRITE_KEY, endpoints: endpoints() }), batches);
+    const clock = virtualClock();
+    const summary = await sendAll(new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), clock, fetch: clock.fetch() }), batches);
     assert.deepEqual(summary, { requests: 3, attempts: 3, retries: 0, events: 10, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 });
     assert.deepEqual(seg.events.map((e) => e.userId).sort(), Array.from({ length: 10 }, (_, i) => `u${i + 1}`).sort());
     assert.equal(seg.stats().uniqueMessageIds, 10);
-    const body = JSON.parse(new TextDecoder().decode(batches[0].body));
-    const sentAt = Date.parse(body.sentAt);
-    assert.ok(sentAt >= before - 1 && sentAt <= Date.now(), `sentAt ${body.sentAt} is the send time`);
+    // The sender's clock at the send: the clock stands still while nothing waits.
+    const sentAt = batches.map((b) => JSON.parse(new TextDecoder().decode(b.body)).sentAt);
+    assert.deepEqual(sentAt, Array(3).fill(new Date(clock.now()).toISOString()));
   });
 
   test('streamed bodies (as Node hosts send them) arrive byte for byte, with their length', async () => {
@@ -174,9 +175,33 @@ describe('Sender', () => {
     assert.equal(seg.stats().requests, 3);
   });
 
+  test('a 500 is tried again after the backoff, exactly: 250 ms, then 500 ms (no jitter drawn), and no 429 pause', async () => {
+    seg.setFaults({ error500: 1 });
+    const clock = virtualClock();
+    const answers = [];
+    const sender = new Sender({
+      writeKey: WRITE_KEY,
+      endpoints: endpoints(),
+      clock,
+      fetch: clock.fetch(),
+      random: () => 0,
+      onAttempt: (a) => {
+        answers.push([clock.now(), a.status]);
+        if (answers.length === 2) seg.setFaults({});
+      },
+    });
+    const t0 = clock.now();
+    const summary = await sendAll(sender, await trackBatches(1, 1));
+    assert.deepEqual(answers.map(([t, status]) => [t - t0, status]), [[0, 500], [250, 500], [750, 200]]);
+    assert.deepEqual([summary.attempts, summary.retries, summary.throttled, summary.pacedMs], [3, 2, 0, 0]);
+    assert.equal(sender.limiter.pausedUntil, -Infinity);
+  });
+
   test("a retry that would end after the host's deadline is not started", async () => {
     seg.setFaults({ rateLimit429: 1, retryAfter: 5 });
-    const sender = new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), deadline: Date.now() + 2000 });
+    // On a clock that stands still until something waits: the first try goes, whatever the machine's speed.
+    const clock = virtualClock();
+    const sender = new Sender({ writeKey: WRITE_KEY, endpoints: endpoints(), deadline: clock.now() + 2000, clock, fetch: clock.fetch() });
     await sender.send((await trackBatches(1, 1))[0]);
     await assert.rejects(sender.flush(), (err) => {
       assert.equal(err.code, 'deadline');

@@ -8,7 +8,9 @@
 //   but keeps no accepted events or objects (seg.events and seg.objects stay empty).
 //   Segment's rate limit: startSegmentServer({ maxEventsPerSecond: N }) (or seg.setRateLimit(N)),
 //   see rule 8; seg.rateLimited counts its 429s. seg.timeline: each valid request's time, events
-//   and answer (200, or the cap's 429), with or without a cap.
+//   and answer (200, or the cap's 429), with or without a cap. Both run on startSegmentServer({ now })
+//   (or seg.setClock(now)), a function giving epoch ms, so that a test on a clock it moves (as
+//   tests/support/virtual-clock.mjs) sees the cap and the timeline in that time; the real one by default.
 //
 // CLI:
 //   node tests/support/segment-server.mjs [--port N] [--host H] [--write-key K] [--seed N]
@@ -261,11 +263,11 @@ function normalizeFaults(faults = {}) {
  * the bucket does not hold them (one second's worth, for a batch larger than that), takes nothing
  * and answers the whole seconds to wait.
  */
-function rateBucket(rate) {
+function rateBucket(rate, now) {
   if (rate === null || rate === undefined) return null;
   if (typeof rate !== 'number' || !(rate > 0) || !Number.isFinite(rate)) throw new RangeError('maxEventsPerSecond must be a number above 0');
   let tokens = rate;
-  let last = performance.now();
+  let last = now();
   return {
     rate,
     take(n, now) {
@@ -360,12 +362,18 @@ class HttpError extends Error {
  * given one summary line per request; never the key or headers), record (default true; false keeps
  * no accepted events or objects, so seg.events and seg.objects stay empty, for benchmarks of
  * millions of events: every check, stats() and the messageId counts for dedupe are the same, and
- * dropped events are still kept in seg.dropped).
+ * dropped events are still kept in seg.dropped). now: the clock of the rate cap and the timeline,
+ * epoch ms (see setClock). sleep: the wait of a slow answer, (ms) => Promise (default setTimeout),
+ * so that a test can hold the answer and let it go; close() ends it either way.
  */
-export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host = '127.0.0.1', faults = {}, seed = 1, log, record = true, maxEventsPerSecond = null } = {}) {
+export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host = '127.0.0.1', faults = {}, seed = 1, log, record = true, maxEventsPerSecond = null, now = null, sleep: wait = null } = {}) {
   if (typeof writeKey !== 'string' || writeKey.length === 0) throw new TypeError('writeKey must be a non-empty string');
   if (typeof record !== 'boolean') throw new TypeError('record must be a boolean');
-  let bucket = rateBucket(maxEventsPerSecond);
+  // The rate cap's time and the timeline's: a given clock, else the monotonic one and the wall clock.
+  let clock = now;
+  const bucketNow = () => (clock ? clock() : performance.now());
+  const timelineNow = () => (clock ? clock() : Date.now());
+  let bucket = rateBucket(maxEventsPerSecond, bucketNow);
   const timeline = [];
   let rateLimited = 0;
   const expectedAuth = Buffer.from(`${writeKey}:`, 'utf8');
@@ -385,8 +393,10 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
 
   const sleep = (ms) =>
     new Promise((resolve) => {
-      const wait = { resolve, timer: setTimeout(() => (waits.delete(wait), resolve()), ms) };
-      waits.add(wait);
+      const pending = { resolve: () => waits.delete(pending) && resolve(), timer: null };
+      waits.add(pending);
+      if (wait) wait(ms).then(pending.resolve, pending.resolve);
+      else pending.timer = setTimeout(pending.resolve, ms);
     });
 
   /** Five draws per request, always in this order, whatever the probabilities. */
@@ -582,8 +592,8 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
       if (header === 'missing' && !trackingBodyKey) throw new HttpError(401, 'missing or invalid write key');
       const plan = kind === 'set' ? planObjects(json) : planTracking(kind, json);
       entry.events = plan.count;
-      const waitSeconds = bucket ? bucket.take(plan.count, performance.now()) : 0;
-      timeline.push({ at: Date.now(), events: plan.count, status: waitSeconds ? 429 : 200 });
+      const waitSeconds = bucket ? bucket.take(plan.count, bucketNow()) : 0;
+      timeline.push({ at: timelineNow(), events: plan.count, status: waitSeconds ? 429 : 200 });
       if (waitSeconds) {
         rateLimited += 1;
         const wait = String(waitSeconds);
@@ -637,7 +647,12 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
     },
     /** Sets the rate cap, events per second (null: none); the bucket starts full. */
     setRateLimit(next = null) {
-      bucket = rateBucket(next);
+      bucket = rateBucket(next, bucketNow);
+    },
+    /** Runs the rate cap and the timeline on `next` (epoch ms; null: the real clocks); a cap starts full. */
+    setClock(next = null) {
+      clock = next;
+      if (bucket) bucket = rateBucket(bucket.rate, bucketNow);
     },
     stats() {
       return {
@@ -664,7 +679,7 @@ export async function startSegmentServer({ writeKey = 'wk_test', port = 0, host 
       messageIds.clear();
       timeline.length = 0;
       rateLimited = 0;
-      if (bucket) bucket = rateBucket(bucket.rate);
+      if (bucket) bucket = rateBucket(bucket.rate, bucketNow);
       counters.accepted = 0;
       counters.objects = 0;
       counters.duplicates = 0;
