@@ -189,8 +189,10 @@ describe('Worker: a .gz file in pieces', () => {
       assert.equal(report.status, 'done', JSON.stringify(report).slice(0, 500));
       const lines = linesFor(stack, key);
       const continued = lines.filter((l) => l.status === 'continued').length;
-      // At 50,000 events a second, 100,000 rows take two seconds: four budgets of 0.5 s at least.
-      assert.ok(continued >= 3, `${continued} continuations`);
+      // At 50,000 events a second, 100,000 rows take two seconds; a piece of 0.5 s takes at most
+      // its half second's 25,000 rows, the budget's first second (a full bucket, 50,000) and the
+      // batches in flight: never the whole file, on any machine.
+      assert.ok(continued >= 1, `${continued} continuations`);
       assert.equal(report.pieces, continued + 1);
       const engine = await loadEngine();
       const { engineOptions } = readConfig({ SEGMENT_WRITE_KEY: WRITE_KEY, CSV2SEGMENT_EMPTY_CELLS: 'omit', CSV2SEGMENT_TYPING: 'infer' });
