@@ -129,8 +129,10 @@ describe('Lambda: a run keeps the mapping it started with', () => {
     const record = await upload(key, text);
     const queue = [];
     const sizes = [];
-    // Shards of about a third of the file, each paced so that it hands on at least once.
-    const env = { CSV2SEGMENT_SHARD_BYTES: String(Math.ceil(text.length / 3)), MAX_RUN_SECONDS: '0.2', SEGMENT_MAX_EVENTS_PER_SECOND: '30000' };
+    // Shards of about a third of the file (10,000 rows), each paced so that it hands on at least
+    // once on any machine: a piece of 0.2 s at 4,000 events a second takes at most its 800 rows,
+    // a second of the budget held ahead and one batch (2,500): about 7,300 rows.
+    const env = { CSV2SEGMENT_SHARD_BYTES: String(Math.ceil(text.length / 3)), MAX_RUN_SECONDS: '0.2', SEGMENT_MAX_EVENTS_PER_SECOND: '4000' };
     const handler = handlerWith(env, { queue });
     await handler({ Records: [record] }, LAMBDA_CONTEXT);
     let pieces = 0;
