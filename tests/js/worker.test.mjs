@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { generateTrackCsv } from '../../bench/generate.mjs';
 import { pinOf } from '../../js/core/pinned-mapping.mjs';
+import { freshPost } from '../support/fresh-post.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
 import { r2Notification, startWorkerStack } from '../support/worker-stack.mjs';
 
@@ -210,7 +211,8 @@ describe('Worker', () => {
     assert.deepEqual([seg.stats().accepted, seg.stats().uniqueMessageIds], [8, 4]);
 
     for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${TOKEN}` }]) {
-      const res = await post('/v1/ingest/track_1.csv', headers);
+      // Answered before the body is read: each on a connection of its own (fresh-post.mjs).
+      const res = await freshPost(`${stack.url}/v1/ingest/track_1.csv`, headers, body);
       assert.equal(res.status, 401);
       assert.deepEqual(await res.json(), { error: 'missing or wrong token: send Authorization: Bearer <INGEST_TOKEN>' });
     }
