@@ -22,7 +22,7 @@
 // module's init phase (Lambda's "Init Duration": imports and module-level clients), `*_seconds`
 // the invocation (Lambda's "Duration": handler call → every event delivered). Node's own start is
 // in neither. Both runs of the handler (1× and the big file) get LAMBDA_NODE_OPTIONS, the
-// NODE_OPTIONS the README's deployment sets on the function; the seed runs with Node's defaults,
+// NODE_OPTIONS the deployment in docs/aws.md sets on the function; the seed runs with Node's defaults,
 // as its tutorial deploys it. BENCH_MEMORY_TRACE=1 adds each side's memory trace (max of
 // process.memoryUsage() fields, the wasm memory, V8's new space; GC counts) to stderr.
 import { spawn } from 'node:child_process';
@@ -44,7 +44,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const WRITE_KEY = 'bench_write_key';
 const BUCKET = 'bench';
 /**
- * NODE_OPTIONS of the deployed function (README, "On AWS Lambda"): a 1 MB young generation. V8
+ * NODE_OPTIONS of the deployed function (docs/aws.md): a 1 MB young generation. V8
  * otherwise grows it to 16 MB during a long run, and the S3 body's 64 KB Buffers (two per read:
  * the socket's and the HTTP parser's copy) wait for the next scavenge: peak RSS grew with the file.
  */

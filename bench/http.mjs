@@ -6,7 +6,7 @@
 //
 //   node bench/http.mjs [--rows N] [--rounds N]
 //
-// undici is not our dependency (node-fetch.mjs won: README, "Development"): the bench measures
+// undici is not our dependency (node-fetch.mjs won: docs/development.md): the bench measures
 // the copy node_modules resolves (miniflare's, hoisted), and prints its version; for another,
 // `npm install --no-save undici@VERSION` first. Without any, the bench leaves it out.
 //
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 const SELF = fileURLToPath(import.meta.url);
 const WRITE_KEY = 'bench_write_key';
 const BUCKET = 'bench';
-/** The deployed function's NODE_OPTIONS (README, "On AWS Lambda"). */
+/** The deployed function's NODE_OPTIONS (docs/aws.md). */
 const LAMBDA_NODE_OPTIONS = '--max-semi-space-size=1';
 
 // ---------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ export async function packageLambda({ quiet = false } = {}) {
   renameSync(`${STAGE}.zip`, ZIP);
   if (!quiet) {
     const kb = (file) => `${Math.round(statSync(file).size / 1024)} KB`;
-    console.log(`${path.relative(ROOT, ZIP)}: ${kb(ZIP)} (js/hosts/lambda/index.mjs ${kb(path.join(STAGE, HANDLER_FILE))}, pkg/csv2segment_bg.wasm ${kb(path.join(STAGE, 'pkg', 'csv2segment_bg.wasm'))}); handler: js/hosts/lambda/index.handler; environment: NODE_OPTIONS=--max-semi-space-size=1 (see README)`);
+    console.log(`${path.relative(ROOT, ZIP)}: ${kb(ZIP)} (js/hosts/lambda/index.mjs ${kb(path.join(STAGE, HANDLER_FILE))}, pkg/csv2segment_bg.wasm ${kb(path.join(STAGE, 'pkg', 'csv2segment_bg.wasm'))}); handler: js/hosts/lambda/index.handler; environment: NODE_OPTIONS=--max-semi-space-size=1 (see docs/aws.md)`);
   }
   rmSync(STAGE, { recursive: true, force: true });
   return ZIP;

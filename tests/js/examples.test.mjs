@@ -1,5 +1,5 @@
-// examples/: each example runs as a user would run it, against the local Segment server, and the
-// README shows the example's code as it is in the file.
+// examples/: each example runs as a user would run it, against the local Segment server, and
+// docs/javascript.md shows the example's code as it is in the file.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,7 +17,7 @@ const WRITE_KEY = 'wk_example_0123456789';
 const TRACK_CSV = 'userId,event,properties.plan,timestamp\n1,Signed Up,pro,2024-03-05T10:00:00Z\n2,Signed Up,free,not a date\n';
 const REJECTION = "line 3, column 4 (timestamp): cannot read 'not a date' as a date; write it like 2019-05-11T20:32:27.940Z, 2019-05-11 or as Unix seconds";
 
-describe('examples/engine.mjs: the README example', () => {
+describe('examples/engine.mjs: the example in docs/javascript.md', () => {
   let seg;
   let dir;
   const example = (args) => run(process.execPath, [EXAMPLE, ...args], { cwd: ROOT, env: { ...CLEAN_ENV, SEGMENT_WRITE_KEY: WRITE_KEY } });
@@ -78,9 +78,9 @@ describe('examples/engine.mjs: the README example', () => {
   });
 });
 
-test("the README's JavaScript section shows examples/engine.mjs as it is", async () => {
-  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Using the engine from JavaScript'));
+test('docs/javascript.md shows examples/engine.mjs as it is', async () => {
+  const doc = await readFile(path.join(ROOT, 'docs', 'javascript.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('# Using the engine from JavaScript'));
   const block = /```js\n([\s\S]*?)```/.exec(section);
   assert.ok(block, 'no ```js block in the section');
   assert.equal(block[1], await readFile(EXAMPLE, 'utf8'));

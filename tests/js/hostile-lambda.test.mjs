@@ -66,7 +66,7 @@ function invoke(key, eTag) {
         BENCH_KEY: key,
         BENCH_ETAG: eTag,
         BENCH_LAMBDA_ENTRY: '',
-        // The deployed function's setting (README, "On AWS Lambda").
+        // The deployed function's setting (docs/aws.md).
         NODE_OPTIONS: '--max-semi-space-size=1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

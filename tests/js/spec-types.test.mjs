@@ -44,7 +44,7 @@ const DATA = {
 };
 const STRING_FIELDS = new Set(['userId', 'anonymousId', 'previousId', 'event', 'groupId', 'name', 'category']);
 
-/** The rule, as the README states it: which `:type` a field takes. */
+/** The rule, as docs/files-and-mappings.md states it: which `:type` a field takes. */
 function takes(call, field, type) {
   if (type === null) return true;
   if (call === 'object') return field === 'id' || type !== 'json';

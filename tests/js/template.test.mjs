@@ -54,7 +54,7 @@ describe('template.yaml deployed into moto', () => {
     // As `sam deploy` does: the package in a bucket, and the template's CodeUri pointing at it.
     await s3.send(new CreateBucketCommand({ Bucket: 'sam-artifacts' }));
     await s3.send(new PutObjectCommand({ Bucket: 'sam-artifacts', Key: 'lambda.zip', Body: await readFile(zip) }));
-    // As the README asks before the first deploy: the key in SSM, encrypted.
+    // As docs/aws.md asks before the first deploy: the key in SSM, encrypted.
     const ssm = new SSMClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
     await ssm.send(new PutParameterCommand({ Name: PARAMETERS.WriteKeyParameterName, Type: 'SecureString', Value: WRITE_KEY }));
     ssm.destroy();

@@ -39,11 +39,12 @@ const fileNote = (prefixes) => `FILE is a path, or - for standard input (then --
 name picks the call by its prefix, one of:
   ${prefixes}
 (object_ is the Objects API); .csv, .txt or .tsv, optionally .gz (decompressed on the
-way). See README.md, "Preparing a file", for the header.`;
+way). See docs/files-and-mappings.md, "Preparing a file", for the header.`;
 
 export const ENGINE_OPTIONS = `  --mapping FILE            read the files through this mapping (csv2segment.json; see
-                            README.md, "Files as they come"); default: the nearest
-                            ${MAPPING_NAME} beside each file, then in its parent folders
+                            docs/files-and-mappings.md, "Files as they come"); default:
+                            the nearest ${MAPPING_NAME} beside each file, then in its
+                            parent folders
   --empty omit|null|string  an empty cell is left out, sent as null or sent as ""
                             (default: omit)
   --typing infer|strings    infer: numbers and true/false as such; strings: every data
