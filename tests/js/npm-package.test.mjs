@@ -56,6 +56,8 @@ test('the tarball holds what the CLI and the library entry import, the engine an
     PACKAGE.types.replace(/^\.\//, ''),
     ...readdirSync(path.join(ROOT, 'pkg')).map((f) => `pkg/${f}`),
     ...readdirSync(path.join(ROOT, 'samples')).map((f) => `samples/${f}`),
+    // The guide the README links to.
+    ...readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`),
     'README.md',
     'package.json',
   ].sort();

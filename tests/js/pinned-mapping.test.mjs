@@ -130,9 +130,10 @@ describe('Lambda: a run keeps the mapping it started with', () => {
     const queue = [];
     const sizes = [];
     // Shards of about a third of the file (10,000 rows), each paced so that it hands on at least
-    // once on any machine: a piece of 0.2 s at 4,000 events a second takes at most its 800 rows,
-    // a second of the budget held ahead and one batch (2,500): about 7,300 rows.
-    const env = { CSV2SEGMENT_SHARD_BYTES: String(Math.ceil(text.length / 3)), MAX_RUN_SECONDS: '0.2', SEGMENT_MAX_EVENTS_PER_SECOND: '4000' };
+    // once on any machine: with one request in flight at 4,000 events a second (batches of 2,500,
+    // 0.625 s apart), a piece of 0.2 s reads on only while its first two batches go: about 5,000
+    // rows.
+    const env = { CSV2SEGMENT_SHARD_BYTES: String(Math.ceil(text.length / 3)), MAX_RUN_SECONDS: '0.2', SEGMENT_MAX_EVENTS_PER_SECOND: '4000', SEGMENT_CONCURRENCY: '1' };
     const handler = handlerWith(env, { queue });
     await handler({ Records: [record] }, LAMBDA_CONTEXT);
     let pieces = 0;
@@ -164,9 +165,10 @@ describe('Lambda: a run keeps the mapping it started with', () => {
     await put('forged/csv2segment.json', mappingFor('Payment Made'));
     const record = await upload(key, paymentsCsv(10_000));
     const queue = [];
-    // A piece of 0.05 s at 2,000 events a second takes at most about 4,100 rows (its own 100, a
-    // second of the budget held ahead, a batch): the first hands on, on any machine.
-    const handler = handlerWith({ MAX_RUN_SECONDS: '0.05', SEGMENT_MAX_EVENTS_PER_SECOND: '2000' }, { queue });
+    // One request in flight, paced at 2,000 events a second (batches of 2,000, a second apart): a
+    // piece of 0.05 s reads on only while its first two batches go, so it takes at most about
+    // 4,100 of the 10,000 rows and hands on, on any machine.
+    const handler = handlerWith({ MAX_RUN_SECONDS: '0.05', SEGMENT_MAX_EVENTS_PER_SECOND: '2000', SEGMENT_CONCURRENCY: '1' }, { queue });
     await handler({ Records: [record] }, LAMBDA_CONTEXT);
     assert.equal(queue.length, 1, 'the first piece handed on');
     const real = queue[0].csv2segment;
@@ -235,10 +237,11 @@ describe('Worker: a run keeps the mapping it started with', () => {
         SEGMENT_RETRY_BASE_MS: '5',
         SEGMENT_MAX_ATTEMPTS: '2',
         QUEUE_RETRY_DELAY_SECONDS: '1',
-        // Pieces of at most 1 s, paced at 2,000 events a second: a file of 20,000 rows takes
-        // at least 8 s (a second's burst aside), so several pieces, on any machine.
+        // Pieces of at most 1 s, one request in flight paced at 2,000 events a second: a piece
+        // takes at most about 6,000 of a file's 20,000 rows, so there are several, on any machine.
         MAX_RUN_SECONDS: '1',
         SEGMENT_MAX_EVENTS_PER_SECOND: '2000',
+        SEGMENT_CONCURRENCY: '1',
       },
       secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
       port: 0,
