@@ -8,6 +8,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::base::blocks::Padded;
+use crate::base::json;
+use crate::base::reason::Reason;
+use crate::base::reason::REJECTS_COLUMN;
 use crate::map::cell::Conv;
 use crate::map::column::{self, CellType, Seg};
 use crate::map::date_format::DateFormat;
@@ -16,10 +20,6 @@ use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::mapping::{Layout, Source};
 use crate::map::spec::{key, place, role_of, root_rank, Check, Role, Roles};
 use crate::options::{EmptyCells, Options};
-use crate::report::reject::Reason;
-use crate::report::REJECTS_COLUMN;
-use crate::write::blocks::Padded;
-use crate::write::json;
 
 /// Bytes written as they are: a pre-rendered key such as `,"plan":`, or a constant value.
 pub(crate) type Bytes = Padded;
