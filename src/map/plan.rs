@@ -18,7 +18,7 @@ use crate::map::date_format::DateFormat;
 use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::mapping::{Layout, Source};
-use crate::map::spec::{key, place, role_of, root_rank, Check, Role, Roles};
+use crate::map::spec::{col32, key, place, role_of, root_rank, Check, Role, Roles};
 use crate::options::{EmptyCells, Options};
 
 /// Bytes written as they are: a pre-rendered key such as `,"plan":`, or a constant value.
@@ -360,11 +360,6 @@ impl Plan {
         }
         Ok(())
     }
-}
-
-/// A column's index as the ops hold it: [`Plan::new`] refuses files wider than a `u32` counts.
-pub(crate) fn col32(col: usize) -> u32 {
-    u32::try_from(col).unwrap_or(u32::MAX)
 }
 
 fn json_str(s: &str) -> Vec<u8> {
