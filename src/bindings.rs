@@ -639,7 +639,7 @@ fn record_limit(bytes: Option<f64>) -> Result<usize, JsValue> {
         },
         ..Options::default()
     };
-    options.check().map_err(js_error)?;
+    options.check().map_err(|e| js_error(e.into()))?;
     Ok(options.max_record_bytes)
 }
 

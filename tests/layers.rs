@@ -89,7 +89,7 @@ fn code_only(src: &str) -> String {
             // A raw string: r"…", r#"…"#.
             let hashes = rest[1..].iter().take_while(|&&c| c == b'#').count();
             let mut close = vec![b'"'];
-            close.extend(std::iter::repeat_n(b'#', hashes));
+            close.resize(1 + hashes, b'#');
             i += 2 + hashes;
             while i < b.len() && !b[i..].starts_with(&close) {
                 i += 1;
@@ -331,7 +331,7 @@ fn read_crate() -> Crate {
         for p in paths(&code, &module) {
             // A name lib.rs re-exports stands for the path it comes from.
             let p = match p.first().and_then(|n| names.get(n)) {
-                Some(from) if p.len() == 1 || !modules.contains(&p[..1].to_vec()) => {
+                Some(from) if p.len() == 1 || !modules.contains(&p[..1]) => {
                     let mut q = from.clone();
                     q.extend(p[1..].iter().cloned());
                     q
@@ -339,10 +339,7 @@ fn read_crate() -> Crate {
                 _ => p,
             };
             // The longest prefix that is a module of its own file.
-            match (1..=p.len())
-                .rev()
-                .find(|&n| modules.contains(&p[..n].to_vec()))
-            {
+            match (1..=p.len()).rev().find(|&n| modules.contains(&p[..n])) {
                 Some(n) => {
                     used.insert(p[..n].to_vec());
                 }
