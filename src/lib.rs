@@ -58,10 +58,20 @@ pub use report::reject::Rejection;
 pub use report::{MappingUsed, Report};
 pub use write::batch::{Batch, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
 
+// The modules stand in layers, from the bottom: base (with options) → read (with gunzip) →
+// map → write → report → pieces → ingest (the run) → bindings. None imports from a layer above
+// its own, and none import each other: tests/layers.rs holds the layers and checks both.
+
 /// Limits, positions, reject reasons, JSON strings: what every stage above it shares.
 mod base;
+/// .gz files of any number of members, for hosts whose own decompression cannot read them.
+mod gunzip;
+/// The streaming engine that runs the stages; the one-shot calls on a whole file.
+mod ingest;
 /// The plan of each row's call: file name, header, mapping, cells.
 mod map;
+/// The engine's settings.
+mod options;
 /// A file run in pieces: shards, continuations and their merged report.
 mod pieces;
 /// The stages, in the order bytes go through them.
@@ -70,12 +80,6 @@ mod read;
 mod report;
 /// Each row's JSON, written straight into request bodies.
 mod write;
-
-/// .gz files of any number of members, for hosts whose own decompression cannot read them.
-mod gunzip;
-/// The streaming engine that runs the stages; its settings.
-mod ingest;
-mod options;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
