@@ -7,10 +7,10 @@ use js_sys::{Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::options::limit;
+use crate::base::limits::limit;
 use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position};
 
-// The limits and defaults are the engine's constants (options.rs's limit!), named beside them.
+// The limits and defaults are the engine's constants (base/limits.rs's limit!), named beside them.
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = concat!(
     r#"
@@ -639,7 +639,7 @@ fn record_limit(bytes: Option<f64>) -> Result<usize, JsValue> {
         },
         ..Options::default()
     };
-    options.check().map_err(js_error)?;
+    options.check().map_err(|e| js_error(e.into()))?;
     Ok(options.max_record_bytes)
 }
 

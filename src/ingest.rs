@@ -1,16 +1,20 @@
-//! The streaming engine: bytes of a file in, request bodies and a report out.
+//! The run: bytes of a file in, request bodies and a report out ([`Ingest`]); and the calls
+//! a host makes on a whole file at once ([`validate`], [`draft`]).
 
+use crate::base::limits::MAX_EVENT_BYTES;
+use crate::base::position::Position;
+use crate::base::reason::Reason;
+use crate::map::draft::Draft;
 use crate::map::file_name::{CallKind, FileSpec};
-use crate::map::mapping::Rule;
+use crate::map::mapping::{rule_for, Rule};
 use crate::map::plan::Plan;
-use crate::options::{Options, MAX_EVENT_BYTES};
-use crate::pieces::mapped::rule_for;
+use crate::options::Options;
 use crate::read::decode::{Decoder, Encoding};
 use crate::read::dialect;
 use crate::read::frame::{Broken, RAW_KEPT};
-use crate::read::records::{Position, Record, RecordReader};
+use crate::read::records::{Record, RecordReader};
 use crate::report::error::{Error, ErrorKind};
-use crate::report::reject::{Reason, Rejection};
+use crate::report::reject::Rejection;
 use crate::report::{MappingUsed, Report};
 use crate::write::batch::{Batch, Batcher};
 use crate::write::message_id::MessageIds;
@@ -331,7 +335,7 @@ impl Ingest {
         let rows = &mut self.rows;
         let decoded = match self.decoder.decode(chunk, eof) {
             Ok(d) => d,
-            Err(e) => return Err(rows.fail(e)),
+            Err(e) => return Err(rows.fail(e.into())),
         };
         let first_line: Vec<u8>;
         let parts: [&[u8]; 2] = if let Some(guess) = self.guess.as_mut() {
@@ -672,6 +676,14 @@ pub struct Validation {
     pub report: Report,
     /// The first payloads, as they would be sent.
     pub samples: Vec<String>,
+}
+
+/// Drafts a rule for the file `name` from `head`, its first bytes (the whole file, or at least
+/// its first [`crate::DRAFT_SAMPLE_BYTES`]); `whole` says `head` is the whole file.
+///
+/// Fails only for input that no mapping can read (a gzip file).
+pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
+    Ok(crate::map::draft::draft(name, head, whole)?)
 }
 
 /// Reads a whole file in memory without sending anything: its report and first payloads.

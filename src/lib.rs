@@ -30,36 +30,48 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use base::limits::{
+    DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_REJECTIONS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
+    MAX_CONSTANT_BYTES, MAX_EVENT_BYTES, MAX_HEADER_BYTES, MAX_ID_CHARS, MAX_MAPPING_BYTES,
+    MAX_MAPPING_COLUMNS, MAX_OBJECTS_PER_REQUEST,
+};
+pub use base::position::Position;
+pub use base::reason::{Reason, REJECTS_COLUMN};
 pub use gunzip::{Gunzip, GzipError, GzipErrorKind};
-pub use ingest::{validate, Ingest, Validation};
+pub use ingest::{draft, validate, Ingest, Validation};
 pub use map::column::{CellType, ColumnType};
 pub use map::date_format::read_date;
-pub use map::draft::{
-    draft, rule_matches, ColumnExample, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES,
-};
+pub use map::draft::{rule_matches, ColumnExample, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES};
 pub use map::file_name::{AcceptedPrefixes, CallKind, FileSpec, ACCEPTED_PREFIXES};
 pub use map::file_name::{FileNameError, FileNameProblem};
 pub use map::header::{HeaderError, HeaderProblem};
 pub use map::mapping::MappingError;
 pub use map::plan::ColumnInfo;
 pub use map::spec::spec_fields;
-pub use options::{
-    EmptyCells, Options, Typing, DEFAULT_MAX_REJECTIONS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
-    MAX_CONSTANT_BYTES, MAX_EVENT_BYTES, MAX_ID_CHARS, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS,
-    MAX_OBJECTS_PER_REQUEST,
-};
+pub use options::{EmptyCells, Options, Typing};
 pub use pieces::mapped::FileSplitter;
 pub use pieces::merge;
 pub use pieces::split::{Shard, Split, Splitter};
-pub use read::frame::{Broken, DEFAULT_MAX_RECORD_BYTES, MAX_HEADER_BYTES};
-pub use read::records::Position;
+pub use read::frame::Broken;
 pub use report::error::{Error, ErrorKind};
-pub use report::reject::{Reason, Rejection};
-pub use report::{MappingUsed, Report, REJECTS_COLUMN};
+pub use report::reject::Rejection;
+pub use report::{MappingUsed, Report};
 pub use write::batch::{Batch, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
 
+// The modules stand in layers, from the bottom: base (with options) → read (with gunzip) →
+// map → write → report → pieces → ingest (the run) → bindings. None imports from a layer above
+// its own, and none import each other: tests/layers.rs holds the layers and checks both.
+
+/// Limits, positions, reject reasons, JSON strings: what every stage above it shares.
+mod base;
+/// .gz files of any number of members, for hosts whose own decompression cannot read them.
+mod gunzip;
+/// The streaming engine that runs the stages; the one-shot calls on a whole file.
+mod ingest;
 /// The plan of each row's call: file name, header, mapping, cells.
 mod map;
+/// The engine's settings.
+mod options;
 /// A file run in pieces: shards, continuations and their merged report.
 mod pieces;
 /// The stages, in the order bytes go through them.
@@ -68,12 +80,6 @@ mod read;
 mod report;
 /// Each row's JSON, written straight into request bodies.
 mod write;
-
-/// .gz files of any number of members, for hosts whose own decompression cannot read them.
-mod gunzip;
-/// The streaming engine that runs the stages; its settings.
-mod ingest;
-mod options;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;

@@ -2,73 +2,10 @@
 
 use serde::Deserialize;
 
-use crate::read::frame::DEFAULT_MAX_RECORD_BYTES;
-use crate::report::error::{Error, ErrorKind};
-
-/// The limits and defaults that the TypeScript docs (bindings.rs) state, each as the one literal
-/// both the constant and the docs are made of: `concat!("up to ", limit!(MAX_BATCH_EVENTS))`
-/// is `"up to 2500"`. A test checks each against the size its doc comment gives.
-macro_rules! limit {
-    (MAX_BATCH_BYTES) => {
-        486400
-    };
-    (MAX_BATCH_EVENTS) => {
-        2500
-    };
-    (MAX_OBJECTS_PER_REQUEST) => {
-        10
-    };
-    (DEFAULT_MAX_RECORD_BYTES) => {
-        1048576
-    };
-    (DEFAULT_MAX_REJECTIONS) => {
-        1000
-    };
-    (VALIDATE_SAMPLE_PAYLOADS) => {
-        5
-    };
-    (DRAFT_SAMPLE_BYTES) => {
-        65536
-    };
-    (MAX_HEADER_BYTES) => {
-        65536
-    };
-    (MAX_MAPPING_BYTES) => {
-        1048576
-    };
-    (MAX_CONSTANT_BYTES) => {
-        32768
-    };
-    (MAX_MAPPING_COLUMNS) => {
-        32768
-    };
-}
-pub(crate) use limit;
-
-/// The highest `maxRecordBytes`: a record's fields are placed with 32-bit offsets.
-pub const MAX_RECORD_BYTES_CEILING: usize = 1 << 30;
-
-/// Segment drops events over 32 KB.
-pub const MAX_EVENT_BYTES: usize = 32 * 1024;
-/// Segment's limit on one batch request is 500 KB; 475 KB leaves room for `sentAt` and proxies.
-pub const MAX_BATCH_BYTES: usize = limit!(MAX_BATCH_BYTES);
-/// Over 2,500 events, Segment answers 200 and drops the batch.
-pub const MAX_BATCH_EVENTS: usize = limit!(MAX_BATCH_EVENTS);
-/// The Objects API's documented limit per `/v1/set` request.
-pub const MAX_OBJECTS_PER_REQUEST: usize = limit!(MAX_OBJECTS_PER_REQUEST);
-/// The rejected rows a report keeps in full by default (`maxRejections`).
-pub const DEFAULT_MAX_REJECTIONS: usize = limit!(DEFAULT_MAX_REJECTIONS);
-/// Segment's limit on `messageId` and on an object's `id`, in characters.
-pub const MAX_ID_CHARS: usize = 100;
-/// The largest mapping (`csv2segment.json`) text, in bytes: a longer one is refused before it
-/// is parsed (hosts refuse to download one larger). 1 MiB is hundreds of times a real one.
-pub const MAX_MAPPING_BYTES: usize = limit!(MAX_MAPPING_BYTES);
-/// The largest value a mapping's `set` gives every row, measured as its JSON: Segment drops
-/// events over 32 KB ([`MAX_EVENT_BYTES`]), so a larger constant could never be sent.
-pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);
-/// The most entries a rule's `columns` (or `set`) may have: the most columns a header within
-/// [`crate::MAX_HEADER_BYTES`] (64 KB) can have, each a one-byte name and its delimiter.
-pub const MAX_MAPPING_COLUMNS: usize = limit!(MAX_MAPPING_COLUMNS);
+use crate::base::limits::{
+    DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_REJECTIONS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
+    MAX_EVENT_BYTES, MAX_OBJECTS_PER_REQUEST, MAX_RECORD_BYTES_CEILING,
+};
 
 /// What an empty cell becomes in `properties`, `traits` and object properties.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -143,10 +80,15 @@ impl Default for Options {
     }
 }
 
+/// An option out of its range: the message names the option, its range and the value given.
+/// The run turns it into an [`crate::Error`] of kind `Options`.
+#[derive(Debug)]
+pub(crate) struct OutOfRange(pub(crate) String);
+
 impl Options {
     /// Checks the limits against Segment's.
-    pub(crate) fn check(&self) -> Result<(), Error> {
-        let bad = |msg: String| Err(Error::new(ErrorKind::Options(msg)));
+    pub(crate) fn check(&self) -> Result<(), OutOfRange> {
+        let bad = |msg: String| Err(OutOfRange(msg));
         if self.max_batch_bytes < MAX_EVENT_BYTES + 64 || self.max_batch_bytes > MAX_BATCH_BYTES {
             return bad(format!(
                 "maxBatchBytes must be from {} to {MAX_BATCH_BYTES}, not {}",
@@ -175,25 +117,5 @@ impl Options {
             ));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_limits_are_the_sizes_their_docs_give() {
-        assert_eq!(MAX_BATCH_BYTES, 475 * 1024);
-        assert_eq!(MAX_BATCH_EVENTS, 2500);
-        assert_eq!(MAX_OBJECTS_PER_REQUEST, 10);
-        assert_eq!(DEFAULT_MAX_RECORD_BYTES, 1 << 20);
-        assert_eq!(DEFAULT_MAX_REJECTIONS, 1000);
-        assert_eq!(crate::DRAFT_SAMPLE_BYTES, 64 * 1024);
-        assert_eq!(limit!(VALIDATE_SAMPLE_PAYLOADS), 5);
-        assert_eq!(crate::MAX_HEADER_BYTES, 64 * 1024);
-        assert_eq!(MAX_MAPPING_BYTES, 1 << 20);
-        assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
-        assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
     }
 }

@@ -1,9 +1,9 @@
 //! Turns one cell's text into the JSON value its column calls for, written straight to the payload.
 
+use crate::base::json;
+use crate::base::reason::{quote, Reason};
 use crate::map::column::{CellType, ColumnType};
 use crate::map::timestamp;
-use crate::report::reject::{quote, Reason};
-use crate::write::json;
 
 /// How a column's cells become JSON values; chosen once per column by the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

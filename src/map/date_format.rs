@@ -12,8 +12,8 @@
 use chrono::format::{Fixed, Item, Numeric, Parsed, StrftimeItems};
 use chrono::NaiveTime;
 
+use crate::base::reason::{quote, Reason};
 use crate::map::timestamp;
-use crate::report::reject::{quote, Reason};
 
 /// A date format from a mapping, ready to read cells.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,24 +16,19 @@ use serde::Serialize;
 use super::date_format::DateFormat;
 #[cfg(doc)]
 use super::mapping::Mapping;
-use super::mapping::{glob_matches, quoted_key};
+use super::mapping::{glob_matches, quoted_key, BLANK_PREFIX};
 use crate::map::cell::Conv;
 use crate::map::column::{self, Seg};
 use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::spec;
 use crate::map::timestamp;
 use crate::options::Typing;
-use crate::read::decode::{Decoder, Encoding};
+use crate::read::decode::{Compressed, Decoder, Encoding};
 use crate::read::dialect;
 use crate::read::records::RecordReader;
-use crate::report::error::Error;
 
 /// How much of a file the draft reads: the first 64 KiB, cut at the last record boundary.
-pub const DRAFT_SAMPLE_BYTES: usize = crate::options::limit!(DRAFT_SAMPLE_BYTES);
-
-/// The start of a value the draft leaves for a person to fill in; the mapping's parser refuses
-/// a `set` value that starts with it, so a draft with blanks is never sent as it is.
-pub(crate) const BLANK_PREFIX: &str = "<fill in:";
+pub const DRAFT_SAMPLE_BYTES: usize = crate::base::limits::limit!(DRAFT_SAMPLE_BYTES);
 
 /// What kind of note.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -204,11 +199,9 @@ pub fn rule_matches(pattern: &str, key: &str) -> bool {
     glob_matches(pattern, name)
 }
 
-/// Drafts a rule for the file `name` from `head`, its first bytes (the whole file, or at least
-/// its first [`DRAFT_SAMPLE_BYTES`]); `whole` says `head` is the whole file.
-///
-/// Fails only for input that no mapping can read (a gzip file).
-pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
+/// Drafts a rule for the file `name` from `head` (see [`crate::draft`], which gives its
+/// failure the crate's [`crate::Error`]).
+pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compressed> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let (head, whole) = if head.len() > DRAFT_SAMPLE_BYTES {
         (&head[..DRAFT_SAMPLE_BYTES], false)
@@ -424,7 +417,7 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
             continue;
         }
         seen_names.insert(name.clone(), outs.len());
-        if name == crate::report::REJECTS_COLUMN {
+        if name == crate::base::reason::REJECTS_COLUMN {
             // The reason column of a rejects CSV: csv2segment's own, never sent.
             outs.push((name.clone(), Out::Drop));
             note(

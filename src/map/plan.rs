@@ -8,18 +8,18 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::base::blocks::Padded;
+use crate::base::json;
+use crate::base::reason::Reason;
+use crate::base::reason::REJECTS_COLUMN;
 use crate::map::cell::Conv;
 use crate::map::column::{self, CellType, Seg};
 use crate::map::date_format::DateFormat;
 use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::mapping::{Layout, Source};
-use crate::map::spec::{key, place, role_of, root_rank, Check, Role, Roles};
+use crate::map::spec::{col32, key, place, role_of, root_rank, Check, Role, Roles};
 use crate::options::{EmptyCells, Options};
-use crate::report::reject::Reason;
-use crate::report::REJECTS_COLUMN;
-use crate::write::blocks::Padded;
-use crate::write::json;
 
 /// Bytes written as they are: a pre-rendered key such as `,"plan":`, or a constant value.
 pub(crate) type Bytes = Padded;
@@ -360,11 +360,6 @@ impl Plan {
         }
         Ok(())
     }
-}
-
-/// A column's index as the ops hold it: [`Plan::new`] refuses files wider than a `u32` counts.
-pub(crate) fn col32(col: usize) -> u32 {
-    u32::try_from(col).unwrap_or(u32::MAX)
 }
 
 fn json_str(s: &str) -> Vec<u8> {

@@ -188,7 +188,7 @@ impl Roles {
         let mut need = |col: Option<usize>, field: &'static str| match col {
             Some(c) if c >= width => {}
             Some(c) => checks.push(Check::Filled {
-                col: crate::map::plan::col32(c),
+                col: col32(c),
                 field,
                 call,
             }),
@@ -213,7 +213,7 @@ impl Roles {
                 let ids: Vec<u32> = [self.user_id, self.anonymous_id]
                     .into_iter()
                     .flatten()
-                    .map(crate::map::plan::col32)
+                    .map(col32)
                     .collect();
                 if ids.iter().any(|&c| c as usize >= width) {
                     // A value the mapping sets: every row has one.
@@ -509,6 +509,11 @@ fn place_object(c: &ColumnName, auto: Conv) -> Result<Placed, HeaderProblem> {
         role: Role::Other,
         data: true,
     })
+}
+
+/// A column's index as the ops hold it: [`crate::map::plan::Plan::new`] refuses files wider than a `u32` counts.
+pub(crate) fn col32(col: usize) -> u32 {
+    u32::try_from(col).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

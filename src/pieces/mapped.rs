@@ -2,43 +2,14 @@
 //! and delimiter, and a [`Splitter`] that cuts it with the right delimiter, or not at all when
 //! its encoding makes the engine's offsets differ from the file's.
 
+use crate::base::position::Position;
 use crate::map::file_name::FileSpec;
-use crate::map::mapping::{Mapping, Rule};
+use crate::map::mapping::{rule_for, Rule};
 use crate::options::Options;
 use crate::pieces::split::{Split, Splitter};
 use crate::read::decode::Encoding;
 use crate::read::dialect;
-use crate::read::records::Position;
-use crate::report::error::{Error, ErrorKind};
-
-/// The mapping's rule for `key`, if `options` carry a mapping and a rule matches.
-pub(crate) fn rule_for(key: &str, options: &Options) -> Result<Option<Rule>, Error> {
-    let Some(text) = &options.mapping else {
-        return Ok(None);
-    };
-    let mapping = Mapping::parse(text).map_err(|errors| {
-        Error::new(ErrorKind::Mapping {
-            source: options.mapping_key.clone(),
-            errors,
-        })
-    })?;
-    let Some(mut rule) = mapping.rule_for(key) else {
-        return Ok(None);
-    };
-    // A rule without a call: its values are checked for the call the file's name makes (a
-    // name that makes none is the caller's error).
-    if rule.call.is_none() {
-        if let Ok(spec) = FileSpec::with_call(key, None) {
-            rule.check_set(spec.kind).map_err(|errors| {
-                Error::new(ErrorKind::Mapping {
-                    source: options.mapping_key.clone(),
-                    errors,
-                })
-            })?;
-        }
-    }
-    Ok(Some(rule))
-}
+use crate::report::error::Error;
 
 impl FileSpec {
     /// What the file at `key` is, read through the mapping in `options` when there is one: the

@@ -7,10 +7,11 @@
 //! never closes ends exactly where the reader ends it: a shard read alone gives the records,
 //! the rejections and the ids a run of the whole file gives.
 
-use crate::read::frame::{Framer, Step, DEFAULT_MAX_RECORD_BYTES};
-use crate::read::records::Position;
+use crate::base::limits::DEFAULT_MAX_RECORD_BYTES;
+use crate::base::position::Position;
+use crate::read::frame::{Framer, Step};
 
-pub use crate::read::frame::MAX_HEADER_BYTES;
+pub use crate::base::limits::MAX_HEADER_BYTES;
 
 /// One shard: the records that start in `[start.offset, end)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

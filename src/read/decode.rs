@@ -7,7 +7,10 @@
 //! same two encodings for far more wasm (its single-byte tables come with its whole label and
 //! decoder machinery), so the table stays ours.
 
-use crate::report::error::{Error, ErrorKind};
+/// The file is gzip-compressed: the reader cannot read it, and the run stops the file with
+/// an [`crate::Error`] of kind `Compressed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Compressed;
 
 /// The encoding a mapping says a file is in; a byte order mark wins over it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -91,7 +94,7 @@ impl Decoder {
         &'a mut self,
         chunk: &'a [u8],
         eof: bool,
-    ) -> Result<Decoded<'a>, Error> {
+    ) -> Result<Decoded<'a>, Compressed> {
         let mut skip = 0;
         let mut head = Vec::new();
         let mut chunk = chunk;
@@ -144,13 +147,17 @@ impl Decoder {
 }
 
 /// Decides from the first bytes: `None` while more are needed, else the BOM's length and the decoder.
-fn sniff(seen: &[u8], encoding: Encoding, eof: bool) -> Option<Result<(usize, Decoder), Error>> {
+fn sniff(
+    seen: &[u8],
+    encoding: Encoding,
+    eof: bool,
+) -> Option<Result<(usize, Decoder), Compressed>> {
     let need = |n: usize| seen.len() < n && !eof;
     let utf16 = |big_endian| Some(Ok((2, Decoder::Utf16(Utf16::new(big_endian)))));
     match seen {
         [] if !eof => None,
         [0x1f, ..] if need(2) => None,
-        [0x1f, 0x8b, ..] => Some(Err(Error::new(ErrorKind::Compressed))),
+        [0x1f, 0x8b, ..] => Some(Err(Compressed)),
         [0xef, ..] if need(3) => None,
         [0xef, 0xbb, 0xbf, ..] => Some(Ok((3, Decoder::Utf8))),
         [0xff | 0xfe, ..] if need(2) => None,
@@ -278,6 +285,7 @@ impl Utf16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::error::{Error, ErrorKind};
 
     /// Decodes `data` cut into `size`-byte chunks; returns the bytes skipped and the output.
     fn run(data: &[u8], size: usize) -> Result<(u64, Vec<u8>), Error> {

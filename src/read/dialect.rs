@@ -2,7 +2,7 @@
 //! that have no mapping): among `,` `;` tab and `|`, the one the header holds most, when it is
 //! the only one with that count; otherwise `,`.
 
-use crate::read::frame::MAX_HEADER_BYTES;
+use crate::base::limits::MAX_HEADER_BYTES;
 
 /// The delimiters a guess chooses among, the default first.
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];

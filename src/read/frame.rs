@@ -19,12 +19,7 @@
 //! exactly as this one does, and hands a record to [`Framer`] only when it is past the limit
 //! or its quote is open at the end; the splitter frames every record with it.
 
-use crate::read::records::Position;
-
-/// The default largest record, in bytes (line ending excluded): 1 MiB.
-pub const DEFAULT_MAX_RECORD_BYTES: usize = crate::options::limit!(DEFAULT_MAX_RECORD_BYTES);
-/// The largest header record, in bytes: longer is a header error (and a file that is not split).
-pub const MAX_HEADER_BYTES: usize = crate::options::limit!(MAX_HEADER_BYTES);
+use crate::base::position::Position;
 /// How much of a record over the limit is kept for the report and the rejects CSV.
 pub(crate) const RAW_KEPT: usize = 4 * 1024;
 

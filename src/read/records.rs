@@ -8,7 +8,9 @@
 //! only quoted cells are unescaped into a scratch buffer. The input of a write is appended to
 //! one buffer that keeps, between writes, only the record that is not complete yet.
 
-use crate::read::frame::{Broken, Framer, Step, MAX_HEADER_BYTES, RAW_KEPT};
+use crate::base::limits::MAX_HEADER_BYTES;
+use crate::base::position::Position;
+use crate::read::frame::{Broken, Framer, Step, RAW_KEPT};
 
 /// A field's place: its value (in the raw record, or in the scratch buffer when quoted) and its
 /// end in the raw record.
@@ -122,20 +124,6 @@ impl<'a> Row<'a> {
 }
 
 /// How reading a record from the buffer ended.
-/// A place in a file where a record may start: its byte offset and 1-based line.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Position {
-    /// Bytes before it.
-    pub offset: u64,
-    /// Its line: one more than the `\n` bytes before it.
-    pub line: u64,
-}
-
-impl Position {
-    /// The start of a file.
-    pub const START: Position = Position { offset: 0, line: 1 };
-}
-
 enum Scan {
     /// A record ends at this buffer position (its terminator not included).
     Record { end: usize, next: usize },

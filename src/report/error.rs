@@ -5,9 +5,13 @@
 
 use std::fmt;
 
+use crate::base::limits::MAX_HEADER_BYTES;
 use crate::map::file_name::{FileNameError, FileNameProblem};
 use crate::map::header::HeaderError;
-use crate::read::frame::{Broken, MAX_HEADER_BYTES};
+use crate::map::mapping::BadMapping;
+use crate::options::OutOfRange;
+use crate::read::decode::Compressed;
+use crate::read::frame::Broken;
 
 /// An error that stops a file: nothing of it is sent.
 ///
@@ -154,6 +158,29 @@ impl From<FileNameError> for Error {
         Error::new(ErrorKind::FileName {
             name: e.name,
             problem: e.problem,
+        })
+    }
+}
+
+// Each stage fails in its own type; the run turns them into the one `Error` here.
+
+impl From<Compressed> for Error {
+    fn from(_: Compressed) -> Error {
+        Error::new(ErrorKind::Compressed)
+    }
+}
+
+impl From<OutOfRange> for Error {
+    fn from(e: OutOfRange) -> Error {
+        Error::new(ErrorKind::Options(e.0))
+    }
+}
+
+impl From<BadMapping> for Error {
+    fn from(e: BadMapping) -> Error {
+        Error::new(ErrorKind::Mapping {
+            source: e.source,
+            errors: e.errors,
         })
     }
 }

@@ -6,13 +6,11 @@ pub(crate) mod reject;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
+use crate::base::reason::REJECTS_COLUMN;
 use crate::map::file_name::FileSpec;
 use crate::map::header::HeaderError;
 use crate::map::plan::ColumnInfo;
 use crate::report::reject::Rejection;
-
-/// The name of the column the rejects CSV adds.
-pub const REJECTS_COLUMN: &str = "csv2segment_error";
 
 /// The report of one file. Serialises to the camelCase JSON the hosts write out.
 #[derive(Clone, Debug, Default, Serialize)]

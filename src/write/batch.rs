@@ -95,7 +95,7 @@ impl Batcher {
             None => (Endpoint::Batch, BATCH_PREFIX.to_vec()),
             Some(c) => {
                 let mut p = b"{\"collection\":".to_vec();
-                crate::write::json::write_str(&mut p, c.as_bytes());
+                crate::base::json::write_str(&mut p, c.as_bytes());
                 p.extend_from_slice(b",\"objects\":[");
                 (Endpoint::Set, p)
             }

@@ -7,11 +7,12 @@
 //! positions left empty before a filled one are written as `null`, so positions keep their
 //! meaning.
 
+use crate::base::limits::MAX_ID_CHARS;
+use crate::base::reason::Reason;
 use crate::map::cell::Conv;
 use crate::map::plan::{Op, Plan};
-use crate::options::{EmptyCells, MAX_ID_CHARS};
+use crate::options::EmptyCells;
 use crate::read::records::Row;
-use crate::report::reject::Reason;
 use crate::write::message_id::MessageIds;
 
 /// An object or array being written.
@@ -170,7 +171,7 @@ impl PayloadWriter {
                     match col.map(|c| (c, row.cell(c as usize))) {
                         Some((c, cell)) if !cell.is_empty() => {
                             check_id_length("messageId", cell).map_err(|r| (c, r))?;
-                            crate::write::json::write_str(out, cell);
+                            crate::base::json::write_str(out, cell);
                         }
                         _ => ids.write_json(offset, out),
                     }

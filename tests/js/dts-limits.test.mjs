@@ -1,5 +1,5 @@
 // The limits and defaults that pkg/csv2segment.d.ts states for IngestOptions (generated from the
-// engine's constants, see options.rs's limit!) are the ones the engine keeps: each is read from
+// engine's constants, see src/base/limits.rs's limit!) are the ones the engine keeps: each is read from
 // the declaration's doc comment with the TypeScript compiler API and tried on the engine.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

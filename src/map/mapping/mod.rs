@@ -13,18 +13,24 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::base::limits::{
+    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS,
+};
 use crate::map::column::{self, ColumnType};
 use crate::map::constant;
 use crate::map::date_format::DateFormat;
-use crate::map::file_name::{check_collection, CallKind};
+use crate::map::file_name::{check_collection, CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
-use crate::options::{MAX_CONSTANT_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS};
+use crate::options::Options;
 use crate::read::decode::Encoding;
-use crate::read::frame::MAX_HEADER_BYTES;
 
 mod glob;
 
 pub(crate) use glob::matches as glob_matches;
+
+/// The start of a value the draft leaves for a person to fill in; the parser refuses a `set`
+/// value that starts with it, so a draft with blanks is never sent as it is.
+pub(crate) const BLANK_PREFIX: &str = "<fill in:";
 
 /// One problem of a mapping: where in the JSON, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -431,11 +437,10 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
                         Value::String(s) if s.is_empty() => {
                             ck.err(&sp, "an empty value; remove the entry or give a value")
                         }
-                        Value::String(s) if s.starts_with(crate::map::draft::BLANK_PREFIX) => ck
-                            .err(
-                                &sp,
-                                format!("still to fill in: replace {s} with {}", blank_what(s)),
-                            ),
+                        Value::String(s) if s.starts_with(BLANK_PREFIX) => ck.err(
+                            &sp,
+                            format!("still to fill in: replace {s} with {}", blank_what(s)),
+                        ),
                         v => {
                             let json = v.to_string();
                             if json.len() > MAX_CONSTANT_BYTES {
@@ -527,9 +532,7 @@ pub(crate) fn canonical_json(v: &Value, out: &mut Vec<u8>) {
 
 /// What a draft's blank asks for: `<fill in: the event name, like X>` → `the event name, like X`.
 fn blank_what(s: &str) -> &str {
-    s[crate::map::draft::BLANK_PREFIX.len()..]
-        .trim_end_matches('>')
-        .trim()
+    s[BLANK_PREFIX.len()..].trim_end_matches('>').trim()
 }
 
 /// One entry of `columns`: `null` (drop), a target, or `{to, type, format, timezone}`.
@@ -716,6 +719,41 @@ impl Rule {
             formats,
         })
     }
+}
+
+/// A mapping that cannot be used: where it came from and each of its problems. The run turns
+/// it into an [`crate::Error`] of kind `Mapping`.
+#[derive(Debug)]
+pub(crate) struct BadMapping {
+    /// Where the mapping came from (its key), when the host said.
+    pub(crate) source: Option<String>,
+    /// Each problem, with its JSON path.
+    pub(crate) errors: Vec<MappingError>,
+}
+
+/// The mapping's rule for `key`, if `options` carry a mapping and a rule matches.
+pub(crate) fn rule_for(key: &str, options: &Options) -> Result<Option<Rule>, BadMapping> {
+    let Some(text) = &options.mapping else {
+        return Ok(None);
+    };
+    let mapping = Mapping::parse(text).map_err(|errors| BadMapping {
+        source: options.mapping_key.clone(),
+        errors,
+    })?;
+    let Some(mut rule) = mapping.rule_for(key) else {
+        return Ok(None);
+    };
+    // A rule without a call: its values are checked for the call the file's name makes (a
+    // name that makes none is the caller's error).
+    if rule.call.is_none() {
+        if let Ok(spec) = FileSpec::with_call(key, None) {
+            rule.check_set(spec.kind).map_err(|errors| BadMapping {
+                source: options.mapping_key.clone(),
+                errors,
+            })?;
+        }
+    }
+    Ok(Some(rule))
 }
 
 #[cfg(test)]

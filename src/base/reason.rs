@@ -1,0 +1,195 @@
+//! Why a row cannot become a Segment call, in words a person can act on: every stage that
+//! rejects a row (the reader, the cells, the writer) names its reason with this one type.
+
+use std::fmt;
+
+/// How much of a cell a reason quotes; the rest is cut, with `…`.
+const QUOTE_LIMIT: usize = 60;
+
+/// Why a row was rejected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The row has more or fewer fields than the header.
+    FieldCount {
+        /// Fields in the row.
+        found: usize,
+        /// Columns in the header.
+        expected: usize,
+    },
+    /// A cell is not valid UTF-8.
+    NotUtf8,
+    /// Neither `userId` nor `anonymousId` has a value.
+    MissingIdentity,
+    /// A field the call needs is empty.
+    Empty {
+        /// The field, like `event`.
+        field: &'static str,
+        /// The call, like `track`.
+        call: &'static str,
+    },
+    /// A date that cannot be read.
+    Timestamp(String),
+    /// A date that does not fit the mapping's format.
+    TimestampFormat {
+        /// The cell.
+        text: String,
+        /// The format, as the mapping gives it.
+        format: String,
+    },
+    /// A date outside the years 0000 to 9999.
+    TimestampRange(String),
+    /// Not a number, in a `:number` column.
+    Number(String),
+    /// Not a whole number, in an `:integer` column.
+    Integer(String),
+    /// Not a boolean, in a `:boolean` column.
+    Boolean(String),
+    /// Not JSON, in a `:json` column.
+    Json {
+        /// The cell.
+        text: String,
+        /// What the JSON parser said.
+        detail: String,
+    },
+    /// Not a JSON object, where the spec wants one (`traits:json`).
+    JsonNotObject(String),
+    /// A value over one of Segment's length limits.
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its length in characters.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The row is over the largest record (the `maxRecordBytes` option), outside quotes.
+    RowTooLong {
+        /// The limit, in bytes.
+        max: usize,
+    },
+    /// A quote opened a field and never closed: the row was read to the first line break
+    /// after it, as if it were plain text.
+    StrayQuote {
+        /// The 1-based column the quote opened.
+        column: u32,
+        /// The limit it ran past, or `None` when it ran to the end of the file.
+        max: Option<usize>,
+    },
+    /// The whole event is over Segment's 32 KB limit.
+    TooLarge {
+        /// The event's size in bytes.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// A size as people write it: `1 MiB`, `64 KiB`, or bytes.
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// A cell as quoted in a reason: at most [`QUOTE_LIMIT`] characters.
+pub(crate) fn quote(cell: &str) -> String {
+    match cell.char_indices().nth(QUOTE_LIMIT) {
+        Some((cut, _)) => format!("{}…", &cell[..cut]),
+        None => cell.to_string(),
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::FieldCount { found, expected } => write!(
+                f,
+                "the row has {found} fields but the header has {expected}; check for a missing \
+                 or extra delimiter, or a quote that is not closed"
+            ),
+            Reason::NotUtf8 => f.write_str(
+                "the text is not valid UTF-8; save the file as UTF-8, or give its encoding in \
+                 csv2segment.json (\"encoding\": \"windows-1252\")",
+            ),
+            Reason::MissingIdentity => {
+                f.write_str("userId and anonymousId are both empty; fill in at least one")
+            }
+            Reason::Empty { field, call } => {
+                write!(f, "{field} is empty; every {call} call needs one")
+            }
+            Reason::Timestamp(t) => write!(
+                f,
+                "cannot read '{t}' as a date; write it like 2019-05-11T20:32:27.940Z, \
+                 2019-05-11 or as Unix seconds"
+            ),
+            Reason::TimestampFormat { text, format } => write!(
+                f,
+                "cannot read '{text}' as a date in the mapping's format {format}; fix the cell \
+                 or the format"
+            ),
+            Reason::TimestampRange(t) => {
+                write!(f, "'{t}' is outside the years 0000 to 9999")
+            }
+            Reason::Number(t) => write!(f, "'{t}' is not a number; write it like 1234.5"),
+            Reason::Integer(t) => {
+                write!(f, "'{t}' is not a whole number; write it like 1234")
+            }
+            Reason::Boolean(t) => write!(f, "'{t}' is not a boolean; write true or false"),
+            Reason::Json { text, detail } => {
+                write!(f, "'{text}' is not valid JSON ({detail})")
+            }
+            Reason::JsonNotObject(t) => write!(
+                f,
+                "'{t}' is not a JSON object; write it like {{\"plan\":\"pro\"}}"
+            ),
+            Reason::TooLong { field, len, max } => write!(
+                f,
+                "{field} is {len} characters long; Segment takes at most {max}"
+            ),
+            Reason::RowTooLong { max } => write!(
+                f,
+                "the row is over {}; check for a missing line break, or raise maxRecordBytes",
+                size(*max)
+            ),
+            Reason::StrayQuote {
+                column,
+                max: Some(max),
+            } => write!(
+                f,
+                "the row is over {}; a quote opened at column {column} is probably never \
+                 closed (the row ends at the first line break after it)",
+                size(*max)
+            ),
+            Reason::StrayQuote { column, max: None } => write!(
+                f,
+                "a quote opened at column {column} is never closed (the row ends at the first \
+                 line break after it); close it or remove it"
+            ),
+            Reason::TooLarge { bytes, max } => write!(
+                f,
+                "the event would be {bytes} bytes, over Segment's limit of {max}; shorten its \
+                 longest values"
+            ),
+        }
+    }
+}
+
+/// The name of the column the rejects CSV adds (so no mapped column may have it).
+pub const REJECTS_COLUMN: &str = "csv2segment_error";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_cells_are_cut() {
+        let long = "é".repeat(100);
+        let q = quote(&long);
+        assert_eq!(q.chars().count(), QUOTE_LIMIT + 1);
+        assert!(q.ends_with('…'));
+        assert_eq!(quote("short"), "short");
+    }
+}
