@@ -4,11 +4,13 @@
 // the engine's speed is read off the same machine at the same moment.
 //
 //   npm run bench:against -- REV [--runs N] [--rows N]     (default 21 rounds)
+//   npm run bench:against -- [REV] --quick                 (tests/js/scripts.test.mjs)
 //
 // REV is anything git names (a commit, a tag, HEAD~3). Its source is taken with git archive into
 // .cache/bench/engines/<commit>/ and built there once, the way scripts/setup.mjs builds pkg/
 // (cargo build for wasm32, release, then wasm-bindgen), with a target directory of its own;
-// later runs reuse that pkg/.
+// later runs reuse that pkg/. --quick: bench.mjs's quick mode (2,000 rows, one round), and REV
+// HEAD when none is given, so that the test builds one engine, once, and reuses it after.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, StepError, capture, ensureCargoOnPath, isMain, mustRun, runMain } from '../scripts/lib/proc.mjs';
@@ -54,14 +56,16 @@ export async function buildEngineAt(commit, why) {
  */
 export async function benchAgainst(pkg, args) {
   const all = [...args];
-  if (!all.includes('--runs')) all.push('--runs', '21');
+  if (!all.includes('--runs') && !all.includes('--quick')) all.push('--runs', '21');
   await mustRun(process.execPath, [path.join(ROOT, 'bench', 'bench.mjs'), '--pkg', pkg, ...all]);
 }
 
 if (isMain(import.meta.url)) {
   runMain('bench:against', async () => {
-    const [rev, ...args] = process.argv.slice(2);
-    if (!rev || rev.startsWith('-')) throw new StepError('usage: npm run bench:against -- REV [--runs N] [--rows N]');
+    const argv = process.argv.slice(2);
+    const quick = argv.includes('--quick');
+    const [rev, ...args] = !quick || (argv[0] && !argv[0].startsWith('-')) ? argv : ['HEAD', ...argv];
+    if (!rev || rev.startsWith('-')) throw new StepError('usage: npm run bench:against -- REV [--runs N] [--rows N] [--quick]');
     const commit = resolveCommit(rev);
     await benchAgainst(await buildEngineAt(commit, rev), args);
   });
