@@ -104,7 +104,8 @@ export async function findMapping(key, get) {
       found = await get(candidate);
     } catch (err) {
       if (err instanceof MappingUnreadable) throw err;
-      throw new MappingUnreadable(`${MAPPING_NAME} at ${candidate} could not be read (${err?.name ?? 'Error'}: ${String(err?.message ?? err).slice(0, 300)}), so nothing was sent`);
+      const e = /** @type {{ name?: string, message?: string } | null | undefined} */ (err);
+      throw new MappingUnreadable(`${MAPPING_NAME} at ${candidate} could not be read (${e?.name ?? 'Error'}: ${String(e?.message ?? err).slice(0, 300)}), so nothing was sent`);
     }
     if (found) return { key: candidate, text: found.text, eTag: found.eTag ?? null };
   }

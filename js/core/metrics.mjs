@@ -111,7 +111,7 @@ export function analyticsDataPoint(metrics, { status, bucket, key }) {
  */
 export function writeAnalytics(dataset, fields) {
   const metrics = dataset ? fileMetrics(fields) : null;
-  if (!metrics) return false;
+  if (!dataset || !metrics) return false;
   try {
     // fileMetrics gave metrics: the line is an outcome's, whose status is a string.
     dataset.writeDataPoint(analyticsDataPoint(metrics, /** @type {{ status: string, bucket?: string, key?: string }} */ (fields)));

@@ -7,9 +7,13 @@ const WRITE_SLICE = 256 * 1024;
 
 const between = (x, low, high) => x > low && x < high;
 
-/** True for the engine's own errors (bad file name, header, options), which a retry cannot fix. */
+/**
+ * True for the engine's own errors (bad file name, header, options), which a retry cannot fix.
+ * @param {unknown} err
+ * @returns {err is Error & { code: string }}
+ */
 export function isEngineError(err) {
-  return err?.name === 'Csv2SegmentError';
+  return /** @type {{ name?: unknown } | null | undefined} */ (err)?.name === 'Csv2SegmentError';
 }
 
 /**
@@ -83,10 +87,11 @@ export async function ingestFile({ engine, key, identity, options, source, sende
     const drain = async () => {
       for (;;) {
         const buffer = pool.pop() ?? new Uint8Array(ing.maxBodyBytes);
-        /** @type {import('../../pkg/csv2segment.js').Batch & { release?: () => void }} the sender calls release once done with the body */
-        const batch = ing.nextBatchInto(buffer);
+        const next = ing.nextBatchInto(buffer);
         const release = () => pool.push(buffer);
-        if (!batch) return release();
+        if (!next) return release();
+        /** @type {import('../../pkg/csv2segment.js').Batch & { release?: () => void }} the sender calls release once done with the body */
+        const batch = next;
         if (batch.body.buffer !== buffer.buffer) release();
         else batch.release = release;
         if (sender) await sender.send(batch);

@@ -77,11 +77,13 @@ export class RateLimiter {
   /** Bumped by every pause: tickets of an older epoch no longer hold. */
   #epoch = 0;
   /** The rate right after the last decrease (null: none yet), and when it started climbing. */
+  /** @type {number | null} */
   #floor = null;
   #climbFrom = 0;
   #lastDecreaseAt = -Infinity;
   /** [time, events] of accepted batches within the window. */
   #accepted = [];
+  /** @type {number | null} */
   #firstReserveAt = null;
 
   /**
