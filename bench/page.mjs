@@ -5,7 +5,7 @@
 //
 //   npm run bench:page            (node bench/page.mjs [--quick] [--rows N] [--clicks N])
 //
-// --quick (tests/js/scripts.test.mjs): 40,000 rows (about 4 MB) and 3 clicks at most; --rows and
+// --quick (tests/js/scripts.test.mjs): 100,000 rows (about 11 MB) and 3 clicks at most; --rows and
 // --clicks override it. Enough to run every step, not to measure.
 //
 // Serves the repository root on 127.0.0.1, opens the page, picks a generated track file of
@@ -118,7 +118,7 @@ export async function runPageBench({ rows = 450_000, clicks: maxClicks = 20 } = 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rows: { type: 'string' }, clicks: { type: 'string' } } });
-  const quick = values.quick ? { rows: 40_000, clicks: 3 } : {};
+  const quick = values.quick ? { rows: 100_000, clicks: 3 } : {};
   const figures = await runPageBench({ rows: values.rows ? Number(values.rows) : quick.rows, clicks: values.clicks ? Number(values.clicks) : quick.clicks });
   for (const [name, value] of Object.entries(figures)) console.log(`${name}: ${Number.isInteger(value) ? value : value.toFixed(1)}`);
 }
