@@ -7,6 +7,7 @@ export const SCHEMA_URL = 'https://raw.githubusercontent.com/csv2segment/csv2seg
 
 /** What goes wrong with a mapping to merge into, worded for a person. */
 export class MergeError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'MergeError';

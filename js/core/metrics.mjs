@@ -28,7 +28,8 @@ export const METRICS = Object.freeze([
   ['PacedSeconds', 'Seconds'],
 ]);
 
-const count = (v) => (Number.isFinite(v) && v > 0 ? v : 0);
+/** @param {unknown} v a field of a log line: a positive number counts, anything else is 0 */
+const count = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
 /**
  * The metrics of a log line about a file's outcome, or null for any other line. A file's outcome
@@ -61,7 +62,7 @@ export function fileMetrics(fields) {
 }
 
 /** The rate's metrics of a line: the 429s met and the seconds the budget held batches back. */
-const pacing = (fields) => ({ Throttled: count(fields.throttled), PacedSeconds: count(fields.pacedMs) / 1000 });
+const pacing = (/** @type {Record<string, unknown>} */ fields) => ({ Throttled: count(fields.throttled), PacedSeconds: count(fields.pacedMs) / 1000 });
 
 function zeros() {
   return Object.fromEntries(METRICS.map(([name]) => [name, 0]));
