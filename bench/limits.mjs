@@ -8,7 +8,7 @@
 //                                                        bench:against -- --quick, 2,000 rows, one round)
 //
 // "Before" is the parent of the commit that added src/frame.rs (the limits' rule; it moved to
-// src/read/ later), built once into .cache/bench/engines/<commit>/ (see against.mjs).
+// src/read/ later), built once into .cache/bench/engines/ (see against.mjs).
 import { StepError, capture, isMain, runMain } from '../scripts/lib/proc.mjs';
 import { benchAgainst, buildEngineAt, resolveCommit } from './against.mjs';
 

@@ -6,8 +6,9 @@
 // (they are the machine's).
 //
 // bench:against and bench:limits build another commit's engine; in quick mode both use HEAD's
-// (bench/against.mjs builds it once into .cache/bench/engines/<commit>/ and reuses it after), so
-// the first run of this file pays one engine build and later runs none.
+// (bench/against.mjs builds it once into .cache/bench/engines/, keyed by the engine's sources, and
+// reuses it after), so this file pays one engine build (about a minute) when src/, Cargo.toml or
+// Cargo.lock changed since the last run, and none otherwise.
 // Covered elsewhere: package:lambda (package-lambda.test.mjs), deploy:aws without an AWS account
 // (deploy-aws.test.mjs), npm pack (npm-package.test.mjs), setup (start.test.mjs and every test).
 import assert from 'node:assert/strict';
