@@ -1,8 +1,11 @@
 // Throughput of csv2segment against the JavaScript CSV parsers, in one run.
 //
 //   npm run bench                      (builds pkg/ first if needed)
-//   node bench/bench.mjs [--rows N] [--runs N] [--skip-native] [--skip-csvtojson] [--skip-browser]
-//   node bench/bench.mjs --pkg DIR [--rows N] [--runs N]
+//   node bench/bench.mjs [--quick] [--rows N] [--runs N] [--skip-native] [--skip-csvtojson] [--skip-browser]
+//   node bench/bench.mjs --pkg DIR [--quick] [--rows N] [--runs N]
+//
+// --quick (what tests/js/scripts.test.mjs runs): 2,000 rows, one round, every contender, to show
+// that each runs and prints its figure, not to measure it; later flags override it.
 //
 // Generates (once, cached in .cache/bench/) a track file of --rows rows (default
 // 100,000), reads it into memory, then times each contender on it, best of --runs
@@ -110,7 +113,7 @@ function exportCopies(text) {
 }
 
 function parseArgs(argv) {
-  const opts = { rows: 100_000, runs: 5, native: true, csvtojson: true, browser: true, pkg: null };
+  const opts = { rows: 100_000, runs: 5, native: true, csvtojson: true, browser: true, pkg: null, quick: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -118,7 +121,8 @@ function parseArgs(argv) {
       if (!Number.isInteger(n) || n <= 0) throw new Error(`${a} needs a positive integer`);
       return n;
     };
-    if (a === '--rows') opts.rows = num();
+    if (a === '--quick') Object.assign(opts, { rows: 2_000, runs: 1, quick: true });
+    else if (a === '--rows') opts.rows = num();
     else if (a === '--runs') opts.runs = num();
     else if (a === '--skip-native') opts.native = false;
     else if (a === '--skip-csvtojson') opts.csvtojson = false;
@@ -270,11 +274,15 @@ function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}) {
   }
 }
 
-/** Runs examples/native_bench.rs through cargo; its `key: value` lines as an object. */
-function runNative(path, runs) {
+/**
+ * Runs examples/native_bench.rs through cargo; its `key: value` lines as an object. Quick: built
+ * with the `hostile` profile (release without LTO, which tests/hostile.rs builds already), so the
+ * test does not pay a link-time-optimised build of its own.
+ */
+function runNative(path, runs, quick) {
   const res = spawnSync(
     'cargo',
-    ['run', '--quiet', '--release', '--example', 'native_bench', '--', path, String(runs)],
+    ['run', '--quiet', ...(quick ? ['--profile', 'hostile'] : ['--release']), '--example', 'native_bench', '--', path, String(runs)],
     { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
   );
   if (res.error) throw res.error;
@@ -341,9 +349,9 @@ async function main() {
 
   // 1. native (its own process: nothing else runs meanwhile)
   if (opts.native) {
-    process.stdout.write('  native … (cargo build --release, may take a minute the first time)\n');
+    process.stdout.write(`  native … (cargo build ${opts.quick ? '--profile hostile' : '--release'}, may take a minute the first time)\n`);
     try {
-      const f = runNative(path, opts.runs);
+      const f = runNative(path, opts.runs, opts.quick);
       const note = checkEngine('native', {
         rows: f.native_rows,
         events: f.native_events,

@@ -2,7 +2,9 @@
 // The mapping draft and the editor's first preview on wide exports, in the wasm engine on Node.
 //
 //   npm run bench:draft-wide                  (builds pkg/ first if needed)
-//   node bench/draft-wide.mjs [--runs N] [--columns 2500,5000,10000] [--against REV]
+//   node bench/draft-wide.mjs [--quick] [--runs N] [--columns 2500,5000,10000] [--against REV]
+//
+// --quick (tests/js/scripts.test.mjs): one round on 500 and 1,000 columns; later flags override it.
 //
 // For each width, an export named track_wide.csv: a header of `userId`, `event`, `c2`, `c3`, …
 // and two rows of small numbers (wider than 32 KB as payloads: the preview rejects them, after
@@ -27,7 +29,8 @@ function parseArgs(argv) {
   const opts = { runs: 3, columns: [2500, 5000, 10000], against: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--runs') opts.runs = Number(argv[++i]);
+    if (a === '--quick') Object.assign(opts, { runs: 1, columns: [500, 1000] });
+    else if (a === '--runs') opts.runs = Number(argv[++i]);
     else if (a === '--columns') opts.columns = String(argv[++i]).split(',').map(Number);
     else if (a === '--against') opts.against = argv[++i];
     else throw new Error(`unknown argument: ${a}`);

@@ -3,7 +3,7 @@
 // and through the seed's approach (csvtojson + analytics-node 6), side by side in one run, both
 // against a local S3 server (moto) and the local Segment-compatible server. Not a test.
 //
-//   node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed] [--lambda-node-options STR]
+//   node bench/e2e.mjs [--quick] [--rows N] [--big-factor N] [--skip-big] [--skip-seed] [--lambda-node-options STR]
 //                      [--skip-shards] [--shard-rows N] [--shards N]
 //                      [--skip-rate] [--only rate] [--rate-rows N] [--rate-cap N] [--rate-cli PATH]
 //                      [--rate-cases one,shards,misset,seed,cli]
@@ -16,7 +16,9 @@
 // invocations in flight, each its own process. Then the rate section (bench/e2e-rate.mjs): the
 // Segment server capped at R events a second, a --rate-rows file (default 200,000) in one
 // invocation, in 4 shards, with a budget 3 × R, and by the seed; `--only rate` runs it alone.
-// Ends with `name: value` lines for scripts.
+// Ends with `name: value` lines for scripts. --quick (what tests/js/scripts.test.mjs runs): every
+// section on tiny files (500 rows, ×2, 2,000 rows in 2 shards, 600 rows at a cap of 300 events/s),
+// to show that each runs and prints its figures, not to measure them; later flags override it.
 //
 // Seconds are timed as Lambda bills them, the same way for both sides: `*_init_seconds` is the
 // module's init phase (Lambda's "Init Duration": imports and module-level clients), `*_seconds`
@@ -27,8 +29,9 @@
 // process.memoryUsage() fields, the wasm memory, V8's new space; GC counts) to stderr.
 import { spawn } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startS3Server } from '../tests/support/s3-server.mjs';
@@ -37,6 +40,7 @@ import { r2Notification, startWorkerStack } from '../tests/support/worker-stack.
 import { measureRate } from './e2e-rate.mjs';
 import { measureShards } from './e2e-shards.mjs';
 import { cachedTrackPath, rowsLabel, writeTrackCsv } from './generate.mjs';
+import { unzipSync } from 'fflate';
 import { packageLambda } from '../scripts/package-lambda.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -69,7 +73,8 @@ function parseArgs(argv) {
   };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
-    if (a === '--rows') opts.rows = Number(argv[++i]);
+    if (a === '--quick') Object.assign(opts, { rows: 500, bigFactor: 2, shardRows: 2_000, shards: 2, rateRows: 600, rateCap: 300 });
+    else if (a === '--rows') opts.rows = Number(argv[++i]);
     else if (a === '--big-factor') opts.bigFactor = Number(argv[++i]);
     else if (a === '--skip-big') opts.skipBig = true;
     else if (a === '--skip-seed') opts.skipSeed = true;
@@ -85,7 +90,7 @@ function parseArgs(argv) {
     else if (a === '--rate-cases') opts.rateCases = (argv[++i] ?? '').split(',');
     else {
       console.error(
-        'usage: node bench/e2e.mjs [--rows N] [--big-factor N] [--skip-big] [--skip-seed] [--lambda-node-options STR] [--skip-shards] [--shard-rows N] [--shards N] [--skip-rate] [--only rate] [--rate-rows N] [--rate-cap N] [--rate-cli PATH] [--rate-cases one,shards,misset,seed,cli]',
+        'usage: node bench/e2e.mjs [--quick] [--rows N] [--big-factor N] [--skip-big] [--skip-seed] [--lambda-node-options STR] [--skip-shards] [--shard-rows N] [--shards N] [--skip-rate] [--only rate] [--rate-rows N] [--rate-cap N] [--rate-cli PATH] [--rate-cases one,shards,misset,seed,cli]',
       );
       process.exit(2);
     }
@@ -218,11 +223,32 @@ async function rateSection(ctx, opts) {
   return measureRate(rateCtx, { ...(opts.rateCap ? { cap: opts.rateCap } : {}), skipSeed: opts.skipSeed, cli: opts.rateCli, ...(opts.rateCases ? { cases: opts.rateCases } : {}) });
 }
 
+/** dist/lambda.zip, built and unpacked into `dir` as Lambda unpacks it; the handler's file. */
+async function unpackLambda(dir) {
+  const zip = unzipSync(new Uint8Array(await readFile(await packageLambda({ quiet: true }))));
+  for (const [name, bytes] of Object.entries(zip)) {
+    if (name.endsWith('/')) continue;
+    const file = join(dir, name);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+  }
+  const entry = join(dir, 'js', 'hosts', 'lambda', 'index.mjs');
+  if (!zip['js/hosts/lambda/index.mjs']) throw new Error(`dist/lambda.zip has no js/hosts/lambda/index.mjs (it holds ${Object.keys(zip).join(', ')})`);
+  return entry;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  // The handler runs as deployed: the bundle from dist/lambda.zip's staging folder.
-  await packageLambda({ quiet: true });
-  const lambdaEntry = join(HERE, '..', 'dist', 'lambda', 'js', 'hosts', 'lambda', 'index.mjs');
+  // The handler runs as deployed: dist/lambda.zip unpacked, in a folder of this run's own.
+  const unpacked = await mkdtemp(join(tmpdir(), 'csv2segment-bench-e2e-'));
+  try {
+    await run(opts, await unpackLambda(unpacked));
+  } finally {
+    await rm(unpacked, { recursive: true, force: true });
+  }
+}
+
+async function run(opts, lambdaEntry) {
   if (opts.only === 'rate') {
     const s3 = await startS3Server();
     const seg = await startSegmentServer({ writeKey: WRITE_KEY, port: 0, record: false });

@@ -4,7 +4,9 @@
 // undici's request(), on the same 100,000-row track file read from moto's S3 server and sent to
 // the local Segment server. Not a test.
 //
-//   node bench/http.mjs [--rows N] [--rounds N]
+//   node bench/http.mjs [--quick] [--rows N] [--rounds N]
+//
+// --quick (tests/js/scripts.test.mjs): 500 rows, one round; later flags override it.
 //
 // undici is not our dependency (node-fetch.mjs won: docs/development.md): the bench measures
 // the copy node_modules resolves (miniflare's, hoisted), and prints its version; for another,
@@ -81,10 +83,11 @@ function parseArgs(argv) {
   const opts = { rows: 100_000, rounds: 6 };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
-    if (a === '--rows') opts.rows = Number(argv[++i]);
+    if (a === '--quick') Object.assign(opts, { rows: 500, rounds: 1 });
+    else if (a === '--rows') opts.rows = Number(argv[++i]);
     else if (a === '--rounds') opts.rounds = Number(argv[++i]);
     else {
-      console.error('usage: node bench/http.mjs [--rows N] [--rounds N]');
+      console.error('usage: node bench/http.mjs [--quick] [--rows N] [--rounds N]');
       process.exit(2);
     }
   }

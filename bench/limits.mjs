@@ -3,9 +3,12 @@
 // against this checkout's, in one run (bench:against with the commit before the limits).
 //
 //   npm run bench:limits [-- --runs N] [--rows N]      (default 21 rounds)
+//   npm run bench:limits -- --quick                     (tests/js/scripts.test.mjs: HEAD's engine
+//                                                        in place of the one before the limits, as
+//                                                        bench:against -- --quick, 2,000 rows, one round)
 //
 // "Before" is the parent of the commit that added src/frame.rs (the limits' rule; it moved to
-// src/read/ later), built once into .cache/bench/engines/<commit>/ (see against.mjs).
+// src/read/ later), built once into .cache/bench/engines/ (see against.mjs).
 import { StepError, capture, isMain, runMain } from '../scripts/lib/proc.mjs';
 import { benchAgainst, buildEngineAt, resolveCommit } from './against.mjs';
 
@@ -22,6 +25,9 @@ function commitBeforeLimits() {
 
 if (isMain(import.meta.url)) {
   runMain('bench:limits', async () => {
-    await benchAgainst(await buildEngineAt(commitBeforeLimits(), 'before the limits'), process.argv.slice(2));
+    const args = process.argv.slice(2);
+    // Quick: the engine the test of bench:against builds too, not a second one of its own.
+    const pkg = args.includes('--quick') ? await buildEngineAt(resolveCommit('HEAD'), 'HEAD, --quick') : await buildEngineAt(commitBeforeLimits(), 'before the limits');
+    await benchAgainst(pkg, args);
   });
 }

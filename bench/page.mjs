@@ -3,7 +3,10 @@
 // asserted by tests/js/browser.test.mjs (which checks that a click is answered during the read,
 // and the counts, whatever the speed).
 //
-//   npm run bench:page            (node bench/page.mjs [--rows N] [--clicks N])
+//   npm run bench:page            (node bench/page.mjs [--quick] [--rows N] [--clicks N])
+//
+// --quick (tests/js/scripts.test.mjs): 100,000 rows (about 11 MB) and 3 clicks at most; --rows and
+// --clicks override it. Enough to run every step, not to measure.
 //
 // Serves the repository root on 127.0.0.1, opens the page, picks a generated track file of
 // --rows rows (default 450,000, about 50 MB, as the test's), and while the file's card says
@@ -114,7 +117,8 @@ export async function runPageBench({ rows = 450_000, clicks: maxClicks = 20 } = 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, clicks: { type: 'string' } } });
-  const figures = await runPageBench({ rows: values.rows ? Number(values.rows) : undefined, clicks: values.clicks ? Number(values.clicks) : undefined });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rows: { type: 'string' }, clicks: { type: 'string' } } });
+  const quick = values.quick ? { rows: 100_000, clicks: 3 } : {};
+  const figures = await runPageBench({ rows: values.rows ? Number(values.rows) : quick.rows, clicks: values.clicks ? Number(values.clicks) : quick.clicks });
   for (const [name, value] of Object.entries(figures)) console.log(`${name}: ${Number.isInteger(value) ? value : value.toFixed(1)}`);
 }

@@ -78,13 +78,15 @@ export function baseUrl(variable, value) {
 
 /**
  * A whole number from `min` to `max` (no upper bound when `max` is undefined).
+ * @template {number | undefined} [F=undefined]
  * @param {string} variable
  * @param {unknown} value
- * @param {{ min?: number, max?: number, fallback?: number }} [range]
+ * @param {{ min?: number, max?: number, fallback?: F }} [range]
+ * @returns {number | F}
  */
 export function wholeNumber(variable, value, { min = 1, max, fallback } = {}) {
   const s = text(value);
-  if (s === '') return fallback;
+  if (s === '') return /** @type {F} */ (fallback);
   const n = Number(s);
   if (!/^[0-9]+$/.test(s) || !Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
     const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;

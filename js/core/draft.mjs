@@ -7,26 +7,30 @@ export const SCHEMA_URL = 'https://raw.githubusercontent.com/csv2segment/csv2seg
 
 /** What goes wrong with a mapping to merge into, worded for a person. */
 export class MergeError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'MergeError';
   }
 }
 
+/** @typedef {{ $schema?: string, files: Array<{ match?: unknown } | null> }} Mapping */
+
 /**
  * A new mapping of the drafted rules, or `base` (the text of a mapping) with them merged in.
  * @param {{ ruleMatches(pattern: string, key: string): boolean }} engine
  * @param {{ name: string, rule: object }[]} drafts  each file's name and its drafted rule
  * @param {string | null} [base]
- * @returns {{ $schema?: string, files: object[] }}
+ * @returns {Mapping}
  */
 export function mergeDrafts(engine, drafts, base = null) {
+  /** @type {Mapping} */
   let mapping = { $schema: SCHEMA_URL, files: [] };
   if (base !== null) {
     try {
       mapping = JSON.parse(base);
     } catch (err) {
-      throw new MergeError(`not valid JSON: ${err.message}`);
+      throw new MergeError(`not valid JSON: ${/** @type {SyntaxError} */ (err).message}`);
     }
     if (mapping === null || typeof mapping !== 'object' || Array.isArray(mapping)) throw new MergeError('must be an object with "files", a list of rules');
     if (mapping.files === undefined) mapping.files = [];

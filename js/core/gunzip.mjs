@@ -14,9 +14,14 @@
 /** Compressed bytes written at a time: at most about 4 MB out each. */
 export const SLICE = 4 * 1024;
 
-/** True for an error that says a .gz file is cut short or corrupt (from any host's decompressor). */
+/**
+ * True for an error that says a .gz file is cut short or corrupt (from any host's decompressor).
+ * @param {unknown} err
+ * @returns {err is Error & { code: 'gzip' }}
+ */
 export function isGzipError(err) {
-  return err?.name === 'GzipError' && err?.code === 'gzip';
+  const e = /** @type {{ name?: unknown, code?: unknown } | null | undefined} */ (err);
+  return e?.name === 'GzipError' && e?.code === 'gzip';
 }
 
 /**

@@ -29,6 +29,7 @@ const encoder = new TextEncoder();
 
 /** A mapping that is there but could not be read, or is over MAX_MAPPING_BYTES: the file stops. */
 export class MappingUnreadable extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'MappingUnreadable';
@@ -36,7 +37,11 @@ export class MappingUnreadable extends Error {
   }
 }
 
-/** The error of a mapping of `bytes` bytes (null: more than the limit, its size unknown). */
+/**
+ * The error of a mapping of `bytes` bytes (null: more than the limit, its size unknown).
+ * @param {string} key
+ * @param {number | null} bytes
+ */
 export function mappingTooLarge(key, bytes) {
   const size = bytes === null ? `more than ${MAX_MAPPING_BYTES.toLocaleString('en-US')}` : bytes.toLocaleString('en-US');
   return new MappingUnreadable(`${MAPPING_NAME} at ${key} is ${size} bytes; a mapping may have at most ${MAX_MAPPING_BYTES.toLocaleString('en-US')}`);
@@ -73,6 +78,8 @@ export async function readMappingText(chunks, key, stop = () => {}) {
 /**
  * The keys where the mapping of `key` may be, nearest first: `a/b/x.csv` → `a/b/…`, `a/…`, `…`;
  * at most the nearest MAX_MAPPING_FOLDERS folders, then the root; none over S3's key limit.
+ * @param {string} key
+ * @returns {string[]}
  */
 export function mappingCandidates(key) {
   const parts = String(key).split('/');
@@ -84,7 +91,10 @@ export function mappingCandidates(key) {
   return keys.filter((k) => encoder.encode(k).length <= MAX_KEY_BYTES);
 }
 
-/** Whether `key` is a mapping itself (an upload of one is not a file to send). */
+/**
+ * Whether `key` is a mapping itself (an upload of one is not a file to send).
+ * @param {string} key
+ */
 export function isMappingKey(key) {
   return String(key).split('/').pop() === MAPPING_NAME;
 }
@@ -104,7 +114,8 @@ export async function findMapping(key, get) {
       found = await get(candidate);
     } catch (err) {
       if (err instanceof MappingUnreadable) throw err;
-      throw new MappingUnreadable(`${MAPPING_NAME} at ${candidate} could not be read (${err?.name ?? 'Error'}: ${String(err?.message ?? err).slice(0, 300)}), so nothing was sent`);
+      const e = /** @type {{ name?: string, message?: string } | null | undefined} */ (err);
+      throw new MappingUnreadable(`${MAPPING_NAME} at ${candidate} could not be read (${e?.name ?? 'Error'}: ${String(e?.message ?? err).slice(0, 300)}), so nothing was sent`);
     }
     if (found) return { key: candidate, text: found.text, eTag: found.eTag ?? null };
   }

@@ -28,7 +28,8 @@ export const METRICS = Object.freeze([
   ['PacedSeconds', 'Seconds'],
 ]);
 
-const count = (v) => (Number.isFinite(v) && v > 0 ? v : 0);
+/** @param {unknown} v a field of a log line: a positive number counts, anything else is 0 */
+const count = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
 /**
  * The metrics of a log line about a file's outcome, or null for any other line. A file's outcome
@@ -61,7 +62,7 @@ export function fileMetrics(fields) {
 }
 
 /** The rate's metrics of a line: the 429s met and the seconds the budget held batches back. */
-const pacing = (fields) => ({ Throttled: count(fields.throttled), PacedSeconds: count(fields.pacedMs) / 1000 });
+const pacing = (/** @type {Record<string, unknown>} */ fields) => ({ Throttled: count(fields.throttled), PacedSeconds: count(fields.pacedMs) / 1000 });
 
 function zeros() {
   return Object.fromEntries(METRICS.map(([name]) => [name, 0]));
@@ -111,7 +112,7 @@ export function analyticsDataPoint(metrics, { status, bucket, key }) {
  */
 export function writeAnalytics(dataset, fields) {
   const metrics = dataset ? fileMetrics(fields) : null;
-  if (!metrics) return false;
+  if (!dataset || !metrics) return false;
   try {
     // fileMetrics gave metrics: the line is an outcome's, whose status is a string.
     dataset.writeDataPoint(analyticsDataPoint(metrics, /** @type {{ status: string, bucket?: string, key?: string }} */ (fields)));

@@ -395,18 +395,21 @@ async function runPiece(run, gzip) {
   // A new run's id comes with its first hand-off: parts a re-upload of the same bytes (the same
   // eTag) left behind can never complete another run's chain.
   const runId = task?.run ?? crypto.randomUUID();
+  // ingestFile gives a position with every result but `unprocessable`, returned above.
+  const position = result.position;
+  if (!position) throw new Error(`ingestFile returned a ${result.status} result without a position`);
   let combined;
   try {
     const prefix = partsPrefix(keys.base, await versionName(object), runId);
     const suspended = result.status === 'suspended';
     const last = !suspended && (end === null || (object.size != null && end >= object.size));
-    await savePart(store, prefix, { start, end: result.position, last, report, delivery, timing });
+    await savePart(store, prefix, { start, end: position, last, report, delivery, timing });
     if (suspended) {
       const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
       const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
-      await handOff(makeTask(object, { start: result.position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, pin, mapping }));
+      await handOff(makeTask(object, { start: position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, pin, mapping }));
       // Progress: how far this piece got, and the rows of this chain so far.
-      emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: result.position.offset, line: result.position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ...pacing(delivery, budget), ms: timing.ms });
+      emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: position.offset, line: position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ...pacing(delivery, budget), ms: timing.ms });
       return 'continued';
     }
     combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options });
@@ -415,7 +418,7 @@ async function runPiece(run, gzip) {
     throw err;
   }
   if (!combined) {
-    emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: result.position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ...pacing(delivery, budget), ms: timing.ms });
+    emit({ level: 'info', bucket, key, status: 'piece-done', run: runId, ...pieceOf(task), from: start.offset, to: position.offset, rows: report.rows, delivered: delivery?.events ?? 0, ...pacing(delivery, budget), ms: timing.ms });
     return 'piece-done';
   }
   const whole = { startedAt: combined.startedAt ?? timing.startedAt, ms: Date.now() - Date.parse(combined.startedAt ?? timing.startedAt) };
@@ -461,7 +464,7 @@ async function finish({ object, store, emit }, keys, writeReport, { report, reje
     // The counts without the rejected rows and refused batches, which are what can make it large.
     const counts = { ...report, rejections: undefined, columns: undefined };
     const sent = delivery ? { ...delivery, failedBatches: undefined } : null;
-    await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...counts, delivery: sent, reportError: `the full report could not be written: ${err?.message ?? err}` }).catch(
+    await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...counts, delivery: sent, reportError: `the full report could not be written: ${/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err}` }).catch(
       (e) => logFailure(keys.report, e),
     );
   }

@@ -29,11 +29,12 @@ export function parsePartKey(prefix, key) {
 
 /** Adds up the sender summaries of the pieces. */
 export function sumDeliveries(deliveries) {
+  /** @type {Record<'requests' | 'attempts' | 'retries' | 'events' | 'failedEvents' | 'throttled' | 'pacedMs', number> & { failedBatches: unknown[] }} */
   const total = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 };
   for (const d of deliveries) {
     if (!d) continue;
     // The 429s met and the time paced add up too: pacedMs is the pieces' time, not the run's.
-    for (const name of ['requests', 'attempts', 'retries', 'events', 'failedEvents', 'throttled', 'pacedMs']) total[name] += d[name] ?? 0;
+    for (const name of /** @type {const} */ (['requests', 'attempts', 'retries', 'events', 'failedEvents', 'throttled', 'pacedMs'])) total[name] += d[name] ?? 0;
     total.failedBatches.push(...(d.failedBatches ?? []));
   }
   return total;
@@ -61,7 +62,7 @@ export function savePart(store, prefix, part) {
  * @returns {Promise<{ report: object, rejectsCsv: Uint8Array | undefined, delivery: object, pieces: number, startedAt: string, keys: string[] } | undefined>}
  */
 export async function combineIfComplete({ engine, store, prefix, key, header, options }) {
-  const listed = (await store.list(prefix)).map((k) => parsePartKey(prefix, k)).filter(Boolean);
+  const listed = (await store.list(prefix)).flatMap((k) => parsePartKey(prefix, k) ?? []);
   const chain = engine.partsChain(listed);
   if (!chain) return undefined;
   const parts = [];

@@ -55,7 +55,7 @@ export async function pinMapping({ store, reportPrefix, pinKey: key, find }) {
   if (pinned !== undefined) return { ref: pinned, text: pinned ? await readCopy(store, reportPrefix, pinned) : null };
   const found = await find();
   const ref = found ? { key: found.key, eTag: found.eTag ?? null, sha256: await sha256Hex(found.text) } : null;
-  if (found) await store.put(mappingCopyKey(reportPrefix, ref.sha256), found.text, 'application/json');
+  if (ref && found) await store.put(mappingCopyKey(reportPrefix, ref.sha256), found.text, 'application/json');
   await store.put(key, JSON.stringify({ mapping: ref, pinnedAt: new Date().toISOString() }), 'application/json');
   return { ref, text: found ? found.text : null };
 }

@@ -5,11 +5,15 @@ import { isGzipError } from './gunzip.mjs';
 /** Chunks bigger than this are written in slices, so the engine never queues many bodies. */
 const WRITE_SLICE = 256 * 1024;
 
-const between = (x, low, high) => x > low && x < high;
+const between = (/** @type {number} */ x, /** @type {number} */ low, /** @type {number | undefined} */ high) => x > low && high !== undefined && x < high;
 
-/** True for the engine's own errors (bad file name, header, options), which a retry cannot fix. */
+/**
+ * True for the engine's own errors (bad file name, header, options), which a retry cannot fix.
+ * @param {unknown} err
+ * @returns {err is Error & { code: string }}
+ */
 export function isEngineError(err) {
-  return err?.name === 'Csv2SegmentError';
+  return /** @type {{ name?: unknown } | null | undefined} */ (err)?.name === 'Csv2SegmentError';
 }
 
 /**
@@ -43,7 +47,7 @@ export function isEngineError(err) {
  * @param {string} job.identity the source identity messageIds derive from
  * @param {object} [job.options] engine options
  * @param {AsyncIterable<Uint8Array>} job.source the file's bytes
- * @param {{ send(batch): Promise<void>, flush(): Promise<object> }} [job.sender] omit to only validate
+ * @param {{ send(batch: import('../../pkg/csv2segment.js').Batch): Promise<void>, flush(): Promise<object> }} [job.sender] omit to only validate
  * @param {(progress: object) => void} [job.onProgress] called at most every `progressMs`
  * @param {number} [job.progressMs]
  * @param {{ at: { offset: number, line: number }, header: string | null }} [job.resume] a piece
@@ -79,14 +83,16 @@ export async function ingestFile({ engine, key, identity, options, source, sende
     let lastProgress = Date.now();
     // Bodies are written into a few reused buffers (one per request in flight, plus the one
     // being filled) instead of a new array each: garbage per body is what made memory grow.
+    /** @type {Uint8Array[]} */
     const pool = [];
     const drain = async () => {
       for (;;) {
         const buffer = pool.pop() ?? new Uint8Array(ing.maxBodyBytes);
-        /** @type {import('../../pkg/csv2segment.js').Batch & { release?: () => void }} the sender calls release once done with the body */
-        const batch = ing.nextBatchInto(buffer);
+        const next = ing.nextBatchInto(buffer);
         const release = () => pool.push(buffer);
-        if (!batch) return release();
+        if (!next) return release();
+        /** @type {import('../../pkg/csv2segment.js').Batch & { release?: () => void }} the sender calls release once done with the body */
+        const batch = next;
         if (batch.body.buffer !== buffer.buffer) release();
         else batch.release = release;
         if (sender) await sender.send(batch);

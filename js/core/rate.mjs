@@ -77,11 +77,13 @@ export class RateLimiter {
   /** Bumped by every pause: tickets of an older epoch no longer hold. */
   #epoch = 0;
   /** The rate right after the last decrease (null: none yet), and when it started climbing. */
+  /** @type {number | null} */
   #floor = null;
   #climbFrom = 0;
   #lastDecreaseAt = -Infinity;
-  /** [time, events] of accepted batches within the window. */
+  /** @type {Array<[number, number]>} [time, events] of accepted batches within the window */
   #accepted = [];
+  /** @type {number | null} */
   #firstReserveAt = null;
 
   /**
@@ -130,12 +132,18 @@ export class RateLimiter {
     return { at, epoch: this.#epoch };
   }
 
-  /** False when a pause came after `ticket` was given: reserve again. */
+  /**
+   * False when a pause came after `ticket` was given: reserve again.
+   * @param {{ epoch: number }} ticket
+   */
   holds(ticket) {
     return ticket.epoch === this.#epoch;
   }
 
-  /** Segment accepted a batch of `events`. */
+  /**
+   * Segment accepted a batch of `events`.
+   * @param {number} events
+   */
   accepted(events) {
     const now = this.#now();
     this.#accepted.push([now, events]);
@@ -170,6 +178,7 @@ export class RateLimiter {
   }
 
   /** Events per second Segment accepted over the window (at least `minWindowMs`); undefined with none. */
+  /** @param {number} now */
   #acceptedRate(now) {
     this.#trim(now);
     if (this.#accepted.length === 0) return undefined;
@@ -178,6 +187,7 @@ export class RateLimiter {
     return events / (Math.max(this.#policy.minWindowMs, span) / 1000);
   }
 
+  /** @param {number} now */
   #trim(now) {
     const from = now - this.#policy.windowMs;
     let drop = 0;

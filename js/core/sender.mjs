@@ -160,6 +160,10 @@ export class Sender {
     this.requestTimeoutMs = requestTimeoutMs;
     this.deadline = deadline;
     this.retry = { ...DEFAULT_RETRY, ...retry };
+    /**
+     * What was sent so far (no key in it).
+     * @type {{ requests: number, attempts: number, retries: number, events: number, failedEvents: number, failedBatches: Array<{ firstLine: number, lastLine: number, events: number, status: number, answer: string }>, throttled: number, pacedMs: number }}
+     */
     this.summary = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 };
   }
 

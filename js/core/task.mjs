@@ -9,6 +9,7 @@
  * that: hosts log it and drop it.
  */
 export class TaskRefused extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'TaskRefused';
@@ -51,7 +52,10 @@ export const TASK_VERSION = 2;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
-/** True for a well formed mapping reference (or null: the run has no mapping). */
+/**
+ * True for a well formed mapping reference (or null: the run has no mapping).
+ * @param {any} m a message's field, as parsed from JSON: checked here, field by field
+ */
 export function isMappingRef(m) {
   if (m === null) return true;
   if (typeof m !== 'object' || Array.isArray(m)) return false;
@@ -64,8 +68,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ETAG = /^[0-9a-fA-F]{32}(-\d{1,5})?$/;
 /** The engine takes no header over 64 KB. */
 const MAX_HEADER_BYTES = 64 * 1024;
-const offset = (n) => Number.isSafeInteger(n) && n >= 0;
-const count = (n) => Number.isSafeInteger(n) && n >= 0;
+const offset = (/** @type {unknown} */ n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const count = offset;
 
 /**
  * A task for another invocation.
@@ -84,7 +88,7 @@ export function makeTask(object, { start, end, header, run, shard, done = { rows
  * saying which field is wrong, for a body that claims to be a task and is not well formed.
  * @returns {Task | null}
  */
-export function taskOf(body) {
+export function taskOf(/** @type {any} */ body) {
   const t = body?.csv2segment;
   if (t === undefined) return null;
   const wrong = taskProblem(t);
@@ -92,7 +96,10 @@ export function taskOf(body) {
   return t;
 }
 
-/** What is wrong with a task, or null. */
+/**
+ * What is wrong with a task, or null.
+ * @param {any} t a message's field, as parsed from JSON: checked here, field by field
+ */
 function taskProblem(t) {
   if (!t || typeof t !== 'object' || Array.isArray(t)) return 'is not an object';
   if (t.v === 1) return 'is of version 1, which carried its mapping\'s text: a release before this one wrote it; send the file again (upload it anew)';

@@ -8,7 +8,16 @@ const WORKER_URL = new URL('./validator.worker.mjs', import.meta.url);
 /** The live region is told about progress at most this often: a screen reader needs no more. */
 const ANNOUNCE_MS = 3000;
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The page's element `id`: index.html has every one this script names.
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+const $ = (id) => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`index.html has no #${id}`);
+  return element;
+};
 const dropZone = $('drop-zone');
 const fileInput = /** @type {HTMLInputElement} */ ($('file-input'));
 const cancelButton = /** @type {HTMLButtonElement} */ ($('cancel'));
@@ -186,7 +195,7 @@ async function addFiles(fileList) {
       setMapping({ key: chosen.name, text: await chosen.text() });
       announce(`Using the mapping ${chosen.name}.`);
     } catch (err) {
-      announce(`Could not read ${chosen.name}: ${err?.message ?? err}`);
+      announce(`Could not read ${chosen.name}: ${/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err}`);
     }
   }
   const files = all.filter((f) => !mappings.includes(f));
@@ -498,7 +507,7 @@ dropZone.addEventListener('dragenter', (event) => {
 dropZone.addEventListener('dragover', (event) => {
   if (!hasFiles(event)) return;
   event.preventDefault();
-  event.dataTransfer.dropEffect = 'copy';
+  if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
   dropZone.classList.add('dragging');
 });
 dropZone.addEventListener('dragleave', (event) => {
@@ -510,7 +519,7 @@ dropZone.addEventListener('drop', (event) => {
   addFiles(event.dataTransfer?.files ?? []);
 });
 // A file dropped beside the zone must not replace the page with the file.
-for (const type of ['dragover', 'drop']) {
+for (const type of /** @type {const} */ (['dragover', 'drop'])) {
   window.addEventListener(type, (/** @type {DragEvent} */ event) => {
     const target = /** @type {Node | null} */ (event.target);
     if (hasFiles(event) && !dropZone.contains(target) && !$('mapper').contains(target)) {
@@ -544,7 +553,7 @@ async function mapFiles(fileList) {
     try {
       base = { key: json.name, text: await json.text() };
     } catch (err) {
-      announce(`Could not read ${json.name}: ${err?.message ?? err}`);
+      announce(`Could not read ${json.name}: ${/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err}`);
       return;
     }
   }
@@ -576,7 +585,7 @@ mapInput.addEventListener('change', () => {
 mapper.addEventListener('dragover', (event) => {
   if (!hasFiles(event)) return;
   event.preventDefault();
-  event.dataTransfer.dropEffect = 'copy';
+  if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
 });
 mapper.addEventListener('drop', (event) => {
   if (!hasFiles(event)) return;

@@ -80,7 +80,18 @@ export class MappingEditor {
     this.options = options;
     this.announce = announce;
     this.seq = 0;
-    this.timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} the pending preview */
+    this.timer = undefined;
+    // Filled in by showDraft and makePager.
+    /** @type {string[]} the file's columns, in file order */
+    this.columns = [];
+    /** @type {Record<string, string | null>} a value of each column from the sample */
+    this.examples = {};
+    this.page = 0;
+    /** @type {HTMLButtonElement[]} */
+    this.prevButtons = [];
+    /** @type {HTMLButtonElement[]} */
+    this.nextButtons = [];
     // The heading stays the same element throughout, so focus on it survives the draft.
     this.title = el('h2', { id: `${this.id}-title`, tabIndex: -1, text: `Mapping for ${file.name}` });
     this.root = el('article', { class: 'editor', 'data-file-name': file.name, 'aria-labelledby': this.title.id }, this.title, el('p', { class: 'state', text: 'Drafting…' }));

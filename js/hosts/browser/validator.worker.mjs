@@ -113,8 +113,12 @@ async function* sourceOf(file, gzip, counter, engine) {
   yield* gunzip(fileBytes(file, counter), engine);
 }
 
+/**
+ * @param {unknown} err
+ * @returns {err is Error & { code: string }}
+ */
 function isEngineError(err) {
-  return err?.name === 'Csv2SegmentError';
+  return /** @type {{ name?: unknown } | null | undefined} */ (err)?.name === 'Csv2SegmentError';
 }
 
 async function validateFile({ id, file, pkgUrl, options }) {
@@ -331,7 +335,7 @@ self.addEventListener('message', async (event) => {
     try {
       await EDITOR[msg.type](msg);
     } catch (err) {
-      self.postMessage({ type: 'error', id: msg.id, message: String(err?.message ?? err) });
+      self.postMessage({ type: 'error', id: msg.id, message: String(/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err) });
     }
     return;
   }
@@ -343,6 +347,6 @@ self.addEventListener('message', async (event) => {
   try {
     await validateFile(msg);
   } catch (err) {
-    self.postMessage({ type: 'error', id: msg.id, message: String(err?.message ?? err) });
+    self.postMessage({ type: 'error', id: msg.id, message: String(/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err) });
   }
 });

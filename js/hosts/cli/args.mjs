@@ -115,7 +115,8 @@ export function engineOptions(values) {
   try {
     fromEnv = readEngineOptions(process.env);
   } catch (err) {
-    throw new UsageError(err.message);
+    // The ConfigError of config.mjs, worded for a person.
+    throw new UsageError(/** @type {Error} */ (err).message);
   }
   const options = { ...fromEnv };
   const empty = oneOf('empty', values.empty, EMPTY_VALUES);
@@ -145,10 +146,13 @@ export async function readMapping(file, named) {
   const shown = named ? file : path.relative(process.cwd(), file) || file;
   try {
     return await readBounded(file, shown);
-  } catch (err) {
+  } catch (caught) {
+    // The file system's errors, or readBounded's MappingUnreadable.
+    const err = /** @type {NodeJS.ErrnoException} */ (caught);
+    const said = (err.code !== undefined ? READ_ERRORS[err.code] : undefined) ?? err.message;
     if (!named && (err.code === 'ENOENT' || err.code === 'ENOTDIR') && !(await lstat(file).then(() => true, () => false))) return null;
-    const why = err instanceof MappingUnreadable ? err.message : `${MAPPING_NAME} at ${shown} could not be read (${READ_ERRORS[err.code] ?? err.message}${err.code === 'ENOENT' ? ': a link to a file that is not there' : ''}), so nothing was sent`;
-    if (named) throw new UsageError(`cannot read the mapping ${file}: ${err instanceof MappingUnreadable ? err.message : READ_ERRORS[err.code] ?? err.message}`);
+    const why = err instanceof MappingUnreadable ? err.message : `${MAPPING_NAME} at ${shown} could not be read (${said}${err.code === 'ENOENT' ? ': a link to a file that is not there' : ''}), so nothing was sent`;
+    if (named) throw new UsageError(`cannot read the mapping ${file}: ${err instanceof MappingUnreadable ? err.message : said}`);
     throw err instanceof MappingUnreadable ? err : new MappingUnreadable(why);
   }
 }
@@ -188,7 +192,8 @@ export async function mappingOf(input, values) {
   try {
     required = readRequireMapping(process.env);
   } catch (err) {
-    throw new UsageError(err.message);
+    // The ConfigError of config.mjs, worded for a person.
+    throw new UsageError(/** @type {Error} */ (err).message);
   }
   const start = path.dirname(path.resolve(input.path ?? input.name ?? MAPPING_NAME));
   let dir = start;

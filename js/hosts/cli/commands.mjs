@@ -65,6 +65,7 @@ export async function validateOrPreview(command, values, files) {
   let code = EXIT.ok;
   for (const input of inputs) {
     const counter = { bytes: 0 };
+    /** @type {{ phase: string, total: number | null }} */
     const state = { phase: 'reading', total: null };
     const progress = new ProgressLine(input.label, () => {
       const p = progress.latest?.();
@@ -213,6 +214,7 @@ export async function send(values, files) {
       continue;
     }
     const counter = { bytes: 0 };
+    /** @type {{ phase: string, total: number | null }} */
     const state = { phase: 'reading', total: null };
     // node:http: fetch would copy every body (see node-fetch.mjs).
     const sender = Sender.fromConfig(config, { fetch: nodeFetch, limiter });
@@ -255,7 +257,8 @@ export async function send(values, files) {
           await rm(target, { force: true });
         }
       } catch (err) {
-        fail(`warning: could not ${result.rejectsCsv ? 'write' : 'remove'} ${target}: ${err.code ?? err.message}`);
+        const e = /** @type {NodeJS.ErrnoException} */ (err);
+        fail(`warning: could not ${result.rejectsCsv ? 'write' : 'remove'} ${target}: ${e.code ?? e.message}`);
       }
       results.push({ file: input.arg, status: result.status, identity, report: result.report, delivery: result.delivery, rejectsFile, timing: result.timing });
       code = Math.max(code, exitOf(result));

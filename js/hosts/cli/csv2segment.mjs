@@ -12,7 +12,7 @@ if (existsSync(setupScript)) {
   try {
     await setup({ quiet: true });
   } catch (err) {
-    process.stderr.write(`csv2segment: error: could not build the engine: ${err?.message ?? err}\n`);
+    process.stderr.write(`csv2segment: error: could not build the engine: ${/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err}\n`);
     process.exit(2);
   }
 } else if (!existsSync(new URL('../../../pkg/csv2segment_bg.wasm', import.meta.url))) {

@@ -7,6 +7,7 @@ import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CHUNK } from './constants.mjs';
 
+/** @type {Readonly<Record<string, string>>} the file system's error codes, in words */
 export const READ_ERRORS = {
   ENOENT: 'no such file',
   EACCES: 'permission denied',

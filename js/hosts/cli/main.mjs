@@ -55,7 +55,9 @@ process.stdout.on('error', (err) => {
 
 try {
   process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
+} catch (caught) {
+  // Anything at all may arrive here; what is read of it is read with care.
+  const err = /** @type {Error & { command?: string } | null | undefined} */ (caught);
   liveLine()?.stop();
   if (process.env.CSV2SEGMENT_DEBUG) printLines(String(err?.stack ?? err), printErr);
   if (err instanceof UsageError) {

@@ -19,6 +19,9 @@ import { Superseded, TaskRefused, runObject, taskOf } from '../../core/object-ru
 import { reclaiming } from './reclaim.mjs';
 import { fetchWriteKey } from './write-key.mjs';
 
+/** What the handler reads of an error the AWS SDK (or a stream under it) throws. */
+/** @typedef {{ name?: string, message?: string, code?: unknown, $metadata?: { httpStatusCode?: number } } | null | undefined} AwsError */
+
 /** Decompressed bytes per chunk of a .gz object. */
 const GUNZIP_CHUNK = 64 * 1024;
 
@@ -48,7 +51,8 @@ async function openS3(s3, { bucket, key, eTag, versionId }, gzip, range) {
         ...(range && (range.start > 0 || range.end !== null) ? { Range: `bytes=${range.start}-${range.end === null ? '' : range.end - 1}` } : {}),
       }),
     );
-  } catch (err) {
+  } catch (caught) {
+    const err = /** @type {AwsError} */ (caught);
     const status = err?.$metadata?.httpStatusCode;
     if (status === 412 || err?.name === 'PreconditionFailed') throw new Superseded('the object changed after this event');
     if (status === 404 || err?.name === 'NoSuchKey') throw new Superseded('the object is gone');
@@ -72,8 +76,9 @@ async function* zlibErrors(stream) {
       out += chunk.length;
       yield chunk;
     }
-  } catch (err) {
-    if (typeof err?.code === 'string' && err.code.startsWith('Z_')) throw gzipError(err.code === 'Z_BUF_ERROR', out, err.message);
+  } catch (caught) {
+    const err = /** @type {AwsError} */ (caught);
+    if (typeof err?.code === 'string' && err.code.startsWith('Z_')) throw gzipError(err.code === 'Z_BUF_ERROR', out, err.message ?? err.code);
     throw err;
   }
 }
@@ -83,7 +88,8 @@ async function headS3(s3, { bucket, key, versionId }) {
   try {
     const res = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
     return { size: res.ContentLength, eTag: res.ETag?.replaceAll('"', '') };
-  } catch (err) {
+  } catch (caught) {
+    const err = /** @type {AwsError} */ (caught);
     if (err?.name === 'NotFound' || err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404) return null;
     throw err;
   }
@@ -101,7 +107,8 @@ function s3Store(client, bucket) {
       try {
         const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: k }));
         return await res.Body.transformToString();
-      } catch (err) {
+      } catch (caught) {
+        const err = /** @type {AwsError} */ (caught);
         if (err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404) return null;
         throw err;
       }
@@ -130,7 +137,8 @@ async function getMappingObject(client, bucket, key) {
   let res;
   try {
     res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  } catch (err) {
+  } catch (caught) {
+    const err = /** @type {AwsError} */ (caught);
     const status = err?.$metadata?.httpStatusCode;
     if (err?.name === 'NoSuchKey' || status === 404) return null;
     const why = `${err?.name ?? 'Error'}${status ? `, HTTP ${status}` : ''}${err?.message ? `: ${String(err.message).replace(/\s+/g, ' ').slice(0, 300)}` : ''}`;
@@ -260,7 +268,7 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
         await processObject(engine, { bucket: record.s3.bucket.name, key, eTag, versionId, size }, null, context, event);
         processed += 1;
       } catch (err) {
-        failures.push(`${key}: ${err.message}`);
+        failures.push(`${key}: ${/** @type {Error} */ (err).message}`);
       }
     }
     return { processed, failures };
@@ -308,7 +316,7 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
           if (failures.length > 0) throw new Error(failures.join('; '));
         } else emit({ level: 'info', status: 'skipped', reason: body?.Event ? `S3 ${body.Event}` : 'not a csv2segment or S3 message', messageId: record.messageId });
       } catch (err) {
-        emit({ level: 'error', status: 'failed', error: err.message, messageId: record.messageId });
+        emit({ level: 'error', status: 'failed', error: /** @type {Error} */ (err).message, messageId: record.messageId });
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }

@@ -14,7 +14,8 @@ export const RECLAIM_BYTES = 4 * 1024 * 1024;
 
 /** V8's gc(), or null where it cannot be had (the chunks then wait for V8's own collection). */
 function youngCollector() {
-  if (typeof globalThis.gc === 'function') return () => globalThis.gc({ type: 'minor' });
+  const gc = globalThis.gc;
+  if (typeof gc === 'function') return () => gc({ type: 'minor' });
   try {
     // Installs gc() in contexts made from now on, as NODE_OPTIONS=--expose-gc would; the
     // handler's own context is left as it is.

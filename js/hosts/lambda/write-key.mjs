@@ -32,7 +32,7 @@ async function fromParameter(name, own) {
   try {
     ({ Parameter: parameter } = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
   } catch (err) {
-    if (err?.name === 'ParameterNotFound') {
+    if (/** @type {{ name?: string } | null | undefined} */ (err)?.name === 'ParameterNotFound') {
       throw new ConfigError(`${what} that does not exist in this account and region (${NOT_SHOWN}): it holds a parameter's name, such as /csv2segment/segment-write-key, or its ARN; create that parameter with \`aws ssm put-parameter --name /csv2segment/segment-write-key --type SecureString --value <write key>\``);
     }
     throw new ConfigError(`${what} that could not be read (${describe(err, name, 'SEGMENT_WRITE_KEY_PARAMETER')}): the function's role needs ssm:GetParameter on it, and kms:Decrypt if its key is not aws/ssm`);
@@ -53,7 +53,7 @@ async function fromSecret(id, own) {
   try {
     ({ SecretString: value } = await secretsManager.send(new GetSecretValueCommand({ SecretId: id })));
   } catch (err) {
-    if (err?.name === 'ResourceNotFoundException') {
+    if (/** @type {{ name?: string } | null | undefined} */ (err)?.name === 'ResourceNotFoundException') {
       throw new ConfigError(`${what} that does not exist in this account and region (${NOT_SHOWN}): it holds a secret's name, such as csv2segment/segment-write-key, or its ARN; create that secret with \`aws secretsmanager create-secret --name csv2segment/segment-write-key --secret-string <write key>\``);
     }
     throw new ConfigError(`${what} that could not be read (${describe(err, id, 'SEGMENT_WRITE_KEY_SECRET')}): the function's role needs secretsmanager:GetSecretValue on it`);

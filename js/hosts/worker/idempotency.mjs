@@ -56,6 +56,8 @@ export async function storeBody(bucket, key, request) {
   });
   // R2 takes a stream of a known length only.
   const fixed = new FixedLengthStream(length);
+  // No body at all: the caller's 400 ("could not read the request body: ...").
+  if (request.body === null) throw new TypeError('the request has no body');
   const piped = request.body.pipeThrough(tap).pipeTo(fixed.writable);
   await Promise.all([bucket.put(key, fixed.readable, { httpMetadata: { contentType: 'application/octet-stream' } }), piped]);
   return { sha256: hex(await digest.digest), bytes: length };

@@ -163,7 +163,7 @@ async function queue(batch, env) {
     bound = readBucketName(env);
   } catch (err) {
     // Nothing can be delivered until the settings are fixed: retry every message, later.
-    emit({ level: 'error', status: 'failed', error: err.message });
+    emit({ level: 'error', status: 'failed', error: /** @type {Error} */ (err).message });
     let delaySeconds = DEFAULT_RETRY_DELAY_SECONDS;
     try {
       delaySeconds = readRetryDelaySeconds(env);
@@ -183,7 +183,7 @@ async function queue(batch, env) {
       const base = config.retryDelaySeconds;
       const delaySeconds = Math.min(MAX_RETRY_DELAY_SECONDS, base * 2 ** Math.max(0, (message.attempts ?? 1) - 1));
       if (!(err instanceof DeliveryError)) {
-        emit({ level: 'error', key: message.body?.object?.key ?? message.body?.csv2segment?.key, status: 'failed', error: err?.message ?? String(err) });
+        emit({ level: 'error', key: message.body?.object?.key ?? message.body?.csv2segment?.key, status: 'failed', error: /** @type {{ message?: string } | null | undefined} */ (err)?.message ?? String(err) });
       }
       message.retry({ delaySeconds });
     }
@@ -247,7 +247,7 @@ async function upload(request, env, name, mode) {
   let engineOptions;
   try {
     config = send ? readConfig(env) : null;
-    engineOptions = send ? config.engineOptions : readEngineOptions(env);
+    engineOptions = config ? config.engineOptions : readEngineOptions(env);
   } catch (err) {
     if (err instanceof ConfigError) return problem(500, `the Worker is not configured: ${err.message}`);
     throw err;
@@ -278,7 +278,7 @@ async function upload(request, env, name, mode) {
   }
   let requireMapping;
   try {
-    requireMapping = send ? config.requireMapping : readRequireMapping(env);
+    requireMapping = config ? config.requireMapping : readRequireMapping(env);
   } catch (err) {
     if (err instanceof ConfigError) return problem(500, `the Worker is not configured: ${err.message}`);
     throw err;
@@ -295,7 +295,7 @@ async function upload(request, env, name, mode) {
   }
   const samples = Math.min(100, Math.max(0, Math.trunc(Number(url.searchParams.get('samples') ?? DEFAULT_SAMPLES)) || 0));
   // An upload is a run of one piece: it takes the whole events-per-second budget.
-  const options = send ? { ...engineOptions, ...batchOptions(config.rate.maxEventsPerSecond) } : { ...engineOptions, samplePayloads: samples };
+  const options = config ? { ...engineOptions, ...batchOptions(config.rate.maxEventsPerSecond) } : { ...engineOptions, samplePayloads: samples };
   // A client that may retry names its upload; the same name (decoded, so every spelling of it
   // is one) and the same body give the same messageIds. A key names one body: it is stored and
   // hashed before anything is sent, and another body under the key is refused.
@@ -303,7 +303,7 @@ async function upload(request, env, name, mode) {
   const identity = `http://${name}#${idempotencyKey || crypto.randomUUID()}`;
   let body = request.body;
   let stored = null;
-  if (send && idempotencyKey) {
+  if (config && idempotencyKey) {
     const keys = await idempotencyKeys(config.reportPrefix, idempotencyKey);
     try {
       const upload = await storeBody(env.BUCKET, keys.body, request);
@@ -312,7 +312,7 @@ async function upload(request, env, name, mode) {
       await env.BUCKET.delete(keys.body).catch(() => {});
       if (err instanceof LengthRequired) return problem(411, err.message);
       if (err instanceof IdempotencyConflict) return problem(409, err.message);
-      return problem(400, `could not read the request body: ${err?.message ?? err}`);
+      return problem(400, `could not read the request body: ${/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err}`);
     }
     stored = keys.body;
     body = (await env.BUCKET.get(stored)).body;
@@ -323,7 +323,7 @@ async function upload(request, env, name, mode) {
   const onProgress = send ? undefined : (/** @type {{ rows: number }} */ p) => {
     if (p.rows > VALIDATE_MAX_ROWS) throw new TooLarge(`the file has more than ${VALIDATE_MAX_ROWS.toLocaleString('en-US')} rows; /v1/validate reads at most that many (and ${VALIDATE_MAX_BYTES.toLocaleString('en-US')} bytes after decompression): validate it with the CLI or the page, which read any size`);
   };
-  const sender = send
+  const sender = config
     ? Sender.fromConfig(config, { deadline: Date.now() + LIMIT_MS })
     : undefined;
 
@@ -332,14 +332,14 @@ async function upload(request, env, name, mode) {
     result = await ingestFile({ engine: eng, key: name, identity, options, source, sender, onProgress, progressMs: 0 });
   } catch (err) {
     if (err instanceof TooLarge) return problem(413, err.message);
-    if (err instanceof DeliveryError) {
+    if (err instanceof DeliveryError && sender) {
       const { failedBatches, ...counts } = sender.summary;
       emitter(env)({ level: 'error', key: name, status: 'failed', error: err.message, ...counts, failedBatches: failedBatches.length });
       return problem(502, err.message, { code: err.code, delivery: sender.summary });
     }
     if (isEngineError(err)) return problem(400, err.message, { code: err.code });
     // The body stream broke (the client went away, or bad gzip).
-    return problem(400, `could not read the request body: ${err?.message ?? err}`);
+    return problem(400, `could not read the request body: ${/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err}`);
   } finally {
     if (stored) await env.BUCKET.delete(stored).catch(() => {});
   }
@@ -381,7 +381,7 @@ export default {
     try {
       return await route(request, env);
     } catch (err) {
-      emit({ level: 'error', status: 'failed', error: err?.message ?? String(err) });
+      emit({ level: 'error', status: 'failed', error: /** @type {{ message?: string } | null | undefined} */ (err)?.message ?? String(err) });
       return problem(500, 'internal error; the Worker log has the details');
     }
   },

@@ -15,7 +15,7 @@ export async function getR2Mapping(bucket, key) {
   try {
     object = await bucket.get(key);
   } catch (err) {
-    const why = String(err?.message ?? err).replace(/\s+/g, ' ').slice(0, 300);
+    const why = String(/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err).replace(/\s+/g, ' ').slice(0, 300);
     throw new MappingUnreadable(`${MAPPING_NAME} at ${key} could not be read (R2: ${why}), so nothing was sent; the file is tried again`);
   }
   if (!object) return null;
