@@ -15,7 +15,7 @@ import { createHandler } from '../../js/hosts/lambda/index.mjs';
 import { EXPORTS, FIXTURES, MAPPING_FILE, exportBytes, expectedPayloads, withoutIds } from '../support/exports.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
-import { startWorkerStack } from '../support/worker-stack.mjs';
+import { reportOf, startWorkerStack } from '../support/worker-stack.mjs';
 import { runCli as cli } from '../support/run.mjs';
 
 /** The SHA-256 a report names a mapping by: of its text as stored. */
@@ -192,21 +192,10 @@ describe('Worker', () => {
   });
   beforeEach(() => seg.reset());
 
-  async function reportOf(key) {
-    let report;
-    await stack.waitFor(async () => {
-      const obj = await stack.bucket.get(`csv2segment-reports/${key}.report.json`);
-      if (!obj) return false;
-      report = JSON.parse(await obj.text());
-      return true;
-    }, { timeoutMs: 30_000 });
-    return report;
-  }
-
   test('an R2 upload read through the mapping at the bucket root: exact payloads, its key and eTag in the report', async () => {
     const key = 'incoming/q1/Q1 Signups.csv';
     await stack.putAndNotify(key, exportBytes('Q1 Signups.csv'));
-    const report = await reportOf(key);
+    const report = await reportOf(stack, key);
     assert.deepEqual([report.status, report.rows, report.events, report.rejected], ['done', 3, 2, 1]);
     const head = await stack.bucket.head('csv2segment.json');
     assert.deepEqual(report.mapping, { key: 'csv2segment.json', eTag: head.etag, sha256: sha256(await readFile(MAPPING_FILE)), rule: 4 });

@@ -4,12 +4,10 @@
 // `--source-id s3://BUCKET/KEY#ETAG` giving exactly the ids the Lambda sent; and the objects of a
 // versioned bucket, each version read as its event names it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { before, beforeEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readConfig } from '../../js/core/config.mjs';
@@ -17,17 +15,16 @@ import { loadEngine } from '../../js/core/engine.mjs';
 import { withMapping } from '../../js/core/mapping.mjs';
 import { createHandler, s3Identity } from '../../js/hosts/lambda/index.mjs';
 import { eventsById, hardFile, singleRunEvents } from '../support/pieces.mjs';
-import { startS3Server } from '../support/s3-server.mjs';
-import { startSegmentServer } from '../support/segment-server.mjs';
+import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
+import { runCli } from '../support/run.mjs';
 
 const WRITE_KEY = 'wk_lambda_edges_secret_2f7a';
 const BUCKET = 'csv-edges';
 const VERSIONED = 'csv-edges-versioned';
 const FAST = { baseMs: 5, maxMs: 50, maxAttempts: 25 };
-const context = { getRemainingTimeInMillis: () => 300_000 };
+const context = LAMBDA_CONTEXT;
 /** A piece stops taking rows after 0.3 s, delivery paced at 50,000 events a second (lambda-pieces.test.mjs). */
 const ON_BUDGET = { MAX_RUN_SECONDS: '0.3', SEGMENT_MAX_EVENTS_PER_SECOND: '50000' };
-const CLI = fileURLToPath(new URL('../../js/hosts/cli/csv2segment.mjs', import.meta.url));
 
 function s3Record(bucket, key, { eTag, size, versionId }) {
   return {
@@ -46,24 +43,17 @@ const trackCsv = (prefix, rows) => `userId,event\n${Array.from({ length: rows },
 const windows1252 = (rows) => Buffer.from(hardFile(rows).replaceAll('😀', 'ß').replaceAll('€', '\x80'), 'latin1');
 
 describe('Lambda edges', () => {
-  let s3;
+  const stack = useLambdaStack({ bucket: BUCKET, writeKey: WRITE_KEY, seed: 5 });
   let seg;
   let client;
   let logs;
   let engine;
-  const savedEnv = { ...process.env };
 
   before(async () => {
-    [s3, seg, engine] = await Promise.all([startS3Server(), startSegmentServer({ writeKey: WRITE_KEY, seed: 5 }), loadEngine()]);
-    Object.assign(process.env, s3.env);
-    client = s3.client();
-    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    ({ seg, client } = stack);
+    engine = await loadEngine();
     await client.send(new CreateBucketCommand({ Bucket: VERSIONED }));
     await client.send(new PutBucketVersioningCommand({ Bucket: VERSIONED, VersioningConfiguration: { Status: 'Enabled' } }));
-  });
-  after(async () => {
-    process.env = savedEnv;
-    await Promise.all([seg?.close(), s3?.close()]);
   });
   beforeEach(() => {
     seg.reset();
@@ -166,18 +156,9 @@ describe('Lambda edges', () => {
     assert.ok(seg.events.some((e) => e.properties.note === '€1😀,é'), 'the text decoded from UTF-16');
   });
 
-  /** Runs the CLI with `args`; resolves to { code, stdout, stderr }. */
-  function cli(args) {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  /** Runs the CLI with `args`, with the write key; resolves to { code, stdout, stderr }. */
+  const cli = (args) => runCli(args, { env: { SEGMENT_WRITE_KEY: WRITE_KEY } });
+
 
   test("the CLI's --source-id s3://BUCKET/KEY#ETAG sends exactly the ids and events the Lambda sent for that object", async () => {
     const key = 'drop/track_same.csv';

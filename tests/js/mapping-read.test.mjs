@@ -18,7 +18,7 @@ import { getR2Mapping } from '../../js/hosts/worker/r2-mapping.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
 import { runCli as cli } from '../support/run.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
-import { startWorkerStack } from '../support/worker-stack.mjs';
+import { reportOf, startWorkerStack } from '../support/worker-stack.mjs';
 import { freshPost } from '../support/fresh-post.mjs';
 
 const WRITE_KEY = 'wk_mapping_read_3c4d5e';
@@ -177,26 +177,15 @@ describe('Worker', () => {
     await seg?.close();
   });
 
-  async function reportOf(key) {
-    let report;
-    await stack.waitFor(async () => {
-      const obj = await stack.bucket.get(`csv2segment-reports/${key}.report.json`);
-      if (!obj) return false;
-      report = JSON.parse(await obj.text());
-      return true;
-    }, { timeoutMs: 30_000 });
-    return report;
-  }
-
   test('R2: a mapping over 1 MiB stops the file (failed, retried); no mapping, with CSV2SEGMENT_REQUIRE_MAPPING, is unprocessable; a mapped one goes', async () => {
     await stack.putAndNotify('big/in/track_signups.csv', CSV);
-    const big = await reportOf('big/in/track_signups.csv');
+    const big = await reportOf(stack, 'big/in/track_signups.csv');
     assert.deepEqual([big.status, big.error], ['failed', tooLarge('big/csv2segment.json')]);
     await stack.putAndNotify('bare/track_signups.csv', CSV);
-    const bare = await reportOf('bare/track_signups.csv');
+    const bare = await reportOf(stack, 'bare/track_signups.csv');
     assert.deepEqual([bare.status, bare.error], ['unprocessable', 'no csv2segment.json in bare/ or the folders above it, and CSV2SEGMENT_REQUIRE_MAPPING is true, so nothing was sent: put a mapping beside the file (or above it), then upload the file again']);
     await stack.putAndNotify('ok/track_signups.csv', CSV);
-    assert.equal((await reportOf('ok/track_signups.csv')).status, 'done');
+    assert.equal((await reportOf(stack, 'ok/track_signups.csv')).status, 'done');
     assert.deepEqual(seg.events.map((e) => [e.userId, e.properties]), [['u1', undefined]]);
   });
 

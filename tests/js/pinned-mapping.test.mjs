@@ -15,7 +15,7 @@ import { createHandler } from '../../js/hosts/lambda/index.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../support/lambda-stack.mjs';
 import { runCli } from '../support/run.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
-import { startWorkerStack } from '../support/worker-stack.mjs';
+import { reportOf, startWorkerStack } from '../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_pinned_secret_5150';
 const TOKEN = 'tok_pinned_secret_4411';
@@ -254,23 +254,16 @@ describe('Worker: a run keeps the mapping it started with', () => {
   });
   beforeEach(() => seg.reset());
 
-  const reportOf = (key, status) =>
-    stack.waitFor(async () => {
-      const object = await stack.bucket.get(`csv2segment-reports/${key}.report.json`);
-      const report = object && JSON.parse(await object.text());
-      return report?.status === status && report;
-    }, { timeoutMs: 180_000, what: `the ${status} report of ${key}` });
-
   test('a retry after the mapping was replaced sends what the first attempt would have', async () => {
     const key = 'retry/payments_june.csv';
     const wrong = mappingFor('Wrong Event');
     await stack.bucket.put('retry/csv2segment.json', wrong);
     seg.setFaults({ error500: 1 });
     await stack.putAndNotify(key, paymentsCsv(2000));
-    await reportOf(key, 'failed');
+    await reportOf(stack, key, { status: 'failed', timeoutMs: 180_000 });
     await stack.bucket.put('retry/csv2segment.json', mappingFor('Right Event'));
     seg.setFaults({});
-    const report = await reportOf(key, 'done');
+    const report = await reportOf(stack, key, { status: 'done', timeoutMs: 180_000 });
     assert.equal(report.mapping.sha256, sha256(wrong));
     assert.deepEqual(eventNames(seg), ['Wrong Event']);
     assert.equal(seg.stats().uniqueMessageIds, 2000);
@@ -282,7 +275,7 @@ describe('Worker: a run keeps the mapping it started with', () => {
     await stack.bucket.put('large/csv2segment.json', mapping);
     const ROWS = 20_000;
     await stack.putAndNotify(key, paymentsCsv(ROWS));
-    const report = await reportOf(key, 'done');
+    const report = await reportOf(stack, key, { status: 'done', timeoutMs: 180_000 });
     assert.ok(report.pieces >= 2, `several pieces (${report.pieces})`);
     assert.equal(report.mapping.sha256, sha256(mapping));
     const stats = seg.stats();

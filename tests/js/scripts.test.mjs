@@ -12,24 +12,14 @@
 // Covered elsewhere: package:lambda (package-lambda.test.mjs), deploy:aws without an AWS account
 // (deploy-aws.test.mjs), npm pack (npm-package.test.mjs), setup (start.test.mjs and every test).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { ROOT } from '../../scripts/lib/proc.mjs';
+import { run } from '../support/run.mjs';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** `npm run NAME -- ...args` from the repository: its exit code, stdout and stderr. */
-function npmRun(name, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NPM, ['run', '--silent', name, '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const npmRun = (name, args) => run(NPM, ['run', '--silent', name, '--', ...args], { cwd: ROOT });
 
 /** The `name: value` lines of a script's stdout. */
 function figures(out) {
@@ -44,9 +34,9 @@ function figures(out) {
 /** Runs `npm run name -- args` and checks exit 0 and a number for each of `names`. */
 async function runsWithFigures(name, args, names) {
   const r = await npmRun(name, args);
-  const tail = `\n--- stdout\n${r.out.slice(-3000)}\n--- stderr\n${r.err.slice(-3000)}`;
+  const tail = `\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
   assert.equal(r.code, 0, `npm run ${name} -- ${args.join(' ')} exited with ${r.code}${tail}`);
-  const got = figures(r.out);
+  const got = figures(r.stdout);
   const missing = names.filter((n) => !(n in got));
   assert.deepEqual(missing, [], `npm run ${name} printed no line for ${missing.join(', ')}${tail}`);
   const notNumbers = names.filter((n) => !Number.isFinite(Number(got[n])));

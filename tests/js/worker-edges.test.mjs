@@ -10,11 +10,10 @@ import { readConfig } from '../../js/core/config.mjs';
 import { loadEngine } from '../../js/core/engine.mjs';
 import { eventsById, hardFile, singleRunEvents } from '../support/pieces.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
-import { startWorkerStack } from '../support/worker-stack.mjs';
+import { reportOf, startWorkerStack } from '../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_worker_edges_secret_93b1';
 const TOKEN = 'tok_edges_secret_51c0';
-const REPORTS = 'csv2segment-reports/';
 const VARS = { SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5', QUEUE_RETRY_DELAY_SECONDS: '1' };
 
 /** `rows` track rows of users `${prefix}0`, `${prefix}1`, … */
@@ -31,17 +30,6 @@ function linesFor(stack, key) {
   return out;
 }
 
-async function reportOf(stack, key, statuses) {
-  return stack.waitFor(
-    async () => {
-      const object = await stack.bucket.get(`${REPORTS}${key}.report.json`);
-      const report = object && JSON.parse(await object.text());
-      return report && (!statuses || statuses.includes(report.status)) && report;
-    },
-    { timeoutMs: 60_000, what: `the report of ${key}${statuses ? ` (${statuses.join(' or ')})` : ''}` },
-  );
-}
-
 /**
  * Puts `body` at `key`, notifies, and waits for the queue's answer to that message: its batch
  * line (max_batch_size is 1: one message a batch). Returns { acked, report }.
@@ -51,7 +39,7 @@ async function putAndSettle(stack, key, body) {
   const before = batches().length;
   await stack.putAndNotify(key, body);
   const batch = await stack.waitFor(() => batches().length > before && batches()[before], { timeoutMs: 60_000, what: `the queue's answer about ${key}` });
-  return { acked: batch.acked === batch.total, report: await reportOf(stack, key) };
+  return { acked: batch.acked === batch.total, report: await reportOf(stack, key, { timeoutMs: 60_000 }) };
 }
 
 describe('Worker edges', () => {
@@ -185,7 +173,7 @@ describe('Worker: a .gz file in pieces', () => {
       const key = 'incoming/track_hard.csv.gz';
       const bytes = Buffer.from(hardFile(100_000));
       const note = await stack.putAndNotify(key, gzipSync(bytes));
-      const report = await reportOf(stack, key, ['done', 'failed']);
+      const report = await reportOf(stack, key, { status: ['done', 'failed'], timeoutMs: 60_000 });
       assert.equal(report.status, 'done', JSON.stringify(report).slice(0, 500));
       const lines = linesFor(stack, key);
       const continued = lines.filter((l) => l.status === 'continued').length;

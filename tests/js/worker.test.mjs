@@ -8,7 +8,7 @@ import { generateTrackCsv } from '../../bench/generate.mjs';
 import { pinOf } from '../../js/core/pinned-mapping.mjs';
 import { freshPost } from '../support/fresh-post.mjs';
 import { startSegmentServer } from '../support/segment-server.mjs';
-import { r2Notification, startWorkerStack } from '../support/worker-stack.mjs';
+import { r2Notification, reportOf, startWorkerStack } from '../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_worker_secret_5150';
 const TOKEN = 'tok_ingest_secret_0042';
@@ -55,17 +55,6 @@ describe('Worker', () => {
       .map((l) => JSON.parse(l.slice(l.indexOf('{'))))
       .filter((l) => l.key === key);
 
-  async function reportOf(key, { status } = {}) {
-    let report;
-    await stack.waitFor(async () => {
-      const obj = await stack.bucket.get(`csv2segment-reports/${key}.report.json`);
-      if (!obj) return false;
-      report = JSON.parse(await obj.text());
-      return !status || report.status === status;
-    }, { timeoutMs: 30_000 });
-    return report;
-  }
-
   /**
    * The queue broker's outcome of the consumer's batches after the `since`-th queue event, once
    * `count` have ended (one message a batch: max_batch_size = 1): `acked` of `total` each, and
@@ -90,7 +79,7 @@ describe('Worker', () => {
     const since = stack.queueEvents().length;
     await stack.putAndNotify('incoming/identify_1.csv', await sample('identify_1.csv'));
     await stack.putAndNotify('incoming/track_1.csv', await sample('track_1.csv'));
-    const reports = [await reportOf('incoming/identify_1.csv'), await reportOf('incoming/track_1.csv')];
+    const reports = [await reportOf(stack, 'incoming/identify_1.csv'), await reportOf(stack, 'incoming/track_1.csv')];
     assert.deepEqual(reports.map((r) => [r.status, r.rows, r.events, r.rejected, r.delivery.events]), [
       ['done', 4, 4, 0, 4],
       ['done', 4, 4, 0, 4],
@@ -112,7 +101,7 @@ describe('Worker', () => {
 
   test('a file with bad rows: acked, with the report and the rejects CSV in R2', async () => {
     await stack.putAndNotify('incoming/track_mixed.csv', 'userId,event\n1,Paid\n,Paid\n3,\n');
-    const report = await reportOf('incoming/track_mixed.csv');
+    const report = await reportOf(stack, 'incoming/track_mixed.csv');
     assert.deepEqual([report.rows, report.events, report.rejected], [3, 1, 2]);
     const rejects = await stack.bucket.get('csv2segment-reports/incoming/track_mixed.csv.rejected.csv');
     assert.equal(
@@ -151,7 +140,7 @@ describe('Worker', () => {
     const key = 'incoming/track_target.csv';
     const text = 'userId,event\n1,Paid\n2,Paid\n';
     const note = await stack.putAndNotify(key, text);
-    const done = await reportOf(key, { status: 'done' });
+    const done = await reportOf(stack, key, { status: 'done' });
     seg.reset();
     // The run the notification started pinned its mapping (none) under its event's pin.
     const pin = await pinOf(note.eventTime);
@@ -176,7 +165,7 @@ describe('Worker', () => {
       assert.deepEqual([line.level, line.status, line.error], ['error', 'refused', error]);
     }
     assert.equal(seg.stats().requests, 0);
-    assert.deepEqual(await reportOf(key), done);
+    assert.deepEqual(await reportOf(stack, key), done);
     // The right header is taken: the rest of the file is sent.
     logs = [];
     await stack.notify(task({}));
@@ -187,10 +176,10 @@ describe('Worker', () => {
   test('a Segment outage: the message is retried, not acked, and the later success sends each id once', async () => {
     seg.setFaults({ error500: 1 });
     await stack.putAndNotify('incoming/track_outage.csv', generateTrackCsv(3000));
-    const failed = await reportOf('incoming/track_outage.csv', { status: 'failed' });
+    const failed = await reportOf(stack, 'incoming/track_outage.csv', { status: 'failed' });
     assert.match(failed.error, /still failing after 2 tries, last: HTTP 500/);
     seg.setFaults({});
-    const done = await reportOf('incoming/track_outage.csv', { status: 'done' });
+    const done = await reportOf(stack, 'incoming/track_outage.csv', { status: 'done' });
     assert.equal(done.delivery.events, 3000);
     const stats = seg.stats();
     assert.equal(stats.uniqueMessageIds, 3000);
@@ -229,7 +218,7 @@ describe('Worker', () => {
     assert.equal(res.status, 200, text);
     assert.equal(JSON.parse(text).delivery.failedBatches[0].answer, expected);
     await stack.putAndNotify('incoming/track_echo.csv', await sample('track_1.csv'));
-    const report = await reportOf('incoming/track_echo.csv');
+    const report = await reportOf(stack, 'incoming/track_echo.csv');
     assert.equal(report.delivery.failedBatches[0].answer, expected);
     const stored = await (await stack.bucket.get('csv2segment-reports/incoming/track_echo.csv.report.json')).text();
     for (let i = 0; i + 4 <= credential.length; i += 1) {
@@ -315,7 +304,7 @@ describe('Worker', () => {
   test('the write key and the token appear in none of the log lines above', async () => {
     // Lines of its own too (an upload, an HTTP ingest, a wrong token), so the test can run alone.
     await stack.putAndNotify('incoming/track_secrets.csv', await sample('track_1.csv'));
-    await reportOf('incoming/track_secrets.csv');
+    await reportOf(stack, 'incoming/track_secrets.csv');
     for (const authorization of [`Bearer ${TOKEN}`, 'Bearer nope']) {
       await (await fetch(`${stack.url}/v1/ingest/track_secrets.csv`, { method: 'POST', headers: { authorization }, body: await sample('track_1.csv') })).text();
     }

@@ -135,6 +135,25 @@ export function buildBundle({ root = DEFAULT_ROOT, config = 'wrangler.toml', env
 }
 
 /**
+ * The report of `key` in the stack's bucket, once there is one (with `status`, one of them when a
+ * list). Fails after `timeoutMs`, naming what it waited for.
+ * @param {{ bucket: { get(key: string): Promise<{ text(): Promise<string> } | null> }, waitFor: Function }} stack
+ * @param {string} key
+ * @param {{ status?: string | string[], timeoutMs?: number }} [options]
+ */
+export function reportOf(stack, key, { status, timeoutMs = 30_000 } = {}) {
+  const statuses = status === undefined ? null : [status].flat();
+  return stack.waitFor(
+    async () => {
+      const object = await stack.bucket.get(`csv2segment-reports/${key}.report.json`);
+      const report = object && JSON.parse(await object.text());
+      return report && (!statuses || statuses.includes(report.status)) && report;
+    },
+    { timeoutMs, what: `the report of ${key}${statuses ? ` (${statuses.join(' or ')})` : ''}` },
+  );
+}
+
+/**
  * Builds the R2 event-notification body R2 sends to a queue. `object.size` and `object.eTag` are
  * left out for delete actions, as R2 does; `copySource` is added for CopyObject.
  */
