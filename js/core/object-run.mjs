@@ -179,22 +179,14 @@ export async function runObject(given) {
     // every piece, reads the pin (pinned-mapping.mjs), so a new version uploaded meanwhile never
     // mixes into this run.
     const keys = await reportKeys(config.reportPrefix, object.key);
+    const version = await versionName(object);
     const pin = task ? task.pin : await pinOf(given.event ?? '');
-    const at = { store: run.store, reportPrefix: config.reportPrefix, pinKey: pinKey(keys.base, await versionName(object), pin) };
-    let mapping;
-    if (task) mapping = { ref: task.mapping, text: await pinnedMapping({ ...at, ref: task.mapping }) };
-    else {
-      // Found by startMapping, which stops the file when its mapping cannot be read or is required.
-      mapping = await pinMapping({
-        ...at,
-        find: async () => {
-          const found = await startMapping(given);
-          if (found === REFUSED) throw REFUSED;
-          return found;
-        },
-      }).catch((err) => (err === REFUSED ? REFUSED : Promise.reject(err)));
-      if (mapping === REFUSED) return 'unprocessable';
-    }
+    run = { ...run, keys, version };
+    const at = { store: run.store, reportPrefix: config.reportPrefix, pinKey: pinKey(keys.base, version, pin) };
+    const mapping = task
+      ? { ref: task.mapping, text: await pinnedMapping({ ...at, ref: task.mapping }) }
+      : // Found by startMapping, which stops the file when its mapping cannot be read or is required.
+        await pinMapping({ ...at, find: () => startMapping(run) });
     const options = withMapping(config.engineOptions, mapping.text === null ? null : { ...mapping.ref, text: mapping.text });
     run = { ...run, pin, mapping: mapping.ref, options };
     let info = null;
@@ -221,41 +213,42 @@ export async function runObject(given) {
       run.emit({ level: 'error', bucket: object.bucket, key: object.key, status: 'refused', error: `a task refused: ${err.message}` });
       return 'refused';
     }
+    // Reported by startMapping: the file has no mapping and one is required.
+    if (err instanceof MappingRequired) return 'unprocessable';
     throw err;
   }
 }
 
-/** startMapping's answer for a file refused for want of a mapping. */
-const REFUSED = Symbol('refused');
+/** A file with no mapping where CSV2SEGMENT_REQUIRE_MAPPING is true: reported, not retried. */
+class MappingRequired extends Error {}
 
 /**
  * The mapping a new run starts with. A mapping that cannot be read stops the file before anything
  * is read or sent: a report and a log line say which key and why, and the error goes to the host,
  * which retries the file and then keeps its event (Lambda: its on-failure destination, or the
  * queue's dead-letter queue; Worker: the queue's dead-letter queue). A file with none, when
- * CSV2SEGMENT_REQUIRE_MAPPING is true, is unprocessable: reported, not retried (REFUSED).
- * @returns {Promise<{ key: string, text: string, eTag: string | null } | null | typeof REFUSED>}
+ * CSV2SEGMENT_REQUIRE_MAPPING is true, is unprocessable: reported, then MappingRequired thrown.
+ * @returns {Promise<{ key: string, text: string, eTag: string | null } | null>}
  */
-async function startMapping({ engine, config, object, store, emit, findMapping }) {
+async function startMapping({ engine, config, object, store, emit, findMapping, keys }) {
   if (!findMapping) return null;
   let mapping;
   try {
     mapping = await findMapping(object.key);
   } catch (err) {
     if (!(err instanceof MappingUnreadable)) throw err;
-    await stopFile({ engine, config, object, store, emit }, 'failed', err.message);
+    await stopFile({ engine, object, store, emit, keys }, 'failed', err.message);
     throw err;
   }
   if (mapping || !config.requireMapping) return mapping ?? null;
   const folder = object.key.includes('/') ? object.key.slice(0, object.key.lastIndexOf('/') + 1) : '';
-  await stopFile({ engine, config, object, store, emit }, 'unprocessable', mappingRequiredError(folder));
-  return REFUSED;
+  await stopFile({ engine, object, store, emit, keys }, 'unprocessable', mappingRequiredError(folder));
+  throw new MappingRequired();
 }
 
 /** The report and the log line of a file stopped before it was read: nothing was sent. */
-async function stopFile({ engine, config, object, store, emit }, status, error) {
+async function stopFile({ engine, object, store, emit, keys }, status, error) {
   const { bucket, key } = object;
-  const keys = await reportKeys(config.reportPrefix, key);
   await store
     .put(keys.report, JSON.stringify({ version: engine.version(), source: object, status, error, rows: 0, events: 0, rejected: 0, mapping: null }, null, 2), 'application/json')
     .catch((e) => emit({ level: 'error', bucket, key, status: 'report-failed', report: keys.report, error: e?.message ?? String(e) }));
@@ -333,9 +326,8 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
 }
 
 async function runPiece(run, gzip) {
-  const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task, options, mapping, pin } = run;
+  const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task, options, mapping, pin, keys, version } = run;
   const { bucket, key } = object;
-  const keys = await reportKeys(config.reportPrefix, key);
   // A shard takes its share of the run's events-per-second budget; a file in one piece, all of it.
   const budget = pieceBudget(config.rate, task);
   const sender = Sender.fromConfig(config, { deadline, maxEventsPerSecond: budget, ...(run.sender ?? {}) });
@@ -400,7 +392,7 @@ async function runPiece(run, gzip) {
   if (!position) throw new Error(`ingestFile returned a ${result.status} result without a position`);
   let combined;
   try {
-    const prefix = partsPrefix(keys.base, await versionName(object), runId);
+    const prefix = partsPrefix(keys.base, version, runId);
     const suspended = result.status === 'suspended';
     const last = !suspended && (end === null || (object.size != null && end >= object.size));
     await savePart(store, prefix, { start, end: position, last, report, delivery, timing });

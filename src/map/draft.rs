@@ -404,7 +404,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
     for (i, col) in columns.iter_mut().enumerate() {
         let name = col.name.trim().to_string();
         let path = format!("columns{}", quoted_key(&name));
-        work(1);
+        crate::map::probe::add(1);
         if let Some(&first) = seen_names.get(&name) {
             // The same name twice: one entry names both, so both are left out.
             outs[first].1 = Out::Drop;
@@ -867,7 +867,7 @@ impl Taken {
     /// is a taken place, or holds an array where `dest` needs an object (or the other way).
     fn state(&self, dest: &[Seg]) -> Place {
         let (steps, full) = Taken::steps(dest);
-        work(steps.len() + 2);
+        crate::map::probe::add(steps.len() + 2);
         let blocked = steps.iter().any(|(step, array)| {
             self.places.contains(step) || self.steps.get(step).is_some_and(|a| a != array)
         });
@@ -898,7 +898,7 @@ impl Taken {
             return false;
         }
         let (steps, full) = Taken::steps(&dest);
-        work(steps.len() + 1);
+        crate::map::probe::add(steps.len() + 1);
         self.steps.extend(steps);
         self.places.insert(full);
         true
@@ -944,22 +944,6 @@ enum Place {
     Taken,
     /// Another target's place, or a different kind of container, is on its way.
     Blocked,
-}
-
-#[cfg(test)]
-thread_local! {
-    /// The look-ups a draft made, for the test that its work grows with its columns, not
-    /// with their square.
-    static WORK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// Counts `n` steps of the draft's work on its columns (in tests; nothing otherwise).
-#[inline]
-fn work(n: usize) {
-    #[cfg(test)]
-    WORK.with(|w| w.set(w.get() + n));
-    #[cfg(not(test))]
-    let _ = n;
 }
 
 /// The entry for a target of a column of `kind`, and the note on its type.
@@ -1381,7 +1365,7 @@ fn candidates() -> Vec<Candidate> {
 
 #[cfg(test)]
 mod tests {
-    use super::{camel_case, decimal_mark, draft, pattern_for, ColumnExample, WORK};
+    use super::{camel_case, decimal_mark, draft, pattern_for, ColumnExample};
 
     /// Short names, in base 36: `f0`, `f1`, … `fzz`.
     fn b36(mut i: usize) -> String {
@@ -1429,9 +1413,9 @@ mod tests {
         let header = wide_header(COLUMNS);
         let csv = format!("{}\n", header.join(","));
         assert!(csv.len() < super::DRAFT_SAMPLE_BYTES, "{}", csv.len());
-        WORK.with(|w| w.set(0));
+        crate::map::probe::take();
         let d = draft("track_wide.csv", csv.as_bytes(), true).expect("a draft");
-        let work = WORK.with(|w| w.get());
+        let work = crate::map::probe::take();
         // Each column: its name once, then a few look-ups per step of its target's path (paths
         // of 2 or 3 steps): so many per column on 10 columns or on 10,000.
         assert!(
