@@ -1,0 +1,309 @@
+//! Drafts a mapping rule from the first part of a file, so a person confirms or corrects a
+//! mapping instead of writing one: the delimiter, the encoding, whether there is a header row,
+//! the call, and per column a target, a type and a date format, with notes saying which of
+//! these are guesses and what is left to fill in.
+//!
+//! It reads with the engine's own parts (the [`dialect`](super::dialect) guess, the decoder,
+//! the record reader, the cell conversions, [`DateFormat`]), so what the draft finds is what a
+//! run of the file reads; its output is the mapping's JSON, checked again by [`Mapping::parse`]
+//! wherever it is used.
+//!
+//! A draft asks four questions in turn, one module each: [`sniff`] (how the file is written),
+//! [`profile`] (what each column holds), [`call`] (what a row is) and [`targets`] (where each
+//! column goes); [`rule_out`] writes the answer as the mapping's JSON.
+
+use serde::Serialize;
+
+use super::mapping::glob_matches;
+#[cfg(doc)]
+use super::mapping::Mapping;
+use crate::read::decode::Compressed;
+
+mod call;
+mod profile;
+mod rule_out;
+mod sniff;
+mod taken;
+mod targets;
+mod vocabulary;
+
+use rule_out::{Ordered, RuleOut};
+
+/// How much of a file the draft reads: the first 64 KiB, cut at the last record boundary.
+pub const DRAFT_SAMPLE_BYTES: usize = crate::base::limits::limit!(DRAFT_SAMPLE_BYTES);
+
+/// What kind of note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoteKind {
+    /// A decision the sample does not settle (the encoding, the call, a column's target).
+    Guess,
+    /// A date whose day and month order no sampled value decides.
+    Ambiguous,
+    /// Something a person must fill in before the mapping runs.
+    Blank,
+    /// A column left out: empty in every sampled row.
+    Dropped,
+}
+
+/// One thing a person should look at in a draft.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DraftNote {
+    /// What kind of note.
+    pub kind: NoteKind,
+    /// Where in the rule, like `columns["Signup Date"].format` (empty for the rule as a whole).
+    pub path: String,
+    /// The column it is about, if one.
+    pub column: Option<String>,
+    /// The note, in plain words.
+    pub message: String,
+}
+
+/// A drafted mapping rule and the notes on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Draft {
+    /// One entry of a mapping's `files`, as pretty-printed JSON text (keys in a reading order).
+    pub rule: String,
+    /// Guesses, ambiguities, blanks and dropped columns, in the order of the rule.
+    pub notes: Vec<DraftNote>,
+    /// Every column of the file, in file order, with its first non-empty sampled value.
+    pub examples: Vec<ColumnExample>,
+}
+
+/// A column of the drafted file and one of its values, for an editor to show next to the
+/// column's target (and to read with its date format).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ColumnExample {
+    /// The column's name (as in the rule's `columns`).
+    pub column: String,
+    /// Its first non-empty value in the sampled rows, trimmed; `None` when all were empty.
+    pub value: Option<String>,
+}
+
+/// The notes of a draft, in the order the questions raise them.
+pub(super) struct Notes(Vec<DraftNote>);
+
+impl Notes {
+    pub(super) fn note(
+        &mut self,
+        kind: NoteKind,
+        path: String,
+        column: Option<&str>,
+        message: String,
+    ) {
+        self.0.push(DraftNote {
+            kind,
+            path,
+            column: column.map(str::to_string),
+            message,
+        });
+    }
+}
+
+/// Whether a rule's `match` fits the file `key` (its base name), as the engine picks it.
+pub fn rule_matches(pattern: &str, key: &str) -> bool {
+    let name = key.rsplit(['/', '\\']).next().unwrap_or(key);
+    glob_matches(pattern, name)
+}
+
+/// Drafts a rule for the file `name` from `head` (see [`crate::draft`], which gives its
+/// failure the crate's [`crate::Error`]).
+pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compressed> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let (head, whole) = if head.len() > DRAFT_SAMPLE_BYTES {
+        (&head[..DRAFT_SAMPLE_BYTES], false)
+    } else {
+        (head, whole)
+    };
+    let mut notes = Notes(Vec::new());
+    let sample = sniff::sniff(base, head, whole, &mut notes)?;
+    let profile = profile::profile(&sample.names, sample.rows(), sample.has_header);
+    let call = call::call(base, &profile, &mut notes);
+    let targets = targets::targets(&profile, &call, &mut notes);
+
+    let pattern = pattern_for(base);
+    let delimiter_text = char::from(sample.delimiter).to_string();
+    let rule = RuleOut {
+        pattern: &pattern,
+        call: call.kind.as_str(),
+        collection: call.collection.as_deref(),
+        delimiter: delimiter_text,
+        encoding: sample.encoding,
+        decimal: profile.decimal_comma.then_some(","),
+        header: (!sample.has_header).then_some(&sample.names[..]),
+        columns: Ordered(&targets.columns),
+        set: Ordered(&targets.set),
+    };
+    let rule = serde_json::to_string_pretty(&rule).unwrap_or_default();
+    Ok(Draft {
+        rule,
+        notes: notes.0,
+        examples: profile.examples,
+    })
+}
+
+/// A glob for the file and its later exports: a trailing run of digits (a date, a counter)
+/// becomes `*`; glob characters in the name match themselves through `?`.
+fn pattern_for(base: &str) -> String {
+    let lower = base.to_ascii_lowercase();
+    let ext_len = [".csv.gz", ".tsv.gz", ".txt.gz", ".csv", ".tsv", ".txt"]
+        .iter()
+        .find(|e| lower.ends_with(*e))
+        .map_or(0, |e| e.len());
+    let (stem, ext) = base.split_at(base.len() - ext_len);
+    let tail = stem
+        .bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b' '))
+        .count();
+    let run = &stem[stem.len() - tail..];
+    let lead = run.bytes().take_while(|b| !b.is_ascii_digit()).count();
+    let keep = stem.len() - tail + lead;
+    let stem = if run.bytes().any(|b| b.is_ascii_digit()) && keep > 0 {
+        format!("{}*", &stem[..keep])
+    } else {
+        stem.to_string()
+    };
+    // A `*` or `?` of the name itself stands for any text, which also fits the name.
+    let pattern = format!("{stem}{ext}");
+    if glob_matches(&pattern, base) {
+        pattern
+    } else {
+        base.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::profile::decimal_mark;
+    use super::targets::camel_case;
+    use super::{draft, pattern_for, ColumnExample};
+
+    /// Short names, in base 36: `f0`, `f1`, … `fzz`.
+    fn b36(mut i: usize) -> String {
+        let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+        let mut s = Vec::new();
+        loop {
+            s.push(digits[i % 36]);
+            i /= 36;
+            if i == 0 {
+                break;
+            }
+        }
+        s.reverse();
+        String::from_utf8(s).unwrap_or_default()
+    }
+
+    /// A header of `n` distinct names, in turns of 8: names of their own (`f1a`), names that all
+    /// draft to the same target (`a!!!`, `a!!#`…: `properties.a`, `properties.a2`…, slots 1 and
+    /// 3), and a name in header syntax (`traits.1a`, slot 5).
+    fn wide_header(n: usize) -> Vec<String> {
+        let punct: Vec<char> = "!#$%&'()*+-/;<=>?@^_`{|}~".chars().collect();
+        let p = punct.len();
+        let mut same = 0;
+        (0..n)
+            .map(|i| match i % 8 {
+                0 | 2 | 4 | 6 | 7 => format!("f{}", b36(i)),
+                1 | 3 => {
+                    same += 1;
+                    let k = same - 1;
+                    format!(
+                        "a{}{}{}",
+                        punct[k / p / p % p],
+                        punct[k / p % p],
+                        punct[k % p]
+                    )
+                }
+                _ => format!("traits.{}", b36(i)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_draft_of_10000_columns_looks_up_each_target_a_bounded_number_of_times() {
+        const COLUMNS: usize = 10_000;
+        let header = wide_header(COLUMNS);
+        let csv = format!("{}\n", header.join(","));
+        assert!(csv.len() < super::DRAFT_SAMPLE_BYTES, "{}", csv.len());
+        crate::map::probe::take();
+        let d = draft("track_wide.csv", csv.as_bytes(), true).expect("a draft");
+        let work = crate::map::probe::take();
+        // Each column: its name once, then a few look-ups per step of its target's path (paths
+        // of 2 or 3 steps): so many per column on 10 columns or on 10,000.
+        assert!(
+            work <= 14 * COLUMNS,
+            "{work} look-ups for {COLUMNS} columns"
+        );
+        let rule: serde_json::Value = serde_json::from_str(&d.rule).expect("JSON");
+        let columns = rule["columns"].as_object().expect("columns");
+        assert_eq!(columns.len(), COLUMNS);
+        let mut same = 0;
+        for (i, name) in header.iter().enumerate() {
+            let want: serde_json::Value = match i % 8 {
+                0 | 2 | 4 | 6 | 7 => format!("properties.{name}").into(),
+                5 => name.clone().into(),
+                _ => {
+                    same += 1;
+                    match same {
+                        1 => "properties.a".to_string().into(),
+                        k => format!("properties.a{k}").into(),
+                    }
+                }
+            };
+            assert_eq!(columns[name], want, "{name}");
+        }
+        assert_eq!(same, COLUMNS / 4);
+    }
+
+    #[test]
+    fn examples_are_each_columns_first_filled_value_in_file_order() {
+        let csv = b"Email;Datum;Leer;Betrag\n;05.03.2024 14:30;;12,50\nada@example.com; 06.03.2024 09:00 ;;3,00\n";
+        let d = draft("Bestellungen.csv", csv, true).expect("a draft");
+        let ex = |column: &str, value: Option<&str>| ColumnExample {
+            column: column.into(),
+            value: value.map(str::to_string),
+        };
+        assert_eq!(
+            d.examples,
+            [
+                ex("Email", Some("ada@example.com")),
+                ex("Datum", Some("05.03.2024 14:30")),
+                ex("Leer", None),
+                ex("Betrag", Some("12,50")),
+            ]
+        );
+        let headless = draft("x.csv", b"1,2024-03-05\n", true).expect("a draft");
+        assert_eq!(
+            headless.examples,
+            [ex("column1", Some("1")), ex("column2", Some("2024-03-05"))]
+        );
+    }
+
+    #[test]
+    fn names_and_patterns() {
+        assert_eq!(camel_case("Phone Number"), "phoneNumber");
+        assert_eq!(camel_case("DOUBLE_OPT-IN"), "doubleOptIn");
+        assert_eq!(camel_case("Created (UTC)"), "createdUTC");
+        assert_eq!(camel_case("###"), "column");
+        assert_eq!(camel_case("2nd"), "column2nd");
+        assert_eq!(
+            pattern_for("hubspot-crm-exports-all-contacts-2024-03-05.csv"),
+            "hubspot-crm-exports-all-contacts-*.csv"
+        );
+        assert_eq!(pattern_for("orders_export_1.csv"), "orders_export_*.csv");
+        assert_eq!(pattern_for("Q1 Signups.csv"), "Q1 Signups.csv");
+        assert_eq!(pattern_for("2024.csv"), "2024.csv");
+        assert_eq!(pattern_for("a?b.csv"), "a?b.csv");
+    }
+
+    #[test]
+    fn decimal_marks() {
+        assert_eq!(decimal_mark("12,50"), Some(b','));
+        assert_eq!(decimal_mark("1.234,50"), Some(b','));
+        assert_eq!(decimal_mark("1,234.50"), Some(b'.'));
+        assert_eq!(decimal_mark("1,234"), None);
+        assert_eq!(decimal_mark("19.99"), Some(b'.'));
+        assert_eq!(decimal_mark("42"), None);
+        assert_eq!(decimal_mark("1.234.567"), Some(b','));
+    }
+}

@@ -1,0 +1,394 @@
+//! The second question of a draft: what each column's sampled values are (text, emails,
+//! numbers, dates in which format), read with the engine's own cell conversions and
+//! [`DateFormat`], so a type the draft proposes is one a run reads.
+
+use super::ColumnExample;
+use crate::map::cell::Conv;
+use crate::map::date_format::DateFormat;
+use crate::map::timestamp;
+
+/// The file's columns, what their values are, and the decimal mark of its numbers.
+pub(super) struct Profile {
+    pub columns: Vec<Column>,
+    /// One per column.
+    pub kinds: Vec<Kind>,
+    pub decimal_comma: bool,
+    pub examples: Vec<ColumnExample>,
+}
+
+/// What the sampled values of a column are.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Column {
+    pub name: String,
+    /// Its name, lowercase letters and digits only (`E-mail Address` → `emailaddress`).
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+/// A date format candidate: its pattern, and whether the day comes before the month.
+struct Candidate {
+    pattern: String,
+    format: DateFormat,
+    order: Order,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Order {
+    /// Year first, or no question of order.
+    Fixed,
+    MonthFirst,
+    DayFirst,
+}
+
+/// What a column's values read as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Empty,
+    Text,
+    Email,
+    Url,
+    /// Numbers the engine's inference sends as they are.
+    Plain,
+    /// Numbers that need `:number` (`1,234.50`, `49.00`, `12,50`).
+    Number,
+    /// `yes`/`no` (with `true`/`false`): `:boolean`.
+    YesNo,
+    /// Dates the engine reads without a format.
+    Iso,
+    /// Dates in a chrono format; `ambiguous` names the other order when no value decides.
+    Formatted {
+        format: String,
+        ambiguous: Option<String>,
+        unread: usize,
+    },
+    /// Unix seconds or milliseconds.
+    Unix,
+}
+
+/// Profiles the sampled columns: their `names` and the `rows` of values under them.
+pub(super) fn profile(names: &[String], rows: &[Vec<String>], has_header: bool) -> Profile {
+    let columns: Vec<Column> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Column {
+            name: n.clone(),
+            key: n
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase(),
+            values: rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect(),
+        })
+        .collect();
+    let sampled_rows = rows.len();
+    let examples = columns
+        .iter()
+        .map(|c| ColumnExample {
+            column: c.name.clone(),
+            value: c.values.first().cloned(),
+        })
+        .collect();
+
+    // Decimal commas: values only a decimal comma reads, against values only a point reads.
+    let (mut comma, mut point) = (0usize, 0usize);
+    for c in &columns {
+        for v in &c.values {
+            match decimal_mark(v) {
+                Some(b',') => comma += 1,
+                Some(_) => point += 1,
+                None => {}
+            }
+        }
+    }
+    let decimal_comma = comma > point;
+
+    let date_formats = candidates();
+    let kinds: Vec<Kind> = columns
+        .iter()
+        .map(|c| column_kind(c, decimal_comma, sampled_rows, has_header, &date_formats))
+        .collect();
+    Profile {
+        columns,
+        kinds,
+        decimal_comma,
+        examples,
+    }
+}
+
+pub(super) fn is_date(k: &Kind) -> bool {
+    matches!(k, Kind::Iso | Kind::Formatted { .. } | Kind::Unix)
+}
+
+pub(super) fn is_number(k: &Kind) -> bool {
+    matches!(k, Kind::Plain | Kind::Number)
+}
+
+/// The decimal mark a number value shows, when only one of `.` and `,` reads it.
+pub(super) fn decimal_mark(v: &str) -> Option<u8> {
+    let body = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if body.is_empty()
+        || !body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+    {
+        return None;
+    }
+    let last = body.bytes().rposition(|b| b == b'.' || b == b',')?;
+    let mark = body.as_bytes()[last];
+    let digits_after = body.len() - last - 1;
+    let other = if mark == b'.' { b',' } else { b'.' };
+    if body.bytes().filter(|&b| b == mark).count() > 1 {
+        // `1.234.567`: a thousands separator, so the other is the decimal mark.
+        return Some(other);
+    }
+    if body[..last].contains(char::from(other)) || digits_after != 3 {
+        return Some(mark);
+    }
+    None
+}
+
+/// What a single value (a header cell) reads as, for telling names from values.
+pub(super) fn value_kind(t: &str) -> Kind {
+    let b = t.as_bytes();
+    if is_email(t) {
+        Kind::Email
+    } else if t.starts_with("http://") || t.starts_with("https://") {
+        Kind::Url
+    } else if timestamp::parse(t).is_ok()
+        || t.bytes().all(|c| {
+            c.is_ascii_digit() || matches!(c, b'.' | b',' | b'-' | b'+' | b'/' | b':' | b' ')
+        }) && b.iter().any(u8::is_ascii_digit)
+    {
+        Kind::Plain
+    } else if matches!(t.to_ascii_lowercase().as_str(), "true" | "false") {
+        Kind::YesNo
+    } else {
+        Kind::Text
+    }
+}
+
+fn is_email(t: &str) -> bool {
+    match t.split_once('@') {
+        Some((user, host)) => {
+            !user.is_empty()
+                && host.contains('.')
+                && !host.starts_with('.')
+                && !host.ends_with('.')
+                && !t.contains(char::is_whitespace)
+                && !host.contains('@')
+        }
+        None => false,
+    }
+}
+
+/// Whether every value converts with `conv` as a run would.
+fn all_convert(values: &[String], conv: Conv) -> bool {
+    let mut out = Vec::new();
+    values.iter().all(|v| {
+        out.clear();
+        conv.write(v.as_bytes(), false, &mut out).is_ok()
+    })
+}
+
+/// What a column's sampled values read as.
+fn column_kind(
+    c: &Column,
+    comma: bool,
+    rows: usize,
+    has_header: bool,
+    candidates: &[Candidate],
+) -> Kind {
+    let v = &c.values;
+    if v.is_empty() {
+        return if rows == 0 { Kind::Text } else { Kind::Empty };
+    }
+    if v.iter().all(|x| is_email(x)) {
+        return Kind::Email;
+    }
+    if v.iter()
+        .all(|x| x.starts_with("http://") || x.starts_with("https://"))
+    {
+        return Kind::Url;
+    }
+    let digits_only = v
+        .iter()
+        .all(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
+    let named_time = ["time", "date", "at", "timestamp", "ts"]
+        .iter()
+        .any(|s| c.key.ends_with(s));
+    if digits_only && (named_time || !has_header) && v.iter().all(|x| unix_like(x)) {
+        return Kind::Unix;
+    }
+    // The engine's own date forms start `YYYY-`; `0.00` would read as Unix seconds.
+    if v.iter()
+        .all(|x| x.as_bytes().get(4) == Some(&b'-') && timestamp::parse(x).is_ok())
+    {
+        return Kind::Iso;
+    }
+    if let Some(k) = formatted(v, candidates) {
+        return k;
+    }
+    if v.iter().all(|x| cell_plain(x.as_bytes(), comma)) {
+        return Kind::Plain;
+    }
+    let number = if comma {
+        Conv::NumberComma
+    } else {
+        Conv::Number
+    };
+    if all_convert(v, number) {
+        return Kind::Number;
+    }
+    if v.iter().all(|x| {
+        matches!(
+            x.to_ascii_lowercase().as_str(),
+            "yes" | "no" | "true" | "false"
+        )
+    }) && v
+        .iter()
+        .any(|x| matches!(x.to_ascii_lowercase().as_str(), "yes" | "no"))
+    {
+        return Kind::YesNo;
+    }
+    Kind::Text
+}
+
+/// A value that inference sends as a number or boolean, as it stands.
+fn cell_plain(b: &[u8], comma: bool) -> bool {
+    let conv = if comma { Conv::AutoComma } else { Conv::Auto };
+    let mut out = Vec::new();
+    conv.write(b, false, &mut out).is_ok() && out.first() != Some(&b'"')
+}
+
+/// Unix seconds (10 digits) or milliseconds (13) from 2001 to 2286.
+fn unix_like(x: &str) -> bool {
+    (x.len() == 10 || x.len() == 13) && !x.starts_with('0')
+}
+
+/// The date format that reads the most values, when one reads most of them.
+fn formatted(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
+    // Dates start with a digit and hold a separator.
+    if !values
+        .iter()
+        .all(|v| v.starts_with(|c: char| c.is_ascii_digit()) && v.contains(['/', '.', '-']))
+    {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut best: Option<(usize, &Candidate)> = None;
+    let mut counts = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        // Only the formats that read one of the first values are worth counting.
+        let reads = |v: &String, out: &mut Vec<u8>| {
+            out.clear();
+            c.format.write(v.as_bytes(), out).is_ok()
+        };
+        if !values.iter().take(3).any(|v| reads(v, &mut out)) {
+            counts.push(0);
+            continue;
+        }
+        let n = values
+            .iter()
+            .filter(|v| {
+                out.clear();
+                c.format.write(v.as_bytes(), &mut out).is_ok()
+            })
+            .count();
+        counts.push(n);
+        if n > 0 && best.map_or(true, |(b, _)| n > b) {
+            best = Some((n, c));
+        }
+    }
+    let (mut n, mut c) = best?;
+    // A 12-hour clock is the US's, which writes the month first: values that read only day
+    // first are then bad dates, when the month-first twin reads most of them.
+    if c.order == Order::DayFirst && c.pattern.contains("%p") {
+        let twin = swap_order(&c.pattern);
+        if let Some((o, &m)) = candidates
+            .iter()
+            .zip(&counts)
+            .find(|(o, _)| o.pattern == twin)
+        {
+            if m * 2 > values.len() {
+                (n, c) = (m, o);
+            }
+        }
+    }
+    // Most of the values, or it is not a date column.
+    if n * 2 <= values.len() {
+        return None;
+    }
+    let ambiguous = if c.order == Order::Fixed {
+        None
+    } else {
+        let twin = swap_order(&c.pattern);
+        candidates
+            .iter()
+            .zip(&counts)
+            .find(|(o, &m)| o.pattern == twin && m == n)
+            .map(|(o, _)| o.pattern.clone())
+    };
+    Some(Kind::Formatted {
+        format: c.pattern.clone(),
+        ambiguous,
+        unread: values.len() - n,
+    })
+}
+
+/// The pattern with day and month swapped.
+fn swap_order(p: &str) -> String {
+    p.replace("%m", "\u{0}")
+        .replace("%d", "%m")
+        .replace('\u{0}', "%d")
+}
+
+/// The date formats a draft tries, month-first before day-first for `/` (as US exports write
+/// them), day-first first for `.` and `-` (as European ones do).
+fn candidates() -> Vec<Candidate> {
+    let mut list = Vec::new();
+    let times = [
+        "",
+        " %H:%M",
+        " %H:%M:%S",
+        " %H:%M:%S%.f",
+        " %I:%M %p",
+        " %I:%M:%S %p",
+    ];
+    let zones = ["", " %z"];
+    let dates: [(&str, Order); 8] = [
+        ("%Y-%m-%d", Order::Fixed),
+        ("%Y/%m/%d", Order::Fixed),
+        ("%m/%d/%Y", Order::MonthFirst),
+        ("%d/%m/%Y", Order::DayFirst),
+        ("%d.%m.%Y", Order::DayFirst),
+        ("%m.%d.%Y", Order::MonthFirst),
+        ("%d-%m-%Y", Order::DayFirst),
+        ("%m-%d-%Y", Order::MonthFirst),
+    ];
+    for (d, order) in dates {
+        for y in ["%Y", "%y"] {
+            if y == "%y" && d.starts_with("%Y") {
+                continue;
+            }
+            let d = d.replace("%Y", y);
+            for t in times {
+                for z in zones {
+                    let pattern = format!("{d}{t}{z}");
+                    if let Ok(format) = DateFormat::new(&pattern, None) {
+                        list.push(Candidate {
+                            pattern,
+                            format,
+                            order,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    list
+}
