@@ -10,130 +10,16 @@
 // idempotent: messageIds come from the object's identity and each row's offset, so a piece that
 // runs again sends the same ids, and Segment drops the repeats.
 import { MappingUnreadable, mappingRequiredError, withMapping } from './mapping.mjs';
-import { pinKey, pinMapping, pinOf, pinnedMapping, sha256Hex } from './pinned-mapping.mjs';
+import { pinKey, pinMapping, pinOf, pinnedMapping } from './pinned-mapping.mjs';
 import { combineIfComplete, partsPrefix, savePart } from './pieces.mjs';
 import { ingestFile } from './pipeline.mjs';
-import { batchOptions, pieceBudget } from './rate.mjs';
+import { batchOptions, pieceBudget, runWindow } from './rate.mjs';
 import { Sender } from './sender.mjs';
+import { reportKeys, versionName, versionOf } from './report-keys.mjs';
+import { Superseded, checkTaskNames, checkTaskObject } from './task-checks.mjs';
 import { TaskRefused, makeTask, taskOf } from './task.mjs';
 
-export { TaskRefused, taskOf };
-
-/** The object was replaced or deleted after the event: that upload has an event of its own. */
-export class Superseded extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'Superseded';
-  }
-}
-
-/** The version of an object its pieces pin their reads to. */
-const versionOf = (object) => object.eTag || object.versionId || '';
-
-/** S3's and R2's longest object key, in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024;
-/**
- * The most any key csv2segment writes adds to a report base: a part's
- * `.parts/<version, 64>/<run, 36>/<16 digits>-<16 digits>.last.json` (a run's pin,
- * `.runs/<version, 64>/<pin, 64>.json`, is shorter).
- */
-export const SUFFIX_BYTES = 7 + 64 + 1 + 36 + 1 + 43;
-
-const encoder = new TextEncoder();
-
-/**
- * Where the report, the rejects CSV and the parts of `key` go: beside the key under the prefix;
- * or, when that would take a key (a part's the longest) past MAX_KEY_BYTES, under
- * `<prefix>long-keys/<SHA-256 of the key>`, the original key being in the report.
- * @returns {Promise<{ base: string, report: string, rejects: string }>}
- */
-export async function reportKeys(prefix, key) {
-  let base = `${prefix}${key}`;
-  if (encoder.encode(base).length + SUFFIX_BYTES > MAX_KEY_BYTES) base = `${prefix}long-keys/${await sha256Hex(key)}`;
-  return { base, report: `${base}.report.json`, rejects: `${base}.rejected.csv` };
-}
-
-/** A version's name in a part's key: at most 64 characters. */
-async function versionName(object) {
-  const name = encodeURIComponent(versionOf(object) || 'unversioned');
-  return name.length <= 64 ? name : sha256Hex(name);
-}
-
-/**
- * Checks a task against the settings and the object it names, before anything of it is read:
- * the bucket is allowed and the key is not a report's (here), then (checkTaskObject) the eTag,
- * size and offsets are the object's, and a header it carries is the object's first record.
- * Throws TaskRefused, or Superseded when the object is gone or changed (that upload has an
- * event of its own).
- */
-function checkTaskNames({ config, task, buckets }) {
-  if (!buckets.includes(task.bucket)) throw new TaskRefused(`the task names bucket ${task.bucket}, which is not among the buckets allowed (${buckets.join(', ')}; CSV2SEGMENT_BUCKETS)`);
-  if (task.key.startsWith(config.reportPrefix)) throw new TaskRefused(`the task names ${task.key}, a key under the report prefix ${config.reportPrefix}`);
-}
-
-/** The rest of a task's checks, against the object (checkTaskNames first). */
-async function checkTaskObject({ object, task, head, open }, gzip) {
-  const found = await head();
-  if (!found) throw new Superseded('the object is gone');
-  if (task.eTag && found.eTag && found.eTag !== task.eTag) throw new Superseded('the object changed after this event');
-  const size = found.size;
-  if (task.size != null && task.size !== size) throw new TaskRefused(`the task says the object has ${task.size} bytes; it has ${size}`);
-  // A gzip object's offsets are in its decompressed bytes: they cannot be checked without it.
-  if (!gzip && (task.start.offset > size || (task.end !== null && task.end > size))) throw new TaskRefused(`the task's range ${task.start.offset}-${task.end ?? 'end'} is not within the object's ${size} bytes`);
-  if (task.start.offset === 0 && task.start.line !== 1) throw new TaskRefused(`the task starts at offset 0 on line ${task.start.line}`);
-  // The header is read as the object's own only where it stands in for reading the start.
-  if (task.header !== null && !gzip) {
-    const want = encoder.encode(task.header);
-    const bom = 3;
-    const have = await readStart(open, Math.min(size, want.length + bom + 2));
-    if (!startsWithRecord(have, want)) throw new TaskRefused("the task's header is not the object's first record");
-  }
-  return { ...object, size };
-}
-
-/** The first `n` bytes of the object. */
-async function readStart(open, n) {
-  const out = new Uint8Array(n);
-  let at = 0;
-  if (n === 0) return out;
-  for await (const chunk of await open(false, { start: 0, end: n })) {
-    const take = Math.min(chunk.length, n - at);
-    out.set(chunk.subarray(0, take), at);
-    at += take;
-    if (at === n) break;
-  }
-  return out.subarray(0, at);
-}
-
-/** True when `bytes` (after a UTF-8 byte order mark) is `record` and then a line break or the end. */
-function startsWithRecord(bytes, record) {
-  const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  if (bytes.length < from + record.length) return false;
-  for (let i = 0; i < record.length; i += 1) if (bytes[from + i] !== record[i]) return false;
-  const next = bytes[from + record.length];
-  return next === undefined || next === 0x0a || next === 0x0d;
-}
-
-/** Of an invocation's time, what is kept for the requests in flight when it stops taking rows. */
-const DRAIN_MS = 60_000;
-
-/**
- * The one budget rule of every host: when a run stops taking rows (`suspendAt`), and when its
- * delivery must be done (`deadline`), in epoch ms. It takes rows until `MAX_RUN_SECONDS`
- * (`maxRunSeconds`, null: unset) or until a drain time before the host's limit, whichever
- * comes first; the drain time is a minute, or a quarter of the limit when that is shorter.
- *
- * @param {number} now epoch ms
- * @param {number} limitMs the time the host gives the invocation from now (Lambda: the time
- *   remaining, less what it keeps to write the report; Worker queue consumers: 14 minutes)
- * @param {number | null} maxRunSeconds
- * @returns {{ deadline: number, suspendAt: number }}
- */
-export function runWindow(now, limitMs, maxRunSeconds) {
-  const takeRows = limitMs - Math.min(DRAIN_MS, limitMs / 4);
-  const maxRun = maxRunSeconds === null ? Infinity : maxRunSeconds * 1000;
-  return { deadline: now + limitMs, suspendAt: now + Math.max(0, Math.min(maxRun, takeRows)) };
-}
+export { Superseded, TaskRefused, taskOf };
 
 /**
  * Runs one object, or one piece of it. Resolves when it is done: delivered, or handed on, or

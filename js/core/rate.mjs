@@ -195,3 +195,24 @@ export class RateLimiter {
     if (drop > 0) this.#accepted.splice(0, drop);
   }
 }
+
+/** Of an invocation's time, what is kept for the requests in flight when it stops taking rows. */
+const DRAIN_MS = 60_000;
+
+/**
+ * The one budget rule of every host: when a run stops taking rows (`suspendAt`), and when its
+ * delivery must be done (`deadline`), in epoch ms. It takes rows until `MAX_RUN_SECONDS`
+ * (`maxRunSeconds`, null: unset) or until a drain time before the host's limit, whichever
+ * comes first; the drain time is a minute, or a quarter of the limit when that is shorter.
+ *
+ * @param {number} now epoch ms
+ * @param {number} limitMs the time the host gives the invocation from now (Lambda: the time
+ *   remaining, less what it keeps to write the report; Worker queue consumers: 14 minutes)
+ * @param {number | null} maxRunSeconds
+ * @returns {{ deadline: number, suspendAt: number }}
+ */
+export function runWindow(now, limitMs, maxRunSeconds) {
+  const takeRows = limitMs - Math.min(DRAIN_MS, limitMs / 4);
+  const maxRun = maxRunSeconds === null ? Infinity : maxRunSeconds * 1000;
+  return { deadline: now + limitMs, suspendAt: now + Math.max(0, Math.min(maxRun, takeRows)) };
+}
