@@ -210,7 +210,7 @@ export class MappingEditor {
         'table',
         { class: 'set-table' },
         el('caption', { text: 'Constants: values every row gets' }),
-        el('thead', {}, el('tr', {}, ['Path', 'Value', ''].map((h) => el('th', { scope: 'col', text: h })))),
+        el('thead', {}, el('tr', {}, ['Path', 'Value'].map((h) => el('th', { scope: 'col', text: h })), el('th', { scope: 'col' }, el('span', { class: 'visually-hidden', text: 'Remove' })))),
         this.setBody,
       ),
       el('p', {}, addConstant),
