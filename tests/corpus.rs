@@ -653,6 +653,14 @@ fn the_draft_reads_the_real_exports_as_a_careful_user_expects() {
             ));
         }
     }
+    // The docs say the count: it must be this one.
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/files-and-mappings.md");
+    let said = format!("Today **{right} of {}** are drafted right", all.files.len());
+    if !std::fs::read_to_string(&docs).unwrap().contains(&said) {
+        problems.push(format!(
+            "docs/files-and-mappings.md must say \"{said}\", the count this run finds"
+        ));
+    }
     if on_disk != expected_files {
         problems.push(format!(
             "the corpus and the expectations differ: files without expectations {:?}, expectations without files {:?}",
