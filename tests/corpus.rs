@@ -500,7 +500,7 @@ fn judge(e: &Expected, data: &[u8]) -> Facts {
             f.check(
                 "rows",
                 false,
-                format!("{} rows", e.rows),
+                format!("{} data rows (sent + rejected)", e.rows),
                 format!("engine refused: {why}"),
             );
         }
@@ -508,7 +508,7 @@ fn judge(e: &Expected, data: &[u8]) -> Facts {
             f.check(
                 "rows",
                 r.events + r.rejected == e.rows,
-                format!("{} rows", e.rows),
+                format!("{} data rows (sent + rejected)", e.rows),
                 format!("{} sent + {} rejected", r.events, r.rejected),
             );
             let mut bad = Vec::new();
