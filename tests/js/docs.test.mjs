@@ -34,6 +34,7 @@ const NO_RUN = [
   'docs/aws.md: aws sqs create-queue --queue-name csv2segment-pieces --attributes VisibilityTimeout=960',
   'docs/cloudflare.md: curl -H "Authorization: Bearer $INGEST_TOKEN" -H "Idempotency-Key: signups-2024-05" \\',
   "docs/cloudflare.md: npm run build                                   # pkg/: the engine's wasm",
+  'docs/files-and-mappings.md: cargo test --test corpus',
 ];
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
