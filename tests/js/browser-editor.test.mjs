@@ -4,73 +4,26 @@
 // the CLI with no row rejected. Screenshots land in test-output/browser/.
 //
 // Needs Debian's Chromium at /usr/bin/chromium, as tests/js/browser.test.mjs does.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../support/chromium.mjs';
-import { startStaticServer } from '../support/static-server.mjs';
+import { SHOTS, useValidationPage } from '../support/chromium.mjs';
 import { EXPORTS, MAPPING_FILE, withoutIds } from '../support/exports.mjs';
 import { runCli } from '../support/run.mjs';
 import { SCHEMA_URL } from '../../js/core/draft.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = path.join(ROOT, 'test-output', 'browser');
-const PAGE = '/js/hosts/browser/index.html';
 /** A Shopify orders export: no event column and no user id column, so the draft leaves both blank. */
 const NAME = 'orders_export_1.csv';
 const FILE = path.join(EXPORTS, NAME);
 const FORMAT = '%Y-%m-%d %H:%M:%S %z';
 
-let server;
-let browser;
-let launchError;
-let tmp;
-
-before(async () => {
-  server = await startStaticServer({ root: ROOT, port: 0 });
-  await mkdir(SHOTS, { recursive: true });
-  tmp = await mkdtemp(path.join(tmpdir(), 'csv2segment-editor-'));
-  try {
-    browser = await launchChromium();
-  } catch (err) {
-    launchError = err;
-  }
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
+const ui = useValidationPage({ tmpPrefix: 'csv2segment-editor-' });
 
 /** A fresh page, its engine loaded; `check` fails on any page error or request off the page's origin. */
-async function openPage() {
-  if (launchError) throw launchError;
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
-  const requests = [];
-  context.on('request', (req) => requests.push(req.url()));
-  await page.goto(server.url + PAGE);
-  await page.waitForFunction(() => document.getElementById('engine-version').textContent.startsWith('engine '));
-  const check = async () => {
-    assert.deepEqual(problems, []);
-    const foreign = requests.filter((u) => !u.startsWith(`${server.url}/`) && !/^(blob|data):/.test(u));
-    assert.deepEqual(foreign, [], 'the page fetches nothing but its own files');
-    await context.close();
-  };
-  return { page, check };
-}
+const openPage = () => ui.openPage();
 
-const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const { shot } = ui;
 const editor = (page, name = NAME) => page.locator(`article.editor[data-file-name="${name}"]`);
 
 /** Waits for the preview of the rule as it stands in the editor of `name`, and returns its state (ok, rejected, refused). */
@@ -106,7 +59,7 @@ async function draftedRule() {
 async function download(page, as, name = NAME) {
   const [file] = await Promise.all([page.waitForEvent('download'), editor(page, name).getByRole('button', { name: 'Download csv2segment.json' }).click()]);
   assert.equal(file.suggestedFilename(), 'csv2segment.json');
-  const to = path.join(tmp, as);
+  const to = path.join(ui.tmp, as);
   await file.saveAs(to);
   return to;
 }
@@ -361,7 +314,7 @@ test('how the file is read and the time zone of its dates: a German Windows-1252
   await check();
 
   // The CLI reads the file with it as the page previewed.
-  const csv = path.join(tmp, name);
+  const csv = path.join(ui.tmp, name);
   await writeFile(csv, bytes);
   const preview = await runCli(['preview', '-q', '--mapping', saved, csv]);
   assert.equal(preview.code, 0, preview.stderr);

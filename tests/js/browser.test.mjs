@@ -4,22 +4,18 @@
 //
 // Needs Debian's Chromium at /usr/bin/chromium (`apt-get install -y chromium`): playwright-core
 // never downloads a browser. Without it these tests fail, saying so.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../support/chromium.mjs';
-import { startStaticServer } from '../support/static-server.mjs';
+import { useValidationPage } from '../support/chromium.mjs';
 import { writeTrackCsv } from '../../bench/generate.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = path.join(ROOT, 'test-output', 'browser');
-const PAGE = '/js/hosts/browser/index.html';
 const BIG_ROWS = 450_000;
 
 /** Resident memory (MB) of the renderer processes of the Chromium this test started (Linux /proc). */
@@ -51,37 +47,17 @@ function rendererMb() {
   return kb / 1024;
 }
 
-let server;
-let browser;
-let launchError;
-let tmp;
+const ui = useValidationPage({ tmpPrefix: 'csv2segment-browser-' });
 let bigFile;
 
 /** The 50 MB track file, written by the first test that needs it: each test can run alone. */
 function bigTrackFile() {
   bigFile ??= (async () => {
-    const file = path.join(tmp, 'track_big.csv');
+    const file = path.join(ui.tmp, 'track_big.csv');
     return { file, bytes: await writeTrackCsv(file, BIG_ROWS) };
   })();
   return bigFile;
 }
-
-before(async () => {
-  server = await startStaticServer({ root: ROOT, port: 0 });
-  await mkdir(SHOTS, { recursive: true });
-  tmp = await mkdtemp(path.join(tmpdir(), 'csv2segment-browser-'));
-  try {
-    browser = await launchChromium();
-  } catch (err) {
-    launchError = err;
-  }
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
 
 /**
  * The validator's worker script served with a clock ahead of it: each reading of its
@@ -96,32 +72,11 @@ async function workerOnSteppedClock(context, stepMs) {
 }
 
 /**
- * A fresh page on the validator, its engine loaded; it fails the test on any page error or any request off the page's origin.
+ * A fresh page on the validator, its engine loaded; its `check` fails the test on any page error or any request off the page's origin.
  * @param {{ workerStepMs?: number }} [options] run the worker on workerOnSteppedClock
  */
-async function openPage({ workerStepMs } = {}) {
-  if (launchError) throw launchError;
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  if (workerStepMs !== undefined) await workerOnSteppedClock(context, workerStepMs);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
-  const requests = [];
-  context.on('request', (req) => requests.push(req.url()));
-  await page.goto(server.url + PAGE);
-  await page.waitForFunction(() => document.getElementById('engine-version').textContent.startsWith('engine '));
-  const check = async () => {
-    assert.deepEqual(problems, []);
-    const foreign = requests.filter((u) => !u.startsWith(`${server.url}/`) && !/^(blob|data):/.test(u));
-    assert.deepEqual(foreign, [], 'the page fetches nothing but its own files');
-    await context.close();
-  };
-  return { page, context, requests, check };
-}
+const openPage = ({ workerStepMs } = {}) =>
+  ui.openPage({ prepare: workerStepMs === undefined ? undefined : (context) => workerOnSteppedClock(context, workerStepMs) });
 
 const card = (page, name) => page.locator(`article.result[data-file-name="${name}"]`);
 
@@ -145,7 +100,7 @@ async function counts(page, name) {
   );
 }
 
-const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const { shot } = ui;
 
 const csvFile = (name, text) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
 
@@ -447,13 +402,13 @@ test('the static server: MIME types a browser accepts, nothing outside the root'
     '/js/hosts/browser/': 'text/html; charset=utf-8',
   };
   for (const [p, type] of Object.entries(types)) {
-    assert.deepEqual(await rawGet(server.url, p), { status: 200, type }, p);
+    assert.deepEqual(await rawGet(ui.server.url, p), { status: 200, type }, p);
   }
   for (const p of ['/../../etc/passwd', '/js/..%2f..%2f..%2fetc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/js/%2e%2e%5c%2e%2e%5cetc/passwd', '/pkg/%00']) {
-    const { status } = await rawGet(server.url, p);
+    const { status } = await rawGet(ui.server.url, p);
     assert.ok(status === 403 || status === 404, `${p}: ${status}`);
   }
-  assert.equal((await rawGet(server.url, '/js/..%2f..%2fetc/passwd')).status, 403);
-  assert.equal((await rawGet(server.url, '/no-such-file.txt')).status, 404);
-  assert.equal(new URL(server.url).hostname, '127.0.0.1');
+  assert.equal((await rawGet(ui.server.url, '/js/..%2f..%2fetc/passwd')).status, 403);
+  assert.equal((await rawGet(ui.server.url, '/no-such-file.txt')).status, 404);
+  assert.equal(new URL(ui.server.url).hostname, '127.0.0.1');
 });

@@ -3,23 +3,21 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { launchChromium } from '../support/chromium.mjs';
+import { useChromium } from '../support/chromium.mjs';
 import { startWorkerStack } from '../support/worker-stack.mjs';
 
+const browser = useChromium();
 let stack;
-let browser;
 
 before(async () => {
-  browser = await launchChromium();
   stack = await startWorkerStack({ secrets: { SEGMENT_WRITE_KEY: 'wk_page', INGEST_TOKEN: 'tok_page' }, port: 0 });
 });
 after(async () => {
-  await browser?.close();
   await stack?.close();
 });
 
 test('GET / is the validation page, and it validates a file with the engine the Worker serves', async () => {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   const requests = [];
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
   const errors = [];
@@ -30,7 +28,7 @@ test('GET / is the validation page, and it validates a file with the engine the 
   await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('all 4 rows can be sent'), null, { timeout: 30_000 });
   assert.equal(await page.locator('#status').textContent(), 'track_1.csv: all 4 rows can be sent, in 1 request.');
   assert.deepEqual(errors, []);
-  assert.deepEqual([...new Set(requests)].sort(), ['/', '/app.mjs', '/pkg/csv2segment.js', '/pkg/csv2segment_bg.wasm', '/style.css', '/validator.worker.mjs']);
+  assert.deepEqual([...new Set(requests)].sort(), ['/', '/app.mjs', '/dom.mjs', '/pkg/csv2segment.js', '/pkg/csv2segment_bg.wasm', '/style.css', '/validator.worker.mjs']);
   await page.close();
 });
 
@@ -43,7 +41,7 @@ test('no other site may frame the page: frame-ancestors none, and X-Frame-Option
   await res.arrayBuffer();
 
   // And Chromium keeps it out of a frame: the page of another origin gets an error page instead.
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   const blocked = [];
   page.on('console', (m) => blocked.push(m.text()));
   await page.setContent(`<iframe src="${stack.url}/"></iframe>`);
