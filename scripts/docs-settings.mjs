@@ -2,7 +2,7 @@
 // `npm run docs:settings`: writes the tables of environment variables in README.md and docs/*.md
 // from the settings table (js/core/settings.mjs), between `<!-- settings:begin HOST -->` and
 // `<!-- settings:end -->` (HOST: lambda, worker or cli), so that the docs say what the code reads.
-// `--check` writes nothing and exits 1 naming the files that differ (tests/js/settings.test.mjs
+// `--check` writes nothing and exits 1 naming the files that differ (tests/js/core/settings.test.mjs
 // does the same check).
 //
 //   node scripts/docs-settings.mjs [--check]
