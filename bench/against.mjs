@@ -4,7 +4,7 @@
 // the engine's speed is read off the same machine at the same moment.
 //
 //   npm run bench:against -- REV [--runs N] [--rows N]     (default 21 rounds)
-//   npm run bench:against -- [REV] --quick                 (tests/js/scripts.test.mjs)
+//   npm run bench:against -- [REV] --quick                 (tests/js/project/scripts.test.mjs)
 //
 // REV is anything git names (a commit, a tag, HEAD~3). Its source is taken with git archive into
 // .cache/bench/engines/<engine>/ and built there once (<engine>: a hash of what the wasm is built

@@ -4,7 +4,7 @@
 //   node bench/bench.mjs [--quick] [--rows N] [--runs N] [--skip-native] [--skip-csvtojson] [--skip-browser]
 //   node bench/bench.mjs --pkg DIR [--quick] [--rows N] [--runs N]
 //
-// --quick (what tests/js/scripts.test.mjs runs): 2,000 rows, one round, every contender, to show
+// --quick (what tests/js/project/scripts.test.mjs runs): 2,000 rows, one round, every contender, to show
 // that each runs and prints its figure, not to measure it; later flags override it.
 //
 // Generates (once, cached in .cache/bench/) a track file of --rows rows (default

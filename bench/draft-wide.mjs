@@ -4,7 +4,7 @@
 //   npm run bench:draft-wide                  (builds pkg/ first if needed)
 //   node bench/draft-wide.mjs [--quick] [--runs N] [--columns 2500,5000,10000] [--against REV]
 //
-// --quick (tests/js/scripts.test.mjs): one round on 500 and 1,000 columns; later flags override it.
+// --quick (tests/js/project/scripts.test.mjs): one round on 500 and 1,000 columns; later flags override it.
 //
 // For each width, an export named track_wide.csv: a header of `userId`, `event`, `c2`, `c3`, …
 // and two rows of small numbers (wider than 32 KB as payloads: the preview rejects them, after

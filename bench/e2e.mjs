@@ -16,7 +16,7 @@
 // invocations in flight, each its own process. Then the rate section (bench/e2e-rate.mjs): the
 // Segment server capped at R events a second, a --rate-rows file (default 200,000) in one
 // invocation, in 4 shards, with a budget 3 × R, and by the seed; `--only rate` runs it alone.
-// Ends with `name: value` lines for scripts. --quick (what tests/js/scripts.test.mjs runs): every
+// Ends with `name: value` lines for scripts. --quick (what tests/js/project/scripts.test.mjs runs): every
 // section on tiny files (500 rows, ×2, 2,000 rows in 2 shards, 600 rows at a cap of 300 events/s),
 // to show that each runs and prints its figures, not to measure them; later flags override it.
 //

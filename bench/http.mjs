@@ -6,7 +6,7 @@
 //
 //   node bench/http.mjs [--quick] [--rows N] [--rounds N]
 //
-// --quick (tests/js/scripts.test.mjs): 500 rows, one round; later flags override it.
+// --quick (tests/js/project/scripts.test.mjs): 500 rows, one round; later flags override it.
 //
 // undici is not our dependency (node-fetch.mjs won: docs/development.md): the bench measures
 // the copy node_modules resolves (miniflare's, hoisted), and prints its version; for another,

@@ -3,7 +3,7 @@
 // against this checkout's, in one run (bench:against with the commit before the limits).
 //
 //   npm run bench:limits [-- --runs N] [--rows N]      (default 21 rounds)
-//   npm run bench:limits -- --quick                     (tests/js/scripts.test.mjs: HEAD's engine
+//   npm run bench:limits -- --quick                     (tests/js/project/scripts.test.mjs: HEAD's engine
 //                                                        in place of the one before the limits, as
 //                                                        bench:against -- --quick, 2,000 rows, one round)
 //

@@ -1,11 +1,11 @@
 // How the validation page (js/hosts/browser/) answers while its worker reads a big file, in
 // headless Chromium: figures of the machine it runs on, so they are measured here and not
-// asserted by tests/js/browser.test.mjs (which checks that a click is answered during the read,
+// asserted by tests/js/hosts/browser/browser.test.mjs (which checks that a click is answered during the read,
 // and the counts, whatever the speed).
 //
 //   npm run bench:page            (node bench/page.mjs [--quick] [--rows N] [--clicks N])
 //
-// --quick (tests/js/scripts.test.mjs): 100,000 rows (about 11 MB) and 3 clicks at most; --rows and
+// --quick (tests/js/project/scripts.test.mjs): 100,000 rows (about 11 MB) and 3 clicks at most; --rows and
 // --clicks override it. Enough to run every step, not to measure.
 //
 // Serves the repository root on 127.0.0.1, opens the page, picks a generated track file of

@@ -220,7 +220,7 @@ export async function buildPkg({ force = false } = {}) {
 const SITE_DIR = path.join(ROOT, 'dist', 'site');
 /** [source, destination in dist/site]: the page at /, the engine at /pkg/ (the page's meta points there). */
 const SITE_FILES = [
-  ...['index.html', 'app.mjs', 'editor.mjs', 'validator.worker.mjs', 'style.css'].map((f) => [path.join('js', 'hosts', 'browser', f), f]),
+  ...['index.html', 'app.mjs', 'dom.mjs', 'editor.mjs', 'validator.worker.mjs', 'style.css'].map((f) => [path.join('js', 'hosts', 'browser', f), f]),
   // The worker's ../../core/draft.mjs, which resolves to /core/draft.mjs from the page at /.
   [path.join('js', 'core', 'draft.mjs'), path.join('core', 'draft.mjs')],
   // And its ../../core/gunzip.mjs, for .gz files (the engine decompresses them).

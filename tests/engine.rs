@@ -192,7 +192,7 @@ fn message_ids_are_deterministic_per_identity_and_offset() {
             .map(|e| e["messageId"].as_str().unwrap().to_string())
             .collect()
     };
-    // The JS tests check that the wasm build gives this same id (tests/js/engine.test.mjs).
+    // The JS tests check that the wasm build gives this same id (tests/js/core/engine.test.mjs).
     assert_eq!(
         ids("s3://bucket/track_1.csv#etag", 1000)[0],
         "f0730e7a-9ddc-83f1-8108-97f1dd32927a"

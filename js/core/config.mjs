@@ -1,6 +1,17 @@
 // Reads a host's settings from its environment (Lambda's process.env, a Worker's env), once,
-// into one checked object, so every host names and validates its variables the same way.
-import { DEFAULT_MAX_EVENTS_PER_SECOND } from './rate.mjs';
+// into one checked object, so every host names and validates its variables the same way. Which
+// variables there are, their kinds, defaults and hosts are the table in settings.mjs: every
+// variable is read through `read`, by its kind's check.
+import { REGIONS, setting } from './settings.mjs';
+
+export {
+  DEFAULT_REPORT_PREFIX,
+  DEFAULT_RETRY_DELAY_SECONDS,
+  DEFAULT_SHARD_BYTES,
+  EMPTY_VALUES,
+  REGIONS,
+  TYPING_VALUES,
+} from './settings.mjs';
 
 /** A setting that is missing or wrong; the message names the variable and the fix. */
 export class ConfigError extends Error {
@@ -10,23 +21,6 @@ export class ConfigError extends Error {
     this.code = 'config';
   }
 }
-
-/** Segment's public hosts per region (../shared/reference/segment-api.md). */
-export const REGIONS = Object.freeze({
-  us: Object.freeze({ batch: 'https://api.segment.io', set: 'https://objects.segment.com' }),
-  eu: Object.freeze({ batch: 'https://events.eu1.segmentapis.com', set: 'https://objects.euw1.segment.com' }),
-});
-
-/** Files over this many bytes are cut into shards that run in parallel (256 MB). */
-/** The empty-cell and typing values the engine takes. */
-export const EMPTY_VALUES = Object.freeze(['omit', 'null', 'string']);
-export const TYPING_VALUES = Object.freeze(['infer', 'strings']);
-
-export const DEFAULT_SHARD_BYTES = 256 * 1024 * 1024;
-
-/** Where reports go unless REPORT_PREFIX says otherwise. */
-export const DEFAULT_REPORT_PREFIX = 'csv2segment-reports/';
-
 
 /** S3's and R2's rule for bucket names: 3 to 63 lowercase letters, digits, `.` and `-`. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -40,7 +34,7 @@ const text = (v) => (typeof v === 'string' ? v.trim() : v == null ? '' : String(
  * @returns {{ batch: string, set: string }}
  */
 export function segmentEndpoints({ region, endpoint, objectsEndpoint } = {}) {
-  const name = text(region).toLowerCase() || 'us';
+  const name = text(region).toLowerCase() || String(setting('SEGMENT_REGION').default);
   const hosts = REGIONS[name];
   if (!hosts) {
     throw new ConfigError(`SEGMENT_REGION is "${name}": use "us" (the default) or "eu"`);
@@ -72,9 +66,9 @@ export function baseUrl(variable, value) {
   return url.href.replace(/\/+$/, '');
 }
 
-// The checks of every setting, each given the name the user set it by (an environment variable,
-// or a CLI flag, whose errors the CLI words as usage errors): the one place their rules and
-// messages are written. Each returns `fallback` for an unset or empty value.
+// The checks of every kind of setting, each given the name the user set it by (an environment
+// variable, or a CLI flag, whose errors the CLI words as usage errors): the one place their rules
+// and messages are written. Each returns `fallback` for an unset or empty value.
 
 /**
  * A whole number from `min` to `max` (no upper bound when `max` is undefined).
@@ -95,11 +89,15 @@ export function wholeNumber(variable, value, { min = 1, max, fallback } = {}) {
   return n;
 }
 
-const positiveInt = (variable, value, fallback) => wholeNumber(variable, value, { fallback });
-
-function positiveSeconds(variable, value) {
+/**
+ * A number of seconds above 0, or `fallback` when unset.
+ * @param {string} variable
+ * @param {unknown} value
+ * @param {unknown} fallback
+ */
+function positiveSeconds(variable, value, fallback) {
   const s = text(value);
-  if (s === '') return null;
+  if (s === '') return fallback;
   const n = Number(s);
   if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${variable} is "${s}": give a number of seconds above 0, such as 600`);
   return n;
@@ -115,34 +113,6 @@ export function eventsPerSecond(variable, value, fallback) {
     throw new ConfigError(`${variable} is "${s}": give a number of events per second above 0, such as 1000, or none for no budget`);
   }
   return n;
-}
-
-/**
- * The rate budget (rate.mjs): SEGMENT_MAX_EVENTS_PER_SECOND, by default 1,000 towards Segment's
- * own hosts, and none when SEGMENT_ENDPOINT points elsewhere (a test server; set it for a proxy
- * to Segment); CSV2SEGMENT_PIECES_IN_FLIGHT, how many pieces may run at once to share it.
- */
-function rateSettings(env) {
-  const fallback = text(env.SEGMENT_ENDPOINT) ? null : DEFAULT_MAX_EVENTS_PER_SECOND;
-  return Object.freeze({
-    maxEventsPerSecond: eventsPerSecond('SEGMENT_MAX_EVENTS_PER_SECOND', env.SEGMENT_MAX_EVENTS_PER_SECOND, fallback),
-    piecesInFlight: positiveInt('CSV2SEGMENT_PIECES_IN_FLIGHT', env.CSV2SEGMENT_PIECES_IN_FLIGHT, 1),
-  });
-}
-
-/** The first redelivery delay of a failed Worker queue message, when QUEUE_RETRY_DELAY_SECONDS is unset. */
-export const DEFAULT_RETRY_DELAY_SECONDS = 60;
-/** Cloudflare Queues' longest delay: 12 hours. */
-const MAX_QUEUE_DELAY_SECONDS = 43_200;
-
-/**
- * QUEUE_RETRY_DELAY_SECONDS: the first redelivery delay of a failed Worker queue message, whole
- * seconds from 0 to 43200 (Cloudflare's limit); part of readConfig's result, and read on its own
- * when the rest of the settings fail (their messages are retried with this delay).
- * @param {Record<string, string | undefined>} env
- */
-export function readRetryDelaySeconds(env) {
-  return wholeNumber('QUEUE_RETRY_DELAY_SECONDS', env.QUEUE_RETRY_DELAY_SECONDS, { min: 0, max: MAX_QUEUE_DELAY_SECONDS, fallback: DEFAULT_RETRY_DELAY_SECONDS });
 }
 
 /**
@@ -171,16 +141,6 @@ export function trueOrFalse(variable, value, fallback) {
   return s === 'true';
 }
 
-/**
- * CSV2SEGMENT_REQUIRE_MAPPING: whether a file with no csv2segment.json is refused (nothing sent,
- * a report saying so) rather than read by its header alone; default false. Read by every host,
- * the Worker's validate endpoint and the CLI included.
- * @param {Record<string, unknown>} env
- */
-export function readRequireMapping(env) {
-  return trueOrFalse('CSV2SEGMENT_REQUIRE_MAPPING', env.CSV2SEGMENT_REQUIRE_MAPPING, false);
-}
-
 function bucketName(variable, value) {
   if (!BUCKET_NAME.test(value)) {
     throw new ConfigError(`${variable} has "${value}", which is not a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens`);
@@ -189,26 +149,103 @@ function bucketName(variable, value) {
 }
 
 /**
- * The buckets tasks and S3 records may name (`CSV2SEGMENT_BUCKETS`, comma-separated), or null
- * when it is not set.
+ * The reader of each kind of setting (settings.mjs's SettingType): the variable, its raw value,
+ * its type and its fallback in, the checked value out. Kinds whose values are checked together
+ * with others (the write key's three sources, the region and endpoints) are read as text here
+ * and checked by writeKeySource and segmentEndpoints.
+ * @type {Record<import('./settings.mjs').SettingType['kind'], (variable: string, value: unknown, type: any, fallback: any) => unknown>}
  */
-function bucketList(env) {
-  const s = text(env.CSV2SEGMENT_BUCKETS);
-  if (s === '') return null;
-  return Object.freeze(s.split(',').map((b) => bucketName('CSV2SEGMENT_BUCKETS', b.trim())));
+const READERS = {
+  secret: (_, value, __, fallback) => text(value) || fallback,
+  text: (_, value, __, fallback) => text(value) || fallback,
+  flag: (_, value, __, fallback) => text(value) || fallback,
+  platform: (_, value, __, fallback) => text(value) || fallback,
+  'ssm-parameter': (_, value, __, fallback) => text(value) || fallback,
+  'secrets-manager-secret': (_, value, __, fallback) => text(value) || fallback,
+  region: (_, value, __, fallback) => text(value) || fallback,
+  url: (_, value, __, fallback) => text(value) || fallback,
+  whole: (variable, value, { min, max }, fallback) => wholeNumber(variable, value, { min, max, fallback }),
+  seconds: (variable, value, _, fallback) => positiveSeconds(variable, value, fallback),
+  rate: (variable, value, _, fallback) => eventsPerSecond(variable, value, fallback),
+  choice: (variable, value, { values }, fallback) => oneOf(variable, value, values) ?? fallback,
+  boolean: (variable, value, _, fallback) => trueOrFalse(variable, value, fallback),
+  // Checked once it is normalised: `//` would become an empty prefix, under which every key is.
+  prefix: (variable, value, _, fallback) => {
+    const prefix = (value == null ? fallback : text(value)).replace(/^\/+/, '');
+    if (!/[^/]/.test(prefix)) {
+      throw new ConfigError(`${variable} is empty: reports need a prefix of their own (such as ${fallback}), or they would trigger the function again`);
+    }
+    return prefix;
+  },
+  bucket: (variable, value, _, fallback) => {
+    const s = text(value);
+    if (s === '' && fallback === undefined) {
+      throw new ConfigError(`${variable} is not set: set it in wrangler.toml [vars] to the bucket_name of the BUCKET binding, so that notifications about other buckets are refused`);
+    }
+    return s === '' ? fallback : bucketName(variable, s);
+  },
+  buckets: (variable, value, _, fallback) => {
+    const s = text(value);
+    if (s === '') return fallback;
+    return Object.freeze(s.split(',').map((b) => bucketName(variable, b.trim())));
+  },
+};
+
+/**
+ * A variable of `env`, checked by its kind in the settings table (settings.mjs), or its default
+ * there (or `fallback`, for a default that depends on other settings) when unset.
+ * @param {Record<string, unknown>} env
+ * @param {string} name
+ * @param {unknown} [fallback]
+ * @returns {any}
+ */
+export function read(env, name, fallback = setting(name).default) {
+  const { type } = setting(name);
+  return READERS[type.kind](name, env[name], type, fallback);
+}
+
+/**
+ * The rate budget (rate.mjs): SEGMENT_MAX_EVENTS_PER_SECOND, by default 1,000 towards Segment's
+ * own hosts, and none when SEGMENT_ENDPOINT points elsewhere (a test server; set it for a proxy
+ * to Segment); CSV2SEGMENT_PIECES_IN_FLIGHT, how many pieces may run at once to share it.
+ */
+function rateSettings(env) {
+  return Object.freeze({
+    maxEventsPerSecond: read(env, 'SEGMENT_MAX_EVENTS_PER_SECOND', read(env, 'SEGMENT_ENDPOINT', '') ? null : setting('SEGMENT_MAX_EVENTS_PER_SECOND').default),
+    piecesInFlight: read(env, 'CSV2SEGMENT_PIECES_IN_FLIGHT'),
+  });
+}
+
+/**
+ * QUEUE_RETRY_DELAY_SECONDS: the first redelivery delay of a failed Worker queue message, whole
+ * seconds from 0 to 43200 (Cloudflare's limit); part of readConfig's result, and read on its own
+ * when the rest of the settings fail (their messages are retried with this delay).
+ * @param {Record<string, string | undefined>} env
+ * @returns {number}
+ */
+export function readRetryDelaySeconds(env) {
+  return read(env, 'QUEUE_RETRY_DELAY_SECONDS');
+}
+
+/**
+ * CSV2SEGMENT_REQUIRE_MAPPING: whether a file with no csv2segment.json is refused (nothing sent,
+ * a report saying so) rather than read by its header alone; default false. Read by every host,
+ * the Worker's validate endpoint and the CLI included.
+ * @param {Record<string, unknown>} env
+ * @returns {boolean}
+ */
+export function readRequireMapping(env) {
+  return read(env, 'CSV2SEGMENT_REQUIRE_MAPPING');
 }
 
 /**
  * The name of the bucket a Worker's BUCKET binding is bound to (`BUCKET_NAME`, as in
  * wrangler.toml's [[r2_buckets]] bucket_name): R2 notifications name their bucket by it.
  * @param {Record<string, unknown>} env
+ * @returns {string}
  */
 export function readBucketName(env) {
-  const s = text(env.BUCKET_NAME);
-  if (s === '') {
-    throw new ConfigError('BUCKET_NAME is not set: set it in wrangler.toml [vars] to the bucket_name of the BUCKET binding, so that notifications about other buckets are refused');
-  }
-  return bucketName('BUCKET_NAME', s);
+  return read(env, 'BUCKET_NAME');
 }
 
 /**
@@ -219,27 +256,22 @@ export function readBucketName(env) {
 export function readEngineOptions(env) {
   /** @type {import('../../pkg/csv2segment.js').IngestOptions} */
   const options = {};
-  const empty = oneOf('CSV2SEGMENT_EMPTY_CELLS', env.CSV2SEGMENT_EMPTY_CELLS, EMPTY_VALUES);
-  // oneOf gives one of EMPTY_VALUES / TYPING_VALUES, which are the engine's names.
-  if (empty) options.empty = /** @type {import('../../pkg/csv2segment.js').IngestOptions['empty']} */ (empty);
-  const typing = oneOf('CSV2SEGMENT_TYPING', env.CSV2SEGMENT_TYPING, TYPING_VALUES);
-  if (typing) options.typing = /** @type {import('../../pkg/csv2segment.js').IngestOptions['typing']} */ (typing);
-  const maxRecordBytes = positiveInt('CSV2SEGMENT_MAX_RECORD_BYTES', env.CSV2SEGMENT_MAX_RECORD_BYTES, undefined);
+  // The choices are EMPTY_VALUES / TYPING_VALUES, which are the engine's names.
+  const empty = read(env, 'CSV2SEGMENT_EMPTY_CELLS');
+  if (empty) options.empty = empty;
+  const typing = read(env, 'CSV2SEGMENT_TYPING');
+  if (typing) options.typing = typing;
+  const maxRecordBytes = read(env, 'CSV2SEGMENT_MAX_RECORD_BYTES');
   if (maxRecordBytes) options.maxRecordBytes = maxRecordBytes;
   return Object.freeze(options);
 }
 
-/** Sender settings (sender.mjs) that the environment sets; the rest keep the sender's defaults. */
+/** Sender settings (sender.mjs): the retry policy's tries and first backoff, the request timeout. */
 function senderSettings(env) {
-  const retry = {};
-  const maxAttempts = positiveInt('SEGMENT_MAX_ATTEMPTS', env.SEGMENT_MAX_ATTEMPTS, undefined);
-  if (maxAttempts) retry.maxAttempts = maxAttempts;
-  const baseMs = positiveInt('SEGMENT_RETRY_BASE_MS', env.SEGMENT_RETRY_BASE_MS, undefined);
-  if (baseMs) retry.baseMs = baseMs;
-  const settings = { retry };
-  const timeout = positiveInt('SEGMENT_TIMEOUT_MS', env.SEGMENT_TIMEOUT_MS, undefined);
-  if (timeout) settings.requestTimeoutMs = timeout;
-  return Object.freeze(settings);
+  return Object.freeze({
+    retry: Object.freeze({ maxAttempts: read(env, 'SEGMENT_MAX_ATTEMPTS'), baseMs: read(env, 'SEGMENT_RETRY_BASE_MS') }),
+    requestTimeoutMs: read(env, 'SEGMENT_TIMEOUT_MS'),
+  });
 }
 
 /**
@@ -251,9 +283,9 @@ function senderSettings(env) {
  * @returns {{ parameter: string } | { secret: string } | null}
  */
 export function writeKeySource(env) {
-  const parameter = text(env.SEGMENT_WRITE_KEY_PARAMETER);
-  const secret = text(env.SEGMENT_WRITE_KEY_SECRET);
-  const inline = text(env.SEGMENT_WRITE_KEY);
+  const parameter = read(env, 'SEGMENT_WRITE_KEY_PARAMETER', '');
+  const secret = read(env, 'SEGMENT_WRITE_KEY_SECRET', '');
+  const inline = read(env, 'SEGMENT_WRITE_KEY', '');
   const set = [parameter && 'SEGMENT_WRITE_KEY_PARAMETER', secret && 'SEGMENT_WRITE_KEY_SECRET', inline && 'SEGMENT_WRITE_KEY'].filter(Boolean);
   if (set.length > 1) {
     const verb = set.length === 2 ? 'are both set' : 'are all set';
@@ -274,37 +306,15 @@ export function writeKeySource(env) {
 }
 
 /**
- * The settings every host shares, read from an environment object.
- *
- * | variable | meaning |
- * | --- | --- |
- * | `SEGMENT_WRITE_KEY` (or the seed's `write_key`) | the source's write key; required unless `writeKey` is given |
- * | `SEGMENT_WRITE_KEY_PARAMETER`, `SEGMENT_WRITE_KEY_SECRET` | where a host reads the key from instead (see writeKeySource) |
- * | `SEGMENT_REGION` | `us` (default) or `eu` |
- * | `SEGMENT_ENDPOINT`, `SEGMENT_OBJECTS_ENDPOINT` | base URLs that replace the region's hosts |
- * | `REPORT_PREFIX` | where reports are written, default `csv2segment-reports/` |
- * | `CSV2SEGMENT_EMPTY_CELLS` | `omit` (default), `null` or `string` |
- * | `CSV2SEGMENT_TYPING` | `infer` (default) or `strings` |
- * | `CSV2SEGMENT_MAX_RECORD_BYTES` | the largest row, default 1048576 (1 MiB); a longer one is rejected without being held |
- * | `SEGMENT_CONCURRENCY` | requests in flight at once, default 4 |
- * | `SEGMENT_MAX_EVENTS_PER_SECOND` | the events per second all pieces of a run send together, or `none`; default 1000 (none with `SEGMENT_ENDPOINT` set) |
- * | `CSV2SEGMENT_PIECES_IN_FLIGHT` | pieces that may run at once (the queue's concurrency); each shard takes its share of the budget; default 1 |
- * | `SEGMENT_MAX_ATTEMPTS` | tries per request before the run fails, default 10 |
- * | `SEGMENT_RETRY_BASE_MS` | the first backoff, doubled each retry, default 500 |
- * | `SEGMENT_TIMEOUT_MS` | per request, default 30000 |
- * | `CSV2SEGMENT_SHARD_BYTES` | files over this size are cut into shards run in parallel, default 268435456 (256 MB) |
- * | `MAX_RUN_SECONDS` | how long one invocation takes rows of a file before it hands the rest on (see runWindow in object-run.mjs); default: the host's own limit, less a drain time |
- * | `CSV2SEGMENT_QUEUE_URL` | Lambda: the SQS queue that carries pieces to the next invocations; default: the function invokes itself |
- * | `QUEUE_RETRY_DELAY_SECONDS` | Worker: the first redelivery delay of a failed message, doubled per attempt up to an hour; default 60 |
- * | `CSV2SEGMENT_BUCKETS` | the buckets tasks and S3 records may name, comma-separated; default: the bucket of the event that started the run |
- * | `CSV2SEGMENT_REQUIRE_MAPPING` | `true`: a file with no csv2segment.json is refused, nothing sent; default `false` |
- *
+ * The settings every host shares, read from an environment object; the variables, their
+ * meanings and defaults are the table in settings.mjs (and docs/aws.md's, made from it).
  * @param {Record<string, string | undefined>} env
  * @param {{ writeKey?: string }} [found] the key a host read from where writeKeySource says
  */
 export function readConfig(env, found = {}) {
-  const writeKey = text(found.writeKey) || text(env.SEGMENT_WRITE_KEY) || text(env.write_key);
-  if (!writeKey && (text(env.SEGMENT_WRITE_KEY_PARAMETER) || text(env.SEGMENT_WRITE_KEY_SECRET))) {
+  // `write_key`: the seed's name for it (the tutorial's environment).
+  const writeKey = text(found.writeKey) || read(env, 'SEGMENT_WRITE_KEY', '') || text(env.write_key);
+  if (!writeKey && (read(env, 'SEGMENT_WRITE_KEY_PARAMETER', '') || read(env, 'SEGMENT_WRITE_KEY_SECRET', ''))) {
     throw new ConfigError(
       'SEGMENT_WRITE_KEY_PARAMETER and SEGMENT_WRITE_KEY_SECRET are read on AWS Lambda only: here, set SEGMENT_WRITE_KEY (a secret of the host)',
     );
@@ -315,32 +325,24 @@ export function readConfig(env, found = {}) {
     );
   }
 
-  // Checked after it is normalised: `//` would become an empty prefix, under which every key is.
-  const reportPrefix = (env.REPORT_PREFIX == null ? DEFAULT_REPORT_PREFIX : text(env.REPORT_PREFIX)).replace(/^\/+/, '');
-  if (!/[^/]/.test(reportPrefix)) {
-    throw new ConfigError(
-      'REPORT_PREFIX is empty: reports need a prefix of their own (such as csv2segment-reports/), or they would trigger the function again',
-    );
-  }
-
   const config = {
     endpoints: segmentEndpoints({
-      region: env.SEGMENT_REGION,
-      endpoint: env.SEGMENT_ENDPOINT,
-      objectsEndpoint: env.SEGMENT_OBJECTS_ENDPOINT,
+      region: read(env, 'SEGMENT_REGION', ''),
+      endpoint: read(env, 'SEGMENT_ENDPOINT', ''),
+      objectsEndpoint: read(env, 'SEGMENT_OBJECTS_ENDPOINT', ''),
     }),
-    reportPrefix,
-    buckets: bucketList(env),
+    reportPrefix: read(env, 'REPORT_PREFIX'),
+    buckets: read(env, 'CSV2SEGMENT_BUCKETS'),
     engineOptions: readEngineOptions(env),
-    concurrency: positiveInt('SEGMENT_CONCURRENCY', env.SEGMENT_CONCURRENCY, 4),
+    concurrency: read(env, 'SEGMENT_CONCURRENCY'),
     sender: senderSettings(env),
     rate: rateSettings(env),
     pieces: Object.freeze({
-      shardBytes: positiveInt('CSV2SEGMENT_SHARD_BYTES', env.CSV2SEGMENT_SHARD_BYTES, DEFAULT_SHARD_BYTES),
-      maxRunSeconds: positiveSeconds('MAX_RUN_SECONDS', env.MAX_RUN_SECONDS),
+      shardBytes: read(env, 'CSV2SEGMENT_SHARD_BYTES'),
+      maxRunSeconds: read(env, 'MAX_RUN_SECONDS'),
     }),
     retryDelaySeconds: readRetryDelaySeconds(env),
-    queueUrl: text(env.CSV2SEGMENT_QUEUE_URL) || null,
+    queueUrl: read(env, 'CSV2SEGMENT_QUEUE_URL'),
     requireMapping: readRequireMapping(env),
   };
   // Not enumerable: a config that gets logged or serialised does not carry the key with it.

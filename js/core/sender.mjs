@@ -7,6 +7,8 @@ import { DEFAULT_RETRY, backoffMs, classifyStatus, retryAfterMs } from './retry.
 
 /** How much of Segment's answer a failure keeps. */
 export const ANSWER_CHARS = 300;
+/** A request's timeout unless SEGMENT_TIMEOUT_MS says otherwise (30 s). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** How much of an answer is redacted before it is cut: far more than is kept. */
 const ANSWER_WINDOW = 64 * 1024;
 /** The shortest end of a window that is taken for the start of a secret cut off there. */
@@ -133,7 +135,7 @@ export class Sender {
     writeKey,
     endpoints,
     concurrency = 4,
-    requestTimeoutMs = 30_000,
+    requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
     deadline = Infinity,
     retry = {},
     // The lib's BodyInit takes only ArrayBuffer-backed arrays; every body here is one (the engine copies it out of wasm memory).

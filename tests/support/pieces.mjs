@@ -1,4 +1,4 @@
-// What the tests of files in pieces (tests/js/lambda-pieces, worker-pieces) share: a file built
+// What the tests of files in pieces (tests/js/hosts/lambda/lambda-pieces, hosts/worker/worker-pieces) share: a file built
 // to be hard to cut, and the events Segment accepted, by messageId.
 import assert from 'node:assert/strict';
 

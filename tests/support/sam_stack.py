@@ -2,7 +2,7 @@
 
 moto has no AWS::Serverless transform, so the template is first translated with AWS's own SAM
 translator (aws-sam-translator, pinned in tests/requirements.txt), its CodeUri pointing at the
-zip in S3 as `sam package` would make it. Run by tests/js/template.test.mjs with the venv's
+zip in S3 as `sam package` would make it. Run by tests/js/hosts/lambda/template.test.mjs with the venv's
 python; reads one JSON object on stdin:
 
   {"endpoint": "http://127.0.0.1:PORT", "stackName": "...", "template": "path/to/template.yaml",

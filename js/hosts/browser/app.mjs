@@ -1,6 +1,8 @@
 // The validation page: files in (picked or dropped), one result card per file, the work done by
 // validator.worker.mjs so the page never waits on it. Nothing is sent anywhere.
 
+import { el } from './dom.mjs';
+
 const PKG_META = document.querySelector('meta[name="csv2segment-pkg"]');
 /** The engine's package, as an absolute URL (the worker resolves nothing against the page). */
 const PKG_URL = new URL(PKG_META?.getAttribute('content') || '../../../pkg/', document.baseURI).href;
@@ -60,23 +62,6 @@ function fmtBytes(n) {
   if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
   if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
   return `${(n / 1e9).toFixed(2)} GB`;
-}
-
-/** An element with attributes (`class`, `data-*`, properties otherwise) and children. */
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else if (key.startsWith('data-') || key.startsWith('aria-') || key === 'role' || key === 'scope') node.setAttribute(key, value);
-    else node[key] = value;
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
 }
 
 // ---------------------------------------------------------------------------------------------

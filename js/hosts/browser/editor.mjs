@@ -6,6 +6,8 @@
 // paged (PAGE_ROWS rows at a time, with a box that finds a column by name), so an export of
 // 10,000 columns is a table of 50 rows, not 10,000 rows of selects.
 
+import { el } from './dom.mjs';
+
 const TYPES = ['string', 'number', 'integer', 'boolean', 'timestamp', 'json'];
 const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'object'];
 /** Where a free-text target goes, per call: what the text box's name is put under. */
@@ -35,24 +37,6 @@ export function joinEntry({ drop, path, type, format, timezone }) {
   if (drop || !path) return null;
   if (!format) return type ? `${path}:${type}` : path;
   return { to: path, ...(type ? { type } : {}), format, ...(timezone ? { timezone } : {}) };
-}
-
-/** An element with attributes (`class`, `text`, `data-*`, `aria-*`, properties otherwise) and children. */
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else if (key === 'for') node.htmlFor = value;
-    else if (key.startsWith('data-') || key.startsWith('aria-') || key === 'role' || key === 'scope') node.setAttribute(key, value);
-    else node[key] = value;
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
 }
 
 const option = (value, text, selected) => el('option', { value, text, selected: selected || undefined });

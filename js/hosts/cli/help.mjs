@@ -1,27 +1,61 @@
 // The CLI's help texts: one per command, with the options, environment and exit statuses.
 import { MAPPING_NAME } from '../../core/mapping.mjs';
+import { describeDefault, settingsOf } from '../../core/settings.mjs';
 import { DRAFT_KB, LOG_REFRESH_MS, MAX_LIMIT, PROGRAM, SHOWN_REJECTIONS } from './constants.mjs';
 
-export const ENVIRONMENT = `Environment:
-  SEGMENT_WRITE_KEY         the write key of the Segment source (send; --write-key wins)
-  SEGMENT_REGION            us (default) or eu (send; --region wins)
-  SEGMENT_ENDPOINT, SEGMENT_OBJECTS_ENDPOINT
-                            base URLs instead of Segment's hosts (send; the options win)
-  SEGMENT_CONCURRENCY       requests in flight at once (send; --concurrency wins)
-  SEGMENT_MAX_EVENTS_PER_SECOND
-                            the events-per-second budget, or none (send;
-                            --max-events-per-second wins)
-  SEGMENT_MAX_ATTEMPTS, SEGMENT_RETRY_BASE_MS, SEGMENT_TIMEOUT_MS
-                            tries per request (10), first backoff (500 ms, doubled each
-                            retry) and per-request timeout (30000 ms), as for the Lambda
-  CSV2SEGMENT_EMPTY_CELLS   omit, null or string (--empty wins)
-  CSV2SEGMENT_TYPING        infer or strings (--typing wins)
-  CSV2SEGMENT_MAX_RECORD_BYTES
-                            the largest row in bytes (--max-record-bytes wins)
-  CSV2SEGMENT_REQUIRE_MAPPING
-                            true: a FILE with no csv2segment.json beside it or above it
-                            (and no --mapping) is not read, nothing sent; default false
-  CSV2SEGMENT_DEBUG         set to 1 to print stack traces with errors`;
+/**
+ * Markdown (the settings table's help) as plain text: code without backticks, links as their
+ * text, and "(see [a section](link))" left out, as a terminal cannot follow it.
+ */
+const plain = (md) => md.replace(/\s*\(see \[[^\]]+\]\([^)]+\)\)/g, '').replace(/\[([^\]]+)\]\([^)]+\)/g, '$1').replace(/`([^`]*)`/g, '$1').replace(/\*([^*]+)\*/g, '$1');
+
+/** `words` wrapped to lines of at most WIDTH characters, each after `indent` (the first after `first`). */
+const WIDTH = 88;
+function wrap(words, first, indent) {
+  const lines = [];
+  let line = first;
+  let empty = true;
+  for (const word of words.split(' ')) {
+    if (!empty && line.length - line.lastIndexOf('\n') - 1 + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line += (empty ? '' : ' ') + word;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/** Where the help of a variable starts. */
+const COLUMN = 28;
+const ALL_COMMANDS = ['validate', 'preview', 'send'];
+
+/**
+ * One variable of the Environment help: its name, then its help, the CLI's note, its default,
+ * and which commands read it and which option wins over it.
+ * @param {import('../../core/settings.mjs').Setting} s
+ */
+function environmentEntry(s) {
+  const def = s.required ? '' : describeDefault(s, 'cli');
+  const commands = s.commands && !ALL_COMMANDS.every((c) => s.commands?.includes(c)) ? s.commands.join(', ') : '';
+  const where = [commands, s.flag && `${s.flag} wins`].filter(Boolean).join('; ');
+  const about = `${plain(s.help)}${s.notes?.cli ? `; ${plain(s.notes.cli)}` : ''}${def ? `; default ${plain(def)}` : ''}${where ? ` (${where})` : ''}`;
+  const name = `  ${s.name}`;
+  const first = name.length < COLUMN - 1 ? name.padEnd(COLUMN) : `${name}\n${' '.repeat(COLUMN)}`;
+  return wrap(about, first, ' '.repeat(COLUMN));
+}
+
+/** The variables the CLI reads, from the settings table (js/core/settings.mjs). */
+export const ENVIRONMENT = ['Environment:', ...settingsOf('cli').map(environmentEntry)].join('\n');
+
+/**
+ * The one line of a command's help that names the variables it reads.
+ * @param {string} command
+ */
+const environmentOf = (command) =>
+  wrap(`Environment: ${settingsOf('cli').filter((s) => s.commands?.includes(command)).map((s) => s.name).join(', ')} (see '${PROGRAM} --help').`, '', '  ');
 
 export const EXIT_STATUS = `Exit status:
   0  every row of every file is valid (send: and delivered)
@@ -125,7 +159,7 @@ Exit status:
   1  rows were rejected
   2  a file could not be processed (its name, its header, unreadable), or a usage error
 
-Environment: CSV2SEGMENT_EMPTY_CELLS, CSV2SEGMENT_TYPING, CSV2SEGMENT_MAX_RECORD_BYTES (see '${PROGRAM} --help').`,
+${environmentOf('validate')}`,
 
   preview: `Usage: ${PROGRAM} preview [options] FILE
 
@@ -146,7 +180,9 @@ Examples:
   ${PROGRAM} preview track_signups.csv
   ${PROGRAM} preview --limit 1 object_rooms_2024.csv | jq .
 
-Exit status: as for validate (0 valid, 1 rows rejected, 2 not processable or usage error).`,
+Exit status: as for validate (0 valid, 1 rows rejected, 2 not processable or usage error).
+
+${environmentOf('preview')}`,
 
   send: `Usage: ${PROGRAM} send [options] FILE...
 
