@@ -4,46 +4,16 @@
 // state must have no violation at all: the list is compared with [], so a new one names itself.
 //
 // Needs Debian's Chromium at /usr/bin/chromium, as tests/js/browser.test.mjs does.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../support/chromium.mjs';
-import { startStaticServer } from '../support/static-server.mjs';
-import { EXPORTS } from '../support/exports.mjs';
+import { useValidationPage } from '../../../support/chromium.mjs';
+import { EXPORTS } from '../../../support/exports.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const PAGE = '/js/hosts/browser/index.html';
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-let server;
-let browser;
-let launchError;
-
-before(async () => {
-  server = await startStaticServer({ root: ROOT, port: 0 });
-  try {
-    browser = await launchChromium();
-  } catch (err) {
-    launchError = err;
-  }
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function openPage() {
-  if (launchError) throw launchError;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(server.url + PAGE);
-  await page.waitForFunction(() => document.getElementById('engine-version').textContent.startsWith('engine '));
-  return { page, close: () => context.close() };
-}
+const ui = useValidationPage({ tmpPrefix: 'csv2segment-a11y-' });
 
 /** axe's violations on the page as it stands: one line per rule and element, empty when none. */
 async function violations(page) {
@@ -70,33 +40,33 @@ async function previewed(page, name) {
 }
 
 test('the page as it opens has no axe violation', async () => {
-  const { page, close } = await openPage();
+  const { page, check } = await ui.openPage();
   assert.deepEqual(await violations(page), []);
-  await close();
+  await check();
 });
 
 test('a validated file with rejected rows, its report shown, has no axe violation', async () => {
-  const { page, close } = await openPage();
+  const { page, check } = await ui.openPage();
   const csv = 'userId,event,timestamp\nu1,Signed Up,2024-01-02T03:04:05Z\n,Signed Up,2024-01-02T03:04:05Z\nu3,,not a date\n';
   await page.setInputFiles('#file-input', { name: 'track_a11y.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.waitForFunction(() => document.querySelectorAll('#results table').length > 0, null, { timeout: 10_000 });
   assert.deepEqual(await violations(page), []);
-  await close();
+  await check();
 });
 
 test('the mapping editor on a drafted export has no axe violation', async () => {
-  const { page, close } = await openPage();
+  const { page, check } = await ui.openPage();
   await page.setInputFiles('#map-input', path.join(EXPORTS, 'orders_export_1.csv'));
   await previewed(page, 'orders_export_1.csv');
   assert.deepEqual(await violations(page), []);
-  await close();
+  await check();
 });
 
 test('the mapping editor on an export with a column that has no name has no axe violation', async () => {
-  const { page, close } = await openPage();
+  const { page, check } = await ui.openPage();
   const csv = 'Id, ,Email,Amount\n1,x,ada@example.com,12.50\n2,y,bob@example.com,3.00\n';
   await page.setInputFiles('#map-input', { name: 'ledger.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await previewed(page, 'ledger.csv');
   assert.deepEqual(await violations(page), []);
-  await close();
+  await check();
 });
