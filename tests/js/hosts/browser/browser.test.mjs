@@ -65,18 +65,26 @@ function bigTrackFile() {
  * progress messages) come at every chunk, however fast the machine reads. The script is otherwise
  * the one on disk.
  */
-async function workerOnSteppedClock(context, stepMs) {
+async function workerOnSteppedClock(context, stepMs, { stallAfterFirstChunk = false } = {}) {
   const source = await readFile(path.join(ROOT, 'js', 'hosts', 'browser', 'validator.worker.mjs'), 'utf8');
   const clock = `{ let t = 0; performance.now = () => (t += ${stepMs}); }\n`;
-  await context.route('**/js/hosts/browser/validator.worker.mjs', (route) => route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: clock + source }));
+  // A file over 1 MB gives its first chunk, then never another: the worker is still reading it
+  // whenever the test acts, however fast the machine (a small file reads as it is).
+  const stall = `{ const stream = Blob.prototype.stream; Blob.prototype.stream = function () {
+    const inner = stream.call(this); if (this.size < 1_000_000) return inner;
+    const reader = inner.getReader(); let n = 0;
+    return new ReadableStream({ async pull(c) { if (n++ > 0) return new Promise(() => {}); const r = await reader.read(); if (r.done) c.close(); else c.enqueue(r.value); } });
+  }; }\n`;
+  const body = clock + (stallAfterFirstChunk ? stall : '') + source;
+  await context.route('**/js/hosts/browser/validator.worker.mjs', (route) => route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body }));
 }
 
 /**
  * A fresh page on the validator, its engine loaded; its `check` fails the test on any page error or any request off the page's origin.
- * @param {{ workerStepMs?: number }} [options] run the worker on workerOnSteppedClock
+ * @param {{ workerStepMs?: number, stallAfterFirstChunk?: boolean }} [options] run the worker on workerOnSteppedClock (and stall a large file after its first chunk)
  */
-const openPage = ({ workerStepMs } = {}) =>
-  ui.openPage({ prepare: workerStepMs === undefined ? undefined : (context) => workerOnSteppedClock(context, workerStepMs) });
+const openPage = ({ workerStepMs, stallAfterFirstChunk } = {}) =>
+  ui.openPage({ prepare: workerStepMs === undefined ? undefined : (context) => workerOnSteppedClock(context, workerStepMs, { stallAfterFirstChunk }) });
 
 const card = (page, name) => page.locator(`article.result[data-file-name="${name}"]`);
 
@@ -360,7 +368,7 @@ test('a 50 MB file: progress advances, the page answers clicks, the counts are e
 
 test('Cancel stops the work, and the next file is checked by a new worker', async () => {
   const { file } = await bigTrackFile();
-  const { page, check } = await openPage();
+  const { page, check } = await openPage({ workerStepMs: 1000, stallAfterFirstChunk: true });
   await page.setInputFiles('#file-input', file);
   await page.waitForFunction(() => document.querySelector('article.result progress')?.value > 0);
   await page.getByRole('button', { name: 'Cancel' }).click();
