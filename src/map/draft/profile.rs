@@ -1,10 +1,10 @@
 //! The second question of a draft: what each column's sampled values are (text, emails,
 //! numbers, dates in which format), read with the engine's own cell conversions and
-//! [`DateFormat`], so a type the draft proposes is one a run reads.
+//! [`DateFormat`](crate::map::date_format::DateFormat) and its [`candidates`], so a type the draft proposes is one a run reads.
 
 use super::ColumnExample;
 use crate::map::cell::Conv;
-use crate::map::date_format::DateFormat;
+use crate::map::date_format::{candidates, Candidate, Order};
 use crate::map::timestamp;
 
 /// The file's columns, what their values are, and the decimal mark of its numbers.
@@ -23,21 +23,6 @@ pub(super) struct Column {
     /// Its name, lowercase letters and digits only (`E-mail Address` → `emailaddress`).
     pub key: String,
     pub values: Vec<String>,
-}
-
-/// A date format candidate: its pattern, and whether the day comes before the month.
-struct Candidate {
-    pattern: String,
-    format: DateFormat,
-    order: Order,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Order {
-    /// Year first, or no question of order.
-    Fixed,
-    MonthFirst,
-    DayFirst,
 }
 
 /// What a column's values read as.
@@ -345,50 +330,4 @@ fn swap_order(p: &str) -> String {
     p.replace("%m", "\u{0}")
         .replace("%d", "%m")
         .replace('\u{0}', "%d")
-}
-
-/// The date formats a draft tries, month-first before day-first for `/` (as US exports write
-/// them), day-first first for `.` and `-` (as European ones do).
-fn candidates() -> Vec<Candidate> {
-    let mut list = Vec::new();
-    let times = [
-        "",
-        " %H:%M",
-        " %H:%M:%S",
-        " %H:%M:%S%.f",
-        " %I:%M %p",
-        " %I:%M:%S %p",
-    ];
-    let zones = ["", " %z"];
-    let dates: [(&str, Order); 8] = [
-        ("%Y-%m-%d", Order::Fixed),
-        ("%Y/%m/%d", Order::Fixed),
-        ("%m/%d/%Y", Order::MonthFirst),
-        ("%d/%m/%Y", Order::DayFirst),
-        ("%d.%m.%Y", Order::DayFirst),
-        ("%m.%d.%Y", Order::MonthFirst),
-        ("%d-%m-%Y", Order::DayFirst),
-        ("%m-%d-%Y", Order::MonthFirst),
-    ];
-    for (d, order) in dates {
-        for y in ["%Y", "%y"] {
-            if y == "%y" && d.starts_with("%Y") {
-                continue;
-            }
-            let d = d.replace("%Y", y);
-            for t in times {
-                for z in zones {
-                    let pattern = format!("{d}{t}{z}");
-                    if let Ok(format) = DateFormat::new(&pattern, None) {
-                        list.push(Candidate {
-                            pattern,
-                            format,
-                            order,
-                        });
-                    }
-                }
-            }
-        }
-    }
-    list
 }
