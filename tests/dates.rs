@@ -189,7 +189,8 @@ fn the_date_forms_of_real_exports_are_drafted_and_read_back() {
     );
 
     // Offsets with and without a colon.
-    let data = "user_id,event,created\n1,x,2019-10-01 10:00:00 +0100\n2,x,2019-10-02 10:00:00 -05:30\n";
+    let data =
+        "user_id,event,created\n1,x,2019-10-01 10:00:00 +0100\n2,x,2019-10-02 10:00:00 -05:30\n";
     let (col, _, _) = drafted("track_o.csv", data, "created");
     assert_eq!(col["format"], "%Y-%m-%d %H:%M:%S %z");
     assert_eq!(
@@ -207,7 +208,10 @@ fn the_date_forms_of_real_exports_are_drafted_and_read_back() {
     let (col, notes, d) = drafted("orders.csv", data, "Order Date");
     assert_eq!(col["format"], "%d-%m-%y");
     assert_eq!(notes, [(NoteKind::Ambiguous, "'Order Date': no sampled date has a day over 12, so day and month cannot be told apart: read as %d-%m-%y; if the file is %m-%d-%y, change \"format\"".to_string())]);
-    let filled = mapping_of(&d).replace("<fill in: the event name every row is, like Order Completed>", "Order Completed");
+    let filled = mapping_of(&d).replace(
+        "<fill in: the event name every row is, like Order Completed>",
+        "Order Completed",
+    );
     let (report, events) = run("orders.csv", data.as_bytes(), &filled).unwrap();
     assert_eq!(report.rejected, 0, "{:?}", messages(&report));
     assert_eq!(events[0]["timestamp"], "2016-11-08T00:00:00.000Z");
@@ -288,7 +292,8 @@ fn shapes() -> Vec<(&'static str, bool)> {
         out.push((date, short));
         for time in [" %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p"] {
             for zone in ["", " %z", " %:z", " UTC"] {
-                let leaked: &'static str = Box::leak(format!("{date}{time}{zone}").into_boxed_str());
+                let leaked: &'static str =
+                    Box::leak(format!("{date}{time}{zone}").into_boxed_str());
                 out.push((leaked, short));
             }
         }

@@ -164,12 +164,14 @@ impl fmt::Display for Reason {
                     (Some(year), Some(fix)) => {
                         write!(f, "'{text}' reads as the year {year}{how}; is it {fix}?")
                     }
-                    (Some(year), None) => write!(
+                    (Some(year), None) => {
+                        write!(
                         f,
                         "'{text}' reads as the year {year}{how}, outside the years 1900 to 2200; \
                          fix the cell{}",
                         if how.starts_with(" with") { " or the format" } else { "" }
-                    ),
+                    )
+                    }
                     (None, _) => write!(
                         f,
                         "'{text}' reads as a time far outside the years 1900 to 2200{how}; fix \

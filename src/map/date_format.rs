@@ -371,9 +371,10 @@ impl DateFormat {
             Some(at) => {
                 // Up to the `%Z`, then the abbreviation, then the rest of the format.
                 let mut p = Parsed::new();
-                let rest = chrono::format::parse_and_remainder(&mut p, text, self.items[..at].iter())
-                    .map_err(|_| unread())?
-                    .trim_start();
+                let rest =
+                    chrono::format::parse_and_remainder(&mut p, text, self.items[..at].iter())
+                        .map_err(|_| unread())?
+                        .trim_start();
                 let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
                 let (zone, rest) = rest.split_at(end);
                 let offset = zone_offset(zone).ok_or_else(|| Reason::TimeZoneName {

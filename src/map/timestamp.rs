@@ -543,7 +543,11 @@ mod tests {
         check("1970-01-01", 0, "1970-01-01T00:00:00.000Z");
         check("1969-12-31", -86_400_000, "1969-12-31T00:00:00.000Z");
         check("1900-01-01", FIRST_MS, "1900-01-01T00:00:00.000Z");
-        check("2200-12-31", LAST_MS - 86_399_999, "2200-12-31T00:00:00.000Z");
+        check(
+            "2200-12-31",
+            LAST_MS - 86_399_999,
+            "2200-12-31T00:00:00.000Z",
+        );
     }
 
     #[test]
@@ -879,12 +883,14 @@ mod tests {
             let text = local.date_naive().format("%Y-%m-%d").to_string();
             assert_eq!(
                 parse(&text),
-                within(local
-                    .date_naive()
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap()
-                    .and_utc()
-                    .timestamp_millis()),
+                within(
+                    local
+                        .date_naive()
+                        .and_hms_opt(0, 0, 0)
+                        .unwrap()
+                        .and_utc()
+                        .timestamp_millis()
+                ),
                 "{text}"
             );
 

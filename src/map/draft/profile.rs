@@ -288,9 +288,29 @@ fn unix_like(x: &str) -> bool {
 /// ASCII, or a common word of such exports (`Datum`, `Fecha`, `Betrag`).
 fn foreign_name(name: &str) -> bool {
     const WORDS: &[&str] = &[
-        "datum", "fecha", "hora", "uhrzeit", "zeit", "heure", "betrag", "montant", "importe",
-        "preis", "prix", "nombre", "naam", "bedrag", "kunde", "cliente", "valor", "bestellung",
-        "commande", "pedido", "rechnung", "facture", "factura",
+        "datum",
+        "fecha",
+        "hora",
+        "uhrzeit",
+        "zeit",
+        "heure",
+        "betrag",
+        "montant",
+        "importe",
+        "preis",
+        "prix",
+        "nombre",
+        "naam",
+        "bedrag",
+        "kunde",
+        "cliente",
+        "valor",
+        "bestellung",
+        "commande",
+        "pedido",
+        "rechnung",
+        "facture",
+        "factura",
     ];
     name.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
         || name

@@ -423,7 +423,8 @@ fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, Str
                     format!("'{name}': dates read as {format}, which {n} sampled value(s) do not fit: those rows will be rejected"),
                 )),
             };
-            let zone_free = !format.contains("%z") && !format.contains("%:z") && !format.contains("%Z");
+            let zone_free =
+                !format.contains("%z") && !format.contains("%:z") && !format.contains("%Z");
             let note = if zone_free || ambiguous.is_some() || *unread > 0 {
                 note
             } else {
