@@ -14,6 +14,7 @@
 //! (the rule of [`timestamp::in_range`]), and the message names a format of the draft's list
 //! ([`candidates`]) that reads it inside them, looked for only then.
 
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use chrono::format::{Fixed, Item, Numeric, Parsed, StrftimeItems};
@@ -34,7 +35,48 @@ pub(crate) struct DateFormat {
     fast: Option<Vec<Piece>>,
     /// Where the format's `%Z` is among `items`, when it has one.
     zone_name: Option<usize>,
+    /// What the search for a refused date's fix remembers.
+    fixes: FixSearch,
 }
+
+/// The fix a refused date's message names is searched for among the [`candidates`]; a file's
+/// refused dates mostly share one, so the last found is tried first, and after
+/// [`FixSearch::MAX_SEARCHES`] whole searches only it is: a file of refused rows costs a few
+/// parses a row, not a few hundred.
+#[derive(Debug, Default)]
+struct FixSearch {
+    /// The index in [`candidates`] of the last fix found, or `usize::MAX`.
+    last: AtomicUsize,
+    /// Whole searches made.
+    searches: AtomicU32,
+}
+
+impl FixSearch {
+    const MAX_SEARCHES: u32 = 64;
+    const NONE: usize = usize::MAX;
+
+    fn new() -> FixSearch {
+        FixSearch {
+            last: AtomicUsize::new(FixSearch::NONE),
+            searches: AtomicU32::new(0),
+        }
+    }
+}
+
+impl Clone for FixSearch {
+    fn clone(&self) -> FixSearch {
+        FixSearch::new()
+    }
+}
+
+/// A cache: two formats are the same whatever their searches remember.
+impl PartialEq for FixSearch {
+    fn eq(&self, _: &FixSearch) -> bool {
+        true
+    }
+}
+
+impl Eq for FixSearch {}
 
 /// The time zone abbreviations a `%Z` reads, with their offsets east of UTC in minutes.
 ///
@@ -336,6 +378,7 @@ impl DateFormat {
             items,
             offset,
             zone_name,
+            fixes: FixSearch::new(),
         })
     }
 
@@ -392,11 +435,23 @@ impl DateFormat {
     /// list that reads it inside the range, if one does. Only on the refused path.
     #[cold]
     fn out_of_range(&self, cell: &[u8], ms: i64) -> Reason {
-        let fix = candidates()
-            .iter()
-            .filter(|c| c.pattern != self.text)
-            .find(|c| c.format.millis(cell).is_ok_and(timestamp::in_range))
-            .map(|c| c.pattern.clone());
+        let list = candidates();
+        let fits = |c: &Candidate| {
+            c.pattern != self.text && c.format.millis(cell).is_ok_and(timestamp::in_range)
+        };
+        let last = self.fixes.last.load(Ordering::Relaxed);
+        let fix = match list.get(last) {
+            Some(c) if fits(c) => Some(last),
+            _ if self.fixes.searches.fetch_add(1, Ordering::Relaxed) < FixSearch::MAX_SEARCHES => {
+                let found = list.iter().position(fits);
+                if let Some(at) = found {
+                    self.fixes.last.store(at, Ordering::Relaxed);
+                }
+                found
+            }
+            _ => None,
+        };
+        let fix = fix.map(|at| list[at].pattern.clone());
         Reason::TimestampRange {
             text: quote(&String::from_utf8_lossy(cell)),
             year: timestamp::year_of(ms),
@@ -559,6 +614,28 @@ mod tests {
                 "{format} {cell}"
             );
         }
+    }
+
+    #[test]
+    fn a_refused_dates_fix_is_searched_for_a_bounded_number_of_times() {
+        let fix = |f: &DateFormat, cell: &str| match f.write(cell.as_bytes(), &mut Vec::new()) {
+            Err(Reason::TimestampRange { fix, .. }) => fix,
+            other => panic!("{cell}: {other:?}"),
+        };
+        let f = DateFormat::new("%Y-%m-%d", None).unwrap();
+        assert_eq!(fix(&f, "08-11-16").as_deref(), Some("%d-%m-%y"));
+        assert_eq!(fix(&f, "09-12-16").as_deref(), Some("%d-%m-%y"));
+        // The last fix does not read it: searched again, and no format of the list does.
+        assert_eq!(fix(&f, "0008-11-16"), None);
+        assert_eq!(fix(&f, "10-11-16").as_deref(), Some("%d-%m-%y"));
+        let f = DateFormat::new("%d.%m.%Y", None).unwrap();
+        for _ in 0..FixSearch::MAX_SEARCHES {
+            assert_eq!(fix(&f, "01.02.1850"), None);
+        }
+        // Searched out: no fix named any more, although one reads it.
+        assert_eq!(fix(&f, "01.02.50"), None);
+        let fresh = DateFormat::new("%d.%m.%Y", None).unwrap();
+        assert_eq!(fix(&fresh, "01.02.50").as_deref(), Some("%d.%m.%y"));
     }
 
     #[test]
