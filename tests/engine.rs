@@ -704,7 +704,7 @@ fn dates_out_of_range_and_spec_objects_that_are_not_objects() {
     );
     assert_eq!(
         out.messages(),
-        ["line 2, column 2 (traits.createdAt): '-99999999999' is outside the years 0000 to 9999"]
+        ["line 2, column 2 (traits.createdAt): '-99999999999' reads as the year -1199 as Unix seconds, outside the years 1900 to 2200; fix the cell"]
     );
     assert_eq!(
         out.plain_events()[0]["traits"],

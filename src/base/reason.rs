@@ -37,8 +37,27 @@ pub enum Reason {
         /// The format, as the mapping gives it.
         format: String,
     },
-    /// A date outside the years 0000 to 9999.
-    TimestampRange(String),
+    /// A date that reads as a time outside the years 1900 to 2200, which no export means: a
+    /// format that does not fit (`08-11-16` read as `%Y-%m-%d` is the year 8), or a typo.
+    TimestampRange {
+        /// The cell.
+        text: String,
+        /// The year it reads as, when there is one to name.
+        year: Option<i64>,
+        /// How it was read, as the message says it: `with %Y-%m-%d`, `as Unix seconds`,
+        /// `as Unix milliseconds`, or empty for an ISO-8601 date.
+        how: String,
+        /// The format of the draft's list that reads it inside the range, if one does.
+        fix: Option<String>,
+    },
+    /// A date whose time zone abbreviation (a `%Z` in the mapping's format) is not one
+    /// csv2segment knows.
+    TimeZoneName {
+        /// The cell.
+        text: String,
+        /// The abbreviation, or empty when the cell has none.
+        zone: String,
+    },
     /// Not a number, in a `:number` column.
     Number(String),
     /// Not a whole number, in an `:integer` column.
@@ -130,9 +149,47 @@ impl fmt::Display for Reason {
                 "cannot read '{text}' as a date in the mapping's format {format}; fix the cell \
                  or the format"
             ),
-            Reason::TimestampRange(t) => {
-                write!(f, "'{t}' is outside the years 0000 to 9999")
+            Reason::TimestampRange {
+                text,
+                year,
+                how,
+                fix,
+            } => {
+                let how = if how.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {how}")
+                };
+                match (year, fix) {
+                    (Some(year), Some(fix)) => {
+                        write!(f, "'{text}' reads as the year {year}{how}; is it {fix}?")
+                    }
+                    (Some(year), None) => {
+                        write!(
+                        f,
+                        "'{text}' reads as the year {year}{how}, outside the years 1900 to 2200; \
+                         fix the cell{}",
+                        if how.starts_with(" with") { " or the format" } else { "" }
+                    )
+                    }
+                    (None, _) => write!(
+                        f,
+                        "'{text}' reads as a time far outside the years 1900 to 2200{how}; fix \
+                         the cell"
+                    ),
+                }
             }
+            Reason::TimeZoneName { text, zone } if zone.is_empty() => write!(
+                f,
+                "'{text}' has no time zone abbreviation where the format's %Z is; add one \
+                 (like UTC or PST) or take %Z out of the format"
+            ),
+            Reason::TimeZoneName { text, zone } => write!(
+                f,
+                "'{text}' is in the time zone {zone}, which csv2segment does not know (the \
+                 format's docs list the abbreviations it reads); give the offset instead, with \
+                 %z and +01:00 in the cells, or \"timezone\" and no %Z"
+            ),
             Reason::Number(t) => write!(f, "'{t}' is not a number; write it like 1234.5"),
             Reason::Integer(t) => {
                 write!(f, "'{t}' is not a whole number; write it like 1234")

@@ -122,7 +122,12 @@ impl Conv {
             Conv::Timestamp => {
                 let ms = timestamp::parse(cell).map_err(|e| match e {
                     timestamp::TimestampError::Unreadable => Reason::Timestamp(quote(cell)),
-                    timestamp::TimestampError::OutOfRange => Reason::TimestampRange(quote(cell)),
+                    timestamp::TimestampError::OutOfRange(ms) => Reason::TimestampRange {
+                        text: quote(cell),
+                        year: ms.and_then(timestamp::year_of),
+                        how: timestamp::how_read(cell).to_string(),
+                        fix: None,
+                    },
                 })?;
                 out.push(b'"');
                 timestamp::write_iso(ms, out);

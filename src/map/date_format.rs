@@ -8,6 +8,14 @@
 //! those are also compiled to a plain matcher that reads such a cell in a few dozen
 //! instructions, where chrono's general parser costs as much as the rest of the row. It takes a
 //! subset of what chrono takes, with the same result; any cell it does not take goes to chrono.
+//!
+//! A `%Z` reads a time zone abbreviation from a fixed table ([`ZONES`]), which chrono cannot:
+//! it only skips the word. A date that reads as a time outside the years 1900–2200 is refused
+//! (the rule of [`timestamp::in_range`]), and the message names a format of the draft's list
+//! ([`candidates`]) that reads it inside them, looked for only then.
+
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use chrono::format::{Fixed, Item, Numeric, Parsed, StrftimeItems};
 use chrono::NaiveTime;
@@ -25,6 +33,174 @@ pub(crate) struct DateFormat {
     offset: i32,
     /// The plain matcher, when the format is digits and separators only.
     fast: Option<Vec<Piece>>,
+    /// Where the format's `%Z` is among `items`, when it has one.
+    zone_name: Option<usize>,
+    /// What the search for a refused date's fix remembers.
+    fixes: FixSearch,
+}
+
+/// The fix a refused date's message names is searched for among the [`candidates`]; a file's
+/// refused dates mostly share one, so the last found is tried first, and after
+/// [`FixSearch::MAX_SEARCHES`] whole searches only it is: a file of refused rows costs a few
+/// parses a row, not a few hundred.
+#[derive(Debug, Default)]
+struct FixSearch {
+    /// The index in [`candidates`] of the last fix found, or `usize::MAX`.
+    last: AtomicUsize,
+    /// Whole searches made.
+    searches: AtomicU32,
+}
+
+impl FixSearch {
+    const MAX_SEARCHES: u32 = 64;
+    const NONE: usize = usize::MAX;
+
+    fn new() -> FixSearch {
+        FixSearch {
+            last: AtomicUsize::new(FixSearch::NONE),
+            searches: AtomicU32::new(0),
+        }
+    }
+}
+
+impl Clone for FixSearch {
+    fn clone(&self) -> FixSearch {
+        FixSearch::new()
+    }
+}
+
+/// A cache: two formats are the same whatever their searches remember.
+impl PartialEq for FixSearch {
+    fn eq(&self, _: &FixSearch) -> bool {
+        true
+    }
+}
+
+impl Eq for FixSearch {}
+
+/// The time zone abbreviations a `%Z` reads, with their offsets east of UTC in minutes.
+///
+/// Only abbreviations that name one offset in common use: `IST` (India, Ireland, Israel) and
+/// `AST` (Atlantic, Arabia) are left out; `CST` is US Central (not China), `BST` British
+/// Summer Time. Read in any letter case.
+pub(crate) const ZONES: &[(&str, i32)] = &[
+    ("UTC", 0),
+    ("UT", 0),
+    ("GMT", 0),
+    ("Z", 0),
+    ("WET", 0),
+    ("WEST", 60),
+    ("BST", 60),
+    ("CET", 60),
+    ("CEST", 120),
+    ("EET", 120),
+    ("EEST", 180),
+    ("MSK", 180),
+    ("JST", 540),
+    ("KST", 540),
+    ("HKT", 480),
+    ("SGT", 480),
+    ("AWST", 480),
+    ("ACST", 570),
+    ("ACDT", 630),
+    ("AEST", 600),
+    ("AEDT", 660),
+    ("NZST", 720),
+    ("NZDT", 780),
+    ("BRT", -180),
+    ("ART", -180),
+    ("NST", -210),
+    ("NDT", -150),
+    ("EST", -300),
+    ("EDT", -240),
+    ("CST", -360),
+    ("CDT", -300),
+    ("MST", -420),
+    ("MDT", -360),
+    ("PST", -480),
+    ("PDT", -420),
+    ("AKST", -540),
+    ("AKDT", -480),
+    ("HST", -600),
+];
+
+/// The offset east of UTC, in seconds, of a zone abbreviation of [`ZONES`].
+fn zone_offset(name: &str) -> Option<i32> {
+    ZONES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|&(_, minutes)| minutes * 60)
+}
+
+/// Whether day or month comes first in a candidate format.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Order {
+    /// Year first, or no question of order.
+    Fixed,
+    MonthFirst,
+    DayFirst,
+}
+
+/// A date format of the list a draft tries on a column.
+#[derive(Debug)]
+pub(crate) struct Candidate {
+    pub pattern: String,
+    pub format: DateFormat,
+    pub order: Order,
+}
+
+/// The date formats a draft tries on a column, and among which a refused date's fix is looked
+/// for: year first; month first before day first for `/` (as US exports write them); day first
+/// first for `.` and `-` (as European ones do); each with a 4- and a 2-digit year (`%y` reads
+/// 69–99 as 1969–1999 and 00–68 as 2000–2068); alone or with a 24- or 12-hour time, and then
+/// with no zone, an offset (`%z`: `+0100` or `+01:00`) or an abbreviation (`%Z`: `UTC`, `PST`).
+/// Built once.
+pub(crate) fn candidates() -> &'static [Candidate] {
+    static LIST: OnceLock<Vec<Candidate>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let times = [
+            " %H:%M",
+            " %H:%M:%S",
+            " %H:%M:%S%.f",
+            " %I:%M %p",
+            " %I:%M:%S %p",
+        ];
+        let dates: [(&str, Order); 8] = [
+            ("%Y-%m-%d", Order::Fixed),
+            ("%Y/%m/%d", Order::Fixed),
+            ("%m/%d/%Y", Order::MonthFirst),
+            ("%d/%m/%Y", Order::DayFirst),
+            ("%d.%m.%Y", Order::DayFirst),
+            ("%m.%d.%Y", Order::MonthFirst),
+            ("%d-%m-%Y", Order::DayFirst),
+            ("%m-%d-%Y", Order::MonthFirst),
+        ];
+        let mut list = Vec::new();
+        for (d, order) in dates {
+            for y in ["%Y", "%y"] {
+                if y == "%y" && d.starts_with("%Y") {
+                    continue;
+                }
+                let d = d.replace("%Y", y);
+                let mut patterns = vec![d.clone()];
+                for t in times {
+                    for z in ["", " %z", " %Z"] {
+                        patterns.push(format!("{d}{t}{z}"));
+                    }
+                }
+                for pattern in patterns {
+                    if let Ok(format) = DateFormat::new(&pattern, None) {
+                        list.push(Candidate {
+                            pattern,
+                            format,
+                            order,
+                        });
+                    }
+                }
+            }
+        }
+        list
+    })
 }
 
 /// A step of the plain matcher.
@@ -170,6 +346,17 @@ impl DateFormat {
         if items.iter().any(|i| matches!(i, Item::Error)) {
             return Err(bad());
         }
+        let mut names = items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| matches!(i, Item::Fixed(Fixed::TimezoneName)));
+        let zone_name = names.next().map(|(at, _)| at);
+        if names.next().is_some() {
+            return Err((
+                "format",
+                format!("{format} has %Z more than once; a date has one time zone"),
+            ));
+        }
         if !has_date(&items) {
             return Err((
                 "format",
@@ -190,30 +377,16 @@ impl DateFormat {
             fast: compile(&items),
             items,
             offset,
+            zone_name,
+            fixes: FixSearch::new(),
         })
     }
 
     /// Writes the non-empty `cell` as a JSON string, or says why it cannot be read.
     pub(crate) fn write(&self, cell: &[u8], out: &mut Vec<u8>) -> Result<(), Reason> {
-        let fast = self
-            .fast
-            .as_deref()
-            .and_then(|f| run_fast(f, cell.trim_ascii()));
-        let ms = match fast {
-            Some(local) => local - i64::from(self.offset) * 1000,
-            None => {
-                let text = std::str::from_utf8(cell).map_err(|_| Reason::NotUtf8)?;
-                self.chrono_millis(text.trim())
-                    .ok_or_else(|| Reason::TimestampFormat {
-                        text: quote(text),
-                        format: self.text.clone(),
-                    })?
-            }
-        };
+        let ms = self.millis(cell)?;
         if !timestamp::in_range(ms) {
-            return Err(Reason::TimestampRange(quote(&String::from_utf8_lossy(
-                cell,
-            ))));
+            return Err(self.out_of_range(cell, ms));
         }
         out.push(b'"');
         timestamp::write_iso(ms, out);
@@ -221,10 +394,82 @@ impl DateFormat {
         Ok(())
     }
 
+    /// The instant the non-empty `cell` reads as, in any year, or why it cannot be read.
+    pub(crate) fn millis(&self, cell: &[u8]) -> Result<i64, Reason> {
+        let fast = self
+            .fast
+            .as_deref()
+            .and_then(|f| run_fast(f, cell.trim_ascii()));
+        if let Some(local) = fast {
+            return Ok(local - i64::from(self.offset) * 1000);
+        }
+        let text = std::str::from_utf8(cell).map_err(|_| Reason::NotUtf8)?;
+        let text = text.trim();
+        let unread = || Reason::TimestampFormat {
+            text: quote(text),
+            format: self.text.clone(),
+        };
+        match self.zone_name {
+            None => self.chrono_millis(text).ok_or_else(unread),
+            Some(at) => {
+                // Up to the `%Z`, then the abbreviation, then the rest of the format.
+                let mut p = Parsed::new();
+                let rest =
+                    chrono::format::parse_and_remainder(&mut p, text, self.items[..at].iter())
+                        .map_err(|_| unread())?
+                        .trim_start();
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                let (zone, rest) = rest.split_at(end);
+                let offset = zone_offset(zone).ok_or_else(|| Reason::TimeZoneName {
+                    text: quote(text),
+                    zone: quote(zone),
+                })?;
+                chrono::format::parse(&mut p, rest, self.items[at + 1..].iter())
+                    .map_err(|_| unread())?;
+                self.parsed_millis(&p, Some(offset)).ok_or_else(unread)
+            }
+        }
+    }
+
+    /// Why `cell`, read as `ms`, is refused: the year it reads as, and a format of the draft's
+    /// list that reads it inside the range, if one does. Only on the refused path.
+    #[cold]
+    fn out_of_range(&self, cell: &[u8], ms: i64) -> Reason {
+        let list = candidates();
+        let fits = |c: &Candidate| {
+            c.pattern != self.text && c.format.millis(cell).is_ok_and(timestamp::in_range)
+        };
+        let last = self.fixes.last.load(Ordering::Relaxed);
+        let fix = match list.get(last) {
+            Some(c) if fits(c) => Some(last),
+            _ if self.fixes.searches.fetch_add(1, Ordering::Relaxed) < FixSearch::MAX_SEARCHES => {
+                let found = list.iter().position(fits);
+                if let Some(at) = found {
+                    self.fixes.last.store(at, Ordering::Relaxed);
+                }
+                found
+            }
+            _ => None,
+        };
+        let fix = fix.map(|at| list[at].pattern.clone());
+        Reason::TimestampRange {
+            text: quote(&String::from_utf8_lossy(cell)),
+            year: timestamp::year_of(ms),
+            how: format!("with {}", self.text),
+            fix,
+        }
+    }
+
     /// What chrono reads: every format, with its zone when it has one.
     fn chrono_millis(&self, text: &str) -> Option<i64> {
         let mut p = Parsed::new();
         chrono::format::parse(&mut p, text, self.items.iter()).ok()?;
+        self.parsed_millis(&p, None)
+    }
+
+    /// The instant of what chrono parsed; `zone` is the offset (seconds east) of the
+    /// abbreviation a `%Z` read.
+    fn parsed_millis(&self, p: &Parsed, zone: Option<i32>) -> Option<i64> {
         if let Some(secs) = p.timestamp() {
             let ms = i64::from(p.nanosecond().unwrap_or(0) / 1_000_000);
             return secs.checked_mul(1000)?.checked_add(ms);
@@ -236,7 +481,7 @@ impl DateFormat {
             p.to_naive_time().ok()?
         };
         let local = date.and_time(time).and_utc().timestamp_millis();
-        let offset = p.offset().unwrap_or(self.offset);
+        let offset = p.offset().or(zone).unwrap_or(self.offset);
         local.checked_sub(i64::from(offset) * 1000)
     }
 }
@@ -369,6 +614,28 @@ mod tests {
                 "{format} {cell}"
             );
         }
+    }
+
+    #[test]
+    fn a_refused_dates_fix_is_searched_for_a_bounded_number_of_times() {
+        let fix = |f: &DateFormat, cell: &str| match f.write(cell.as_bytes(), &mut Vec::new()) {
+            Err(Reason::TimestampRange { fix, .. }) => fix,
+            other => panic!("{cell}: {other:?}"),
+        };
+        let f = DateFormat::new("%Y-%m-%d", None).unwrap();
+        assert_eq!(fix(&f, "08-11-16").as_deref(), Some("%d-%m-%y"));
+        assert_eq!(fix(&f, "09-12-16").as_deref(), Some("%d-%m-%y"));
+        // The last fix does not read it: searched again, and no format of the list does.
+        assert_eq!(fix(&f, "0008-11-16"), None);
+        assert_eq!(fix(&f, "10-11-16").as_deref(), Some("%d-%m-%y"));
+        let f = DateFormat::new("%d.%m.%Y", None).unwrap();
+        for _ in 0..FixSearch::MAX_SEARCHES {
+            assert_eq!(fix(&f, "01.02.1850"), None);
+        }
+        // Searched out: no fix named any more, although one reads it.
+        assert_eq!(fix(&f, "01.02.50"), None);
+        let fresh = DateFormat::new("%d.%m.%Y", None).unwrap();
+        assert_eq!(fix(&fresh, "01.02.50").as_deref(), Some("%d.%m.%y"));
     }
 
     #[test]

@@ -9,8 +9,10 @@
 //! - Unix time, `[-]digits[.digits]`: seconds up to 11 integer digits, milliseconds from 12,
 //!   the fraction truncated (towards zero) to milliseconds.
 //!
-//! Every accepted instant lies in years 0000–9999 UTC, so `write_iso` always writes 24 bytes.
-//! Both run without allocating: the forms are matched byte by byte, and the calendar
+//! Every accepted instant lies in the years 1900–2200 UTC ([`in_range`]): a value that reads
+//! as a time outside them is refused rather than sent, since no export means the year 8 or
+//! 5138 (`08-11-16` read year first, milliseconds read as seconds). The same rule holds for
+//! dates read with a mapping's format. Both run without allocating: the forms are matched byte by byte, and the calendar
 //! arithmetic is Howard Hinnant's `days_from_civil` and its inverse.
 
 /// Why a cell is not a timestamp.
@@ -18,15 +20,25 @@
 pub(crate) enum TimestampError {
     /// Not a date, date-time or Unix time in any accepted form, or not a real calendar date.
     Unreadable,
-    /// Well formed, but the instant falls outside years 0000–9999 UTC or does not fit in an `i64`.
-    OutOfRange,
+    /// Well formed, but the instant falls outside the years 1900–2200 UTC: the milliseconds it
+    /// reads as, or `None` when they do not fit in an `i64`.
+    OutOfRange(Option<i64>),
 }
+
+/// The first year a timestamp may fall in.
+pub(crate) const FIRST_YEAR: i64 = 1900;
+/// The last year a timestamp may fall in.
+pub(crate) const LAST_YEAR: i64 = 2200;
+/// `1900-01-01T00:00:00.000Z`, the earliest instant sent.
+const FIRST_MS: i64 = days_from_civil(FIRST_YEAR as u32, 1, 1) * MS_PER_DAY;
+/// `2200-12-31T23:59:59.999Z`, the latest instant sent.
+const LAST_MS: i64 = days_from_civil(LAST_YEAR as u32 + 1, 1, 1) * MS_PER_DAY - 1;
 
 /// Milliseconds in a day.
 const MS_PER_DAY: i64 = 86_400_000;
-/// `0000-01-01T00:00:00.000Z`, the earliest instant `parse` returns.
+/// `0000-01-01T00:00:00.000Z`, the earliest instant `write_iso` writes.
 const MIN_MS: i64 = days_from_civil(0, 1, 1) * MS_PER_DAY;
-/// `9999-12-31T23:59:59.999Z`, the latest instant `parse` returns.
+/// `9999-12-31T23:59:59.999Z`, the latest instant `write_iso` writes.
 const MAX_MS: i64 = days_from_civil(10_000, 1, 1) * MS_PER_DAY - 1;
 /// Unix times with more integer digits than this are milliseconds rather than seconds.
 const MAX_SECONDS_DIGITS: usize = 11;
@@ -44,20 +56,44 @@ pub(crate) fn parse(text: &str) -> Result<i64, TimestampError> {
         [_, _, _, _, b'-', ..] => date_time(bytes).ok_or(TimestampError::Unreadable)?,
         _ => unix(bytes)?,
     };
-    if (MIN_MS..=MAX_MS).contains(&ms) {
+    if in_range(ms) {
         Ok(ms)
     } else {
-        Err(TimestampError::OutOfRange)
+        Err(TimestampError::OutOfRange(Some(ms)))
     }
 }
 
-/// Whether `ms` lies in the years 0000–9999 UTC, as every timestamp sent must.
+/// Whether `ms` lies in the years 1900–2200 UTC, as every timestamp sent must: the one rule
+/// for dates read with and without a mapping's format.
 pub(crate) fn in_range(ms: i64) -> bool {
-    (MIN_MS..=MAX_MS).contains(&ms)
+    (FIRST_MS..=LAST_MS).contains(&ms)
+}
+
+/// How `parse` reads `text`, as a refusal says it: `as Unix seconds`, `as Unix milliseconds`,
+/// or nothing for an ISO-8601 date.
+pub(crate) fn how_read(text: &str) -> &'static str {
+    let bytes = text.as_bytes().trim_ascii();
+    if matches!(bytes, [_, _, _, _, b'-', ..]) {
+        return "";
+    }
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    if split_digits(digits).0.len() <= MAX_SECONDS_DIGITS {
+        "as Unix seconds"
+    } else {
+        "as Unix milliseconds"
+    }
+}
+
+/// The year (UTC) that `ms` falls in, for saying why a time is refused; `None` past chrono's
+/// range (some 262,000 years either side of the epoch).
+pub(crate) fn year_of(ms: i64) -> Option<i64> {
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| i64::from(t.year()))
 }
 
 /// Whether `text` is already exactly what `write_iso(parse(text))` writes, such as
-/// `2019-05-11T20:32:27.940Z`: a real calendar date, no leap second, upper-case `T` and `Z`.
+/// `2019-05-11T20:32:27.940Z`: a real calendar date in the years 1900–2200, no leap second,
+/// upper-case `T` and `Z`.
 ///
 /// Exports often hold timestamps in this very form; copying them as they are skips the
 /// calendar arithmetic both ways.
@@ -74,7 +110,8 @@ pub(crate) fn is_canonical(b: &[u8]) -> bool {
     }
     let pair = |at: usize| u32::from(b[at] - b'0') * 10 + u32::from(b[at + 1] - b'0');
     let (year, month, day) = (pair(0) * 100 + pair(2), pair(5), pair(8));
-    pair(11) <= 23
+    (FIRST_YEAR..=LAST_YEAR).contains(&i64::from(year))
+        && pair(11) <= 23
         && pair(14) <= 59
         && pair(17) <= 59
         && month_days(year, month).is_some_and(|days| (1..=days).contains(&day))
@@ -216,7 +253,7 @@ fn unix(bytes: &[u8]) -> Result<i64, TimestampError> {
         integer
             .iter()
             .try_fold(0_i64, |n, &d| n.checked_mul(10)?.checked_add(digit(d)))
-            .ok_or(TimestampError::OutOfRange)?
+            .ok_or(TimestampError::OutOfRange(None))?
     };
     Ok(if negative { -ms } else { ms })
 }
@@ -360,6 +397,8 @@ mod tests {
         assert_eq!(iso_of(MAX_MS), "9999-12-31T23:59:59.999Z");
         assert_eq!(MAX_MS, 253_402_300_799_999);
         assert_eq!(MIN_MS, -62_167_219_200_000);
+        assert_eq!(chrono_iso(FIRST_MS), "1900-01-01T00:00:00.000Z");
+        assert_eq!(chrono_iso(LAST_MS), "2200-12-31T23:59:59.999Z");
     }
 
     #[test]
@@ -503,7 +542,12 @@ mod tests {
         check("2019-05-11", 1_557_532_800_000, "2019-05-11T00:00:00.000Z");
         check("1970-01-01", 0, "1970-01-01T00:00:00.000Z");
         check("1969-12-31", -86_400_000, "1969-12-31T00:00:00.000Z");
-        check("0000-01-01", MIN_MS, "0000-01-01T00:00:00.000Z");
+        check("1900-01-01", FIRST_MS, "1900-01-01T00:00:00.000Z");
+        check(
+            "2200-12-31",
+            LAST_MS - 86_399_999,
+            "2200-12-31T00:00:00.000Z",
+        );
     }
 
     #[test]
@@ -560,16 +604,12 @@ mod tests {
             "1966-10-31T14:13:20.000Z",
         );
         // Eleven digits are seconds, twelve are milliseconds, leading zeros included.
-        check(
-            "99999999999",
-            99_999_999_999_000,
-            "5138-11-16T09:46:39.000Z",
-        );
+        check("07289654399", LAST_MS - 999, "2200-12-31T23:59:59.000Z");
         check("100000000000", 100_000_000_000, "1973-03-03T09:46:40.000Z");
         check("000001557606747", 1_557_606_747, "1970-01-19T00:40:06.747Z");
-        check("253402300799999", MAX_MS, "9999-12-31T23:59:59.999Z");
-        check("-62167219200", MIN_MS, "0000-01-01T00:00:00.000Z");
-        check("-62167219200000", MIN_MS, "0000-01-01T00:00:00.000Z");
+        check("7289654399999", LAST_MS, "2200-12-31T23:59:59.999Z");
+        check("-2208988800", FIRST_MS, "1900-01-01T00:00:00.000Z");
+        check("-2208988800000", FIRST_MS, "1900-01-01T00:00:00.000Z");
     }
 
     #[test]
@@ -581,9 +621,9 @@ mod tests {
             "2000-02-29T12:00:00.000Z",
         );
         check(
-            "9999-12-31T23:59:59.999Z",
-            MAX_MS,
-            "9999-12-31T23:59:59.999Z",
+            "2200-12-31T23:59:59.999Z",
+            LAST_MS,
+            "2200-12-31T23:59:59.999Z",
         );
         for text in [
             "2019-02-29",
@@ -607,24 +647,38 @@ mod tests {
 
     #[test]
     fn out_of_range() {
-        for text in [
-            "253402300800000",
-            "-62167219200001",
-            "-62167219201",
-            "-99999999999",
-            "0000-01-01T00:00:00+00:01",
-            "9999-12-31T23:59:59.999-00:01",
-            "9223372036854775808",
-            "-9223372036854775809",
-            "99999999999999999999999999",
+        // Outside the years 1900-2200: (text, the year it reads as).
+        for (text, year) in [
+            ("7289654400000", Some(2201)),
+            ("-2208988800001", Some(1899)),
+            ("-2208988801", Some(1899)),
+            ("-99999999999", Some(-1199)),
+            ("99999999999", Some(5138)),
+            ("253402300800000", Some(10_000)),
+            ("0008-11-16", Some(8)),
+            ("0000-01-01", Some(0)),
+            ("9999-12-31T23:59:59.999Z", Some(9999)),
+            ("1900-01-01T00:00:00+00:01", Some(1899)),
+            ("2200-12-31T23:59:59.999-00:01", Some(2201)),
+            ("1899-12-31", Some(1899)),
+            ("2201-01-01", Some(2201)),
+            ("9223372036854775808", None),
+            ("-9223372036854775809", None),
+            ("99999999999999999999999999", None),
         ] {
-            assert_eq!(parse(text), Err(TimestampError::OutOfRange), "{text:?}");
+            let Err(TimestampError::OutOfRange(ms)) = parse(text) else {
+                panic!("{text:?} read as {:?}", parse(text));
+            };
+            assert_eq!(ms.and_then(year_of), year, "{text:?}");
         }
         assert_eq!(
-            parse("0000-01-01T01:00:00+01:00"),
-            Ok(MIN_MS),
+            parse("1900-01-01T01:00:00+01:00"),
+            Ok(FIRST_MS),
             "the edge itself"
         );
+        assert_eq!(how_read("99999999999"), "as Unix seconds");
+        assert_eq!(how_read(" -253402300800000"), "as Unix milliseconds");
+        assert_eq!(how_read("0008-11-16"), "");
     }
 
     #[test]
@@ -682,8 +736,8 @@ mod tests {
     fn canonical_text_is_what_write_iso_writes() {
         for text in [
             "2019-05-11T20:32:27.940Z",
-            "0000-01-01T00:00:00.000Z",
-            "9999-12-31T23:59:59.999Z",
+            "1900-01-01T00:00:00.000Z",
+            "2200-12-31T23:59:59.999Z",
             "2020-02-29T12:00:00.000Z",
         ] {
             assert!(is_canonical(text.as_bytes()), "{text}");
@@ -700,6 +754,10 @@ mod tests {
             "2019-05-11T20:32:27.940+00:00",
             " 2019-05-11T20:32:27.940Z",
             // Not read at all.
+            "0000-01-01T00:00:00.000Z",
+            "9999-12-31T23:59:59.999Z",
+            "1899-12-31T23:59:59.999Z",
+            "2201-01-01T00:00:00.000Z",
             "2019-02-29T20:32:27.940Z",
             "2019-13-11T20:32:27.940Z",
             "2019-05-00T20:32:27.940Z",
@@ -775,14 +833,22 @@ mod tests {
 
     #[test]
     fn random_instants_match_chrono() {
+        // What `parse` gives for a text of the instant `ms`: refused outside 1900-2200.
+        let within = |ms: i64| {
+            if in_range(ms) {
+                Ok(ms)
+            } else {
+                Err(TimestampError::OutOfRange(Some(ms)))
+            }
+        };
         let mut lcg = Lcg(0x5EED);
         for _ in 0..5000 {
             // UTC with milliseconds: write_iso against chrono, and back.
             let ms = lcg.range(MIN_MS, MAX_MS);
             let iso = chrono_iso(ms);
             assert_eq!(iso_of(ms), iso);
-            assert_eq!(parse(&iso), Ok(ms), "{iso}");
-            assert!(is_canonical(iso.as_bytes()), "{iso}");
+            assert_eq!(parse(&iso), within(ms), "{iso}");
+            assert_eq!(is_canonical(iso.as_bytes()), in_range(ms), "{iso}");
 
             // Nanoseconds and an offset, as chrono writes them; truncation as chrono's.
             let seconds = lcg.range(MIN_MS / 1000 + 86_400, MAX_MS / 1000 - 86_400);
@@ -797,12 +863,12 @@ mod tests {
                 "%Y-%m-%dt%H:%M:%S%.6f%:z",
             ] {
                 let text = local.format(format).to_string();
-                assert_eq!(parse(&text), Ok(expected), "{text}");
+                assert_eq!(parse(&text), within(expected), "{text}");
             }
             let text = local.format("%Y-%m-%dT%H:%M%:z").to_string();
             assert_eq!(
                 parse(&text),
-                Ok(expected - expected.rem_euclid(60_000)),
+                within(expected - expected.rem_euclid(60_000)),
                 "{text}"
             );
             let text = local
@@ -811,18 +877,20 @@ mod tests {
                 .to_string();
             assert_eq!(
                 parse(&text),
-                Ok(local.naive_local().and_utc().timestamp_millis()),
+                within(local.naive_local().and_utc().timestamp_millis()),
                 "{text}"
             );
             let text = local.date_naive().format("%Y-%m-%d").to_string();
             assert_eq!(
                 parse(&text),
-                Ok(local
-                    .date_naive()
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap()
-                    .and_utc()
-                    .timestamp_millis()),
+                within(
+                    local
+                        .date_naive()
+                        .and_hms_opt(0, 0, 0)
+                        .unwrap()
+                        .and_utc()
+                        .timestamp_millis()
+                ),
                 "{text}"
             );
 
@@ -831,7 +899,7 @@ mod tests {
             let expected = DateTime::from_timestamp(seconds, 0)
                 .unwrap()
                 .timestamp_millis();
-            assert_eq!(parse(&seconds.to_string()), Ok(expected), "{seconds}");
+            assert_eq!(parse(&seconds.to_string()), within(expected), "{seconds}");
             let fraction = lcg.range(0, 999_999);
             let text = format!("{seconds}.{fraction:06}");
             let truncated = if seconds < 0 {
@@ -839,16 +907,18 @@ mod tests {
             } else {
                 expected + fraction / 1000
             };
-            assert_eq!(parse(&text), Ok(truncated), "{text}");
+            assert_eq!(parse(&text), within(truncated), "{text}");
             let ms = lcg.range(100_000_000_000, MAX_MS);
             let sign = if lcg.next() % 2 == 0 { 1 } else { -1 };
             let text = (sign * ms).to_string();
             let expected = if sign * ms < MIN_MS {
-                Err(TimestampError::OutOfRange)
+                Err(TimestampError::OutOfRange(Some(sign * ms)))
             } else {
-                Ok(DateTime::from_timestamp_millis(sign * ms)
-                    .unwrap()
-                    .timestamp_millis())
+                within(
+                    DateTime::from_timestamp_millis(sign * ms)
+                        .unwrap()
+                        .timestamp_millis(),
+                )
             };
             assert_eq!(parse(&text), expected, "{text}");
         }

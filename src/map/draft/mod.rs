@@ -117,7 +117,12 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
     };
     let mut notes = Notes(Vec::new());
     let sample = sniff::sniff(base, head, whole, &mut notes)?;
-    let profile = profile::profile(&sample.names, sample.rows(), sample.has_header);
+    let profile = profile::profile(
+        &sample.names,
+        sample.rows(),
+        sample.has_header,
+        sample.delimiter,
+    );
     let call = call::call(base, &profile, &mut notes);
     let targets = targets::targets(&profile, &call, &mut notes);
 

@@ -1,10 +1,10 @@
 //! The second question of a draft: what each column's sampled values are (text, emails,
 //! numbers, dates in which format), read with the engine's own cell conversions and
-//! [`DateFormat`], so a type the draft proposes is one a run reads.
+//! [`DateFormat`](crate::map::date_format::DateFormat) and its [`candidates`], so a type the draft proposes is one a run reads.
 
 use super::ColumnExample;
 use crate::map::cell::Conv;
-use crate::map::date_format::DateFormat;
+use crate::map::date_format::{candidates, Candidate, Order};
 use crate::map::timestamp;
 
 /// The file's columns, what their values are, and the decimal mark of its numbers.
@@ -25,21 +25,6 @@ pub(super) struct Column {
     pub values: Vec<String>,
 }
 
-/// A date format candidate: its pattern, and whether the day comes before the month.
-struct Candidate {
-    pattern: String,
-    format: DateFormat,
-    order: Order,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Order {
-    /// Year first, or no question of order.
-    Fixed,
-    MonthFirst,
-    DayFirst,
-}
-
 /// What a column's values read as.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -55,18 +40,35 @@ pub(super) enum Kind {
     YesNo,
     /// Dates the engine reads without a format.
     Iso,
-    /// Dates in a chrono format; `ambiguous` names the other order when no value decides.
+    /// Dates in a chrono format; `ambiguous` names the other order when the file's values do
+    /// not settle it, and `hint` what the order was taken from then, if anything.
     Formatted {
         format: String,
         ambiguous: Option<String>,
         unread: usize,
+        hint: Option<Hint>,
     },
     /// Unix seconds or milliseconds.
     Unix,
 }
 
-/// Profiles the sampled columns: their `names` and the `rows` of values under them.
-pub(super) fn profile(names: &[String], rows: &[Vec<String>], has_header: bool) -> Profile {
+/// What a date column's order was taken from when its values do not settle it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Hint {
+    /// Day first, as the file looks European: its signs (`a ; delimiter, decimal commas`).
+    European(String),
+    /// Month first, as a 12-hour clock is the US's, although some values read only day first.
+    UsClock,
+}
+
+/// Profiles the sampled columns: their `names` and the `rows` of values under them, in a file
+/// with `delimiter`.
+pub(super) fn profile(
+    names: &[String],
+    rows: &[Vec<String>],
+    has_header: bool,
+    delimiter: u8,
+) -> Profile {
     let columns: Vec<Column> = names
         .iter()
         .enumerate()
@@ -108,10 +110,21 @@ pub(super) fn profile(names: &[String], rows: &[Vec<String>], has_header: bool) 
     let decimal_comma = comma > point;
 
     let date_formats = candidates();
-    let kinds: Vec<Kind> = columns
+    let mut kinds: Vec<Kind> = columns
         .iter()
-        .map(|c| column_kind(c, decimal_comma, sampled_rows, has_header, &date_formats))
+        .map(|c| column_kind(c, decimal_comma, sampled_rows, has_header, date_formats))
         .collect();
+    let mut european = Vec::new();
+    if delimiter == b';' {
+        european.push("a ; delimiter");
+    }
+    if decimal_comma {
+        european.push("decimal commas");
+    }
+    if has_header && names.iter().any(|n| foreign_name(n)) {
+        european.push("headers not in English");
+    }
+    decide_order(&mut kinds, &european.join(", "));
     Profile {
         columns,
         kinds,
@@ -265,9 +278,104 @@ fn cell_plain(b: &[u8], comma: bool) -> bool {
     conv.write(b, false, &mut out).is_ok() && out.first() != Some(&b'"')
 }
 
-/// Unix seconds (10 digits) or milliseconds (13) from 2001 to 2286.
+/// Unix seconds (9 or 10 digits) or milliseconds (12 or 13) that read inside the years
+/// 1900-2200 (1973 to 2200).
 fn unix_like(x: &str) -> bool {
-    (x.len() == 10 || x.len() == 13) && !x.starts_with('0')
+    matches!(x.len(), 9 | 10 | 12 | 13) && !x.starts_with('0') && timestamp::parse(x).is_ok()
+}
+
+/// Whether a header name is in a European language other than English: a letter outside
+/// ASCII, or a common word of such exports (`Datum`, `Fecha`, `Betrag`).
+fn foreign_name(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "datum",
+        "fecha",
+        "hora",
+        "uhrzeit",
+        "zeit",
+        "heure",
+        "betrag",
+        "montant",
+        "importe",
+        "preis",
+        "prix",
+        "nombre",
+        "naam",
+        "bedrag",
+        "kunde",
+        "cliente",
+        "valor",
+        "bestellung",
+        "commande",
+        "pedido",
+        "rechnung",
+        "facture",
+        "factura",
+    ];
+    name.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
+        || name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| WORDS.iter().any(|x| w.eq_ignore_ascii_case(x)))
+}
+
+/// Settles the order of the columns whose own values leave day and month undecided: by another
+/// date column of the file whose values decide it (a day over 12), else, with a `european`
+/// locale (its signs, listed), day first, said as a guess; else they stay ambiguous.
+fn decide_order(kinds: &mut [Kind], european: &str) {
+    let order_of = |pattern: &str| {
+        candidates()
+            .iter()
+            .find(|c| c.pattern == pattern)
+            .map_or(Order::Fixed, |c| c.order)
+    };
+    let decided: Vec<Order> = kinds
+        .iter()
+        .filter_map(|k| match k {
+            Kind::Formatted {
+                format,
+                ambiguous: None,
+                ..
+            } => Some(order_of(format)),
+            _ => None,
+        })
+        .filter(|o| *o != Order::Fixed)
+        .collect();
+    let file_order = match (
+        decided.contains(&Order::DayFirst),
+        decided.contains(&Order::MonthFirst),
+    ) {
+        (true, false) => Some(Order::DayFirst),
+        (false, true) => Some(Order::MonthFirst),
+        _ => None,
+    };
+    for k in kinds {
+        let Kind::Formatted {
+            format,
+            ambiguous: ambiguous @ Some(_),
+            hint,
+            ..
+        } = k
+        else {
+            continue;
+        };
+        let (want, why) = match file_order {
+            Some(o) => (o, None),
+            None if !european.is_empty() => (Order::DayFirst, Some(european.to_string())),
+            None => continue,
+        };
+        if order_of(format) != want {
+            if let Some(other) = ambiguous.as_mut() {
+                std::mem::swap(format, other);
+            }
+        }
+        match why {
+            Some(why) => *hint = Some(Hint::European(why)),
+            None => {
+                *ambiguous = None;
+                *hint = None;
+            }
+        }
+    }
 }
 
 /// The date format that reads the most values, when one reads most of them.
@@ -306,7 +414,9 @@ fn formatted(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
     }
     let (mut n, mut c) = best?;
     // A 12-hour clock is the US's, which writes the month first: values that read only day
-    // first are then bad dates, when the month-first twin reads most of them.
+    // first may be bad dates, when the month-first twin reads most of them; but they may as
+    // well be right, so the day-first reading is offered too.
+    let mut us_clock = None;
     if c.order == Order::DayFirst && c.pattern.contains("%p") {
         let twin = swap_order(&c.pattern);
         if let Some((o, &m)) = candidates
@@ -315,6 +425,7 @@ fn formatted(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
             .find(|(o, _)| o.pattern == twin)
         {
             if m * 2 > values.len() {
+                us_clock = Some(c.pattern.clone());
                 (n, c) = (m, o);
             }
         }
@@ -323,7 +434,10 @@ fn formatted(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
     if n * 2 <= values.len() {
         return None;
     }
-    let ambiguous = if c.order == Order::Fixed {
+    let hint = us_clock.is_some().then_some(Hint::UsClock);
+    let ambiguous = if us_clock.is_some() {
+        us_clock
+    } else if c.order == Order::Fixed {
         None
     } else {
         let twin = swap_order(&c.pattern);
@@ -335,8 +449,9 @@ fn formatted(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
     };
     Some(Kind::Formatted {
         format: c.pattern.clone(),
-        ambiguous,
         unread: values.len() - n,
+        ambiguous,
+        hint,
     })
 }
 
@@ -345,50 +460,4 @@ fn swap_order(p: &str) -> String {
     p.replace("%m", "\u{0}")
         .replace("%d", "%m")
         .replace('\u{0}', "%d")
-}
-
-/// The date formats a draft tries, month-first before day-first for `/` (as US exports write
-/// them), day-first first for `.` and `-` (as European ones do).
-fn candidates() -> Vec<Candidate> {
-    let mut list = Vec::new();
-    let times = [
-        "",
-        " %H:%M",
-        " %H:%M:%S",
-        " %H:%M:%S%.f",
-        " %I:%M %p",
-        " %I:%M:%S %p",
-    ];
-    let zones = ["", " %z"];
-    let dates: [(&str, Order); 8] = [
-        ("%Y-%m-%d", Order::Fixed),
-        ("%Y/%m/%d", Order::Fixed),
-        ("%m/%d/%Y", Order::MonthFirst),
-        ("%d/%m/%Y", Order::DayFirst),
-        ("%d.%m.%Y", Order::DayFirst),
-        ("%m.%d.%Y", Order::MonthFirst),
-        ("%d-%m-%Y", Order::DayFirst),
-        ("%m-%d-%Y", Order::MonthFirst),
-    ];
-    for (d, order) in dates {
-        for y in ["%Y", "%y"] {
-            if y == "%y" && d.starts_with("%Y") {
-                continue;
-            }
-            let d = d.replace("%Y", y);
-            for t in times {
-                for z in zones {
-                    let pattern = format!("{d}{t}{z}");
-                    if let Ok(format) = DateFormat::new(&pattern, None) {
-                        list.push(Candidate {
-                            pattern,
-                            format,
-                            order,
-                        });
-                    }
-                }
-            }
-        }
-    }
-    list
 }

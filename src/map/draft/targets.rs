@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::call::Call;
-use super::profile::{is_date, Column, Kind, Profile};
+use super::profile::{is_date, Column, Hint, Kind, Profile};
 use super::rule_out::Out;
 use super::taken::Taken;
 use super::vocabulary::{ANONYMOUS_ID, CREATED, EMAIL, EVENT_TIME, PERSON, USER_ID};
@@ -399,22 +399,32 @@ fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, Str
             format,
             ambiguous,
             unread,
+            hint,
         } if !text_only => {
-            let note = match (ambiguous, unread) {
-                (Some(other), _) => Some((
+            let note = match (ambiguous, unread, hint) {
+                (Some(other), _, Some(Hint::European(signs))) => Some((
+                    NoteKind::Guess,
+                    format!("'{name}': no sampled date has a day over 12; read as {format}, day first, since the file looks European ({signs}); if the file is {other}, change \"format\""),
+                )),
+                (Some(other), n, Some(Hint::UsClock)) => Some((
+                    NoteKind::Ambiguous,
+                    format!("'{name}': read as {format}, month first as a 12-hour clock is the US's, but {n} sampled value(s) read only as {other}, day first: with {format} those rows will be rejected; if the file is {other}, change \"format\""),
+                )),
+                (Some(other), _, _) => Some((
                     NoteKind::Ambiguous,
                     format!("'{name}': no sampled date has a day over 12, so day and month cannot be told apart: read as {format}; if the file is {other}, change \"format\""),
                 )),
-                (None, 0) => Some((
+                (None, 0, _) => Some((
                     NoteKind::Guess,
                     format!("'{name}': dates read as {format} in UTC, since they carry no time zone; add \"timezone\" (like \"+01:00\") if they are local times"),
                 )),
-                (None, n) => Some((
+                (None, n, _) => Some((
                     NoteKind::Guess,
                     format!("'{name}': dates read as {format}, which {n} sampled value(s) do not fit: those rows will be rejected"),
                 )),
             };
-            let zone_free = !format.contains("%z") && !format.contains("%:z");
+            let zone_free =
+                !format.contains("%z") && !format.contains("%:z") && !format.contains("%Z");
             let note = if zone_free || ambiguous.is_some() || *unread > 0 {
                 note
             } else {

@@ -162,7 +162,7 @@ fn set_values_are_checked_as_cells_of_their_fields() {
             r#"files[1].set["timestamp"]: timestamp takes a date as a string, like "2019-05-11T20:32:27.940Z", not a number; write the date in quotes in that form"#,
             r#"files[1].set["userId"]: userId takes a string, not a boolean; write it in quotes: "true""#,
             r#"files[2].set["name"]: name takes a string, not a list; give one text value, in quotes"#,
-            r#"files[2].set["timestamp"]: timestamp takes a date: '-99999999999' is outside the years 0000 to 9999"#,
+            r#"files[2].set["timestamp"]: timestamp takes a date: '-99999999999' reads as the year -1199 as Unix seconds, outside the years 1900 to 2200; fix the cell"#,
             r#"files[2].set["traits.createdAt"]: traits.createdAt takes a date: cannot read '2024-02-30' as a date; write it like 2019-05-11T20:32:27.940Z, 2019-05-11 or as Unix seconds"#,
             r#"files[3].set["properties.tags"]: the Objects API takes a string or a number for each property (true/false go as strings), not a list; set each value at a path of its own, like properties.tags.name"#,
             r#"files[3].set["size"]: the Objects API takes a string or a number for each property (true/false go as strings), not an object; set each value at a path of its own, like size.name"#,

@@ -134,7 +134,7 @@ test('what only the engine can check: date formats, paths, and JSON itself', asy
   assert.equal(
     await engineError(rule({ call: 'track', set: { timestamp: 'yesterday', 'properties.createdAt': '-99999999999' } })),
     'the mapping has 2 problems, so nothing was sent\n' +
-      "  files[0].set[\"properties.createdAt\"]: properties.createdAt takes a date: '-99999999999' is outside the years 0000 to 9999\n" +
+      "  files[0].set[\"properties.createdAt\"]: properties.createdAt takes a date: '-99999999999' reads as the year -1199 as Unix seconds, outside the years 1900 to 2200; fix the cell\n" +
       "  files[0].set[\"timestamp\"]: timestamp takes a date: cannot read 'yesterday' as a date; write it like 2019-05-11T20:32:27.940Z, 2019-05-11 or as Unix seconds",
   );
   assert.ok(validateSchema(rule({ header: ['a'.repeat(40000), 'b'.repeat(40000)] })));
