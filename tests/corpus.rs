@@ -47,7 +47,7 @@ const KNOWN_WRONG: &[(&str, &str)] = &[
         "test_csvExport__Live.getLastVisitsDetails_day.csv",
         "identity",
     ),
-    ("test_input_file_1.csv", "call identity range time"),
+    ("test_input_file_1.csv", "call identity time"),
     ("test_realistic_excel_export.csv", "call identity"),
     ("users.csv", "identity"),
 ];

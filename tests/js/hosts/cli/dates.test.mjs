@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli as cli } from '../support/run.mjs';
+import { runCli as cli } from '../../../support/run.mjs';
 
 const YEAR_8 = "line 2, column 3 (Order Date): '08-11-16' reads as the year 8 with %Y-%m-%d; is it %d-%m-%y?";
 
