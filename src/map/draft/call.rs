@@ -107,7 +107,8 @@ pub(super) fn call(base: &str, profile: &Profile, notes: &mut Notes) -> Call {
 /// parts (split at punctuation and at a lower-case letter before a capital), the last one that
 /// holds a row word, plural or not, at its end or before a filler word (`lead` in
 /// `fakeleaddata`, `visit` in `getLastVisitsDetails`), as the last noun of a compound names the
-/// thing (`contact_form_submission` is a submission).
+/// thing (`contact_form_submission` is a submission). A word glued to letters before it counts
+/// after four or more of them (`fake` + `lead`), not fewer (`b` + `order`).
 pub(super) fn row_word(base: &str) -> Option<RowWord> {
     let stem = base.split('.').next().unwrap_or(base);
     let mut parts: Vec<String> = Vec::new();
@@ -132,6 +133,11 @@ pub(super) fn row_word(base: &str) -> Option<RowWord> {
     for (p, text) in parts.iter().enumerate() {
         for &(word, is) in ROW_WORDS {
             for (at, _) in text.match_indices(word) {
+                // Glued to a word before it only after a whole one (`fake` in `fakeleaddata`),
+                // not inside one (`b` + `order`, `rec` + `order`, `dis` + `charge`).
+                if at > 0 && at < 4 {
+                    continue;
+                }
                 let rest = &text[at + word.len()..];
                 let suffix = ["", "s", "es", "en"].iter().find(|suffix| {
                     rest.strip_prefix(*suffix).is_some_and(|after| {

@@ -3,6 +3,8 @@
 //! the sample shows empty or Excel has damaged when another will do; and what Excel did to the
 //! file's ids, said.
 
+use std::cell::Cell;
+
 use super::call::Call;
 use super::profile::{value_kind, Kind, Profile};
 use super::targets::header_syntax;
@@ -50,10 +52,12 @@ pub(super) fn identity(profile: &Profile, call: &Call, notes: &mut Notes) -> Vec
                 })
         })
         .collect();
-    // The best of the columns `fits` ranks, an undamaged one before a damaged one.
+    // The best of the columns `fits` ranks, an undamaged one before a damaged one, and a
+    // damaged one only when `undamaged_only` is off.
+    let undamaged_only = Cell::new(false);
     let best = |fits: &dyn Fn(usize) -> Option<u8>| {
         (0..columns.len())
-            .filter(|&i| usable[i])
+            .filter(|&i| usable[i] && !(undamaged_only.get() && damaged[i]))
             .filter_map(|i| fits(i).map(|rank| ((damaged[i], rank, i), i)))
             .min()
             .map(|(_, i)| i)
@@ -93,7 +97,6 @@ pub(super) fn identity(profile: &Profile, call: &Call, notes: &mut Notes) -> Vec
     let group = roles.iter().position(|r| *r == Some(Role::Group));
     // An account is the company in a group call, and the group's column is no person's.
     let account = |i: usize| call != CallKind::Group && person_rank(key(i)) == Some(ACCOUNT_RANK);
-    let person = best(&|i| person_rank(key(i)).filter(|&r| r < ACCOUNT_RANK && Some(i) != group));
     let anonymous = if call == CallKind::Alias {
         None
     } else {
@@ -103,7 +106,8 @@ pub(super) fn identity(profile: &Profile, call: &Call, notes: &mut Notes) -> Vec
                 .then_some(0)
         })
     };
-    let user = person
+    let choose_user = |notes: &mut Notes| {
+        best(&|i| person_rank(key(i)).filter(|&r| r < ACCOUNT_RANK && Some(i) != group))
         .or_else(|| {
             // In a table of people, the row's own id is the person's.
             let found = (call == CallKind::Identify)
@@ -140,7 +144,15 @@ pub(super) fn identity(profile: &Profile, call: &Call, notes: &mut Notes) -> Vec
                 say(i, format!("no column holds a person's id: '{}', an email address, is taken as the userId, as a guess; Segment recommends a userId that never changes, such as the person's id in your database, since an email address can change ({BEST_PRACTICE}): map that column to userId if the file has one", name(i)), notes);
             }
             found
-        });
+        })
+    };
+    // An id Excel damaged is the userId only when no other column can be.
+    undamaged_only.set(true);
+    let mut user = choose_user(notes);
+    undamaged_only.set(false);
+    if user.is_none() {
+        user = choose_user(notes);
+    }
     if let Some(u) = user {
         roles[u] = Some(Role::User);
         // An account beside the person: the company the call is about.

@@ -137,7 +137,7 @@ pub(super) fn targets(
             );
             continue;
         };
-        let (out, suffix_note) = typed(target, kind, &name);
+        let (out, suffix_note) = typed(target, kind, &name, &col.values);
         if let Some((k, m)) = suffix_note {
             let p = match &out {
                 Out::Date { .. } => format!("{path}.format"),
@@ -411,7 +411,18 @@ fn target_for(
 }
 
 /// The entry for a target of a column of `kind`, and the note on its type.
-fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, String)>) {
+fn typed(
+    target: String,
+    kind: &Kind,
+    name: &str,
+    values: &[String],
+) -> (Out, Option<(NoteKind, String)>) {
+    let digits_only = values.iter().all(|v| {
+        v.strip_prefix('-')
+            .unwrap_or(v)
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    });
     let stamp_by_name = {
         let last = target.rsplit('.').next().unwrap_or(&target);
         last == "timestamp" || last == "createdAt"
@@ -421,19 +432,31 @@ fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, Str
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_ascii_lowercase();
-    let id_like = [
-        "id",
-        "number",
-        "code",
-        "zip",
-        "postcode",
-        "postalcode",
-        "phone",
-        "sku",
-        "nr",
-    ]
-    .iter()
-    .any(|s| key.ends_with(s));
+    // `id` as a word of its own (`user_id`, `Customer ID`, `customerId`, `OWNERID`), not the end
+    // of one (`Total Paid`).
+    let id_word = {
+        let n = name.trim_end();
+        let cut = n.len().saturating_sub(2);
+        n.get(cut..).is_some_and(|t| t.eq_ignore_ascii_case("id"))
+            && (n[cut..].starts_with('I')
+                || n[..cut]
+                    .chars()
+                    .next_back()
+                    .map_or(true, |c| !c.is_alphanumeric()))
+    };
+    let id_like = id_word
+        || [
+            "number",
+            "code",
+            "zip",
+            "postcode",
+            "postalcode",
+            "phone",
+            "sku",
+            "nr",
+        ]
+        .iter()
+        .any(|s| key.ends_with(s));
     let fixed = matches!(
         target.as_str(),
         "userId" | "anonymousId" | "event" | "groupId" | "previousId" | "id" | "name"
@@ -480,6 +503,10 @@ fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, Str
         }
         Kind::Iso | Kind::Unix if !stamp_by_name && !text_only => {
             (Out::To(format!("{target}:timestamp")), None)
+        }
+        // An id of digits only stays text, however long (`2394198259925614643` is past 2^53).
+        Kind::Number if !fixed && id_like && digits_only => {
+            (Out::To(format!("{target}:string")), None)
         }
         Kind::Number if !fixed => (Out::To(format!("{target}:number")), None),
         Kind::YesNo if !fixed => (Out::To(format!("{target}:boolean")), None),
