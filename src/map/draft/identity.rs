@@ -267,6 +267,7 @@ mod tests {
         assert_eq!(rank("linkscustomer"), Some(1));
         assert_eq!(rank("stripecustomerid"), Some(1));
         assert_eq!(rank("kundennummer"), Some(1));
+        assert_eq!(rank("kundennr"), Some(1));
         assert_eq!(rank("contactid"), Some(2));
         assert_eq!(rank("requesterid"), Some(2));
         assert_eq!(rank("externalid"), Some(3));

@@ -25,8 +25,14 @@ pub(super) const PERSON_ID_WORDS: [(&str, u8); 10] = [
 /// nothing else is; beside one it is the company (`context.groupId`).
 pub(super) const ACCOUNT_RANK: u8 = 5;
 /// Whole names of a person's id that no word rule finds.
-pub(super) const PERSON_ID_NAMES: [&str; 4] =
-    ["uid", "customernumber", "customerno", "kundennummer"];
+pub(super) const PERSON_ID_NAMES: [&str; 6] = [
+    "uid",
+    "customernumber",
+    "customerno",
+    "kundennummer",
+    "kundennr",
+    "kundenid",
+];
 /// What follows a word to make a column an id (`customer` + `id`, `number`, `no`…).
 pub(super) const ID_SUFFIXES: [&str; 6] = ["id", "number", "no", "nr", "uuid", "key"];
 /// Names of an anonymous visitor's or device's id: the end of a name (`segment_anonymous_id`,
