@@ -115,10 +115,8 @@ pub(super) fn row_word(base: &str) -> Option<RowWord> {
     let mut part = String::new();
     let mut prev_lower = false;
     for ch in stem.chars() {
-        if !ch.is_alphanumeric() || (prev_lower && ch.is_uppercase()) {
-            if !part.is_empty() {
-                parts.push(std::mem::take(&mut part));
-            }
+        if (!ch.is_alphanumeric() || (prev_lower && ch.is_uppercase())) && !part.is_empty() {
+            parts.push(std::mem::take(&mut part));
         }
         prev_lower = ch.is_lowercase();
         if ch.is_alphanumeric() {

@@ -7,7 +7,7 @@ use std::cell::Cell;
 
 use super::call::Call;
 use super::profile::{value_kind, Kind, Profile};
-use super::targets::header_syntax;
+use super::taken::header_syntax;
 use super::vocabulary::{
     ACCOUNT_RANK, ANONYMOUS_ID_ENDS, ANONYMOUS_ID_NAMES, EMAIL, GROUP_ID, GROUP_NAME, ID_SUFFIXES,
     OWN_ID, OWN_ID_PREFIXES, PERSON_ID_NAMES, PERSON_ID_WORDS,

@@ -8,7 +8,7 @@ use super::call::Call;
 use super::identity::Role;
 use super::profile::{is_date, Column, Kind, Profile};
 use super::rule_out::Out;
-use super::taken::Taken;
+use super::taken::{header_syntax, Taken};
 use super::vocabulary::{
     CREATED, EMAIL, EVENT_TIME, EVENT_TIME_PARTS, NOT_EVENT_TIME_PARTS, PERSON, SPEC_EVENTS,
 };
@@ -224,40 +224,6 @@ pub(super) fn targets(
         notes.note(NoteKind::Blank, "columns".into(), None, m.into());
     }
     Targets { columns: outs, set }
-}
-
-/// The name itself, when it is a target in header syntax whose first key is one of Segment's
-/// fields for `call` (objects and aliases keep to their own few names).
-pub(super) fn header_syntax(name: &str, call: CallKind) -> Option<String> {
-    let c = crate::map::column::parse(name).ok()?;
-    let head = c.head();
-    let nested = c.path.len() > 1;
-    let ok = match call {
-        CallKind::Object => head == "id" && !nested,
-        CallKind::Alias => matches!(head, "userId" | "previousId") && !nested,
-        _ => {
-            let top: &[&str] = match call {
-                CallKind::Track => &["event"],
-                CallKind::Page | CallKind::Screen => &["name", "category"],
-                CallKind::Group => &["groupId"],
-                _ => &[],
-            };
-            let container = match call {
-                CallKind::Identify | CallKind::Group => "traits",
-                _ => "properties",
-            };
-            // `traits.*` in an event file goes to context.traits, by the header rules.
-            let events = container == "properties";
-            if nested {
-                matches!(head, "context" | "integrations" | "traits")
-                    && (events || head != "traits")
-                    || head == container
-            } else {
-                matches!(head, "userId" | "anonymousId" | "timestamp") || top.contains(&head)
-            }
-        }
-    };
-    ok.then(|| name.trim().to_string())
 }
 
 /// The date column that is an event's timestamp, said when it is a guess: the file's one date,
