@@ -59,7 +59,7 @@ export interface IngestOptions {
 }
 
 /** What a note on a draft is: a guess, an ambiguous date order, a blank to fill, a dropped column. */
-export type DraftNoteKind = "guess" | "ambiguous" | "blank" | "dropped";
+export type DraftNoteKind = "guess" | "ambiguous" | "blank" | "dropped" | "damaged";
 
 /** One thing a person should look at in a draft. */
 export interface DraftNote {

@@ -85,7 +85,8 @@ fn each_export_fixture_round_trips_through_its_draft() {
         (FIXTURES[0], 3, 0, None),
         // The guest checkout has no Customer ID.
         (FIXTURES[1], 3, 1, None),
-        (FIXTURES[2], 0, 0, Some("userId or anonymousId")),
+        // No person's id: the Email is the userId, as a guess.
+        (FIXTURES[2], 2, 0, None),
         (FIXTURES[3], 2, 0, None),
         // 13/6/2024 is no month-first date.
         (FIXTURES[4], 3, 1, None),
@@ -595,4 +596,291 @@ fn reserved_and_colliding_names_are_drafted_to_places_the_engine_takes() {
     let report = run("identify_x.csv", data, mapping(&d, None)).unwrap();
     assert_eq!((report.rows, report.events, report.rejected), (1, 1, 0));
     assert!(report.header_errors.is_empty());
+}
+
+/// The drafted rule of `csv` named `name`, as JSON, and its notes as `kind path | message`.
+fn drafted(name: &str, csv: &str) -> (serde_json::Value, Vec<String>) {
+    let d = draft(name, csv.as_bytes(), true).unwrap();
+    let rule = serde_json::from_str(&d.rule).unwrap();
+    let notes = d
+        .notes
+        .iter()
+        .map(|n| format!("{:?} {} | {}", n.kind, n.path, n.message))
+        .collect();
+    (rule, notes)
+}
+
+/// Issue 24's beehiiv export: `stripe_customer_id`, a customer's id by its name, was empty in
+/// every row and so every row was rejected. A column the sample shows empty is never the id.
+#[test]
+fn a_column_empty_in_every_sampled_row_is_never_the_user_id() {
+    let (rule, notes) = drafted(
+        "beehiiv_subscribers.csv",
+        "email,status,created_at,stripe_customer_id\n\
+         ada@example.com,active,2023-03-24 10:23:10,\n\
+         grace@example.com,active,2023-03-25 09:00:00,\n",
+    );
+    assert_eq!(rule["call"], "identify");
+    assert_eq!(rule["columns"]["email"], "userId");
+    assert_eq!(
+        rule["columns"]["stripe_customer_id"],
+        serde_json::Value::Null
+    );
+    assert!(notes.contains(&"Guess columns[\"email\"] | no column holds a person's id: 'email', an email address, is taken as the userId, as a guess; Segment recommends a userId that never changes, such as the person's id in your database, since an email address can change (https://segment.com/docs/connections/spec/best-practices-identify/): map that column to userId if the file has one".to_string()), "{notes:#?}");
+}
+
+/// A person's id before the row's own: a ticket's `id` and an order's `Id` are properties, the
+/// requester and the customer are the person; in a table of people the row's id is the person's,
+/// and an account beside it is the company (`context.groupId`).
+#[test]
+fn person_ids_come_before_a_rows_own_id() {
+    let (rule, _) = drafted(
+        "tickets.csv",
+        "id,subject,status,requester_id,created_at\n\
+         35436,Help,open,20978392,2024-03-05T14:22:07Z\n",
+    );
+    assert_eq!(rule["call"], "track");
+    assert_eq!(rule["columns"]["requester_id"], "userId");
+    assert_eq!(rule["columns"]["id"], "properties.id:string");
+    let (rule, _) = drafted(
+        "orders_export.csv",
+        "Name,Email,Total,Created at,Id,Customer ID\n\
+         #1001,ada@example.com,67.64,2024-03-05 14:22:07 -0500,5521234567890,cus_1\n",
+    );
+    assert_eq!(rule["columns"]["Customer ID"], "userId");
+    assert_eq!(rule["columns"]["Email"], "context.traits.email");
+    assert_eq!(rule["columns"]["Id"], "properties.id:string");
+    let (rule, _) = drafted(
+        "users.csv",
+        "id,account_id,first_name,email\n1,12,Guthry,g@demo.com\n2,12,Ada,a@demo.com\n",
+    );
+    assert_eq!(rule["call"], "identify");
+    assert_eq!(rule["columns"]["id"], "userId");
+    assert_eq!(rule["columns"]["account_id"], "context.groupId");
+    assert_eq!(rule["columns"]["email"], "traits.email");
+    // Ranked: a user's id before a customer's before an owner's before an account's.
+    let (rule, _) = drafted(
+        "deals.csv",
+        "ACCOUNTID,OWNERID,CREATEDDATE,AMOUNT\n001x1,005x1,2006-06-15T20:47:07.000Z,500000.0\n",
+    );
+    assert_eq!(rule["columns"]["OWNERID"], "userId");
+    assert_eq!(rule["columns"]["ACCOUNTID"], "context.groupId");
+    let (rule, _) = drafted(
+        "payments.csv",
+        "id,created_at,links.customer,customers.id,customers.email\nPM1,2018-11-20T18:13:00Z,CU1,CU1,a@test.com\n",
+    );
+    assert_eq!(rule["columns"]["links.customer"], "userId");
+    assert_eq!(rule["columns"]["customers.id"], "properties.customersId");
+}
+
+/// With no person's id, the email is the userId (said, above); a Mailchimp-style `LEID` is no
+/// person's id by its name; a column of values that are mostly not addresses is not taken; and
+/// with no person column at all, the blank stays.
+#[test]
+fn the_email_is_the_user_id_only_when_no_person_id_is_there() {
+    let (rule, _) = drafted(
+        "sample_mailchimp_export.csv",
+        "\"First Name\",\"Email Address\",LEID,EUID\nJohn,john.doe@example.com,12345,abc123\n",
+    );
+    assert_eq!(rule["columns"]["Email Address"], "userId");
+    assert_eq!(rule["columns"]["LEID"], "traits.leid:string");
+    // A visitor's id stands for the person: the email stays a trait (Segment's advice for a
+    // sign-up with no account).
+    let (rule, _) = drafted(
+        "events.csv",
+        "event,distinct_id,email,time\nplays,9e308c27,a@b.co,2020-08-01 10:16:46\n",
+    );
+    assert_eq!(rule["columns"]["distinct_id"], "anonymousId");
+    assert_eq!(rule["columns"]["email"], "context.traits.email");
+    let (rule, notes) = drafted(
+        "transactions.csv",
+        "\" ID\",\"Datetime\",\"From\",\"To\",\"Amount (total)\"\n\
+         \"2394198259925614643\",\"2017-04-25T03:15:53\",\"Brian Taylor\",\"Tom Johnson\",\"- $220.00\"\n",
+    );
+    assert_eq!(rule["columns"]["ID"], "properties.id:string");
+    assert!(notes.contains(&"Blank columns | no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused".to_string()), "{notes:#?}");
+}
+
+/// Group files: the company's id, else the row's own id, else its name, each said.
+#[test]
+fn a_group_is_keyed_by_the_companys_id_else_its_own_id_else_its_name() {
+    let (rule, notes) = drafted(
+        "accountData.csv",
+        "\"ID\",\"NAME\",\"OWNERID\",\"CREATEDDATE\"\n\"001x0000002xLCVAA2\",\"Gravity Investments\",\"005x0000000fNSiAAM\",\"2006-04-15T03:23:15.000Z\"\n",
+    );
+    assert_eq!(rule["call"], "group");
+    assert_eq!(rule["columns"]["ID"], "groupId");
+    assert_eq!(rule["columns"]["OWNERID"], "userId");
+    assert!(notes.contains(&"Guess columns[\"ID\"] | no column is named like a company's id: 'ID', the row's own id, is taken as the groupId; if your other tools know the company by another id, map that column to groupId".to_string()), "{notes:#?}");
+    let (rule, notes) = drafted(
+        "fakecompanydata.csv",
+        "companyname,companycity,companycountry\nMautic,Boston,United States\n",
+    );
+    assert_eq!(rule["call"], "group");
+    assert_eq!(rule["columns"]["companyname"], "groupId");
+    assert_eq!(
+        notes[1..],
+        [
+            "Guess columns[\"companyname\"] | no column holds a company's id: 'companyname', the company's name, is taken as the groupId, as a guess; a name can change or be written two ways, so map the company's id to groupId if you have one",
+            "Blank columns | no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused",
+        ]
+    );
+}
+
+/// The call from what a row is: the file name's words, else a column naming a happening.
+#[test]
+fn the_call_follows_what_a_row_is() {
+    let person = "first_name,email,city\nAda,ada@example.com,London\n";
+    let happened = "created_at,email,total\n2024-03-05T14:22:07Z,ada@example.com,12\n";
+    let cases = [
+        ("fakeleaddata.csv", happened, "identify", "lead"),
+        ("contacts_export.csv", happened, "identify", "contacts"),
+        ("audience.csv", happened, "identify", "audience"),
+        (
+            "import_beneficiaires_2024.csv",
+            happened,
+            "identify",
+            "beneficiaires",
+        ),
+        ("purchases.csv", person, "track", "purchases"),
+        ("ticket_data.csv", person, "track", "ticket"),
+        (
+            "contact_form_submission_data.csv",
+            person,
+            "track",
+            "submission",
+        ),
+        ("getLastVisitsDetails_day.csv", person, "track", "Visits"),
+        ("activity_en.csv", person, "track", "activity"),
+        ("accountData.csv", person, "group", "account"),
+        ("fakecompanydata.csv", person, "group", "company"),
+        ("pageviews.csv", person, "page", "pageviews"),
+    ];
+    for (name, csv, call, word) in cases {
+        let (rule, notes) = drafted(name, csv);
+        assert_eq!(rule["call"], call, "{name}");
+        if !word.is_empty() {
+            let said = format!("(the file name says {})", word.to_lowercase());
+            assert!(notes[0].contains(&said), "{name}: {}", notes[0]);
+        }
+    }
+    // A visitor is a person, a border no order: no row word in these names.
+    for name in [
+        "visitors.csv",
+        "border.csv",
+        "recorder.csv",
+        "eventbrite.csv",
+        "leaderboard.csv",
+    ] {
+        let (_, notes) = drafted(name, person);
+        assert!(!notes[0].contains("file name says"), "{name}: {}", notes[0]);
+    }
+    // No word in the name: a column naming an order makes an Eventbrite attendee report track.
+    let (rule, notes) = drafted(
+        "test_input_file_1.csv",
+        "Order #,Order Date,First Name,Last Name,Email,Quantity,Total Paid\n\
+         11211912243,11/29/24 22:28,John,Doe,jdoe1@test1mail.com,1,0\n",
+    );
+    assert_eq!(rule["call"], "track");
+    assert!(
+        notes[0].contains("(the column 'Order #' names something that happened)"),
+        "{}",
+        notes[0]
+    );
+    assert_eq!(rule["columns"]["Email"], "userId");
+    assert_eq!(rule["columns"]["Total Paid"], "properties.totalPaid");
+    assert_eq!(rule["columns"]["Order Date"]["to"], "timestamp");
+}
+
+/// The event's time is the call's timestamp: by name (created, ordered, paid…), then by
+/// position, and never a connector's sync time or a record's last change.
+#[test]
+fn the_events_time_is_the_timestamp() {
+    // A Zendesk ticket table: its times went to traits, with no timestamp.
+    let (rule, _) = drafted(
+        "zendesk_tickets.csv",
+        "id,requester_id,updated_at,created_at,due_at\n1,2,2024-03-06T10:00:00Z,2024-03-05T14:22:07Z,2024-03-09T00:00:00Z\n",
+    );
+    assert_eq!(rule["columns"]["created_at"], "timestamp");
+    assert_eq!(
+        rule["columns"]["updated_at"],
+        "properties.updatedAt:timestamp"
+    );
+    // A HubSpot ticket table through Fivetran: the sync time first, then the ticket's.
+    let (rule, _) = drafted(
+        "ticket_data.csv",
+        "_fivetran_synced,id,property_closed_date,property_createdate,property_hubspot_owner_id\n\
+         2020-11-26 18:51:39,307034542,2020-11-10 14:54:50,2021-02-16 20:31:05,\n",
+    );
+    assert_eq!(rule["columns"]["property_createdate"], "timestamp");
+    assert_eq!(
+        rule["columns"]["_fivetran_synced"],
+        "properties.fivetranSynced:timestamp"
+    );
+    // Named for when it was paid or submitted.
+    let (rule, _) = drafted(
+        "orders.csv",
+        "user_id,LASTMODIFIEDDATE,Paid At,Total\nu1,2024-03-06T10:00:00Z,2024-03-05T14:22:07Z,1\n",
+    );
+    assert_eq!(rule["columns"]["Paid At"], "timestamp");
+    // Only a connector's dates: no timestamp, said.
+    let (rule, notes) = drafted(
+        "earnings.csv",
+        "_file,_modified,description,_fivetran_synced\nf,2020-02-13 17:56:18,GPA.3302,2021-11-04 22:15:38\n",
+    );
+    assert_eq!(
+        rule["columns"]["_modified"],
+        "properties.modified:timestamp"
+    );
+    assert!(notes.contains(&"Guess columns[\"_modified\"] | the file's only dates ('_modified', '_fivetran_synced') are when a connector copied the rows, not when their events happened: no timestamp is drafted, so Segment stamps each event with the time it arrives; give the event's time column the target timestamp if the file has one".to_string()), "{notes:#?}");
+}
+
+/// Excel's damage, said: ids in scientific notation (digits lost), not taken as the id when
+/// another column can be; cells it escaped with an apostrophe.
+#[test]
+fn excel_damage_is_said_and_a_damaged_id_is_not_the_user_id() {
+    let (rule, notes) = drafted(
+        "purchases.csv",
+        "Customer ID,Email,Price\n7.02255E+12,ada@example.com,1\n7.02255E+12,grace@example.com,2\n",
+    );
+    assert_eq!(rule["columns"]["Email"], "userId");
+    assert_eq!(
+        rule["columns"]["Customer ID"],
+        "properties.customerID:number"
+    );
+    assert!(notes.contains(&"Damaged columns[\"Customer ID\"] | 'Customer ID': 2 sampled value(s) like '7.02255E+12' are in scientific notation, as Excel shows a number of 12 digits or more: Excel turned these ids into numbers and dropped digits; export the column as text".to_string()), "{notes:#?}");
+    // The only id there is: taken, and said.
+    let (rule, _) = drafted("purchases.csv", "Customer ID,Price\n1.23457E+15,1\n");
+    assert_eq!(rule["columns"]["Customer ID"], "userId");
+    let (_, notes) = drafted(
+        "sample_mailchimp_export.csv",
+        "Email Address,GMTOFF,Zip\na@example.com,'-6,'02134\nb@example.com,'-5,10001\n",
+    );
+    assert_eq!(
+        notes[1..3],
+        [
+            "Damaged columns[\"GMTOFF\"] | 'GMTOFF': 2 sampled value(s) like \"'-6\" begin with an apostrophe, which Excel and Mailchimp write to keep a number as text: they are sent with it; remove the apostrophes from the file to send the values alone",
+            "Damaged columns[\"Zip\"] | 'Zip': 1 sampled value(s) like \"'02134\" begin with an apostrophe, which Excel and Mailchimp write to keep a number as text: they are sent with it; remove the apostrophes from the file to send the values alone",
+        ]
+    );
+}
+
+/// A track file with no event column keeps its blank; where Segment's spec names the event of
+/// the file's rows, the note proposes it. An events table's `name` is its event.
+#[test]
+fn the_event_name_is_proposed_only_from_segments_spec() {
+    let blank = "Blank set[\"event\"] | no column names the event: write the event every row of this file is (like \"Order Completed\") in \"set\": {\"event\": …}; until then the mapping is refused";
+    let (_, notes) = drafted("purchases.csv", "user_id,price\n69,68.13\n");
+    assert_eq!(
+        notes.last().unwrap(),
+        &format!("{blank}; the file name says purchases, which Segment's e-commerce spec calls \"Order Completed\"")
+    );
+    let (_, notes) = drafted("payments.csv", "user_id,amount\n69,68.13\n");
+    assert_eq!(notes.last().unwrap(), blank);
+    let (rule, _) = drafted(
+        "event.csv",
+        "_file,name,time,distinct_id\nsample_events.csv,plays,2020-08-01 10:16:46,9e308c27\n",
+    );
+    assert_eq!(rule["columns"]["name"], "event");
+    assert!(rule.get("set").is_none());
 }

@@ -18,7 +18,7 @@ const BLANK = '<fill in:';
 const DELIMITERS = [['auto', 'guess from the header'], [',', 'comma ,'], [';', 'semicolon ;'], ['\t', 'tab'], ['|', 'bar |']];
 /** The schema's encodings. */
 const ENCODINGS = ['utf-8', 'utf-16', 'windows-1252', 'iso-8859-1'];
-const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out' };
+const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out', damaged: 'Damaged' };
 /** The preview waits for typing to pause this long. */
 const PREVIEW_DELAY_MS = 250;
 /** The column table shows this many rows at a time; a wider file's columns are paged. */

@@ -37,7 +37,7 @@ export async function readHead(input) {
   return { head: Buffer.concat(chunks).subarray(0, DRAFT_BYTES + 1), whole };
 }
 
-export const NOTE_WORDS = { guess: 'guess', ambiguous: 'ambiguous', blank: 'to fill in', dropped: 'left out' };
+export const NOTE_WORDS = { guess: 'guess', ambiguous: 'ambiguous', blank: 'to fill in', dropped: 'left out', damaged: 'damaged' };
 
 export async function map(values, files) {
   const inputs = inputsOf('map', values, files);

@@ -8,9 +8,10 @@
 //! run of the file reads; its output is the mapping's JSON, checked again by [`Mapping::parse`]
 //! wherever it is used.
 //!
-//! A draft asks four questions in turn, one module each: [`sniff`] (how the file is written),
-//! [`profile`] (what each column holds), [`call`] (what a row is) and [`targets`] (where each
-//! column goes); [`rule_out`] writes the answer as the mapping's JSON.
+//! A draft asks five questions in turn, one module each: [`sniff`] (how the file is written),
+//! [`profile`] (what each column holds), [`call`] (what a row is), [`identity`] (who a row is
+//! about) and [`targets`] (where each column goes); [`rule_out`] writes the answer as the
+//! mapping's JSON.
 
 use serde::Serialize;
 
@@ -20,6 +21,7 @@ use super::mapping::Mapping;
 use crate::read::decode::Compressed;
 
 mod call;
+mod identity;
 mod profile;
 mod rule_out;
 mod sniff;
@@ -44,6 +46,9 @@ pub enum NoteKind {
     Blank,
     /// A column left out: empty in every sampled row.
     Dropped,
+    /// Values a program damaged before the export reached us (Excel's `1.23457E+15` ids, its
+    /// `'02134` apostrophes): said, so the file can be exported again.
+    Damaged,
 }
 
 /// One thing a person should look at in a draft.
@@ -124,7 +129,8 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         sample.delimiter,
     );
     let call = call::call(base, &profile, &mut notes);
-    let targets = targets::targets(&profile, &call, &mut notes);
+    let roles = identity::identity(&profile, &call, &mut notes);
+    let targets = targets::targets(&profile, &call, &roles, &mut notes);
 
     let pattern = pattern_for(base);
     let delimiter_text = char::from(sample.delimiter).to_string();

@@ -1,5 +1,6 @@
 //! The places in the payload the draft's targets take, as the engine places them for the
-//! call, so that no two drafted targets collide and none lies inside another.
+//! call, so that no two drafted targets collide and none lies inside another; and the names
+//! already written as targets (`properties.plan`), which keep their place.
 
 use std::collections::{HashMap, HashSet};
 
@@ -148,4 +149,38 @@ enum Place {
     Taken,
     /// Another target's place, or a different kind of container, is on its way.
     Blocked,
+}
+
+/// The name itself, when it is a target in header syntax whose first key is one of Segment's
+/// fields for `call` (objects and aliases keep to their own few names).
+pub(super) fn header_syntax(name: &str, call: CallKind) -> Option<String> {
+    let c = crate::map::column::parse(name).ok()?;
+    let head = c.head();
+    let nested = c.path.len() > 1;
+    let ok = match call {
+        CallKind::Object => head == "id" && !nested,
+        CallKind::Alias => matches!(head, "userId" | "previousId") && !nested,
+        _ => {
+            let top: &[&str] = match call {
+                CallKind::Track => &["event"],
+                CallKind::Page | CallKind::Screen => &["name", "category"],
+                CallKind::Group => &["groupId"],
+                _ => &[],
+            };
+            let container = match call {
+                CallKind::Identify | CallKind::Group => "traits",
+                _ => "properties",
+            };
+            // `traits.*` in an event file goes to context.traits, by the header rules.
+            let events = container == "properties";
+            if nested {
+                matches!(head, "context" | "integrations" | "traits")
+                    && (events || head != "traits")
+                    || head == container
+            } else {
+                matches!(head, "userId" | "anonymousId" | "timestamp") || top.contains(&head)
+            }
+        }
+    };
+    ok.then(|| name.trim().to_string())
 }

@@ -5,10 +5,13 @@
 use std::collections::HashMap;
 
 use super::call::Call;
+use super::identity::Role;
 use super::profile::{is_date, Column, Hint, Kind, Profile};
 use super::rule_out::Out;
-use super::taken::Taken;
-use super::vocabulary::{ANONYMOUS_ID, CREATED, EMAIL, EVENT_TIME, PERSON, USER_ID};
+use super::taken::{header_syntax, Taken};
+use super::vocabulary::{
+    CREATED, EMAIL, EVENT_TIME, EVENT_TIME_PARTS, NOT_EVENT_TIME_PARTS, PERSON, SPEC_EVENTS,
+};
 use super::{NoteKind, Notes};
 use crate::map::file_name::CallKind;
 use crate::map::mapping::{quoted_key, BLANK_PREFIX};
@@ -19,10 +22,16 @@ pub(super) struct Targets {
     pub set: Vec<(String, String)>,
 }
 
-/// The targets of the profiled columns in the call.
-pub(super) fn targets(profile: &Profile, call: &Call, notes: &mut Notes) -> Targets {
+/// The targets of the profiled columns in the call, the ids where `roles` puts them.
+pub(super) fn targets(
+    profile: &Profile,
+    call: &Call,
+    roles: &[Option<Role>],
+    notes: &mut Notes,
+) -> Targets {
     let (columns, kinds) = (&profile.columns, &profile.kinds);
     let event_col = call.event_column;
+    let row_word = call.row_word.as_ref();
     let call = call.kind;
     // Targets.
     let mut taken = Taken::new(call);
@@ -31,22 +40,11 @@ pub(super) fn targets(profile: &Profile, call: &Call, notes: &mut Notes) -> Targ
     let mut seen_names: HashMap<String, usize> = HashMap::new();
     let dates: Vec<usize> = (0..columns.len()).filter(|&i| is_date(&kinds[i])).collect();
     let events = matches!(call, CallKind::Track | CallKind::Page | CallKind::Screen);
-    let mut event_date = if events {
-        pick_event_date(columns, &dates)
+    let event_date = if events {
+        pick_event_date(columns, &dates, notes)
     } else {
         None
     };
-    // Several dates, none named as the event's time: the first, as a guess.
-    if let (true, None, Some(&first)) = (events, event_date, dates.first()) {
-        event_date = Some(first);
-        let name = columns[first].name.trim().to_string();
-        notes.note(
-            NoteKind::Guess,
-            format!("columns{}", quoted_key(&name)),
-            Some(&name),
-            format!("the file has {} date columns and none is named as the event's time: '{name}', the first, is taken as the timestamp; give another the target timestamp if it is the one", dates.len()),
-        );
-    }
     for (i, col) in columns.iter().enumerate() {
         let name = col.name.trim().to_string();
         let path = format!("columns{}", quoted_key(&name));
@@ -93,8 +91,14 @@ pub(super) fn targets(profile: &Profile, call: &Call, notes: &mut Notes) -> Targ
                 continue;
             }
         }
-        let (target, mut why) =
-            target_for(call, col, kind, Some(i) == event_date, Some(i) == event_col);
+        let (target, mut why) = target_for(
+            call,
+            col,
+            kind,
+            roles[i],
+            Some(i) == event_date,
+            Some(i) == event_col,
+        );
         // A second column for one of the spec's single fields (two user ids) goes where any
         // other column goes.
         let target = match target {
@@ -133,7 +137,7 @@ pub(super) fn targets(profile: &Profile, call: &Call, notes: &mut Notes) -> Targ
             );
             continue;
         };
-        let (out, suffix_note) = typed(target, kind, &name);
+        let (out, suffix_note) = typed(target, kind, &name, &col.values);
         if let Some((k, m)) = suffix_note {
             let p = match &out {
                 Out::Date { .. } => format!("{path}.format"),
@@ -162,32 +166,24 @@ pub(super) fn targets(profile: &Profile, call: &Call, notes: &mut Notes) -> Targ
         }
     }
 
-    // An identify file with no user id column: its first id column, as a guess.
-    if call == CallKind::Identify && !has_id {
-        let found = outs.iter().position(|(n, o)| {
-            let key: String = n
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect::<String>()
-                .to_ascii_lowercase();
-            key.ends_with("id") && matches!(o, Out::To(_))
-        });
-        if let Some(i) = found {
-            let name = outs[i].0.clone();
-            outs[i].1 = Out::To("userId".into());
-            has_id = true;
-            notes.note(
-                NoteKind::Guess,
-                format!("columns{}", quoted_key(&name)),
-                Some(&name),
-                format!("no column is named like a user id: '{name}' is taken as the userId; if it is not the id your other tools know the person by, map that column to userId (an email column can be the userId)"),
-            );
-        }
-    }
-
     // Blanks and missing columns.
     let mut set: Vec<(String, String)> = Vec::new();
     if call == CallKind::Track && !has_event {
+        // Segment's spec names the event of some files by what their rows are.
+        let spec_event = row_word
+            .and_then(|w| {
+                SPEC_EVENTS
+                    .iter()
+                    .find(|(word, _, _)| *word == w.word)
+                    .map(|e| (w, e))
+            })
+            .map(|(w, (_, event, spec))| {
+                format!(
+                    "; the file name says {}, which Segment's {spec} spec calls \"{event}\"",
+                    w.written
+                )
+            })
+            .unwrap_or_default();
         set.push((
             "event".into(),
             format!("{BLANK_PREFIX} the event name every row is, like Order Completed>"),
@@ -196,77 +192,99 @@ pub(super) fn targets(profile: &Profile, call: &Call, notes: &mut Notes) -> Targ
             NoteKind::Blank,
             format!("set{}", quoted_key("event")),
             None,
-            "no column names the event: write the event every row of this file is (like \"Order Completed\") in \"set\": {\"event\": …}; until then the mapping is refused".into(),
+            format!("no column names the event: write the event every row of this file is (like \"Order Completed\") in \"set\": {{\"event\": …}}; until then the mapping is refused{spec_event}"),
         );
     }
-    let missing = match call {
-        CallKind::Identify | CallKind::Track | CallKind::Page | CallKind::Screen if !has_id => {
-            Some("no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused")
+    let mut missing = Vec::new();
+    match call {
+        CallKind::Identify
+        | CallKind::Track
+        | CallKind::Page
+        | CallKind::Screen
+        | CallKind::Group
+            if !has_id =>
+        {
+            missing.push("no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused");
         }
+        _ => {}
+    }
+    match call {
         CallKind::Group if !has_group => {
-            Some("no column looks like a group id: give one column the target groupId; until then the file is refused")
+            missing.push("no column looks like a group id: give one column the target groupId; until then the file is refused");
         }
         CallKind::Alias if !(has_previous && has_id) => {
-            Some("an alias needs a previousId and a userId column: give the two columns those targets; until then the file is refused")
+            missing.push("an alias needs a previousId and a userId column: give the two columns those targets; until then the file is refused");
         }
         CallKind::Object if !has_id => {
-            Some("no column looks like the object's id: give one column the target id; until then the file is refused")
+            missing.push("no column looks like the object's id: give one column the target id; until then the file is refused");
         }
-        _ => None,
-    };
-    if let Some(m) = missing {
+        _ => {}
+    }
+    for m in missing {
         notes.note(NoteKind::Blank, "columns".into(), None, m.into());
     }
     Targets { columns: outs, set }
 }
 
-/// The name itself, when it is a target in header syntax whose first key is one of Segment's
-/// fields for `call` (objects and aliases keep to their own few names).
-fn header_syntax(name: &str, call: CallKind) -> Option<String> {
-    let c = crate::map::column::parse(name).ok()?;
-    let head = c.head();
-    let nested = c.path.len() > 1;
-    let ok = match call {
-        CallKind::Object => head == "id" && !nested,
-        CallKind::Alias => matches!(head, "userId" | "previousId") && !nested,
-        _ => {
-            let top: &[&str] = match call {
-                CallKind::Track => &["event"],
-                CallKind::Page | CallKind::Screen => &["name", "category"],
-                CallKind::Group => &["groupId"],
-                _ => &[],
-            };
-            let container = match call {
-                CallKind::Identify | CallKind::Group => "traits",
-                _ => "properties",
-            };
-            // `traits.*` in an event file goes to context.traits, by the header rules.
-            let events = container == "properties";
-            if nested {
-                matches!(head, "context" | "integrations" | "traits")
-                    && (events || head != "traits")
-                    || head == container
-            } else {
-                matches!(head, "userId" | "anonymousId" | "timestamp") || top.contains(&head)
-            }
-        }
+/// The date column that is an event's timestamp, said when it is a guess: the file's one date,
+/// else the one named as the event's time (`created_at`, `Order Date`, `time`), else the first
+/// that is no record's later change, birthday or deadline. A connector's sync time
+/// (`_fivetran_synced`, `_modified`) is never the event's.
+fn pick_event_date(columns: &[Column], dates: &[usize], notes: &mut Notes) -> Option<usize> {
+    let connector = |i: &usize| {
+        let n = columns[*i].name.trim();
+        n.starts_with('_') || columns[*i].key.contains("synced")
     };
-    ok.then(|| name.trim().to_string())
-}
-
-/// The date column that is an event's timestamp: the file's one date, else the one named so.
-fn pick_event_date(columns: &[Column], dates: &[usize]) -> Option<usize> {
-    match dates {
-        [] => None,
-        [one] => Some(*one),
-        many => EVENT_TIME
+    let candidates: Vec<usize> = dates.iter().copied().filter(|i| !connector(i)).collect();
+    let not_event = |i: &usize| {
+        NOT_EVENT_TIME_PARTS
             .iter()
-            .find_map(|n| many.iter().copied().find(|&i| columns[i].key == *n))
+            .any(|p| columns[*i].key.contains(p))
+    };
+    let named = || {
+        EVENT_TIME
+            .iter()
+            .find_map(|n| candidates.iter().copied().find(|&i| columns[i].key == *n))
             .or_else(|| {
-                many.iter()
-                    .copied()
-                    .find(|&i| columns[i].key.contains("created"))
-            }),
+                EVENT_TIME_PARTS.iter().find_map(|p| {
+                    candidates
+                        .iter()
+                        .copied()
+                        .find(|i| columns[*i].key.contains(p) && !not_event(i))
+                })
+            })
+    };
+    let say = |i: usize, message: String, notes: &mut Notes| {
+        let name = columns[i].name.trim().to_string();
+        notes.note(
+            NoteKind::Guess,
+            format!("columns{}", quoted_key(&name)),
+            Some(&name),
+            message,
+        );
+    };
+    match candidates[..] {
+        [] => {
+            if let Some(&first) = dates.first() {
+                let names: Vec<String> = dates
+                    .iter()
+                    .map(|&i| format!("'{}'", columns[i].name.trim()))
+                    .collect();
+                say(first, format!("the file's only dates ({}) are when a connector copied the rows, not when their events happened: no timestamp is drafted, so Segment stamps each event with the time it arrives; give the event's time column the target timestamp if the file has one", names.join(", ")), notes);
+            }
+            None
+        }
+        [one] => Some(one),
+        _ => named().or_else(|| {
+            let first = candidates
+                .iter()
+                .copied()
+                .find(|i| !not_event(i))
+                .unwrap_or(candidates[0]);
+            let name = columns[first].name.trim().to_string();
+            say(first, format!("the file has {} date columns and none is named as the event's time: '{name}', the first, is taken as the timestamp; give another the target timestamp if it is the one", candidates.len()), notes);
+            Some(first)
+        }),
     }
 }
 
@@ -291,6 +309,7 @@ fn target_for(
     call: CallKind,
     col: &Column,
     kind: &Kind,
+    role: Option<Role>,
     event_date: bool,
     event_col: bool,
 ) -> (Option<String>, &'static str) {
@@ -308,21 +327,17 @@ fn target_for(
     if call == CallKind::Object && key == "id" {
         return (Some("id".into()), "");
     }
-    if call != CallKind::Object {
-        if USER_ID.contains(&key) {
-            return (Some("userId".into()), "");
-        }
-        if ANONYMOUS_ID.contains(&key) {
-            return (Some("anonymousId".into()), "");
-        }
+    match role {
+        Some(Role::User) => return (Some("userId".into()), ""),
+        Some(Role::Anonymous) => return (Some("anonymousId".into()), ""),
+        Some(Role::Group) => return (Some("groupId".into()), ""),
+        Some(Role::ContextGroup) => return (Some("context.groupId".into()), ""),
+        None => {}
     }
     if event_col && call == CallKind::Track {
         return (Some("event".into()), "");
     }
     match call {
-        CallKind::Group if matches!(key, "groupid" | "companyid" | "organizationid" | "orgid") => {
-            return (Some("groupId".into()), "")
-        }
         CallKind::Alias if matches!(key, "previousid" | "oldid" | "previoususerid") => {
             return (Some("previousId".into()), "")
         }
@@ -362,7 +377,18 @@ fn target_for(
 }
 
 /// The entry for a target of a column of `kind`, and the note on its type.
-fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, String)>) {
+fn typed(
+    target: String,
+    kind: &Kind,
+    name: &str,
+    values: &[String],
+) -> (Out, Option<(NoteKind, String)>) {
+    let digits_only = values.iter().all(|v| {
+        v.strip_prefix('-')
+            .unwrap_or(v)
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    });
     let stamp_by_name = {
         let last = target.rsplit('.').next().unwrap_or(&target);
         last == "timestamp" || last == "createdAt"
@@ -372,19 +398,31 @@ fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, Str
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_ascii_lowercase();
-    let id_like = [
-        "id",
-        "number",
-        "code",
-        "zip",
-        "postcode",
-        "postalcode",
-        "phone",
-        "sku",
-        "nr",
-    ]
-    .iter()
-    .any(|s| key.ends_with(s));
+    // `id` as a word of its own (`user_id`, `Customer ID`, `customerId`, `OWNERID`), not the end
+    // of one (`Total Paid`).
+    let id_word = {
+        let n = name.trim_end();
+        let cut = n.len().saturating_sub(2);
+        n.get(cut..).is_some_and(|t| t.eq_ignore_ascii_case("id"))
+            && (n[cut..].starts_with('I')
+                || n[..cut]
+                    .chars()
+                    .next_back()
+                    .map_or(true, |c| !c.is_alphanumeric()))
+    };
+    let id_like = id_word
+        || [
+            "number",
+            "code",
+            "zip",
+            "postcode",
+            "postalcode",
+            "phone",
+            "sku",
+            "nr",
+        ]
+        .iter()
+        .any(|s| key.ends_with(s));
     let fixed = matches!(
         target.as_str(),
         "userId" | "anonymousId" | "event" | "groupId" | "previousId" | "id" | "name"
@@ -441,6 +479,10 @@ fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, Str
         }
         Kind::Iso | Kind::Unix if !stamp_by_name && !text_only => {
             (Out::To(format!("{target}:timestamp")), None)
+        }
+        // An id of digits only stays text, however long (`2394198259925614643` is past 2^53).
+        Kind::Number if !fixed && id_like && digits_only => {
+            (Out::To(format!("{target}:string")), None)
         }
         Kind::Number if !fixed => (Out::To(format!("{target}:number")), None),
         Kind::YesNo if !fixed => (Out::To(format!("{target}:boolean")), None),

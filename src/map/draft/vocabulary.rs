@@ -5,20 +5,57 @@
 /// Column names (as keys) that name the event.
 pub(super) const EVENT_NAMES: [&str; 5] =
     ["event", "eventname", "eventtype", "eventaction", "action"];
-pub(super) const USER_ID: [&str; 11] = [
-    "userid",
-    "user",
-    "customerid",
-    "externalid",
+/// Words of column names that name a person, best first: a column named by one of them with an
+/// id after it (`user_id`, `Customer ID`, `customers.id`, `OWNERID`), or alone for the first two
+/// (`user`, `links.customer`), holds the person's id. The rank is the word's place here: a user
+/// id beats a customer id beats a contact's… beats an account's (often a company's).
+pub(super) const PERSON_ID_WORDS: [(&str, u8); 10] = [
+    ("user", 0),
+    ("customer", 1),
+    ("contact", 2),
+    ("member", 2),
+    ("subscriber", 2),
+    ("lead", 2),
+    ("requester", 2),
+    ("external", 3),
+    ("owner", 4),
+    ("account", 5),
+];
+/// The rank of an account's id among [`PERSON_ID_WORDS`]: an account is a person's only when
+/// nothing else is; beside one it is the company (`context.groupId`).
+pub(super) const ACCOUNT_RANK: u8 = 5;
+/// Whole names of a person's id that no word rule finds.
+pub(super) const PERSON_ID_NAMES: [&str; 6] = [
     "uid",
-    "memberid",
-    "accountid",
-    "customer",
     "customernumber",
     "customerno",
     "kundennummer",
+    "kundennr",
+    "kundenid",
 ];
-pub(super) const ANONYMOUS_ID: [&str; 4] = ["anonymousid", "anonid", "visitorid", "visitor"];
+/// What follows a word to make a column an id (`customer` + `id`, `number`, `no`…).
+pub(super) const ID_SUFFIXES: [&str; 6] = ["id", "number", "no", "nr", "uuid", "key"];
+/// Names of an anonymous visitor's or device's id: the end of a name (`segment_anonymous_id`,
+/// Mixpanel's `distinct_id`, the device's until the person logs in), or a whole name (Matomo's
+/// `fingerprint`, the browser's; a `Card Fingerprint` is a card's).
+pub(super) const ANONYMOUS_ID_ENDS: [&str; 3] = ["anonymousid", "distinctid", "visitorid"];
+pub(super) const ANONYMOUS_ID_NAMES: [&str; 3] = ["anonid", "visitor", "fingerprint"];
+/// Names of a row's own id, the record's and not a person's: the person in a table of people,
+/// the company in a table of companies, a property of a table of things that happened.
+pub(super) const OWN_ID: [&str; 6] = ["id", "recordid", "rowid", "objectid", "uuid", "guid"];
+/// How a row's own id begins in other languages (`Identifiant dans le SI`).
+pub(super) const OWN_ID_PREFIXES: [&str; 2] = ["identifiant", "identifier"];
+/// Names of a company's or account's id: the groupId of a group call.
+pub(super) const GROUP_ID: [&str; 6] = [
+    "groupid",
+    "companyid",
+    "organizationid",
+    "organisationid",
+    "orgid",
+    "accountid",
+];
+/// Names of a company's name: a group's id when there is no other, as a guess.
+pub(super) const GROUP_NAME: [&str; 4] = ["companyname", "company", "accountname", "organization"];
 pub(super) const EMAIL: [&str; 4] = ["email", "emailaddress", "mail", "emailaddr"];
 pub(super) const CREATED: [&str; 7] = [
     "createdat",
@@ -29,6 +66,7 @@ pub(super) const CREATED: [&str; 7] = [
     "signedupat",
     "createdutc",
 ];
+/// Names of the event's time, best first (whole names).
 pub(super) const EVENT_TIME: [&str; 8] = [
     "timestamp",
     "eventtime",
@@ -38,6 +76,35 @@ pub(super) const EVENT_TIME: [&str; 8] = [
     "createdat",
     "created",
     "createdutc",
+];
+/// Parts of names of the event's time, best first: when it was created, ordered, paid…
+pub(super) const EVENT_TIME_PARTS: [&str; 13] = [
+    "created",
+    "ordered",
+    "orderdate",
+    "paid",
+    "occurred",
+    "submitted",
+    "recorded",
+    "transactiondate",
+    "eventtime",
+    "datetime",
+    "timestamp",
+    "time",
+    "date",
+];
+/// Parts of names of dates that are not when the row's event happened: a record's later
+/// changes, a person's birth, a deadline.
+pub(super) const NOT_EVENT_TIME_PARTS: [&str; 9] = [
+    "modified",
+    "updated",
+    "modstamp",
+    "lastactivity",
+    "birth",
+    "naissance",
+    "expir",
+    "due",
+    "synced",
 ];
 /// Parts of column names that hold money.
 pub(super) const AMOUNT: [&str; 9] = [
@@ -59,4 +126,76 @@ pub(super) const PERSON: [(&str, &str); 14] = [
     ("company", "company.name"),
     ("companyname", "company.name"),
     ("birthday", "birthday"),
+];
+
+/// Words of file names that say what a row is, with the call it makes: people are identified,
+/// companies grouped, things that happened tracked, page views paged. Each is written as it
+/// appears (singular and plural); a word counts when it ends its part of the name or a filler
+/// word follows it (`fakeleaddata`, `accountData`).
+pub(super) const ROW_WORDS: &[(&str, RowIs)] = &[
+    ("contact", RowIs::Person),
+    ("customer", RowIs::Person),
+    ("member", RowIs::Person),
+    ("subscriber", RowIs::Person),
+    ("lead", RowIs::Person),
+    ("user", RowIs::Person),
+    ("audience", RowIs::Person),
+    ("people", RowIs::Person),
+    ("person", RowIs::Person),
+    ("client", RowIs::Person),
+    ("beneficiaire", RowIs::Person),
+    ("beneficiary", RowIs::Person),
+    ("beneficiarie", RowIs::Person),
+    ("kunde", RowIs::Person),
+    ("company", RowIs::Company),
+    ("companie", RowIs::Company),
+    ("account", RowIs::Company),
+    ("organization", RowIs::Company),
+    ("organisation", RowIs::Company),
+    ("order", RowIs::Happened),
+    ("purchase", RowIs::Happened),
+    ("payment", RowIs::Happened),
+    ("transaction", RowIs::Happened),
+    ("charge", RowIs::Happened),
+    ("invoice", RowIs::Happened),
+    ("refund", RowIs::Happened),
+    ("statement", RowIs::Happened),
+    ("ticket", RowIs::Happened),
+    ("session", RowIs::Happened),
+    ("visit", RowIs::Happened),
+    ("subscription", RowIs::Happened),
+    ("response", RowIs::Happened),
+    ("submission", RowIs::Happened),
+    ("signup", RowIs::Happened),
+    ("event", RowIs::Happened),
+    ("activity", RowIs::Happened),
+    ("activitie", RowIs::Happened),
+    ("earning", RowIs::Happened),
+    ("opportunity", RowIs::Happened),
+    ("opportunitie", RowIs::Happened),
+    ("deal", RowIs::Happened),
+    ("bestellung", RowIs::Happened),
+    ("pageview", RowIs::PageView),
+];
+/// Words that may follow a row word inside one part of a file name (`lead` + `data`).
+pub(super) const FILLER_WORDS: [&str; 9] = [
+    "data", "export", "list", "report", "details", "table", "dump", "log", "file",
+];
+
+/// What a row of a file is, by the words of its name or its columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RowIs {
+    Person,
+    Company,
+    Happened,
+    PageView,
+}
+
+/// Events of Segment's spec a file of things that happened is, by its row word: only where the
+/// spec names one (its e-commerce and B2B SaaS events).
+pub(super) const SPEC_EVENTS: [(&str, &str, &str); 4] = [
+    ("order", "Order Completed", "e-commerce"),
+    ("purchase", "Order Completed", "e-commerce"),
+    ("bestellung", "Order Completed", "e-commerce"),
+    ("signup", "Signed Up", "B2B SaaS"),
 ];

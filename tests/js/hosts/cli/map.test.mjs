@@ -44,7 +44,7 @@ describe('csv2segment map', () => {
     assert.equal(
       r.stderr,
       `${file}: track calls, 12 columns; 2 notes:\n` +
-        '  guess: the file name has no prefix such as track_: the rows are drafted as track calls (a date and an amount); change "call" if they are not\n' +
+        '  guess: the file name has no prefix such as track_: the rows are drafted as track calls (the file name says payments); change "call" if they are not\n' +
         '  to fill in: no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused\n',
     );
     // As drafted, validate refuses the mapping and names the blank; filled in, the file goes.
@@ -79,13 +79,13 @@ describe('csv2segment map', () => {
       r.stderr,
       'Bestellungen_Maerz.csv: track calls, 8 columns; 4 notes:\n' +
         '  guess: the file is not UTF-8: read as Windows-1252 (Excel\'s Western European encoding); if letters such as ä or é look wrong in the preview, change "encoding"\n' +
-        '  guess: the file name has no prefix such as track_: the rows are drafted as track calls (a date and an amount); change "call" if they are not\n' +
-        '  guess: \'Datum\': no sampled date has a day over 12; read as %d.%m.%Y %H:%M, day first, since the file looks European (a ; delimiter, decimal commas, headers not in English); if the file is %m.%d.%Y %H:%M, change "format"\n' +
-        '  to fill in: no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused\n' +
+        '  guess: the file name has no prefix such as track_: the rows are drafted as track calls (the file name says bestellungen); change "call" if they are not\n' +
+        '  ambiguous: \'Datum\': no sampled date has a day over 12, so day and month cannot be told apart: read as %d.%m.%Y %H:%M; if the file is %m.%d.%Y %H:%M, change "format"\n' +
+        '  to fill in: no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused; the file name says bestellungen, which Segment\'s e-commerce spec calls "Order Completed"\n' +
         'Q1 Signups.csv: track calls, 7 columns; 3 notes:\n' +
-        '  guess: the file name has no prefix such as track_: the rows are drafted as track calls (a date and an amount); change "call" if they are not\n' +
+        '  guess: the file name has no prefix such as track_: the rows are drafted as track calls (the file name says signups); change "call" if they are not\n' +
         "  ambiguous: 'Signup Date': read as %m/%d/%Y %I:%M %p, month first as a 12-hour clock is the US's, but 1 sampled value(s) read only as %d/%m/%Y %I:%M %p, day first: with %m/%d/%Y %I:%M %p those rows will be rejected; if the file is %d/%m/%Y %I:%M %p, change \"format\"\n" +
-        '  to fill in: no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused\n',
+        '  to fill in: no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused; the file name says signups, which Segment\'s B2B SaaS spec calls "Signed Up"\n',
     );
   });
 
