@@ -106,7 +106,7 @@ export interface MappingRule {
   /** One character, or "auto" (the default): guessed from the header among , ; tab |. */
   delimiter?: string;
   /** Default "utf-8"; a byte order mark wins. */
-  encoding?: "utf-8" | "utf-16" | "windows-1252" | "iso-8859-1";
+  encoding?: "utf-8" | "utf-16" | "utf-16be" | "windows-1252" | "macintosh" | "iso-8859-1";
   /** The decimal mark of numbers. Default ".". */
   decimal?: "." | ",";
   /** The file has no header row: these are its columns, as a header record of at most "#,

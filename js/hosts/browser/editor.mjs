@@ -15,7 +15,7 @@ const BLANK = '<fill in:';
 /** The delimiters offered (the schema takes any ASCII character; the rule's own is added when it is another). */
 const DELIMITERS = [['auto', 'guess from the header'], [',', 'comma ,'], [';', 'semicolon ;'], ['\t', 'tab'], ['|', 'bar |']];
 /** The schema's encodings. */
-const ENCODINGS = ['utf-8', 'utf-16', 'windows-1252', 'iso-8859-1'];
+const ENCODINGS = ['utf-8', 'utf-16', 'utf-16be', 'windows-1252', 'macintosh', 'iso-8859-1'];
 const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out' };
 /** The preview waits for typing to pause this long. */
 const PREVIEW_DELAY_MS = 250;

@@ -132,7 +132,14 @@ const COLUMN_KEYS: [&str; 4] = ["to", "type", "format", "timezone"];
 const CALLS: [&str; 7] = [
     "identify", "track", "page", "screen", "group", "alias", "object",
 ];
-const ENCODINGS: [&str; 4] = ["utf-8", "utf-16", "windows-1252", "iso-8859-1"];
+const ENCODINGS: [&str; 6] = [
+    "utf-8",
+    "utf-16",
+    "utf-16be",
+    "windows-1252",
+    "macintosh",
+    "iso-8859-1",
+];
 const TYPES: [&str; 6] = [
     "string",
     "number",
@@ -365,7 +372,9 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
         None => Encoding::Utf8,
         Some(e) => match ck.choice(&p("encoding"), e, &ENCODINGS) {
             Some("utf-16") => Encoding::Utf16,
+            Some("utf-16be") => Encoding::Utf16Be,
             Some("windows-1252") => Encoding::Windows1252,
+            Some("macintosh") => Encoding::MacRoman,
             Some("iso-8859-1") => Encoding::Latin1,
             _ => Encoding::Utf8,
         },

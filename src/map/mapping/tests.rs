@@ -83,7 +83,7 @@ fn every_problem_has_its_path() {
             "files[0].colums: unknown key; the keys of a rule are match, call, collection, delimiter, encoding, decimal, header, columns, set, unmapped",
             "files[0].call: 'trak' is not one of identify, track, page, screen, group, alias, object",
             r#"files[0].delimiter: ';;' cannot be a delimiter; give one ASCII character other than a quote or a line break (",", ";", "\t", "|"), or "auto""#,
-            "files[0].encoding: 'latin9' is not one of utf-8, utf-16, windows-1252, iso-8859-1",
+            "files[0].encoding: 'latin9' is not one of utf-8, utf-16, utf-16be, windows-1252, macintosh, iso-8859-1",
             "files[0].decimal: '·' is not one of ., ,",
             "files[0].unmapped: 'hide' is not one of keep, drop",
         ]
