@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::profile::{value_kind, Kind};
 use super::{NoteKind, Notes, DRAFT_SAMPLE_BYTES};
-use crate::read::decode::{Compressed, Decoder, Encoding};
+use crate::read::decode::{single_byte_char, Compressed, Decoder, Encoding};
 use crate::read::dialect;
 use crate::read::records::RecordReader;
 
@@ -40,25 +40,7 @@ pub(super) fn sniff(
     whole: bool,
     notes: &mut Notes,
 ) -> Result<Sample, Compressed> {
-    // The encoding: a byte order mark says it; valid UTF-8 is UTF-8; else Windows-1252.
-    let (encoding, encoding_name) = match head {
-        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => (Encoding::Utf16, Some("utf-16")),
-        [0xef, 0xbb, 0xbf, ..] => (Encoding::Utf8, None),
-        _ => match std::str::from_utf8(head) {
-            Ok(_) => (Encoding::Utf8, None),
-            // Cut inside a character at the end of the sample: still UTF-8.
-            Err(e) if e.error_len().is_none() && !whole => (Encoding::Utf8, None),
-            Err(_) => {
-                notes.note(
-                    NoteKind::Guess,
-                    "encoding".into(),
-                    None,
-                    "the file is not UTF-8: read as Windows-1252 (Excel's Western European encoding); if letters such as ä or é look wrong in the preview, change \"encoding\"".into(),
-                );
-                (Encoding::Windows1252, Some("windows-1252"))
-            }
-        },
-    };
+    let (encoding, encoding_name) = guess_encoding(head, whole, notes);
     let mut decoder = Decoder::with(encoding);
     let decoded = decoder.decode(head, true)?;
     let mut text = decoded.head;
@@ -129,4 +111,123 @@ fn take(records: &mut Vec<Vec<String>>, rec: crate::read::records::Record<'_>) -
     };
     records.push(fields);
     Ok(true)
+}
+
+/// The encoding: a byte order mark says it; NUL bytes in every other place are UTF-16 without
+/// one; valid UTF-8 is UTF-8; else Windows-1252 or Mac Roman, by which reads the letters as
+/// letters ([`mac_roman_reads_better`]).
+fn guess_encoding(
+    head: &[u8],
+    whole: bool,
+    notes: &mut Notes,
+) -> (Encoding, Option<&'static str>) {
+    match head {
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => return (Encoding::Utf16, Some("utf-16")),
+        [0xef, 0xbb, 0xbf, ..] => return (Encoding::Utf8, None),
+        _ => {}
+    }
+    if let Some(big_endian) = utf16_without_bom(head) {
+        let (encoding, name, order) = if big_endian {
+            (Encoding::Utf16Be, "utf-16be", "big")
+        } else {
+            (Encoding::Utf16, "utf-16", "little")
+        };
+        notes.note(
+            NoteKind::Guess,
+            "encoding".into(),
+            None,
+            format!("every other byte of the file is NUL: read as UTF-16 ({order}-endian) without a byte order mark; if the preview looks wrong, change \"encoding\""),
+        );
+        return (encoding, Some(name));
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => (Encoding::Utf8, None),
+        // Cut inside a character at the end of the sample: still UTF-8.
+        Err(e) if e.error_len().is_none() && !whole => (Encoding::Utf8, None),
+        Err(_) if mac_roman_reads_better(head) => {
+            notes.note(
+                NoteKind::Guess,
+                "encoding".into(),
+                None,
+                "the file is not UTF-8 and its letters read as Mac Roman (as Excel for Mac saved CSV before 2016): read as \"macintosh\"; if letters such as ä or é look wrong in the preview, change \"encoding\" to \"windows-1252\"".into(),
+            );
+            (Encoding::MacRoman, Some("macintosh"))
+        }
+        Err(_) => {
+            notes.note(
+                NoteKind::Guess,
+                "encoding".into(),
+                None,
+                "the file is not UTF-8: read as Windows-1252 (Excel's Western European encoding); if letters such as ä or é look wrong in the preview, change \"encoding\"".into(),
+            );
+            (Encoding::Windows1252, Some("windows-1252"))
+        }
+    }
+}
+
+/// UTF-16 without a byte order mark: in the first pairs of bytes, NUL is nearly always the
+/// second (little-endian text of Latin letters) or the first (big-endian), and never the other.
+/// `Some(big_endian)`, or `None` for anything else.
+fn utf16_without_bom(head: &[u8]) -> Option<bool> {
+    let pairs: Vec<&[u8]> = head.chunks_exact(2).take(512).collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let first = pairs.iter().filter(|p| p[0] == 0).count();
+    let second = pairs.iter().filter(|p| p[1] == 0).count();
+    let most = pairs.len() * 9 / 10;
+    match (first, second) {
+        (0, s) if s >= most => Some(false),
+        (f, 0) if f >= most => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether the bytes of a file that is not UTF-8 read better as Mac Roman than as
+/// Windows-1252. Each byte over 0x7F is scored as each encoding reads it, by the ASCII bytes
+/// around it: a lowercase letter after a letter (`Caf\x8e`: Mac é, Windows Ž) or a capital at
+/// the start of a word scores; a capital after a lowercase letter, a mathematical sign or a
+/// control character between letters costs; quotes where quotes go score. CR-only line ends
+/// (the classic Mac's) settle a tie for Mac Roman.
+fn mac_roman_reads_better(head: &[u8]) -> bool {
+    let (mut mac, mut win) = (0i64, 0i64);
+    for (i, &b) in head.iter().enumerate() {
+        if b < 0x80 {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| head[j]);
+        let after = head.get(i + 1).copied();
+        mac += score(single_byte_char(Encoding::MacRoman, b), before, after);
+        win += score(single_byte_char(Encoding::Windows1252, b), before, after);
+    }
+    let cr_only = head.contains(&b'\r') && !head.contains(&b'\n');
+    mac > win || (mac == win && cr_only)
+}
+
+/// How likely `c` is between the bytes `before` and `after` (see [`mac_roman_reads_better`]).
+fn score(c: char, before: Option<u8>, after: Option<u8>) -> i64 {
+    let letter = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphabetic() || b >= 0x80);
+    let lower = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b >= 0x80);
+    if c.is_alphabetic() {
+        return match (letter(before), c.is_lowercase()) {
+            (true, true) => 1,
+            (true, false) if lower(before) => -2,
+            (false, false) if lower(after) => 1,
+            _ => 0,
+        };
+    }
+    match c {
+        // An apostrophe inside a word, a quote opening before one or closing after one.
+        '\u{2019}' if letter(before) && letter(after) => 1,
+        '\u{2018}' | '\u{201c}' if !letter(before) && letter(after) => 1,
+        '\u{2019}' | '\u{201d}' if letter(before) && !letter(after) => 1,
+        c if c.is_control() => -3,
+        // Signs that do not stand between letters in text.
+        '\u{2200}'..='\u{22ff}' | '\u{25ca}' | '\u{2044}' | '\u{f8ff}' | '\u{3a9}' | '\u{3c0}'
+            if letter(before) || letter(after) =>
+        {
+            -1
+        }
+        _ => 0,
+    }
 }

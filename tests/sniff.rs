@@ -1,0 +1,135 @@
+//! How a file is written, drafted and read back by the engine: encodings (Mac Roman, UTF-16
+//! with and without a byte order mark), header rows with blank or padded names, and preambles
+//! (`skip`), on small files written from what real exports show, and on the real exports in
+//! `../shared/exports` (issue 24's corpus).
+
+use csv2segment::{draft, Draft, Ingest, NoteKind, Options, Report};
+use serde_json::{json, Value};
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/exports");
+
+fn corpus(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{CORPUS}/{name}")).unwrap_or_else(|e| panic!("{CORPUS}/{name}: {e}"))
+}
+
+/// The drafted rule as JSON.
+fn rule(d: &Draft) -> Value {
+    serde_json::from_str(&d.rule).unwrap()
+}
+
+/// The draft's rule as a mapping, its blanks filled with `fill`.
+fn mapping(d: &Draft, fill: &str) -> String {
+    let mut rule = d.rule.clone();
+    while let Some(at) = rule.find("\"<fill in:") {
+        let end = at + 1 + rule[at + 1..].find('"').unwrap();
+        rule.replace_range(at..=end, &format!("\"{fill}\""));
+    }
+    format!("{{\"files\": [{rule}]}}")
+}
+
+/// Runs `data` in chunks of `chunk` bytes through the engine with `mapping`: the report and
+/// every event sent, in order.
+fn run(name: &str, data: &[u8], mapping: &str, chunk: usize) -> (Report, Vec<Value>) {
+    let options = Options {
+        mapping: Some(mapping.to_string()),
+        ..Options::default()
+    };
+    let mut ing = Ingest::new(name, "sniff", options).unwrap();
+    let mut events = Vec::new();
+    let mut take = |ing: &mut Ingest| {
+        while let Some(b) = ing.next_batch() {
+            let body: Value = serde_json::from_slice(&b.body).unwrap();
+            events.extend(body["batch"].as_array().unwrap().iter().cloned());
+        }
+    };
+    for part in data.chunks(chunk.max(1)) {
+        if ing.write(part).is_err() {
+            break;
+        }
+        take(&mut ing);
+    }
+    let _ = ing.finish();
+    take(&mut ing);
+    (ing.report().clone(), events)
+}
+
+fn utf16(text: &str, bom: bool, big_endian: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice(if big_endian { &[0xfe, 0xff] } else { &[0xff, 0xfe] });
+    }
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+#[test]
+fn mac_roman_with_cr_line_ends_is_drafted_and_read_as_macintosh() {
+    // An Excel for Mac 2011 sheet: Mac Roman, CR line ends. "Café Zoë", "Müller", "Jörg’s".
+    let data = b"userId,Name,Note\rada,Caf\x8e Zo\x91,M\x9fller\rbo,J\x9arg\xd5s,\x87 la carte\r";
+    let d = draft("identify_contacts.csv", data, true).unwrap();
+    let r = rule(&d);
+    assert_eq!(r["encoding"], "macintosh");
+    assert_eq!(d.notes[0].path, "encoding");
+    assert_eq!(d.notes[0].kind, NoteKind::Guess);
+    assert!(d.notes[0].message.contains("Mac Roman"), "{}", d.notes[0].message);
+    let (report, events) = run("identify_contacts.csv", data, &mapping(&d, "x"), 7);
+    assert_eq!((report.rows, report.rejected), (2, 0), "{report:?}");
+    assert_eq!(events[0]["traits"]["name"], "Café Zoë");
+    assert_eq!(events[0]["traits"]["note"], "Müller");
+    assert_eq!(events[1]["traits"]["name"], "Jörg’s");
+    assert_eq!(events[1]["traits"]["note"], "á la carte");
+}
+
+#[test]
+fn windows_1252_stays_windows_1252_with_its_quotes_and_letters() {
+    // “Quoted” names, an apostrophe and é in Windows-1252, with LF line ends.
+    let data = b"Email,Name,Note\nada@example.com,\x93Ada\x94,caf\xe9\nbo@example.com,Bo\x92s,M\xfcller\n";
+    let d = draft("contacts.csv", data, true).unwrap();
+    assert_eq!(rule(&d)["encoding"], "windows-1252");
+    // The real Salesforce export: é (0xE9) and º (0xBA) in Windows-1252.
+    let d = draft("accountData.csv", &corpus("accountData.csv"), true).unwrap();
+    assert_eq!(rule(&d)["encoding"], "windows-1252");
+}
+
+#[test]
+fn utf16_tab_separated_is_decoded_before_the_delimiter_is_guessed() {
+    let text = "userId\tevent\tproperties.note\n1\tSigned Up\tZoë, Jr\n2\tLogged In\ta;b\n";
+    for (bom, big_endian, name) in [
+        (true, false, "utf-16"),
+        (false, false, "utf-16"),
+        (false, true, "utf-16be"),
+        (true, true, "utf-16"),
+    ] {
+        let data = utf16(text, bom, big_endian);
+        let d = draft("events.csv", &data, true).unwrap();
+        let r = rule(&d);
+        let what = format!("bom {bom}, big-endian {big_endian}");
+        assert_eq!(r["delimiter"], "\t", "{what}");
+        assert_eq!(r["encoding"], name, "{what}");
+        assert_eq!(
+            r["columns"],
+            json!({"userId": "userId", "event": "event", "properties.note": "properties.note"}),
+            "{what}"
+        );
+        let (report, events) = run("events.csv", &data, &mapping(&d, "x"), 5);
+        assert_eq!((report.rows, report.rejected), (2, 0), "{what}");
+        assert_eq!(events[0]["properties"]["note"], "Zoë, Jr", "{what}");
+        assert_eq!(events[1]["event"], "Logged In", "{what}");
+    }
+    // Matomo's visits log: UTF-16LE with a byte order mark, commas.
+    let d = draft(
+        "test_csvExport__Live.getLastVisitsDetails_day.csv",
+        &corpus("test_csvExport__Live.getLastVisitsDetails_day.csv"),
+        true,
+    )
+    .unwrap();
+    let r = rule(&d);
+    assert_eq!((&r["encoding"], &r["delimiter"]), (&json!("utf-16"), &json!(",")));
+    assert_eq!(r["columns"]["idVisit"], "properties.idVisit");
+}
