@@ -631,7 +631,7 @@ fn write_row(
         }
         None => {}
     }
-    if rec.len() != plan.width {
+    if rec.len() > plan.width || rec.len() < plan.needed {
         return Err((
             None,
             Reason::FieldCount {

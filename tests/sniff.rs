@@ -133,3 +133,109 @@ fn utf16_tab_separated_is_decoded_before_the_delimiter_is_guessed() {
     assert_eq!((&r["encoding"], &r["delimiter"]), (&json!("utf-16"), &json!(",")));
     assert_eq!(r["columns"]["idVisit"], "properties.idVisit");
 }
+
+/// The rule of `d` as a mapping after `patch` (to fill what the draft leaves to a person).
+fn patched(d: &Draft, patch: impl FnOnce(&mut Value)) -> String {
+    let mut r = rule(d);
+    patch(&mut r);
+    json!({ "files": [r] }).to_string()
+}
+
+#[test]
+fn a_header_with_padded_names_is_a_header_and_keeps_its_names() {
+    // PayPal's Portuguese activity download: a space before every name.
+    let data = "Data, Hora, Fuso horário, Nome, Tipo, Status, Moeda, Bruto, E-mail do remetente, Código da transação\n\
+                05/03/2024,14:30:00,BRT,Ana,Pagamento,Concluído,BRL,12.50,ana@example.com,8AB12345CD\n\
+                06/03/2024,09:00:00,BRT,Bo,Pagamento,Concluído,BRL,3.00,bo@example.com,9XY67890EF\n";
+    let d = draft("Download.csv", data.as_bytes(), true).unwrap();
+    let r = rule(&d);
+    assert_eq!(r.get("header"), None, "{}", d.rule);
+    let columns = r["columns"].as_object().unwrap();
+    // Targets come from trimmed names, and the engine matches names trimmed.
+    assert!(columns["Nome"].as_str().unwrap().ends_with(".nome"), "{}", d.rule);
+    assert!(columns["Fuso horário"].as_str().unwrap().ends_with(".fusoHorário"));
+    assert!(!d.notes.iter().any(|n| n.path == "header"));
+    let mapping = patched(&d, |r| {
+        r["call"] = json!("track");
+        r["columns"]["Nome"] = json!("properties.nome");
+        r["columns"]["E-mail do remetente"] = json!("userId");
+        r["set"] = json!({"event": "Payment Received"});
+    });
+    let (report, events) = run("Download.csv", data.as_bytes(), &mapping, 9);
+    assert_eq!((report.rows, report.rejected), (2, 0), "{report:?}");
+    // The column keeps its name as written.
+    assert_eq!(report.columns[3].name, " Nome");
+    assert_eq!(events[1]["properties"]["nome"], "Bo");
+    assert_eq!(events[1]["userId"], "bo@example.com");
+}
+
+#[test]
+fn a_column_with_no_name_is_left_out_with_a_note() {
+    // A ledger whose header names one column with a single space.
+    let data = "Date,Description, ,Amount,Account\n2024-03-05,Coffee,*,3.50,acct_1\n2024-03-06,Rent,,900.00,acct_2\n";
+    let d = draft("ledger.csv", data.as_bytes(), true).unwrap();
+    let r = rule(&d);
+    assert_eq!(r.get("header"), None, "{}", d.rule);
+    assert_eq!(r["columns"][""], Value::Null);
+    assert!(r["columns"].as_object().unwrap().contains_key(""));
+    let note = d.notes.iter().find(|n| n.path == "columns[\"\"]").unwrap();
+    assert_eq!(note.kind, NoteKind::Dropped);
+    assert_eq!(
+        note.message,
+        "column 3 has no name in the header: left out (null), with any other column without one; name it in the file to send it"
+    );
+    let mapping = patched(&d, |r| {
+        r["call"] = json!("track");
+        r["columns"]["Description"] = json!("properties.description");
+        r["columns"]["Account"] = json!("userId");
+        r["set"] = json!({"event": "Entry Booked"});
+    });
+    let (report, events) = run("ledger.csv", data.as_bytes(), &mapping, 4);
+    assert_eq!((report.rows, report.rejected), (2, 0), "{report:?}");
+    assert!(report.columns[2].dropped);
+    assert_eq!(events[0]["properties"]["description"], "Coffee");
+
+    // Text over text, with blanks: values, not a header.
+    let d = draft("people.csv", b"Alice,,Smith\nBob,,Jones\n", true).unwrap();
+    assert_eq!(rule(&d)["header"], json!(["column1", "column2", "column3"]));
+}
+
+#[test]
+fn trailing_header_cells_with_no_name_may_be_missing_from_rows() {
+    // PayPal's Spanish statement: 24 header cells, the last 6 empty; its rows have 18 fields.
+    let data = "Fecha,Hora,Nombre,Correo electrónico del remitente,Bruto,,,\n\
+                2/1/2020,10:00:00,Ana,ana@example.com,\"49,37\"\n\
+                13/1/2020,11:00:00,Bo,bo@example.com,\"4.626,81\",,\n\
+                14/1/2020,12:00:00,Cy,cy@example.com\n";
+    let d = draft("statement.csv", data.as_bytes(), true).unwrap();
+    let r = rule(&d);
+    assert_eq!(r.get("header"), None, "{}", d.rule);
+    assert_eq!(r["columns"][""], Value::Null);
+    let mapping = patched(&d, |r| {
+        r["call"] = json!("track");
+        r["columns"]["Bruto"] = json!("properties.bruto");
+        r["columns"]["Correo electrónico del remitente"] = json!("userId");
+        r["set"] = json!({"event": "Payment Received"});
+    });
+    let (report, events) = run("statement.csv", data.as_bytes(), &mapping, 6);
+    // A row may stop before the nameless columns; not before a named one.
+    assert_eq!((report.rows, report.rejected), (3, 1), "{report:?}");
+    assert_eq!(
+        report.rejections[0].to_string(),
+        "line 4: the row has 4 fields but the header has 8; check for a missing or extra delimiter, or a quote that is not closed"
+    );
+    assert_eq!(events[1]["properties"]["bruto"], 4626.81);
+
+    // The real statement: a header, its nameless cells left out, every row read.
+    let data = corpus("statement_es.csv");
+    let d = draft("statement_es.csv", &data, true).unwrap();
+    assert_eq!(rule(&d).get("header"), None, "{}", d.rule);
+    let mapping = patched(&d, |r| {
+        r["call"] = json!("track");
+        r["columns"]["Correo electrónico del remitente"] = json!("userId");
+        r["columns"]["Fecha"] = json!({"to": "timestamp", "format": "%d/%m/%Y"});
+        r["set"] = json!({"event": "Payment Received"});
+    });
+    let (report, _) = run("statement_es.csv", &data, &mapping, 100);
+    assert_eq!((report.rows, report.rejected), (4, 0), "{report:?}");
+}

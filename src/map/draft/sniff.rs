@@ -68,16 +68,9 @@ pub(super) fn sniff(
         );
     }
 
-    // A header: a first row of distinct names, none of which reads as a value.
     let has_header = match records.first() {
         None => true,
-        Some(first) => {
-            let mut seen = HashSet::new();
-            first.iter().all(|c| {
-                let t = c.trim();
-                !t.is_empty() && seen.insert(t.to_string()) && value_kind(t) == Kind::Text
-            })
-        }
+        Some(first) => is_header(first, records.get(1..).unwrap_or_default()),
     };
     let width = records.iter().map(Vec::len).max().unwrap_or(0).max(1);
     let names: Vec<String> = if has_header {
@@ -99,6 +92,37 @@ pub(super) fn sniff(
         names,
         records,
     })
+}
+
+/// Whether `first` is a header over `rows`: its names, trimmed, are distinct and none reads as
+/// a value. Some may be blank (a trailing comma, a column with no name) when most are not and
+/// the rows below show they are names: a named column holds values that are not text (numbers,
+/// dates, emails) under its text name.
+fn is_header(first: &[String], rows: &[Vec<String>]) -> bool {
+    let mut seen = HashSet::new();
+    let mut blanks = 0;
+    for cell in first {
+        let t = cell.trim();
+        if t.is_empty() {
+            blanks += 1;
+        } else if !seen.insert(t) || value_kind(t) != Kind::Text {
+            return false;
+        }
+    }
+    if blanks == 0 {
+        return true;
+    }
+    let named = first.len() - blanks;
+    let over_values = first.iter().enumerate().any(|(i, name)| {
+        !name.trim().is_empty()
+            && rows.iter().any(|r| {
+                r.get(i).is_some_and(|v| {
+                    let v = v.trim();
+                    !v.is_empty() && value_kind(v) != Kind::Text
+                })
+            })
+    });
+    named > blanks && over_values
 }
 
 /// Keeps a record's fields as text (a record that is not UTF-8 as empty fields).
