@@ -56,7 +56,11 @@ fn run(name: &str, data: &[u8], mapping: &str, chunk: usize) -> (Report, Vec<Val
 fn utf16(text: &str, bom: bool, big_endian: bool) -> Vec<u8> {
     let mut out = Vec::new();
     if bom {
-        out.extend_from_slice(if big_endian { &[0xfe, 0xff] } else { &[0xff, 0xfe] });
+        out.extend_from_slice(if big_endian {
+            &[0xfe, 0xff]
+        } else {
+            &[0xff, 0xfe]
+        });
     }
     for u in text.encode_utf16() {
         out.extend_from_slice(&if big_endian {
@@ -77,7 +81,11 @@ fn mac_roman_with_cr_line_ends_is_drafted_and_read_as_macintosh() {
     assert_eq!(r["encoding"], "macintosh");
     assert_eq!(d.notes[0].path, "encoding");
     assert_eq!(d.notes[0].kind, NoteKind::Guess);
-    assert!(d.notes[0].message.contains("Mac Roman"), "{}", d.notes[0].message);
+    assert!(
+        d.notes[0].message.contains("Mac Roman"),
+        "{}",
+        d.notes[0].message
+    );
     let (report, events) = run("identify_contacts.csv", data, &mapping(&d, "x"), 7);
     assert_eq!((report.rows, report.rejected), (2, 0), "{report:?}");
     assert_eq!(events[0]["traits"]["name"], "Café Zoë");
@@ -89,7 +97,8 @@ fn mac_roman_with_cr_line_ends_is_drafted_and_read_as_macintosh() {
 #[test]
 fn windows_1252_stays_windows_1252_with_its_quotes_and_letters() {
     // “Quoted” names, an apostrophe and é in Windows-1252, with LF line ends.
-    let data = b"Email,Name,Note\nada@example.com,\x93Ada\x94,caf\xe9\nbo@example.com,Bo\x92s,M\xfcller\n";
+    let data =
+        b"Email,Name,Note\nada@example.com,\x93Ada\x94,caf\xe9\nbo@example.com,Bo\x92s,M\xfcller\n";
     let d = draft("contacts.csv", data, true).unwrap();
     assert_eq!(rule(&d)["encoding"], "windows-1252");
     // The real Salesforce export: é (0xE9) and º (0xBA) in Windows-1252.
@@ -130,7 +139,10 @@ fn utf16_tab_separated_is_decoded_before_the_delimiter_is_guessed() {
     )
     .unwrap();
     let r = rule(&d);
-    assert_eq!((&r["encoding"], &r["delimiter"]), (&json!("utf-16"), &json!(",")));
+    assert_eq!(
+        (&r["encoding"], &r["delimiter"]),
+        (&json!("utf-16"), &json!(","))
+    );
     assert_eq!(r["columns"]["idVisit"], "properties.idVisit");
 }
 
@@ -152,8 +164,15 @@ fn a_header_with_padded_names_is_a_header_and_keeps_its_names() {
     assert_eq!(r.get("header"), None, "{}", d.rule);
     let columns = r["columns"].as_object().unwrap();
     // Targets come from trimmed names, and the engine matches names trimmed.
-    assert!(columns["Nome"].as_str().unwrap().ends_with(".nome"), "{}", d.rule);
-    assert!(columns["Fuso horário"].as_str().unwrap().ends_with(".fusoHorário"));
+    assert!(
+        columns["Nome"].as_str().unwrap().ends_with(".nome"),
+        "{}",
+        d.rule
+    );
+    assert!(columns["Fuso horário"]
+        .as_str()
+        .unwrap()
+        .ends_with(".fusoHorário"));
     assert!(!d.notes.iter().any(|n| n.path == "header"));
     let mapping = patched(&d, |r| {
         r["call"] = json!("track");
@@ -238,4 +257,117 @@ fn trailing_header_cells_with_no_name_may_be_missing_from_rows() {
     });
     let (report, _) = run("statement_es.csv", &data, &mapping, 100);
     assert_eq!((report.rows, report.rejected), (4, 0), "{report:?}");
+}
+
+/// A GA4-style export: a `#` comment block with commas in it, a blank line, the header (`;`).
+const GA4: &str = "# ----------------------------------------\n\
+                   # Events, all users\n\
+                   # Account: Demo, Shop\n\
+                   # ----------------------------------------\n\
+                   \n\
+                   userId;event;properties.count\n\
+                   u1;page_view;10\n\
+                   u2;;3\n\
+                   u3;purchase;1\n";
+
+fn skip_mapping(skip: Value) -> String {
+    json!({"files": [{"match": "*.csv", "call": "track", "skip": skip}]}).to_string()
+}
+
+#[test]
+fn skip_passes_over_a_preamble_and_lines_stay_the_files() {
+    let mapping = skip_mapping(json!(4));
+    for chunk in [1, 7, 64, usize::MAX] {
+        let (report, events) = run("ga4.csv", GA4.as_bytes(), &mapping, chunk);
+        assert_eq!(
+            (report.rows, report.rejected),
+            (3, 1),
+            "chunk {chunk}: {report:?}"
+        );
+        // The delimiter is guessed from the header, not from the comment lines.
+        assert_eq!(report.file.as_ref().unwrap().delimiter, b';');
+        assert_eq!(
+            report.rejections[0].to_string(),
+            "line 8, column 2 (event): event is empty; every track call needs one"
+        );
+        assert_eq!(events[1]["properties"]["count"], 1);
+        assert_eq!(events[1]["event"], "purchase");
+    }
+    // Qualtrics writes two more header rows after its names; a label may hold a line break.
+    let qualtrics = "StartDate,ResponseId,Q1\n\
+                     \"Start Date\",\"Response ID\",\"How was it?\nPick one\"\n\
+                     \"{\"\"ImportId\"\":\"\"startDate\"\"}\",\"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"QID1\"\"}\"\n\
+                     2017-07-18 08:28:48,R_1,Good\n";
+    let mapping = json!({"files": [{"match": "*.csv", "call": "track", "skip": {"after": 2},
+        "columns": {"StartDate": "timestamp", "ResponseId": "anonymousId"}, "set": {"event": "Survey Response Submitted"}}]})
+    .to_string();
+    let (report, events) = run("sample.csv", qualtrics.as_bytes(), &mapping, 5);
+    assert_eq!((report.rows, report.rejected), (1, 0), "{report:?}");
+    assert_eq!(events[0]["anonymousId"], "R_1");
+    assert_eq!(events[0]["properties"]["Q1"], "Good");
+    assert_eq!(report.columns[2].name, "Q1");
+}
+
+#[test]
+fn skip_holds_on_every_piece_of_a_split_file() {
+    use csv2segment::FileSplitter;
+    let mut file = String::from(GA4);
+    for i in 4..40 {
+        file.push_str(&format!("u{i};e{i};{i}\n"));
+    }
+    let data = file.as_bytes();
+    let options = Options {
+        mapping: Some(skip_mapping(json!({"before": 4}))),
+        ..Options::default()
+    };
+    let whole = run("ga4.csv", data, options.mapping.as_deref().unwrap(), 10);
+
+    let mut splitter = FileSplitter::new("ga4.csv", &options, 64, 1 << 20).unwrap();
+    for c in data.chunks(9) {
+        splitter.write(c);
+    }
+    let split = splitter.finish().unwrap();
+    // The head: the preamble and the header, as they stand at the file's start.
+    let head_end = GA4.find("\nu1;").unwrap();
+    assert_eq!(split.header, &data[..head_end]);
+    assert!(split.shards.len() > 3, "{}", split.shards.len());
+    assert_eq!(split.shards[0].start.line, 7);
+    let mut events = Vec::new();
+    let mut lines = Vec::new();
+    for shard in &split.shards {
+        let mut ing = Ingest::resume(
+            "ga4.csv",
+            "sniff",
+            options.clone(),
+            &split.header,
+            shard.start,
+        )
+        .unwrap();
+        ing.write(&data[shard.start.offset as usize..shard.end as usize])
+            .unwrap();
+        ing.finish().unwrap();
+        while let Some(b) = ing.next_batch() {
+            let body: Value = serde_json::from_slice(&b.body).unwrap();
+            events.extend(body["batch"].as_array().unwrap().iter().cloned());
+        }
+        lines.extend(ing.report().rejections.iter().map(|r| r.line));
+    }
+    assert_eq!(lines, [8]);
+    assert_eq!(events, whole.1);
+
+    // A run that stops and goes on from where it stopped, with the head as its header.
+    let mut first = Ingest::new("ga4.csv", "sniff", options.clone()).unwrap();
+    first.write(&data[..head_end + 40]).unwrap();
+    let at = first.suspend().unwrap();
+    let head = first.header().unwrap().to_vec();
+    assert_eq!(head, &data[..head_end]);
+    let mut rest = Ingest::resume("ga4.csv", "sniff", options.clone(), &head, at).unwrap();
+    rest.write(&data[at.offset as usize..]).unwrap();
+    rest.finish().unwrap();
+    assert_eq!(
+        first.report().rows + rest.report().rows,
+        whole.0.rows,
+        "{at:?}"
+    );
+    assert_eq!(rest.header().unwrap(), &data[..head_end]);
 }

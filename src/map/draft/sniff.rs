@@ -140,11 +140,7 @@ fn take(records: &mut Vec<Vec<String>>, rec: crate::read::records::Record<'_>) -
 /// The encoding: a byte order mark says it; NUL bytes in every other place are UTF-16 without
 /// one; valid UTF-8 is UTF-8; else Windows-1252 or Mac Roman, by which reads the letters as
 /// letters ([`mac_roman_reads_better`]).
-fn guess_encoding(
-    head: &[u8],
-    whole: bool,
-    notes: &mut Notes,
-) -> (Encoding, Option<&'static str>) {
+fn guess_encoding(head: &[u8], whole: bool, notes: &mut Notes) -> (Encoding, Option<&'static str>) {
     match head {
         [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => return (Encoding::Utf16, Some("utf-16")),
         [0xef, 0xbb, 0xbf, ..] => return (Encoding::Utf8, None),
