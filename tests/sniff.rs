@@ -371,3 +371,56 @@ fn skip_holds_on_every_piece_of_a_split_file() {
     );
     assert_eq!(rest.header().unwrap(), &data[..head_end]);
 }
+
+#[test]
+fn the_draft_proposes_skip_for_a_preamble_and_extra_header_rows() {
+    // GA4's # block (with commas), Clarity's Key,Value block, a report title and blank lines.
+    let clarity = "Key,Value\nProject,Demo Shop\nDate range,03/01/2024 - 03/07/2024\n\nuserId,event,Device,Browser,Duration\nu1,Session,PC,Chrome,12\nu2,Session,Mobile,Safari,40\n";
+    let title =
+        "Sales report, March 2024\n\nuserId,event,Amount,Currency\nu1,Order Completed,12.50,EUR\n";
+    for (name, data, skip, rows) in [
+        ("ga4.csv", GA4, 4, 3),
+        ("clarity.csv", clarity, 3, 2),
+        ("title.csv", title, 1, 1),
+    ] {
+        let d = draft(name, data.as_bytes(), true).unwrap();
+        let r = rule(&d);
+        assert_eq!(r["skip"], skip, "{name}: {}", d.rule);
+        assert_eq!(r.get("header"), None, "{name}");
+        assert_eq!(r["columns"]["userId"], "userId", "{name}");
+        let note = d.notes.iter().find(|n| n.path == "skip").unwrap();
+        assert_eq!(note.kind, NoteKind::Guess);
+        let (report, _) = run(name, data.as_bytes(), &mapping(&d, "x"), 3);
+        assert_eq!(report.rows, rows, "{name}: {report:?}");
+        assert!(report.header_errors.is_empty(), "{name}");
+    }
+    assert_eq!(
+        rule(&draft("ga4.csv", GA4.as_bytes(), true).unwrap())["delimiter"],
+        ";"
+    );
+
+    // Qualtrics: three header rows (names, labels, import ids); its legacy export two (codes,
+    // then names, and a trailing comma on every line).
+    for (name, skip, anonymous) in [
+        ("sample.csv", json!({"before": 0, "after": 2}), "ResponseId"),
+        ("sample_legacy.csv", json!(1), "ResponseID"),
+    ] {
+        let data = corpus(name);
+        let d = draft(name, &data, true).unwrap();
+        let r = rule(&d);
+        assert_eq!(r["skip"], skip, "{name}: {}", d.rule);
+        let mapping = patched(&d, |r| {
+            r["columns"][anonymous] = json!("anonymousId");
+            r["set"] = json!({"event": "Survey Response Submitted"});
+        });
+        let (report, events) = run(name, &data, &mapping, 100);
+        assert_eq!((report.rows, report.rejected), (1, 0), "{name}: {report:?}");
+        assert!(events[0]["anonymousId"].as_str().unwrap().starts_with("R_"));
+        assert_eq!(events[0]["timestamp"], "2017-07-18T08:28:09.000Z", "{name}");
+    }
+    // No preamble: no skip.
+    assert_eq!(
+        rule(&draft("x.csv", b"userId,event\n1,a\n", true).unwrap()).get("skip"),
+        None
+    );
+}

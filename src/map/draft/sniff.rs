@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use super::profile::{value_kind, Kind};
 use super::{NoteKind, Notes, DRAFT_SAMPLE_BYTES};
+use crate::map::mapping::Skip;
 use crate::read::decode::{single_byte_char, Compressed, Decoder, Encoding};
 use crate::read::dialect;
 use crate::read::records::RecordReader;
@@ -14,6 +15,8 @@ use crate::read::records::RecordReader;
 pub(super) struct Sample {
     /// The encoding's name for the rule (`None`: UTF-8, the default).
     pub encoding: Option<&'static str>,
+    /// Rows a run leaves unread before and after the header row.
+    pub skip: Skip,
     pub delimiter: u8,
     pub has_header: bool,
     /// The columns' names: the header row, or `column1`, `column2`, … without one.
@@ -49,16 +52,14 @@ pub(super) fn sniff(
     // The delimiter, from the header record as a run guesses it; `.tsv` is tab.
     let lower = base.to_ascii_lowercase();
     let tsv = lower.trim_end_matches(".gz").ends_with(".tsv");
-    let delimiter = if tsv { b'\t' } else { dialect::guess(&text) };
+    let mut delimiter = if tsv { b'\t' } else { dialect::guess(&text) };
 
-    // The records of the sample, the last one only when the sample is the whole file (or
-    // there is no other: one record longer than the sample).
-    let mut reader = RecordReader::new(delimiter, 0, DRAFT_SAMPLE_BYTES);
-    let mut records: Vec<Vec<String>> = Vec::new();
-    let _ = reader.push(&text, &mut |rec| take(&mut records, rec));
-    if whole || records.is_empty() {
-        let _ = reader.finish(&mut |rec| take(&mut records, rec));
+    // Rows before the header (a preamble) and header rows after it: `skip`.
+    let skip = preamble(&read(&text, delimiter, whole, None), notes);
+    if skip.before > 0 && !tsv {
+        delimiter = dialect::guess_after(&text, skip.before);
     }
+    let records = read(&text, delimiter, whole, Some(skip));
     if !whole && records.len() <= 1 {
         notes.note(
             NoteKind::Guess,
@@ -87,11 +88,120 @@ pub(super) fn sniff(
     };
     Ok(Sample {
         encoding: encoding_name,
+        skip,
         delimiter,
         has_header,
         names,
         records,
     })
+}
+
+/// The records of the sample as a run reads them with `skip` (the last one only when the
+/// sample is the whole file, or there is no other: one record longer than the sample); with no
+/// `skip`, every record in full, none taken for the header.
+fn read(text: &[u8], delimiter: u8, whole: bool, skip: Option<Skip>) -> Vec<Vec<String>> {
+    let mut reader = RecordReader::new(delimiter, 0, DRAFT_SAMPLE_BYTES);
+    match skip {
+        Some(skip) => reader.skip_records(skip.before, skip.after),
+        None => reader.body(usize::MAX - 1),
+    }
+    let mut records: Vec<Vec<String>> = Vec::new();
+    let _ = reader.push(text, &mut |rec| take(&mut records, rec));
+    if whole || records.is_empty() {
+        let _ = reader.finish(&mut |rec| take(&mut records, rec));
+    }
+    records
+}
+
+/// The rows to skip, from the sampled `records` read in full: before the header, `#` comment
+/// lines and rows much narrower than the file's (a report title, a `Key,Value` block), or a
+/// row of short codes over a row of names (Qualtrics' legacy `V1,V2,…`); after it, rows of
+/// `{"ImportId": …}` cells (Qualtrics) and the rows between the header and them.
+fn preamble(records: &[Vec<String>], notes: &mut Notes) -> Skip {
+    let mut skip = Skip::default();
+    // The file's width: the most common record width, the wider on a tie.
+    let mut widths: Vec<usize> = records.iter().map(Vec::len).collect();
+    widths.sort_unstable();
+    let mut width = 0;
+    let mut best = 0;
+    for run in widths.chunk_by(|a, b| a == b) {
+        if run.len() >= best {
+            best = run.len();
+            width = run[0];
+        }
+    }
+    let comment = |r: &Vec<String>| r.first().is_some_and(|c| c.trim_start().starts_with('#'));
+    let narrow = |r: &Vec<String>| width >= 3 && r.len() <= (width / 2).max(2);
+    let mut at = 0;
+    while at + 1 < records.len() && (comment(&records[at]) || narrow(&records[at])) {
+        at += 1;
+    }
+    if at > 0 {
+        notes.note(
+            NoteKind::Guess,
+            "skip".into(),
+            None,
+            format!("the first {at} rows (comment lines, a title or a key-value block) come before the header row: \"skip\" leaves them unread; if the header is another row, change \"skip\""),
+        );
+    }
+    let code = |c: &String| {
+        let t = c.trim();
+        let letters = t.bytes().take_while(u8::is_ascii_uppercase).count();
+        t.is_empty()
+            || (letters > 0
+                && letters < t.len()
+                && t.len() <= 8
+                && t.bytes()
+                    .skip(letters)
+                    .all(|b| b.is_ascii_digit() || b == b'_'))
+    };
+    let names = |r: &Vec<String>| {
+        let mut seen = HashSet::new();
+        r.iter().all(|c| {
+            let t = c.trim();
+            t.is_empty() || (seen.insert(t) && value_kind(t) == Kind::Text)
+        })
+    };
+    if let (Some(first), Some(second)) = (records.get(at), records.get(at + 1)) {
+        let filled = first.iter().filter(|c| !c.trim().is_empty()).count();
+        let coded: Vec<usize> = (0..first.len())
+            .filter(|&i| !first[i].trim().is_empty() && code(&first[i]))
+            .collect();
+        if coded.len() >= 2
+            && coded.len() * 2 >= filled
+            && names(second)
+            && coded
+                .iter()
+                .all(|&i| second.get(i).is_some_and(|c| !code(c)))
+        {
+            at += 1;
+            notes.note(
+                NoteKind::Guess,
+                "skip".into(),
+                None,
+                "the first row holds codes (V1, Q1, …) and the second the columns' names, as Qualtrics' legacy export writes them: \"skip\" leaves the codes unread".into(),
+            );
+        }
+    }
+    skip.before = at;
+    let import_id = |r: &Vec<String>| {
+        r.iter().any(|c| !c.trim().is_empty())
+            && r.iter()
+                .all(|c| c.trim().is_empty() || c.trim_start().starts_with("{\"ImportId\""))
+    };
+    if let Some(k) = (1..=3)
+        .rev()
+        .find(|k| records.get(at + k).is_some_and(import_id))
+    {
+        skip.after = k;
+        notes.note(
+            NoteKind::Guess,
+            "skip.after".into(),
+            None,
+            format!("the {k} rows after the header row are more header rows (question labels, {{\"ImportId\": …}} cells), as Qualtrics writes them: \"skip\" leaves them unread"),
+        );
+    }
+    skip
 }
 
 /// Whether `first` is a header over `rows`: its names, trimmed, are distinct and none reads as
