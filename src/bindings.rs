@@ -106,9 +106,11 @@ export interface MappingRule {
   /** One character, or "auto" (the default): guessed from the header among , ; tab |. */
   delimiter?: string;
   /** Default "utf-8"; a byte order mark wins. */
-  encoding?: "utf-8" | "utf-16" | "windows-1252" | "iso-8859-1";
+  encoding?: "utf-8" | "utf-16" | "utf-16be" | "windows-1252" | "macintosh" | "iso-8859-1";
   /** The decimal mark of numbers. Default ".". */
   decimal?: "." | ",";
+  /** Rows not read (blank lines not counted): before the header row, or { before, after } it. At most 1000 each (MAX_SKIP). */
+  skip?: number | { before?: number; after?: number };
   /** The file has no header row: these are its columns, as a header record of at most "#,
     limit!(MAX_HEADER_BYTES),
     r#" bytes (MAX_HEADER_BYTES). */
@@ -677,7 +679,9 @@ pub fn combine_parts(
         .and_then(serde_json::Value::as_str)
         .and_then(|d| d.bytes().next())
         .unwrap_or(spec.delimiter);
-    let csv = crate::merge::rejects_csv(&report, header.as_bytes(), delimiter);
+    // With a preamble, `header` is the file's head: the rejects CSV takes its header record.
+    let header = crate::pieces::mapped::header_record(key, &options, header.as_bytes(), delimiter);
+    let csv = crate::merge::rejects_csv(&report, &header, delimiter);
     set(&obj, "report", to_js(&report));
     set(
         &obj,

@@ -25,6 +25,9 @@ use crate::write::payload::{PayloadWriter, RowError};
 const MAX_RAW_KEPT: usize = 64 * 1024;
 /// What the report's rejected rows may hold in full, together.
 const RAW_BUDGET: usize = 1 << 20;
+/// The most a file's head (a preamble that `skip` passes over, and the header) may be for a
+/// piece to be read from its offset with it; a longer one is read from the start.
+const MAX_HEAD_BYTES: usize = 2 * crate::base::limits::MAX_HEADER_BYTES;
 
 /// Turns one CSV file into Segment request bodies, chunk by chunk.
 ///
@@ -74,6 +77,12 @@ struct Rows {
     writer: PayloadWriter,
     report: Report,
     header_raw: Vec<u8>,
+    /// With a `skip` before the header: the file's head (the preamble and the header record as
+    /// they stand, from the start of its text), what [`Ingest::header`] gives; `None` without
+    /// a preamble, or past [`MAX_HEAD_BYTES`].
+    head: Option<Vec<u8>>,
+    /// Bytes of a byte order mark before the file's text.
+    text_start: u64,
     samples: Vec<String>,
     /// Rows that start before this offset are not read (see [`Ingest::skip_to`]).
     skip_before: u64,
@@ -109,16 +118,19 @@ impl Ingest {
         let batcher = Batcher::new(collection, options.max_batch_bytes, max_events);
         // The delimiter: the mapping's; a tab for `.tsv`; else guessed from the header record.
         let delimiter = rule.as_ref().and_then(|r| r.delimiter);
-        let guess =
-            (delimiter.is_none() && spec.delimiter != b'\t').then(|| dialect::Guess::new(false));
+        let skip = rule.as_ref().map(|r| r.skip).unwrap_or_default();
+        let guess = (delimiter.is_none() && spec.delimiter != b'\t')
+            .then(|| dialect::Guess::new(false).skipping(skip.before));
         let encoding = rule.as_ref().map_or(Encoding::Utf8, |r| r.encoding);
+        let mut reader = RecordReader::new(
+            delimiter.unwrap_or(spec.delimiter),
+            0,
+            options.max_record_bytes,
+        );
+        reader.skip_records(skip.before, skip.after);
         let mut ing = Ingest {
             decoder: Decoder::with(encoding),
-            reader: RecordReader::new(
-                delimiter.unwrap_or(spec.delimiter),
-                0,
-                options.max_record_bytes,
-            ),
+            reader,
             rows: Rows {
                 report: Report {
                     file: Some(spec.clone()),
@@ -132,6 +144,8 @@ impl Ingest {
                 batcher,
                 writer: PayloadWriter::default(),
                 header_raw: Vec::new(),
+                head: (skip.before > 0).then(Vec::new),
+                text_start: 0,
                 samples: Vec::new(),
                 skip_before: 0,
                 rule,
@@ -189,14 +203,21 @@ impl Ingest {
         at: Position,
     ) -> Result<Ingest, Error> {
         let mut ing = Ingest::new(key, identity, options)?;
+        let skip = ing.rows.skip();
         if ing.guess.take().is_some() {
-            ing.rows.set_delimiter(dialect::guess(header));
+            ing.rows
+                .set_delimiter(dialect::guess_after(header, skip.before));
         }
         let rows = &mut ing.rows;
         let delimiter = rows.spec.delimiter;
+        // With a preamble, `header` is the file's head: the preamble, then the header record.
+        if rows.head.is_some() {
+            rows.head = Some(header.to_vec());
+        }
         // A file without a header row was planned from the mapping already.
         if matches!(rows.state, State::Header) {
             let mut header_reader = RecordReader::new(delimiter, 0, rows.options.max_record_bytes);
+            header_reader.skip_records(skip.before, 0);
             let mut first = |rec: Record<'_>| match rows.state {
                 State::Header => rows.header(&rec).map(|()| true),
                 _ => Ok(true),
@@ -276,11 +297,21 @@ impl Ingest {
     }
 
     /// The header record as it stands in the file, once read: what [`Ingest::resume`] takes to
-    /// read a piece of the file from its offset. `None` when a piece must be read from the start
-    /// with [`Ingest::skip_to`] instead: a transcoded file (UTF-16, a mapping's single-byte
-    /// encoding), whose offsets are not the file's, or a file without a header row (a host
-    /// checks a piece's header against the file's first record).
+    /// read a piece of the file from its offset. With a mapping's `skip` before the header, the
+    /// file's head: from the start of its text to the end of the header record, the preamble
+    /// included, so that it is still the file's start. `None` when a piece must be read from
+    /// the start with [`Ingest::skip_to`] instead: a transcoded file (UTF-16, a mapping's
+    /// single-byte encoding), whose offsets are not the file's, a file without a header row (a
+    /// host checks a piece's header against the file's first record), or a head over 128 KiB.
     pub fn header(&self) -> Option<&[u8]> {
+        if self.rows.skip().before > 0 {
+            let head = self
+                .rows
+                .head
+                .as_deref()
+                .filter(|_| self.rows.state_past_header());
+            return head.filter(|_| self.decoder.is_identity());
+        }
         // A header record is never empty: blank lines before it are skipped.
         let raw = &self.rows.header_raw;
         let own = !self.rows.rule.as_ref().is_some_and(|r| r.header.is_some());
@@ -348,6 +379,9 @@ impl Ingest {
             let (d, held) = self.guess.take().unwrap_or_default().finish();
             first_line = held;
             self.reader = RecordReader::new(d, self.guess_skip, rows.options.max_record_bytes);
+            rows.text_start = self.guess_skip;
+            let skip = rows.skip();
+            self.reader.skip_records(skip.before, skip.after);
             if let State::Body(plan) = &rows.state {
                 self.reader.body(plan.width);
             }
@@ -355,11 +389,13 @@ impl Ingest {
             [&first_line[..], &[]]
         } else {
             self.reader.skip(decoded.skip);
+            rows.text_start += decoded.skip;
             [&decoded.head[..], decoded.rest]
         };
         let mut result = Ok(());
         for part in parts {
             let part = skip_unread(&mut self.reader, &mut self.skip_to, &rows.state, part);
+            rows.keep_head(part);
             result = self
                 .reader
                 .push(part, &mut |rec: Record<'_>| rows.record(rec));
@@ -428,6 +464,30 @@ fn mapping_used(options: &Options, rule: Option<&Rule>) -> Option<MappingUsed> {
 }
 
 impl Rows {
+    /// The mapping's `skip`.
+    fn skip(&self) -> crate::map::mapping::Skip {
+        self.rule.as_ref().map(|r| r.skip).unwrap_or_default()
+    }
+
+    /// Whether the header is read (or the file stopped after it).
+    fn state_past_header(&self) -> bool {
+        !matches!(self.state, State::Header | State::Failed(_)) || !self.header_raw.is_empty()
+    }
+
+    /// Keeps the bytes of the file's head while the header is still to come.
+    fn keep_head(&mut self, part: &[u8]) {
+        if !matches!(self.state, State::Header) {
+            return;
+        }
+        if let Some(head) = &mut self.head {
+            if head.len() + part.len() > MAX_HEAD_BYTES {
+                self.head = None;
+            } else {
+                head.extend_from_slice(part);
+            }
+        }
+    }
+
     fn usable(&self) -> Result<(), Error> {
         if self.finishing {
             return Err(Error::new(ErrorKind::Finished));
@@ -492,6 +552,14 @@ impl Rows {
             .map_err(|_| Error::new(ErrorKind::HeaderNotUtf8))?;
         let names: Vec<&str> = (0..row.len()).map(|i| row.cell_str(i)).collect();
         self.header_raw = rec.raw.to_vec();
+        if let Some(head) = &mut self.head {
+            // The head ends with the header record.
+            let end = rec.offset + rec.raw.len() as u64 - self.text_start;
+            match usize::try_from(end) {
+                Ok(end) if end <= head.len() => head.truncate(end),
+                _ => self.head = None,
+            }
+        }
         self.plan(&names)
     }
 
@@ -631,7 +699,7 @@ fn write_row(
         }
         None => {}
     }
-    if rec.len() != plan.width {
+    if rec.len() > plan.width || rec.len() < plan.needed {
         return Err((
             None,
             Reason::FieldCount {

@@ -29,9 +29,8 @@ use serde_json::{Map, Value};
 const KNOWN_WRONG: &[(&str, &str)] = &[
     ("activity_en.csv", "time"),
     ("earnings.csv", "time"),
-    ("sample.csv", "rows time"),
-    ("sample_legacy.csv", "header rows time"),
-    ("statement_es.csv", "identity header rows time"),
+    ("sample_legacy.csv", "time"),
+    ("statement_es.csv", "time"),
     ("test_realistic_excel_export.csv", "call identity"),
 ];
 

@@ -73,6 +73,10 @@ pub struct ColumnInfo {
 pub(crate) struct Plan {
     /// Columns in the header.
     pub width: usize,
+    /// The fields a row must have: up to the header's last named column. Columns with no name
+    /// after it (a header that ends in delimiters) are left out by the mapping, or the header
+    /// is refused, so a row may stop before them.
+    pub needed: usize,
     /// The header's names, for messages.
     pub names: Vec<String>,
     pub ops: Vec<Op>,
@@ -264,6 +268,10 @@ impl Plan {
 
         let mut plan = Plan {
             width: header.len(),
+            needed: header
+                .iter()
+                .rposition(|h| !h.trim().is_empty())
+                .map_or(header.len(), |i| i + 1),
             names: header.iter().map(|s| s.to_string()).collect(),
             ops: Vec::new(),
             checks,

@@ -4,11 +4,12 @@
 
 use crate::base::position::Position;
 use crate::map::file_name::FileSpec;
-use crate::map::mapping::{rule_for, Rule};
+use crate::map::mapping::{rule_for, Rule, Skip};
 use crate::options::Options;
 use crate::pieces::split::{Split, Splitter};
 use crate::read::decode::Encoding;
 use crate::read::dialect;
+use crate::read::records::{Record, RecordReader};
 use crate::report::error::Error;
 
 impl FileSpec {
@@ -25,6 +26,26 @@ impl FileSpec {
     }
 }
 
+/// The header record of a file's `head` (what [`crate::Ingest::header`] gives): the head itself,
+/// or, when the mapping skips records before the header, the record after them.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn header_record(key: &str, options: &Options, head: &[u8], delimiter: u8) -> Vec<u8> {
+    let before = match rule_for(key, options) {
+        Ok(Some(r)) if r.skip.before > 0 => r.skip.before,
+        _ => return head.to_vec(),
+    };
+    let mut reader = RecordReader::new(delimiter, 0, head.len().max(1));
+    reader.skip_records(before, 0);
+    let mut found = None;
+    let mut first = |rec: Record<'_>| {
+        found.get_or_insert_with(|| rec.raw.to_vec());
+        Ok::<bool, ()>(true)
+    };
+    let _ = reader.push(head, &mut first);
+    let _ = reader.finish(&mut first);
+    found.unwrap_or_else(|| head.to_vec())
+}
+
 /// A [`Splitter`] for a file as a mapping reads it.
 #[derive(Debug)]
 pub struct FileSplitter {
@@ -32,6 +53,8 @@ pub struct FileSplitter {
     every: u64,
     /// The runs' `maxRecordBytes`.
     limit: usize,
+    /// The mapping's `skip`.
+    skip: Skip,
 }
 
 #[derive(Debug)]
@@ -54,6 +77,7 @@ impl FileSplitter {
     ) -> Result<FileSplitter, Error> {
         let rule = rule_for(key, options)?;
         let spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
+        let skip = rule.as_ref().map(|r| r.skip).unwrap_or_default();
         let state = match &rule {
             Some(r) if r.encoding != Encoding::Utf8 => Pass::Whole,
             Some(Rule {
@@ -62,18 +86,20 @@ impl FileSplitter {
             _ if spec.delimiter == b'\t' => {
                 Pass::Splitting(Box::new(Splitter::new(b'\t', shard_bytes)))
             }
-            _ => Pass::Guessing(dialect::Guess::new(true)),
+            _ => Pass::Guessing(dialect::Guess::new(true).skipping(skip.before)),
         };
         let state = match state {
-            Pass::Splitting(s) => {
-                Pass::Splitting(Box::new(s.with_max_record_bytes(max_record_bytes)))
-            }
+            Pass::Splitting(s) => Pass::Splitting(Box::new(
+                s.with_max_record_bytes(max_record_bytes)
+                    .with_skip(skip.before, skip.after),
+            )),
             other => other,
         };
         Ok(FileSplitter {
             state,
             every: shard_bytes,
             limit: max_record_bytes,
+            skip,
         })
     }
 
@@ -91,10 +117,11 @@ impl FileSplitter {
         let state = match &rule {
             Some(r) if r.encoding != Encoding::Utf8 => Pass::Whole,
             _ => {
+                let skip = rule.as_ref().map(|r| r.skip).unwrap_or_default();
                 let d = match rule.as_ref().and_then(|r| r.delimiter) {
                     Some(d) => d,
                     None if spec.delimiter == b'\t' => b'\t',
-                    None => dialect::guess(header),
+                    None => dialect::guess_after(header, skip.before),
                 };
                 Pass::Splitting(Box::new(
                     Splitter::resume(d, shard_bytes, header, at)
@@ -106,6 +133,7 @@ impl FileSplitter {
             state,
             every: shard_bytes,
             limit: max_record_bytes,
+            skip: Skip::default(),
         })
     }
 
@@ -125,7 +153,9 @@ impl FileSplitter {
     fn start(&mut self) {
         if let Pass::Guessing(guess) = &mut self.state {
             let (delimiter, held) = std::mem::take(guess).finish();
-            let mut s = Splitter::new(delimiter, self.every).with_max_record_bytes(self.limit);
+            let mut s = Splitter::new(delimiter, self.every)
+                .with_max_record_bytes(self.limit)
+                .with_skip(self.skip.before, self.skip.after);
             s.write(&held);
             self.state = Pass::Splitting(Box::new(s));
         }
@@ -151,5 +181,31 @@ impl FileSplitter {
             Pass::Splitting(s) => (*s).finish(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_record;
+    use crate::options::Options;
+
+    #[test]
+    fn the_header_record_of_a_head_is_the_one_after_the_preamble() {
+        let options = |skip: u32| Options {
+            mapping: Some(format!(
+                r#"{{"files": [{{"match": "*.csv", "call": "track", "skip": {skip}}}]}}"#
+            )),
+            ..Options::default()
+        };
+        let head = b"# Events, all\n\n# Account: x\r\n\"a\nb\",c";
+        assert_eq!(
+            header_record("r.csv", &options(2), head, b','),
+            b"\"a\nb\",c"
+        );
+        assert_eq!(header_record("r.csv", &options(0), b"a,b", b','), b"a,b");
+        assert_eq!(
+            header_record("r.csv", &Options::default(), b"a,b", b','),
+            b"a,b"
+        );
     }
 }

@@ -13,6 +13,9 @@ use crate::read::frame::{Framer, Step};
 
 pub use crate::base::limits::MAX_HEADER_BYTES;
 
+/// The most a file's head (a preamble and the header) may be for it to be split.
+const MAX_HEAD_BYTES: usize = 2 * MAX_HEADER_BYTES;
+
 /// One shard: the records that start in `[start.offset, end)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Shard {
@@ -25,7 +28,9 @@ pub struct Shard {
 /// How a file splits.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Split {
-    /// The header record as it stands in the file, without its line ending.
+    /// The header record as it stands in the file, without its line ending. With records to
+    /// skip before it (a mapping's `skip`), the file's head: from the start of its text to the
+    /// end of the header record, the preamble included (what [`crate::Ingest::header`] gives).
     #[serde(serialize_with = "as_text")]
     pub header: Vec<u8>,
     /// The shards, in file order; they cover every byte after the header.
@@ -75,11 +80,18 @@ pub struct Splitter {
     /// The record being read, if the scan is inside one.
     framer: Option<Framer>,
     header: Vec<u8>,
-    header_started: bool,
     data_start: Option<Position>,
     cuts: Vec<Position>,
     /// Why the file cannot be split (UTF-16, gzip, a header too long), once known.
     unsplittable: bool,
+    /// Records still to pass over before the header (a mapping's `skip`).
+    skip_before: usize,
+    /// Records to pass over after the header: the first shard starts after them.
+    skip_after: usize,
+    /// Where the file's text starts (after a byte order mark): the head's start.
+    text_start: u64,
+    /// Records are skipped before the header: [`Split::header`] is the file's head.
+    keeps_head: bool,
 }
 
 impl Splitter {
@@ -99,11 +111,23 @@ impl Splitter {
             at: Position::START,
             framer: None,
             header: Vec::new(),
-            header_started: false,
             data_start: None,
             cuts: Vec::new(),
             unsplittable: false,
+            skip_before: 0,
+            skip_after: 0,
+            text_start: 0,
+            keeps_head: false,
         }
+    }
+
+    /// The same pass for a file whose mapping skips `before` records before the header and
+    /// `after` records after it.
+    pub(crate) fn with_skip(mut self, before: usize, after: usize) -> Splitter {
+        self.skip_before = before;
+        self.skip_after = after;
+        self.keeps_head = before > 0;
+        self
     }
 
     /// The same pass for a run whose `maxRecordBytes` option is `max_record_bytes`.
@@ -118,7 +142,6 @@ impl Splitter {
     pub fn resume(delimiter: u8, shard_bytes: u64, header: &[u8], at: Position) -> Splitter {
         let mut s = Splitter::new(delimiter, shard_bytes);
         s.sniffed = true;
-        s.header_started = true;
         s.header = header.to_vec();
         s.data_start = Some(at);
         s.offset = at.offset;
@@ -244,6 +267,7 @@ impl Splitter {
             self.offset = 3;
             self.buf_offset = 3;
             self.at.offset = 3;
+            self.text_start = 3;
         } else {
             self.offset += lead.len() as u64;
             self.scan(&lead, false);
@@ -265,23 +289,38 @@ impl Splitter {
                         }
                         // The header is kept whole while it is within MAX_HEADER_BYTES; past
                         // it, the engine stops at the header, so there is nothing to split.
-                        if framer.pos() - self.at.offset > MAX_HEADER_BYTES as u64 {
+                        // A preamble before it is kept too, within MAX_HEAD_BYTES.
+                        let head = if self.keeps_head {
+                            self.text_start
+                        } else {
+                            self.at.offset
+                        };
+                        if framer.pos() - self.at.offset > MAX_HEADER_BYTES as u64
+                            || framer.pos() - head > MAX_HEAD_BYTES as u64
+                        {
                             self.unsplittable = true;
                             self.buf = Vec::new();
                             return;
                         }
-                        break self.at.offset;
+                        break head;
                     }
                     Step::End { end, next, broken } => {
                         self.framer = None;
-                        if self.data_start.is_none() {
+                        if self.data_start.is_none() && self.skip_before > 0 {
+                            // A preamble record: passed over, as the reader passes over it.
+                            self.skip_before -= 1;
+                        } else if self.data_start.is_some() && self.skip_after > 0 {
+                            // A header row after the header: the first shard starts after it.
+                            self.skip_after -= 1;
+                            self.data_start = Some(next);
+                        } else if self.data_start.is_none() {
                             if broken.is_some() {
                                 // The engine stops at such a header: nothing to split.
                                 self.unsplittable = true;
                                 self.buf = Vec::new();
                                 return;
                             }
-                            let from = (self.at.offset - self.buf_offset) as usize;
+                            let from = (self.head_start() - self.buf_offset) as usize;
                             let to = (end - self.buf_offset) as usize;
                             self.header = self.buf[from..to].to_vec();
                             self.data_start = Some(next);
@@ -303,17 +342,24 @@ impl Splitter {
                     offset: self.buf_offset + pos as u64,
                     line: self.at.line + u64::from(b == b'\n'),
                 };
-                if self.data_start.is_some() {
+                if self.data_start.is_some() && self.skip_after == 0 {
                     self.cut_at(self.at);
+                } else if self.data_start.is_some() {
+                    self.data_start = Some(self.at);
                 }
             }
             if pos == self.buf.len() {
+                if self.data_start.is_none() && self.keeps_head {
+                    // The head is kept from the start of the text until the header is read.
+                    break self.text_start;
+                }
                 break self.buf_offset + pos as u64;
             }
-            let limit = if self.header_started {
+            // The header, and the preamble before it, are read with the header's limit, as
+            // the engine's reader reads them.
+            let limit = if self.data_start.is_some() {
                 self.max_record_bytes
             } else {
-                self.header_started = true;
                 MAX_HEADER_BYTES
             };
             self.framer = Some(Framer::new(self.delimiter, limit, self.at));
@@ -321,6 +367,16 @@ impl Splitter {
         let drop = (keep - self.buf_offset) as usize;
         self.buf.drain(..drop);
         self.buf_offset = keep;
+    }
+
+    /// Where the header kept starts: the start of the file's text when a preamble is skipped
+    /// (the head), else the header record's own start.
+    fn head_start(&self) -> u64 {
+        if self.keeps_head {
+            self.text_start
+        } else {
+            self.at.offset
+        }
     }
 
     /// A cut at `at`, a place where a record may start, if a shard is due.

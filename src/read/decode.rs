@@ -1,11 +1,12 @@
 //! Looks at a file's first bytes: skips a UTF-8 byte order mark, decodes UTF-16, refuses gzip;
 //! and decodes the encoding a mapping names (UTF-16 without a byte order mark, Windows-1252,
-//! ISO-8859-1) to UTF-8, so every host reads such exports the same way.
+//! Mac Roman, ISO-8859-1) to UTF-8, so every host reads such exports the same way.
 //!
 //! Windows-1252 is a table of the 32 characters where it differs from ISO-8859-1 (bytes
-//! 0x80–0x9F); the rest of both is Unicode's first 256 code points. `encoding_rs` would add the
-//! same two encodings for far more wasm (its single-byte tables come with its whole label and
-//! decoder machinery), so the table stays ours.
+//! 0x80–0x9F); the rest of both is Unicode's first 256 code points. Mac Roman (WHATWG's
+//! `macintosh`, as Excel for Mac saved CSV until 2016) is a table of its 128 upper bytes.
+//! `encoding_rs` would add the same encodings for far more wasm (its single-byte tables come
+//! with its whole label and decoder machinery), so the tables stay ours.
 
 /// The file is gzip-compressed: the reader cannot read it, and the run stops the file with
 /// an [`crate::Error`] of kind `Compressed`.
@@ -20,8 +21,12 @@ pub(crate) enum Encoding {
     Utf8,
     /// UTF-16, little-endian unless a byte order mark says otherwise.
     Utf16,
+    /// UTF-16, big-endian unless a byte order mark says otherwise.
+    Utf16Be,
     /// Windows' Western European code page, as Excel saves CSV on Western European machines.
     Windows1252,
+    /// Mac OS Roman, as Excel for Mac saved CSV (with CR line ends) before its UTF-8 option.
+    MacRoman,
     /// ISO-8859-1 (Latin-1): each byte is the code point of the same number.
     Latin1,
 }
@@ -33,6 +38,26 @@ const WINDOWS_1252_HIGH: [char; 32] = [
     '\u{2c6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8d}', '\u{17d}', '\u{8f}',
     '\u{90}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2022}', '\u{2013}', '\u{2014}',
     '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}', '\u{9d}', '\u{17e}', '\u{178}',
+];
+
+/// Mac Roman's bytes 0x80–0xFF, as the WHATWG Encoding Standard's `macintosh` index has them
+/// (0xDB the euro sign, 0xF0 the Apple logo's private-use character).
+const MAC_ROMAN_HIGH: [char; 128] = [
+    '\u{c4}', '\u{c5}', '\u{c7}', '\u{c9}', '\u{d1}', '\u{d6}', '\u{dc}', '\u{e1}', '\u{e0}',
+    '\u{e2}', '\u{e4}', '\u{e3}', '\u{e5}', '\u{e7}', '\u{e9}', '\u{e8}', '\u{ea}', '\u{eb}',
+    '\u{ed}', '\u{ec}', '\u{ee}', '\u{ef}', '\u{f1}', '\u{f3}', '\u{f2}', '\u{f4}', '\u{f6}',
+    '\u{f5}', '\u{fa}', '\u{f9}', '\u{fb}', '\u{fc}', '\u{2020}', '\u{b0}', '\u{a2}', '\u{a3}',
+    '\u{a7}', '\u{2022}', '\u{b6}', '\u{df}', '\u{ae}', '\u{a9}', '\u{2122}', '\u{b4}', '\u{a8}',
+    '\u{2260}', '\u{c6}', '\u{d8}', '\u{221e}', '\u{b1}', '\u{2264}', '\u{2265}', '\u{a5}',
+    '\u{b5}', '\u{2202}', '\u{2211}', '\u{220f}', '\u{3c0}', '\u{222b}', '\u{aa}', '\u{ba}',
+    '\u{3a9}', '\u{e6}', '\u{f8}', '\u{bf}', '\u{a1}', '\u{ac}', '\u{221a}', '\u{192}', '\u{2248}',
+    '\u{2206}', '\u{ab}', '\u{bb}', '\u{2026}', '\u{a0}', '\u{c0}', '\u{c3}', '\u{d5}', '\u{152}',
+    '\u{153}', '\u{2013}', '\u{2014}', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '\u{f7}',
+    '\u{25ca}', '\u{ff}', '\u{178}', '\u{2044}', '\u{20ac}', '\u{2039}', '\u{203a}', '\u{fb01}',
+    '\u{fb02}', '\u{2021}', '\u{b7}', '\u{201a}', '\u{201e}', '\u{2030}', '\u{c2}', '\u{ca}',
+    '\u{c1}', '\u{cb}', '\u{c8}', '\u{cd}', '\u{ce}', '\u{cf}', '\u{cc}', '\u{d3}', '\u{d4}',
+    '\u{f8ff}', '\u{d2}', '\u{da}', '\u{db}', '\u{d9}', '\u{131}', '\u{2c6}', '\u{2dc}', '\u{af}',
+    '\u{2d8}', '\u{2d9}', '\u{2da}', '\u{b8}', '\u{2dd}', '\u{2db}', '\u{2c7}',
 ];
 
 /// What the input is, once its first bytes are known.
@@ -74,7 +99,8 @@ impl Decoder {
         match encoding {
             Encoding::Utf8 => Decoder::Utf8,
             Encoding::Utf16 => Decoder::Utf16(Utf16::new(false)),
-            Encoding::Windows1252 | Encoding::Latin1 => {
+            Encoding::Utf16Be => Decoder::Utf16(Utf16::new(true)),
+            Encoding::Windows1252 | Encoding::MacRoman | Encoding::Latin1 => {
                 Decoder::SingleByte(SingleByte::new(encoding))
             }
         }
@@ -167,17 +193,28 @@ fn sniff(
     }
 }
 
-/// A streaming Windows-1252 or ISO-8859-1 to UTF-8 transcoder: every byte is one character.
+/// The character a byte of a single-byte `encoding` stands for (UTF-8 and UTF-16 bytes are
+/// read as ISO-8859-1's).
+pub(crate) fn single_byte_char(encoding: Encoding, b: u8) -> char {
+    match (encoding, b) {
+        (Encoding::Windows1252, 0x80..=0x9f) => WINDOWS_1252_HIGH[usize::from(b - 0x80)],
+        (Encoding::MacRoman, 0x80..=0xff) => MAC_ROMAN_HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
+}
+
+/// A streaming Windows-1252, Mac Roman or ISO-8859-1 to UTF-8 transcoder: every byte is one
+/// character.
 #[derive(Debug)]
 pub(crate) struct SingleByte {
-    windows: bool,
+    encoding: Encoding,
     out: Vec<u8>,
 }
 
 impl SingleByte {
     fn new(encoding: Encoding) -> SingleByte {
         SingleByte {
-            windows: encoding == Encoding::Windows1252,
+            encoding,
             out: Vec::new(),
         }
     }
@@ -195,10 +232,7 @@ impl SingleByte {
             let Some((&b, tail)) = rest[ascii..].split_first() else {
                 break;
             };
-            let c = match b {
-                0x80..=0x9f if self.windows => WINDOWS_1252_HIGH[usize::from(b - 0x80)],
-                _ => char::from(b),
-            };
+            let c = single_byte_char(self.encoding, b);
             let mut buf = [0u8; 4];
             self.out
                 .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
@@ -367,6 +401,48 @@ mod tests {
         assert_eq!(text.chars().nth(0x8a), Some('Š'));
         assert_eq!(text.chars().nth(0x9f), Some('Ÿ'));
         assert_eq!(text.chars().nth(0xe9), Some('é'));
+    }
+
+    #[test]
+    fn mac_roman() {
+        // "Café Müller ’s “Zoë” ﬁ" as Excel for Mac (2011) saved it, with a CR line end.
+        let data = b"Caf\x8e M\x9fller \xd5s \xd2Zo\x91\xd3 \xde\r";
+        for size in 1..6 {
+            assert_eq!(
+                run_as(data, Encoding::MacRoman, size),
+                (0, "Café Müller ’s “Zoë” ﬁ\r".as_bytes().to_vec())
+            );
+        }
+        let all: Vec<u8> = (0..=255).collect();
+        let text = String::from_utf8(run_as(&all, Encoding::MacRoman, 5).1).unwrap();
+        assert_eq!(text.chars().count(), 256);
+        let at = |b: usize| text.chars().nth(b);
+        assert_eq!(at(0x7f), Some('\u{7f}'));
+        assert_eq!(
+            [at(0x80), at(0x87), at(0x8a), at(0x8e), at(0x9a), at(0xd5)],
+            [
+                Some('Ä'),
+                Some('á'),
+                Some('ä'),
+                Some('é'),
+                Some('ö'),
+                Some('’')
+            ]
+        );
+        // WHATWG's index: the euro sign at 0xDB, the Apple logo at 0xF0, a caron last.
+        assert_eq!(
+            [at(0xdb), at(0xf0), at(0xff)],
+            [Some('€'), Some('\u{f8ff}'), Some('ˇ')]
+        );
+    }
+
+    #[test]
+    fn utf16_big_endian_without_a_bom() {
+        let mut be = Vec::new();
+        for u in "a\tb\n".encode_utf16() {
+            be.extend_from_slice(&u.to_be_bytes());
+        }
+        assert_eq!(run_as(&be, Encoding::Utf16Be, 3), (0, b"a\tb\n".to_vec()));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Guesses a file's delimiter from its header record, for files whose mapping says `auto` (or
 //! that have no mapping): among `,` `;` tab and `|`, the one the header holds most, when it is
-//! the only one with that count; otherwise `,`.
+//! the only one with that count; otherwise `,`. Records a mapping's `skip` puts before the
+//! header (a preamble) are passed over, as the reader passes over them.
 
 use crate::base::limits::MAX_HEADER_BYTES;
 
@@ -11,10 +12,19 @@ const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// counted: the record ends at the first line break outside quotes (see [`Scan`]), so a quoted
 /// header cell holding a line break is read whole, as the record reader reads it.
 pub(crate) fn guess(head: &[u8]) -> u8 {
-    let mut scan = Scan::new();
-    scan.feed(head);
-    scan.delimiter()
+    guess_after(head, 0)
 }
+
+/// The delimiter of a file whose header record comes after `skip` records (blank lines not
+/// counted) at the start of `head`.
+pub(crate) fn guess_after(head: &[u8], skip: usize) -> u8 {
+    let mut g = Guess::new(false).skipping(skip);
+    g.push(head);
+    g.finish().0
+}
+
+/// What a guess holds at most while it passes over a preamble: the header's limit, twice.
+const MAX_HELD_BYTES: usize = 2 * MAX_HEADER_BYTES;
 
 /// The first bytes of a file, held until its header record is in (or [`MAX_HEADER_BYTES`] of
 /// them, or the end of the file), then the delimiter guessed from them. The bytes are scanned
@@ -28,6 +38,10 @@ pub(crate) struct Guess {
     /// Whether `held` may start with a UTF-8 byte order mark, which is not the header's text.
     bom: bool,
     ready: bool,
+    /// Records still to pass over before the header.
+    skip: usize,
+    /// Where in `held` the record being scanned starts.
+    record_start: usize,
 }
 
 impl Guess {
@@ -38,6 +52,12 @@ impl Guess {
             bom,
             ..Guess::default()
         }
+    }
+
+    /// A guess that passes over `skip` records (blank lines not counted) before the header.
+    pub(crate) fn skipping(mut self, skip: usize) -> Guess {
+        self.skip = skip;
+        self
     }
 
     /// Holds `bytes`; whether the header record is in now, or the limit reached.
@@ -53,12 +73,32 @@ impl Guess {
             }
             if self.held.starts_with(BOM) {
                 self.scanned = BOM.len();
+                self.record_start = BOM.len();
             }
             self.bom = false;
         }
-        let found = self.scan.feed(&self.held[self.scanned..]).is_some();
-        self.scanned = self.held.len();
-        self.ready = found || self.held.len() >= MAX_HEADER_BYTES;
+        let mut found = false;
+        while let Some(i) = self.scan.feed(&self.held[self.scanned..]) {
+            let end = self.scanned + i;
+            self.scanned = end + 1;
+            if !self.scan.started {
+                // A blank line, or the `\n` of a `\r\n`: no record.
+                self.scan = Scan::new();
+                self.record_start = self.scanned;
+            } else if self.skip > 0 {
+                self.skip -= 1;
+                self.scan = Scan::new();
+                self.record_start = self.scanned;
+            } else {
+                found = true;
+                break;
+            }
+        }
+        if !found {
+            self.scanned = self.held.len();
+        }
+        let header = self.held.len() - self.record_start.min(self.held.len());
+        self.ready = found || header >= MAX_HEADER_BYTES || self.held.len() >= MAX_HELD_BYTES;
         self.ready
     }
 
@@ -81,6 +121,8 @@ pub(crate) struct Scan {
     closing: bool,
     field_start: bool,
     ended: bool,
+    /// A byte other than a line break was seen: a record, not a blank line.
+    started: bool,
     counts: [usize; CANDIDATES.len()],
 }
 
@@ -97,6 +139,7 @@ impl Scan {
             closing: false,
             field_start: true,
             ended: false,
+            started: false,
             counts: [0; CANDIDATES.len()],
         }
     }
@@ -120,8 +163,11 @@ impl Scan {
                     continue;
                 }
             }
+            if b != b'\n' && b != b'\r' {
+                self.started = true;
+            }
             match b {
-                b'\n' => {
+                b'\n' | b'\r' => {
                     self.ended = true;
                     return Some(i);
                 }
@@ -187,6 +233,19 @@ mod tests {
         assert_eq!(header_end(b"userId,event"), None);
         // A quote past a field's start is text, so the line break ends the header.
         assert_eq!(header_end(b"a\"b\nc\""), Some(3));
+    }
+
+    #[test]
+    fn a_preamble_is_passed_over_and_cr_ends_a_record() {
+        use super::guess_after;
+        let ga4 =
+            b"# Events\n# Account: Demo, Shop\n\n# Start date: 20240101\nEvent name;Event count\n";
+        assert_eq!(guess_after(ga4, 3), b';');
+        assert_eq!(guess_after(ga4, 0), b',');
+        // Blank lines and CRLF are not records; a CR alone ends one.
+        assert_eq!(guess_after(b"a,b\r\n\r\n\nx|y|z\r1|2|3", 1), b'|');
+        assert_eq!(guess_after(b"title, with, commas\rx;y\r", 1), b';');
+        assert_eq!(guess(b"x;y\ra,b,c,d,e\r"), b';');
     }
 
     #[test]

@@ -172,6 +172,10 @@ pub(crate) struct RecordReader {
     skipping: Option<Skipping>,
     /// Records past here were held back because the callback paused.
     paused: bool,
+    /// Records still to drop unread (a mapping's `skip`): before the first, then after it.
+    skip: usize,
+    /// Records to drop after the first, once it is read.
+    skip_after: usize,
 }
 
 /// A record the reader is skipping: where it starts and its first bytes.
@@ -214,7 +218,16 @@ impl RecordReader {
             max_fields: usize::MAX,
             skipping: None,
             paused: false,
+            skip: 0,
+            skip_after: 0,
         }
+    }
+
+    /// Drops `before` records before the first (the header) and `after` records after it
+    /// unread, as a mapping's `skip` says: lines and offsets stay the file's.
+    pub(crate) fn skip_records(&mut self, before: usize, after: usize) {
+        self.skip = before;
+        self.skip_after = after;
     }
 
     /// Reads records after the header, whose width is `width`: from now on the record limit
@@ -321,8 +334,12 @@ impl RecordReader {
                         // A stray quote's row may end before bytes kept while it was unknown.
                         let len = end.saturating_sub(sk.start.offset);
                         sk.raw.truncate(usize::try_from(len).unwrap_or(usize::MAX));
-                        result = f(Record::broken(sk.start, &sk.raw, broken));
-                        self.after_first(0);
+                        result = if self.skip > 0 {
+                            Ok(true)
+                        } else {
+                            f(Record::broken(sk.start, &sk.raw, broken))
+                        };
+                        self.after_record(0);
                         pos = (next.offset - self.buf_offset) as usize;
                         self.line = next.line;
                         if !matches!(result, Ok(true)) {
@@ -372,8 +389,8 @@ impl RecordReader {
                         count: self.count,
                         broken: None,
                     };
-                    result = f(rec);
-                    self.after_first(self.count);
+                    result = if self.skip > 0 { Ok(true) } else { f(rec) };
+                    self.after_record(self.count);
                     self.line += newlines;
                     pos = next;
                     if !matches!(result, Ok(true)) {
@@ -391,8 +408,12 @@ impl RecordReader {
                         Step::End { end, next, broken } => {
                             let end = (end - self.buf_offset) as usize;
                             let raw = &self.buf[start..end.min(start + RAW_KEPT)];
-                            result = f(Record::broken(at, raw, broken));
-                            self.after_first(0);
+                            result = if self.skip > 0 {
+                                Ok(true)
+                            } else {
+                                f(Record::broken(at, raw, broken))
+                            };
+                            self.after_record(0);
                             pos = (next.offset - self.buf_offset) as usize;
                             self.line = next.line;
                             if !matches!(result, Ok(true)) {
@@ -432,10 +453,14 @@ impl RecordReader {
         result.map(|_| ())
     }
 
-    /// After the first record: the header's width caps the fields kept, and the record limit applies.
-    fn after_first(&mut self, count: usize) {
-        if self.first {
+    /// After a record: one skipped is counted; after the first, the header's width caps the
+    /// fields kept, the record limit applies, and the records to skip after it come.
+    fn after_record(&mut self, count: usize) {
+        if self.skip > 0 {
+            self.skip -= 1;
+        } else if self.first {
             self.body(count);
+            self.skip = std::mem::take(&mut self.skip_after);
         }
     }
 

@@ -17,7 +17,7 @@ const BLANK = '<fill in:';
 /** The delimiters offered (the schema takes any ASCII character; the rule's own is added when it is another). */
 const DELIMITERS = [['auto', 'guess from the header'], [',', 'comma ,'], [';', 'semicolon ;'], ['\t', 'tab'], ['|', 'bar |']];
 /** The schema's encodings. */
-const ENCODINGS = ['utf-8', 'utf-16', 'windows-1252', 'iso-8859-1'];
+const ENCODINGS = ['utf-8', 'utf-16', 'utf-16be', 'windows-1252', 'macintosh', 'iso-8859-1'];
 const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out', damaged: 'Damaged' };
 /** The preview waits for typing to pause this long. */
 const PREVIEW_DELAY_MS = 250;
@@ -301,7 +301,7 @@ export class MappingEditor {
         const row = el(
           'tr',
           { 'data-column': name },
-          el('th', { scope: 'row', text: name }),
+          el('th', { scope: 'row', text: name.trim() === '' ? '(no name)' : name }),
           el('td', { class: 'example' }, example == null ? el('span', { class: 'muted', text: 'empty' }) : el('code', { text: example })),
           el('td', {}, el('label', { class: 'visually-hidden', for: target.id, text: `Target of ${name}` }), target),
           el('td', {}, el('label', { class: 'visually-hidden', for: nameInput.id, text: `Name under the target of ${name}` }), nameInput),

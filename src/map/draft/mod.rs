@@ -141,6 +141,11 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         delimiter: delimiter_text,
         encoding: sample.encoding,
         decimal: profile.decimal_comma.then_some(","),
+        skip: match sample.skip {
+            s if s.after > 0 => Some(serde_json::json!({"before": s.before, "after": s.after})),
+            s if s.before > 0 => Some(s.before.into()),
+            _ => None,
+        },
         header: (!sample.has_header).then_some(&sample.names[..]),
         columns: Ordered(&targets.columns),
         set: Ordered(&targets.set),

@@ -59,6 +59,8 @@ pub(super) struct RuleOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decimal: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub header: Option<&'a [String]>,
     pub columns: Ordered<'a, Out>,
     #[serde(skip_serializing_if = "is_empty_set")]

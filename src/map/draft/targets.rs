@@ -49,6 +49,20 @@ pub(super) fn targets(
         let name = col.name.trim().to_string();
         let path = format!("columns{}", quoted_key(&name));
         crate::map::probe::add(1);
+        if name.is_empty() {
+            // A column with no name (a trailing comma in the header): one `"": null` leaves
+            // out every such column, as the engine matches names trimmed.
+            if seen_names.insert(name.clone(), outs.len()).is_none() {
+                outs.push((name, Out::Drop));
+                notes.note(
+                    NoteKind::Dropped,
+                    path,
+                    None,
+                    format!("column {} has no name in the header: left out (null), with any other column without one; name it in the file to send it", i + 1),
+                );
+            }
+            continue;
+        }
         if let Some(&first) = seen_names.get(&name) {
             // The same name twice: one entry names both, so both are left out.
             outs[first].1 = Out::Drop;

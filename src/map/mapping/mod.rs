@@ -82,6 +82,9 @@ pub(crate) struct Rule {
     pub decimal_comma: bool,
     /// The columns of a file without a header row.
     pub header: Option<Vec<String>>,
+    /// Records before the header row (a preamble), and after it (more header rows), that are
+    /// not read: `skip`.
+    pub skip: Skip,
     /// The file's column name and where it goes (`None`: dropped), in the mapping's order.
     pub columns: Vec<(String, Option<Target>)>,
     /// A path in header syntax and its JSON value.
@@ -92,6 +95,17 @@ pub(crate) struct Rule {
     /// messageIds of the files it reads, so a corrected mapping sends new ids.
     pub digest: [u8; 20],
 }
+
+/// A rule's `skip`: records (as a CSV reader reads them, blank lines not counted) left unread
+/// before the header row and after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Skip {
+    pub before: usize,
+    pub after: usize,
+}
+
+/// The most records a `skip` may pass over, before or after the header.
+pub(crate) const MAX_SKIP: usize = 1000;
 
 /// What becomes of one column of the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,13 +130,14 @@ pub(crate) struct Layout {
 }
 
 const TOP_KEYS: [&str; 2] = ["$schema", "files"];
-const RULE_KEYS: [&str; 10] = [
+const RULE_KEYS: [&str; 11] = [
     "match",
     "call",
     "collection",
     "delimiter",
     "encoding",
     "decimal",
+    "skip",
     "header",
     "columns",
     "set",
@@ -132,7 +147,14 @@ const COLUMN_KEYS: [&str; 4] = ["to", "type", "format", "timezone"];
 const CALLS: [&str; 7] = [
     "identify", "track", "page", "screen", "group", "alias", "object",
 ];
-const ENCODINGS: [&str; 4] = ["utf-8", "utf-16", "windows-1252", "iso-8859-1"];
+const ENCODINGS: [&str; 6] = [
+    "utf-8",
+    "utf-16",
+    "utf-16be",
+    "windows-1252",
+    "macintosh",
+    "iso-8859-1",
+];
 const TYPES: [&str; 6] = [
     "string",
     "number",
@@ -365,7 +387,9 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
         None => Encoding::Utf8,
         Some(e) => match ck.choice(&p("encoding"), e, &ENCODINGS) {
             Some("utf-16") => Encoding::Utf16,
+            Some("utf-16be") => Encoding::Utf16Be,
             Some("windows-1252") => Encoding::Windows1252,
+            Some("macintosh") => Encoding::MacRoman,
             Some("iso-8859-1") => Encoding::Latin1,
             _ => Encoding::Utf8,
         },
@@ -394,6 +418,10 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
             }
         }
     });
+    let skip = obj
+        .get("skip")
+        .map(|v| parse_skip(ck, &p("skip"), v, header.is_some()))
+        .unwrap_or_default();
     let mut columns = Vec::new();
     if let Some(c) = obj.get("columns") {
         match c.as_object() {
@@ -469,6 +497,7 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
         encoding,
         decimal_comma,
         header,
+        skip,
         columns,
         set,
         drop_unmapped,
@@ -482,6 +511,42 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
         }
     }
     Some(rule)
+}
+
+/// `skip`: a count of records before the header row, or `{"before": n, "after": m}`.
+fn parse_skip(ck: &mut Checker, path: &str, v: &Value, headerless: bool) -> Skip {
+    fn count(ck: &mut Checker, path: &str, v: &Value) -> usize {
+        match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
+            Some(n) if n <= MAX_SKIP => n,
+            _ => {
+                ck.err(
+                    path,
+                    format!(
+                        "must be a whole number of rows from 0 to {MAX_SKIP} (MAX_SKIP), like 3"
+                    ),
+                );
+                0
+            }
+        }
+    }
+    match v {
+        Value::Object(_) => {
+            let Some(obj) = ck.object(path, v, "a skip", &["before", "after"]) else {
+                return Skip::default();
+            };
+            let (before, after) = (obj.get("before").cloned(), obj.get("after").cloned());
+            let before = before.map_or(0, |b| count(ck, &format!("{path}.before"), &b));
+            let after = after.map_or(0, |a| count(ck, &format!("{path}.after"), &a));
+            if after > 0 && headerless {
+                ck.err(&format!("{path}.after"), "counts rows after the file's header row, and with \"header\" the file has none: give the rows to skip as a number");
+            }
+            Skip { before, after }
+        }
+        _ => Skip {
+            before: count(ck, path, v),
+            after: 0,
+        },
+    }
 }
 
 /// Too many entries in a rule's `columns` or `set`.

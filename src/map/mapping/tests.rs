@@ -80,14 +80,33 @@ fn every_problem_has_its_path() {
     assert_eq!(
         errors(r#"{"files": [{"match": "*.csv", "colums": {}, "call": "trak", "delimiter": ";;", "encoding": "latin9", "decimal": "·", "unmapped": "hide"}]}"#),
         [
-            "files[0].colums: unknown key; the keys of a rule are match, call, collection, delimiter, encoding, decimal, header, columns, set, unmapped",
+            "files[0].colums: unknown key; the keys of a rule are match, call, collection, delimiter, encoding, decimal, skip, header, columns, set, unmapped",
             "files[0].call: 'trak' is not one of identify, track, page, screen, group, alias, object",
             r#"files[0].delimiter: ';;' cannot be a delimiter; give one ASCII character other than a quote or a line break (",", ";", "\t", "|"), or "auto""#,
-            "files[0].encoding: 'latin9' is not one of utf-8, utf-16, windows-1252, iso-8859-1",
+            "files[0].encoding: 'latin9' is not one of utf-8, utf-16, utf-16be, windows-1252, macintosh, iso-8859-1",
             "files[0].decimal: '·' is not one of ., ,",
             "files[0].unmapped: 'hide' is not one of keep, drop",
         ]
     );
+    assert_eq!(
+        errors(
+            r#"{"files": [{"match": "a", "skip": "3"}, {"match": "b", "skip": 1001}, {"match": "c", "skip": {"before": -1, "atfer": 2}}, {"match": "d", "header": ["x"], "skip": {"after": 1}}]}"#
+        ),
+        [
+            "files[0].skip: must be a whole number of rows from 0 to 1000 (MAX_SKIP), like 3",
+            "files[1].skip: must be a whole number of rows from 0 to 1000 (MAX_SKIP), like 3",
+            "files[2].skip.atfer: unknown key; the keys of a skip are before, after",
+            "files[2].skip.before: must be a whole number of rows from 0 to 1000 (MAX_SKIP), like 3",
+            "files[3].skip.after: counts rows after the file's header row, and with \"header\" the file has none: give the rows to skip as a number",
+        ]
+    );
+    let skips = Mapping::parse(r#"{"files": [{"match": "a", "skip": 8}, {"match": "b", "skip": {"after": 2}}, {"match": "c"}]}"#).unwrap();
+    let skips: Vec<(usize, usize)> = skips
+        .rules
+        .iter()
+        .map(|r| (r.skip.before, r.skip.after))
+        .collect();
+    assert_eq!(skips, [(8, 0), (0, 2), (0, 0)]);
     assert_eq!(
         errors(
             r#"{"files": [{"call": "object"}, {"match": "x", "call": "track", "collection": "rooms"}], "extra": 1}"#
@@ -371,6 +390,7 @@ fn date_formats_past_what_a_plan_indexes_are_refused_not_wrapped() {
         encoding: Encoding::Utf8,
         decimal_comma: false,
         header: None,
+        skip: Skip::default(),
         columns: (0..n)
             .map(|_| {
                 (

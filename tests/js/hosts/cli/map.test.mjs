@@ -80,7 +80,7 @@ describe('csv2segment map', () => {
       'Bestellungen_Maerz.csv: track calls, 8 columns; 4 notes:\n' +
         '  guess: the file is not UTF-8: read as Windows-1252 (Excel\'s Western European encoding); if letters such as ä or é look wrong in the preview, change "encoding"\n' +
         '  guess: the file name has no prefix such as track_: the rows are drafted as track calls (the file name says bestellungen); change "call" if they are not\n' +
-        '  ambiguous: \'Datum\': no sampled date has a day over 12, so day and month cannot be told apart: read as %d.%m.%Y %H:%M; if the file is %m.%d.%Y %H:%M, change "format"\n' +
+        '  guess: \'Datum\': no sampled date has a day over 12; read as %d.%m.%Y %H:%M, day first, since the file looks European (a ; delimiter, decimal commas, headers not in English); if the file is %m.%d.%Y %H:%M, change "format"\n' +
         '  to fill in: no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused; the file name says bestellungen, which Segment\'s e-commerce spec calls "Order Completed"\n' +
         'Q1 Signups.csv: track calls, 7 columns; 3 notes:\n' +
         '  guess: the file name has no prefix such as track_: the rows are drafted as track calls (the file name says signups); change "call" if they are not\n' +

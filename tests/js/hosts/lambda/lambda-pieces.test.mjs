@@ -183,6 +183,35 @@ describe('Lambda: files in pieces', () => {
     }
   });
 
+  test('a mapping that skips a preamble: every shard reads past it, lines stay the file\'s, as one run', async () => {
+    // GA4's export: a # block (with commas) and a blank line before a ;-separated header.
+    const preamble = '# ----------------------------------------\n# Events, all users\n# Account: Demo, Shop\n# ----------------------------------------\n\n';
+    const rows = Array.from({ length: 600 }, (_, i) => (i === 420 ? `u${i};;${i}` : `u${i};Event ${i % 7};${i}`));
+    const text = `${preamble}userId;event;properties.n\n${rows.join('\n')}\n`;
+    await put('ga4/csv2segment.json', JSON.stringify({ files: [{ match: '*.csv', call: 'track', skip: 4 }] }));
+    const key = 'ga4/events_export.csv';
+    const record = await put(key, text);
+    await handlerWith()({ Records: [record] }, context);
+    const sequential = eventsById(seg);
+    const whole = await getJson(`csv2segment-reports/${key}.report.json`);
+    assert.deepEqual([whole.rows, whole.events, whole.rejected, sequential.size], [600, 599, 1, 599]);
+    // The preamble is 5 lines, the header line 6: the row at index 420 is on line 427.
+    assert.deepEqual(whole.rejections.map((r) => [r.line, r.column, r.reason]), [[427, 2, 'event is empty; every track call needs one']]);
+
+    seg.reset();
+    logs = [];
+    const queue = [];
+    const handler = handlerWith({ CSV2SEGMENT_SHARD_BYTES: '2048' }, queue);
+    await handler({ Records: [record] }, context);
+    const sharded = logged().find((l) => l.status === 'sharded');
+    assert.ok(sharded.shards >= 4, `${sharded.shards} shards`);
+    await drain(handler, queue, { parallel: 3 });
+    assert.deepEqual(eventsById(seg), sequential);
+    const report = await getJson(`csv2segment-reports/${key}.report.json`);
+    assert.deepEqual([report.rows, report.events, report.rejected, report.pieces], [600, 599, 1, sharded.shards]);
+    assert.deepEqual([report.columns, report.rejections], [whole.columns, whole.rejections]);
+  });
+
   test('a gzip file is never sharded; its continuations read from the start and skip', async () => {
     const key = 'gz/track_gz.csv.gz';
     const record = await put(key, gzipSync(generateTrackCsv(ROWS)));
