@@ -10,14 +10,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use super::date_format::DateFormat;
+use super::mapping::shape::{Column as Out, ColumnObject, Decimal, Entries, Field, RuleShape};
 #[cfg(doc)]
 use super::mapping::Mapping;
 use super::mapping::{glob_matches, quoted_key, BLANK_PREFIX};
 use crate::map::cell::Conv;
+use crate::map::column::ColumnType;
 use crate::map::column::{self, Seg};
 use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::spec;
@@ -76,72 +77,6 @@ pub struct ColumnExample {
     pub column: String,
     /// Its first non-empty value in the sampled rows, trimmed; `None` when all were empty.
     pub value: Option<String>,
-}
-
-/// Where a column goes in the draft.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Out {
-    Drop,
-    To(String),
-    Date {
-        to: String,
-        typed: bool,
-        format: String,
-    },
-}
-
-impl Serialize for Out {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Out::Drop => s.serialize_none(),
-            Out::To(t) => s.serialize_str(t),
-            Out::Date { to, typed, format } => {
-                let mut m = s.serialize_map(None)?;
-                m.serialize_entry("to", to)?;
-                if *typed {
-                    m.serialize_entry("type", "timestamp")?;
-                }
-                m.serialize_entry("format", format)?;
-                m.end()
-            }
-        }
-    }
-}
-
-/// Pairs written as a JSON object in their order.
-struct Ordered<'a, V>(&'a [(String, V)]);
-
-impl<V: Serialize> Serialize for Ordered<'_, V> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
-#[derive(Serialize)]
-struct RuleOut<'a> {
-    #[serde(rename = "match")]
-    pattern: &'a str,
-    call: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    collection: Option<&'a str>,
-    delimiter: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    encoding: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    decimal: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    header: Option<&'a [String]>,
-    columns: Ordered<'a, Out>,
-    #[serde(skip_serializing_if = "is_empty_set")]
-    set: Ordered<'a, String>,
-}
-
-fn is_empty_set(s: &Ordered<'_, String>) -> bool {
-    s.0.is_empty()
 }
 
 /// What the sampled values of a column are.
@@ -220,7 +155,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
 
     // The encoding: a byte order mark says it; valid UTF-8 is UTF-8; else Windows-1252.
     let (encoding, encoding_name) = match head {
-        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => (Encoding::Utf16, Some("utf-16")),
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => (Encoding::Utf16, Some(Encoding::Utf16)),
         [0xef, 0xbb, 0xbf, ..] => (Encoding::Utf8, None),
         _ => match std::str::from_utf8(head) {
             Ok(_) => (Encoding::Utf8, None),
@@ -233,7 +168,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
                     None,
                     "the file is not UTF-8: read as Windows-1252 (Excel's Western European encoding); if letters such as ä or é look wrong in the preview, change \"encoding\"".into(),
                 );
-                (Encoding::Windows1252, Some("windows-1252"))
+                (Encoding::Windows1252, Some(Encoding::Windows1252))
             }
         },
     };
@@ -490,7 +425,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         let (out, suffix_note) = typed(target, kind, &name);
         if let Some((k, m)) = suffix_note {
             let p = match &out {
-                Out::Date { .. } => format!("{path}.format"),
+                Out::Object(_) => format!("{path}.format"),
                 _ => path.clone(),
             };
             note(k, p, Some(&name), m);
@@ -503,7 +438,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         let to = match out {
             Out::Drop => continue,
             Out::To(t) => t.split(':').next().unwrap_or(t).trim(),
-            Out::Date { to, .. } => to.as_str(),
+            Out::Object(o) => o.to.given().map_or("", String::as_str),
         };
         match (call, to) {
             (CallKind::Object, "id") | (CallKind::Alias, "userId") => has_id = true,
@@ -540,11 +475,11 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
     }
 
     // Blanks and missing columns.
-    let mut set: Vec<(String, String)> = Vec::new();
+    let mut set: Vec<(String, serde_json::Value)> = Vec::new();
     if call == CallKind::Track && !has_event {
         set.push((
             "event".into(),
-            format!("{BLANK_PREFIX} the event name every row is, like Order Completed>"),
+            format!("{BLANK_PREFIX} the event name every row is, like Order Completed>").into(),
         ));
         note(
             NoteKind::Blank,
@@ -574,16 +509,21 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
 
     let pattern = pattern_for(base);
     let delimiter_text = char::from(delimiter).to_string();
-    let rule = RuleOut {
-        pattern: &pattern,
-        call: call.as_str(),
-        collection: collection.as_deref(),
-        delimiter: delimiter_text,
-        encoding: encoding_name,
-        decimal: decimal_comma.then_some(","),
-        header: (!has_header).then_some(&names[..]),
-        columns: Ordered(&outs),
-        set: Ordered(&set),
+    let rule = RuleShape {
+        pattern: Field::Given(pattern),
+        call: Field::Given(call),
+        collection: collection.into(),
+        delimiter: Field::Given(delimiter_text),
+        encoding: encoding_name.into(),
+        decimal: decimal_comma.then_some(Decimal::Comma).into(),
+        header: (!has_header).then_some(names).into(),
+        columns: Field::Given(Entries(
+            outs.into_iter()
+                .map(|(n, o)| (n, Field::Given(o)))
+                .collect(),
+        )),
+        set: (!set.is_empty()).then_some(Entries(set)).into(),
+        unmapped: None.into(),
     };
     let rule = serde_json::to_string_pretty(&rule).unwrap_or_default();
     Ok(Draft {
@@ -1006,11 +946,12 @@ fn typed(target: String, kind: &Kind, name: &str) -> (Out, Option<(NoteKind, Str
                 None
             };
             (
-                Out::Date {
-                    to: target,
-                    typed: !stamp_by_name,
-                    format: format.clone(),
-                },
+                Out::Object(ColumnObject {
+                    to: Field::Given(target),
+                    ty: (!stamp_by_name).then_some(ColumnType::Timestamp).into(),
+                    format: Field::Given(format.clone()),
+                    timezone: None.into(),
+                }),
                 note,
             )
         }
