@@ -24,6 +24,7 @@ pub(crate) struct Compressed;
     serde::Deserialize,
     schemars::JsonSchema,
 )]
+#[schemars(inline)]
 pub(crate) enum Encoding {
     /// UTF-8 (and ASCII), the default.
     #[default]

@@ -26,6 +26,7 @@ use crate::map::header::{HeaderError, HeaderProblem};
 use crate::options::Options;
 use crate::read::decode::Encoding;
 
+pub(crate) mod generated;
 mod glob;
 pub(crate) mod shape;
 

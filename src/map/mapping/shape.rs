@@ -148,25 +148,28 @@ impl<V: JsonSchema> JsonSchema for Entries<V> {
 #[schemars(
     rename = "Mapping",
     title = "csv2segment mapping",
-    extend("$id" = "https://github.com/csv2segment/csv2segment/schema/csv2segment.schema.json")
+    extend(
+        "$id" = "https://github.com/csv2segment/csv2segment/schema/csv2segment.schema.json",
+        "required" = ["files"]
+    )
 )]
 pub(crate) struct MappingFile {
     /// The schema the file follows, for editors.
     #[serde(rename = "$schema", skip_serializing_if = "Field::is_absent")]
     pub schema: Field<String>,
     /// The rules, in order. A file no rule matches is read by its name and header.
-    #[schemars(required)]
+    #[serde(skip_serializing_if = "Field::is_absent")]
     pub files: Field<Vec<Field<RuleShape>>>,
 }
 
 /// One rule of a mapping: the first whose match fits the file's base name applies.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
-#[schemars(rename = "MappingRule", extend("allOf" = rule_conditions()))]
+#[schemars(rename = "MappingRule", extend("required" = ["match"], "allOf" = rule_conditions()))]
 pub(crate) struct RuleShape {
     /// A glob on the file's base name: * any run of characters, ? one; case-insensitive.
-    #[serde(rename = "match")]
-    #[schemars(required, length(min = 1))]
+    #[serde(rename = "match", skip_serializing_if = "Field::is_absent")]
+    #[schemars(length(min = 1))]
     pub pattern: Field<String>,
     /// The call every row becomes; without it, the file name's prefix decides.
     #[serde(skip_serializing_if = "Field::is_absent")]
@@ -244,10 +247,14 @@ impl<'de> Deserialize<'de> for Column {
 /// A column's target with its type and the date format its values are read with.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
-#[schemars(rename = "MappedColumn", extend("dependentRequired" = { "timezone": ["format"] }, "allOf" = column_conditions()))]
+#[schemars(
+    rename = "MappedColumn",
+    extend("required" = ["to"], "dependentRequired" = { "timezone": ["format"] }, "allOf" = column_conditions())
+)]
 pub(crate) struct ColumnObject {
     /// Where the column goes, like properties.amount.
-    #[schemars(required, schema_with = "target_schema")]
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    #[schemars(schema_with = "target_schema")]
     pub to: Field<String>,
     /// The type its cells are sent as.
     #[serde(rename = "type", skip_serializing_if = "Field::is_absent")]
