@@ -29,6 +29,7 @@ export type {
   Split,
   Splitter,
   Validation,
+  Vocabulary,
 } from '../pkg/csv2segment.js';
 
 /** The engine's module, initialised once per process. */

@@ -1,4 +1,4 @@
-// Generated from src/map/mapping/shape.rs by tests/generated.rs: do not edit.
+// Generated from src/map/mapping/shape.rs and vocabulary.rs by tests/generated.rs: do not edit.
 
 /**
  * How csv2segment reads files as they come (any name, delimiter, encoding and column names): a list of rules; the first whose match fits the file's base name applies. See docs/files-and-mappings.md, "Files as they come".
@@ -61,4 +61,32 @@ export interface MappingRule {
   set?: Record<string, string | number | boolean | object | unknown[]>;
   /** Columns not named in columns: kept by the header rules (the default), or dropped. */
   unmapped?: "keep" | "drop";
+}
+
+/** What a mapping may say, and the engine's sizes around it. */
+export interface Vocabulary {
+  /** The start of a value the draft leaves to fill in; a mapping with one is refused. */
+  blankPrefix: string;
+  /** The calls, as `call` takes them. */
+  calls: string[];
+  /** The decimal marks; the first is the default. */
+  decimals: string[];
+  /** The delimiters a run guesses among when `delimiter` is `auto` (any other ASCII one may be named). */
+  delimiters: string[];
+  /** How much of a file the draft reads (DRAFT_SAMPLE_BYTES). */
+  draftSampleBytes: number;
+  /** The encodings, as `encoding` takes them; the first is the default. */
+  encodings: string[];
+  /** The largest set value as JSON (MAX_CONSTANT_BYTES). */
+  maxConstantBytes: number;
+  /** The largest header record, and so a rule's header list (MAX_HEADER_BYTES). */
+  maxHeaderBytes: number;
+  /** The largest mapping text (MAX_MAPPING_BYTES). */
+  maxMappingBytes: number;
+  /** The most entries of a rule's columns or set (MAX_MAPPING_COLUMNS). */
+  maxMappingColumns: number;
+  /** The column types, as `type` and a target's `:type` take them. */
+  types: string[];
+  /** What `unmapped` takes; the first is the default. */
+  unmapped: string[];
 }

@@ -11,8 +11,8 @@ use crate::base::limits::limit;
 use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position};
 
 // The limits and defaults are the engine's constants (base/limits.rs's limit!), named beside them.
-/// The mapping's types (Mapping, MappingRule, MappedColumn, CallKind, ColumnType), generated from
-/// its Rust types by tests/generated.rs.
+/// The mapping's types (Mapping, MappingRule, MappedColumn, CallKind, ColumnType) and Vocabulary,
+/// generated from their Rust types by tests/generated.rs.
 #[wasm_bindgen(typescript_custom_section)]
 const MAPPING_TYPES: &'static str = include_str!("../schema/csv2segment.d.ts");
 
@@ -751,6 +751,14 @@ pub fn read_date(
 #[wasm_bindgen(js_name = ruleMatches)]
 pub fn rule_matches(pattern: &str, key: &str) -> bool {
     crate::rule_matches(pattern, key)
+}
+
+/// What a mapping may say (calls, types, encodings, delimiters, the draft's blank) and the
+/// engine's sizes around it (the draft's sample, the mapping's limits): hosts and editors offer
+/// these instead of keeping copies.
+#[wasm_bindgen(unchecked_return_type = "Vocabulary")]
+pub fn vocabulary() -> JsValue {
+    to_js(&crate::vocabulary())
 }
 
 /// The largest mapping text the engine reads, in bytes (`MAX_MAPPING_BYTES`): hosts refuse a

@@ -6,6 +6,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 use super::shape::MappingFile;
+use super::vocabulary::Vocabulary;
 
 /// The mapping's JSON Schema (draft 2020-12), as the text of schema/csv2segment.schema.json.
 pub fn mapping_schema() -> String {
@@ -21,22 +22,33 @@ pub fn mapping_schema() -> String {
 /// The mapping's TypeScript declarations, from the same schema: an interface for each object,
 /// a union of literals for each enum, doc comments from the descriptions.
 pub fn mapping_typescript() -> String {
-    let schema: Value = serde_json::from_str(&mapping_schema()).unwrap_or_default();
+    let mapping: Value = serde_json::from_str(&mapping_schema()).unwrap_or_default();
+    let vocabulary = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<Vocabulary>();
     let mut out = String::from(
-        "// Generated from src/map/mapping/shape.rs by tests/generated.rs: do not edit.\n",
+        "// Generated from src/map/mapping/shape.rs and vocabulary.rs by tests/generated.rs: do not edit.\n",
     );
+    declarations(&mut out, "Mapping", &mapping);
+    declarations(&mut out, "Vocabulary", vocabulary.as_value());
+    out
+}
+
+/// The TypeScript of a root schema named `root` and of its definitions.
+fn declarations(out: &mut String, root: &str, schema: &Value) {
     let defs = schema.get("$defs").and_then(Value::as_object);
-    let mut decls: Vec<(&str, &Value)> = vec![("Mapping", &schema)];
+    let mut decls: Vec<(&str, &Value)> = vec![(root, schema)];
     decls.extend(defs.into_iter().flatten().map(|(k, v)| (k.as_str(), v)));
     for (name, s) in decls {
         out.push('\n');
-        doc(&mut out, "", s);
+        doc(out, "", s);
         match s.get("properties").and_then(Value::as_object) {
             Some(props) => {
                 out.push_str(&format!("export interface {name} {{\n"));
                 let required = s.get("required").and_then(Value::as_array);
                 for (key, p) in props {
-                    doc(&mut out, "  ", p);
+                    doc(out, "  ", p);
                     let optional = !required.is_some_and(|r| r.iter().any(|k| k == key));
                     let key = if key
                         .chars()
@@ -54,7 +66,6 @@ pub fn mapping_typescript() -> String {
             None => out.push_str(&format!("export type {name} = {};\n", ts_type(s))),
         }
     }
-    out
 }
 
 /// A `/** … */` comment of the schema's description, if it has one.

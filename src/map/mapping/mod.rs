@@ -29,6 +29,7 @@ use crate::read::decode::Encoding;
 pub(crate) mod generated;
 mod glob;
 pub(crate) mod shape;
+pub(crate) mod vocabulary;
 
 use shape::{Column, ColumnObject, Decimal, Field, MappingFile, RuleShape, Unmapped};
 
@@ -171,20 +172,27 @@ impl Checker {
 
     /// A field's value, or an error saying what it must be.
     fn given<'f, T>(&mut self, path: &str, f: &'f Field<T>, must: &str) -> Option<&'f T> {
-        if let Field::Wrong(_) = f {
+        if let Field::Wrong = f {
             self.err(path, format!("must be {must}"));
         }
         f.given()
     }
 
-    /// A field whose values are an enum's `all`: the value, or an error naming them.
-    fn choice<T: Copy + Serialize>(&mut self, path: &str, f: &Field<T>, all: &[T]) -> Option<T> {
+    /// A field whose values are an enum's `all`: the value, or an error naming them and the
+    /// value as written (`raw`).
+    fn choice<T: Copy + Serialize>(
+        &mut self,
+        path: &str,
+        f: &Field<T>,
+        all: &[T],
+        raw: Option<&Value>,
+    ) -> Option<T> {
         match f {
             Field::Absent => None,
             Field::Given(t) => Some(*t),
-            Field::Wrong(v) => {
+            Field::Wrong => {
                 let list = shape::names(all).join(", ");
-                match v.as_str() {
+                match raw.and_then(Value::as_str) {
                     Some(s) => self.err(path, format!("'{s}' is not one of {list}")),
                     None => self.err(path, format!("must be one of {list}")),
                 }
@@ -234,16 +242,19 @@ impl Mapping {
                     "files",
                     "missing; list the rules, like \"files\": [{\"match\": \"*.csv\", ...}]",
                 ),
-                Field::Wrong(_) => ck.err("files", "must be a list of rules"),
+                Field::Wrong => ck.err("files", "must be a list of rules"),
                 Field::Given(list) => {
+                    let written = value.get("files").and_then(Value::as_array);
                     for (i, rule) in list.into_iter().enumerate() {
                         let at = format!("files[{i}]");
+                        let raw = written.and_then(|w| w.get(i)).unwrap_or(&Value::Null);
                         let rule = match rule {
-                            Field::Given(r) => Some(r),
-                            Field::Wrong(v) => ck.object::<RuleShape>(&at, &v, "a rule"),
+                            // serde reads a struct from a list too; a rule is an object.
+                            Field::Given(r) if raw.is_object() => Some(r),
                             Field::Absent => None,
+                            _ => ck.object::<RuleShape>(&at, raw, "a rule"),
                         };
-                        if let Some(r) = rule.and_then(|r| check_rule(&mut ck, i, r)) {
+                        if let Some(r) = rule.and_then(|r| check_rule(&mut ck, i, r, raw)) {
                             rules.push(r);
                         }
                     }
@@ -281,7 +292,7 @@ impl Mapping {
 
 /// The checks of one rule that its types do not make: what each value may be, and what the
 /// fields say together. Every problem is reported, in the order of the fields.
-fn check_rule(ck: &mut Checker, i: usize, r: RuleShape) -> Option<Rule> {
+fn check_rule(ck: &mut Checker, i: usize, r: RuleShape, raw: &Value) -> Option<Rule> {
     let at = format!("files[{i}]");
     let p = |k: &str| format!("{at}.{k}");
     let before = ck.errors.len();
@@ -304,7 +315,7 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape) -> Option<Rule> {
             s.cloned().unwrap_or_default()
         }
     };
-    let kind = ck.choice(&p("call"), &r.call, &CallKind::ALL);
+    let kind = ck.choice(&p("call"), &r.call, &CallKind::ALL, raw.get("call"));
     let collection = match (&r.collection, kind) {
         (Field::Absent, Some(CallKind::Object)) => {
             ck.err(
@@ -351,9 +362,15 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape) -> Option<Rule> {
         }
     };
     let encoding = ck
-        .choice(&p("encoding"), &r.encoding, &Encoding::ALL)
+        .choice(
+            &p("encoding"),
+            &r.encoding,
+            &Encoding::ALL,
+            raw.get("encoding"),
+        )
         .unwrap_or_default();
-    let decimal_comma = ck.choice(&p("decimal"), &r.decimal, &Decimal::ALL) == Some(Decimal::Comma);
+    let decimal_comma = ck.choice(&p("decimal"), &r.decimal, &Decimal::ALL, raw.get("decimal"))
+        == Some(Decimal::Comma);
     let header = match &r.header {
         Field::Absent => None,
         Field::Given(n) if !n.is_empty() && n.iter().all(|s| !s.trim().is_empty()) => {
@@ -377,12 +394,14 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape) -> Option<Rule> {
     let mut columns = Vec::new();
     match r.columns {
         Field::Absent => {}
-        Field::Wrong(_) => ck.err(&p("columns"), "must be an object of the file's column names and their targets, like {\"Email\": \"userId\"}"),
+        Field::Wrong => ck.err(&p("columns"), "must be an object of the file's column names and their targets, like {\"Email\": \"userId\"}"),
         Field::Given(map) if map.0.len() > MAX_MAPPING_COLUMNS => ck.err(&p("columns"), too_many(map.0.len(), "columns")),
         Field::Given(map) => {
+            let written = raw.get("columns");
             for (name, target) in map.0 {
                 let cp = format!("{at}.columns{}", quoted_key(&name));
-                if let Some(t) = check_column(ck, &cp, target) {
+                let entry = written.and_then(|w| w.get(&name));
+                if let Some(t) = check_column(ck, &cp, target, entry) {
                     columns.push((name, t));
                 }
             }
@@ -391,7 +410,7 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape) -> Option<Rule> {
     let mut set = Vec::new();
     match r.set {
         Field::Absent => {}
-        Field::Wrong(_) => ck.err(
+        Field::Wrong => ck.err(
             &p("set"),
             "must be an object of paths and values, like {\"event\": \"Order Completed\"}",
         ),
@@ -432,8 +451,12 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape) -> Option<Rule> {
             }
         }
     }
-    let drop_unmapped =
-        ck.choice(&p("unmapped"), &r.unmapped, &Unmapped::ALL) == Some(Unmapped::Drop);
+    let drop_unmapped = ck.choice(
+        &p("unmapped"),
+        &r.unmapped,
+        &Unmapped::ALL,
+        raw.get("unmapped"),
+    ) == Some(Unmapped::Drop);
     if ck.errors.len() > before {
         return None;
     }
@@ -512,7 +535,12 @@ fn blank_what(s: &str) -> &str {
 }
 
 /// One entry of `columns`: `null` (drop), a target, or `{to, type, format, timezone}`.
-fn check_column(ck: &mut Checker, path: &str, c: Field<Column>) -> Option<Option<Target>> {
+fn check_column(
+    ck: &mut Checker,
+    path: &str,
+    c: Field<Column>,
+    raw: Option<&Value>,
+) -> Option<Option<Target>> {
     let obj = match c {
         Field::Absent | Field::Given(Column::Drop) => return Some(None),
         Field::Given(Column::To(to)) => {
@@ -520,11 +548,13 @@ fn check_column(ck: &mut Checker, path: &str, c: Field<Column>) -> Option<Option
             return Some(Some(Target { to, format: None }));
         }
         Field::Given(Column::Object(obj)) => obj,
-        Field::Wrong(v) if v.is_object() => ck.object::<ColumnObject>(path, &v, "a column")?,
-        Field::Wrong(_) => {
-            ck.err(path, "must be a target path (like \"properties.amount:number\"), an object {\"to\": ...}, or null to drop the column");
-            return None;
-        }
+        Field::Wrong => match raw {
+            Some(v) if v.is_object() => ck.object::<ColumnObject>(path, v, "a column")?,
+            _ => {
+                ck.err(path, "must be a target path (like \"properties.amount:number\"), an object {\"to\": ...}, or null to drop the column");
+                return None;
+            }
+        },
     };
     let before = ck.errors.len();
     let p = |k: &str| format!("{path}.{k}");
@@ -539,7 +569,12 @@ fn check_column(ck: &mut Checker, path: &str, c: Field<Column>) -> Option<Option
         t => ck.given(&p("to"), t, "a target path, like \"properties.amount\""),
     };
     let named = to.and_then(|t| ck.target(&p("to"), t));
-    let ty = ck.choice(&p("type"), &obj.ty, &ColumnType::ALL);
+    let ty = ck.choice(
+        &p("type"),
+        &obj.ty,
+        &ColumnType::ALL,
+        raw.and_then(|r| r.get("type")),
+    );
     if let (Some(c), Some(_)) = (&named, ty) {
         if c.ty.is_some() {
             ck.err(

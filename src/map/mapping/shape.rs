@@ -21,14 +21,18 @@ use crate::map::column::ColumnType;
 use crate::map::file_name::CallKind;
 use crate::read::decode::Encoding;
 
-/// One field as written: absent, a value of its type, or a value that is not (kept as JSON,
-/// for the message that names it).
+/// One field as written: absent, a value of its type, or a value that is not (which the check
+/// reports, reading the value from the mapping's JSON).
+///
+/// Read only from a `serde_json::Value` (as [`super::Mapping::parse`] does): there each field's
+/// value is a deserializer of its own, so a value of the wrong type is skipped and the fields
+/// after it are still read, with no copy of the value kept.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) enum Field<T> {
     #[default]
     Absent,
     Given(T),
-    Wrong(Value),
+    Wrong,
 }
 
 impl<T> Field<T> {
@@ -51,26 +55,17 @@ impl<T> From<Option<T>> for Field<T> {
     }
 }
 
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        // serde reads a struct from a list too (its fields by position); a mapping's are objects.
-        if v.is_array() && !fields_of::<T>().is_empty() {
-            return Ok(Field::Wrong(v));
-        }
-        Ok(match T::deserialize(&v) {
-            Ok(t) => Field::Given(t),
-            Err(_) => Field::Wrong(v),
-        })
+        Ok(T::deserialize(d).map_or(Field::Wrong, Field::Given))
     }
 }
 
 impl<T: Serialize> Serialize for Field<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Field::Absent => s.serialize_none(),
             Field::Given(t) => t.serialize(s),
-            Field::Wrong(v) => v.serialize(s),
+            Field::Absent | Field::Wrong => s.serialize_none(),
         }
     }
 }
@@ -226,21 +221,34 @@ pub(crate) enum Column {
     Object(ColumnObject),
 }
 
-/// `null`, a string or an object, told apart by the JSON (as `untagged` would, but an object
-/// is never read from a list, and without buffering each entry again).
+/// `null`, a string or an object, told apart by the JSON as `untagged` would, but read once
+/// (untagged buffers each entry) and never an object from a list.
 impl<'de> Deserialize<'de> for Column {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        match Value::deserialize(d)? {
-            Value::Null => Ok(Column::Drop),
-            Value::String(to) => Ok(Column::To(to)),
-            v @ Value::Object(_) => ColumnObject::deserialize(v)
-                .map(Column::Object)
-                .map_err(D::Error::custom),
-            _ => Err(D::Error::custom(
-                "expected null, a target path or an object {\"to\": ...}",
-            )),
+        struct Either;
+        impl<'de> Visitor<'de> for Either {
+            type Value = Column;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("null, a target path or an object {\"to\": ...}")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Column, E> {
+                Ok(Column::Drop)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Column, E> {
+                Ok(Column::Drop)
+            }
+            fn visit_str<E: serde::de::Error>(self, to: &str) -> Result<Column, E> {
+                Ok(Column::To(to.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, to: String) -> Result<Column, E> {
+                Ok(Column::To(to))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Column, A::Error> {
+                ColumnObject::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Column::Object)
+            }
         }
+        d.deserialize_any(Either)
     }
 }
 
