@@ -26,9 +26,11 @@ export type {
   Rejection,
   Report,
   Shard,
+  SkipAround,
   Split,
   Splitter,
   Validation,
+  Vocabulary,
 } from '../pkg/csv2segment.js';
 
 /** The engine's module, initialised once per process. */

@@ -65,7 +65,7 @@ const STEPS = [
 ];
 
 /** Variables that make tests rewrite their expected files from the code under test. */
-export const BLESS_VARIABLES = ['CSV2SEGMENT_WRITE_EXPECTED', 'DRAFT_BLESS'];
+export const BLESS_VARIABLES = ['CSV2SEGMENT_WRITE_EXPECTED', 'DRAFT_BLESS', 'CSV2SEGMENT_BLESS_GENERATED'];
 
 /**
  * Under CI (the CI variable set, and not "false" or "0"), a variable that re-blesses golden files

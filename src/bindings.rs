@@ -11,6 +11,11 @@ use crate::base::limits::limit;
 use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position};
 
 // The limits and defaults are the engine's constants (base/limits.rs's limit!), named beside them.
+/// The mapping's types (Mapping, MappingRule, MappedColumn, CallKind, ColumnType) and Vocabulary,
+/// generated from their Rust types by tests/generated.rs.
+#[wasm_bindgen(typescript_custom_section)]
+const MAPPING_TYPES: &'static str = include_str!("../schema/csv2segment.d.ts");
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = concat!(
     r#"
@@ -89,59 +94,6 @@ export interface ColumnExample {
   value: string | null;
 }
 
-/** The mapping (csv2segment.json) a file was read through. */
-export interface Mapping {
-  $schema?: string;
-  files: MappingRule[];
-}
-
-/** One rule of a mapping: the first whose match fits the file's base name applies. */
-export interface MappingRule {
-  /** A glob on the file's base name: * and ?, case-insensitive. */
-  match: string;
-  /** The call every row becomes; without it, the file name's prefix decides. */
-  call?: CallKind;
-  /** The Objects API collection, with call "object". */
-  collection?: string;
-  /** One character, or "auto" (the default): guessed from the header among , ; tab |. */
-  delimiter?: string;
-  /** Default "utf-8"; a byte order mark wins. */
-  encoding?: "utf-8" | "utf-16" | "utf-16be" | "windows-1252" | "macintosh" | "iso-8859-1";
-  /** The decimal mark of numbers. Default ".". */
-  decimal?: "." | ",";
-  /** Rows not read (blank lines not counted): before the header row, or { before, after } it. At most 1000 each (MAX_SKIP). */
-  skip?: number | { before?: number; after?: number };
-  /** The file has no header row: these are its columns, as a header record of at most "#,
-    limit!(MAX_HEADER_BYTES),
-    r#" bytes (MAX_HEADER_BYTES). */
-  header?: string[];
-  /** The file's column name: a target in header syntax, an object, or null to drop it. At most "#,
-    limit!(MAX_MAPPING_COLUMNS),
-    r#" (MAX_MAPPING_COLUMNS). */
-  columns?: Record<string, string | MappedColumn | null>;
-  /**
-   * Values every row gets, by path in header syntax (at most "#,
-    limit!(MAX_MAPPING_COLUMNS),
-    r#"), each at most "#,
-    limit!(MAX_CONSTANT_BYTES),
-    r#" bytes as JSON
-   * (MAX_CONSTANT_BYTES), checked as a cell of its field: a date for timestamp and createdAt, a
-   * string for the call's ids, event and name, true/false (or settings) for integrations.*.
-   */
-  set?: Record<string, string | number | boolean | object>;
-  /** Columns not named in columns: kept by today's rules (default) or dropped. */
-  unmapped?: "keep" | "drop";
-}
-
-export interface MappedColumn {
-  to: string;
-  type?: ColumnType;
-  /** A chrono strftime pattern for dates, like "%d.%m.%Y %H:%M". */
-  format?: string;
-  /** A fixed offset (like "+01:00") for dates that carry no zone; default UTC. */
-  timezone?: string;
-}
-
 /** Which mapping a file was read through. */
 export interface MappingUsed {
   key: string | null;
@@ -151,8 +103,6 @@ export interface MappingUsed {
   /** The index of the rule that matched; null when none did and the name decided. */
   rule: number | null;
 }
-
-export type CallKind = "identify" | "track" | "page" | "screen" | "group" | "alias" | "object";
 
 /** What a file name says. */
 export interface FileInfo {
@@ -164,9 +114,6 @@ export interface FileInfo {
   /** The name ends in .gz: decompress before writing to the engine. */
   gzip: boolean;
 }
-
-/** A column's :type (ColumnType in Rust). */
-export type ColumnType = "string" | "number" | "integer" | "boolean" | "timestamp" | "json";
 
 /**
  * How a column's cells are typed (CellType in Rust): its ColumnType, or for a column that names
@@ -806,6 +753,14 @@ pub fn read_date(
 #[wasm_bindgen(js_name = ruleMatches)]
 pub fn rule_matches(pattern: &str, key: &str) -> bool {
     crate::rule_matches(pattern, key)
+}
+
+/// What a mapping may say (calls, types, encodings, delimiters, the draft's blank) and the
+/// engine's sizes around it (the draft's sample, the mapping's limits): hosts and editors offer
+/// these instead of keeping copies.
+#[wasm_bindgen(unchecked_return_type = "Vocabulary")]
+pub fn vocabulary() -> JsValue {
+    to_js(&crate::vocabulary())
 }
 
 /// The largest mapping text the engine reads, in bytes (`MAX_MAPPING_BYTES`): hosts refuse a

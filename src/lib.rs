@@ -45,6 +45,9 @@ pub use map::draft::{rule_matches, ColumnExample, Draft, DraftNote, NoteKind, DR
 pub use map::file_name::{AcceptedPrefixes, CallKind, FileSpec, ACCEPTED_PREFIXES};
 pub use map::file_name::{FileNameError, FileNameProblem};
 pub use map::header::{HeaderError, HeaderProblem};
+#[doc(hidden)]
+pub use map::mapping::generated::{mapping_schema, mapping_typescript};
+pub use map::mapping::vocabulary::{vocabulary, Vocabulary};
 pub use map::mapping::MappingError;
 pub use map::plan::ColumnInfo;
 pub use map::spec::spec_fields;

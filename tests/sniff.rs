@@ -416,7 +416,10 @@ fn the_draft_proposes_skip_for_a_preamble_and_extra_header_rows() {
         let (report, events) = run(name, &data, &mapping, 100);
         assert_eq!((report.rows, report.rejected), (1, 0), "{name}: {report:?}");
         assert!(events[0]["anonymousId"].as_str().unwrap().starts_with("R_"));
-        assert_eq!(events[0]["timestamp"], "2017-07-18T08:28:09.000Z", "{name}");
+        // A time of the one data row (which of its dates is the event's is the corpus test's
+        // question): the rows skipped were not read as data.
+        let time = events[0]["timestamp"].as_str().unwrap_or_default();
+        assert!(time.starts_with("2017-07-18T08:28:"), "{name}: {time}");
     }
     // No preamble: no skip.
     assert_eq!(

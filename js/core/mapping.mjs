@@ -5,7 +5,6 @@
 // A mapping can keep columns out (`"unmapped": "drop"`), so a mapping that is there but cannot
 // be read must never pass for none: only "not found" means none; any other answer stops the
 // file (MappingUnreadable), before anything is sent.
-import { MAX_KEY_BYTES } from './report-keys.mjs';
 
 /** The name of a mapping file. */
 export const MAPPING_NAME = 'csv2segment.json';
@@ -22,6 +21,9 @@ export const MAX_MAPPING_BYTES = 1_048_576;
  * deep costs 17 reads (the nearest 16 folders, then the bucket's root), not 500.
  */
 export const MAX_MAPPING_FOLDERS = 16;
+
+/** S3's and R2's longest object key, in UTF-8 bytes: a longer candidate cannot exist, and is not asked for. */
+export const MAX_KEY_BYTES = 1024;
 
 const encoder = new TextEncoder();
 

@@ -1,15 +1,16 @@
 // Where csv2segment writes beside an object: its report, rejects CSV, parts and pins, under the
 // report prefix, kept within S3's and R2's 1,024-byte key limit; and the version name the
 // pieces of a run pin their reads and keys to.
+import { MAX_KEY_BYTES } from './mapping.mjs';
 import { sha256Hex } from './pinned-mapping.mjs';
+
+export { MAX_KEY_BYTES };
 
 const encoder = new TextEncoder();
 
 /** The version of an object its pieces pin their reads to. */
 export const versionOf = (object) => object.eTag || object.versionId || '';
 
-/** S3's and R2's longest object key, in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024;
 /**
  * The most any key csv2segment writes adds to a report base: a part's
  * `.parts/<version, 64>/<run, 36>/<16 digits>-<16 digits>.last.json` (a run's pin,

@@ -37,6 +37,9 @@ macro_rules! limit {
     (MAX_MAPPING_COLUMNS) => {
         32768
     };
+    (MAX_SKIP) => {
+        1000
+    };
 }
 pub(crate) use limit;
 
@@ -58,6 +61,9 @@ pub const MAX_ID_CHARS: usize = 100;
 /// The largest mapping (`csv2segment.json`) text, in bytes: a longer one is refused before it
 /// is parsed (hosts refuse to download one larger). 1 MiB is hundreds of times a real one.
 pub const MAX_MAPPING_BYTES: usize = limit!(MAX_MAPPING_BYTES);
+/// The most rows a mapping's `skip` passes over before the header row, and after it: 1000,
+/// more than any export's preamble.
+pub const MAX_SKIP: usize = limit!(MAX_SKIP);
 /// The largest value a mapping's `set` gives every row, measured as its JSON: Segment drops
 /// events over 32 KB ([`MAX_EVENT_BYTES`]), so a larger constant could never be sent.
 pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);

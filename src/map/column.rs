@@ -20,7 +20,9 @@ pub(crate) enum Seg {
 }
 
 /// The `:type` suffix of a column. Serialises as its name (`"number"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ColumnType {
     /// Always a JSON string.
@@ -38,6 +40,16 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
+    /// Every type, in the order messages list them.
+    pub const ALL: [ColumnType; 6] = [
+        ColumnType::String,
+        ColumnType::Number,
+        ColumnType::Integer,
+        ColumnType::Boolean,
+        ColumnType::Timestamp,
+        ColumnType::Json,
+    ];
+
     /// The type's name, as written after the `:`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,7 +5,9 @@ use std::fmt;
 use serde::Serialize;
 
 /// The Segment call that every row of a file becomes, chosen by the file name's prefix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum CallKind {
     /// `identify_…`: who the user is (`traits`).
@@ -25,6 +27,17 @@ pub enum CallKind {
 }
 
 impl CallKind {
+    /// Every call, in the order messages list them.
+    pub const ALL: [CallKind; 7] = [
+        CallKind::Identify,
+        CallKind::Track,
+        CallKind::Page,
+        CallKind::Screen,
+        CallKind::Group,
+        CallKind::Alias,
+        CallKind::Object,
+    ];
+
     /// The name Segment uses in a message's `type`, and in the file name's prefix.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,6 +52,7 @@ impl CallKind {
     }
 
     /// The call named `name` (`track`), as a mapping names it.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn from_name(name: &str) -> Option<CallKind> {
         PREFIXES
             .iter()

@@ -14,21 +14,50 @@
 pub(crate) struct Compressed;
 
 /// The encoding a mapping says a file is in; a byte order mark wins over it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[schemars(inline)]
 pub(crate) enum Encoding {
     /// UTF-8 (and ASCII), the default.
     #[default]
+    #[serde(rename = "utf-8")]
     Utf8,
     /// UTF-16, little-endian unless a byte order mark says otherwise.
+    #[serde(rename = "utf-16")]
     Utf16,
     /// UTF-16, big-endian unless a byte order mark says otherwise.
+    #[serde(rename = "utf-16be")]
     Utf16Be,
     /// Windows' Western European code page, as Excel saves CSV on Western European machines.
+    #[serde(rename = "windows-1252")]
     Windows1252,
     /// Mac OS Roman, as Excel for Mac saved CSV (with CR line ends) before its UTF-8 option.
+    #[serde(rename = "macintosh")]
     MacRoman,
     /// ISO-8859-1 (Latin-1): each byte is the code point of the same number.
+    #[serde(rename = "iso-8859-1")]
     Latin1,
+}
+
+impl Encoding {
+    /// Every encoding a mapping can name, in the order messages list them.
+    pub(crate) const ALL: [Encoding; 6] = [
+        Encoding::Utf8,
+        Encoding::Utf16,
+        Encoding::Utf16Be,
+        Encoding::Windows1252,
+        Encoding::MacRoman,
+        Encoding::Latin1,
+    ];
 }
 
 /// Windows-1252's bytes 0x80–0x9F; the five it leaves undefined map to the C1 control of the

@@ -6,7 +6,7 @@
 use crate::base::limits::MAX_HEADER_BYTES;
 
 /// The delimiters a guess chooses among, the default first.
-const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+pub(crate) const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// The delimiter of a file whose header record is at the start of `head`, quoted text not
 /// counted: the record ends at the first line break outside quotes (see [`Scan`]), so a quoted

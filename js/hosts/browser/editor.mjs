@@ -8,16 +8,13 @@
 
 import { el } from './dom.mjs';
 
-const TYPES = ['string', 'number', 'integer', 'boolean', 'timestamp', 'json'];
-const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'object'];
 /** Where a free-text target goes, per call: what the text box's name is put under. */
 const FREE = { identify: ['traits.'], group: ['traits.'], track: ['properties.', 'traits.'], page: ['properties.', 'traits.'], screen: ['properties.', 'traits.'], alias: [], object: ['properties.'] };
 const OTHER = '*';
-const BLANK = '<fill in:';
-/** The delimiters offered (the schema takes any ASCII character; the rule's own is added when it is another). */
-const DELIMITERS = [['auto', 'guess from the header'], [',', 'comma ,'], [';', 'semicolon ;'], ['\t', 'tab'], ['|', 'bar |']];
-/** The schema's encodings. */
-const ENCODINGS = ['utf-8', 'utf-16', 'utf-16be', 'windows-1252', 'macintosh', 'iso-8859-1'];
+/** How the delimiters are shown; the list offered is the engine's (vocabulary().delimiters), and the rule's own is added when it is another. */
+const DELIMITER_NAMES = { auto: 'guess from the header', ',': 'comma ,', ';': 'semicolon ;', '\t': 'tab', '|': 'bar |' };
+/** How the decimal marks are shown; the list is the engine's (vocabulary().decimals). */
+const DECIMAL_NAMES = { '.': 'point: 1234.5', ',': 'comma: 1.234,5' };
 const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out', damaged: 'Damaged' };
 /** The preview waits for typing to pause this long. */
 const PREVIEW_DELAY_MS = 250;
@@ -93,9 +90,13 @@ export class MappingEditor {
     }
   }
 
-  showDraft({ rule, notes, examples, fields }) {
+  showDraft({ rule, notes, examples, fields, vocabulary }) {
     this.rule = rule;
     this.fields = fields;
+    // The calls, types, encodings, delimiters and the blank prefix, as the engine has them.
+    this.words = vocabulary;
+    const { calls, encodings, decimals } = vocabulary;
+    const offered = ['auto', ...vocabulary.delimiters].map((d) => [d, DELIMITER_NAMES[d] ?? JSON.stringify(d)]);
     this.page = 0;
     this.dates = {};
     this.examples = Object.fromEntries(examples.map((e) => [e.column, e.value]));
@@ -103,7 +104,7 @@ export class MappingEditor {
     this.columns = [...examples.map((e) => e.column), ...Object.keys(rule.columns ?? {}).filter((c) => !(c in this.examples))];
     const id = this.id;
 
-    const callSelect = el('select', { id: `${id}-call` }, CALLS.map((c) => option(c, c, c === rule.call)));
+    const callSelect = el('select', { id: `${id}-call` }, calls.map((c) => option(c, c, c === rule.call)));
     const collection = el('input', { id: `${id}-collection`, type: 'text', value: rule.collection ?? '', spellcheck: false });
     const collectionField = el('div', { class: 'field', hidden: rule.call !== 'object' }, el('label', { for: collection.id, text: 'Collection' }), collection);
     callSelect.addEventListener('change', () => {
@@ -120,11 +121,11 @@ export class MappingEditor {
     });
 
     // How the file is read: the draft's choices, each changeable; the preview says what they do.
-    const delimiters = DELIMITERS.some(([d]) => d === (rule.delimiter ?? 'auto')) ? DELIMITERS : [...DELIMITERS, [rule.delimiter, JSON.stringify(rule.delimiter)]];
+    const delimiters = offered.some(([d]) => d === (rule.delimiter ?? 'auto')) ? offered : [...offered, [rule.delimiter, JSON.stringify(rule.delimiter)]];
     const reading = [
       ['delimiter', 'Delimiter', delimiters, rule.delimiter ?? 'auto', 'auto'],
-      ['encoding', 'Encoding', ENCODINGS.map((e) => [e, e]), rule.encoding ?? 'utf-8', 'utf-8'],
-      ['decimal', 'Decimal mark', [['.', 'point: 1234.5'], [',', 'comma: 1.234,5']], rule.decimal ?? '.', '.'],
+      ['encoding', 'Encoding', encodings.map((e) => [e, e]), rule.encoding ?? encodings[0], encodings[0]],
+      ['decimal', 'Decimal mark', decimals.map((d) => [d, DECIMAL_NAMES[d] ?? d]), rule.decimal ?? decimals[0], decimals[0]],
     ].map(([key, label, choices, current, fallback]) => {
       const select = el('select', { id: `${id}-${key}`, 'data-reading': key }, choices.map(([value, text]) => option(value, text, value === current)));
       select.addEventListener('change', () => {
@@ -293,7 +294,7 @@ export class MappingEditor {
         );
         const rest = choice === OTHER ? parts.path : free.includes(choice) ? parts.path.slice(choice.length) : '';
         const nameInput = el('input', { id: `${base}-name`, type: 'text', value: rest, spellcheck: false, hidden: !(choice === OTHER || free.includes(choice)) });
-        const type = el('select', { id: `${base}-type` }, option('', 'as read', !parts.type), TYPES.map((t) => option(t, t, t === parts.type)));
+        const type = el('select', { id: `${base}-type` }, option('', 'as read', !parts.type), this.words.types.map((t) => option(t, t, t === parts.type)));
         // The format's example read is its description: a screen reader says it with the box.
         const format = el('input', { id: `${base}-format`, type: 'text', value: parts.format, spellcheck: false, placeholder: 'none', 'aria-describedby': `${base}-read` });
         const timezone = el('input', { id: `${base}-zone`, type: 'text', value: parts.timezone, spellcheck: false, placeholder: 'UTC', size: 6, hidden: !parts.format, 'aria-describedby': `${base}-read` });
@@ -351,22 +352,23 @@ export class MappingEditor {
   /** The constants' rows, from the rule's `set`; a blank the draft left is an empty box to fill. */
   renderSet() {
     const entries = Object.entries(this.rule.set ?? {});
+    const { blankPrefix } = this.words;
     this.setBody.replaceChildren(
       ...entries.map(([path, value], i) => {
         const base = `${this.id}-s${i}`;
-        const blank = typeof value === 'string' && value.startsWith(BLANK);
+        const blank = typeof value === 'string' && value.startsWith(blankPrefix);
         const pathInput = el('input', { id: `${base}-path`, type: 'text', value: path, spellcheck: false });
         const valueInput = el('input', {
           id: `${base}-value`,
           type: 'text',
           value: blank ? '' : typeof value === 'string' ? value : JSON.stringify(value),
-          placeholder: blank ? value.slice(BLANK.length, -1).trim() : '',
+          placeholder: blank ? value.slice(blankPrefix.length, -1).trim() : '',
           required: true,
         });
         const remove = el('button', { type: 'button', class: 'button secondary', text: 'Remove', 'aria-label': `Remove the constant ${path}` });
         const valueLabel = el('label', { class: 'visually-hidden', for: valueInput.id });
         const label = () => {
-          const isBlank = typeof value === 'string' && value.startsWith(BLANK);
+          const isBlank = typeof value === 'string' && value.startsWith(blankPrefix);
           valueLabel.textContent = isBlank ? `Value of ${path} (to fill in)` : `Value of ${path}`;
           remove.setAttribute('aria-label', `Remove the constant ${path}`);
           valueInput.setAttribute('aria-invalid', String(isBlank));

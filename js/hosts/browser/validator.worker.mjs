@@ -223,9 +223,6 @@ async function validateFile({ id, file, pkgUrl, options }) {
 
 /** The editor previews the rows in the file's first this many bytes (all of a smaller file). */
 const PREVIEW_BYTES = 1 << 20;
-/** As the CLI's map: the draft reads the first 64 KB. */
-const DRAFT_BYTES = 64 * 1024;
-const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'object'];
 const MAPPING_KEY = 'csv2segment.json';
 /** Per editor id: { name, head, whole, base }. */
 const drafts = new Map();
@@ -255,10 +252,13 @@ async function draftFile({ id, file, pkgUrl, base }) {
   const { head, whole } = await headOf(file, PREVIEW_BYTES, engine);
   const name = file.name;
   drafts.set(id, { name, head, whole, base: base ?? null, identity: `browser://${name}#${file.size}-${file.lastModified}` });
-  const draftHead = head.subarray(0, DRAFT_BYTES + 1);
-  const drafted = engine.draftMapping(name, draftHead, whole && head.length <= DRAFT_BYTES);
-  const fields = Object.fromEntries(CALLS.map((call) => [call, engine.specFields(call)]));
-  self.postMessage({ type: 'drafted', id, rule: drafted.rule, notes: drafted.notes, examples: drafted.examples, fields });
+  // What the draft reads, the calls and the editor's other words: the engine's vocabulary.
+  const vocabulary = engine.vocabulary();
+  const draftBytes = vocabulary.draftSampleBytes;
+  const draftHead = head.subarray(0, draftBytes + 1);
+  const drafted = engine.draftMapping(name, draftHead, whole && head.length <= draftBytes);
+  const fields = Object.fromEntries(vocabulary.calls.map((call) => [call, engine.specFields(call)]));
+  self.postMessage({ type: 'drafted', id, rule: drafted.rule, notes: drafted.notes, examples: drafted.examples, fields, vocabulary });
 }
 
 /** The rows of the file's start read through the rule alone: the report and the first payloads. */

@@ -12,9 +12,6 @@ export const SHOWN_REJECTIONS = 20;
 export const TTY_REFRESH_MS = 100;
 export const LOG_REFRESH_MS = 5000;
 export const MAX_LIMIT = 10_000;
-/** What `map` reads of each file: the engine drafts from the first 64 KB. */
-export const DRAFT_BYTES = 64 * 1024;
-export const DRAFT_KB = DRAFT_BYTES / 1024;
 
 /** @type {Readonly<Record<'ok' | 'rejected' | 'unprocessable' | 'usage' | 'delivery', number>>} */
 export const EXIT = Object.freeze({ ok: 0, rejected: 1, unprocessable: 2, usage: 2, delivery: 3 });

@@ -1,7 +1,7 @@
 // The CLI's help texts: one per command, with the options, environment and exit statuses.
 import { MAPPING_NAME } from '../../core/mapping.mjs';
 import { describeDefault, settingsOf } from '../../core/settings.mjs';
-import { DRAFT_KB, LOG_REFRESH_MS, MAX_LIMIT, PROGRAM, SHOWN_REJECTIONS } from './constants.mjs';
+import { LOG_REFRESH_MS, MAX_LIMIT, PROGRAM, SHOWN_REJECTIONS } from './constants.mjs';
 
 /**
  * Markdown (the settings table's help) as plain text: code without backticks, links as their
@@ -87,15 +87,20 @@ export const ENGINE_OPTIONS = `  --mapping FILE            read the files throug
                             (default: 1048576, 1 MiB)`;
 
 /**
- * The help of a command, or the main help; `prefixes` is the engine's acceptedPrefixes().
+ * The help of a command, or the main help; `prefixes` is the engine's acceptedPrefixes(),
+ * `draftBytes` what its draft reads (vocabulary().draftSampleBytes).
  * @param {'main' | 'validate' | 'preview' | 'send' | 'map'} topic
  * @param {string} prefixes
+ * @param {number} draftBytes
  * @returns {string}
  */
-export const helpText = (topic, prefixes) => texts(fileNote(prefixes))[topic];
+export const helpText = (topic, prefixes, draftBytes) => texts(fileNote(prefixes), draftBytes / 1024)[topic];
 
-/** @param {string} FILE_NOTE */
-const texts = (FILE_NOTE) => ({
+/**
+ * @param {string} FILE_NOTE
+ * @param {number} DRAFT_KB
+ */
+const texts = (FILE_NOTE, DRAFT_KB) => ({
   main: `Usage: ${PROGRAM} <command> [options] FILE...
 
 Turns CSV files into Segment calls: each row becomes an identify, track, page, screen,

@@ -14,12 +14,12 @@ import { map } from './map.mjs';
 
 
 /**
- * Prints a help text; the file-name prefixes in it come from the engine.
+ * Prints a help text; the file-name prefixes and the draft's size in it come from the engine.
  * @param {Parameters<typeof helpText>[0]} topic
  */
 async function help(topic) {
   const engine = await loadEngine();
-  printLines(helpText(topic, engine.acceptedPrefixes()));
+  printLines(helpText(topic, engine.acceptedPrefixes(), engine.vocabulary().draftSampleBytes));
   return EXIT.ok;
 }
 

@@ -6,26 +6,30 @@ import { createGunzip } from 'node:zlib';
 import { MergeError, mergeDrafts } from '../../core/draft.mjs';
 import { loadEngine } from '../../core/engine.mjs';
 import { isEngineError } from '../../core/pipeline.mjs';
-import { DRAFT_BYTES, EXIT } from './constants.mjs';
+import { EXIT } from './constants.mjs';
 import { fail, printData, printErr, UsageError } from './output.mjs';
 import { inputsOf, readMapping } from './args.mjs';
 import { fileSize, ReadError } from './input.mjs';
 import { plural } from './progress.mjs';
 
-/** The first DRAFT_BYTES of an input (decompressed for .gz), and whether that is all of it. */
-export async function readHead(input) {
+/**
+ * The first `draftBytes` of an input (decompressed for .gz; the engine's
+ * vocabulary().draftSampleBytes), and whether that is all of it.
+ * @param {number} draftBytes
+ */
+export async function readHead(input, draftBytes) {
   const gzip = /\.gz$/i.test(input.name);
   const chunks = [];
   let size = 0;
   let whole = true;
   try {
     /** @type {import('node:stream').Readable} */
-    let source = input.path === null ? process.stdin : createReadStream(input.path, { highWaterMark: DRAFT_BYTES });
+    let source = input.path === null ? process.stdin : createReadStream(input.path, { highWaterMark: draftBytes });
     if (gzip) source = source.pipe(createGunzip());
     for await (const chunk of source) {
       chunks.push(chunk);
       size += chunk.length;
-      if (size > DRAFT_BYTES) {
+      if (size > draftBytes) {
         whole = false;
         break;
       }
@@ -34,7 +38,7 @@ export async function readHead(input) {
   } catch (err) {
     throw new ReadError(input.label, err);
   }
-  return { head: Buffer.concat(chunks).subarray(0, DRAFT_BYTES + 1), whole };
+  return { head: Buffer.concat(chunks).subarray(0, draftBytes + 1), whole };
 }
 
 export const NOTE_WORDS = { guess: 'guess', ambiguous: 'ambiguous', blank: 'to fill in', dropped: 'left out', damaged: 'damaged' };
@@ -44,6 +48,7 @@ export async function map(values, files) {
   let base = null;
   if (values.merge !== undefined) base = await readMapping(values.merge, true);
   const engine = await loadEngine();
+  const { draftSampleBytes } = engine.vocabulary();
   const drafts = [];
   let code = EXIT.ok;
   for (const input of inputs) {
@@ -51,7 +56,7 @@ export async function map(values, files) {
     let whole;
     try {
       if (input.path !== null) await fileSize(input);
-      ({ head, whole } = await readHead(input));
+      ({ head, whole } = await readHead(input, draftSampleBytes));
     } catch (err) {
       if (!(err instanceof ReadError)) throw err;
       fail(err.message);

@@ -29,7 +29,7 @@ mod taken;
 mod targets;
 mod vocabulary;
 
-use rule_out::{Ordered, RuleOut};
+use rule_out::Drafted;
 
 /// How much of a file the draft reads: the first 64 KiB, cut at the last record boundary.
 pub const DRAFT_SAMPLE_BYTES: usize = crate::base::limits::limit!(DRAFT_SAMPLE_BYTES);
@@ -132,25 +132,19 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
     let roles = identity::identity(&profile, &call, &mut notes);
     let targets = targets::targets(&profile, &call, &roles, &mut notes);
 
-    let pattern = pattern_for(base);
-    let delimiter_text = char::from(sample.delimiter).to_string();
-    let rule = RuleOut {
-        pattern: &pattern,
-        call: call.kind.as_str(),
-        collection: call.collection.as_deref(),
-        delimiter: delimiter_text,
+    let rule = Drafted {
+        pattern: pattern_for(base),
+        call: call.kind,
+        collection: call.collection,
+        delimiter: sample.delimiter,
         encoding: sample.encoding,
-        decimal: profile.decimal_comma.then_some(","),
-        skip: match sample.skip {
-            s if s.after > 0 => Some(serde_json::json!({"before": s.before, "after": s.after})),
-            s if s.before > 0 => Some(s.before.into()),
-            _ => None,
-        },
-        header: (!sample.has_header).then_some(&sample.names[..]),
-        columns: Ordered(&targets.columns),
-        set: Ordered(&targets.set),
-    };
-    let rule = serde_json::to_string_pretty(&rule).unwrap_or_default();
+        decimal_comma: profile.decimal_comma,
+        skip: sample.skip,
+        header: (!sample.has_header).then_some(sample.names),
+        columns: targets.columns,
+        set: targets.set,
+    }
+    .rule_json();
     Ok(Draft {
         rule,
         notes: notes.0,

@@ -1,9 +1,15 @@
-//! The drafted rule as the mapping's JSON: where a column goes (`null`, a target, or a date
-//! with its format), written in a reading order.
+//! The drafted rule written as the mapping's own type ([`RuleShape`]), so what a draft writes is
+//! what a mapping may hold, key for key; the columns in the file's order.
 
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use crate::map::column::ColumnType;
+use crate::map::file_name::CallKind;
+use crate::map::mapping::shape::{
+    Column, ColumnObject, Decimal, Entries, Field, RuleShape, SkipAround, SkipShape,
+};
+use crate::map::mapping::Skip;
+use crate::read::decode::Encoding;
 
+/// Where a column goes in the draft, as the questions decide it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Out {
     Drop,
@@ -15,58 +21,67 @@ pub(super) enum Out {
     },
 }
 
-impl Serialize for Out {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Out::Drop => s.serialize_none(),
-            Out::To(t) => s.serialize_str(t),
-            Out::Date { to, typed, format } => {
-                let mut m = s.serialize_map(None)?;
-                m.serialize_entry("to", to)?;
-                if *typed {
-                    m.serialize_entry("type", "timestamp")?;
-                }
-                m.serialize_entry("format", format)?;
-                m.end()
-            }
+impl From<Out> for Column {
+    fn from(out: Out) -> Column {
+        match out {
+            Out::Drop => Column::Drop,
+            Out::To(t) => Column::To(t),
+            Out::Date { to, typed, format } => Column::Object(ColumnObject {
+                to: Field::Given(to),
+                ty: typed.then_some(ColumnType::Timestamp).into(),
+                format: Field::Given(format),
+                timezone: None.into(),
+            }),
         }
     }
 }
 
-/// Pairs written as a JSON object in their order.
-pub(super) struct Ordered<'a, V>(pub &'a [(String, V)]);
+/// What a draft decided, for its rule.
+pub(super) struct Drafted {
+    pub pattern: String,
+    pub call: CallKind,
+    pub collection: Option<String>,
+    pub delimiter: u8,
+    pub encoding: Option<Encoding>,
+    pub decimal_comma: bool,
+    pub skip: Skip,
+    /// The columns of a file with no header row.
+    pub header: Option<Vec<String>>,
+    pub columns: Vec<(String, Out)>,
+    pub set: Vec<(String, String)>,
+}
 
-impl<V: Serialize> Serialize for Ordered<'_, V> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
+impl Drafted {
+    /// The rule, as pretty-printed JSON in the order of the mapping's keys.
+    pub(super) fn rule_json(self) -> String {
+        let skip = match self.skip {
+            s if s.after > 0 => Some(SkipShape::Around(SkipAround {
+                before: Field::Given(s.before.into()),
+                after: Field::Given(s.after.into()),
+            })),
+            s if s.before > 0 => Some(SkipShape::Before(s.before.into())),
+            _ => None,
+        };
+        let rule = RuleShape {
+            pattern: Field::Given(self.pattern),
+            call: Field::Given(self.call),
+            collection: self.collection.into(),
+            delimiter: Field::Given(char::from(self.delimiter).to_string()),
+            encoding: self.encoding.into(),
+            decimal: self.decimal_comma.then_some(Decimal::Comma).into(),
+            skip: skip.into(),
+            header: self.header.into(),
+            columns: Field::Given(Entries(
+                self.columns
+                    .into_iter()
+                    .map(|(n, o)| (n, Field::Given(o.into())))
+                    .collect(),
+            )),
+            set: (!self.set.is_empty())
+                .then(|| Entries(self.set.into_iter().map(|(k, v)| (k, v.into())).collect()))
+                .into(),
+            unmapped: None.into(),
+        };
+        serde_json::to_string_pretty(&rule).unwrap_or_default()
     }
-}
-
-#[derive(Serialize)]
-pub(super) struct RuleOut<'a> {
-    #[serde(rename = "match")]
-    pub pattern: &'a str,
-    pub call: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub collection: Option<&'a str>,
-    pub delimiter: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub encoding: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decimal: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub header: Option<&'a [String]>,
-    pub columns: Ordered<'a, Out>,
-    #[serde(skip_serializing_if = "is_empty_set")]
-    pub set: Ordered<'a, String>,
-}
-
-fn is_empty_set(s: &Ordered<'_, String>) -> bool {
-    s.0.is_empty()
 }

@@ -13,8 +13,8 @@ use crate::read::records::RecordReader;
 
 /// How the sampled part of a file is written, and its records as text.
 pub(super) struct Sample {
-    /// The encoding's name for the rule (`None`: UTF-8, the default).
-    pub encoding: Option<&'static str>,
+    /// The encoding the rule names (`None`: UTF-8, the default).
+    pub encoding: Option<Encoding>,
     /// Rows a run leaves unread before and after the header row.
     pub skip: Skip,
     pub delimiter: u8,
@@ -250,17 +250,19 @@ fn take(records: &mut Vec<Vec<String>>, rec: crate::read::records::Record<'_>) -
 /// The encoding: a byte order mark says it; NUL bytes in every other place are UTF-16 without
 /// one; valid UTF-8 is UTF-8; else Windows-1252 or Mac Roman, by which reads the letters as
 /// letters ([`mac_roman_reads_better`]).
-fn guess_encoding(head: &[u8], whole: bool, notes: &mut Notes) -> (Encoding, Option<&'static str>) {
+/// The encoding the sample reads in, and the one the rule names (`None`: UTF-8, the default,
+/// or a byte order mark that says it for every run).
+fn guess_encoding(head: &[u8], whole: bool, notes: &mut Notes) -> (Encoding, Option<Encoding>) {
     match head {
-        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => return (Encoding::Utf16, Some("utf-16")),
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => return (Encoding::Utf16, Some(Encoding::Utf16)),
         [0xef, 0xbb, 0xbf, ..] => return (Encoding::Utf8, None),
         _ => {}
     }
     if let Some(big_endian) = utf16_without_bom(head) {
-        let (encoding, name, order) = if big_endian {
-            (Encoding::Utf16Be, "utf-16be", "big")
+        let (encoding, order) = if big_endian {
+            (Encoding::Utf16Be, "big")
         } else {
-            (Encoding::Utf16, "utf-16", "little")
+            (Encoding::Utf16, "little")
         };
         notes.note(
             NoteKind::Guess,
@@ -268,7 +270,7 @@ fn guess_encoding(head: &[u8], whole: bool, notes: &mut Notes) -> (Encoding, Opt
             None,
             format!("every other byte of the file is NUL: read as UTF-16 ({order}-endian) without a byte order mark; if the preview looks wrong, change \"encoding\""),
         );
-        return (encoding, Some(name));
+        return (encoding, Some(encoding));
     }
     match std::str::from_utf8(head) {
         Ok(_) => (Encoding::Utf8, None),
@@ -281,7 +283,7 @@ fn guess_encoding(head: &[u8], whole: bool, notes: &mut Notes) -> (Encoding, Opt
                 None,
                 "the file is not UTF-8 and its letters read as Mac Roman (as Excel for Mac saved CSV before 2016): read as \"macintosh\"; if letters such as ä or é look wrong in the preview, change \"encoding\" to \"windows-1252\"".into(),
             );
-            (Encoding::MacRoman, Some("macintosh"))
+            (Encoding::MacRoman, Some(Encoding::MacRoman))
         }
         Err(_) => {
             notes.note(
@@ -290,7 +292,7 @@ fn guess_encoding(head: &[u8], whole: bool, notes: &mut Notes) -> (Encoding, Opt
                 None,
                 "the file is not UTF-8: read as Windows-1252 (Excel's Western European encoding); if letters such as ä or é look wrong in the preview, change \"encoding\"".into(),
             );
-            (Encoding::Windows1252, Some("windows-1252"))
+            (Encoding::Windows1252, Some(Encoding::Windows1252))
         }
     }
 }

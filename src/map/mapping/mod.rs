@@ -11,10 +11,12 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::base::limits::{
-    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS,
+    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_SKIP,
 };
 use crate::map::column::{self, ColumnType};
 use crate::map::constant;
@@ -24,7 +26,14 @@ use crate::map::header::{HeaderError, HeaderProblem};
 use crate::options::Options;
 use crate::read::decode::Encoding;
 
+pub(crate) mod generated;
 mod glob;
+pub(crate) mod shape;
+pub(crate) mod vocabulary;
+
+use shape::{
+    Column, ColumnObject, Decimal, Field, MappingFile, RuleShape, SkipAround, SkipShape, Unmapped,
+};
 
 pub(crate) use glob::matches as glob_matches;
 
@@ -104,9 +113,6 @@ pub(crate) struct Skip {
     pub after: usize,
 }
 
-/// The most records a `skip` may pass over, before or after the header.
-pub(crate) const MAX_SKIP: usize = 1000;
-
 /// What becomes of one column of the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
@@ -129,41 +135,6 @@ pub(crate) struct Layout {
     pub formats: Vec<DateFormat>,
 }
 
-const TOP_KEYS: [&str; 2] = ["$schema", "files"];
-const RULE_KEYS: [&str; 11] = [
-    "match",
-    "call",
-    "collection",
-    "delimiter",
-    "encoding",
-    "decimal",
-    "skip",
-    "header",
-    "columns",
-    "set",
-    "unmapped",
-];
-const COLUMN_KEYS: [&str; 4] = ["to", "type", "format", "timezone"];
-const CALLS: [&str; 7] = [
-    "identify", "track", "page", "screen", "group", "alias", "object",
-];
-const ENCODINGS: [&str; 6] = [
-    "utf-8",
-    "utf-16",
-    "utf-16be",
-    "windows-1252",
-    "macintosh",
-    "iso-8859-1",
-];
-const TYPES: [&str; 6] = [
-    "string",
-    "number",
-    "integer",
-    "boolean",
-    "timestamp",
-    "json",
-];
-
 /// A map key in a path: `["Created (UTC)"]`.
 pub(crate) fn quoted_key(k: &str) -> String {
     format!("[{}]", Value::String(k.to_string()))
@@ -181,20 +152,23 @@ impl Checker {
         });
     }
 
-    /// The object at `path`, with unknown keys reported.
-    fn object<'v>(
-        &mut self,
-        path: &str,
-        v: &'v Value,
-        what: &str,
-        keys: &[&str],
-    ) -> Option<&'v Map<String, Value>> {
+    /// The struct `T` at `path`: serde reads it (its fields take any value, see [`Field`]),
+    /// or, when `v` is no object or has keys `T` does not know, each unknown key is reported
+    /// and the rest is read.
+    fn object<T: DeserializeOwned>(&mut self, path: &str, v: &Value, what: &str) -> Option<T> {
         let Some(obj) = v.as_object() else {
             self.err(path, format!("{what} must be an object"));
             return None;
         };
-        for k in obj.keys() {
-            if !keys.contains(&k.as_str()) {
+        if let Ok(t) = T::deserialize(v) {
+            return Some(t);
+        }
+        let keys = shape::fields_of::<T>();
+        let mut known = Map::new();
+        for (k, item) in obj {
+            if keys.contains(&k.as_str()) {
+                known.insert(k.clone(), item.clone());
+            } else {
                 let at = if path.is_empty() {
                     k.clone()
                 } else {
@@ -206,29 +180,37 @@ impl Checker {
                 );
             }
         }
-        Some(obj)
+        T::deserialize(&Value::Object(known)).ok()
     }
 
-    /// A string field, or an error saying what it must be.
-    fn string<'v>(&mut self, path: &str, v: &'v Value, must: &str) -> Option<&'v str> {
-        match v.as_str() {
-            Some(s) => Some(s),
-            None => {
-                self.err(path, format!("must be {must}"));
+    /// A field's value, or an error saying what it must be.
+    fn given<'f, T>(&mut self, path: &str, f: &'f Field<T>, must: &str) -> Option<&'f T> {
+        if let Field::Wrong = f {
+            self.err(path, format!("must be {must}"));
+        }
+        f.given()
+    }
+
+    /// A field whose values are an enum's `all`: the value, or an error naming them and the
+    /// value as written (`raw`).
+    fn choice<T: Copy + Serialize>(
+        &mut self,
+        path: &str,
+        f: &Field<T>,
+        all: &[T],
+        raw: Option<&Value>,
+    ) -> Option<T> {
+        match f {
+            Field::Absent => None,
+            Field::Given(t) => Some(*t),
+            Field::Wrong => {
+                let list = shape::names(all).join(", ");
+                match raw.and_then(Value::as_str) {
+                    Some(s) => self.err(path, format!("'{s}' is not one of {list}")),
+                    None => self.err(path, format!("must be one of {list}")),
+                }
                 None
             }
-        }
-    }
-
-    /// One of `allowed`.
-    fn choice<'v>(&mut self, path: &str, v: &'v Value, allowed: &[&str]) -> Option<&'v str> {
-        let list = allowed.join(", ");
-        let s = self.string(path, v, &format!("one of {list}"))?;
-        if allowed.contains(&s) {
-            Some(s)
-        } else {
-            self.err(path, format!("'{s}' is not one of {list}"));
-            None
         }
     }
 
@@ -257,6 +239,7 @@ impl Mapping {
                 ),
             }]);
         }
+        // Read as JSON first: the rules as written give each rule's digest.
         let value: Value = serde_json::from_str(text).map_err(|e| {
             vec![MappingError {
                 path: String::new(),
@@ -265,19 +248,26 @@ impl Mapping {
         })?;
         let mut ck = Checker { errors: Vec::new() };
         let mut rules = Vec::new();
-        if let Some(top) = ck.object("", &value, "a mapping", &TOP_KEYS) {
-            if let Some(s) = top.get("$schema") {
-                ck.string("$schema", s, "a string");
-            }
-            match top.get("files").map(|f| (f, f.as_array())) {
-                None => ck.err(
+        if let Some(top) = ck.object::<MappingFile>("", &value, "a mapping") {
+            ck.given("$schema", &top.schema, "a string");
+            match top.files {
+                Field::Absent => ck.err(
                     "files",
                     "missing; list the rules, like \"files\": [{\"match\": \"*.csv\", ...}]",
                 ),
-                Some((_, None)) => ck.err("files", "must be a list of rules"),
-                Some((_, Some(list))) => {
-                    for (i, rule) in list.iter().enumerate() {
-                        if let Some(r) = parse_rule(&mut ck, i, rule) {
+                Field::Wrong => ck.err("files", "must be a list of rules"),
+                Field::Given(list) => {
+                    let written = value.get("files").and_then(Value::as_array);
+                    for (i, rule) in list.into_iter().enumerate() {
+                        let at = format!("files[{i}]");
+                        let raw = written.and_then(|w| w.get(i)).unwrap_or(&Value::Null);
+                        let rule = match rule {
+                            // serde reads a struct from a list too; a rule is an object.
+                            Field::Given(r) if raw.is_object() => Some(r),
+                            Field::Absent => None,
+                            _ => ck.object::<RuleShape>(&at, raw, "a rule"),
+                        };
+                        if let Some(r) = rule.and_then(|r| check_rule(&mut ck, i, r, raw)) {
                             rules.push(r);
                         }
                     }
@@ -313,179 +303,174 @@ impl Mapping {
     }
 }
 
-fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
+/// The checks of one rule that its types do not make: what each value may be, and what the
+/// fields say together. Every problem is reported, in the order of the fields.
+fn check_rule(ck: &mut Checker, i: usize, r: RuleShape, raw: &Value) -> Option<Rule> {
     let at = format!("files[{i}]");
     let p = |k: &str| format!("{at}.{k}");
     let before = ck.errors.len();
-    let obj = ck.object(&at, v, "a rule", &RULE_KEYS)?;
-    let pattern = match obj.get("match") {
-        None => {
+    let pattern = match &r.pattern {
+        Field::Absent => {
             ck.err(
                 &p("match"),
                 "missing; give the file names the rule is for, like \"export_*.csv\"",
             );
             String::new()
         }
-        Some(m) => {
-            let s = ck.string(&p("match"), m, "a file name pattern, like \"export_*.csv\"");
-            if s == Some("") {
+        f => {
+            let s = ck.given(&p("match"), f, "a file name pattern, like \"export_*.csv\"");
+            if s.is_some_and(String::is_empty) {
                 ck.err(
                     &p("match"),
                     "is empty; give a file name pattern, like \"export_*.csv\"",
                 );
             }
-            s.unwrap_or_default().to_string()
+            s.cloned().unwrap_or_default()
         }
     };
-    let kind = obj
-        .get("call")
-        .and_then(|c| ck.choice(&p("call"), c, &CALLS))
-        .and_then(CallKind::from_name);
-    let collection = match (obj.get("collection"), kind) {
-        (Some(c), Some(CallKind::Object)) => {
-            let name = ck.string(&p("collection"), c, "a collection name, like \"rooms\"");
-            if let Some(Err(why)) = name.map(check_collection) {
-                ck.err(
-                    &p("collection"),
-                    format!("'{}' cannot be used: {why}", name.unwrap_or_default()),
-                );
-            }
-            name.map(str::to_string)
-        }
-        (None, Some(CallKind::Object)) => {
+    let kind = ck.choice(&p("call"), &r.call, &CallKind::ALL, raw.get("call"));
+    let collection = match (&r.collection, kind) {
+        (Field::Absent, Some(CallKind::Object)) => {
             ck.err(
                 &p("collection"),
                 "missing; object calls need the collection, like \"rooms\"",
             );
             None
         }
-        (Some(_), _) => {
+        (Field::Absent, _) => None,
+        (c, Some(CallKind::Object)) => {
+            let name = ck.given(&p("collection"), c, "a collection name, like \"rooms\"");
+            if let Some(Err(why)) = name.map(|n| check_collection(n)) {
+                ck.err(
+                    &p("collection"),
+                    format!(
+                        "'{}' cannot be used: {why}",
+                        name.cloned().unwrap_or_default()
+                    ),
+                );
+            }
+            name.cloned()
+        }
+        (_, _) => {
             ck.err(
                 &p("collection"),
                 "is for \"call\": \"object\" only; remove it",
             );
             None
         }
-        (None, _) => None,
     };
-    let delimiter = match obj.get("delimiter") {
+    let delimiter = match ck.given(
+        &p("delimiter"),
+        &r.delimiter,
+        "one character (\",\", \";\", \"\\t\", \"|\") or \"auto\"",
+    ) {
         None => None,
-        Some(d) => match ck.string(
-            &p("delimiter"),
-            d,
-            "one character (\",\", \";\", \"\\t\", \"|\") or \"auto\"",
-        ) {
-            Some("auto") | None => None,
-            Some(s) if s.len() == 1 && !matches!(s, "\"" | "\n" | "\r") => Some(s.as_bytes()[0]),
-            Some(s) => {
-                ck.err(&p("delimiter"), format!("'{}' cannot be a delimiter; give one ASCII character other than a quote or a line break (\",\", \";\", \"\\t\", \"|\"), or \"auto\"", s.escape_default()));
+        Some(s) if s == "auto" => None,
+        Some(s) if s.len() == 1 && !matches!(s.as_str(), "\"" | "\n" | "\r") => {
+            Some(s.as_bytes()[0])
+        }
+        Some(s) => {
+            ck.err(&p("delimiter"), format!("'{}' cannot be a delimiter; give one ASCII character other than a quote or a line break (\",\", \";\", \"\\t\", \"|\"), or \"auto\"", s.escape_default()));
+            None
+        }
+    };
+    let encoding = ck
+        .choice(
+            &p("encoding"),
+            &r.encoding,
+            &Encoding::ALL,
+            raw.get("encoding"),
+        )
+        .unwrap_or_default();
+    let decimal_comma = ck.choice(&p("decimal"), &r.decimal, &Decimal::ALL, raw.get("decimal"))
+        == Some(Decimal::Comma);
+    let header = match &r.header {
+        Field::Absent => None,
+        Field::Given(n) if !n.is_empty() && n.iter().all(|s| !s.trim().is_empty()) => {
+            // The header record the names stand for: each name and a delimiter between.
+            let bytes = n.iter().map(String::len).sum::<usize>() + (n.len() - 1);
+            if bytes > MAX_HEADER_BYTES {
+                ck.err(&p("header"), format!("the names make a header of {bytes} bytes; a header may be at most {MAX_HEADER_BYTES} bytes (MAX_HEADER_BYTES), as a file's first row: list only the file's columns"));
                 None
-            }
-        },
-    };
-    let encoding = match obj.get("encoding") {
-        None => Encoding::Utf8,
-        Some(e) => match ck.choice(&p("encoding"), e, &ENCODINGS) {
-            Some("utf-16") => Encoding::Utf16,
-            Some("utf-16be") => Encoding::Utf16Be,
-            Some("windows-1252") => Encoding::Windows1252,
-            Some("macintosh") => Encoding::MacRoman,
-            Some("iso-8859-1") => Encoding::Latin1,
-            _ => Encoding::Utf8,
-        },
-    };
-    let decimal_comma = match obj.get("decimal") {
-        None => false,
-        Some(d) => ck.choice(&p("decimal"), d, &[".", ","]) == Some(","),
-    };
-    let header = obj.get("header").and_then(|h| {
-        let names: Option<Vec<String>> = h.as_array().and_then(|a| {
-            a.iter().map(|n| n.as_str().map(str::to_string)).collect()
-        });
-        match names {
-            Some(n) if !n.is_empty() && n.iter().all(|s| !s.trim().is_empty()) => {
-                // The header record the names stand for: each name and a delimiter between.
-                let bytes = n.iter().map(String::len).sum::<usize>() + (n.len() - 1);
-                if bytes > MAX_HEADER_BYTES {
-                    ck.err(&p("header"), format!("the names make a header of {bytes} bytes; a header may be at most {MAX_HEADER_BYTES} bytes (MAX_HEADER_BYTES), as a file's first row: list only the file's columns"));
-                    return None;
-                }
-                Some(n)
-            }
-            _ => {
-                ck.err(&p("header"), "must be a list of the file's column names, none empty, like [\"Id\", \"Amount\"]");
-                None
+            } else {
+                Some(n.clone())
             }
         }
-    });
-    let skip = obj
-        .get("skip")
-        .map(|v| parse_skip(ck, &p("skip"), v, header.is_some()))
-        .unwrap_or_default();
+        _ => {
+            ck.err(
+                &p("header"),
+                "must be a list of the file's column names, none empty, like [\"Id\", \"Amount\"]",
+            );
+            None
+        }
+    };
+    let skip = check_skip(ck, &p("skip"), &r.skip, raw.get("skip"), header.is_some());
     let mut columns = Vec::new();
-    if let Some(c) = obj.get("columns") {
-        match c.as_object() {
-            None => ck.err(&p("columns"), "must be an object of the file's column names and their targets, like {\"Email\": \"userId\"}"),
-            Some(map) if map.len() > MAX_MAPPING_COLUMNS => ck.err(&p("columns"), too_many(map.len(), "columns")),
-            Some(map) => {
-                for (name, target) in map {
-                    let cp = format!("{at}.columns{}", quoted_key(name));
-                    if let Some(t) = parse_column(ck, &cp, target) {
-                        columns.push((name.clone(), t));
-                    }
+    match r.columns {
+        Field::Absent => {}
+        Field::Wrong => ck.err(&p("columns"), "must be an object of the file's column names and their targets, like {\"Email\": \"userId\"}"),
+        Field::Given(map) if map.0.len() > MAX_MAPPING_COLUMNS => ck.err(&p("columns"), too_many(map.0.len(), "columns")),
+        Field::Given(map) => {
+            let written = raw.get("columns");
+            for (name, target) in map.0 {
+                let cp = format!("{at}.columns{}", quoted_key(&name));
+                let entry = written.and_then(|w| w.get(&name));
+                if let Some(t) = check_column(ck, &cp, target, entry) {
+                    columns.push((name, t));
                 }
             }
         }
     }
     let mut set = Vec::new();
-    if let Some(s) = obj.get("set") {
-        match s.as_object() {
-            None => ck.err(
-                &p("set"),
-                "must be an object of paths and values, like {\"event\": \"Order Completed\"}",
-            ),
-            Some(map) if map.len() > MAX_MAPPING_COLUMNS => {
-                ck.err(&p("set"), too_many(map.len(), "values"))
-            }
-            Some(map) => {
-                for (path, value) in map {
-                    let sp = format!("{at}.set{}", quoted_key(path));
-                    if let Some(c) = ck.target(&sp, path) {
-                        if c.ty.is_some() {
-                            ck.err(
-                                &sp,
-                                "a set path takes no :type; the value's JSON type is sent as it is",
-                            );
-                        } else if c.path.len() == 1 && c.head() == "messageId" {
-                            ck.err(&sp, "messageId cannot be set: every row would get the same id and Segment would drop all but one");
-                        }
-                    }
-                    match value {
-                        Value::Null => ck.err(&sp, "null is not a value to set; remove the entry"),
-                        Value::String(s) if s.is_empty() => {
-                            ck.err(&sp, "an empty value; remove the entry or give a value")
-                        }
-                        Value::String(s) if s.starts_with(BLANK_PREFIX) => ck.err(
+    match r.set {
+        Field::Absent => {}
+        Field::Wrong => ck.err(
+            &p("set"),
+            "must be an object of paths and values, like {\"event\": \"Order Completed\"}",
+        ),
+        Field::Given(map) if map.0.len() > MAX_MAPPING_COLUMNS => {
+            ck.err(&p("set"), too_many(map.0.len(), "values"))
+        }
+        Field::Given(map) => {
+            for (path, value) in map.0 {
+                let sp = format!("{at}.set{}", quoted_key(&path));
+                if let Some(c) = ck.target(&sp, &path) {
+                    if c.ty.is_some() {
+                        ck.err(
                             &sp,
-                            format!("still to fill in: replace {s} with {}", blank_what(s)),
-                        ),
-                        v => {
-                            let json = v.to_string();
-                            if json.len() > MAX_CONSTANT_BYTES {
-                                ck.err(&sp, format!("the value is {} bytes as JSON; a set value may be at most {MAX_CONSTANT_BYTES} bytes (MAX_CONSTANT_BYTES), as Segment drops events over 32 KB: shorten it", json.len()));
-                            } else {
-                                set.push((path.clone(), json.into_bytes()));
-                            }
+                            "a set path takes no :type; the value's JSON type is sent as it is",
+                        );
+                    } else if c.path.len() == 1 && c.head() == "messageId" {
+                        ck.err(&sp, "messageId cannot be set: every row would get the same id and Segment would drop all but one");
+                    }
+                }
+                match value {
+                    Value::Null => ck.err(&sp, "null is not a value to set; remove the entry"),
+                    Value::String(s) if s.is_empty() => {
+                        ck.err(&sp, "an empty value; remove the entry or give a value")
+                    }
+                    Value::String(s) if s.starts_with(BLANK_PREFIX) => ck.err(
+                        &sp,
+                        format!("still to fill in: replace {s} with {}", blank_what(&s)),
+                    ),
+                    v => {
+                        let json = v.to_string();
+                        if json.len() > MAX_CONSTANT_BYTES {
+                            ck.err(&sp, format!("the value is {} bytes as JSON; a set value may be at most {MAX_CONSTANT_BYTES} bytes (MAX_CONSTANT_BYTES), as Segment drops events over 32 KB: shorten it", json.len()));
+                        } else {
+                            set.push((path, json.into_bytes()));
                         }
                     }
                 }
             }
         }
     }
-    let drop_unmapped = match obj.get("unmapped") {
-        None => false,
-        Some(u) => ck.choice(&p("unmapped"), u, &["keep", "drop"]) == Some("drop"),
-    };
+    let drop_unmapped = ck.choice(
+        &p("unmapped"),
+        &r.unmapped,
+        &Unmapped::ALL,
+        raw.get("unmapped"),
+    ) == Some(Unmapped::Drop);
     if ck.errors.len() > before {
         return None;
     }
@@ -513,8 +498,15 @@ fn parse_rule(ck: &mut Checker, i: usize, v: &Value) -> Option<Rule> {
     Some(rule)
 }
 
-/// `skip`: a count of records before the header row, or `{"before": n, "after": m}`.
-fn parse_skip(ck: &mut Checker, path: &str, v: &Value, headerless: bool) -> Skip {
+/// `skip`: a count of records before the header row, or `{"before": n, "after": m}`; `raw` is
+/// the value as written (the counts' problems are named with it).
+fn check_skip(
+    ck: &mut Checker,
+    path: &str,
+    skip: &Field<SkipShape>,
+    raw: Option<&Value>,
+    headerless: bool,
+) -> Skip {
     fn count(ck: &mut Checker, path: &str, v: &Value) -> usize {
         match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
             Some(n) if n <= MAX_SKIP => n,
@@ -529,24 +521,39 @@ fn parse_skip(ck: &mut Checker, path: &str, v: &Value, headerless: bool) -> Skip
             }
         }
     }
-    match v {
-        Value::Object(_) => {
-            let Some(obj) = ck.object(path, v, "a skip", &["before", "after"]) else {
-                return Skip::default();
-            };
-            let (before, after) = (obj.get("before").cloned(), obj.get("after").cloned());
-            let before = before.map_or(0, |b| count(ck, &format!("{path}.before"), &b));
-            let after = after.map_or(0, |a| count(ck, &format!("{path}.after"), &a));
-            if after > 0 && headerless {
-                ck.err(&format!("{path}.after"), "counts rows after the file's header row, and with \"header\" the file has none: give the rows to skip as a number");
+    let around = match (skip, raw) {
+        (Field::Absent, _) => return Skip::default(),
+        (Field::Given(SkipShape::Before(n)), _) => {
+            return Skip {
+                before: count(ck, path, n),
+                after: 0,
             }
-            Skip { before, after }
         }
-        _ => Skip {
-            before: count(ck, path, v),
-            after: 0,
-        },
+        (Field::Given(SkipShape::Around(a)), _) => a.clone(),
+        // An object with keys a skip does not have: each named, the rest read.
+        (Field::Wrong, Some(v @ Value::Object(_))) => {
+            match ck.object::<SkipAround>(path, v, "a skip") {
+                Some(a) => a,
+                None => return Skip::default(),
+            }
+        }
+        (Field::Wrong, v) => {
+            count(ck, path, v.unwrap_or(&Value::Null));
+            return Skip::default();
+        }
+    };
+    let raw_of = |k: &str| raw.and_then(|r| r.get(k)).cloned().unwrap_or(Value::Null);
+    let part = |ck: &mut Checker, f: &Field<Value>, k: &str| match f {
+        Field::Absent => 0,
+        Field::Given(v) => count(ck, &format!("{path}.{k}"), v),
+        Field::Wrong => count(ck, &format!("{path}.{k}"), &raw_of(k)),
+    };
+    let before = part(ck, &around.before, "before");
+    let after = part(ck, &around.after, "after");
+    if after > 0 && headerless {
+        ck.err(&format!("{path}.after"), "counts rows after the file's header row, and with \"header\" the file has none: give the rows to skip as a number");
     }
+    Skip { before, after }
 }
 
 /// Too many entries in a rule's `columns` or `set`.
@@ -601,89 +608,97 @@ fn blank_what(s: &str) -> &str {
 }
 
 /// One entry of `columns`: `null` (drop), a target, or `{to, type, format, timezone}`.
-fn parse_column(ck: &mut Checker, path: &str, v: &Value) -> Option<Option<Target>> {
-    match v {
-        Value::Null => Some(None),
-        Value::String(to) => {
-            ck.target(path, to)?;
-            Some(Some(Target {
-                to: to.clone(),
-                format: None,
-            }))
+fn check_column(
+    ck: &mut Checker,
+    path: &str,
+    c: Field<Column>,
+    raw: Option<&Value>,
+) -> Option<Option<Target>> {
+    let obj = match c {
+        Field::Absent | Field::Given(Column::Drop) => return Some(None),
+        Field::Given(Column::To(to)) => {
+            ck.target(path, &to)?;
+            return Some(Some(Target { to, format: None }));
         }
-        Value::Object(_) => {
-            let before = ck.errors.len();
-            let obj = ck.object(path, v, "a column", &COLUMN_KEYS)?;
-            let p = |k: &str| format!("{path}.{k}");
-            let to = match obj.get("to") {
-                Some(t) => ck.string(&p("to"), t, "a target path, like \"properties.amount\""),
-                None => {
-                    ck.err(
-                        &p("to"),
-                        "missing; say where the column goes, like \"properties.amount\"",
-                    );
-                    None
-                }
-            };
-            let named = to.and_then(|t| ck.target(&p("to"), t));
-            let ty = obj
-                .get("type")
-                .and_then(|t| ck.choice(&p("type"), t, &TYPES));
-            if let (Some(c), Some(_)) = (&named, ty) {
-                if c.ty.is_some() {
-                    ck.err(
-                        &p("type"),
-                        "the target already has a :type; give the type once",
-                    );
-                }
-            }
-            let timezone = obj
-                .get("timezone")
-                .and_then(|t| ck.string(&p("timezone"), t, "a fixed offset, like \"+01:00\""));
-            let format = match obj.get("format") {
-                None => {
-                    if timezone.is_some() {
-                        ck.err(
-                            &p("timezone"),
-                            "applies to a format; add \"format\", like \"%d.%m.%Y %H:%M\"",
-                        );
-                    }
-                    None
-                }
-                Some(f) => {
-                    let f = ck.string(&p("format"), f, "a date format, like \"%d.%m.%Y %H:%M\"");
-                    let typed = ty.or(named.as_ref().and_then(|c| c.ty).map(ColumnType::as_str));
-                    if matches!(typed, Some(t) if t != "timestamp") {
-                        ck.err(
-                            &p("format"),
-                            "a format reads dates; the column's type must be timestamp or none",
-                        );
-                    }
-                    match f.map(|f| DateFormat::new(f, timezone)) {
-                        Some(Ok(d)) => Some(d),
-                        Some(Err((field, message))) => {
-                            ck.err(&p(field), message);
-                            None
-                        }
-                        None => None,
-                    }
-                }
-            };
-            if ck.errors.len() > before {
+        Field::Given(Column::Object(obj)) => obj,
+        Field::Wrong => match raw {
+            Some(v) if v.is_object() => ck.object::<ColumnObject>(path, v, "a column")?,
+            _ => {
+                ck.err(path, "must be a target path (like \"properties.amount:number\"), an object {\"to\": ...}, or null to drop the column");
                 return None;
             }
-            let to = to?;
-            let to = match ty {
-                Some(t) => format!("{to}:{t}"),
-                None => to.to_string(),
-            };
-            Some(Some(Target { to, format }))
-        }
-        _ => {
-            ck.err(path, "must be a target path (like \"properties.amount:number\"), an object {\"to\": ...}, or null to drop the column");
+        },
+    };
+    let before = ck.errors.len();
+    let p = |k: &str| format!("{path}.{k}");
+    let to = match &obj.to {
+        Field::Absent => {
+            ck.err(
+                &p("to"),
+                "missing; say where the column goes, like \"properties.amount\"",
+            );
             None
         }
+        t => ck.given(&p("to"), t, "a target path, like \"properties.amount\""),
+    };
+    let named = to.and_then(|t| ck.target(&p("to"), t));
+    let ty = ck.choice(
+        &p("type"),
+        &obj.ty,
+        &ColumnType::ALL,
+        raw.and_then(|r| r.get("type")),
+    );
+    if let (Some(c), Some(_)) = (&named, ty) {
+        if c.ty.is_some() {
+            ck.err(
+                &p("type"),
+                "the target already has a :type; give the type once",
+            );
+        }
     }
+    let timezone = ck.given(
+        &p("timezone"),
+        &obj.timezone,
+        "a fixed offset, like \"+01:00\"",
+    );
+    let format = match &obj.format {
+        Field::Absent => {
+            if timezone.is_some() {
+                ck.err(
+                    &p("timezone"),
+                    "applies to a format; add \"format\", like \"%d.%m.%Y %H:%M\"",
+                );
+            }
+            None
+        }
+        f => {
+            let f = ck.given(&p("format"), f, "a date format, like \"%d.%m.%Y %H:%M\"");
+            let typed = ty.or(named.as_ref().and_then(|c| c.ty));
+            if matches!(typed, Some(t) if t != ColumnType::Timestamp) {
+                ck.err(
+                    &p("format"),
+                    "a format reads dates; the column's type must be timestamp or none",
+                );
+            }
+            match f.map(|f| DateFormat::new(f, timezone.map(String::as_str))) {
+                Some(Ok(d)) => Some(d),
+                Some(Err((field, message))) => {
+                    ck.err(&p(field), message);
+                    None
+                }
+                None => None,
+            }
+        }
+    };
+    if ck.errors.len() > before {
+        return None;
+    }
+    let to = to?;
+    let to = match ty {
+        Some(t) => format!("{to}:{}", t.as_str()),
+        None => to.clone(),
+    };
+    Some(Some(Target { to, format }))
 }
 
 impl Rule {

@@ -31,3 +31,10 @@ test('the refusal: CI set and either variable set, even empty; not without CI, n
   assert.equal(blessRefusal({ CI: 'false', DRAFT_BLESS: '1' }), null);
   assert.equal(blessRefusal({ CI: '0', CSV2SEGMENT_WRITE_EXPECTED: '1' }), null);
 });
+
+test('the generated files\' bless variable is refused under CI too', () => {
+  assert.equal(
+    blessRefusal({ CI: 'true', CSV2SEGMENT_BLESS_GENERATED: '1' }),
+    'CSV2SEGMENT_BLESS_GENERATED is set under CI: it rewrites the expected files from the code under test, so nothing would be checked. Unset it; re-bless on a workstation and commit the files.',
+  );
+});

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// How long the wasm engine takes to read a mapping near its 1 MiB limit (MAX_MAPPING_BYTES), as
+// every Ingest, Splitter and parseKey with a mapping does: this checkout's engine, and with
+// `--against REV` another commit's (built once by bench/against.mjs), taking turns.
+//
+//   node bench/mapping-parse.mjs [--against REV] [--runs N]
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildEngineAt, resolveCommit } from './against.mjs';
+
+const { values } = parseArgs({ options: { against: { type: 'string' }, runs: { type: 'string', default: '7' } } });
+const runs = Number(values.runs);
+
+async function engineAt(pkg) {
+  const engine = await import(pathToFileURL(path.join(pkg, 'csv2segment.js')).href);
+  engine.initSync({ module: readFileSync(path.join(pkg, 'csv2segment_bg.wasm')) });
+  return engine;
+}
+
+/** A mapping of about 1 MB: one rule, 15,500 columns (objects with a date format, and targets), 1,000 set values. */
+function bigMapping() {
+  const columns = {};
+  for (let i = 0; i < 15_500; i++) {
+    columns[`Column ${i}`] = i % 2 ? `properties.c${i}:number` : { to: `properties.d${i}`, format: '%d.%m.%Y %H:%M', timezone: '+01:00' };
+  }
+  const set = {};
+  for (let i = 0; i < 1_000; i++) set[`context.extra.k${i}`] = `value ${i}`;
+  return JSON.stringify({ files: [{ match: '*.csv', call: 'track', columns, set: { event: 'Big', ...set } }] });
+}
+
+const mapping = bigMapping();
+const engines = [['this checkout', await engineAt(path.resolve('pkg'))]];
+if (values.against) {
+  const commit = resolveCommit(values.against);
+  engines.push([values.against, await engineAt(await buildEngineAt(commit, values.against))]);
+}
+const times = engines.map(() => []);
+for (let r = 0; r < runs; r++) {
+  engines.forEach(([, engine], i) => {
+    const start = performance.now();
+    engine.parseKey('export.csv', { mapping });
+    times[i].push(performance.now() - start);
+  });
+}
+console.log(`mapping of ${mapping.length} bytes, read by parseKey; median of ${runs}:`);
+engines.forEach(([name], i) => {
+  const sorted = times[i].sort((a, b) => a - b);
+  console.log(`  ${name.padEnd(16)} ${(sorted[Math.floor(sorted.length / 2)] / 1000).toFixed(3)} s`);
+});
