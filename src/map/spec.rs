@@ -521,15 +521,7 @@ mod tests {
     use super::*;
     use crate::map::column::parse;
 
-    const CALLS: [CallKind; 7] = [
-        CallKind::Identify,
-        CallKind::Track,
-        CallKind::Page,
-        CallKind::Screen,
-        CallKind::Group,
-        CallKind::Alias,
-        CallKind::Object,
-    ];
+    const CALLS: [CallKind; 7] = CallKind::ALL;
 
     #[test]
     fn every_spec_field_is_a_place_the_call_takes_once() {
