@@ -3,15 +3,18 @@
 // every Ingest, Splitter and parseKey with a mapping does: this checkout's engine, and with
 // `--against REV` another commit's (built once by bench/against.mjs), taking turns.
 //
-//   node bench/mapping-parse.mjs [--against REV] [--runs N]
+//   npm run bench:mapping-parse -- [--against REV] [--runs N] [--quick]
+//
+// Prints `mapping_parse_ms: N` (this checkout's median), and `mapping_parse_against_ms: N` with
+// --against. --quick: three runs (the figure is then only a smoke test).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildEngineAt, resolveCommit } from './against.mjs';
 
-const { values } = parseArgs({ options: { against: { type: 'string' }, runs: { type: 'string', default: '7' } } });
-const runs = Number(values.runs);
+const { values } = parseArgs({ options: { against: { type: 'string' }, runs: { type: 'string', default: '7' }, quick: { type: 'boolean', default: false } } });
+const runs = values.quick ? 3 : Number(values.runs);
 
 async function engineAt(pkg) {
   const engine = await import(pathToFileURL(path.join(pkg, 'csv2segment.js')).href);
@@ -45,7 +48,7 @@ for (let r = 0; r < runs; r++) {
   });
 }
 console.log(`mapping of ${mapping.length} bytes, read by parseKey; median of ${runs}:`);
-engines.forEach(([name], i) => {
-  const sorted = times[i].sort((a, b) => a - b);
-  console.log(`  ${name.padEnd(16)} ${(sorted[Math.floor(sorted.length / 2)] / 1000).toFixed(3)} s`);
-});
+const medians = times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+engines.forEach(([name], i) => console.log(`  ${name.padEnd(16)} ${(medians[i] / 1000).toFixed(3)} s`));
+console.log(`mapping_parse_ms: ${medians[0].toFixed(1)}`);
+if (values.against) console.log(`mapping_parse_against_ms: ${medians[1].toFixed(1)}`);

@@ -73,6 +73,10 @@ test('npm run bench:draft-wide -- --quick', { timeout: 300_000 }, async () => {
   await runsWithFigures('bench:draft-wide', ['--quick'], ['draft_wide_ms', 'preview_wide_ms']);
 });
 
+test('npm run bench:mapping-parse -- --quick', { timeout: 300_000 }, async () => {
+  await runsWithFigures('bench:mapping-parse', ['--quick'], ['mapping_parse_ms']);
+});
+
 test('npm run bench:e2e -- --quick: the Lambda package, the Worker, the seed, the big file, shards, rate', { timeout: 600_000 }, async () => {
   const rate = ['one', 'shards', 'misset', 'seed'].flatMap((c) => ['vs_cap', '429_share', 'lost', 'duplicates', 'seconds'].map((f) => `rate_${c}_${f}`));
   const sharded = [1, 2, 4].flatMap((k) => ['seconds', 'finish_spread_seconds', 'tail_seconds', 'shard_seconds_cv', 'segment_cpu_seconds'].map((f) => `sharded_${k}_${f}`));
