@@ -105,8 +105,12 @@ export interface Vocabulary {
   maxMappingBytes: number;
   /** The most entries of a rule's columns or set (MAX_MAPPING_COLUMNS). */
   maxMappingColumns: number;
+  /** The most entries of a column's values table (MAX_VALUES). */
+  maxValues: number;
   /** The column types, as `type` and a target's `:type` take them. */
   types: string[];
+  /** What a column's `unlisted` takes; the first is the default. */
+  unlisted: string[];
   /** What `unmapped` takes; the first is the default. */
   unmapped: string[];
 }
