@@ -64,12 +64,40 @@ fn listed_values_are_sent_as_the_table_says_and_others_as_written() {
     assert_eq!(
         events(&v.samples),
         [
-            ev("Product Viewed", "2019-10-01T00:00:00.000Z", "541312140", "44600062", 35.79, "72d76fde-8bb3-4e00-8c23-a032dfed738c"),
-            ev("Product Added", "2019-10-01T00:00:04.000Z", "554748717", "3900821", 33.2, "9333dfbd-b87a-4708-9857-6336556b0fcc"),
+            ev(
+                "Product Viewed",
+                "2019-10-01T00:00:00.000Z",
+                "541312140",
+                "44600062",
+                35.79,
+                "72d76fde-8bb3-4e00-8c23-a032dfed738c"
+            ),
+            ev(
+                "Product Added",
+                "2019-10-01T00:00:04.000Z",
+                "554748717",
+                "3900821",
+                33.2,
+                "9333dfbd-b87a-4708-9857-6336556b0fcc"
+            ),
             // Spaces around a cell are trimmed for the look-up.
-            ev("Order Completed", "2019-10-01T00:00:09.000Z", "519107250", "17200506", 543.1, "566511c2-e2e3-422b-b695-cf8e6e792ca8"),
+            ev(
+                "Order Completed",
+                "2019-10-01T00:00:09.000Z",
+                "519107250",
+                "17200506",
+                543.1,
+                "566511c2-e2e3-422b-b695-cf8e6e792ca8"
+            ),
             // Not in the table: sent as written.
-            ev("wishlist", "2019-10-01T00:00:12.000Z", "550050854", "1307067", 251.74, "7c90fc70-0e80-4590-96f3-13c02c18c713"),
+            ev(
+                "wishlist",
+                "2019-10-01T00:00:12.000Z",
+                "550050854",
+                "1307067",
+                251.74,
+                "7c90fc70-0e80-4590-96f3-13c02c18c713"
+            ),
         ]
     );
     // The table's bytes are what the payload holds: the string, escaped as JSON.
@@ -82,7 +110,11 @@ fn listed_values_are_sent_as_the_table_says_and_others_as_written() {
             1,
         ),
     );
-    assert!(odd.samples[0].contains(r#","event":"Viewed \"Ä\"\n","#), "{}", odd.samples[0]);
+    assert!(
+        odd.samples[0].contains(r#","event":"Viewed \"Ä\"\n","#),
+        "{}",
+        odd.samples[0]
+    );
 }
 
 #[test]
@@ -114,14 +146,21 @@ fn with_unlisted_reject_a_value_the_table_does_not_list_rejects_its_row_naming_b
         .into_iter()
         .map(|e| (e["name"].clone(), e["properties"]["plan"].clone()))
         .collect();
-    assert_eq!(names, [(json!("Home"), json!("Pro")), (json!("Cart"), json!("x"))]);
+    assert_eq!(
+        names,
+        [(json!("Home"), json!("Pro")), (json!("Cart"), json!("x"))]
+    );
 }
 
 /// The messages a mapping is refused with, one per problem.
 fn refused(mapping: &str, file: &[u8]) -> Vec<String> {
     let v = validate(file, "events.csv", "id", with_mapping(mapping, 0));
     let error = v.report.error.expect("refused");
-    let mut lines: Vec<String> = error.lines().skip(1).map(|l| l.trim().to_string()).collect();
+    let mut lines: Vec<String> = error
+        .lines()
+        .skip(1)
+        .map(|l| l.trim().to_string())
+        .collect();
     if lines.is_empty() {
         lines.push(error);
     }
@@ -162,14 +201,21 @@ fn every_problem_of_a_table_is_named_with_its_path() {
         "columns": {"a": {"to": "event", "values": big}}}]});
     assert_eq!(
         refused(&mapping.to_string(), b"a\n"),
-        [r#"files[0].columns["a"].values: 1001 values; a table may list at most 1000 (MAX_VALUES), as it names the few values of a column of verbs or codes: send a column of more values as it is"#]
+        [
+            r#"files[0].columns["a"].values: 1001 values; a table may list at most 1000 (MAX_VALUES), as it names the few values of a column of verbs or codes: send a column of more values as it is"#
+        ]
     );
     let fine: serde_json::Map<String, Value> = (0..MAX_VALUES)
         .map(|i| (format!("v{i}"), json!("x")))
         .collect();
     let mapping = json!({"files": [{"match": "*", "call": "track",
         "columns": {"u": "userId", "a": {"to": "event", "values": fine}}}]});
-    let v = validate(b"u,a\n1,v999\n", "x.csv", "id", with_mapping(&mapping.to_string(), 1));
+    let v = validate(
+        b"u,a\n1,v999\n",
+        "x.csv",
+        "id",
+        with_mapping(&mapping.to_string(), 1),
+    );
     assert_eq!((v.report.error, v.report.events), (None, 1));
     assert!(v.samples[0].contains(r#""event":"x""#));
 }
@@ -207,7 +253,12 @@ d@example.com,'-6,'02134,,'x\n";
     let mapping = r#"{"files": [{"match": "*", "call": "identify", "columns": {
         "Email Address": "userId", "GMTOFF": "traits.gmtoff", "ZIP": "traits.zip",
         "Note": "traits.note", "Score": "traits.score:integer"}}]}"#;
-    let v = validate(csv.as_bytes(), "members.csv", "id", with_mapping(mapping, 10));
+    let v = validate(
+        csv.as_bytes(),
+        "members.csv",
+        "id",
+        with_mapping(mapping, 10),
+    );
     let traits: Vec<Value> = events(&v.samples)
         .into_iter()
         .map(|e| e["traits"].clone())
@@ -270,7 +321,10 @@ fn the_draft_sends_an_event_logs_verbs_through_a_table_of_the_spec_names() {
     let mapping = format!("{{\"files\": [{}]}}", serde_json::to_string(&rule).unwrap());
     let v = validate(other.as_bytes(), "log.csv", "id", with_mapping(&mapping, 2));
     assert_eq!(v.report.error, None);
-    let names: Vec<Value> = events(&v.samples).into_iter().map(|e| e["event"].clone()).collect();
+    let names: Vec<Value> = events(&v.samples)
+        .into_iter()
+        .map(|e| e["event"].clone())
+        .collect();
     assert_eq!(names, [json!("Product Viewed"), json!("Product Added")]);
 }
 
@@ -278,7 +332,11 @@ fn the_draft_sends_an_event_logs_verbs_through_a_table_of_the_spec_names() {
 fn the_draft_says_excel_apostrophes_are_read_without_them() {
     let csv = "Email Address,First Name,GMTOFF\na@example.com,Ada,'-6\nb@example.com,Bo,'-5\n";
     let d = draft("members.csv", csv.as_bytes(), true).unwrap();
-    let note = d.notes.iter().find(|n| n.column.as_deref() == Some("GMTOFF")).expect("a note");
+    let note = d
+        .notes
+        .iter()
+        .find(|n| n.column.as_deref() == Some("GMTOFF"))
+        .expect("a note");
     assert_eq!(note.kind, NoteKind::Damaged);
     assert_eq!(
         note.message,

@@ -346,7 +346,10 @@ pub(crate) fn is_plain_number(b: &[u8]) -> bool {
 #[cold]
 pub(crate) fn excel_text(cell: &[u8]) -> Option<&[u8]> {
     let rest = cell.strip_prefix(b"'")?;
-    let digits = rest.strip_prefix(b"-").or_else(|| rest.strip_prefix(b"+")).unwrap_or(rest);
+    let digits = rest
+        .strip_prefix(b"-")
+        .or_else(|| rest.strip_prefix(b"+"))
+        .unwrap_or(rest);
     let number_like = digits.first().is_some_and(u8::is_ascii_digit)
         && digits
             .iter()

@@ -18,8 +18,8 @@ use crate::map::date_format::DateFormat;
 use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::mapping::{Layout, Source};
-use crate::map::values::ValueTable;
 use crate::map::spec::{col32, key, place, role_of, root_rank, Check, Role, Roles};
+use crate::map::values::ValueTable;
 use crate::options::{EmptyCells, Options};
 
 /// Bytes written as they are: a pre-rendered key such as `,"plan":`, or a constant value.

@@ -115,9 +115,6 @@ mod tests {
             pairs: (0..10).map(|i| (format!("v{i}"), "x".into())).collect(),
             reject: true,
         });
-        assert_eq!(
-            many.listed,
-            "v0, v1, v2, v3, v4, v5, v6, v7, … (10 in all)"
-        );
+        assert_eq!(many.listed, "v0, v1, v2, v3, v4, v5, v6, v7, … (10 in all)");
     }
 }

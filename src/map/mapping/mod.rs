@@ -772,7 +772,13 @@ fn check_values(
         if cell.trim().is_empty() {
             ck.err(&at, "an empty cell is never looked up (it is left out, or sent as the empty option says): remove the entry");
         } else if cell.trim() != cell {
-            ck.err(&at, format!("cells are matched with the spaces around them trimmed: write the value as {}", Value::String(cell.trim().to_string())));
+            ck.err(
+                &at,
+                format!(
+                    "cells are matched with the spaces around them trimmed: write the value as {}",
+                    Value::String(cell.trim().to_string())
+                ),
+            );
         }
         match sent {
             Value::String(s) if s.is_empty() => ck.err(
