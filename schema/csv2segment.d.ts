@@ -27,6 +27,13 @@ export interface MappedColumn {
   to: string;
   /** The type its cells are sent as. */
   type?: ColumnType;
+  /** What becomes of a cell the values table does not list: sent as the column sends it, as written (keep, the default), or its row rejected with a message naming the value and the table (reject). */
+  unlisted?: "keep" | "reject";
+  /**
+   * The column's values and the string to send for each, like {"view": "Product Viewed"}: a cell the table lists (matched as written, with the spaces around it trimmed) is sent as its string; any other as the column sends it, or its row is rejected with "unlisted": "reject". For a column sent as text (no type, or string) and without a format;
+   * at most 1000 entries (MAX_VALUES), each string at most 32768 bytes as JSON (MAX_CONSTANT_BYTES).
+   */
+  values?: Record<string, string>;
 }
 
 /** One rule of a mapping: the first whose match fits the file's base name applies. */
@@ -98,8 +105,12 @@ export interface Vocabulary {
   maxMappingBytes: number;
   /** The most entries of a rule's columns or set (MAX_MAPPING_COLUMNS). */
   maxMappingColumns: number;
+  /** The most entries of a column's values table (MAX_VALUES). */
+  maxValues: number;
   /** The column types, as `type` and a target's `:type` take them. */
   types: string[];
+  /** What a column's `unlisted` takes; the first is the default. */
+  unlisted: string[];
   /** What `unmapped` takes; the first is the default. */
   unmapped: string[];
 }

@@ -167,6 +167,8 @@ export interface Report {
   batches: number;
   inputBytes: number;
   payloadBytes: number;
+  /** Cells of the rows sent that were read without the apostrophe Excel writes before a number kept as text ('02134 sent as 02134, Mailchimp's '-6 as -6). */
+  apostrophesRemoved: number;
   rejections: Rejection[];
   error: string | null;
   headerErrors: HeaderError[];

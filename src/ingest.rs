@@ -615,6 +615,7 @@ impl Rows {
                 self.batcher.commit(rec.line);
                 self.report.events += 1;
                 self.report.payload_bytes += bytes as u64;
+                self.report.apostrophes_removed += u64::from(self.writer.apostrophes);
             }
             Err((col, reason)) => {
                 self.report.rejected += 1;

@@ -836,7 +836,7 @@ fn the_events_time_is_the_timestamp() {
 }
 
 /// Excel's damage, said: ids in scientific notation (digits lost), not taken as the id when
-/// another column can be; cells it escaped with an apostrophe.
+/// another column can be; cells it escaped with an apostrophe, read without it.
 #[test]
 fn excel_damage_is_said_and_a_damaged_id_is_not_the_user_id() {
     let (rule, notes) = drafted(
@@ -859,8 +859,8 @@ fn excel_damage_is_said_and_a_damaged_id_is_not_the_user_id() {
     assert_eq!(
         notes[1..3],
         [
-            "Damaged columns[\"GMTOFF\"] | 'GMTOFF': 2 sampled value(s) like \"'-6\" begin with an apostrophe, which Excel and Mailchimp write to keep a number as text: they are sent with it; remove the apostrophes from the file to send the values alone",
-            "Damaged columns[\"Zip\"] | 'Zip': 1 sampled value(s) like \"'02134\" begin with an apostrophe, which Excel and Mailchimp write to keep a number as text: they are sent with it; remove the apostrophes from the file to send the values alone",
+            "Damaged columns[\"GMTOFF\"] | 'GMTOFF': 2 sampled value(s) like \"'-6\" begin with an apostrophe, which Excel and Mailchimp write to keep a number as text: they are read without it (\"'-6\" is sent as \"-6\"), and the report counts them (apostrophesRemoved)",
+            "Damaged columns[\"Zip\"] | 'Zip': 1 sampled value(s) like \"'02134\" begin with an apostrophe, which Excel and Mailchimp write to keep a number as text: they are read without it (\"'02134\" is sent as \"02134\"), and the report counts them (apostrophesRemoved)",
         ]
     );
 }

@@ -40,6 +40,9 @@ macro_rules! limit {
     (MAX_SKIP) => {
         1000
     };
+    (MAX_VALUES) => {
+        1000
+    };
 }
 pub(crate) use limit;
 
@@ -64,6 +67,10 @@ pub const MAX_MAPPING_BYTES: usize = limit!(MAX_MAPPING_BYTES);
 /// The most rows a mapping's `skip` passes over before the header row, and after it: 1000,
 /// more than any export's preamble.
 pub const MAX_SKIP: usize = limit!(MAX_SKIP);
+/// The most entries of a column's `values` table: a table names the few distinct values of a
+/// column of verbs or codes (an event log's `view`, `cart`, `purchase`); 1000 is more than any
+/// such vocabulary, and a column of more distinct values is not one.
+pub const MAX_VALUES: usize = limit!(MAX_VALUES);
 /// The largest value a mapping's `set` gives every row, measured as its JSON: Segment drops
 /// events over 32 KB ([`MAX_EVENT_BYTES`]), so a larger constant could never be sent.
 pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);
@@ -91,6 +98,7 @@ mod tests {
         assert_eq!(limit!(VALIDATE_SAMPLE_PAYLOADS), 5);
         assert_eq!(crate::MAX_HEADER_BYTES, 64 * 1024);
         assert_eq!(MAX_MAPPING_BYTES, 1 << 20);
+        assert_eq!(MAX_VALUES, 1000);
         assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
         assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
     }

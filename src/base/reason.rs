@@ -95,6 +95,15 @@ pub enum Reason {
         /// The limit it ran past, or `None` when it ran to the end of the file.
         max: Option<usize>,
     },
+    /// A cell its column's `values` table does not list, with `"unlisted": "reject"`.
+    NotInValues {
+        /// The cell.
+        text: String,
+        /// Where the table is in the mapping, like `files[0].columns["event_type"].values`.
+        path: String,
+        /// The values the table lists (the first few).
+        listed: String,
+    },
     /// The whole event is over Segment's 32 KB limit.
     TooLarge {
         /// The event's size in bytes.
@@ -189,6 +198,12 @@ impl fmt::Display for Reason {
                 "'{text}' is in the time zone {zone}, which csv2segment does not know (the \
                  format's docs list the abbreviations it reads); give the offset instead, with \
                  %z and +01:00 in the cells, or \"timezone\" and no %Z"
+            ),
+            Reason::NotInValues { text, path, listed } => write!(
+                f,
+                "'{text}' is not in the column's values table ({path}: {listed}); add it there, \
+                 or remove \"unlisted\": \"reject\" to send values the table does not list as \
+                 written"
             ),
             Reason::Number(t) => write!(f, "'{t}' is not a number; write it like 1234.5"),
             Reason::Integer(t) => {

@@ -340,6 +340,23 @@ pub(crate) fn is_plain_number(b: &[u8]) -> bool {
     significant <= MAX_EXACT_DIGITS
 }
 
+/// A cell Excel escaped as text with a leading apostrophe (`'02134`, Mailchimp's `'-6`): the
+/// value after it, when that is number-like (a sign, then digits with `.` or `,` marks), which
+/// is what the apostrophe was written to keep. Other text after an apostrophe is left as it is.
+#[cold]
+pub(crate) fn excel_text(cell: &[u8]) -> Option<&[u8]> {
+    let rest = cell.strip_prefix(b"'")?;
+    let digits = rest
+        .strip_prefix(b"-")
+        .or_else(|| rest.strip_prefix(b"+"))
+        .unwrap_or(rest);
+    let number_like = digits.first().is_some_and(u8::is_ascii_digit)
+        && digits
+            .iter()
+            .all(|b| b.is_ascii_digit() || *b == b'.' || *b == b',');
+    number_like.then_some(rest)
+}
+
 /// Writes a `:number` cell: as written when it is plain, else as the double it denotes.
 fn write_number(t: &str, out: &mut Vec<u8>) -> Result<(), Reason> {
     if is_plain_number(t.as_bytes()) {

@@ -89,6 +89,11 @@ pub enum HeaderProblem {
         /// Why not.
         why: &'static str,
     },
+    /// The mapping gives the column a values table, and the column is not sent as text.
+    ValuesNotText {
+        /// What the column is sent as, like `a timestamp`.
+        sent_as: &'static str,
+    },
 }
 
 impl fmt::Display for HeaderError {
@@ -184,6 +189,12 @@ impl fmt::Display for HeaderProblem {
             HeaderProblem::TypeNotAllowed { ty, why } => {
                 write!(f, "the type {ty} cannot be used here: {why}")
             }
+            HeaderProblem::ValuesNotText { sent_as } => write!(
+                f,
+                "the mapping gives the column a values table, which sends strings, and the \
+                 column is sent as {sent_as}: remove \"values\", or give the column a target \
+                 that takes text"
+            ),
         }
     }
 }

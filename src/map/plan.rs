@@ -13,12 +13,13 @@ use crate::base::json;
 use crate::base::reason::Reason;
 use crate::base::reason::REJECTS_COLUMN;
 use crate::map::cell::Conv;
-use crate::map::column::{self, CellType, Seg};
+use crate::map::column::{self, CellType, ColumnType, Seg};
 use crate::map::date_format::DateFormat;
 use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::mapping::{Layout, Source};
 use crate::map::spec::{col32, key, place, role_of, root_rank, Check, Role, Roles};
+use crate::map::values::ValueTable;
 use crate::options::{EmptyCells, Options};
 
 /// Bytes written as they are: a pre-rendered key such as `,"plan":`, or a constant value.
@@ -41,6 +42,8 @@ pub(crate) enum Op {
         data: bool,
         /// A limit on the cell's length in characters, with the field's name.
         limit: Option<&'static str>,
+        /// The index of the column's values table in the plan's `tables`.
+        values: Option<u16>,
     },
     /// An array position that no column fills.
     Hole,
@@ -83,6 +86,8 @@ pub(crate) struct Plan {
     pub checks: Vec<Check>,
     /// The mapping's date formats, that [`Conv::Formatted`] cells name.
     pub formats: Vec<DateFormat>,
+    /// The mapping's values tables, that [`Op::Cell`]s name.
+    pub tables: Vec<ValueTable>,
 }
 
 impl Plan {
@@ -146,7 +151,7 @@ impl Plan {
                 ty: None,
                 dropped: false,
             };
-            let (name, format) = match layout.and_then(|l| l.sources.get(i)) {
+            let (name, format, values) = match layout.and_then(|l| l.sources.get(i)) {
                 // The reason column of a rejects CSV: ours, so a fixed rejects file is sent
                 // as the file it came from.
                 None | Some(Source::Header) if raw_name.trim() == REJECTS_COLUMN => {
@@ -154,8 +159,8 @@ impl Plan {
                     infos.push(info);
                     continue;
                 }
-                None | Some(Source::Header) => (*raw_name, None),
-                Some(Source::To { to, format }) => (to.as_str(), *format),
+                None | Some(Source::Header) => (*raw_name, None, None),
+                Some(Source::To { to, format, values }) => (to.as_str(), *format, *values),
                 Some(Source::Drop) => {
                     info.dropped = true;
                     infos.push(info);
@@ -180,6 +185,19 @@ impl Plan {
                     }
                     p
                 });
+            // A values table sends strings: only where the column's cells may be text.
+            let placed = placed.and_then(|p| match values {
+                Some(_) if p.role == Role::MessageId || !sends_text(p.conv) => {
+                    Err(HeaderProblem::ValuesNotText {
+                        sent_as: if p.role == Role::MessageId {
+                            "the messageId, which is never renamed"
+                        } else {
+                            sent_as(p.conv)
+                        },
+                    })
+                }
+                _ => Ok(p),
+            });
             match placed {
                 Ok(p) => {
                     let leaf = match p.role {
@@ -189,6 +207,7 @@ impl Plan {
                             conv: p.conv,
                             data: p.data,
                             limit: (p.role == Role::ObjectId).then_some("id"),
+                            values,
                         },
                     };
                     match tree.add(&p.dest, i, leaf, &labels) {
@@ -276,6 +295,7 @@ impl Plan {
             ops: Vec::new(),
             checks,
             formats: layout.map(|l| l.formats.clone()).unwrap_or_default(),
+            tables: layout.map(|l| l.tables.clone()).unwrap_or_default(),
         };
         plan.ops.push(Op::Open {
             key: Bytes::default(),
@@ -328,12 +348,14 @@ impl Plan {
                     conv,
                     data,
                     limit,
+                    values,
                 }) => self.ops.push(Op::Cell {
                     key: Bytes::new(&key),
                     col: col32(*col),
                     conv: *conv,
                     data: *data,
                     limit: *limit,
+                    values: *values,
                 }),
                 Node::Leaf(Leaf::Const(value) | Leaf::Fixed { bytes: value, .. }) => {
                     let mut bytes = key;
@@ -370,6 +392,31 @@ impl Plan {
     }
 }
 
+/// Whether a column of `conv` may send a string whatever its cell: where a values table's
+/// strings can go.
+fn sends_text(conv: Conv) -> bool {
+    matches!(
+        conv,
+        Conv::Str | Conv::Auto | Conv::AutoComma | Conv::AutoText | Conv::AutoTextComma
+    )
+}
+
+/// What a column of `conv` sends, as a message names it.
+fn sent_as(conv: Conv) -> &'static str {
+    match conv.cell_type() {
+        CellType::Flag => "true or false (a destination's setting)",
+        CellType::Typed(t) => match t {
+            ColumnType::Number => "a number",
+            ColumnType::Integer => "a whole number",
+            ColumnType::Boolean => "a boolean",
+            ColumnType::Timestamp => "a timestamp",
+            ColumnType::Json => "JSON",
+            ColumnType::String => "a string",
+        },
+        CellType::Auto => "inferred values",
+    }
+}
+
 fn json_str(s: &str) -> Vec<u8> {
     let mut v = Vec::new();
     json::write_str(&mut v, s.as_bytes());
@@ -390,6 +437,7 @@ enum Leaf {
         conv: Conv,
         data: bool,
         limit: Option<&'static str>,
+        values: Option<u16>,
     },
     Const(Vec<u8>),
     /// A value the mapping sets for every row; `col` is its place after the header's columns.

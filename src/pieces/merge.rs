@@ -43,6 +43,8 @@ pub struct Offset {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PartReport {
+    /// Cells read without Excel's apostrophe (the report's `apostrophesRemoved`).
+    pub apostrophes_removed: u64,
     /// Request bodies made.
     pub batches: u64,
     /// How each column is used (the report's `columns`), as stored.
@@ -168,6 +170,7 @@ pub fn combine(parts: &[Part], max_rejections: usize) -> Option<PartReport> {
         rejected: sum(|r| r.rejected),
         rows: sum(|r| r.rows),
         payload_bytes: sum(|r| r.payload_bytes),
+        apostrophes_removed: sum(|r| r.apostrophes_removed),
         input_bytes: chain.last()?.end.map_or(0, |e| e.offset),
         rejections: reports
             .iter()

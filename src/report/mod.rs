@@ -32,6 +32,9 @@ pub struct Report {
     pub input_bytes: u64,
     /// Bytes of the events, without batch framing.
     pub payload_bytes: u64,
+    /// Cells of the rows sent that were read without the apostrophe Excel writes before a
+    /// number kept as text (`'02134` sent as `02134`, Mailchimp's `'-6` as `-6`).
+    pub apostrophes_removed: u64,
     /// The first rejected rows (up to the `maxRejections` option).
     pub rejections: Vec<Rejection>,
     /// The error that stopped the file, if one did.

@@ -60,6 +60,8 @@ pub(crate) type RowError = (u32, Reason);
 #[derive(Default)]
 pub(crate) struct PayloadWriter {
     stack: Vec<Frame>,
+    /// Cells of the last row written that were read without Excel's apostrophe.
+    pub(crate) apostrophes: u32,
 }
 
 impl PayloadWriter {
@@ -74,6 +76,7 @@ impl PayloadWriter {
         out: &mut Vec<u8>,
     ) -> Result<(), RowError> {
         self.stack.clear();
+        self.apostrophes = 0;
         for op in &plan.ops {
             match op {
                 Op::Open { key, array, keep } => {
@@ -122,11 +125,19 @@ impl PayloadWriter {
                     conv,
                     data,
                     limit,
+                    values,
                 } => {
                     let Some(parent) = self.stack.last_mut() else {
                         continue;
                     };
-                    let cell = row.cell(*col as usize);
+                    let mut cell = row.cell(*col as usize);
+                    // One byte test: the rest only for a cell that starts with an apostrophe.
+                    if cell.first() == Some(&b'\'') {
+                        if let Some(rest) = crate::map::cell::excel_text(cell) {
+                            cell = rest;
+                            self.apostrophes += 1;
+                        }
+                    }
                     if cell.is_empty() {
                         let value: &[u8] = match (data, empty) {
                             (true, EmptyCells::Null) => b"null",
@@ -146,6 +157,16 @@ impl PayloadWriter {
                     }
                     parent.fill_holes(out);
                     key.write(out);
+                    if let Some(table) = values.and_then(|t| plan.tables.get(usize::from(t))) {
+                        match table.get(cell) {
+                            Some(json) => {
+                                out.extend_from_slice(json);
+                                continue;
+                            }
+                            None if table.reject => return Err((*col, table.unlisted(cell))),
+                            None => {}
+                        }
+                    }
                     let written = match conv {
                         Conv::Formatted(f) => match plan.formats.get(usize::from(*f)) {
                             Some(format) => format.write(cell, out),

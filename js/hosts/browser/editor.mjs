@@ -21,19 +21,20 @@ const PREVIEW_DELAY_MS = 250;
 /** The column table shows this many rows at a time; a wider file's columns are paged. */
 export const PAGE_ROWS = 50;
 
-/** `entry` of a rule's columns as its parts: the path, the type, the format and zone. */
+/** `entry` of a rule's columns as its parts: the path, the type, the format and zone, and a values table with its `unlisted` (kept as they are: the editor has no control for them). */
 export function splitEntry(entry) {
   if (entry === null || entry === undefined) return { drop: true, path: '', type: '', format: '', timezone: '' };
   const obj = typeof entry === 'string' ? { to: entry } : entry;
   const [path, suffix] = String(obj.to ?? '').split(':');
-  return { drop: false, path: path.trim(), type: (obj.type ?? suffix ?? '').trim(), format: obj.format ?? '', timezone: obj.timezone ?? '' };
+  return { drop: false, path: path.trim(), type: (obj.type ?? suffix ?? '').trim(), format: obj.format ?? '', timezone: obj.timezone ?? '', values: obj.values, unlisted: obj.unlisted };
 }
 
 /** The parts as a rule's entry, in the mapping's shortest form. */
-export function joinEntry({ drop, path, type, format, timezone }) {
+export function joinEntry({ drop, path, type, format, timezone, values, unlisted }) {
   if (drop || !path) return null;
-  if (!format) return type ? `${path}:${type}` : path;
-  return { to: path, ...(type ? { type } : {}), format, ...(timezone ? { timezone } : {}) };
+  const table = values ? { values, ...(unlisted ? { unlisted } : {}) } : {};
+  if (!format) return values ? { to: path, ...(type ? { type } : {}), ...table } : type ? `${path}:${type}` : path;
+  return { to: path, ...(type ? { type } : {}), format, ...(timezone ? { timezone } : {}), ...table };
 }
 
 const option = (value, text, selected) => el('option', { value, text, selected: selected || undefined });
@@ -325,7 +326,7 @@ export class MappingEditor {
           // A zone only goes with a format (the schema's rule): the box shows with one.
           timezone.hidden = !format.value.trim();
           this.rule.columns ??= {};
-          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: timezone.value.trim() });
+          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: timezone.value.trim(), values: parts.values, unlisted: parts.unlisted });
           this.changed();
         };
         target.addEventListener('change', () => {

@@ -4,7 +4,9 @@
 //! group) and else by what the columns hold, and the draft says it guessed.
 
 use super::profile::{is_date, is_number, Kind, Profile};
-use super::vocabulary::{RowIs, AMOUNT, EVENT_NAMES, FILLER_WORDS, PERSON, ROW_WORDS};
+use super::vocabulary::{
+    RowIs, AMOUNT, EVENT_NAMES, EVENT_VOCABULARIES, FILLER_WORDS, PERSON, ROW_WORDS,
+};
 use super::{NoteKind, Notes};
 use crate::map::file_name::{CallKind, FileSpec};
 
@@ -40,6 +42,18 @@ pub(super) fn call(base: &str, profile: &Profile, notes: &mut Notes) -> Call {
             (row.as_ref().map(|w| w.word) == Some("event"))
                 .then(|| columns.iter().position(|c| c.key == "name"))
                 .flatten()
+        })
+        .or_else(|| {
+            // A column of a few verbs of a known event log (`view`, `cart`, `purchase`),
+            // whatever its name, when at least two of them show.
+            columns.iter().position(|c| {
+                event_vocabulary(&c.values).is_some() && {
+                    let mut seen: Vec<&str> = c.values.iter().map(String::as_str).collect();
+                    seen.sort_unstable();
+                    seen.dedup();
+                    seen.len() >= 2
+                }
+            })
         });
     let happened_col = columns.iter().find(|c| names_a_happening(&c.key));
     let (call, collection) = match &by_name {
@@ -153,6 +167,20 @@ pub(super) fn row_word(base: &str) -> Option<RowWord> {
         }
     }
     best.map(|(_, w)| w)
+}
+
+/// The known event vocabulary (see [`EVENT_VOCABULARIES`]) that has every one of a column's
+/// sampled `values` among its verbs: its name and its verbs with their spec names.
+pub(super) fn event_vocabulary(
+    values: &[String],
+) -> Option<(&'static str, &'static [(&'static str, &'static str)])> {
+    if values.is_empty() {
+        return None;
+    }
+    EVENT_VOCABULARIES
+        .iter()
+        .find(|(_, verbs)| values.iter().all(|v| verbs.iter().any(|(w, _)| w == v)))
+        .copied()
 }
 
 /// Whether a column's name (as a key) names a thing that happened and its id, number or time:

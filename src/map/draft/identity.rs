@@ -13,6 +13,7 @@ use super::vocabulary::{
     OWN_ID, OWN_ID_PREFIXES, PERSON_ID_NAMES, PERSON_ID_WORDS,
 };
 use super::{NoteKind, Notes};
+use crate::map::cell::excel_text;
 use crate::map::file_name::CallKind;
 use crate::map::mapping::quoted_key;
 
@@ -215,20 +216,14 @@ fn damage(profile: &Profile, notes: &mut Notes) -> Vec<bool> {
             let escaped: Vec<&String> = c
                 .values
                 .iter()
-                .filter(|v| {
-                    v.strip_prefix('\'').is_some_and(|r| {
-                        r.strip_prefix(['-', '+'])
-                            .unwrap_or(r)
-                            .starts_with(|ch: char| ch.is_ascii_digit())
-                    })
-                })
+                .filter(|v| excel_text(v.as_bytes()).is_some())
                 .collect();
             if let Some(first) = escaped.first() {
                 notes.note(
                     NoteKind::Damaged,
                     path,
                     Some(name),
-                    format!("'{name}': {} sampled value(s) like \"{first}\" begin with an apostrophe, which Excel and Mailchimp write to keep a number as text: they are sent with it; remove the apostrophes from the file to send the values alone", escaped.len()),
+                    format!("'{name}': {} sampled value(s) like \"{first}\" begin with an apostrophe, which Excel and Mailchimp write to keep a number as text: they are read without it (\"{first}\" is sent as \"{}\"), and the report counts them (apostrophesRemoved)", escaped.len(), &first[1..]),
                 );
             }
             !sci.is_empty()

@@ -19,6 +19,11 @@ pub(super) enum Out {
         typed: bool,
         format: String,
     },
+    /// A column whose values are sent through a `values` table: each value and its string.
+    Values {
+        to: String,
+        values: Vec<(String, String)>,
+    },
 }
 
 impl From<Out> for Column {
@@ -31,6 +36,15 @@ impl From<Out> for Column {
                 ty: typed.then_some(ColumnType::Timestamp).into(),
                 format: Field::Given(format),
                 timezone: None.into(),
+                values: None.into(),
+                unlisted: None.into(),
+            }),
+            Out::Values { to, values } => Column::Object(ColumnObject {
+                to: Field::Given(to),
+                values: Field::Given(Entries(
+                    values.into_iter().map(|(k, v)| (k, v.into())).collect(),
+                )),
+                ..ColumnObject::default()
             }),
         }
     }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::call::Call;
+use super::call::{event_vocabulary, Call};
 use super::identity::Role;
 use super::profile::{is_date, Column, Hint, Kind, Profile};
 use super::rule_out::Out;
@@ -151,10 +151,34 @@ pub(super) fn targets(
             );
             continue;
         };
-        let (out, suffix_note) = typed(target, kind, &name, &col.values);
+        let (out, suffix_note) = match event_vocabulary(&col.values) {
+            Some((spec, verbs)) if target == "event" => {
+                let mut seen: Vec<&str> = Vec::new();
+                for v in &col.values {
+                    if !seen.contains(&v.as_str()) {
+                        seen.push(v);
+                    }
+                }
+                let table: Vec<String> = verbs
+                    .iter()
+                    .map(|(verb, event)| format!("{verb} → {event}"))
+                    .collect();
+                let note = format!("'{name}': its values ({}) are the verbs of an {spec} event log: each is sent as the event Segment's {spec} spec names, by the column's \"values\" table ({}); edit the table to send other names. A value the table does not list is sent as written; add \"unlisted\": \"reject\" to reject its row instead", seen.join(", "), table.join(", "));
+                let out = Out::Values {
+                    to: target,
+                    values: verbs
+                        .iter()
+                        .map(|(verb, event)| (verb.to_string(), event.to_string()))
+                        .collect(),
+                };
+                (out, Some((NoteKind::Guess, note)))
+            }
+            _ => typed(target, kind, &name, &col.values),
+        };
         if let Some((k, m)) = suffix_note {
             let p = match &out {
                 Out::Date { .. } => format!("{path}.format"),
+                Out::Values { .. } => format!("{path}.values"),
                 _ => path.clone(),
             };
             notes.note(k, p, Some(&name), m);
@@ -167,7 +191,7 @@ pub(super) fn targets(
         let to = match out {
             Out::Drop => continue,
             Out::To(t) => t.split(':').next().unwrap_or(t).trim(),
-            Out::Date { to, .. } => to.as_str(),
+            Out::Date { to, .. } | Out::Values { to, .. } => to.as_str(),
         };
         match (call, to) {
             (CallKind::Object, "id") | (CallKind::Alias, "userId") => has_id = true,

@@ -199,3 +199,31 @@ pub(super) const SPEC_EVENTS: [(&str, &str, &str); 4] = [
     ("bestellung", "Order Completed", "e-commerce"),
     ("signup", "Signed Up", "B2B SaaS"),
 ];
+
+/// The event verbs of known event logs and the names Segment's e-commerce spec gives those
+/// events (Product Viewed, Product Added, Product Removed, Order Completed): a column whose
+/// sampled values are all verbs of one of them is the event, sent through a `values` table
+/// of the whole vocabulary (a verb the sample did not reach is renamed too).
+pub(super) const EVENT_VOCABULARIES: [(&str, &[(&str, &str)]); 2] = [
+    // Event logs of online stores, as in the public e-commerce behaviour data sets
+    // (`event_type`: view, cart, remove_from_cart, purchase).
+    (
+        "e-commerce",
+        &[
+            ("view", "Product Viewed"),
+            ("cart", "Product Added"),
+            ("remove_from_cart", "Product Removed"),
+            ("purchase", "Order Completed"),
+        ],
+    ),
+    // The same events as other store logs write them (`event`: view, addtocart, transaction).
+    (
+        "e-commerce",
+        &[
+            ("view", "Product Viewed"),
+            ("addtocart", "Product Added"),
+            ("removefromcart", "Product Removed"),
+            ("transaction", "Order Completed"),
+        ],
+    ),
+];

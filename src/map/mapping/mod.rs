@@ -17,12 +17,14 @@ use serde_json::{Map, Value};
 
 use crate::base::limits::{
     MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_SKIP,
+    MAX_VALUES,
 };
 use crate::map::column::{self, ColumnType};
 use crate::map::constant;
 use crate::map::date_format::DateFormat;
 use crate::map::file_name::{check_collection, CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
+use crate::map::values::{ValueTable, Values};
 use crate::options::Options;
 use crate::read::decode::Encoding;
 
@@ -32,7 +34,8 @@ pub(crate) mod shape;
 pub(crate) mod vocabulary;
 
 use shape::{
-    Column, ColumnObject, Decimal, Field, MappingFile, RuleShape, SkipAround, SkipShape, Unmapped,
+    Column, ColumnObject, Decimal, Entries, Field, MappingFile, RuleShape, SkipAround, SkipShape,
+    Unlisted, Unmapped,
 };
 
 pub(crate) use glob::matches as glob_matches;
@@ -74,6 +77,8 @@ pub(crate) struct Target {
     /// Like `properties.amount:number`.
     pub to: String,
     pub format: Option<DateFormat>,
+    /// The column's `values` table.
+    pub values: Option<Values>,
 }
 
 /// One entry of `files`.
@@ -118,8 +123,13 @@ pub(crate) struct Skip {
 pub(crate) enum Source {
     /// As its header says (no mapping, or `unmapped: keep`).
     Header,
-    /// Renamed: the target in header syntax and the index of its date format in `formats`.
-    To { to: String, format: Option<u16> },
+    /// Renamed: the target in header syntax, the index of its date format in `formats` and of
+    /// its values table in `tables`.
+    To {
+        to: String,
+        format: Option<u16>,
+        values: Option<u16>,
+    },
     /// Left out of the payload.
     Drop,
 }
@@ -133,6 +143,8 @@ pub(crate) struct Layout {
     pub set: Vec<(String, Vec<u8>)>,
     pub decimal_comma: bool,
     pub formats: Vec<DateFormat>,
+    /// The columns' values tables, built once per file.
+    pub tables: Vec<ValueTable>,
 }
 
 /// A map key in a path: `["Created (UTC)"]`.
@@ -618,7 +630,11 @@ fn check_column(
         Field::Absent | Field::Given(Column::Drop) => return Some(None),
         Field::Given(Column::To(to)) => {
             ck.target(path, &to)?;
-            return Some(Some(Target { to, format: None }));
+            return Some(Some(Target {
+                to,
+                format: None,
+                values: None,
+            }));
         }
         Field::Given(Column::Object(obj)) => obj,
         Field::Wrong => match raw {
@@ -661,6 +677,7 @@ fn check_column(
         &obj.timezone,
         "a fixed offset, like \"+01:00\"",
     );
+    let typed = ty.or(named.as_ref().and_then(|c| c.ty));
     let format = match &obj.format {
         Field::Absent => {
             if timezone.is_some() {
@@ -673,7 +690,6 @@ fn check_column(
         }
         f => {
             let f = ck.given(&p("format"), f, "a date format, like \"%d.%m.%Y %H:%M\"");
-            let typed = ty.or(named.as_ref().and_then(|c| c.ty));
             if matches!(typed, Some(t) if t != ColumnType::Timestamp) {
                 ck.err(
                     &p("format"),
@@ -690,6 +706,43 @@ fn check_column(
             }
         }
     };
+    let reject = ck.choice(
+        &p("unlisted"),
+        &obj.unlisted,
+        &Unlisted::ALL,
+        raw.and_then(|r| r.get("unlisted")),
+    ) == Some(Unlisted::Reject);
+    let values = match &obj.values {
+        Field::Absent => {
+            if !obj.unlisted.is_absent() {
+                ck.err(
+                    &p("unlisted"),
+                    "applies to a values table; add \"values\", like {\"view\": \"Product Viewed\"}",
+                );
+            }
+            None
+        }
+        Field::Wrong => {
+            ck.err(&p("values"), "must be an object of the column's values and the string to send for each, like {\"view\": \"Product Viewed\"}");
+            None
+        }
+        Field::Given(table) => {
+            if let Some(t) = typed.filter(|&t| t != ColumnType::String) {
+                ck.err(&p("values"), format!("a values table sends strings, and the column is sent as {}: remove the type, or make it string", t.as_str()));
+            }
+            if !obj.format.is_absent() {
+                ck.err(
+                    &p("values"),
+                    "a values table sends strings, and \"format\" reads the column as dates: keep one of the two",
+                );
+            }
+            check_values(ck, &p("values"), table).map(|pairs| Values {
+                path: p("values"),
+                pairs,
+                reject,
+            })
+        }
+    };
     if ck.errors.len() > before {
         return None;
     }
@@ -698,7 +751,46 @@ fn check_column(
         Some(t) => format!("{to}:{}", t.as_str()),
         None => to.clone(),
     };
-    Some(Some(Target { to, format }))
+    Some(Some(Target { to, format, values }))
+}
+
+/// A column's `values` table at `path`: each value as written in the file and the string sent
+/// for it, or `None` after reporting every problem.
+fn check_values(
+    ck: &mut Checker,
+    path: &str,
+    table: &Entries<Value>,
+) -> Option<Vec<(String, String)>> {
+    if table.0.len() > MAX_VALUES {
+        ck.err(path, format!("{} values; a table may list at most {MAX_VALUES} (MAX_VALUES), as it names the few values of a column of verbs or codes: send a column of more values as it is", table.0.len()));
+        return None;
+    }
+    let before = ck.errors.len();
+    let mut pairs = Vec::with_capacity(table.0.len());
+    for (cell, sent) in &table.0 {
+        let at = format!("{path}{}", quoted_key(cell));
+        if cell.trim().is_empty() {
+            ck.err(&at, "an empty cell is never looked up (it is left out, or sent as the empty option says): remove the entry");
+        } else if cell.trim() != cell {
+            ck.err(
+                &at,
+                format!(
+                    "cells are matched with the spaces around them trimmed: write the value as {}",
+                    Value::String(cell.trim().to_string())
+                ),
+            );
+        }
+        match sent {
+            Value::String(s) if s.is_empty() => ck.err(
+                &at,
+                "an empty string; give the value to send, or remove the entry to send the cell as it is",
+            ),
+            Value::String(s) if s.len() + 2 > MAX_CONSTANT_BYTES => ck.err(&at, format!("the value is {} bytes; a value may be at most {} bytes as JSON (MAX_CONSTANT_BYTES), as Segment drops events over 32 KB: shorten it", s.len(), MAX_CONSTANT_BYTES)),
+            Value::String(s) => pairs.push((cell.clone(), s.clone())),
+            _ => ck.err(&at, "must be a string: the table sends the string given for each value, like \"Product Viewed\""),
+        }
+    }
+    (ck.errors.len() == before).then_some(pairs)
 }
 
 impl Rule {
@@ -732,6 +824,7 @@ impl Rule {
     pub(crate) fn layout(&self, header: &[&str]) -> Result<Layout, Vec<HeaderError>> {
         let mut errors = Vec::new();
         let mut formats = Vec::new();
+        let mut tables = Vec::new();
         let mut sources = vec![
             if self.drop_unmapped {
                 Source::Drop
@@ -779,9 +872,16 @@ impl Rule {
                             Some(at)
                         }
                     };
+                    // At most one table per entry of `columns` (MAX_MAPPING_COLUMNS), as formats.
+                    let values = t.values.as_ref().and_then(|v| {
+                        let at = u16::try_from(tables.len()).ok()?;
+                        tables.push(ValueTable::new(v));
+                        Some(at)
+                    });
                     Source::To {
                         to: t.to.clone(),
                         format,
+                        values,
                     }
                 }
             };
@@ -797,6 +897,7 @@ impl Rule {
             set: self.set.clone(),
             decimal_comma: self.decimal_comma,
             formats,
+            tables,
         })
     }
 }

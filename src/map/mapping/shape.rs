@@ -262,7 +262,7 @@ impl<'de> Deserialize<'de> for Column {
 #[serde(default, deny_unknown_fields)]
 #[schemars(
     rename = "MappedColumn",
-    extend("required" = ["to"], "dependentRequired" = { "timezone": ["format"] }, "allOf" = column_conditions())
+    extend("required" = ["to"], "dependentRequired" = { "timezone": ["format"], "unlisted": ["values"] }, "allOf" = column_conditions())
 )]
 pub(crate) struct ColumnObject {
     /// Where the column goes, like properties.amount.
@@ -280,6 +280,48 @@ pub(crate) struct ColumnObject {
     #[serde(skip_serializing_if = "Field::is_absent")]
     #[schemars(extend("pattern" = "^\\s*(?:[+-]\\d{2}(?::?\\d{2})?|[Zz]|[Uu][Tt][Cc])\\s*$"))]
     pub timezone: Field<String>,
+    /// The column's values and the string to send for each, like {"view": "Product Viewed"}: a cell the table lists (matched as written, with the spaces around it trimmed) is sent as its string; any other as the column sends it, or its row is rejected with "unlisted": "reject". For a column sent as text (no type, or string) and without a format;
+    #[doc = concat!(" at most ", limit!(MAX_VALUES), " entries (MAX_VALUES), each string at most ", limit!(MAX_CONSTANT_BYTES), " bytes as JSON (MAX_CONSTANT_BYTES).")]
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    #[schemars(schema_with = "values_schema")]
+    pub values: Field<Entries<Value>>,
+    /// What becomes of a cell the values table does not list: sent as the column sends it, as written (keep, the default), or its row rejected with a message naming the value and the table (reject).
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    pub unlisted: Field<Unlisted>,
+}
+
+/// What becomes of a cell a column's values table does not list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub(crate) enum Unlisted {
+    /// Sent as the column sends any cell (the default): a value may already be the name to send.
+    Keep,
+    /// The row is rejected, naming the value and the table.
+    Reject,
+}
+
+impl Unlisted {
+    pub(crate) const ALL: [Unlisted; 2] = [Unlisted::Keep, Unlisted::Reject];
+}
+
+fn values_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object",
+        "maxProperties": limit!(MAX_VALUES),
+        "propertyNames": { "pattern": "^\\S(?:.*\\S)?$" },
+        "additionalProperties": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": limit!(MAX_CONSTANT_BYTES) - 2
+        },
+        "examples": [{
+            "view": "Product Viewed",
+            "cart": "Product Added",
+            "remove_from_cart": "Product Removed",
+            "purchase": "Order Completed"
+        }]
+    })
 }
 
 /// A rule's `skip`: a count of rows before the header row, or the rows before and after it.
@@ -529,9 +571,30 @@ fn rule_conditions() -> Value {
     ])
 }
 
-/// A format only with type timestamp (or none), and a type only on a target without one.
+/// A format only with type timestamp (or none), a type only on a target without one, and
+/// values only on a column sent as text, without a format.
 fn column_conditions() -> Value {
+    let not_text = format!(
+        ":\\s*(?:{})\\s*$",
+        names(&ColumnType::ALL)
+            .into_iter()
+            .filter(|t| t != "string")
+            .collect::<Vec<_>>()
+            .join("|")
+    );
     serde_json::json!([
+        {
+            "if": { "required": ["values", "type"] },
+            "then": { "properties": { "type": { "const": "string" } } }
+        },
+        {
+            "if": { "required": ["values", "format"] },
+            "then": false
+        },
+        {
+            "if": { "required": ["values", "to"], "properties": { "to": { "type": "string", "pattern": not_text } } },
+            "then": false
+        },
         {
             "if": { "required": ["format", "type"] },
             "then": { "properties": { "type": { "const": "timestamp" } } }

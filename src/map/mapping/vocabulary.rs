@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-use super::shape::{names, Decimal, Unmapped};
+use super::shape::{names, Decimal, Unlisted, Unmapped};
 use super::BLANK_PREFIX;
 use crate::base::limits::{
-    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS,
+    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_VALUES,
 };
 use crate::map::column::ColumnType;
 use crate::map::draft::DRAFT_SAMPLE_BYTES;
@@ -28,6 +28,8 @@ pub struct Vocabulary {
     pub decimals: Vec<String>,
     /// What `unmapped` takes; the first is the default.
     pub unmapped: Vec<String>,
+    /// What a column's `unlisted` takes; the first is the default.
+    pub unlisted: Vec<String>,
     /// The delimiters a run guesses among when `delimiter` is `auto` (any other ASCII one may be named).
     pub delimiters: Vec<String>,
     /// The start of a value the draft leaves to fill in; a mapping with one is refused.
@@ -42,6 +44,8 @@ pub struct Vocabulary {
     pub max_header_bytes: usize,
     /// The largest set value as JSON (MAX_CONSTANT_BYTES).
     pub max_constant_bytes: usize,
+    /// The most entries of a column's values table (MAX_VALUES).
+    pub max_values: usize,
 }
 
 /// The mapping's vocabulary.
@@ -52,6 +56,7 @@ pub fn vocabulary() -> Vocabulary {
         encodings: names(&Encoding::ALL),
         decimals: names(&Decimal::ALL),
         unmapped: names(&Unmapped::ALL),
+        unlisted: names(&Unlisted::ALL),
         delimiters: dialect::CANDIDATES
             .iter()
             .map(|&d| char::from(d).to_string())
@@ -62,6 +67,7 @@ pub fn vocabulary() -> Vocabulary {
         max_mapping_columns: MAX_MAPPING_COLUMNS,
         max_header_bytes: MAX_HEADER_BYTES,
         max_constant_bytes: MAX_CONSTANT_BYTES,
+        max_values: MAX_VALUES,
     }
 }
 
@@ -100,6 +106,8 @@ mod tests {
         );
         assert_eq!(v.decimals, [".", ","]);
         assert_eq!(v.unmapped, ["keep", "drop"]);
+        assert_eq!(v.unlisted, ["keep", "reject"]);
+        assert_eq!(v.max_values, 1000);
         assert_eq!(v.delimiters, [",", ";", "\t", "|"]);
         assert_eq!(
             serde_json::to_value(&v).unwrap()["blankPrefix"],

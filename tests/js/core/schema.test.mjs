@@ -82,6 +82,18 @@ const BAD = [
   [column({ to: 'x', format: '%d.%m.%Y', timezone: 'Europe/Berlin' }), 'files[0].columns["a"].timezone'],
   [column({ to: 'x', type: 'number', format: '%d.%m.%Y' }), 'files[0].columns["a"].format'],
   [column({ to: 'x', format: '' }), 'files[0].columns["a"].format'],
+  // A values table: strings for a column sent as text, at most MAX_VALUES, unlisted only with one.
+  [column({ to: 'event', values: ['view'] }), 'files[0].columns["a"].values'],
+  [column({ to: 'event', values: { view: 3 } }), 'files[0].columns["a"].values["view"]'],
+  [column({ to: 'event', values: { ' view': 'Product Viewed' } }), 'files[0].columns["a"].values[" view"]'],
+  [column({ to: 'event', values: { '': 'Product Viewed' } }), 'files[0].columns["a"].values[""]'],
+  [column({ to: 'event', values: { view: '' } }), 'files[0].columns["a"].values["view"]'],
+  [column({ to: 'x', type: 'number', values: { v: 'y' } }), 'files[0].columns["a"].values'],
+  [column({ to: 'x:boolean', values: { v: 'y' } }), 'files[0].columns["a"].values'],
+  [column({ to: 'x', format: '%d.%m.%Y', values: { v: 'y' } }), 'files[0].columns["a"].values'],
+  [column({ to: 'x', unlisted: 'reject' }), 'files[0].columns["a"].unlisted'],
+  [column({ to: 'x', values: { v: 'y' }, unlisted: 'drop' }), 'files[0].columns["a"].unlisted'],
+  [column({ to: 'x', values: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`v${i}`, 'y'])) }), 'files[0].columns["a"].values'],
   [rule({ set: [] }), 'files[0].set'],
   [rule({ set: { event: '' } }), 'files[0].set["event"]'],
   [rule({ set: { messageId: 'x' } }), 'files[0].set["messageId"]'],
@@ -106,6 +118,17 @@ const BAD = [
 
 test('the fixtures’ mapping and the issue’s example pass the schema and the engine', async () => {
   for (const mapping of [JSON.parse(fixtures), ISSUE_EXAMPLE]) {
+    assert.ok(validateSchema(mapping), JSON.stringify(validateSchema.errors));
+    assert.equal(await engineError(mapping), null);
+  }
+});
+
+test('a values table on a text column passes the schema and the engine', async () => {
+  for (const mapping of [
+    column({ to: 'event', values: { view: 'Product Viewed', cart: 'Product Added' }, unlisted: 'reject' }),
+    column({ to: 'properties.plan:string', values: { p: 'Pro' } }),
+    column({ to: 'x', type: 'string', values: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`v${i}`, 'y'])) }),
+  ]) {
     assert.ok(validateSchema(mapping), JSON.stringify(validateSchema.errors));
     assert.equal(await engineError(mapping), null);
   }
