@@ -427,3 +427,26 @@ fn the_draft_proposes_skip_for_a_preamble_and_extra_header_rows() {
         None
     );
 }
+
+/// Found by the draft's property test: with two sampled records, a header narrower than its
+/// one (ragged) row was taken for a preamble, and the row of values became the "header".
+#[test]
+fn a_header_narrower_than_a_ragged_row_is_not_a_preamble() {
+    let d = draft(
+        "identify_p.csv",
+        b"Email,Email\n,\"|,\",\"0,000,000.00\"\n",
+        true,
+    )
+    .unwrap();
+    let r = rule(&d);
+    assert_eq!(r.get("skip"), None, "{}", d.rule);
+    assert!(
+        d.notes.iter().all(|n| !n.path.starts_with("skip")),
+        "{:?}",
+        d.notes
+    );
+    // A title line over a real header is still skipped.
+    let titled = b"Orders report\nid,email,amount\n1,a@example.com,3\n2,b@example.com,4\n";
+    let r = rule(&draft("orders.csv", titled, true).unwrap());
+    assert_eq!(r["skip"], json!(1));
+}

@@ -133,8 +133,17 @@ fn preamble(records: &[Vec<String>], notes: &mut Notes) -> Skip {
     let comment = |r: &Vec<String>| r.first().is_some_and(|c| c.trim_start().starts_with('#'));
     let narrow = |r: &Vec<String>| width >= 3 && r.len() <= (width / 2).max(2);
     let mut at = 0;
-    while at + 1 < records.len() && (comment(&records[at]) || narrow(&records[at])) {
+    while at + 1 < records.len() && comment(&records[at]) {
         at += 1;
+    }
+    // Narrow rows are a preamble only when the row after them is a header over the rest: with
+    // a few sampled rows, a header narrower than its (ragged) rows is still the header.
+    let mut past = at;
+    while past + 1 < records.len() && (comment(&records[past]) || narrow(&records[past])) {
+        past += 1;
+    }
+    if past > at && is_header(&records[past], &records[past + 1..]) {
+        at = past;
     }
     if at > 0 {
         notes.note(
