@@ -98,6 +98,8 @@ export interface Vocabulary {
   maxMappingBytes: number;
   /** The most entries of a rule's columns or set (MAX_MAPPING_COLUMNS). */
   maxMappingColumns: number;
+  /** The most rows `skip` passes over before the header row, and after it (MAX_SKIP). */
+  maxSkip: number;
   /** The column types, as `type` and a target's `:type` take them. */
   types: string[];
   /** What `unmapped` takes; the first is the default. */

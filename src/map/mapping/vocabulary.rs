@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::shape::{names, Decimal, Unmapped};
 use super::BLANK_PREFIX;
 use crate::base::limits::{
-    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS,
+    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_SKIP,
 };
 use crate::map::column::ColumnType;
 use crate::map::draft::DRAFT_SAMPLE_BYTES;
@@ -42,6 +42,8 @@ pub struct Vocabulary {
     pub max_header_bytes: usize,
     /// The largest set value as JSON (MAX_CONSTANT_BYTES).
     pub max_constant_bytes: usize,
+    /// The most rows `skip` passes over before the header row, and after it (MAX_SKIP).
+    pub max_skip: usize,
 }
 
 /// The mapping's vocabulary.
@@ -62,6 +64,7 @@ pub fn vocabulary() -> Vocabulary {
         max_mapping_columns: MAX_MAPPING_COLUMNS,
         max_header_bytes: MAX_HEADER_BYTES,
         max_constant_bytes: MAX_CONSTANT_BYTES,
+        max_skip: MAX_SKIP,
     }
 }
 
@@ -113,6 +116,18 @@ mod tests {
             ),
             (65536, 1048576, 32768)
         );
+        assert_eq!(v.max_skip, 1000);
+        for n in [0, v.max_skip] {
+            let m = format!(
+                r#"{{"files": [{{"match": "*", "skip": {{"before": {n}, "after": {n}}}}}]}}"#
+            );
+            assert!(super::super::Mapping::parse(&m).is_ok(), "{n}");
+        }
+        let over = format!(
+            r#"{{"files": [{{"match": "*", "skip": {}}}]}}"#,
+            v.max_skip + 1
+        );
+        assert!(super::super::Mapping::parse(&over).is_err());
         // Every word is one the mapping takes.
         for call in &v.calls {
             let m = format!(
