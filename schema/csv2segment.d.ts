@@ -105,6 +105,8 @@ export interface Vocabulary {
   maxMappingBytes: number;
   /** The most entries of a rule's columns or set (MAX_MAPPING_COLUMNS). */
   maxMappingColumns: number;
+  /** The most rows `skip` passes over before the header row, and after it (MAX_SKIP). */
+  maxSkip: number;
   /** The most entries of a column's values table (MAX_VALUES). */
   maxValues: number;
   /** The column types, as `type` and a target's `:type` take them. */

@@ -86,6 +86,8 @@ export interface Draft {
   notes: DraftNote[];
   /** Every column of the file, in file order, with its first non-empty sampled value. */
   examples: ColumnExample[];
+  /** The file's first records as the draft read them, none skipped: the rows skip passes over, the header row, a few rows after. */
+  firstRows: string[][];
 }
 
 /** A column of a drafted file and one of its values (null when every sampled one was empty). */
@@ -713,6 +715,7 @@ pub fn draft_mapping(name: &str, head: &[u8], whole: bool) -> Result<JsValue, Js
     );
     set(&obj, "notes", to_js(&d.notes));
     set(&obj, "examples", to_js(&d.examples));
+    set(&obj, "firstRows", to_js(&d.first_rows));
     Ok(obj.into())
 }
 

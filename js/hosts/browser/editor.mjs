@@ -4,7 +4,9 @@
 // download is the engine's merge of the rule into the mapping loaded with the file. The page only
 // renders and edits the rule object: no CSV or Segment logic here. A wide export's columns are
 // paged (PAGE_ROWS rows at a time, with a box that finds a column by name), so an export of
-// 10,000 columns is a table of 50 rows, not 10,000 rows of selects.
+// 10,000 columns is a table of 50 rows, not 10,000 rows of selects. The rows `skip` passes over
+// (a preamble, more header rows) are shown greyed among the file's first rows, as the engine read
+// them; the counts are edited beside the delimiter and encoding.
 
 import { el } from './dom.mjs';
 
@@ -16,6 +18,8 @@ const DELIMITER_NAMES = { auto: 'guess from the header', ',': 'comma ,', ';': 's
 /** How the decimal marks are shown; the list is the engine's (vocabulary().decimals). */
 const DECIMAL_NAMES = { '.': 'point: 1234.5', ',': 'comma: 1.234,5' };
 const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out', damaged: 'Damaged' };
+/** A first row is shown up to this many characters (a row of 10,000 columns is not). */
+const ROW_CHARS = 500;
 /** The preview waits for typing to pause this long. */
 const PREVIEW_DELAY_MS = 250;
 /** The column table shows this many rows at a time; a wider file's columns are paged. */
@@ -91,8 +95,9 @@ export class MappingEditor {
     }
   }
 
-  showDraft({ rule, notes, examples, fields, vocabulary }) {
+  showDraft({ rule, notes, examples, firstRows, fields, vocabulary }) {
     this.rule = rule;
+    this.firstRows = firstRows ?? [];
     this.fields = fields;
     // The calls, types, encodings, delimiters and the blank prefix, as the engine has them.
     this.words = vocabulary;
@@ -138,6 +143,26 @@ export class MappingEditor {
       });
       return el('div', { class: 'field' }, el('label', { for: select.id, text: label }), select);
     });
+    // Rows not read: before the header row, and more header rows after it (`skip`).
+    const skipped = skipOf(rule);
+    const skipInputs = [
+      ['before', 'Rows skipped before the header'],
+      ['after', 'Header rows skipped after it'],
+    ].map(([key, label]) => {
+      const input = el('input', { id: `${id}-skip-${key}`, type: 'number', min: 0, max: vocabulary.maxSkip, step: 1, value: String(skipped[key]), 'data-skip': key });
+      input.addEventListener('input', () => {
+        const counts = skipOf(this.rule);
+        // An empty box is 0; any other value goes to the engine, whose check the preview shows.
+        counts[key] = input.value.trim() === '' ? 0 : Number(input.value);
+        if (counts.before === 0 && counts.after === 0) delete this.rule.skip;
+        else this.rule.skip = counts.after === 0 ? counts.before : counts;
+        input.closest('details').querySelector('summary').textContent = `How the file is read: ${readAs(this.rule)}`;
+        this.renderFirstRows();
+        this.changed();
+      });
+      return el('div', { class: 'field' }, el('label', { for: input.id, text: label }), input);
+    });
+    this.firstRowsList = el('ol', { class: 'first-rows' });
 
     const noteList = notes.length
       ? el(
@@ -175,8 +200,10 @@ export class MappingEditor {
         'details',
         { class: 'reading' },
         el('summary', { text: `How the file is read: ${readAs(rule)}` }),
-        el('div', { class: 'controls', role: 'group', 'aria-label': 'How the file is read' }, reading),
+        el('div', { class: 'controls', role: 'group', 'aria-label': 'How the file is read' }, reading, skipInputs),
       ),
+      el('h3', { text: 'The file’s first rows' }),
+      this.firstRowsList,
       el('p', { class: 'read-as', text: `${rule.header ? `The file has no header row: its columns are named by the rule. ` : ''}The rule applies to files matching ${rule.match}.` }),
       el('h3', { text: 'Guesses and blanks' }),
       noteList,
@@ -207,6 +234,7 @@ export class MappingEditor {
     );
     this.renderColumns();
     this.renderSet();
+    this.renderFirstRows();
     this.changed(0);
     this.announce(`${this.file.name}: drafted a mapping, ${plural(notes.length, 'note')}.`);
   }
@@ -341,6 +369,38 @@ export class MappingEditor {
     this.showDates();
   }
 
+  /**
+   * The file's first rows as the draft read them, each marked as the rule's `skip` takes it:
+   * skipped (greyed), the header row, or values.
+   */
+  renderFirstRows() {
+    const { before, after } = skipOf(this.rule);
+    const headed = !this.rule.header;
+    const delimiter = this.rule.delimiter && this.rule.delimiter !== 'auto' ? this.rule.delimiter : ',';
+    const role = (i) => {
+      if (i < before) return ['skipped', 'Skipped'];
+      if (headed && i === before) return ['header', 'Header'];
+      if (headed && i <= before + after) return ['skipped', 'Skipped'];
+      return ['values', 'Values'];
+    };
+    const items = this.firstRows.map((cells, i) => {
+      const [kind, text] = role(i);
+      const line = cells.join(delimiter === '\t' ? '\t' : delimiter);
+      return el(
+        'li',
+        { 'data-row': kind, class: kind === 'skipped' ? 'skipped' : undefined },
+        el('span', { class: 'row-role', text: `${text}: ` }),
+        el('code', { text: line.length > ROW_CHARS ? `${line.slice(0, ROW_CHARS)}…` : line }),
+      );
+    });
+    // Skipped rows past the ones shown (the header row among them is not one).
+    const end = headed ? before + 1 + after : before;
+    const shown = this.firstRows.length;
+    const hidden = end - shown - (headed && before >= shown ? 1 : 0);
+    if (hidden > 0) items.push(el('li', { 'data-row': 'more', class: 'skipped' }, el('span', { text: `and ${plural(hidden, 'more row')} skipped, past the ones shown` })));
+    this.firstRowsList.replaceChildren(...items);
+  }
+
   /** Each shown dated column's example, read with its format (from the last preview). */
   showDates() {
     for (const cell of this.tbody.querySelectorAll('[data-date]')) {
@@ -472,14 +532,24 @@ export class MappingEditor {
   }
 }
 
-/** How a rule reads its file, in words: `delimiter ";", windows-1252, decimal comma`. */
+/** How a rule reads its file, in words: `delimiter ";", windows-1252, decimal comma, 4 rows skipped before the header`. */
 function readAs(rule) {
   const delimiter = rule.delimiter ?? 'auto';
+  const { before, after } = skipOf(rule);
   return [
     delimiter === 'auto' ? 'delimiter guessed' : `delimiter ${delimiter === '\t' ? 'tab' : JSON.stringify(delimiter)}`,
     rule.encoding ?? 'utf-8',
     rule.decimal === ',' ? 'decimal comma' : 'decimal point',
+    ...(before ? [`${plural(before, 'row')} skipped before the header`] : []),
+    ...(after ? [`${plural(after, 'header row')} skipped after it`] : []),
   ].join(', ');
+}
+
+/** A rule's `skip` as its two counts (a number is the rows before the header row). */
+export function skipOf(rule) {
+  const skip = rule.skip;
+  if (typeof skip === 'number') return { before: skip, after: 0 };
+  return { before: Number(skip?.before ?? 0), after: Number(skip?.after ?? 0) };
 }
 
 /** A constant typed in the box: kept a number or boolean when it was one and still reads as one. */

@@ -14,7 +14,7 @@
 //                { type: 'done', id, status, report, samples, rejectsCsv, batches, bodyBytes, ms }
 //                { type: 'error', id, message }                        reading failed, or the engine would not load
 //                { type: 'load-error', message }                       the 'load' message failed
-//                { type: 'drafted', id, rule, notes, examples, fields }  fields: each call's spec fields
+//                { type: 'drafted', id, rule, notes, examples, firstRows, fields, vocabulary }  fields: each call's spec fields; firstRows: the file's first records, none skipped
 //                { type: 'previewed', id, seq, report, payloads, dates }  dates: { column: { iso } | { error } }
 //                { type: 'mapping', id, text }                          the csv2segment.json to download
 //
@@ -258,7 +258,7 @@ async function draftFile({ id, file, pkgUrl, base }) {
   const draftHead = head.subarray(0, draftBytes + 1);
   const drafted = engine.draftMapping(name, draftHead, whole && head.length <= draftBytes);
   const fields = Object.fromEntries(vocabulary.calls.map((call) => [call, engine.specFields(call)]));
-  self.postMessage({ type: 'drafted', id, rule: drafted.rule, notes: drafted.notes, examples: drafted.examples, fields, vocabulary });
+  self.postMessage({ type: 'drafted', id, rule: drafted.rule, notes: drafted.notes, examples: drafted.examples, firstRows: drafted.firstRows, fields, vocabulary });
 }
 
 /** The rows of the file's start read through the rule alone: the report and the first payloads. */

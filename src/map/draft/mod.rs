@@ -73,6 +73,11 @@ pub struct Draft {
     pub notes: Vec<DraftNote>,
     /// Every column of the file, in file order, with its first non-empty sampled value.
     pub examples: Vec<ColumnExample>,
+    /// The file's first records as the draft read them (its delimiter and encoding), none
+    /// skipped: the rows the rule's `skip` passes over, the header row and the first rows of
+    /// values, so an editor can show which rows `skip` leaves unread. At least
+    /// [`sniff::FIRST_ROWS`] when the sample has them.
+    pub first_rows: Vec<Vec<String>>,
 }
 
 /// A column of the drafted file and one of its values, for an editor to show next to the
@@ -149,6 +154,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         rule,
         notes: notes.0,
         examples: profile.examples,
+        first_rows: sample.first_rows,
     })
 }
 
@@ -287,6 +293,51 @@ mod tests {
             headless.examples,
             [ex("column1", Some("1")), ex("column2", Some("2024-03-05"))]
         );
+    }
+
+    #[test]
+    fn first_rows_are_the_records_skip_passes_over_the_header_and_rows_after() {
+        let rows = |d: &super::Draft| -> Vec<String> {
+            d.first_rows.iter().map(|r| r.join("|")).collect()
+        };
+        // A # block with commas, a blank line, then a ;-separated header: read with ;, the
+        // delimiter of the rows after the preamble, blank lines not counted, as a run reads it.
+        let ga4 = "# Events\n# Account: Demo, Shop\n\nuserId;event;n\nu1;Viewed;1\nu2;Added;2\n";
+        let d = draft("events_export.csv", ga4.as_bytes(), true).expect("a draft");
+        assert_eq!(
+            rows(&d),
+            [
+                "# Events",
+                "# Account: Demo, Shop",
+                "userId|event|n",
+                "u1|Viewed|1",
+                "u2|Added|2"
+            ]
+        );
+        // Qualtrics: the header, two more header rows, then values; at least FIRST_ROWS given,
+        // and as many more as skip passes over and two rows of values after them.
+        let mut q = String::from("A,B,C\nLabel A,Label B,Label C\n");
+        q.push_str(r#""{""ImportId"":""a""}","{""ImportId"":""b""}","{""ImportId"":""c""}""#);
+        q.push('\n');
+        for i in 0..12 {
+            q.push_str(&format!("2017-07-18,{i},x{i}\n"));
+        }
+        let d = draft("survey.csv", q.as_bytes(), true).expect("a draft");
+        assert_eq!(d.first_rows.len(), super::sniff::FIRST_ROWS);
+        assert_eq!(
+            rows(&d)[..4],
+            [
+                "A|B|C",
+                "Label A|Label B|Label C",
+                r#"{"ImportId":"a"}|{"ImportId":"b"}|{"ImportId":"c"}"#,
+                "2017-07-18|0|x0"
+            ]
+        );
+        let mut long = "# a comment\n".repeat(9);
+        long.push_str("a,b,c\n1,2,3\n4,5,6\n7,8,9\n");
+        let d = draft("long.csv", long.as_bytes(), true).expect("a draft");
+        assert_eq!(d.first_rows.len(), 9 + 1 + 2);
+        assert_eq!(rows(&d)[9..], ["a|b|c", "1|2|3", "4|5|6"]);
     }
 
     #[test]

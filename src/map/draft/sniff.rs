@@ -23,7 +23,16 @@ pub(super) struct Sample {
     pub names: Vec<String>,
     /// Every sampled record, the header row first when there is one.
     pub records: Vec<Vec<String>>,
+    /// The sample's first records with none skipped: the rows `skip` passes over, the header
+    /// row and a few after, for an editor to show which rows are skipped.
+    pub first_rows: Vec<Vec<String>>,
 }
+
+/// How many of the file's first records a draft gives (more when `skip` passes over more):
+/// enough to show a preamble, the header row and the first rows of values.
+pub(super) const FIRST_ROWS: usize = 8;
+/// Records given after the ones `skip` passes over and the header row.
+const ROWS_AFTER_SKIP: usize = 2;
 
 impl Sample {
     /// The records of values (after the header row, if any).
@@ -55,10 +64,16 @@ pub(super) fn sniff(
     let mut delimiter = if tsv { b'\t' } else { dialect::guess(&text) };
 
     // Rows before the header (a preamble) and header rows after it: `skip`.
-    let skip = preamble(&read(&text, delimiter, whole, None), notes);
+    let mut first_rows = read(&text, delimiter, whole, None);
+    let skip = preamble(&first_rows, notes);
     if skip.before > 0 && !tsv {
-        delimiter = dialect::guess_after(&text, skip.before);
+        let after = dialect::guess_after(&text, skip.before);
+        if after != delimiter {
+            delimiter = after;
+            first_rows = read(&text, delimiter, whole, None);
+        }
     }
+    first_rows.truncate((skip.before + 1 + skip.after + ROWS_AFTER_SKIP).max(FIRST_ROWS));
     let records = read(&text, delimiter, whole, Some(skip));
     if !whole && records.len() <= 1 {
         notes.note(
@@ -93,6 +108,7 @@ pub(super) fn sniff(
         has_header,
         names,
         records,
+        first_rows,
     })
 }
 

@@ -6,7 +6,8 @@ use serde::Serialize;
 use super::shape::{names, Decimal, Unlisted, Unmapped};
 use super::BLANK_PREFIX;
 use crate::base::limits::{
-    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_VALUES,
+    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_SKIP,
+    MAX_VALUES,
 };
 use crate::map::column::ColumnType;
 use crate::map::draft::DRAFT_SAMPLE_BYTES;
@@ -46,6 +47,8 @@ pub struct Vocabulary {
     pub max_constant_bytes: usize,
     /// The most entries of a column's values table (MAX_VALUES).
     pub max_values: usize,
+    /// The most rows `skip` passes over before the header row, and after it (MAX_SKIP).
+    pub max_skip: usize,
 }
 
 /// The mapping's vocabulary.
@@ -68,6 +71,7 @@ pub fn vocabulary() -> Vocabulary {
         max_header_bytes: MAX_HEADER_BYTES,
         max_constant_bytes: MAX_CONSTANT_BYTES,
         max_values: MAX_VALUES,
+        max_skip: MAX_SKIP,
     }
 }
 
@@ -121,6 +125,18 @@ mod tests {
             ),
             (65536, 1048576, 32768)
         );
+        assert_eq!(v.max_skip, 1000);
+        for n in [0, v.max_skip] {
+            let m = format!(
+                r#"{{"files": [{{"match": "*", "skip": {{"before": {n}, "after": {n}}}}}]}}"#
+            );
+            assert!(super::super::Mapping::parse(&m).is_ok(), "{n}");
+        }
+        let over = format!(
+            r#"{{"files": [{{"match": "*", "skip": {}}}]}}"#,
+            v.max_skip + 1
+        );
+        assert!(super::super::Mapping::parse(&over).is_err());
         // Every word is one the mapping takes.
         for call in &v.calls {
             let m = format!(

@@ -1,6 +1,7 @@
 // The browser page checked by axe-core (WCAG 2 A and AA, and axe's best practices) in headless
 // Chromium, in each state a person meets: the page as it opens, a validated file with rejected
-// rows, and the mapping editor on drafted exports (one with a column that has no name). Every
+// rows, and the mapping editor on drafted exports (one with a column that has no name, one with
+// a preamble skipped and ids Excel damaged, its reading unfolded). Every
 // state must have no violation at all: the list is compared with [], so a new one names itself.
 //
 // Needs Debian's Chromium at /usr/bin/chromium, as tests/js/browser.test.mjs does.
@@ -67,6 +68,22 @@ test('the mapping editor on an export with a column that has no name has no axe 
   const csv = 'Id, ,Email,Amount\n1,x,ada@example.com,12.50\n2,y,bob@example.com,3.00\n';
   await page.setInputFiles('#map-input', { name: 'ledger.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await previewed(page, 'ledger.csv');
+  assert.deepEqual(await violations(page), []);
+  await check();
+});
+
+test('the mapping editor showing skipped rows, its skip counts and a damaged note has no axe violation', async () => {
+  const { page, check } = await ui.openPage();
+  const name = 'customers_export.csv';
+  const csv = '# Customers, all\n# Account: Demo, Shop\n\nCustomer ID,Email,Amount,Created\n7.02255E+12,ada@example.com,12.50,2024-03-05\n7.02256E+12,bob@example.com,3.00,2024-03-06\n';
+  await page.setInputFiles('#map-input', { name, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await previewed(page, name);
+  const editor = page.locator(`article.editor[data-file-name="${name}"]`);
+  // What this test is about is on the page: two rows greyed as skipped, the damage said.
+  assert.equal(await editor.locator('ol.first-rows li.skipped').count(), 2);
+  assert.equal(await editor.locator('ul.notes li[data-kind="damaged"]').count(), 1);
+  await editor.locator('details.reading summary').click();
+  assert.equal(await editor.getByLabel('Rows skipped before the header').inputValue(), '2');
   assert.deepEqual(await violations(page), []);
   await check();
 });

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SHOTS, useValidationPage } from '../../../support/chromium.mjs';
 import { EXPORTS, MAPPING_FILE, withoutIds } from '../../../support/exports.mjs';
 import { runCli } from '../../../support/run.mjs';
@@ -18,6 +19,7 @@ const NAME = 'orders_export_1.csv';
 const FILE = path.join(EXPORTS, NAME);
 const FORMAT = '%Y-%m-%d %H:%M:%S %z';
 
+const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 const ui = useValidationPage({ tmpPrefix: 'csv2segment-editor-' });
 
 /** A fresh page, its engine loaded; `check` fails on any page error or request off the page's origin. */
@@ -367,5 +369,107 @@ test('an export of 10,000 columns: the first preview shows, the table renders on
   assert.equal(rule.columns.c9990, 'properties.nearLast');
   assert.equal(rule.columns.c4320, null);
   assert.equal(rule.columns.c9998, 'properties.c9998');
+  await check();
+});
+
+/** The first rows as the editor of `name` shows them: [role, text]. */
+const firstRows = (page, name) =>
+  editor(page, name)
+    .locator('ol.first-rows li')
+    .evaluateAll((lis) => lis.map((li) => [li.dataset.row, li.querySelector('code')?.textContent ?? li.textContent]));
+
+test('a Qualtrics export (three header rows): drafted with its skip, the skipped rows shown greyed, previewed with its 1 row, and downloaded with the skip', async () => {
+  const { page, check } = await openPage();
+  // Read from the corpus of real exports (others' data, never copied into the repository).
+  const file = path.join(ROOT, '..', 'shared', 'exports', 'sample.csv');
+  const name = 'sample.csv';
+  const ed = editor(page, name);
+  await page.setInputFiles('#map-input', file);
+  assert.equal(await previewed(page, name), 'refused');
+  assert.deepEqual(await ed.locator('ul.notes li[data-path^="skip"]').evaluateAll((lis) => lis.map((li) => [li.dataset.kind, li.dataset.path, li.textContent])), [
+    ['guess', 'skip.after', 'Guess: the 2 rows after the header row are more header rows (question labels, {"ImportId": …} cells), as Qualtrics writes them: "skip" leaves them unread'],
+  ]);
+  const summary = ed.locator('details.reading summary');
+  assert.equal(await summary.textContent(), 'How the file is read: delimiter ",", utf-8, decimal point, 2 header rows skipped after it');
+  await summary.click();
+  const before = ed.getByLabel('Rows skipped before the header');
+  const after = ed.getByLabel('Header rows skipped after it');
+  assert.deepEqual([await before.inputValue(), await after.inputValue(), await after.getAttribute('max')], ['0', '2', '1000']);
+  const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+  const shown = await firstRows(page, name);
+  assert.deepEqual(shown.map(([role]) => role), ['header', 'skipped', 'skipped', 'values']);
+  // Each row as the engine read it, its cells put back with the delimiter.
+  assert.equal(shown[0][1], lines[0]);
+  assert.equal(shown[1][1].slice(0, 40), lines[1].slice(0, 40));
+  assert.ok(shown[2][1].startsWith('{"ImportId":"startDate"},{"ImportId":"endDate"},'), shown[2][1]);
+  assert.equal(await ed.locator('ol.first-rows li.skipped').count(), 2);
+
+  // The event and the person filled in: the one row of values previews.
+  await ed.getByLabel('Value of event (to fill in)').fill('Survey Completed');
+  await ed.getByLabel('Target of ResponseId', { exact: true }).selectOption('userId');
+  assert.equal(await previewed(page, name), 'ok');
+  assert.equal(await ed.locator('.preview-status').textContent(), '1 row read: 1 can be sent, 0 rejected.');
+  const first = async () => JSON.parse(await ed.locator('pre.payloads').textContent());
+  assert.deepEqual((await first()).map((p) => [p.userId, p.event, p.timestamp]), [['R_2YPOQ602ER1jkf1', 'Survey Completed', '2017-07-18T08:28:48.000Z']]);
+  await shot(page, 'editor-skip');
+
+  // One header row fewer skipped: the ImportId row is read as values, and its date rejected.
+  await after.fill('1');
+  assert.equal(await previewed(page, name), 'rejected');
+  assert.equal(await ed.locator('.preview-status').textContent(), '2 rows read: 1 can be sent, 1 rejected.');
+  assert.deepEqual((await firstRows(page, name)).map(([role]) => role), ['header', 'skipped', 'values', 'values']);
+  assert.equal(await summary.textContent(), 'How the file is read: delimiter ",", utf-8, decimal point, 1 header row skipped after it');
+  await after.fill('2');
+  assert.equal(await previewed(page, name), 'ok');
+
+  const pagePayloads = await first();
+  const saved = await download(page, 'qualtrics.json', name);
+  const [rule] = JSON.parse(await readFile(saved, 'utf8')).files;
+  assert.deepEqual([rule.skip, rule.columns.ResponseId, rule.set], [{ before: 0, after: 2 }, 'userId', { event: 'Survey Completed' }]);
+  await check();
+
+  // The CLI reads the real file with it as the page previewed.
+  const preview = await runCli(['preview', '-q', '--mapping', saved, file]);
+  assert.equal(preview.code, 0, preview.stderr);
+  const sent = preview.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(withoutIds(sent), withoutIds(pagePayloads));
+});
+
+test('a preamble before the header and ids Excel damaged: the skipped rows greyed, the damage said, and a skip past the limit refused with the engine\'s message', async () => {
+  const { page, check } = await openPage();
+  const name = 'customers_export.csv';
+  const text = '# Customers, all\n# Account: Demo, Shop\n\nCustomer ID,Email,Amount,Created\n7.02255E+12,ada@example.com,12.50,2024-03-05\n7.02256E+12,bob@example.com,3.00,2024-03-06\n';
+  await page.setInputFiles('#map-input', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const ed = editor(page, name);
+  assert.equal(await previewed(page, name), 'ok');
+  assert.deepEqual(await firstRows(page, name), [
+    ['skipped', '# Customers, all'],
+    ['skipped', '# Account: Demo, Shop'],
+    ['header', 'Customer ID,Email,Amount,Created'],
+    ['values', '7.02255E+12,ada@example.com,12.50,2024-03-05'],
+    ['values', '7.02256E+12,bob@example.com,3.00,2024-03-06'],
+  ]);
+  assert.deepEqual(await ed.locator('ul.notes li[data-kind="damaged"]').evaluateAll((lis) => lis.map((li) => li.textContent)), [
+    "Damaged: 'Customer ID': 2 sampled value(s) like '7.02255E+12' are in scientific notation, as Excel shows a number of 12 digits or more: Excel turned these ids into numbers and dropped digits; export the column as text",
+  ]);
+  await ed.locator('details.reading summary').click();
+  const before = ed.getByLabel('Rows skipped before the header');
+  assert.equal(await before.inputValue(), '2');
+  // More rows than the file's first rows shown: the list says how many more are skipped.
+  await before.fill('7');
+  assert.deepEqual((await firstRows(page, name)).map(([role]) => role), ['skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'more']);
+  assert.equal(await ed.locator('ol.first-rows li[data-row="more"]').textContent(), 'and 2 more rows skipped, past the ones shown');
+  // Past MAX_SKIP: the engine's check, in the preview.
+  await before.fill('1001');
+  assert.equal(await previewed(page, name), 'refused');
+  assert.equal(
+    await ed.locator('.preview-status').textContent(),
+    'Nothing would be sent: csv2segment.json: the mapping has 1 problem, so nothing was sent\n  files[0].skip: must be a whole number of rows from 0 to 1000 (MAX_SKIP), like 3',
+  );
+  await before.fill('0');
+  assert.equal(await ed.locator('details.reading summary').textContent(), 'How the file is read: delimiter ",", utf-8, decimal point');
+  assert.equal((await firstRows(page, name))[0][0], 'header');
+  const saved = await download(page, 'customers.json', name);
+  assert.equal(JSON.parse(await readFile(saved, 'utf8')).files[0].skip, undefined);
   await check();
 });

@@ -1,0 +1,98 @@
+// A time that cannot be meant, on the Lambda: moto's S3 server and the strict Segment server. A
+// mapping whose format reads a date outside the years 1900-2200 gets the row rejected with the
+// engine's message (src/base/reason.rs, Reason::TimestampRange), in the report and the rejects
+// CSV, and the row is never sent; the other rows are. A `set` time out of range is the mapping's
+// error: nothing is sent. The CLI's own test is tests/js/hosts/cli/dates.test.mjs.
+import assert from 'node:assert/strict';
+import { before, beforeEach, describe, test } from 'node:test';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHandler } from '../../../../js/hosts/lambda/index.mjs';
+import { LAMBDA_CONTEXT, useLambdaStack } from '../../../support/lambda-stack.mjs';
+
+const WRITE_KEY = 'wk_lambda_dates_7e6d5c';
+const BUCKET = 'csv-dates';
+const FAST = { baseMs: 5, maxMs: 50, maxAttempts: 5 };
+const REASON = "'08-11-16' reads as the year 8 with %Y-%m-%d; is it %d-%m-%y?";
+const CSV = 'Customer,Total,Order Date\nc1,10,2016-11-08\nc2,12,08-11-16\nc3,14,2016-11-09\n';
+const RULE = {
+  match: 'orders*.csv',
+  call: 'track',
+  columns: { Customer: 'userId', Total: 'properties.total:number', 'Order Date': { to: 'timestamp', format: '%Y-%m-%d' } },
+  set: { event: 'Order Completed' },
+};
+
+function s3Record(key, eTag, size) {
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: 'us-east-1',
+    eventName: 'ObjectCreated:Put',
+    s3: { s3SchemaVersion: '1.0', bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` }, object: { key, size, eTag } },
+  };
+}
+
+describe('Lambda: times out of range', () => {
+  const stack = useLambdaStack({ bucket: BUCKET, writeKey: WRITE_KEY, seed: 5 });
+  let seg;
+  let client;
+  let logs;
+  before(() => ({ seg, client } = stack));
+  beforeEach(() => {
+    seg.reset();
+    logs = [];
+  });
+
+  const handler = () =>
+    createHandler({
+      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url },
+      log: (line) => logs.push(line),
+      sender: { retry: FAST },
+    });
+
+  async function put(key, body) {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return s3Record(key, head.ETag.replaceAll('"', ''), head.ContentLength);
+  }
+  const getText = async (key) => (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body.transformToString();
+
+  test('a date read as the year 8: rejected in the report and the rejects CSV with the likely format, never sent; the other rows are', async () => {
+    await put('shop/csv2segment.json', JSON.stringify({ files: [RULE] }));
+    const key = 'shop/orders_2016.csv';
+    assert.deepEqual(await handler()({ Records: [await put(key, CSV)] }, LAMBDA_CONTEXT), { processed: 1 });
+
+    // The stand-in received exactly the two rows in range, with their times.
+    assert.deepEqual(
+      seg.events.map((e) => [e.type, e.userId, e.event, e.properties, e.timestamp]),
+      [
+        ['track', 'c1', 'Order Completed', { total: 10 }, '2016-11-08T00:00:00.000Z'],
+        ['track', 'c3', 'Order Completed', { total: 14 }, '2016-11-09T00:00:00.000Z'],
+      ],
+    );
+    const report = JSON.parse(await getText(`csv2segment-reports/${key}.report.json`));
+    assert.deepEqual([report.status, report.rows, report.events, report.rejected, report.delivery.events], ['done', 3, 2, 1, 2]);
+    // Line 3 starts at byte 43: the header's 26 bytes and the first row's 17.
+    assert.deepEqual(report.rejections, [
+      { line: 3, offset: 43, column: 3, field: 'Order Date', reason: REASON, message: `line 3, column 3 (Order Date): ${REASON}`, row: 'c2,12,08-11-16' },
+    ]);
+    assert.equal(
+      await getText(`csv2segment-reports/${key}.rejected.csv`),
+      `Customer,Total,Order Date,csv2segment_error\nc2,12,08-11-16,"line 3, column 3 (Order Date): ${REASON}"\n`,
+    );
+    assert.deepEqual(logs.map((l) => JSON.parse(l)).map((l) => [l.level, l.status, l.rejected, l.delivered]), [['warn', 'done', 1, 2]]);
+  });
+
+  test('a set timestamp read as the year 8 is the mapping\'s error: the report says so, nothing is sent', async () => {
+    await put('fixed/csv2segment.json', JSON.stringify({ files: [{ ...RULE, columns: { Customer: 'userId', Total: 'properties.total:number', 'Order Date': null }, set: { event: 'Order Completed', timestamp: '0008-11-16' } }] }));
+    const key = 'fixed/orders_2016.csv';
+    assert.deepEqual(await handler()({ Records: [await put(key, CSV)] }, LAMBDA_CONTEXT), { processed: 1 });
+    assert.equal(seg.stats().requests, 0);
+    const report = JSON.parse(await getText(`csv2segment-reports/${key}.report.json`));
+    assert.equal(report.status, 'unprocessable');
+    assert.equal(
+      report.error,
+      'fixed/csv2segment.json: the mapping has 1 problem, so nothing was sent\n' +
+        '  files[0].set["timestamp"]: timestamp takes a date: \'0008-11-16\' reads as the year 8, outside the years 1900 to 2200; fix the cell',
+    );
+  });
+});

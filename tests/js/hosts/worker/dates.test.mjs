@@ -1,0 +1,92 @@
+// A time that cannot be meant, on the Worker (Miniflare/workerd from wrangler.toml, a local R2
+// bucket and queue, the strict Segment server): a mapping whose format reads a date outside the
+// years 1900-2200 gets the row rejected with the engine's message (src/base/reason.rs,
+// Reason::TimestampRange), never sent, on both ways in: an R2 notification (the report and the
+// rejects CSV in R2) and the HTTP endpoints (the answer's report). The other rows are sent.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { startSegmentServer } from '../../../support/segment-server.mjs';
+import { reportOf, startWorkerStack } from '../../../support/worker-stack.mjs';
+
+const WRITE_KEY = 'wk_worker_dates_3a2b1c';
+const TOKEN = 'tok_dates_secret_0815';
+const REASON = "'08-11-16' reads as the year 8 with %Y-%m-%d; is it %d-%m-%y?";
+const MESSAGE = `line 3, column 3 (Order Date): ${REASON}`;
+const CSV = 'Customer,Total,Order Date\nc1,10,2016-11-08\nc2,12,08-11-16\nc3,14,2016-11-09\n';
+/** The rejection as a report holds it: line 3 starts at byte 43 (the header's 26 bytes, the first row's 17). */
+const REJECTION = { line: 3, offset: 43, column: 3, field: 'Order Date', reason: REASON, message: MESSAGE, row: 'c2,12,08-11-16' };
+const MAPPING = JSON.stringify({
+  files: [
+    {
+      match: 'orders*.csv',
+      call: 'track',
+      columns: { Customer: 'userId', Total: 'properties.total:number', 'Order Date': { to: 'timestamp', format: '%Y-%m-%d' } },
+      set: { event: 'Order Completed' },
+    },
+  ],
+});
+/** What the stand-in must receive: the two rows in range, with their times. */
+const SENT = [
+  ['track', 'c1', 'Order Completed', { total: 10 }, '2016-11-08T00:00:00.000Z'],
+  ['track', 'c3', 'Order Completed', { total: 14 }, '2016-11-09T00:00:00.000Z'],
+];
+
+describe('Worker: times out of range', () => {
+  let seg;
+  let stack;
+
+  before(async () => {
+    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 17 });
+    stack = await startWorkerStack({
+      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' },
+      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
+      port: 0,
+    });
+    await stack.put('shop/csv2segment.json', MAPPING);
+  });
+  after(async () => {
+    await stack?.close();
+    await seg?.close();
+  });
+  beforeEach(() => seg.reset());
+
+  const sent = () => seg.events.map((e) => [e.type, e.userId, e.event, e.properties, e.timestamp]).sort((a, b) => a[1].localeCompare(b[1]));
+
+  test('an R2 notification: the row read as the year 8 is in the report and the rejects CSV with the likely format, and not sent', async () => {
+    const key = 'shop/orders_2016.csv';
+    await stack.putAndNotify(key, CSV);
+    const report = await reportOf(stack, key);
+    assert.deepEqual([report.status, report.rows, report.events, report.rejected, report.delivery.events], ['done', 3, 2, 1, 2]);
+    assert.deepEqual(report.rejections, [REJECTION]);
+    const rejects = await stack.bucket.get(`csv2segment-reports/${key}.rejected.csv`);
+    assert.equal(await rejects.text(), `Customer,Total,Order Date,csv2segment_error\nc2,12,08-11-16,"${MESSAGE}"\n`);
+    assert.deepEqual(sent(), SENT);
+  });
+
+  test('HTTP ingest through the named mapping: the answer lists the rejection, the stand-in gets the other rows only', async () => {
+    const res = await fetch(`${stack.url}/v1/ingest/orders_2016.csv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'x-csv2segment-mapping': 'shop/csv2segment.json' },
+      body: CSV,
+    });
+    const answer = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(answer));
+    assert.deepEqual([answer.status, answer.rows, answer.events, answer.rejected, answer.delivery.events], ['done', 3, 2, 1, 2]);
+    assert.deepEqual(answer.rejections, [REJECTION]);
+    assert.deepEqual(sent(), SENT);
+  });
+
+  test('HTTP validate: the rejection in the report, the payloads in range, nothing sent', async () => {
+    const res = await fetch(`${stack.url}/v1/validate/orders_2016.csv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'x-csv2segment-mapping': 'shop/csv2segment.json' },
+      body: CSV,
+    });
+    const { status, report, payloads } = await res.json();
+    assert.equal(res.status, 200);
+    assert.deepEqual([status, report.rows, report.events, report.rejected], ['done', 3, 2, 1]);
+    assert.deepEqual(report.rejections, [REJECTION]);
+    assert.deepEqual(payloads.map((p) => [p.userId, p.timestamp]), [['c1', '2016-11-08T00:00:00.000Z'], ['c3', '2016-11-09T00:00:00.000Z']]);
+    assert.equal(seg.stats().requests, 0);
+  });
+});
