@@ -426,6 +426,50 @@ impl Ingest {
         }
     }
 
+    /// The mapping's `skip`: rows dropped before the header and after it (for a workbook's
+    /// rows, which [`crate::workbook`] reads, not the record reader).
+    pub(crate) fn skip_rows(&self) -> (usize, usize) {
+        let skip = self.rows.skip();
+        (skip.before, skip.after)
+    }
+
+    /// The header's width, once it is planned.
+    pub(crate) fn width(&self) -> Option<usize> {
+        match &self.rows.state {
+            State::Body(plan) => Some(plan.width),
+            _ => None,
+        }
+    }
+
+    /// Reads a record that was not cut from bytes (a workbook's row) as the record reader's
+    /// would be: the header first, then rows. Take the ready bodies after each.
+    pub(crate) fn push_record(&mut self, rec: Record<'_>) -> Result<(), Error> {
+        self.rows.usable()?;
+        let rows = &mut self.rows;
+        rows.set_delimiter(b',');
+        let result = rows.record(rec);
+        rows.report.batches = rows.batcher.made;
+        result.map(|_| ()).map_err(|e| rows.fail(e))
+    }
+
+    /// Ends a run of [`Ingest::push_record`]s, as [`Ingest::finish`] ends one of bytes.
+    pub(crate) fn finish_records(&mut self, input_bytes: u64) -> Result<(), Error> {
+        self.rows.usable()?;
+        let rows = &mut self.rows;
+        rows.finishing = true;
+        rows.report.input_bytes = input_bytes;
+        if matches!(rows.state, State::Header) {
+            return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
+        }
+        rows.complete();
+        Ok(())
+    }
+
+    /// Stops the file with `e`, which the report keeps.
+    pub(crate) fn stop(&mut self, e: Error) -> Error {
+        self.rows.fail(e)
+    }
+
     /// The next request body that is ready, oldest first.
     pub fn next_batch(&mut self) -> Option<Batch> {
         if let Some(b) = self.rows.batcher.pop() {

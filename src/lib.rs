@@ -33,7 +33,8 @@
 pub use base::limits::{
     DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_REJECTIONS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
     MAX_CONSTANT_BYTES, MAX_EVENT_BYTES, MAX_HEADER_BYTES, MAX_ID_CHARS, MAX_MAPPING_BYTES,
-    MAX_MAPPING_COLUMNS, MAX_OBJECTS_PER_REQUEST, MAX_VALUES,
+    MAX_MAPPING_COLUMNS, MAX_OBJECTS_PER_REQUEST, MAX_SHARED_STRINGS_BYTES, MAX_VALUES,
+    MAX_WORKBOOK_PART_BYTES,
 };
 pub use base::position::Position;
 pub use base::reason::{Reason, REJECTS_COLUMN};
@@ -59,6 +60,7 @@ pub use read::frame::Broken;
 pub use report::error::{Error, ErrorKind};
 pub use report::reject::Rejection;
 pub use report::{MappingUsed, Report};
+pub use workbook::{is_workbook, validate_workbook, WorkbookValidation};
 pub use write::batch::{Batch, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
 
 // The modules stand in layers, from the bottom: base (with options) → read (with gunzip) →
@@ -81,6 +83,8 @@ mod pieces;
 mod read;
 /// What happened to the file: the report, rejected rows, the errors that stop a file.
 mod report;
+/// Excel workbooks: a sheet's typed rows through the same row writer as a CSV's records.
+mod workbook;
 /// Each row's JSON, written straight into request bodies.
 mod write;
 

@@ -21,7 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("report", &["report"]),
     ("pieces", &["pieces"]),
     // The run: `Ingest`, `validate`, `draft`.
-    ("run", &["ingest"]),
+    ("run", &["ingest", "workbook"]),
     ("bindings", &["bindings"]),
 ];
 

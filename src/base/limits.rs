@@ -43,6 +43,12 @@ macro_rules! limit {
     (MAX_VALUES) => {
         1000
     };
+    (MAX_SHARED_STRINGS_BYTES) => {
+        67108864
+    };
+    (MAX_WORKBOOK_PART_BYTES) => {
+        16777216
+    };
 }
 pub(crate) use limit;
 
@@ -78,6 +84,15 @@ pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);
 /// [`crate::MAX_HEADER_BYTES`] (64 KB) can have, each a one-byte name and its delimiter.
 pub const MAX_MAPPING_COLUMNS: usize = limit!(MAX_MAPPING_COLUMNS);
 
+/// The most a workbook's shared strings may hold in memory, in bytes (their text, and 4 bytes
+/// for each string's place): 64 MiB. The shared strings are the one part of a workbook held
+/// whole while its sheet is streamed; past this the workbook is refused with a message that
+/// says so (save the sheet as CSV instead).
+pub const MAX_SHARED_STRINGS_BYTES: usize = limit!(MAX_SHARED_STRINGS_BYTES);
+/// The most a workbook's small parts (the workbook, its relationships, its styles) may inflate
+/// to, in bytes: 16 MiB, thousands of times a real one's; a zip bomb stops there.
+pub const MAX_WORKBOOK_PART_BYTES: usize = limit!(MAX_WORKBOOK_PART_BYTES);
+
 /// The default largest record, in bytes (line ending excluded): 1 MiB.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = limit!(DEFAULT_MAX_RECORD_BYTES);
 /// The largest header record, in bytes: longer is a header error (and a file that is not split).
@@ -99,6 +114,8 @@ mod tests {
         assert_eq!(crate::MAX_HEADER_BYTES, 64 * 1024);
         assert_eq!(MAX_MAPPING_BYTES, 1 << 20);
         assert_eq!(MAX_VALUES, 1000);
+        assert_eq!(MAX_SHARED_STRINGS_BYTES, 64 << 20);
+        assert_eq!(MAX_WORKBOOK_PART_BYTES, 16 << 20);
         assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
         assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
     }

@@ -4,6 +4,7 @@ use crate::base::json;
 use crate::base::reason::{quote, Reason};
 use crate::map::column::{CellType, ColumnType};
 use crate::map::timestamp;
+use crate::read::records::CellKind;
 
 /// How a column's cells become JSON values; chosen once per column by the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +54,36 @@ impl Conv {
             Conv::Boolean | Conv::BooleanText => CellType::Typed(ColumnType::Boolean),
             Conv::Timestamp | Conv::Formatted(_) => CellType::Typed(ColumnType::Timestamp),
             Conv::Json | Conv::JsonObject => CellType::Typed(ColumnType::Json),
+        }
+    }
+
+    /// The conversion for a cell whose type the workbook stored (see [`CellKind`]): the type
+    /// decides what an untyped column would have guessed from the text, and a number's or a
+    /// date's text is in one fixed form whatever the file's `decimal` or date format says.
+    /// A column's own type (`:number`, `:string`, ...) is kept: it reads the cell's text.
+    #[inline]
+    pub(crate) fn for_kind(self, kind: CellKind) -> Conv {
+        match (kind, self) {
+            (
+                CellKind::Text,
+                Conv::Auto | Conv::AutoComma | Conv::AutoText | Conv::AutoTextComma,
+            ) => Conv::Str,
+            (
+                CellKind::Number,
+                Conv::Auto
+                | Conv::AutoComma
+                | Conv::AutoText
+                | Conv::AutoTextComma
+                | Conv::NumberComma,
+            ) => Conv::Number,
+            (CellKind::Bool, Conv::AutoComma) => Conv::Auto,
+            (CellKind::Bool, Conv::AutoTextComma) => Conv::AutoText,
+            (CellKind::Date, Conv::Formatted(_)) => Conv::Timestamp,
+            (
+                CellKind::Date,
+                Conv::Auto | Conv::AutoComma | Conv::AutoText | Conv::AutoTextComma,
+            ) => Conv::Str,
+            _ => self,
         }
     }
 
@@ -384,6 +415,42 @@ fn write_number(t: &str, out: &mut Vec<u8>) -> Result<(), Reason> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workbook_cell_is_converted_by_its_stored_type() {
+        let w = |conv: Conv, kind: CellKind, cell: &str| {
+            let mut out = Vec::new();
+            conv.for_kind(kind)
+                .write(cell.as_bytes(), true, &mut out)
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        // Text stays text where a CSV's cell would be guessed a number or a boolean.
+        assert_eq!(w(Conv::Auto, CellKind::Text, "12345"), "\"12345\"");
+        assert_eq!(w(Conv::Auto, CellKind::Text, "TRUE"), "\"TRUE\"");
+        assert_eq!(w(Conv::Auto, CellKind::Bool, "TRUE"), "true");
+        // A stored number is a number in any notation, and whatever the file's decimal mark.
+        assert_eq!(
+            w(Conv::Auto, CellKind::Number, "0.30000000000000004"),
+            "0.30000000000000004"
+        );
+        assert_eq!(w(Conv::AutoComma, CellKind::Number, "12.5"), "12.5");
+        assert_eq!(
+            w(Conv::Auto, CellKind::Number, "7.225973768125749e+86"),
+            "7.225973768125749e+86"
+        );
+        // A date cell is a date whatever format the mapping gives the column.
+        assert_eq!(
+            w(
+                Conv::Formatted(0),
+                CellKind::Date,
+                "2015-01-12T00:00:00.000Z"
+            ),
+            "\"2015-01-12T00:00:00.000Z\""
+        );
+        // A column's own type reads the text.
+        assert_eq!(w(Conv::Number, CellKind::Text, "42"), "42");
+    }
 
     fn w(conv: Conv, cell: &str) -> Result<String, Reason> {
         let mut out = Vec::new();

@@ -133,7 +133,7 @@ impl fmt::Display for FileNameProblem {
                  {ACCEPTED_PREFIXES} (for example track_2024-05.csv)"
             ),
             FileNameProblem::UnknownExtension => f.write_str(
-                "the file name must end in .csv, .tsv or .txt, optionally followed by .gz",
+                "the file name must end in .csv, .tsv or .txt, optionally followed by .gz, or in .xlsx",
             ),
             FileNameProblem::BadCollection { collection, why } => write!(
                 f,
@@ -229,9 +229,10 @@ impl FileSpec {
             Some(stem) => (true, stem),
             None => (false, lower.as_str()),
         };
+        let workbook = !gzip && (lower.ends_with(".xlsx") || lower.ends_with(".xlsm"));
         let delimiter = if without_gz.ends_with(".tsv") {
             b'\t'
-        } else if without_gz.ends_with(".csv") || without_gz.ends_with(".txt") {
+        } else if without_gz.ends_with(".csv") || without_gz.ends_with(".txt") || workbook {
             b','
         } else {
             return Err(fail(FileNameProblem::UnknownExtension));
@@ -242,7 +243,12 @@ impl FileSpec {
             given.clone()
         } else if kind == CallKind::Object {
             // The extensions are ASCII, so their length is the same in `rest`'s original case.
-            let ext_len = name.len() - without_gz.len() + ".csv".len();
+            let ext = if workbook {
+                ".xlsx".len()
+            } else {
+                ".csv".len()
+            };
+            let ext_len = name.len() - without_gz.len() + ext;
             let stem = rest.get(..rest.len().saturating_sub(ext_len)).unwrap_or("");
             let collection = match stem.find("__") {
                 Some(end) => &stem[..end],
@@ -351,8 +357,20 @@ mod tests {
              (for example track_2024-05.csv)"
         );
         assert_eq!(
-            err("track_1.xlsx"),
-            "track_1.xlsx: the file name must end in .csv, .tsv or .txt, optionally followed by .gz"
+            err("track_1.xls"),
+            "track_1.xls: the file name must end in .csv, .tsv or .txt, optionally followed by \
+             .gz, or in .xlsx"
+        );
+        // A workbook: read by crate::workbook, its rows as a CSV's.
+        assert_eq!(spec("identify_users.xlsx").kind, CallKind::Identify);
+        assert_eq!(
+            spec("object_rooms_1.XLSM").collection.as_deref(),
+            Some("rooms")
+        );
+        assert_eq!(
+            err("track_1.xlsx.gz"),
+            "track_1.xlsx.gz: the file name must end in .csv, \
+             .tsv or .txt, optionally followed by .gz, or in .xlsx"
         );
         assert_eq!(
             err("object_Rooms_1.csv"),

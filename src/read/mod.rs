@@ -8,3 +8,4 @@ pub(crate) mod decode;
 pub(crate) mod dialect;
 pub(crate) mod frame;
 pub(crate) mod records;
+pub(crate) mod xlsx;

@@ -39,6 +39,25 @@ pub(crate) struct Record<'a> {
     count: usize,
     /// Why the rule of [`crate::read::frame`] cut it: then `raw` holds only its first bytes.
     pub broken: Option<Broken>,
+    /// Each field's type, for a record built from typed cells (a workbook's row, see
+    /// [`CellRecord`]); empty for a CSV record, whose cells are text typed by the plan.
+    kinds: &'a [CellKind],
+}
+
+/// The type a workbook stored a cell's value in. The cell's text is then the value in one
+/// fixed form, and the plan's conversion follows the type instead of guessing it from the text
+/// (see `Conv::for_kind`): a text cell `"00123"` or `"TRUE"` stays a string, a number cell is
+/// the digits the workbook stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CellKind {
+    /// Text (shared, inline or a formula's string result), as it is.
+    Text,
+    /// A number as the workbook stores it: JSON number syntax (`-1745.53`, `7.2e86`).
+    Number,
+    /// `TRUE` or `FALSE`.
+    Bool,
+    /// A date-time, from a number with a date format: ISO-8601 UTC, `2015-01-20T00:00:00.000Z`.
+    Date,
 }
 
 /// The fields of a record whose text is valid UTF-8.
@@ -52,6 +71,7 @@ pub(crate) struct Row<'a> {
     fields: &'a [Field],
     /// No cell holds a byte that JSON must escape: cells can be copied as they are.
     pub clean: bool,
+    kinds: &'a [CellKind],
 }
 
 impl<'a> Record<'a> {
@@ -67,6 +87,7 @@ impl<'a> Record<'a> {
             ascii: false,
             count: 0,
             broken: broken.or(Some(Broken::TooLong)),
+            kinds: &[],
         }
     }
 
@@ -93,6 +114,7 @@ impl<'a> Record<'a> {
             scratch: self.scratch,
             fields: self.fields,
             clean: self.clean,
+            kinds: self.kinds,
         })
     }
 }
@@ -116,10 +138,109 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// The type a workbook stored field `i` in; `None` for a CSV's cells and past the end.
+    #[inline]
+    pub(crate) fn kind(&self, i: usize) -> Option<CellKind> {
+        self.kinds.get(i).copied()
+    }
+
     /// The text of field `i`, or `""` past the end.
     pub(crate) fn cell_str(&self, i: usize) -> &'a str {
         // Checked by `Record::row`, so this never falls back.
         std::str::from_utf8(self.cell(i)).unwrap_or_default()
+    }
+}
+
+/// A record built from cells rather than cut from bytes (a workbook's row): each cell's text
+/// and [`CellKind`], and as its raw text the row written as a CSV record (for the report's
+/// rejected rows and the rejects CSV). Its buffers are kept from row to row.
+#[derive(Default)]
+pub(crate) struct CellRecord {
+    raw: Vec<u8>,
+    scratch: Vec<u8>,
+    fields: Vec<Field>,
+    kinds: Vec<CellKind>,
+    escaped: bool,
+    wide: bool,
+}
+
+impl CellRecord {
+    /// Empties it for the next row.
+    pub(crate) fn clear(&mut self) {
+        self.raw.clear();
+        self.scratch.clear();
+        self.fields.clear();
+        self.kinds.clear();
+        self.escaped = false;
+        self.wide = false;
+    }
+
+    /// How many cells.
+    pub(crate) fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// The bytes of its cells' text, together.
+    pub(crate) fn text_len(&self) -> usize {
+        self.scratch.len()
+    }
+
+    /// Adds a cell: its text and type.
+    pub(crate) fn push(&mut self, text: &[u8], kind: CellKind) {
+        if !self.fields.is_empty() {
+            self.raw.push(b',');
+        }
+        let start = self.scratch.len();
+        self.scratch.extend_from_slice(text);
+        let needs_quotes = text
+            .iter()
+            .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+        for &b in text {
+            self.escaped |= b < 0x20 || b == b'"' || b == b'\\';
+            self.wide |= b >= 0x80;
+        }
+        if needs_quotes {
+            self.raw.push(b'"');
+            for &b in text {
+                if b == b'"' {
+                    self.raw.push(b'"');
+                }
+                self.raw.push(b);
+            }
+            self.raw.push(b'"');
+        } else {
+            self.raw.extend_from_slice(text);
+        }
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.fields.push(Field {
+            start: to_u32(start),
+            end: to_u32(self.scratch.len()),
+            raw_end: to_u32(self.raw.len()),
+            quoted: true,
+        });
+        self.kinds.push(kind);
+    }
+
+    /// The record, on sheet row `line`; its messageIds come from `offset`.
+    pub(crate) fn record(&self, line: u64, offset: u64) -> Record<'_> {
+        Record {
+            line,
+            offset,
+            raw: &self.raw,
+            scratch: &self.scratch,
+            fields: &self.fields,
+            clean: !self.escaped,
+            ascii: !self.wide,
+            count: self.fields.len(),
+            broken: None,
+            kinds: &self.kinds,
+        }
+    }
+
+    /// The row as a record too long to read (over `maxRecordBytes`): its first bytes.
+    pub(crate) fn too_long(&self, line: u64, offset: u64) -> Record<'_> {
+        let raw = &self.raw[..self.raw.len().min(RAW_KEPT)];
+        Record::broken(Position { offset, line }, raw, Some(Broken::TooLong))
     }
 }
 
@@ -388,6 +509,7 @@ impl RecordReader {
                         ascii: seen & WIDE == 0 && self.delimiter.is_ascii(),
                         count: self.count,
                         broken: None,
+                        kinds: &[],
                     };
                     result = if self.skip > 0 { Ok(true) } else { f(rec) };
                     self.after_record(self.count);

@@ -30,7 +30,7 @@ impl Error {
     }
 
     /// A stable name for the kind of error, for programs: `file_name`, `header`, `compressed`,
-    /// `no_header`, `header_not_utf8`, `finished` or `options`.
+    /// `no_header`, `header_not_utf8`, `finished`, `options`, `mapping` or `workbook`.
     pub fn code(&self) -> &'static str {
         match self.kind() {
             ErrorKind::FileName { .. } => "file_name",
@@ -42,6 +42,7 @@ impl Error {
             ErrorKind::Finished => "finished",
             ErrorKind::Options(_) => "options",
             ErrorKind::Mapping { .. } => "mapping",
+            ErrorKind::Workbook(_) => "workbook",
         }
     }
 
@@ -91,6 +92,8 @@ pub enum ErrorKind {
         /// Each problem, with its JSON path.
         errors: Vec<crate::map::mapping::MappingError>,
     },
+    /// An Excel workbook that cannot be read: the message says what is wrong and the fix.
+    Workbook(String),
 }
 
 impl fmt::Display for Error {
@@ -109,6 +112,7 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            ErrorKind::Workbook(why) => f.write_str(why),
             ErrorKind::Compressed => f.write_str(
                 "the data is gzip-compressed: name the file with a .gz extension so that it is \
                  decompressed first",

@@ -131,8 +131,10 @@ impl PayloadWriter {
                         continue;
                     };
                     let mut cell = row.cell(*col as usize);
+                    let kind = row.kind(*col as usize);
                     // One byte test: the rest only for a cell that starts with an apostrophe.
-                    if cell.first() == Some(&b'\'') {
+                    // A workbook's text cell is as typed: its apostrophe was never stored.
+                    if cell.first() == Some(&b'\'') && kind.is_none() {
                         if let Some(rest) = crate::map::cell::excel_text(cell) {
                             cell = rest;
                             self.apostrophes += 1;
@@ -167,6 +169,10 @@ impl PayloadWriter {
                             None => {}
                         }
                     }
+                    let conv = match kind {
+                        Some(kind) => &conv.for_kind(kind),
+                        None => conv,
+                    };
                     let written = match conv {
                         Conv::Formatted(f) => match plan.formats.get(usize::from(*f)) {
                             Some(format) => format.write(cell, out),
