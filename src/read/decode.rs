@@ -8,10 +8,16 @@
 //! `encoding_rs` would add the same encodings for far more wasm (its single-byte tables come
 //! with its whole label and decoder machinery), so the tables stay ours.
 
-/// The file is gzip-compressed: the reader cannot read it, and the run stops the file with
-/// an [`crate::Error`] of kind `Compressed`.
+/// The file is not text but an archive the reader cannot read: the run stops the file with an
+/// [`crate::Error`] that says what it is and what to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Compressed;
+pub(crate) enum Compressed {
+    /// gzip: the file's name should end in .gz, so it is decompressed first.
+    Gzip,
+    /// A zip, as an Excel workbook is (`PK\x03\x04`): it is read as a workbook only where a
+    /// host reads workbooks ([`crate::workbook`]).
+    Zip,
+}
 
 /// The encoding a mapping says a file is in; a byte order mark wins over it.
 #[derive(
@@ -212,7 +218,9 @@ fn sniff(
     match seen {
         [] if !eof => None,
         [0x1f, ..] if need(2) => None,
-        [0x1f, 0x8b, ..] => Some(Err(Compressed)),
+        [0x1f, 0x8b, ..] => Some(Err(Compressed::Gzip)),
+        [b'P', ..] if need(3) => None,
+        [b'P', b'K', 0x03, ..] => Some(Err(Compressed::Zip)),
         [0xef, ..] if need(3) => None,
         [0xef, 0xbb, 0xbf, ..] => Some(Ok((3, Decoder::Utf8))),
         [0xff | 0xfe, ..] if need(2) => None,
@@ -497,5 +505,22 @@ mod tests {
     fn gzip_is_refused() {
         let err = run(&[0x1f, 0x8b, 8, 0], 1).unwrap_err();
         assert_eq!(*err.kind(), ErrorKind::Compressed);
+    }
+
+    #[test]
+    fn a_zip_is_refused_as_a_workbook_whatever_its_chunks() {
+        for chunk in [1, 2, 3, 64] {
+            let err = run(b"PK\x03\x04\x14\x00\x06\x00", chunk).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                crate::report::error::WORKBOOK_AS_TEXT,
+                "{chunk}"
+            );
+        }
+        // Text that starts with P is text.
+        assert_eq!(
+            run(b"PK,Name\n1,a\n", 1).unwrap().1,
+            b"PK,Name\n1,a\n".to_vec()
+        );
     }
 }

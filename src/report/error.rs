@@ -168,9 +168,16 @@ impl From<FileNameError> for Error {
 
 // Each stage fails in its own type; the run turns them into the one `Error` here.
 
+/// What the run says of a workbook given where text was expected.
+pub(crate) const WORKBOOK_AS_TEXT: &str = "the file is an Excel workbook (a zip of XML parts), \
+     not CSV text: save its sheet from Excel as \"CSV UTF-8\" and send that file";
+
 impl From<Compressed> for Error {
-    fn from(_: Compressed) -> Error {
-        Error::new(ErrorKind::Compressed)
+    fn from(c: Compressed) -> Error {
+        match c {
+            Compressed::Gzip => Error::new(ErrorKind::Compressed),
+            Compressed::Zip => Error::new(ErrorKind::Workbook(WORKBOOK_AS_TEXT.into())),
+        }
     }
 }
 
