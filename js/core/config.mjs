@@ -15,6 +15,7 @@ export {
 
 /** A setting that is missing or wrong; the message names the variable and the fix. */
 export class ConfigError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'Csv2SegmentConfigError';
@@ -25,6 +26,7 @@ export class ConfigError extends Error {
 /** S3's and R2's rule for bucket names: 3 to 63 lowercase letters, digits, `.` and `-`. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/** @param {unknown} v */
 const text = (v) => (typeof v === 'string' ? v.trim() : v == null ? '' : String(v).trim());
 
 /**
@@ -35,7 +37,7 @@ const text = (v) => (typeof v === 'string' ? v.trim() : v == null ? '' : String(
  */
 export function segmentEndpoints({ region, endpoint, objectsEndpoint } = {}) {
   const name = text(region).toLowerCase() || String(setting('SEGMENT_REGION').default);
-  const hosts = REGIONS[name];
+  const hosts = /** @type {Record<string, { batch: string, set: string } | undefined>} */ (REGIONS)[name];
   if (!hosts) {
     throw new ConfigError(`SEGMENT_REGION is "${name}": use "us" (the default) or "eu"`);
   }
@@ -103,7 +105,13 @@ function positiveSeconds(variable, value, fallback) {
   return n;
 }
 
-/** Events per second: a number above 0, or `none` (null: no budget); `fallback` when unset. */
+/**
+ * Events per second: a number above 0, or `none` (null: no budget); `fallback` when unset.
+ * @param {string} variable
+ * @param {unknown} value
+ * @param {number | null} fallback
+ * @returns {number | null}
+ */
 export function eventsPerSecond(variable, value, fallback) {
   const s = text(value);
   if (s === '') return fallback;
@@ -141,6 +149,10 @@ export function trueOrFalse(variable, value, fallback) {
   return s === 'true';
 }
 
+/**
+ * @param {string} variable
+ * @param {string} value
+ */
 function bucketName(variable, value) {
   if (!BUCKET_NAME.test(value)) {
     throw new ConfigError(`${variable} has "${value}", which is not a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens`);
@@ -208,6 +220,8 @@ export function read(env, name, fallback = setting(name).default) {
  * The rate budget (rate.mjs): SEGMENT_MAX_EVENTS_PER_SECOND, by default 1,000 towards Segment's
  * own hosts, and none when SEGMENT_ENDPOINT points elsewhere (a test server; set it for a proxy
  * to Segment); CSV2SEGMENT_PIECES_IN_FLIGHT, how many pieces may run at once to share it.
+ * @param {Record<string, unknown>} env
+ * @returns {Readonly<{ maxEventsPerSecond: number | null, piecesInFlight: number }>}
  */
 function rateSettings(env) {
   return Object.freeze({
@@ -252,6 +266,8 @@ export function readBucketName(env) {
  * The engine's options that the environment sets (`CSV2SEGMENT_EMPTY_CELLS`, `CSV2SEGMENT_TYPING`,
  * `CSV2SEGMENT_MAX_RECORD_BYTES`);
  * all a host needs to validate a file without sending it.
+ * @param {Record<string, unknown>} env
+ * @returns {Readonly<import('../../pkg/csv2segment.js').IngestOptions>}
  */
 export function readEngineOptions(env) {
   /** @type {import('../../pkg/csv2segment.js').IngestOptions} */
@@ -266,7 +282,11 @@ export function readEngineOptions(env) {
   return Object.freeze(options);
 }
 
-/** Sender settings (sender.mjs): the retry policy's tries and first backoff, the request timeout. */
+/**
+ * Sender settings (sender.mjs): the retry policy's tries and first backoff, the request timeout.
+ * @param {Record<string, unknown>} env
+ * @returns {Readonly<{ retry: Readonly<{ maxAttempts: number, baseMs: number }>, requestTimeoutMs: number }>}
+ */
 function senderSettings(env) {
   return Object.freeze({
     retry: Object.freeze({ maxAttempts: read(env, 'SEGMENT_MAX_ATTEMPTS'), baseMs: read(env, 'SEGMENT_RETRY_BASE_MS') }),
