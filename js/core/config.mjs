@@ -107,10 +107,11 @@ function positiveSeconds(variable, value, fallback) {
 
 /**
  * Events per second: a number above 0, or `none` (null: no budget); `fallback` when unset.
+ * @template {number | null | undefined} F
  * @param {string} variable
  * @param {unknown} value
- * @param {number | null} fallback
- * @returns {number | null}
+ * @param {F} fallback
+ * @returns {number | null | F}
  */
 export function eventsPerSecond(variable, value, fallback) {
   const s = text(value);
@@ -125,15 +126,17 @@ export function eventsPerSecond(variable, value, fallback) {
 
 /**
  * One of `allowed` (case-insensitive), or undefined when unset.
+ * @template {string} T
  * @param {string} variable
  * @param {unknown} value
- * @param {readonly string[]} allowed
+ * @param {readonly T[]} allowed
+ * @returns {T | undefined}
  */
 export function oneOf(variable, value, allowed) {
   const s = text(value).toLowerCase();
   if (s === '') return undefined;
-  if (!allowed.includes(s)) throw new ConfigError(`${variable} is "${s}": use one of ${allowed.join(', ')}`);
-  return s;
+  if (!(/** @type {readonly string[]} */ (allowed).includes(s))) throw new ConfigError(`${variable} is "${s}": use one of ${allowed.join(', ')}`);
+  return /** @type {T} */ (s);
 }
 
 /**

@@ -48,7 +48,7 @@ export function isEngineError(err) {
  * @param {object} [job.options] engine options
  * @param {AsyncIterable<Uint8Array>} job.source the file's bytes
  * @param {{ send(batch: import('../../pkg/csv2segment.js').Batch): Promise<void>, flush(): Promise<import('./sender.mjs').DeliverySummary> }} [job.sender] omit to only validate
- * @param {(progress: object) => void} [job.onProgress] called at most every `progressMs`
+ * @param {(progress: import('../../pkg/csv2segment.js').Progress) => void} [job.onProgress] called at most every `progressMs`
  * @param {number} [job.progressMs]
  * @param {{ at: { offset: number, line: number }, header: string | null }} [job.resume] a piece
  *   that starts at `at`: with the header, `source` is the bytes from `at.offset` on; without it,
