@@ -237,7 +237,7 @@ function rateSettings(env) {
  * QUEUE_RETRY_DELAY_SECONDS: the first redelivery delay of a failed Worker queue message, whole
  * seconds from 0 to 43200 (Cloudflare's limit); part of readConfig's result, and read on its own
  * when the rest of the settings fail (their messages are retried with this delay).
- * @param {Record<string, string | undefined>} env
+ * @param {Record<string, unknown>} env
  * @returns {number}
  */
 export function readRetryDelaySeconds(env) {
@@ -302,7 +302,7 @@ function senderSettings(env) {
  * or a Secrets Manager secret (`SEGMENT_WRITE_KEY_SECRET`), which a host reads once with its
  * cloud's own clients (write-key.mjs); null when neither is set, and the key is in the
  * environment itself (`SEGMENT_WRITE_KEY`, for local use).
- * @param {Record<string, string | undefined>} env
+ * @param {Record<string, unknown>} env
  * @returns {{ parameter: string } | { secret: string } | null}
  */
 export function writeKeySource(env) {
@@ -331,7 +331,7 @@ export function writeKeySource(env) {
 /**
  * The settings every host shares, read from an environment object; the variables, their
  * meanings and defaults are the table in settings.mjs (and docs/aws.md's, made from it).
- * @param {Record<string, string | undefined>} env
+ * @param {Record<string, unknown>} env
  * @param {{ writeKey?: string }} [found] the key a host read from where writeKeySource says
  */
 export function readConfig(env, found = {}) {
