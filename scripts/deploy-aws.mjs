@@ -14,7 +14,11 @@ const INSTALL_SAM =
   'install it (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html, ' +
   'or `pip install aws-sam-cli`), sign in to AWS (`aws configure` or `aws sso login`), then run `npm run deploy:aws` again';
 
-/** `sam deploy --guided` until samconfig.toml holds the answers; the caller's own arguments as given. */
+/**
+ * `sam deploy --guided` until samconfig.toml holds the answers; the caller's own arguments as given.
+ * @param {string[]} extra
+ * @param {{ configured?: boolean }} [state]
+ */
 export function samArguments(extra, { configured = existsSync(path.join(ROOT, 'samconfig.toml')) } = {}) {
   if (extra.length > 0) return ['deploy', ...extra];
   return configured ? ['deploy'] : ['deploy', '--guided'];

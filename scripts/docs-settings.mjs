@@ -17,7 +17,7 @@ export const COMMAND = 'npm run docs:settings';
 const BLOCK = /(<!-- settings:begin ([a-z]+) -->\n)[\s\S]*?(<!-- settings:end -->)/g;
 
 /** A table cell: one line, its pipes escaped. */
-const cell = (md) => md.replace(/\|/g, '\\|');
+const cell = (/** @type {string} */ md) => md.replace(/\|/g, '\\|');
 
 /**
  * The Markdown table of one host's variables.

@@ -20,6 +20,7 @@ const HANDLER_FILE = path.join('js', 'hosts', 'lambda', 'index.mjs');
 
 /** The engine loads the wasm from pkg/ relative to its own file (js/core/engine.mjs); bundled,
  * its code runs from the handler's file instead, so the URL is made relative to that. */
+/** @type {import('esbuild').Plugin} */
 const wasmBesideBundle = {
   name: 'wasm-beside-bundle',
   setup(build) {
@@ -59,6 +60,7 @@ export async function packageLambda({ quiet = false } = {}) {
   const wasm = readFileSync(path.join(ROOT, 'pkg', 'csv2segment_bg.wasm'));
   writeFileSync(path.join(STAGE, 'pkg', 'csv2segment_bg.wasm'), wasm);
 
+  /** @type {(file: string) => [Uint8Array, { mtime: Date }]} */
   const entry = (file) => [readFileSync(path.join(STAGE, file)), { mtime: MTIME }];
   const zip = zipSync({
     'js/hosts/lambda/index.mjs': entry('js/hosts/lambda/index.mjs'),
@@ -69,7 +71,7 @@ export async function packageLambda({ quiet = false } = {}) {
   writeFileSync(`${STAGE}.zip`, zip);
   renameSync(`${STAGE}.zip`, ZIP);
   if (!quiet) {
-    const kb = (file) => `${Math.round(statSync(file).size / 1024)} KB`;
+    const kb = (/** @type {string} */ file) => `${Math.round(statSync(file).size / 1024)} KB`;
     console.log(`${path.relative(ROOT, ZIP)}: ${kb(ZIP)} (js/hosts/lambda/index.mjs ${kb(path.join(STAGE, HANDLER_FILE))}, pkg/csv2segment_bg.wasm ${kb(path.join(STAGE, 'pkg', 'csv2segment_bg.wasm'))}); handler: js/hosts/lambda/index.handler; environment: NODE_OPTIONS=--max-semi-space-size=1 (see docs/aws.md)`);
   }
   rmSync(STAGE, { recursive: true, force: true });

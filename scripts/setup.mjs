@@ -27,9 +27,10 @@ const CRATE = 'csv2segment';
 const PKG_DIR = path.join(ROOT, 'pkg');
 const NPM_STAMP = path.join(ROOT, 'node_modules', '.csv2segment-setup-stamp');
 /** Children of setup write to stderr too (fd 2), keeping our stdout for the caller. */
+/** @type {import('node:child_process').StdioOptions} */
 const STDIO = ['inherit', 2, 2];
 
-const log = (msg) => console.error(`setup: ${msg}`);
+const log = (/** @type {string} */ msg) => console.error(`setup: ${msg}`);
 
 // ---------------------------------------------------------------------------
 // 1. npm packages
@@ -72,6 +73,7 @@ export async function ensureNpmPackages() {
 // ---------------------------------------------------------------------------
 // 2. Rust: the wasm32 target (and, for lint, rustfmt + clippy)
 
+/** @type {string | undefined} */
 let sysrootCache;
 function rustSysroot() {
   if (sysrootCache) return sysrootCache;
@@ -107,7 +109,11 @@ export async function ensureRustComponents() {
 // ---------------------------------------------------------------------------
 // 3. wasm-bindgen CLI, at exactly the version of the wasm-bindgen crate in Cargo.lock
 
-/** The version of `name` in Cargo.lock (generating the lock first if there is none). */
+/**
+ * The version of `name` in Cargo.lock (generating the lock first if there is none).
+ * @param {string} name
+ * @returns {Promise<string>}
+ */
 export async function lockedCrateVersion(name) {
   const lockFile = path.join(ROOT, 'Cargo.lock');
   if (!existsSync(lockFile)) {
@@ -118,7 +124,7 @@ export async function lockedCrateVersion(name) {
     .split(/^\[\[package\]\]\s*$/m)
     .filter((block) => block.match(/^name = "([^"]+)"\s*$/m)?.[1] === name)
     .map((block) => block.match(/^version = "([^"]+)"\s*$/m)?.[1])
-    .filter(Boolean);
+    .filter(/** @type {(v: string | undefined) => v is string} */ ((v) => Boolean(v)));
   if (versions.length === 0) throw new StepError(`Cargo.lock has no \`${name}\` package`);
   if (versions.length > 1) throw new StepError(`Cargo.lock has several \`${name}\` versions (${versions.join(', ')}); expected one`);
   return versions[0];
@@ -160,7 +166,14 @@ export async function ensureWasmBindgen() {
 // ---------------------------------------------------------------------------
 // 4. pkg/: the wasm build
 
-/** Newest mtime (ms) under `dir`, with the file it belongs to. */
+/** @typedef {{ mtime: number, file: string | null }} Newest */
+
+/**
+ * Newest mtime (ms) under `dir`, with the file it belongs to.
+ * @param {string} dir
+ * @param {Newest} [acc]
+ * @returns {Newest}
+ */
 function newestUnder(dir, acc = { mtime: 0, file: null }) {
   let entries;
   try {
@@ -176,6 +189,10 @@ function newestUnder(dir, acc = { mtime: 0, file: null }) {
   return acc;
 }
 
+/**
+ * @param {string} file
+ * @param {Newest} acc
+ */
 function newestFile(file, acc) {
   try {
     const { mtimeMs } = statSync(file);
@@ -193,7 +210,8 @@ function pkgStaleReason() {
   const built = statSync(outputs[0]).mtimeMs;
   const newest = newestUnder(path.join(ROOT, 'src'));
   for (const f of ['Cargo.toml', 'Cargo.lock', 'build.rs', '.cargo/config.toml']) newestFile(path.join(ROOT, f), newest);
-  return newest.mtime > built ? `${path.relative(ROOT, newest.file)} changed` : null;
+  // A newer mtime comes with its file.
+  return newest.mtime > built ? `${path.relative(ROOT, /** @type {string} */ (newest.file))} changed` : null;
 }
 
 /** Builds pkg/ with cargo + wasm-bindgen when sources are newer than it (or `force`). */
@@ -242,7 +260,7 @@ const SITE_HEADERS = `/*
 /** Copies the page and pkg/ into dist/site (wrangler.toml's [assets]); writes only what changed. */
 export function buildSite() {
   let wrote = false;
-  const put = (dest, bytes) => {
+  const put = (/** @type {string} */ dest, /** @type {Buffer} */ bytes) => {
     const file = path.join(SITE_DIR, dest);
     if (existsSync(file) && readFileSync(file).equals(bytes)) return;
     mkdirSync(path.dirname(file), { recursive: true });
@@ -266,6 +284,7 @@ const PYTHON_MIN = [3, 11];
 const IS_WINDOWS = process.platform === 'win32';
 
 /** The path of an executable in .cache/venv (`python`, `moto_server`, ...), whether or not it exists. */
+/** @param {string} name */
 export function venvBin(name) {
   return path.join(VENV_DIR, IS_WINDOWS ? 'Scripts' : 'bin', IS_WINDOWS ? `${name}.exe` : name);
 }
@@ -276,6 +295,7 @@ function requirementsHash() {
 }
 
 /** Why .cache/venv must be (re)built, or null when it is up to date (about 20 ms: one python start). */
+/** @param {string} want the stamp the venv should have */
 function venvStaleReason(want) {
   if (!existsSync(VENV_STAMP)) return existsSync(VENV_DIR) ? 'an earlier install did not finish' : 'missing';
   if (readFileSync(VENV_STAMP, 'utf8').trim() !== want) return 'tests/requirements.txt changed';
@@ -312,6 +332,7 @@ function basePython() {
 }
 
 /** `python3 -m venv .cache/venv`, turning the usual failures into one-line explanations. */
+/** @param {{ cmd: string, version: string }} python */
 function createVenv({ cmd, version }) {
   const r = capture(cmd, ['-m', 'venv', VENV_DIR]);
   if (r.ok) return;
@@ -382,7 +403,7 @@ export async function ensureChromium() {
   }
   log(`installing Debian's chromium package (apt-get; for the browser tests)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const aptGet = (args) => {
+  const aptGet = (/** @type {string[]} */ args) => {
     const [cmd, ...rest] = [...sudo, 'apt-get', ...args];
     return run(cmd, rest, { stdio: STDIO, env });
   };

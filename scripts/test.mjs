@@ -11,10 +11,15 @@ import path from 'node:path';
 import { setup } from './setup.mjs';
 import { ROOT, StepError, elapsed, formatCommand, isMain, parseFlags, run, runMain } from './lib/proc.mjs';
 
-/** Files under `dir` (relative to ROOT) whose names match `re`, sorted. */
+/**
+ * Files under `dir` (relative to ROOT) whose names match `re`, sorted.
+ * @param {string} dir
+ * @param {RegExp} re
+ */
 function findFiles(dir, re) {
+  /** @type {string[]} */
   const out = [];
-  const walk = (d) => {
+  const walk = (/** @type {string} */ d) => {
     let entries;
     try {
       entries = readdirSync(path.join(ROOT, d), { withFileTypes: true });
@@ -33,12 +38,17 @@ function findFiles(dir, re) {
 
 const jsTests = () => findFiles(path.join('tests', 'js'), /\.test\.mjs$/);
 
-/** A step that runs one command. */
+/**
+ * A step that runs one command.
+ * @param {string} cmd
+ * @param {() => string[]} args
+ */
 const command = (cmd, args) => ({
   describe: () => formatCommand(cmd === process.execPath ? 'node' : cmd, args()),
   run: () => run(cmd, args()),
 });
 
+/** @type {Array<{ name: string, title: string, skip?: () => string | false, describe: () => string, run: () => Promise<number> }>} */
 const STEPS = [
   {
     name: 'rust',
@@ -70,6 +80,7 @@ export const BLESS_VARIABLES = ['CSV2SEGMENT_WRITE_EXPECTED', 'DRAFT_BLESS', 'CS
 /**
  * Under CI (the CI variable set, and not "false" or "0"), a variable that re-blesses golden files
  * would make the tests agree with whatever the code does: the run is refused, naming it.
+ * @param {Record<string, string | undefined>} env
  * @returns {string | null} why the run is refused
  */
 export function blessRefusal(env) {
@@ -96,6 +107,7 @@ async function main() {
   // Lambda runtime is nodejs22.x, and the tests' output stays readable without it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+  /** @type {string[]} */
   const results = [];
   const summary = () => results.join(', ');
   for (const step of selected) {

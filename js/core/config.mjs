@@ -15,6 +15,7 @@ export {
 
 /** A setting that is missing or wrong; the message names the variable and the fix. */
 export class ConfigError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'Csv2SegmentConfigError';
@@ -25,6 +26,7 @@ export class ConfigError extends Error {
 /** S3's and R2's rule for bucket names: 3 to 63 lowercase letters, digits, `.` and `-`. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/** @param {unknown} v */
 const text = (v) => (typeof v === 'string' ? v.trim() : v == null ? '' : String(v).trim());
 
 /**
@@ -35,7 +37,7 @@ const text = (v) => (typeof v === 'string' ? v.trim() : v == null ? '' : String(
  */
 export function segmentEndpoints({ region, endpoint, objectsEndpoint } = {}) {
   const name = text(region).toLowerCase() || String(setting('SEGMENT_REGION').default);
-  const hosts = REGIONS[name];
+  const hosts = /** @type {Record<string, { batch: string, set: string } | undefined>} */ (REGIONS)[name];
   if (!hosts) {
     throw new ConfigError(`SEGMENT_REGION is "${name}": use "us" (the default) or "eu"`);
   }
@@ -103,7 +105,14 @@ function positiveSeconds(variable, value, fallback) {
   return n;
 }
 
-/** Events per second: a number above 0, or `none` (null: no budget); `fallback` when unset. */
+/**
+ * Events per second: a number above 0, or `none` (null: no budget); `fallback` when unset.
+ * @template {number | null | undefined} F
+ * @param {string} variable
+ * @param {unknown} value
+ * @param {F} fallback
+ * @returns {number | null | F}
+ */
 export function eventsPerSecond(variable, value, fallback) {
   const s = text(value);
   if (s === '') return fallback;
@@ -117,15 +126,17 @@ export function eventsPerSecond(variable, value, fallback) {
 
 /**
  * One of `allowed` (case-insensitive), or undefined when unset.
+ * @template {string} T
  * @param {string} variable
  * @param {unknown} value
- * @param {readonly string[]} allowed
+ * @param {readonly T[]} allowed
+ * @returns {T | undefined}
  */
 export function oneOf(variable, value, allowed) {
   const s = text(value).toLowerCase();
   if (s === '') return undefined;
-  if (!allowed.includes(s)) throw new ConfigError(`${variable} is "${s}": use one of ${allowed.join(', ')}`);
-  return s;
+  if (!(/** @type {readonly string[]} */ (allowed).includes(s))) throw new ConfigError(`${variable} is "${s}": use one of ${allowed.join(', ')}`);
+  return /** @type {T} */ (s);
 }
 
 /**
@@ -141,6 +152,10 @@ export function trueOrFalse(variable, value, fallback) {
   return s === 'true';
 }
 
+/**
+ * @param {string} variable
+ * @param {string} value
+ */
 function bucketName(variable, value) {
   if (!BUCKET_NAME.test(value)) {
     throw new ConfigError(`${variable} has "${value}", which is not a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens`);
@@ -208,6 +223,8 @@ export function read(env, name, fallback = setting(name).default) {
  * The rate budget (rate.mjs): SEGMENT_MAX_EVENTS_PER_SECOND, by default 1,000 towards Segment's
  * own hosts, and none when SEGMENT_ENDPOINT points elsewhere (a test server; set it for a proxy
  * to Segment); CSV2SEGMENT_PIECES_IN_FLIGHT, how many pieces may run at once to share it.
+ * @param {Record<string, unknown>} env
+ * @returns {Readonly<{ maxEventsPerSecond: number | null, piecesInFlight: number }>}
  */
 function rateSettings(env) {
   return Object.freeze({
@@ -220,7 +237,7 @@ function rateSettings(env) {
  * QUEUE_RETRY_DELAY_SECONDS: the first redelivery delay of a failed Worker queue message, whole
  * seconds from 0 to 43200 (Cloudflare's limit); part of readConfig's result, and read on its own
  * when the rest of the settings fail (their messages are retried with this delay).
- * @param {Record<string, string | undefined>} env
+ * @param {Record<string, unknown>} env
  * @returns {number}
  */
 export function readRetryDelaySeconds(env) {
@@ -252,6 +269,8 @@ export function readBucketName(env) {
  * The engine's options that the environment sets (`CSV2SEGMENT_EMPTY_CELLS`, `CSV2SEGMENT_TYPING`,
  * `CSV2SEGMENT_MAX_RECORD_BYTES`);
  * all a host needs to validate a file without sending it.
+ * @param {Record<string, unknown>} env
+ * @returns {Readonly<import('../../pkg/csv2segment.js').IngestOptions>}
  */
 export function readEngineOptions(env) {
   /** @type {import('../../pkg/csv2segment.js').IngestOptions} */
@@ -266,7 +285,11 @@ export function readEngineOptions(env) {
   return Object.freeze(options);
 }
 
-/** Sender settings (sender.mjs): the retry policy's tries and first backoff, the request timeout. */
+/**
+ * Sender settings (sender.mjs): the retry policy's tries and first backoff, the request timeout.
+ * @param {Record<string, unknown>} env
+ * @returns {Readonly<{ retry: Readonly<{ maxAttempts: number, baseMs: number }>, requestTimeoutMs: number }>}
+ */
 function senderSettings(env) {
   return Object.freeze({
     retry: Object.freeze({ maxAttempts: read(env, 'SEGMENT_MAX_ATTEMPTS'), baseMs: read(env, 'SEGMENT_RETRY_BASE_MS') }),
@@ -279,7 +302,7 @@ function senderSettings(env) {
  * or a Secrets Manager secret (`SEGMENT_WRITE_KEY_SECRET`), which a host reads once with its
  * cloud's own clients (write-key.mjs); null when neither is set, and the key is in the
  * environment itself (`SEGMENT_WRITE_KEY`, for local use).
- * @param {Record<string, string | undefined>} env
+ * @param {Record<string, unknown>} env
  * @returns {{ parameter: string } | { secret: string } | null}
  */
 export function writeKeySource(env) {
@@ -308,7 +331,7 @@ export function writeKeySource(env) {
 /**
  * The settings every host shares, read from an environment object; the variables, their
  * meanings and defaults are the table in settings.mjs (and docs/aws.md's, made from it).
- * @param {Record<string, string | undefined>} env
+ * @param {Record<string, unknown>} env
  * @param {{ writeKey?: string }} [found] the key a host read from where writeKeySource says
  */
 export function readConfig(env, found = {}) {

@@ -122,7 +122,12 @@ export async function findMapping(key, get) {
   return null;
 }
 
-/** The engine options with the mapping in them (the text, and where it came from), if any. */
+/**
+ * The engine options with the mapping in them (the text, and where it came from), if any.
+ * @param {import('../../pkg/csv2segment.js').IngestOptions} options
+ * @param {{ key: string, text: string, eTag?: string | null } | null} mapping
+ * @returns {import('../../pkg/csv2segment.js').IngestOptions}
+ */
 export function withMapping(options, mapping) {
   if (!mapping) return options;
   return { ...options, mapping: mapping.text, mappingKey: mapping.key, ...(mapping.eTag ? { mappingETag: mapping.eTag } : {}) };

@@ -21,60 +21,87 @@ import { TaskRefused, makeTask, taskOf } from './task.mjs';
 
 export { Superseded, TaskRefused, taskOf };
 
+/** @typedef {import('./task.mjs').Task} Task */
+/** @typedef {import('./task.mjs').MappingRef} MappingRef */
+/** @typedef {import('../../pkg/csv2segment.js').IngestOptions} IngestOptions */
+/** @typedef {import('../../pkg/csv2segment.js').Report} Report */
+
+/**
+ * A bucket as a run uses it: the report, the rejects, the parts and the pins beside the object.
+ * @typedef {{ put(key: string, body: string | Uint8Array, contentType: string): Promise<void>, remove(key: string): Promise<void>, get(key: string): Promise<string | null>, list(prefix: string): Promise<string[]> }} ObjectStore
+ */
+
+/** @typedef {{ bucket: string, key: string, eTag?: string, versionId?: string, size?: number, origin?: string }} StoredObject */
+
+/**
+ * What a host gives runObject.
+ * @typedef {object} ObjectRun
+ * @property {typeof import('../../pkg/csv2segment.js')} engine
+ * @property {ReturnType<typeof import('./config.mjs').readConfig>} config
+ * @property {StoredObject} object
+ * @property {string} identity the source identity messageIds derive from
+ * @property {(gzip: boolean, range: { start: number, end: number | null } | null) => Promise<AsyncIterable<Uint8Array>>} open
+ *   the object's bytes (those of `range`, end exclusive), pinned to its version; throws Superseded
+ * @property {ObjectStore} store
+ * @property {number} limitMs the time the host gives this invocation from now, less what it keeps
+ *   to return (see runWindow)
+ * @property {(task: import('./task.mjs').Task) => Promise<void>} [handOff] sends a task to another invocation;
+ *   without it, a file runs whole in this one
+ * @property {import('./task.mjs').Task | null} [task] the piece to run; null for a new object
+ * @property {(key: string) => Promise<{ key: string, text: string, eTag: string | null } | null>} [findMapping]
+ *   the nearest csv2segment.json of a new object (see mapping.mjs); a retry of the run's start and
+ *   its pieces use the one the run pinned
+ * @property {string} [event] what tells this upload event from another of the same object
+ *   version (S3's sequencer, R2's event time): a redelivery of the event keeps the run's pinned
+ *   mapping, a new upload finds the mapping anew
+ * @property {string[]} [buckets] the buckets a task may name (with a task)
+ * @property {() => Promise<{ size: number, eTag?: string } | null>} [head] the object's size
+ *   and eTag now, or null when it is gone (with a task)
+ * @property {(fields: Record<string, unknown>) => void} emit one log line
+ * @property {Partial<import('./sender.mjs').SenderSettings>} [sender] Sender settings over the config's (fetch, retry, ...)
+ */
+
+/**
+ * A run under way: what the host gave, its time window, and what its start found (the keys
+ * beside the object, the mapping it pinned and the engine options with it).
+ * @typedef {ObjectRun & { deadline: number, suspendAt: number, keys: { base: string, report: string, rejects: string }, version: string }} KeyedRun
+ * @typedef {KeyedRun & { pin: string, mapping: MappingRef | null, options: IngestOptions }} PinnedRun
+ */
+
 /**
  * Runs one object, or one piece of it. Resolves when it is done: delivered, or handed on, or
  * unprocessable (reported, nothing sent), or superseded (nothing to do). Rejects when delivery
  * or reading failed, after writing a report that says so: the host then retries it, and the
  * same messageIds go out again.
  *
- * @param {object} run
- * @param {typeof import('../../pkg/csv2segment.js')} run.engine
- * @param {ReturnType<typeof import('./config.mjs').readConfig>} run.config
- * @param {{ bucket: string, key: string, eTag?: string, versionId?: string, size?: number }} run.object
- * @param {string} run.identity the source identity messageIds derive from
- * @param {(gzip: boolean, range: { start: number, end: number | null } | null) => Promise<AsyncIterable<Uint8Array>>} run.open
- *   the object's bytes (those of `range`, end exclusive), pinned to its version; throws Superseded
- * @param {{ put(key: string, body: string | Uint8Array, contentType: string): Promise<void>, remove(key: string): Promise<void>, get(key: string): Promise<string | null>, list(prefix: string): Promise<string[]> }} run.store
- * @param {number} run.limitMs the time the host gives this invocation from now, less what it keeps
- *   to return (see runWindow)
- * @param {(task: import('./task.mjs').Task) => Promise<void>} [run.handOff] sends a task to another invocation;
- *   without it, a file runs whole in this one
- * @param {import('./task.mjs').Task | null} [run.task] the piece to run; null for a new object
- * @param {(key: string) => Promise<{ key: string, text: string, eTag: string | null } | null>} [run.findMapping]
- *   the nearest csv2segment.json of a new object (see mapping.mjs); a retry of the run's start and
- *   its pieces use the one the run pinned
- * @param {string} [run.event] what tells this upload event from another of the same object
- *   version (S3's sequencer, R2's event time): a redelivery of the event keeps the run's pinned
- *   mapping, a new upload finds the mapping anew
- * @param {string[]} [run.buckets] the buckets a task may name (with a task)
- * @param {() => Promise<{ size: number, eTag?: string } | null>} [run.head] the object's size
- *   and eTag now, or null when it is gone (with a task)
- * @param {(fields: object) => void} run.emit one log line
- * @param {object} [run.sender] Sender settings over the config's (fetch, retry, ...)
+ * @param {ObjectRun} given
  * @returns {Promise<'done' | 'unprocessable' | 'skipped' | 'continued' | 'sharded' | 'piece-done' | 'refused'>}
  */
 export async function runObject(given) {
   const { task = null } = given;
   const { deadline, suspendAt } = runWindow(Date.now(), given.limitMs, given.config.pieces.maxRunSeconds);
-  let run = { ...given, deadline, suspendAt };
-  const { engine, config, handOff } = run;
-  let { object } = run;
+  const started = { ...given, deadline, suspendAt };
+  const { engine, config, handOff } = started;
+  let { object } = started;
   try {
-    if (task) checkTaskNames(run);
+    // A host gives the buckets a task may name with every task (ObjectRun's docs).
+    if (task) checkTaskNames({ config, task, buckets: /** @type {readonly string[]} */ (given.buckets) });
     // The mapping is found once, when the run starts, and pinned: a retry of that start, and
     // every piece, reads the pin (pinned-mapping.mjs), so a new version uploaded meanwhile never
     // mixes into this run.
     const keys = await reportKeys(config.reportPrefix, object.key);
     const version = await versionName(object);
     const pin = task ? task.pin : await pinOf(given.event ?? '');
-    run = { ...run, keys, version };
-    const at = { store: run.store, reportPrefix: config.reportPrefix, pinKey: pinKey(keys.base, version, pin) };
+    /** @type {KeyedRun} */
+    const keyed = { ...started, keys, version };
+    const at = { store: keyed.store, reportPrefix: config.reportPrefix, pinKey: pinKey(keys.base, version, pin) };
     const mapping = task
       ? { ref: task.mapping, text: await pinnedMapping({ ...at, ref: task.mapping }) }
       : // Found by startMapping, which stops the file when its mapping cannot be read or is required.
-        await pinMapping({ ...at, find: () => startMapping(run) });
-    const options = withMapping(config.engineOptions, mapping.text === null ? null : { ...mapping.ref, text: mapping.text });
-    run = { ...run, pin, mapping: mapping.ref, options };
+        await pinMapping({ ...at, find: () => startMapping(keyed) });
+    const options = withMapping(config.engineOptions, mapping.text === null ? null : { .../** @type {MappingRef} a text comes with its reference */ (mapping.ref), text: mapping.text });
+    /** @type {PinnedRun} */
+    let run = { ...keyed, pin, mapping: mapping.ref, options };
     let info = null;
     try {
       info = engine.parseKey(object.key, options);
@@ -82,21 +109,23 @@ export async function runObject(given) {
       // Not a name the engine takes: ingestFile reports why, without opening the object.
     }
     if (task) {
-      object = await checkTaskObject(run, info?.gzip ?? false);
+      // With a task, a host gives `head` too (ObjectRun's docs).
+      object = await checkTaskObject({ object, task, head: /** @type {NonNullable<ObjectRun['head']>} */ (given.head), open: run.open }, info?.gzip ?? false);
       run = { ...run, object };
     }
     if (task?.split || (!task && handOff && info && !info.gzip && (object.size ?? 0) > config.pieces.shardBytes)) {
-      const shards = await fanOut(run);
+      // A task comes from a host that hands on, and so does a new run that shards (the condition above).
+      const shards = await fanOut({ ...run, handOff: /** @type {NonNullable<ObjectRun['handOff']>} */ (handOff) });
       if (shards) return 'sharded';
     }
     return await runPiece(run, info?.gzip ?? false);
   } catch (err) {
     if (err instanceof Superseded) {
-      run.emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'skipped', reason: `${err.message}; that upload has an event of its own` });
+      given.emit({ level: 'info', bucket: object.bucket, key: object.key, status: 'skipped', reason: `${err.message}; that upload has an event of its own` });
       return 'skipped';
     }
     if (err instanceof TaskRefused) {
-      run.emit({ level: 'error', bucket: object.bucket, key: object.key, status: 'refused', error: `a task refused: ${err.message}` });
+      given.emit({ level: 'error', bucket: object.bucket, key: object.key, status: 'refused', error: `a task refused: ${err.message}` });
       return 'refused';
     }
     // Reported by startMapping: the file has no mapping and one is required.
@@ -114,6 +143,7 @@ class MappingRequired extends Error {}
  * which retries the file and then keeps its event (Lambda: its on-failure destination, or the
  * queue's dead-letter queue; Worker: the queue's dead-letter queue). A file with none, when
  * CSV2SEGMENT_REQUIRE_MAPPING is true, is unprocessable: reported, then MappingRequired thrown.
+ * @param {KeyedRun} run
  * @returns {Promise<{ key: string, text: string, eTag: string | null } | null>}
  */
 async function startMapping({ engine, config, object, store, emit, findMapping, keys }) {
@@ -132,7 +162,12 @@ async function startMapping({ engine, config, object, store, emit, findMapping, 
   throw new MappingRequired();
 }
 
-/** The report and the log line of a file stopped before it was read: nothing was sent. */
+/**
+ * The report and the log line of a file stopped before it was read: nothing was sent.
+ * @param {Pick<KeyedRun, 'engine' | 'object' | 'store' | 'emit' | 'keys'>} run
+ * @param {'failed' | 'unprocessable'} status
+ * @param {string} error
+ */
 async function stopFile({ engine, object, store, emit, keys }, status, error) {
   const { bucket, key } = object;
   await store
@@ -148,14 +183,19 @@ async function stopFile({ engine, object, store, emit, keys }, status, error) {
  * Cuts the object into shards at row boundaries and hands each on; false when it cannot be cut
  * (a bad header, no rows): then it runs as one piece, which reports why. When time runs short,
  * it hands on the shards found so far and the rest of the pass itself (a `split` task).
+ * @param {PinnedRun & { handOff: NonNullable<ObjectRun['handOff']> }} run
  */
 async function fanOut({ engine, config, object, identity, open, handOff, emit, task, suspendAt, options, mapping, pin }) {
   const started = Date.now();
-  const from = task?.split ? task.start : null;
-  const splitter = from
-    ? engine.Splitter.resume(object.key, config.pieces.shardBytes, task.header, from.offset, from.line, options.maxRecordBytes, options)
+  const rest = task?.split ? task : null;
+  const from = rest ? rest.start : null;
+  const splitter = rest
+    ? // A split task's header is the one its pass read (checked against the object's first record).
+      engine.Splitter.resume(object.key, config.pieces.shardBytes, /** @type {string} */ (rest.header), rest.start.offset, rest.start.line, options.maxRecordBytes, options)
     : new engine.Splitter(object.key, config.pieces.shardBytes, options.maxRecordBytes, options);
+  /** @type {import('../../pkg/csv2segment.js').Split | undefined} */
   let split;
+  /** @type {import('../../pkg/csv2segment.js').Position | null} */
   let next = null;
   try {
     for await (const chunk of await open(false, from ? { start: from.offset, end: null } : null)) {
@@ -174,12 +214,13 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
   }
   // Stopped right at the end of the object: nothing is left to split.
   if (next && object.size != null && next.offset >= object.size) next = null;
-  if (from && !split) return true;
+  // No split: a pass that went on has handed on all it had; a first pass cannot cut the file.
+  if (!split) return Boolean(from);
   if (!from) {
-    if (!split || (split.shards.length < 2 && !next)) return false;
+    if (split.shards.length < 2 && !next) return false;
     try {
       // Every shard reads with this header: check it once, here.
-      const at = split.shards.at(-1).start;
+      const at = split.shards[split.shards.length - 1].start;
       engine.Ingest.resume(object.key, identity, options, split.header, at.offset, at.line).free();
     } catch {
       return false;
@@ -211,13 +252,18 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
   return true;
 }
 
+/**
+ * Runs one piece (or the whole file) through the engine and Segment, and stores its part or the report.
+ * @param {PinnedRun} run
+ * @param {boolean} gzip
+ */
 async function runPiece(run, gzip) {
   const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task, options, mapping, pin, keys, version } = run;
   const { bucket, key } = object;
   // A shard takes its share of the run's events-per-second budget; a file in one piece, all of it.
   const budget = pieceBudget(config.rate, task);
   const sender = Sender.fromConfig(config, { deadline, maxEventsPerSecond: budget, ...(run.sender ?? {}) });
-  const writeReport = (fields) =>
+  const writeReport = (/** @type {Record<string, unknown>} */ fields) =>
     store.put(keys.report, JSON.stringify({ version: engine.version(), source: object, ...fields }, null, 2), 'application/json');
 
   const start = task?.start ?? { offset: 0, line: 1 };
@@ -235,6 +281,7 @@ async function runPiece(run, gzip) {
   };
   // Say so where the user looks, then let the host retry; but a late repeat of a piece of a file
   // that is already done must not replace that file's report.
+  /** @param {any} err what reading, delivery or the store threw: an Error in practice, read as it is */
   const failed = async (err) => {
     if (!(task && (await isDone(store, keys.report, object).catch(() => false)))) {
       await writeReport({ status: 'failed', error: err.message, piece: pieceOf(task), delivery: sender.summary }).catch((e) =>
@@ -285,7 +332,8 @@ async function runPiece(run, gzip) {
     if (suspended) {
       const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
       const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
-      await handOff(makeTask(object, { start: position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, pin, mapping }));
+      // Suspended only with a way to hand on (suspendAt above).
+      await /** @type {NonNullable<ObjectRun['handOff']>} */ (handOff)(makeTask(object, { start: position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, pin, mapping }));
       // Progress: how far this piece got, and the rows of this chain so far.
       emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: position.offset, line: position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ...pacing(delivery, budget), ms: timing.ms });
       return 'continued';
@@ -306,7 +354,12 @@ async function runPiece(run, gzip) {
   return status;
 }
 
-/** True when the report of this version of the object already says 'done'. */
+/**
+ * True when the report of this version of the object already says 'done'.
+ * @param {ObjectStore} store
+ * @param {string} reportKey
+ * @param {StoredObject} object
+ */
 async function isDone(store, reportKey, object) {
   try {
     const report = JSON.parse((await store.get(reportKey)) ?? 'null');
@@ -316,9 +369,14 @@ async function isDone(store, reportKey, object) {
   }
 }
 
-/** A piece's log fields about its rate: its budget (events/s), the 429s it met, the time it was paced. */
+/**
+ * A piece's log fields about its rate: its budget (events/s), the 429s it met, the time it was paced.
+ * @param {{ throttled?: number, pacedMs?: number } | null} delivery
+ * @param {number | null} budget
+ */
 const pacing = (delivery, budget) => ({ maxEventsPerSecond: budget, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0 });
 
+/** @param {Task | null | undefined} task */
 const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { shard: task.shard.index, shards: task.shard.count } : {}) } : {});
 
 /**
@@ -326,15 +384,16 @@ const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { 
  * pieces' added up) and this invocation's budget. The rows are delivered by now: a report that
  * cannot be written is logged, and what fits of it written, but never fails the run, whose retry
  * would send every row again.
- * @param {{ object: { bucket: string, key: string }, store: { put(key: string, body: string | Uint8Array, contentType: string): Promise<void>, remove(key: string): Promise<void> }, emit: (fields: object) => void }} run
+ * @param {Pick<ObjectRun, 'object' | 'store' | 'emit'>} run
  * @param {{ report: string, rejects: string }} keys
- * @param {(report: object) => Promise<void>} writeReport
+ * @param {(report: Record<string, unknown>) => Promise<void>} writeReport
  * @param {{ report: import('../../pkg/csv2segment.js').Report, rejectsCsv: Uint8Array | undefined, delivery: Record<string, any> | null, timing: { startedAt: string, ms: number }, status: 'done' | 'unprocessable', pieces?: number, budget: number | null }} outcome
  * @returns {Promise<'done' | 'unprocessable'>}
  */
 async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces, budget }) {
   const { bucket, key } = object;
-  const logFailure = (what, err) => emit({ level: 'error', bucket, key, status: 'report-failed', report: what, error: err?.message ?? String(err) });
+  const logFailure = (/** @type {string} */ what, /** @type {unknown} */ err) =>
+    emit({ level: 'error', bucket, key, status: 'report-failed', report: what, error: /** @type {{ message?: string } | null | undefined} */ (err)?.message ?? String(err) });
   try {
     await writeReport({ status, timing, ...(pieces ? { pieces } : {}), ...report, delivery });
   } catch (err) {

@@ -3,7 +3,7 @@
 // says which bytes it covered, so completeness is read from one listing; the engine decides
 // (partsChain, combineParts), and a piece that ran twice leaves a part that counts once.
 
-const pad = (n) => String(n).padStart(16, '0');
+const pad = (/** @type {number} */ n) => String(n).padStart(16, '0');
 
 /**
  * Where the parts of one run over one version of an object go.
@@ -15,19 +15,30 @@ export function partsPrefix(base, version, run) {
   return `${base}.parts/${version}/${run}/`;
 }
 
-/** A part's key: `<start>-<end>[.last].json`, offsets zero-padded so that keys sort in file order. */
+/**
+ * A part's key: `<start>-<end>[.last].json`, offsets zero-padded so that keys sort in file order.
+ * @param {string} prefix
+ * @param {{ start: { offset: number }, end: { offset: number }, last: boolean }} part
+ */
 export function partKey(prefix, { start, end, last }) {
   return `${prefix}${pad(start.offset)}-${pad(end.offset)}${last ? '.last' : ''}.json`;
 }
 
-/** What a part's key says, or null for a key that is not a part's. */
+/**
+ * What a part's key says, or null for a key that is not a part's.
+ * @param {string} prefix
+ * @param {string} key
+ */
 export function parsePartKey(prefix, key) {
   const m = /^(\d{16})-(\d{16})(\.last)?\.json$/.exec(key.slice(prefix.length));
   if (!key.startsWith(prefix) || !m) return null;
   return { key, start: { offset: Number(m[1]) }, end: { offset: Number(m[2]) }, last: Boolean(m[3]) };
 }
 
-/** Adds up the sender summaries of the pieces. */
+/**
+ * Adds up the sender summaries of the pieces.
+ * @param {Array<Partial<Record<'requests' | 'attempts' | 'retries' | 'events' | 'failedEvents' | 'throttled' | 'pacedMs', number> & { failedBatches: unknown[] }> | null | undefined>} deliveries
+ */
 export function sumDeliveries(deliveries) {
   /** @type {Record<'requests' | 'attempts' | 'retries' | 'events' | 'failedEvents' | 'throttled' | 'pacedMs', number> & { failedBatches: unknown[] }} */
   const total = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 };
@@ -44,7 +55,7 @@ export function sumDeliveries(deliveries) {
  * Stores one piece's part.
  * @param {{ put(key: string, body: string, type: string): Promise<void> }} store
  * @param {string} prefix from partsPrefix
- * @param {{ start: object, end: object, last: boolean, report: object, delivery: object | null, timing: object }} part
+ * @param {{ start: { offset: number }, end: { offset: number }, last: boolean, report: object, delivery: object | null, timing: object }} part
  */
 export function savePart(store, prefix, part) {
   return store.put(partKey(prefix, part), JSON.stringify(part), 'application/json');
@@ -58,8 +69,8 @@ export function savePart(store, prefix, part) {
  * @param {string} job.prefix from partsPrefix
  * @param {string} job.key the object's key (its name gives the delimiter)
  * @param {string} job.header the file's header record
- * @param {object} [job.options] engine options (maxRejections)
- * @returns {Promise<{ report: object, rejectsCsv: Uint8Array | undefined, delivery: object, pieces: number, startedAt: string, keys: string[] } | undefined>}
+ * @param {import('../../pkg/csv2segment.js').IngestOptions} [job.options] engine options (maxRejections)
+ * @returns {Promise<{ report: import('../../pkg/csv2segment.js').Report, rejectsCsv: Uint8Array | undefined, delivery: ReturnType<typeof sumDeliveries>, pieces: number, startedAt: string | undefined, keys: string[] } | undefined>}
  */
 export async function combineIfComplete({ engine, store, prefix, key, header, options }) {
   const listed = (await store.list(prefix)).flatMap((k) => parsePartKey(prefix, k) ?? []);

@@ -11,7 +11,10 @@ import { TaskRefused, isMappingRef } from './task.mjs';
 
 const encoder = new TextEncoder();
 
-/** The SHA-256 of a text's UTF-8 bytes, in hex. */
+/**
+ * The SHA-256 of a text's UTF-8 bytes, in hex.
+ * @param {string} text
+ */
 export async function sha256Hex(text) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -19,7 +22,11 @@ export async function sha256Hex(text) {
 
 /** @typedef {import('./task.mjs').MappingRef} MappingRef */
 
-/** Where a copy of a mapping's text is kept: under the report prefix, by its hash. */
+/**
+ * Where a copy of a mapping's text is kept: under the report prefix, by its hash.
+ * @param {string} reportPrefix
+ * @param {string} sha256
+ */
 export const mappingCopyKey = (reportPrefix, sha256) => `${reportPrefix}mappings/${sha256}.json`;
 
 /**
@@ -38,7 +45,7 @@ export const pinKey = (base, version, pin) => `${base}.runs/${version}/${pin}.js
  */
 export const pinOf = (event) => sha256Hex(`csv2segment pin\n${event}`);
 
-const sameRef = (a, b) => (a === null || b === null ? a === b : a.key === b.key && a.eTag === b.eTag && a.sha256 === b.sha256);
+const sameRef = (/** @type {MappingRef | null} */ a, /** @type {MappingRef | null} */ b) => (a === null || b === null ? a === b : a.key === b.key && a.eTag === b.eTag && a.sha256 === b.sha256);
 
 /**
  * The mapping of a new run, pinned: the one its pin names when this upload event was seen
@@ -80,9 +87,14 @@ export async function pinnedMapping({ store, reportPrefix, pinKey: key, ref }) {
   return pinned ? readCopy(store, reportPrefix, pinned) : null;
 }
 
-const describe = (ref) => (ref ? `${ref.key} (eTag ${ref.eTag ?? 'none'}, SHA-256 ${ref.sha256})` : 'none');
+const describe = (/** @type {MappingRef | null} */ ref) => (ref ? `${ref.key} (eTag ${ref.eTag ?? 'none'}, SHA-256 ${ref.sha256})` : 'none');
 
-/** The pin at `key`: its reference (null: no mapping), or undefined when there is none. */
+/**
+ * The pin at `key`: its reference (null: no mapping), or undefined when there is none.
+ * @param {{ get(key: string): Promise<string | null> }} store
+ * @param {string} key
+ * @returns {Promise<MappingRef | null | undefined>}
+ */
 async function readPin(store, key) {
   const text = await store.get(key);
   if (text === null) return undefined;
@@ -96,7 +108,12 @@ async function readPin(store, key) {
   return pin.mapping;
 }
 
-/** The kept text of a pinned mapping, checked against its hash. */
+/**
+ * The kept text of a pinned mapping, checked against its hash.
+ * @param {{ get(key: string): Promise<string | null> }} store
+ * @param {string} reportPrefix
+ * @param {MappingRef} ref
+ */
 async function readCopy(store, reportPrefix, ref) {
   const key = mappingCopyKey(reportPrefix, ref.sha256);
   const text = await store.get(key);

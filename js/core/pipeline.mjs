@@ -29,7 +29,7 @@ export function isEngineError(err) {
  * @property {import('../../pkg/csv2segment.js').Report} report the engine's report
  * @property {Uint8Array | undefined} rejectsCsv the rejected rows with their reasons, if any
  * @property {unknown[]} [samples] the first payloads, as many as the `samplePayloads` option keeps
- * @property {object | null} delivery the sender's summary (null when nothing was sent)
+ * @property {import('./sender.mjs').DeliverySummary | null} delivery the sender's summary (null when nothing was sent)
  * @property {{ startedAt: string, ms: number }} timing
  * @property {{ offset: number, line: number }} [position] where the next row starts (the end, once done)
  * @property {string | undefined} [header] the file's header record, once read
@@ -47,8 +47,8 @@ export function isEngineError(err) {
  * @param {string} job.identity the source identity messageIds derive from
  * @param {object} [job.options] engine options
  * @param {AsyncIterable<Uint8Array>} job.source the file's bytes
- * @param {{ send(batch: import('../../pkg/csv2segment.js').Batch): Promise<void>, flush(): Promise<object> }} [job.sender] omit to only validate
- * @param {(progress: object) => void} [job.onProgress] called at most every `progressMs`
+ * @param {{ send(batch: import('../../pkg/csv2segment.js').Batch): Promise<void>, flush(): Promise<import('./sender.mjs').DeliverySummary> }} [job.sender] omit to only validate
+ * @param {(progress: import('../../pkg/csv2segment.js').Progress) => void} [job.onProgress] called at most every `progressMs`
  * @param {number} [job.progressMs]
  * @param {{ at: { offset: number, line: number }, header: string | null }} [job.resume] a piece
  *   that starts at `at`: with the header, `source` is the bytes from `at.offset` on; without it,

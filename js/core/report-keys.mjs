@@ -8,7 +8,10 @@ export { MAX_KEY_BYTES };
 
 const encoder = new TextEncoder();
 
-/** The version of an object its pieces pin their reads to. */
+/**
+ * The version of an object its pieces pin their reads to.
+ * @param {{ eTag?: string | null, versionId?: string | null }} object
+ */
 export const versionOf = (object) => object.eTag || object.versionId || '';
 
 /**
@@ -22,6 +25,8 @@ export const SUFFIX_BYTES = 7 + 64 + 1 + 36 + 1 + 43;
  * Where the report, the rejects CSV and the parts of `key` go: beside the key under the prefix;
  * or, when that would take a key (a part's the longest) past MAX_KEY_BYTES, under
  * `<prefix>long-keys/<SHA-256 of the key>`, the original key being in the report.
+ * @param {string} prefix
+ * @param {string} key
  * @returns {Promise<{ base: string, report: string, rejects: string }>}
  */
 export async function reportKeys(prefix, key) {
@@ -30,7 +35,10 @@ export async function reportKeys(prefix, key) {
   return { base, report: `${base}.report.json`, rejects: `${base}.rejected.csv` };
 }
 
-/** A version's name in a part's key: at most 64 characters. */
+/**
+ * A version's name in a part's key: at most 64 characters.
+ * @param {{ eTag?: string | null, versionId?: string | null }} object
+ */
 export async function versionName(object) {
   const name = encodeURIComponent(versionOf(object) || 'unversioned');
   return name.length <= 64 ? name : sha256Hex(name);

@@ -1,6 +1,11 @@
 // When to try a Segment request again and how long to wait first: the policy of Segment's own
 // Node library (@segment/analytics-node 3.x), kept apart from the code that sends.
 
+/**
+ * A retry policy: DEFAULT_RETRY's settings, any of which a host may set.
+ * @typedef {{ readonly maxAttempts: number, readonly baseMs: number, readonly maxMs: number, readonly maxRetryAfterMs: number }} RetryPolicy
+ */
+
 /** Settings of the retry policy; every host may override them. */
 export const DEFAULT_RETRY = Object.freeze({
   /** Tries per request, the first included. */
@@ -37,7 +42,7 @@ export function classifyStatus(status) {
  * capped at `maxMs`, with "equal jitter" (between half and all of it) so that requests failed
  * together do not come back together.
  * @param {number} retry
- * @param {typeof DEFAULT_RETRY} policy
+ * @param {RetryPolicy} policy
  * @param {() => number} [random] uniform in [0, 1)
  */
 export function backoffMs(retry, policy = DEFAULT_RETRY, random = Math.random) {
@@ -51,7 +56,7 @@ export function backoffMs(retry, policy = DEFAULT_RETRY, random = Math.random) {
  * A wait of 0 or less (`0`, `-5`, a date now or in the past) asks none: the backoff applies,
  * so that such answers cannot spend every try at once.
  * @param {Headers} headers
- * @param {typeof DEFAULT_RETRY} policy
+ * @param {RetryPolicy} policy
  * @param {number} [now] epoch ms
  */
 export function retryAfterMs(headers, policy = DEFAULT_RETRY, now = Date.now()) {

@@ -15,12 +15,24 @@ const ANSWER_WINDOW = 64 * 1024;
 const MIN_SECRET_TAIL = 4;
 const encoder = new TextEncoder();
 
+/** @typedef {import('../../pkg/csv2segment.js').Batch} Batch */
+/**
+ * A batch as the sender takes it: the engine's, and a `release()` when its body's buffer is to be
+ * handed back once sent (pipeline.mjs).
+ * @typedef {Batch & { release?: () => void }} SentBatch
+ */
+
 /**
  * Delivery stopped: the settings are wrong (code `unauthorized` or `not_found`), a batch was
  * still failing when its retries or the host's time ran out (`retries_exhausted`, `deadline`).
  * Its message never holds the write key.
  */
 export class DeliveryError extends Error {
+  /**
+   * @param {string} message
+   * @param {'unauthorized' | 'not_found' | 'retries_exhausted' | 'deadline'} code
+   * @param {{ firstLine: number, lastLine: number }} [batch] the batch that stopped delivery
+   */
   constructor(message, code, batch) {
     super(message);
     this.name = 'Csv2SegmentDeliveryError';
@@ -32,7 +44,10 @@ export class DeliveryError extends Error {
   }
 }
 
-/** `Basic base64(writeKey + ":")`, for any key (btoa alone takes Latin-1 only). */
+/**
+ * `Basic base64(writeKey + ":")`, for any key (btoa alone takes Latin-1 only).
+ * @param {string} writeKey
+ */
 export function basicAuth(writeKey) {
   const bytes = encoder.encode(`${writeKey}:`);
   let binary = '';
@@ -40,7 +55,13 @@ export function basicAuth(writeKey) {
   return `Basic ${btoa(binary)}`;
 }
 
-/** Writes the send time into a /v1/batch body's sentAt placeholder, in place. */
+/**
+ * Writes the send time into a /v1/batch body's sentAt placeholder, in place.
+ * @template {Pick<Batch, 'body' | 'sentAtOffset'>} B
+ * @param {B} batch
+ * @param {Date} [now]
+ * @returns {B}
+ */
 export function stampSentAt(batch, now = new Date()) {
   if (batch.sentAtOffset !== null && batch.sentAtOffset !== undefined) {
     batch.body.set(encoder.encode(now.toISOString()), batch.sentAtOffset);
@@ -70,6 +91,10 @@ export function redactSecrets(text, secrets, cutTail = false) {
   return out;
 }
 
+/**
+ * @param {any} err what fetch threw: any value, read field by field with `?.`
+ * @param {number} timeoutMs
+ */
 function describeNetworkError(err, timeoutMs) {
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   const cause = err?.cause;
@@ -99,38 +124,56 @@ function describeNetworkError(err, timeoutMs) {
  * @typedef {(input: string | URL, init?: { method?: string, headers?: Record<string, string>, body?: Uint8Array | string | ReadableStream<Uint8Array>, signal?: AbortSignal, duplex?: string }) => Promise<{ status: number, headers: Headers, text(): Promise<string> }>} FetchLike
  */
 
+/**
+ * What a sender sent (no key in it): its `summary`, and what `flush()` resolves to.
+ * @typedef {{ requests: number, attempts: number, retries: number, events: number, failedEvents: number, failedBatches: Array<{ firstLine: number, lastLine: number, events: number, status: number, answer: string }>, throttled: number, pacedMs: number }} DeliverySummary
+ */
+
+/**
+ * The sender's settings.
+ * @typedef {object} SenderSettings
+ * @property {string} writeKey
+ * @property {{ batch: string, set: string }} endpoints base URLs (see config.mjs)
+ * @property {number} [concurrency] requests in flight at once (4)
+ * @property {number} [requestTimeoutMs] per request (30 s)
+ * @property {number} [deadline] epoch ms after which no request or retry starts
+ * @property {Partial<import('./retry.mjs').RetryPolicy>} [retry]
+ * @property {FetchLike} [fetch]
+ * @property {() => number} [random] jitter source
+ * @property {(attempt: object) => void} [onAttempt] told of each answer (no key in it)
+ * @property {boolean} [streamBodies] send bodies as streams, uncopied (Node's fetch)
+ * @property {number | null} [maxEventsPerSecond] the budget (null: none, only 429s slow it)
+ * @property {RateLimiter} [limiter] a limiter to share (it carries its own budget and clock)
+ * @property {import('./clock.mjs').Clock} [clock] the time of pacing, backoffs, sentAt
+ *   and the deadline (clock.mjs's realClock); the request timeout stays on the real clock
+ */
+
 export class Sender {
+  /** @type {string} */
   #auth;
+  /** @type {string} */
   #writeKey;
+  /** @type {{ batch: string, set: string }} */
   #endpoints;
+  /** @type {FetchLike} */
   #fetch;
+  /** @type {() => number} */
   #random;
+  /** @type {((attempt: object) => void) | undefined} */
   #onAttempt;
+  /** @type {import('./clock.mjs').Clock} */
   #clock;
+  /** @type {RateLimiter} */
   #limiter;
+  /** @type {Set<Promise<void>>} */
   #inFlight = new Set();
   /** Attempts waiting for the limiter, and since when one has been. */
   #pacing = 0;
   #pacingSince = 0;
+  /** @type {DeliveryError | null} */
   #error = null;
 
-  /**
-   * @param {object} settings
-   * @param {string} settings.writeKey
-   * @param {{ batch: string, set: string }} settings.endpoints base URLs (see config.mjs)
-   * @param {number} [settings.concurrency] requests in flight at once (4)
-   * @param {number} [settings.requestTimeoutMs] per request (30 s)
-   * @param {number} [settings.deadline] epoch ms after which no request or retry starts
-   * @param {Partial<typeof DEFAULT_RETRY>} [settings.retry]
-   * @param {FetchLike} [settings.fetch]
-   * @param {() => number} [settings.random] jitter source
-   * @param {(attempt: object) => void} [settings.onAttempt] told of each answer (no key in it)
-   * @param {boolean} [settings.streamBodies] send bodies as streams, uncopied (Node's fetch)
-   * @param {number | null} [settings.maxEventsPerSecond] the budget (null: none, only 429s slow it)
-   * @param {RateLimiter} [settings.limiter] a limiter to share (it carries its own budget and clock)
-   * @param {import('./clock.mjs').Clock} [settings.clock] the time of pacing, backoffs, sentAt
-   *   and the deadline (clock.mjs's realClock); the request timeout stays on the real clock
-   */
+  /** @param {SenderSettings} settings */
   constructor({
     writeKey,
     endpoints,
@@ -164,7 +207,7 @@ export class Sender {
     this.retry = { ...DEFAULT_RETRY, ...retry };
     /**
      * What was sent so far (no key in it).
-     * @type {{ requests: number, attempts: number, retries: number, events: number, failedEvents: number, failedBatches: Array<{ firstLine: number, lastLine: number, events: number, status: number, answer: string }>, throttled: number, pacedMs: number }}
+     * @type {DeliverySummary}
      */
     this.summary = { requests: 0, attempts: 0, retries: 0, events: 0, failedEvents: 0, failedBatches: [], throttled: 0, pacedMs: 0 };
   }
@@ -173,7 +216,7 @@ export class Sender {
    * A sender with a host's settings (config.mjs's readConfig), and `overrides` on top of them
    * (fetch, deadline, retry settings merged key by key).
    * @param {ReturnType<typeof import('./config.mjs').readConfig>} config
-   * @param {object} [overrides]
+   * @param {Partial<SenderSettings>} [overrides]
    */
   static fromConfig(config, overrides = {}) {
     return new Sender({
@@ -190,6 +233,7 @@ export class Sender {
   /**
    * Starts delivering `batch` once a request slot is free; rejects if delivery has stopped.
    * When the batch has a `release()` method, it is called once the body is no longer needed.
+   * @param {SentBatch} batch
    */
   async send(batch) {
     while (this.#inFlight.size >= this.concurrency && !this.#error) {
@@ -224,6 +268,7 @@ export class Sender {
   /**
    * The request's body and headers. fetch copies a Uint8Array body (the Fetch standard says so),
    * which on Node made a body's worth of garbage per request; a one-chunk stream is sent as is.
+   * @param {Uint8Array} bytes
    */
   #body(bytes) {
     const headers = { 'Content-Type': 'application/json', Authorization: this.#auth };
@@ -243,6 +288,7 @@ export class Sender {
   /**
    * Waits until the limiter lets `events` go; false when that is past the deadline. A pause that
    * comes meanwhile (another slot's 429) sends it back to the limiter.
+   * @param {number} events
    */
   async #paced(events) {
     for (;;) {
@@ -258,10 +304,12 @@ export class Sender {
     }
   }
 
+  /** @param {DeliveryError} error */
   #stop(error) {
     this.#error ??= error;
   }
 
+  /** @param {string} text */
   #redact(text) {
     return redactSecrets(text, this.#secrets());
   }
@@ -279,11 +327,13 @@ export class Sender {
    * The part of an answer a failure keeps: redacted first, then cut, so that no cut can leave a
    * piece of the key that the redaction no longer recognises. Only the answer's start is looked
    * at; a secret cut off at the end of that window is taken out too.
+   * @param {string} text
    */
   #answerText(text) {
     return redactSecrets(text.slice(0, ANSWER_WINDOW), this.#secrets(), true).slice(0, ANSWER_CHARS).trim();
   }
 
+  /** @param {SentBatch} batch */
   async #deliver(batch) {
     const url = `${this.#endpoints[batch.endpoint]}${batch.path}`;
     const lines = batch.firstLine === batch.lastLine ? `line ${batch.firstLine}` : `lines ${batch.firstLine}-${batch.lastLine}`;

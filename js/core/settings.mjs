@@ -13,8 +13,8 @@ export const REGIONS = Object.freeze({
 });
 
 /** The empty-cell and typing values the engine takes. */
-export const EMPTY_VALUES = Object.freeze(['omit', 'null', 'string']);
-export const TYPING_VALUES = Object.freeze(['infer', 'strings']);
+export const EMPTY_VALUES = Object.freeze(/** @type {const} */ (['omit', 'null', 'string']));
+export const TYPING_VALUES = Object.freeze(/** @type {const} */ (['infer', 'strings']));
 
 /** Files over this many bytes are cut into shards that run in parallel (256 MB). */
 export const DEFAULT_SHARD_BYTES = 256 * 1024 * 1024;

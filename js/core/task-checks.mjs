@@ -7,6 +7,7 @@ const encoder = new TextEncoder();
 
 /** The object was replaced or deleted after the event: that upload has an event of its own. */
 export class Superseded extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'Superseded';
@@ -19,13 +20,23 @@ export class Superseded extends Error {
  * size and offsets are the object's, and a header it carries is the object's first record.
  * Throws TaskRefused, or Superseded when the object is gone or changed (that upload has an
  * event of its own).
+ * @param {{ config: { reportPrefix: string }, task: Task, buckets: readonly string[] }} run
  */
 export function checkTaskNames({ config, task, buckets }) {
   if (!buckets.includes(task.bucket)) throw new TaskRefused(`the task names bucket ${task.bucket}, which is not among the buckets allowed (${buckets.join(', ')}; CSV2SEGMENT_BUCKETS)`);
   if (task.key.startsWith(config.reportPrefix)) throw new TaskRefused(`the task names ${task.key}, a key under the report prefix ${config.reportPrefix}`);
 }
 
-/** The rest of a task's checks, against the object (checkTaskNames first). */
+/** @typedef {import('./task.mjs').Task} Task */
+/** @typedef {(gzip: boolean, range: { start: number, end: number | null } | null) => Promise<AsyncIterable<Uint8Array>>} Open */
+
+/**
+ * The rest of a task's checks, against the object (checkTaskNames first).
+ * @template {object} O
+ * @param {{ object: O, task: Task, head: () => Promise<{ size: number, eTag?: string } | null>, open: Open }} run
+ * @param {boolean} gzip
+ * @returns {Promise<O & { size: number }>}
+ */
 export async function checkTaskObject({ object, task, head, open }, gzip) {
   const found = await head();
   if (!found) throw new Superseded('the object is gone');
@@ -45,7 +56,11 @@ export async function checkTaskObject({ object, task, head, open }, gzip) {
   return { ...object, size };
 }
 
-/** The first `n` bytes of the object. */
+/**
+ * The first `n` bytes of the object.
+ * @param {Open} open
+ * @param {number} n
+ */
 async function readStart(open, n) {
   const out = new Uint8Array(n);
   let at = 0;
@@ -59,7 +74,11 @@ async function readStart(open, n) {
   return out.subarray(0, at);
 }
 
-/** True when `bytes` (after a UTF-8 byte order mark) is `record` and then a line break or the end. */
+/**
+ * True when `bytes` (after a UTF-8 byte order mark) is `record` and then a line break or the end.
+ * @param {Uint8Array} bytes
+ * @param {Uint8Array} record
+ */
 function startsWithRecord(bytes, record) {
   const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   if (bytes.length < from + record.length) return false;

@@ -3,6 +3,15 @@
 
 import { el } from './dom.mjs';
 
+/** @typedef {import('../../../pkg/csv2segment.js').Report} Report */
+/** @typedef {import('../../../pkg/csv2segment.js').FileInfo} FileInfo */
+/** @typedef {import('../../../pkg/csv2segment.js').ColumnInfo} ColumnInfo */
+/** @typedef {import('../../../pkg/csv2segment.js').HeaderError} HeaderError */
+/** @typedef {{ key: string, text: string }} PickedMapping a csv2segment.json picked or dropped */
+/** @typedef {'rows' | 'events' | 'rejected' | 'batches'} CountKey */
+/** @typedef {{ bytes: number, total: number, ms: number } & Record<CountKey, number>} ProgressMessage the worker's `progress` */
+/** @typedef {{ report: Report, samples: unknown[], rejectsCsv: Uint8Array | null, status: 'done' | 'unprocessable', ms: number }} DoneMessage the worker's `done` */
+
 const PKG_META = document.querySelector('meta[name="csv2segment-pkg"]');
 /** The engine's package, as an absolute URL (the worker resolves nothing against the page). */
 const PKG_URL = new URL(PKG_META?.getAttribute('content') || '../../../pkg/', document.baseURI).href;
@@ -29,11 +38,16 @@ const versionText = $('engine-version');
 const mappingStatus = $('mapping-status');
 const mappingClear = $('mapping-clear');
 
-/** The mapping files are read through (a csv2segment.json picked or dropped), or null. */
+/**
+ * The mapping files are read through (a csv2segment.json picked or dropped), or null.
+ * @type {PickedMapping | null}
+ */
 let mapping = null;
 
+/** @type {Record<string, string>} */
 const DELIMITER_TEXT = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
 
+/** @param {PickedMapping | null} next */
 function setMapping(next) {
   mapping = next;
   mappingClear.hidden = !mapping;
@@ -42,6 +56,7 @@ function setMapping(next) {
     : 'No mapping: files are read by their name and header.';
 }
 
+/** @type {Record<string, string>} */
 const KIND_TEXT = {
   identify: 'an identify call',
   track: 'a track call',
@@ -53,10 +68,11 @@ const KIND_TEXT = {
 };
 
 const numberFormat = new Intl.NumberFormat('en-US');
-const fmt = (n) => numberFormat.format(n);
-const plural = (n, one, many = `${one}s`) => `${fmt(n)} ${n === 1 ? one : many}`;
-const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+const fmt = (/** @type {number} */ n) => numberFormat.format(n);
+const plural = (/** @type {number} */ n, /** @type {string} */ one, many = `${one}s`) => `${fmt(n)} ${n === 1 ? one : many}`;
+const capitalise = (/** @type {string} */ text) => text.charAt(0).toUpperCase() + text.slice(1);
 
+/** @param {number} n */
 function fmtBytes(n) {
   if (n < 1000) return plural(n, 'byte');
   if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
@@ -67,13 +83,21 @@ function fmtBytes(n) {
 // ---------------------------------------------------------------------------------------------
 // The worker and the queue
 
+/** @typedef {{ id: number, file: File, options: import('../../../pkg/csv2segment.js').IngestOptions, card: ResultCard }} Job */
+
+/** @type {Worker | null} */
 let worker = null;
 let nextId = 1;
-/** Jobs waiting, in order; `current` is the one the worker has. */
+/**
+ * Jobs waiting, in order; `current` is the one the worker has.
+ * @type {Job[]}
+ */
 const queue = [];
+/** @type {Job | null} */
 let current = null;
 let lastAnnounce = 0;
 
+/** @param {string} text */
 function announce(text) {
   statusRegion.textContent = text;
   lastAnnounce = performance.now();
@@ -95,7 +119,7 @@ function pump() {
     cancelButton.disabled = !current;
     return;
   }
-  current = queue.shift();
+  current = /** @type {Job} */ (queue.shift());
   worker ??= startWorker();
   current.card.setState('running', 'Reading…');
   cancelButton.disabled = false;
@@ -108,6 +132,7 @@ function finishCurrent() {
   pump();
 }
 
+/** @param {string} message */
 function failCurrent(message) {
   if (!current) return;
   current.card.fail(message);
@@ -123,7 +148,7 @@ function cancelAll() {
   worker?.terminate();
   worker = null;
   const names = [];
-  for (const job of [current, ...queue].filter(Boolean)) {
+  for (const job of /** @type {Job[]} */ ([current, ...queue].filter(Boolean))) {
     job.card.setState('cancelled', 'Cancelled: the file was not read to the end, so these results are incomplete.');
     names.push(job.file.name);
   }
@@ -133,6 +158,7 @@ function cancelAll() {
   announce(`Cancelled ${names.join(', ')}.`);
 }
 
+/** @param {any} msg the worker's message (validator.worker.mjs lists them), read by its type */
 function onWorkerMessage(msg) {
   if (msg.type === 'ready') {
     versionText.textContent = `engine ${msg.version}`;
@@ -170,12 +196,13 @@ function onWorkerMessage(msg) {
   }
 }
 
+/** @param {FileList | File[]} fileList */
 async function addFiles(fileList) {
   const all = [...fileList];
   // A mapping among the files applies to them and to the files checked after them.
   const mappings = all.filter((f) => /\.json$/i.test(f.name));
   if (mappings.length > 0) {
-    const chosen = mappings.at(-1);
+    const chosen = mappings[mappings.length - 1];
     try {
       setMapping({ key: chosen.name, text: await chosen.text() });
       announce(`Using the mapping ${chosen.name}.`);
@@ -185,7 +212,8 @@ async function addFiles(fileList) {
   }
   const files = all.filter((f) => !mappings.includes(f));
   if (files.length === 0) return;
-  const options = { empty: /** @type {HTMLSelectElement} */ ($('opt-empty')).value, typing: /** @type {HTMLSelectElement} */ ($('opt-typing')).value, ...(mapping ? { mapping: mapping.text, mappingKey: mapping.key } : {}) };
+  // The selects' options are the engine's names.
+  const options = { empty: /** @type {IngestEmpty} */ (/** @type {HTMLSelectElement} */ ($('opt-empty')).value), typing: /** @type {IngestTyping} */ (/** @type {HTMLSelectElement} */ ($('opt-typing')).value), ...(mapping ? { mapping: mapping.text, mappingKey: mapping.key } : {}) };
   const cards = files.map((file) => {
     const card = new ResultCard(file);
     queue.push({ id: nextId++, file, options, card });
@@ -198,7 +226,13 @@ async function addFiles(fileList) {
 // ---------------------------------------------------------------------------------------------
 // One file's result
 
-/** A file whose name is not accepted may be an export: a button drafts its mapping. */
+/** @typedef {import('../../../pkg/csv2segment.js').IngestOptions['empty']} IngestEmpty */
+/** @typedef {import('../../../pkg/csv2segment.js').IngestOptions['typing']} IngestTyping */
+
+/**
+ * A file whose name is not accepted may be an export: a button drafts its mapping.
+ * @param {File} file
+ */
 function mapButton(file) {
   const button = el('button', { type: 'button', class: 'button secondary', text: 'Draft a mapping for this file' });
   button.addEventListener('click', () => mapFiles([file]));
@@ -206,6 +240,7 @@ function mapButton(file) {
 }
 
 class ResultCard {
+  /** @param {File} file */
   constructor(file) {
     this.file = file;
     this.verdict = '';
@@ -214,6 +249,7 @@ class ResultCard {
     this.progress = el('progress', { max: Math.max(file.size, 1), value: 0, 'aria-label': `Reading ${file.name}` });
     this.progressText = el('p', { class: 'progress-text', text: `${fmtBytes(0)} of ${fmtBytes(file.size)}` });
     this.counts = el('dl', { class: 'counts' });
+    /** @type {Record<string, HTMLElement>} */
     this.countValues = {};
     for (const [key, label] of [
       ['rows', 'Rows'],
@@ -242,12 +278,20 @@ class ResultCard {
     );
   }
 
+  /**
+   * @param {string} state
+   * @param {string} text
+   */
   setState(state, text) {
     this.root.dataset.state = state;
     this.stateText.textContent = text;
   }
 
-  showFile(info, fileError) {
+  /**
+   * @param {FileInfo | null} file what the name says; null with `fileError`
+   * @param {string | null} fileError why the name is not accepted
+   */
+  showFile(file, fileError) {
     this.about.replaceChildren();
     if (fileError) {
       this.about.append(
@@ -261,6 +305,7 @@ class ResultCard {
       );
       return;
     }
+    const info = /** @type {FileInfo} */ (file);
     const what = info.kind === 'object' ? `an object of the collection “${info.collection}” (/v1/set)` : `${KIND_TEXT[info.kind]} (/v1/batch)`;
     const sep = DELIMITER_TEXT[info.delimiter] ? `${DELIMITER_TEXT[info.delimiter]}-separated` : `separated by ${JSON.stringify(info.delimiter)}`;
     const how = [sep, info.gzip ? 'gzip-compressed' : null].filter(Boolean).join(', ');
@@ -275,6 +320,7 @@ class ResultCard {
     );
   }
 
+  /** @param {ProgressMessage} p */
   showProgress(p) {
     this.progress.max = Math.max(p.total, 1);
     this.progress.value = Math.min(p.bytes, p.total);
@@ -284,15 +330,21 @@ class ResultCard {
     this.setCounts(p);
   }
 
+  /** @param {Partial<Record<CountKey, number>>} c */
   setCounts(c) {
-    for (const key of Object.keys(this.countValues)) {
+    for (const key of /** @type {CountKey[]} */ (Object.keys(this.countValues))) {
       this.countValues[key].textContent = fmt(c[key] ?? 0);
       this.countValues[key].dataset.value = String(c[key] ?? 0);
     }
   }
 
+  /**
+   * @param {ColumnInfo[]} columns
+   * @param {HeaderError[] | undefined} headerErrors
+   */
   showColumns(columns, headerErrors) {
     this.header.hidden = false;
+    /** @type {Map<number, HeaderError>} */
     const errorsByColumn = new Map();
     for (const e of headerErrors ?? []) {
       if (e.column != null) errorsByColumn.set(e.column, e);
@@ -341,7 +393,10 @@ class ResultCard {
     this.header.replaceChildren(...children);
   }
 
-  /** Which mapping the file was read through, and by which rule. */
+  /**
+   * Which mapping the file was read through, and by which rule.
+   * @param {import('../../../pkg/csv2segment.js').MappingUsed | null} used
+   */
   showMapping(used) {
     this.about.querySelector('.mapping-used')?.remove();
     if (!used) return;
@@ -352,6 +407,7 @@ class ResultCard {
     this.about.append(el('p', { class: 'mapping-used', 'data-rule': used.rule ?? undefined, text }));
   }
 
+  /** @param {DoneMessage} msg */
   showResult(msg) {
     const { report, samples, rejectsCsv, status } = msg;
     // The delimiter may have been guessed from the header since the start.
@@ -397,12 +453,17 @@ class ResultCard {
     if (samples?.length) this.showSamples(samples);
   }
 
+  /**
+   * @param {Report} report
+   * @param {Uint8Array | null} rejectsCsv
+   */
   showRejections(report, rejectsCsv) {
     const kept = report.rejections.length;
     const download = el('button', { type: 'button', class: 'button', text: 'Download rejected rows (CSV)' });
     const fileName = `${this.file.name}.rejected.csv`;
     download.addEventListener('click', () => {
-      const url = URL.createObjectURL(new Blob([rejectsCsv], { type: 'text/csv;charset=utf-8' }));
+      // The button is shown only with rejectsCsv (below).
+      const url = URL.createObjectURL(new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (rejectsCsv)], { type: 'text/csv;charset=utf-8' }));
       const a = el('a', { href: url, download: fileName, hidden: true });
       document.body.append(a);
       a.click();
@@ -448,6 +509,7 @@ class ResultCard {
     );
   }
 
+  /** @param {unknown[]} samples */
   showSamples(samples) {
     this.samples.hidden = false;
     this.samples.replaceChildren(
@@ -460,6 +522,7 @@ class ResultCard {
     );
   }
 
+  /** @param {string} message */
   fail(message) {
     this.setState('failed', message);
     this.verdict = `${this.file.name}: ${message}`;
@@ -470,7 +533,8 @@ class ResultCard {
 // Picking and dropping
 
 fileInput.addEventListener('change', () => {
-  addFiles(fileInput.files);
+  // A file input's files are never null.
+  addFiles(/** @type {FileList} */ (fileInput.files));
   // The same file can be picked again after it changed on disk.
   fileInput.value = '';
 });
@@ -483,7 +547,7 @@ dropZone.addEventListener('keydown', (event) => {
   }
 });
 
-const hasFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+const hasFiles = (/** @type {DragEvent} */ event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
 dropZone.addEventListener('dragenter', (event) => {
   if (!hasFiles(event)) return;
   event.preventDefault();
@@ -526,10 +590,15 @@ mappingClear.addEventListener('click', () => {
 const mapInput = /** @type {HTMLInputElement} */ ($('map-input'));
 const mapper = $('mapper');
 const editorsBox = $('editors');
+/** @type {Map<string, import('./editor.mjs').MappingEditor>} */
 const editors = new Map();
+/** @type {Worker | null} */
 let editorWorker = null;
 
-/** Opens an editor for each export among `fileList`; a csv2segment.json among them is merged into on download. */
+/**
+ * Opens an editor for each export among `fileList`; a csv2segment.json among them is merged into on download.
+ * @param {FileList | File[]} fileList
+ */
 async function mapFiles(fileList) {
   const all = [...fileList];
   const json = all.filter((f) => /\.json$/i.test(f.name)).at(-1);
@@ -548,8 +617,9 @@ async function mapFiles(fileList) {
   }
   // Loaded on first use: the validation page fetches only what it runs.
   const { MappingEditor } = await import('./editor.mjs');
-  const select = (id) => /** @type {HTMLSelectElement} */ ($(id)).value;
+  const select = (/** @type {string} */ id) => /** @type {HTMLSelectElement} */ ($(id)).value;
   const options = () => ({ empty: select('opt-empty'), typing: select('opt-typing') });
+  /** @type {import('./editor.mjs').MappingEditor | null} */
   let first = null;
   for (const file of all.filter((f) => !/\.json$/i.test(f.name))) {
     const editor = new MappingEditor(editorWorker, PKG_URL, file, base, options, announce);
@@ -562,7 +632,8 @@ async function mapFiles(fileList) {
 }
 
 mapInput.addEventListener('change', () => {
-  mapFiles(mapInput.files);
+  // A file input's files are never null.
+  mapFiles(/** @type {FileList} */ (mapInput.files));
   mapInput.value = '';
 });
 

@@ -18,7 +18,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (key === 'text') node.textContent = value;
     else if (key === 'for') /** @type {HTMLLabelElement} */ (node).htmlFor = value;
     else if (key.startsWith('data-') || key.startsWith('aria-') || key === 'role' || key === 'scope') node.setAttribute(key, value);
-    else node[key] = value;
+    else /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (node))[key] = value;
   }
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;

@@ -10,13 +10,24 @@
 
 import { el } from './dom.mjs';
 
+/**
+ * A rule as the controls edit it: the draft's MappingRule, into which each control writes what
+ * it holds, checked by the engine's preview, not here (a skip of 1.5, a constant left blank).
+ * @typedef {Record<string, any>} EditedRule
+ */
+/** @typedef {{ drop: boolean, path: string, type: string, format: string, timezone: string, values?: Record<string, string>, unlisted?: string }} EntryParts */
+
 /** Where a free-text target goes, per call: what the text box's name is put under. */
+/** @type {Record<string, string[]>} */
 const FREE = { identify: ['traits.'], group: ['traits.'], track: ['properties.', 'traits.'], page: ['properties.', 'traits.'], screen: ['properties.', 'traits.'], alias: [], object: ['properties.'] };
 const OTHER = '*';
 /** How the delimiters are shown; the list offered is the engine's (vocabulary().delimiters), and the rule's own is added when it is another. */
+/** @type {Record<string, string>} */
 const DELIMITER_NAMES = { auto: 'guess from the header', ',': 'comma ,', ';': 'semicolon ;', '\t': 'tab', '|': 'bar |' };
 /** How the decimal marks are shown; the list is the engine's (vocabulary().decimals). */
+/** @type {Record<string, string>} */
 const DECIMAL_NAMES = { '.': 'point: 1234.5', ',': 'comma: 1.234,5' };
+/** @type {Record<string, string>} */
 const NOTE_TEXT = { guess: 'Guess', ambiguous: 'Ambiguous', blank: 'To fill in', dropped: 'Left out', damaged: 'Damaged' };
 /** A first row is shown up to this many characters (a row of 10,000 columns is not). */
 const ROW_CHARS = 500;
@@ -26,6 +37,10 @@ const PREVIEW_DELAY_MS = 250;
 export const PAGE_ROWS = 50;
 
 /** `entry` of a rule's columns as its parts: the path, the type, the format and zone, and a values table with its `unlisted` (kept as they are: the editor has no control for them). */
+/**
+ * @param {any} entry a rule's column entry as the draft or a mapping wrote it: null, a string or an object
+ * @returns {EntryParts}
+ */
 export function splitEntry(entry) {
   if (entry === null || entry === undefined) return { drop: true, path: '', type: '', format: '', timezone: '' };
   const obj = typeof entry === 'string' ? { to: entry } : entry;
@@ -33,7 +48,10 @@ export function splitEntry(entry) {
   return { drop: false, path: path.trim(), type: (obj.type ?? suffix ?? '').trim(), format: obj.format ?? '', timezone: obj.timezone ?? '', values: obj.values, unlisted: obj.unlisted };
 }
 
-/** The parts as a rule's entry, in the mapping's shortest form. */
+/**
+ * The parts as a rule's entry, in the mapping's shortest form.
+ * @param {EntryParts} parts
+ */
 export function joinEntry({ drop, path, type, format, timezone, values, unlisted }) {
   if (drop || !path) return null;
   const table = values ? { values, ...(unlisted ? { unlisted } : {}) } : {};
@@ -41,10 +59,11 @@ export function joinEntry({ drop, path, type, format, timezone, values, unlisted
   return { to: path, ...(type ? { type } : {}), format, ...(timezone ? { timezone } : {}), ...table };
 }
 
+/** @type {(value: string, text: string, selected?: boolean) => HTMLOptionElement} */
 const option = (value, text, selected) => el('option', { value, text, selected: selected || undefined });
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const plural = (/** @type {number} */ n, /** @type {string} */ one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 /** A count as the page writes it: `10,000`. */
-const count = (n) => n.toLocaleString('en-US');
+const count = (/** @type {number} */ n) => n.toLocaleString('en-US');
 
 let nextId = 1;
 
@@ -69,6 +88,16 @@ export class MappingEditor {
     /** @type {ReturnType<typeof setTimeout> | undefined} the pending preview */
     this.timer = undefined;
     // Filled in by showDraft and makePager.
+    /** @type {EditedRule} the rule being edited (set by showDraft; changed() waits for it) */
+    this.rule;
+    /** @type {import('../../../pkg/csv2segment.js').Vocabulary} the engine's words, from the draft */
+    this.words;
+    /** @type {Record<string, string[]>} each call's spec fields, from the draft */
+    this.fields;
+    /** @type {string[][]} the file's first records, none skipped, from the draft */
+    this.firstRows;
+    /** @type {Record<string, { iso?: string, error?: string }>} each dated column's example, read (from the last preview) */
+    this.dates;
     /** @type {string[]} the file's columns, in file order */
     this.columns = [];
     /** @type {Record<string, string | null>} a value of each column from the sample */
@@ -84,7 +113,10 @@ export class MappingEditor {
     worker.postMessage({ type: 'draft', id: this.id, file, pkgUrl, base: base?.text ?? null });
   }
 
-  /** A message of the worker for this editor. */
+  /**
+   * A message of the worker for this editor.
+   * @param {any} msg the worker's message (validator.worker.mjs lists them), read by its type
+   */
   onMessage(msg) {
     if (msg.type === 'drafted') this.showDraft(msg);
     else if (msg.type === 'previewed' && msg.seq === this.seq) this.showPreview(msg);
@@ -95,6 +127,10 @@ export class MappingEditor {
     }
   }
 
+  /**
+   * @param {{ rule: EditedRule, notes: import('../../../pkg/csv2segment.js').DraftNote[], examples: import('../../../pkg/csv2segment.js').ColumnExample[], firstRows?: string[][], fields: Record<string, string[]>, vocabulary: import('../../../pkg/csv2segment.js').Vocabulary }} drafted
+   *   the worker's `drafted`
+   */
   showDraft({ rule, notes, examples, firstRows, fields, vocabulary }) {
     this.rule = rule;
     this.firstRows = firstRows ?? [];
@@ -128,11 +164,11 @@ export class MappingEditor {
 
     // How the file is read: the draft's choices, each changeable; the preview says what they do.
     const delimiters = offered.some(([d]) => d === (rule.delimiter ?? 'auto')) ? offered : [...offered, [rule.delimiter, JSON.stringify(rule.delimiter)]];
-    const reading = [
+    const reading = /** @type {Array<[string, string, string[][], string, string]>} */ ([
       ['delimiter', 'Delimiter', delimiters, rule.delimiter ?? 'auto', 'auto'],
       ['encoding', 'Encoding', encodings.map((e) => [e, e]), rule.encoding ?? encodings[0], encodings[0]],
       ['decimal', 'Decimal mark', decimals.map((d) => [d, DECIMAL_NAMES[d] ?? d]), rule.decimal ?? decimals[0], decimals[0]],
-    ].map(([key, label, choices, current, fallback]) => {
+    ]).map(([key, label, choices, current, fallback]) => {
       const select = el('select', { id: `${id}-${key}`, 'data-reading': key }, choices.map(([value, text]) => option(value, text, value === current)));
       select.addEventListener('change', () => {
         // The default is left out of the rule, as the draft writes it.
@@ -145,10 +181,10 @@ export class MappingEditor {
     });
     // Rows not read: before the header row, and more header rows after it (`skip`).
     const skipped = skipOf(rule);
-    const skipInputs = [
+    const skipInputs = /** @type {Array<['before' | 'after', string]>} */ ([
       ['before', 'Rows skipped before the header'],
       ['after', 'Header rows skipped after it'],
-    ].map(([key, label]) => {
+    ]).map(([key, label]) => {
       const input = el('input', { id: `${id}-skip-${key}`, type: 'number', min: 0, max: vocabulary.maxSkip, step: 1, value: String(skipped[key]), 'data-skip': key });
       input.addEventListener('input', () => {
         const counts = skipOf(this.rule);
@@ -246,8 +282,8 @@ export class MappingEditor {
   makePager() {
     const id = this.id;
     const pages = Math.ceil(this.columns.length / PAGE_ROWS);
-    const range = (p) => `${count(p * PAGE_ROWS + 1)}–${count(Math.min((p + 1) * PAGE_ROWS, this.columns.length))}`;
-    const button = (text, to) => {
+    const range = (/** @type {number} */ p) => `${count(p * PAGE_ROWS + 1)}–${count(Math.min((p + 1) * PAGE_ROWS, this.columns.length))}`;
+    const button = (/** @type {string} */ text, /** @type {() => number} */ to) => {
       const b = el('button', { type: 'button', class: 'button secondary', text });
       b.addEventListener('click', () => this.showPage(to()));
       return b;
@@ -286,7 +322,10 @@ export class MappingEditor {
     );
   }
 
-  /** Shows page `p` of the columns (clamped to the pages there are). */
+  /**
+   * Shows page `p` of the columns (clamped to the pages there are).
+   * @param {number} p
+   */
   showPage(p) {
     const last = Math.ceil(this.columns.length / PAGE_ROWS) - 1;
     this.page = Math.max(0, Math.min(last, p));
@@ -377,13 +416,13 @@ export class MappingEditor {
     const { before, after } = skipOf(this.rule);
     const headed = !this.rule.header;
     const delimiter = this.rule.delimiter && this.rule.delimiter !== 'auto' ? this.rule.delimiter : ',';
-    const role = (i) => {
+    const role = (/** @type {number} */ i) => {
       if (i < before) return ['skipped', 'Skipped'];
       if (headed && i === before) return ['header', 'Header'];
       if (headed && i <= before + after) return ['skipped', 'Skipped'];
       return ['values', 'Values'];
     };
-    const items = this.firstRows.map((cells, i) => {
+    const items = this.firstRows.map((/** @type {string[]} */ cells, /** @type {number} */ i) => {
       const [kind, text] = role(i);
       const line = cells.join(delimiter === '\t' ? '\t' : delimiter);
       return el(
@@ -437,6 +476,7 @@ export class MappingEditor {
         label();
         const apply = () => {
           // Rebuilt in order, so a renamed path keeps its place.
+          /** @type {Record<string, unknown>} */
           const next = {};
           for (const [p, v] of Object.entries(this.rule.set)) {
             if (p !== path) next[p] = v;
@@ -467,7 +507,10 @@ export class MappingEditor {
     );
   }
 
-  /** Asks the worker for a preview once typing pauses. */
+  /**
+   * Asks the worker for a preview once typing pauses.
+   * @param {number} [delay] ms
+   */
   changed(delay = PREVIEW_DELAY_MS) {
     if (!this.rule) return;
     clearTimeout(this.timer);
@@ -479,6 +522,10 @@ export class MappingEditor {
     }, delay);
   }
 
+  /**
+   * @param {{ report: import('../../../pkg/csv2segment.js').Report, payloads: unknown[], dates: Record<string, { iso?: string, error?: string }> }} previewed
+   *   the worker's `previewed`
+   */
   showPreview({ report, payloads, dates }) {
     this.dates = dates;
     this.showDates();
@@ -521,6 +568,7 @@ export class MappingEditor {
     );
   }
 
+  /** @param {string} text the mapping to download */
   save(text) {
     const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
     const a = el('a', { href: url, download: 'csv2segment.json', hidden: true });
@@ -533,6 +581,7 @@ export class MappingEditor {
 }
 
 /** How a rule reads its file, in words: `delimiter ";", windows-1252, decimal comma, 4 rows skipped before the header`. */
+/** @param {EditedRule} rule */
 function readAs(rule) {
   const delimiter = rule.delimiter ?? 'auto';
   const { before, after } = skipOf(rule);
@@ -545,14 +594,22 @@ function readAs(rule) {
   ].join(', ');
 }
 
-/** A rule's `skip` as its two counts (a number is the rows before the header row). */
+/**
+ * A rule's `skip` as its two counts (a number is the rows before the header row).
+ * @param {EditedRule} rule
+ * @returns {{ before: number, after: number }}
+ */
 export function skipOf(rule) {
   const skip = rule.skip;
   if (typeof skip === 'number') return { before: skip, after: 0 };
   return { before: Number(skip?.before ?? 0), after: Number(skip?.after ?? 0) };
 }
 
-/** A constant typed in the box: kept a number or boolean when it was one and still reads as one. */
+/**
+ * A constant typed in the box: kept a number or boolean when it was one and still reads as one.
+ * @param {string} text
+ * @param {unknown} was the constant before
+ */
 function typed(text, was) {
   if (typeof was === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
   if (typeof was === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';

@@ -29,10 +29,22 @@ const WRITE_SLICE = 256 * 1024;
 /** Progress messages at most this often. */
 const PROGRESS_MS = 100;
 
-/** The engine's module, loaded once per worker (keyed by the package URL). */
+/** @typedef {typeof import('../../../pkg/csv2segment.js')} Engine */
+/** @typedef {import('../../../pkg/csv2segment.js').IngestOptions} IngestOptions */
+/** @typedef {import('../../../pkg/csv2segment.js').MappingRule} MappingRule */
+
+/**
+ * The engine's module, loaded once per worker (keyed by the package URL).
+ * @type {Promise<Engine> | null}
+ */
 let loading = null;
+/** @type {string | null} */
 let loadingUrl = null;
 
+/**
+ * @param {string} pkgUrl where pkg/ is, relative to the worker
+ * @returns {Promise<Engine>}
+ */
 function loadEngine(pkgUrl) {
   if (loading && loadingUrl === pkgUrl) return loading;
   loadingUrl = pkgUrl;
@@ -54,7 +66,10 @@ function loadEngine(pkgUrl) {
 /** Bytes asked of the file per read. */
 const READ_CHUNK = 1 << 20;
 
-/** The stream's chunks; a reader loop, so it works where streams are not async-iterable. */
+/**
+ * The stream's chunks; a reader loop, so it works where streams are not async-iterable.
+ * @param {ReadableStream<Uint8Array>} stream
+ */
 async function* chunksOf(stream) {
   const reader = stream.getReader();
   try {
@@ -72,6 +87,9 @@ async function* chunksOf(stream) {
  * The file's bytes, read into one buffer used over and over (a "BYOB" read of the file's byte
  * stream): each chunk is valid until the next one is asked for. Reading with new chunks instead
  * leaves garbage the worker's GC collects late, and the tab grows by most of the file's size.
+ * @param {Blob} file
+ * @param {{ bytes: number }} counter
+ * @returns {AsyncGenerator<Uint8Array>}
  */
 async function* fileBytes(file, counter) {
   let reader;
@@ -103,6 +121,11 @@ async function* fileBytes(file, counter) {
  * The file's bytes as the engine wants them, counting the bytes read from the file; gunzipped
  * when the name says .gz, by the engine (../../core/gunzip.mjs): the browsers' DecompressionStream
  * refuses a file of several gzip members, which the Lambda and the CLI read whole.
+ * @param {Blob} file
+ * @param {boolean} gzip
+ * @param {{ bytes: number }} counter
+ * @param {Engine} engine
+ * @returns {AsyncGenerator<Uint8Array>}
  */
 async function* sourceOf(file, gzip, counter, engine) {
   if (!gzip) {
@@ -121,6 +144,7 @@ function isEngineError(err) {
   return /** @type {{ name?: unknown } | null | undefined} */ (err)?.name === 'Csv2SegmentError';
 }
 
+/** @param {{ id: number, file: File, pkgUrl: string, options?: IngestOptions }} msg */
 async function validateFile({ id, file, pkgUrl, options }) {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
@@ -224,10 +248,18 @@ async function validateFile({ id, file, pkgUrl, options }) {
 /** The editor previews the rows in the file's first this many bytes (all of a smaller file). */
 const PREVIEW_BYTES = 1 << 20;
 const MAPPING_KEY = 'csv2segment.json';
-/** Per editor id: { name, head, whole, base }. */
+/**
+ * Per editor id: { name, head, whole, base }.
+ * @type {Map<number, { name: string, head: Uint8Array, whole: boolean, base: string | null, identity: string }>}
+ */
 const drafts = new Map();
 
-/** The first `limit` bytes of the file (decompressed for .gz), and whether that is all of it. */
+/**
+ * The first `limit` bytes of the file (decompressed for .gz), and whether that is all of it.
+ * @param {File} file
+ * @param {number} limit
+ * @param {Engine} engine
+ */
 async function headOf(file, limit, engine) {
   if (!/\.gz$/i.test(file.name)) {
     return { head: new Uint8Array(await file.slice(0, limit).arrayBuffer()), whole: file.size <= limit };
@@ -247,6 +279,7 @@ async function headOf(file, limit, engine) {
   return { head: out.subarray(0, size), whole };
 }
 
+/** @param {{ id: number, file: File, pkgUrl: string, base?: string | null }} msg */
 async function draftFile({ id, file, pkgUrl, base }) {
   const engine = await loadEngine(pkgUrl);
   const { head, whole } = await headOf(file, PREVIEW_BYTES, engine);
@@ -257,22 +290,29 @@ async function draftFile({ id, file, pkgUrl, base }) {
   const draftBytes = vocabulary.draftSampleBytes;
   const draftHead = head.subarray(0, draftBytes + 1);
   const drafted = engine.draftMapping(name, draftHead, whole && head.length <= draftBytes);
-  const fields = Object.fromEntries(vocabulary.calls.map((call) => [call, engine.specFields(call)]));
+  const fields = Object.fromEntries(vocabulary.calls.map((call) => [call, engine.specFields(/** @type {import('../../../pkg/csv2segment.js').CallKind} the vocabulary's calls are the CallKinds */ (call))]));
   self.postMessage({ type: 'drafted', id, rule: drafted.rule, notes: drafted.notes, examples: drafted.examples, firstRows: drafted.firstRows, fields, vocabulary });
 }
 
-/** The rows of the file's start read through the rule alone: the report and the first payloads. */
+/**
+ * The rows of the file's start read through the rule alone: the report and the first payloads.
+ * @param {{ id: number, seq: number, rule: MappingRule, options?: IngestOptions, examples?: Record<string, string | null | undefined> }} msg
+ */
 async function previewRule({ id, seq, rule, options, examples }) {
-  const engine = await loadEngine(loadingUrl);
+  // The editor asks only after a draft, which loaded the engine.
+  const engine = await loadEngine(/** @type {string} */ (loadingUrl));
   const kept = drafts.get(id);
   if (!kept) return;
   const opts = { samplePayloads: 5, ...options, mapping: JSON.stringify({ files: [rule] }), mappingKey: MAPPING_KEY };
+  /** @type {import('../../../pkg/csv2segment.js').Report | undefined} */
   let report;
+  /** @type {unknown[]} */
   let payloads = [];
   if (kept.whole) {
     ({ report, payloads } = engine.validate(kept.head, kept.name, kept.identity, opts));
   } else {
     // A part of the file: read up to the last whole row, and stop there.
+    /** @type {import('../../../pkg/csv2segment.js').Ingest | undefined} */
     let ing;
     try {
       ing = new engine.Ingest(kept.name, kept.identity, opts);
@@ -282,8 +322,9 @@ async function previewRule({ id, seq, rule, options, examples }) {
     }
     if (ing) {
       // Bodies are counted by the report and dropped, slice by slice as validateFile does.
+      const running = ing;
       const drain = () => {
-        while (ing.nextBatch()) {
+        while (running.nextBatch()) {
           // Nothing is sent.
         }
       };
@@ -303,8 +344,10 @@ async function previewRule({ id, seq, rule, options, examples }) {
     }
   }
   // Each dated column's example, read with its format as a run reads it.
+  /** @type {Record<string, { iso: string } | { error: string }>} */
   const dates = {};
-  for (const [column, entry] of Object.entries(rule.columns ?? {})) {
+  // A message's rule, checked here entry by entry: any entry may be any JSON.
+  for (const [column, entry] of Object.entries(/** @type {Record<string, any>} */ (rule.columns ?? {}))) {
     const value = examples?.[column];
     if (!entry || typeof entry !== 'object' || !entry.format || value == null) continue;
     try {
@@ -317,8 +360,10 @@ async function previewRule({ id, seq, rule, options, examples }) {
   self.postMessage({ type: 'previewed', id, seq, report, payloads, dates });
 }
 
+/** @param {{ id: number, rule: MappingRule }} msg */
 async function mappingText({ id, rule }) {
-  const engine = await loadEngine(loadingUrl);
+  // The editor asks only after a draft, which loaded the engine.
+  const engine = await loadEngine(/** @type {string} */ (loadingUrl));
   const kept = drafts.get(id);
   if (!kept) return;
   // Loaded on the first download only; the CLI's map merges with the same function.
@@ -327,20 +372,23 @@ async function mappingText({ id, rule }) {
   self.postMessage({ type: 'mapping', id, text: `${JSON.stringify(mapping, null, 2)}\n` });
 }
 
+/** @type {Record<string, ((msg: any) => Promise<void>) | undefined>} */
 const EDITOR = { draft: draftFile, preview: previewRule, download: mappingText };
 
 self.addEventListener('message', async (event) => {
+  /** @type {any} the page's message (see the list at the top), read by its type */
   const msg = event.data;
-  if (EDITOR[msg?.type]) {
+  const editor = EDITOR[msg?.type];
+  if (editor) {
     try {
-      await EDITOR[msg.type](msg);
+      await editor(msg);
     } catch (err) {
       self.postMessage({ type: 'error', id: msg.id, message: String(/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err) });
     }
     return;
   }
   if (msg?.type === 'load') {
-    loadEngine(msg.pkgUrl).catch((err) => self.postMessage({ type: 'load-error', message: String(err?.message ?? err) }));
+    loadEngine(msg.pkgUrl).catch((/** @type {any} */ err) => self.postMessage({ type: 'load-error', message: String(err?.message ?? err) }));
     return;
   }
   if (msg?.type !== 'validate') return;

@@ -18,6 +18,27 @@ import { MAPPING_NAME, MAX_MAPPING_BYTES, MappingUnreadable, mappingRequiredErro
 import { keepSecret, UsageError } from './output.mjs';
 import { READ_ERRORS } from './input.mjs';
 
+/**
+ * One option of a command: its kind, the word its help shows for the value, its one-letter
+ * form, and whether its value is a secret (never printed).
+ * @typedef {{ type: 'string' | 'boolean', hint?: string, short?: string, secret?: boolean }} OptionSpec
+ */
+
+/** @typedef {'map' | 'validate' | 'preview' | 'send'} Command */
+
+/**
+ * The options given to a command, by name: a boolean one is `true` when given, the others
+ * their text (parseArgs); which a command takes is its entry in COMMANDS.
+ * @typedef {{ name?: string, mapping?: string, merge?: string, empty?: string, typing?: string, 'max-record-bytes'?: string, limit?: string, 'source-id'?: string, 'write-key'?: string, region?: string, endpoint?: string, 'objects-endpoint'?: string, concurrency?: string, 'max-events-per-second'?: string, quiet?: boolean, help?: boolean, json?: boolean }} Values
+ */
+
+/**
+ * A FILE argument (inputsOf): as given, its path (null: standard input), the name that picks
+ * the call (the file's, or --name), and how messages label it.
+ * @typedef {{ arg: string, path: string, name: string, label: string } | { arg: string, path: null, name: string, label: string }} Input
+ */
+
+/** @satisfies {Record<string, OptionSpec>} */
 export const COMMON = {
   name: { type: 'string', hint: 'NAME' },
   mapping: { type: 'string', hint: 'FILE' },
@@ -28,6 +49,7 @@ export const COMMON = {
   help: { type: 'boolean', short: 'h' },
 };
 
+/** @type {Record<Command, Record<string, OptionSpec>>} */
 export const COMMANDS = {
   map: {
     merge: { type: 'string', hint: 'MAPPING' },
@@ -56,12 +78,17 @@ export const COMMANDS = {
  * come before or after the files; a repeated option keeps its last value. It runs non-strict,
  * so the checks below word the errors: they name the option, never its value (it may be the
  * write key), and point to the command's help.
+ * @param {Command} command
+ * @param {string[]} argv
+ * @returns {{ values: Values, files: string[] }}
  */
 export function parseArgs(command, argv) {
   const spec = COMMANDS[command];
   const options = Object.fromEntries(Object.entries(spec).map(([name, { type, short }]) => [name, short ? { type, short } : { type }]));
   const { tokens } = parseArgv({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  /** @type {Record<string, string | boolean>} */
   const values = {};
+  /** @type {string[]} */
   const files = [];
   for (const token of tokens) {
     if (token.kind === 'positional') files.push(token.value);
@@ -78,12 +105,19 @@ export function parseArgs(command, argv) {
     if (option.secret) keepSecret(value);
     values[name] = value;
   }
-  return { values, files };
+  return { values: /** @type {Values} */ (values), files };
 }
 
 /**
  * A flag checked by the rule config.mjs has for its setting: a wrong value is a usage error
  * that names the flag.
+ * @template {unknown[]} R
+ * @template T
+ * @param {(variable: string, value: string, ...rest: R) => T} check
+ * @param {string} option
+ * @param {string | undefined} value
+ * @param {R} rest
+ * @returns {T | undefined}
  */
 function flag(check, option, value, ...rest) {
   if (value === undefined) return undefined;
@@ -96,11 +130,24 @@ function flag(check, option, value, ...rest) {
   }
 }
 
+/**
+ * @template {string} T
+ * @param {string} option
+ * @param {string | undefined} value
+ * @param {readonly T[]} allowed
+ * @returns {T | undefined}
+ */
 export const oneOf = (option, value, allowed) => flag(configOneOf, option, value, allowed);
+/** @type {(option: string, value: string | undefined, min: number, max?: number) => number | undefined} */
 export const wholeNumber = (option, value, min, max) => flag(configWholeNumber, option, value, { min, max });
+/** @type {(option: string, value: string | undefined) => string | undefined} */
 export const baseUrl = (option, value) => flag(configBaseUrl, option, value);
 
-/** An events-per-second flag, as a string for the environment (`none`: no budget). */
+/**
+ * An events-per-second flag, as a string for the environment (`none`: no budget).
+ * @param {string} option
+ * @param {string | undefined} value
+ */
 export function eventsPerSecond(option, value) {
   const n = flag(configEventsPerSecond, option, value, undefined);
   return n === undefined ? undefined : n === null ? 'none' : String(n);
@@ -108,6 +155,7 @@ export function eventsPerSecond(option, value) {
 
 /**
  * The engine's options: the environment's (as for the other hosts), then the flags.
+ * @param {Values} values
  * @returns {import('../../../pkg/csv2segment.js').IngestOptions}
  */
 export function engineOptions(values) {
@@ -130,6 +178,7 @@ export function engineOptions(values) {
 
 /** A file with no mapping, when CSV2SEGMENT_REQUIRE_MAPPING is true: not read, nothing sent. */
 export class MappingRequired extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'MappingRequired';
@@ -141,6 +190,9 @@ export class MappingRequired extends Error {
  * --mapping or --merge). One that is there but cannot be read (a dangling link, a directory, no
  * permission, over MAX_MAPPING_BYTES by its size) is never taken for none: a usage error when
  * named, else MappingUnreadable, which stops that file. At most MAX_MAPPING_BYTES + 1 bytes are read.
+ * @param {string} file
+ * @param {boolean} named
+ * @returns {Promise<string | null>}
  */
 export async function readMapping(file, named) {
   const shown = named ? file : path.relative(process.cwd(), file) || file;
@@ -157,7 +209,11 @@ export async function readMapping(file, named) {
   }
 }
 
-/** A file's text, refused by its size past MAX_MAPPING_BYTES, and never read past it. */
+/**
+ * A file's text, refused by its size past MAX_MAPPING_BYTES, and never read past it.
+ * @param {string} file
+ * @param {string} shown the file as messages name it
+ */
 async function readBounded(file, shown) {
   const handle = await open(file, 'r');
   try {
@@ -182,11 +238,15 @@ async function readBounded(file, shown) {
  * The mapping of an input: --mapping, else the nearest csv2segment.json beside the file (for -,
  * beside --name) or in its parent folders, as in a bucket. Null when there is none; throws
  * MappingRequired then when CSV2SEGMENT_REQUIRE_MAPPING is true.
+ * @param {Pick<Input, 'path' | 'name' | 'label'>} input
+ * @param {Values} values
+ * @returns {Promise<{ key: string, text: string } | null>}
  */
 export async function mappingOf(input, values) {
   if (values.mapping !== undefined) {
     const file = values.mapping;
-    return { key: file, text: await readMapping(file, true) };
+    // Named, it is read or refused, never null.
+    return { key: file, text: /** @type {string} */ (await readMapping(file, true)) };
   }
   let required;
   try {
@@ -209,7 +269,13 @@ export async function mappingOf(input, values) {
   return null;
 }
 
-/** What each FILE argument is: a path or standard input, the name that picks the call, how to label it. */
+/**
+ * What each FILE argument is: a path or standard input, the name that picks the call, how to label it.
+ * @param {Command} command
+ * @param {Values} values
+ * @param {string[]} files
+ * @returns {Input[]}
+ */
 export function inputsOf(command, values, files) {
   if (files.length === 0) throw new UsageError(`${command} needs a FILE (or - for standard input)`, command);
   if (command === 'preview' && files.length > 1) throw new UsageError('preview takes one FILE', command);
@@ -227,7 +293,8 @@ export function inputsOf(command, values, files) {
   if (name === '' || name === '.' || name === '..') throw new UsageError('--name is not a file name: give one such as track_signups.csv', command);
   return files.map((arg) => {
     const named = name !== undefined && (arg === '-' || !stdin) ? name : undefined;
-    if (arg === '-') return { arg, path: null, name: named, label: named };
+    // Standard input comes with --name (checked above).
+    if (arg === '-') return { arg, path: null, name: /** @type {string} */ (named), label: /** @type {string} */ (named) };
     return { arg, path: arg, name: named ?? arg, label: arg };
   });
 }

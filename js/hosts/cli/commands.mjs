@@ -21,7 +21,7 @@ import { exitOf, sendSummary, validateSummary } from './summaries.mjs';
  * Runs one input through the engine: the result, or throws ReadError / DeliveryError.
  * @param {object} run
  * @param {typeof import('../../../pkg/csv2segment.js')} run.engine
- * @param {{ name: string, path: string | null, label: string }} run.input
+ * @param {import('./args.mjs').Input} run.input
  * @param {string} run.identity
  * @param {import('../../../pkg/csv2segment.js').IngestOptions} run.options
  * @param {Sender} [run.sender] omit to only validate
@@ -35,6 +35,7 @@ export async function runInput({ engine, input, identity, options, sender, count
   } catch {
     // ingestFile reports the name, without reading the file.
   }
+  /** @type {import('../../../pkg/csv2segment.js').Progress | null} */
   let latest = null;
   const source = {
     [Symbol.asyncIterator]: () => openSource(input, gzip, counter)[Symbol.asyncIterator](),
@@ -54,6 +55,11 @@ export async function runInput({ engine, input, identity, options, sender, count
   });
 }
 
+/**
+ * @param {'validate' | 'preview'} command
+ * @param {import('./args.mjs').Values} values
+ * @param {string[]} files
+ */
 export async function validateOrPreview(command, values, files) {
   const inputs = inputsOf(command, values, files);
   const common = engineOptions(values);
@@ -67,6 +73,7 @@ export async function validateOrPreview(command, values, files) {
     const counter = { bytes: 0 };
     /** @type {{ phase: string, total: number | null }} */
     const state = { phase: 'reading', total: null };
+    /** @type {ProgressLine} */
     const progress = new ProgressLine(input.label, () => {
       const p = progress.latest?.();
       return { ...state, bytes: counter.bytes, rows: p?.rows ?? 0, rejected: p?.rejected ?? 0 };
@@ -115,6 +122,11 @@ export async function validateOrPreview(command, values, files) {
   return code;
 }
 
+/**
+ * @param {typeof import('../../../pkg/csv2segment.js')} engine
+ * @param {string} name
+ * @param {import('../../../pkg/csv2segment.js').IngestOptions} options
+ */
 export function nameIsValid(engine, name, options) {
   try {
     engine.parseKey(name, options);
@@ -124,7 +136,10 @@ export function nameIsValid(engine, name, options) {
   }
 }
 
-/** Where a file's rejected rows go: beside the file, or beside the --name of standard input. */
+/**
+ * Where a file's rejected rows go: beside the file, or beside the --name of standard input.
+ * @param {Pick<import('./args.mjs').Input, 'path' | 'name'>} input
+ */
 export function rejectsPath(input) {
   return path.resolve(`${input.path ?? input.name}.rejected.csv`);
 }
@@ -133,6 +148,8 @@ export function rejectsPath(input) {
  * Writes `bytes` to `target` through a new file beside it and a rename: the new file is created
  * exclusively (a link planted at its name fails the write) and the rename replaces `target`
  * itself, so a symbolic link there is replaced, never followed.
+ * @param {string} target
+ * @param {Uint8Array} bytes
  */
 export async function replaceFile(target, bytes) {
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`);
@@ -145,6 +162,10 @@ export async function replaceFile(target, bytes) {
   }
 }
 
+/**
+ * @param {import('./args.mjs').Values} values
+ * @param {string[]} files
+ */
 export async function send(values, files) {
   const inputs = inputsOf('send', values, files);
   const common = engineOptions(values);
@@ -188,6 +209,7 @@ export async function send(values, files) {
   const results = [];
   let code = EXIT.ok;
   let stopped = false;
+  /** @type {{ progress: ProgressLine, resumable: boolean } | null} */
   let current = null;
   const onInterrupt = () => {
     current?.progress.stop();
@@ -218,6 +240,7 @@ export async function send(values, files) {
     const state = { phase: 'reading', total: null };
     // node:http: fetch would copy every body (see node-fetch.mjs).
     const sender = Sender.fromConfig(config, { fetch: nodeFetch, limiter });
+    /** @type {ProgressLine} */
     const progress = new ProgressLine(input.label, () => {
       const p = progress.latest?.();
       return { ...state, bytes: counter.bytes, rows: p?.rows ?? 0, rejected: p?.rejected ?? 0, sent: sender.summary.events, retries: sender.summary.retries };

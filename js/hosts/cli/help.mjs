@@ -7,10 +7,15 @@ import { LOG_REFRESH_MS, MAX_LIMIT, PROGRAM, SHOWN_REJECTIONS } from './constant
  * Markdown (the settings table's help) as plain text: code without backticks, links as their
  * text, and "(see [a section](link))" left out, as a terminal cannot follow it.
  */
-const plain = (md) => md.replace(/\s*\(see \[[^\]]+\]\([^)]+\)\)/g, '').replace(/\[([^\]]+)\]\([^)]+\)/g, '$1').replace(/`([^`]*)`/g, '$1').replace(/\*([^*]+)\*/g, '$1');
+const plain = (/** @type {string} */ md) => md.replace(/\s*\(see \[[^\]]+\]\([^)]+\)\)/g, '').replace(/\[([^\]]+)\]\([^)]+\)/g, '$1').replace(/`([^`]*)`/g, '$1').replace(/\*([^*]+)\*/g, '$1');
 
 /** `words` wrapped to lines of at most WIDTH characters, each after `indent` (the first after `first`). */
 const WIDTH = 88;
+/**
+ * @param {string} words
+ * @param {string} first
+ * @param {string} indent
+ */
 function wrap(words, first, indent) {
   const lines = [];
   let line = first;

@@ -18,6 +18,10 @@ export const READ_ERRORS = {
 
 /** A reading failure, worded for a person: "cannot read x.csv: no such file". */
 export class ReadError extends Error {
+  /**
+   * @param {string} label
+   * @param {any} err what reading threw (read field by field with `?.`), or `{ code }`
+   */
   constructor(label, err) {
     const why = READ_ERRORS[err?.code] ?? (err?.code?.startsWith('Z_') ? `not valid gzip (${err.message})` : err?.message ?? String(err));
     super(`cannot read ${label}: ${why}`);
@@ -31,13 +35,19 @@ export class ReadError extends Error {
  * they are sent, and a hashing pass would drain a pipe or wait on a FIFO.
  */
 export class NotRegularError extends Error {
+  /** @param {string} label */
   constructor(label) {
     super(`${label}: not sent: it is not a regular file (a pipe, a FIFO or a device), so it can be read only once and its content cannot be hashed for the messageIds; give --source-id ID to name it, or send it as standard input (- --name NAME)`);
     this.name = 'NotRegularError';
   }
 }
 
-/** The size of a file, checked to be one; throws ReadError. */
+/** @typedef {import('./args.mjs').Input} Input */
+
+/**
+ * The size of a file, checked to be one (null: not a regular file); throws ReadError.
+ * @param {Input & { path: string }} input
+ */
 export async function fileSize(input) {
   let st;
   try {
@@ -49,7 +59,11 @@ export async function fileSize(input) {
   return st.isFile() ? st.size : null;
 }
 
-/** The SHA-256 of a file's bytes, in one streaming pass. */
+/**
+ * The SHA-256 of a file's bytes, in one streaming pass.
+ * @param {Input & { path: string }} input
+ * @param {{ bytes: number }} counter
+ */
 export async function sha256(input, counter) {
   const hash = createHash('sha256');
   try {
@@ -66,6 +80,10 @@ export async function sha256(input, counter) {
 /**
  * The file's bytes for the engine, decompressed when the name says .gz; `counter.bytes` follows
  * the bytes read from the file (before decompression), for progress. Errors are ReadErrors.
+ * @param {Input} input
+ * @param {boolean} gzip
+ * @param {{ bytes: number }} counter
+ * @returns {AsyncIterable<Uint8Array>}
  */
 export function openSource(input, gzip, counter) {
   const raw = input.path === null ? process.stdin : createReadStream(input.path, { highWaterMark: CHUNK });

@@ -23,6 +23,7 @@ async function help(topic) {
   return EXIT.ok;
 }
 
+/** @param {string[]} argv */
 async function main(argv) {
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError('no command given');
@@ -35,16 +36,17 @@ async function main(argv) {
     const topic = rest[0];
     if (rest.length > 1) throw new UsageError('help takes at most one COMMAND');
     if (topic === undefined) return help('main');
-    if (!COMMANDS[topic]) throw new UsageError(`no such command: '${topic}' (the commands are validate, preview, send and map)`);
+    if (!(/** @type {Record<string, unknown>} */ (COMMANDS)[topic])) throw new UsageError(`no such command: '${topic}' (the commands are validate, preview, send and map)`);
     return help(/** @type {keyof typeof COMMANDS} */ (topic));
   }
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first.split('=')[0]}'`);
-  if (!COMMANDS[first]) throw new UsageError(`unknown command '${first}' (the commands are validate, preview, send and map)`);
+  if (!(/** @type {Record<string, unknown>} */ (COMMANDS)[first])) throw new UsageError(`unknown command '${first}' (the commands are validate, preview, send and map)`);
   setCommand(first);
-  const { values, files } = parseArgs(first, rest);
-  if (values.help) return help(first);
-  if (first === 'map') return map(values, files);
-  return first === 'send' ? send(values, files) : validateOrPreview(first, values, files);
+  const command = /** @type {import('./args.mjs').Command} */ (first);
+  const { values, files } = parseArgs(command, rest);
+  if (values.help) return help(command);
+  if (command === 'map') return map(values, files);
+  return command === 'send' ? send(values, files) : validateOrPreview(command, values, files);
 }
 
 // A closed stdout (`| head`) ends the run quietly.

@@ -15,6 +15,7 @@ import { plural } from './progress.mjs';
 /**
  * The first `draftBytes` of an input (decompressed for .gz; the engine's
  * vocabulary().draftSampleBytes), and whether that is all of it.
+ * @param {import('./args.mjs').Input} input
  * @param {number} draftBytes
  */
 export async function readHead(input, draftBytes) {
@@ -41,8 +42,13 @@ export async function readHead(input, draftBytes) {
   return { head: Buffer.concat(chunks).subarray(0, draftBytes + 1), whole };
 }
 
+/** @type {Record<import('../../../pkg/csv2segment.js').DraftNoteKind, string>} */
 export const NOTE_WORDS = { guess: 'guess', ambiguous: 'ambiguous', blank: 'to fill in', dropped: 'left out', damaged: 'damaged' };
 
+/**
+ * @param {import('./args.mjs').Values} values
+ * @param {string[]} files
+ */
 export async function map(values, files) {
   const inputs = inputsOf('map', values, files);
   let base = null;

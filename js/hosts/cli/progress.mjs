@@ -3,9 +3,15 @@ import path from 'node:path';
 import { LOG_REFRESH_MS, TTY_REFRESH_MS } from './constants.mjs';
 import { humanLine, liveLine, setLiveLine } from './output.mjs';
 
-export const count = (n) => n.toLocaleString('en-US');
+export const count = (/** @type {number} */ n) => n.toLocaleString('en-US');
+/**
+ * @param {number} n
+ * @param {string} one
+ * @param {string} [many]
+ */
 export const plural = (n, one, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
 
+/** @param {number} n */
 export function bytesText(n) {
   if (n < 1000) return `${n} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];
@@ -18,13 +24,18 @@ export function bytesText(n) {
   return `${v.toFixed(v < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
-export const seconds = (ms) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
+export const seconds = (/** @type {number} */ ms) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
 
 /**
  * One file's progress: on a terminal a line redrawn at most every 100 ms, elsewhere a plain line
  * every few seconds (so none for a file done sooner). `state()` gives the figures to show.
  */
 export class ProgressLine {
+  /**
+   * @param {string} label
+   * @param {() => { phase: string, total: number | null, bytes: number, rows?: number, rejected?: number, sent?: number, retries?: number }} state
+   * @param {{ quiet?: boolean }} options
+   */
   constructor(label, state, { quiet }) {
     // The file's own name: a terminal line has little room.
     this.label = path.basename(label);

@@ -4,6 +4,12 @@ import path from 'node:path';
 import { EXIT, SHOWN_REJECTIONS } from './constants.mjs';
 import { count, plural, seconds } from './progress.mjs';
 
+/** @typedef {import('../../../pkg/csv2segment.js').Report} Report */
+/** @typedef {import('../../core/pipeline.mjs').FileResult} FileResult */
+/** @typedef {import('../../core/sender.mjs').DeliverySummary} DeliverySummary */
+/** @typedef {Pick<import('./args.mjs').Input, 'name' | 'label'>} Named */
+
+/** @param {Report} report */
 export function callText(report) {
   const file = report.file;
   if (!file) return null;
@@ -16,6 +22,8 @@ export function callText(report) {
  * where the engine cut them (the header's problems are in the report too), never at a line break
  * inside a header name or a file name: when the pieces do not match the problems it counts, the
  * error stays one line, its breaks escaped where it is printed.
+ * @param {Named} input
+ * @param {Report} report
  * @returns {string[]}
  */
 export function errorText(input, report) {
@@ -26,7 +34,11 @@ export function errorText(input, report) {
   return [`${input.label}: ${first}`, ...more];
 }
 
-/** An engine error's lines (see errorText). */
+/**
+ * An engine error's lines (see errorText).
+ * @param {string} error
+ * @param {Report} report
+ */
 function engineLines(error, report) {
   const items = report.headerErrors ?? [];
   const tail = items.map((e) => `\n  ${e.message}`).join('');
@@ -37,6 +49,7 @@ function engineLines(error, report) {
   return [error];
 }
 
+/** @param {Report} report */
 export function rejectionLines(report) {
   const lines = report.rejections.slice(0, SHOWN_REJECTIONS).map((r) => `  ${r.message}`);
   const more = report.rejected - Math.min(report.rejections.length, SHOWN_REJECTIONS);
@@ -46,7 +59,11 @@ export function rejectionLines(report) {
   return lines;
 }
 
-/** What validate prints for a file it could read. */
+/**
+ * What validate prints for a file it could read.
+ * @param {Named} input
+ * @param {FileResult} result
+ */
 export function validateSummary(input, result) {
   const { report } = result;
   if (result.status === 'unprocessable') return errorText(input, report);
@@ -56,8 +73,16 @@ export function validateSummary(input, result) {
   ];
 }
 
+/**
+ * What send prints for a file it could read (delivered: with its sender's summary).
+ * @param {Named} input
+ * @param {FileResult} result
+ * @param {string | null} rejectsFile
+ */
 export function sendSummary(input, result, rejectsFile) {
-  const { report, delivery } = result;
+  const { report } = result;
+  // send's results always carry the sender's summary (commands.mjs runs it with one).
+  const delivery = /** @type {DeliverySummary} */ (result.delivery);
   if (result.status === 'unprocessable') {
     const lines = errorText(input, report);
     return lines[0].includes('nothing was sent') ? lines : [...lines, '  nothing was sent'];
@@ -76,14 +101,18 @@ export function sendSummary(input, result, rejectsFile) {
   return lines;
 }
 
-/** How long the budget held requests back, and how often Segment answered 429. */
+/**
+ * How long the budget held requests back, and how often Segment answered 429.
+ * @param {Pick<DeliverySummary, 'pacedMs' | 'throttled'>} delivery
+ */
 export function pacingText(delivery) {
   const paced = delivery.pacedMs ? `paced for ${seconds(delivery.pacedMs)} to keep the events-per-second budget` : 'not paced';
   return `${paced}${delivery.throttled ? `; Segment asked to slow down ${plural(delivery.throttled, 'time')} (429)` : ''}`;
 }
 
+/** @param {FileResult} result */
 export function exitOf(result) {
   if (result.status !== 'done') return EXIT.unprocessable;
-  if (result.report.rejected > 0 || result.delivery?.failedEvents > 0) return EXIT.rejected;
+  if (result.report.rejected > 0 || (result.delivery?.failedEvents ?? 0) > 0) return EXIT.rejected;
   return EXIT.ok;
 }

@@ -22,22 +22,53 @@ import { fetchWriteKey } from './write-key.mjs';
 /** What the handler reads of an error the AWS SDK (or a stream under it) throws. */
 /** @typedef {{ name?: string, message?: string, code?: unknown, $metadata?: { httpStatusCode?: number } } | null | undefined} AwsError */
 
+/** @typedef {import('../../core/object-run.mjs').StoredObject} StoredObject */
+/** @typedef {import('../../core/task.mjs').Task} Task */
+/** @typedef {typeof import('../../../pkg/csv2segment.js')} Engine */
+/**
+ * The invocation's context, as far as the handler reads it (the AWS Lambda context object;
+ * a test may give none).
+ * @typedef {{ invokedFunctionArn?: string, getRemainingTimeInMillis?: () => number } | undefined} Context
+ */
+/**
+ * An event record, from S3 or SQS, before it is checked: any JSON. Read field by field with `?.`
+ * before anything of it is used.
+ * @typedef {any} EventRecord
+ */
+
 /** Decompressed bytes per chunk of a .gz object. */
 const GUNZIP_CHUNK = 64 * 1024;
 
 /** Time kept back from the invocation's remaining time, to write the report and return. */
 const SAFETY_MS = 10_000;
 
-/** An S3 event's key as S3 sends it (`+` for spaces, then percent-encoding) → the real key. */
+/**
+ * An S3 event's key as S3 sends it (`+` for spaces, then percent-encoding) → the real key.
+ * @param {unknown} key
+ */
 export function decodeS3Key(key) {
   return decodeURIComponent(String(key).replace(/\+/g, ' '));
 }
 
-/** The source identity messageIds derive from: the same object version gives the same ids. */
+/**
+ * The source identity messageIds derive from: the same object version gives the same ids.
+ * @param {string} bucket
+ * @param {string} key
+ * @param {string | undefined} eTag
+ * @param {string | undefined} versionId
+ */
 export function s3Identity(bucket, key, eTag, versionId) {
   return `s3://${bucket}/${key}#${eTag || versionId || ''}`;
 }
 
+/**
+ * The object's bytes (those of `range`, end exclusive), pinned to its version; throws Superseded.
+ * @param {S3Client} s3
+ * @param {StoredObject} object
+ * @param {boolean} gzip
+ * @param {{ start: number, end: number | null } | null} range
+ * @returns {Promise<AsyncIterable<Uint8Array>>}
+ */
 async function openS3(s3, { bucket, key, eTag, versionId }, gzip, range) {
   let res;
   try {
@@ -62,12 +93,15 @@ async function openS3(s3, { bucket, key, eTag, versionId }, gzip, range) {
   // engine, to the end of the object even after a fatal error; here leaving the loop destroys
   // the gunzip and the body. Collected as they are read: the download's spent chunks must not
   // pile up (reclaim.mjs).
-  return reclaiming(gzip ? zlibErrors(pipeline(res.Body, createGunzip({ chunkSize: GUNZIP_CHUNK }), () => {})) : res.Body);
+  // On Node, the SDK's body is a Readable (with its stream mixin).
+  const body = /** @type {import('node:stream').Readable} */ (res.Body);
+  return reclaiming(gzip ? zlibErrors(pipeline(body, createGunzip({ chunkSize: GUNZIP_CHUNK }), () => {})) : body);
 }
 
 /**
  * The chunks of a gunzip stream, its zlib errors (a .gz object cut short or corrupt) turned into
  * GzipErrors: reported, not retried. The download's own errors pass as they are.
+ * @param {AsyncIterable<Uint8Array>} stream
  */
 async function* zlibErrors(stream) {
   let out = 0;
@@ -83,11 +117,16 @@ async function* zlibErrors(stream) {
   }
 }
 
-/** The object's size and eTag now, or null when it is gone. */
+/**
+ * The object's size and eTag now, or null when it is gone.
+ * @param {S3Client} s3
+ * @param {StoredObject} object
+ */
 async function headS3(s3, { bucket, key, versionId }) {
   try {
     const res = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
-    return { size: res.ContentLength, eTag: res.ETag?.replaceAll('"', '') };
+    // A HEAD's answer always has the object's length.
+    return { size: /** @type {number} */ (res.ContentLength), eTag: res.ETag?.replaceAll('"', '') };
   } catch (caught) {
     const err = /** @type {AwsError} */ (caught);
     if (err?.name === 'NotFound' || err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404) return null;
@@ -95,18 +134,30 @@ async function headS3(s3, { bucket, key, versionId }) {
   }
 }
 
+/** @param {{ s3: { object: { key: string } } }} record */
 function keyOf(record) {
   return decodeS3Key(record.s3.object.key);
 }
 
+/**
+ * The bucket beside the object, as runObject uses it.
+ * @param {S3Client} client
+ * @param {string} bucket
+ * @returns {import('../../core/object-run.mjs').ObjectStore}
+ */
 function s3Store(client, bucket) {
   return {
-    put: (k, body, type) => client.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body, ContentType: type })),
-    remove: (k) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: k })),
+    put: async (k, body, type) => {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body, ContentType: type }));
+    },
+    remove: async (k) => {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
+    },
     async get(k) {
       try {
         const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: k }));
-        return await res.Body.transformToString();
+        // A GET's answer always has a body.
+        return await /** @type {NonNullable<typeof res.Body>} */ (res.Body).transformToString();
       } catch (caught) {
         const err = /** @type {AwsError} */ (caught);
         if (err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404) return null;
@@ -114,11 +165,15 @@ function s3Store(client, bucket) {
       }
     },
     async list(prefix) {
+      /** @type {string[]} */
       const keys = [];
+      /** @type {string | undefined} */
       let token;
       do {
+        /** @type {import('@aws-sdk/client-s3').ListObjectsV2CommandOutput} */
         const res = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-        for (const o of res.Contents ?? []) keys.push(o.Key);
+        // A listed object always has its key.
+        for (const o of res.Contents ?? []) keys.push(/** @type {string} */ (o.Key));
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (token);
       return keys;
@@ -132,8 +187,12 @@ function s3Store(client, bucket) {
  * and reading the file without it would send the columns it keeps out. (Without s3:ListBucket S3
  * answers 403 for a missing key too: the role needs it; see template.yaml.) A mapping over
  * MAX_MAPPING_BYTES is refused by its size, before its body is read.
+ * @param {S3Client} client
+ * @param {string} bucket
+ * @param {string} key
  */
 async function getMappingObject(client, bucket, key) {
+  /** @type {import('@aws-sdk/client-s3').GetObjectCommandOutput} */
   let res;
   try {
     res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -146,17 +205,22 @@ async function getMappingObject(client, bucket, key) {
       `${MAPPING_NAME} at ${key} could not be read (${why}), so nothing was sent: the function's role needs s3:GetObject on it (and kms:Decrypt on its KMS key, if it has one), and s3:ListBucket on the bucket, without which S3 answers 403 for a missing one too`,
     );
   }
-  const stop = () => res.Body?.destroy?.();
+  // On Node, the SDK's body is a Readable (with its stream mixin).
+  const body = /** @type {import('node:stream').Readable} */ (res.Body);
+  const stop = () => body?.destroy?.();
   if (typeof res.ContentLength === 'number' && res.ContentLength > MAX_MAPPING_BYTES) {
     stop();
     throw mappingTooLarge(key, res.ContentLength);
   }
-  return { text: await readMappingText(res.Body, key, stop), eTag: res.ETag ? res.ETag.replaceAll('"', '') : null };
+  return { text: await readMappingText(body, key, stop), eTag: res.ETag ? res.ETag.replaceAll('"', '') : null };
 }
 
 /**
  * Hands a message to another invocation of this function: to the SQS queue CSV2SEGMENT_QUEUE_URL
  * (which triggers the function) when set, else as an async invocation of the function itself.
+ * @param {{ csv2segment: Task }} message
+ * @param {Context} context
+ * @param {string | undefined} queueUrl
  */
 async function awsInvoke(message, context, queueUrl) {
   const body = JSON.stringify(message);
@@ -169,11 +233,14 @@ async function awsInvoke(message, context, queueUrl) {
   const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
   clients.lambda ??= new LambdaClient({});
   await clients.lambda.send(
-    new InvokeCommand({ FunctionName: context.invokedFunctionArn, InvocationType: 'Event', Payload: new TextEncoder().encode(body) }),
+    new InvokeCommand({ FunctionName: context?.invokedFunctionArn, InvocationType: 'Event', Payload: new TextEncoder().encode(body) }),
   );
 }
 
-/** The hand-off clients, made at the first hand-off and kept for the container's life. */
+/**
+ * The hand-off clients, made at the first hand-off and kept for the container's life.
+ * @type {{ sqs?: import('@aws-sdk/client-sqs').SQSClient, lambda?: import('@aws-sdk/client-lambda').LambdaClient }}
+ */
 const clients = {};
 
 /**
@@ -186,20 +253,26 @@ const clients = {};
  * @param {(line: string) => void} [parts.log] one JSON line per event of note; a file's outcome
  *   carries its metrics in CloudWatch's Embedded Metric Format (metrics.mjs). Default: straight to
  *   stdout, as console.log's prefix would keep CloudWatch from reading the line as JSON
- * @param {object} [parts.sender] Sender settings that override the environment's (retry, timeouts)
- * @param {(message: object, context: object) => Promise<void>} [parts.invoke] hands a piece of
+ * @param {Partial<import('../../core/sender.mjs').SenderSettings>} [parts.sender] Sender settings that override the environment's (retry, timeouts)
+ * @param {(message: { csv2segment: Task }, context: Context) => Promise<void>} [parts.invoke] hands a piece of
  *   work to another invocation; default: SQS (CSV2SEGMENT_QUEUE_URL) or an async self-invoke
  *   (when the context names the function). Without either, every file runs whole.
  */
 export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = (line) => process.stdout.write(`${line}\n`), sender = {}, invoke } = {}) {
+  /** @type {ReturnType<typeof readConfig>} */
   let config;
   let client = s3;
+  /** @param {Record<string, unknown>} fields */
   const emit = (fields) => {
     const metrics = fileMetrics(fields);
     const emf = metrics ? embeddedMetrics(metrics, { functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'csv2segment' }) : {};
     log(JSON.stringify({ source: 'csv2segment', ...fields, ...emf }));
   };
 
+  /**
+   * @param {Context} context
+   * @returns {((task: Task) => Promise<void>) | undefined}
+   */
   function handOffFor(context) {
     if (invoke) return (task) => invoke({ csv2segment: task }, context);
     const { queueUrl } = config;
@@ -207,9 +280,18 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
     return undefined;
   }
 
-  /** Runs an object (task null: a new upload, `event` telling it from another upload) or a piece of one. */
+  /**
+   * Runs an object (task null: a new upload, `event` telling it from another upload) or a piece of one.
+   * @param {Engine} engine
+   * @param {StoredObject} object
+   * @param {Task | null} task
+   * @param {Context} context
+   * @param {string} [event]
+   */
   function processObject(engine, object, task, context, event) {
     const { bucket, key, eTag, versionId } = object;
+    // Made by the handler before any object is run.
+    const s3client = /** @type {S3Client} */ (client);
     const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
     return runObject({
       engine,
@@ -218,12 +300,12 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
       task,
       event,
       identity: s3Identity(bucket, key, eTag, versionId),
-      open: (gzip, range) => openS3(client, object, gzip, range),
-      head: () => headS3(client, object),
+      open: (gzip, range) => openS3(s3client, object, gzip, range),
+      head: () => headS3(s3client, object),
       // A task may name the buckets of CSV2SEGMENT_BUCKETS, or else the one its run started from.
       buckets: config.buckets ?? [task?.origin ?? bucket],
-      store: s3Store(client, bucket),
-      findMapping: (k) => findMapping(k, (candidate) => getMappingObject(client, bucket, candidate)),
+      store: s3Store(s3client, bucket),
+      findMapping: (k) => findMapping(k, (candidate) => getMappingObject(s3client, bucket, candidate)),
       limitMs: Math.max(1000, remaining - SAFETY_MS),
       handOff: handOffFor(context),
       emit,
@@ -231,8 +313,14 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
     });
   }
 
-  /** The S3 records of an event: each object created, outside the report prefix. */
+  /**
+   * The S3 records of an event: each object created, outside the report prefix.
+   * @param {Engine} engine
+   * @param {EventRecord[]} records
+   * @param {Context} context
+   */
   async function s3Records(engine, records, context) {
+    /** @type {string[]} */
     const failures = [];
     let processed = 0;
     for (const record of records) {
@@ -274,12 +362,18 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
     return { processed, failures };
   }
 
-  /** A task that is not well formed: logged and dropped, as a refused one is (nothing about it can change). */
+  /**
+   * A task that is not well formed: logged and dropped, as a refused one is (nothing about it can change).
+   * @param {TaskRefused} err
+   */
   function refuse(err) {
     emit({ level: 'error', status: 'refused', error: `a task refused: ${err.message}` });
   }
 
-  /** The task of a message body; null when it is not one; undefined when it was refused. */
+  /**
+   * The task of a message body; null when it is not one; undefined when it was refused.
+   * @param {unknown} body
+   */
   function readTask(body) {
     try {
       return taskOf(body);
@@ -290,16 +384,28 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
     }
   }
 
-  /** One piece of work from a message. */
+  /**
+   * One piece of work from a message.
+   * @param {Engine} engine
+   * @param {Task} task
+   * @param {Context} context
+   */
   function runTask(engine, task, context) {
     const { bucket, origin, key, eTag, versionId, size } = task;
     return processObject(engine, { bucket, origin: origin ?? bucket, key, eTag, versionId, size: size ?? undefined }, task, context);
   }
 
-  /** An SQS batch: our pieces, or S3 notifications through SQS; failed messages come back. */
+  /**
+   * An SQS batch: our pieces, or S3 notifications through SQS; failed messages come back.
+   * @param {Engine} engine
+   * @param {EventRecord[]} records
+   * @param {Context} context
+   */
   async function sqsRecords(engine, records, context) {
+    /** @type {Array<{ itemIdentifier: string }>} */
     const batchItemFailures = [];
     for (const record of records) {
+      /** @type {any} a message body, parsed from JSON: read field by field with `?.` */
       let body;
       try {
         body = JSON.parse(record.body);
@@ -324,6 +430,11 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
     return { batchItemFailures };
   }
 
+  /**
+   * @param {any} event an S3 notification, an SQS batch or an async invocation's payload: read
+   *   field by field with `?.` before anything of it is used
+   * @param {Context} context
+   */
   return async function handler(event, context) {
     // Once per container; a failed read (no parameter yet, no permission) is tried again next time.
     config ??= readConfig(env, { writeKey: await fetchWriteKey(env) });
@@ -339,7 +450,7 @@ export function createHandler({ env = process.env, s3, fetch = nodeFetch, log = 
       return status === 'refused' ? { processed: 0, refused: 1 } : { processed: 1 };
     }
     const records = event?.Records ?? [];
-    if (records.length > 0 && records.every((r) => r?.eventSource === 'aws:sqs')) return sqsRecords(engine, records, context);
+    if (records.length > 0 && records.every((/** @type {EventRecord} */ r) => r?.eventSource === 'aws:sqs')) return sqsRecords(engine, records, context);
     const { processed, failures } = await s3Records(engine, records, context);
     if (failures.length > 0) {
       throw new Error(`csv2segment: ${failures.length} object(s) not fully delivered, to be retried: ${failures.join('; ')}`);

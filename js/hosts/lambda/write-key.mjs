@@ -6,7 +6,10 @@
 // by mistake is a valid-looking name, and its error is logged on every invocation.
 import { ConfigError, writeKeySource } from '../../core/config.mjs';
 
-/** One client per service for the container's life, made at the first read. */
+/**
+ * One client per service for the container's life, made at the first read.
+ * @type {{ ssm?: import('@aws-sdk/client-ssm').SSMClient, secretsManager?: import('@aws-sdk/client-secrets-manager').SecretsManagerClient }}
+ */
 const clients = {};
 
 /**
@@ -24,6 +27,10 @@ export async function fetchWriteKey(env, own = {}) {
   return 'parameter' in source ? fromParameter(source.parameter, own.ssm) : fromSecret(source.secret, own.secretsManager);
 }
 
+/**
+ * @param {string} name the parameter's name or ARN
+ * @param {import('@aws-sdk/client-ssm').SSMClient} [own]
+ */
 async function fromParameter(name, own) {
   const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
   const ssm = own ?? (clients.ssm ??= new SSMClient({}));
@@ -45,6 +52,10 @@ async function fromParameter(name, own) {
   return key;
 }
 
+/**
+ * @param {string} id the secret's name or ARN
+ * @param {import('@aws-sdk/client-secrets-manager').SecretsManagerClient} [own]
+ */
 async function fromSecret(id, own) {
   const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const secretsManager = own ?? (clients.secretsManager ??= new SecretsManagerClient({}));
@@ -82,6 +93,9 @@ const NOT_SHOWN = 'its value is not shown, as it may be the write key pasted the
 /**
  * An SDK error in a line: AWS's answer names the role and the resource, never a value; the
  * resource's name (the variable's value, which may be a write key) is replaced by the variable.
+ * @param {any} err what the SDK threw: any value, read field by field with `?.`
+ * @param {string} name
+ * @param {string} variable
  */
 function describe(err, name, variable) {
   const status = err?.$metadata?.httpStatusCode;

@@ -10,6 +10,7 @@
 
 /** An upload under a key that was used for another file or body. */
 export class IdempotencyConflict extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'IdempotencyConflict';
@@ -25,9 +26,13 @@ export class LengthRequired extends Error {
 }
 
 const encoder = new TextEncoder();
-const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+const hex = (/** @type {ArrayBuffer} */ buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
 
-/** Where the records and the stored bodies of the keys go: under the report prefix. */
+/**
+ * Where the records and the stored bodies of the keys go: under the report prefix.
+ * @param {string} reportPrefix
+ * @param {string} idempotencyKey
+ */
 export async function idempotencyKeys(reportPrefix, idempotencyKey) {
   const id = hex(await crypto.subtle.digest('SHA-256', encoder.encode(idempotencyKey)));
   return { record: `${reportPrefix}idempotency/${id}.json`, body: `${reportPrefix}idempotency/${id}/${crypto.randomUUID()}.upload` };

@@ -34,6 +34,22 @@ const DEFAULT_SAMPLES = 5;
 const VALIDATE_MAX_BYTES = 64 * 1024 * 1024;
 const VALIDATE_MAX_ROWS = 1_000_000;
 
+/** @typedef {import('../../core/task.mjs').Task} Task */
+/** @typedef {import('../../core/object-run.mjs').StoredObject} StoredObject */
+/** @typedef {ReturnType<typeof readConfig>} Config */
+
+/**
+ * The Worker's bindings and variables (wrangler.toml): the bucket, the queue, the datasets and
+ * assets where configured, and the settings of config.mjs (strings, read and checked there).
+ * @typedef {{ BUCKET: R2Bucket, QUEUE?: Queue<{ csv2segment: Task }>, METRICS?: AnalyticsEngineDataset, ASSETS?: Fetcher, INGEST_TOKEN?: string, [setting: string]: unknown }} Env
+ */
+
+/**
+ * A queue message's body before it is checked: a task of ours or an R2 notification, or anything
+ * whoever can send to the queue wrote. Read field by field with `?.`.
+ * @typedef {any} MessageBody
+ */
+
 let initialised = false;
 function getEngine() {
   if (!initialised) {
@@ -43,8 +59,13 @@ function getEngine() {
   return engine;
 }
 
+/** @param {Record<string, unknown>} fields */
 const emit = (fields) => console.log(JSON.stringify({ source: 'csv2segment', ...fields }));
-/** emit, and a file's outcome to Workers Analytics Engine too when the METRICS binding is set. */
+/**
+ * emit, and a file's outcome to Workers Analytics Engine too when the METRICS binding is set.
+ * @param {Env} env
+ * @returns {(fields: Record<string, unknown>) => void}
+ */
 const emitter = (env) => (fields) => {
   emit(fields);
   writeAnalytics(env.METRICS, fields);
@@ -53,7 +74,17 @@ const emitter = (env) => (fields) => {
 // ---------------------------------------------------------------------------
 // R2 event notifications
 
+/**
+ * The object's bytes (those of `range`, end exclusive), pinned to its eTag; throws Superseded.
+ * @param {R2Bucket} bucket
+ * @param {string} key
+ * @param {string | undefined} eTag
+ * @param {boolean} gzip
+ * @param {{ start: number, end: number | null } | null} range
+ * @returns {Promise<AsyncIterable<Uint8Array>>}
+ */
 async function openR2(bucket, key, eTag, gzip, range) {
+  /** @type {R2GetOptions} */
   const options = {};
   if (eTag) options.onlyIf = { etagMatches: eTag };
   if (range && (range.start > 0 || range.end !== null)) {
@@ -66,13 +97,22 @@ async function openR2(bucket, key, eTag, gzip, range) {
   return gzip ? gunzip(object.body, getEngine()) : object.body;
 }
 
+/**
+ * The bucket beside the object, as runObject uses it.
+ * @param {R2Bucket} bucket
+ * @returns {import('../../core/object-run.mjs').ObjectStore}
+ */
 function r2Store(bucket) {
   return {
-    put: (key, body, contentType) => bucket.put(key, body, { httpMetadata: { contentType } }),
+    put: async (key, body, contentType) => {
+      await bucket.put(key, body, { httpMetadata: { contentType } });
+    },
     remove: (key) => bucket.delete(key),
     get: async (key) => (await bucket.get(key))?.text() ?? null,
     async list(prefix) {
+      /** @type {string[]} */
       const keys = [];
+      /** @type {string | undefined} */
       let cursor;
       do {
         const page = await bucket.list({ prefix, cursor });
@@ -84,7 +124,15 @@ function r2Store(bucket) {
   };
 }
 
-/** Runs an object (task null: a new upload, `event` telling it from another upload) or a piece of one. */
+/**
+ * Runs an object (task null: a new upload, `event` telling it from another upload) or a piece of one.
+ * @param {Env} env
+ * @param {Config} config
+ * @param {string} bound the BUCKET binding's bucket name
+ * @param {StoredObject} object
+ * @param {Task | null} task
+ * @param {string} [event]
+ */
 function runR2Object(env, config, bound, object, task, event) {
   const { bucket, key, eTag } = object;
   return runObject({
@@ -104,11 +152,17 @@ function runR2Object(env, config, bound, object, task, event) {
     store: r2Store(env.BUCKET),
     findMapping: (k) => findMapping(k, (candidate) => getR2Mapping(env.BUCKET, candidate)),
     limitMs: LIMIT_MS,
-    handOff: env.QUEUE ? (t) => env.QUEUE.send({ csv2segment: t }, { contentType: 'json' }) : undefined,
+    handOff: env.QUEUE ? (t) => /** @type {Queue<{ csv2segment: Task }>} */ (env.QUEUE).send({ csv2segment: t }, { contentType: 'json' }) : undefined,
     emit: emitter(env),
   });
 }
 
+/**
+ * @param {Message<MessageBody>} message
+ * @param {Env} env
+ * @param {Config} config
+ * @param {string} bound
+ */
 async function handleMessage(message, env, config, bound) {
   let task;
   try {
@@ -155,8 +209,15 @@ async function handleMessage(message, env, config, bound) {
   await runR2Object(env, config, bound, { bucket: bucketName, key, eTag: note.object.eTag, size: note.object.size }, null, String(note.eventTime ?? ''));
 }
 
+/**
+ * The queue consumer: R2 notifications and the Worker's own pieces of work.
+ * @param {MessageBatch<MessageBody>} batch
+ * @param {Env} env
+ */
 async function queue(batch, env) {
+  /** @type {Config} */
   let config;
+  /** @type {string} */
   let bound;
   try {
     config = readConfig(env);
@@ -195,15 +256,25 @@ async function queue(batch, env) {
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
+/**
+ * @param {number} status
+ * @param {unknown} body
+ * @param {Record<string, string>} [headers]
+ */
 function json(status, body, headers = {}) {
   return new Response(`${JSON.stringify(body, null, 2)}\n`, { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
+/** @type {(status: number, error: string, extra?: Record<string, unknown>, headers?: Record<string, string>) => Response} */
 const problem = (status, error, extra = {}, headers = {}) => json(status, { error, ...extra }, headers);
 
 const encoder = new TextEncoder();
 
-/** Compares the request's bearer token with INGEST_TOKEN in constant time (over their hashes). */
+/**
+ * Compares the request's bearer token with INGEST_TOKEN in constant time (over their hashes).
+ * @param {Request} request
+ * @param {string} token
+ */
 async function authorised(request, token) {
   const header = request.headers.get('authorization') ?? '';
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
@@ -215,7 +286,10 @@ async function authorised(request, token) {
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
-
+/**
+ * @param {string} pathname
+ * @param {string} prefix
+ */
 function fileNameFrom(pathname, prefix) {
   const raw = pathname.slice(prefix.length);
   try {
@@ -228,7 +302,10 @@ function fileNameFrom(pathname, prefix) {
 /** A validate request over VALIDATE_MAX_BYTES or VALIDATE_MAX_ROWS: answered 413. */
 class TooLarge extends Error {}
 
-/** The bytes of `source`, stopped with TooLarge past VALIDATE_MAX_BYTES (leaving the loop cancels the body). */
+/**
+ * The bytes of `source`, stopped with TooLarge past VALIDATE_MAX_BYTES (leaving the loop cancels the body).
+ * @param {AsyncIterable<Uint8Array>} source
+ */
 async function* capped(source) {
   let bytes = 0;
   for await (const chunk of source) {
@@ -240,6 +317,13 @@ async function* capped(source) {
   }
 }
 
+/**
+ * An upload to /v1/ingest (sent) or /v1/validate (read only).
+ * @param {Request} request
+ * @param {Env} env
+ * @param {string} name the file name from the path
+ * @param {'ingest' | 'validate'} mode
+ */
 async function upload(request, env, name, mode) {
   const url = new URL(request.url);
   const send = mode === 'ingest';
@@ -301,7 +385,9 @@ async function upload(request, env, name, mode) {
   // hashed before anything is sent, and another body under the key is refused.
   const idempotencyKey = request.headers.get('idempotency-key')?.trim();
   const identity = `http://${name}#${idempotencyKey || crypto.randomUUID()}`;
+  /** @type {ReadableStream<Uint8Array>} */
   let body = request.body;
+  /** @type {string | null} */
   let stored = null;
   if (config && idempotencyKey) {
     const keys = await idempotencyKeys(config.reportPrefix, idempotencyKey);
@@ -315,7 +401,8 @@ async function upload(request, env, name, mode) {
       return problem(400, `could not read the request body: ${/** @type {{ message?: string } | null | undefined} */ (err)?.message ?? err}`);
     }
     stored = keys.body;
-    body = (await env.BUCKET.get(stored)).body;
+    // Stored just above, and removed only below.
+    body = /** @type {R2ObjectBody} */ (await env.BUCKET.get(stored)).body;
   }
   const decoded = gzip ? gunzip(body, eng) : body;
   // validate's caps (VALIDATE_MAX_BYTES, VALIDATE_MAX_ROWS); ingest runs within the run's own.
@@ -352,6 +439,10 @@ async function upload(request, env, name, mode) {
   return json(status, { status: result.status, timing, report, payloads: result.samples ?? [] });
 }
 
+/**
+ * @param {Request} request
+ * @param {Env} env
+ */
 async function route(request, env) {
   const url = new URL(request.url);
   const path = url.pathname;
@@ -377,6 +468,10 @@ async function route(request, env) {
 }
 
 export default {
+  /**
+   * @param {Request} request
+   * @param {Env} env
+   */
   async fetch(request, env) {
     try {
       return await route(request, env);

@@ -66,3 +66,37 @@ interface SubtleCrypto {
   /** Compares two buffers of the same length in constant time. */
   timingSafeEqual(a: ArrayBuffer | ArrayBufferView, b: ArrayBuffer | ArrayBufferView): boolean;
 }
+
+/** A queue's producer binding (https://developers.cloudflare.com/queues/configuration/javascript-apis/). */
+interface Queue<Body = unknown> {
+  send(body: Body, options?: { contentType?: 'json' | 'text' | 'bytes' | 'v8'; delaySeconds?: number }): Promise<void>;
+}
+
+/** One message a queue consumer is given. */
+interface Message<Body = unknown> {
+  readonly id: string;
+  readonly timestamp: Date;
+  readonly body: Body;
+  /** How many times it has been delivered, this one included. */
+  readonly attempts: number;
+  ack(): void;
+  retry(options?: { delaySeconds?: number }): void;
+}
+
+/** The messages of one queue consumer invocation. */
+interface MessageBatch<Body = unknown> {
+  readonly queue: string;
+  readonly messages: readonly Message<Body>[];
+  ackAll(): void;
+  retryAll(options?: { delaySeconds?: number }): void;
+}
+
+/** A Workers Analytics Engine dataset binding. */
+interface AnalyticsEngineDataset {
+  writeDataPoint(point?: { indexes?: string[]; blobs?: (string | null)[]; doubles?: number[] }): void;
+}
+
+/** A static assets binding (wrangler.toml's [assets]). */
+interface Fetcher {
+  fetch(request: Request): Promise<Response>;
+}
