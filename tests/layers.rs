@@ -20,8 +20,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The report and the one Error that each stage's failure becomes.
     ("report", &["report"]),
     ("pieces", &["pieces"]),
-    // The run: `Ingest`, `validate`, `draft`.
-    ("run", &["ingest"]),
+    // The run: `Ingest`, `validate`, `draft`; and the TypeScript of the values it hands out.
+    ("run", &["ingest", "values"]),
     ("bindings", &["bindings"]),
 ];
 

@@ -9,23 +9,33 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::base::position::Position;
+use crate::map::file_name::FileSpec;
+use crate::options::Options;
+use crate::pieces::mapped::header_record;
+use crate::report::error::Error;
 use crate::report::{write_rejects_header, write_rejects_row};
 
-/// One piece's part, as a host stores it (`{"start", "end", "last", "report"}`; other keys the
-/// host keeps there, like its delivery, are not read).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+/// One piece of a file run in several pieces, as the host stores it (`{"start", "end", "last",
+/// "report"}`; other keys the host keeps there, like its delivery, are not read).
+// Its schema (the TypeScript `Part`) is what a host writes; reading is lenient, as the types say.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, JsonSchema)]
 pub struct Part {
     /// Where the piece's first row starts; a part without it is passed over.
+    #[schemars(with = "Position")]
     pub start: Option<Offset>,
     /// Where the next piece goes on (after the piece's last row).
+    #[schemars(with = "Position")]
     pub end: Option<Offset>,
-    /// The piece read to the end of the file.
+    /// This piece read to the end of the file.
     #[serde(default)]
     pub last: bool,
-    /// The piece's report; [`chain`] does without it, [`combine`] needs it.
+    /// The piece's report (`chain` does without it, `combine` needs it).
+    #[schemars(with = "crate::Report")]
     pub report: Option<PartReport>,
 }
 
@@ -69,6 +79,61 @@ pub struct PartReport {
     pub rejections: Vec<StoredRejection>,
     /// Data rows read.
     pub rows: u64,
+}
+
+impl PartReport {
+    /// The delimiter the pieces read with (the mapping's, or the one guessed from the header),
+    /// as the first piece's report stored it in `file`.
+    pub fn delimiter(&self) -> Option<u8> {
+        let d = self.file.get("delimiter")?.as_str()?.as_bytes();
+        match d {
+            [b] => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+/// The whole file's report from its pieces', and the rejects CSV.
+// `C` is the CSV as the host takes it (the binding's is a Uint8Array, or undefined for none).
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Combined<C = Option<Vec<u8>>> {
+    /// The whole file's report.
+    #[schemars(with = "crate::Report")]
+    pub report: PartReport,
+    /// The rejected rows of all pieces (up to maxRejections), with their reasons; undefined if none.
+    #[schemars(schema_with = "csv_or_none")]
+    pub rejects_csv: C,
+}
+
+fn csv_or_none(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "x-typescript": "Uint8Array | undefined" })
+}
+
+/// The whole file `key`'s report from its pieces' `parts` (see [`combine`]) and the CSV of its
+/// rejected rows, or `None` while a piece is missing. `head` is the file's header record (with
+/// a mapping's `skip`, the file's head up to it, as [`crate::Ingest::header`] gives it);
+/// `options` are the pieces' (their mapping and `max_rejections`).
+///
+/// The rejects CSV is written with the delimiter the pieces read with, else the one the key
+/// and the mapping give. Fails as [`FileSpec::for_file`] does for a key no piece could run.
+pub fn combine_file(
+    key: &str,
+    head: &[u8],
+    parts: &[Part],
+    options: &Options,
+) -> Result<Option<Combined>, Error> {
+    let spec = FileSpec::for_file(key, options)?;
+    let Some(report) = combine(parts, options.max_rejections) else {
+        return Ok(None);
+    };
+    let delimiter = report.delimiter().unwrap_or(spec.delimiter);
+    let header = header_record(key, options, head, delimiter);
+    let rejects_csv = rejects_csv(&report, &header, delimiter);
+    Ok(Some(Combined {
+        report,
+        rejects_csv,
+    }))
 }
 
 /// A rejected row as a report stores it (see [`crate::Rejection`]), fields by name.
