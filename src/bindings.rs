@@ -45,21 +45,6 @@ fn js_error(e: crate::Error) -> JsValue {
     thrown("Csv2SegmentError", e.code(), &e.to_string()).into()
 }
 
-/// The option names, so that a misspelt one is an error rather than silently ignored.
-const OPTION_NAMES: [&str; 11] = [
-    "empty",
-    "typing",
-    "maxRejections",
-    "samplePayloads",
-    "maxBatchBytes",
-    "maxBatchEvents",
-    "maxObjectsPerRequest",
-    "maxRecordBytes",
-    "mapping",
-    "mappingKey",
-    "mappingETag",
-];
-
 /// An `options` error, shaped like the engine's own errors (name `Csv2SegmentError`, a `code`).
 fn options_error(message: &str) -> JsValue {
     thrown("Csv2SegmentError", "options", message).into()
@@ -71,10 +56,10 @@ fn options_from(value: Option<Object>) -> Result<Options, JsValue> {
     };
     for key in Object::keys(&value).iter() {
         let name = key.as_string().unwrap_or_default();
-        if !OPTION_NAMES.contains(&name.as_str()) {
+        if !Options::NAMES.contains(&name.as_str()) {
             let msg = format!(
                 "invalid option: unknown option '{name}'; the options are {}",
-                OPTION_NAMES.join(", ")
+                Options::NAMES.join(", ")
             );
             return Err(options_error(&msg));
         }

@@ -96,6 +96,22 @@ impl Default for Options {
 pub(crate) struct OutOfRange(pub(crate) String);
 
 impl Options {
+    /// The options' names as hosts write them, so that a misspelt one is refused by name
+    /// rather than ignored (tests check them against the options' fields).
+    pub const NAMES: [&'static str; 11] = [
+        "empty",
+        "typing",
+        "maxRejections",
+        "samplePayloads",
+        "maxBatchBytes",
+        "maxBatchEvents",
+        "maxObjectsPerRequest",
+        "maxRecordBytes",
+        "mapping",
+        "mappingKey",
+        "mappingETag",
+    ];
+
     /// Checks the limits against Segment's.
     pub(crate) fn check(&self) -> Result<(), OutOfRange> {
         let bad = |msg: String| Err(OutOfRange(msg));
@@ -127,5 +143,24 @@ impl Options {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Options;
+
+    #[test]
+    fn the_names_are_the_options_fields() {
+        let schema = schemars::schema_for!(Options);
+        let mut fields: Vec<&str> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut names = Options::NAMES.to_vec();
+        fields.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(names, fields);
     }
 }

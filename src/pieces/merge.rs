@@ -349,6 +349,71 @@ mod tests {
         );
     }
 
+    /// A whole run of `data` as one stored part, through `options`.
+    fn stored_run(key: &str, options: &Options, data: &[u8]) -> (Part, Vec<u8>) {
+        let mut ing = crate::Ingest::new(key, "id", options.clone()).unwrap();
+        ing.write(data).unwrap();
+        ing.finish().unwrap();
+        while ing.next_batch().is_some() {}
+        let head = ing.header().unwrap().to_vec();
+        let stored = json!({"start": {"offset": 0, "line": 1},
+            "end": {"offset": data.len(), "line": 4}, "last": true,
+            "report": serde_json::to_value(ing.report()).unwrap()});
+        (serde_json::from_value(stored).unwrap(), head)
+    }
+
+    #[test]
+    fn a_file_is_combined_with_the_delimiter_its_pieces_read_and_its_header_record() {
+        // The mapping leaves the delimiter to the header (`;` here) and skips a title row: the
+        // rejects CSV takes the guessed delimiter from the stored report, and the header record
+        // from the file's head.
+        let options = Options {
+            mapping: Some(
+                r#"{"files": [{"match": "export*.csv", "call": "track", "skip": 1}]}"#.into(),
+            ),
+            ..Options::default()
+        };
+        let data = b"Orders export\nuserId;event\n1;\n2;Bought\n";
+        let (run, head) = stored_run("export_may.csv", &options, data);
+        assert_eq!(head, b"Orders export\nuserId;event");
+        assert_eq!(run.report.as_ref().unwrap().delimiter(), Some(b';'));
+        let whole = combine_file("export_may.csv", &head, &[run], &options)
+            .unwrap()
+            .unwrap();
+        assert_eq!((whole.report.events, whole.report.rejected), (1, 1));
+        assert_eq!(
+            String::from_utf8(whole.rejects_csv.unwrap()).unwrap(),
+            "userId;event;csv2segment_error\n1;;\"line 3, column 2 (event): event is empty; every track call needs one\"\n"
+        );
+
+        // A stored report without a file: the delimiter the key and the mapping give.
+        let bare = part(
+            0,
+            9,
+            true,
+            1,
+            json!([{"line": 2, "row": "x", "message": "m"}]),
+        );
+        let whole = combine_file("track_x.csv", b"userId", &[bare], &Options::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            whole.rejects_csv.unwrap(),
+            b"userId,csv2segment_error\nx,\"m\"\n"
+        );
+        // Nothing to combine yet, and a key no piece could have run.
+        let first = part(0, 9, false, 1, json!([]));
+        assert!(
+            combine_file("track_x.csv", b"userId", &[first], &Options::default())
+                .unwrap()
+                .is_none()
+        );
+        let refused = combine_file("x.csv", b"a", &[], &Options::default()).unwrap_err();
+        assert!(refused
+            .to_string()
+            .starts_with("x.csv: the file name does not say which call to make"));
+    }
+
     #[test]
     fn waits_for_missing_pieces() {
         let parts = [
