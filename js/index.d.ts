@@ -28,6 +28,7 @@ export type {
   Shard,
   SkipAround,
   Split,
+  SplitSoFar,
   Splitter,
   Validation,
   Vocabulary,

@@ -8,279 +8,46 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::base::limits::limit;
-use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position};
+use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position, SplitSoFar};
 
-// The limits and defaults are the engine's constants (base/limits.rs's limit!), named beside them.
-/// The mapping's types (Mapping, MappingRule, MappedColumn, CallKind, ColumnType) and Vocabulary,
-/// generated from their Rust types by tests/generated.rs.
+/// The engine's types: the mapping's (Mapping, MappingRule, MappedColumn, CallKind, ColumnType,
+/// Vocabulary) and the values this binding hands over and takes (Report, Batch, IngestOptions,
+/// …), generated from their Rust types by tests/generated.rs.
 #[wasm_bindgen(typescript_custom_section)]
 const MAPPING_TYPES: &'static str = include_str!("../schema/csv2segment.d.ts");
-
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = concat!(
-    r#"
-/** Settings of an Ingest; every one has a default. */
-export interface IngestOptions {
-  /** What an empty cell of properties, traits or an object becomes. Default "omit". */
-  empty?: "omit" | "null" | "string";
-  /** "infer": exact numbers and true/false typed; "strings": every data cell a string. Default "infer". */
-  typing?: "infer" | "strings";
-  /** Rejected rows kept in full in the report (all are counted). Default "#,
-    limit!(DEFAULT_MAX_REJECTIONS),
-    r#" (DEFAULT_MAX_REJECTIONS). */
-  maxRejections?: number;
-  /** Payloads kept as samples. Default 0 ("#,
-    limit!(VALIDATE_SAMPLE_PAYLOADS),
-    r#" for validate). */
-  samplePayloads?: number;
-  /** Largest request body in bytes. Default and ceiling "#,
-    limit!(MAX_BATCH_BYTES),
-    r#" (MAX_BATCH_BYTES). */
-  maxBatchBytes?: number;
-  /** Most events in a /v1/batch body. Default and ceiling "#,
-    limit!(MAX_BATCH_EVENTS),
-    r#" (MAX_BATCH_EVENTS). */
-  maxBatchEvents?: number;
-  /** Most objects in a /v1/set body. Default and ceiling "#,
-    limit!(MAX_OBJECTS_PER_REQUEST),
-    r#" (MAX_OBJECTS_PER_REQUEST). */
-  maxObjectsPerRequest?: number;
-  /** Largest row in bytes: a longer one is rejected without being held. Default "#,
-    limit!(DEFAULT_MAX_RECORD_BYTES),
-    r#" (DEFAULT_MAX_RECORD_BYTES). */
-  maxRecordBytes?: number;
-  /**
-   * A mapping (the text of a csv2segment.json, see schema/csv2segment.schema.json): how to read
-   * files that were not named and headed for csv2segment. Every host passes the same bytes.
-   * At most "#,
-    limit!(MAX_MAPPING_BYTES),
-    r#" bytes (MAX_MAPPING_BYTES, also maxMappingBytes()): a longer one is refused unread.
-   */
-  mapping?: string;
-  /** Where the mapping was found (a bucket key, a path), for the report and messages. */
-  mappingKey?: string;
-  /** The version of the mapping read (its eTag), for the report. */
-  mappingETag?: string;
+const VALUE_TYPES: &'static str = include_str!("../schema/engine.d.ts");
+
+/// Values go to JavaScript as plain objects (maps too), `None` as `null`, counts as numbers.
+const TO_JS: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::new()
+    .serialize_missing_as_null(true)
+    .serialize_maps_as_objects(true);
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    value.serialize(&TO_JS).unwrap_or(JsValue::NULL)
 }
 
-/** What a note on a draft is: a guess, an ambiguous date order, a blank to fill, a dropped column. */
-export type DraftNoteKind = "guess" | "ambiguous" | "blank" | "dropped" | "damaged";
+/// A JavaScript value placed as it is inside a serialised one: a body in the host's buffer,
+/// payloads parsed by `JSON.parse` (their keys in order), `undefined`.
+#[derive(Serialize)]
+struct Js(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
 
-/** One thing a person should look at in a draft. */
-export interface DraftNote {
-  kind: DraftNoteKind;
-  /** Where in the rule, like columns["Signup Date"].format; "" for the rule as a whole. */
-  path: string;
-  /** The column it is about, if one. */
-  column: string | null;
-  /** The note, in plain words. */
-  message: string;
+/// An `Error` named `name` with a `code`, as every error the binding throws.
+fn thrown(name: &str, code: &str, message: &str) -> js_sys::Error {
+    let err = js_sys::Error::new(message);
+    err.set_name(name);
+    let _ = Reflect::set(&err, &"code".into(), &code.into());
+    err
 }
-
-/** A mapping rule drafted from a file's first "#,
-    limit!(DRAFT_SAMPLE_BYTES),
-    r#" bytes (DRAFT_SAMPLE_BYTES), and the notes on it. */
-export interface Draft {
-  /** One entry of a mapping's files, keys in reading order. */
-  rule: MappingRule;
-  notes: DraftNote[];
-  /** Every column of the file, in file order, with its first non-empty sampled value. */
-  examples: ColumnExample[];
-  /** The file's first records as the draft read them, none skipped: the rows skip passes over, the header row, a few rows after. */
-  firstRows: string[][];
-}
-
-/** A column of a drafted file and one of its values (null when every sampled one was empty). */
-export interface ColumnExample {
-  column: string;
-  value: string | null;
-}
-
-/** Which mapping a file was read through. */
-export interface MappingUsed {
-  key: string | null;
-  eTag: string | null;
-  /** The SHA-256 of the mapping's text, in hex: which mapping it was, whatever its key holds now. */
-  sha256: string;
-  /** The index of the rule that matched; null when none did and the name decided. */
-  rule: number | null;
-}
-
-/** What a file name says. */
-export interface FileInfo {
-  name: string;
-  kind: CallKind;
-  collection: string | null;
-  /** The field delimiter: the mapping's, or guessed from the header (after the header is read). */
-  delimiter: string;
-  /** The name ends in .gz: decompress before writing to the engine. */
-  gzip: boolean;
-}
-
-/**
- * How a column's cells are typed (CellType in Rust): its ColumnType, or for a column that names
- * none, "auto" (numbers and true/false typed, other text a string) or "flag" (true/false as
- * booleans, other text a string; integrations.*).
- */
-export type CellType = ColumnType | "auto" | "flag";
-
-/** How a column is used. */
-export interface ColumnInfo {
-  index: number;
-  name: string;
-  /** Where its value goes, like "context.device.id"; null when the column has a problem. */
-  target: string | null;
-  /** How its cells are typed; null when the column has a problem. */
-  type: CellType | null;
-  /** The mapping leaves the column out. */
-  dropped?: true;
-}
-
-/** A rejected row. */
-export interface Rejection {
-  /** 1-based line where the row starts (the header is line 1). */
-  line: number;
-  /** Byte offset of the row in the file. */
-  offset: number;
-  /** 1-based column at fault, if one is. */
-  column: number | null;
-  /** That column's header. */
-  field: string | null;
-  /** Why, with the fix. */
-  reason: string;
-  /** "line 5, column 8 (timestamp): " and the reason. */
-  message: string;
-  /** The row as it stands in the file. */
-  row: string;
-}
-
-export interface HeaderError {
-  column: number | null;
-  name: string;
-  message: string;
-}
-
-export interface Report {
-  file: FileInfo | null;
-  columns: ColumnInfo[];
-  rows: number;
-  events: number;
-  rejected: number;
-  batches: number;
-  inputBytes: number;
-  payloadBytes: number;
-  /** Cells of the rows sent that were read without the apostrophe Excel writes before a number kept as text ('02134 sent as 02134, Mailchimp's '-6 as -6). */
-  apostrophesRemoved: number;
-  rejections: Rejection[];
-  error: string | null;
-  headerErrors: HeaderError[];
-  finished: boolean;
-  /** The mapping the file was read through, when the options carried one. */
-  mapping: MappingUsed | null;
-}
-
-/** Counts so far, cheap enough to ask after every write. */
-export interface Progress {
-  rows: number;
-  events: number;
-  rejected: number;
-  batches: number;
-  inputBytes: number;
-}
-
-/** A request body ready to send. */
-export interface Batch {
-  endpoint: "batch" | "set";
-  path: "/v1/batch" | "/v1/set";
-  /** The JSON body; for /v1/batch, write the ISO send time over the 24 bytes at sentAtOffset. */
-  body: Uint8Array;
-  sentAtOffset: number | null;
-  events: number;
-  firstLine: number;
-  lastLine: number;
-}
-
-/** A place where a row starts: bytes before it, and its 1-based line. */
-export interface Position {
-  offset: number;
-  line: number;
-}
-
-/** Rows starting in [start.offset, end) of a file. */
-export interface Shard {
-  start: Position;
-  end: number;
-}
-
-/** How a file splits into shards at row boundaries. */
-export interface Split {
-  /** The header record as it stands in the file. */
-  header: string;
-  shards: Shard[];
-  /** The file's size in bytes. */
-  size: number;
-}
-
-/** One piece of a file run in several pieces, as the host stores it. */
-export interface Part {
-  start: Position;
-  end: Position;
-  /** This piece read to the end of the file. */
-  last: boolean;
-  report: Report;
-}
-
-/** The whole file's report from its pieces'. */
-export interface Combined {
-  report: Report;
-  /** The rejected rows of all pieces (up to maxRejections), with their reasons; undefined if none. */
-  rejectsCsv: Uint8Array | undefined;
-}
-
-export interface Validation {
-  report: Report;
-  /** The first payloads, as they would be sent. */
-  payloads: unknown[];
-}
-"#
-);
 
 /// Turns an engine error into a JS `Error` with the message and a `code`.
 fn js_error(e: crate::Error) -> JsValue {
-    let err = js_sys::Error::new(&e.to_string());
-    err.set_name("Csv2SegmentError");
-    let _ = Reflect::set(&err, &"code".into(), &e.code().into());
-    err.into()
+    thrown("Csv2SegmentError", e.code(), &e.to_string()).into()
 }
-
-fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    let ser = serde_wasm_bindgen::Serializer::new()
-        .serialize_missing_as_null(true)
-        .serialize_maps_as_objects(true);
-    value.serialize(&ser).unwrap_or(JsValue::NULL)
-}
-
-/// The option names, so that a misspelt one is an error rather than silently ignored.
-const OPTION_NAMES: [&str; 11] = [
-    "empty",
-    "typing",
-    "maxRejections",
-    "samplePayloads",
-    "maxBatchBytes",
-    "maxBatchEvents",
-    "maxObjectsPerRequest",
-    "maxRecordBytes",
-    "mapping",
-    "mappingKey",
-    "mappingETag",
-];
 
 /// An `options` error, shaped like the engine's own errors (name `Csv2SegmentError`, a `code`).
 fn options_error(message: &str) -> JsValue {
-    let err = js_sys::Error::new(message);
-    err.set_name("Csv2SegmentError");
-    let _ = Reflect::set(&err, &"code".into(), &"options".into());
-    err.into()
+    thrown("Csv2SegmentError", "options", message).into()
 }
 
 fn options_from(value: Option<Object>) -> Result<Options, JsValue> {
@@ -289,10 +56,10 @@ fn options_from(value: Option<Object>) -> Result<Options, JsValue> {
     };
     for key in Object::keys(&value).iter() {
         let name = key.as_string().unwrap_or_default();
-        if !OPTION_NAMES.contains(&name.as_str()) {
+        if !Options::NAMES.contains(&name.as_str()) {
             let msg = format!(
                 "invalid option: unknown option '{name}'; the options are {}",
-                OPTION_NAMES.join(", ")
+                Options::NAMES.join(", ")
             );
             return Err(options_error(&msg));
         }
@@ -305,28 +72,8 @@ fn options_from(value: Option<Object>) -> Result<Options, JsValue> {
     })
 }
 
-fn set(obj: &Object, key: &str, value: JsValue) {
-    let _ = Reflect::set(obj, &key.into(), &value);
-}
-
-/// The batch's fields for JS; the body is copied into `into` when it fits, else into a new array.
+/// The batch for JS; the body is copied into `into` when it fits, else into a new array.
 fn batch_to_js(b: Batch, into: Option<&Uint8Array>) -> JsValue {
-    let obj = Object::new();
-    let endpoint = match b.endpoint {
-        crate::Endpoint::Batch => "batch",
-        crate::Endpoint::Set => "set",
-    };
-    set(&obj, "endpoint", endpoint.into());
-    set(&obj, "path", b.endpoint.path().into());
-    set(
-        &obj,
-        "sentAtOffset",
-        b.sent_at_offset()
-            .map_or(JsValue::NULL, |o| (o as f64).into()),
-    );
-    set(&obj, "events", f64::from(b.events).into());
-    set(&obj, "firstLine", (b.first_line as f64).into());
-    set(&obj, "lastLine", (b.last_line as f64).into());
     let body = match into {
         Some(buffer) if buffer.length() as usize >= b.body.len() => {
             let view = buffer.subarray(0, b.body.len() as u32);
@@ -335,8 +82,7 @@ fn batch_to_js(b: Batch, into: Option<&Uint8Array>) -> JsValue {
         }
         _ => Uint8Array::from(&b.body[..]),
     };
-    set(&obj, "body", body.into());
-    obj.into()
+    to_js(&b.info(Js(body.into())))
 }
 
 /// The streaming engine, for JavaScript.
@@ -460,14 +206,7 @@ impl JsIngest {
     /// Counts so far.
     #[wasm_bindgen(unchecked_return_type = "Progress")]
     pub fn progress(&self) -> JsValue {
-        let r = self.inner.report();
-        let obj = Object::new();
-        set(&obj, "rows", (r.rows as f64).into());
-        set(&obj, "events", (r.events as f64).into());
-        set(&obj, "rejected", (r.rejected as f64).into());
-        set(&obj, "batches", (r.batches as f64).into());
-        set(&obj, "inputBytes", (r.input_bytes as f64).into());
-        obj.into()
+        to_js(&self.inner.report().progress())
     }
 
     /// The sample payloads kept (see `samplePayloads`), parsed.
@@ -544,18 +283,13 @@ impl JsSplitter {
 
     /// Stops early: `{ split, next }`, the shards complete so far and where `resume` goes on;
     /// `undefined`, and the pass goes on, when no shard is complete yet or the file cannot be split.
-    #[wasm_bindgen(unchecked_return_type = "{ split: Split, next: Position } | undefined")]
+    #[wasm_bindgen(unchecked_return_type = "SplitSoFar | undefined")]
     pub fn suspend(&mut self) -> JsValue {
         if !self.inner.as_ref().is_some_and(FileSplitter::can_suspend) {
             return JsValue::UNDEFINED;
         }
         match self.inner.take().and_then(FileSplitter::suspend) {
-            Some((split, next)) => {
-                let obj = Object::new();
-                set(&obj, "split", to_js(&split));
-                set(&obj, "next", to_js(&next));
-                obj.into()
-            }
+            Some((split, next)) => to_js(&SplitSoFar { split, next }),
             None => JsValue::UNDEFINED,
         }
     }
@@ -616,30 +350,17 @@ pub fn combine_parts(
     #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
 ) -> Result<JsValue, JsValue> {
     let options = options_from(options)?;
-    let spec = FileSpec::for_file(key, &options).map_err(js_error)?;
     let parts: Vec<crate::merge::Part> = serde_wasm_bindgen::from_value(parts)
         .map_err(|e| options_error(&format!("invalid parts: {e}")))?;
-    let Some(report) = crate::merge::combine(&parts, options.max_rejections) else {
-        return Ok(JsValue::UNDEFINED);
-    };
-    let obj = Object::new();
-    // The delimiter the pieces read with (a mapping's, or guessed from the header).
-    let delimiter = report
-        .file
-        .get("delimiter")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|d| d.bytes().next())
-        .unwrap_or(spec.delimiter);
-    // With a preamble, `header` is the file's head: the rejects CSV takes its header record.
-    let header = crate::pieces::mapped::header_record(key, &options, header.as_bytes(), delimiter);
-    let csv = crate::merge::rejects_csv(&report, &header, delimiter);
-    set(&obj, "report", to_js(&report));
-    set(
-        &obj,
-        "rejectsCsv",
-        csv.map_or(JsValue::UNDEFINED, |c| Uint8Array::from(&c[..]).into()),
-    );
-    Ok(obj.into())
+    let combined =
+        crate::merge::combine_file(key, header.as_bytes(), &parts, &options).map_err(js_error)?;
+    Ok(combined.map_or(JsValue::UNDEFINED, |c| {
+        let csv = c.rejects_csv.as_deref().map(Uint8Array::from);
+        to_js(&crate::merge::Combined {
+            report: c.report,
+            rejects_csv: Js(csv.map_or(JsValue::UNDEFINED, JsValue::from)),
+        })
+    }))
 }
 
 /// Which of `parts` (their indexes), in file order, make the whole run, or `undefined` while
@@ -656,6 +377,7 @@ pub fn parts_chain(
     Ok(crate::merge::chain(&parts).map_or(JsValue::UNDEFINED, |c| to_js(&c)))
 }
 
+/// JSON texts the engine wrote, parsed by JavaScript's own parser (so keys keep their order).
 fn parse_all(samples: &[String]) -> JsValue {
     samples
         .iter()
@@ -689,16 +411,13 @@ pub fn validate(
     #[wasm_bindgen(unchecked_optional_param_type = "string")] identity: Option<String>,
     #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
 ) -> Result<JsValue, JsValue> {
-    let mut options = options_from(options)?;
-    if options.sample_payloads == 0 {
-        options.sample_payloads = limit!(VALIDATE_SAMPLE_PAYLOADS);
-    }
+    let options = options_from(options)?;
     let identity = identity.unwrap_or_else(|| format!("validate:{key}"));
-    let result = crate::validate(bytes, key, &identity, options);
-    let obj = Object::new();
-    set(&obj, "report", to_js(&result.report));
-    set(&obj, "payloads", parse_all(&result.samples));
-    Ok(obj.into())
+    let v = crate::validate(bytes, key, &identity, options);
+    Ok(to_js(&crate::Validation {
+        samples: Js(parse_all(&v.samples)),
+        report: v.report,
+    }))
 }
 
 /// Drafts a mapping rule for the file `name` from `head`, its first bytes (at least the first
@@ -707,16 +426,12 @@ pub fn validate(
 #[wasm_bindgen(js_name = draftMapping, unchecked_return_type = "Draft")]
 pub fn draft_mapping(name: &str, head: &[u8], whole: bool) -> Result<JsValue, JsValue> {
     let d = crate::draft(name, head, whole).map_err(js_error)?;
-    let obj = Object::new();
-    set(
-        &obj,
-        "rule",
-        js_sys::JSON::parse(&d.rule).unwrap_or(JsValue::NULL),
-    );
-    set(&obj, "notes", to_js(&d.notes));
-    set(&obj, "examples", to_js(&d.examples));
-    set(&obj, "firstRows", to_js(&d.first_rows));
-    Ok(obj.into())
+    Ok(to_js(&crate::Draft {
+        rule: Js(js_sys::JSON::parse(&d.rule).unwrap_or(JsValue::NULL)),
+        notes: d.notes,
+        examples: d.examples,
+        first_rows: d.first_rows,
+    }))
 }
 
 /// The fields of Segment's spec a column can go to in a `call` ("track", "object", …), the
@@ -789,9 +504,7 @@ pub struct JsGunzip {
 }
 
 fn gzip_error(e: crate::GzipError) -> JsValue {
-    let err = js_sys::Error::new(&e.to_string());
-    err.set_name("GzipError");
-    let _ = Reflect::set(&err, &"code".into(), &"gzip".into());
+    let err = thrown("GzipError", "gzip", &e.to_string());
     let _ = Reflect::set(
         &err,
         &"decompressed".into(),

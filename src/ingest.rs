@@ -782,13 +782,17 @@ fn write_row(
     result
 }
 
-/// The outcome of [`validate`].
-#[derive(Clone, Debug)]
-pub struct Validation {
+/// The outcome of [`validate`]: the report and the first payloads, nothing sent.
+// `P` is how the payloads are handed over: the engine gives each as JSON text; the binding hands
+// them to JavaScript parsed.
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Validation<P = Vec<String>> {
     /// The report, with `error` set when the file could not be read at all.
     pub report: Report,
     /// The first payloads, as they would be sent.
-    pub samples: Vec<String>,
+    #[serde(rename = "payloads")]
+    #[schemars(with = "Vec<serde_json::Value>")]
+    pub samples: P,
 }
 
 /// Drafts a rule for the file `name` from `head`, its first bytes (the whole file, or at least
@@ -799,7 +803,9 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
     Ok(crate::map::draft::draft(name, head, whole)?)
 }
 
-/// Reads a whole file in memory without sending anything: its report and first payloads.
+/// Reads a whole file in memory without sending anything: its report and first payloads
+/// (`sample_payloads` of them; when that is 0, the default, a preview's
+/// `VALIDATE_SAMPLE_PAYLOADS`, 5).
 ///
 /// ```
 /// let v = csv2segment::validate(b"userId,event\n1,Signed Up\n2,\n", "track_x.csv", "id",
@@ -809,7 +815,10 @@ pub fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Error> {
 ///     "line 3, column 2 (event): event is empty; every track call needs one");
 /// assert_eq!(v.samples.len(), 1);
 /// ```
-pub fn validate(bytes: &[u8], key: &str, identity: &str, options: Options) -> Validation {
+pub fn validate(bytes: &[u8], key: &str, identity: &str, mut options: Options) -> Validation {
+    if options.sample_payloads == 0 {
+        options.sample_payloads = crate::base::limits::limit!(VALIDATE_SAMPLE_PAYLOADS);
+    }
     let mapping = mapping_used(&options, None);
     let mut ing = match Ingest::new(key, identity, options) {
         Ok(ing) => ing,

@@ -55,16 +55,18 @@ pub use map::spec::spec_fields;
 pub use options::{EmptyCells, Options, Typing};
 pub use pieces::mapped::FileSplitter;
 pub use pieces::merge;
-pub use pieces::split::{Shard, Split, Splitter};
+pub use pieces::split::{Shard, Split, SplitSoFar, Splitter};
 pub use read::frame::Broken;
 pub use report::error::{Error, ErrorKind};
 pub use report::reject::Rejection;
-pub use report::{MappingUsed, Report};
+pub use report::{MappingUsed, Progress, Report};
+#[doc(hidden)]
+pub use values::values_typescript;
 pub use workbook::{is_workbook, validate_workbook, WorkbookValidation};
-pub use write::batch::{Batch, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
+pub use write::batch::{Batch, BatchInfo, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
 
 // The modules stand in layers, from the bottom: base (with options) → read (with gunzip) →
-// map → write → report → pieces → ingest (the run) → bindings. None imports from a layer above
+// map → write → report → pieces → ingest (the run, with values) → bindings. None imports from a layer above
 // its own, and none import each other: tests/layers.rs holds the layers and checks both.
 
 /// Limits, positions, reject reasons, JSON strings: what every stage above it shares.
@@ -83,6 +85,8 @@ mod pieces;
 mod read;
 /// What happened to the file: the report, rejected rows, the errors that stop a file.
 mod report;
+/// The TypeScript of the values the engine hands its hosts, generated from their types.
+mod values;
 /// Excel workbooks: a sheet's typed rows through the same row writer as a CSV's records.
 mod workbook;
 /// Each row's JSON, written straight into request bodies.

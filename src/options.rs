@@ -1,15 +1,18 @@
 //! The engine's settings, with Segment's limits as their ceilings.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::base::limits::limit;
 use crate::base::limits::{
     DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_REJECTIONS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
     MAX_EVENT_BYTES, MAX_OBJECTS_PER_REQUEST, MAX_RECORD_BYTES_CEILING,
 };
 
 /// What an empty cell becomes in `properties`, `traits` and object properties.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum EmptyCells {
     /// Left out of the payload (the default).
     #[default]
@@ -21,8 +24,9 @@ pub enum EmptyCells {
 }
 
 /// How untyped cells of `properties`, `traits` and object properties are sent.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum Typing {
     /// Numbers that read back as the same text, and `true`/`false`, as JSON numbers and booleans (the default).
     #[default]
@@ -31,34 +35,40 @@ pub enum Typing {
     Strings,
 }
 
-/// Settings of an [`crate::Ingest`]; every field has a default.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+/// Settings of an Ingest; every one has a default.
+// IngestOptions in TypeScript; the docs state each limit by its number (from limit!), which
+// tests/js/core/dts-limits.test.mjs tries on the engine.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[schemars(rename = "IngestOptions")]
 pub struct Options {
-    /// What an empty data cell becomes. Default: omitted.
+    /// What an empty cell of properties, traits or an object becomes. Default "omit".
     pub empty: EmptyCells,
-    /// Whether data cells are typed by their text. Default: inferred.
+    /// "infer": exact numbers and true/false typed; "strings": every data cell a string. Default "infer".
     pub typing: Typing,
-    /// How many rejected rows the report keeps in full (all are counted). Default: 1,000.
+    #[doc = concat!(" Rejected rows kept in full in the report (all are counted). Default ", limit!(DEFAULT_MAX_REJECTIONS), " (DEFAULT_MAX_REJECTIONS).")]
     pub max_rejections: usize,
-    /// How many payloads the engine keeps as samples for a preview. Default: 0.
+    #[doc = concat!(" Payloads kept as samples. Default 0 (", limit!(VALIDATE_SAMPLE_PAYLOADS), " for validate).")]
     pub sample_payloads: usize,
-    /// The largest request body. Default and ceiling: 475 KB.
+    #[doc = concat!(" Largest request body in bytes. Default and ceiling ", limit!(MAX_BATCH_BYTES), " (MAX_BATCH_BYTES).")]
     pub max_batch_bytes: usize,
-    /// The most events in a `/v1/batch` request. Default and ceiling: 2,500.
+    #[doc = concat!(" Most events in a /v1/batch body. Default and ceiling ", limit!(MAX_BATCH_EVENTS), " (MAX_BATCH_EVENTS).")]
     pub max_batch_events: usize,
-    /// The most objects in a `/v1/set` request. Default and ceiling: 10.
+    #[doc = concat!(" Most objects in a /v1/set body. Default and ceiling ", limit!(MAX_OBJECTS_PER_REQUEST), " (MAX_OBJECTS_PER_REQUEST).")]
     pub max_objects_per_request: usize,
-    /// The largest row, in bytes (line ending excluded): a longer one is rejected and skipped
-    /// without being held. Default: 1 MiB; at most 1 GiB.
+    #[doc = concat!(" Largest row in bytes (line ending excluded): a longer one is rejected without being held. Default ", limit!(DEFAULT_MAX_RECORD_BYTES), " (DEFAULT_MAX_RECORD_BYTES); at most 1 GiB.")]
     pub max_record_bytes: usize,
-    /// A mapping (`csv2segment.json`) as JSON text: how to read files that were not named and
-    /// headed for csv2segment. Every host passes the same bytes. Default: none.
+    /// A mapping (the text of a csv2segment.json, see schema/csv2segment.schema.json): how to read
+    /// files that were not named and headed for csv2segment. Every host passes the same bytes.
+    #[doc = concat!(" At most ", limit!(MAX_MAPPING_BYTES), " bytes (MAX_MAPPING_BYTES, also maxMappingBytes()): a longer one is refused unread.")]
+    #[schemars(with = "String")]
     pub mapping: Option<String>,
-    /// Where the mapping came from (a bucket key or a path), for the report and messages.
+    /// Where the mapping was found (a bucket key, a path), for the report and messages.
+    #[schemars(with = "String")]
     pub mapping_key: Option<String>,
-    /// The version of the mapping read (an object's eTag), for the report.
+    /// The version of the mapping read (its eTag), for the report.
     #[serde(rename = "mappingETag")]
+    #[schemars(with = "String")]
     pub mapping_etag: Option<String>,
 }
 
@@ -86,6 +96,22 @@ impl Default for Options {
 pub(crate) struct OutOfRange(pub(crate) String);
 
 impl Options {
+    /// The options' names as hosts write them, so that a misspelt one is refused by name
+    /// rather than ignored (tests check them against the options' fields).
+    pub const NAMES: [&'static str; 11] = [
+        "empty",
+        "typing",
+        "maxRejections",
+        "samplePayloads",
+        "maxBatchBytes",
+        "maxBatchEvents",
+        "maxObjectsPerRequest",
+        "maxRecordBytes",
+        "mapping",
+        "mappingKey",
+        "mappingETag",
+    ];
+
     /// Checks the limits against Segment's.
     pub(crate) fn check(&self) -> Result<(), OutOfRange> {
         let bad = |msg: String| Err(OutOfRange(msg));
@@ -117,5 +143,24 @@ impl Options {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Options;
+
+    #[test]
+    fn the_names_are_the_options_fields() {
+        let schema = schemars::schema_for!(Options);
+        let mut fields: Vec<&str> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut names = Options::NAMES.to_vec();
+        fields.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(names, fields);
     }
 }

@@ -1081,3 +1081,40 @@ fn rejected_rows_kept_in_the_report_are_bounded() {
     let out = run("track_x.csv", &data);
     assert_eq!(out.report.rejections[0].raw.len(), 4096);
 }
+
+#[test]
+fn validate_keeps_a_previews_payloads_unless_told_how_many() {
+    let rows: String = (1..=7).map(|i| format!("{i},E{i}\n")).collect();
+    let data = format!("userId,event\n{rows}");
+    let v = csv2segment::validate(data.as_bytes(), "track_x.csv", "id", Options::default());
+    // samplePayloads unset (0): VALIDATE_SAMPLE_PAYLOADS, as IngestOptions' docs say.
+    assert_eq!(v.samples.len(), 5);
+    assert!(v.samples[4].contains(r#""event":"E5""#), "{}", v.samples[4]);
+    let two = Options {
+        sample_payloads: 2,
+        ..Options::default()
+    };
+    assert_eq!(
+        csv2segment::validate(data.as_bytes(), "track_x.csv", "id", two)
+            .samples
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn progress_is_the_reports_counts() {
+    let mut ing = Ingest::new("track_x.csv", "id", Options::default()).unwrap();
+    ing.write(b"userId,event\n1,A\n2,\n3,B").unwrap();
+    let p = ing.report().progress();
+    // The last row has no line ending yet: it is not read until finish.
+    assert_eq!((p.rows, p.events, p.rejected, p.batches), (2, 1, 1, 0));
+    assert_eq!(p.input_bytes, 23);
+    ing.finish().unwrap();
+    let p = ing.report().progress();
+    assert_eq!((p.rows, p.events, p.rejected, p.batches), (3, 2, 1, 1));
+    assert_eq!(
+        serde_json::to_string(&p).unwrap(),
+        r#"{"rows":3,"events":2,"rejected":1,"batches":1,"inputBytes":23}"#
+    );
+}

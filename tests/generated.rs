@@ -26,7 +26,7 @@ fn check(file: &str, fresh: &str) {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == fresh,
-        "{file} is not what the mapping's types (src/map/mapping/shape.rs) generate: run `{BLESS}` and commit it"
+        "{file} is not what the Rust types it is generated from (src/map/mapping/shape.rs, src/values.rs) generate: run `{BLESS}` and commit it"
     );
 }
 
@@ -36,6 +36,11 @@ fn the_mapping_schema_is_generated_from_the_types() {
         "schema/csv2segment.schema.json",
         &csv2segment::mapping_schema(),
     );
+}
+
+#[test]
+fn the_engine_values_typescript_is_generated_from_the_types() {
+    check("schema/engine.d.ts", &csv2segment::values_typescript());
 }
 
 #[test]

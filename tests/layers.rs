@@ -20,8 +20,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The report and the one Error that each stage's failure becomes.
     ("report", &["report"]),
     ("pieces", &["pieces"]),
-    // The run: `Ingest`, `validate`, `draft`.
-    ("run", &["ingest", "workbook"]),
+    // The run: `Ingest`, `validate`, `draft`, workbooks; and the TypeScript of the values it hands out.
+    ("run", &["ingest", "workbook", "values"]),
     ("bindings", &["bindings"]),
 ];
 

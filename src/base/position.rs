@@ -1,11 +1,21 @@
 //! Where a record starts in a file: what the reader, the splitter and the report share.
 
-/// A place in a file where a record may start: its byte offset and 1-based line.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A place where a row starts: bytes before it, and its 1-based line.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Position {
     /// Bytes before it.
     pub offset: u64,
-    /// Its line: one more than the `\n` bytes before it.
+    /// Its 1-based line: one more than the line feeds before it.
     pub line: u64,
 }
 

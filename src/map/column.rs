@@ -100,6 +100,23 @@ impl CellType {
     }
 }
 
+impl schemars::JsonSchema for CellType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CellType".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "How a column's cells are typed: its ColumnType, or for a column that names none, \"auto\" (numbers and true/false typed, other text a string) or \"flag\" (true/false as booleans, other text a string; integrations.*).",
+            "anyOf": [
+                generator.subschema_for::<ColumnType>(),
+                { "const": CellType::Auto.as_str() },
+                { "const": CellType::Flag.as_str() },
+            ],
+        })
+    }
+}
+
 impl Serialize for CellType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -166,8 +166,10 @@ impl std::error::Error for FileNameError {}
 const MAX_COLLECTION_LEN: usize = 100;
 
 /// What a file name says about its contents.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+// Its TypeScript name, as the binding has always called it.
+#[schemars(rename = "FileInfo")]
 pub struct FileSpec {
     /// The file name without its folders.
     pub name: String,
@@ -175,11 +177,12 @@ pub struct FileSpec {
     pub kind: CallKind,
     /// The Objects API collection, for `object_` files.
     pub collection: Option<String>,
-    /// The field delimiter: a tab for `.tsv`, a comma otherwise; a mapping's, or the one
-    /// guessed from the header (see [`crate::Ingest`]).
+    /// The field delimiter: a tab for `.tsv`, a comma otherwise; the mapping's, or guessed from
+    /// the header (after the header is read).
     #[serde(serialize_with = "serialize_delimiter")]
+    #[schemars(with = "String")]
     pub delimiter: u8,
-    /// Whether the name ends in `.gz`: the host decompresses before writing to the engine.
+    /// The name ends in `.gz`: decompress before writing to the engine.
     pub gzip: bool,
 }
 

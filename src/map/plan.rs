@@ -53,21 +53,22 @@ pub(crate) enum Op {
     MessageId { key: Bytes, col: Option<u32> },
 }
 
-/// How each column of the file is used, for the report and the preview.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// How a column of the file is used, for the report and the preview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnInfo {
     /// The 1-based position.
     pub index: usize,
     /// The header as written.
     pub name: String,
-    /// Where its value goes in the payload, like `context.device.id`; `None` when the column has a problem.
+    /// Where its value goes in the payload, like `context.device.id`; null when the column has a problem.
     pub target: Option<String>,
-    /// How its cells are typed; `None` when the column has a problem.
+    /// How its cells are typed; null when the column has a problem.
     #[serde(rename = "type")]
     pub ty: Option<CellType>,
-    /// The mapping leaves the column out of the payload.
+    /// The mapping leaves the column out of the payload (absent when it does not).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(extend("const" = true))]
     pub dropped: bool,
 }
 

@@ -28,7 +28,6 @@ impl FileSpec {
 
 /// The header record of a file's `head` (what [`crate::Ingest::header`] gives): the head itself,
 /// or, when the mapping skips records before the header, the record after them.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) fn header_record(key: &str, options: &Options, head: &[u8], delimiter: u8) -> Vec<u8> {
     let before = match rule_for(key, options) {
         Ok(Some(r)) if r.skip.before > 0 => r.skip.before,

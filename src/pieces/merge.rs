@@ -9,23 +9,33 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::base::position::Position;
+use crate::map::file_name::FileSpec;
+use crate::options::Options;
+use crate::pieces::mapped::header_record;
+use crate::report::error::Error;
 use crate::report::{write_rejects_header, write_rejects_row};
 
-/// One piece's part, as a host stores it (`{"start", "end", "last", "report"}`; other keys the
-/// host keeps there, like its delivery, are not read).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+/// One piece of a file run in several pieces, as the host stores it (`{"start", "end", "last",
+/// "report"}`; other keys the host keeps there, like its delivery, are not read).
+// Its schema (the TypeScript `Part`) is what a host writes; reading is lenient, as the types say.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, JsonSchema)]
 pub struct Part {
     /// Where the piece's first row starts; a part without it is passed over.
+    #[schemars(with = "Position")]
     pub start: Option<Offset>,
     /// Where the next piece goes on (after the piece's last row).
+    #[schemars(with = "Position")]
     pub end: Option<Offset>,
-    /// The piece read to the end of the file.
+    /// This piece read to the end of the file.
     #[serde(default)]
     pub last: bool,
-    /// The piece's report; [`chain`] does without it, [`combine`] needs it.
+    /// The piece's report (`chain` does without it, `combine` needs it).
+    #[schemars(with = "crate::Report")]
     pub report: Option<PartReport>,
 }
 
@@ -71,6 +81,61 @@ pub struct PartReport {
     pub rejections: Vec<StoredRejection>,
     /// Data rows read.
     pub rows: u64,
+}
+
+impl PartReport {
+    /// The delimiter the pieces read with (the mapping's, or the one guessed from the header),
+    /// as the first piece's report stored it in `file`.
+    pub fn delimiter(&self) -> Option<u8> {
+        let d = self.file.get("delimiter")?.as_str()?.as_bytes();
+        match d {
+            [b] => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+/// The whole file's report from its pieces', and the rejects CSV.
+// `C` is the CSV as the host takes it (the binding's is a Uint8Array, or undefined for none).
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Combined<C = Option<Vec<u8>>> {
+    /// The whole file's report.
+    #[schemars(with = "crate::Report")]
+    pub report: PartReport,
+    /// The rejected rows of all pieces (up to maxRejections), with their reasons; undefined if none.
+    #[schemars(schema_with = "csv_or_none")]
+    pub rejects_csv: C,
+}
+
+fn csv_or_none(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "x-typescript": "Uint8Array | undefined" })
+}
+
+/// The whole file `key`'s report from its pieces' `parts` (see [`combine`]) and the CSV of its
+/// rejected rows, or `None` while a piece is missing. `head` is the file's header record (with
+/// a mapping's `skip`, the file's head up to it, as [`crate::Ingest::header`] gives it);
+/// `options` are the pieces' (their mapping and `max_rejections`).
+///
+/// The rejects CSV is written with the delimiter the pieces read with, else the one the key
+/// and the mapping give. Fails as [`FileSpec::for_file`] does for a key no piece could run.
+pub fn combine_file(
+    key: &str,
+    head: &[u8],
+    parts: &[Part],
+    options: &Options,
+) -> Result<Option<Combined>, Error> {
+    let spec = FileSpec::for_file(key, options)?;
+    let Some(report) = combine(parts, options.max_rejections) else {
+        return Ok(None);
+    };
+    let delimiter = report.delimiter().unwrap_or(spec.delimiter);
+    let header = header_record(key, options, head, delimiter);
+    let rejects_csv = rejects_csv(&report, &header, delimiter);
+    Ok(Some(Combined {
+        report,
+        rejects_csv,
+    }))
 }
 
 /// A rejected row as a report stores it (see [`crate::Rejection`]), fields by name.
@@ -285,6 +350,71 @@ mod tests {
             serde_json::to_string(&whole).unwrap(),
             serde_json::to_string(&expected).unwrap()
         );
+    }
+
+    /// A whole run of `data` as one stored part, through `options`.
+    fn stored_run(key: &str, options: &Options, data: &[u8]) -> (Part, Vec<u8>) {
+        let mut ing = crate::Ingest::new(key, "id", options.clone()).unwrap();
+        ing.write(data).unwrap();
+        ing.finish().unwrap();
+        while ing.next_batch().is_some() {}
+        let head = ing.header().unwrap().to_vec();
+        let stored = json!({"start": {"offset": 0, "line": 1},
+            "end": {"offset": data.len(), "line": 4}, "last": true,
+            "report": serde_json::to_value(ing.report()).unwrap()});
+        (serde_json::from_value(stored).unwrap(), head)
+    }
+
+    #[test]
+    fn a_file_is_combined_with_the_delimiter_its_pieces_read_and_its_header_record() {
+        // The mapping leaves the delimiter to the header (`;` here) and skips a title row: the
+        // rejects CSV takes the guessed delimiter from the stored report, and the header record
+        // from the file's head.
+        let options = Options {
+            mapping: Some(
+                r#"{"files": [{"match": "export*.csv", "call": "track", "skip": 1}]}"#.into(),
+            ),
+            ..Options::default()
+        };
+        let data = b"Orders export\nuserId;event\n1;\n2;Bought\n";
+        let (run, head) = stored_run("export_may.csv", &options, data);
+        assert_eq!(head, b"Orders export\nuserId;event");
+        assert_eq!(run.report.as_ref().unwrap().delimiter(), Some(b';'));
+        let whole = combine_file("export_may.csv", &head, &[run], &options)
+            .unwrap()
+            .unwrap();
+        assert_eq!((whole.report.events, whole.report.rejected), (1, 1));
+        assert_eq!(
+            String::from_utf8(whole.rejects_csv.unwrap()).unwrap(),
+            "userId;event;csv2segment_error\n1;;\"line 3, column 2 (event): event is empty; every track call needs one\"\n"
+        );
+
+        // A stored report without a file: the delimiter the key and the mapping give.
+        let bare = part(
+            0,
+            9,
+            true,
+            1,
+            json!([{"line": 2, "row": "x", "message": "m"}]),
+        );
+        let whole = combine_file("track_x.csv", b"userId", &[bare], &Options::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            whole.rejects_csv.unwrap(),
+            b"userId,csv2segment_error\nx,\"m\"\n"
+        );
+        // Nothing to combine yet, and a key no piece could have run.
+        let first = part(0, 9, false, 1, json!([]));
+        assert!(
+            combine_file("track_x.csv", b"userId", &[first], &Options::default())
+                .unwrap()
+                .is_none()
+        );
+        let refused = combine_file("x.csv", b"a", &[], &Options::default()).unwrap_err();
+        assert!(refused
+            .to_string()
+            .starts_with("x.csv: the file name does not say which call to make"));
     }
 
     #[test]

@@ -16,8 +16,8 @@ pub use crate::base::limits::MAX_HEADER_BYTES;
 /// The most a file's head (a preamble and the header) may be for it to be split.
 const MAX_HEAD_BYTES: usize = 2 * MAX_HEADER_BYTES;
 
-/// One shard: the records that start in `[start.offset, end)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+/// Rows starting in [start.offset, end) of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Shard {
     /// Where its first record starts (or the line endings before it).
     pub start: Position,
@@ -25,18 +25,29 @@ pub struct Shard {
     pub end: u64,
 }
 
-/// How a file splits.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+/// How a file splits into shards at row boundaries.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Split {
     /// The header record as it stands in the file, without its line ending. With records to
     /// skip before it (a mapping's `skip`), the file's head: from the start of its text to the
     /// end of the header record, the preamble included (what [`crate::Ingest::header`] gives).
     #[serde(serialize_with = "as_text")]
+    #[schemars(with = "String")]
     pub header: Vec<u8>,
     /// The shards, in file order; they cover every byte after the header.
     pub shards: Vec<Shard>,
     /// The file's size in bytes (after [`Splitter::suspend`], the end of the last shard).
     pub size: u64,
+}
+
+/// A split made so far, by a pass that stopped early: the shards complete so far, and where a
+/// pass that resumes goes on.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct SplitSoFar {
+    /// The shards complete so far.
+    pub split: Split,
+    /// Where the next pass goes on (resume there).
+    pub next: Position,
 }
 
 fn as_text<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {

@@ -3,7 +3,9 @@
 pub(crate) mod error;
 pub(crate) mod reject;
 
-use serde::ser::SerializeStruct;
+use std::borrow::Cow;
+
+use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
 
 use crate::base::reason::REJECTS_COLUMN;
@@ -13,10 +15,10 @@ use crate::map::plan::ColumnInfo;
 use crate::report::reject::Rejection;
 
 /// The report of one file. Serialises to the camelCase JSON the hosts write out.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
-    /// What the file name says.
+    /// What the file name says; null when the name is not accepted.
     pub file: Option<FileSpec>,
     /// How each column is used.
     pub columns: Vec<ColumnInfo>,
@@ -48,7 +50,7 @@ pub struct Report {
 }
 
 /// Which mapping a file was read through, and which of its rules applied.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MappingUsed {
     /// Where the host found it (a bucket key, a path).
@@ -58,7 +60,7 @@ pub struct MappingUsed {
     pub etag: Option<String>,
     /// The SHA-256 of its text, in hex: which mapping it was, whatever its key holds now.
     pub sha256: String,
-    /// The index in `files` of the rule that matched the file; `None` when none did and the
+    /// The index in `files` of the rule that matched the file; null when none did and the
     /// file was read by its name and header.
     pub rule: Option<usize>,
 }
@@ -77,7 +79,34 @@ impl MappingUsed {
     }
 }
 
+/// Counts so far, cheap enough to ask after every write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// Data rows read (the header not counted).
+    pub rows: u64,
+    /// Rows that became events (or objects).
+    pub events: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Request bodies made.
+    pub batches: u64,
+    /// Bytes of the file written to the engine.
+    pub input_bytes: u64,
+}
+
 impl Report {
+    /// The counts so far.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            rows: self.rows,
+            events: self.events,
+            rejected: self.rejected,
+            batches: self.batches,
+            input_bytes: self.input_bytes,
+        }
+    }
+
     /// A CSV of the kept rejected rows: the header, each row as it was, and a column with the reason.
     ///
     /// `None` when no row was rejected.
@@ -122,26 +151,80 @@ fn write_quoted(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// A rejected row, as the report's JSON has it.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Rejection")]
+struct RejectionOut<'a> {
+    /// The 1-based line where the row starts (the header is line 1).
+    line: u64,
+    /// The row's byte offset in the file.
+    offset: u64,
+    /// The 1-based column at fault, if one is.
+    column: Option<usize>,
+    /// That column's header.
+    field: Option<&'a str>,
+    /// Why, with the fix.
+    reason: String,
+    /// The line, the column and the reason: "line 5, column 8 (timestamp): " and the reason.
+    message: String,
+    /// The row as it stands in the file.
+    row: Cow<'a, str>,
+}
+
 impl Serialize for Rejection {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Rejection", 7)?;
-        st.serialize_field("line", &self.line)?;
-        st.serialize_field("offset", &self.offset)?;
-        st.serialize_field("column", &self.column.as_ref().map(|c| c.0))?;
-        st.serialize_field("field", &self.column.as_ref().map(|c| c.1.as_str()))?;
-        st.serialize_field("reason", &self.reason.to_string())?;
-        st.serialize_field("message", &self.to_string())?;
-        st.serialize_field("row", &String::from_utf8_lossy(&self.raw))?;
-        st.end()
+        RejectionOut {
+            line: self.line,
+            offset: self.offset,
+            column: self.column.as_ref().map(|c| c.0),
+            field: self.column.as_ref().map(|c| c.1.as_str()),
+            reason: self.reason.to_string(),
+            message: self.to_string(),
+            row: String::from_utf8_lossy(&self.raw),
+        }
+        .serialize(s)
     }
+}
+
+impl JsonSchema for Rejection {
+    fn schema_name() -> Cow<'static, str> {
+        RejectionOut::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        RejectionOut::json_schema(generator)
+    }
+}
+
+/// A problem of the header, as the report's JSON has it.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "HeaderError")]
+struct HeaderErrorOut<'a> {
+    /// The column's 1-based position; null for a column that is missing.
+    column: Option<usize>,
+    /// The column's name as written in the header.
+    name: &'a str,
+    /// What is wrong, with the fix.
+    message: String,
 }
 
 impl Serialize for HeaderError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("HeaderError", 3)?;
-        st.serialize_field("column", &self.column)?;
-        st.serialize_field("name", &self.name)?;
-        st.serialize_field("message", &self.to_string())?;
-        st.end()
+        HeaderErrorOut {
+            column: self.column,
+            name: &self.name,
+            message: self.to_string(),
+        }
+        .serialize(s)
+    }
+}
+
+impl JsonSchema for HeaderError {
+    fn schema_name() -> Cow<'static, str> {
+        HeaderErrorOut::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        HeaderErrorOut::json_schema(generator)
     }
 }

@@ -16,8 +16,9 @@ pub const SENT_AT_LEN: usize = 24;
 const SUFFIX: &[u8] = b"]}";
 
 /// Which of Segment's endpoints a body is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum Endpoint {
     /// The HTTP Tracking API's `/v1/batch`.
     Batch,
@@ -50,7 +51,56 @@ pub struct Batch {
     pub last_line: u64,
 }
 
+/// A request body as a host is handed it: where it goes, the body, where to stamp `sentAt`, and
+/// which lines it holds.
+// `B` is the body as the host takes it (the binding's is a Uint8Array, the host's own buffer
+// when it gives one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "Batch")]
+pub struct BatchInfo<B> {
+    /// Which API it is for.
+    pub endpoint: Endpoint,
+    /// The request path.
+    #[schemars(schema_with = "endpoint_paths")]
+    pub path: &'static str,
+    /// Where `sentAt`'s placeholder starts, for /v1/batch bodies; null for /v1/set.
+    pub sent_at_offset: Option<usize>,
+    /// How many events (or objects) it holds.
+    pub events: u32,
+    /// The line of its first row.
+    pub first_line: u64,
+    /// The line of its last row.
+    pub last_line: u64,
+    /// The JSON body; for /v1/batch, write the ISO send time over the 24 bytes at sentAtOffset.
+    #[schemars(schema_with = "bytes")]
+    pub body: B,
+}
+
+fn endpoint_paths(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let paths = [Endpoint::Batch.path(), Endpoint::Set.path()];
+    schemars::json_schema!({ "type": "string", "enum": paths })
+}
+
+/// A body's bytes: a Uint8Array in JavaScript.
+fn bytes(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "x-typescript": "Uint8Array" })
+}
+
 impl Batch {
+    /// What a host is told of the body, with the body as it takes it (see [`BatchInfo`]).
+    pub fn info<B>(&self, body: B) -> BatchInfo<B> {
+        BatchInfo {
+            endpoint: self.endpoint,
+            path: self.endpoint.path(),
+            sent_at_offset: self.sent_at_offset(),
+            events: self.events,
+            first_line: self.first_line,
+            last_line: self.last_line,
+            body,
+        }
+    }
+
     /// Where `sentAt`'s placeholder starts, for `/v1/batch` bodies.
     pub fn sent_at_offset(&self) -> Option<usize> {
         (self.endpoint == Endpoint::Batch).then_some(SENT_AT_OFFSET)

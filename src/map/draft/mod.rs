@@ -34,9 +34,11 @@ use rule_out::Drafted;
 /// How much of a file the draft reads: the first 64 KiB, cut at the last record boundary.
 pub const DRAFT_SAMPLE_BYTES: usize = crate::base::limits::limit!(DRAFT_SAMPLE_BYTES);
 
-/// What kind of note.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// What a note on a draft is: a guess, an ambiguous date order, a blank to fill, a dropped
+/// column, damaged values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "DraftNoteKind")]
 pub enum NoteKind {
     /// A decision the sample does not settle (the encoding, the call, a column's target).
     Guess,
@@ -52,11 +54,11 @@ pub enum NoteKind {
 }
 
 /// One thing a person should look at in a draft.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DraftNote {
     /// What kind of note.
     pub kind: NoteKind,
-    /// Where in the rule, like `columns["Signup Date"].format` (empty for the rule as a whole).
+    /// Where in the rule, like `columns["Signup Date"].format`; "" for the rule as a whole.
     pub path: String,
     /// The column it is about, if one.
     pub column: Option<String>,
@@ -64,11 +66,15 @@ pub struct DraftNote {
     pub message: String,
 }
 
-/// A drafted mapping rule and the notes on it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Draft {
-    /// One entry of a mapping's `files`, as pretty-printed JSON text (keys in a reading order).
-    pub rule: String,
+#[doc = concat!(" A mapping rule drafted from a file's first ", crate::base::limits::limit!(DRAFT_SAMPLE_BYTES), " bytes (DRAFT_SAMPLE_BYTES), and the notes on it.")]
+// `R` is how the rule is handed over: the engine gives JSON text, pretty-printed with its keys
+// in a reading order; the binding hands it to JavaScript parsed, in that order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft<R = String> {
+    /// One entry of a mapping's `files`, keys in reading order.
+    #[schemars(with = "super::mapping::shape::RuleShape")]
+    pub rule: R,
     /// Guesses, ambiguities, blanks and dropped columns, in the order of the rule.
     pub notes: Vec<DraftNote>,
     /// Every column of the file, in file order, with its first non-empty sampled value.
@@ -82,11 +88,11 @@ pub struct Draft {
 
 /// A column of the drafted file and one of its values, for an editor to show next to the
 /// column's target (and to read with its date format).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ColumnExample {
     /// The column's name (as in the rule's `columns`).
     pub column: String,
-    /// Its first non-empty value in the sampled rows, trimmed; `None` when all were empty.
+    /// Its first non-empty value in the sampled rows, trimmed; null when all were empty.
     pub value: Option<String>,
 }
 

@@ -40,6 +40,26 @@ fn declarations(out: &mut String, root: &str, schema: &Value) {
     let defs = schema.get("$defs").and_then(Value::as_object);
     let mut decls: Vec<(&str, &Value)> = vec![(root, schema)];
     decls.extend(defs.into_iter().flatten().map(|(k, v)| (k.as_str(), v)));
+    declare(out, decls);
+}
+
+/// The names [`mapping_typescript`] declares, so that TypeScript generated beside it (the
+/// engine's values, src/values.rs) refers to them instead of declaring them again.
+pub(crate) fn mapping_type_names() -> Vec<String> {
+    mapping_typescript()
+        .lines()
+        .filter_map(|l| {
+            let rest = l
+                .strip_prefix("export interface ")
+                .or_else(|| l.strip_prefix("export type "))?;
+            rest.split([' ', '<']).next().map(str::to_string)
+        })
+        .collect()
+}
+
+/// An interface (for an object schema) or a type alias for each `(name, schema)`, with the
+/// schema's description as its doc comment.
+pub(crate) fn declare<'a>(out: &mut String, decls: impl IntoIterator<Item = (&'a str, &'a Value)>) {
     for (name, s) in decls {
         out.push('\n');
         doc(out, "", s);
@@ -85,17 +105,50 @@ fn doc(out: &mut String, indent: &str, s: &Value) {
     }
 }
 
+/// The key of a schema that gives its TypeScript type outright, for a value the binding hands
+/// over as a JavaScript object of its own (a `Uint8Array`) rather than as data.
+pub(crate) const TS_TYPE: &str = "x-typescript";
+
 /// The TypeScript type a schema stands for.
 fn ts_type(s: &Value) -> String {
     let union = |items: &Vec<Value>| items.iter().map(ts_type).collect::<Vec<_>>().join(" | ");
+    if let Some(t) = s.get(TS_TYPE).and_then(Value::as_str) {
+        return t.to_string();
+    }
+    if s.as_bool() == Some(true) {
+        return "unknown".into();
+    }
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        return r.rsplit('/').next().unwrap_or(r).to_string();
+        let name = r.rsplit('/').next().unwrap_or(r).to_string();
+        return match s.get("type").and_then(Value::as_array) {
+            // A `$ref` beside `"type": [.., "null"]`: schemars' Option of a named type.
+            Some(types) if types.iter().any(|t| t == "null") => format!("{name} | null"),
+            _ => name,
+        };
     }
     if let Some(c) = s.get("const") {
         return c.to_string();
     }
+    if let Some(items) = s.get("enum").and_then(Value::as_array) {
+        return items
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(" | ");
+    }
     if let Some(items) = s.get("oneOf").or(s.get("anyOf")).and_then(Value::as_array) {
         return union(items);
+    }
+    if let Some(types) = s.get("type").and_then(Value::as_array) {
+        // `"type": ["string", "null"]`: schemars' Option of a plain type.
+        let one = |t: &Value| {
+            let mut single = s.clone();
+            if let Some(o) = single.as_object_mut() {
+                o.insert("type".into(), t.clone());
+            }
+            ts_type(&single)
+        };
+        return types.iter().map(one).collect::<Vec<_>>().join(" | ");
     }
     match s.get("type").and_then(Value::as_str) {
         Some("string") => "string".into(),
