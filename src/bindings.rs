@@ -450,7 +450,7 @@ impl JsIngest {
     /// The report so far; complete after `finish()` once `nextBatch()` returns `undefined`.
     #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> JsValue {
-        to_js(self.inner.report())
+        to_js(&self.inner.report())
     }
 
     /// Counts so far.
@@ -612,7 +612,8 @@ pub fn combine_parts(
     #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
 ) -> Result<JsValue, JsValue> {
     let options = options_from(options)?;
-    let spec = FileSpec::for_file(key, &options).map_err(js_error)?;
+    let file = crate::map::file_plan::FilePlan::resolve(key, &options)
+        .map_err(|e| js_error(e.into()))?;
     let parts: Vec<crate::merge::Part> = serde_wasm_bindgen::from_value(parts)
         .map_err(|e| options_error(&format!("invalid parts: {e}")))?;
     let Some(report) = crate::merge::combine(&parts, options.max_rejections) else {
@@ -625,9 +626,9 @@ pub fn combine_parts(
         .get("delimiter")
         .and_then(serde_json::Value::as_str)
         .and_then(|d| d.bytes().next())
-        .unwrap_or(spec.delimiter);
+        .unwrap_or(file.spec.delimiter);
     // With a preamble, `header` is the file's head: the rejects CSV takes its header record.
-    let header = crate::pieces::mapped::header_record(key, &options, header.as_bytes(), delimiter);
+    let header = file.header_record(header.as_bytes(), delimiter);
     let csv = crate::merge::rejects_csv(&report, &header, delimiter);
     set(&obj, "report", to_js(&report));
     set(
