@@ -612,8 +612,8 @@ pub fn combine_parts(
     #[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: Option<Object>,
 ) -> Result<JsValue, JsValue> {
     let options = options_from(options)?;
-    let file = crate::map::file_plan::FilePlan::resolve(key, &options)
-        .map_err(|e| js_error(e.into()))?;
+    let file =
+        crate::map::file_plan::FilePlan::resolve(key, &options).map_err(|e| js_error(e.into()))?;
     let parts: Vec<crate::merge::Part> = serde_wasm_bindgen::from_value(parts)
         .map_err(|e| options_error(&format!("invalid parts: {e}")))?;
     let Some(report) = crate::merge::combine(&parts, options.max_rejections) else {

@@ -64,7 +64,7 @@ enum Input {
     /// The delimiter is guessed from the header record ([`Delimiter::Guessed`]): the bytes are
     /// held until it is in.
     Guessing(dialect::Guess),
-    Reading(RecordReader),
+    Reading(Box<RecordReader>),
 }
 
 /// Where a run starts in its file (see [`Ingest::from_plan`]).
@@ -162,7 +162,8 @@ impl Ingest {
     }
 
     /// The one constructor: an engine that reads the file `file` plans from `start`, with
-    /// `options` (checked with [`Options::check`]) and messageIds derived from `identity`.
+    /// `options` already checked ([`Options::check`], see [`plan_checked`]) and messageIds
+    /// derived from `identity`; [`Ingest::new`] and [`Ingest::resume`] are calls of it.
     ///
     /// Fails when the mapping's `header` does not fit its rule, and, for [`Start::Resume`],
     /// when the header has a problem.
@@ -173,7 +174,10 @@ impl Ingest {
         start: Start<'_>,
     ) -> Result<Ingest, Error> {
         let (max_events, collection) = match file.spec.kind {
-            CallKind::Object => (options.max_objects_per_request, file.spec.collection.as_deref()),
+            CallKind::Object => (
+                options.max_objects_per_request,
+                file.spec.collection.as_deref(),
+            ),
             _ => (options.max_batch_events, None),
         };
         let batcher = Batcher::new(collection, options.max_batch_bytes, max_events);
@@ -234,7 +238,7 @@ impl Ingest {
                     // Its first record is a row: the record limit applies from the start.
                     reader.body(plan.width);
                 }
-                Input::Reading(reader)
+                Input::Reading(Box::new(reader))
             }
             None => Input::Guessing(dialect::Guess::new(false).skipping(rows.file.skip.before)),
         };
@@ -404,7 +408,7 @@ impl Ingest {
                     reader.body(plan.width);
                 }
                 rows.set_delimiter(d);
-                self.input = Input::Reading(reader);
+                self.input = Input::Reading(Box::new(reader));
                 let Input::Reading(reader) = &mut self.input else {
                     return Ok(());
                 };
@@ -524,11 +528,8 @@ impl Rows {
         if !matches!(self.state, State::Header) {
             return Ok(());
         }
-        let mut reader = RecordReader::new(
-            self.file.spec.delimiter,
-            0,
-            self.options.max_record_bytes,
-        );
+        let mut reader =
+            RecordReader::new(self.file.spec.delimiter, 0, self.options.max_record_bytes);
         reader.skip_records(self.file.skip.before, 0);
         let mut first = |rec: Record<'_>| match self.state {
             State::Header => self.header(&rec).map(|()| true),

@@ -143,10 +143,7 @@ mod tests {
         };
         let plan = |o: &Options| FilePlan::resolve("r.csv", o).unwrap();
         let head = b"# Events, all\n\n# Account: x\r\n\"a\nb\",c";
-        assert_eq!(
-            plan(&options(2)).header_record(head, b','),
-            b"\"a\nb\",c"
-        );
+        assert_eq!(plan(&options(2)).header_record(head, b','), b"\"a\nb\",c");
         assert_eq!(plan(&options(0)).header_record(b"a,b", b','), b"a,b");
         assert_eq!(
             FilePlan::resolve("track_r.csv", &Options::default())
@@ -164,17 +161,26 @@ mod tests {
             (none.delimiter, none.spec.delimiter, &none.header),
             (Delimiter::Guessed, b',', &HeaderSource::File)
         );
-        assert_eq!((none.encoding, none.digest, none.rule.is_none()), (Encoding::Utf8, None, true));
+        assert_eq!(
+            (none.encoding, none.digest, none.rule.is_none()),
+            (Encoding::Utf8, None, true)
+        );
 
         let tsv = FilePlan::resolve("track_a.tsv", &Options::default()).unwrap();
-        assert_eq!((tsv.delimiter, tsv.spec.delimiter), (Delimiter::Given(b'\t'), b'\t'));
+        assert_eq!(
+            (tsv.delimiter, tsv.spec.delimiter),
+            (Delimiter::Given(b'\t'), b'\t')
+        );
 
         let o = mapping(
             r#"{"match": "*.txt", "call": "identify", "delimiter": ";", "encoding": "windows-1252",
                 "header": ["id", "mail"], "columns": {"id": "userId", "mail": "traits.email"}}"#,
         );
         let p = FilePlan::resolve("export.txt", &o).unwrap();
-        assert_eq!((p.delimiter, p.spec.delimiter), (Delimiter::Given(b';'), b';'));
+        assert_eq!(
+            (p.delimiter, p.spec.delimiter),
+            (Delimiter::Given(b';'), b';')
+        );
         assert_eq!(p.encoding, Encoding::Windows1252);
         assert!(!p.offsets_are_the_files());
         assert_eq!(

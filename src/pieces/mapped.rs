@@ -50,7 +50,12 @@ impl FileSplitter {
         max_record_bytes: usize,
     ) -> Result<FileSplitter, Error> {
         let file = FilePlan::resolve(key, options)?;
-        Ok(FileSplitter::from_plan(&file, shard_bytes, max_record_bytes, None))
+        Ok(FileSplitter::from_plan(
+            &file,
+            shard_bytes,
+            max_record_bytes,
+            None,
+        ))
     }
 
     /// A pass that goes on from `at` in a file whose header is `header` (see [`Splitter::resume`]).
@@ -106,7 +111,11 @@ impl FileSplitter {
             every,
             limit,
             // A pass that goes on is past the header and the records after it.
-            skip: if from.is_some() { Skip::default() } else { skip },
+            skip: if from.is_some() {
+                Skip::default()
+            } else {
+                skip
+            },
         }
     }
 
