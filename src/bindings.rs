@@ -200,7 +200,7 @@ impl JsIngest {
     /// The report so far; complete after `finish()` once `nextBatch()` returns `undefined`.
     #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> JsValue {
-        to_js(self.inner.report())
+        to_js(&self.inner.report())
     }
 
     /// Counts so far.

@@ -6,10 +6,11 @@ use crate::base::position::Position;
 use crate::base::reason::Reason;
 use crate::map::draft::Draft;
 use crate::map::file_name::{CallKind, FileSpec};
-use crate::map::mapping::{rule_for, Rule};
+use crate::map::file_plan::{Delimiter, FilePlan, HeaderSource};
+use crate::map::mapping::Rule;
 use crate::map::plan::Plan;
 use crate::options::Options;
-use crate::read::decode::{Decoder, Encoding};
+use crate::read::decode::Decoder;
 use crate::read::dialect;
 use crate::read::frame::{Broken, RAW_KEPT};
 use crate::read::records::{Record, RecordReader};
@@ -54,27 +55,42 @@ const MAX_HEAD_BYTES: usize = 2 * crate::base::limits::MAX_HEADER_BYTES;
 /// ```
 pub struct Ingest {
     decoder: Decoder,
-    reader: RecordReader,
+    input: Input,
     rows: Rows,
-    /// Input before this place is dropped unread once the header is known (see [`Ingest::skip_to`]).
-    skip_to: Option<Position>,
-    /// The place [`Ingest::skip_to`] asked for, kept after the reader passes it: a row the reader
-    /// still holds open may start before it, and [`Ingest::position`] is never earlier than it.
-    skip_floor: Option<Position>,
-    /// The file's first bytes, held until the delimiter is guessed from its header record.
-    guess: Option<dialect::Guess>,
-    /// Bytes of a byte order mark seen while guessing, counted in offsets.
-    guess_skip: u64,
+}
+
+/// The reading side: the first bytes held until the delimiter is known, then records.
+enum Input {
+    /// The delimiter is guessed from the header record ([`Delimiter::Guessed`]): the bytes are
+    /// held until it is in.
+    Guessing(dialect::Guess),
+    Reading(Box<RecordReader>),
+}
+
+/// Where a run starts in its file (see [`Ingest::from_plan`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Start<'a> {
+    /// At its first byte: the whole file is written.
+    File,
+    /// At `at`, a record boundary after the header (from [`Ingest::suspend`] or a
+    /// [`crate::Splitter`] shard): the bytes from `at.offset` on are written, read with `head`,
+    /// the file's header record as it stands (its head, preamble included, with a `skip`).
+    ///
+    /// Input that can only be read from its start (gzip, a transcoded encoding) starts at
+    /// [`Start::File`] and is moved on with [`Ingest::skip_to`].
+    Resume { head: &'a [u8], at: Position },
 }
 
 /// Everything the record callback needs, apart from the reader that calls it.
 struct Rows {
-    spec: FileSpec,
+    /// How the file is read; its spec's delimiter is the one read with, once known.
+    file: FilePlan,
     options: Options,
     ids: MessageIds,
     state: State,
     batcher: Batcher,
     writer: PayloadWriter,
+    /// The report but for the counts the output side keeps (see [`Rows::report`]).
     report: Report,
     header_raw: Vec<u8>,
     /// With a `skip` before the header: the file's head (the preamble and the header record as
@@ -84,14 +100,12 @@ struct Rows {
     /// Bytes of a byte order mark before the file's text.
     text_start: u64,
     samples: Vec<String>,
-    /// Rows that start before this offset are not read (see [`Ingest::skip_to`]).
-    skip_before: u64,
-    /// The mapping's rule for this file, if one matched.
-    rule: Option<Rule>,
+    /// Where the run starts: the file's first byte, a resumed piece's place, or the one
+    /// [`Ingest::skip_to`] gives. Rows that start before it are not read, [`Ingest::position`]
+    /// is never earlier, and a reader behind it jumps to it once the header is in.
+    start: Position,
     /// Bytes of rejected rows the report keeps.
     raw_kept: usize,
-    /// `finish` was called; rows held back may still be read.
-    finishing: bool,
 }
 
 enum State {
@@ -108,67 +122,8 @@ impl Ingest {
     ///
     /// Fails when the file name does not say which call to make, or an option is out of range.
     pub fn new(key: &str, identity: &str, options: Options) -> Result<Ingest, Error> {
-        options.check()?;
-        let rule = rule_for(key, &options)?;
-        let spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
-        let (max_events, collection) = match spec.kind {
-            CallKind::Object => (options.max_objects_per_request, spec.collection.as_deref()),
-            _ => (options.max_batch_events, None),
-        };
-        let batcher = Batcher::new(collection, options.max_batch_bytes, max_events);
-        // The delimiter: the mapping's; a tab for `.tsv`; else guessed from the header record.
-        let delimiter = rule.as_ref().and_then(|r| r.delimiter);
-        let skip = rule.as_ref().map(|r| r.skip).unwrap_or_default();
-        let guess = (delimiter.is_none() && spec.delimiter != b'\t')
-            .then(|| dialect::Guess::new(false).skipping(skip.before));
-        let encoding = rule.as_ref().map_or(Encoding::Utf8, |r| r.encoding);
-        let mut reader = RecordReader::new(
-            delimiter.unwrap_or(spec.delimiter),
-            0,
-            options.max_record_bytes,
-        );
-        reader.skip_records(skip.before, skip.after);
-        let mut ing = Ingest {
-            decoder: Decoder::with(encoding),
-            reader,
-            rows: Rows {
-                report: Report {
-                    file: Some(spec.clone()),
-                    mapping: mapping_used(&options, rule.as_ref()),
-                    ..Report::default()
-                },
-                spec,
-                options,
-                ids: MessageIds::new(identity, rule.as_ref().map(|r| &r.digest)),
-                state: State::Header,
-                batcher,
-                writer: PayloadWriter::default(),
-                header_raw: Vec::new(),
-                head: (skip.before > 0).then(Vec::new),
-                text_start: 0,
-                samples: Vec::new(),
-                skip_before: 0,
-                rule,
-                raw_kept: 0,
-                finishing: false,
-            },
-            skip_to: None,
-            skip_floor: None,
-            guess,
-            guess_skip: 0,
-        };
-        if let Some(d) = delimiter {
-            ing.rows.set_delimiter(d);
-        }
-        // A file without a header row: the mapping names its columns.
-        let names = ing.rows.rule.as_ref().and_then(|r| r.header.clone());
-        if let Some(names) = names {
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            ing.rows.plan(&names).map_err(|e| ing.rows.fail(e))?;
-            // Its first record is a row: the record limit applies from the start.
-            ing.reader.body(names.len());
-        }
-        Ok(ing)
+        let file = plan_checked(key, &options)?;
+        Ingest::from_plan(file, identity, options, Start::File)
     }
 
     /// An engine for a piece of the file at `key` that starts at `at`, a record boundary after
@@ -202,60 +157,119 @@ impl Ingest {
         header: &[u8],
         at: Position,
     ) -> Result<Ingest, Error> {
-        let mut ing = Ingest::new(key, identity, options)?;
-        let skip = ing.rows.skip();
-        if ing.guess.take().is_some() {
-            ing.rows
-                .set_delimiter(dialect::guess_after(header, skip.before));
-        }
-        let rows = &mut ing.rows;
-        let delimiter = rows.spec.delimiter;
-        // With a preamble, `header` is the file's head: the preamble, then the header record.
-        if rows.head.is_some() {
-            rows.head = Some(header.to_vec());
-        }
-        // A file without a header row was planned from the mapping already.
-        if matches!(rows.state, State::Header) {
-            let mut header_reader = RecordReader::new(delimiter, 0, rows.options.max_record_bytes);
-            header_reader.skip_records(skip.before, 0);
-            let mut first = |rec: Record<'_>| match rows.state {
-                State::Header => rows.header(&rec).map(|()| true),
-                _ => Ok(true),
-            };
-            header_reader
-                .push(header, &mut first)
-                .and_then(|()| header_reader.finish(&mut first))
-                .map_err(|e| rows.fail(e))?;
-            if matches!(rows.state, State::Header) {
-                return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
-            }
-        }
-        let encoding = rows.rule.as_ref().map_or(Encoding::Utf8, |r| r.encoding);
-        ing.decoder = Decoder::past_start(encoding);
-        ing.reader = RecordReader::new(delimiter, 0, rows.options.max_record_bytes);
-        ing.reader.jump(at);
-        if let State::Body(plan) = &rows.state {
-            ing.reader.body(plan.width);
-        }
-        Ok(ing)
+        let file = plan_checked(key, &options)?;
+        Ingest::from_plan(file, identity, options, Start::Resume { head: header, at })
     }
 
-    /// For input that can only be read from the start (gzip, UTF-16): the header is read as
-    /// usual, then everything before `at` (a place [`Ingest::suspend`] returned) is dropped
-    /// unread, and the run goes on from there as the suspended one would have.
+    /// The one constructor: an engine that reads the file `file` plans from `start`, with
+    /// `options` already checked ([`Options::check`], see [`plan_checked`]) and messageIds
+    /// derived from `identity`; [`Ingest::new`] and [`Ingest::resume`] are calls of it.
+    ///
+    /// Fails when the mapping's `header` does not fit its rule, and, for [`Start::Resume`],
+    /// when the header has a problem.
+    pub(crate) fn from_plan(
+        file: FilePlan,
+        identity: &str,
+        options: Options,
+        start: Start<'_>,
+    ) -> Result<Ingest, Error> {
+        let (max_events, collection) = match file.spec.kind {
+            CallKind::Object => (
+                options.max_objects_per_request,
+                file.spec.collection.as_deref(),
+            ),
+            _ => (options.max_batch_events, None),
+        };
+        let batcher = Batcher::new(collection, options.max_batch_bytes, max_events);
+        let (decoder, at) = match start {
+            Start::File => (Decoder::with(file.encoding), Position::default()),
+            Start::Resume { at, .. } => (Decoder::past_start(file.encoding), at),
+        };
+        let mut rows = Rows {
+            report: Report {
+                file: Some(file.spec.clone()),
+                mapping: mapping_used(&options, file.rule.as_ref()),
+                ..Report::default()
+            },
+            ids: MessageIds::new(identity, file.digest.as_ref()),
+            head: (file.skip.before > 0).then(Vec::new),
+            file,
+            options,
+            state: State::Header,
+            batcher,
+            writer: PayloadWriter::default(),
+            header_raw: Vec::new(),
+            text_start: 0,
+            samples: Vec::new(),
+            start: at,
+            raw_kept: 0,
+        };
+        // The delimiter: the mapping's, or a tab for `.tsv`; else guessed from the header
+        // record: a piece's from its head, a whole file's once its header record is in.
+        let delimiter = match (rows.file.delimiter, start) {
+            (Delimiter::Given(d), _) => Some(d),
+            (Delimiter::Guessed, Start::Resume { head, .. }) => {
+                Some(dialect::guess_after(head, rows.file.skip.before))
+            }
+            (Delimiter::Guessed, Start::File) => None,
+        };
+        if let Some(d) = delimiter {
+            rows.set_delimiter(d);
+        }
+        // A file without a header row: the mapping names its columns.
+        if let HeaderSource::Mapping(names) = &rows.file.header {
+            let names = names.clone();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            rows.plan(&names)?;
+        }
+        let reader = match (delimiter, start) {
+            (None, _) => None,
+            (Some(d), Start::Resume { head, at }) => {
+                rows.read_header(head)?;
+                let mut reader = RecordReader::new(d, 0, rows.options.max_record_bytes);
+                reader.jump(at);
+                Some(reader)
+            }
+            (Some(d), Start::File) => Some(rows.reader(d, 0)),
+        };
+        let input = match reader {
+            Some(mut reader) => {
+                if let State::Body(plan) = &rows.state {
+                    // Its first record is a row: the record limit applies from the start.
+                    reader.body(plan.width);
+                }
+                Input::Reading(Box::new(reader))
+            }
+            None => Input::Guessing(dialect::Guess::new(false).skipping(rows.file.skip.before)),
+        };
+        Ok(Ingest {
+            decoder,
+            input,
+            rows,
+        })
+    }
+
+    /// For input that can only be read from the start (gzip, UTF-16): the run starts at `at`
+    /// (a place [`Ingest::suspend`] returned) rather than at the file's first byte. The header
+    /// is read as usual, then everything before `at` is dropped unread, and the run goes on
+    /// from there as the suspended one would have.
     pub fn skip_to(&mut self, at: Position) {
-        self.rows.skip_before = at.offset;
-        self.skip_to = Some(at);
-        self.skip_floor = Some(at);
+        self.rows.start = at;
     }
 
     /// Where the next row starts: the first byte not yet read into a row. After
     /// [`Ingest::finish`], the end of the input.
     pub fn position(&self) -> Position {
-        let at = self.reader.position();
-        match self.skip_floor {
-            Some(skip) if skip.offset > at.offset => skip,
-            _ => at,
+        let at = match &self.input {
+            Input::Reading(reader) => reader.position(),
+            // Nothing is read into rows while the delimiter is guessed.
+            Input::Guessing(_) => Position { offset: 0, line: 1 },
+        };
+        let start = self.rows.start;
+        if start.offset > at.offset {
+            start
+        } else {
+            at
         }
     }
 
@@ -287,11 +301,10 @@ impl Ingest {
     /// # Ok::<(), csv2segment::Error>(())
     /// ```
     pub fn suspend(&mut self) -> Result<Position, Error> {
-        self.rows.usable()?;
+        self.usable()?;
         let at = self.position();
         let rows = &mut self.rows;
         rows.batcher.flush();
-        rows.report.batches = rows.batcher.made;
         rows.state = State::Suspended;
         Ok(at)
     }
@@ -304,7 +317,7 @@ impl Ingest {
     /// single-byte encoding), whose offsets are not the file's, a file without a header row (a
     /// host checks a piece's header against the file's first record), or a head over 128 KiB.
     pub fn header(&self) -> Option<&[u8]> {
-        if self.rows.skip().before > 0 {
+        if self.rows.file.skip.before > 0 {
             let head = self
                 .rows
                 .head
@@ -314,13 +327,13 @@ impl Ingest {
         }
         // A header record is never empty: blank lines before it are skipped.
         let raw = &self.rows.header_raw;
-        let own = !self.rows.rule.as_ref().is_some_and(|r| r.header.is_some());
+        let own = self.rows.file.header == HeaderSource::File;
         (!raw.is_empty() && own && self.decoder.is_identity()).then_some(raw.as_slice())
     }
 
     /// What the file name says.
     pub fn file(&self) -> &FileSpec {
-        &self.rows.spec
+        &self.rows.file.spec
     }
 
     /// The options this engine runs with.
@@ -330,7 +343,7 @@ impl Ingest {
 
     /// Reads a chunk of the file.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), Error> {
-        self.rows.usable()?;
+        self.usable()?;
         self.rows.report.input_bytes += chunk.len() as u64;
         self.feed(chunk, false)
     }
@@ -341,25 +354,36 @@ impl Ingest {
     /// stray quote, the reader may hold up to `maxRecordBytes` of complete rows) are read as
     /// [`Ingest::next_batch`] takes the bodies: the report is complete once it returns `None`.
     pub fn finish(&mut self) -> Result<(), Error> {
-        self.rows.usable()?;
+        self.usable()?;
         self.feed(&[], true)?;
-        self.rows.finishing = true;
         let rows = &mut self.rows;
-        let result = if self.reader.paused() {
-            Ok(())
-        } else {
-            self.reader.finish(&mut |rec: Record<'_>| rows.record(rec))
+        // The end of the input ends the guess: the reader is there.
+        let Input::Reading(reader) = &mut self.input else {
+            return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
         };
-        if let Err(e) = result {
+        if let Err(e) = reader.finish(&mut |rec: Record<'_>| rows.record(rec)) {
             return Err(rows.fail(e));
         }
         if matches!(rows.state, State::Header) {
             return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
         }
-        if !self.reader.paused() {
+        if !reader.paused() {
             rows.complete();
         }
         Ok(())
+    }
+
+    /// Whether the engine takes more input: not after a fatal error, after [`Ingest::finish`],
+    /// or after [`Ingest::suspend`].
+    fn usable(&self) -> Result<(), Error> {
+        if matches!(&self.input, Input::Reading(r) if r.ended()) {
+            return Err(Error::new(ErrorKind::Finished));
+        }
+        match &self.rows.state {
+            State::Failed(e) => Err(e.clone()),
+            State::Finished | State::Suspended => Err(Error::new(ErrorKind::Finished)),
+            _ => Ok(()),
+        }
     }
 
     fn feed(&mut self, chunk: &[u8], eof: bool) -> Result<(), Error> {
@@ -368,60 +392,58 @@ impl Ingest {
             Ok(d) => d,
             Err(e) => return Err(rows.fail(e.into())),
         };
-        let first_line: Vec<u8>;
-        let parts: [&[u8]; 2] = if let Some(guess) = self.guess.as_mut() {
-            // The delimiter is guessed from the header record: hold the bytes until it is in.
-            self.guess_skip += decoded.skip;
-            guess.push(&decoded.head);
-            if !(guess.push(decoded.rest) || eof) {
-                return Ok(());
+        rows.text_start += decoded.skip;
+        let held: Vec<u8>;
+        let (reader, parts): (&mut RecordReader, [&[u8]; 2]) = match &mut self.input {
+            Input::Guessing(guess) => {
+                // The delimiter is guessed from the header record: hold the bytes until it is in.
+                guess.push(&decoded.head);
+                if !(guess.push(decoded.rest) || eof) {
+                    return Ok(());
+                }
+                let (d, bytes) = std::mem::take(guess).finish();
+                held = bytes;
+                let mut reader = rows.reader(d, rows.text_start);
+                if let State::Body(plan) = &rows.state {
+                    reader.body(plan.width);
+                }
+                rows.set_delimiter(d);
+                self.input = Input::Reading(Box::new(reader));
+                let Input::Reading(reader) = &mut self.input else {
+                    return Ok(());
+                };
+                (reader, [&held[..], &[]])
             }
-            let (d, held) = self.guess.take().unwrap_or_default().finish();
-            first_line = held;
-            self.reader = RecordReader::new(d, self.guess_skip, rows.options.max_record_bytes);
-            rows.text_start = self.guess_skip;
-            let skip = rows.skip();
-            self.reader.skip_records(skip.before, skip.after);
-            if let State::Body(plan) = &rows.state {
-                self.reader.body(plan.width);
+            Input::Reading(reader) => {
+                reader.skip(decoded.skip);
+                (reader, [&decoded.head[..], decoded.rest])
             }
-            rows.set_delimiter(d);
-            [&first_line[..], &[]]
-        } else {
-            self.reader.skip(decoded.skip);
-            rows.text_start += decoded.skip;
-            [&decoded.head[..], decoded.rest]
         };
-        let mut result = Ok(());
         for part in parts {
-            let part = skip_unread(&mut self.reader, &mut self.skip_to, &rows.state, part);
+            let part = skip_unread(reader, rows.start, &rows.state, part);
             rows.keep_head(part);
-            result = self
-                .reader
-                .push(part, &mut |rec: Record<'_>| rows.record(rec));
-            if result.is_err() {
-                break;
+            let result = reader.push(part, &mut |rec: Record<'_>| rows.record(rec));
+            if let Err(e) = result {
+                return Err(rows.fail(e));
             }
         }
-        rows.report.batches = rows.batcher.made;
-        result.map_err(|e| rows.fail(e))
+        Ok(())
     }
 
     /// Reads rows held back, until a body is ready or none is left; after `finish`, completes
     /// the file once none is left.
     fn go_on(&mut self) {
-        if !self.reader.paused() || !matches!(self.rows.state, State::Body(_)) {
+        let Input::Reading(reader) = &mut self.input else {
+            return;
+        };
+        if !reader.paused() || !matches!(self.rows.state, State::Body(_)) {
             return;
         }
         let rows = &mut self.rows;
-        let eof = rows.finishing;
-        let result = self
-            .reader
-            .go_on(eof, &mut |rec: Record<'_>| rows.record(rec));
-        rows.report.batches = rows.batcher.made;
+        let result = reader.go_on(&mut |rec: Record<'_>| rows.record(rec));
         if let Err(e) = result {
             rows.fail(e);
-        } else if eof && !self.reader.paused() {
+        } else if reader.ended() && !reader.paused() {
             rows.complete();
         }
     }
@@ -429,7 +451,7 @@ impl Ingest {
     /// The mapping's `skip`: rows dropped before the header and after it (for a workbook's
     /// rows, which [`crate::workbook`] reads, not the record reader).
     pub(crate) fn skip_rows(&self) -> (usize, usize) {
-        let skip = self.rows.skip();
+        let skip = self.rows.file.skip;
         (skip.before, skip.after)
     }
 
@@ -444,19 +466,17 @@ impl Ingest {
     /// Reads a record that was not cut from bytes (a workbook's row) as the record reader's
     /// would be: the header first, then rows. Take the ready bodies after each.
     pub(crate) fn push_record(&mut self, rec: Record<'_>) -> Result<(), Error> {
-        self.rows.usable()?;
+        self.usable()?;
         let rows = &mut self.rows;
         rows.set_delimiter(b',');
         let result = rows.record(rec);
-        rows.report.batches = rows.batcher.made;
         result.map(|_| ()).map_err(|e| rows.fail(e))
     }
 
     /// Ends a run of [`Ingest::push_record`]s, as [`Ingest::finish`] ends one of bytes.
     pub(crate) fn finish_records(&mut self, input_bytes: u64) -> Result<(), Error> {
-        self.rows.usable()?;
+        self.usable()?;
         let rows = &mut self.rows;
-        rows.finishing = true;
         rows.report.input_bytes = input_bytes;
         if matches!(rows.state, State::Header) {
             return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
@@ -480,8 +500,8 @@ impl Ingest {
     }
 
     /// The report so far; complete after [`Ingest::finish`] once [`Ingest::next_batch`] returns `None`.
-    pub fn report(&self) -> &Report {
-        &self.rows.report
+    pub fn report(&self) -> Report {
+        self.rows.report()
     }
 
     /// The first payloads, as sent, up to the `sample_payloads` option.
@@ -493,8 +513,14 @@ impl Ingest {
     pub fn rejects_csv(&self) -> Option<Vec<u8>> {
         self.rows
             .report
-            .rejects_csv(&self.rows.header_raw, self.rows.spec.delimiter)
+            .rejects_csv(&self.rows.header_raw, self.rows.file.spec.delimiter)
     }
+}
+
+/// The plan of the file at `key` for a run: its options checked first.
+fn plan_checked(key: &str, options: &Options) -> Result<FilePlan, Error> {
+    options.check()?;
+    Ok(FilePlan::resolve(key, options)?)
 }
 
 /// What the report says of the mapping: `None` when the options carry none.
@@ -508,9 +534,56 @@ fn mapping_used(options: &Options, rule: Option<&Rule>) -> Option<MappingUsed> {
 }
 
 impl Rows {
-    /// The mapping's `skip`.
-    fn skip(&self) -> crate::map::mapping::Skip {
-        self.rule.as_ref().map(|r| r.skip).unwrap_or_default()
+    /// The report, with the counts the output side keeps: the bodies the batcher made.
+    fn report(&self) -> Report {
+        Report {
+            file: Some(self.file.spec.clone()),
+            batches: self.batcher.made,
+            ..self.report.clone()
+        }
+    }
+
+    /// The report, when the run is done with.
+    fn into_report(self) -> Report {
+        Report {
+            file: Some(self.file.spec),
+            batches: self.batcher.made,
+            ..self.report
+        }
+    }
+
+    /// A reader of the file's records from `offset`, with its `delimiter`, passing over the
+    /// records the mapping's `skip` leaves unread.
+    fn reader(&self, delimiter: u8, offset: u64) -> RecordReader {
+        let mut reader = RecordReader::new(delimiter, offset, self.options.max_record_bytes);
+        reader.skip_records(self.file.skip.before, self.file.skip.after);
+        reader
+    }
+
+    /// Reads the header of a piece from `head`, the file's header record as it stands (its
+    /// head, preamble included, with a `skip`); a file without a header row was planned from
+    /// the mapping already.
+    fn read_header(&mut self, head: &[u8]) -> Result<(), Error> {
+        if self.head.is_some() {
+            self.head = Some(head.to_vec());
+        }
+        if !matches!(self.state, State::Header) {
+            return Ok(());
+        }
+        let mut reader =
+            RecordReader::new(self.file.spec.delimiter, 0, self.options.max_record_bytes);
+        reader.skip_records(self.file.skip.before, 0);
+        let mut first = |rec: Record<'_>| match self.state {
+            State::Header => self.header(&rec).map(|()| true),
+            _ => Ok(true),
+        };
+        reader
+            .push(head, &mut first)
+            .and_then(|()| reader.finish(&mut first))?;
+        if matches!(self.state, State::Header) {
+            return Err(Error::new(ErrorKind::NoHeader));
+        }
+        Ok(())
     }
 
     /// Whether the header is read (or the file stopped after it).
@@ -532,17 +605,6 @@ impl Rows {
         }
     }
 
-    fn usable(&self) -> Result<(), Error> {
-        if self.finishing {
-            return Err(Error::new(ErrorKind::Finished));
-        }
-        match &self.state {
-            State::Failed(e) => Err(e.clone()),
-            State::Finished | State::Suspended => Err(Error::new(ErrorKind::Finished)),
-            _ => Ok(()),
-        }
-    }
-
     /// Records a fatal error in the report and poisons the engine with it.
     fn fail(&mut self, e: Error) -> Error {
         if !matches!(self.state, State::Failed(_)) {
@@ -556,7 +618,6 @@ impl Rows {
     /// The file is read: completes the last body.
     fn complete(&mut self) {
         self.batcher.flush();
-        self.report.batches = self.batcher.made;
         self.report.finished = true;
         self.state = State::Finished;
     }
@@ -576,11 +637,8 @@ impl Rows {
 
     /// The delimiter, once known (the mapping's, or guessed from the header record).
     fn set_delimiter(&mut self, d: u8) {
-        self.spec.delimiter = d;
-        if let Some(file) = self.report.file.as_mut() {
-            file.delimiter = d;
-        }
-        if let Some(names) = self.rule.as_ref().and_then(|r| r.header.as_ref()) {
+        self.file.spec.delimiter = d;
+        if let HeaderSource::Mapping(names) = &self.file.header {
             // The rejects CSV of a file without a header row gets the mapping's.
             let sep = char::from(d).to_string();
             self.header_raw = names.join(&sep).into_bytes();
@@ -609,17 +667,17 @@ impl Rows {
 
     /// Plans the columns `names`, through the mapping's rule when one matched the file.
     fn plan(&mut self, names: &[&str]) -> Result<(), Error> {
-        let layout = match self.rule.as_ref().map(|r| r.layout(names)) {
+        let layout = match self.file.rule.as_ref().map(|r| r.layout(names)) {
             None => None,
             Some(Ok(layout)) => Some(layout),
             Some(Err(errors)) => {
                 return Err(Error::new(ErrorKind::Header {
-                    name: self.spec.name.clone(),
+                    name: self.file.spec.name.clone(),
                     errors,
                 }))
             }
         };
-        let (columns, plan) = Plan::new(&self.spec, names, &self.options, layout.as_ref());
+        let (columns, plan) = Plan::new(&self.file.spec, names, &self.options, layout.as_ref());
         self.report.columns = columns;
         match plan {
             Ok(plan) => {
@@ -627,7 +685,7 @@ impl Rows {
                 Ok(())
             }
             Err(errors) => Err(Error::new(ErrorKind::Header {
-                name: self.spec.name.clone(),
+                name: self.file.spec.name.clone(),
                 errors,
             })),
         }
@@ -637,7 +695,7 @@ impl Rows {
         let State::Body(plan) = &self.state else {
             return;
         };
-        if rec.offset < self.skip_before {
+        if rec.offset < self.start.offset {
             return;
         }
         self.report.rows += 1;
@@ -694,33 +752,28 @@ fn keep_raw(kept: &mut usize, raw: &[u8]) -> Vec<u8> {
     raw
 }
 
-/// What of `part` the reader must see: while a skip target is ahead and the header is known,
-/// the bytes before the target are dropped and the reader jumps to it.
+/// What of `part` the reader must see: while the run's `start` is ahead of the reader and the
+/// header is known, the bytes before it are dropped and the reader jumps to it.
 fn skip_unread<'a>(
     reader: &mut RecordReader,
-    skip_to: &mut Option<Position>,
+    start: Position,
     state: &State,
     part: &'a [u8],
 ) -> &'a [u8] {
-    let (Some(at), State::Body(_)) = (*skip_to, state) else {
-        return part;
-    };
     let here = reader.end_offset();
-    if here >= at.offset {
-        // Rows before the target in this chunk are left out one by one (`skip_before`).
-        *skip_to = None;
+    if here >= start.offset || !matches!(state, State::Body(_)) {
+        // Rows before the start in this chunk are left out one by one (see `Rows::row`).
         return part;
     }
-    let until = at.offset - here;
+    let until = start.offset - here;
     if until >= part.len() as u64 {
         reader.jump(Position {
             offset: here + part.len() as u64,
-            line: at.line,
+            line: start.line,
         });
         return &[];
     }
-    reader.jump(at);
-    *skip_to = None;
+    reader.jump(start);
     &part[until as usize..]
 }
 
@@ -844,7 +897,7 @@ pub fn validate(bytes: &[u8], key: &str, identity: &str, mut options: Options) -
     let _ = ing.finish();
     while ing.next_batch().is_some() {}
     Validation {
-        report: ing.rows.report,
-        samples: ing.rows.samples,
+        samples: std::mem::take(&mut ing.rows.samples),
+        report: ing.rows.into_report(),
     }
 }

@@ -370,3 +370,19 @@ proptest! {
         }
     }
 }
+
+/// Found by the property test above: a dotted date (`02.01.2033`) was counted as a number with
+/// thousands dots, so the file "looked European" (decimal commas) and the date was read day
+/// first as a guess, not said to be ambiguous; sent as 2 January when the file meant 1 February.
+#[test]
+fn a_dotted_date_is_not_a_decimal_comma_and_its_order_is_said_ambiguous() {
+    let csv = "userId,event,created_at\n0,E,02.01.2033\n";
+    let d = draft("track_p.csv", csv.as_bytes(), true).unwrap();
+    let note = d
+        .notes
+        .iter()
+        .find(|n| n.column.as_deref() == Some("created_at"))
+        .expect("a note on the date");
+    assert_eq!(note.kind, NoteKind::Ambiguous, "{}", note.message);
+    assert!(!d.rule.contains("\"decimal\""), "{}", d.rule);
+}

@@ -793,6 +793,46 @@ fn rejects_csv_holds_header_rows_and_reasons() {
 }
 
 #[test]
+fn the_rejects_csv_of_a_file_without_a_header_row_gets_the_mappings_names() {
+    // A `.tsv` whose rule names the columns and not the delimiter: the name's tab joins them,
+    // as the mapping's own delimiter does.
+    let options = |rule: &str| Options {
+        mapping: Some(format!(
+            r#"{{"files": [{{"match": "rows.*", "call": "track", "header": ["userId", "event"]{rule}}}]}}"#
+        )),
+        ..Options::default()
+    };
+    let data = b"1\tSigned Up\n\t\n";
+    let reason = "\"line 2, column 1 (userId): userId and anonymousId are both empty; fill in at least one\"";
+    let expected = format!("userId\tevent\tcsv2segment_error\n\t\t{reason}\n");
+    for (key, rule) in [("rows.tsv", ""), ("rows.csv", r#", "delimiter": "\t""#)] {
+        let out = run_with(key, data, options(rule), 64);
+        assert_eq!(out.report.events, 1, "{key}");
+        assert_eq!(out.rejects.as_deref(), Some(expected.as_str()), "{key}");
+    }
+}
+
+#[test]
+fn the_report_counts_the_bodies_made_whenever_it_is_asked_for() {
+    let options = Options {
+        max_batch_events: 1,
+        ..Options::default()
+    };
+    let mut ing = Ingest::new("track_n.csv", "id", options).unwrap();
+    ing.write(b"userId,event\n1,a\n2,b").unwrap();
+    assert!(ing.next_batch().is_none());
+    assert_eq!(ing.report().batches, 0);
+    // The last row, read at the end, completes the first body.
+    ing.finish().unwrap();
+    assert_eq!(ing.report().batches, 1);
+    let lines: Vec<u64> = std::iter::from_fn(|| ing.next_batch())
+        .map(|b| b.first_line)
+        .collect();
+    assert_eq!(lines, [2, 3]);
+    assert_eq!((ing.report().batches, ing.report().finished), (2, true));
+}
+
+#[test]
 fn rejections_kept_are_capped_but_all_counted() {
     let mut csv = String::from("userId,event\n");
     for _ in 0..1500 {

@@ -1,6 +1,7 @@
 //! Mapping: which call a file's rows become and where each column goes in it.
 //!
-//! [`file_name`] reads the call from the name, [`column`] reads a header cell into a path and
+//! [`file_name`] reads the call from the name, [`file_plan`] decides once how a file is read
+//! (call, rule, encoding, delimiter, header), [`column`] reads a header cell into a path and
 //! a type, [`spec`] holds Segment's rules for each call's fields, [`plan`] compiles the header
 //! (and a [`mapping`], when a `csv2segment.json` applies) into write operations once per file,
 //! and [`cell`], [`timestamp`] and [`date_format`] turn each cell into its JSON value;
@@ -14,6 +15,7 @@ pub(crate) mod constant;
 pub(crate) mod date_format;
 pub mod draft;
 pub(crate) mod file_name;
+pub(crate) mod file_plan;
 pub(crate) mod header;
 pub(crate) mod mapping;
 pub(crate) mod plan;

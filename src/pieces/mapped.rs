@@ -4,12 +4,11 @@
 
 use crate::base::position::Position;
 use crate::map::file_name::FileSpec;
-use crate::map::mapping::{rule_for, Rule, Skip};
+use crate::map::file_plan::{Delimiter, FilePlan};
+use crate::map::mapping::Skip;
 use crate::options::Options;
 use crate::pieces::split::{Split, Splitter};
-use crate::read::decode::Encoding;
 use crate::read::dialect;
-use crate::read::records::{Record, RecordReader};
 use crate::report::error::Error;
 
 impl FileSpec {
@@ -17,32 +16,8 @@ impl FileSpec {
     /// rule's call, and its delimiter when it names one (else the one the name gives; the
     /// engine guesses it from the header when the rule says `auto`).
     pub fn for_file(key: &str, options: &Options) -> Result<FileSpec, Error> {
-        let rule = rule_for(key, options)?;
-        let mut spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
-        if let Some(d) = rule.and_then(|r| r.delimiter) {
-            spec.delimiter = d;
-        }
-        Ok(spec)
+        Ok(FilePlan::resolve(key, options)?.spec)
     }
-}
-
-/// The header record of a file's `head` (what [`crate::Ingest::header`] gives): the head itself,
-/// or, when the mapping skips records before the header, the record after them.
-pub(crate) fn header_record(key: &str, options: &Options, head: &[u8], delimiter: u8) -> Vec<u8> {
-    let before = match rule_for(key, options) {
-        Ok(Some(r)) if r.skip.before > 0 => r.skip.before,
-        _ => return head.to_vec(),
-    };
-    let mut reader = RecordReader::new(delimiter, 0, head.len().max(1));
-    reader.skip_records(before, 0);
-    let mut found = None;
-    let mut first = |rec: Record<'_>| {
-        found.get_or_insert_with(|| rec.raw.to_vec());
-        Ok::<bool, ()>(true)
-    };
-    let _ = reader.push(head, &mut first);
-    let _ = reader.finish(&mut first);
-    found.unwrap_or_else(|| head.to_vec())
 }
 
 /// A [`Splitter`] for a file as a mapping reads it.
@@ -74,32 +49,13 @@ impl FileSplitter {
         shard_bytes: u64,
         max_record_bytes: usize,
     ) -> Result<FileSplitter, Error> {
-        let rule = rule_for(key, options)?;
-        let spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
-        let skip = rule.as_ref().map(|r| r.skip).unwrap_or_default();
-        let state = match &rule {
-            Some(r) if r.encoding != Encoding::Utf8 => Pass::Whole,
-            Some(Rule {
-                delimiter: Some(d), ..
-            }) => Pass::Splitting(Box::new(Splitter::new(*d, shard_bytes))),
-            _ if spec.delimiter == b'\t' => {
-                Pass::Splitting(Box::new(Splitter::new(b'\t', shard_bytes)))
-            }
-            _ => Pass::Guessing(dialect::Guess::new(true).skipping(skip.before)),
-        };
-        let state = match state {
-            Pass::Splitting(s) => Pass::Splitting(Box::new(
-                s.with_max_record_bytes(max_record_bytes)
-                    .with_skip(skip.before, skip.after),
-            )),
-            other => other,
-        };
-        Ok(FileSplitter {
-            state,
-            every: shard_bytes,
-            limit: max_record_bytes,
-            skip,
-        })
+        let file = FilePlan::resolve(key, options)?;
+        Ok(FileSplitter::from_plan(
+            &file,
+            shard_bytes,
+            max_record_bytes,
+            None,
+        ))
     }
 
     /// A pass that goes on from `at` in a file whose header is `header` (see [`Splitter::resume`]).
@@ -111,29 +67,56 @@ impl FileSplitter {
         header: &[u8],
         at: Position,
     ) -> Result<FileSplitter, Error> {
-        let rule = rule_for(key, options)?;
-        let spec = FileSpec::with_call(key, rule.as_ref().and_then(|r| r.call.as_ref()))?;
-        let state = match &rule {
-            Some(r) if r.encoding != Encoding::Utf8 => Pass::Whole,
-            _ => {
-                let skip = rule.as_ref().map(|r| r.skip).unwrap_or_default();
-                let d = match rule.as_ref().and_then(|r| r.delimiter) {
-                    Some(d) => d,
-                    None if spec.delimiter == b'\t' => b'\t',
-                    None => dialect::guess_after(header, skip.before),
+        let file = FilePlan::resolve(key, options)?;
+        Ok(FileSplitter::from_plan(
+            &file,
+            shard_bytes,
+            max_record_bytes,
+            Some((header, at)),
+        ))
+    }
+
+    /// The one constructor: a pass over the file `file` plans, from its start or, with
+    /// `from`, from a place after its header (the file's header record, and the place).
+    fn from_plan(
+        file: &FilePlan,
+        every: u64,
+        limit: usize,
+        from: Option<(&[u8], Position)>,
+    ) -> FileSplitter {
+        let skip = file.skip;
+        let state = match (file.delimiter, from) {
+            // The engine's offsets are not the file's: it is read whole.
+            _ if !file.offsets_are_the_files() => Pass::Whole,
+            (Delimiter::Given(d), None) => Pass::Splitting(Box::new(
+                Splitter::new(d, every)
+                    .with_max_record_bytes(limit)
+                    .with_skip(skip.before, skip.after),
+            )),
+            (Delimiter::Guessed, None) => {
+                Pass::Guessing(dialect::Guess::new(true).skipping(skip.before))
+            }
+            (delimiter, Some((header, at))) => {
+                let d = match delimiter {
+                    Delimiter::Given(d) => d,
+                    Delimiter::Guessed => dialect::guess_after(header, skip.before),
                 };
                 Pass::Splitting(Box::new(
-                    Splitter::resume(d, shard_bytes, header, at)
-                        .with_max_record_bytes(max_record_bytes),
+                    Splitter::resume(d, every, header, at).with_max_record_bytes(limit),
                 ))
             }
         };
-        Ok(FileSplitter {
+        FileSplitter {
             state,
-            every: shard_bytes,
-            limit: max_record_bytes,
-            skip: Skip::default(),
-        })
+            every,
+            limit,
+            // A pass that goes on is past the header and the records after it.
+            skip: if from.is_some() {
+                Skip::default()
+            } else {
+                skip
+            },
+        }
     }
 
     /// Reads the next bytes of the file.
@@ -180,31 +163,5 @@ impl FileSplitter {
             Pass::Splitting(s) => (*s).finish(),
             _ => None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::header_record;
-    use crate::options::Options;
-
-    #[test]
-    fn the_header_record_of_a_head_is_the_one_after_the_preamble() {
-        let options = |skip: u32| Options {
-            mapping: Some(format!(
-                r#"{{"files": [{{"match": "*.csv", "call": "track", "skip": {skip}}}]}}"#
-            )),
-            ..Options::default()
-        };
-        let head = b"# Events, all\n\n# Account: x\r\n\"a\nb\",c";
-        assert_eq!(
-            header_record("r.csv", &options(2), head, b','),
-            b"\"a\nb\",c"
-        );
-        assert_eq!(header_record("r.csv", &options(0), b"a,b", b','), b"a,b");
-        assert_eq!(
-            header_record("r.csv", &Options::default(), b"a,b", b','),
-            b"a,b"
-        );
     }
 }

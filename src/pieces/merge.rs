@@ -14,9 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::base::position::Position;
-use crate::map::file_name::FileSpec;
+use crate::map::file_plan::FilePlan;
 use crate::options::Options;
-use crate::pieces::mapped::header_record;
 use crate::report::error::Error;
 use crate::report::{write_rejects_header, write_rejects_row};
 
@@ -125,12 +124,13 @@ pub fn combine_file(
     parts: &[Part],
     options: &Options,
 ) -> Result<Option<Combined>, Error> {
-    let spec = FileSpec::for_file(key, options)?;
+    let file = FilePlan::resolve(key, options)?;
     let Some(report) = combine(parts, options.max_rejections) else {
         return Ok(None);
     };
-    let delimiter = report.delimiter().unwrap_or(spec.delimiter);
-    let header = header_record(key, options, head, delimiter);
+    let delimiter = report.delimiter().unwrap_or(file.spec.delimiter);
+    // With a preamble, `head` is the file's head: the rejects CSV takes its header record.
+    let header = file.header_record(head, delimiter);
     let rejects_csv = rejects_csv(&report, &header, delimiter);
     Ok(Some(Combined {
         report,

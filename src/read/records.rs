@@ -293,6 +293,8 @@ pub(crate) struct RecordReader {
     skipping: Option<Skipping>,
     /// Records past here were held back because the callback paused.
     paused: bool,
+    /// The input is complete ([`RecordReader::finish`]): the last record may have no line ending.
+    ended: bool,
     /// Records still to drop unread (a mapping's `skip`): before the first, then after it.
     skip: usize,
     /// Records to drop after the first, once it is read.
@@ -339,6 +341,7 @@ impl RecordReader {
             max_fields: usize::MAX,
             skipping: None,
             paused: false,
+            ended: false,
             skip: 0,
             skip_after: 0,
         }
@@ -409,22 +412,32 @@ impl RecordReader {
         self.read(false, f)
     }
 
-    /// Reads to the end of the input; the last record may have no line ending.
+    /// The input is complete: reads to its end (the last record may have no line ending),
+    /// unless records are held back (see [`RecordReader::paused`]), which
+    /// [`RecordReader::go_on`] then reads as the end of the input.
     pub(crate) fn finish<E>(
         &mut self,
         f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
+        self.ended = true;
+        if self.paused {
+            return Ok(());
+        }
         self.read(true, f)
     }
 
-    /// Goes on reading records held back when `f` paused, as [`RecordReader::push`] (or, with
-    /// `eof`, [`RecordReader::finish`]) would have.
+    /// Goes on reading records held back when `f` paused, as [`RecordReader::push`] (or, after
+    /// [`RecordReader::finish`], as `finish`) would have.
     pub(crate) fn go_on<E>(
         &mut self,
-        eof: bool,
         f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
-        self.read(eof, f)
+        self.read(self.ended, f)
+    }
+
+    /// Whether [`RecordReader::finish`] was called: no input is to come.
+    pub(crate) fn ended(&self) -> bool {
+        self.ended
     }
 
     /// Whether the last read stopped because `f` paused, with records still to read.

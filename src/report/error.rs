@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::base::limits::MAX_HEADER_BYTES;
 use crate::map::file_name::{FileNameError, FileNameProblem};
+use crate::map::file_plan::PlanError;
 use crate::map::header::HeaderError;
 use crate::map::mapping::BadMapping;
 use crate::options::OutOfRange;
@@ -184,6 +185,15 @@ impl From<Compressed> for Error {
 impl From<OutOfRange> for Error {
     fn from(e: OutOfRange) -> Error {
         Error::new(ErrorKind::Options(e.0))
+    }
+}
+
+impl From<PlanError> for Error {
+    fn from(e: PlanError) -> Error {
+        match e {
+            PlanError::Mapping(e) => e.into(),
+            PlanError::FileName(e) => e.into(),
+        }
     }
 }
 

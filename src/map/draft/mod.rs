@@ -372,5 +372,10 @@ mod tests {
         assert_eq!(decimal_mark("19.99"), Some(b'.'));
         assert_eq!(decimal_mark("42"), None);
         assert_eq!(decimal_mark("1.234.567"), Some(b','));
+        assert_eq!(decimal_mark("1.234.567,5"), Some(b','));
+        // Dates with dots or commas are not numbers of any locale.
+        assert_eq!(decimal_mark("02.01.2033"), None);
+        assert_eq!(decimal_mark("1.2.2020"), None);
+        assert_eq!(decimal_mark("12.345.67"), None);
     }
 }

@@ -156,8 +156,13 @@ pub(super) fn decimal_mark(v: &str) -> Option<u8> {
     let digits_after = body.len() - last - 1;
     let other = if mark == b'.' { b',' } else { b'.' };
     if body.bytes().filter(|&b| b == mark).count() > 1 {
-        // `1.234.567`: a thousands separator, so the other is the decimal mark.
-        return Some(other);
+        // `1.234.567`: a thousands separator, so the other is the decimal mark; but only in
+        // groups of three digits after the first (`02.01.2033` is a date, not a number).
+        let whole = body.split(char::from(other)).next().unwrap_or(body);
+        let mut groups = whole.split(char::from(mark));
+        let first = groups.next().map_or(0, str::len);
+        let thousands = (1..=3).contains(&first) && groups.all(|g| g.len() == 3);
+        return thousands.then_some(other);
     }
     if body[..last].contains(char::from(other)) || digits_after != 3 {
         return Some(mark);
