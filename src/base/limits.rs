@@ -40,6 +40,9 @@ macro_rules! limit {
     (MAX_SKIP) => {
         1000
     };
+    (MAX_WITH_COLUMNS) => {
+        3
+    };
 }
 pub(crate) use limit;
 
@@ -64,6 +67,9 @@ pub const MAX_MAPPING_BYTES: usize = limit!(MAX_MAPPING_BYTES);
 /// The most rows a mapping's `skip` passes over before the header row, and after it: 1000,
 /// more than any export's preamble.
 pub const MAX_SKIP: usize = limit!(MAX_SKIP);
+/// The most columns a mapping's `with` joins to a date column: 3, a time, a 12-hour clock's
+/// AM/PM and a time zone.
+pub const MAX_WITH_COLUMNS: usize = limit!(MAX_WITH_COLUMNS);
 /// The largest value a mapping's `set` gives every row, measured as its JSON: Segment drops
 /// events over 32 KB ([`MAX_EVENT_BYTES`]), so a larger constant could never be sent.
 pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);
@@ -93,5 +99,6 @@ mod tests {
         assert_eq!(MAX_MAPPING_BYTES, 1 << 20);
         assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
         assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
+        assert_eq!(MAX_WITH_COLUMNS, 3);
     }
 }

@@ -83,6 +83,9 @@ pub(crate) struct Plan {
     pub checks: Vec<Check>,
     /// The mapping's date formats, that [`Conv::Formatted`] cells name.
     pub formats: Vec<DateFormat>,
+    /// One per format: the columns whose cells are joined to the date's before it is read
+    /// (the mapping's `with`), in order; empty for most.
+    pub with: Vec<Vec<u32>>,
 }
 
 impl Plan {
@@ -276,6 +279,7 @@ impl Plan {
             ops: Vec::new(),
             checks,
             formats: layout.map(|l| l.formats.clone()).unwrap_or_default(),
+            with: layout.map(|l| l.with.clone()).unwrap_or_default(),
         };
         plan.ops.push(Op::Open {
             key: Bytes::default(),

@@ -487,6 +487,7 @@ fn typed(
                     to: target,
                     typed: !stamp_by_name,
                     format: format.clone(),
+                    with: Vec::new(),
                 },
                 note,
             )
