@@ -200,3 +200,125 @@ fn with_is_checked_with_its_path() {
         ["files[0].columns[\"Date\"].with: must be a list of the file's column names whose cells complete the date, like [\"Time\", \"TimeZone\"]"]
     );
 }
+
+/// The rule a draft writes, as JSON, and its notes as (kind, path, message).
+fn drafted(name: &str, data: &[u8]) -> (Value, Vec<(NoteKind, String, String)>, Draft) {
+    let d = draft(name, data, true).unwrap();
+    let rule: Value = serde_json::from_str(&d.rule).unwrap();
+    let notes = d
+        .notes
+        .iter()
+        .map(|n| (n.kind, n.path.clone(), n.message.clone()))
+        .collect();
+    (rule, notes, d)
+}
+
+/// The draft's rule as a mapping, with the event a person would fill in.
+fn as_mapping(rule: &Value) -> String {
+    let mut r = rule.clone();
+    r["set"] = serde_json::json!({"event": "Payment Received"});
+    serde_json::json!({ "files": [r] }).to_string()
+}
+
+#[test]
+fn the_draft_joins_paypals_date_time_and_zone_and_says_so() {
+    let (rule, notes, _) = drafted("payments.csv", PAYPAL);
+    assert_eq!(
+        rule["columns"]["Date"],
+        serde_json::json!({"to": "timestamp", "format": "%d/%m/%Y %H:%M:%S %Z", "with": ["Time", "TimeZone"]})
+    );
+    // Time and TimeZone are not drafted on their own.
+    let names: Vec<&String> = rule["columns"].as_object().unwrap().keys().collect();
+    assert!(!names.contains(&&"Time".to_string()), "{names:?}");
+    assert!(!names.contains(&&"TimeZone".to_string()), "{names:?}");
+    let join = notes
+        .iter()
+        .find(|n| n.1 == "columns[\"Date\"].with")
+        .unwrap();
+    assert_eq!(
+        (join.0, join.2.as_str()),
+        (
+            NoteKind::Guess,
+            "'Date' holds the date and 'Time' and 'TimeZone' the time of day and its zone: joined into one date with \"with\": [\"Time\", \"TimeZone\"], read as %d/%m/%Y %H:%M:%S %Z; a row whose 'Time' or 'TimeZone' is empty is rejected rather than sent at midnight"
+        )
+    );
+    // And the engine reads the draft as drafted.
+    let (report, events) = run("payments.csv", PAYPAL, &as_mapping(&rule)).unwrap();
+    assert_eq!(messages(&report), Vec::<String>::new());
+    assert_eq!(events[0]["timestamp"], "2015-12-29T15:45:51.000Z");
+    assert_eq!(events[1]["timestamp"], "2016-06-09T14:19:50.000Z");
+}
+
+#[test]
+fn the_draft_pairs_a_time_column_named_like_its_date_and_reads_month_names() {
+    // Google Play: the time (with its zone, on a 12-hour clock) is not right after the date.
+    let data = b"description,transaction_date,tax_type,transaction_time,amount\n\
+GPA.1,\"Nov 1, 2019\",,3:29:44 AM PDT,3.43\n\
+GPA.2,\"Nov 3, 2019\",,1:08:14 PM PST,4.99\n";
+    let (rule, _, _) = drafted("earnings.csv", data);
+    assert_eq!(
+        rule["columns"]["transaction_date"],
+        serde_json::json!({"to": "timestamp", "format": "%b %d, %Y %I:%M:%S %p %Z", "with": ["transaction_time"]})
+    );
+    let mut r = rule.clone();
+    r["columns"]["description"] = "anonymousId".into();
+    let (report, events) = run("earnings.csv", data, &as_mapping(&r)).unwrap();
+    assert_eq!(messages(&report), Vec::<String>::new());
+    assert_eq!(events[0]["timestamp"], "2019-11-01T10:29:44.000Z");
+    assert_eq!(events[1]["timestamp"], "2019-11-03T21:08:14.000Z");
+}
+
+#[test]
+fn a_duration_or_a_date_with_its_own_time_is_not_joined() {
+    let data = b"Email,Date,Duration,Created\n\
+a@example.com,2024-03-05,00:05:12,2024-03-05 14:30:00\n\
+b@example.com,2024-03-06,00:07:40,2024-03-06 09:00:00\n";
+    let (rule, notes, _) = drafted("sessions.csv", data);
+    assert!(
+        !rule.to_string().contains("\"with\""),
+        "{}",
+        serde_json::to_string_pretty(&rule).unwrap()
+    );
+    assert!(!notes.iter().any(|n| n.1.ends_with(".with")), "{notes:?}");
+}
+
+#[test]
+fn a_zone_the_engine_does_not_read_is_joined_and_said_so_rows_are_refused_not_shifted() {
+    let data = "Fecha,Hora,Zona horaria,Correo electrónico del remitente,Bruto\n\
+2/1/2020,11:05:56,Europe/Berlin,a@example.com,\"49,37\"\n\
+3/1/2020,09:44:24,Europe/Berlin,b@example.com,\"22,47\"\n";
+    let (rule, notes, _) = drafted("statement.csv", data.as_bytes());
+    assert_eq!(
+        rule["columns"]["Fecha"],
+        serde_json::json!({"to": "timestamp", "format": "%d/%m/%Y %H:%M:%S %Z", "with": ["Hora", "Zona horaria"]})
+    );
+    let blank = notes
+        .iter()
+        .find(|n| n.1 == "columns[\"Fecha\"].format")
+        .unwrap();
+    assert_eq!(blank.0, NoteKind::Blank);
+    assert!(
+        blank.2.starts_with("'Zona horaria' names zones as the tz database does (Europe/Berlin), which csv2segment does not read"),
+        "{}",
+        blank.2
+    );
+    let mut r = rule.clone();
+    r["columns"]["Correo electrónico del remitente"] = "userId".into();
+    let (report, events) = run("statement.csv", data.as_bytes(), &as_mapping(&r)).unwrap();
+    assert_eq!(events.len(), 0);
+    assert_eq!(
+        messages(&report)[0],
+        "line 2, column 1 (Fecha): '2/1/2020 11:05:56 Europe/Berlin' is in the time zone Europe/Berlin, which csv2segment does not know (the format's docs list the abbreviations it reads); give the offset instead, with %z and +01:00 in the cells, or \"timezone\" and no %Z"
+    );
+}
+
+#[test]
+fn a_survey_response_is_timed_when_it_ended_not_when_it_started() {
+    let data = b"ResponseID,StartDate,EndDate,Q1\n\
+R_1,2017-07-18 08:28:09,2017-07-18 08:28:48,2\n\
+R_2,2017-07-19 10:00:00,2017-07-19 10:04:30,1\n";
+    let (rule, _, _) = drafted("survey_responses.csv", data);
+    let columns = rule["columns"].as_object().unwrap();
+    assert_eq!(columns["EndDate"], "timestamp", "{rule}");
+    assert_ne!(columns["StartDate"], "timestamp", "{rule}");
+}

@@ -201,7 +201,13 @@ pub(crate) fn candidates() -> &'static [Candidate] {
 }
 
 /// The times of day the draft's formats have, after their date and a space.
-pub(crate) const TIMES: [&str; 5] = ["%H:%M", "%H:%M:%S", "%H:%M:%S%.f", "%I:%M %p", "%I:%M:%S %p"];
+pub(crate) const TIMES: [&str; 5] = [
+    "%H:%M",
+    "%H:%M:%S",
+    "%H:%M:%S%.f",
+    "%I:%M %p",
+    "%I:%M:%S %p",
+];
 
 /// What follows a time: nothing, an offset or a zone.
 pub(crate) const ZONE_FORMS: [&str; 3] = ["", " %z", " %Z"];

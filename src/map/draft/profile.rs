@@ -52,10 +52,14 @@ pub(super) enum Kind {
     Unix,
     /// Times of day alone (`07:45:51`, `3:29:44 AM PDT`) in a chrono format: the other part of
     /// a date column's value, when the draft can pair them.
-    Time { format: String },
+    Time {
+        format: String,
+    },
     /// Time zone names (`PST`, `CET`, `Europe/Berlin`): the zone of a date and time beside
     /// it. `database`: names of the tz database, which a `%Z` does not read.
-    Zone { database: bool },
+    Zone {
+        database: bool,
+    },
 }
 
 /// What a date column's order was taken from when its values do not settle it.
@@ -299,8 +303,16 @@ fn cell_plain(b: &[u8], comma: bool) -> bool {
 /// `America/Argentina/Buenos_Aires`).
 fn is_database_zone(v: &str) -> bool {
     const REGIONS: [&str; 10] = [
-        "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian",
-        "Pacific", "Etc",
+        "Africa",
+        "America",
+        "Antarctica",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+        "Etc",
     ];
     let mut parts = v.split('/');
     parts.next().is_some_and(|r| REGIONS.contains(&r))

@@ -9,10 +9,10 @@ use super::identity::Role;
 use super::profile::{is_date, Column, Hint, Kind, Profile};
 use super::rule_out::Out;
 use super::taken::{header_syntax, Taken};
-use super::when::Join;
 use super::vocabulary::{
     CREATED, EMAIL, EVENT_TIME, EVENT_TIME_PARTS, NOT_EVENT_TIME_PARTS, PERSON, SPEC_EVENTS,
 };
+use super::when::Join;
 use super::{NoteKind, Notes};
 use crate::map::file_name::CallKind;
 use crate::map::mapping::{quoted_key, BLANK_PREFIX};

@@ -12,6 +12,11 @@ use super::profile::{Kind, Profile};
 use super::{NoteKind, Notes};
 use crate::map::mapping::quoted_key;
 
+/// Words of the names of columns that hold a length of time, not a time of day.
+const LENGTHS: [&str; 6] = [
+    "duration", "elapsed", "length", "dauer", "duracion", "duree",
+];
+
 /// A date column and the columns joined to it, in order.
 pub(super) struct Join {
     pub date: usize,
@@ -27,7 +32,12 @@ pub(super) fn joins(profile: &mut Profile, notes: &mut Notes) -> Vec<Join> {
         let Some(date_format) = date_only(&profile.kinds[d], &profile.columns[d].values) else {
             continue;
         };
+        // A time of day, not a duration (`Duration 00:05:12`).
         let time_like = |i: usize| -> Option<String> {
+            let key = &profile.columns[i].key;
+            if LENGTHS.iter().any(|w| key.contains(w)) {
+                return None;
+            }
             match &profile.kinds[i] {
                 Kind::Time { format } => Some(format.clone()),
                 _ => None,
@@ -107,7 +117,11 @@ pub(super) fn joins(profile: &mut Profile, notes: &mut Notes) -> Vec<Join> {
             ),
         );
         if let Some(z) = zone.filter(|&z| profile.kinds[z] == Kind::Zone { database: true }) {
-            let example = profile.columns[z].values.first().cloned().unwrap_or_default();
+            let example = profile.columns[z]
+                .values
+                .first()
+                .cloned()
+                .unwrap_or_default();
             notes.note(
                 NoteKind::Blank,
                 format!("columns{}.format", quoted_key(&name(d))),

@@ -744,16 +744,25 @@ fn check_with(
         if name.trim().is_empty() {
             ck.err(&at, "is empty; give the name of a column of the file");
         } else if own.as_deref().is_some_and(|o| o.trim() == name.trim()) {
-            ck.err(&at, "names the column itself; name the other columns whose cells complete its date");
+            ck.err(
+                &at,
+                "names the column itself; name the other columns whose cells complete its date",
+            );
         } else if names[..i].iter().any(|n| n.trim() == name.trim()) {
-            ck.err(&at, format!("'{name}' is named twice; name each column once"));
+            ck.err(
+                &at,
+                format!("'{name}' is named twice; name each column once"),
+            );
         }
     }
     if obj.format.is_absent() {
         ck.err(path, "joins cells into one date, which needs its format: add \"format\", covering every part, like \"%d/%m/%Y %H:%M:%S %Z\"");
     }
     if matches!(typed, Some(t) if t != ColumnType::Timestamp) {
-        ck.err(path, "joins cells into a date; the column's type must be timestamp or none");
+        ck.err(
+            path,
+            "joins cells into a date; the column's type must be timestamp or none",
+        );
     }
     if ck.errors.len() > before {
         return Vec::new();
