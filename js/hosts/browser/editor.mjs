@@ -21,19 +21,20 @@ const PREVIEW_DELAY_MS = 250;
 /** The column table shows this many rows at a time; a wider file's columns are paged. */
 export const PAGE_ROWS = 50;
 
-/** `entry` of a rule's columns as its parts: the path, the type, the format and zone. */
+/** `entry` of a rule's columns as its parts: the path, the type, the format and zone, and the columns joined to its date (`with`, kept as written). */
 export function splitEntry(entry) {
-  if (entry === null || entry === undefined) return { drop: true, path: '', type: '', format: '', timezone: '' };
+  if (entry === null || entry === undefined) return { drop: true, path: '', type: '', format: '', timezone: '', with: undefined };
   const obj = typeof entry === 'string' ? { to: entry } : entry;
   const [path, suffix] = String(obj.to ?? '').split(':');
-  return { drop: false, path: path.trim(), type: (obj.type ?? suffix ?? '').trim(), format: obj.format ?? '', timezone: obj.timezone ?? '' };
+  return { drop: false, path: path.trim(), type: (obj.type ?? suffix ?? '').trim(), format: obj.format ?? '', timezone: obj.timezone ?? '', with: obj.with };
 }
 
 /** The parts as a rule's entry, in the mapping's shortest form. */
-export function joinEntry({ drop, path, type, format, timezone }) {
+export function joinEntry({ drop, path, type, format, timezone, with: joined }) {
   if (drop || !path) return null;
-  if (!format) return type ? `${path}:${type}` : path;
-  return { to: path, ...(type ? { type } : {}), format, ...(timezone ? { timezone } : {}) };
+  if (!format && joined === undefined) return type ? `${path}:${type}` : path;
+  // A `with` without its format stays, so the mapping's check says what it needs.
+  return { to: path, ...(type ? { type } : {}), ...(format ? { format } : {}), ...(timezone ? { timezone } : {}), ...(joined !== undefined ? { with: joined } : {}) };
 }
 
 const option = (value, text, selected) => el('option', { value, text, selected: selected || undefined });
@@ -325,7 +326,7 @@ export class MappingEditor {
           // A zone only goes with a format (the schema's rule): the box shows with one.
           timezone.hidden = !format.value.trim();
           this.rule.columns ??= {};
-          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: timezone.value.trim() });
+          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: timezone.value.trim(), with: parts.with });
           this.changed();
         };
         target.addEventListener('change', () => {
