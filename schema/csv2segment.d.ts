@@ -34,6 +34,11 @@ export interface MappedColumn {
    * at most 1000 entries (MAX_VALUES), each string at most 32768 bytes as JSON (MAX_CONSTANT_BYTES).
    */
   values?: Record<string, string>;
+  /**
+   * Other columns whose cells complete this column's date, like a time and a time zone kept in columns of their own: each row's cells are joined with single spaces (this column's first, then these in order) and read with the format, which covers them all. The columns named here are not sent on their own unless the rule's columns map them.
+   * At most 3 (MAX_WITH_COLUMNS).
+   */
+  with?: string[];
 }
 
 /** One rule of a mapping: the first whose match fits the file's base name applies. */

@@ -169,10 +169,18 @@ fn a_header_with_padded_names_is_a_header_and_keeps_its_names() {
         "{}",
         d.rule
     );
-    assert!(columns["Fuso horário"]
+    assert!(columns["Código da transação"]
         .as_str()
         .unwrap()
-        .ends_with(".fusoHorário"));
+        .ends_with(".códigoDaTransação"));
+    // Data, Hora and Fuso horário make one date, joined by trimmed names.
+    assert_eq!(
+        columns["Data"]["with"],
+        json!(["Hora", "Fuso horário"]),
+        "{}",
+        d.rule
+    );
+    assert_eq!(columns.get("Fuso horário"), None, "{}", d.rule);
     assert!(!d.notes.iter().any(|n| n.path == "header"));
     let mapping = patched(&d, |r| {
         r["call"] = json!("track");
@@ -186,6 +194,7 @@ fn a_header_with_padded_names_is_a_header_and_keeps_its_names() {
     assert_eq!(report.columns[3].name, " Nome");
     assert_eq!(events[1]["properties"]["nome"], "Bo");
     assert_eq!(events[1]["userId"], "bo@example.com");
+    assert_eq!(events[1]["timestamp"], "2024-03-06T12:00:00.000Z");
 }
 
 #[test]

@@ -49,6 +49,9 @@ macro_rules! limit {
     (MAX_WORKBOOK_PART_BYTES) => {
         16777216
     };
+    (MAX_WITH_COLUMNS) => {
+        3
+    };
 }
 pub(crate) use limit;
 
@@ -77,6 +80,9 @@ pub const MAX_SKIP: usize = limit!(MAX_SKIP);
 /// column of verbs or codes (an event log's `view`, `cart`, `purchase`); 1000 is more than any
 /// such vocabulary, and a column of more distinct values is not one.
 pub const MAX_VALUES: usize = limit!(MAX_VALUES);
+/// The most columns a mapping's `with` joins to a date column: 3, a time, a 12-hour clock's
+/// AM/PM and a time zone.
+pub const MAX_WITH_COLUMNS: usize = limit!(MAX_WITH_COLUMNS);
 /// The largest value a mapping's `set` gives every row, measured as its JSON: Segment drops
 /// events over 32 KB ([`MAX_EVENT_BYTES`]), so a larger constant could never be sent.
 pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);
@@ -118,5 +124,6 @@ mod tests {
         assert_eq!(MAX_WORKBOOK_PART_BYTES, 16 << 20);
         assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
         assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
+        assert_eq!(MAX_WITH_COLUMNS, 3);
     }
 }

@@ -50,6 +50,16 @@ pub enum Reason {
         /// The format of the draft's list that reads it inside the range, if one does.
         fix: Option<String>,
     },
+    /// A date whose other parts (the columns of its `with`) are in a cell left empty: read
+    /// alone, it would be a wrong time (midnight, or UTC), so the row is refused.
+    JoinedEmpty {
+        /// The date's cell.
+        text: String,
+        /// The empty cell's column, 1-based.
+        column: usize,
+        /// Its name in the header.
+        name: String,
+    },
     /// A date whose time zone abbreviation (a `%Z` in the mapping's format) is not one
     /// csv2segment knows.
     TimeZoneName {
@@ -188,6 +198,12 @@ impl fmt::Display for Reason {
                     ),
                 }
             }
+            Reason::JoinedEmpty { text, column, name } => write!(
+                f,
+                "the date '{text}' is read with column {column} ({name}), which is empty in this \
+                 row; fill it in, or take {name} out of the mapping's \"with\" if the date is \
+                 whole without it"
+            ),
             Reason::TimeZoneName { text, zone } if zone.is_empty() => write!(
                 f,
                 "'{text}' has no time zone abbreviation where the format's %Z is; add one \

@@ -152,20 +152,14 @@ pub(crate) struct Candidate {
 /// The date formats a draft tries on a column, and among which a refused date's fix is looked
 /// for: year first; month first before day first for `/` (as US exports write them); day first
 /// first for `.` and `-` (as European ones do); each with a 4- and a 2-digit year (`%y` reads
-/// 69–99 as 1969–1999 and 00–68 as 2000–2068); alone or with a 24- or 12-hour time, and then
-/// with no zone, an offset (`%z`: `+0100` or `+01:00`) or an abbreviation (`%Z`: `UTC`, `PST`).
-/// Built once.
+/// 69–99 as 1969–1999 and 00–68 as 2000–2068); then English month names (`Nov 1, 2019`,
+/// `1 Nov 2019`), with a 4-digit year; alone or with a 24- or 12-hour time ([`TIMES`]), and
+/// then with no zone, an offset (`%z`: `+0100` or `+01:00`) or an abbreviation (`%Z`: `UTC`,
+/// `PST`). Built once.
 pub(crate) fn candidates() -> &'static [Candidate] {
     static LIST: OnceLock<Vec<Candidate>> = OnceLock::new();
     LIST.get_or_init(|| {
-        let times = [
-            " %H:%M",
-            " %H:%M:%S",
-            " %H:%M:%S%.f",
-            " %I:%M %p",
-            " %I:%M:%S %p",
-        ];
-        let dates: [(&str, Order); 8] = [
+        let dates: [(&str, Order); 11] = [
             ("%Y-%m-%d", Order::Fixed),
             ("%Y/%m/%d", Order::Fixed),
             ("%m/%d/%Y", Order::MonthFirst),
@@ -174,18 +168,21 @@ pub(crate) fn candidates() -> &'static [Candidate] {
             ("%m.%d.%Y", Order::MonthFirst),
             ("%d-%m-%Y", Order::DayFirst),
             ("%m-%d-%Y", Order::MonthFirst),
+            ("%b %d, %Y", Order::Fixed),
+            ("%d %b %Y", Order::Fixed),
+            ("%b %d %Y", Order::Fixed),
         ];
         let mut list = Vec::new();
         for (d, order) in dates {
             for y in ["%Y", "%y"] {
-                if y == "%y" && d.starts_with("%Y") {
+                if y == "%y" && (d.starts_with("%Y") || d.contains("%b")) {
                     continue;
                 }
                 let d = d.replace("%Y", y);
                 let mut patterns = vec![d.clone()];
-                for t in times {
-                    for z in ["", " %z", " %Z"] {
-                        patterns.push(format!("{d}{t}{z}"));
+                for t in TIMES {
+                    for z in ZONE_FORMS {
+                        patterns.push(format!("{d} {t}{z}"));
                     }
                 }
                 for pattern in patterns {
@@ -201,6 +198,55 @@ pub(crate) fn candidates() -> &'static [Candidate] {
         }
         list
     })
+}
+
+/// The times of day the draft's formats have, after their date and a space.
+pub(crate) const TIMES: [&str; 5] = [
+    "%H:%M",
+    "%H:%M:%S",
+    "%H:%M:%S%.f",
+    "%I:%M %p",
+    "%I:%M:%S %p",
+];
+
+/// What follows a time: nothing, an offset or a zone.
+pub(crate) const ZONE_FORMS: [&str; 3] = ["", " %z", " %Z"];
+
+/// The format of a time of day alone (a column of its own, like `07:45:51` or `3:29:44 AM
+/// PDT`) that reads every one of `values`, among [`TIMES`] × [`ZONE_FORMS`]: each is read
+/// after a fixed date, as it will be once joined to its date.
+pub(crate) fn time_format(values: &[String]) -> Option<String> {
+    const DAY: &str = "2000-01-01";
+    if values.is_empty() {
+        return None;
+    }
+    let mut joined = Vec::new();
+    let mut out = Vec::new();
+    for t in TIMES {
+        for z in ZONE_FORMS {
+            let pattern = format!("{t}{z}");
+            let Ok(f) = DateFormat::new(&format!("%Y-%m-%d {pattern}"), None) else {
+                continue;
+            };
+            let reads = values.iter().all(|v| {
+                joined.clear();
+                joined.extend_from_slice(DAY.as_bytes());
+                joined.push(b' ');
+                joined.extend_from_slice(v.trim().as_bytes());
+                out.clear();
+                f.write(&joined, &mut out).is_ok()
+            });
+            if reads {
+                return Some(pattern);
+            }
+        }
+    }
+    None
+}
+
+/// Whether `v` names a time zone a `%Z` reads.
+pub(crate) fn is_zone_name(v: &str) -> bool {
+    zone_offset(v.trim()).is_some()
 }
 
 /// A step of the plain matcher.

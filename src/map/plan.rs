@@ -89,6 +89,9 @@ pub(crate) struct Plan {
     pub formats: Vec<DateFormat>,
     /// The mapping's values tables, that [`Op::Cell`]s name.
     pub tables: Vec<ValueTable>,
+    /// One per format: the columns whose cells are joined to the date's before it is read
+    /// (the mapping's `with`), in order; empty for most.
+    pub with: Vec<Vec<u32>>,
 }
 
 impl Plan {
@@ -297,6 +300,7 @@ impl Plan {
             checks,
             formats: layout.map(|l| l.formats.clone()).unwrap_or_default(),
             tables: layout.map(|l| l.tables.clone()).unwrap_or_default(),
+            with: layout.map(|l| l.with.clone()).unwrap_or_default(),
         };
         plan.ops.push(Op::Open {
             key: Bytes::default(),

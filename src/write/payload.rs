@@ -62,6 +62,9 @@ pub(crate) struct PayloadWriter {
     stack: Vec<Frame>,
     /// Cells of the last row written that were read without Excel's apostrophe.
     pub(crate) apostrophes: u32,
+    /// A date's cell joined with the cells of its `with` columns: grown to the longest once,
+    /// then reused row after row.
+    joined: Vec<u8>,
 }
 
 impl PayloadWriter {
@@ -175,7 +178,13 @@ impl PayloadWriter {
                     };
                     let written = match conv {
                         Conv::Formatted(f) => match plan.formats.get(usize::from(*f)) {
-                            Some(format) => format.write(cell, out),
+                            Some(format) => match plan.with.get(usize::from(*f)) {
+                                Some(with) if !with.is_empty() => {
+                                    join(&mut self.joined, cell, with, row, plan)
+                                        .and_then(|joined| format.write(joined, out))
+                                }
+                                _ => format.write(cell, out),
+                            },
                             None => conv.write(cell, row.clean, out),
                         },
                         _ => conv.write(cell, row.clean, out),
@@ -206,6 +215,38 @@ impl PayloadWriter {
             }
         }
         Ok(())
+    }
+}
+
+/// The date's `cell` and the cells of its `with` columns, trimmed and joined with single
+/// spaces in `buf`; an empty one refuses the row, naming its column.
+fn join<'b>(
+    buf: &'b mut Vec<u8>,
+    cell: &[u8],
+    with: &[u32],
+    row: &Row<'_>,
+    plan: &Plan,
+) -> Result<&'b [u8], Reason> {
+    buf.clear();
+    buf.extend_from_slice(cell.trim_ascii());
+    for &w in with {
+        let part = row.cell(w as usize).trim_ascii();
+        if part.is_empty() {
+            return Err(empty_part(cell, w, plan));
+        }
+        buf.push(b' ');
+        buf.extend_from_slice(part);
+    }
+    Ok(buf)
+}
+
+#[cold]
+fn empty_part(cell: &[u8], w: u32, plan: &Plan) -> Reason {
+    let at = w as usize;
+    Reason::JoinedEmpty {
+        text: crate::base::reason::quote(&String::from_utf8_lossy(cell)),
+        column: at + 1,
+        name: plan.names.get(at).cloned().unwrap_or_default(),
     }
 }
 

@@ -15,7 +15,7 @@ import { el } from './dom.mjs';
  * it holds, checked by the engine's preview, not here (a skip of 1.5, a constant left blank).
  * @typedef {Record<string, any>} EditedRule
  */
-/** @typedef {{ drop: boolean, path: string, type: string, format: string, timezone: string, values?: Record<string, string>, unlisted?: string }} EntryParts */
+/** @typedef {{ drop: boolean, path: string, type: string, format: string, timezone: string, values?: Record<string, string>, unlisted?: string, with?: string[] }} EntryParts */
 
 /** Where a free-text target goes, per call: what the text box's name is put under. */
 /** @type {Record<string, string[]>} */
@@ -36,27 +36,30 @@ const PREVIEW_DELAY_MS = 250;
 /** The column table shows this many rows at a time; a wider file's columns are paged. */
 export const PAGE_ROWS = 50;
 
-/** `entry` of a rule's columns as its parts: the path, the type, the format and zone, and a values table with its `unlisted` (kept as they are: the editor has no control for them). */
 /**
+ * `entry` of a rule's columns as its parts: the path, the type, the format and zone, the columns
+ * joined to its date (`with`), and a values table with its `unlisted` (these last kept as they
+ * are: the editor has no control for them).
  * @param {any} entry a rule's column entry as the draft or a mapping wrote it: null, a string or an object
  * @returns {EntryParts}
  */
 export function splitEntry(entry) {
-  if (entry === null || entry === undefined) return { drop: true, path: '', type: '', format: '', timezone: '' };
+  if (entry === null || entry === undefined) return { drop: true, path: '', type: '', format: '', timezone: '', with: undefined };
   const obj = typeof entry === 'string' ? { to: entry } : entry;
   const [path, suffix] = String(obj.to ?? '').split(':');
-  return { drop: false, path: path.trim(), type: (obj.type ?? suffix ?? '').trim(), format: obj.format ?? '', timezone: obj.timezone ?? '', values: obj.values, unlisted: obj.unlisted };
+  return { drop: false, path: path.trim(), type: (obj.type ?? suffix ?? '').trim(), format: obj.format ?? '', timezone: obj.timezone ?? '', with: obj.with, values: obj.values, unlisted: obj.unlisted };
 }
 
 /**
  * The parts as a rule's entry, in the mapping's shortest form.
  * @param {EntryParts} parts
  */
-export function joinEntry({ drop, path, type, format, timezone, values, unlisted }) {
+export function joinEntry({ drop, path, type, format, timezone, with: joined, values, unlisted }) {
   if (drop || !path) return null;
   const table = values ? { values, ...(unlisted ? { unlisted } : {}) } : {};
-  if (!format) return values ? { to: path, ...(type ? { type } : {}), ...table } : type ? `${path}:${type}` : path;
-  return { to: path, ...(type ? { type } : {}), format, ...(timezone ? { timezone } : {}), ...table };
+  if (!format && joined === undefined && !values) return type ? `${path}:${type}` : path;
+  // A `with` without its format stays, so the mapping's check says what it needs.
+  return { to: path, ...(type ? { type } : {}), ...(format ? { format } : {}), ...(timezone ? { timezone } : {}), ...(joined !== undefined ? { with: joined } : {}), ...table };
 }
 
 /** @type {(value: string, text: string, selected?: boolean) => HTMLOptionElement} */
@@ -393,7 +396,7 @@ export class MappingEditor {
           // A zone only goes with a format (the schema's rule): the box shows with one.
           timezone.hidden = !format.value.trim();
           this.rule.columns ??= {};
-          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: timezone.value.trim(), values: parts.values, unlisted: parts.unlisted });
+          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: timezone.value.trim(), with: parts.with, values: parts.values, unlisted: parts.unlisted });
           this.changed();
         };
         target.addEventListener('change', () => {

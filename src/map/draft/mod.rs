@@ -8,10 +8,10 @@
 //! run of the file reads; its output is the mapping's JSON, checked again by [`Mapping::parse`]
 //! wherever it is used.
 //!
-//! A draft asks five questions in turn, one module each: [`sniff`] (how the file is written),
+//! A draft asks six questions in turn, one module each: [`sniff`] (how the file is written),
 //! [`profile`] (what each column holds), [`call`] (what a row is), [`identity`] (who a row is
-//! about) and [`targets`] (where each column goes); [`rule_out`] writes the answer as the
-//! mapping's JSON.
+//! about), [`when`] (which columns make one date together) and [`targets`] (where each column
+//! goes); [`rule_out`] writes the answer as the mapping's JSON.
 
 use serde::Serialize;
 
@@ -28,6 +28,7 @@ mod sniff;
 mod taken;
 mod targets;
 mod vocabulary;
+mod when;
 
 use rule_out::Drafted;
 
@@ -133,7 +134,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
     };
     let mut notes = Notes(Vec::new());
     let sample = sniff::sniff(base, head, whole, &mut notes)?;
-    let profile = profile::profile(
+    let mut profile = profile::profile(
         &sample.names,
         sample.rows(),
         sample.has_header,
@@ -141,7 +142,8 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
     );
     let call = call::call(base, &profile, &mut notes);
     let roles = identity::identity(&profile, &call, &mut notes);
-    let targets = targets::targets(&profile, &call, &roles, &mut notes);
+    let joins = when::joins(&mut profile, &mut notes);
+    let targets = targets::targets(&profile, &call, &roles, &joins, &mut notes);
 
     let rule = Drafted {
         pattern: pattern_for(base),

@@ -4,7 +4,7 @@
 
 use super::ColumnExample;
 use crate::map::cell::Conv;
-use crate::map::date_format::{candidates, Candidate, Order};
+use crate::map::date_format::{candidates, is_zone_name, time_format, Candidate, Order};
 use crate::map::timestamp;
 
 /// The file's columns, what their values are, and the decimal mark of its numbers.
@@ -50,6 +50,16 @@ pub(super) enum Kind {
     },
     /// Unix seconds or milliseconds.
     Unix,
+    /// Times of day alone (`07:45:51`, `3:29:44 AM PDT`) in a chrono format: the other part of
+    /// a date column's value, when the draft can pair them.
+    Time {
+        format: String,
+    },
+    /// Time zone names (`PST`, `CET`, `Europe/Berlin`): the zone of a date and time beside
+    /// it. `database`: names of the tz database, which a `%Z` does not read.
+    Zone {
+        database: bool,
+    },
 }
 
 /// What a date column's order was taken from when its values do not settle it.
@@ -251,6 +261,17 @@ fn column_kind(
     if let Some(k) = formatted(v, candidates) {
         return k;
     }
+    if v.iter().all(|x| x.contains(':')) {
+        if let Some(format) = time_format(v) {
+            return Kind::Time { format };
+        }
+    }
+    if v.iter().all(|x| is_zone_name(x)) {
+        return Kind::Zone { database: false };
+    }
+    if v.iter().all(|x| is_database_zone(x)) {
+        return Kind::Zone { database: true };
+    }
     if v.iter().all(|x| cell_plain(x.as_bytes(), comma)) {
         return Kind::Plain;
     }
@@ -281,6 +302,31 @@ fn cell_plain(b: &[u8], comma: bool) -> bool {
     let conv = if comma { Conv::AutoComma } else { Conv::Auto };
     let mut out = Vec::new();
     conv.write(b, false, &mut out).is_ok() && out.first() != Some(&b'"')
+}
+
+/// Whether `v` is shaped as a zone of the tz database: a region and a place (`Europe/Berlin`,
+/// `America/Argentina/Buenos_Aires`).
+fn is_database_zone(v: &str) -> bool {
+    const REGIONS: [&str; 10] = [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+        "Etc",
+    ];
+    let mut parts = v.split('/');
+    parts.next().is_some_and(|r| REGIONS.contains(&r))
+        && parts.clone().next().is_some()
+        && parts.all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+        })
 }
 
 /// Unix seconds (9 or 10 digits) or milliseconds (12 or 13) that read inside the years
@@ -385,11 +431,13 @@ fn decide_order(kinds: &mut [Kind], european: &str) {
 
 /// The date format that reads the most values, when one reads most of them.
 fn formatted(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
-    // Dates start with a digit and hold a separator.
-    if !values
-        .iter()
-        .all(|v| v.starts_with(|c: char| c.is_ascii_digit()) && v.contains(['/', '.', '-']))
-    {
+    // Dates start with a digit and hold a separator, or with a month's name and hold a digit.
+    if !values.iter().all(|v| {
+        (v.starts_with(|c: char| c.is_ascii_digit()) && v.contains(['/', '.', '-', ' ']))
+            || (v.starts_with(|c: char| c.is_ascii_alphabetic())
+                && v.contains(' ')
+                && v.contains(|c: char| c.is_ascii_digit()))
+    }) {
         return None;
     }
     let mut out = Vec::new();

@@ -18,6 +18,8 @@ pub(super) enum Out {
         to: String,
         typed: bool,
         format: String,
+        /// The columns joined to the date before the format reads it.
+        with: Vec<String>,
     },
     /// A column whose values are sent through a `values` table: each value and its string.
     Values {
@@ -31,11 +33,17 @@ impl From<Out> for Column {
         match out {
             Out::Drop => Column::Drop,
             Out::To(t) => Column::To(t),
-            Out::Date { to, typed, format } => Column::Object(ColumnObject {
+            Out::Date {
+                to,
+                typed,
+                format,
+                with,
+            } => Column::Object(ColumnObject {
                 to: Field::Given(to),
                 ty: typed.then_some(ColumnType::Timestamp).into(),
                 format: Field::Given(format),
                 timezone: None.into(),
+                with: (!with.is_empty()).then_some(with).into(),
                 values: None.into(),
                 unlisted: None.into(),
             }),

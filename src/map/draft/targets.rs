@@ -12,6 +12,7 @@ use super::taken::{header_syntax, Taken};
 use super::vocabulary::{
     CREATED, EMAIL, EVENT_TIME, EVENT_TIME_PARTS, NOT_EVENT_TIME_PARTS, PERSON, SPEC_EVENTS,
 };
+use super::when::Join;
 use super::{NoteKind, Notes};
 use crate::map::file_name::CallKind;
 use crate::map::mapping::{quoted_key, BLANK_PREFIX};
@@ -27,6 +28,7 @@ pub(super) fn targets(
     profile: &Profile,
     call: &Call,
     roles: &[Option<Role>],
+    joins: &[Join],
     notes: &mut Notes,
 ) -> Targets {
     let (columns, kinds) = (&profile.columns, &profile.kinds);
@@ -49,6 +51,10 @@ pub(super) fn targets(
         let name = col.name.trim().to_string();
         let path = format!("columns{}", quoted_key(&name));
         crate::map::probe::add(1);
+        // A time or zone joined to its date goes with it, not on its own.
+        if joins.iter().any(|j| j.with.contains(&i)) {
+            continue;
+        }
         if name.is_empty() {
             // A column with no name (a trailing comma in the header): one `"": null` leaves
             // out every such column, as the engine matches names trimmed.
@@ -151,7 +157,7 @@ pub(super) fn targets(
             );
             continue;
         };
-        let (out, suffix_note) = match event_vocabulary(&col.values) {
+        let (mut out, suffix_note) = match event_vocabulary(&col.values) {
             Some((spec, verbs)) if target == "event" => {
                 let mut seen: Vec<&str> = Vec::new();
                 for v in &col.values {
@@ -175,6 +181,9 @@ pub(super) fn targets(
             }
             _ => typed(target, kind, &name, &col.values),
         };
+        if let (Out::Date { with, .. }, Some(j)) = (&mut out, joins.iter().find(|j| j.date == i)) {
+            with.extend(j.with.iter().map(|&w| columns[w].name.trim().to_string()));
+        }
         if let Some((k, m)) = suffix_note {
             let p = match &out {
                 Out::Date { .. } => format!("{path}.format"),
@@ -511,6 +520,7 @@ fn typed(
                     to: target,
                     typed: !stamp_by_name,
                     format: format.clone(),
+                    with: Vec::new(),
                 },
                 note,
             )

@@ -77,8 +77,9 @@ pub(super) const EVENT_TIME: [&str; 8] = [
     "created",
     "createdutc",
 ];
-/// Parts of names of the event's time, best first: when it was created, ordered, paid…
-pub(super) const EVENT_TIME_PARTS: [&str; 13] = [
+/// Parts of names of the event's time, best first: when it was created, ordered, paid…; a
+/// survey response's when it was recorded or ended (submitted), not when it was started.
+pub(super) const EVENT_TIME_PARTS: [&str; 14] = [
     "created",
     "ordered",
     "orderdate",
@@ -86,6 +87,7 @@ pub(super) const EVENT_TIME_PARTS: [&str; 13] = [
     "occurred",
     "submitted",
     "recorded",
+    "enddate",
     "transactiondate",
     "eventtime",
     "datetime",

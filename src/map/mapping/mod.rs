@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::base::limits::{
     MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_SKIP,
-    MAX_VALUES,
+    MAX_VALUES, MAX_WITH_COLUMNS,
 };
 use crate::map::column::{self, ColumnType};
 use crate::map::constant;
@@ -79,6 +79,8 @@ pub(crate) struct Target {
     pub format: Option<DateFormat>,
     /// The column's `values` table.
     pub values: Option<Values>,
+    /// The columns whose cells are joined to this one's before the format reads them (`with`).
+    pub with: Vec<String>,
 }
 
 /// One entry of `files`.
@@ -145,6 +147,9 @@ pub(crate) struct Layout {
     pub formats: Vec<DateFormat>,
     /// The columns' values tables, built once per file.
     pub tables: Vec<ValueTable>,
+    /// One per format: the file's columns (0-based) whose cells are joined to the date's, in
+    /// order, before the format reads them (`with`); empty for most.
+    pub with: Vec<Vec<u32>>,
 }
 
 /// A map key in a path: `["Created (UTC)"]`.
@@ -634,6 +639,7 @@ fn check_column(
                 to,
                 format: None,
                 values: None,
+                with: Vec::new(),
             }));
         }
         Field::Given(Column::Object(obj)) => obj,
@@ -743,6 +749,7 @@ fn check_column(
             })
         }
     };
+    let with = check_with(ck, &p("with"), &obj, typed_as(ty, named.as_ref()));
     if ck.errors.len() > before {
         return None;
     }
@@ -751,7 +758,70 @@ fn check_column(
         Some(t) => format!("{to}:{}", t.as_str()),
         None => to.clone(),
     };
-    Some(Some(Target { to, format, values }))
+    Some(Some(Target {
+        to,
+        format,
+        values,
+        with,
+    }))
+}
+
+/// The type a column is sent as: its `type`, or the `:type` of its target.
+fn typed_as(ty: Option<ColumnType>, named: Option<&column::ColumnName>) -> Option<ColumnType> {
+    ty.or(named.and_then(|c| c.ty))
+}
+
+/// `with`: the names of other columns of the file, at most [`MAX_WITH_COLUMNS`], each once and
+/// none the column itself (the last part of `path` names it), joined to a date read with a
+/// `format`.
+fn check_with(
+    ck: &mut Checker,
+    path: &str,
+    obj: &ColumnObject,
+    typed: Option<ColumnType>,
+) -> Vec<String> {
+    let must = "a list of the file's column names whose cells complete the date, like [\"Time\", \"TimeZone\"]";
+    let Some(names) = ck.given(path, &obj.with, must) else {
+        return Vec::new();
+    };
+    let before = ck.errors.len();
+    if names.is_empty() || names.len() > MAX_WITH_COLUMNS {
+        ck.err(path, format!("names {} columns; give 1 to {MAX_WITH_COLUMNS} (MAX_WITH_COLUMNS), like [\"Time\", \"TimeZone\"]", names.len()));
+    }
+    // The column's own name, as its path ends: `columns["Date"].with`.
+    let own = path
+        .strip_suffix(".with")
+        .and_then(|p| p.rfind("[\"").map(|at| &p[at + 1..p.len() - 1]))
+        .and_then(|q| serde_json::from_str::<String>(q).ok());
+    for (i, name) in names.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        if name.trim().is_empty() {
+            ck.err(&at, "is empty; give the name of a column of the file");
+        } else if own.as_deref().is_some_and(|o| o.trim() == name.trim()) {
+            ck.err(
+                &at,
+                "names the column itself; name the other columns whose cells complete its date",
+            );
+        } else if names[..i].iter().any(|n| n.trim() == name.trim()) {
+            ck.err(
+                &at,
+                format!("'{name}' is named twice; name each column once"),
+            );
+        }
+    }
+    if obj.format.is_absent() {
+        ck.err(path, "joins cells into one date, which needs its format: add \"format\", covering every part, like \"%d/%m/%Y %H:%M:%S %Z\"");
+    }
+    if matches!(typed, Some(t) if t != ColumnType::Timestamp) {
+        ck.err(
+            path,
+            "joins cells into a date; the column's type must be timestamp or none",
+        );
+    }
+    if ck.errors.len() > before {
+        return Vec::new();
+    }
+    names.clone()
 }
 
 /// A column's `values` table at `path`: each value as written in the file and the string sent
@@ -825,6 +895,11 @@ impl Rule {
         let mut errors = Vec::new();
         let mut formats = Vec::new();
         let mut tables = Vec::new();
+        let mut with = Vec::new();
+        // The columns the rule names, which a `with` leaves as the rule says.
+        let mut named = vec![false; header.len()];
+        // Each joined column: its format's index, the date column's name, its place in `with`.
+        let mut joined: Vec<(usize, &str, usize, &str)> = Vec::new();
         let mut sources = vec![
             if self.drop_unmapped {
                 Source::Drop
@@ -869,6 +944,10 @@ impl Rule {
                                 continue;
                             };
                             formats.push(f.clone());
+                            with.push(Vec::with_capacity(t.with.len()));
+                            for (k, w) in t.with.iter().enumerate() {
+                                joined.push((usize::from(at), name, k, w));
+                            }
                             Some(at)
                         }
                     };
@@ -887,6 +966,32 @@ impl Rule {
             };
             for &i in found {
                 sources[i] = source.clone();
+                named[i] = true;
+            }
+        }
+        // The columns joined to a date: found by name (the first of a name), and not sent on
+        // their own unless the rule names them.
+        for (at, date, k, w) in joined {
+            match by_name.get(w.trim()).and_then(|f| f.first()) {
+                Some(&j) => {
+                    if let (Some(cols), Ok(j32)) = (with.get_mut(at), u32::try_from(j)) {
+                        cols.push(j32);
+                    }
+                    if !named[j] {
+                        sources[j] = Source::Drop;
+                    }
+                }
+                None => errors.push(HeaderError {
+                    column: None,
+                    name: w.to_string(),
+                    problem: HeaderProblem::MappedColumnMissing {
+                        path: format!(
+                            "files[{}].columns{}.with[{k}]",
+                            self.index,
+                            quoted_key(date)
+                        ),
+                    },
+                }),
             }
         }
         if !errors.is_empty() {
@@ -898,6 +1003,7 @@ impl Rule {
             decimal_comma: self.decimal_comma,
             formats,
             tables,
+            with,
         })
     }
 }

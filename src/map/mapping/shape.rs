@@ -262,7 +262,7 @@ impl<'de> Deserialize<'de> for Column {
 #[serde(default, deny_unknown_fields)]
 #[schemars(
     rename = "MappedColumn",
-    extend("required" = ["to"], "dependentRequired" = { "timezone": ["format"], "unlisted": ["values"] }, "allOf" = column_conditions())
+    extend("required" = ["to"], "dependentRequired" = { "timezone": ["format"], "unlisted": ["values"], "with": ["format"] }, "allOf" = column_conditions())
 )]
 pub(crate) struct ColumnObject {
     /// Where the column goes, like properties.amount.
@@ -280,6 +280,17 @@ pub(crate) struct ColumnObject {
     #[serde(skip_serializing_if = "Field::is_absent")]
     #[schemars(extend("pattern" = "^\\s*(?:[+-]\\d{2}(?::?\\d{2})?|[Zz]|[Uu][Tt][Cc])\\s*$"))]
     pub timezone: Field<String>,
+    /// Other columns whose cells complete this column's date, like a time and a time zone kept in columns of their own: each row's cells are joined with single spaces (this column's first, then these in order) and read with the format, which covers them all. The columns named here are not sent on their own unless the rule's columns map them.
+    #[doc = concat!(" At most ", limit!(MAX_WITH_COLUMNS), " (MAX_WITH_COLUMNS).")]
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    #[schemars(extend(
+        "minItems" = 1,
+        "maxItems" = limit!(MAX_WITH_COLUMNS),
+        "uniqueItems" = true,
+        "items" = { "type": "string", "pattern": "\\S" },
+        "examples" = [["Time", "TimeZone"]]
+    ))]
+    pub with: Field<Vec<String>>,
     /// The column's values and the string to send for each, like {"view": "Product Viewed"}: a cell the table lists (matched as written, with the spaces around it trimmed) is sent as its string; any other as the column sends it, or its row is rejected with "unlisted": "reject". For a column sent as text (no type, or string) and without a format;
     #[doc = concat!(" at most ", limit!(MAX_VALUES), " entries (MAX_VALUES), each string at most ", limit!(MAX_CONSTANT_BYTES), " bytes as JSON (MAX_CONSTANT_BYTES).")]
     #[serde(skip_serializing_if = "Field::is_absent")]

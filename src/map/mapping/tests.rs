@@ -131,7 +131,7 @@ fn every_problem_has_its_path() {
             r#"files[0].columns["f"].timezone: applies to a format; add "format", like "%d.%m.%Y %H:%M""#,
             r#"files[0].columns["g"].format: a format reads dates; the column's type must be timestamp or none"#,
             r#"files[0].columns["g"].format: %Y has no date in it; it needs a year, month and day (%Y, %m, %d) or Unix seconds (%s)"#,
-            r#"files[0].columns["h"].as: unknown key; the keys of a column are to, type, format, timezone, values, unlisted"#,
+            r#"files[0].columns["h"].as: unknown key; the keys of a column are to, type, format, timezone, with, values, unlisted"#,
         ]
     );
     assert_eq!(
@@ -398,6 +398,7 @@ fn date_formats_past_what_a_plan_indexes_are_refused_not_wrapped() {
                     Some(Target {
                         to: "properties.a".into(),
                         format: Some(format.clone()),
+                        with: Vec::new(),
                         values: None,
                     }),
                 )

@@ -1,5 +1,7 @@
-// A column entry of the editor's rule (js/hosts/browser/editor.mjs splitEntry/joinEntry) goes
-// back into the rule with what the editor has no control for: a values table and its unlisted.
+// The editor's column entries, without a browser (js/hosts/browser/editor.mjs splitEntry and
+// joinEntry): a rule's entry split into the parts the page's inputs show and joined back keeps
+// what no input shows (a date's `with`, a values table and its unlisted), so an edit of the
+// column on the page drops none of them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { joinEntry, splitEntry } from '../../../../js/hosts/browser/editor.mjs';
@@ -14,4 +16,16 @@ test('a values table and its unlisted survive an edit of the column', () => {
   assert.equal(joinEntry(splitEntry('properties.plan:string')), 'properties.plan:string');
   assert.deepEqual(joinEntry(splitEntry({ to: 'timestamp', format: '%d.%m.%Y', timezone: '+01:00' })), { to: 'timestamp', format: '%d.%m.%Y', timezone: '+01:00' });
   assert.equal(joinEntry({ ...splitEntry(drafted), drop: true }), null);
+});
+
+test('a date joined to its time and zone keeps its with when its format is changed', () => {
+  const entry = { to: 'timestamp', format: '%d/%m/%Y %H:%M:%S %Z', with: ['Time', 'TimeZone'] };
+  assert.deepEqual(joinEntry(splitEntry(entry)), entry);
+  assert.deepEqual(joinEntry({ ...splitEntry(entry), format: '%m/%d/%Y %H:%M:%S %Z' }), { ...entry, format: '%m/%d/%Y %H:%M:%S %Z' });
+  // With its format cleared, the with stays, so the mapping's check says a format is needed.
+  assert.deepEqual(joinEntry({ ...splitEntry(entry), format: '' }), { to: 'timestamp', with: ['Time', 'TimeZone'] });
+  // Entries without one keep their shortest form.
+  assert.equal(joinEntry(splitEntry('properties.amount:number')), 'properties.amount:number');
+  assert.deepEqual(joinEntry(splitEntry({ to: 'properties.day', type: 'timestamp', format: '%d.%m.%Y' })), { to: 'properties.day', type: 'timestamp', format: '%d.%m.%Y' });
+  assert.equal(joinEntry(splitEntry(null)), null);
 });
