@@ -378,7 +378,7 @@ const EDITOR = { draft: draftFile, preview: previewRule, download: mappingText }
 self.addEventListener('message', async (event) => {
   /** @type {any} the page's message (see the list at the top), read by its type */
   const msg = event.data;
-  const editor = EDITOR[msg?.type];
+  const editor = typeof msg?.type === 'string' && Object.hasOwn(EDITOR, msg.type) ? EDITOR[msg.type] : undefined;
   if (editor) {
     try {
       await editor(msg);

@@ -36,11 +36,11 @@ async function main(argv) {
     const topic = rest[0];
     if (rest.length > 1) throw new UsageError('help takes at most one COMMAND');
     if (topic === undefined) return help('main');
-    if (!(/** @type {Record<string, unknown>} */ (COMMANDS)[topic])) throw new UsageError(`no such command: '${topic}' (the commands are validate, preview, send and map)`);
+    if (!Object.hasOwn(COMMANDS, topic)) throw new UsageError(`no such command: '${topic}' (the commands are validate, preview, send and map)`);
     return help(/** @type {keyof typeof COMMANDS} */ (topic));
   }
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first.split('=')[0]}'`);
-  if (!(/** @type {Record<string, unknown>} */ (COMMANDS)[first])) throw new UsageError(`unknown command '${first}' (the commands are validate, preview, send and map)`);
+  if (!Object.hasOwn(COMMANDS, first)) throw new UsageError(`unknown command '${first}' (the commands are validate, preview, send and map)`);
   setCommand(first);
   const command = /** @type {import('./args.mjs').Command} */ (first);
   const { values, files } = parseArgs(command, rest);

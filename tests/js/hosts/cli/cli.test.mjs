@@ -94,6 +94,15 @@ describe('help, version and usage errors', () => {
     });
     assert.deepEqual(await cli(['--frobnicate']), { code: 2, stdout: '', stderr: "csv2segment: unknown option '--frobnicate'\nTry 'csv2segment --help'.\n" });
     assert.equal((await cli(['help', 'frobnicate'])).code, 2);
+    // Names every object inherits are not commands (they were taken for one).
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      assert.deepEqual(await cli([name, TRACK]), {
+        code: 2,
+        stdout: '',
+        stderr: `csv2segment: unknown command '${name}' (the commands are validate, preview, send and map)\nTry 'csv2segment --help'.\n`,
+      });
+      assert.equal((await cli(['help', name])).stderr, `csv2segment: no such command: '${name}' (the commands are validate, preview, send and map)\nTry 'csv2segment --help'.\n`);
+    }
     assert.equal((await cli([])).stderr, "csv2segment: no command given\nTry 'csv2segment --help'.\n");
     assert.equal((await cli(['preview', '--limit', '0', TRACK])).stderr, `csv2segment: --limit is "0": give a whole number from 1 to 10000\nTry 'csv2segment preview --help'.\n`);
     assert.equal((await cli(['validate', '--empty', 'nothing', TRACK])).stderr, `csv2segment: --empty is "nothing": use one of omit, null, string\nTry 'csv2segment validate --help'.\n`);
