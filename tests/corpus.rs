@@ -643,6 +643,20 @@ fn the_draft_reads_the_real_exports_as_a_careful_user_expects() {
             "docs/files-and-mappings.md must say \"{said}\", the count this run finds"
         ));
     }
+    // The README's front page says it too, in its own words.
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let front = format!("On {} real exports", all.files.len());
+    let count = format!("it drafts {right} right");
+    let text = std::fs::read_to_string(&readme)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !(text.contains(&front) && text.contains(&count)) {
+        problems.push(format!(
+            "README.md must say \"{front} … {count}\", the count this run finds"
+        ));
+    }
     if on_disk != expected_files {
         problems.push(format!(
             "the corpus and the expectations differ: files without expectations {:?}, expectations without files {:?}",
