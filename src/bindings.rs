@@ -458,15 +458,20 @@ pub fn accepted_prefixes() -> String {
 }
 
 /// One value read with a mapping's date `format` (and `timezone`, a fixed offset), as a run
-/// writes it: the ISO-8601 UTC time. Throws the run's message when the format, the zone or
-/// the value is wrong.
+/// writes it: the ISO-8601 UTC time; with `withValues`, the values of the column's `with`
+/// columns joined to it as a run joins them. Throws the run's message when the format, the
+/// zone or the value is wrong.
 #[wasm_bindgen(js_name = readDate)]
 pub fn read_date(
     value: &str,
     format: &str,
     #[wasm_bindgen(unchecked_optional_param_type = "string")] timezone: Option<String>,
+    #[wasm_bindgen(js_name = withValues, unchecked_optional_param_type = "string[]")]
+    with_values: Option<Vec<String>>,
 ) -> Result<String, JsValue> {
-    crate::read_date(value, format, timezone.as_deref()).map_err(|m| options_error(&m))
+    let with: Vec<&str> = with_values.iter().flatten().map(String::as_str).collect();
+    crate::read_joined_date(value, &with, format, timezone.as_deref())
+        .map_err(|m| options_error(&m))
 }
 
 /// Whether a rule's `match` fits the file `key` (its base name), as a mapping picks rules.

@@ -41,7 +41,7 @@ pub use base::reason::{Reason, REJECTS_COLUMN};
 pub use gunzip::{Gunzip, GzipError, GzipErrorKind};
 pub use ingest::{draft, validate, Ingest, Validation};
 pub use map::column::{CellType, ColumnType};
-pub use map::date_format::read_date;
+pub use map::date_format::{read_date, read_joined_date};
 pub use map::draft::{rule_matches, ColumnExample, Draft, DraftNote, NoteKind, DRAFT_SAMPLE_BYTES};
 pub use map::file_name::{AcceptedPrefixes, CallKind, FileSpec, ACCEPTED_PREFIXES};
 pub use map::file_name::{FileNameError, FileNameProblem};

@@ -536,10 +536,30 @@ impl DateFormat {
 /// UTC time, or the message a run gives (a bad format or zone, or a value the format does not
 /// read). For an editor that shows what a column's format makes of an example value.
 pub fn read_date(value: &str, format: &str, timezone: Option<&str>) -> Result<String, String> {
+    read_joined_date(value, &[], format, timezone)
+}
+
+/// [`read_date`] of a date column's value joined with the values of its `with` columns (a time,
+/// a zone), as a run joins them: each trimmed, with a single space between.
+pub fn read_joined_date(
+    value: &str,
+    with: &[&str],
+    format: &str,
+    timezone: Option<&str>,
+) -> Result<String, String> {
     let f = DateFormat::new(format, timezone)
         .map_err(|(field, message)| format!("{field}: {message}"))?;
+    let joined = if with.is_empty() {
+        value.to_string()
+    } else {
+        std::iter::once(value)
+            .chain(with.iter().copied())
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let mut out = Vec::new();
-    f.write(value.as_bytes(), &mut out)
+    f.write(joined.as_bytes(), &mut out)
         .map_err(|r| r.to_string())?;
     Ok(String::from_utf8_lossy(&out).trim_matches('"').to_string())
 }

@@ -254,7 +254,7 @@ export class MappingEditor {
           'table',
           { class: 'mapping-table' },
           el('caption', { text: 'The file’s columns and where each goes' }),
-          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format and time zone, and the example read with them'].map((h) => el('th', { scope: 'col', text: h })))),
+          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format, time zone and the columns joined to the date, and the example read with them'].map((h) => el('th', { scope: 'col', text: h })))),
           this.tbody,
         ),
       ),
@@ -369,6 +369,8 @@ export class MappingEditor {
         // The format's example read is its description: a screen reader says it with the box.
         const format = el('input', { id: `${base}-format`, type: 'text', value: parts.format, spellcheck: false, placeholder: 'none', 'aria-describedby': `${base}-read` });
         const timezone = el('input', { id: `${base}-zone`, type: 'text', value: parts.timezone, spellcheck: false, placeholder: 'UTC', size: 6, hidden: !parts.format, 'aria-describedby': `${base}-read` });
+        // The columns joined to the date before the format reads it (`with`): names as in the file.
+        const joined = el('input', { id: `${base}-with`, type: 'text', value: (parts.with ?? []).join(', '), spellcheck: false, placeholder: 'no other column', hidden: !parts.format && !parts.with, 'aria-describedby': `${base}-read` });
         const example = this.examples[name];
         const row = el(
           'tr',
@@ -385,6 +387,8 @@ export class MappingEditor {
             format,
             el('label', { class: 'visually-hidden', for: timezone.id, text: `Time zone of ${name}'s dates, like +01:00 (default UTC)` }),
             timezone,
+            el('label', { class: 'visually-hidden', for: joined.id, text: `Columns joined to ${name}'s dates before the format reads them, like Time, TimeZone` }),
+            joined,
             el('div', { id: `${base}-read`, class: 'date-example', 'data-date': name }),
           ),
         );
@@ -395,15 +399,17 @@ export class MappingEditor {
           const path = choice === OTHER ? nameInput.value.trim() : isFree ? `${choice}${nameInput.value.trim()}` : choice;
           // A zone only goes with a format (the schema's rule): the box shows with one.
           timezone.hidden = !format.value.trim();
+          const withNames = joined.value.split(',').map((/** @type {string} */ n) => n.trim()).filter(Boolean);
+          joined.hidden = !format.value.trim() && withNames.length === 0;
           this.rule.columns ??= {};
-          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: timezone.value.trim(), with: parts.with, values: parts.values, unlisted: parts.unlisted });
+          this.rule.columns[name] = joinEntry({ drop: choice === '' || (isFree && !nameInput.value.trim()), path, type: type.value, format: format.value.trim(), timezone: timezone.value.trim(), with: withNames.length ? withNames : undefined, values: parts.values, unlisted: parts.unlisted });
           this.changed();
         };
         target.addEventListener('change', () => {
           update();
           if (!nameInput.hidden) nameInput.focus();
         });
-        for (const input of [nameInput, format, timezone]) input.addEventListener('input', update);
+        for (const input of [nameInput, format, timezone, joined]) input.addEventListener('input', update);
         type.addEventListener('change', update);
         return row;
       }),

@@ -350,8 +350,15 @@ async function previewRule({ id, seq, rule, options, examples }) {
   for (const [column, entry] of Object.entries(/** @type {Record<string, any>} */ (rule.columns ?? {}))) {
     const value = examples?.[column];
     if (!entry || typeof entry !== 'object' || !entry.format || value == null) continue;
+    // A joined date (`with`) is read with its columns' examples, as a run joins a row's cells.
+    const joined = Array.isArray(entry.with) ? entry.with.map((/** @type {unknown} */ c) => (typeof c === 'string' ? examples?.[c] : null)) : [];
+    const missing = Array.isArray(entry.with) ? entry.with.find((/** @type {unknown} */ _, /** @type {number} */ i) => joined[i] == null) : undefined;
+    if (missing !== undefined) {
+      dates[column] = { error: `no example of ${JSON.stringify(missing)}, which "with" joins to this date: every sampled value of it is empty, or the file has no such column` };
+      continue;
+    }
     try {
-      dates[column] = { iso: engine.readDate(value, entry.format, entry.timezone) };
+      dates[column] = { iso: engine.readDate(value, entry.format, entry.timezone, joined.length ? joined : undefined) };
     } catch (err) {
       if (!isEngineError(err)) throw err;
       dates[column] = { error: err.message };
