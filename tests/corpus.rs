@@ -15,12 +15,14 @@
 //! `cargo test --test corpus`. The corpus is others' data: it is read from ../shared/exports,
 //! never copied here; without it the test fails and says where it looked.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use csv2segment::{draft, Ingest, Options};
+use csv2segment::{draft, Options};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -206,38 +208,18 @@ fn through_line(data: &[u8], line: u64) -> &[u8] {
     data
 }
 
-/// A run of `data` through `mapping`: the report and every payload, or why the engine refused
-/// the file.
+/// A run of `data` through `mapping`: the report (every rejection in it) and every payload,
+/// or why the engine refused the file.
 fn run(
     name: &str,
     data: &[u8],
     mapping: &str,
 ) -> Result<(csv2segment::Report, Vec<Value>), String> {
     let options = Options {
-        mapping: Some(mapping.to_string()),
-        sample_payloads: usize::MAX,
         max_rejections: usize::MAX,
-        ..Options::default()
+        ..common::mapped(mapping)
     };
-    let mut ing = Ingest::new(name, "corpus", options).map_err(|e| e.to_string())?;
-    let mut out = ing.write(data);
-    if out.is_ok() {
-        out = ing.finish();
-    }
-    while ing.next_batch().is_some() {}
-    let mut report = ing.report().clone();
-    if let Err(e) = out {
-        return Err(e.to_string());
-    }
-    if let Some(e) = report.error.take() {
-        return Err(e);
-    }
-    let payloads = ing
-        .samples()
-        .iter()
-        .map(|p| serde_json::from_str(p).expect("a payload is JSON"))
-        .collect();
-    Ok((report, payloads))
+    common::run_with(name, data, options, usize::MAX).done()
 }
 
 /// Whether `s` has the shape the engine writes times in: `2019-05-11T20:32:27.940Z`.

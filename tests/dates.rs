@@ -5,52 +5,19 @@
 //! wrong instant silently.
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeZone, Utc};
-use csv2segment::{draft, Draft, Ingest, NoteKind, Options, Report};
+mod common;
+
+use common::{filled, messages, run, track_mapping};
+use csv2segment::{draft, Draft, NoteKind, Report};
 use proptest::prelude::*;
 use serde_json::Value;
-
-/// What a run of `data` with `mapping` (a whole `csv2segment.json`) gives: the report, and the
-/// events sent, in order.
-fn run(name: &str, data: &[u8], mapping: &str) -> Result<(Report, Vec<Value>), String> {
-    let options = Options {
-        mapping: Some(mapping.to_string()),
-        ..Options::default()
-    };
-    let mut ing = Ingest::new(name, "dates", options).map_err(|e| e.to_string())?;
-    let mut bodies = Vec::new();
-    let mut out = ing.write(data);
-    bodies.extend(std::iter::from_fn(|| ing.next_batch()));
-    if out.is_ok() {
-        out = ing.finish();
-    }
-    bodies.extend(std::iter::from_fn(|| ing.next_batch()));
-    out.map_err(|e| e.to_string())?;
-    let events = bodies
-        .iter()
-        .flat_map(|b| {
-            let body: Value = serde_json::from_slice(&b.body).unwrap();
-            body["batch"].as_array().cloned().unwrap_or_default()
-        })
-        .collect();
-    Ok((ing.report().clone(), events))
-}
-
-/// The rejections of a run, as the report says them.
-fn messages(report: &Report) -> Vec<String> {
-    report.rejections.iter().map(|r| r.to_string()).collect()
-}
-
-fn track_mapping(columns: &str) -> String {
-    format!(
-        r#"{{"files": [{{"match": "*.csv", "call": "track", "columns": {columns}, "set": {{"event": "Order Completed"}}}}]}}"#
-    )
-}
 
 #[test]
 fn a_time_outside_1900_to_2200_is_refused_naming_the_year_and_the_fix() {
     // The issue's Excel for Mac sheet: day-month-2-digit-year under a year-first format.
     let mapping = track_mapping(
         r#"{"Customer": "userId", "Total": "properties.total", "Order Date": {"to": "timestamp", "format": "%Y-%m-%d"}}"#,
+        "Order Completed",
     );
     let (report, events) = run(
         "orders.csv",
@@ -69,6 +36,7 @@ fn a_time_outside_1900_to_2200_is_refused_naming_the_year_and_the_fix() {
     // No format of the list reads it in range: the year, and what to fix.
     let mapping = track_mapping(
         r#"{"Customer": "userId", "When": {"to": "properties.when", "type": "timestamp", "format": "%d.%m.%Y"}}"#,
+        "Order Completed",
     );
     let (report, _) = run("o.csv", b"Customer,When\nc1,01.02.1850\n", &mapping).unwrap();
     assert_eq!(
@@ -115,6 +83,7 @@ fn a_set_time_outside_1900_to_2200_refuses_the_mapping() {
 fn zone_abbreviations_are_read_from_the_table() {
     let mapping = track_mapping(
         r#"{"Customer": "userId", "When": {"to": "timestamp", "format": "%b %d, %Y %I:%M:%S %p %Z"}}"#,
+        "Order Completed",
     );
     let (report, events) = run(
         "earnings.csv",
@@ -148,11 +117,6 @@ fn zone_abbreviations_are_read_from_the_table() {
     );
 }
 
-/// The draft's rule for the file, as a whole mapping.
-fn mapping_of(d: &Draft) -> String {
-    format!("{{\"files\": [{}]}}", d.rule)
-}
-
 /// A column's drafted entry (its `format`, or its target) and the notes about it.
 fn drafted(name: &str, data: &str, column: &str) -> (Value, Vec<(NoteKind, String)>, Draft) {
     let d = draft(name, data.as_bytes(), true).unwrap();
@@ -169,7 +133,7 @@ fn drafted(name: &str, data: &str, column: &str) -> (Value, Vec<(NoteKind, Strin
 /// The times the draft of `data` sends, read back by the engine with the drafted mapping.
 fn sent_times(name: &str, data: &str) -> (Vec<String>, Report) {
     let d = draft(name, data.as_bytes(), true).unwrap();
-    let (report, events) = run(name, data.as_bytes(), &mapping_of(&d)).unwrap();
+    let (report, events) = run(name, data.as_bytes(), &filled(&d, None)).unwrap();
     let times = events
         .iter()
         .map(|e| e["timestamp"].as_str().unwrap_or("none").to_string())
@@ -208,7 +172,7 @@ fn the_date_forms_of_real_exports_are_drafted_and_read_back() {
     let (col, notes, d) = drafted("orders.csv", data, "Order Date");
     assert_eq!(col["format"], "%d-%m-%y");
     assert_eq!(notes, [(NoteKind::Ambiguous, "'Order Date': no sampled date has a day over 12, so day and month cannot be told apart: read as %d-%m-%y; if the file is %m-%d-%y, change \"format\"".to_string())]);
-    let filled = mapping_of(&d).replace(
+    let filled = filled(&d, None).replace(
         "<fill in: the event name every row is, like Order Completed>",
         "Order Completed",
     );
@@ -351,7 +315,7 @@ proptest! {
         let d = draft("track_p.csv", csv.as_bytes(), true).unwrap();
         let rule: Value = serde_json::from_str(&d.rule).unwrap();
         let drafted = rule["columns"]["created_at"].clone();
-        let (report, events) = run("track_p.csv", csv.as_bytes(), &mapping_of(&d)).unwrap();
+        let (report, events) = run("track_p.csv", csv.as_bytes(), &filled(&d, None)).unwrap();
         let got: Vec<String> = events
             .iter()
             .map(|e| e["timestamp"].as_str().unwrap_or("none").to_string())
@@ -363,7 +327,7 @@ proptest! {
             let note = d.notes.iter().find(|n| n.kind == NoteKind::Ambiguous && n.column.as_deref() == Some("created_at"));
             prop_assert!(note.is_some(), "{csv}\ndrafted {drafted}, sent {got:?}, want {want:?}");
             let other = note.unwrap().message.split("if the file is ").nth(1).unwrap().split(", change").next().unwrap().to_string();
-            let swapped = mapping_of(&d).replace(drafted["format"].as_str().unwrap(), &other);
+            let swapped = filled(&d, None).replace(drafted["format"].as_str().unwrap(), &other);
             let (_, events) = run("track_p.csv", csv.as_bytes(), &swapped).unwrap();
             let got: Vec<String> = events.iter().map(|e| e["timestamp"].as_str().unwrap_or("none").to_string()).collect();
             prop_assert_eq!(got, want, "{}\ndrafted {}, the other order {}", csv, drafted, other);

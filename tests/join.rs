@@ -3,46 +3,11 @@
 //! instants sent, the joined columns not sent again, a missing or empty part named; and the
 //! draft that proposes the join.
 
-use csv2segment::{draft, Draft, Ingest, NoteKind, Options, Report};
+mod common;
+
+use common::{messages, run, track_mapping};
+use csv2segment::{draft, Draft, NoteKind};
 use serde_json::Value;
-
-/// What a run of `data` with `mapping` gives: the report, and the events sent, in order.
-fn run(name: &str, data: &[u8], mapping: &str) -> Result<(Report, Vec<Value>), String> {
-    let options = Options {
-        mapping: Some(mapping.to_string()),
-        ..Options::default()
-    };
-    let mut ing = Ingest::new(name, "join", options).map_err(|e| e.to_string())?;
-    let mut bodies = Vec::new();
-    let mut out = ing.write(data);
-    bodies.extend(std::iter::from_fn(|| ing.next_batch()));
-    if out.is_ok() {
-        out = ing.finish();
-    }
-    bodies.extend(std::iter::from_fn(|| ing.next_batch()));
-    out.map_err(|e| e.to_string())?;
-    if let Some(e) = &ing.report().error {
-        return Err(e.clone());
-    }
-    let events = bodies
-        .iter()
-        .flat_map(|b| {
-            let body: Value = serde_json::from_slice(&b.body).unwrap();
-            body["batch"].as_array().cloned().unwrap_or_default()
-        })
-        .collect();
-    Ok((ing.report().clone(), events))
-}
-
-fn messages(report: &Report) -> Vec<String> {
-    report.rejections.iter().map(|r| r.to_string()).collect()
-}
-
-fn track_mapping(columns: &str) -> String {
-    format!(
-        r#"{{"files": [{{"match": "*.csv", "call": "track", "columns": {columns}, "set": {{"event": "Payment Received"}}}}]}}"#
-    )
-}
 
 const PAYPAL: &[u8] = b"Date,Time,TimeZone,Name,From Email Address\n\
 29/12/2015,07:45:51,PST,PARTNER1,a@example.com\n\
@@ -52,6 +17,7 @@ const PAYPAL: &[u8] = b"Date,Time,TimeZone,Name,From Email Address\n\
 fn a_date_time_and_zone_in_three_columns_are_sent_as_one_instant() {
     let mapping = track_mapping(
         r#"{"Date": {"to": "timestamp", "format": "%d/%m/%Y %H:%M:%S %Z", "with": ["Time", "TimeZone"]}, "From Email Address": "userId"}"#,
+        "Payment Received",
     );
     let (report, events) = run("activity.csv", PAYPAL, &mapping).unwrap();
     assert_eq!(messages(&report), Vec::<String>::new());
@@ -90,6 +56,7 @@ fn a_date_time_and_zone_in_three_columns_are_sent_as_one_instant() {
 fn a_joined_column_the_mapping_also_maps_is_sent_as_it_says() {
     let mapping = track_mapping(
         r#"{"Date": {"to": "timestamp", "format": "%d/%m/%Y %H:%M:%S %Z", "with": ["Time", "TimeZone"]}, "TimeZone": "properties.zone", "From Email Address": "userId"}"#,
+        "Payment Received",
     );
     let (_, events) = run("activity.csv", PAYPAL, &mapping).unwrap();
     assert_eq!(events[1]["timestamp"], "2016-06-09T14:19:50.000Z");
@@ -106,6 +73,7 @@ GPA.1,\"Nov 1, 2019\",3:29:44 AM PDT,3.43\n\
 GPA.2,\"Nov 3, 2019\",1:08:14 PM PST,4.99\n";
     let mapping = track_mapping(
         r#"{"description": "anonymousId", "transaction_date": {"to": "timestamp", "format": "%b %d, %Y %I:%M:%S %p %Z", "with": ["transaction_time"]}}"#,
+        "Payment Received",
     );
     let (report, events) = run("earnings.csv", data, &mapping).unwrap();
     assert_eq!(messages(&report), Vec::<String>::new());
@@ -125,6 +93,7 @@ fn an_empty_time_refuses_the_row_naming_both_columns() {
 30/12/2015,08:00:00,PST,d@example.com\n";
     let mapping = track_mapping(
         r#"{"Date": {"to": "timestamp", "format": "%d/%m/%Y %H:%M:%S %Z", "with": ["Time", "TimeZone"]}, "From Email Address": "userId"}"#,
+        "Payment Received",
     );
     let (report, events) = run("activity.csv", data, &mapping).unwrap();
     assert_eq!(
@@ -146,6 +115,7 @@ fn a_joined_text_the_format_does_not_read_is_refused_as_joined() {
     let data = b"Date,Time,Email\n29/12/2015,7h45,a@example.com\n";
     let mapping = track_mapping(
         r#"{"Date": {"to": "timestamp", "format": "%d/%m/%Y %H:%M", "with": ["Time"]}, "Email": "userId"}"#,
+        "Payment Received",
     );
     let (report, _) = run("a.csv", data, &mapping).unwrap();
     assert_eq!(
@@ -158,6 +128,7 @@ fn a_joined_text_the_format_does_not_read_is_refused_as_joined() {
 fn a_with_column_the_file_lacks_is_a_header_error_naming_it() {
     let mapping = track_mapping(
         r#"{"Date": {"to": "timestamp", "format": "%d/%m/%Y %H:%M:%S %Z", "with": ["Time", "Zone"]}, "From Email Address": "userId"}"#,
+        "Payment Received",
     );
     assert_eq!(
         run("activity.csv", PAYPAL, &mapping).unwrap_err(),
@@ -169,9 +140,10 @@ fn a_with_column_the_file_lacks_is_a_header_error_naming_it() {
 #[test]
 fn with_is_checked_with_its_path() {
     let problems = |column: &str| {
-        let mapping = track_mapping(&format!(
-            r#"{{"Date": {column}, "From Email Address": "userId"}}"#
-        ));
+        let mapping = track_mapping(
+            &format!(r#"{{"Date": {column}, "From Email Address": "userId"}}"#),
+            "Payment Received",
+        );
         run("activity.csv", PAYPAL, &mapping)
             .unwrap_err()
             .lines()

@@ -3,6 +3,9 @@
 //! (`skip`), on small files written from what real exports show, and on the real exports in
 //! `../shared/exports` (issue 24's corpus).
 
+mod common;
+
+use common::{filled, mapped, rule, run_with};
 use csv2segment::{draft, Draft, Ingest, NoteKind, Options, Report};
 use serde_json::{json, Value};
 
@@ -12,45 +15,16 @@ fn corpus(name: &str) -> Vec<u8> {
     std::fs::read(format!("{CORPUS}/{name}")).unwrap_or_else(|e| panic!("{CORPUS}/{name}: {e}"))
 }
 
-/// The drafted rule as JSON.
-fn rule(d: &Draft) -> Value {
-    serde_json::from_str(&d.rule).unwrap()
-}
-
 /// The draft's rule as a mapping, its blanks filled with `fill`.
 fn mapping(d: &Draft, fill: &str) -> String {
-    let mut rule = d.rule.clone();
-    while let Some(at) = rule.find("\"<fill in:") {
-        let end = at + 1 + rule[at + 1..].find('"').unwrap();
-        rule.replace_range(at..=end, &format!("\"{fill}\""));
-    }
-    format!("{{\"files\": [{rule}]}}")
+    filled(d, Some(fill))
 }
 
 /// Runs `data` in chunks of `chunk` bytes through the engine with `mapping`: the report and
 /// every event sent, in order.
 fn run(name: &str, data: &[u8], mapping: &str, chunk: usize) -> (Report, Vec<Value>) {
-    let options = Options {
-        mapping: Some(mapping.to_string()),
-        ..Options::default()
-    };
-    let mut ing = Ingest::new(name, "sniff", options).unwrap();
-    let mut events = Vec::new();
-    let mut take = |ing: &mut Ingest| {
-        while let Some(b) = ing.next_batch() {
-            let body: Value = serde_json::from_slice(&b.body).unwrap();
-            events.extend(body["batch"].as_array().unwrap().iter().cloned());
-        }
-    };
-    for part in data.chunks(chunk.max(1)) {
-        if ing.write(part).is_err() {
-            break;
-        }
-        take(&mut ing);
-    }
-    let _ = ing.finish();
-    take(&mut ing);
-    (ing.report().clone(), events)
+    let r = run_with(name, data, mapped(mapping), chunk);
+    (r.report, r.events)
 }
 
 fn utf16(text: &str, bom: bool, big_endian: bool) -> Vec<u8> {
@@ -346,7 +320,7 @@ fn skip_holds_on_every_piece_of_a_split_file() {
     for shard in &split.shards {
         let mut ing = Ingest::resume(
             "ga4.csv",
-            "sniff",
+            common::IDENTITY,
             options.clone(),
             &split.header,
             shard.start,
@@ -365,12 +339,12 @@ fn skip_holds_on_every_piece_of_a_split_file() {
     assert_eq!(events, whole.1);
 
     // A run that stops and goes on from where it stopped, with the head as its header.
-    let mut first = Ingest::new("ga4.csv", "sniff", options.clone()).unwrap();
+    let mut first = Ingest::new("ga4.csv", common::IDENTITY, options.clone()).unwrap();
     first.write(&data[..head_end + 40]).unwrap();
     let at = first.suspend().unwrap();
     let head = first.header().unwrap().to_vec();
     assert_eq!(head, &data[..head_end]);
-    let mut rest = Ingest::resume("ga4.csv", "sniff", options.clone(), &head, at).unwrap();
+    let mut rest = Ingest::resume("ga4.csv", common::IDENTITY, options.clone(), &head, at).unwrap();
     rest.write(&data[at.offset as usize..]).unwrap();
     rest.finish().unwrap();
     assert_eq!(
