@@ -5,8 +5,6 @@
 // error: nothing is sent. The CLI's own test is tests/js/hosts/cli/dates.test.mjs.
 import assert from 'node:assert/strict';
 import { before, beforeEach, describe, test } from 'node:test';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createHandler } from '../../../../js/hosts/lambda/index.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../../../support/lambda-stack.mjs';
 
 const WRITE_KEY = 'wk_lambda_dates_7e6d5c';
@@ -21,40 +19,19 @@ const RULE = {
   set: { event: 'Order Completed' },
 };
 
-function s3Record(key, eTag, size) {
-  return {
-    eventVersion: '2.1',
-    eventSource: 'aws:s3',
-    awsRegion: 'us-east-1',
-    eventName: 'ObjectCreated:Put',
-    s3: { s3SchemaVersion: '1.0', bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` }, object: { key, size, eTag } },
-  };
-}
-
 describe('Lambda: times out of range', () => {
   const stack = useLambdaStack({ bucket: BUCKET, writeKey: WRITE_KEY, seed: 5 });
   let seg;
-  let client;
   let logs;
-  before(() => ({ seg, client } = stack));
+  before(() => ({ seg } = stack));
   beforeEach(() => {
     seg.reset();
     logs = [];
   });
 
-  const handler = () =>
-    createHandler({
-      env: { ...process.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url },
-      log: (line) => logs.push(line),
-      sender: { retry: FAST },
-    });
-
-  async function put(key, body) {
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-    return s3Record(key, head.ETag.replaceAll('"', ''), head.ContentLength);
-  }
-  const getText = async (key) => (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body.transformToString();
+  const handler = () => stack.handler({ log: (line) => logs.push(line), sender: { retry: FAST } });
+  const put = (key, body) => stack.put(key, body);
+  const getText = (key) => stack.getText(key);
 
   test('a date read as the year 8: rejected in the report and the rejects CSV with the likely format, never sent; the other rows are', async () => {
     await put('shop/csv2segment.json', JSON.stringify({ files: [RULE] }));

@@ -15,7 +15,7 @@ import { loadEngine } from '../../../../js/core/engine.mjs';
 import { withMapping } from '../../../../js/core/mapping.mjs';
 import { createHandler, s3Identity } from '../../../../js/hosts/lambda/index.mjs';
 import { eventsById, hardFile, singleRunEvents } from '../../../support/pieces.mjs';
-import { LAMBDA_CONTEXT, useLambdaStack } from '../../../support/lambda-stack.mjs';
+import { LAMBDA_CONTEXT, s3Record, useLambdaStack } from '../../../support/lambda-stack.mjs';
 import { runCli } from '../../../support/run.mjs';
 
 const WRITE_KEY = 'wk_lambda_edges_secret_2f7a';
@@ -25,16 +25,6 @@ const FAST = { baseMs: 5, maxMs: 50, maxAttempts: 25 };
 const context = LAMBDA_CONTEXT;
 /** A piece stops taking rows after 0.3 s, delivery paced at 50,000 events a second (lambda-pieces.test.mjs). */
 const ON_BUDGET = { MAX_RUN_SECONDS: '0.3', SEGMENT_MAX_EVENTS_PER_SECOND: '50000' };
-
-function s3Record(bucket, key, { eTag, size, versionId }) {
-  return {
-    eventVersion: '2.1',
-    eventSource: 'aws:s3',
-    awsRegion: 'us-east-1',
-    eventName: 'ObjectCreated:Put',
-    s3: { s3SchemaVersion: '1.0', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key), size, eTag, ...(versionId ? { versionId } : {}) } },
-  };
-}
 
 /** `rows` track rows of users `${prefix}0`, `${prefix}1`, … */
 const trackCsv = (prefix, rows) => `userId,event\n${Array.from({ length: rows }, (_, i) => `${prefix}${i},Paid\n`).join('')}`;

@@ -13,6 +13,7 @@ import { createHandler } from '../../../../js/hosts/lambda/index.mjs';
 import { startS3Server } from '../../../support/s3-server.mjs';
 import { eventsById, hardFile } from '../../../support/pieces.mjs';
 import { startSegmentServer } from '../../../support/segment-server.mjs';
+import { s3Record } from '../../../support/lambda-stack.mjs';
 
 const WRITE_KEY = 'wk_pieces_secret_4c3b2a';
 const BUCKET = 'csv-pieces';
@@ -26,16 +27,6 @@ const ROWS = 200_000;
  * at least 4 s and eight pieces. Unpaced, a fast machine could finish them in one or two.
  */
 const ON_BUDGET = { MAX_RUN_SECONDS: '0.3', SEGMENT_MAX_EVENTS_PER_SECOND: '50000' };
-
-function s3Record(key, eTag, size) {
-  return {
-    eventVersion: '2.1',
-    eventSource: 'aws:s3',
-    awsRegion: 'us-east-1',
-    eventName: 'ObjectCreated:Put',
-    s3: { s3SchemaVersion: '1.0', bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` }, object: { key: encodeURIComponent(key), size, eTag } },
-  };
-}
 
 describe('Lambda: files in pieces', () => {
   let s3;
@@ -74,7 +65,7 @@ describe('Lambda: files in pieces', () => {
   async function put(key, body) {
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-    return s3Record(key, head.ETag.replaceAll('"', ''), head.ContentLength);
+    return s3Record(BUCKET, key, { eTag: head.ETag.replaceAll('"', ''), size: head.ContentLength });
   }
   const getJson = async (key) => JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body.transformToString());
   const listed = async (prefix) => ((await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key);

@@ -8,7 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2
 import { generateTrackCsv } from '../../../../bench/generate.mjs';
 import { pinOf } from '../../../../js/core/pinned-mapping.mjs';
 import { createHandler, decodeS3Key } from '../../../../js/hosts/lambda/index.mjs';
-import { LAMBDA_CONTEXT, useLambdaStack } from '../../../support/lambda-stack.mjs';
+import { LAMBDA_CONTEXT, s3EventKey, s3Record as s3RecordIn, useLambdaStack } from '../../../support/lambda-stack.mjs';
 
 const WRITE_KEY = 'wk_lambda_secret_9f8e7d';
 const BUCKET = 'csv-drop';
@@ -18,36 +18,8 @@ const LIBRARY = { name: 'csv2segment', version: '0.1.0' };
 const sample = (name) => readFile(new URL(`../../../../samples/${name}`, import.meta.url));
 const context = LAMBDA_CONTEXT;
 
-/** A key as S3 puts it in an event: each segment form-encoded (space → +), slashes kept. */
-function s3EventKey(key) {
-  return key
-    .split('/')
-    .map((part) => encodeURIComponent(part).replace(/%20/g, '+').replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
-}
-
-/** S3's sequencers grow with each event of a key: each record here has its own. */
-let sequencer = 0x0055aed6dcd90281e5n;
-
-function s3Record(key, eTag, { eventName = 'ObjectCreated:Put', bucket = BUCKET, size = 0 } = {}) {
-  sequencer += 1n;
-  return {
-    eventVersion: '2.1',
-    eventSource: 'aws:s3',
-    awsRegion: 'us-east-1',
-    eventTime: '2026-11-27T00:00:00.000Z',
-    eventName,
-    userIdentity: { principalId: 'AWS:EXAMPLE' },
-    requestParameters: { sourceIPAddress: '127.0.0.1' },
-    responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD' },
-    s3: {
-      s3SchemaVersion: '1.0',
-      configurationId: 'csv2segment',
-      bucket: { name: bucket, ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: `arn:aws:s3:::${bucket}` },
-      object: { key: s3EventKey(key), size, eTag, sequencer: sequencer.toString(16).toUpperCase().padStart(18, '0') },
-    },
-  };
-}
+/** An S3 event record for `key` in the suite's bucket (or `bucket`). */
+const s3Record = (key, eTag, { bucket = BUCKET, ...object } = {}) => s3RecordIn(bucket, key, { eTag, ...object });
 
 describe('decodeS3Key', () => {
   test('+ is a space, %2B a plus, percent-encoded UTF-8 decoded', () => {
