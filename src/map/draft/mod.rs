@@ -11,16 +11,19 @@
 //! A draft asks six questions in turn, one module each: [`sniff`] (how the file is written),
 //! [`profile`] (what each column holds), [`call`] (what a row is), [`identity`] (who a row is
 //! about), [`when`] (which columns make one date together) and [`targets`] (where each column
-//! goes); [`rule_out`] writes the answer as the mapping's JSON.
+//! goes), and of an orders export [`group`] (whether its rows are the line items of orders);
+//! [`rule_out`] writes the answer as the mapping's JSON.
 
 use serde::Serialize;
 
 use super::mapping::glob_matches;
 #[cfg(doc)]
 use super::mapping::Mapping;
+use crate::map::file_name::CallKind;
 use crate::read::decode::Compressed;
 
 mod call;
+mod group;
 mod identity;
 mod profile;
 mod rule_out;
@@ -140,10 +143,24 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         sample.has_header,
         sample.delimiter,
     );
-    let call = call::call(base, &profile, &mut notes);
+    let line_items = group::group(&profile, sample.rows());
+    let call = call::call(base, &profile, line_items.is_some(), &mut notes);
+    // Orders are events, and an events log's rows are each their own.
+    let line_items =
+        line_items.filter(|_| call.kind == CallKind::Track && call.event_column.is_none());
     let roles = identity::identity(&profile, &call, &mut notes);
     let joins = when::joins(&mut profile, &mut notes);
-    let targets = targets::targets(&profile, &call, &roles, &joins, &mut notes);
+    let targets = targets::targets(
+        &profile,
+        &call,
+        &roles,
+        &joins,
+        line_items.as_ref(),
+        &mut notes,
+    );
+    if let Some(g) = &line_items {
+        g.say(&profile, &targets.columns, &mut notes);
+    }
 
     let rule = Drafted {
         pattern: pattern_for(base),
@@ -156,6 +173,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         header: (!sample.has_header).then_some(sample.names),
         columns: targets.columns,
         set: targets.set,
+        group: line_items.map(|g| profile.columns[g.key].name.trim().to_string()),
     }
     .rule_json();
     Ok(Draft {
