@@ -297,6 +297,47 @@ mod tests {
         assert_eq!(same, COLUMNS / 4);
     }
 
+    /// A line-item export of as many item columns as the sample holds (`Item f0`…, `Item a!!!`…
+    /// whose fields collide): grouped, each item column in the products, in as few look-ups per
+    /// column as any other draft.
+    #[test]
+    fn the_draft_of_a_wide_line_item_export_looks_up_each_target_a_bounded_number_of_times() {
+        const COLUMNS: usize = 4_000;
+        let mut header = vec!["Order ID".to_string()];
+        header.extend(wide_header(COLUMNS).iter().map(|n| format!("Item {n}")));
+        let row = |order: &str, v: &str| {
+            let mut r = vec![order.to_string()];
+            r.extend(std::iter::repeat_n(v.to_string(), COLUMNS));
+            r.join(",")
+        };
+        let csv = format!(
+            "{}\n{}\n{}\n",
+            header.join(","),
+            row("5001", "1"),
+            row("5001", "2")
+        );
+        assert!(csv.len() < super::DRAFT_SAMPLE_BYTES, "{}", csv.len());
+        crate::map::probe::take();
+        let d = draft("orders.csv", csv.as_bytes(), true).expect("a draft");
+        let work = crate::map::probe::take();
+        assert!(
+            work <= 14 * COLUMNS,
+            "{work} look-ups for {COLUMNS} columns"
+        );
+        let rule: serde_json::Value = serde_json::from_str(&d.rule).expect("JSON");
+        assert_eq!(rule["group"], "Order ID");
+        let columns = rule["columns"].as_object().expect("columns");
+        assert_eq!(columns.len(), COLUMNS + 1);
+        let items = columns
+            .values()
+            .filter(|t| {
+                t.as_str()
+                    .is_some_and(|t| t.starts_with("properties.products[]."))
+            })
+            .count();
+        assert_eq!(items, COLUMNS);
+    }
+
     #[test]
     fn examples_are_each_columns_first_filled_value_in_file_order() {
         let csv = b"Email;Datum;Leer;Betrag\n;05.03.2024 14:30;;12,50\nada@example.com; 06.03.2024 09:00 ;;3,00\n";
