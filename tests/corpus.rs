@@ -363,6 +363,15 @@ fn judge(e: &Expected, data: &[u8]) -> Facts {
         f.check("event", right, expected, drafted);
     }
 
+    // No file of the corpus is a line-item export (one row per item of an order): none is
+    // grouped into orders.
+    f.check(
+        "group",
+        !rule.contains_key("group"),
+        "none".into(),
+        rule.get("group").map_or("none".into(), Value::to_string),
+    );
+
     // How the file is read.
     let encoding = rule
         .get("encoding")

@@ -884,3 +884,198 @@ fn the_event_name_is_proposed_only_from_segments_spec() {
     assert_eq!(rule["columns"]["name"], "event");
     assert!(rule.get("set").is_none());
 }
+
+const LINE_ITEMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/line_items");
+
+/// Orders exports of one row per line item, as Shopify, WooCommerce and BigCommerce write them
+/// (made-up orders under the platforms' own column names).
+const LINE_ITEM_FIXTURES: [&str; 3] = [
+    "orders_export_1.csv",
+    "woocommerce-orders-2024-03-06.csv",
+    "bigcommerce-orders-2024-03-06.csv",
+];
+
+/// Issue 25: a line-item export drafts the order's number as its `group`, its columns under the
+/// names Segment's e-commerce spec gives an `Order Completed` (order_id, total, revenue,
+/// shipping, tax, discount, coupon, currency) and its products (`products[].sku`, `.name`,
+/// `.price`, `.quantity`…), the spec's numbers typed as numbers, and the event as a guess: the
+/// exact rule and notes for each platform's export.
+#[test]
+fn each_line_item_export_drafts_its_grouping_and_the_spec_names() {
+    for name in LINE_ITEM_FIXTURES {
+        let data = std::fs::read(format!("{LINE_ITEMS}/{name}")).unwrap();
+        let d = draft(name, &data, true).unwrap();
+        if blessing() {
+            std::fs::write(format!("{LINE_ITEMS}/drafts/{name}.txt"), show(&d)).unwrap();
+        }
+        let want = std::fs::read_to_string(format!("{LINE_ITEMS}/drafts/{name}.txt")).unwrap();
+        assert_eq!(show(&d), want, "{name}");
+    }
+}
+
+/// Only a line-item export is grouped: a file that repeats a column on consecutive rows without
+/// being orders' lines drafts no `group`, no `[]` target and no Order Completed of its own; nor
+/// do orders of one row each, orders whose rows are not consecutive, or rows that repeat an
+/// order with the same item.
+#[test]
+fn files_that_are_not_line_items_of_orders_draft_no_group() {
+    let cases = [
+        // An events log: the user's id repeats on consecutive rows, with products beside it.
+        (
+            "events_export.csv",
+            "user_id,event,product_id,sku,quantity,price,timestamp\n\
+             u1,Product Viewed,301,EB-1000,1,18.00,2024-03-05T14:22:07Z\n\
+             u1,Product Added,301,EB-1000,2,18.00,2024-03-05T14:23:07Z\n\
+             u1,Product Added,305,CC-02,1,18.00,2024-03-05T14:24:07Z\n\
+             u2,Product Viewed,310,PF-100,1,8.00,2024-03-05T15:00:00Z\n",
+        ),
+        // The same without an event column: still a person's id, not an order's number.
+        (
+            "track_cart_adds.csv",
+            "user_id,product_id,sku,quantity,timestamp\n\
+             u1,301,EB-1000,2,2024-03-05T14:23:07Z\n\
+             u1,305,CC-02,1,2024-03-05T14:24:07Z\n",
+        ),
+        // A users export: a plan repeats, nothing is an item or an order.
+        (
+            "users.csv",
+            "id,email,name,plan,created_at\n\
+             1,ada@example.com,Ada Lovelace,pro,2024-03-05T14:22:07Z\n\
+             2,grace@example.com,Grace Hopper,pro,2024-03-06T08:01:00Z\n",
+        ),
+        // An order's history: its number repeats, but no column is an item's.
+        (
+            "order_history.csv",
+            "Order ID,Status,Customer Email,Changed At\n\
+             5001,pending,ada@example.com,2024-03-05T14:22:07Z\n\
+             5001,completed,ada@example.com,2024-03-05T16:00:00Z\n",
+        ),
+        // Orders of one line each (Shopify's, as tests/fixtures/exports has it).
+        (
+            "orders_export_1.csv",
+            "Name,Email,Total,Created at,Lineitem quantity,Lineitem name,Lineitem sku\n\
+             #1001,ada@example.com,67.64,2024-03-05 14:22:07 -0500,2,Linen Shirt,LS-001-M\n\
+             #1002,grace@example.com,129.60,2024-03-06 08:01:00 +0100,1,Wool Coat,WC-014-S\n",
+        ),
+        // An order's number back after another's: not one order's rows.
+        (
+            "orders.csv",
+            "Order ID,Customer Email,Item Name,Quantity,Order Date\n\
+             5001,ada@example.com,Espresso Beans,2,2024-03-05T14:22:07Z\n\
+             5001,ada@example.com,Ceramic Cup,1,2024-03-05T14:22:07Z\n\
+             5002,alan@example.com,Filter,3,2024-03-05T16:03:00Z\n\
+             5001,ada@example.com,Milk Frother,1,2024-03-05T14:22:07Z\n",
+        ),
+        // The same row twice: no item changes within the order.
+        (
+            "orders.csv",
+            "Order ID,Customer Email,Item Name,Quantity,Order Date\n\
+             5001,ada@example.com,Espresso Beans,2,2024-03-05T14:22:07Z\n\
+             5001,ada@example.com,Espresso Beans,2,2024-03-05T14:22:07Z\n",
+        ),
+        // A Name that is a person's or a company's, not Shopify's `#1001`.
+        (
+            "payments.csv",
+            "Name,Email,Item Name,Quantity,Date\n\
+             PARTNER1,p@example.com,Tutoring,1,2024-03-05T14:22:07Z\n\
+             PARTNER1,p@example.com,Rent,2,2024-03-05T14:22:07Z\n",
+        ),
+        // A file named for another call.
+        (
+            "identify_orders.csv",
+            "Order ID,Customer Email,Item Name,Quantity\n\
+             5001,ada@example.com,Espresso Beans,2\n\
+             5001,ada@example.com,Ceramic Cup,1\n",
+        ),
+    ];
+    for (name, csv) in cases {
+        let d = draft(name, csv.as_bytes(), true).unwrap();
+        let rule: serde_json::Value = serde_json::from_str(&d.rule).unwrap();
+        assert!(rule.get("group").is_none(), "{name}: {}", d.rule);
+        assert!(!d.rule.contains("[]"), "{name}: {}", d.rule);
+        assert!(
+            !d.rule.contains("\"Order Completed\""),
+            "{name}: {}",
+            d.rule
+        );
+        assert!(
+            d.notes.iter().all(|n| n.path != "group"),
+            "{name}: {:?}",
+            d.notes
+        );
+    }
+    // The events log's rule, whole: its columns where an event file's go, as before.
+    let (rule, _) = drafted("events_export.csv", cases[0].1);
+    assert_eq!(
+        rule["columns"],
+        serde_json::json!({
+            "user_id": "userId",
+            "event": "event",
+            "product_id": "properties.productId:string",
+            "sku": "properties.sku",
+            "quantity": "properties.quantity",
+            "price": "properties.price:number",
+            "timestamp": "timestamp"
+        })
+    );
+}
+
+/// The grouping needs the order's number on every row and each order's rows consecutive; the
+/// same export with its second order split around a third, or with an empty number, drafts
+/// none, and the smallest export of one order of two lines is grouped, said in the singular.
+#[test]
+fn the_grouping_is_said_with_the_orders_and_rows_the_sample_holds() {
+    let (rule, notes) = drafted(
+        "orders.csv",
+        "Order Number,Billing Email,Item Name,Qty,Item Cost,Order Date\n\
+         A-7,ada@example.com,Espresso Beans,2,18.00,2024-03-05T14:22:07Z\n\
+         A-7,ada@example.com,Ceramic Cup,1,12.50,2024-03-05T14:22:07Z\n",
+    );
+    assert_eq!(rule["group"], "Order Number");
+    assert_eq!(rule["columns"]["Order Number"], "properties.order_id");
+    assert_eq!(
+        rule["columns"]["Qty"],
+        "properties.products[].quantity:number"
+    );
+    assert_eq!(
+        rule["columns"]["Item Cost"],
+        "properties.products[].price:number"
+    );
+    assert_eq!(rule["set"], serde_json::json!({"event": "Order Completed"}));
+    assert_eq!(
+        notes.last().unwrap(),
+        "Guess group | rows with the same 'Order Number' are one order: 1 order of 2 rows in the first rows read, drafted as \"group\": \"Order Number\"; each order is one event, its fields read from its first row and the columns 'Item Name', 'Qty', 'Item Cost' from each of its rows, in order, into properties.products; if the rows are not the line items of orders, remove \"group\" and the [] from the targets"
+    );
+    // An empty order number on a row: not grouped.
+    let (rule, _) = drafted(
+        "orders.csv",
+        "Order Number,Billing Email,Item Name,Qty,Order Date\n\
+         A-7,ada@example.com,Espresso Beans,2,2024-03-05T14:22:07Z\n\
+         A-7,ada@example.com,Ceramic Cup,1,2024-03-05T14:22:07Z\n\
+         ,ada@example.com,Filter,1,2024-03-05T14:22:07Z\n",
+    );
+    assert!(rule.get("group").is_none(), "{rule}");
+}
+
+/// Two columns for one of the spec's fields: the first takes it, the second stays where it
+/// belongs under its own name, an order's in properties and an item's in the products.
+#[test]
+fn a_second_column_for_a_spec_field_keeps_its_own_name() {
+    let (rule, _) = drafted(
+        "orders.csv",
+        "Order ID,Customer Email,Total,Grand Total,SKU,Product SKU,Item Name,Order Date\n\
+         5001,ada@example.com,10.00,12.00,EB-1,EB-1-X,Beans,2024-03-05T14:22:07Z\n\
+         5001,ada@example.com,10.00,12.00,CC-2,CC-2-X,Cup,2024-03-05T14:22:07Z\n",
+    );
+    assert_eq!(rule["group"], "Order ID");
+    assert_eq!(rule["columns"]["Total"], "properties.total:number");
+    assert_eq!(
+        rule["columns"]["Grand Total"],
+        "properties.grandTotal:number"
+    );
+    assert_eq!(rule["columns"]["SKU"], "properties.products[].sku");
+    assert_eq!(
+        rule["columns"]["Product SKU"],
+        "properties.products[].product_sku"
+    );
+}

@@ -43,6 +43,9 @@ macro_rules! limit {
     (MAX_VALUES) => {
         1000
     };
+    (MAX_GROUP_ROWS) => {
+        1000
+    };
     (MAX_SHARED_STRINGS_BYTES) => {
         67108864
     };
@@ -80,6 +83,9 @@ pub const MAX_SKIP: usize = limit!(MAX_SKIP);
 /// column of verbs or codes (an event log's `view`, `cart`, `purchase`); 1000 is more than any
 /// such vocabulary, and a column of more distinct values is not one.
 pub const MAX_VALUES: usize = limit!(MAX_VALUES);
+/// The most rows a rule's `group` makes one event: an order of 1000 line items is past any
+/// shop's; a larger group is one rejected event, so memory stays flat.
+pub const MAX_GROUP_ROWS: usize = limit!(MAX_GROUP_ROWS);
 /// The most columns a mapping's `with` joins to a date column: 3, a time, a 12-hour clock's
 /// AM/PM and a time zone.
 pub const MAX_WITH_COLUMNS: usize = limit!(MAX_WITH_COLUMNS);
@@ -120,6 +126,7 @@ mod tests {
         assert_eq!(crate::MAX_HEADER_BYTES, 64 * 1024);
         assert_eq!(MAX_MAPPING_BYTES, 1 << 20);
         assert_eq!(MAX_VALUES, 1000);
+        assert_eq!(MAX_GROUP_ROWS, 1000);
         assert_eq!(MAX_SHARED_STRINGS_BYTES, 64 << 20);
         assert_eq!(MAX_WORKBOOK_PART_BYTES, 16 << 20);
         assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);

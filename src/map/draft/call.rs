@@ -28,8 +28,9 @@ pub(super) struct RowWord {
     pub written: String,
 }
 
-/// Decides the call of the file `base` from its name, else its profile.
-pub(super) fn call(base: &str, profile: &Profile, notes: &mut Notes) -> Call {
+/// Decides the call of the file `base` from its name, else its profile; `line_items`: the
+/// rows are the line items of orders (see [`super::group`]).
+pub(super) fn call(base: &str, profile: &Profile, line_items: bool, notes: &mut Notes) -> Call {
     let (columns, kinds) = (&profile.columns, &profile.kinds);
     // The call: the name's prefix, else the columns.
     let by_name = FileSpec::from_key(base).ok();
@@ -77,6 +78,8 @@ pub(super) fn call(base: &str, profile: &Profile, notes: &mut Notes) -> Call {
             let said;
             let (call, why) = if event_col.is_some() {
                 (CallKind::Track, "a column names the event")
+            } else if line_items {
+                (CallKind::Track, "the rows are the line items of orders")
             } else if let Some(w) = &row {
                 said = format!("the file name says {}", w.written);
                 (by_row(w.is), said.as_str())

@@ -11,16 +11,19 @@
 //! A draft asks six questions in turn, one module each: [`sniff`] (how the file is written),
 //! [`profile`] (what each column holds), [`call`] (what a row is), [`identity`] (who a row is
 //! about), [`when`] (which columns make one date together) and [`targets`] (where each column
-//! goes); [`rule_out`] writes the answer as the mapping's JSON.
+//! goes), and of an orders export [`group`] (whether its rows are the line items of orders);
+//! [`rule_out`] writes the answer as the mapping's JSON.
 
 use serde::Serialize;
 
 use super::mapping::glob_matches;
 #[cfg(doc)]
 use super::mapping::Mapping;
+use crate::map::file_name::CallKind;
 use crate::read::decode::Compressed;
 
 mod call;
+mod group;
 mod identity;
 mod profile;
 mod rule_out;
@@ -140,10 +143,24 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         sample.has_header,
         sample.delimiter,
     );
-    let call = call::call(base, &profile, &mut notes);
+    let line_items = group::group(&profile, sample.rows());
+    let call = call::call(base, &profile, line_items.is_some(), &mut notes);
+    // Orders are events, and an events log's rows are each their own.
+    let line_items =
+        line_items.filter(|_| call.kind == CallKind::Track && call.event_column.is_none());
     let roles = identity::identity(&profile, &call, &mut notes);
     let joins = when::joins(&mut profile, &mut notes);
-    let targets = targets::targets(&profile, &call, &roles, &joins, &mut notes);
+    let targets = targets::targets(
+        &profile,
+        &call,
+        &roles,
+        &joins,
+        line_items.as_ref(),
+        &mut notes,
+    );
+    if let Some(g) = &line_items {
+        g.say(&profile, &targets.columns, &mut notes);
+    }
 
     let rule = Drafted {
         pattern: pattern_for(base),
@@ -156,6 +173,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         header: (!sample.has_header).then_some(sample.names),
         columns: targets.columns,
         set: targets.set,
+        group: line_items.map(|g| profile.columns[g.key].name.trim().to_string()),
     }
     .rule_json();
     Ok(Draft {
@@ -277,6 +295,47 @@ mod tests {
             assert_eq!(columns[name], want, "{name}");
         }
         assert_eq!(same, COLUMNS / 4);
+    }
+
+    /// A line-item export of as many item columns as the sample holds (`Item f0`…, `Item a!!!`…
+    /// whose fields collide): grouped, each item column in the products, in as few look-ups per
+    /// column as any other draft.
+    #[test]
+    fn the_draft_of_a_wide_line_item_export_looks_up_each_target_a_bounded_number_of_times() {
+        const COLUMNS: usize = 4_000;
+        let mut header = vec!["Order ID".to_string()];
+        header.extend(wide_header(COLUMNS).iter().map(|n| format!("Item {n}")));
+        let row = |order: &str, v: &str| {
+            let mut r = vec![order.to_string()];
+            r.extend(std::iter::repeat_n(v.to_string(), COLUMNS));
+            r.join(",")
+        };
+        let csv = format!(
+            "{}\n{}\n{}\n",
+            header.join(","),
+            row("5001", "1"),
+            row("5001", "2")
+        );
+        assert!(csv.len() < super::DRAFT_SAMPLE_BYTES, "{}", csv.len());
+        crate::map::probe::take();
+        let d = draft("orders.csv", csv.as_bytes(), true).expect("a draft");
+        let work = crate::map::probe::take();
+        assert!(
+            work <= 14 * COLUMNS,
+            "{work} look-ups for {COLUMNS} columns"
+        );
+        let rule: serde_json::Value = serde_json::from_str(&d.rule).expect("JSON");
+        assert_eq!(rule["group"], "Order ID");
+        let columns = rule["columns"].as_object().expect("columns");
+        assert_eq!(columns.len(), COLUMNS + 1);
+        let items = columns
+            .values()
+            .filter(|t| {
+                t.as_str()
+                    .is_some_and(|t| t.starts_with("properties.products[]."))
+            })
+            .count();
+        assert_eq!(items, COLUMNS);
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub(super) struct Drafted {
     pub header: Option<Vec<String>>,
     pub columns: Vec<(String, Out)>,
     pub set: Vec<(String, String)>,
+    /// The column whose value is the same on an order's rows (a line-item export).
+    pub group: Option<String>,
 }
 
 impl Drafted {
@@ -103,6 +105,7 @@ impl Drafted {
                 .then(|| Entries(self.set.into_iter().map(|(k, v)| (k, v.into())).collect()))
                 .into(),
             unmapped: None.into(),
+            group: self.group.into(),
         };
         serde_json::to_string_pretty(&rule).unwrap_or_default()
     }

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use super::call::{event_vocabulary, Call};
+use super::group::{Group, SpecField};
 use super::identity::Role;
-use super::profile::{is_date, Column, Hint, Kind, Profile};
+use super::profile::{is_date, is_number, Column, Hint, Kind, Profile};
 use super::rule_out::Out;
 use super::taken::{header_syntax, Taken};
 use super::vocabulary::{
@@ -23,12 +24,14 @@ pub(super) struct Targets {
     pub set: Vec<(String, String)>,
 }
 
-/// The targets of the profiled columns in the call, the ids where `roles` puts them.
+/// The targets of the profiled columns in the call, the ids where `roles` puts them; of an
+/// orders export's `line_items`, the names Segment's e-commerce spec gives them.
 pub(super) fn targets(
     profile: &Profile,
     call: &Call,
     roles: &[Option<Role>],
     joins: &[Join],
+    line_items: Option<&Group>,
     notes: &mut Notes,
 ) -> Targets {
     let (columns, kinds) = (&profile.columns, &profile.kinds);
@@ -111,17 +114,27 @@ pub(super) fn targets(
                 continue;
             }
         }
-        let (target, mut why) = target_for(
-            call,
-            col,
-            kind,
-            roles[i],
-            Some(i) == event_date,
-            Some(i) == event_col,
-        );
+        // An orders export's column the spec names (the order's number, its total, an item's
+        // sku), unless it is the person, the time or the event.
+        let spec = line_items
+            .filter(|_| roles[i].is_none() && Some(i) != event_date && Some(i) != event_col)
+            .and_then(|g| g.field(i, col))
+            .and_then(|s| take_spec(&mut taken, s, col));
+        let (target, mut why) = match &spec {
+            Some(s) => (Some(s.target.clone()), ""),
+            None => target_for(
+                call,
+                col,
+                kind,
+                roles[i],
+                Some(i) == event_date,
+                Some(i) == event_col,
+            ),
+        };
         // A second column for one of the spec's single fields (two user ids) goes where any
         // other column goes.
         let target = match target {
+            Some(t) if spec.is_some() => Some(t),
             Some(t) if call != CallKind::Object && !t.contains('.') && !taken.is_free(&t) => {
                 let camel = camel_case(&name);
                 match call {
@@ -138,6 +151,7 @@ pub(super) fn targets(
         // A target inside another column's (`traits.company.name` under a `traits.company`
         // column): the column goes where any other column goes.
         let target = match target {
+            Some(t) if spec.is_some() => Some(t),
             Some(t) => match taken.unique(&t) {
                 None => {
                     why = "its target would lie inside another column's value, and no other place fits it: left out; give it a target";
@@ -179,6 +193,10 @@ pub(super) fn targets(
                 };
                 (out, Some((NoteKind::Guess, note)))
             }
+            // The spec's numbers (a total, a price, a quantity) typed as numbers.
+            _ if spec.as_ref().is_some_and(|s| s.number) && is_number(kind) => {
+                (Out::To(format!("{target}:number")), None)
+            }
             _ => typed(target, kind, &name, &col.values),
         };
         if let (Out::Date { with, .. }, Some(j)) = (&mut out, joins.iter().find(|j| j.date == i)) {
@@ -215,7 +233,15 @@ pub(super) fn targets(
 
     // Blanks and missing columns.
     let mut set: Vec<(String, String)> = Vec::new();
-    if call == CallKind::Track && !has_event {
+    if call == CallKind::Track && !has_event && line_items.is_some() {
+        set.push(("event".into(), ORDER_COMPLETED.into()));
+        notes.note(
+            NoteKind::Guess,
+            format!("set{}", quoted_key("event")),
+            None,
+            format!("each order is sent as the event \"{ORDER_COMPLETED}\", the name Segment's e-commerce spec gives an order a customer completed, with its columns under the spec's names (order_id, total, revenue, products[] …); change \"event\" in \"set\" if the file's orders are not completed ones (a refunds or drafts export)"),
+        );
+    } else if call == CallKind::Track && !has_event {
         // Segment's spec names the event of some files by what their rows are.
         let spec_event = row_word
             .and_then(|w| {
@@ -271,6 +297,29 @@ pub(super) fn targets(
         notes.note(NoteKind::Blank, "columns".into(), None, m.into());
     }
     Targets { columns: outs, set }
+}
+
+/// The event an order is in Segment's e-commerce spec.
+const ORDER_COMPLETED: &str = "Order Completed";
+
+/// Takes the spec's place for a column of an orders export, when no other column has it: an
+/// item's field in its place in the first product (`[0]` for `[]`), as the engine would put
+/// the first item's; an item's column whose field is taken keeps to the products under its own
+/// name. `None`: the column goes where any other column goes.
+fn take_spec(taken: &mut Taken, spec: SpecField, col: &Column) -> Option<SpecField> {
+    let first = |t: &str| t.replacen("[]", "[0]", 1);
+    if taken.take(&first(&spec.target)) {
+        return Some(spec);
+    }
+    if !spec.item() {
+        return None;
+    }
+    taken
+        .unique(&first(&Group::own_item_field(col)))
+        .map(|t| SpecField {
+            target: t.replacen("[0]", "[]", 1),
+            number: false,
+        })
 }
 
 /// The date column that is an event's timestamp, said when it is a guess: the file's one date,

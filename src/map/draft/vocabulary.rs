@@ -229,3 +229,103 @@ pub(super) const EVENT_VOCABULARIES: [(&str, &[(&str, &str)]); 2] = [
         ],
     ),
 ];
+
+/// Names (as keys) of the column that numbers an order, best first: the key of a line-item
+/// export's `group` when its value repeats on an order's rows (WooCommerce's and BigCommerce's
+/// `Order ID`, `Order Number`, Magento's `Order #`). Shopify's `Name` (`#1001`) counts too, but
+/// only when its values are written `#…` (see [`super::group`]).
+pub(super) const ORDER_KEYS: [&str; 6] = [
+    "orderid",
+    "ordernumber",
+    "orderno",
+    "ordernr",
+    "order",
+    "bestellnummer",
+];
+
+/// An order's columns (as keys) and the property Segment's e-commerce spec gives them in
+/// `Order Completed`, and whether it is a number: the total, the revenue (the subtotal, before
+/// shipping and tax), shipping, tax, discount, the coupon and the currency, as Shopify,
+/// WooCommerce and BigCommerce name them.
+pub(super) const ORDER_FIELDS: [(&str, &str, bool); 35] = [
+    ("total", "total", true),
+    ("ordertotal", "total", true),
+    ("ordertotalinctax", "total", true),
+    ("totalinctax", "total", true),
+    ("grandtotal", "total", true),
+    ("subtotal", "revenue", true),
+    ("ordersubtotal", "revenue", true),
+    ("ordersubtotalamount", "revenue", true),
+    ("subtotalextax", "revenue", true),
+    ("shipping", "shipping", true),
+    ("ordershipping", "shipping", true),
+    ("ordershippingamount", "shipping", true),
+    ("shippingcost", "shipping", true),
+    ("shippingcostinctax", "shipping", true),
+    ("shippingtotal", "shipping", true),
+    ("tax", "tax", true),
+    ("taxes", "tax", true),
+    ("ordertax", "tax", true),
+    ("ordertaxamount", "tax", true),
+    ("taxtotal", "tax", true),
+    ("totaltax", "tax", true),
+    ("discount", "discount", true),
+    ("discountamount", "discount", true),
+    ("cartdiscount", "discount", true),
+    ("cartdiscountamount", "discount", true),
+    ("orderdiscount", "discount", true),
+    ("discounttotal", "discount", true),
+    ("discountcode", "coupon", false),
+    ("couponcode", "coupon", false),
+    ("coupon", "coupon", false),
+    ("couponcodes", "coupon", false),
+    ("currency", "currency", false),
+    ("ordercurrency", "currency", false),
+    ("ordercurrencycode", "currency", false),
+    ("currencycode", "currency", false),
+];
+
+/// A line item's columns (as keys) and the property of a product in `Order Completed`'s
+/// `products` that Segment's e-commerce spec gives them, and whether it is a number.
+pub(super) const ITEM_FIELDS: [(&str, &str, bool); 35] = [
+    ("productid", "product_id", false),
+    ("lineitemproductid", "product_id", false),
+    ("itemproductid", "product_id", false),
+    ("sku", "sku", false),
+    ("lineitemsku", "sku", false),
+    ("productsku", "sku", false),
+    ("itemsku", "sku", false),
+    ("lineitemname", "name", false),
+    ("itemname", "name", false),
+    ("productname", "name", false),
+    ("producttitle", "name", false),
+    ("lineitemprice", "price", true),
+    ("itemcost", "price", true),
+    ("itemprice", "price", true),
+    ("productprice", "price", true),
+    ("productunitprice", "price", true),
+    ("unitprice", "price", true),
+    ("lineitemquantity", "quantity", true),
+    ("quantity", "quantity", true),
+    ("qty", "quantity", true),
+    ("itemquantity", "quantity", true),
+    ("itemqty", "quantity", true),
+    ("productqty", "quantity", true),
+    ("productquantity", "quantity", true),
+    ("category", "category", false),
+    ("productcategory", "category", false),
+    ("itemcategory", "category", false),
+    ("vendor", "brand", false),
+    ("brand", "brand", false),
+    ("lineitemvendor", "brand", false),
+    ("productbrand", "brand", false),
+    ("variant", "variant", false),
+    ("lineitemvariant", "variant", false),
+    ("productvariant", "variant", false),
+    ("productvariationdetails", "variant", false),
+];
+
+/// The first words of a line item's other columns (`Lineitem compare at price`, `Item Meta`,
+/// `Product Weight`): each goes into `products`, named by the words after it in snake_case.
+pub(super) const ITEM_PREFIXES: [&[&str]; 4] =
+    [&["lineitem"], &["line", "item"], &["item"], &["product"]];
