@@ -7,7 +7,10 @@
 //   browser_udsv       udsv.worker.js: file.text() + initParser(inferSchema(text)).typedDeep(text)
 //
 // Each time runs from postMessage to the worker's answer on this page. Every worker is started,
-// loaded and warmed up once before the rounds; the File is built before any timing.
+// loaded and warmed up once before the rounds; the File is built before any timing. Every round's
+// time is returned (`times`), for the medians and the per-round ratios (bench/stats.mjs).
+
+import { roundOrder } from '../stats.mjs';
 
 const VALIDATOR_URL = new URL('../../js/hosts/browser/validator.worker.mjs', import.meta.url);
 const PKG_URL = new URL('../../pkg/', import.meta.url).href;
@@ -112,19 +115,20 @@ window.runBench = async ({ csvUrl, fileName, runs }) => {
   try {
     for (const c of contenders) {
       c.last = await c.run(); // warm-up
-      c.best = Infinity;
+      c.times = [];
     }
+    // One run each per round, in an order rotated by one place each round.
     for (let round = 0; round < runs; round++) {
-      for (const c of contenders) {
+      for (const c of roundOrder(contenders, round)) {
         c.last = await c.run();
-        c.best = Math.min(c.best, c.last.ms);
+        c.times.push(c.last.ms);
       }
     }
   } finally {
     for (const c of contenders) c.worker.terminate();
   }
   const out = { fileBytes: file.size, userAgent: navigator.userAgent, engineVersion: contenders[0].version };
-  for (const c of contenders) out[c.name] = { ...c.last, ms: c.best };
+  for (const c of contenders) out[c.name] = { ...c.last, times: c.times };
   return out;
 };
 
