@@ -276,7 +276,7 @@ async function comparePkg(opts, data, text, mb) {
   for (const input of inputs) {
     for (const e of engines) {
       const suffix = input.name === 'wasm' ? '' : input.name.slice('wasm'.length);
-      runs.push({ name: `${e.side}${suffix}`, engine: e.engine, input, note: e.note, times: [], hash: '' });
+      runs.push({ name: `${e.side}${suffix}`, engine: e.engine, input, note: e.note, times: [], cpu: [], hash: '' });
     }
   }
   const problems = [];
@@ -290,10 +290,9 @@ async function comparePkg(opts, data, text, mb) {
   process.stdout.write(`  timing: ${opts.runs} rounds, ${runs.map((r) => r.name).join(', ')} taking turns …\n`);
   for (let round = 0; round < opts.runs; round++) {
     for (const r of roundOrder(runs, round)) {
-      collect();
-      const t0 = performance.now();
-      wasmPass(r.engine, r.input.bytes, r.input.file, r.input.options);
-      r.times.push(performance.now() - t0);
+      const t = await timed(() => wasmPass(r.engine, r.input.bytes, r.input.file, r.input.options));
+      r.times.push(t.ms);
+      r.cpu.push(t.cpuMs);
     }
   }
   const by = Object.fromEntries(runs.map((r) => [r.name, r]));
@@ -308,9 +307,14 @@ async function comparePkg(opts, data, text, mb) {
   }
   const vs = pairedRatio(by.wasm.times, by.wasm_pkg.times);
   const mappedVs = by.wasm_mapped ? pairedRatio(by.wasm_mapped.times, by.wasm_pkg_mapped.times) : spread([]);
+  const vsCpu = pairedRatio(by.wasm.cpu, by.wasm_pkg.cpu);
+  const mappedVsCpu = by.wasm_mapped ? pairedRatio(by.wasm_mapped.cpu, by.wasm_pkg_mapped.cpu) : spread([]);
   console.log('');
+  console.log('  ratio (median of the per-round ratios; IQR, then min..max), of wall times, then of CPU times');
   console.log(`  wasm vs pkg          ${describeSpread(vs, 3)}`);
+  console.log(`              CPU      ${describeSpread(vsCpu, 3)}`);
   console.log(`  wasm mapped vs pkg   ${describeSpread(mappedVs, 3)}`);
+  console.log(`              CPU      ${describeSpread(mappedVsCpu, 3)}`);
   const same = inputs.every((i) => {
     const suffix = i.name === 'wasm' ? '' : i.name.slice('wasm'.length);
     return by[`wasm${suffix}`].hash === by[`wasm_pkg${suffix}`].hash;
@@ -332,8 +336,28 @@ async function comparePkg(opts, data, text, mb) {
   console.log(`wasm_mapped_vs_pkg: ${fmt(mappedVs.median, 3)}`);
   console.log(`wasm_mapped_vs_pkg_p25: ${fmt(mappedVs.p25, 3)}`);
   console.log(`wasm_mapped_vs_pkg_p75: ${fmt(mappedVs.p75, 3)}`);
+  console.log(`wasm_vs_pkg_cpu: ${fmt(vsCpu.median, 3)}`);
+  console.log(`wasm_mapped_vs_pkg_cpu: ${fmt(mappedVsCpu.median, 3)}`);
   console.log(`outputs: ${same ? 'same' : 'DIFFER'}`);
   if (problems.length) process.exitCode = 1;
+}
+
+/**
+ * Runs `fn` once after a full GC: its result, its wall time and this process's CPU time over it
+ * (user + system, every thread: the main one and V8's helpers), both in ms. The CPU time is what
+ * the run cost; the wall time adds whatever else the machine's cores were doing meanwhile.
+ * @template T
+ * @param {() => T | Promise<T>} fn
+ * @returns {Promise<{ result: T, ms: number, cpuMs: number }>}
+ */
+async function timed(fn) {
+  collect();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await fn();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return { result, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /**
@@ -539,6 +563,7 @@ async function main() {
     try {
       c.result = await c.fn(); // warm-up
       c.times = [];
+      c.cpu = [];
       active.push(c);
     } catch (err) {
       fail(c.name, err);
@@ -549,10 +574,10 @@ async function main() {
     for (const c of roundOrder(active, round)) {
       if (round >= c.runs) continue;
       try {
-        collect();
-        const t0 = performance.now();
-        c.result = await c.fn();
-        c.times[round] = performance.now() - t0;
+        const t = await timed(c.fn);
+        c.result = t.result;
+        c.times[round] = t.ms;
+        c.cpu[round] = t.cpuMs;
       } catch (err) {
         fail(c.name, err);
         c.failed = true;
@@ -560,7 +585,10 @@ async function main() {
     }
     active = active.filter((c) => !c.failed);
   }
-  for (const c of active) c.done(c.times, c.result);
+  for (const c of active) {
+    c.done(c.times, c.result);
+    results[c.name].cpu = c.cpu;
+  }
 
   // The record readers alone, in wasm: ours beside csv-core.
   process.stdout.write(`  readers … (bench/readers: cargo build --release for wasm32 the first time)\n`);
@@ -602,7 +630,7 @@ async function main() {
   }
 
   // Each ratio round by round: how many times faster the first was than the second.
-  const paired = (a, b) => pairedRatio(results[a]?.times ?? [], results[b]?.times ?? []);
+  const paired = (a, b, what = 'times') => pairedRatio(results[a]?.[what] ?? [], results[b]?.[what] ?? []);
   const ratios = {
     wasm_vs_papaparse: paired('wasm', 'papaparse'),
     wasm_vs_udsv: paired('wasm', 'udsv'),
@@ -610,6 +638,12 @@ async function main() {
     mapped_vs_plain: paired('wasm_mapped', 'wasm'),
     browser_vs_papaparse: paired('browser', 'browser_papaparse'),
     browser_vs_udsv: paired('browser', 'browser_udsv'),
+  };
+  // The same of this process's CPU times (Node's contenders only: the browser's run in Chromium).
+  const cpuRatios = {
+    wasm_vs_papaparse: paired('wasm', 'papaparse', 'cpu'),
+    wasm_vs_udsv: paired('wasm', 'udsv', 'cpu'),
+    mapped_vs_plain: paired('wasm_mapped', 'wasm', 'cpu'),
   };
 
   // The readable table.
@@ -626,12 +660,14 @@ async function main() {
     );
   }
   console.log('');
-  console.log('  ratio (median of the per-round ratios; IQR, then min..max)');
+  console.log('  ratio (median of the per-round ratios of wall times; IQR, then min..max; then the same of CPU times)');
   for (const [key, target] of Object.entries(TARGETS)) {
     const s = ratios[key];
     const v = s.median;
     const verdict = Number.isFinite(v) ? (v >= target ? 'met' : 'NOT met') : 'n/a';
     console.log(`  ${key.replace(/_/g, ' ').padEnd(21)} ${Number.isFinite(v) ? describeSpread(s) : 'n/a'}   target >= ${target}x: ${verdict}`);
+    const c = cpuRatios[key];
+    if (c && c.n) console.log(`  ${'  CPU'.padEnd(21)} ${describeSpread(c)}`);
   }
   console.log('');
   console.log(`  output hashes (SHA-256 of every batch, path and bytes, in order), against bench/output-hashes.json: ${hashCheck.verdict}`);
@@ -650,6 +686,7 @@ async function main() {
     console.log(`${key}_p25: ${fmt(s.p25)}`);
     console.log(`${key}_p75: ${fmt(s.p75)}`);
   }
+  for (const [key, s] of Object.entries(cpuRatios)) console.log(`${key}_cpu: ${fmt(s.median)}`);
   console.log(`output_hashes: ${hashCheck.verdict}`);
 
   if (problems.length) process.exitCode = 1;

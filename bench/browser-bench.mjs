@@ -35,7 +35,10 @@ const FILE_NAME = 'track_bench.csv'; // a name the engine reads as a track file
 
 export const chromiumInstalled = () => existsSync(CHROMIUM);
 
-/** Data rows of a CSV file with a header line: newlines, less the header, plus an unterminated last line. */
+/**
+ * Data rows of a CSV file with a header line: newlines, less the header, plus an unterminated last line.
+ * @param {Uint8Array} bytes
+ */
 function countRows(bytes) {
   let n = 0;
   for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
@@ -58,14 +61,17 @@ export async function runBrowserBench({ path, runs = 15, rows }) {
   try {
     browser = await launchChromium();
     const page = await browser.newPage();
+    /** @type {string[]} */
     const pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.route(`**${CSV_PATH}`, (route) =>
       route.fulfill({ status: 200, contentType: 'text/csv', body: bytes }),
     );
     await page.goto(`${server.url}/bench/browser/index.html`);
-    await page.waitForFunction(() => typeof window.runBench === 'function', null, { timeout: 30_000 });
-    const out = await page.evaluate((args) => window.runBench(args), { csvUrl: CSV_PATH, fileName: FILE_NAME, runs });
+    // window.runBench: bench/browser/page.mjs's.
+    await page.waitForFunction(() => typeof (/** @type {any} */ (window)).runBench === 'function', null, { timeout: 30_000 });
+    /** @type {import('./browser/page.mjs').BenchAnswer} */
+    const out = await page.evaluate((args) => (/** @type {any} */ (window)).runBench(args), { csvUrl: CSV_PATH, fileName: FILE_NAME, runs });
     if (pageErrors.length) throw new Error(`bench page: ${pageErrors.join('; ')}`);
     if (out.fileBytes !== bytes.length) throw new Error(`the page's File has ${out.fileBytes} bytes, not ${bytes.length}`);
 
@@ -79,13 +85,17 @@ export async function runBrowserBench({ path, runs = 15, rows }) {
     if (out.browser_udsv.rows !== expected) bad.push(`browser_udsv: ${out.browser_udsv.rows} rows, expected ${expected}`);
     if (bad.length) throw new Error(bad.join('; '));
 
-    const details = {};
-    for (const name of ['browser', 'browser_papaparse', 'browser_udsv']) {
-      const ms = median(out[name].times);
-      details[name] = { ...out[name], ms, mbs: mb / (ms / 1000) };
-    }
-    details.userAgent = out.userAgent;
-    details.engineVersion = out.engineVersion;
+    const withMbs = (/** @type {import('./browser/page.mjs').Run & { times: number[] }} */ r) => {
+      const ms = median(r.times);
+      return { ...r, ms, mbs: mb / (ms / 1000) };
+    };
+    const details = {
+      browser: withMbs(out.browser),
+      browser_papaparse: withMbs(out.browser_papaparse),
+      browser_udsv: withMbs(out.browser_udsv),
+      userAgent: out.userAgent,
+      engineVersion: out.engineVersion,
+    };
     const spreads = {
       browser_vs_papaparse: pairedRatio(out.browser.times, out.browser_papaparse.times),
       browser_vs_udsv: pairedRatio(out.browser.times, out.browser_udsv.times),

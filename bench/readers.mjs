@@ -18,10 +18,25 @@ function build() {
   if (res.status !== 0) throw new Error(`building bench/readers failed (${res.status ?? res.signal}); run from ${ROOT}`);
 }
 
-/** The readers' exports, instantiated; the engine's wasm-bindgen imports are stubs (never called). */
+/**
+ * What bench/readers/src/lib.rs exports.
+ * @typedef {{
+ *   memory: WebAssembly.Memory,
+ *   alloc: (len: number) => number,
+ *   ours: (ptr: number, len: number) => number,
+ *   csv_core: (ptr: number, len: number) => number,
+ *   fields: () => number,
+ * }} ReaderExports
+ */
+
+/**
+ * The readers' exports, instantiated; the engine's wasm-bindgen imports are stubs (never called).
+ * @returns {Promise<ReaderExports>}
+ */
 async function instantiate() {
   build();
   const module = await WebAssembly.compile(await readFile(WASM));
+  /** @type {Record<string, Record<string, () => never>>} */
   const imports = {};
   for (const { module: name, name: field, kind } of WebAssembly.Module.imports(module)) {
     if (kind !== 'function') throw new Error(`bench/readers imports a ${kind}`);
@@ -30,7 +45,8 @@ async function instantiate() {
       throw new Error(`bench/readers called ${name}.${field}`);
     };
   }
-  return (await WebAssembly.instantiate(module, imports)).exports;
+  const instance = await WebAssembly.instantiate(module, imports);
+  return /** @type {ReaderExports} */ (/** @type {unknown} */ (instance.exports));
 }
 
 /**
