@@ -77,14 +77,30 @@ import { runBrowserBench, chromiumInstalled } from './browser-bench.mjs';
 import { runReaders } from './readers.mjs';
 import { describeSpread, pairedRatio, roundOrder, spread } from './stats.mjs';
 
+/** @typedef {typeof import('../pkg/csv2segment.js')} Engine */
+/** @typedef {import('./stats.mjs').Spread} Spread */
+/**
+ * What one pass of the engine counted.
+ * @typedef {{ rows: number, events: number, rejected: number, batches: number, batchEvents: number, bodyBytes: number }} Counts
+ */
+/**
+ * A contender's figures: its median time (ms) and MB/s, its best MB/s, what it counted, a note, and
+ * its wall and CPU time in every round.
+ * @typedef {{ ms: number, mbs: number, bestMbs: number, rows: number, note: string, times: number[], cpu?: number[] }} Result
+ */
+/**
+ * An in-process contender: a run of it, its rounds, and what to record after them.
+ * @typedef {{ name: string, runs: number, fn: () => any, done: (times: number[], result: any) => void,
+ *   result?: any, times: number[], cpu: number[], failed?: boolean }} Contender
+ *   (fn's result: the engine's Counts, or a parser's row count)
+ */
+
 const CHUNK = 64 * 1024;
 const SOURCE_NAME = 'track_bench.csv';
 const SOURCE_ID = 'bench://track_bench.csv';
 const TARGETS = { wasm_vs_papaparse: 3, wasm_vs_udsv: 2, mapped_vs_plain: 0.85, browser_vs_papaparse: 3, browser_vs_udsv: 2 };
 /** The committed hashes of the engine's outputs on the bench files, by row count. */
 const HASHES_URL = new URL('./output-hashes.json', import.meta.url);
-/** The outputs hashed: the plain file and the mapped exports. */
-const HASHED = ['wasm', 'wasm_mapped', 'wasm_mapped_1252'];
 const NAMES = ['native', 'wasm', 'wasm_mapped', 'wasm_mapped_1252', 'reader_ours', 'reader_csv_core', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'];
 
 /** The bench file as a tool would export it: its own column names, dates as German Excel writes them. */
@@ -114,7 +130,10 @@ const MAPPING = JSON.stringify({
   ],
 });
 
-/** The export copies of the bench file's text: UTF-8 and Windows-1252 bytes. */
+/**
+ * The export copies of the bench file's text: UTF-8 and Windows-1252 bytes.
+ * @param {string} text
+ */
 function exportCopies(text) {
   const lines = text.split('\n');
   lines[0] = MAPPED_HEADER;
@@ -132,7 +151,11 @@ function exportCopies(text) {
   return { utf8: new TextEncoder().encode(mapped), windows1252: latin };
 }
 
+/**
+ * @param {readonly string[]} argv
+ */
 function parseArgs(argv) {
+  /** @type {{ rows: number, runs: number, native: boolean, csvtojson: boolean, browser: boolean, pkg: string | null, quick: boolean, bless: boolean }} */
   const opts = { rows: 100_000, runs: 15, native: true, csvtojson: true, browser: true, pkg: null, quick: false, bless: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -159,6 +182,7 @@ function parseArgs(argv) {
 
 // A full collection before each timed run keeps one contender's garbage out of
 // the next one's time. Available without --expose-gc through this V8 switch.
+/** @type {() => void} */
 let collect = () => {};
 try {
   setFlagsFromString('--expose-gc');
@@ -167,6 +191,7 @@ try {
   // No gc: timings are a little noisier, still valid.
 }
 
+/** @param {URL | string} url */
 async function exists(url) {
   try {
     await access(url);
@@ -176,21 +201,29 @@ async function exists(url) {
   }
 }
 
-/** The wasm engine's module namespace, initialised. */
+/**
+ * The wasm engine's module namespace, initialised.
+ * @returns {Promise<{ engine: Engine, via: string }>}
+ */
 async function loadWasmEngine() {
   const engineUrl = new URL('../js/core/engine.mjs', import.meta.url);
   if (await exists(engineUrl)) {
-    const shim = await import(engineUrl);
+    const shim = await import(engineUrl.href);
     if (typeof shim.loadEngine === 'function') return { engine: await shim.loadEngine(), via: 'js/core/engine.mjs' };
   }
   const wasmUrl = new URL('../pkg/csv2segment_bg.wasm', import.meta.url);
   if (!(await exists(wasmUrl))) throw new Error('pkg/csv2segment_bg.wasm not built (npm run build)');
-  const engine = await import(new URL('../pkg/csv2segment.js', import.meta.url));
+  /** @type {Engine} */
+  const engine = await import(new URL('../pkg/csv2segment.js', import.meta.url).href);
   engine.initSync({ module: await readFile(wasmUrl) });
   return { engine, via: 'pkg/ initSync' };
 }
 
-/** The engine of another built pkg/ directory, initialised. */
+/**
+ * The engine of another built pkg/ directory, initialised.
+ * @param {string} dir
+ * @returns {Promise<Engine>}
+ */
 async function loadPkgEngine(dir) {
   const wasm = resolve(dir, 'csv2segment_bg.wasm');
   const glue = resolve(dir, 'csv2segment.js');
@@ -206,7 +239,11 @@ async function loadPkgEngine(dir) {
  * @typedef {{ name: string, file: string, bytes: Uint8Array, options: Record<string, string> }} Input
  */
 
-/** The plain file and, when the text could be decoded, its mapped exports (UTF-8 and Windows-1252). */
+/**
+ * The plain file and, when the text could be decoded, its mapped exports (UTF-8 and Windows-1252).
+ * @param {Uint8Array} data
+ * @param {string | null} text
+ */
 function benchInputs(data, text) {
   /** @type {Input[]} */
   const inputs = [{ name: 'wasm', file: SOURCE_NAME, bytes: data, options: {} }];
@@ -218,7 +255,11 @@ function benchInputs(data, text) {
   return inputs;
 }
 
-/** The SHA-256 of the engine's output on `input`: every batch's path and bytes, in order (a pass of its own, not timed). */
+/**
+ * The SHA-256 of the engine's output on `input`: every batch's path and bytes, in order (a pass of its own, not timed).
+ * @param {Engine} engine
+ * @param {Input} input
+ */
 function outputHash(engine, input) {
   const hash = createHash('sha256');
   wasmPass(engine, input.bytes, input.file, input.options, hash);
@@ -229,14 +270,18 @@ function outputHash(engine, input) {
  * The hashes of this run's outputs against bench/output-hashes.json's for `rows` rows: a line per
  * output, and `ok`, `CHANGED` or `unrecorded` overall. With `bless`, writes this run's hashes there.
  * @param {Record<string, string>} got output name -> hash
+ * @param {number} rows
+ * @param {boolean} bless
  */
 async function checkHashes(got, rows, bless) {
+  /** @type {Record<string, any>} row count -> { output name -> hash }, and `about` (a string) */
   let recorded = {};
   try {
     recorded = JSON.parse(await readFile(HASHES_URL, 'utf8'));
   } catch (err) {
-    if (err.code !== 'ENOENT') throw err;
+    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
   }
+  /** @type {Record<string, string>} */
   const want = recorded[String(rows)] ?? {};
   const lines = [];
   let verdict = 'ok';
@@ -261,17 +306,21 @@ async function checkHashes(got, rows, bless) {
  * --pkg: this pkg/'s engine against DIR's, on the same bytes (the plain file and the mapped
  * export), the four runs of each round in a rotated order, so that neither engine always runs
  * right after a collection of the other's garbage.
+ * @param {ReturnType<typeof parseArgs>} opts
+ * @param {Uint8Array} data
+ * @param {string | null} text
+ * @param {number} mb
  */
 async function comparePkg(opts, data, text, mb) {
   const expected = opts.rows;
   const ours = await loadWasmEngine();
-  const theirs = await loadPkgEngine(opts.pkg);
+  const theirs = await loadPkgEngine(/** @type {string} */ (opts.pkg));
   const inputs = benchInputs(data, text).filter((i) => i.name !== 'wasm_mapped_1252');
   const engines = [
     { side: 'wasm', engine: ours.engine, note: ours.via },
-    { side: 'wasm_pkg', engine: theirs, note: opts.pkg },
+    { side: 'wasm_pkg', engine: theirs, note: String(opts.pkg) },
   ];
-  /** @type {{ name: string, engine: any, input: Input, note: string, times: number[], hash: string }[]} */
+  /** @type {{ name: string, engine: Engine, input: Input, note: string, times: number[], cpu: number[], hash: string, median?: number, best?: number }[]} */
   const runs = [];
   for (const input of inputs) {
     for (const e of engines) {
@@ -296,7 +345,7 @@ async function comparePkg(opts, data, text, mb) {
     }
   }
   const by = Object.fromEntries(runs.map((r) => [r.name, r]));
-  const mbOf = (r) => r.input.bytes.length / 1e6;
+  const mbOf = (/** @type {typeof runs[number]} */ r) => r.input.bytes.length / 1e6;
   console.log('');
   console.log(`  ${'engine'.padEnd(16)} ${'median MB/s'.padStart(12)} ${'best MB/s'.padStart(10)} ${'median ms'.padStart(10)}  from`);
   for (const r of runs) {
@@ -364,6 +413,12 @@ async function timed(fn) {
  * One pass of the wasm engine over `bytes`: chunked writes, every batch drained into a reused
  * buffer, as the hosts drain them (js/core/pipeline.mjs). With `hash`, every batch's path and
  * bytes are fed to it, in order.
+ * @param {Engine} engine
+ * @param {Uint8Array} bytes
+ * @param {string} [name] the file name the engine reads it under
+ * @param {Record<string, string>} [options] the Ingest's options
+ * @param {import('node:crypto').Hash | null} [hash]
+ * @returns {Counts}
  */
 function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}, hash = null) {
   const ing = new engine.Ingest(name, SOURCE_ID, options);
@@ -381,7 +436,8 @@ function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}, hash = null) 
         hash.update(`${b.path}\n`);
         hash.update(b.body);
       }
-      b.free?.();
+      // (An older engine's Batch and Report were classes to free: --pkg may run one.)
+      /** @type {any} */ (b).free?.();
     }
   };
   try {
@@ -400,7 +456,7 @@ function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}, hash = null) 
       batchEvents,
       bodyBytes,
     };
-    r.free?.();
+    /** @type {any} */ (r).free?.();
     return out;
   } finally {
     ing.free();
@@ -411,6 +467,10 @@ function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}, hash = null) 
  * Runs examples/native_bench.rs through cargo; its `key: value` lines as an object. Quick: built
  * with the `hostile` profile (release without LTO, which tests/hostile.rs builds already), so the
  * test does not pay a link-time-optimised build of its own.
+ * @param {string} path
+ * @param {number} runs
+ * @param {boolean} quick
+ * @returns {Record<string, number>}
  */
 function runNative(path, runs, quick) {
   const res = spawnSync(
@@ -420,6 +480,7 @@ function runNative(path, runs, quick) {
   );
   if (res.error) throw res.error;
   if (res.status !== 0) throw new Error(`native_bench exited with ${res.status ?? res.signal}`);
+  /** @type {Record<string, number>} */
   const fields = {};
   for (const line of res.stdout.split('\n')) {
     const m = /^(native_\w+):\s*(\S+)/.exec(line);
@@ -429,14 +490,15 @@ function runNative(path, runs, quick) {
   return fields;
 }
 
-const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-const int = (n) => (Number.isFinite(n) ? n.toLocaleString('en-US') : 'n/a');
+const fmt = (/** @type {number | undefined} */ n, d = 2) => (n !== undefined && Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const int = (/** @type {number | undefined} */ n) => (n !== undefined && Number.isFinite(n) ? n.toLocaleString('en-US') : 'n/a');
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const { path, bytes: fileBytes, generated } = await ensureTrackCsv(opts.rows);
   const data = new Uint8Array(await readFile(path));
   // The JS parsers take one string; past V8's string limit (~512 Mi chars) there is none.
+  /** @type {string | null} */
   let text = null;
   try {
     text = new TextDecoder().decode(data);
@@ -460,17 +522,32 @@ async function main() {
   );
   if (fileBytes !== data.length) throw new Error(`${path} changed while reading`);
 
-  const results = {}; // name -> { ms, mbs, bestMbs, rows, note, times }
+  /** @type {Record<string, Result>} */
+  const results = {};
+  /** @type {string[]} */
   const problems = [];
-  /** Records a contender's figures from its per-round times; `fileMb` is the MB of the bytes it read. */
+  /**
+   * Records a contender's figures from its per-round times; `fileMb` is the MB of the bytes it read.
+   * @param {string} name
+   * @param {number[]} times
+   * @param {number} rows
+   */
   const record = (name, times, rows, note = '', fileMb = mb) => {
     const s = spread(times);
     results[name] = { ms: s.median, mbs: fileMb / (s.median / 1000), bestMbs: fileMb / (s.min / 1000), rows, note, times };
   };
+  /**
+   * @param {string} name
+   * @param {unknown} err
+   */
   const fail = (name, err) => {
-    results[name] = { ms: NaN, mbs: NaN, bestMbs: NaN, rows: NaN, note: `FAILED: ${err.message ?? err}`, times: [] };
-    problems.push(`${name}: ${err.message ?? err}`);
+    results[name] = { ms: NaN, mbs: NaN, bestMbs: NaN, rows: NaN, note: `FAILED: ${message(err)}`, times: [] };
+    problems.push(`${name}: ${message(err)}`);
   };
+  /**
+   * @param {string} name
+   * @param {Counts} c
+   */
   const checkEngine = (name, c) => {
     const bad = [];
     if (c.rows !== expected) bad.push(`rows ${c.rows}`);
@@ -504,13 +581,16 @@ async function main() {
   // 2-5. wasm and the JS parsers, in this process. Each is warmed up once, then they take
   // turns, one timed run each per round in a rotated order, so that a busy moment of the
   // machine falls on all of them alike; the ratios are taken round by round.
+  /** @type {Contender[]} */
   const contenders = [];
   /** @type {Record<string, string>} */
   const hashes = {};
+  /** @type {{ verdict: string, lines: string[] }} */
   let hashCheck = { verdict: 'n/a', lines: [] };
   process.stdout.write('  wasm …\n');
   try {
     const { engine, via } = await loadWasmEngine();
+    /** @type {Record<string, string>} */
     const what = { wasm: via, wasm_mapped: 'through a mapping', wasm_mapped_1252: 'through a mapping, Windows-1252' };
     for (const input of benchInputs(data, text)) {
       const fileMb = input.bytes.length / 1e6;
@@ -518,8 +598,10 @@ async function main() {
         name: input.name,
         runs: opts.runs,
         fn: () => wasmPass(engine, input.bytes, input.file, input.options),
+        times: [],
+        cpu: [],
         // MB/s of the file's own bytes.
-        done: (times, c) =>
+        done: (times, /** @type {Counts} */ c) =>
           record(input.name, times, c.rows, `${checkEngine(input.name, c)} (${what[input.name]}${input.name === 'wasm' ? '' : `, ${fmt(fileMb)} MB`})`, fileMb),
       });
       hashes[input.name] = outputHash(engine, input);
@@ -531,39 +613,47 @@ async function main() {
   } catch (err) {
     fail('wasm', err);
   }
+  /**
+   * @param {string} name
+   * @param {number} runs
+   * @param {(text: string) => number | Promise<number>} fn its rows
+   * @param {string} note
+   */
   const stringParser = (name, runs, fn, note) => {
     if (text === null) fail(name, new Error('file too large for one JS string'));
-    else contenders.push({ name, runs, fn, done: (times, rows) => record(name, times, rows, note) });
+    else {
+      const t = text;
+      contenders.push({ name, runs, fn: () => fn(t), times: [], cpu: [], done: (times, rows) => record(name, times, rows, note) });
+    }
   };
   // A trailing newline gives Papa one empty last row, hence rows + 1.
   stringParser(
     'papaparse',
     opts.runs,
-    () => Papa.parse(text, { header: true }).data.length,
+    (t) => Papa.parse(t, { header: true }).data.length,
     'header: true, flat objects of strings (+1 empty last row)',
   );
   stringParser(
     'udsv',
     opts.runs,
-    () => initParser(inferSchema(text)).typedDeep(text).length,
+    (t) => initParser(inferSchema(t)).typedDeep(t).length,
     'inferSchema + typedDeep: typed nested objects',
   );
   if (opts.csvtojson) {
     stringParser(
       'csvtojson',
       slowRuns,
-      async () => (await csv().fromString(text)).length,
+      async (t) => (await csv().fromString(t)).length,
       "fromString: nested objects of strings (the seed's parser)",
     );
   }
 
+  /** @type {Contender[]} */
   let active = [];
   for (const c of contenders) {
     if (c.name !== 'wasm') process.stdout.write(`  ${c.name} …\n`);
     try {
       c.result = await c.fn(); // warm-up
-      c.times = [];
-      c.cpu = [];
       active.push(c);
     } catch (err) {
       fail(c.name, err);
@@ -594,7 +684,7 @@ async function main() {
   process.stdout.write(`  readers … (bench/readers: cargo build --release for wasm32 the first time)\n`);
   try {
     const r = await runReaders(data, opts.runs, collect);
-    for (const [name, v] of [['reader_ours', r.ours], ['reader_csv_core', r.csvCore]]) {
+    for (const [name, v] of /** @type {const} */ ([['reader_ours', r.ours], ['reader_csv_core', r.csvCore]])) {
       record(name, v.times, v.records - 1, `records only: ${int(v.records)} records, ${int(v.fields)} fields`);
       if (v.records !== expected + 1 || v.fields !== r.ours.fields) problems.push(`${name}: ${v.records} records, ${v.fields} fields`);
     }
@@ -615,22 +705,29 @@ async function main() {
       const b = await runBrowserBench({ path, runs: opts.runs, rows: expected });
       const d = b.details;
       const v = d.browser;
+      /** @type {Record<'browser' | 'browser_papaparse' | 'browser_udsv', string>} */
       const notes = {
-        browser: `validator.worker.mjs on a File: ${int(v.events)} events, ${int(v.batches)} batches, ${fmt(v.bodyBytes / 1e6, 1)} MB out`,
+        browser: `validator.worker.mjs on a File: ${int(v.events)} events, ${int(v.batches)} batches, ${fmt((v.bodyBytes ?? NaN) / 1e6, 1)} MB out`,
         browser_papaparse: 'worker: file.text() + header: true (empty last row not counted)',
         browser_udsv: 'worker: file.text() + inferSchema + typedDeep',
       };
-      for (const name of ['browser', 'browser_papaparse', 'browser_udsv']) record(name, d[name].times, d[name].rows, notes[name]);
+      for (const name of /** @type {const} */ (['browser', 'browser_papaparse', 'browser_udsv'])) record(name, d[name].times, d[name].rows, notes[name]);
     } catch (err) {
       for (const name of ['browser', 'browser_papaparse', 'browser_udsv']) {
-        results[name] = { ms: NaN, mbs: NaN, bestMbs: NaN, rows: NaN, note: `FAILED: ${err.message ?? err}`, times: [] };
+        results[name] = { ms: NaN, mbs: NaN, bestMbs: NaN, rows: NaN, note: `FAILED: ${message(err)}`, times: [] };
       }
-      problems.push(`browser: ${err.message ?? err}`);
+      problems.push(`browser: ${message(err)}`);
     }
   }
 
   // Each ratio round by round: how many times faster the first was than the second.
+  /**
+   * @param {string} a
+   * @param {string} b
+   * @param {'times' | 'cpu'} [what]
+   */
   const paired = (a, b, what = 'times') => pairedRatio(results[a]?.[what] ?? [], results[b]?.[what] ?? []);
+  /** @type {Record<string, Spread>} */
   const ratios = {
     wasm_vs_papaparse: paired('wasm', 'papaparse'),
     wasm_vs_udsv: paired('wasm', 'udsv'),
@@ -640,6 +737,7 @@ async function main() {
     browser_vs_udsv: paired('browser', 'browser_udsv'),
   };
   // The same of this process's CPU times (Node's contenders only: the browser's run in Chromium).
+  /** @type {Record<string, Spread>} */
   const cpuRatios = {
     wasm_vs_papaparse: paired('wasm', 'papaparse', 'cpu'),
     wasm_vs_udsv: paired('wasm', 'udsv', 'cpu'),
@@ -690,6 +788,11 @@ async function main() {
   console.log(`output_hashes: ${hashCheck.verdict}`);
 
   if (problems.length) process.exitCode = 1;
+}
+
+/** @param {unknown} err */
+function message(err) {
+  return err instanceof Error ? err.message : String(err);
 }
 
 main().catch((err) => {

@@ -94,7 +94,7 @@ function measure(engine, data, runs) {
   const preview = best(runs, () => engine.validate(data, NAME, `bench://${NAME}`, options));
   const { report } = preview.result;
   if (report.error || report.rows !== 2) throw new Error(`the preview read ${report.rows} rows: ${report.error ?? ''}`);
-  return { draftMs: draft.ms, previewMs: preview.ms, columns: Object.keys(rule.columns).length };
+  return { draftMs: draft.ms, previewMs: preview.ms, columns: Object.keys(rule.columns ?? {}).length };
 }
 
 async function main() {
