@@ -14,8 +14,10 @@
 // part in the first 2 rounds only. Each MB/s is from the contender's median time. Each ratio
 // is the median of the per-round ratios (the two ran back to back in that round, so load from
 // elsewhere on the machine falls on both alike), printed with its spread: the quartiles (IQR)
-// and the extremes of the per-round ratios. Native runs first, in its own process (best of
-// --runs). File I/O is outside every timing; MB = 1e6 bytes of the file.
+// and the extremes of the per-round ratios. Each Node ratio is also taken of CPU times (this
+// process's user + system time over each run), which the machine's other work moves far less
+// than wall times. Native runs first, in its own process (best of --runs). File I/O is outside
+// every timing; MB = 1e6 bytes of the file.
 //
 //   native     the engine built natively: examples/native_bench.rs via cargo
 //   wasm       the engine in WebAssembly on this Node: Uint8Array in 64 KiB chunks,
@@ -59,8 +61,8 @@
 // wasm_vs_papaparse and wasm_vs_udsv, wasm_mapped_mb_s, wasm_mapped_1252_mb_s and
 // mapped_vs_plain, then browser_mb_s, browser_papaparse_mb_s,
 // browser_udsv_mb_s, browser_vs_papaparse and browser_vs_udsv; each ratio's quartiles as
-// <ratio>_p25 and <ratio>_p75; output_hashes. A figure that could not be measured reads `n/a`
-// and the exit code is 1.
+// <ratio>_p25 and <ratio>_p75, the Node ratios of CPU times as <ratio>_cpu; output_hashes. A figure
+// that could not be measured reads `n/a` and the exit code is 1.
 
 import { readFile, access, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
