@@ -9,7 +9,7 @@
 //
 // Generates (once, cached in .cache/bench/) a track file of --rows rows (default
 // 100,000), reads it into memory, then times each contender on it over --runs interleaved
-// rounds (default 15) after one warm-up: in each round every contender runs once, in an order
+// rounds (default 21) after one warm-up: in each round every contender runs once, in an order
 // rotated by one place per round, with a full GC before each run; csvtojson, being slow, takes
 // part in the first 2 rounds only. Each MB/s is from the contender's median time. Each ratio
 // is the median of the per-round ratios (the two ran back to back in that round, so load from
@@ -158,7 +158,7 @@ function exportCopies(text) {
  */
 function parseArgs(argv) {
   /** @type {{ rows: number, runs: number, native: boolean, csvtojson: boolean, browser: boolean, pkg: string | null, quick: boolean, bless: boolean }} */
-  const opts = { rows: 100_000, runs: 15, native: true, csvtojson: true, browser: true, pkg: null, quick: false, bless: false };
+  const opts = { rows: 100_000, runs: 21, native: true, csvtojson: true, browser: true, pkg: null, quick: false, bless: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {

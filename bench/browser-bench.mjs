@@ -2,7 +2,7 @@
 // uDSV in Web Workers, in headless Chromium (/usr/bin/chromium, through playwright-core).
 //
 //   import { runBrowserBench } from './browser-bench.mjs';
-//   const r = await runBrowserBench({ path: '.cache/bench/track_bench_100k.csv', runs: 15 });
+//   const r = await runBrowserBench({ path: '.cache/bench/track_bench_100k.csv', runs: 21 });
 //   // { browser_mb_s, browser_papaparse_mb_s, browser_udsv_mb_s,     (from median times)
 //   //   browser_vs_papaparse, browser_vs_udsv,                       (medians of per-round ratios)
 //   //   spreads: { browser_vs_papaparse, browser_vs_udsv },          (bench/stats.mjs Spread)
@@ -50,7 +50,7 @@ function countRows(bytes) {
  * @param {{ path: string, runs?: number, rows?: number }} options  rows: the data rows expected
  *   (counted from the file's newlines when not given; no field of the bench files holds one)
  */
-export async function runBrowserBench({ path, runs = 15, rows }) {
+export async function runBrowserBench({ path, runs = 21, rows }) {
   if (!chromiumInstalled()) throw new Error(`Chromium not installed (${CHROMIUM})`);
   const bytes = await readFile(path);
   const expected = rows ?? countRows(bytes);
@@ -117,7 +117,7 @@ export async function runBrowserBench({ path, runs = 15, rows }) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const path = process.argv[2] ? resolve(process.argv[2]) : (await ensureTrackCsv(100_000)).path;
-  const runs = Number(process.argv[3] ?? 15);
+  const runs = Number(process.argv[3] ?? 21);
   const r = await runBrowserBench({ path, runs });
   console.log(r.details);
   for (const [k, s] of Object.entries(r.spreads)) console.log(`  ${k}: ${describeSpread(s)}`);

@@ -72,7 +72,7 @@ export function roundOrder(items, round) {
 }
 
 /**
- * A spread as text: `2.85 (IQR 2.80..2.90, 2.71..3.02 over 15 rounds)`, `d` decimals.
+ * A spread as text: `2.85 (IQR 2.80..2.90, 2.71..3.02 over 21 rounds)`, `d` decimals.
  * @param {Spread} s
  * @param {number} [d]
  */
