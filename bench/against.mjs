@@ -20,14 +20,20 @@ import { ROOT, StepError, capture, ensureCargoOnPath, isMain, mustRun, runMain }
 
 const WASM_TARGET = 'wasm32-unknown-unknown';
 
-/** The full commit `rev` names. */
+/**
+ * The full commit `rev` names.
+ * @param {string} rev
+ */
 export function resolveCommit(rev) {
   const parsed = capture('git', ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   if (!parsed.ok || !parsed.stdout.trim()) throw new StepError(`'${rev}' names no commit of this repository`);
   return parsed.stdout.trim();
 }
 
-/** A hash of what the engine of `commit` is built from (the git ids of src/, Cargo.toml, Cargo.lock, .cargo/). */
+/**
+ * A hash of what the engine of `commit` is built from (the git ids of src/, Cargo.toml, Cargo.lock, .cargo/).
+ * @param {string} commit
+ */
 function engineSourceId(commit) {
   const listed = capture('git', ['ls-tree', commit, '--', 'src', 'Cargo.toml', 'Cargo.lock', '.cargo']);
   if (!listed.ok || !listed.stdout.includes('\tsrc\n')) throw new StepError(`commit ${commit.slice(0, 12)} has no src/ to build an engine from`);
@@ -63,6 +69,8 @@ export async function buildEngineAt(commit, why) {
 /**
  * Times this checkout's engine against `pkg`'s with bench.mjs --pkg; `args` are bench.mjs's own
  * (21 rounds unless --runs is among them).
+ * @param {string} pkg a built pkg/ directory
+ * @param {readonly string[]} args
  */
 export async function benchAgainst(pkg, args) {
   const all = [...args];

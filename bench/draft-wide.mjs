@@ -25,7 +25,11 @@ import { ROOT } from './generate.mjs';
 
 const NAME = 'track_wide.csv';
 
+/** @typedef {typeof import('../pkg/csv2segment.js')} Engine */
+
+/** @param {readonly string[]} argv */
 function parseArgs(argv) {
+  /** @type {{ runs: number, columns: number[], against: string | null }} */
   const opts = { runs: 3, columns: [2500, 5000, 10000], against: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -39,20 +43,33 @@ function parseArgs(argv) {
   return opts;
 }
 
-/** The export of `columns` columns. */
+/**
+ * The export of `columns` columns.
+ * @param {number} columns
+ */
 function wideExport(columns) {
   const header = ['userId', 'event', ...Array.from({ length: columns - 2 }, (_, i) => `c${i + 2}`)];
-  const row = (n) => [`u${n}`, 'Viewed', ...header.slice(2).map((_, i) => String(((i + 2) * n) % 97))].join(',');
+  const row = (/** @type {number} */ n) => [`u${n}`, 'Viewed', ...header.slice(2).map((_, i) => String(((i + 2) * n) % 97))].join(',');
   return new TextEncoder().encode(`${header.join(',')}\n${row(1)}\n${row(2)}\n`);
 }
 
+/**
+ * The engine of a built pkg/ directory, initialised.
+ * @param {string} dir
+ * @returns {Promise<Engine>}
+ */
 async function loadEngine(dir) {
   const engine = await import(pathToFileURL(path.join(dir, 'csv2segment.js')).href);
   engine.initSync({ module: await readFile(path.join(dir, 'csv2segment_bg.wasm')) });
   return engine;
 }
 
-/** Best of `runs` timings of `fn` after one warm-up, in ms; `fn`'s last result. */
+/**
+ * Best of `runs` timings of `fn` after one warm-up, in ms; `fn`'s last result.
+ * @template T
+ * @param {number} runs
+ * @param {() => T} fn
+ */
 function best(runs, fn) {
   let result = fn();
   let ms = Infinity;
@@ -64,6 +81,11 @@ function best(runs, fn) {
   return { ms, result };
 }
 
+/**
+ * @param {Engine} engine
+ * @param {Uint8Array} data
+ * @param {number} runs
+ */
 function measure(engine, data, runs) {
   const draft = best(runs, () => engine.draftMapping(NAME, data.subarray(0, 64 * 1024 + 1), false));
   const rule = draft.result.rule;
@@ -72,7 +94,7 @@ function measure(engine, data, runs) {
   const preview = best(runs, () => engine.validate(data, NAME, `bench://${NAME}`, options));
   const { report } = preview.result;
   if (report.error || report.rows !== 2) throw new Error(`the preview read ${report.rows} rows: ${report.error ?? ''}`);
-  return { draftMs: draft.ms, previewMs: preview.ms, columns: Object.keys(rule.columns).length };
+  return { draftMs: draft.ms, previewMs: preview.ms, columns: Object.keys(rule.columns ?? {}).length };
 }
 
 async function main() {
@@ -83,6 +105,7 @@ async function main() {
     const commit = resolveCommit(opts.against);
     engines.push({ label: '_base', engine: await loadEngine(await buildEngineAt(commit, opts.against)) });
   }
+  /** @type {Record<string, ReturnType<typeof measure>>} */
   const last = {};
   for (const columns of opts.columns) {
     const data = wideExport(columns);
@@ -98,6 +121,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`draft-wide: ${err.message}`);
+  console.error(`draft-wide: ${err instanceof Error ? err.message : err}`);
   process.exit(1);
 });

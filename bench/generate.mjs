@@ -47,7 +47,10 @@ const ACCOUNTS = ['Facebook', 'Twitter', 'Instagram', 'Pinterest', 'LinkedIn', '
 const BASE_MS = Date.parse('2019-05-11T20:32:27.940Z');
 const HEX = '0123456789abcdef';
 
-/** 32-bit linear congruential generator (Numerical Recipes constants). */
+/**
+ * 32-bit linear congruential generator (Numerical Recipes constants).
+ * @param {number} seed
+ */
 function lcg(seed) {
   let s = seed >>> 0;
   return () => {
@@ -61,15 +64,20 @@ export function trackHeaderLine() {
   return `${TRACK_HEADER.join(',')}\n`;
 }
 
+/** @typedef {{ seed?: number }} TrackOptions */
+
 /**
  * Yields the data lines (each ending in "\n") of a track file, in order.
  * Same seed and row index give the same line, whatever the row count.
+ * @param {number} rows
+ * @param {TrackOptions} [options]
+ * @returns {Generator<string>}
  */
 export function* trackLines(rows, { seed = DEFAULT_SEED } = {}) {
   const next = lcg(seed);
   // Uses the high bits: the low bits of a power-of-two LCG have short periods.
-  const pick = (arr) => arr[(next() >>> 8) % arr.length];
-  const int = (n) => (next() >>> 8) % n;
+  const pick = (/** @type {readonly string[]} */ arr) => arr[(next() >>> 8) % arr.length];
+  const int = (/** @type {number} */ n) => (next() >>> 8) % n;
   let ms = BASE_MS;
   for (let i = 1; i <= rows; i++) {
     const userId = 1 + int(50_000);
@@ -91,7 +99,11 @@ export function* trackLines(rows, { seed = DEFAULT_SEED } = {}) {
   }
 }
 
-/** The whole file as a string: for small files. */
+/**
+ * The whole file as a string: for small files.
+ * @param {number} rows
+ * @param {TrackOptions} [options]
+ */
 export function generateTrackCsv(rows, options = {}) {
   let out = trackHeaderLine();
   for (const line of trackLines(rows, options)) out += line;
@@ -103,6 +115,10 @@ export function generateTrackCsv(rows, options = {}) {
  * ten million rows need no more memory than ten. Written to `path.tmp-<pid>`
  * then renamed, so a half-written file is never taken for a finished one.
  * Resolves to the file's size in bytes.
+ * @param {string} path
+ * @param {number} rows
+ * @param {TrackOptions} [options]
+ * @returns {Promise<number>}
  */
 export async function writeTrackCsv(path, rows, options = {}) {
   await mkdir(dirname(path), { recursive: true });
@@ -130,7 +146,10 @@ export async function writeTrackCsv(path, rows, options = {}) {
   return bytes;
 }
 
-/** "100k", "1m", "10m", or the plain number. */
+/**
+ * "100k", "1m", "10m", or the plain number.
+ * @param {number} rows
+ */
 export function rowsLabel(rows) {
   if (rows % 1_000_000 === 0) return `${rows / 1_000_000}m`;
   if (rows % 1_000 === 0) return `${rows / 1_000}k`;
@@ -140,7 +159,11 @@ export function rowsLabel(rows) {
 /** The project's root: the folder above bench/. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Default cache path for a generated file: .cache/bench/track_bench_<label>.csv */
+/**
+ * Default cache path for a generated file: .cache/bench/track_bench_<label>.csv
+ * @param {number} rows
+ * @param {{ seed?: number, dir?: string }} [options]
+ */
 export function cachedTrackPath(rows, { seed = DEFAULT_SEED, dir = join(ROOT, '.cache', 'bench') } = {}) {
   const suffix = seed === DEFAULT_SEED ? '' : `_s${seed}`;
   return join(dir, `track_bench_${rowsLabel(rows)}${suffix}.csv`);
@@ -149,6 +172,9 @@ export function cachedTrackPath(rows, { seed = DEFAULT_SEED, dir = join(ROOT, '.
 /**
  * Path of a cached track file of `rows` rows, generating it first if absent.
  * Resolves to { path, bytes, generated }.
+ * @param {number} rows
+ * @param {TrackOptions & { path?: string, dir?: string }} [options] path: the file's own path, in place of the cache's
+ * @returns {Promise<{ path: string, bytes: number, generated: boolean }>}
  */
 export async function ensureTrackCsv(rows, options = {}) {
   const path = options.path ?? cachedTrackPath(rows, options);
@@ -156,7 +182,7 @@ export async function ensureTrackCsv(rows, options = {}) {
     const st = await stat(path);
     if (st.isFile() && st.size > 0) return { path, bytes: st.size, generated: false };
   } catch (err) {
-    if (err.code !== 'ENOENT') throw err;
+    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
   }
   const bytes = await writeTrackCsv(path, rows, options);
   return { path, bytes, generated: true };

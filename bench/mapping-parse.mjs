@@ -16,6 +16,13 @@ import { buildEngineAt, resolveCommit } from './against.mjs';
 const { values } = parseArgs({ options: { against: { type: 'string' }, runs: { type: 'string', default: '7' }, quick: { type: 'boolean', default: false } } });
 const runs = values.quick ? 3 : Number(values.runs);
 
+/** @typedef {typeof import('../pkg/csv2segment.js')} Engine */
+
+/**
+ * The engine of a built pkg/ directory, initialised.
+ * @param {string} pkg
+ * @returns {Promise<Engine>}
+ */
 async function engineAt(pkg) {
   const engine = await import(pathToFileURL(path.join(pkg, 'csv2segment.js')).href);
   engine.initSync({ module: readFileSync(path.join(pkg, 'csv2segment_bg.wasm')) });
@@ -24,22 +31,25 @@ async function engineAt(pkg) {
 
 /** A mapping of about 1 MB: one rule, 15,500 columns (objects with a date format, and targets), 1,000 set values. */
 function bigMapping() {
+  /** @type {Record<string, string | { to: string, format: string, timezone: string }>} */
   const columns = {};
   for (let i = 0; i < 15_500; i++) {
     columns[`Column ${i}`] = i % 2 ? `properties.c${i}:number` : { to: `properties.d${i}`, format: '%d.%m.%Y %H:%M', timezone: '+01:00' };
   }
+  /** @type {Record<string, string>} */
   const set = {};
   for (let i = 0; i < 1_000; i++) set[`context.extra.k${i}`] = `value ${i}`;
   return JSON.stringify({ files: [{ match: '*.csv', call: 'track', columns, set: { event: 'Big', ...set } }] });
 }
 
 const mapping = bigMapping();
+/** @type {[string, Engine][]} */
 const engines = [['this checkout', await engineAt(path.resolve('pkg'))]];
 if (values.against) {
   const commit = resolveCommit(values.against);
   engines.push([values.against, await engineAt(await buildEngineAt(commit, values.against))]);
 }
-const times = engines.map(() => []);
+const times = engines.map(() => /** @type {number[]} */ ([]));
 for (let r = 0; r < runs; r++) {
   engines.forEach(([, engine], i) => {
     const start = performance.now();

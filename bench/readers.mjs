@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { ROOT } from './generate.mjs';
+import { roundOrder } from './stats.mjs';
 
 const CRATE = new URL('./readers/', import.meta.url);
 const WASM = new URL('./readers/target/wasm32-unknown-unknown/release/csv2segment_reader_bench.wasm', import.meta.url);
@@ -17,10 +18,25 @@ function build() {
   if (res.status !== 0) throw new Error(`building bench/readers failed (${res.status ?? res.signal}); run from ${ROOT}`);
 }
 
-/** The readers' exports, instantiated; the engine's wasm-bindgen imports are stubs (never called). */
+/**
+ * What bench/readers/src/lib.rs exports.
+ * @typedef {{
+ *   memory: WebAssembly.Memory,
+ *   alloc: (len: number) => number,
+ *   ours: (ptr: number, len: number) => number,
+ *   csv_core: (ptr: number, len: number) => number,
+ *   fields: () => number,
+ * }} ReaderExports
+ */
+
+/**
+ * The readers' exports, instantiated; the engine's wasm-bindgen imports are stubs (never called).
+ * @returns {Promise<ReaderExports>}
+ */
 async function instantiate() {
   build();
   const module = await WebAssembly.compile(await readFile(WASM));
+  /** @type {Record<string, Record<string, () => never>>} */
   const imports = {};
   for (const { module: name, name: field, kind } of WebAssembly.Module.imports(module)) {
     if (kind !== 'function') throw new Error(`bench/readers imports a ${kind}`);
@@ -29,30 +45,40 @@ async function instantiate() {
       throw new Error(`bench/readers called ${name}.${field}`);
     };
   }
-  return (await WebAssembly.instantiate(module, imports)).exports;
+  const instance = await WebAssembly.instantiate(module, imports);
+  return /** @type {ReaderExports} */ (/** @type {unknown} */ (instance.exports));
 }
 
 /**
- * Best times of both readers over `data`, taking turns, after a warm-up.
- * @returns {Promise<{ ours: { ms: number, records: number, fields: number }, csvCore: { ms: number, records: number, fields: number } }>}
+ * Both readers over `data`, taking turns (in the other order every other round) for `runs`
+ * rounds after a warm-up: each one's time per round, its records and fields.
+ * @param {Uint8Array} data
+ * @param {number} runs
+ * @param {() => void} [collect] a full GC, before each timed run
+ * @returns {Promise<{ ours: ReaderRun, csvCore: ReaderRun }>}
  */
 export async function runReaders(data, runs, collect = () => {}) {
   const x = await instantiate();
   const ptr = x.alloc(data.length);
   new Uint8Array(x.memory.buffer, ptr, data.length).set(data);
-  const readers = { ours: x.ours, csvCore: x.csv_core };
-  const out = {};
-  for (const [name, fn] of Object.entries(readers)) {
-    const records = fn(ptr, data.length);
-    out[name] = { ms: Infinity, records, fields: x.fields() };
+  /** @type {[string, (ptr: number, len: number) => number, ReaderRun][]} */
+  const readers = [
+    ['ours', x.ours, { times: [], records: 0, fields: 0 }],
+    ['csvCore', x.csv_core, { times: [], records: 0, fields: 0 }],
+  ];
+  for (const [, fn, out] of readers) {
+    out.records = fn(ptr, data.length);
+    out.fields = x.fields();
   }
   for (let round = 0; round < runs; round++) {
-    for (const [name, fn] of Object.entries(readers)) {
+    for (const [, fn, out] of roundOrder(readers, round)) {
       collect();
       const t0 = performance.now();
       fn(ptr, data.length);
-      out[name].ms = Math.min(out[name].ms, performance.now() - t0);
+      out.times.push(performance.now() - t0);
     }
   }
-  return out;
+  return { ours: readers[0][2], csvCore: readers[1][2] };
 }
+
+/** @typedef {{ times: number[], records: number, fields: number }} ReaderRun */

@@ -7,7 +7,10 @@
 //   browser_udsv       udsv.worker.js: file.text() + initParser(inferSchema(text)).typedDeep(text)
 //
 // Each time runs from postMessage to the worker's answer on this page. Every worker is started,
-// loaded and warmed up once before the rounds; the File is built before any timing.
+// loaded and warmed up once before the rounds; the File is built before any timing. Every round's
+// time is returned (`times`), for the medians and the per-round ratios (bench/stats.mjs).
+
+import { roundOrder } from '../stats.mjs';
 
 const VALIDATOR_URL = new URL('../../js/hosts/browser/validator.worker.mjs', import.meta.url);
 const PKG_URL = new URL('../../pkg/', import.meta.url).href;
@@ -16,10 +19,31 @@ const PAGE_OPTIONS = { empty: 'omit', typing: 'infer' };
 
 let nextId = 1;
 
-/** Resolves with the first message `pick` accepts (returns non-undefined for); rejects on a worker error. */
+/**
+ * One timed run of a contender, and what it counted.
+ * @typedef {{ ms: number, rows: number, status?: string, events?: number, rejected?: number, batches?: number, bodyBytes?: number, dataLength?: number }} Run
+ */
+/**
+ * A contender: its worker, loaded, and a timed run on the File.
+ * @typedef {{ name: string, worker: Worker, version?: string, run: () => Promise<Run>, last?: Run, times: number[] }} Contender
+ */
+/**
+ * What runBench answers: the File's size, the browser, the engine, and each contender's last run
+ * with its time in every round.
+ * @typedef {{ fileBytes: number, userAgent: string, engineVersion?: string, browser: Run & { times: number[] },
+ *   browser_papaparse: Run & { times: number[] }, browser_udsv: Run & { times: number[] } }} BenchAnswer
+ */
+
+/**
+ * Resolves with the first message `pick` accepts (returns non-undefined for); rejects on a worker error.
+ * @template T
+ * @param {Worker} worker
+ * @param {(message: any) => T | undefined} pick  message: whatever the worker posted
+ * @returns {Promise<T>}
+ */
 function answer(worker, pick) {
   return new Promise((resolve, reject) => {
-    const onMessage = (event) => {
+    const onMessage = (/** @type {MessageEvent} */ event) => {
       let got;
       try {
         got = pick(event.data);
@@ -32,7 +56,7 @@ function answer(worker, pick) {
       cleanup();
       resolve(got);
     };
-    const onError = (event) => {
+    const onError = (/** @type {ErrorEvent} */ event) => {
       cleanup();
       reject(new Error(`worker error: ${event.message ?? 'unknown'}`));
     };
@@ -45,9 +69,13 @@ function answer(worker, pick) {
   });
 }
 
+/**
+ * @param {File} file
+ * @returns {Promise<Contender>}
+ */
 async function validatorContender(file) {
   const worker = new Worker(VALIDATOR_URL, { type: 'module' });
-  const ready = answer(worker, (m) => {
+  const ready = answer(worker, (/** @type {any} */ m) => {
     if (m?.type === 'load-error') throw new Error(`engine load failed: ${m.message}`);
     return m?.type === 'ready' ? m.version : undefined;
   });
@@ -57,9 +85,10 @@ async function validatorContender(file) {
     name: 'browser',
     worker,
     version,
+    times: [],
     async run() {
       const id = nextId++;
-      const done = answer(worker, (m) => {
+      const done = answer(worker, (/** @type {any} */ m) => {
         if (m?.id !== id) return undefined;
         if (m.type === 'error') throw new Error(`validator: ${m.message}`);
         return m.type === 'done' ? m : undefined;
@@ -81,14 +110,21 @@ async function validatorContender(file) {
   };
 }
 
+/**
+ * @param {string} name
+ * @param {URL} url
+ * @param {File} file
+ * @returns {Contender}
+ */
 function textContender(name, url, file) {
   const worker = new Worker(url);
   return {
     name,
     worker,
+    times: [],
     async run() {
       const id = nextId++;
-      const done = answer(worker, (m) => {
+      const done = answer(worker, (/** @type {any} */ m) => {
         if (m?.id !== id) return undefined;
         if (m.error) throw new Error(`${name}: ${m.error}`);
         return m;
@@ -101,7 +137,11 @@ function textContender(name, url, file) {
   };
 }
 
-window.runBench = async ({ csvUrl, fileName, runs }) => {
+/**
+ * @param {{ csvUrl: string, fileName: string, runs: number }} args
+ * @returns {Promise<BenchAnswer>}
+ */
+async function runBench({ csvUrl, fileName, runs }) {
   const bytes = new Uint8Array(await (await fetch(csvUrl)).arrayBuffer());
   const file = new File([bytes], fileName, { type: 'text/csv' });
   const contenders = [
@@ -112,20 +152,29 @@ window.runBench = async ({ csvUrl, fileName, runs }) => {
   try {
     for (const c of contenders) {
       c.last = await c.run(); // warm-up
-      c.best = Infinity;
     }
+    // One run each per round, in an order rotated by one place each round.
     for (let round = 0; round < runs; round++) {
-      for (const c of contenders) {
+      for (const c of roundOrder(contenders, round)) {
         c.last = await c.run();
-        c.best = Math.min(c.best, c.last.ms);
+        c.times.push(c.last.ms);
       }
     }
   } finally {
     for (const c of contenders) c.worker.terminate();
   }
-  const out = { fileBytes: file.size, userAgent: navigator.userAgent, engineVersion: contenders[0].version };
-  for (const c of contenders) out[c.name] = { ...c.last, ms: c.best };
-  return out;
-};
+  /** @param {Contender} c */
+  const result = (c) => ({ .../** @type {Run} */ (c.last), times: c.times });
+  return {
+    fileBytes: file.size,
+    userAgent: navigator.userAgent,
+    engineVersion: contenders[0].version,
+    browser: result(contenders[0]),
+    browser_papaparse: result(contenders[1]),
+    browser_udsv: result(contenders[2]),
+  };
+}
 
-document.getElementById('status').textContent = 'ready';
+/** @type {any} */ (window).runBench = runBench;
+
+/** @type {HTMLElement} */ (document.getElementById('status')).textContent = 'ready';

@@ -39,7 +39,7 @@ export async function launchChromium() {
   try {
     return await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
   } catch (err) {
-    throw new Error(`Chromium at ${CHROMIUM} did not start: ${err.message}`);
+    throw new Error(`Chromium at ${CHROMIUM} did not start: ${err instanceof Error ? err.message : err}`);
   }
 }
 
@@ -97,16 +97,18 @@ export function useValidationPage({ tmpPrefix }) {
       const context = await browser().newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
       if (prepare) await prepare(context);
       const page = await context.newPage();
+      /** @type {string[]} */
       const problems = [];
       page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
       page.on('console', (msg) => {
         if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
       });
       page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+      /** @type {string[]} */
       const requests = [];
       context.on('request', (req) => requests.push(req.url()));
       await page.goto(ui.server.url + PAGE);
-      await page.waitForFunction(() => document.getElementById('engine-version').textContent.startsWith('engine '));
+      await page.waitForFunction(() => (/** @type {HTMLElement} */ (document.getElementById('engine-version')).textContent ?? '').startsWith('engine '));
       const check = async () => {
         assert.deepEqual(problems, []);
         const foreign = requests.filter((u) => !u.startsWith(`${ui.server.url}/`) && !/^(blob|data):/.test(u));

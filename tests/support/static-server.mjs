@@ -30,6 +30,8 @@ export const MIME_TYPES = {
 /**
  * The file under `root` a request path names, or null when the path leaves `root` (`..`,
  * encoded or not, absolute-looking segments, NUL bytes) or cannot be decoded.
+ * @param {string} root
+ * @param {string} pathname
  */
 export function resolveUnder(root, pathname) {
   let decoded;
@@ -46,6 +48,12 @@ export function resolveUnder(root, pathname) {
   return full;
 }
 
+/**
+ * @param {import('node:http').ServerResponse} res
+ * @param {number} status
+ * @param {string} text
+ * @param {Record<string, string>} [extra] more headers
+ */
 function send(res, status, text, extra = {}) {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra });
   res.end(text);
@@ -59,7 +67,7 @@ function send(res, status, text, extra = {}) {
 export async function startStaticServer({ root, port = 0 }) {
   const server = createServer(async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
-    const { pathname } = new URL(req.url, 'http://127.0.0.1');
+    const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
     let file = resolveUnder(root, pathname);
     if (!file) return send(res, 403, 'forbidden\n');
     let info;
@@ -75,7 +83,7 @@ export async function startStaticServer({ root, port = 0 }) {
     }
     if (!info.isFile()) return send(res, 404, 'not found\n');
     res.writeHead(200, {
-      'content-type': MIME_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': /** @type {Record<string, string>} */ (MIME_TYPES)[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
       'content-length': info.size,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
@@ -89,9 +97,9 @@ export async function startStaticServer({ root, port = 0 }) {
   server.keepAliveTimeout = 1000;
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+    server.listen(port, '127.0.0.1', () => resolve(undefined));
   });
-  const actual = server.address().port;
+  const actual = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
   return {
     url: `http://127.0.0.1:${actual}`,
     port: actual,

@@ -8,7 +8,8 @@
 // bench:against and bench:limits build another commit's engine; in quick mode both use HEAD's
 // (bench/against.mjs builds it once into .cache/bench/engines/, keyed by the engine's sources, and
 // reuses it after), so this file pays one engine build (about a minute) when src/, Cargo.toml or
-// Cargo.lock changed since the last run, and none otherwise.
+// Cargo.lock changed since the last run, and none otherwise. bench:simd builds this checkout's
+// engine with simd128 into target/simd128/ (incremental: the first run pays a full build).
 // Covered elsewhere: package:lambda (package-lambda.test.mjs), deploy:aws without an AWS account
 // (deploy-aws.test.mjs), npm pack (npm-package.test.mjs), setup (start.test.mjs and every test).
 import assert from 'node:assert/strict';
@@ -53,10 +54,25 @@ const BENCH = [
   'browser_vs_papaparse',
   'browser_vs_udsv',
 ];
-const AGAINST = ['file_mb', 'rounds', 'wasm_mb_s', 'wasm_pkg_mb_s', 'wasm_best_mb_s', 'wasm_pkg_best_mb_s', 'wasm_vs_pkg'];
+const RATIOS = ['wasm_vs_papaparse', 'wasm_vs_udsv', 'mapped_vs_plain', 'browser_vs_papaparse', 'browser_vs_udsv'];
+const AGAINST = [
+  'file_mb',
+  'rounds',
+  'wasm_mb_s',
+  'wasm_pkg_mb_s',
+  'wasm_best_mb_s',
+  'wasm_pkg_best_mb_s',
+  'wasm_vs_pkg',
+  'wasm_mapped_mb_s',
+  'wasm_pkg_mapped_mb_s',
+  'wasm_mapped_vs_pkg',
+];
 
-test('npm run bench -- --quick: every contender, every ratio', { timeout: 600_000 }, async () => {
-  await runsWithFigures('bench', ['--quick'], BENCH);
+test('npm run bench -- --quick: every contender, every ratio and its quartiles, the outputs as recorded', { timeout: 600_000 }, async () => {
+  const got = await runsWithFigures('bench', ['--quick'], [...BENCH, 'rounds', ...RATIOS.flatMap((r) => [`${r}_p25`, `${r}_p75`])]);
+  assert.equal(got.rounds, '1');
+  // The engine's output on the 2,000-row file and its mapped exports, against bench/output-hashes.json.
+  assert.equal(got.output_hashes, 'ok');
 });
 
 test('npm run bench:against -- --quick: HEAD\'s engine built once, beside this checkout\'s', { timeout: 900_000 }, async () => {
@@ -67,6 +83,12 @@ test('npm run bench:against -- --quick: HEAD\'s engine built once, beside this c
 test('npm run bench:limits -- --quick: the same engine, no second build', { timeout: 900_000 }, async () => {
   const got = await runsWithFigures('bench:limits', ['--quick'], AGAINST);
   assert.equal(got.rounds, '1');
+});
+
+test('npm run bench:simd -- --quick: the simd128 build beside pkg/, writing the same bytes', { timeout: 900_000 }, async () => {
+  const got = await runsWithFigures('bench:simd', ['--quick'], [...AGAINST, 'plain_wasm_bytes', 'simd_wasm_bytes']);
+  assert.equal(got.rounds, '1');
+  assert.equal(got.outputs, 'same');
 });
 
 test('npm run bench:draft-wide -- --quick', { timeout: 300_000 }, async () => {
