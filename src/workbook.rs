@@ -9,6 +9,7 @@
 
 use crate::base::limits::MAX_SHARED_STRINGS_BYTES;
 use crate::ingest::Ingest;
+use crate::map::draft::{draft_sheet, Draft, SheetSample};
 use crate::options::Options;
 use crate::read::records::{CellKind, CellRecord};
 use crate::read::xlsx::error::XlsxError;
@@ -133,4 +134,24 @@ fn run(bytes: &[u8], ing: &mut Ingest, out: &mut WorkbookValidation) -> Result<(
         while ing.next_batch().is_some() {}
     }
     ing.finish_records(bytes.len() as u64)
+}
+
+/// Drafts a mapping rule for the workbook `name` (its bytes whole in `bytes`) from its first
+/// sheet's first rows, each cell with the type the workbook stored it in: a date cell is a date
+/// with no format to guess, a number cell a number, a text cell a string however it looks
+/// (`0186`, an 18-digit id). The rest of the draft (call, identity, targets, the event's
+/// time, `skip` for a title above the header) is a CSV's.
+pub fn draft_workbook(name: &str, bytes: &[u8]) -> Result<Draft, Error> {
+    let book = Workbook::open(bytes, MAX_SHARED_STRINGS_BYTES).map_err(workbook_error)?;
+    let mut rows = book.rows(0).map_err(workbook_error)?;
+    let (mut sample, mut cells) = (SheetSample::default(), CellRecord::default());
+    let max = crate::base::limits::DEFAULT_MAX_RECORD_BYTES;
+    let mut whole = true;
+    while let Some(info) = rows.next_row(&mut cells, max).map_err(workbook_error)? {
+        if !info.blank && !sample.push(&cells) {
+            whole = false;
+            break;
+        }
+    }
+    Ok(draft_sheet(name, &book.sheet_names(), sample, whole))
 }

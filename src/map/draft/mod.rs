@@ -24,6 +24,7 @@ mod call;
 mod identity;
 mod profile;
 mod rule_out;
+mod sheet;
 mod sniff;
 mod taken;
 mod targets;
@@ -31,6 +32,7 @@ mod vocabulary;
 mod when;
 
 use rule_out::Drafted;
+pub(crate) use sheet::SheetSample;
 
 /// How much of a file the draft reads: the first 64 KiB, cut at the last record boundary.
 pub const DRAFT_SAMPLE_BYTES: usize = crate::base::limits::limit!(DRAFT_SAMPLE_BYTES);
@@ -134,9 +136,35 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
     };
     let mut notes = Notes(Vec::new());
     let sample = sniff::sniff(base, head, whole, &mut notes)?;
+    Ok(from_sample(base, sample, notes))
+}
+
+/// Drafts a rule for the workbook `name` from its first sheet's first rows, each cell with its
+/// stored type (see [`crate::draft_workbook`]): a date cell is a date without a format to
+/// guess, a number cell a number, a text cell a string however it looks. `sheets` names the
+/// workbook's sheets, the first being the one read; `whole` when `sheet` holds all its rows.
+pub(crate) fn draft_sheet(name: &str, sheets: &[String], sheet: SheetSample, whole: bool) -> Draft {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let mut notes = Notes(Vec::new());
+    if let [first, _, ..] = sheets {
+        let all: Vec<String> = sheets.iter().map(|s| format!("'{s}'")).collect();
+        notes.note(
+            NoteKind::Guess,
+            String::new(),
+            None,
+            format!("the workbook has {} sheets ({}): the draft read the first, '{first}', the one a run reads", sheets.len(), all.join(", ")),
+        );
+    }
+    let sample = sheet::sniff_sheet(sheet, whole, &mut notes);
+    from_sample(base, sample, notes)
+}
+
+/// The draft's questions after the first, on the sampled records.
+fn from_sample(base: &str, sample: sniff::Sample, mut notes: Notes) -> Draft {
     let mut profile = profile::profile(
         &sample.names,
         sample.rows(),
+        sample.row_cells(),
         sample.has_header,
         sample.delimiter,
     );
@@ -149,7 +177,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         pattern: pattern_for(base),
         call: call.kind,
         collection: call.collection,
-        delimiter: sample.delimiter,
+        delimiter: (!sample.workbook).then_some(sample.delimiter),
         encoding: sample.encoding,
         decimal_comma: profile.decimal_comma,
         skip: sample.skip,
@@ -158,22 +186,24 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         set: targets.set,
     }
     .rule_json();
-    Ok(Draft {
+    Draft {
         rule,
         notes: notes.0,
         examples: profile.examples,
         first_rows: sample.first_rows,
-    })
+    }
 }
 
 /// A glob for the file and its later exports: a trailing run of digits (a date, a counter)
 /// becomes `*`; glob characters in the name match themselves through `?`.
 fn pattern_for(base: &str) -> String {
     let lower = base.to_ascii_lowercase();
-    let ext_len = [".csv.gz", ".tsv.gz", ".txt.gz", ".csv", ".tsv", ".txt"]
-        .iter()
-        .find(|e| lower.ends_with(*e))
-        .map_or(0, |e| e.len());
+    let ext_len = [
+        ".csv.gz", ".tsv.gz", ".txt.gz", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm",
+    ]
+    .iter()
+    .find(|e| lower.ends_with(*e))
+    .map_or(0, |e| e.len());
     let (stem, ext) = base.split_at(base.len() - ext_len);
     let tail = stem
         .bytes()

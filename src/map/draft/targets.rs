@@ -417,6 +417,10 @@ fn target_for(
             return (Some(trait_path(t)), "");
         }
     }
+    if matches!(key, "ip" | "ipaddress") && call != CallKind::Alias && call != CallKind::Object {
+        // The address the row came from, where Segment's spec keeps it.
+        return (Some("context.ip".into()), "");
+    }
     if events && key == "url" && call == CallKind::Page {
         return (Some("properties.url".into()), "");
     }
@@ -525,6 +529,30 @@ fn typed(
                 note,
             )
         }
+        Kind::Mixed {
+            dates: 0,
+            numbers,
+            texts,
+            example,
+        } if !fixed => (
+            Out::To(format!("{target}:string")),
+            Some((
+                NoteKind::Guess,
+                format!("'{name}' holds {numbers} number cell(s) and {texts} text cell(s) (like '{example}'): drafted as :string, so every value is sent as a string, as one property should be; remove \":string\" to send each as its cell holds it"),
+            )),
+        ),
+        Kind::Mixed {
+            dates,
+            numbers,
+            texts,
+            example,
+        } if *dates > 0 => (
+            Out::To(target),
+            Some((
+                NoteKind::Guess,
+                format!("'{name}' holds {dates} date cell(s) and {} cell(s) that are not dates (like '{example}'): each is sent as its cell holds it, the dates as ISO-8601; if those are dates too, give their cells a date format in the workbook (a bare number such as 39690 is a date's serial without one)", numbers + texts),
+            )),
+        ),
         Kind::Iso | Kind::Unix if !stamp_by_name && !text_only => {
             (Out::To(format!("{target}:timestamp")), None)
         }
