@@ -379,6 +379,41 @@ mod tests {
     }
 
     #[test]
+    fn ip_addresses_are_no_numbers_and_go_to_context_ip() {
+        // Their dots in groups of three read as thousands separators: a decimal comma, before.
+        let csv = b"id,email,ip_address\n1,a@example.com,10.100.200.250\n2,b@example.com,192.168.100.101\n";
+        let d = draft("people.csv", csv, true).expect("a draft");
+        let rule: serde_json::Value = serde_json::from_str(&d.rule).expect("JSON");
+        assert_eq!(rule.get("decimal"), None, "{}", d.rule);
+        assert_eq!(rule["columns"]["ip_address"], "context.ip");
+    }
+
+    #[test]
+    fn file_names_of_sales_by_customer_and_of_employees() {
+        let call = |name: &str, csv: &str| -> (String, String) {
+            let d = draft(name, csv.as_bytes(), true).expect("a draft");
+            let rule: serde_json::Value = serde_json::from_str(&d.rule).expect("JSON");
+            (rule["call"].to_string(), rule["columns"].to_string())
+        };
+        // The rows are sales (grouped by customer), not customers.
+        assert_eq!(
+            call("sales_by_customer.csv", "Customer,Amount\nAmy,12.50\n").0,
+            "\"track\""
+        );
+        assert_eq!(
+            call(
+                "Employee Sample Data.csv",
+                "EEID,Full Name,Department\nE02387,Emily Davis,IT\n"
+            ),
+            (
+                "\"identify\"".to_string(),
+                r#"{"Department":"traits.department","EEID":"userId","Full Name":"traits.fullName"}"#
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
     fn names_and_patterns() {
         assert_eq!(camel_case("Phone Number"), "phoneNumber");
         assert_eq!(camel_case("DOUBLE_OPT-IN"), "doubleOptIn");
@@ -393,6 +428,7 @@ mod tests {
         assert_eq!(pattern_for("Q1 Signups.csv"), "Q1 Signups.csv");
         assert_eq!(pattern_for("2024.csv"), "2024.csv");
         assert_eq!(pattern_for("a?b.csv"), "a?b.csv");
+        assert_eq!(pattern_for("orders_2024-03.xlsx"), "orders_*.xlsx");
     }
 
     #[test]
