@@ -45,7 +45,8 @@
 // native_mb_s, wasm_mb_s, papaparse_mb_s, udsv_mb_s, csvtojson_mb_s,
 // wasm_vs_papaparse and wasm_vs_udsv, wasm_mapped_mb_s, wasm_mapped_1252_mb_s and
 // mapped_vs_plain, then browser_mb_s, browser_papaparse_mb_s,
-// browser_udsv_mb_s, browser_vs_papaparse and browser_vs_udsv. A figure that could not be measured
+// browser_udsv_mb_s, browser_vs_papaparse and browser_vs_udsv; then, from bench/xlsx.mjs, xlsx_rows_s
+// (the same rows as a workbook), xlsx_csv_rows_s (as the CSV) and xlsx_vs_csv. A figure that could not be measured
 // reads `n/a` and the exit code is 1.
 
 import { readFile, access } from 'node:fs/promises';
@@ -60,6 +61,7 @@ import csv from 'csvtojson';
 import { ensureTrackCsv, ROOT } from './generate.mjs';
 import { runBrowserBench, chromiumInstalled } from './browser-bench.mjs';
 import { runReaders } from './readers.mjs';
+import { printXlsxFigures } from './xlsx.mjs';
 
 const CHUNK = 64 * 1024;
 const SOURCE_NAME = 'track_bench.csv';
@@ -547,6 +549,9 @@ async function main() {
     console.log(`${name}_mb_s: ${fmt(results[name]?.mbs)}`);
   }
   for (const [key, v] of Object.entries(ratios)) console.log(`${key}: ${fmt(v)}`);
+
+  // The same rows as a workbook: xlsx_rows_s beside the CSV's rows/s (bench/xlsx.mjs).
+  await printXlsxFigures({ rows: expected, runs: opts.runs, quick: opts.quick }, problems);
 
   if (problems.length) process.exitCode = 1;
 }

@@ -52,6 +52,9 @@ const BENCH = [
   'mapped_vs_plain',
   'browser_vs_papaparse',
   'browser_vs_udsv',
+  'xlsx_rows_s',
+  'xlsx_csv_rows_s',
+  'xlsx_vs_csv',
 ];
 const AGAINST = ['file_mb', 'rounds', 'wasm_mb_s', 'wasm_pkg_mb_s', 'wasm_best_mb_s', 'wasm_pkg_best_mb_s', 'wasm_vs_pkg'];
 
