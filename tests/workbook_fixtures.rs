@@ -755,3 +755,41 @@ fn cells_right_of_the_header() {
         named.samples[2]
     );
 }
+
+/// The draft reads a sheet's first 64 KB of cell text, as a CSV's first 64 KB: a text cell far
+/// down a column of numbers is not seen (the column is drafted as numbers), one near the top is
+/// (the column mixes numbers and text: `:string`).
+#[test]
+fn the_draft_reads_the_sheets_first_rows_only() {
+    let sheet = |text_at: u32| {
+        let mut rows = vec![row(
+            1,
+            &[is("A1", "userId"), is("B1", "size"), is("C1", "note")],
+        )];
+        for r in 2..=5000u32 {
+            let size = if r == text_at {
+                is(&format!("B{r}"), "M")
+            } else {
+                n(&format!("B{r}"), "31", 0)
+            };
+            rows.push(row(
+                r,
+                &[
+                    is(&format!("A{r}"), &format!("user-{r:05}")),
+                    size,
+                    is(&format!("C{r}"), "twenty bytes of text"),
+                ],
+            ));
+        }
+        Book::one(rows).bytes()
+    };
+    let size = |d: &Draft| {
+        let rule: serde_json::Value = serde_json::from_str(&d.rule).expect("JSON");
+        rule["columns"]["size"].clone()
+    };
+    // About 37 bytes of text a row: row 10 is in the first 64 KB, row 4000 is not.
+    let near = draft_workbook("identify_sizes.xlsx", &sheet(10)).expect("a draft");
+    assert_eq!(size(&near), "traits.size:string");
+    let far = draft_workbook("identify_sizes.xlsx", &sheet(4000)).expect("a draft");
+    assert_eq!(size(&far), "traits.size");
+}
