@@ -793,3 +793,65 @@ fn the_draft_reads_the_sheets_first_rows_only() {
     let far = draft_workbook("identify_sizes.xlsx", &sheet(4000)).expect("a draft");
     assert_eq!(size(&far), "traits.size");
 }
+
+/// A date column with other cells among its dates: numbers (a date typed without a date
+/// format) or text (`n/a`). Each cell is sent as it holds it, and the draft gives the column no
+/// type (a timestamp type would reject the rows of the others), saying why.
+#[test]
+fn dates_mixed_with_numbers_or_text() {
+    let book = Book::one(vec![
+        row(
+            1,
+            &[is("A1", "userId"), is("B1", "Hired"), is("C1", "Left")],
+        ),
+        row(
+            2,
+            &[is("A2", "u1"), n("B2", "42016", 1), n("C2", "42300", 1)],
+        ),
+        row(3, &[is("A3", "u2"), n("B3", "39690", 0), is("C3", "n/a")]),
+    ]);
+    let bytes = book.bytes();
+    let d = draft_workbook("identify_staff.xlsx", &bytes).expect("a draft");
+    assert_eq!(
+        show(&d),
+        r#"{
+  "match": "identify_staff.xlsx",
+  "call": "identify",
+  "columns": {
+    "userId": "userId",
+    "Hired": "traits.hired",
+    "Left": "traits.left"
+  }
+}
+Guess columns["Hired"] | 'Hired' holds 1 date cell(s) and 1 cell(s) that are not dates (like '39690'): each is sent as its cell holds it, the dates as ISO-8601 and the numbers as numbers; if the numbers are dates too (a number is a date's serial when its cell has no date format), give their cells a date format in the workbook
+Guess columns["Left"] | 'Left' holds 1 date cell(s) and 1 text cell(s) (like 'n/a'): each is sent as its cell holds it, the dates as ISO-8601 and the text as it is; it has no type, since a timestamp type would reject the rows of the text cells
+"#
+    );
+    let mapping = format!(r#"{{"files":[{}]}}"#, d.rule);
+    let v = validate(&bytes, "identify_staff.xlsx", &mapping, 2);
+    let traits: Vec<&str> = v
+        .samples
+        .iter()
+        .map(|p| &p[..p.find(r#","context""#).expect("context")])
+        .collect();
+    assert_eq!(
+        traits,
+        [
+            r#"{"type":"identify","userId":"u1","traits":{"hired":"2015-01-12T00:00:00.000Z","left":"2015-10-23T00:00:00.000Z"}"#,
+            r#"{"type":"identify","userId":"u2","traits":{"hired":39690,"left":"n/a"}"#,
+        ]
+    );
+}
+
+/// A damaged workbook is no draft: the reader's error, which says what to do.
+#[test]
+fn a_damaged_workbook_is_not_drafted() {
+    let mut bytes = Book::one(vec![row(1, &[is("A1", "userId")])]).bytes();
+    let len = bytes.len();
+    bytes.truncate(len - 10);
+    let e = draft_workbook("identify_x.xlsx", &bytes).expect_err("no draft");
+    assert_eq!(
+        e.to_string(),
+        "the workbook cannot be read: its end of central directory record is missing; open it in Excel and save it again"
+    );
+}

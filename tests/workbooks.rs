@@ -383,7 +383,7 @@ fn drafts_dirty_data() {
 }
 Guess skip | the first 1 rows (a title or a key-value block) come before the header row: "skip" leaves them unread; if the header is another row, change "skip"
 Guess call | the file name has no prefix such as track_: the rows are drafted as identify calls (columns name a person, and no date or amount); change "call" if they are not
-Guess columns["Hire Date"] | 'Hire Date' holds 4 date cell(s) and 8 cell(s) that are not dates (like '39690'): each is sent as its cell holds it, the dates as ISO-8601; if those are dates too, give their cells a date format in the workbook (a bare number such as 39690 is a date's serial without one)
+Guess columns["Hire Date"] | 'Hire Date' holds 4 date cell(s) and 8 cell(s) that are not dates (like '39690'): each is sent as its cell holds it, the dates as ISO-8601 and the numbers as numbers; if the numbers are dates too (a number is a date's serial when its cell has no date format), give their cells a date format in the workbook
 Dropped columns["do not edit! --->"] | 'do not edit! --->' is empty in every sampled row: left out (null); give it a target if later rows fill it
 Dropped columns["Certification"] | two columns are named 'Certification': both are left out; give one of them another name in the file to send it
 Blank columns | no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused

@@ -550,7 +550,11 @@ fn typed(
             Out::To(target),
             Some((
                 NoteKind::Guess,
-                format!("'{name}' holds {dates} date cell(s) and {} cell(s) that are not dates (like '{example}'): each is sent as its cell holds it, the dates as ISO-8601; if those are dates too, give their cells a date format in the workbook (a bare number such as 39690 is a date's serial without one)", numbers + texts),
+                if *numbers > 0 {
+                    format!("'{name}' holds {dates} date cell(s) and {} cell(s) that are not dates (like '{example}'): each is sent as its cell holds it, the dates as ISO-8601 and the numbers as numbers; if the numbers are dates too (a number is a date's serial when its cell has no date format), give their cells a date format in the workbook", numbers + texts)
+                } else {
+                    format!("'{name}' holds {dates} date cell(s) and {texts} text cell(s) (like '{example}'): each is sent as its cell holds it, the dates as ISO-8601 and the text as it is; it has no type, since a timestamp type would reject the rows of the text cells")
+                },
             )),
         ),
         Kind::Iso | Kind::Unix if !stamp_by_name && !text_only => {
