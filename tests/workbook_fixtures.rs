@@ -582,7 +582,7 @@ fn several_sheets() {
     "plan": "traits.plan"
   }
 }
-Guess  | the workbook has 2 sheets ('MEN'S & <co>', 'Other'): the draft read the first, 'MEN'S & <co>', the one a run reads
+Guess  | the workbook has 2 sheets ("MEN'S & <co>", "Other"): the draft read the first, "MEN'S & <co>", the one a run reads
 "#
     );
 }

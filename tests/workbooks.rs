@@ -432,7 +432,7 @@ fn drafts_mens_line_sheet_1904() {
     "event": "<fill in: the event name every row is, like Order Completed>"
   }
 }
-Guess  | the workbook has 2 sheets ('MEN'S', 'Sheet2'): the draft read the first, 'MEN'S', the one a run reads
+Guess  | the workbook has 2 sheets ("MEN'S", "Sheet2"): the draft read the first, "MEN'S", the one a run reads
 Guess call | the file name has no prefix such as track_: the rows are drafted as track calls (no email column); change "call" if they are not
 Dropped columns["IMAGE"] | 'IMAGE' is empty in every sampled row: left out (null); give it a target if later rows fill it
 Guess columns["Color Code"] | 'Color Code' holds 36 number cell(s) and 6 text cell(s) (like '204'): drafted as :string, so every value is sent as a string, as one property should be; remove ":string" to send each as its cell holds it
@@ -607,7 +607,7 @@ fn drafts_test_excel_types() {
     "event": "<fill in: the event name every row is, like Order Completed>"
   }
 }
-Guess  | the workbook has 2 sheets ('Sheet1', 'Sheet2'): the draft read the first, 'Sheet1', the one a run reads
+Guess  | the workbook has 2 sheets ("Sheet1", "Sheet2"): the draft read the first, "Sheet1", the one a run reads
 Guess call | the file name has no prefix such as track_: the rows are drafted as track calls (no email column); change "call" if they are not
 Guess columns["datetext"].format | 'datetext': dates read as %m/%d/%Y in UTC, since they carry no time zone; add "timezone" (like "+01:00") if they are local times
 Blank set["event"] | no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused

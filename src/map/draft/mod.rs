@@ -8,7 +8,8 @@
 //! run of the file reads; its output is the mapping's JSON, checked again by [`Mapping::parse`]
 //! wherever it is used.
 //!
-//! A draft asks six questions in turn, one module each: [`sniff`] (how the file is written),
+//! A draft asks six questions in turn, one module each: [`sniff`] (how the file is written;
+//! for a workbook's sheet, whose cells come typed, [`sheet`]: which row is the header),
 //! [`profile`] (what each column holds), [`call`] (what a row is), [`identity`] (who a row is
 //! about), [`when`] (which columns make one date together) and [`targets`] (where each column
 //! goes); [`rule_out`] writes the answer as the mapping's JSON.
@@ -147,12 +148,12 @@ pub(crate) fn draft_sheet(name: &str, sheets: &[String], sheet: SheetSample, who
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let mut notes = Notes(Vec::new());
     if let [first, _, ..] = sheets {
-        let all: Vec<String> = sheets.iter().map(|s| format!("'{s}'")).collect();
+        let all: Vec<String> = sheets.iter().map(|s| format!("\"{s}\"")).collect();
         notes.note(
             NoteKind::Guess,
             String::new(),
             None,
-            format!("the workbook has {} sheets ({}): the draft read the first, '{first}', the one a run reads", sheets.len(), all.join(", ")),
+            format!("the workbook has {} sheets ({}): the draft read the first, \"{first}\", the one a run reads", sheets.len(), all.join(", ")),
         );
     }
     let sample = sheet::sniff_sheet(sheet, whole, &mut notes);
