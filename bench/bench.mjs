@@ -61,8 +61,9 @@
 // wasm_vs_papaparse and wasm_vs_udsv, wasm_mapped_mb_s, wasm_mapped_1252_mb_s and
 // mapped_vs_plain, then browser_mb_s, browser_papaparse_mb_s,
 // browser_udsv_mb_s, browser_vs_papaparse and browser_vs_udsv; each ratio's quartiles as
-// <ratio>_p25 and <ratio>_p75, the Node ratios of CPU times as <ratio>_cpu; output_hashes. A figure
-// that could not be measured reads `n/a` and the exit code is 1.
+// <ratio>_p25 and <ratio>_p75, the Node ratios of CPU times as <ratio>_cpu; output_hashes; then, from
+// bench/xlsx.mjs, xlsx_rows_s (the same rows as a workbook), xlsx_csv_rows_s (as the CSV) and
+// xlsx_vs_csv. A figure that could not be measured reads `n/a` and the exit code is 1.
 
 import { readFile, access, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
@@ -77,6 +78,7 @@ import csv from 'csvtojson';
 import { ensureTrackCsv, ROOT } from './generate.mjs';
 import { runBrowserBench, chromiumInstalled } from './browser-bench.mjs';
 import { runReaders } from './readers.mjs';
+import { printXlsxFigures } from './xlsx.mjs';
 import { describeSpread, pairedRatio, roundOrder, spread } from './stats.mjs';
 
 /** @typedef {typeof import('../pkg/csv2segment.js')} Engine */
@@ -788,6 +790,9 @@ async function main() {
   }
   for (const [key, s] of Object.entries(cpuRatios)) console.log(`${key}_cpu: ${fmt(s.median)}`);
   console.log(`output_hashes: ${hashCheck.verdict}`);
+
+  // The same rows as a workbook: xlsx_rows_s beside the CSV's rows/s (bench/xlsx.mjs).
+  await printXlsxFigures({ rows: expected, runs: opts.runs, quick: opts.quick }, problems);
 
   if (problems.length) process.exitCode = 1;
 }

@@ -9,6 +9,7 @@
 
 use crate::base::limits::MAX_SHARED_STRINGS_BYTES;
 use crate::ingest::Ingest;
+use crate::map::draft::{draft_sheet, Draft, SheetSample};
 use crate::options::Options;
 use crate::read::records::{CellKind, CellRecord};
 use crate::read::xlsx::error::XlsxError;
@@ -34,6 +35,8 @@ pub struct WorkbookValidation {
     pub notes: Vec<String>,
     /// Cells that held an error (`#N/A`, `#REF!`), sent as empty.
     pub error_cells: u64,
+    /// Cells right of the header's last column (a note beside the table): left out.
+    pub cells_past_header: u64,
 }
 
 /// Reads a whole workbook in memory without sending anything: its first sheet's report and
@@ -50,6 +53,7 @@ pub fn validate_workbook(
         sheet: None,
         notes: Vec::new(),
         error_cells: 0,
+        cells_past_header: 0,
     };
     let mut ing = match Ingest::new(key, identity, options) {
         Ok(ing) => ing,
@@ -67,9 +71,14 @@ pub fn validate_workbook(
             "{name}: this is an Excel workbook named .{ext}; it was read as a workbook"
         ));
     }
-    if let Err(e) = run(bytes, &mut ing, &mut out) {
+    let mut first_past = None;
+    if let Err(e) = run(bytes, &mut ing, &mut out, &mut first_past) {
         let e = ing.stop(e);
         out.report.error = Some(e.to_string());
+    }
+    if let Some((col, row)) = first_past {
+        let note = past_header_note(out.cells_past_header, col, row);
+        out.notes.push(note);
     }
     if out.error_cells > 0 {
         let n = out.error_cells;
@@ -97,7 +106,13 @@ fn workbook_error(e: XlsxError) -> Error {
 }
 
 /// Reads the first sheet's rows into `ing`, dropping the bodies as they are made.
-fn run(bytes: &[u8], ing: &mut Ingest, out: &mut WorkbookValidation) -> Result<(), Error> {
+/// `first_past`: where the first cell right of the header's last column is (column, row).
+fn run(
+    bytes: &[u8],
+    ing: &mut Ingest,
+    out: &mut WorkbookValidation,
+    first_past: &mut Option<(usize, u64)>,
+) -> Result<(), Error> {
     let book = Workbook::open(bytes, MAX_SHARED_STRINGS_BYTES).map_err(workbook_error)?;
     out.sheet = book.sheet_names().into_iter().next();
     let mut rows = book.rows(0).map_err(workbook_error)?;
@@ -126,6 +141,9 @@ fn run(bytes: &[u8], ing: &mut Ingest, out: &mut WorkbookValidation) -> Result<(
                 while cells.len() < width {
                     cells.push(b"", CellKind::Text);
                 }
+                let (past, at) = cells.cut(width);
+                out.cells_past_header += past as u64;
+                *first_past = first_past.or(at.map(|col| (col, info.number)));
             }
             ing.push_record(cells.record(line, offset))?;
         }
@@ -133,4 +151,44 @@ fn run(bytes: &[u8], ing: &mut Ingest, out: &mut WorkbookValidation) -> Result<(
         while ing.next_batch().is_some() {}
     }
     ing.finish_records(bytes.len() as u64)
+}
+
+/// The note on `n` cells right of the header's last column, the first at 0-based column `col`
+/// of row `row`: a note or a total beside the table is common in a workbook, so they are left
+/// out rather than their rows rejected, as a CSV row with a field too many is.
+fn past_header_note(n: u64, col: usize, row: u64) -> String {
+    let mut letters = Vec::new();
+    let mut c = col + 1;
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    let at = String::from_utf8_lossy(&letters);
+    let (s, were, them) = if n == 1 {
+        ("", "was", "it")
+    } else {
+        ("s", "were", "them")
+    };
+    format!("{n} cell{s} right of the header's last column (the first at {at}{row}) {were} left out: the header names no column there; name the column in the header row, or in the mapping's \"header\", to send {them}")
+}
+
+/// Drafts a mapping rule for the workbook `name` (its bytes whole in `bytes`) from its first
+/// sheet's first rows, each cell with the type the workbook stored it in: a date cell is a date
+/// with no format to guess, a number cell a number, a text cell a string however it looks
+/// (`0186`, an 18-digit id). The rest of the draft (call, identity, targets, the event's
+/// time, `skip` for a title above the header) is a CSV's.
+pub fn draft_workbook(name: &str, bytes: &[u8]) -> Result<Draft, Error> {
+    let book = Workbook::open(bytes, MAX_SHARED_STRINGS_BYTES).map_err(workbook_error)?;
+    let mut rows = book.rows(0).map_err(workbook_error)?;
+    let (mut sample, mut cells) = (SheetSample::default(), CellRecord::default());
+    let max = crate::base::limits::DEFAULT_MAX_RECORD_BYTES;
+    let mut whole = true;
+    while let Some(info) = rows.next_row(&mut cells, max).map_err(workbook_error)? {
+        if !info.blank && !sample.push(&cells) {
+            whole = false;
+            break;
+        }
+    }
+    Ok(draft_sheet(name, &book.sheet_names(), sample, whole))
 }

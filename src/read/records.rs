@@ -221,6 +221,26 @@ impl CellRecord {
         self.kinds.push(kind);
     }
 
+    /// Leaves out the cells past the first `width` (a row wider than its header): how many of
+    /// them held a value, and the 0-based column of the first that did.
+    pub(crate) fn cut(&mut self, width: usize) -> (usize, Option<usize>) {
+        if self.fields.len() <= width {
+            return (0, None);
+        }
+        let past = &self.fields[width..];
+        let dropped = past.iter().filter(|f| f.end > f.start).count();
+        let first = past.iter().position(|f| f.end > f.start).map(|i| width + i);
+        self.fields.truncate(width);
+        self.kinds.truncate(width);
+        let (end, raw_end) = self
+            .fields
+            .last()
+            .map_or((0, 0), |f| (f.end as usize, f.raw_end as usize));
+        self.scratch.truncate(end);
+        self.raw.truncate(raw_end);
+        (dropped, first)
+    }
+
     /// The record, on sheet row `line`; its messageIds come from `offset`.
     pub(crate) fn record(&self, line: u64, offset: u64) -> Record<'_> {
         Record {

@@ -100,6 +100,11 @@ pub(super) fn call(base: &str, profile: &Profile, line_items: bool, notes: &mut 
                 (CallKind::Track, "a date and an amount")
             } else if email {
                 (CallKind::Identify, "an email column")
+            } else if person && !date && !amount {
+                (
+                    CallKind::Identify,
+                    "columns name a person, and no date or amount",
+                )
             } else {
                 (CallKind::Track, "no email column")
             };
@@ -124,7 +129,8 @@ pub(super) fn call(base: &str, profile: &Profile, line_items: bool, notes: &mut 
 /// parts (split at punctuation and at a lower-case letter before a capital), the last one that
 /// holds a row word, plural or not, at its end or before a filler word (`lead` in
 /// `fakeleaddata`, `visit` in `getLastVisitsDetails`), as the last noun of a compound names the
-/// thing (`contact_form_submission` is a submission). A word glued to letters before it counts
+/// thing (`contact_form_submission` is a submission), and before a `by` (`sales_by_customer`
+/// are sales, grouped by customer). A word glued to letters before it counts
 /// after four or more of them (`fake` + `lead`), not fewer (`b` + `order`).
 pub(super) fn row_word(base: &str) -> Option<RowWord> {
     let stem = base.split('.').next().unwrap_or(base);
@@ -142,6 +148,10 @@ pub(super) fn row_word(base: &str) -> Option<RowWord> {
     }
     if !part.is_empty() {
         parts.push(part);
+    }
+    // `Sales by Customer Detail`: the rows are sales, grouped by customer.
+    if let Some(by) = parts.iter().position(|p| p == "by").filter(|&by| by > 0) {
+        parts.truncate(by);
     }
     // The best: the latest part, then the latest end in it.
     let mut best: Option<((usize, usize), RowWord)> = None;

@@ -8,7 +8,8 @@
 //! run of the file reads; its output is the mapping's JSON, checked again by [`Mapping::parse`]
 //! wherever it is used.
 //!
-//! A draft asks six questions in turn, one module each: [`sniff`] (how the file is written),
+//! A draft asks six questions in turn, one module each: [`sniff`] (how the file is written;
+//! for a workbook's sheet, whose cells come typed, [`sheet`]: which row is the header),
 //! [`profile`] (what each column holds), [`call`] (what a row is), [`identity`] (who a row is
 //! about), [`when`] (which columns make one date together) and [`targets`] (where each column
 //! goes), and of an orders export [`group`] (whether its rows are the line items of orders);
@@ -27,6 +28,7 @@ mod group;
 mod identity;
 mod profile;
 mod rule_out;
+mod sheet;
 mod sniff;
 mod taken;
 mod targets;
@@ -34,6 +36,7 @@ mod vocabulary;
 mod when;
 
 use rule_out::Drafted;
+pub(crate) use sheet::SheetSample;
 
 /// How much of a file the draft reads: the first 64 KiB, cut at the last record boundary.
 pub const DRAFT_SAMPLE_BYTES: usize = crate::base::limits::limit!(DRAFT_SAMPLE_BYTES);
@@ -137,9 +140,35 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
     };
     let mut notes = Notes(Vec::new());
     let sample = sniff::sniff(base, head, whole, &mut notes)?;
+    Ok(from_sample(base, sample, notes))
+}
+
+/// Drafts a rule for the workbook `name` from its first sheet's first rows, each cell with its
+/// stored type (see [`crate::draft_workbook`]): a date cell is a date without a format to
+/// guess, a number cell a number, a text cell a string however it looks. `sheets` names the
+/// workbook's sheets, the first being the one read; `whole` when `sheet` holds all its rows.
+pub(crate) fn draft_sheet(name: &str, sheets: &[String], sheet: SheetSample, whole: bool) -> Draft {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let mut notes = Notes(Vec::new());
+    if let [first, _, ..] = sheets {
+        let all: Vec<String> = sheets.iter().map(|s| format!("\"{s}\"")).collect();
+        notes.note(
+            NoteKind::Guess,
+            String::new(),
+            None,
+            format!("the workbook has {} sheets ({}): the draft read the first, \"{first}\", the one a run reads", sheets.len(), all.join(", ")),
+        );
+    }
+    let sample = sheet::sniff_sheet(sheet, whole, &mut notes);
+    from_sample(base, sample, notes)
+}
+
+/// The draft's questions after the first, on the sampled records.
+fn from_sample(base: &str, sample: sniff::Sample, mut notes: Notes) -> Draft {
     let mut profile = profile::profile(
         &sample.names,
         sample.rows(),
+        sample.row_cells(),
         sample.has_header,
         sample.delimiter,
     );
@@ -166,7 +195,7 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         pattern: pattern_for(base),
         call: call.kind,
         collection: call.collection,
-        delimiter: sample.delimiter,
+        delimiter: (!sample.workbook).then_some(sample.delimiter),
         encoding: sample.encoding,
         decimal_comma: profile.decimal_comma,
         skip: sample.skip,
@@ -176,22 +205,24 @@ pub(crate) fn draft(name: &str, head: &[u8], whole: bool) -> Result<Draft, Compr
         group: line_items.map(|g| profile.columns[g.key].name.trim().to_string()),
     }
     .rule_json();
-    Ok(Draft {
+    Draft {
         rule,
         notes: notes.0,
         examples: profile.examples,
         first_rows: sample.first_rows,
-    })
+    }
 }
 
 /// A glob for the file and its later exports: a trailing run of digits (a date, a counter)
 /// becomes `*`; glob characters in the name match themselves through `?`.
 fn pattern_for(base: &str) -> String {
     let lower = base.to_ascii_lowercase();
-    let ext_len = [".csv.gz", ".tsv.gz", ".txt.gz", ".csv", ".tsv", ".txt"]
-        .iter()
-        .find(|e| lower.ends_with(*e))
-        .map_or(0, |e| e.len());
+    let ext_len = [
+        ".csv.gz", ".tsv.gz", ".txt.gz", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm",
+    ]
+    .iter()
+    .find(|e| lower.ends_with(*e))
+    .map_or(0, |e| e.len());
     let (stem, ext) = base.split_at(base.len() - ext_len);
     let tail = stem
         .bytes()
@@ -408,6 +439,41 @@ mod tests {
     }
 
     #[test]
+    fn ip_addresses_are_no_numbers_and_go_to_context_ip() {
+        // Their dots in groups of three read as thousands separators: a decimal comma, before.
+        let csv = b"id,email,ip_address\n1,a@example.com,10.100.200.250\n2,b@example.com,192.168.100.101\n";
+        let d = draft("people.csv", csv, true).expect("a draft");
+        let rule: serde_json::Value = serde_json::from_str(&d.rule).expect("JSON");
+        assert_eq!(rule.get("decimal"), None, "{}", d.rule);
+        assert_eq!(rule["columns"]["ip_address"], "context.ip");
+    }
+
+    #[test]
+    fn file_names_of_sales_by_customer_and_of_employees() {
+        let call = |name: &str, csv: &str| -> (String, String) {
+            let d = draft(name, csv.as_bytes(), true).expect("a draft");
+            let rule: serde_json::Value = serde_json::from_str(&d.rule).expect("JSON");
+            (rule["call"].to_string(), rule["columns"].to_string())
+        };
+        // The rows are sales (grouped by customer), not customers.
+        assert_eq!(
+            call("sales_by_customer.csv", "Customer,Amount\nAmy,12.50\n").0,
+            "\"track\""
+        );
+        assert_eq!(
+            call(
+                "Employee Sample Data.csv",
+                "EEID,Full Name,Department\nE02387,Emily Davis,IT\n"
+            ),
+            (
+                "\"identify\"".to_string(),
+                r#"{"Department":"traits.department","EEID":"userId","Full Name":"traits.fullName"}"#
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
     fn names_and_patterns() {
         assert_eq!(camel_case("Phone Number"), "phoneNumber");
         assert_eq!(camel_case("DOUBLE_OPT-IN"), "doubleOptIn");
@@ -422,6 +488,7 @@ mod tests {
         assert_eq!(pattern_for("Q1 Signups.csv"), "Q1 Signups.csv");
         assert_eq!(pattern_for("2024.csv"), "2024.csv");
         assert_eq!(pattern_for("a?b.csv"), "a?b.csv");
+        assert_eq!(pattern_for("orders_2024-03.xlsx"), "orders_*.xlsx");
     }
 
     #[test]

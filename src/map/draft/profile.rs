@@ -6,6 +6,7 @@ use super::ColumnExample;
 use crate::map::cell::Conv;
 use crate::map::date_format::{candidates, is_zone_name, time_format, Candidate, Order};
 use crate::map::timestamp;
+use crate::read::records::CellKind;
 
 /// The file's columns, what their values are, and the decimal mark of its numbers.
 pub(super) struct Profile {
@@ -23,6 +24,8 @@ pub(super) struct Column {
     /// Its name, lowercase letters and digits only (`E-mail Address` → `emailaddress`).
     pub key: String,
     pub values: Vec<String>,
+    /// The type each of `values` was stored in, for a workbook's cells (empty for a CSV's).
+    pub cells: Vec<CellKind>,
 }
 
 /// What a column's values read as.
@@ -60,6 +63,15 @@ pub(super) enum Kind {
     Zone {
         database: bool,
     },
+    /// A workbook's column whose cells were stored in more than one type: `dates`, `numbers`
+    /// and `texts` of them (booleans count as numbers), and the first value of a cell that is
+    /// not a date, for the note.
+    Mixed {
+        dates: usize,
+        numbers: usize,
+        texts: usize,
+        example: String,
+    },
 }
 
 /// What a date column's order was taken from when its values do not settle it.
@@ -72,29 +84,41 @@ pub(super) enum Hint {
 }
 
 /// Profiles the sampled columns: their `names` and the `rows` of values under them, in a file
-/// with `delimiter`.
+/// with `delimiter`; `cells`, for a workbook, the type each value of `rows` was stored in (empty
+/// for a CSV, whose values are typed by what they read as).
 pub(super) fn profile(
     names: &[String],
     rows: &[Vec<String>],
+    cells: &[Vec<CellKind>],
     has_header: bool,
     delimiter: u8,
 ) -> Profile {
     let columns: Vec<Column> = names
         .iter()
         .enumerate()
-        .map(|(i, n)| Column {
-            name: n.clone(),
-            key: n
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect::<String>()
-                .to_ascii_lowercase(),
-            values: rows
-                .iter()
-                .filter_map(|r| r.get(i))
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .collect(),
+        .map(|(i, n)| {
+            let mut column = Column {
+                name: n.clone(),
+                key: n
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+                    .to_ascii_lowercase(),
+                ..Column::default()
+            };
+            for (r, row) in rows.iter().enumerate() {
+                let v = row.get(i).map_or("", |v| v.trim());
+                if v.is_empty() {
+                    continue;
+                }
+                column.values.push(v.to_string());
+                if let Some(kinds) = cells.get(r) {
+                    column
+                        .cells
+                        .push(kinds.get(i).copied().unwrap_or(CellKind::Text));
+                }
+            }
+            column
         })
         .collect();
     let sampled_rows = rows.len();
@@ -106,10 +130,14 @@ pub(super) fn profile(
         })
         .collect();
 
-    // Decimal commas: values only a decimal comma reads, against values only a point reads.
+    // Decimal commas: values only a decimal comma reads, against values only a point reads;
+    // of a workbook, its text cells only (a number cell's text always has a point).
     let (mut comma, mut point) = (0usize, 0usize);
     for c in &columns {
-        for v in &c.values {
+        for (j, v) in c.values.iter().enumerate() {
+            if c.cells.get(j).is_some_and(|k| *k != CellKind::Text) || ipv4(v) {
+                continue;
+            }
             match decimal_mark(v) {
                 Some(b',') => comma += 1,
                 Some(_) => point += 1,
@@ -180,6 +208,15 @@ pub(super) fn decimal_mark(v: &str) -> Option<u8> {
     None
 }
 
+/// Whether `v` is an IPv4 address (`67.171.137.94`), whose dots are no number's.
+fn ipv4(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| (1..=3).contains(&p.len()) && p.parse::<u8>().is_ok())
+}
+
 /// What a single value (a header cell) reads as, for telling names from values.
 pub(super) fn value_kind(t: &str) -> Kind {
     let b = t.as_bytes();
@@ -234,6 +271,9 @@ fn column_kind(
     let v = &c.values;
     if v.is_empty() {
         return if rows == 0 { Kind::Text } else { Kind::Empty };
+    }
+    if !c.cells.is_empty() {
+        return stored_kind(c, comma, rows, has_header, candidates);
     }
     if v.iter().all(|x| is_email(x)) {
         return Kind::Email;
@@ -295,6 +335,78 @@ fn column_kind(
         return Kind::YesNo;
     }
     Kind::Text
+}
+
+/// What a workbook's column is, by the types its cells were stored in: date cells are dates
+/// (sent as ISO-8601, no format to guess), number and boolean cells are sent as stored, text
+/// cells are strings even when they look like numbers (`0186`, an 18-digit id), and read as
+/// dates or numbers only when the text needs a format or a decimal mark to be one (a text
+/// date `01/04/20`, an amount `-50,00`). Cells of several types are [`Kind::Mixed`].
+fn stored_kind(
+    c: &Column,
+    comma: bool,
+    rows: usize,
+    has_header: bool,
+    candidates: &[Candidate],
+) -> Kind {
+    let count = |k: CellKind| c.cells.iter().filter(|&&x| x == k).count();
+    let dates = count(CellKind::Date);
+    let numbers = count(CellKind::Number) + count(CellKind::Bool);
+    let texts = count(CellKind::Text);
+    let all = c.values.len();
+    if dates == all {
+        return Kind::Iso;
+    }
+    if numbers == all {
+        // Unix times stored as numbers, when the name says time; else the numbers as stored.
+        let text = Column {
+            cells: Vec::new(),
+            ..c.clone()
+        };
+        return match column_kind(&text, false, rows, has_header, candidates) {
+            Kind::Unix if count(CellKind::Bool) == 0 => Kind::Unix,
+            _ => Kind::Plain,
+        };
+    }
+    if texts == all {
+        let text = Column {
+            cells: Vec::new(),
+            ..c.clone()
+        };
+        let number = if comma {
+            Conv::NumberComma
+        } else {
+            Conv::Number
+        };
+        return match column_kind(&text, comma, rows, has_header, candidates) {
+            // What reads as a number or a boolean as it stands is a string in a text cell, and
+            // so are digits too long for a number (an 18-digit id); text that is a number only
+            // with its decimal comma or thousands separators (`-50,00`) is read as one.
+            Kind::Plain | Kind::Number
+                if c.values.iter().any(|v| v.contains(',')) && all_convert(&c.values, number) =>
+            {
+                Kind::Number
+            }
+            Kind::Plain | Kind::Number => Kind::Text,
+            // Text dates above a footer row (`Balance at start of period`): read by their
+            // format, the rows that do not fit it said.
+            Kind::Text => mostly_dates(&c.values, candidates).unwrap_or(Kind::Text),
+            k => k,
+        };
+    }
+    let example = c
+        .values
+        .iter()
+        .zip(&c.cells)
+        .find(|(_, k)| **k != CellKind::Date)
+        .map(|(v, _)| v.clone())
+        .unwrap_or_default();
+    Kind::Mixed {
+        dates,
+        numbers,
+        texts,
+        example,
+    }
 }
 
 /// A value that inference sends as a number or boolean, as it stands.
@@ -429,15 +541,40 @@ fn decide_order(kinds: &mut [Kind], european: &str) {
     }
 }
 
+/// Dates start with a digit and hold a separator, or with a month's name and hold a digit.
+fn date_shaped(v: &str) -> bool {
+    (v.starts_with(|c: char| c.is_ascii_digit()) && v.contains(['/', '.', '-', ' ']))
+        || (v.starts_with(|c: char| c.is_ascii_alphabetic())
+            && v.contains(' ')
+            && v.contains(|c: char| c.is_ascii_digit()))
+}
+
+/// A workbook's text column whose values are mostly dates of one format, the others not
+/// shaped as dates at all (a footer's words): its dates' format, the others counted unread.
+fn mostly_dates(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
+    let shaped: Vec<String> = values.iter().filter(|v| date_shaped(v)).cloned().collect();
+    if shaped.len() == values.len() || shaped.len() * 2 <= values.len() {
+        return None;
+    }
+    match formatted(&shaped, candidates)? {
+        Kind::Formatted {
+            format,
+            ambiguous,
+            unread,
+            hint,
+        } => Some(Kind::Formatted {
+            format,
+            ambiguous,
+            unread: unread + values.len() - shaped.len(),
+            hint,
+        }),
+        _ => None,
+    }
+}
+
 /// The date format that reads the most values, when one reads most of them.
 fn formatted(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
-    // Dates start with a digit and hold a separator, or with a month's name and hold a digit.
-    if !values.iter().all(|v| {
-        (v.starts_with(|c: char| c.is_ascii_digit()) && v.contains(['/', '.', '-', ' ']))
-            || (v.starts_with(|c: char| c.is_ascii_alphabetic())
-                && v.contains(' ')
-                && v.contains(|c: char| c.is_ascii_digit()))
-    }) {
+    if !values.iter().all(|v| date_shaped(v)) {
         return None;
     }
     let mut out = Vec::new();

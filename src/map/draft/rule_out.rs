@@ -63,7 +63,8 @@ pub(super) struct Drafted {
     pub pattern: String,
     pub call: CallKind,
     pub collection: Option<String>,
-    pub delimiter: u8,
+    /// `None` for a workbook, which has none.
+    pub delimiter: Option<u8>,
     pub encoding: Option<Encoding>,
     pub decimal_comma: bool,
     pub skip: Skip,
@@ -90,7 +91,7 @@ impl Drafted {
             pattern: Field::Given(self.pattern),
             call: Field::Given(self.call),
             collection: self.collection.into(),
-            delimiter: Field::Given(char::from(self.delimiter).to_string()),
+            delimiter: self.delimiter.map(|d| char::from(d).to_string()).into(),
             encoding: self.encoding.into(),
             decimal: self.decimal_comma.then_some(Decimal::Comma).into(),
             skip: skip.into(),

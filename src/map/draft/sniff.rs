@@ -9,7 +9,7 @@ use super::{NoteKind, Notes, DRAFT_SAMPLE_BYTES};
 use crate::map::mapping::Skip;
 use crate::read::decode::{single_byte_char, Compressed, Decoder, Encoding};
 use crate::read::dialect;
-use crate::read::records::RecordReader;
+use crate::read::records::{CellKind, RecordReader};
 
 /// How the sampled part of a file is written, and its records as text.
 pub(super) struct Sample {
@@ -26,13 +26,17 @@ pub(super) struct Sample {
     /// The sample's first records with none skipped: the rows `skip` passes over, the header
     /// row and a few after, for an editor to show which rows are skipped.
     pub first_rows: Vec<Vec<String>>,
+    /// A workbook's: the type each cell of `records` was stored in (empty for a CSV).
+    pub cells: Vec<Vec<CellKind>>,
+    /// The sample is a workbook's sheet: no delimiter or encoding to say.
+    pub workbook: bool,
 }
 
 /// How many of the file's first records a draft gives (more when `skip` passes over more):
 /// enough to show a preamble, the header row and the first rows of values.
 pub(super) const FIRST_ROWS: usize = 8;
 /// Records given after the ones `skip` passes over and the header row.
-const ROWS_AFTER_SKIP: usize = 2;
+pub(super) const ROWS_AFTER_SKIP: usize = 2;
 
 impl Sample {
     /// The records of values (after the header row, if any).
@@ -41,6 +45,15 @@ impl Sample {
             self.records.get(1..).unwrap_or_default()
         } else {
             &self.records
+        }
+    }
+
+    /// The stored types of [`Sample::rows`]' cells: a workbook's, else empty.
+    pub fn row_cells(&self) -> &[Vec<CellKind>] {
+        if self.has_header {
+            self.cells.get(1..).unwrap_or_default()
+        } else {
+            &self.cells
         }
     }
 }
@@ -75,41 +88,60 @@ pub(super) fn sniff(
     }
     first_rows.truncate((skip.before + 1 + skip.after + ROWS_AFTER_SKIP).max(FIRST_ROWS));
     let records = read(&text, delimiter, whole, Some(skip));
-    if !whole && records.len() <= 1 {
-        notes.note(
+    let mut sample = Sample {
+        encoding: encoding_name,
+        skip,
+        delimiter,
+        has_header: true,
+        names: Vec::new(),
+        records,
+        first_rows,
+        cells: Vec::new(),
+        workbook: false,
+    };
+    sample.name_columns(whole, notes);
+    Ok(sample)
+}
+
+impl Sample {
+    /// Decides whether the first of `records` is a header row, and names the columns.
+    pub(super) fn name_columns(&mut self, whole: bool, notes: &mut Notes) {
+        let records = &self.records;
+        if !whole && records.len() <= 1 {
+            notes.note(
             NoteKind::Guess,
             String::new(),
             None,
             format!("the first {} KB of the file hold at most one record: the draft saw no rows of values", DRAFT_SAMPLE_BYTES / 1024),
         );
-    }
-
-    let has_header = match records.first() {
-        None => true,
-        Some(first) => is_header(first, records.get(1..).unwrap_or_default()),
-    };
-    let width = records.iter().map(Vec::len).max().unwrap_or(0).max(1);
-    let names: Vec<String> = if has_header {
-        records.first().cloned().unwrap_or_default()
-    } else {
-        let names = (1..=width).map(|i| format!("column{i}")).collect();
-        notes.note(
+        }
+        // A workbook's header row is of text cells.
+        let text_cells = self
+            .cells
+            .first()
+            .map_or(true, |k| k.iter().all(|k| *k == CellKind::Text));
+        let has_header = match records.first() {
+            None => true,
+            Some(first) => {
+                text_cells && is_header(first, records.get(1..).unwrap_or_default(), self.workbook)
+            }
+        };
+        let width = records.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        let names: Vec<String> = if has_header {
+            records.first().cloned().unwrap_or_default()
+        } else {
+            let names = (1..=width).map(|i| format!("column{i}")).collect();
+            notes.note(
             NoteKind::Guess,
             "header".into(),
             None,
             "the first row holds values, not names: the file is read as having no header row, its columns named column1, column2, …; rename them in \"header\" and \"columns\" if you like".into(),
         );
-        names
-    };
-    Ok(Sample {
-        encoding: encoding_name,
-        skip,
-        delimiter,
-        has_header,
-        names,
-        records,
-        first_rows,
-    })
+            names
+        };
+        self.has_header = has_header;
+        self.names = names;
+    }
 }
 
 /// The records of the sample as a run reads them with `skip` (the last one only when the
@@ -133,7 +165,7 @@ fn read(text: &[u8], delimiter: u8, whole: bool, skip: Option<Skip>) -> Vec<Vec<
 /// lines and rows much narrower than the file's (a report title, a `Key,Value` block), or a
 /// row of short codes over a row of names (Qualtrics' legacy `V1,V2,…`); after it, rows of
 /// `{"ImportId": …}` cells (Qualtrics) and the rows between the header and them.
-fn preamble(records: &[Vec<String>], notes: &mut Notes) -> Skip {
+pub(super) fn preamble(records: &[Vec<String>], notes: &mut Notes) -> Skip {
     let mut skip = Skip::default();
     // The file's width: the most common record width, the wider on a tie.
     let mut widths: Vec<usize> = records.iter().map(Vec::len).collect();
@@ -158,7 +190,7 @@ fn preamble(records: &[Vec<String>], notes: &mut Notes) -> Skip {
     while past + 1 < records.len() && (comment(&records[past]) || narrow(&records[past])) {
         past += 1;
     }
-    if past > at && is_header(&records[past], &records[past + 1..]) {
+    if past > at && is_header(&records[past], &records[past + 1..], false) {
         at = past;
     }
     if at > 0 {
@@ -232,15 +264,16 @@ fn preamble(records: &[Vec<String>], notes: &mut Notes) -> Skip {
 /// Whether `first` is a header over `rows`: its names, trimmed, are distinct and none reads as
 /// a value. Some may be blank (a trailing comma, a column with no name) when most are not and
 /// the rows below show they are names: a named column holds values that are not text (numbers,
-/// dates, emails) under its text name.
-fn is_header(first: &[String], rows: &[Vec<String>]) -> bool {
+/// dates, emails) under its text name. A name given twice is no header's, unless `repeats`
+/// (a workbook's header row, of text cells, may repeat a name).
+pub(super) fn is_header(first: &[String], rows: &[Vec<String>], repeats: bool) -> bool {
     let mut seen = HashSet::new();
     let mut blanks = 0;
     for cell in first {
         let t = cell.trim();
         if t.is_empty() {
             blanks += 1;
-        } else if !seen.insert(t) || value_kind(t) != Kind::Text {
+        } else if !(seen.insert(t) || repeats) || value_kind(t) != Kind::Text {
             return false;
         }
     }

@@ -466,6 +466,10 @@ fn target_for(
             return (Some(trait_path(t)), "");
         }
     }
+    if matches!(key, "ip" | "ipaddress") && call != CallKind::Alias && call != CallKind::Object {
+        // The address the row came from, where Segment's spec keeps it.
+        return (Some("context.ip".into()), "");
+    }
     if events && key == "url" && call == CallKind::Page {
         return (Some("properties.url".into()), "");
     }
@@ -574,6 +578,34 @@ fn typed(
                 note,
             )
         }
+        Kind::Mixed {
+            dates: 0,
+            numbers,
+            texts,
+            example,
+        } if !fixed => (
+            Out::To(format!("{target}:string")),
+            Some((
+                NoteKind::Guess,
+                format!("'{name}' holds {numbers} number cell(s) and {texts} text cell(s) (like '{example}'): drafted as :string, so every value is sent as a string, as one property should be; remove \":string\" to send each as its cell holds it"),
+            )),
+        ),
+        Kind::Mixed {
+            dates,
+            numbers,
+            texts,
+            example,
+        } if *dates > 0 => (
+            Out::To(target),
+            Some((
+                NoteKind::Guess,
+                if *numbers > 0 {
+                    format!("'{name}' holds {dates} date cell(s) and {} cell(s) that are not dates (like '{example}'): each is sent as its cell holds it, the dates as ISO-8601 and the numbers as numbers; if the numbers are dates too (a number is a date's serial when its cell has no date format), give their cells a date format in the workbook", numbers + texts)
+                } else {
+                    format!("'{name}' holds {dates} date cell(s) and {texts} text cell(s) (like '{example}'): each is sent as its cell holds it, the dates as ISO-8601 and the text as it is; it has no type, since a timestamp type would reject the rows of the text cells")
+                },
+            )),
+        ),
         Kind::Iso | Kind::Unix if !stamp_by_name && !text_only => {
             (Out::To(format!("{target}:timestamp")), None)
         }

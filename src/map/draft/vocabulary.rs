@@ -3,17 +3,24 @@
 //! (`E-mail Address` → `emailaddress`).
 
 /// Column names (as keys) that name the event.
-pub(super) const EVENT_NAMES: [&str; 5] =
-    ["event", "eventname", "eventtype", "eventaction", "action"];
+pub(super) const EVENT_NAMES: [&str; 6] = [
+    "event",
+    "eventname",
+    "eventtype",
+    "eventaction",
+    "action",
+    "transactiontype",
+];
 /// Words of column names that name a person, best first: a column named by one of them with an
 /// id after it (`user_id`, `Customer ID`, `customers.id`, `OWNERID`), or alone for the first two
 /// (`user`, `links.customer`), holds the person's id. The rank is the word's place here: a user
 /// id beats a customer id beats a contact's… beats an account's (often a company's).
-pub(super) const PERSON_ID_WORDS: [(&str, u8); 10] = [
+pub(super) const PERSON_ID_WORDS: [(&str, u8); 11] = [
     ("user", 0),
     ("customer", 1),
     ("contact", 2),
     ("member", 2),
+    ("employee", 2),
     ("subscriber", 2),
     ("lead", 2),
     ("requester", 2),
@@ -25,8 +32,11 @@ pub(super) const PERSON_ID_WORDS: [(&str, u8); 10] = [
 /// nothing else is; beside one it is the company (`context.groupId`).
 pub(super) const ACCOUNT_RANK: u8 = 5;
 /// Whole names of a person's id that no word rule finds.
-pub(super) const PERSON_ID_NAMES: [&str; 6] = [
+pub(super) const PERSON_ID_NAMES: [&str; 8] = [
     "uid",
+    // An employee's id in HR exports (`EEID`, `EmpID`).
+    "eeid",
+    "empid",
     "customernumber",
     "customerno",
     "kundennummer",
@@ -149,6 +159,8 @@ pub(super) const ROW_WORDS: &[(&str, RowIs)] = &[
     ("beneficiary", RowIs::Person),
     ("beneficiarie", RowIs::Person),
     ("kunde", RowIs::Person),
+    ("employee", RowIs::Person),
+    ("staff", RowIs::Person),
     ("company", RowIs::Company),
     ("companie", RowIs::Company),
     ("account", RowIs::Company),
@@ -158,6 +170,7 @@ pub(super) const ROW_WORDS: &[(&str, RowIs)] = &[
     ("purchase", RowIs::Happened),
     ("payment", RowIs::Happened),
     ("transaction", RowIs::Happened),
+    ("sale", RowIs::Happened),
     ("charge", RowIs::Happened),
     ("invoice", RowIs::Happened),
     ("refund", RowIs::Happened),

@@ -53,6 +53,9 @@ const BENCH = [
   'mapped_vs_plain',
   'browser_vs_papaparse',
   'browser_vs_udsv',
+  'xlsx_rows_s',
+  'xlsx_csv_rows_s',
+  'xlsx_vs_csv',
 ];
 const RATIOS = ['wasm_vs_papaparse', 'wasm_vs_udsv', 'mapped_vs_plain', 'browser_vs_papaparse', 'browser_vs_udsv'];
 const AGAINST = [
