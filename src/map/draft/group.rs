@@ -230,6 +230,7 @@ mod tests {
                 .collect::<String>()
                 .to_ascii_lowercase(),
             values: Vec::new(),
+            cells: Vec::new(),
         }
     }
 
