@@ -59,6 +59,11 @@ export interface MappingRule {
   /** The file's encoding; a byte order mark wins over it. */
   encoding?: "utf-8" | "utf-16" | "utf-16be" | "windows-1252" | "macintosh" | "iso-8859-1";
   /**
+   * A line-item export (one row per item of an order): consecutive rows with the same cell in this column are one event. The event's fields are read from the group's first row; each column whose target has [] (like properties.products[].sku) is read from every row of the group, in row order, into that list.
+   * At most 1000 rows a group (MAX_GROUP_ROWS); a larger group is rejected.
+   */
+  group?: string;
+  /**
    * The file has no header row: these are its columns, in order. As a header record (the names with a delimiter between each two)
    * at most 65536 bytes (MAX_HEADER_BYTES), so at most 32768 names.
    */

@@ -52,6 +52,9 @@ macro_rules! limit {
     (MAX_WITH_COLUMNS) => {
         3
     };
+    (MAX_GROUP_ROWS) => {
+        1000
+    };
 }
 pub(crate) use limit;
 
@@ -83,6 +86,10 @@ pub const MAX_VALUES: usize = limit!(MAX_VALUES);
 /// The most columns a mapping's `with` joins to a date column: 3, a time, a 12-hour clock's
 /// AM/PM and a time zone.
 pub const MAX_WITH_COLUMNS: usize = limit!(MAX_WITH_COLUMNS);
+/// The most rows one event of a mapping's `group` is read from (a line-item export's lines of
+/// one order): 1000, far more than any order's items; a larger group is one rejected event, so
+/// the engine never holds more than this many rows' items (and an event within Segment's 32 KB).
+pub const MAX_GROUP_ROWS: usize = limit!(MAX_GROUP_ROWS);
 /// The largest value a mapping's `set` gives every row, measured as its JSON: Segment drops
 /// events over 32 KB ([`MAX_EVENT_BYTES`]), so a larger constant could never be sent.
 pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);
@@ -125,5 +132,6 @@ mod tests {
         assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
         assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
         assert_eq!(MAX_WITH_COLUMNS, 3);
+        assert_eq!(MAX_GROUP_ROWS, 1000);
     }
 }

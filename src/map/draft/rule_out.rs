@@ -103,6 +103,7 @@ impl Drafted {
                 .then(|| Entries(self.set.into_iter().map(|(k, v)| (k, v.into())).collect()))
                 .into(),
             unmapped: None.into(),
+            group: Field::Absent,
         };
         serde_json::to_string_pretty(&rule).unwrap_or_default()
     }

@@ -211,6 +211,11 @@ pub(crate) struct RuleShape {
     /// Columns not named in columns: kept by the header rules (the default), or dropped.
     #[serde(skip_serializing_if = "Field::is_absent")]
     pub unmapped: Field<Unmapped>,
+    /// A line-item export (one row per item of an order): consecutive rows with the same cell in this column are one event. The event's fields are read from the group's first row; each column whose target has [] (like properties.products[].sku) is read from every row of the group, in row order, into that list.
+    #[doc = concat!(" At most ", limit!(MAX_GROUP_ROWS), " rows a group (MAX_GROUP_ROWS); a larger group is rejected.")]
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    #[schemars(length(min = 1), extend("examples" = ["Name", "Order ID"]))]
+    pub group: Field<String>,
 }
 
 /// Where one column of the file goes.
