@@ -55,6 +55,9 @@ macro_rules! limit {
     (MAX_GROUP_ROWS) => {
         1000
     };
+    (RECENT_GROUPS) => {
+        1024
+    };
 }
 pub(crate) use limit;
 
@@ -90,6 +93,10 @@ pub const MAX_WITH_COLUMNS: usize = limit!(MAX_WITH_COLUMNS);
 /// one order): 1000, far more than any order's items; a larger group is one rejected event, so
 /// the engine never holds more than this many rows' items (and an event within Segment's 32 KB).
 pub const MAX_GROUP_ROWS: usize = limit!(MAX_GROUP_ROWS);
+/// How many of the last groups' cells a run remembers (as 64-bit hashes, 16 KiB) to notice a
+/// group whose rows are not consecutive: one that comes back after more groups than this is
+/// not noticed (it is still sent as two events; only the report's note is missed).
+pub(crate) const RECENT_GROUPS: usize = limit!(RECENT_GROUPS);
 /// The largest value a mapping's `set` gives every row, measured as its JSON: Segment drops
 /// events over 32 KB ([`MAX_EVENT_BYTES`]), so a larger constant could never be sent.
 pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);
@@ -133,5 +140,6 @@ mod tests {
         assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
         assert_eq!(MAX_WITH_COLUMNS, 3);
         assert_eq!(MAX_GROUP_ROWS, 1000);
+        assert_eq!(RECENT_GROUPS, 1024);
     }
 }

@@ -64,8 +64,6 @@ pub(crate) struct Grouping {
     pub key: u32,
     /// The plan of one item: the ops of an object (`,{...}`), run on each row of the group.
     pub items: Plan,
-    /// The list's path, like `properties.products`, for messages.
-    pub list: String,
     /// The columns the event reads from the group's first row (its order-level columns),
     /// each once: a later row whose cell differs is reported.
     pub order_columns: Vec<u32>,
@@ -391,7 +389,7 @@ impl Plan {
         let mut items = Vec::new();
         plan.compile(&tree, &mut items);
         plan.ops.push(Op::Close);
-        if let (Some(key), Some((_, list))) = (group_key, each) {
+        if let (Some(key), Some(_)) = (group_key, each) {
             plan.group = Some(Box::new(Grouping {
                 key,
                 order_columns: order_columns(&plan),
@@ -406,7 +404,6 @@ impl Plan {
                     with: plan.with.clone(),
                     group: None,
                 },
-                list,
             }));
         }
         (infos, Ok(plan))

@@ -17,7 +17,7 @@ use crate::base::position::Position;
 use crate::map::file_plan::FilePlan;
 use crate::options::Options;
 use crate::report::error::Error;
-use crate::report::{write_rejects_header, write_rejects_row};
+use crate::report::{write_rejects_header, write_rejects_row, GroupNotes};
 
 /// One piece of a file run in several pieces, as the host stores it (`{"start", "end", "last",
 /// "report"}`; other keys the host keeps there, like its delivery, are not read).
@@ -68,6 +68,12 @@ pub struct PartReport {
     pub finished: bool,
     /// The header's problems (the report's `headerErrors`), as stored.
     pub header_errors: Value,
+    /// Later rows of groups whose order-level cell differed (the report's `groupConflicts`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_conflicts: Option<GroupNotes>,
+    /// Rows sent inside the event of their group's first row (the report's `groupedRows`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub grouped_rows: u64,
     /// Bytes read; for the combined report, the file's size.
     pub input_bytes: u64,
     /// The mapping the file was read through (the report's `mapping`), as stored.
@@ -80,6 +86,14 @@ pub struct PartReport {
     pub rejections: Vec<StoredRejection>,
     /// Data rows read.
     pub rows: u64,
+    /// Groups whose cell came back after other rows (the report's `splitGroups`); each piece
+    /// notices those within it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_groups: Option<GroupNotes>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl PartReport {
@@ -236,6 +250,9 @@ pub fn combine(parts: &[Part], max_rejections: usize) -> Option<PartReport> {
         rows: sum(|r| r.rows),
         payload_bytes: sum(|r| r.payload_bytes),
         apostrophes_removed: sum(|r| r.apostrophes_removed),
+        grouped_rows: sum(|r| r.grouped_rows),
+        group_conflicts: GroupNotes::combine(reports.iter().map(|r| &r.group_conflicts)),
+        split_groups: GroupNotes::combine(reports.iter().map(|r| &r.split_groups)),
         input_bytes: chain.last()?.end.map_or(0, |e| e.offset),
         rejections: reports
             .iter()
