@@ -29,6 +29,8 @@ pub struct FileSplitter {
     limit: usize,
     /// The mapping's `skip`.
     skip: Skip,
+    /// The mapping's `group`: the column whose groups a shard never cuts.
+    group: Option<String>,
 }
 
 #[derive(Debug)]
@@ -85,13 +87,16 @@ impl FileSplitter {
         from: Option<(&[u8], Position)>,
     ) -> FileSplitter {
         let skip = file.skip;
+        let group = file.rule.as_ref().and_then(|r| r.group.clone());
+        let group = group.as_deref();
         let state = match (file.delimiter, from) {
             // The engine's offsets are not the file's: it is read whole.
             _ if !file.offsets_are_the_files() => Pass::Whole,
             (Delimiter::Given(d), None) => Pass::Splitting(Box::new(
                 Splitter::new(d, every)
                     .with_max_record_bytes(limit)
-                    .with_skip(skip.before, skip.after),
+                    .with_skip(skip.before, skip.after)
+                    .with_group(group),
             )),
             (Delimiter::Guessed, None) => {
                 Pass::Guessing(dialect::Guess::new(true).skipping(skip.before))
@@ -102,7 +107,10 @@ impl FileSplitter {
                     Delimiter::Guessed => dialect::guess_after(header, skip.before),
                 };
                 Pass::Splitting(Box::new(
-                    Splitter::resume(d, every, header, at).with_max_record_bytes(limit),
+                    Splitter::resume(d, every, header, at)
+                        .with_max_record_bytes(limit)
+                        .with_group(group)
+                        .group_in(&file.header_record(header, d)),
                 ))
             }
         };
@@ -116,6 +124,7 @@ impl FileSplitter {
             } else {
                 skip
             },
+            group: group.map(str::to_string),
         }
     }
 
@@ -137,7 +146,8 @@ impl FileSplitter {
             let (delimiter, held) = std::mem::take(guess).finish();
             let mut s = Splitter::new(delimiter, self.every)
                 .with_max_record_bytes(self.limit)
-                .with_skip(self.skip.before, self.skip.after);
+                .with_skip(self.skip.before, self.skip.after)
+                .with_group(self.group.as_deref());
             s.write(&held);
             self.state = Pass::Splitting(Box::new(s));
         }

@@ -309,6 +309,39 @@ mod tests {
     }
 
     #[test]
+    fn grouped_counts_and_notes_add_up_over_pieces() {
+        let piece = |start: u64, end: u64, last: bool, grouped: u64, conflicts: Value| -> Part {
+            serde_json::from_value(json!({
+                "start": {"offset": start, "line": 1}, "end": {"offset": end, "line": 1},
+                "last": last,
+                "report": {"rows": 3, "events": 1, "rejected": 0, "groupedRows": grouped,
+                    "groupConflicts": conflicts, "finished": true},
+            }))
+            .unwrap()
+        };
+        let first: Vec<String> = (0..8).map(|i| format!("a{i}")).collect();
+        let parts = [
+            piece(0, 10, false, 2, json!({"count": 8, "first": first})),
+            piece(
+                10,
+                20,
+                true,
+                2,
+                json!({"count": 3, "first": ["b0", "b1", "b2"]}),
+            ),
+        ];
+        let whole = combine(&parts, 10).unwrap();
+        assert_eq!(whole["groupedRows"], 4);
+        assert_eq!(
+            whole["groupConflicts"],
+            json!({"count": 11, "first": ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "b0", "b1"]})
+        );
+        // A file without groups: no such keys.
+        let plain = combine(&[part(0, 10, true, 1, json!([]))], 10).unwrap();
+        assert!(plain.get("groupedRows").is_none() && plain.get("splitGroups").is_none());
+    }
+
+    #[test]
     fn combines_a_complete_chain_in_file_order() {
         let parts = [
             part(
