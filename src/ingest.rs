@@ -806,7 +806,14 @@ impl Tally for ReportTally<'_> {
         &raw[..raw.len().min(cap)]
     }
 
-    fn reject(&mut self, line: u64, offset: u64, column: Option<u32>, reason: Reason, raw: &[u8]) {
+    fn reject(
+        &mut self,
+        line: u64,
+        offset: u64,
+        column: Option<u32>,
+        reason: Reason,
+        raw: Vec<u8>,
+    ) {
         self.report.rows += 1;
         self.report.rejected += 1;
         if self.report.rejections.len() < self.max_rejections {
@@ -820,7 +827,7 @@ impl Tally for ReportTally<'_> {
                 offset,
                 column,
                 reason,
-                raw: raw.to_vec(),
+                raw,
             });
         }
     }

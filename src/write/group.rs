@@ -20,7 +20,7 @@ use crate::base::position::Position;
 use crate::base::reason::{quote, Reason};
 use crate::map::plan::{Grouping, Plan};
 use crate::options::Options;
-use crate::read::frame::Broken;
+use crate::read::frame::{Broken, RAW_KEPT};
 use crate::read::records::{CellRecord, Record, Row};
 use crate::write::batch::Batcher;
 use crate::write::message_id::MessageIds;
@@ -35,7 +35,7 @@ pub(crate) trait Tally {
     fn keep<'r>(&self, pending: usize, raw: &'r [u8]) -> &'r [u8];
     /// A row rejected, at `line` and `offset`, for `reason` (in `column`, 0-based, when one is
     /// at fault), with its text as [`Tally::keep`] cut it.
-    fn reject(&mut self, line: u64, offset: u64, column: Option<u32>, reason: Reason, raw: &[u8]);
+    fn reject(&mut self, line: u64, offset: u64, column: Option<u32>, reason: Reason, raw: Vec<u8>);
     /// Rows rejected that the report has no room to keep.
     fn reject_unkept(&mut self, rows: u64);
     /// An event of `rows` rows sent: `bytes` long, with `apostrophes` cells read without
@@ -82,10 +82,14 @@ pub(crate) struct Grouper {
     items: Vec<u8>,
     apostrophes: u64,
     failed: Option<Failure>,
-    /// The text of its rows kept for the report: their bytes, and each row's line, offset and
-    /// end in `raws`.
-    raws: Vec<u8>,
-    spans: Vec<(u64, u64, usize)>,
+    /// The text of its rows kept for the report (as [`Tally::keep`] cuts it), one buffer a
+    /// row: reused from group to group, and moved to the report when the group is rejected, so
+    /// that the text is never held twice.
+    texts: Vec<Vec<u8>>,
+    /// Each kept row's line and offset; its text is `texts` at the same place.
+    spans: Vec<(u64, u64)>,
+    /// The bytes of `texts` in use.
+    pending: usize,
     /// The last [`RECENT_GROUPS`] groups' cells, as hashes: a group that comes back is noted.
     recent: HashSet<u64>,
     order: VecDeque<u64>,
@@ -124,7 +128,7 @@ impl Grouper {
         let (Some(key), Some(row)) = (key, row) else {
             // A row of no group: rejected on its own.
             let (column, reason) = alone(plan, g, rec, out.options);
-            let raw = out.tally.keep(0, rec.raw);
+            let raw = out.tally.keep(0, rec.raw).to_vec();
             out.tally.reject(rec.line, rec.offset, column, reason, raw);
             return;
         };
@@ -147,8 +151,8 @@ impl Grouper {
         self.items.clear();
         self.apostrophes = 0;
         self.failed = None;
-        self.raws.clear();
         self.spans.clear();
+        self.pending = 0;
         let mut h = std::collections::hash_map::DefaultHasher::new();
         key.hash(&mut h);
         let h = h.finish();
@@ -181,9 +185,17 @@ impl Grouper {
     ) {
         self.rows += 1;
         if self.spans.len() < out.tally.room() {
-            let raw = out.tally.keep(self.raws.len(), rec.raw);
-            self.raws.extend_from_slice(raw);
-            self.spans.push((rec.line, rec.offset, self.raws.len()));
+            let raw = out.tally.keep(self.pending, rec.raw);
+            let at = self.spans.len();
+            if self.texts.len() <= at {
+                self.texts.push(Vec::new());
+            }
+            if let Some(text) = self.texts.get_mut(at) {
+                text.clear();
+                text.extend_from_slice(raw);
+            }
+            self.pending += raw.len();
+            self.spans.push((rec.line, rec.offset));
         }
         if self.failed.is_some() {
             return;
@@ -292,6 +304,12 @@ impl Grouper {
             None => self.send(plan, out),
         };
         let Err(mut failure) = failed else {
+            // A long row's buffer is let go: the buffers kept stay within RAW_KEPT each.
+            for text in &mut self.texts[..self.spans.len()] {
+                if text.capacity() > RAW_KEPT {
+                    *text = Vec::new();
+                }
+            }
             return;
         };
         match &mut failure.reason {
@@ -309,10 +327,8 @@ impl Grouper {
             }
             format!("{m}: {}", failure.reason)
         });
-        let mut from = 0;
-        for &(line, offset, end) in &self.spans {
-            let raw = &self.raws[from..end];
-            from = end;
+        for (&(line, offset), text) in self.spans.iter().zip(&mut self.texts) {
+            let raw = std::mem::take(text);
             let own = failure.line.map_or(true, |l| l == line);
             let reason = match (&why, own) {
                 (Some(why), false) => Reason::WithGroup {
