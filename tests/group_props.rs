@@ -304,3 +304,24 @@ fn a_grouped_file_is_cut_between_orders_only() {
     assert_eq!(events(&bodies), events(&whole_bodies));
     assert_eq!(events(&bodies).len(), 2);
 }
+
+/// A file without a header row (the mapping's `header` names its columns): the group column
+/// is found among those names, and the cuts fall between orders there too.
+#[test]
+fn a_headerless_grouped_file_is_cut_between_orders_only() {
+    let mapping = MAPPING.replace(
+        r#""group": "Order","#,
+        r#""group": "Order", "header": ["Order", "User", "Qty", "Note"],"#,
+    );
+    let options = Options {
+        mapping: Some(mapping),
+        ..Options::default()
+    };
+    let data = b"Z,u0,1,z\nA,u1,1,a\nA,,2,b\nB,u2,1,d\nB,,2,e\n";
+    let mut s = FileSplitter::new(KEY, &options, 1, LIMIT).unwrap();
+    s.write(data);
+    let split = s.finish().unwrap();
+    let starts: Vec<u64> = split.shards.iter().map(|s| s.start.offset).collect();
+    // The splitter reads a first record as it reads any file's; after it, only orders' starts.
+    assert_eq!(starts, [9, 25]);
+}

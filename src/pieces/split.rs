@@ -120,6 +120,8 @@ struct GroupCuts {
     /// Its place (0-based), once known; `None` while the header is to come, and when the
     /// header lacks it (the engine stops at such a header).
     col: Option<usize>,
+    /// The place comes from the mapping's `header` names, not from the file's first record.
+    named: bool,
     /// The group cell of the last row read; `None` for a row of no group.
     last: Option<Vec<u8>>,
     /// A cut that is due, held until the row after it shows whether it starts a new group.
@@ -170,10 +172,20 @@ impl Splitter {
         self
     }
 
+    /// With a group, in a file without a header row: the group column's place among the
+    /// mapping's `header` names.
+    pub(crate) fn group_among(mut self, names: &[String]) -> Splitter {
+        if let Some(g) = &mut self.group {
+            g.col = names.iter().position(|n| n.trim() == g.name.trim());
+            g.named = true;
+        }
+        self
+    }
+
     /// Finds the group column in the header record `header`, by name as the mapping does.
     fn find_group(&mut self, header: &[u8]) {
         let delimiter = self.delimiter;
-        let Some(g) = &mut self.group else {
+        let Some(g) = self.group.as_mut().filter(|g| !g.named) else {
             return;
         };
         let mut reader = RecordReader::new(delimiter, 0, MAX_HEADER_BYTES);
