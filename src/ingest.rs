@@ -262,7 +262,8 @@ impl Ingest {
         self.rows.start = at;
     }
 
-    /// Where the next row starts: the first byte not yet read into a row. After
+    /// Where the next row starts: the first byte not yet read into a row (with a mapping's
+    /// `group`, into a sent or rejected event: the first row of the group still open). After
     /// [`Ingest::finish`], the end of the input.
     pub fn position(&self) -> Position {
         let at = match (&self.input, self.rows.grouper.open_at()) {
@@ -280,7 +281,8 @@ impl Ingest {
         }
     }
 
-    /// Stops at a row boundary: completes the open body, and returns where the next row starts,
+    /// Stops at a row boundary (with a mapping's `group`, before the group still open, whose
+    /// rows are left to the next run): completes the open body, and returns where the next row starts,
     /// for a later run to go on from with [`Ingest::resume`] (or [`Ingest::skip_to`]). The
     /// bodies still to take are those of the rows before that place; the report counts them.
     ///
