@@ -3,48 +3,19 @@
 //! and the header's problems named; a group over its bounds one rejected event; conflicts and
 //! split orders reported.
 
-use csv2segment::{Ingest, Options, Report};
+mod common;
+
+use common::messages;
+use csv2segment::{draft, Ingest, Options, Report};
 use serde_json::{json, Value};
 
-/// What a run of `data` with `mapping` gives: the report, the events sent, in order, and the
-/// rejects CSV.
+/// What a run of `data` with `mapping`, written in chunks of 7 bytes (cut anywhere), gives:
+/// the report, the events sent, in order, and the rejects CSV.
 fn run(name: &str, data: &[u8], mapping: &str) -> Result<(Report, Vec<Value>, String), String> {
-    let options = Options {
-        mapping: Some(mapping.to_string()),
-        ..Options::default()
-    };
-    let mut ing = Ingest::new(name, "group", options).map_err(|e| e.to_string())?;
-    let mut bodies = Vec::new();
-    // Written in small chunks, cut anywhere.
-    let mut out = Ok(());
-    for chunk in data.chunks(7) {
-        out = ing.write(chunk);
-        bodies.extend(std::iter::from_fn(|| ing.next_batch()));
-        if out.is_err() {
-            break;
-        }
-    }
-    if out.is_ok() {
-        out = ing.finish();
-    }
-    bodies.extend(std::iter::from_fn(|| ing.next_batch()));
-    out.map_err(|e| e.to_string())?;
-    let events = bodies
-        .iter()
-        .flat_map(|b| {
-            let body: Value = serde_json::from_slice(&b.body).unwrap();
-            body["batch"].as_array().cloned().unwrap_or_default()
-        })
-        .collect();
-    let rejects = ing
-        .rejects_csv()
-        .map(|c| String::from_utf8(c).unwrap())
-        .unwrap_or_default();
-    Ok((ing.report(), events, rejects))
-}
-
-fn messages(report: &Report) -> Vec<String> {
-    report.rejections.iter().map(|r| r.to_string()).collect()
+    let r = common::run_with(name, data, common::mapped(mapping), 7);
+    let rejects = r.rejects.clone();
+    let (report, events) = r.done()?;
+    Ok((report, events, rejects))
 }
 
 /// The header's problems, as the run's error gives them.
@@ -506,4 +477,106 @@ fn suspended_inside_an_order_the_run_stops_before_it_and_the_next_sends_it_whole
         .collect();
     assert_eq!(resumed, single);
     assert_eq!(rest.report().rows, 6);
+}
+
+/// The line-item fixtures the draft is tested on (tests/fixtures/line_items/), each drafted,
+/// then run through the engine with the drafted mapping as it stands: one `Order Completed`
+/// per order, each order's lines its products in line order, the order's money once.
+#[test]
+fn each_drafted_line_item_export_sends_one_order_completed_per_order() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/line_items");
+    // (file, the order column, the order total's column, the order total's target)
+    let files = [
+        ("orders_export_1.csv", "Name", "Total", "total"),
+        (
+            "woocommerce-orders-2024-03-06.csv",
+            "Order ID",
+            "Order Total",
+            "total",
+        ),
+        (
+            "bigcommerce-orders-2024-03-06.csv",
+            "Order ID",
+            "Order Total (inc tax)",
+            "total",
+        ),
+    ];
+    for (file, key, total, total_to) in files {
+        let data = std::fs::read(format!("{dir}/{file}")).unwrap();
+        let d = draft(file, &data, true).unwrap();
+        assert!(!d.rule.contains("<fill in"), "{file}: {}", d.rule);
+        let (report, events, rejects) =
+            run(file, &data, &common::filled(&d, None)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(rejects, "", "{file}");
+
+        // The orders and their lines as the csv crate reads the file.
+        let mut reader = csv::Reader::from_reader(&data[..]);
+        let names: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let at = |n: &str| names.iter().position(|h| h == n).unwrap();
+        let mut orders: Vec<(String, String, usize)> = Vec::new();
+        for rec in reader.records() {
+            let rec = rec.unwrap();
+            match orders.last_mut() {
+                Some(o) if o.0 == rec[at(key)] => o.2 += 1,
+                _ => orders.push((rec[at(key)].to_string(), rec[at(total)].to_string(), 1)),
+            }
+        }
+        let lines: usize = orders.iter().map(|o| o.2).sum();
+        assert_eq!(
+            (report.rows, report.rejected, events.len()),
+            (lines as u64, 0, orders.len()),
+            "{file}"
+        );
+        for (event, (id, order_total, n)) in events.iter().zip(&orders) {
+            assert_eq!(event["type"], "track", "{file}");
+            assert_eq!(event["event"], "Order Completed", "{file}");
+            assert_eq!(event["properties"]["order_id"], json!(id), "{file}");
+            let sent: f64 = event["properties"][total_to].as_f64().unwrap();
+            assert_eq!(sent, order_total.parse::<f64>().unwrap(), "{file} {id}");
+            let products = event["properties"]["products"].as_array().unwrap();
+            assert_eq!(products.len(), *n, "{file} {id}: {products:?}");
+        }
+    }
+}
+
+/// The Shopify-shaped fixture's first order, exactly as the drafted mapping sends it.
+#[test]
+fn a_drafted_shopify_order_is_sent_with_its_items_in_line_order() {
+    let file = "orders_export_1.csv";
+    let data = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/line_items/orders_export_1.csv"
+    ))
+    .unwrap();
+    let d = draft(file, &data, true).unwrap();
+    let (_, events, _) = run(file, &data, &common::filled(&d, None)).unwrap();
+    let mut first = events[0].clone();
+    let o = first.as_object_mut().unwrap();
+    o.remove("messageId");
+    o.remove("context");
+    assert_eq!(
+        first,
+        json!({
+            "type": "track", "event": "Order Completed", "userId": "ada@example.com",
+            "timestamp": "2024-03-05T19:22:07.000Z",
+            "properties": {
+                "order_id": "#1001", "financialStatus": "paid", "paidAt": "2024-03-05T19:25:10.000Z",
+                "fulfillmentStatus": "fulfilled", "acceptsMarketing": true, "currency": "USD",
+                "revenue": 98, "shipping": 5, "tax": 7.84, "total": 110.84, "coupon": "SPRING10",
+                "discount": 10, "shippingMethod": "Standard", "billingCity": "Brooklyn",
+                "billingCountry": "US", "id": "5521234567890",
+                "products": [
+                    {"quantity": 2, "name": "Linen Shirt - M", "price": 29, "compare_at_price": 35,
+                     "sku": "LS-001-M", "requires_shipping": true, "taxable": true,
+                     "fulfillment_status": "fulfilled", "brand": "Harbor Linen", "discount": 0},
+                    {"quantity": 1, "name": "Canvas Tote", "price": 30, "sku": "CT-010",
+                     "requires_shipping": true, "taxable": true, "fulfillment_status": "fulfilled",
+                     "brand": "Harbor Linen", "discount": 0},
+                    {"quantity": 1, "name": "Wool Socks", "price": 20, "sku": "WS-003",
+                     "requires_shipping": true, "taxable": true, "fulfillment_status": "fulfilled",
+                     "brand": "Northfield Knits", "discount": 10}
+                ]
+            }
+        })
+    );
 }

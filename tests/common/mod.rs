@@ -25,6 +25,8 @@ pub struct Run {
     pub report: Report,
     pub events: Vec<Value>,
     pub error: Option<String>,
+    /// The rejects CSV (the rejected rows with their reasons), empty when none was rejected.
+    pub rejects: String,
 }
 
 impl Run {
@@ -49,6 +51,7 @@ pub fn run_with(name: &str, data: &[u8], options: Options, chunk: usize) -> Run 
                 report: Report::default(),
                 events: Vec::new(),
                 error: Some(e.to_string()),
+                rejects: String::new(),
             }
         }
     };
@@ -75,6 +78,10 @@ pub fn run_with(name: &str, data: &[u8], options: Options, chunk: usize) -> Run 
         report: ing.report().clone(),
         events,
         error: out.err().map(|e| e.to_string()),
+        rejects: ing
+            .rejects_csv()
+            .map(|c| String::from_utf8_lossy(&c).into_owned())
+            .unwrap_or_default(),
     }
 }
 
