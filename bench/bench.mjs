@@ -29,13 +29,18 @@
 //                      renamed columns, the event column dropped and a `set` event, dates as
 //                      `11.05.2019 20:32:59` read with a chrono format
 //   wasm_mapped_1252   that export saved as Windows-1252, decoded by the engine
+//   wasm_grouped       that export's rows as a line-item export (an Order column, orders of three
+//                      lines, each line repeating its order's columns): one event per order (group)
+//   wasm_lines         the same bytes read one event per line, the item columns as properties
 //   reader_ours        the engine's record reader alone (src/read/records.rs), records and fields
 //                      counted, nothing else, in wasm (bench/readers/, built on first use)
 //   reader_csv_core    csv-core's reader (the csv crate's) the same way, beside it
 //   mapped_vs_plain    the same rows' speed through the mapping over the plain file's: per
 //                      round, the wasm run's time / the mapped run's (target >= 0.85)
+//   grouped_vs_plain   the line-item export's speed one event per order over one per line: per
+//                      round, wasm_lines' time / wasm_grouped's (target >= 0.85)
 //
-// The outputs, checked: an extra pass of wasm, wasm_mapped and wasm_mapped_1252 (not timed)
+// The outputs, checked: an extra pass of each wasm contender (not timed)
 // hashes every batch, its path and its bytes in order (SHA-256), and compares the hashes with
 // bench/output-hashes.json's for this many rows (2,000 and 100,000 are recorded). `ok` or
 // `CHANGED` per output, and the line `output_hashes: ok|CHANGED|unrecorded|blessed`; a change exits 1.
@@ -58,8 +63,8 @@
 //
 // Ends with one `name: value` line per figure for scripts, among them
 // native_mb_s, wasm_mb_s, papaparse_mb_s, udsv_mb_s, csvtojson_mb_s,
-// wasm_vs_papaparse and wasm_vs_udsv, wasm_mapped_mb_s, wasm_mapped_1252_mb_s and
-// mapped_vs_plain, then browser_mb_s, browser_papaparse_mb_s,
+// wasm_vs_papaparse and wasm_vs_udsv, wasm_mapped_mb_s, wasm_mapped_1252_mb_s, wasm_grouped_mb_s,
+// wasm_lines_mb_s, mapped_vs_plain and grouped_vs_plain, then browser_mb_s, browser_papaparse_mb_s,
 // browser_udsv_mb_s, browser_vs_papaparse and browser_vs_udsv; each ratio's quartiles as
 // <ratio>_p25 and <ratio>_p75, the Node ratios of CPU times as <ratio>_cpu; output_hashes; then, from
 // bench/xlsx.mjs, xlsx_rows_s (the same rows as a workbook), xlsx_csv_rows_s (as the CSV) and
@@ -102,10 +107,10 @@ import { describeSpread, pairedRatio, roundOrder, spread } from './stats.mjs';
 const CHUNK = 64 * 1024;
 const SOURCE_NAME = 'track_bench.csv';
 const SOURCE_ID = 'bench://track_bench.csv';
-const TARGETS = { wasm_vs_papaparse: 3, wasm_vs_udsv: 2, mapped_vs_plain: 0.85, browser_vs_papaparse: 3, browser_vs_udsv: 2 };
+const TARGETS = { wasm_vs_papaparse: 3, wasm_vs_udsv: 2, mapped_vs_plain: 0.85, grouped_vs_plain: 0.85, browser_vs_papaparse: 3, browser_vs_udsv: 2 };
 /** The committed hashes of the engine's outputs on the bench files, by row count. */
 const HASHES_URL = new URL('./output-hashes.json', import.meta.url);
-const NAMES = ['native', 'wasm', 'wasm_mapped', 'wasm_mapped_1252', 'reader_ours', 'reader_csv_core', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'];
+const NAMES = ['native', 'wasm', 'wasm_mapped', 'wasm_mapped_1252', 'wasm_grouped', 'wasm_lines', 'reader_ours', 'reader_csv_core', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'];
 
 /** The bench file as a tool would export it: its own column names, dates as German Excel writes them. */
 const MAPPED_NAME = 'export_bench.csv';
@@ -127,12 +132,61 @@ const MAPPED_RULE = {
   },
   set: { event: 'Order Completed' },
 };
+// A line-item export (issue 25): the mapped export's rows as the lines of orders of three, each
+// line carrying its order's columns as WooCommerce writes them; read one event per order (group)
+// and, the same bytes under another name, one event per line.
+const GROUPED_NAME = 'orders_grouped_bench.csv';
+const LINES_NAME = 'orders_lines_bench.csv';
+const ORDER_LINES = 3;
+/** @param {(field: string) => string} item where an item's field goes */
+const linesRule = (item) => ({
+  call: 'track',
+  columns: {
+    Order: 'properties.order_id',
+    'User ID': 'userId',
+    Name: 'properties.name',
+    'Event Type': 'properties.status',
+    Plan: item('sku'),
+    'Account Type': item('category'),
+    Amount: `${item('price')}:number`,
+    Quantity: `${item('quantity')}:number`,
+    'IP Address': 'context.ip',
+    'Device ID': 'context.device.id',
+    Created: { to: 'timestamp', format: '%d.%m.%Y %H:%M:%S', timezone: '+02:00' },
+  },
+  set: { event: 'Order Completed' },
+});
 const MAPPING = JSON.stringify({
   files: [
     { match: MAPPED_NAME, ...MAPPED_RULE },
     { match: MAPPED_1252_NAME, ...MAPPED_RULE, encoding: 'windows-1252' },
+    { match: GROUPED_NAME, group: 'Order', ...linesRule((f) => `properties.products[].${f}`) },
+    { match: LINES_NAME, ...linesRule((f) => `properties.${f}`) },
   ],
 });
+
+/**
+ * The mapped export's text as a line-item export: an Order column first, and each order's later
+ * lines given its first line's order-level cells (all but Plan, Account Type, Amount, Quantity).
+ * @param {string} mapped
+ */
+function lineItems(mapped) {
+  const lines = mapped.split('\n');
+  const out = [`Order,${lines[0]}`];
+  const ITEM = new Set([3, 4, 5, 6]);
+  /** @type {string[]} */
+  let first = [];
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i] === '') continue;
+    // The fields, quoted ones kept as written.
+    const fields = [...lines[i].matchAll(/("(?:[^"]|"")*"|[^,]*)(?:,|$)/g)].map((m) => m[1]).slice(0, 10);
+    const at = (i - 1) % ORDER_LINES;
+    if (at === 0) first = fields;
+    const row = fields.map((f, c) => (ITEM.has(c) ? f : first[c]));
+    out.push(`${Math.floor((i - 1) / ORDER_LINES) + 1},${row.join(',')}`);
+  }
+  return new TextEncoder().encode(`${out.join('\n')}\n`);
+}
 
 /**
  * The export copies of the bench file's text: UTF-8 and Windows-1252 bytes.
@@ -152,7 +206,7 @@ function exportCopies(text) {
     if (c > 0xff || (c >= 0x80 && c < 0xa0)) throw new Error(`U+${c.toString(16)} has no Windows-1252 byte here`);
     latin[i] = c;
   }
-  return { utf8: new TextEncoder().encode(mapped), windows1252: latin };
+  return { utf8: new TextEncoder().encode(mapped), windows1252: latin, orders: lineItems(mapped) };
 }
 
 /**
@@ -255,6 +309,8 @@ function benchInputs(data, text) {
     const copies = exportCopies(text);
     inputs.push({ name: 'wasm_mapped', file: MAPPED_NAME, bytes: copies.utf8, options: { mapping: MAPPING } });
     inputs.push({ name: 'wasm_mapped_1252', file: MAPPED_1252_NAME, bytes: copies.windows1252, options: { mapping: MAPPING } });
+    inputs.push({ name: 'wasm_grouped', file: GROUPED_NAME, bytes: copies.orders, options: { mapping: MAPPING } });
+    inputs.push({ name: 'wasm_lines', file: LINES_NAME, bytes: copies.orders, options: { mapping: MAPPING } });
   }
   return inputs;
 }
@@ -319,7 +375,7 @@ async function comparePkg(opts, data, text, mb) {
   const expected = opts.rows;
   const ours = await loadWasmEngine();
   const theirs = await loadPkgEngine(/** @type {string} */ (opts.pkg));
-  const inputs = benchInputs(data, text).filter((i) => i.name !== 'wasm_mapped_1252');
+  const inputs = benchInputs(data, text).filter((i) => i.name === 'wasm' || i.name === 'wasm_mapped');
   const engines = [
     { side: 'wasm', engine: ours.engine, note: ours.via },
     { side: 'wasm_pkg', engine: theirs, note: String(opts.pkg) },
@@ -554,11 +610,13 @@ async function main() {
    */
   const checkEngine = (name, c) => {
     const bad = [];
+    // An order of ORDER_LINES lines is one event.
+    const events = name === 'wasm_grouped' ? Math.ceil(expected / ORDER_LINES) : expected;
     if (c.rows !== expected) bad.push(`rows ${c.rows}`);
-    if (c.events !== expected) bad.push(`events ${c.events}`);
+    if (c.events !== events) bad.push(`events ${c.events}`);
     if (c.rejected !== 0) bad.push(`rejected ${c.rejected}`);
     if (Number.isFinite(c.batchEvents) && c.batchEvents !== c.events) bad.push(`batch events ${c.batchEvents}`);
-    if (bad.length) problems.push(`${name}: expected ${expected} rows and events, 0 rejected; got ${bad.join(', ')}`);
+    if (bad.length) problems.push(`${name}: expected ${expected} rows, ${events} events, 0 rejected; got ${bad.join(', ')}`);
     return `${int(c.events)} events, ${int(c.batches)} batches, ${fmt(c.bodyBytes / 1e6, 1)} MB out` +
       (bad.length ? ' MISMATCH' : '');
   };
@@ -595,7 +653,13 @@ async function main() {
   try {
     const { engine, via } = await loadWasmEngine();
     /** @type {Record<string, string>} */
-    const what = { wasm: via, wasm_mapped: 'through a mapping', wasm_mapped_1252: 'through a mapping, Windows-1252' };
+    const what = {
+      wasm: via,
+      wasm_mapped: 'through a mapping',
+      wasm_mapped_1252: 'through a mapping, Windows-1252',
+      wasm_grouped: `line items, an event per order of ${ORDER_LINES}`,
+      wasm_lines: 'line items, an event per line',
+    };
     for (const input of benchInputs(data, text)) {
       const fileMb = input.bytes.length / 1e6;
       contenders.push({
@@ -737,6 +801,8 @@ async function main() {
     wasm_vs_udsv: paired('wasm', 'udsv'),
     // The same rows: the plain run's time over the mapped run's (the export's bytes differ).
     mapped_vs_plain: paired('wasm_mapped', 'wasm'),
+    // The same bytes: one event per line's time over one event per order's.
+    grouped_vs_plain: paired('wasm_grouped', 'wasm_lines'),
     browser_vs_papaparse: paired('browser', 'browser_papaparse'),
     browser_vs_udsv: paired('browser', 'browser_udsv'),
   };
@@ -746,6 +812,7 @@ async function main() {
     wasm_vs_papaparse: paired('wasm', 'papaparse', 'cpu'),
     wasm_vs_udsv: paired('wasm', 'udsv', 'cpu'),
     mapped_vs_plain: paired('wasm_mapped', 'wasm', 'cpu'),
+    grouped_vs_plain: paired('wasm_grouped', 'wasm_lines', 'cpu'),
   };
 
   // The readable table.

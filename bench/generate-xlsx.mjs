@@ -35,18 +35,25 @@ const SHEET_NAME = 'track_bench';
 
 /** A zip written as a stream: parts one after another, then the central directory. */
 class ZipWriter {
+  /** @param {import('node:fs').WriteStream} out */
   constructor(out) {
     this.out = out;
     this.offset = 0;
+    /** @type {{ nameBytes: Buffer, at: number, crc: number, compressed: number, size: number }[]} */
     this.entries = [];
   }
 
+  /** @param {Buffer} buf */
   async put(buf) {
     this.offset += buf.length;
     if (!this.out.write(buf)) await once(this.out, 'drain');
   }
 
-  /** Adds the part `name`, its text from `chunks` (strings, in order), deflated. */
+  /**
+   * Adds the part `name`, its text from `chunks` (strings, in order), deflated.
+   * @param {string} name
+   * @param {Iterable<string>} chunks
+   */
   async part(name, chunks) {
     const nameBytes = Buffer.from(name, 'utf8');
     const at = this.offset;
@@ -118,8 +125,12 @@ class ZipWriter {
   }
 }
 
-/** The fields of one of generate.mjs's lines (quoted names: `"Last, First"`, `"A ""B"" C"`). */
+/**
+ * The fields of one of generate.mjs's lines (quoted names: `"Last, First"`, `"A ""B"" C"`).
+ * @param {string} line
+ */
 function fields(line) {
+  /** @type {string[]} */
   const out = [];
   let i = 0;
   const text = line.endsWith('\n') ? line.slice(0, -1) : line;
@@ -149,13 +160,18 @@ function fields(line) {
   return out;
 }
 
+/** @param {string} s */
 const escapeXml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const COLS = 'ABCDEFGHIJ';
 /** Columns of numbers (amount, quantity) and of the date (timestamp). */
 const NUMBER = new Set([5, 6]);
 const DATE = 9;
 
-/** A sheet row's XML: text inline, numbers as numbers, the time as a date serial (style 1). */
+/**
+ * A sheet row's XML: text inline, numbers as numbers, the time as a date serial (style 1).
+ * @param {number} r
+ * @param {readonly string[]} values
+ */
 function rowXml(r, values) {
   let s = `<row r="${r}">`;
   values.forEach((v, i) => {
@@ -168,7 +184,11 @@ function rowXml(r, values) {
   return `${s}</row>`;
 }
 
-/** The sheet part's text, about 1 MiB at a time. */
+/**
+ * The sheet part's text, about 1 MiB at a time.
+ * @param {number} rows
+ * @param {number} seed
+ */
 function* sheetXml(rows, seed) {
   let buf =
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
@@ -193,6 +213,9 @@ const CT = 'application/vnd.openxmlformats-officedocument.spreadsheetml';
 /**
  * Streams a workbook of `rows` track rows (the CSV's of the same seed) to `path`; written to
  * `path.tmp-<pid>` then renamed. Resolves to the file's size in bytes.
+ * @param {string} path
+ * @param {number} rows
+ * @param {{ seed?: number }} [options]
  */
 export async function writeTrackXlsx(path, rows, { seed = DEFAULT_SEED } = {}) {
   if (!Number.isInteger(rows) || rows < 0 || rows + 1 > MAX_ROWS) {
@@ -231,20 +254,28 @@ export async function writeTrackXlsx(path, rows, { seed = DEFAULT_SEED } = {}) {
   return (await stat(path)).size;
 }
 
-/** Default cache path: .cache/bench/track_bench_<label>.xlsx */
+/**
+ * Default cache path: .cache/bench/track_bench_<label>.xlsx
+ * @param {number} rows
+ * @param {{ seed?: number, dir?: string }} [options]
+ */
 export function cachedTrackXlsxPath(rows, { seed = DEFAULT_SEED, dir = join(ROOT, '.cache', 'bench') } = {}) {
   const suffix = seed === DEFAULT_SEED ? '' : `_s${seed}`;
   return join(dir, `track_bench_${rowsLabel(rows)}${suffix}.xlsx`);
 }
 
-/** Path of a cached workbook of `rows` rows, generating it first if absent: { path, bytes, generated }. */
+/**
+ * Path of a cached workbook of `rows` rows, generating it first if absent: { path, bytes, generated }.
+ * @param {number} rows
+ * @param {{ seed?: number, dir?: string, path?: string }} [options]
+ */
 export async function ensureTrackXlsx(rows, options = {}) {
   const path = options.path ?? cachedTrackXlsxPath(rows, options);
   try {
     const st = await stat(path);
     if (st.isFile() && st.size > 0) return { path, bytes: st.size, generated: false };
   } catch (err) {
-    if (err.code !== 'ENOENT') throw err;
+    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
   }
   const bytes = await writeTrackXlsx(path, rows, options);
   return { path, bytes, generated: true };

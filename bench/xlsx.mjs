@@ -21,15 +21,21 @@ import { fileURLToPath } from 'node:url';
 import { ensureTrackCsv, ROOT } from './generate.mjs';
 import { ensureTrackXlsx } from './generate-xlsx.mjs';
 
+/** @param {number} n @param {number} [d] */
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
+/** @typedef {{ rows: number, runs: number, quick: boolean }} XlsxBench */
+
 /**
- * Measures; resolves to { xlsx_rows_s, xlsx_csv_rows_s, xlsx_vs_csv, problems }, the figures NaN
- * when they could not be taken. `quick`: the release build without LTO (`hostile` profile).
+ * Measures; resolves to { xlsx_rows_s, xlsx_csv_rows_s, xlsx_vs_csv, fileMb, problems }, the
+ * figures NaN when they could not be taken. `quick`: the release build without LTO (`hostile`
+ * profile).
+ * @param {XlsxBench} settings
  */
 export async function measureXlsx({ rows, runs, quick }) {
+  /** @type {string[]} */
   const problems = [];
-  const out = { xlsx_rows_s: NaN, xlsx_csv_rows_s: NaN, xlsx_vs_csv: NaN, problems };
+  const out = { xlsx_rows_s: NaN, xlsx_csv_rows_s: NaN, xlsx_vs_csv: NaN, fileMb: NaN, problems };
   try {
     const csv = await ensureTrackCsv(rows);
     const book = await ensureTrackXlsx(rows);
@@ -40,6 +46,7 @@ export async function measureXlsx({ rows, runs, quick }) {
     );
     if (res.error) throw res.error;
     if (res.status !== 0) throw new Error(`xlsx_bench exited with ${res.status ?? res.signal}`);
+    /** @type {Record<string, string>} */
     const f = {};
     for (const line of res.stdout.split('\n')) {
       const m = /^(\w+):\s*(\S+)/.exec(line);
@@ -55,12 +62,16 @@ export async function measureXlsx({ rows, runs, quick }) {
     out.xlsx_vs_csv = Number(f.xlsx_vs_csv);
     out.fileMb = Number(f.xlsx_file_mb);
   } catch (err) {
-    problems.push(`xlsx: ${err.message ?? err}`);
+    problems.push(`xlsx: ${err instanceof Error ? err.message : String(err)}`);
   }
   return out;
 }
 
-/** Measures and prints the figures' lines; their problems go to `problems`. */
+/**
+ * Measures and prints the figures' lines; their problems go to `problems`.
+ * @param {XlsxBench} settings
+ * @param {string[]} problems
+ */
 export async function printXlsxFigures({ rows, runs, quick }, problems) {
   process.stdout.write(`  xlsx … (the same ${rows.toLocaleString('en-US')} rows as a workbook: cargo build of examples/xlsx_bench.rs the first time)\n`);
   const m = await measureXlsx({ rows, runs, quick });
@@ -89,6 +100,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       process.exit(2);
     }
   }
+  /** @type {string[]} */
   const problems = [];
   await printXlsxFigures(opts, problems);
   if (problems.length) process.exitCode = 1;

@@ -47,17 +47,18 @@ async function runsWithFigures(name, args, names) {
 
 const BENCH = [
   'file_mb',
-  ...['native', 'wasm', 'wasm_mapped', 'wasm_mapped_1252', 'reader_ours', 'reader_csv_core', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'].map((n) => `${n}_mb_s`),
+  ...['native', 'wasm', 'wasm_mapped', 'wasm_mapped_1252', 'wasm_grouped', 'wasm_lines', 'reader_ours', 'reader_csv_core', 'papaparse', 'udsv', 'csvtojson', 'browser', 'browser_papaparse', 'browser_udsv'].map((n) => `${n}_mb_s`),
   'wasm_vs_papaparse',
   'wasm_vs_udsv',
   'mapped_vs_plain',
+  'grouped_vs_plain',
   'browser_vs_papaparse',
   'browser_vs_udsv',
   'xlsx_rows_s',
   'xlsx_csv_rows_s',
   'xlsx_vs_csv',
 ];
-const RATIOS = ['wasm_vs_papaparse', 'wasm_vs_udsv', 'mapped_vs_plain', 'browser_vs_papaparse', 'browser_vs_udsv'];
+const RATIOS = ['wasm_vs_papaparse', 'wasm_vs_udsv', 'mapped_vs_plain', 'grouped_vs_plain', 'browser_vs_papaparse', 'browser_vs_udsv'];
 const AGAINST = [
   'file_mb',
   'rounds',
