@@ -6,8 +6,8 @@ use serde::Serialize;
 use super::shape::{names, Decimal, Unlisted, Unmapped};
 use super::BLANK_PREFIX;
 use crate::base::limits::{
-    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_SKIP,
-    MAX_VALUES,
+    MAX_CONSTANT_BYTES, MAX_GROUP_ROWS, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS,
+    MAX_SKIP, MAX_VALUES,
 };
 use crate::map::column::ColumnType;
 use crate::map::draft::DRAFT_SAMPLE_BYTES;
@@ -47,6 +47,8 @@ pub struct Vocabulary {
     pub max_constant_bytes: usize,
     /// The most entries of a column's values table (MAX_VALUES).
     pub max_values: usize,
+    /// The most rows a rule's group makes one event (MAX_GROUP_ROWS).
+    pub max_group_rows: usize,
     /// The most rows `skip` passes over before the header row, and after it (MAX_SKIP).
     pub max_skip: usize,
 }
@@ -71,6 +73,7 @@ pub fn vocabulary() -> Vocabulary {
         max_header_bytes: MAX_HEADER_BYTES,
         max_constant_bytes: MAX_CONSTANT_BYTES,
         max_values: MAX_VALUES,
+        max_group_rows: MAX_GROUP_ROWS,
         max_skip: MAX_SKIP,
     }
 }
@@ -112,6 +115,7 @@ mod tests {
         assert_eq!(v.unmapped, ["keep", "drop"]);
         assert_eq!(v.unlisted, ["keep", "reject"]);
         assert_eq!(v.max_values, 1000);
+        assert_eq!(v.max_group_rows, 1000);
         assert_eq!(v.delimiters, [",", ";", "\t", "|"]);
         assert_eq!(
             serde_json::to_value(&v).unwrap()["blankPrefix"],
