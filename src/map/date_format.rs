@@ -924,10 +924,18 @@ mod tests {
             Some([2024, 3, 5, 14, 22, 7])
         );
         // Narrower numbers, other spaces and other lengths are the steps' to read.
-        for text in ["5.3.2024 14:22:07", "05.03.2024  14:22:07", "05.03.2024 14:22"] {
+        for text in [
+            "5.3.2024 14:22:07",
+            "05.03.2024  14:22:07",
+            "05.03.2024 14:22",
+        ] {
             assert_eq!(shape.read(text.as_bytes()), None, "{text}");
         }
-        for text in ["05.03.2024 14:22:07", "5.3.2024 14:22:07", "05.03.2024  14:22:07"] {
+        for text in [
+            "05.03.2024 14:22:07",
+            "5.3.2024 14:22:07",
+            "05.03.2024  14:22:07",
+        ] {
             assert_eq!(
                 f.millis(text.as_bytes()).ok(),
                 f.chrono_millis(text),
