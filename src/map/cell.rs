@@ -88,7 +88,10 @@ impl Conv {
     }
 
     /// Appends the JSON value of a non-empty UTF-8 `cell`; `clean` says it has nothing to escape.
-    #[inline]
+    ///
+    /// Inlined into the payload writer: the common conversions are a few tests and a copy,
+    /// less than a call costs (in WebAssembly, a frame on the stack in memory for the result).
+    #[inline(always)]
     pub(crate) fn write(self, cell: &[u8], clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
         // The common conversions work on the bytes; the others read the text.
         match self {
@@ -108,6 +111,7 @@ impl Conv {
     }
 
     /// [`Conv::write`] for the conversions that read the cell as text.
+    #[inline(never)]
     fn write_text(self, cell: &str, clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
         match self {
             Conv::Str | Conv::Auto | Conv::AutoComma | Conv::AutoText | Conv::AutoTextComma => {

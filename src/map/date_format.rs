@@ -32,7 +32,7 @@ pub(crate) struct DateFormat {
     /// Seconds east of UTC for values without a zone of their own.
     offset: i32,
     /// The plain matcher, when the format is digits and separators only.
-    fast: Option<Vec<Piece>>,
+    fast: Option<Fast>,
     /// Where the format's `%Z` is among `items`, when it has one.
     zone_name: Option<usize>,
     /// What the search for a refused date's fix remembers.
@@ -249,6 +249,82 @@ pub(crate) fn is_zone_name(v: &str) -> bool {
     zone_offset(v.trim()).is_some()
 }
 
+/// The plain matcher: its steps, and the fixed-width shape they take when every number is
+/// written at full width (`05.03.2024 14:22:07`), which is tried first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Fast {
+    pieces: Vec<Piece>,
+    shape: Option<Shape>,
+}
+
+/// Text of one length with each number's digits and each separator at a fixed place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Shape {
+    len: usize,
+    /// Where each separator byte is, and the byte.
+    literals: Vec<(usize, u8)>,
+    /// Where each number's digits are, and how many.
+    numbers: Vec<(Field, usize, usize)>,
+}
+
+impl Shape {
+    /// The shape of `pieces`: each number at its full width, each space one space; none with
+    /// a fraction, whose width varies.
+    fn of(pieces: &[Piece]) -> Option<Shape> {
+        let mut shape = Shape {
+            len: 0,
+            literals: Vec::new(),
+            numbers: Vec::new(),
+        };
+        for piece in pieces {
+            match piece {
+                Piece::Num(field, width) => {
+                    shape.numbers.push((*field, shape.len, *width));
+                    shape.len += width;
+                }
+                Piece::Lit(lit) => {
+                    for &b in lit.iter() {
+                        shape.literals.push((shape.len, b));
+                        shape.len += 1;
+                    }
+                }
+                Piece::Space => {
+                    shape.literals.push((shape.len, b' '));
+                    shape.len += 1;
+                }
+                Piece::Fraction => return None,
+            }
+        }
+        Some(shape)
+    }
+
+    /// The fields of `text`, when it has exactly this shape: what the steps read from it.
+    #[inline]
+    fn read(&self, text: &[u8]) -> Option<[u32; 6]> {
+        if text.len() != self.len {
+            return None;
+        }
+        for &(at, b) in &self.literals {
+            if text.get(at) != Some(&b) {
+                return None;
+            }
+        }
+        let mut v = [0u32, 1, 1, 0, 0, 0];
+        for &(field, at, width) in &self.numbers {
+            let mut n = 0u32;
+            for &b in text.get(at..at + width)? {
+                let d = b.wrapping_sub(b'0');
+                if d > 9 {
+                    return None;
+                }
+                n = n * 10 + u32::from(d);
+            }
+            v[field as usize] = n;
+        }
+        Some(v)
+    }
+}
+
 /// A step of the plain matcher.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Piece {
@@ -274,7 +350,14 @@ enum Field {
 
 /// The plain matcher for `items`, when each is a digit field, a literal or a space, and the
 /// date is whole.
-fn compile(items: &[Item<'_>]) -> Option<Vec<Piece>> {
+fn compile(items: &[Item<'_>]) -> Option<Fast> {
+    let pieces = compile_pieces(items)?;
+    let shape = Shape::of(&pieces);
+    Some(Fast { pieces, shape })
+}
+
+/// The steps of [`compile`].
+fn compile_pieces(items: &[Item<'_>]) -> Option<Vec<Piece>> {
     let mut pieces = Vec::with_capacity(items.len());
     let mut seen = [false; 6];
     for item in items {
@@ -311,7 +394,22 @@ fn compile(items: &[Item<'_>]) -> Option<Vec<Piece>> {
 }
 
 /// Runs the plain matcher: milliseconds of the local time, or `None` to ask chrono.
-fn run_fast(pieces: &[Piece], text: &[u8]) -> Option<i64> {
+fn run_fast(fast: &Fast, text: &[u8]) -> Option<i64> {
+    // The full-width shape reads what the steps would read, with fewer tests.
+    let (v, ms) = match fast.shape.as_ref().and_then(|s| s.read(text)) {
+        Some(v) => (v, 0),
+        None => run_pieces(&fast.pieces, text)?,
+    };
+    let [year, month, day, hour, minute, second] = v;
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let days = timestamp::date_days(year, month, day)?;
+    Some(days * 86_400_000 + i64::from((hour * 3600 + minute * 60 + second) * 1000 + ms))
+}
+
+/// The fields and milliseconds the steps read from the whole of `text`.
+fn run_pieces(pieces: &[Piece], text: &[u8]) -> Option<([u32; 6], u32)> {
     let mut v = [0u32, 1, 1, 0, 0, 0];
     let mut ms = 0u32;
     let mut at = 0;
@@ -323,10 +421,13 @@ fn run_fast(pieces: &[Piece], text: &[u8]) -> Option<i64> {
     for piece in pieces {
         match piece {
             Piece::Lit(lit) => {
-                if !text[at..].starts_with(lit) {
-                    return None;
+                // Byte by byte: a literal is a byte or two, shorter than a call to compare them.
+                for &l in lit.iter() {
+                    if text.get(at) != Some(&l) {
+                        return None;
+                    }
+                    at += 1;
                 }
-                at += lit.len();
             }
             Piece::Space => skip_spaces(&mut at),
             Piece::Num(field, width) => {
@@ -365,12 +466,7 @@ fn run_fast(pieces: &[Piece], text: &[u8]) -> Option<i64> {
             }
         }
     }
-    let [year, month, day, hour, minute, second] = v;
-    if at != text.len() || hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let days = timestamp::date_days(year, month, day)?;
-    Some(days * 86_400_000 + i64::from((hour * 3600 + minute * 60 + second) * 1000 + ms))
+    (at == text.len()).then_some((v, ms))
 }
 
 impl DateFormat {
@@ -444,7 +540,7 @@ impl DateFormat {
     pub(crate) fn millis(&self, cell: &[u8]) -> Result<i64, Reason> {
         let fast = self
             .fast
-            .as_deref()
+            .as_ref()
             .and_then(|f| run_fast(f, cell.trim_ascii()));
         if let Some(local) = fast {
             return Ok(local - i64::from(self.offset) * 1000);
@@ -816,6 +912,42 @@ mod tests {
                 "{format}"
             );
         }
+    }
+
+    #[test]
+    fn full_width_dates_are_read_by_their_shape() {
+        let f = DateFormat::new("%d.%m.%Y %H:%M:%S", Some("+02:00")).unwrap();
+        let fast = f.fast.as_ref().unwrap();
+        let shape = fast.shape.as_ref().unwrap();
+        assert_eq!(
+            shape.read(b"05.03.2024 14:22:07"),
+            Some([2024, 3, 5, 14, 22, 7])
+        );
+        // Narrower numbers, other spaces and other lengths are the steps' to read.
+        for text in [
+            "5.3.2024 14:22:07",
+            "05.03.2024  14:22:07",
+            "05.03.2024 14:22",
+        ] {
+            assert_eq!(shape.read(text.as_bytes()), None, "{text}");
+        }
+        for text in [
+            "05.03.2024 14:22:07",
+            "5.3.2024 14:22:07",
+            "05.03.2024  14:22:07",
+        ] {
+            assert_eq!(
+                f.millis(text.as_bytes()).ok(),
+                f.chrono_millis(text),
+                "{text}"
+            );
+        }
+        // Not a date, in the shape of one.
+        assert_eq!(shape.read(b"05.03.2024 14:22:0x"), None);
+        assert!(f.millis(b"31.02.2024 14:22:07").is_err());
+        // A fraction's width varies: no shape.
+        let f = DateFormat::new("%Y-%m-%d %H:%M:%S%.f", None).unwrap();
+        assert_eq!(f.fast.as_ref().unwrap().shape, None);
     }
 
     #[test]

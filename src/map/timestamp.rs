@@ -98,12 +98,21 @@ pub(crate) fn year_of(ms: i64) -> Option<i64> {
 /// Exports often hold timestamps in this very form; copying them as they are skips the
 /// calendar arithmetic both ways.
 pub(crate) fn is_canonical(b: &[u8]) -> bool {
-    /// `d` stands for a digit; every other byte is itself.
-    const SHAPE: &[u8; 24] = b"dddd-dd-ddTdd:dd:dd.dddZ";
-    let shaped = b.len() == SHAPE.len()
-        && b.iter().zip(SHAPE).all(|(&c, &s)| match s {
-            b'd' => c.is_ascii_digit(),
-            _ => c == s,
+    let Ok(b) = <&[u8; 24]>::try_from(b) else {
+        return false;
+    };
+    // The shape `dddd-dd-ddTdd:dd:dd.dddZ`, eight bytes at a time.
+    let shaped = (0..3)
+        .zip(SHAPE_WORDS)
+        .all(|(i, (digits, literals, values))| {
+            let mut w = [0; 8];
+            w.copy_from_slice(&b[8 * i..8 * i + 8]);
+            let w = u64::from_le_bytes(w);
+            // Each digit XOR '0' is 0-9: neither it nor it plus 6 has a bit of the high nibble
+            // (a carry only comes from a byte that fails already).
+            let t = w ^ (ONES * u64::from(b'0'));
+            let digits_ok = (t | t.wrapping_add(ONES * 6)) & digits & (ONES * 0xf0) == 0;
+            digits_ok && w & literals == values
         });
     if !shaped {
         return false;
@@ -116,6 +125,28 @@ pub(crate) fn is_canonical(b: &[u8]) -> bool {
         && pair(17) <= 59
         && month_days(year, month).is_some_and(|days| (1..=days).contains(&day))
 }
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// `dddd-dd-ddTdd:dd:dd.dddZ` as three little-endian words: for each, the mask of its digits'
+/// bytes, the mask of its other bytes and what those must be.
+const SHAPE_WORDS: [(u64, u64, u64); 3] = {
+    const SHAPE: &[u8; 24] = b"dddd-dd-ddTdd:dd:dd.dddZ";
+    let mut words = [(0, 0, 0); 3];
+    let mut i = 0;
+    while i < 24 {
+        let shift = 8 * (i % 8);
+        let (digits, literals, values) = &mut words[i / 8];
+        if SHAPE[i] == b'd' {
+            *digits |= 0xff << shift;
+        } else {
+            *literals |= 0xff << shift;
+            *values |= (SHAPE[i] as u64) << shift;
+        }
+        i += 1;
+    }
+    words
+};
 
 /// Appends `2019-05-11T20:32:27.940Z` (always 24 bytes, years 0000-9999) for `ms`.
 ///
@@ -785,6 +816,38 @@ mod tests {
                 assert!(parse(text).map_or(true, |ms| iso_of(ms) != text), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn canonical_shape_is_checked_byte_for_byte() {
+        // The word-at-a-time test of the shape against a byte-at-a-time one, for every byte
+        // value at every place of canonical texts (digits next to the edges of each range).
+        const SHAPE: &[u8; 24] = b"dddd-dd-ddTdd:dd:dd.dddZ";
+        let shaped = |t: &[u8; 24]| {
+            t.iter().zip(SHAPE).all(|(&c, &s)| match s {
+                b'd' => c.is_ascii_digit(),
+                _ => c == s,
+            })
+        };
+        for base in [
+            *b"2019-05-11T20:32:27.940Z",
+            *b"1999-09-29T09:59:59.999Z",
+            *b"2000-10-10T10:00:00.000Z",
+        ] {
+            for at in 0..24 {
+                for byte in 0..=255u8 {
+                    let mut t = base;
+                    t[at] = byte;
+                    let want = shaped(&t) && {
+                        let text = std::str::from_utf8(&t).unwrap();
+                        parse(text).is_ok_and(|ms| iso_of(ms) == text)
+                    };
+                    assert_eq!(is_canonical(&t), want, "{:?}", String::from_utf8_lossy(&t));
+                }
+            }
+        }
+        assert!(!is_canonical(b"2019-05-11T20:32:27.940"));
+        assert!(!is_canonical(b"2019-05-11T20:32:27.940ZZ"));
     }
 
     #[test]

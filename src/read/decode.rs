@@ -261,10 +261,7 @@ impl SingleByte {
         let mut rest = bytes;
         while !rest.is_empty() {
             // ASCII runs, most of an export, are copied whole.
-            let ascii = rest
-                .iter()
-                .position(|b| !b.is_ascii())
-                .unwrap_or(rest.len());
+            let ascii = ascii_prefix(rest);
             self.out.extend_from_slice(&rest[..ascii]);
             let Some((&b, tail)) = rest[ascii..].split_first() else {
                 break;
@@ -276,6 +273,24 @@ impl SingleByte {
             rest = tail;
         }
     }
+}
+
+/// How many bytes `bytes` starts with that are ASCII: eight looked at at once.
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let high = u64::from_le_bytes(*word) & HIGHS;
+        if high != 0 {
+            // The lowest high bit is the first byte past ASCII (little-endian).
+            return i + (high.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while bytes.get(i).is_some_and(u8::is_ascii) {
+        i += 1;
+    }
+    i
 }
 
 /// A streaming UTF-16 to UTF-8 transcoder; lone surrogates become U+FFFD.
@@ -355,6 +370,25 @@ impl Utf16 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ascii_prefix_stops_at_the_first_byte_past_ascii() {
+        for len in 0..40 {
+            let all = vec![b'a'; len];
+            assert_eq!(ascii_prefix(&all), len);
+            for at in 0..len {
+                for high in [0x80, 0xe9, 0xff] {
+                    let mut b = all.clone();
+                    b[at] = high;
+                    if at + 1 < len {
+                        b[len - 1] = 0x9f;
+                    }
+                    assert_eq!(ascii_prefix(&b), at, "len {len}, at {at}");
+                }
+            }
+        }
+    }
+
     use super::*;
     use crate::report::error::{Error, ErrorKind};
 
