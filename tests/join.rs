@@ -294,3 +294,29 @@ R_2,2017-07-19 10:00:00,2017-07-19 10:04:30,1\n";
     assert_eq!(columns["EndDate"], "timestamp", "{rule}");
     assert_ne!(columns["StartDate"], "timestamp", "{rule}");
 }
+
+/// The editor's preview (`readDate` with the with columns' values) joins as a run does: the
+/// same instant from the same cells, and an empty part refused, not read as a shorter date.
+#[test]
+fn the_preview_joins_a_date_as_a_run_does() {
+    let format = "%d/%m/%Y %H:%M:%S %Z";
+    assert_eq!(
+        csv2segment::read_joined_date(" 29/12/2015 ", &["07:45:51 ", " PST"], format, None),
+        Ok("2015-12-29T15:45:51.000Z".to_string())
+    );
+    let mapping = track_mapping(
+        r#"{"Date": {"to": "timestamp", "format": "%d/%m/%Y %H:%M:%S %Z", "with": ["Time", "TimeZone"]}, "From Email Address": "userId"}"#,
+        "Payment Received",
+    );
+    let (_, events) = run(
+        "activity.csv",
+        b"Date,Time,TimeZone,From Email Address\n 29/12/2015 ,07:45:51 , PST,a@example.com\n",
+        &mapping,
+    )
+    .unwrap();
+    assert_eq!(events[0]["timestamp"], "2015-12-29T15:45:51.000Z");
+    assert_eq!(
+        csv2segment::read_joined_date("29/12/2015", &["07:45:51", " "], format, None),
+        Err("the date '29/12/2015' is read with with[1], which is empty here; give its value, or take it out of \"with\" if the date is whole without it".to_string())
+    );
+}

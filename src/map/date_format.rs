@@ -636,7 +636,8 @@ pub fn read_date(value: &str, format: &str, timezone: Option<&str>) -> Result<St
 }
 
 /// [`read_date`] of a date column's value joined with the values of its `with` columns (a time,
-/// a zone), as a run joins them: each trimmed, with a single space between.
+/// a zone), as a run joins them ([`join_date_parts`]); an empty one is refused as a run
+/// refuses its row.
 pub fn read_joined_date(
     value: &str,
     with: &[&str],
@@ -645,19 +646,42 @@ pub fn read_joined_date(
 ) -> Result<String, String> {
     let f = DateFormat::new(format, timezone)
         .map_err(|(field, message)| format!("{field}: {message}"))?;
-    let joined = if with.is_empty() {
-        value.to_string()
-    } else {
-        std::iter::once(value)
-            .chain(with.iter().copied())
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let mut joined = Vec::new();
+    let text = join_date_parts(
+        &mut joined,
+        value.as_bytes(),
+        with.iter().map(|w| w.as_bytes()),
+    )
+    .map_err(|i| {
+        format!(
+            "the date '{value}' is read with with[{i}], which is empty here; give its value, or \
+             take it out of \"with\" if the date is whole without it"
+        )
+    })?;
     let mut out = Vec::new();
-    f.write(joined.as_bytes(), &mut out)
-        .map_err(|r| r.to_string())?;
+    f.write(text, &mut out).map_err(|r| r.to_string())?;
     Ok(String::from_utf8_lossy(&out).trim_matches('"').to_string())
+}
+
+/// A date's cell and the cells of its `with` columns (a time, a zone) as the one text its format
+/// reads: each trimmed of ASCII white space, with a single space between, in `buf` (reused row
+/// after row). `Err(i)` when the `i`th of the others is empty: the date is not whole.
+pub(crate) fn join_date_parts<'b, 'p>(
+    buf: &'b mut Vec<u8>,
+    cell: &[u8],
+    others: impl IntoIterator<Item = &'p [u8]>,
+) -> Result<&'b [u8], usize> {
+    buf.clear();
+    buf.extend_from_slice(cell.trim_ascii());
+    for (i, part) in others.into_iter().enumerate() {
+        let part = part.trim_ascii();
+        if part.is_empty() {
+            return Err(i);
+        }
+        buf.push(b' ');
+        buf.extend_from_slice(part);
+    }
+    Ok(buf)
 }
 
 /// Whether the items name a whole date: a year with a month and day or a day of the year,

@@ -10,6 +10,7 @@
 use crate::base::limits::MAX_ID_CHARS;
 use crate::base::reason::Reason;
 use crate::map::cell::Conv;
+use crate::map::date_format::join_date_parts;
 use crate::map::plan::{Op, Plan};
 use crate::options::EmptyCells;
 use crate::read::records::Row;
@@ -236,8 +237,8 @@ impl PayloadWriter {
     }
 }
 
-/// The date's `cell` and the cells of its `with` columns, trimmed and joined with single
-/// spaces in `buf`; an empty one refuses the row, naming its column.
+/// The date's `cell` and the cells of its `with` columns joined as the date's format reads
+/// them ([`join_date_parts`]); an empty one refuses the row, naming its column.
 fn join<'b>(
     buf: &'b mut Vec<u8>,
     cell: &[u8],
@@ -245,17 +246,8 @@ fn join<'b>(
     row: &Row<'_>,
     plan: &Plan,
 ) -> Result<&'b [u8], Reason> {
-    buf.clear();
-    buf.extend_from_slice(cell.trim_ascii());
-    for &w in with {
-        let part = row.cell(w as usize).trim_ascii();
-        if part.is_empty() {
-            return Err(empty_part(cell, w, plan));
-        }
-        buf.push(b' ');
-        buf.extend_from_slice(part);
-    }
-    Ok(buf)
+    join_date_parts(buf, cell, with.iter().map(|&w| row.cell(w as usize)))
+        .map_err(|i| empty_part(cell, with[i], plan))
 }
 
 #[cold]
