@@ -226,7 +226,10 @@ export async function buildPkg({ force = false } = {}) {
   // Generate into a staging dir and swap it in, so a failed run never leaves a half-written pkg/.
   const staging = path.join(ROOT, 'target', 'pkg-staging');
   rmSync(staging, { recursive: true, force: true });
-  await mustRun('wasm-bindgen', ['--target', 'web', '--out-dir', staging, '--typescript', input], { stdio: STDIO });
+  // The wasm's `name` section (function names, 93 KB of a 1 MB engine) is for profilers only:
+  // CSV2SEGMENT_WASM_NAMES=1 with --force-build keeps it, for `node --cpu-prof` with names.
+  const names = process.env.CSV2SEGMENT_WASM_NAMES === '1' ? [] : ['--remove-name-section'];
+  await mustRun('wasm-bindgen', ['--target', 'web', '--out-dir', staging, '--typescript', ...names, input], { stdio: STDIO });
   rmSync(PKG_DIR, { recursive: true, force: true });
   renameSync(staging, PKG_DIR);
   return true;
