@@ -12,6 +12,7 @@ export type {
   DraftNote,
   DraftNoteKind,
   FileInfo,
+  GroupNotes,
   Gunzip,
   HeaderError,
   Ingest,

@@ -109,6 +109,14 @@ export interface FileInfo {
   name: string;
 }
 
+/** What a run noticed about a mapping's groups: how often, and the first few in words. */
+export interface GroupNotes {
+  /** How many times. */
+  count: number;
+  /** The first few, like "line 5, column 'Total': '30.00' differs from line 3's '25.00'; line 3's was sent". */
+  first: string[];
+}
+
 /** A problem of the header, as the report's JSON has it. */
 export interface HeaderError {
   /** The column's 1-based position; null for a column that is missing. */
@@ -232,12 +240,25 @@ export interface Report {
   columns: ColumnInfo[];
   /** The error that stopped the file, if one did. */
   error: string | null;
-  /** Rows that became events (or objects). */
+  /**
+   * Rows that became events (or objects); with a mapping's `group`, the events sent, one
+   * per group.
+   */
   events: number;
   /** What the file name says; null when the name is not accepted. */
   file: FileInfo | null;
   /** Whether the whole file was read. */
   finished: boolean;
+  /**
+   * With a mapping's `group`: later rows of a group whose order-level cell differs from the
+   * group's first row's (whose value was sent). Absent when none.
+   */
+  groupConflicts?: GroupNotes;
+  /**
+   * With a mapping's `group`: the rows sent inside the event of their group's first row (an
+   * order's later lines), so that rows = events + rejected + groupedRows. Absent when 0.
+   */
+  groupedRows?: number;
   /** The header's problems, if it had any. */
   headerErrors: HeaderError[];
   /** Bytes of the file written to the engine. */
@@ -252,6 +273,12 @@ export interface Report {
   rejections: Rejection[];
   /** Data rows read (the header not counted). */
   rows: number;
+  /**
+   * With a mapping's `group`: groups whose cell came back after other rows, each part sent
+   * as an event of its own (a group is consecutive rows). Found among the last
+   * 1024 groups of a piece (RECENT_GROUPS). Absent when none.
+   */
+  splitGroups?: GroupNotes;
 }
 
 /** Rows starting in [start.offset, end) of a file. */

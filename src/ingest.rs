@@ -16,8 +16,10 @@ use crate::read::frame::{Broken, RAW_KEPT};
 use crate::read::records::{Record, RecordReader};
 use crate::report::error::{Error, ErrorKind};
 use crate::report::reject::Rejection;
+use crate::report::GroupNotes;
 use crate::report::{MappingUsed, Report};
 use crate::write::batch::{Batch, Batcher};
+use crate::write::group::{Grouper, Out, Tally};
 use crate::write::message_id::MessageIds;
 use crate::write::payload::{PayloadWriter, RowError};
 
@@ -106,6 +108,8 @@ struct Rows {
     start: Position,
     /// Bytes of rejected rows the report keeps.
     raw_kept: usize,
+    /// With a mapping's `group`: the group being read.
+    grouper: Grouper,
 }
 
 enum State {
@@ -203,6 +207,7 @@ impl Ingest {
             samples: Vec::new(),
             start: at,
             raw_kept: 0,
+            grouper: Grouper::default(),
         };
         // The delimiter: the mapping's, or a tab for `.tsv`; else guessed from the header
         // record: a piece's from its head, a whole file's once its header record is in.
@@ -257,13 +262,16 @@ impl Ingest {
         self.rows.start = at;
     }
 
-    /// Where the next row starts: the first byte not yet read into a row. After
+    /// Where the next row starts: the first byte not yet read into a row (with a mapping's
+    /// `group`, into a sent or rejected event: the first row of the group still open). After
     /// [`Ingest::finish`], the end of the input.
     pub fn position(&self) -> Position {
-        let at = match &self.input {
-            Input::Reading(reader) => reader.position(),
+        let at = match (&self.input, self.rows.grouper.open_at()) {
+            // An open group's rows are not read into an event yet: they start where it does.
+            (_, Some(group)) => group,
+            (Input::Reading(reader), None) => reader.position(),
             // Nothing is read into rows while the delimiter is guessed.
-            Input::Guessing(_) => Position { offset: 0, line: 1 },
+            (Input::Guessing(_), None) => Position { offset: 0, line: 1 },
         };
         let start = self.rows.start;
         if start.offset > at.offset {
@@ -273,7 +281,8 @@ impl Ingest {
         }
     }
 
-    /// Stops at a row boundary: completes the open body, and returns where the next row starts,
+    /// Stops at a row boundary (with a mapping's `group`, before the group still open, whose
+    /// rows are left to the next run): completes the open body, and returns where the next row starts,
     /// for a later run to go on from with [`Ingest::resume`] (or [`Ingest::skip_to`]). The
     /// bodies still to take are those of the rows before that place; the report counts them.
     ///
@@ -304,6 +313,8 @@ impl Ingest {
         self.usable()?;
         let at = self.position();
         let rows = &mut self.rows;
+        // The open group is left whole to the run that goes on from `at`, where it starts.
+        rows.grouper.drop_open();
         rows.batcher.flush();
         rows.state = State::Suspended;
         Ok(at)
@@ -617,6 +628,23 @@ impl Rows {
 
     /// The file is read: completes the last body.
     fn complete(&mut self) {
+        if let State::Body(plan) = &self.state {
+            let mut tally = ReportTally {
+                report: &mut self.report,
+                raw_kept: &mut self.raw_kept,
+                max_rejections: self.options.max_rejections,
+                names: &plan.names,
+            };
+            let mut out = Out {
+                ids: &self.ids,
+                options: &self.options,
+                batcher: &mut self.batcher,
+                writer: &mut self.writer,
+                tally: &mut tally,
+                samples: &mut self.samples,
+            };
+            self.grouper.end(plan, &mut out);
+        }
         self.batcher.flush();
         self.report.finished = true;
         self.state = State::Finished;
@@ -698,6 +726,24 @@ impl Rows {
         if rec.offset < self.start.offset {
             return;
         }
+        if let Some(g) = plan.group.as_deref() {
+            let mut tally = ReportTally {
+                report: &mut self.report,
+                raw_kept: &mut self.raw_kept,
+                max_rejections: self.options.max_rejections,
+                names: &plan.names,
+            };
+            let mut out = Out {
+                ids: &self.ids,
+                options: &self.options,
+                batcher: &mut self.batcher,
+                writer: &mut self.writer,
+                tally: &mut tally,
+                samples: &mut self.samples,
+            };
+            self.grouper.row(plan, g, rec, &mut out);
+            return;
+        }
         self.report.rows += 1;
         let written = write_row(
             plan,
@@ -736,6 +782,77 @@ impl Rows {
                 }
             }
         }
+    }
+}
+
+/// The report, as a group's rows come to it (see [`crate::write::group`]).
+struct ReportTally<'a> {
+    report: &'a mut Report,
+    raw_kept: &'a mut usize,
+    max_rejections: usize,
+    names: &'a [String],
+}
+
+impl Tally for ReportTally<'_> {
+    fn room(&self) -> usize {
+        self.max_rejections
+            .saturating_sub(self.report.rejections.len())
+    }
+
+    fn keep<'r>(&self, pending: usize, raw: &'r [u8]) -> &'r [u8] {
+        let cap = if *self.raw_kept + pending < RAW_BUDGET && raw.len() <= MAX_RAW_KEPT {
+            raw.len()
+        } else {
+            RAW_KEPT
+        };
+        &raw[..raw.len().min(cap)]
+    }
+
+    fn reject(
+        &mut self,
+        line: u64,
+        offset: u64,
+        column: Option<u32>,
+        reason: Reason,
+        raw: Vec<u8>,
+    ) {
+        self.report.rows += 1;
+        self.report.rejected += 1;
+        if self.report.rejections.len() < self.max_rejections {
+            *self.raw_kept += raw.len();
+            let column = column.map(|c| {
+                let c = c as usize;
+                (c + 1, self.names.get(c).cloned().unwrap_or_default())
+            });
+            self.report.rejections.push(Rejection {
+                line,
+                offset,
+                column,
+                reason,
+                raw,
+            });
+        }
+    }
+
+    fn reject_unkept(&mut self, rows: u64) {
+        self.report.rows += rows;
+        self.report.rejected += rows;
+    }
+
+    fn sent(&mut self, rows: u64, bytes: usize, apostrophes: u64) {
+        self.report.rows += rows;
+        self.report.events += 1;
+        self.report.grouped_rows += rows.saturating_sub(1);
+        self.report.payload_bytes += bytes as u64;
+        self.report.apostrophes_removed += apostrophes;
+    }
+
+    fn conflict(&mut self, words: &dyn Fn() -> String) {
+        GroupNotes::note(&mut self.report.group_conflicts, words);
+    }
+
+    fn split(&mut self, words: &dyn Fn() -> String) {
+        GroupNotes::note(&mut self.report.split_groups, words);
     }
 }
 

@@ -32,9 +32,9 @@
 
 pub use base::limits::{
     DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_REJECTIONS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
-    MAX_CONSTANT_BYTES, MAX_EVENT_BYTES, MAX_HEADER_BYTES, MAX_ID_CHARS, MAX_MAPPING_BYTES,
-    MAX_MAPPING_COLUMNS, MAX_OBJECTS_PER_REQUEST, MAX_SHARED_STRINGS_BYTES, MAX_VALUES,
-    MAX_WORKBOOK_PART_BYTES,
+    MAX_CONSTANT_BYTES, MAX_EVENT_BYTES, MAX_GROUP_ROWS, MAX_HEADER_BYTES, MAX_ID_CHARS,
+    MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_OBJECTS_PER_REQUEST, MAX_SHARED_STRINGS_BYTES,
+    MAX_VALUES, MAX_WORKBOOK_PART_BYTES,
 };
 pub use base::position::Position;
 pub use base::reason::{Reason, REJECTS_COLUMN};
@@ -59,7 +59,7 @@ pub use pieces::split::{Shard, Split, SplitSoFar, Splitter};
 pub use read::frame::Broken;
 pub use report::error::{Error, ErrorKind};
 pub use report::reject::Rejection;
-pub use report::{MappingUsed, Progress, Report};
+pub use report::{GroupNotes, MappingUsed, Progress, Report};
 #[doc(hidden)]
 pub use values::values_typescript;
 pub use workbook::{draft_workbook, is_workbook, validate_workbook, WorkbookValidation};

@@ -43,9 +43,6 @@ macro_rules! limit {
     (MAX_VALUES) => {
         1000
     };
-    (MAX_GROUP_ROWS) => {
-        1000
-    };
     (MAX_SHARED_STRINGS_BYTES) => {
         67108864
     };
@@ -54,6 +51,12 @@ macro_rules! limit {
     };
     (MAX_WITH_COLUMNS) => {
         3
+    };
+    (MAX_GROUP_ROWS) => {
+        1000
+    };
+    (RECENT_GROUPS) => {
+        1024
     };
 }
 pub(crate) use limit;
@@ -83,12 +86,17 @@ pub const MAX_SKIP: usize = limit!(MAX_SKIP);
 /// column of verbs or codes (an event log's `view`, `cart`, `purchase`); 1000 is more than any
 /// such vocabulary, and a column of more distinct values is not one.
 pub const MAX_VALUES: usize = limit!(MAX_VALUES);
-/// The most rows a rule's `group` makes one event: an order of 1000 line items is past any
-/// shop's; a larger group is one rejected event, so memory stays flat.
-pub const MAX_GROUP_ROWS: usize = limit!(MAX_GROUP_ROWS);
 /// The most columns a mapping's `with` joins to a date column: 3, a time, a 12-hour clock's
 /// AM/PM and a time zone.
 pub const MAX_WITH_COLUMNS: usize = limit!(MAX_WITH_COLUMNS);
+/// The most rows one event of a mapping's `group` is read from (a line-item export's lines of
+/// one order): 1000, far more than any order's items; a larger group is one rejected event, so
+/// the engine never holds more than this many rows' items (and an event within Segment's 32 KB).
+pub const MAX_GROUP_ROWS: usize = limit!(MAX_GROUP_ROWS);
+/// How many of the last groups' cells a run remembers (as 64-bit hashes, 16 KiB) to notice a
+/// group whose rows are not consecutive: one that comes back after more groups than this is
+/// not noticed (it is still sent as two events; only the report's note is missed).
+pub(crate) const RECENT_GROUPS: usize = limit!(RECENT_GROUPS);
 /// The largest value a mapping's `set` gives every row, measured as its JSON: Segment drops
 /// events over 32 KB ([`MAX_EVENT_BYTES`]), so a larger constant could never be sent.
 pub const MAX_CONSTANT_BYTES: usize = limit!(MAX_CONSTANT_BYTES);
@@ -126,11 +134,12 @@ mod tests {
         assert_eq!(crate::MAX_HEADER_BYTES, 64 * 1024);
         assert_eq!(MAX_MAPPING_BYTES, 1 << 20);
         assert_eq!(MAX_VALUES, 1000);
-        assert_eq!(MAX_GROUP_ROWS, 1000);
         assert_eq!(MAX_SHARED_STRINGS_BYTES, 64 << 20);
         assert_eq!(MAX_WORKBOOK_PART_BYTES, 16 << 20);
         assert_eq!(MAX_CONSTANT_BYTES, MAX_EVENT_BYTES);
         assert_eq!(MAX_MAPPING_COLUMNS, crate::MAX_HEADER_BYTES.div_ceil(2));
         assert_eq!(MAX_WITH_COLUMNS, 3);
+        assert_eq!(MAX_GROUP_ROWS, 1000);
+        assert_eq!(RECENT_GROUPS, 1024);
     }
 }

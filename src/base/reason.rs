@@ -121,6 +121,29 @@ pub enum Reason {
         /// The limit.
         max: usize,
     },
+    /// The cell of a mapping's `group` column is empty: the row names no group.
+    GroupKeyEmpty,
+    /// A group of more rows than an event is read from ([`crate::MAX_GROUP_ROWS`]).
+    GroupTooManyRows {
+        /// The group's rows.
+        rows: u64,
+        /// The limit.
+        max: usize,
+    },
+    /// A group whose items make an event over Segment's 32 KB limit.
+    GroupTooLarge {
+        /// The group's rows.
+        rows: u64,
+        /// The limit, in bytes.
+        max: usize,
+    },
+    /// A row rejected with its group, because another row of the group was.
+    WithGroup {
+        /// The line of the group's first row.
+        first: u64,
+        /// The other row's rejection, as its message says it.
+        why: String,
+    },
 }
 
 /// A size as people write it: `1 MiB`, `64 KiB`, or bytes.
@@ -260,6 +283,26 @@ impl fmt::Display for Reason {
                 f,
                 "the event would be {bytes} bytes, over Segment's limit of {max}; shorten its \
                  longest values"
+            ),
+            Reason::GroupKeyEmpty => f.write_str(
+                "the group column is empty, so the row belongs to no event; fill in its order, \
+                 as on the order's other rows",
+            ),
+            Reason::GroupTooManyRows { rows, max } => write!(
+                f,
+                "the group has {rows} rows, over the {max} one event is read from \
+                 (MAX_GROUP_ROWS); check that the mapping's \"group\" names the column of the \
+                 order, or send the rows as orders of their own"
+            ),
+            Reason::GroupTooLarge { rows, max } => write!(
+                f,
+                "the event of the group's {rows} rows would be over Segment's limit of {max} \
+                 bytes; map fewer item columns, or send the rows as orders of their own"
+            ),
+            Reason::WithGroup { first, why } => write!(
+                f,
+                "rejected with its group (the rows from line {first} with the same group cell), \
+                 as one of its rows was: {why}"
             ),
         }
     }

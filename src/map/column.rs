@@ -17,6 +17,15 @@ pub(crate) enum Seg {
     Key(String),
     /// An array position.
     Index(u32),
+    /// `[]`: each row of a mapping's `group` fills one item of the list, in row order.
+    Each,
+}
+
+impl Seg {
+    /// Whether the segment is a place in a list (`[0]` or `[]`).
+    pub(crate) fn in_list(&self) -> bool {
+        matches!(self, Seg::Index(_) | Seg::Each)
+    }
 }
 
 /// The `:type` suffix of a column. Serialises as its name (`"number"`).
@@ -149,7 +158,7 @@ impl ColumnName {
             .rev()
             .find_map(|s| match s {
                 Seg::Key(k) => Some(k.as_str()),
-                Seg::Index(_) => None,
+                Seg::Index(_) | Seg::Each => None,
             })
             .unwrap_or("")
     }
@@ -188,6 +197,14 @@ pub(crate) fn parse(cell: &str) -> Result<ColumnName, HeaderProblem> {
         while !indexes.is_empty() {
             let close = indexes.find(']').ok_or(HeaderProblem::BadIndex)?;
             let digits = &indexes[1..close];
+            if digits.is_empty() {
+                path.push(Seg::Each);
+                indexes = &indexes[close + 1..];
+                if !indexes.is_empty() && !indexes.starts_with('[') {
+                    return Err(HeaderProblem::BadIndex);
+                }
+                continue;
+            }
             let index = digits
                 .parse::<u32>()
                 .ok()
@@ -219,6 +236,7 @@ pub(crate) fn display_path(path: &[Seg]) -> String {
                 s.push_str(&i.to_string());
                 s.push(']');
             }
+            Seg::Each => s.push_str("[]"),
         }
     }
     s
@@ -312,5 +330,11 @@ mod tests {
     fn display_round_trips() {
         let p = parse("properties.products[0].sku").unwrap();
         assert_eq!(display_path(&p.path), "properties.products[0].sku");
+        let p = parse("properties.products[].sku:number").unwrap();
+        assert_eq!(
+            p.path,
+            vec![key("properties"), key("products"), Seg::Each, key("sku")]
+        );
+        assert_eq!(display_path(&p.path), "properties.products[].sku");
     }
 }

@@ -94,6 +94,23 @@ pub enum HeaderProblem {
         /// What the column is sent as, like `a timestamp`.
         sent_as: &'static str,
     },
+    /// `[]` where a group's items cannot go; why, with the fix.
+    EachNotHere(&'static str),
+    /// `[]` in a target, and the mapping's rule has no `group`.
+    EachWithoutGroup,
+    /// Two columns put a group's items in two different lists.
+    EachTwoLists {
+        /// This column's list, like `properties.products`.
+        list: String,
+        /// The first column with `[]`: its 1-based position.
+        other: usize,
+        /// Its name.
+        other_name: String,
+        /// Its list.
+        other_list: String,
+    },
+    /// The mapping's `group` names this column, and no column's target has `[]`.
+    GroupWithoutEach,
 }
 
 impl fmt::Display for HeaderError {
@@ -194,6 +211,28 @@ impl fmt::Display for HeaderProblem {
                 "the mapping gives the column a values table, which sends strings, and the \
                  column is sent as {sent_as}: remove \"values\", or give the column a target \
                  that takes text"
+            ),
+            HeaderProblem::EachNotHere(why) => write!(f, "[] cannot be used here: {why}"),
+            HeaderProblem::EachWithoutGroup => f.write_str(
+                "[] reads each row of a group into a list, and the mapping's rule has no \
+                 \"group\": add \"group\" naming the column that holds the order (like \
+                 \"group\": \"Order ID\"), or write a position, like [0]",
+            ),
+            HeaderProblem::EachTwoLists {
+                list,
+                other,
+                other_name,
+                other_list,
+            } => write!(
+                f,
+                "puts the group's items in {list}, and column {other} ({other_name}) puts them \
+                 in {other_list}; a group's items go in one list: map both to the same one"
+            ),
+            HeaderProblem::GroupWithoutEach => f.write_str(
+                "the mapping's \"group\" makes one event of the rows with the same cell in this \
+                 column, and no column is read into the event's list: map the item columns \
+                 with [], like \"Lineitem sku\": \"properties.products[].sku\", or remove \
+                 \"group\"",
             ),
         }
     }

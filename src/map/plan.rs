@@ -51,6 +51,22 @@ pub(crate) enum Op {
     Const { bytes: Bytes },
     /// Writes the messageId: column `col`'s cell when it has one, else the derived id.
     MessageId { key: Bytes, col: Option<u32> },
+    /// Writes the list of a group's items under `key` (the items the group's rows made, see
+    /// [`Grouping`]); left out when none has a value.
+    Items { key: Bytes },
+}
+
+/// How a mapping's `group` reads a line-item export: the rows with the same cell in column
+/// `key` make one event, whose list (the plan's [`Op::Items`]) holds one item per row.
+#[derive(Debug)]
+pub(crate) struct Grouping {
+    /// The column whose consecutive equal cells make one group.
+    pub key: u32,
+    /// The plan of one item: the ops of an object (`,{...}`), run on each row of the group.
+    pub items: Plan,
+    /// The columns the event reads from the group's first row (its order-level columns),
+    /// each once: a later row whose cell differs is reported.
+    pub order_columns: Vec<u32>,
 }
 
 /// How a column of the file is used, for the report and the preview.
@@ -92,6 +108,8 @@ pub(crate) struct Plan {
     /// One per format: the columns whose cells are joined to the date's before it is read
     /// (the mapping's `with`), in order; empty for most.
     pub with: Vec<Vec<u32>>,
+    /// With a mapping's `group`: how the group's rows make one event.
+    pub group: Option<Box<Grouping>>,
 }
 
 impl Plan {
@@ -135,6 +153,10 @@ impl Plan {
         let mut tree = Branch::new(usize::MAX, false);
         let mut roles = Roles::default();
         let kind = spec.kind;
+        // The first column with `[]` and its list.
+        let mut each: Option<(usize, String)> = None;
+        // A column has `[]`, placed or not.
+        let mut each_seen = false;
 
         if kind != CallKind::Object {
             tree.push(
@@ -202,6 +224,41 @@ impl Plan {
                 }
                 _ => Ok(p),
             });
+            // `[]`: a group's items, in one list, with the mapping's `group`.
+            let placed = placed.and_then(|p| match p.dest.iter().position(|s| *s == Seg::Each) {
+                None => Ok(p),
+                Some(at) => {
+                    each_seen = true;
+                    let list = column::display_path(&p.dest[..at]);
+                    if p.dest[at + 1..].contains(&Seg::Each) {
+                        Err(HeaderProblem::EachNotHere(
+                            "a list in each item cannot be read from rows; use [] once",
+                        ))
+                    } else if at + 1 == p.dest.len() {
+                        Err(HeaderProblem::EachNotHere(
+                            "name the item's field after it, like properties.products[].sku",
+                        ))
+                    } else if layout.and_then(|l| l.group).is_none() {
+                        Err(HeaderProblem::EachWithoutGroup)
+                    } else {
+                        match &each {
+                            Some((other, other_list)) if *other_list != list => {
+                                Err(HeaderProblem::EachTwoLists {
+                                    list,
+                                    other: other + 1,
+                                    other_name: header[*other].to_string(),
+                                    other_list: other_list.clone(),
+                                })
+                            }
+                            Some(_) => Ok(p),
+                            None => {
+                                each = Some((i, list));
+                                Ok(p)
+                            }
+                        }
+                    }
+                }
+            });
             match placed {
                 Ok(p) => {
                     let leaf = match p.role {
@@ -243,6 +300,12 @@ impl Plan {
                 problem: HeaderProblem::Set(Box::new(problem)),
             };
             let placed = column::parse(path).and_then(|c| place(kind, &c, options.typing));
+            let placed = placed.and_then(|p| match p.dest.contains(&Seg::Each) {
+                true => Err(HeaderProblem::EachNotHere(
+                    "a set value is the same in every event; give a position, like [0]",
+                )),
+                false => Ok(p),
+            });
             match placed {
                 Ok(p) if matches!(p.role, Role::MessageId | Role::ObjectId) => {
                     errors.push(fail(HeaderProblem::TypeNotAllowed {
@@ -264,6 +327,15 @@ impl Plan {
             }
         }
 
+        let group_key = layout.and_then(|l| l.group);
+        if let (Some(k), false) = (group_key, each_seen) {
+            let k = k as usize;
+            errors.push(HeaderError {
+                column: Some(k + 1),
+                name: header.get(k).map(|h| h.to_string()).unwrap_or_default(),
+                problem: HeaderProblem::GroupWithoutEach,
+            });
+        }
         let checks = roles.checks(kind, header.len(), &mut errors);
         if !errors.is_empty() {
             return (infos, Err(errors));
@@ -301,6 +373,7 @@ impl Plan {
             formats: layout.map(|l| l.formats.clone()).unwrap_or_default(),
             tables: layout.map(|l| l.tables.clone()).unwrap_or_default(),
             with: layout.map(|l| l.with.clone()).unwrap_or_default(),
+            group: None,
         };
         plan.ops.push(Op::Open {
             key: Bytes::default(),
@@ -311,19 +384,39 @@ impl Plan {
         // (`tree.at` is not read after this.)
         tree.children.sort_by_key(|(seg, _)| match seg {
             Seg::Key(k) => root_rank(k),
-            Seg::Index(_) => usize::MAX,
+            Seg::Index(_) | Seg::Each => usize::MAX,
         });
-        plan.compile(&tree);
+        let mut items = Vec::new();
+        plan.compile(&tree, &mut items);
         plan.ops.push(Op::Close);
+        if let (Some(key), Some(_)) = (group_key, each) {
+            plan.group = Some(Box::new(Grouping {
+                key,
+                order_columns: order_columns(&plan),
+                items: Plan {
+                    width: plan.width,
+                    needed: plan.needed,
+                    names: plan.names.clone(),
+                    ops: items,
+                    checks: Vec::new(),
+                    formats: plan.formats.clone(),
+                    tables: plan.tables.clone(),
+                    with: plan.with.clone(),
+                    group: None,
+                },
+            }));
+        }
         (infos, Ok(plan))
     }
 
-    fn compile(&mut self, branch: &Branch) {
+    /// Appends the ops of `branch`'s children; the ops of a group's item (under a `[]`) go to
+    /// `items` instead, and the list's place in the message is an [`Op::Items`].
+    fn compile(&mut self, branch: &Branch, items: &mut Vec<Op>) {
         let mut children: Vec<&(Seg, Node)> = branch.children.iter().collect();
         if branch.array {
             children.sort_by_key(|(seg, _)| match seg {
                 Seg::Index(i) => *i,
-                Seg::Key(_) => 0,
+                Seg::Key(_) | Seg::Each => 0,
             });
         }
         let mut next_index = 0;
@@ -337,15 +430,35 @@ impl Plan {
                     next_index = i + 1;
                     b",".to_vec()
                 }
+                Seg::Each => b",".to_vec(),
             };
             match node {
+                // A list of a group's items: its place here, its item's ops apart.
+                Node::Branch(b) if matches!(b.children.first(), Some((Seg::Each, _))) => {
+                    self.ops.push(Op::Items {
+                        key: Bytes::new(&key),
+                    });
+                    let outer = std::mem::take(&mut self.ops);
+                    for (_, item) in &b.children {
+                        if let Node::Branch(item) = item {
+                            self.ops.push(Op::Open {
+                                key: Bytes::new(b","),
+                                array: false,
+                                keep: false,
+                            });
+                            self.compile(item, items);
+                            self.ops.push(Op::Close);
+                        }
+                    }
+                    *items = std::mem::replace(&mut self.ops, outer);
+                }
                 Node::Branch(b) => {
                     self.ops.push(Op::Open {
                         key: Bytes::new(&key),
                         array: b.array,
                         keep: b.keep,
                     });
-                    self.compile(b);
+                    self.compile(b, items);
                     self.ops.push(Op::Close);
                 }
                 Node::Leaf(Leaf::Cell {
@@ -395,6 +508,29 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// The columns the event of a group reads from its first row: its cells' and its messageId's,
+/// and those a date's `with` joins to them, each once.
+fn order_columns(plan: &Plan) -> Vec<u32> {
+    let mut cols = Vec::new();
+    for op in &plan.ops {
+        match op {
+            Op::Cell { col, conv, .. } => {
+                cols.push(*col);
+                if let Conv::Formatted(f) = conv {
+                    if let Some(with) = plan.with.get(usize::from(*f)) {
+                        cols.extend(with.iter().copied());
+                    }
+                }
+            }
+            Op::MessageId { col: Some(col), .. } => cols.push(*col),
+            _ => {}
+        }
+    }
+    cols.sort_unstable();
+    cols.dedup();
+    cols
 }
 
 /// Whether a column of `conv` may send a string whatever its cell: where a values table's
@@ -545,7 +681,12 @@ impl Branch {
         let Some((seg, rest)) = path.split_first() else {
             return Err(conflict(self.owner));
         };
-        if self.array != matches!(seg, Seg::Index(_)) {
+        if self.array != seg.in_list() {
+            return Err(conflict(self.owner));
+        }
+        // A list is a group's (`[]`) or has positions (`[0]`), not both.
+        let each = *seg == Seg::Each;
+        if self.array && self.children.iter().any(|(s, _)| (*s == Seg::Each) != each) {
             return Err(conflict(self.owner));
         }
         crate::map::probe::note();
@@ -559,7 +700,7 @@ impl Branch {
                 Ok(())
             }
             (None, false) => {
-                let array = matches!(rest[0], Seg::Index(_));
+                let array = rest[0].in_list();
                 let mut b = Branch::new(col, array);
                 b.insert(rest, col, leaf, names)?;
                 self.push(seg.clone(), Node::Branch(b));

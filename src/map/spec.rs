@@ -485,6 +485,11 @@ fn place_object(c: &ColumnName, auto: Conv) -> Result<Placed, HeaderProblem> {
             why: "the Objects API takes no lists or objects; give each value a column of its own",
         });
     }
+    if c.path.contains(&Seg::Each) {
+        return Err(HeaderProblem::EachNotHere(
+            "the Objects API takes no lists: a line-item group is for events",
+        ));
+    }
     let path = match c.path.split_first() {
         Some((Seg::Key(k), rest)) if k == "properties" && !rest.is_empty() => rest,
         _ => &c.path[..],
@@ -494,6 +499,7 @@ fn place_object(c: &ColumnName, auto: Conv) -> Result<Placed, HeaderProblem> {
         .map(|s| match s {
             Seg::Key(k) => k.clone(),
             Seg::Index(i) => i.to_string(),
+            Seg::Each => "each".to_string(),
         })
         .collect();
     let flat = flat.join("_");

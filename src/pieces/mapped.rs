@@ -4,7 +4,7 @@
 
 use crate::base::position::Position;
 use crate::map::file_name::FileSpec;
-use crate::map::file_plan::{Delimiter, FilePlan};
+use crate::map::file_plan::{Delimiter, FilePlan, HeaderSource};
 use crate::map::mapping::Skip;
 use crate::options::Options;
 use crate::pieces::split::{Split, Splitter};
@@ -29,6 +29,10 @@ pub struct FileSplitter {
     limit: usize,
     /// The mapping's `skip`.
     skip: Skip,
+    /// The mapping's `group`: the column whose groups a shard never cuts.
+    group: Option<String>,
+    /// The mapping's `header` names, for a file without a header row.
+    names: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -85,14 +89,25 @@ impl FileSplitter {
         from: Option<(&[u8], Position)>,
     ) -> FileSplitter {
         let skip = file.skip;
+        let group = file.rule.as_ref().and_then(|r| r.group.clone());
+        let group = group.as_deref();
+        let names = match &file.header {
+            HeaderSource::Mapping(names) => Some(names.clone()),
+            HeaderSource::File => None,
+        };
+        let named = |s: Splitter| match &names {
+            Some(names) => s.group_among(names),
+            None => s,
+        };
         let state = match (file.delimiter, from) {
             // The engine's offsets are not the file's: it is read whole.
             _ if !file.offsets_are_the_files() => Pass::Whole,
-            (Delimiter::Given(d), None) => Pass::Splitting(Box::new(
+            (Delimiter::Given(d), None) => Pass::Splitting(Box::new(named(
                 Splitter::new(d, every)
                     .with_max_record_bytes(limit)
-                    .with_skip(skip.before, skip.after),
-            )),
+                    .with_skip(skip.before, skip.after)
+                    .with_group(group),
+            ))),
             (Delimiter::Guessed, None) => {
                 Pass::Guessing(dialect::Guess::new(true).skipping(skip.before))
             }
@@ -101,9 +116,12 @@ impl FileSplitter {
                     Delimiter::Given(d) => d,
                     Delimiter::Guessed => dialect::guess_after(header, skip.before),
                 };
-                Pass::Splitting(Box::new(
-                    Splitter::resume(d, every, header, at).with_max_record_bytes(limit),
-                ))
+                Pass::Splitting(Box::new(named(
+                    Splitter::resume(d, every, header, at)
+                        .with_max_record_bytes(limit)
+                        .with_group(group)
+                        .group_in(&file.header_record(header, d)),
+                )))
             }
         };
         FileSplitter {
@@ -116,6 +134,8 @@ impl FileSplitter {
             } else {
                 skip
             },
+            group: group.map(str::to_string),
+            names,
         }
     }
 
@@ -135,9 +155,14 @@ impl FileSplitter {
     fn start(&mut self) {
         if let Pass::Guessing(guess) = &mut self.state {
             let (delimiter, held) = std::mem::take(guess).finish();
-            let mut s = Splitter::new(delimiter, self.every)
+            let s = Splitter::new(delimiter, self.every)
                 .with_max_record_bytes(self.limit)
-                .with_skip(self.skip.before, self.skip.after);
+                .with_skip(self.skip.before, self.skip.after)
+                .with_group(self.group.as_deref());
+            let mut s = match &self.names {
+                Some(names) => s.group_among(names),
+                None => s,
+            };
             s.write(&held);
             self.state = Pass::Splitting(Box::new(s));
         }

@@ -17,7 +17,7 @@ use crate::base::position::Position;
 use crate::map::file_plan::FilePlan;
 use crate::options::Options;
 use crate::report::error::Error;
-use crate::report::{write_rejects_header, write_rejects_row};
+use crate::report::{write_rejects_header, write_rejects_row, GroupNotes};
 
 /// One piece of a file run in several pieces, as the host stores it (`{"start", "end", "last",
 /// "report"}`; other keys the host keeps there, like its delivery, are not read).
@@ -68,6 +68,12 @@ pub struct PartReport {
     pub finished: bool,
     /// The header's problems (the report's `headerErrors`), as stored.
     pub header_errors: Value,
+    /// Later rows of groups whose order-level cell differed (the report's `groupConflicts`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_conflicts: Option<GroupNotes>,
+    /// Rows sent inside the event of their group's first row (the report's `groupedRows`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub grouped_rows: u64,
     /// Bytes read; for the combined report, the file's size.
     pub input_bytes: u64,
     /// The mapping the file was read through (the report's `mapping`), as stored.
@@ -80,6 +86,14 @@ pub struct PartReport {
     pub rejections: Vec<StoredRejection>,
     /// Data rows read.
     pub rows: u64,
+    /// Groups whose cell came back after other rows (the report's `splitGroups`); each piece
+    /// notices those within it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_groups: Option<GroupNotes>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl PartReport {
@@ -236,6 +250,9 @@ pub fn combine(parts: &[Part], max_rejections: usize) -> Option<PartReport> {
         rows: sum(|r| r.rows),
         payload_bytes: sum(|r| r.payload_bytes),
         apostrophes_removed: sum(|r| r.apostrophes_removed),
+        grouped_rows: sum(|r| r.grouped_rows),
+        group_conflicts: GroupNotes::combine(reports.iter().map(|r| &r.group_conflicts)),
+        split_groups: GroupNotes::combine(reports.iter().map(|r| &r.split_groups)),
         input_bytes: chain.last()?.end.map_or(0, |e| e.offset),
         rejections: reports
             .iter()
@@ -289,6 +306,39 @@ mod tests {
                 "rejections": rejections, "error": null, "finished": true},
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn grouped_counts_and_notes_add_up_over_pieces() {
+        let piece = |start: u64, end: u64, last: bool, grouped: u64, conflicts: Value| -> Part {
+            serde_json::from_value(json!({
+                "start": {"offset": start, "line": 1}, "end": {"offset": end, "line": 1},
+                "last": last,
+                "report": {"rows": 3, "events": 1, "rejected": 0, "groupedRows": grouped,
+                    "groupConflicts": conflicts, "finished": true},
+            }))
+            .unwrap()
+        };
+        let first: Vec<String> = (0..8).map(|i| format!("a{i}")).collect();
+        let parts = [
+            piece(0, 10, false, 2, json!({"count": 8, "first": first})),
+            piece(
+                10,
+                20,
+                true,
+                2,
+                json!({"count": 3, "first": ["b0", "b1", "b2"]}),
+            ),
+        ];
+        let whole = combine(&parts, 10).unwrap();
+        assert_eq!(whole["groupedRows"], 4);
+        assert_eq!(
+            whole["groupConflicts"],
+            json!({"count": 11, "first": ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "b0", "b1"]})
+        );
+        // A file without groups: no such keys.
+        let plain = combine(&[part(0, 10, true, 1, json!([]))], 10).unwrap();
+        assert!(plain.get("groupedRows").is_none() && plain.get("splitGroups").is_none());
     }
 
     #[test]

@@ -10,6 +10,8 @@
 use crate::base::limits::DEFAULT_MAX_RECORD_BYTES;
 use crate::base::position::Position;
 use crate::read::frame::{Framer, Step};
+use crate::read::records::{Record, RecordReader};
+use crate::write::group::group_cell;
 
 pub use crate::base::limits::MAX_HEADER_BYTES;
 
@@ -103,6 +105,27 @@ pub struct Splitter {
     text_start: u64,
     /// Records are skipped before the header: [`Split::header`] is the file's head.
     keeps_head: bool,
+    /// With a mapping's `group`: cuts fall between groups only.
+    group: Option<GroupCuts>,
+}
+
+/// Where a file read through a mapping's `group` may be cut: only where a row's group cell
+/// differs from the row's before it (or either belongs to no group), read as the engine reads
+/// it ([`group_cell`]), so that a group never straddles two shards and each shard's events are
+/// those of a single run.
+#[derive(Debug, Default)]
+struct GroupCuts {
+    /// The group column's name, until the header gives its place.
+    name: String,
+    /// Its place (0-based), once known; `None` while the header is to come, and when the
+    /// header lacks it (the engine stops at such a header).
+    col: Option<usize>,
+    /// The place comes from the mapping's `header` names, not from the file's first record.
+    named: bool,
+    /// The group cell of the last row read; `None` for a row of no group.
+    last: Option<Vec<u8>>,
+    /// A cut that is due, held until the row after it shows whether it starts a new group.
+    pending: Option<Position>,
 }
 
 impl Splitter {
@@ -129,7 +152,72 @@ impl Splitter {
             skip_after: 0,
             text_start: 0,
             keeps_head: false,
+            group: None,
         }
+    }
+
+    /// The same pass for a file read through a mapping whose `group` names the column `name`:
+    /// a shard starts only where a group does.
+    pub(crate) fn with_group(mut self, name: Option<&str>) -> Splitter {
+        self.group = name.map(|name| GroupCuts {
+            name: name.to_string(),
+            ..GroupCuts::default()
+        });
+        self
+    }
+
+    /// With a group: the group column's place in the header record `header`.
+    pub(crate) fn group_in(mut self, header: &[u8]) -> Splitter {
+        self.find_group(header);
+        self
+    }
+
+    /// With a group, in a file without a header row: the group column's place among the
+    /// mapping's `header` names.
+    pub(crate) fn group_among(mut self, names: &[String]) -> Splitter {
+        if let Some(g) = &mut self.group {
+            g.col = names.iter().position(|n| n.trim() == g.name.trim());
+            g.named = true;
+        }
+        self
+    }
+
+    /// Finds the group column in the header record `header`, by name as the mapping does.
+    fn find_group(&mut self, header: &[u8]) {
+        let delimiter = self.delimiter;
+        let Some(g) = self.group.as_mut().filter(|g| !g.named) else {
+            return;
+        };
+        let mut reader = RecordReader::new(delimiter, 0, MAX_HEADER_BYTES);
+        let mut col = None;
+        let mut first = |rec: Record<'_>| {
+            if let (None, Ok(row)) = (col, rec.row()) {
+                col = Some((0..row.len()).position(|i| row.cell_str(i).trim() == g.name.trim()));
+            }
+            Ok::<bool, ()>(true)
+        };
+        let _ = reader.push(header, &mut first);
+        let _ = reader.finish(&mut first);
+        g.col = col.flatten();
+    }
+
+    /// The group cell of the data record `raw` (whole, as the engine reads it), when the file
+    /// is grouped; `None` for a row of no group.
+    fn group_key(&self, raw: &[u8]) -> Option<Vec<u8>> {
+        let col = self.group.as_ref()?.col?;
+        let mut reader = RecordReader::new(self.delimiter, 0, self.max_record_bytes);
+        reader.body(usize::MAX - 1);
+        let mut key = None;
+        let mut read = |rec: Record<'_>| {
+            if key.is_none() && rec.broken.is_none() {
+                let row = rec.row().ok();
+                key = group_cell(row.as_ref(), crate::map::spec::col32(col)).map(<[u8]>::to_vec);
+            }
+            Ok::<bool, ()>(true)
+        };
+        let _ = reader.push(raw, &mut read);
+        let _ = reader.finish(&mut read);
+        key
     }
 
     /// The same pass for a file whose mapping skips `before` records before the header and
@@ -234,6 +322,7 @@ impl Splitter {
         }
         if !self.unsplittable {
             self.scan(&[], true);
+            self.end_groups();
         }
         let data_start = self.data_start?;
         if self.unsplittable {
@@ -296,6 +385,14 @@ impl Splitter {
                 match framer.step(&self.buf[from..], eof) {
                     Step::More { keep } => {
                         if self.data_start.is_some() {
+                            // A grouped file's record is kept whole, within the record limit,
+                            // for its group cell to be read when it ends (a longer one is cut,
+                            // and belongs to no group).
+                            let within =
+                                framer.pos() - self.at.offset <= self.max_record_bytes as u64;
+                            if self.group.is_some() && within {
+                                break keep.min(self.at.offset).max(self.buf_offset);
+                            }
                             break keep;
                         }
                         // The header is kept whole while it is within MAX_HEADER_BYTES; past
@@ -335,7 +432,24 @@ impl Splitter {
                             let to = (end - self.buf_offset) as usize;
                             self.header = self.buf[from..to].to_vec();
                             self.data_start = Some(next);
+                            if self.group.is_some() {
+                                let record = (self.at.offset - self.buf_offset) as usize;
+                                let header = self.buf[record..to].to_vec();
+                                self.find_group(&header);
+                            }
                         } else {
+                            if self.group.is_some() {
+                                let key = match self.at.offset.checked_sub(self.buf_offset) {
+                                    Some(from) if broken.is_none() => {
+                                        let to = (end - self.buf_offset) as usize;
+                                        self.buf
+                                            .get(from as usize..to)
+                                            .and_then(|raw| self.group_key(raw))
+                                    }
+                                    _ => None,
+                                };
+                                self.group_row(key);
+                            }
                             self.cut_at(next);
                         }
                         self.at = next;
@@ -390,11 +504,43 @@ impl Splitter {
         }
     }
 
-    /// A cut at `at`, a place where a record may start, if a shard is due.
+    /// A cut at `at`, a place where a record may start, if a shard is due; in a grouped file,
+    /// held until the next row shows whether a group starts there.
     fn cut_at(&mut self, at: Position) {
-        if at.offset >= self.next_target {
-            self.cuts.push(at);
-            self.next_target = at.offset + self.every;
+        if at.offset < self.next_target {
+            return;
+        }
+        match &mut self.group {
+            Some(g) => {
+                g.pending.get_or_insert(at);
+            }
+            None => self.cut(at),
+        }
+    }
+
+    fn cut(&mut self, at: Position) {
+        self.cuts.push(at);
+        self.next_target = at.offset + self.every;
+    }
+
+    /// A grouped file's data record has ended, with the group cell `key`: the cut held before
+    /// it is made when it starts a new group, and dropped when it continues the last.
+    fn group_row(&mut self, key: Option<Vec<u8>>) {
+        let Some(g) = &mut self.group else {
+            return;
+        };
+        let same = key.is_some() && key == g.last;
+        let held = g.pending.take();
+        g.last = key;
+        if let (Some(at), false) = (held, same) {
+            self.cut(at);
+        }
+    }
+
+    /// The end of the file: a cut still held has no row after it, and is made.
+    fn end_groups(&mut self) {
+        if let Some(at) = self.group.as_mut().and_then(|g| g.pending.take()) {
+            self.cut(at);
         }
     }
 }

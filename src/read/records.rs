@@ -241,6 +241,19 @@ impl CellRecord {
         (dropped, first)
     }
 
+    /// Holds a copy of `row`'s cells (with their types, a workbook's row's), its own cleared:
+    /// a row kept past the next one read (a group's first row, see [`crate::write::group`]).
+    pub(crate) fn copy_row(&mut self, row: &Row<'_>) {
+        self.clear();
+        for i in 0..row.len() {
+            self.push(row.cell(i), row.kind(i).unwrap_or(CellKind::Text));
+        }
+        // A CSV row's cells have no type: the plan types them.
+        if row.kinds.is_empty() {
+            self.kinds.clear();
+        }
+    }
+
     /// The record, on sheet row `line`; its messageIds come from `offset`.
     pub(crate) fn record(&self, line: u64, offset: u64) -> Record<'_> {
         Record {

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
 
+use crate::base::limits::limit;
 use crate::base::reason::REJECTS_COLUMN;
 use crate::map::file_name::FileSpec;
 use crate::map::header::HeaderError;
@@ -24,10 +25,26 @@ pub struct Report {
     pub columns: Vec<ColumnInfo>,
     /// Data rows read (the header not counted).
     pub rows: u64,
-    /// Rows that became events (or objects).
+    /// Rows that became events (or objects); with a mapping's `group`, the events sent, one
+    /// per group.
     pub events: u64,
     /// Rows rejected.
     pub rejected: u64,
+    /// With a mapping's `group`: the rows sent inside the event of their group's first row (an
+    /// order's later lines), so that rows = events + rejected + groupedRows. Absent when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub grouped_rows: u64,
+    /// With a mapping's `group`: later rows of a group whose order-level cell differs from the
+    /// group's first row's (whose value was sent). Absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "GroupNotes")]
+    pub group_conflicts: Option<GroupNotes>,
+    /// With a mapping's `group`: groups whose cell came back after other rows, each part sent
+    /// as an event of its own (a group is consecutive rows). Found among the last
+    #[doc = concat!(" ", limit!(RECENT_GROUPS), " groups of a piece (RECENT_GROUPS). Absent when none.")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "GroupNotes")]
+    pub split_groups: Option<GroupNotes>,
     /// Request bodies made.
     pub batches: u64,
     /// Bytes of the file written to the engine.
@@ -47,6 +64,47 @@ pub struct Report {
     pub finished: bool,
     /// The mapping the file was read through, when one was given.
     pub mapping: Option<MappingUsed>,
+}
+
+/// What a run noticed about a mapping's groups: how often, and the first few in words.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+pub struct GroupNotes {
+    /// How many times.
+    pub count: u64,
+    /// The first few, like "line 5, column 'Total': '30.00' differs from line 3's '25.00'; line 3's was sent".
+    pub first: Vec<String>,
+}
+
+impl GroupNotes {
+    /// The most a note keeps in `first`.
+    pub const KEPT: usize = 10;
+
+    /// Counts one, keeping its words while fewer than [`GroupNotes::KEPT`] are.
+    pub(crate) fn note(notes: &mut Option<GroupNotes>, words: impl FnOnce() -> String) {
+        let n = notes.get_or_insert_with(GroupNotes::default);
+        n.count += 1;
+        if n.first.len() < GroupNotes::KEPT {
+            n.first.push(words());
+        }
+    }
+
+    /// The notes of pieces in file order, as one.
+    pub(crate) fn combine<'a>(
+        all: impl Iterator<Item = &'a Option<GroupNotes>>,
+    ) -> Option<GroupNotes> {
+        let mut out: Option<GroupNotes> = None;
+        for n in all.flatten() {
+            let o = out.get_or_insert_with(GroupNotes::default);
+            o.count += n.count;
+            let room = GroupNotes::KEPT.saturating_sub(o.first.len());
+            o.first.extend(n.first.iter().take(room).cloned());
+        }
+        out
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Which mapping a file was read through, and which of its rules applied.

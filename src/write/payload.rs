@@ -65,6 +65,9 @@ pub(crate) struct PayloadWriter {
     /// A date's cell joined with the cells of its `with` columns: grown to the longest once,
     /// then reused row after row.
     joined: Vec<u8>,
+    /// A group's items as [`Op::Items`] writes them (`,{...},{...}`), filled by
+    /// [`crate::write::group`]; empty for a file without `group`.
+    pub(crate) items: Vec<u8>,
 }
 
 impl PayloadWriter {
@@ -201,6 +204,21 @@ impl PayloadWriter {
                         parent.fill_holes(out);
                     }
                     bytes.write(out);
+                }
+                Op::Items { key } => {
+                    let Some(parent) = self.stack.last_mut() else {
+                        continue;
+                    };
+                    match self.items.split_first() {
+                        Some((_, items)) => {
+                            parent.fill_holes(out);
+                            key.write(out);
+                            out.push(b'[');
+                            out.extend_from_slice(items);
+                            out.push(b']');
+                        }
+                        None => parent.skipped_child(),
+                    }
                 }
                 Op::MessageId { key, col } => {
                     key.write(out);

@@ -49,7 +49,7 @@ impl Taken {
         let mut steps = Vec::with_capacity(dest.len());
         for (k, seg) in dest.iter().enumerate() {
             if k > 0 {
-                steps.push((at.clone(), matches!(seg, Seg::Index(_))));
+                steps.push((at.clone(), seg.in_list()));
             }
             match seg {
                 Seg::Key(key) => {
@@ -63,6 +63,7 @@ impl Taken {
                     at.push_str(&i.to_string());
                     at.push(']');
                 }
+                Seg::Each => at.push_str("[]"),
             }
         }
         (steps, at)

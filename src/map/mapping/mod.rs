@@ -106,6 +106,8 @@ pub(crate) struct Rule {
     /// A path in header syntax and its JSON value.
     pub set: Vec<(String, Vec<u8>)>,
     pub drop_unmapped: bool,
+    /// The column whose consecutive equal cells make one event (`group`): its name.
+    pub group: Option<String>,
     /// SHA-1 of the rule's JSON in canonical form ([`canonical_json`]), set by
     /// [`Mapping::rule_for`] for the rule that applies: the rule's content takes part in the
     /// messageIds of the files it reads, so a corrected mapping sends new ids.
@@ -150,6 +152,8 @@ pub(crate) struct Layout {
     /// One per format: the file's columns (0-based) whose cells are joined to the date's, in
     /// order, before the format reads them (`with`); empty for most.
     pub with: Vec<Vec<u32>>,
+    /// The column (0-based) whose consecutive equal cells make one event (`group`).
+    pub group: Option<u32>,
 }
 
 /// A map key in a path: `["Created (UTC)"]`.
@@ -488,6 +492,7 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape, raw: &Value) -> Option<R
         &Unmapped::ALL,
         raw.get("unmapped"),
     ) == Some(Unmapped::Drop);
+    let group = check_group(ck, &p("group"), &r.group, &columns);
     if ck.errors.len() > before {
         return None;
     }
@@ -503,6 +508,7 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape, raw: &Value) -> Option<R
         columns,
         set,
         drop_unmapped,
+        group,
         digest: [0; 20],
     };
     // With the call known, the values are checked now; else for each file, by its name's call.
@@ -513,6 +519,50 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape, raw: &Value) -> Option<R
         }
     }
     Some(rule)
+}
+
+/// `group`: the name of the column whose consecutive equal cells make one event, with the
+/// rule's `[]` targets (its items) in one list; a `[]` target without it is an error too.
+fn check_group(
+    ck: &mut Checker,
+    path: &str,
+    group: &Field<String>,
+    columns: &[(String, Option<Target>)],
+) -> Option<String> {
+    // The rule's item columns: each target with [] and its list.
+    let mut lists: Vec<(&str, String)> = Vec::new();
+    for (name, target) in columns {
+        let Some(c) = target.as_ref().and_then(|t| column::parse(&t.to).ok()) else {
+            continue;
+        };
+        if let Some(at) = c.path.iter().position(|s| *s == column::Seg::Each) {
+            lists.push((name, column::display_path(&c.path[..at])));
+        }
+    }
+    let name = ck.given(
+        path,
+        group,
+        "the name of the column that holds each row's order, like \"Order ID\"",
+    );
+    let Some(name) = name else {
+        if let (Field::Absent, Some((column, _))) = (group, lists.first()) {
+            ck.err(path, format!("missing: columns[{}] reads each row into a list with [], which needs the column that holds each row's order, like \"group\": \"Order ID\"", Value::String(column.to_string())));
+        }
+        return None;
+    };
+    if name.trim().is_empty() {
+        ck.err(
+            path,
+            "is empty; give the column that holds each row's order, like \"Order ID\"",
+        );
+        return None;
+    }
+    if let Some((first, list)) = lists.first() {
+        if let Some((other, other_list)) = lists.iter().find(|(_, l)| l != list) {
+            ck.err(path, format!("the items go in one list, and columns[{}] puts them in {list} while columns[{}] puts them in {other_list}: map both to the same list", Value::String(first.to_string()), Value::String(other.to_string())));
+        }
+    }
+    Some(name.clone())
 }
 
 /// `skip`: a count of records before the header row, or `{"before": n, "after": m}`; `raw` is
@@ -994,6 +1044,22 @@ impl Rule {
                 }),
             }
         }
+        let group = match &self.group {
+            None => None,
+            Some(name) => match by_name.get(name.trim()).and_then(|f| f.first()) {
+                Some(&k) => u32::try_from(k).ok(),
+                None => {
+                    errors.push(HeaderError {
+                        column: None,
+                        name: name.clone(),
+                        problem: HeaderProblem::MappedColumnMissing {
+                            path: format!("files[{}].group", self.index),
+                        },
+                    });
+                    None
+                }
+            },
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -1004,6 +1070,7 @@ impl Rule {
             formats,
             tables,
             with,
+            group,
         })
     }
 }

@@ -406,6 +406,7 @@ fn date_formats_past_what_a_plan_indexes_are_refused_not_wrapped() {
             .collect(),
         set: Vec::new(),
         drop_unmapped: false,
+        group: None,
         digest: [0; 20],
     };
     let refused = rule.layout(&["a"]).unwrap_err();

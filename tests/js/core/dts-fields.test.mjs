@@ -31,7 +31,7 @@ function declaredInterfaces() {
 const INTERFACES = declaredInterfaces();
 
 /** The interfaces the binding returns, each of whose fields some value below must carry. */
-const RETURNED = ['Batch', 'ColumnInfo', 'Combined', 'Draft', 'DraftNote', 'FileInfo', 'HeaderError', 'MappingUsed', 'Position', 'Progress', 'Rejection', 'Report', 'Shard', 'Split', 'Validation'];
+const RETURNED = ['Batch', 'ColumnInfo', 'Combined', 'Draft', 'DraftNote', 'FileInfo', 'GroupNotes', 'HeaderError', 'MappingUsed', 'Position', 'Progress', 'Rejection', 'Report', 'Shard', 'Split', 'Validation'];
 
 /** The interface a property's type names, if one: `Report | null`, `ColumnInfo[]`, `FileInfo`. */
 function namedInterface(type) {
@@ -98,6 +98,16 @@ test('the binding returns exactly the fields pkg/csv2segment.d.ts declares', asy
   check('Position', plain.suspend());
   check('Batch', plain.nextBatch());
   plain.free();
+
+  // A line-item file read through a mapping's group: rows sent inside an order's event, an
+  // order-level cell that disagrees, and an order that comes back.
+  const grouped = JSON.stringify({
+    files: [{ match: 'orders*.csv', call: 'track', group: 'Order', columns: { Order: 'properties.order_id', Email: 'userId', Total: 'properties.total:number', Sku: 'properties.products[].sku' }, set: { event: 'Order Completed' } }],
+  });
+  const orders = 'Order,Email,Total,Sku\nA1,a@example.com,30,S1\nA1,,31,S2\nA2,b@example.com,5,S3\nA1,a@example.com,30,S4\n';
+  const groupedReport = engine.validate(bytes(orders), 'orders.csv', 'test:orders', { mapping: grouped }).report;
+  assert.deepEqual([groupedReport.rows, groupedReport.events, groupedReport.groupedRows], [4, 3, 1]);
+  check('Report', groupedReport);
 
   check('FileInfo', engine.parseKey('identify_users.csv.gz'));
   check('Validation', engine.validate(bytes(csv), 'signups.csv', 'test:v', options));

@@ -65,3 +65,67 @@ test('the hostile corpus through the engine in wasm: a report each, memory flat'
     assert.ok(grown <= BOUND, `${c.name}: wasm memory grew ${(grown / MIB).toFixed(1)} MiB over the normal file's ${(normalBytes / MIB).toFixed(1)} MiB`);
   }
 });
+
+/** Runs `chunks` through a new Ingest with `options`, as `run` does; the report. */
+function runWith(engine, key, options, chunks) {
+  const ing = new engine.Ingest(key, 'test://hostile-groups', options);
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += WRITE) {
+      ing.write(chunk.subarray(at, at + WRITE));
+      while (ing.nextBatch());
+    }
+  }
+  ing.finish();
+  while (ing.nextBatch());
+  const report = ing.report();
+  ing.free();
+  return report;
+}
+
+/** `count` rows made by `row(i)`, in chunks of about 1 MiB, never the whole file at once. */
+function* rowsOf(header, count, row) {
+  const encoder = new TextEncoder();
+  let text = header;
+  for (let i = 0; i < count; i++) {
+    text += row(i);
+    if (text.length >= MIB) {
+      yield encoder.encode(text);
+      text = '';
+    }
+  }
+  yield encoder.encode(text);
+}
+
+test("a line-item file's hostile groups through the engine in wasm: one rejected event each, memory flat", async () => {
+  const engine = await loadEngine();
+  const memory = engine.initSync().memory;
+  const mapping = JSON.stringify({
+    files: [{ match: 'orders*.csv', call: 'track', group: 'Order', unmapped: 'drop', columns: { Order: 'properties.order_id', Email: 'userId', Sku: 'properties.products[].sku' }, set: { event: 'Order Completed' } }],
+  });
+  const header = 'Order,Email,Sku,Note\n';
+  const grown = (since) => (memory.buffer.byteLength - since) / MIB;
+  // A normal export: 30,000 orders of 3 lines.
+  const normal = runWith(engine, 'orders.csv', { mapping }, rowsOf(header, 90_000, (i) => `#${Math.floor(i / 3)},a@example.com,S${i},n\n`));
+  assert.deepEqual([normal.rows, normal.events, normal.groupedRows, normal.rejected], [90_000, 30_000, 60_000, 0]);
+  const normalBytes = memory.buffer.byteLength;
+  // One order of 400,000 lines (12 MB): past MAX_GROUP_ROWS, one rejected event of every row,
+  // in no more memory than the normal file (the group's items are let go past the bound).
+  const huge = runWith(engine, 'orders.csv', { mapping }, rowsOf(header, 400_001, (i) => (i < 400_000 ? `#1,a@example.com,SKU-${i},note\n` : '#2,b@example.com,S,n\n')));
+  assert.deepEqual([huge.rows, huge.events, huge.rejected, huge.rejections.length], [400_000 + 1, 1, 400_000, 1000]);
+  assert.match(huge.rejections[0].message, /^line 2: the group has 400000 rows, over the 1000 one event is read from/);
+  assert.ok(grown(normalBytes) <= 1, `an order of 400,000 lines: wasm memory grew ${grown(normalBytes).toFixed(1)} MiB`);
+  // An order of 1,200 lines of 70 KiB each (a long note the mapping drops; 84 MB) whose items
+  // pass 32 KB, then an order of one line: the first rejected, its first 1,000 rows in the
+  // report, each cut to 4 KiB as any long rejected row is; the second sent. The report's
+  // rejected rows take what they take for a file without groups (run first, as the memory only
+  // grows): the group's rows' text is held once, moved to the report, never copied.
+  const note = 'x'.repeat(70 * 1024);
+  const plain = runWith(engine, 'track_notes.csv', {}, rowsOf('userId,event,n\n', 1200, (i) => `,e${i},${note}\n`));
+  assert.deepEqual([plain.rejected, plain.rejections.length], [1200, 1000]);
+  const plainBytes = memory.buffer.byteLength;
+  const wide = runWith(engine, 'orders.csv', { mapping }, rowsOf(header, 1201, (i) => (i < 1200 ? `#1,a@example.com,${'S'.repeat(50)}${i},${note}\n` : '#2,b@example.com,S,n\n')));
+  assert.deepEqual([wide.rows, wide.events, wide.rejected, wide.rejections.length], [1201, 1, 1200, 1000]);
+  assert.match(wide.rejections[999].message, /^line 1001: the event of the group's 1200 rows would be over Segment's limit of 32768 bytes/);
+  for (const r of wide.rejections) assert.equal(Buffer.byteLength(r.row), 4096);
+  assert.ok(grown(plainBytes) <= 1, `an order of long lines: wasm memory grew ${grown(plainBytes).toFixed(1)} MiB over a file without groups with as many rejected rows`);
+});
