@@ -107,8 +107,15 @@ export interface Vocabulary {
   draftSampleBytes: number;
   /** The encodings, as `encoding` takes them; the first is the default. */
   encodings: string[];
+  /**
+   * The list a line-item export's item columns go into, as the draft writes their targets'
+   * start (`properties.products[]`, the e-commerce spec's products).
+   */
+  itemsList: string;
   /** The largest set value as JSON (MAX_CONSTANT_BYTES). */
   maxConstantBytes: number;
+  /** The most rows a mapping's `group` makes one event (MAX_GROUP_ROWS). */
+  maxGroupRows: number;
   /** The largest header record, and so a rule's header list (MAX_HEADER_BYTES). */
   maxHeaderBytes: number;
   /** The largest mapping text (MAX_MAPPING_BYTES). */

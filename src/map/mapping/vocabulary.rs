@@ -6,8 +6,8 @@ use serde::Serialize;
 use super::shape::{names, Decimal, Unlisted, Unmapped};
 use super::BLANK_PREFIX;
 use crate::base::limits::{
-    MAX_CONSTANT_BYTES, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS, MAX_SKIP,
-    MAX_VALUES,
+    MAX_CONSTANT_BYTES, MAX_GROUP_ROWS, MAX_HEADER_BYTES, MAX_MAPPING_BYTES, MAX_MAPPING_COLUMNS,
+    MAX_SKIP, MAX_VALUES,
 };
 use crate::map::column::ColumnType;
 use crate::map::draft::DRAFT_SAMPLE_BYTES;
@@ -49,6 +49,11 @@ pub struct Vocabulary {
     pub max_values: usize,
     /// The most rows `skip` passes over before the header row, and after it (MAX_SKIP).
     pub max_skip: usize,
+    /// The list a line-item export's item columns go into, as the draft writes their targets'
+    /// start (`properties.products[]`, the e-commerce spec's products).
+    pub items_list: &'static str,
+    /// The most rows a mapping's `group` makes one event (MAX_GROUP_ROWS).
+    pub max_group_rows: usize,
 }
 
 /// The mapping's vocabulary.
@@ -72,6 +77,8 @@ pub fn vocabulary() -> Vocabulary {
         max_constant_bytes: MAX_CONSTANT_BYTES,
         max_values: MAX_VALUES,
         max_skip: MAX_SKIP,
+        items_list: crate::map::draft::ITEMS_LIST,
+        max_group_rows: MAX_GROUP_ROWS,
     }
 }
 
@@ -126,6 +133,10 @@ mod tests {
             (65536, 1048576, 32768)
         );
         assert_eq!(v.max_skip, 1000);
+        assert_eq!(
+            (v.items_list, v.max_group_rows),
+            ("properties.products[]", 1000)
+        );
         for n in [0, v.max_skip] {
             let m = format!(
                 r#"{{"files": [{{"match": "*", "skip": {{"before": {n}, "after": {n}}}}}]}}"#
