@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeDrafts } from '../../js/core/draft.mjs';
+import { withoutIds } from './exports.mjs';
 
 export const LINE_ITEMS = fileURLToPath(new URL('../fixtures/line_items/', import.meta.url));
 /** Shopify's orders export: 3 orders of 3, 1 and 3 line items. */
@@ -23,6 +24,21 @@ export function draftedMapping(engine, name, bytes) {
   const blanks = drafted.notes.filter((n) => n.kind === 'blank');
   if (blanks.length) throw new Error(`the draft of ${name} has blanks: ${blanks.map((n) => n.message).join('; ')}`);
   return JSON.stringify(mergeDrafts(engine, [{ name, rule: drafted.rule }]), null, 2);
+}
+
+/**
+ * The events the Segment stand-in accepted, in the order it did, without the request's sentAt
+ * and without their messageIds (each checked to be one).
+ * @param {{ events: Record<string, unknown>[] }} seg
+ */
+export function sentEvents(seg) {
+  return withoutIds(
+    seg.events.map((e) => {
+      const event = { ...e };
+      delete event.sentAt;
+      return event;
+    }),
+  );
 }
 
 const LIBRARY = { name: 'csv2segment', version: '0.1.0' };

@@ -302,13 +302,6 @@ export class MappingEditor {
       el('p', { class: 'read-as', text: `${rule.header ? `The file has no header row: its columns are named by the rule. ` : ''}The rule applies to files matching ${rule.match}.` }),
       el('h3', { text: 'Guesses and blanks' }),
       noteList,
-      el('h3', { text: 'Line items: one event per order' }),
-      el(
-        'div',
-        { class: 'controls grouping', role: 'group', 'aria-label': 'Line items' },
-        el('div', { class: 'field' }, el('label', { for: this.groupSelect.id, text: 'Rows with the same value in this column, one after another, are one event' }), this.groupSelect),
-      ),
-      this.groupNote,
       this.pager,
       el(
         'div',
@@ -317,10 +310,17 @@ export class MappingEditor {
           'table',
           { class: 'mapping-table' },
           el('caption', { text: 'The file’s columns and where each goes' }),
-          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Item: one per row, in a list', 'Date format, time zone and the columns joined to the date, and the example read with them'].map((h) => el('th', { scope: 'col', text: h })))),
+          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format, time zone and the columns joined to the date, and the example read with them', 'Item: one per row, in a list'].map((h) => el('th', { scope: 'col', text: h })))),
           this.tbody,
         ),
       ),
+      el('h3', { text: 'Line items: one event per order' }),
+      el(
+        'div',
+        { class: 'controls grouping', role: 'group', 'aria-label': 'Line items' },
+        el('div', { class: 'field' }, el('label', { for: this.groupSelect.id, text: 'Rows with the same value in this column, one after another, are one event' }), this.groupSelect),
+      ),
+      this.groupNote,
       el(
         'table',
         { class: 'set-table' },
@@ -513,7 +513,6 @@ export class MappingEditor {
           el('td', {}, el('label', { class: 'visually-hidden', for: target.id, text: `Target of ${name}` }), target),
           el('td', {}, el('label', { class: 'visually-hidden', for: nameInput.id, text: `Name under the target of ${name}` }), nameInput),
           el('td', {}, el('label', { class: 'visually-hidden', for: type.id, text: `Type of ${name}` }), type),
-          el('td', { class: 'item' }, el('label', { class: 'visually-hidden', for: item.id, text: `${name} is an item: one per row, in the event's list` }), item),
           el(
             'td',
             {},
@@ -525,6 +524,7 @@ export class MappingEditor {
             joined,
             el('div', { id: `${base}-read`, class: 'date-example', 'data-date': name }),
           ),
+          el('td', { class: 'item' }, el('label', { class: 'visually-hidden', for: item.id, text: `${name} is an item: one per row, in the event's list` }), item),
         );
         const update = () => {
           const choice = target.value;

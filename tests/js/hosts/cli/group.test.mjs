@@ -8,8 +8,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { withoutIds } from '../../../support/exports.mjs';
-import { bigOrder, LINE_ITEMS, SHOPIFY, SHOPIFY_EVENTS } from '../../../support/line-items.mjs';
+import { bigOrder, LINE_ITEMS, sentEvents, SHOPIFY, SHOPIFY_EVENTS } from '../../../support/line-items.mjs';
 import { startSegmentServer } from '../../../support/segment-server.mjs';
 import { runCli as cli } from '../../../support/run.mjs';
 
@@ -50,7 +49,7 @@ describe('CLI: line-item exports', () => {
     const r = await cli(['send', '--mapping', mapping, file, ...endpoint()]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: track calls: 7 rows, 0 rejected; 3 events delivered in 1 request, ${TIME}\\n$`));
-    assert.deepEqual(withoutIds(seg.events.map(({ sentAt, ...e }) => e)), SHOPIFY_EVENTS);
+    assert.deepEqual(sentEvents(seg), SHOPIFY_EVENTS);
     const stats = seg.stats();
     assert.deepEqual([stats.accepted, stats.uniqueMessageIds, stats.duplicates], [3, 3, 0]);
 

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { before, beforeEach, describe, test } from 'node:test';
 import { createHandler } from '../../../../js/hosts/lambda/index.mjs';
 import { loadEngine } from '../../../../js/core/engine.mjs';
-import { withoutIds } from '../../../support/exports.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../../../support/lambda-stack.mjs';
-import { draftedMapping, manyOrders, SHOPIFY, SHOPIFY_EVENTS, shopifyBytes } from '../../../support/line-items.mjs';
+import { draftedMapping, manyOrders, sentEvents, SHOPIFY, SHOPIFY_EVENTS, shopifyBytes } from '../../../support/line-items.mjs';
 import { eventsById } from '../../../support/pieces.mjs';
 
 const WRITE_KEY = 'wk_lambda_group_9f8e7d';
@@ -59,7 +58,7 @@ describe('Lambda: line-item exports', () => {
     await stack.put('shop/csv2segment.json', mapping);
     const key = `shop/${SHOPIFY}`;
     assert.deepEqual(await handlerWith()({ Records: [await stack.put(key, shopifyBytes())] }, LAMBDA_CONTEXT), { processed: 1 });
-    assert.deepEqual(withoutIds(stack.seg.events.map(({ sentAt, ...e }) => e)), SHOPIFY_EVENTS);
+    assert.deepEqual(sentEvents(stack.seg), SHOPIFY_EVENTS);
     const r = await report(key);
     assert.deepEqual(counts(r), ['done', 7, 3, 0, 4, 3]);
     assert.deepEqual(r.rejections, []);

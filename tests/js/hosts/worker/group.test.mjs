@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { loadEngine } from '../../../../js/core/engine.mjs';
 import { withoutIds } from '../../../support/exports.mjs';
-import { draftedMapping, SHOPIFY, SHOPIFY_EVENTS, shopifyBytes } from '../../../support/line-items.mjs';
+import { draftedMapping, sentEvents, SHOPIFY, SHOPIFY_EVENTS, shopifyBytes } from '../../../support/line-items.mjs';
 import { startSegmentServer } from '../../../support/segment-server.mjs';
 import { reportOf, startWorkerStack } from '../../../support/worker-stack.mjs';
 
@@ -34,7 +34,7 @@ describe('Worker: line-item exports', () => {
   beforeEach(() => seg.reset());
 
   /** The events the stand-in received, in the file's order (one request: the order sent). */
-  const sent = () => withoutIds(seg.events.map(({ sentAt, ...e }) => e));
+  const sent = () => sentEvents(seg);
   const counts = (r) => [r.status, r.rows, r.events, r.rejected, r.groupedRows, r.delivery?.events];
   const post = (path) =>
     fetch(`${stack.url}${path}/${SHOPIFY}`, {
