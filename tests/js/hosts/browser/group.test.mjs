@@ -3,7 +3,8 @@
 // shows the key and which columns are items, and the preview the engine's grouped events (the
 // first orders with their products, exactly). A column moved out of the items, then the key set
 // to none (each row one event again, the items moved out of the list), change what the preview
-// shows, and the downloaded mapping carries the change.
+// shows, and the downloaded mapping carries the change. The validation page, given the file with
+// that mapping, says how many events its rows make and shows the orders' payloads.
 //
 // Needs Debian's Chromium at /usr/bin/chromium, as tests/js/hosts/browser/browser.test.mjs does.
 import { test } from 'node:test';
@@ -12,7 +13,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { useValidationPage } from '../../../support/chromium.mjs';
 import { withoutIds } from '../../../support/exports.mjs';
-import { SHOPIFY, SHOPIFY_EVENTS, shopifyBytes } from '../../../support/line-items.mjs';
+import { loadEngine } from '../../../../js/core/engine.mjs';
+import { bigOrder, draftedMapping, SHOPIFY, SHOPIFY_EVENTS, shopifyBytes } from '../../../support/line-items.mjs';
 
 const ITEMS = [
   'Lineitem quantity',
@@ -104,5 +106,26 @@ test('a line-item export: the grouping drafted, shown and changed, the preview t
       'Lineitem discount': 'properties.item_discount:number',
     },
   );
+  await check();
+});
+
+test('validated with its mapping: the rows as events of orders, the payloads the orders\' events, an order over the bound rejected', async () => {
+  const { page, check } = await ui.openPage();
+  const mapping = draftedMapping(await loadEngine(), SHOPIFY, shopifyBytes());
+  const big = { name: 'orders_export_2.csv', mimeType: 'text/csv', buffer: Buffer.from(bigOrder(1001)) };
+  await page.setInputFiles('#file-input', [{ name: 'csv2segment.json', mimeType: 'application/json', buffer: Buffer.from(mapping) }, { name: SHOPIFY, mimeType: 'text/csv', buffer: Buffer.from(shopifyBytes()) }, big]);
+  const card = (name) => page.locator(`article.result[data-file-name="${name}"]`);
+  for (const name of [SHOPIFY, big.name]) await page.waitForFunction((n) => /^done/.test(document.querySelector(`article.result[data-file-name="${n}"]`)?.dataset.state ?? ''), name, { timeout: 20_000 });
+  assert.equal(await card(SHOPIFY).locator('.state').textContent(), 'All 7 rows can be sent as 3 events (4 rows read into the event of their group’s first row), in 1 request.');
+  assert.deepEqual(await card(SHOPIFY).locator('[data-count]').evaluateAll((dds) => dds.map((d) => [d.dataset.count, d.textContent])), [['rows', '7'], ['events', '3'], ['rejected', '0'], ['batches', '1']]);
+  await card(SHOPIFY).locator('.samples summary').click();
+  assert.deepEqual(withoutIds(JSON.parse(await card(SHOPIFY).locator('pre.payloads').textContent())), SHOPIFY_EVENTS);
+
+  // 1,001 lines of one order, then an order of one: the first is rejected whole (the event of
+  // its lines would pass Segment's 32 KB first), the second can be sent.
+  assert.equal(await card(big.name).locator('.state').textContent(), '1 of 1,002 rows can be sent, in 1 request; 1,001 rejected (listed below).');
+  const reasons = await card(big.name).locator('.rejections-table tbody tr').evaluateAll((trs) => trs.map((r) => r.cells[3]?.textContent));
+  assert.equal(reasons.length, 1000);
+  assert.deepEqual(new Set(reasons), new Set(["the event of the group's 1001 rows would be over Segment's limit of 32768 bytes; map fewer item columns, or send the rows as orders of their own"]));
   await check();
 });
