@@ -114,7 +114,7 @@ export interface Vocabulary {
   itemsList: string;
   /** The largest set value as JSON (MAX_CONSTANT_BYTES). */
   maxConstantBytes: number;
-  /** The most rows a mapping's `group` makes one event (MAX_GROUP_ROWS). */
+  /** The most rows a rule's group makes one event (MAX_GROUP_ROWS). */
   maxGroupRows: number;
   /** The largest header record, and so a rule's header list (MAX_HEADER_BYTES). */
   maxHeaderBytes: number;

@@ -47,13 +47,13 @@ pub struct Vocabulary {
     pub max_constant_bytes: usize,
     /// The most entries of a column's values table (MAX_VALUES).
     pub max_values: usize,
+    /// The most rows a rule's group makes one event (MAX_GROUP_ROWS).
+    pub max_group_rows: usize,
     /// The most rows `skip` passes over before the header row, and after it (MAX_SKIP).
     pub max_skip: usize,
     /// The list a line-item export's item columns go into, as the draft writes their targets'
     /// start (`properties.products[]`, the e-commerce spec's products).
     pub items_list: &'static str,
-    /// The most rows a mapping's `group` makes one event (MAX_GROUP_ROWS).
-    pub max_group_rows: usize,
 }
 
 /// The mapping's vocabulary.
@@ -76,9 +76,9 @@ pub fn vocabulary() -> Vocabulary {
         max_header_bytes: MAX_HEADER_BYTES,
         max_constant_bytes: MAX_CONSTANT_BYTES,
         max_values: MAX_VALUES,
+        max_group_rows: MAX_GROUP_ROWS,
         max_skip: MAX_SKIP,
         items_list: crate::map::draft::ITEMS_LIST,
-        max_group_rows: MAX_GROUP_ROWS,
     }
 }
 
@@ -119,6 +119,8 @@ mod tests {
         assert_eq!(v.unmapped, ["keep", "drop"]);
         assert_eq!(v.unlisted, ["keep", "reject"]);
         assert_eq!(v.max_values, 1000);
+        assert_eq!(v.max_group_rows, 1000);
+        assert_eq!(v.items_list, "properties.products[]");
         assert_eq!(v.delimiters, [",", ";", "\t", "|"]);
         assert_eq!(
             serde_json::to_value(&v).unwrap()["blankPrefix"],
@@ -133,10 +135,6 @@ mod tests {
             (65536, 1048576, 32768)
         );
         assert_eq!(v.max_skip, 1000);
-        assert_eq!(
-            (v.items_list, v.max_group_rows),
-            ("properties.products[]", 1000)
-        );
         for n in [0, v.max_skip] {
             let m = format!(
                 r#"{{"files": [{{"match": "*", "skip": {{"before": {n}, "after": {n}}}}}]}}"#
