@@ -120,7 +120,6 @@ mod tests {
         assert_eq!(v.unlisted, ["keep", "reject"]);
         assert_eq!(v.max_values, 1000);
         assert_eq!(v.max_group_rows, 1000);
-        assert_eq!(v.items_list, "properties.products[]");
         assert_eq!(v.delimiters, [",", ";", "\t", "|"]);
         assert_eq!(
             serde_json::to_value(&v).unwrap()["blankPrefix"],
@@ -135,6 +134,7 @@ mod tests {
             (65536, 1048576, 32768)
         );
         assert_eq!(v.max_skip, 1000);
+        assert_eq!(v.items_list, "properties.products[]");
         for n in [0, v.max_skip] {
             let m = format!(
                 r#"{{"files": [{{"match": "*", "skip": {{"before": {n}, "after": {n}}}}}]}}"#
