@@ -107,6 +107,11 @@ export interface Vocabulary {
   draftSampleBytes: number;
   /** The encodings, as `encoding` takes them; the first is the default. */
   encodings: string[];
+  /**
+   * The list a line-item export's item columns go into, as the draft writes their targets'
+   * start (`properties.products[]`, the e-commerce spec's products).
+   */
+  itemsList: string;
   /** The largest set value as JSON (MAX_CONSTANT_BYTES). */
   maxConstantBytes: number;
   /** The most rows a rule's group makes one event (MAX_GROUP_ROWS). */

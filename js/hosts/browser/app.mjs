@@ -441,8 +441,12 @@ class ResultCard {
     // A rate over a few milliseconds says nothing; it is shown from a tenth of a second on.
     const rate = secs >= 0.1 ? ` · ${fmt(Math.round(report.rows / secs))} rows/s` : '';
     this.progressText.textContent = `${fmtBytes(this.file.size)} · ${plural(report.rows, 'row')} in ${secs.toFixed(secs < 10 ? 2 : 1)} s${rate}`;
+    // A mapping's group: the rows sent are fewer events (an order's lines, one event).
+    const grouped = report.groupedRows ? ` as ${plural(report.events, 'event')} (${plural(report.groupedRows, 'row')} read into the event of their group’s first row)` : '';
     if (report.rejected === 0) {
-      detail = `all ${plural(report.rows, 'row')} can be sent, in ${plural(report.batches, 'request')}.`;
+      detail = `all ${plural(report.rows, 'row')} can be sent${grouped}, in ${plural(report.batches, 'request')}.`;
+    } else if (grouped) {
+      detail = `${fmt(report.rows - report.rejected)} of ${plural(report.rows, 'row')} can be sent${grouped}, in ${plural(report.batches, 'request')}; ${fmt(report.rejected)} rejected (listed below).`;
     } else {
       detail = `${fmt(report.events)} of ${plural(report.rows, 'row')} can be sent, in ${plural(report.batches, 'request')}; ${fmt(report.rejected)} rejected (listed below).`;
     }

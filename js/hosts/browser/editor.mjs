@@ -6,7 +6,10 @@
 // paged (PAGE_ROWS rows at a time, with a box that finds a column by name), so an export of
 // 10,000 columns is a table of 50 rows, not 10,000 rows of selects. The rows `skip` passes over
 // (a preamble, more header rows) are shown greyed among the file's first rows, as the engine read
-// them; the counts are edited beside the delimiter and encoding.
+// them; the counts are edited beside the delimiter and encoding. A line-item export's grouping
+// (the mapping's `group`: the column whose rows make one event, and the item columns, those whose
+// target has [], read from each row into a list) is shown and changed with the columns: a key
+// column or none, and an Item box per column that moves its target into the list or out of it.
 
 import { el } from './dom.mjs';
 
@@ -60,6 +63,49 @@ export function joinEntry({ drop, path, type, format, timezone, with: joined, va
   if (!format && joined === undefined && !values) return type ? `${path}:${type}` : path;
   // A `with` without its format stays, so the mapping's check says what it needs.
   return { to: path, ...(type ? { type } : {}), ...(format ? { format } : {}), ...(timezone ? { timezone } : {}), ...(joined !== undefined ? { with: joined } : {}), ...table };
+}
+
+/**
+ * The list a rule's item columns go into (`properties.products[]`): the first item target's, or
+ * `fallback` (the engine's vocabulary().itemsList) when no column is an item yet.
+ * @param {EditedRule} rule
+ * @param {string} fallback
+ */
+export function itemsListOf(rule, fallback) {
+  for (const entry of Object.values(rule.columns ?? {})) {
+    const { path } = splitEntry(entry);
+    const at = path.indexOf('[]');
+    if (at !== -1) return path.slice(0, at + 2);
+  }
+  return fallback;
+}
+
+/**
+ * `path` as a field of each item of `list`, named by its last part: `properties.sku` →
+ * `properties.products[].sku`. An item's path stays as it is.
+ * @param {string} path
+ * @param {string} list like `properties.products[]`
+ */
+export function intoItems(path, list) {
+  if (path.includes('[]')) return path;
+  return `${list}.${path.slice(path.lastIndexOf('.') + 1)}`;
+}
+
+/**
+ * `path` out of its list, an order-level field beside the list: `properties.products[].sku` →
+ * `properties.sku`; `properties.item_sku` when another column or constant already fills
+ * `properties.sku` (an order's own discount and a line's, say). A path without [] stays.
+ * @param {string} path
+ * @param {Set<string>} taken the other targets of the rule (columns' paths and `set`'s)
+ */
+export function outOfItems(path, taken) {
+  const at = path.indexOf('[]');
+  if (at === -1) return path;
+  const list = path.slice(0, at);
+  const parent = list.slice(0, list.lastIndexOf('.') + 1);
+  const field = path.slice(at + 2).replace(/^\./, '');
+  const plain = `${parent}${field}`;
+  return taken.has(plain) ? `${parent}item_${field}` : plain;
 }
 
 /** @type {(value: string, text: string, selected?: boolean) => HTMLOptionElement} */
@@ -211,6 +257,16 @@ export class MappingEditor {
         )
       : el('p', { text: 'Nothing was guessed: the draft is what the file says.' });
 
+ // Line items: the column whose consecutive equal cells make one event, or none.
+    this.groupSelect = el(
+      'select',
+      { id: `${id}-group`, 'aria-describedby': `${id}-group-note` },
+      option('', 'No column: each row is one event', !rule.group),
+      this.columns.map((c) => option(c, c.trim() === '' ? '(no name)' : c, c === rule.group)),
+    );
+    this.groupNote = el('p', { id: `${id}-group-note`, class: 'group-note', 'data-group-note': '' });
+    this.groupSelect.addEventListener('change', () => this.setGroup(this.groupSelect.value));
+
     this.tbody = el('tbody');
     this.pager = this.columns.length > PAGE_ROWS ? this.makePager() : null;
     this.setBody = el('tbody');
@@ -254,10 +310,17 @@ export class MappingEditor {
           'table',
           { class: 'mapping-table' },
           el('caption', { text: 'The file’s columns and where each goes' }),
-          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format, time zone and the columns joined to the date, and the example read with them'].map((h) => el('th', { scope: 'col', text: h })))),
+          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format, time zone and the columns joined to the date, and the example read with them', 'Item: one per row, in a list'].map((h) => el('th', { scope: 'col', text: h })))),
           this.tbody,
         ),
       ),
+      el('h3', { text: 'Line items: one event per order' }),
+      el(
+        'div',
+        { class: 'controls grouping', role: 'group', 'aria-label': 'Line items' },
+        el('div', { class: 'field' }, el('label', { for: this.groupSelect.id, text: 'Rows with the same value in this column, one after another, are one event' }), this.groupSelect),
+      ),
+      this.groupNote,
       el(
         'table',
         { class: 'set-table' },
@@ -274,6 +337,7 @@ export class MappingEditor {
     this.renderColumns();
     this.renderSet();
     this.renderFirstRows();
+    this.showGrouping();
     this.changed(0);
     this.announce(`${this.file.name}: drafted a mapping, ${plural(notes.length, 'note')}.`);
   }
@@ -326,6 +390,70 @@ export class MappingEditor {
   }
 
   /**
+   * Groups the rows by `column` (the mapping's `group`), or by none: then each item column's
+   * target moves out of the list (outOfItems), so each row is one event again.
+   * @param {string} column
+   */
+  setGroup(column) {
+    if (column) {
+      this.rule.group = column;
+    } else {
+      delete this.rule.group;
+      const columns = this.rule.columns ?? {};
+      const taken = this.targets();
+      for (const [name, entry] of Object.entries(columns)) {
+        const parts = splitEntry(entry);
+        if (parts.drop || !parts.path.includes('[]')) continue;
+        taken.delete(parts.path);
+        const path = outOfItems(parts.path, taken);
+        taken.add(path);
+        columns[name] = joinEntry({ ...parts, path });
+      }
+    }
+    this.renderColumns();
+    this.showGrouping();
+    this.changed();
+  }
+
+  /**
+   * Makes column `name` an item field (its target into the list) or an order-level one (out of it).
+   * @param {string} name
+   * @param {boolean} item
+   */
+  setItem(name, item) {
+    const parts = splitEntry(this.rule.columns?.[name]);
+    if (parts.drop) return;
+    const taken = this.targets();
+    taken.delete(parts.path);
+    const path = item ? intoItems(parts.path, itemsListOf(this.rule, this.words.itemsList)) : outOfItems(parts.path, taken);
+    this.rule.columns[name] = joinEntry({ ...parts, path });
+    this.renderColumns();
+    this.showGrouping();
+    this.changed();
+  }
+
+  /** The rule's targets: each column's path and each constant's. */
+  targets() {
+    const paths = Object.values(this.rule.columns ?? {}).map((e) => splitEntry(e)).filter((p) => !p.drop).map((p) => p.path);
+    return new Set([...paths, ...Object.keys(this.rule.set ?? {})]);
+  }
+
+  /** The grouping in words, under its control: the key column, the item columns and their list. */
+  showGrouping() {
+    const key = this.rule.group;
+    this.groupSelect.value = key && this.columns.includes(key) ? key : '';
+    const items = Object.entries(this.rule.columns ?? {}).filter(([, e]) => splitEntry(e).path.includes('[]')).map(([name]) => name);
+    const list = itemsListOf(this.rule, this.words.itemsList).replace(/\[\]$/, '');
+    const names = (/** @type {string[]} */ n) => n.map((c) => `“${c}”`).join(', ');
+    this.groupNote.textContent = !key
+      ? 'Each row is one event. To send a line-item export (one row per item of an order) as one event per order, pick the column that holds the order.'
+      : items.length
+        ? `Rows with the same “${key}” one after another are one event, its fields read from the first row; ${plural(items.length, 'item column')} (${names(items)}) ${items.length === 1 ? 'goes' : 'go'} from each row into ${list}, in row order. At most ${count(this.words.maxGroupRows)} rows make one event.`
+        : `Rows with the same “${key}” one after another are one event; mark the columns that differ on each row (the items) with their Item box.`;
+    this.root.dataset.group = key ?? '';
+  }
+
+  /**
    * Shows page `p` of the columns (clamped to the pages there are).
    * @param {number} p
    */
@@ -371,6 +499,11 @@ export class MappingEditor {
         const timezone = el('input', { id: `${base}-zone`, type: 'text', value: parts.timezone, spellcheck: false, placeholder: 'UTC', size: 6, hidden: !parts.format, 'aria-describedby': `${base}-read` });
         // The columns joined to the date before the format reads it (`with`): names as in the file.
         const joined = el('input', { id: `${base}-with`, type: 'text', value: (parts.with ?? []).join(', '), spellcheck: false, placeholder: 'no other column', hidden: !parts.format && !parts.with, 'aria-describedby': `${base}-read` });
+        const item = el('input', { id: `${base}-item`, type: 'checkbox', checked: parts.path.includes('[]'), disabled: parts.drop || (!this.rule.group && !parts.path.includes('[]')), 'data-item': name });
+        item.addEventListener('change', () => {
+          this.setItem(name, item.checked);
+          document.getElementById(item.id)?.focus();
+        });
         const example = this.examples[name];
         const row = el(
           'tr',
@@ -391,6 +524,7 @@ export class MappingEditor {
             joined,
             el('div', { id: `${base}-read`, class: 'date-example', 'data-date': name }),
           ),
+          el('td', { class: 'item' }, el('label', { class: 'visually-hidden', for: item.id, text: `${name} is an item: one per row, in the event's list` }), item),
         );
         const update = () => {
           const choice = target.value;
@@ -544,6 +678,8 @@ export class MappingEditor {
       text = `Nothing would be sent: ${report.error}`;
     } else {
       text = `${plural(report.rows, 'row')} read: ${report.events} can be sent, ${report.rejected} rejected.`;
+      // Grouped (the rule's `group`): the events are the groups, rows = events + rejected + grouped.
+      if (this.rule.group) text += ` Grouped by “${this.rule.group}”: ${plural(report.groupedRows ?? 0, 'row')} went into the event of their group’s first row.`;
     }
     this.previewStatus.textContent = text;
     this.root.dataset.preview = report.error || report.headerErrors.length ? 'refused' : report.rejected ? 'rejected' : 'ok';
@@ -562,7 +698,10 @@ export class MappingEditor {
           ),
         )
       : null;
+    // What the run noticed about the groups: an order-level cell that differs on a later row, an order that comes back.
+    const noticed = [report.groupConflicts, report.splitGroups].flatMap((n) => n?.first ?? []);
     this.preview.replaceChildren(
+      ...(noticed.length ? [el('ul', { class: 'group-notes' }, noticed.map((n) => el('li', { text: n })))] : []),
       ...(rejected ? [rejected] : []),
       ...(payloads.length
         ? [

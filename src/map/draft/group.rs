@@ -19,7 +19,7 @@ use super::{NoteKind, Notes};
 use crate::base::limits::MAX_GROUP_ROWS;
 
 /// The list an order's items go into, as a target's prefix.
-const PRODUCTS: &str = "properties.products[]";
+pub(crate) const PRODUCTS: &str = "properties.products[]";
 
 /// Where an order's number goes.
 const ORDER_ID: &str = "properties.order_id";

@@ -25,6 +25,8 @@ use crate::read::decode::Compressed;
 
 mod call;
 mod group;
+/// The list the draft puts an order's items in: the vocabulary says it to editors.
+pub(crate) use group::PRODUCTS as ITEMS_LIST;
 mod identity;
 mod profile;
 mod rule_out;

@@ -51,6 +51,9 @@ pub struct Vocabulary {
     pub max_group_rows: usize,
     /// The most rows `skip` passes over before the header row, and after it (MAX_SKIP).
     pub max_skip: usize,
+    /// The list a line-item export's item columns go into, as the draft writes their targets'
+    /// start (`properties.products[]`, the e-commerce spec's products).
+    pub items_list: &'static str,
 }
 
 /// The mapping's vocabulary.
@@ -75,6 +78,7 @@ pub fn vocabulary() -> Vocabulary {
         max_values: MAX_VALUES,
         max_group_rows: MAX_GROUP_ROWS,
         max_skip: MAX_SKIP,
+        items_list: crate::map::draft::ITEMS_LIST,
     }
 }
 
@@ -130,6 +134,7 @@ mod tests {
             (65536, 1048576, 32768)
         );
         assert_eq!(v.max_skip, 1000);
+        assert_eq!(v.items_list, "properties.products[]");
         for n in [0, v.max_skip] {
             let m = format!(
                 r#"{{"files": [{{"match": "*", "skip": {{"before": {n}, "after": {n}}}}}]}}"#

@@ -30,6 +30,9 @@ test('the vocabulary is the words the schema takes, and the engine\'s sizes', as
   // The draft's blank is one the engine refuses.
   const drafted = engine.draftMapping('track_signups.csv', new TextEncoder().encode('Email,Plan\na@example.com,gold\n'), true);
   assert.ok(drafted.rule.set.event.startsWith(v.blankPrefix), drafted.rule.set.event);
+  // The list the draft puts an order's items in: the one the schema's group names.
+  assert.equal(v.itemsList, 'properties.products[]');
+  assert.ok(rule.group.description.includes(`${v.itemsList}.sku`), rule.group.description);
 });
 
 test('the CLI\'s map help states the draft size the engine reads', async () => {

@@ -20,6 +20,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 const WRITE_KEY = 'wk_docs_0123456789';
 const PAYMENTS = readFileSync(path.join(ROOT, 'tests/fixtures/exports/unified_payments.csv'), 'utf8');
+const SHOPIFY_ORDERS = new Uint8Array(readFileSync(path.join(ROOT, 'tests/fixtures/line_items/orders_export_1.csv')));
 
 /** The fences a block may have: what it is, and whether it runs. */
 const KINDS = new Set(['sh', 'sh no-run', 'console', 'json', 'js', 'csv', 'text']);
@@ -176,6 +177,13 @@ describe('blocks', () => {
     for (const b of json) {
       const mapping = JSON.parse(b.body);
       assert.ok(Array.isArray(mapping.files), `${named(b)}: not a mapping`);
+      // A line-item mapping (a rule's group) reads the Shopify orders export it is shown with.
+      if (mapping.files.some((r) => r.group)) {
+        const { report, payloads } = validate(SHOPIFY_ORDERS, 'orders_export_1.csv', 'file://docs', { mapping: b.body, mappingKey: 'csv2segment.json', samplePayloads: 1 });
+        assert.deepEqual([report.rows, report.events, report.rejected, report.groupedRows], [7, 3, 0, 4], named(b));
+        assert.deepEqual(payloads[0].properties.products.map((p) => p.sku), ['LS-001-M', 'CT-010', 'WS-003'], named(b));
+        continue;
+      }
       const { report } = validate(new TextEncoder().encode(PAYMENTS), 'unified_payments.csv', 'file://docs', { mapping: b.body, mappingKey: 'csv2segment.json' });
       assert.deepEqual([report.rows, report.events, report.rejected], [3, 2, 1], named(b));
     }

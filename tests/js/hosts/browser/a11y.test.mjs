@@ -1,7 +1,8 @@
 // The browser page checked by axe-core (WCAG 2 A and AA, and axe's best practices) in headless
 // Chromium, in each state a person meets: the page as it opens, a validated file with rejected
 // rows, and the mapping editor on drafted exports (one with a column that has no name, one with
-// a preamble skipped and ids Excel damaged, its reading unfolded). Every
+// a preamble skipped and ids Excel damaged, its reading unfolded; a line-item export with its
+// grouping shown, an item column moved out and the key set to none). Every
 // state must have no violation at all: the list is compared with [], so a new one names itself.
 //
 // Needs Debian's Chromium at /usr/bin/chromium, as tests/js/browser.test.mjs does.
@@ -12,6 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { useValidationPage } from '../../../support/chromium.mjs';
 import { EXPORTS } from '../../../support/exports.mjs';
+import { SHOPIFY, shopifyBytes } from '../../../support/line-items.mjs';
 
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ui = useValidationPage({ tmpPrefix: 'csv2segment-a11y-' });
@@ -84,6 +86,28 @@ test('the mapping editor showing skipped rows, its skip counts and a damaged not
   assert.equal(await editor.locator('ul.notes li[data-kind="damaged"]').count(), 1);
   await editor.locator('details.reading summary').click();
   assert.equal(await editor.getByLabel('Rows skipped before the header').inputValue(), '2');
+  assert.deepEqual(await violations(page), []);
+  await check();
+});
+
+test('the mapping editor on a line-item export, its grouping shown and changed, has no axe violation', async () => {
+  const { page, check } = await ui.openPage();
+  await page.setInputFiles('#map-input', { name: SHOPIFY, mimeType: 'text/csv', buffer: Buffer.from(shopifyBytes()) });
+  await previewed(page, SHOPIFY);
+  const editor = page.locator(`article.editor[data-file-name="${SHOPIFY}"]`);
+  // What this test is about is on the page: the key chosen, the items ticked, the preview grouped.
+  const key = editor.getByLabel('Rows with the same value in this column, one after another, are one event');
+  assert.equal(await key.inputValue(), 'Name');
+  assert.equal(await editor.locator('input[data-item]:checked').count(), 10);
+  assert.deepEqual(await violations(page), []);
+  await editor.getByLabel("Vendor is an item: one per row, in the event's list").uncheck();
+  await previewed(page, SHOPIFY);
+  assert.equal(await editor.locator('input[data-item]:checked').count(), 9);
+  assert.deepEqual(await violations(page), []);
+  // No key: every Item box disabled.
+  await key.selectOption('');
+  await previewed(page, SHOPIFY);
+  assert.equal(await editor.locator('input[data-item]:disabled').count(), 28);
   assert.deepEqual(await violations(page), []);
   await check();
 });
