@@ -215,6 +215,11 @@ export interface Rejection {
   column: number | null;
   /** That column's header. */
   field: string | null;
+  /**
+   * For a row of a group (a line-item export's order), the line of its first row: a rejects
+   * file lists a group's rows all together or not at all.
+   */
+  group?: number | null;
   /** The 1-based line where the row starts (the header is line 1). */
   line: number;
   /** The line, the column and the reason: "line 5, column 8 (timestamp): " and the reason. */
@@ -279,6 +284,13 @@ export interface Report {
    * 1024 groups of a piece (RECENT_GROUPS). Absent when none.
    */
   splitGroups?: GroupNotes;
+  /**
+   * With a mapping's `group`: rejected groups left out of `rejections` (and so of the rejects
+   * file) because all their rows did not fit in what the report keeps (`maxRejections`): a
+   * group is listed whole or not at all, so a rejects file sent again never sends part of an
+   * order. Absent when none.
+   */
+  unlistedGroups?: GroupNotes;
 }
 
 /** Rows starting in [start.offset, end) of a file. */

@@ -778,6 +778,7 @@ impl Rows {
                         column,
                         reason,
                         raw: keep_raw(&mut self.raw_kept, rec.raw),
+                        group: None,
                     });
                 }
             }
@@ -815,6 +816,7 @@ impl Tally for ReportTally<'_> {
         column: Option<u32>,
         reason: Reason,
         raw: Vec<u8>,
+        group: Option<u64>,
     ) {
         self.report.rows += 1;
         self.report.rejected += 1;
@@ -830,6 +832,7 @@ impl Tally for ReportTally<'_> {
                 column,
                 reason,
                 raw,
+                group,
             });
         }
     }
@@ -853,6 +856,10 @@ impl Tally for ReportTally<'_> {
 
     fn split(&mut self, words: &dyn Fn() -> String) {
         GroupNotes::note(&mut self.report.split_groups, words);
+    }
+
+    fn unlisted(&mut self, words: &dyn Fn() -> String) {
+        GroupNotes::note(&mut self.report.unlisted_groups, words);
     }
 }
 

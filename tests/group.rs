@@ -417,17 +417,55 @@ fn a_group_over_max_group_rows_is_one_rejected_event_and_the_next_is_sent() {
         (1002, 1, 1001, 0)
     );
     let reason = "the group has 1001 rows, over the 1000 one event is read from (MAX_GROUP_ROWS); check that the mapping's \"group\" names the column of the order, or send the rows as orders of their own";
-    // The report keeps maxRejections (1000) of them, each with the reason.
-    assert_eq!(report.rejections.len(), 1000);
+    // Its 1001 rows are more than the report lists (maxRejections, 1000): a group is listed
+    // whole or not at all, so none is, and the rejects file (sent again) holds no part of it.
+    assert!(report.rejections.is_empty());
+    assert_eq!(rejects, "");
+    let unlisted = report.unlisted_groups.as_ref().unwrap();
+    assert_eq!(unlisted.count, 1);
     assert_eq!(
-        report.rejections[0].to_string(),
-        format!("line 2: {reason}")
+        unlisted.first,
+        [format!("the group of 1001 rows from line 2 was rejected ({reason}) and is not in the rejects file: the report lists at most maxRejections rows and a group is listed whole or not at all")]
     );
+}
+
+/// With room in the report for 5 rejected rows, rejected orders of 3 lines: the first is listed
+/// whole, the next two are not listed at all (never the 2 lines that would fit), and a plain
+/// rejected row after them still is; the rejects file sent again sends no part of an order.
+#[test]
+fn a_rejected_group_is_listed_whole_or_not_at_all() {
+    let m = small_mapping(
+        r#""group": "Order","#,
+        r#""Qty": "properties.products[].quantity:number""#,
+    );
+    let mut data = String::from("Order,Email,Total,Qty\n");
+    for order in ["A1", "A2", "A3"] {
+        data.push_str(&format!(
+            "{order},a@example.com,10,1\n{order},,,x\n{order},,,2\n"
+        ));
+    }
+    data.push_str(",b@example.com,5,1\nA4,c@example.com,7,1\n");
+    let options = csv2segment::Options {
+        max_rejections: 5,
+        ..common::mapped(&m)
+    };
+    let r = common::run_with("orders.csv", data.as_bytes(), options, 7);
+    assert_eq!(r.error, None);
     assert_eq!(
-        report.rejections[999].to_string(),
-        format!("line 1001: {reason}")
+        (r.report.rows, r.report.events, r.report.rejected),
+        (11, 1, 10)
     );
-    assert_eq!(rejects.lines().count(), 1001);
+    let lines: Vec<u64> = r.report.rejections.iter().map(|x| x.line).collect();
+    assert_eq!(lines, [2, 3, 4, 11]);
+    assert_eq!(r.report.unlisted_groups.as_ref().map(|u| u.count), Some(2));
+    // The rejects file: order A1 whole and the row of no order.
+    let orders: Vec<&str> = r
+        .rejects
+        .lines()
+        .skip(1)
+        .map(|l| &l[..l.find(',').unwrap()])
+        .collect();
+    assert_eq!(orders, ["A1", "A1", "A1", ""]);
 }
 
 #[test]

@@ -90,6 +90,9 @@ pub struct PartReport {
     /// notices those within it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split_groups: Option<GroupNotes>,
+    /// Rejected groups not listed whole in `rejections` (the report's `unlistedGroups`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlisted_groups: Option<GroupNotes>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -170,6 +173,9 @@ pub struct StoredRejection {
     pub reason: String,
     /// The row as it stands in the file.
     pub row: String,
+    /// For a row of a group, the line of the group's first row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<u64>,
 }
 
 /// Which parts (their indexes), in file order, make the whole run, or `None` while one is missing.
@@ -253,18 +259,33 @@ pub fn combine(parts: &[Part], max_rejections: usize) -> Option<PartReport> {
         grouped_rows: sum(|r| r.grouped_rows),
         group_conflicts: GroupNotes::combine(reports.iter().map(|r| &r.group_conflicts)),
         split_groups: GroupNotes::combine(reports.iter().map(|r| &r.split_groups)),
+        unlisted_groups: GroupNotes::combine(reports.iter().map(|r| &r.unlisted_groups)),
         input_bytes: chain.last()?.end.map_or(0, |e| e.offset),
-        rejections: reports
-            .iter()
-            .flat_map(|r| &r.rejections)
-            .take(max_rejections)
-            .cloned()
-            .collect(),
+        rejections: first_rejections(reports.iter().flat_map(|r| &r.rejections), max_rejections),
         error: reports.iter().find_map(|r| r.error.clone()),
         // The pieces before the last stopped on purpose; the file is read when the last one was.
         finished: reports.last().is_some_and(|r| r.finished),
         ..first.clone()
     })
+}
+
+/// The first `max` rejections of the pieces, in file order, cut between groups: a group's rows
+/// (a line-item export's order) are kept all together or not at all, so that a rejects file sent
+/// again never sends part of an order.
+fn first_rejections<'a>(
+    all: impl Iterator<Item = &'a StoredRejection>,
+    max: usize,
+) -> Vec<StoredRejection> {
+    let mut all = all.peekable();
+    let mut kept: Vec<StoredRejection> = all.by_ref().take(max).cloned().collect();
+    if let Some(next) = all.peek() {
+        if let Some(group) = next.group {
+            while kept.last().is_some_and(|r| r.group == Some(group)) {
+                kept.pop();
+            }
+        }
+    }
+    kept
 }
 
 /// The rejects CSV of a combined report (see [`crate::Report::rejects_csv`]); `None` if no row
@@ -339,6 +360,34 @@ mod tests {
         // A file without groups: no such keys.
         let plain = combine(&[part(0, 10, true, 1, json!([]))], 10).unwrap();
         assert!(plain.get("groupedRows").is_none() && plain.get("splitGroups").is_none());
+    }
+
+    #[test]
+    fn the_rejections_kept_are_cut_between_groups() {
+        let row = |line: u64, group: Option<u64>| json!({"line": line, "row": format!("r{line}"), "message": format!("m{line}"), "group": group});
+        let parts = [
+            part(0, 10, false, 3, json!([row(2, None), row(3, Some(3))])),
+            part(
+                10,
+                20,
+                true,
+                3,
+                json!([row(4, Some(3)), row(5, Some(3)), row(6, Some(6))]),
+            ),
+        ];
+        let lines = |max: usize| -> Vec<u64> {
+            combine(&parts, max).unwrap()["rejections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["line"].as_u64().unwrap())
+                .collect()
+        };
+        // The group from line 3 straddles the pieces: never kept in part.
+        assert_eq!(lines(2), [2]);
+        assert_eq!(lines(3), [2]);
+        assert_eq!(lines(4), [2, 3, 4, 5]);
+        assert_eq!(lines(5), [2, 3, 4, 5, 6]);
     }
 
     #[test]

@@ -45,6 +45,13 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "GroupNotes")]
     pub split_groups: Option<GroupNotes>,
+    /// With a mapping's `group`: rejected groups left out of `rejections` (and so of the rejects
+    /// file) because all their rows did not fit in what the report keeps (`maxRejections`): a
+    /// group is listed whole or not at all, so a rejects file sent again never sends part of an
+    /// order. Absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "GroupNotes")]
+    pub unlisted_groups: Option<GroupNotes>,
     /// Request bodies made.
     pub batches: u64,
     /// Bytes of the file written to the engine.
@@ -227,6 +234,10 @@ struct RejectionOut<'a> {
     message: String,
     /// The row as it stands in the file.
     row: Cow<'a, str>,
+    /// For a row of a group (a line-item export's order), the line of its first row: a rejects
+    /// file lists a group's rows all together or not at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<u64>,
 }
 
 impl Serialize for Rejection {
@@ -239,6 +250,7 @@ impl Serialize for Rejection {
             reason: self.reason.to_string(),
             message: self.to_string(),
             row: String::from_utf8_lossy(&self.raw),
+            group: self.group,
         }
         .serialize(s)
     }

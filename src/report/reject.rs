@@ -17,6 +17,10 @@ pub struct Rejection {
     pub reason: Reason,
     /// The row as it stands in the file, without its line ending.
     pub raw: Vec<u8>,
+    /// For a row of a line-item export's group (a mapping's `group`), the line of the group's
+    /// first row: a group's rows are listed all together or not at all, so that a rejects file
+    /// sent again never sends part of an order.
+    pub group: Option<u64>,
 }
 
 impl fmt::Display for Rejection {
@@ -41,6 +45,7 @@ mod tests {
             column: Some((8, "timestamp".into())),
             reason: Reason::Timestamp("yesterday".into()),
             raw: b"1,a,yesterday".to_vec(),
+            group: None,
         };
         assert_eq!(
             r.to_string(),

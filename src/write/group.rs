@@ -34,8 +34,17 @@ pub(crate) trait Tally {
     /// still to come to it before this one.
     fn keep<'r>(&self, pending: usize, raw: &'r [u8]) -> &'r [u8];
     /// A row rejected, at `line` and `offset`, for `reason` (in `column`, 0-based, when one is
-    /// at fault), with its text as [`Tally::keep`] cut it.
-    fn reject(&mut self, line: u64, offset: u64, column: Option<u32>, reason: Reason, raw: Vec<u8>);
+    /// at fault), with its text as [`Tally::keep`] cut it; `group` is the line of its group's
+    /// first row, for a row of a group.
+    fn reject(
+        &mut self,
+        line: u64,
+        offset: u64,
+        column: Option<u32>,
+        reason: Reason,
+        raw: Vec<u8>,
+        group: Option<u64>,
+    );
     /// Rows rejected that the report has no room to keep.
     fn reject_unkept(&mut self, rows: u64);
     /// An event of `rows` rows sent: `bytes` long, with `apostrophes` cells read without
@@ -45,6 +54,8 @@ pub(crate) trait Tally {
     fn conflict(&mut self, words: &dyn Fn() -> String);
     /// A group came back after other rows: in words.
     fn split(&mut self, words: &dyn Fn() -> String);
+    /// A rejected group whose rows the report has no room to list all together: in words.
+    fn unlisted(&mut self, words: &dyn Fn() -> String);
 }
 
 /// What a group's end writes to: the run's output side, and its tally.
@@ -129,7 +140,8 @@ impl Grouper {
             // A row of no group: rejected on its own.
             let (column, reason) = alone(plan, g, rec, out.options);
             let raw = out.tally.keep(0, rec.raw).to_vec();
-            out.tally.reject(rec.line, rec.offset, column, reason, raw);
+            out.tally
+                .reject(rec.line, rec.offset, column, reason, raw, None);
             return;
         };
         if !self.open {
@@ -327,6 +339,21 @@ impl Grouper {
             }
             format!("{m}: {}", failure.reason)
         });
+        if (self.spans.len() as u64) < self.rows {
+            // Not all its rows fit in the report: none is listed, so that the rejects file never
+            // holds part of the group (sent again, it would send part of an order).
+            let (first, rows) = (self.at.line, self.rows);
+            let reason = why.clone().unwrap_or_else(|| failure.reason.to_string());
+            out.tally.unlisted(&|| {
+                format!(
+                    "the group of {rows} rows from line {first} was rejected ({reason}) and is \
+                     not in the rejects file: the report lists at most maxRejections rows and a \
+                     group is listed whole or not at all"
+                )
+            });
+            out.tally.reject_unkept(self.rows);
+            return;
+        }
         for (&(line, offset), text) in self.spans.iter().zip(&mut self.texts) {
             let raw = std::mem::take(text);
             let own = failure.line.map_or(true, |l| l == line);
@@ -338,9 +365,9 @@ impl Grouper {
                 _ => failure.reason.clone(),
             };
             let column = if own { failure.column } else { None };
-            out.tally.reject(line, offset, column, reason, raw);
+            out.tally
+                .reject(line, offset, column, reason, raw, Some(self.at.line));
         }
-        out.tally.reject_unkept(self.rows - self.spans.len() as u64);
     }
 
     /// Writes the group's event into the open body: its first row's fields, with the items.

@@ -699,7 +699,7 @@ export class MappingEditor {
         )
       : null;
     // What the run noticed about the groups: an order-level cell that differs on a later row, an order that comes back.
-    const noticed = [report.groupConflicts, report.splitGroups].flatMap((n) => n?.first ?? []);
+    const noticed = [report.groupConflicts, report.splitGroups, report.unlistedGroups].flatMap((n) => n?.first ?? []);
     this.preview.replaceChildren(
       ...(noticed.length ? [el('ul', { class: 'group-notes' }, noticed.map((n) => el('li', { text: n })))] : []),
       ...(rejected ? [rejected] : []),

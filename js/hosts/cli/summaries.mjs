@@ -52,8 +52,11 @@ function engineLines(error, report) {
 /** @param {Report} report */
 export function rejectionLines(report) {
   const lines = report.rejections.slice(0, SHOWN_REJECTIONS).map((r) => `  ${r.message}`);
+  // Rejected groups too large for the report to list whole (it lists a group whole or not at all).
+  const unlisted = report.unlistedGroups?.first ?? [];
+  lines.push(...unlisted.map((n) => `  ${n}`));
   const more = report.rejected - Math.min(report.rejections.length, SHOWN_REJECTIONS);
-  if (more > 0) {
+  if (more > 0 && report.rejections.length > 0) {
     lines.push(report.rejected > report.rejections.length ? `  … and ${count(more)} more; --json lists the first ${count(report.rejections.length)}` : `  … and ${count(more)} more; --json for all`);
   }
   return lines;

@@ -108,6 +108,12 @@ test('the binding returns exactly the fields pkg/csv2segment.d.ts declares', asy
   const groupedReport = engine.validate(bytes(orders), 'orders.csv', 'test:orders', { mapping: grouped }).report;
   assert.deepEqual([groupedReport.rows, groupedReport.events, groupedReport.groupedRows], [4, 3, 1]);
   check('Report', groupedReport);
+  // Rejected orders: one listed whole (its rows' group), one too large for the report's room.
+  const rejectedOrders = 'Order,Email,Total,Sku\nB1,a@example.com,x,S1\nB1,,,S2\nB2,b@example.com,y,S3\nB2,,,S4\n';
+  const rejectedReport = engine.validate(bytes(rejectedOrders), 'orders.csv', 'test:orders', { mapping: grouped, maxRejections: 3 }).report;
+  assert.deepEqual(rejectedReport.rejections.map((r) => [r.line, r.group]), [[2, 2], [3, 2]]);
+  assert.equal(rejectedReport.unlistedGroups.count, 1);
+  check('Report', rejectedReport);
 
   check('FileInfo', engine.parseKey('identify_users.csv.gz'));
   check('Validation', engine.validate(bytes(csv), 'signups.csv', 'test:v', options));
