@@ -64,7 +64,8 @@ impl XmlFeed {
         }
         match p.iter().rposition(|&b| b == b'<') {
             Some(i) if i > 0 => i,
-            Some(_) => 0,
+            // One tag, and perhaps text after it: the tag once it is whole, and the text.
+            Some(_) => tag_end(p).map_or(0, |end| end + text_cut(&p[end..])),
             None => text_cut(p),
         }
     }
@@ -110,6 +111,37 @@ impl XmlFeed {
     }
 }
 
+/// Where the markup at the start of `p` ends (the byte after it), when it is whole: a tag's
+/// `>` outside its attributes' quotes, a comment's `-->`, a CDATA section's `]]>`, a
+/// processing instruction's `?>`.
+fn tag_end(p: &[u8]) -> Option<usize> {
+    let find = |from: usize, pat: &[u8]| {
+        p.get(from..)?
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .map(|i| from + i + pat.len())
+    };
+    if p.starts_with(b"<!--") {
+        return find(4, b"-->");
+    }
+    if p.starts_with(b"<![CDATA[") {
+        return find(9, b"]]>");
+    }
+    if p.starts_with(b"<?") {
+        return find(2, b"?>");
+    }
+    let mut quote = None;
+    for (i, &b) in p.iter().enumerate().skip(1) {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'>') => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Where text with no `<` in it can be cut: before a reference not yet closed, on a
 /// character's first byte.
 fn text_cut(p: &[u8]) -> usize {
@@ -119,8 +151,22 @@ fn text_cut(p: &[u8]) -> usize {
             cut = amp;
         }
     }
-    while cut > 0 && cut < p.len() && (p[cut] & 0xc0) == 0x80 {
-        cut -= 1;
+    // Not inside a character: back to the first byte of one whose bytes are not all there.
+    let mut start = cut;
+    while start > 0 && cut - start < 4 && (p[start - 1] & 0xc0) == 0x80 {
+        start -= 1;
+    }
+    if start > 0 {
+        let lead = p[start - 1];
+        let len = match lead {
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            _ => 1,
+        };
+        if start - 1 + len > cut {
+            cut = start - 1;
+        }
     }
     cut
 }
@@ -161,6 +207,15 @@ mod tests {
         };
         let whole = events(&[doc.as_bytes()]);
         assert_eq!(whole, "<a><b>caf\u{e9} &amp; t\u{e9}</b><c/>tail &#10;</a>");
+        // Cut in three anywhere.
+        for at in (1..doc.len()).step_by(3) {
+            for len in [1, 2, 5] {
+                let b = doc.as_bytes();
+                let (x, rest) = b.split_at(at);
+                let (y, z) = rest.split_at(len.min(rest.len()));
+                assert_eq!(events(&[x, y, z]), whole, "cut at {at} and {}", at + len);
+            }
+        }
         for at in 1..doc.len() {
             let (x, y) = doc.as_bytes().split_at(at);
             assert_eq!(events(&[x, y]), whole, "cut at {at}");

@@ -409,7 +409,7 @@ impl WorkbookReader {
             }
             Part::Strings => {
                 self.stream = Stream::new(entry.inflater(u64::MAX)?);
-                self.strings_reader = Some(StringsReader::new(self.max_strings));
+                self.strings_reader = Some(StringsReader::new(self.max_strings, entry.size));
                 self.ask(Step::Stream(part, start, end), start, end)
             }
             Part::Sheet => {

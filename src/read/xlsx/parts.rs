@@ -238,10 +238,16 @@ pub(crate) struct StringsReader {
 }
 
 impl StringsReader {
-    /// A reader that refuses to hold more than `max` bytes.
-    pub(crate) fn new(max: usize) -> StringsReader {
+    /// A reader that refuses to hold more than `max` bytes, of a part that inflates to `size`:
+    /// its text (never more than the part) gets its room at once, so that it never doubles
+    /// past the limit.
+    pub(crate) fn new(max: usize, size: u64) -> StringsReader {
+        let room = usize::try_from(size).unwrap_or(usize::MAX).min(max);
         StringsReader {
-            strings: SharedStrings::default(),
+            strings: SharedStrings {
+                text: Vec::with_capacity(room),
+                ends: Vec::new(),
+            },
             sink: TextSink::default(),
             max,
         }
