@@ -379,6 +379,63 @@ pub fn is_workbook(head: &[u8]) -> bool {
     crate::is_workbook(head)
 }
 
+/// A mapping rule drafted from an Excel workbook read in the byte ranges the engine asks for,
+/// as `WorkbookIngest` reads it: while `wants()` gives a range, read those bytes (`File.slice`,
+/// a ranged GET) and `write` them, whole or in chunks in order; then `finish()` gives the
+/// draft. It stops asking once it has the first rows it drafts from.
+#[wasm_bindgen(js_name = WorkbookDraft)]
+pub struct JsWorkbookDraft {
+    inner: Option<crate::WorkbookDraft>,
+}
+
+#[wasm_bindgen(js_class = WorkbookDraft)]
+impl JsWorkbookDraft {
+    /// A draft of the workbook `name`, a file of `size` bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: &str, size: f64) -> Result<JsWorkbookDraft, JsValue> {
+        let size = file_size(size)?;
+        Ok(JsWorkbookDraft {
+            inner: Some(crate::WorkbookDraft::new(name, size)),
+        })
+    }
+
+    /// The byte range to read and write next, `{ start, end, stream }`; `undefined` once the
+    /// draft has what it needs: call `finish()`.
+    #[wasm_bindgen(unchecked_return_type = "ByteRange | undefined")]
+    pub fn wants(&self) -> JsValue {
+        self.inner
+            .as_ref()
+            .and_then(|d| d.wants())
+            .map_or(JsValue::UNDEFINED, |r| to_js(&r))
+    }
+
+    /// Writes the next bytes of the range `wants()` gives; throws when the workbook cannot be
+    /// read.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+        match self.inner.as_mut() {
+            Some(d) => d.write(chunk).map_err(js_error),
+            None => Err(js_error(crate::Error::new(crate::ErrorKind::Finished))),
+        }
+    }
+
+    /// The draft: the rule and the notes on it, as `draftMapping` gives them. Throws when a
+    /// range asked for was not written whole, or when called twice.
+    #[wasm_bindgen(unchecked_return_type = "Draft")]
+    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
+        let d = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error(crate::Error::new(crate::ErrorKind::Finished)))?;
+        let d = d.finish().map_err(js_error)?;
+        Ok(to_js(&crate::Draft {
+            rule: Js(js_sys::JSON::parse(&d.rule).unwrap_or(JsValue::NULL)),
+            notes: d.notes,
+            examples: d.examples,
+            first_rows: d.first_rows,
+        }))
+    }
+}
+
 fn file_size(size: f64) -> Result<u64, JsValue> {
     if size >= 0.0 && size.fract() == 0.0 && size <= 9_007_199_254_740_991.0 {
         Ok(size as u64)
