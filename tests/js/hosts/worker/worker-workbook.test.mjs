@@ -2,10 +2,17 @@
 // Segment stand-in: an R2 upload read with ranged gets, a zip named .csv told by its first bytes
 // and said, and the HTTP endpoints, whose body is a stream that cannot be read in ranges: a
 // workbook is held whole up to 16 MiB, and a larger one answered 413 naming the limit and the
-// bucket.
+// bucket. A generated workbook of 50,000 rows runs as one chain of continuations through the
+// queue, with exactly the events and messageIds of a single run.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadEngine } from '../../../../js/core/engine.mjs';
+import { ingestWorkbook } from '../../../../js/core/workbook-run.mjs';
+import { eventsById } from '../../../support/pieces.mjs';
+import { writeWorkbook } from '../../../support/xlsx-writer.mjs';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { startSegmentServer } from '../../../support/segment-server.mjs';
 import { reportOf, startWorkerStack } from '../../../support/worker-stack.mjs';
@@ -96,5 +103,80 @@ describe('Worker: Excel workbooks', () => {
       });
     }
     assert.equal(seg.stats().requests, 0);
+  });
+});
+
+describe('Worker: a workbook in continuations', () => {
+  const ROWS = 50_000;
+  let seg;
+  let stack;
+  let dir;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'worker-xlsx-'));
+    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 28 });
+    // A piece stops after 0.3 s and delivery is paced at 50,000 events a second: 50,000 rows take several pieces whatever the machine's speed.
+    stack = await startWorkerStack({
+      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_RETRY_BASE_MS: '5', QUEUE_RETRY_DELAY_SECONDS: '1', MAX_RUN_SECONDS: '0.3', SEGMENT_MAX_EVENTS_PER_SECOND: '50000' },
+      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY },
+      port: 0,
+      queueRetryDelaySeconds: 1,
+    });
+  });
+  after(async () => {
+    await stack?.close();
+    await seg?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test(`${ROWS.toLocaleString('en')} generated rows through the queue in pieces: exactly a single run's events and messageIds`, async () => {
+    const file = path.join(dir, 'track_views.xlsx');
+    await writeWorkbook(file, {
+      *rows() {
+        yield ['userId', 'event', 'n', 'note'];
+        for (let i = 1; i <= ROWS; i++) yield [i % 500 === 0 ? '' : `u${i}`, 'Viewed', i, `note ${i} & more`];
+      },
+    });
+    const bytes = new Uint8Array(await readFile(file));
+    const key = 'views/track_views.xlsx';
+    const object = await stack.put(key, bytes);
+    // The oracle: the engine run whole here, with the Worker's identity for this object.
+    const engine = await loadEngine();
+    /** @type {Map<string, any>} */
+    const single = new Map();
+    const whole = await ingestWorkbook({
+      engine,
+      key,
+      identity: `r2://${stack.bucketName}/${key}#${object.etag}`,
+      options: {},
+      size: bytes.length,
+      readRange: async function* (start, end) {
+        yield bytes.subarray(start, end);
+      },
+      sender: {
+        async send(batch) {
+          for (const e of JSON.parse(new TextDecoder().decode(batch.body)).batch) single.set(e.messageId, { ...e, sentAt: undefined });
+          batch.release?.();
+        },
+        async flush() {
+          return /** @type {any} */ (null);
+        },
+      },
+    });
+    assert.deepEqual([whole.report.rows, whole.report.events, single.size], [ROWS, ROWS - ROWS / 500, ROWS - ROWS / 500]);
+
+    await stack.putAndNotify(key, bytes);
+    const report = await reportOf(stack, key, { timeoutMs: 120_000 });
+    assert.deepEqual([report.status, report.rows, report.events, report.rejected, report.sheet], ['done', ROWS, ROWS - ROWS / 500, ROWS / 500, 'Sheet1']);
+    assert.ok(report.pieces >= 3, `expected several pieces, got ${report.pieces}`);
+    const stats = seg.stats();
+    assert.deepEqual([stats.accepted, stats.uniqueMessageIds, stats.duplicates], [ROWS - ROWS / 500, ROWS - ROWS / 500, 0]);
+    const pieced = eventsById(seg);
+    assert.deepEqual([...pieced.keys()].sort(), [...single.keys()].sort());
+    for (const [id, event] of single) {
+      const { sentAt, ...expected } = event;
+      assert.equal(sentAt, undefined);
+      assert.deepEqual(pieced.get(id), expected, id);
+    }
   });
 });
