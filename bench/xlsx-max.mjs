@@ -9,7 +9,7 @@
 // events), which counts accepted events, unique messageIds and repeats:
 // - the CLI: `csv2segment send` (positioned reads), its peak RSS from the process itself;
 // - the Lambda: the handler against moto's S3 server, in a child process of its own (so that its
-//   peak RSS is the handler's, not the stand-in's), MAX_RUN_SECONDS --piece-seconds (default 60),
+//   peak RSS is the handler's, not the stand-in's), MAX_RUN_SECONDS --piece-seconds (default 20),
 //   its continuations run in turn in that process, as Lambda's async invokes would;
 // - the Worker: workerd through Miniflare (tests/support/worker-stack.mjs), the upload's R2 event
 //   on the queue, MAX_RUN_SECONDS likewise, continuations through the queue; the workerd
@@ -85,7 +85,7 @@ async function main() {
   const argv = process.argv.slice(2);
   if (argv[0] === '--lambda-child') return lambdaChild(argv[1]);
   let rows = MAX_ROWS - 1;
-  let pieceSeconds = 60;
+  let pieceSeconds = 20;
   let only = new Set(['cli', 'lambda', 'worker']);
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--rows') rows = Number(argv[++i]);
