@@ -192,7 +192,11 @@ export interface Part {
   start: Position;
 }
 
-/** A place where a row starts: bytes before it, and its 1-based line. */
+/**
+ * A place where a row starts: bytes before it, and its 1-based line. In an Excel workbook,
+ * whose rows have no byte offsets, both are its 1-based sheet row (see
+ * `WorkbookIngest.suspend`): a host keeps the one type for either.
+ */
 export interface Position {
   /** Its 1-based line: one more than the line feeds before it. */
   line: number;
