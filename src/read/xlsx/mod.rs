@@ -142,6 +142,8 @@ pub(crate) struct WorkbookReader {
     /// The streamed part being read.
     stream: Stream,
     rows: Option<SheetRows>,
+    /// The sheet part's path, for messages.
+    sheet_part: String,
     failed: Option<XlsxError>,
 }
 
@@ -180,6 +182,7 @@ impl WorkbookReader {
             strings_reader: None,
             stream: Stream::default(),
             rows: None,
+            sheet_part: String::new(),
             failed: None,
         }
     }
@@ -415,6 +418,7 @@ impl WorkbookReader {
             Part::Sheet => {
                 self.stream = Stream::new(entry.inflater(u64::MAX)?);
                 self.rows = Some(SheetRows::new(entry.name.clone()));
+                self.sheet_part = entry.name.clone();
                 self.ask(Step::Stream(part, start, end), start, end)
             }
         }
@@ -565,9 +569,9 @@ impl WorkbookReader {
             date1904: self.date1904,
         };
         let max = self.max_record;
-        let part = rows.part().to_string();
         let mut row = None;
-        let pumped = self.stream.pump(&part, all_in, |ev| {
+        let part = &self.sheet_part;
+        let pumped = self.stream.pump(part, all_in, |ev| {
             if rows.done() {
                 return Ok(Flow::Go);
             }

@@ -6,7 +6,7 @@ use quick_xml::events::{BytesStart, Event};
 use crate::read::records::{CellKind, CellRecord};
 use crate::read::xlsx::date::{self, Format};
 use crate::read::xlsx::error::XlsxError;
-use crate::read::xlsx::parts::{attr, SharedStrings};
+use crate::read::xlsx::parts::SharedStrings;
 use crate::read::xlsx::text::{cdata_bytes, push_reference, text_bytes, TextSink};
 
 /// Excel's last column, XFD.
@@ -88,11 +88,6 @@ impl SheetRows {
             cell_too_long: false,
             done: false,
         }
-    }
-
-    /// The part's path.
-    pub(crate) fn part(&self) -> &str {
-        &self.part
     }
 
     /// Whether the sheet's data has ended (`</sheetData>`).
@@ -359,8 +354,19 @@ fn type_cell(cell: &Cell, v: &[u8], book: &Book<'_>, typed: &mut Vec<u8>) -> Cel
     }
 }
 
+/// A row's number (`r="7"`), read from the attribute's bytes (no allocation: once a row).
 fn row_number(e: &BytesStart<'_>) -> Option<u64> {
-    attr(e, "r").and_then(|r| r.trim().parse().ok())
+    e.attributes().flatten().find_map(|a| {
+        (a.key.local_name().as_ref() == "r")
+            .then(|| {
+                std::str::from_utf8(a.value.as_bytes())
+                    .ok()?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+            .flatten()
+    })
 }
 
 /// A cell's column (from `r="AB12"`, else the one after the last), type and style.
