@@ -1,7 +1,7 @@
 // A workbook of Excel's most rows (1,048,575 and the header: issue 27's done-when) on three hosts,
 // each within its memory bound, every row's messageId exactly once through continuations:
 //
-//   node bench/xlsx-max.mjs [--rows N] [--piece-seconds S] [--only cli,lambda,worker]
+//   node bench/xlsx-max.mjs [--quick] [--rows N] [--piece-seconds S] [--only cli,lambda,worker]
 //   (npm run bench:xlsx-max; slow: minutes per host, so never part of npm test)
 //
 // The workbook is bench/generate-xlsx.mjs's track sheet, cached in .cache/bench/. Each host sends
@@ -15,6 +15,8 @@
 //   on the queue, MAX_RUN_SECONDS likewise, continuations through the queue; the workerd
 //   process's peak RSS over the run, less its RSS before (the runtime, the simulators and the R2
 //   object's storage are workerd's too, so this is an upper bound of the isolate's).
+// --quick: 20,000 rows, pieces of 0.3 s with delivery paced at 50,000 events a second (so that
+// the bucket hosts take several pieces whatever the machine's speed), to check the bench runs.
 // Prints one line per host: rows, events, unique ids, repeats, pieces, peak memory, seconds, and
 // `ids: exactly once` or what was wrong; exit code 1 when a host fell short.
 
@@ -87,12 +89,18 @@ async function main() {
   let rows = MAX_ROWS - 1;
   let pieceSeconds = 20;
   let only = new Set(['cli', 'lambda', 'worker']);
+  /** @type {Record<string, string>} */
+  let pace = {};
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--rows') rows = Number(argv[++i]);
+    if (argv[i] === '--quick') {
+      rows = 20_000;
+      pieceSeconds = 0.3;
+      pace = { SEGMENT_MAX_EVENTS_PER_SECOND: '50000' };
+    } else if (argv[i] === '--rows') rows = Number(argv[++i]);
     else if (argv[i] === '--piece-seconds') pieceSeconds = Number(argv[++i]);
     else if (argv[i] === '--only') only = new Set(argv[++i].split(','));
     else {
-      console.error(`unknown argument ${argv[i]}\nusage: node bench/xlsx-max.mjs [--rows N] [--piece-seconds S] [--only cli,lambda,worker]`);
+      console.error(`unknown argument ${argv[i]}\nusage: node bench/xlsx-max.mjs [--quick] [--rows N] [--piece-seconds S] [--only cli,lambda,worker]`);
       process.exit(2);
     }
   }
@@ -139,7 +147,7 @@ async function main() {
         const record = s3Record(BUCKET, KEY, { eTag: (head.ETag ?? '').replaceAll('"', ''), size: head.ContentLength });
         client.destroy();
         const t0 = Date.now();
-        const env = { ...process.env, ...s3.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, MAX_RUN_SECONDS: String(pieceSeconds) };
+        const env = { ...process.env, ...s3.env, SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, MAX_RUN_SECONDS: String(pieceSeconds), ...pace };
         const r = await run(process.execPath, [fileURLToPath(import.meta.url), '--lambda-child', JSON.stringify(record)], env);
         const out = JSON.parse(r.stdout.trim().split('\n').at(-1) || 'null') ?? { continuations: NaN, peakKb: NaN };
         const ids = idsVerdict(seg, rows);
@@ -157,7 +165,7 @@ async function main() {
       const workerStack = await import(new URL('../tests/support/worker-stack.mjs', import.meta.url).href);
       const { r2Notification, reportOf, startWorkerStack } = workerStack;
       const stack = await startWorkerStack({
-        vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, MAX_RUN_SECONDS: String(pieceSeconds) },
+        vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, MAX_RUN_SECONDS: String(pieceSeconds), ...pace },
         secrets: { SEGMENT_WRITE_KEY: WRITE_KEY },
         port: 0,
       });
