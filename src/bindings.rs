@@ -347,6 +347,15 @@ impl JsWorkbookIngest {
         self.inner.notes()
     }
 
+    /// The sheet's header row as a CSV record, once read (for `combineParts`); `undefined`
+    /// before it.
+    #[wasm_bindgen(getter)]
+    pub fn header(&self) -> Option<String> {
+        self.inner
+            .header()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+    }
+
     /// The report so far; complete after `finish()` once `nextBatch()` returns `undefined`.
     #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> JsValue {

@@ -311,6 +311,12 @@ impl WorkbookIngest {
         self.ing.samples()
     }
 
+    /// The sheet's header row as a CSV record, once read: what a host gives
+    /// `combineParts` to write the rejects CSV of a workbook run in pieces.
+    pub fn header(&self) -> Option<&[u8]> {
+        self.ing.header()
+    }
+
     /// A CSV of the rejected rows kept in the report, with the reason for each; `None` if none.
     pub fn rejects_csv(&self) -> Option<Vec<u8>> {
         self.ing.rejects_csv()

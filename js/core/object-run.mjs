@@ -391,7 +391,7 @@ async function runPiece(run, gzip, workbook = false) {
       const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
       const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
       // Suspended only with a way to hand on (suspendAt above).
-      await /** @type {NonNullable<ObjectRun['handOff']>} */ (handOff)(makeTask(object, { start: position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, pin, mapping, workbook }));
+      await /** @type {NonNullable<ObjectRun['handOff']>} */ (handOff)(makeTask(object, { start: position, end, header: workbook ? null : result.header ?? null, run: runId, shard: task?.shard ?? null, done, pin, mapping, workbook }));
       // Progress: how far this piece got, and the rows of this chain so far.
       emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: position.offset, line: position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ...pacing(delivery, budget), ms: timing.ms });
       return 'continued';

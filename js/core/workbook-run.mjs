@@ -108,7 +108,8 @@ export async function ingestWorkbook({ engine, key, identity, options, size, rea
       delivery,
       timing: timing(),
       position: position ?? ing.position(),
-      header: undefined,
+      // The sheet's header row, for the rejects CSV of a run in pieces (combineParts).
+      header: ing.header,
       sheet: ing.sheet,
       notes: ing.notes,
     };

@@ -147,6 +147,10 @@ describe('Lambda: Excel workbooks', () => {
     const report = await getJson(reportKey);
     assert.deepEqual([report.status, report.rows, report.events, report.rejected, report.pieces, report.sheet], ['done', ROWS, ROWS - ROWS / 500, ROWS / 500, continuations + 1, 'Sheet1']);
     assert.deepEqual(report.rejections.slice(0, 2).map((r) => r.line), [501, 1001]);
+    // The rejects CSV of the pieces put together: the sheet's header, then the rows with why.
+    const rejects = (await stack.getText('csv2segment-reports/views/track_views.xlsx.rejected.csv')).split('\n');
+    assert.deepEqual(rejects.slice(0, 2), ['userId,event,n,note,csv2segment_error', ',Viewed,500,note 500 & more,"line 501, column 1 (userId): userId and anonymousId are both empty; fill in at least one"']);
+    assert.equal(rejects.length, ROWS / 500 + 2);
     assert.deepEqual(await listed('csv2segment-reports/views/track_views.xlsx.parts/'), []);
     const lines = logs.map((l) => JSON.parse(l));
     const continued = lines.filter((l) => l.status === 'continued');
