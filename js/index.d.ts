@@ -2,6 +2,7 @@ import type * as Engine from '../pkg/csv2segment.js';
 
 export type {
   Batch,
+  ByteRange,
   CallKind,
   CellType,
   ColumnExample,
@@ -33,6 +34,7 @@ export type {
   Splitter,
   Validation,
   Vocabulary,
+  WorkbookIngest,
 } from '../pkg/csv2segment.js';
 
 /** The engine's module, initialised once per process. */

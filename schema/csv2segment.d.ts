@@ -76,6 +76,8 @@ export interface MappingRule {
    * Each is checked as a cell of its field, for the rule's call or else the call the file's name makes: a date (a path ending in timestamp or createdAt) is a string the date rules read (like 2019-05-11T20:32:27.940Z, 2019-05-11 or Unix seconds), sent as ISO-8601 UTC; the call's own fields (userId, anonymousId, previousId, groupId, event, name, category) take strings; integrations.<Destination> takes true or false, or an object of the destination's settings; an object call's properties take a string, a number or true/false. Elsewhere the value's JSON type is sent as it is.
    */
   set?: Record<string, string | number | boolean | object | unknown[]>;
+  /** For an Excel workbook (.xlsx, .xlsm): the sheet whose rows are read, by its name as its tab shows it (case ignored) or by its position from 1; the first sheet by default. A workbook without that sheet is not read, and the error lists its sheets. */
+  sheet?: string | number;
   /**
    * Rows not read (as a CSV reader counts them: blank lines are not counted, and a quoted line break is one row): a number of rows before the header row (a report title, # comments, a Key,Value block), or {"before": n, "after": m} to also pass over more header rows after it (Qualtrics writes labels and import ids under its names).
    * At most 1000 each (MAX_SKIP). Line numbers in reports stay the file's.

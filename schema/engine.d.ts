@@ -21,6 +21,19 @@ export interface Batch {
   sentAtOffset: number | null;
 }
 
+/** A range of a workbook's bytes the engine asks for: from `start` up to, not including, `end`. */
+export interface ByteRange {
+  /** The byte after the last. */
+  end: number;
+  /** The first byte. */
+  start: number;
+  /**
+   * A part read as it comes (the shared strings, the sheet): write it in chunks (of any
+   * size, in order) rather than holding it whole. Otherwise a small range, read at once.
+   */
+  stream: boolean;
+}
+
 /** How a column's cells are typed: its ColumnType, or for a column that names none, "auto" (numbers and true/false typed, other text a string) or "flag" (true/false as booleans, other text a string; integrations.*). */
 export type CellType = ColumnType | "auto" | "flag";
 
@@ -187,7 +200,11 @@ export interface Part {
   start: Position;
 }
 
-/** A place where a row starts: bytes before it, and its 1-based line. */
+/**
+ * A place where a row starts: bytes before it, and its 1-based line. In an Excel workbook,
+ * whose rows have no byte offsets, both are its 1-based sheet row (see
+ * `WorkbookIngest.suspend`): a host keeps the one type for either.
+ */
 export interface Position {
   /** Its 1-based line: one more than the line feeds before it. */
   line: number;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::base::limits::limit;
-use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position, SplitSoFar};
+use crate::{Batch, FileSpec, FileSplitter, Ingest, Options, Position, SplitSoFar, WorkbookIngest};
 
 /// The engine's types: the mapping's (Mapping, MappingRule, MappedColumn, CallKind, ColumnType,
 /// Vocabulary) and the values this binding hands over and takes (Report, Batch, IngestOptions,
@@ -219,6 +219,239 @@ impl JsIngest {
     #[wasm_bindgen(js_name = rejectsCsv)]
     pub fn rejects_csv(&self) -> Option<Vec<u8>> {
         self.inner.rejects_csv()
+    }
+}
+
+/// An Excel workbook (.xlsx, .xlsm) read in the byte ranges the engine asks for, so that the
+/// host never holds it: while `wants()` gives a range, read those bytes of the file (a ranged
+/// GET, `File.slice`, a positioned read) and `write` them, whole or in chunks in order, taking
+/// the bodies with `nextBatch` after each write; then `finish()` and take the last ones.
+#[wasm_bindgen(js_name = WorkbookIngest)]
+pub struct JsWorkbookIngest {
+    inner: WorkbookIngest,
+}
+
+#[wasm_bindgen(js_class = WorkbookIngest)]
+impl JsWorkbookIngest {
+    /// An engine for the workbook at `key`, a file of `size` bytes (its name, or the mapping's
+    /// rule, picks the call; the rule's `sheet` the sheet), whose messageIds derive from
+    /// `identity`. Throws when the name is not accepted.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        key: &str,
+        identity: &str,
+        #[wasm_bindgen(unchecked_param_type = "IngestOptions | undefined")] options: Option<Object>,
+        size: f64,
+    ) -> Result<JsWorkbookIngest, JsValue> {
+        let options = options_from(options)?;
+        let size = file_size(size)?;
+        WorkbookIngest::new(key, identity, options, size)
+            .map(|inner| JsWorkbookIngest { inner })
+            .map_err(js_error)
+    }
+
+    /// An engine for the workbook from the sheet row `suspend()` returned (its `offset`, and
+    /// `line`, the same row): the sheet is read again from its start, the rows before it
+    /// passed over, so rows get the lines and messageIds of a single run.
+    pub fn resume(
+        key: &str,
+        identity: &str,
+        #[wasm_bindgen(unchecked_param_type = "IngestOptions | undefined")] options: Option<Object>,
+        size: f64,
+        offset: f64,
+        line: f64,
+    ) -> Result<JsWorkbookIngest, JsValue> {
+        let options = options_from(options)?;
+        let size = file_size(size)?;
+        let at = position(offset, line)?;
+        WorkbookIngest::resume(key, identity, options, size, at)
+            .map(|inner| JsWorkbookIngest { inner })
+            .map_err(js_error)
+    }
+
+    /// The byte range to read and write next, `{ start, end, stream }` (`end` not included;
+    /// `stream`: write it in chunks rather than holding it); `undefined` once the sheet's bytes
+    /// are all in: call `finish()`.
+    #[wasm_bindgen(unchecked_return_type = "ByteRange | undefined")]
+    pub fn wants(&self) -> JsValue {
+        self.inner.wants().map_or(JsValue::UNDEFINED, |r| to_js(&r))
+    }
+
+    /// Writes the next bytes of the range `wants()` gives; throws when the workbook cannot be
+    /// read, on more bytes than were asked for, and on a header problem (and ever after).
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+        self.inner.write(chunk).map_err(js_error)
+    }
+
+    /// Ends the input; throws when a range asked for was not written whole.
+    pub fn finish(&mut self) -> Result<(), JsValue> {
+        self.inner.finish().map_err(js_error)
+    }
+
+    /// The next body that is ready, or `undefined`.
+    #[wasm_bindgen(js_name = nextBatch, unchecked_return_type = "Batch | undefined")]
+    pub fn next_batch(&mut self) -> JsValue {
+        self.inner
+            .next_batch()
+            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, None))
+    }
+
+    /// Like `nextBatch`, into `buffer` when the body fits (see `Ingest.nextBatchInto`).
+    #[wasm_bindgen(js_name = nextBatchInto, unchecked_return_type = "Batch | undefined")]
+    pub fn next_batch_into(&mut self, buffer: &Uint8Array) -> JsValue {
+        self.inner
+            .next_batch()
+            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, Some(buffer)))
+    }
+
+    /// The size a body can reach (the `maxBatchBytes` option).
+    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
+    pub fn max_body_bytes(&self) -> u32 {
+        u32::try_from(self.inner.options().max_batch_bytes).unwrap_or(u32::MAX)
+    }
+
+    /// Stops between two rows: completes the open body and returns the sheet row where the
+    /// next run goes on (as `offset` and `line`), for `resume`.
+    #[wasm_bindgen(unchecked_return_type = "Position")]
+    pub fn suspend(&mut self) -> Result<JsValue, JsValue> {
+        self.inner.suspend().map(|p| to_js(&p)).map_err(js_error)
+    }
+
+    /// The sheet row where the next row starts, as `offset` and `line`.
+    #[wasm_bindgen(unchecked_return_type = "Position")]
+    pub fn position(&self) -> JsValue {
+        to_js(&self.inner.position())
+    }
+
+    /// What the file name says.
+    #[wasm_bindgen(getter, unchecked_return_type = "FileInfo")]
+    pub fn file(&self) -> JsValue {
+        to_js(self.inner.file())
+    }
+
+    /// The sheet read, once the workbook part is read.
+    #[wasm_bindgen(getter)]
+    pub fn sheet(&self) -> Option<String> {
+        self.inner.sheet().map(String::from)
+    }
+
+    /// The workbook's sheets, in order, once the workbook part is read.
+    #[wasm_bindgen(getter)]
+    pub fn sheets(&self) -> Vec<String> {
+        self.inner.sheets()
+    }
+
+    /// What the reader says of the file: a workbook named `.csv`, error cells read as empty.
+    #[wasm_bindgen(getter)]
+    pub fn notes(&self) -> Vec<String> {
+        self.inner.notes()
+    }
+
+    /// The sheet's header row as a CSV record, once read (for `combineParts`); `undefined`
+    /// before it.
+    #[wasm_bindgen(getter)]
+    pub fn header(&self) -> Option<String> {
+        self.inner
+            .header()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+    }
+
+    /// The report so far; complete after `finish()` once `nextBatch()` returns `undefined`.
+    #[wasm_bindgen(unchecked_return_type = "Report")]
+    pub fn report(&self) -> JsValue {
+        to_js(&self.inner.report())
+    }
+
+    /// Counts so far.
+    #[wasm_bindgen(unchecked_return_type = "Progress")]
+    pub fn progress(&self) -> JsValue {
+        to_js(&self.inner.report().progress())
+    }
+
+    /// The sample payloads kept (see `samplePayloads`), parsed.
+    #[wasm_bindgen(unchecked_return_type = "unknown[]")]
+    pub fn samples(&self) -> JsValue {
+        parse_all(self.inner.samples())
+    }
+
+    /// A CSV of the rejected rows kept in the report, with a reason column; `undefined` if none.
+    #[wasm_bindgen(js_name = rejectsCsv)]
+    pub fn rejects_csv(&self) -> Option<Vec<u8>> {
+        self.inner.rejects_csv()
+    }
+}
+
+/// Whether `head`, a file's first bytes (4 are enough), are a workbook's (a zip's), whatever
+/// the file's name: a host reads such a file with `WorkbookIngest`.
+#[wasm_bindgen(js_name = isWorkbook)]
+pub fn is_workbook(head: &[u8]) -> bool {
+    crate::is_workbook(head)
+}
+
+/// A mapping rule drafted from an Excel workbook read in the byte ranges the engine asks for,
+/// as `WorkbookIngest` reads it: while `wants()` gives a range, read those bytes (`File.slice`,
+/// a ranged GET) and `write` them, whole or in chunks in order; then `finish()` gives the
+/// draft. It stops asking once it has the first rows it drafts from.
+#[wasm_bindgen(js_name = WorkbookDraft)]
+pub struct JsWorkbookDraft {
+    inner: Option<crate::WorkbookDraft>,
+}
+
+#[wasm_bindgen(js_class = WorkbookDraft)]
+impl JsWorkbookDraft {
+    /// A draft of the workbook `name`, a file of `size` bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: &str, size: f64) -> Result<JsWorkbookDraft, JsValue> {
+        let size = file_size(size)?;
+        Ok(JsWorkbookDraft {
+            inner: Some(crate::WorkbookDraft::new(name, size)),
+        })
+    }
+
+    /// The byte range to read and write next, `{ start, end, stream }`; `undefined` once the
+    /// draft has what it needs: call `finish()`.
+    #[wasm_bindgen(unchecked_return_type = "ByteRange | undefined")]
+    pub fn wants(&self) -> JsValue {
+        self.inner
+            .as_ref()
+            .and_then(|d| d.wants())
+            .map_or(JsValue::UNDEFINED, |r| to_js(&r))
+    }
+
+    /// Writes the next bytes of the range `wants()` gives; throws when the workbook cannot be
+    /// read.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+        match self.inner.as_mut() {
+            Some(d) => d.write(chunk).map_err(js_error),
+            None => Err(js_error(crate::Error::new(crate::ErrorKind::Finished))),
+        }
+    }
+
+    /// The draft: the rule and the notes on it, as `draftMapping` gives them. Throws when a
+    /// range asked for was not written whole, or when called twice.
+    #[wasm_bindgen(unchecked_return_type = "Draft")]
+    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
+        let d = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error(crate::Error::new(crate::ErrorKind::Finished)))?;
+        let d = d.finish().map_err(js_error)?;
+        Ok(to_js(&crate::Draft {
+            rule: Js(js_sys::JSON::parse(&d.rule).unwrap_or(JsValue::NULL)),
+            notes: d.notes,
+            examples: d.examples,
+            first_rows: d.first_rows,
+        }))
+    }
+}
+
+fn file_size(size: f64) -> Result<u64, JsValue> {
+    if size >= 0.0 && size.fract() == 0.0 && size <= 9_007_199_254_740_991.0 {
+        Ok(size as u64)
+    } else {
+        Err(options_error(&format!(
+            "invalid size {size}: give the file's size in bytes, a whole number"
+        )))
     }
 }
 

@@ -466,6 +466,31 @@ impl Ingest {
         (skip.before, skip.after)
     }
 
+    /// The mapping's `sheet`: which sheet of a workbook is read.
+    pub(crate) fn sheet_choice(&self) -> Option<crate::read::xlsx::SheetChoice> {
+        self.rows.file.sheet.clone()
+    }
+
+    /// Whether a body is ready to take.
+    pub(crate) fn body_ready(&self) -> bool {
+        self.rows.batcher.has_ready()
+    }
+
+    /// Whether the run stopped on an error.
+    pub(crate) fn failed(&self) -> bool {
+        matches!(self.rows.state, State::Failed(_))
+    }
+
+    /// Whether the engine takes more input (for a workbook's rows).
+    pub(crate) fn check_usable(&self) -> Result<(), Error> {
+        self.usable()
+    }
+
+    /// Counts input read by another reader (a workbook's bytes).
+    pub(crate) fn count_input(&mut self, bytes: u64) {
+        self.rows.report.input_bytes += bytes;
+    }
+
     /// The header's width, once it is planned.
     pub(crate) fn width(&self) -> Option<usize> {
         match &self.rows.state {
@@ -488,7 +513,7 @@ impl Ingest {
     pub(crate) fn finish_records(&mut self, input_bytes: u64) -> Result<(), Error> {
         self.usable()?;
         let rows = &mut self.rows;
-        rows.report.input_bytes = input_bytes;
+        rows.report.input_bytes = rows.report.input_bytes.max(input_bytes);
         if matches!(rows.state, State::Header) {
             return Err(rows.fail(Error::new(ErrorKind::NoHeader)));
         }

@@ -62,7 +62,10 @@ pub use report::reject::Rejection;
 pub use report::{GroupNotes, MappingUsed, Progress, Report};
 #[doc(hidden)]
 pub use values::values_typescript;
-pub use workbook::{draft_workbook, is_workbook, validate_workbook, WorkbookValidation};
+pub use workbook::{
+    draft_workbook, is_workbook, validate_workbook, ByteRange, WorkbookDraft, WorkbookIngest,
+    WorkbookValidation,
+};
 pub use write::batch::{Batch, BatchInfo, Endpoint, SENT_AT_LEN, SENT_AT_OFFSET};
 
 // The modules stand in layers, from the bottom: base (with options) → read (with gunzip) →

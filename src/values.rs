@@ -16,6 +16,7 @@ use crate::options::Options;
 use crate::pieces::merge::{Combined, Part};
 use crate::pieces::split::{Split, SplitSoFar};
 use crate::report::{Progress, Report};
+use crate::workbook::ByteRange;
 use crate::write::batch::BatchInfo;
 
 /// The TypeScript of the engine's values: an interface for each object, a type for each other
@@ -36,6 +37,7 @@ pub fn values_typescript() -> String {
     add::<Combined>(&mut returned);
     add::<Validation>(&mut returned);
     add::<Draft>(&mut returned);
+    add::<ByteRange>(&mut returned);
     // What the binding takes: read as serde reads it (every option has a default).
     let mut taken = SchemaSettings::draft2020_12()
         .for_deserialize()

@@ -13,7 +13,13 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use csv2segment::{Ingest, Options, Report, Splitter, DEFAULT_MAX_RECORD_BYTES};
+use csv2segment::{
+    Ingest, Options, Report, Splitter, WorkbookIngest, DEFAULT_MAX_RECORD_BYTES,
+    MAX_SHARED_STRINGS_BYTES,
+};
+
+#[path = "support/xlsx.rs"]
+mod xlsx;
 
 /// Counts the bytes allocated now and the most at any moment.
 struct Counting;
@@ -370,4 +376,207 @@ fn two_gb_without_a_line_break() {
     let (starts, peak) = split(b',', &file);
     assert_eq!(starts.unwrap(), [(HEADER.len() as u64, 2)]);
     check_bound("2 GB without a line break, split", peak);
+}
+
+// Hostile workbooks: each refused with a message that says what is wrong, or its bad row
+// rejected, in bounded memory, read in the ranges the engine asks for.
+
+/// Runs a workbook through the engine as a host does (ranges in chunks of [`CHUNK`], bodies
+/// taken after each write): its report and the peak heap above what was allocated before.
+fn ingest_workbook(key: &str, file: &[u8]) -> (Report, usize) {
+    let base = NOW.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let report = {
+        let mut ing =
+            WorkbookIngest::new(key, "hostile", Options::default(), file.len() as u64).unwrap();
+        'read: while let Some(r) = ing.wants() {
+            for chunk in file[r.start as usize..r.end as usize].chunks(CHUNK) {
+                if ing.write(chunk).is_err() {
+                    break 'read;
+                }
+                while ing.next_batch().is_some() {}
+            }
+        }
+        let _ = ing.finish();
+        while ing.next_batch().is_some() {}
+        ing.report()
+    };
+    (report, PEAK.load(Ordering::Relaxed) - base)
+}
+
+/// The package of one sheet, its sheet part added by `sheet`.
+fn workbook_with(sheet: impl FnOnce(&mut xlsx::Zip)) -> Vec<u8> {
+    let mut zip = xlsx::Zip::default();
+    xlsx::package(&mut zip, &["Data"], false);
+    sheet(&mut zip);
+    zip.finish()
+}
+
+/// 16 MiB of rows, deflated (to about 40 KB: a ratio near 400).
+fn deflated_rows() -> (Vec<u8>, u32) {
+    use std::io::Write;
+    let row = "<row><c><v>1</v></c></row>";
+    let mut xml = String::from("<worksheet><sheetData>");
+    while xml.len() < 16 << 20 {
+        xml.push_str(row);
+    }
+    xml.push_str("</sheetData></worksheet>");
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(xml.as_bytes()).unwrap();
+    (e.finish().unwrap(), xml.len() as u32)
+}
+
+#[test]
+fn a_zip_bomb_is_refused_before_it_is_inflated() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (body, size) = deflated_rows();
+    // As declared: refused by its ratio, nothing inflated.
+    let file = workbook_with(|z| z.raw("xl/worksheets/sheet1.xml", 8, &body, size, 0));
+    let (report, peak) = ingest_workbook("track_bomb.xlsx", &file);
+    assert_eq!(
+        report.error.as_deref(),
+        Some(format!("the workbook's part xl/worksheets/sheet1.xml would inflate from {} to {size} bytes, more than 200 times its size: it is not a workbook Excel wrote (a zip bomb?); open it in Excel and save it again", body.len()).as_str())
+    );
+    assert_eq!(report.events, 0);
+    check_bound("zip bomb, declared", peak);
+    // Declared small: inflating stops one step past what it declares.
+    let file = workbook_with(|z| z.raw("xl/worksheets/sheet1.xml", 8, &body, 1000, 0));
+    let (report, peak) = ingest_workbook("track_bomb.xlsx", &file);
+    assert_eq!(
+        report.error.as_deref(),
+        Some("the workbook cannot be read: the part xl/worksheets/sheet1.xml inflates past the size its directory entry gives; open it in Excel and save it again")
+    );
+    check_bound("zip bomb, a size that lies", peak);
+}
+
+/// Text that does not compress: letters from a fixed generator.
+fn noise(n: usize, seed: u32) -> String {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            char::from(b'a' + ((x >> 16) % 26) as u8)
+        })
+        .collect()
+}
+
+#[test]
+fn one_enormous_cell_costs_its_row() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let big = noise(5 << 20, 7);
+    let xml = xlsx::sheet(4, |n| match n {
+        1 => xlsx::row(1, &["userId", "event"]),
+        2 => xlsx::row(2, &["u2", &big]),
+        n => xlsx::row(n, &[&format!("u{n}"), "Viewed"]),
+    });
+    for deflate in [false, true] {
+        let file = workbook_with(|z| z.add("xl/worksheets/sheet1.xml", &xml, deflate));
+        let (report, peak) = ingest_workbook("track_cell.xlsx", &file);
+        assert_eq!(report.error, None);
+        assert_eq!((report.rows, report.events, report.rejected), (3, 2, 1));
+        assert_eq!(
+            messages(&report),
+            ["line 2: the row is over 1 MiB; check for a missing line break, or raise maxRecordBytes"]
+        );
+        check_bound("one 5 MB cell", peak);
+    }
+    // A tag that long is not held: the part is refused.
+    let attr = format!(r#"<row r="2"><c r="A2" x="{big}"><v>1</v></c></row>"#);
+    let xml = xlsx::sheet(2, |n| match n {
+        1 => xlsx::row(1, &["userId", "event"]),
+        _ => attr.clone(),
+    });
+    let file = workbook_with(|z| z.add("xl/worksheets/sheet1.xml", &xml, false));
+    let (report, peak) = ingest_workbook("track_tag.xlsx", &file);
+    assert_eq!(
+        report.error.as_deref(),
+        Some("the workbook's part xl/worksheets/sheet1.xml has an XML tag, comment or CDATA section over 1048576 bytes; open it in Excel and save it again")
+    );
+    check_bound("one 5 MB tag", peak);
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised: npm test runs it with --profile hostile"
+)]
+fn shared_strings_past_the_limit_are_refused() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let item = format!("<si><t>{}</t></si>", noise(1000, 3));
+    let mut strings = String::from("<sst>");
+    while strings.len() < MAX_SHARED_STRINGS_BYTES + (4 << 20) {
+        strings.push_str(&item);
+    }
+    strings.push_str("</sst>");
+    let mut zip = xlsx::Zip::default();
+    xlsx::package(&mut zip, &["Data"], true);
+    zip.add("xl/sharedStrings.xml", strings.as_bytes(), false);
+    drop(strings);
+    zip.add(
+        "xl/worksheets/sheet1.xml",
+        &xlsx::sheet(1, |_| xlsx::row(1, &["userId"])),
+        true,
+    );
+    let file = zip.finish();
+    let (report, peak) = ingest_workbook("identify_strings.xlsx", &file);
+    assert_eq!(
+        report.error.as_deref(),
+        Some("the workbook's shared strings are over 67108864 bytes, more than is read into memory; save the sheet as CSV instead")
+    );
+    eprintln!(
+        "shared strings: peak heap {:.2} MiB",
+        peak as f64 / (1 << 20) as f64
+    );
+    assert!(
+        peak <= MAX_SHARED_STRINGS_BYTES + BOUND,
+        "peak heap {peak} bytes, over the limit and {BOUND}"
+    );
+}
+
+#[test]
+fn a_broken_central_directory_is_said() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let good = xlsx::one_sheet("Data", 3, |n| vec![format!("u{n}"), "E".into()]);
+    let end = good.len() - 22;
+    let patched = |at: usize, value: &[u8]| {
+        let mut f = good.clone();
+        f[end + at..end + at + value.len()].copy_from_slice(value);
+        f
+    };
+    let says = |file: &[u8]| {
+        let (report, peak) = ingest_workbook("track_broken.xlsx", file);
+        check_bound("a broken directory", peak);
+        report.error.unwrap_or_default()
+    };
+    let wrap = |what: &str| {
+        format!("the workbook cannot be read: {what}; open it in Excel and save it again")
+    };
+    // Its offset past the end of the file.
+    assert_eq!(
+        says(&patched(16, &(good.len() as u32 + 100).to_le_bytes())),
+        wrap("its central directory is outside the file")
+    );
+    // More entries than it holds.
+    assert_eq!(
+        says(&patched(10, &9u16.to_le_bytes())),
+        wrap("an entry of its central directory is damaged")
+    );
+    // A size past the limit.
+    assert_eq!(
+        says(&patched(12, &(100u32 << 20).to_le_bytes())),
+        wrap("its central directory is 104857600 bytes, more than the 4194304 a workbook's may be")
+    );
+    // An entry whose part is not where it says: the first entry's local offset moved.
+    let mut moved = good.clone();
+    let dir = u32::from_le_bytes(good[end + 16..end + 20].try_into().unwrap()) as usize;
+    moved[dir + 42..dir + 46].copy_from_slice(&7u32.to_le_bytes());
+    assert_eq!(
+        says(&moved),
+        wrap("the part _rels/.rels is not where its directory says, or is damaged")
+    );
+    // Not a zip's end at all.
+    assert_eq!(
+        says(&good[..good.len() - 30]),
+        wrap("its end of central directory record is missing")
+    );
 }

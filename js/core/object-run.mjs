@@ -9,10 +9,15 @@
 // report (pieces.mjs); the piece that completes the file writes the whole report. Pieces are
 // idempotent: messageIds come from the object's identity and each row's offset, so a piece that
 // runs again sends the same ids, and Segment drops the repeats.
+//
+// An Excel workbook (.xlsx, .xlsm, or a zip by any name, told by its first bytes) is read in the
+// byte ranges the engine asks for (workbook-run.mjs), never whole. It cannot be cut at byte
+// offsets: it runs as one chain of pieces, each resuming at a sheet row.
 import { MappingUnreadable, mappingRequiredError, withMapping } from './mapping.mjs';
 import { pinKey, pinMapping, pinOf, pinnedMapping } from './pinned-mapping.mjs';
 import { combineIfComplete, partsPrefix, savePart } from './pieces.mjs';
 import { ingestFile } from './pipeline.mjs';
+import { ingestWorkbook } from './workbook-run.mjs';
 import { batchOptions, pieceBudget, runWindow } from './rate.mjs';
 import { Sender } from './sender.mjs';
 import { reportKeys, versionName, versionOf } from './report-keys.mjs';
@@ -113,6 +118,15 @@ export async function runObject(given) {
       object = await checkTaskObject({ object, task, head: /** @type {NonNullable<ObjectRun['head']>} */ (given.head), open: run.open }, info?.gzip ?? false);
       run = { ...run, object };
     }
+    if (await isWorkbookObject(run, task, info)) {
+      if (run.object.size == null) {
+        // The engine asks for ranges from the end: it needs the size (a HEAD when the event had none).
+        const found = await /** @type {NonNullable<ObjectRun['head']>} */ (given.head)?.();
+        if (!found) throw new Superseded(`${object.key} is gone`);
+        run = { ...run, object: { ...run.object, size: found.size } };
+      }
+      return await runPiece(run, false, true);
+    }
     if (task?.split || (!task && handOff && info && !info.gzip && (object.size ?? 0) > config.pieces.shardBytes)) {
       // A task comes from a host that hands on, and so does a new run that shards (the condition above).
       const shards = await fanOut({ ...run, handOff: /** @type {NonNullable<ObjectRun['handOff']>} */ (handOff) });
@@ -132,6 +146,28 @@ export async function runObject(given) {
     if (err instanceof MappingRequired) return 'unprocessable';
     throw err;
   }
+}
+
+/**
+ * Whether the object is an Excel workbook: a task says so; a new run's name does (.xlsx,
+ * .xlsm), or its first four bytes are a zip's whatever its name (one small ranged read).
+ * @param {PinnedRun} run
+ * @param {Task | null} task
+ * @param {import('../../pkg/csv2segment.js').FileInfo | null} info what the name says; null when the engine refuses it
+ */
+async function isWorkbookObject({ engine, object, open }, task, info) {
+  if (task) return task.workbook === true;
+  if (/\.xls[xm]$/i.test(object.key)) return true;
+  if (!info || info.gzip) return false;
+  if (object.size === 0) return false;
+  const head = new Uint8Array(4);
+  let got = 0;
+  for await (const chunk of await open(false, { start: 0, end: 4 })) {
+    const n = Math.min(chunk.length, 4 - got);
+    head.set(chunk.subarray(0, n), got);
+    got += n;
+  }
+  return engine.isWorkbook(head.subarray(0, got));
 }
 
 /** A file with no mapping where CSV2SEGMENT_REQUIRE_MAPPING is true: reported, not retried. */
@@ -256,8 +292,10 @@ async function fanOut({ engine, config, object, identity, open, handOff, emit, t
  * Runs one piece (or the whole file) through the engine and Segment, and stores its part or the report.
  * @param {PinnedRun} run
  * @param {boolean} gzip
+ * @param {boolean} [workbook] an Excel workbook: read in the ranges the engine asks for, its
+ *   pieces resuming at a sheet row (`start.offset`)
  */
-async function runPiece(run, gzip) {
+async function runPiece(run, gzip, workbook = false) {
   const { engine, config, object, identity, open, store, deadline, suspendAt, handOff, emit, task, options, mapping, pin, keys, version } = run;
   const { bucket, key } = object;
   // A shard takes its share of the run's events-per-second budget; a file in one piece, all of it.
@@ -291,9 +329,26 @@ async function runPiece(run, gzip) {
     const { failedBatches, ...counts } = sender.summary;
     emit({ level: 'error', bucket, key, status: 'failed', error: err.message, ...pieceOf(task), ...counts, failedBatches: failedBatches.length });
   };
+  /** @type {import('./workbook-run.mjs').WorkbookResult} */
   let result;
   try {
-    result = await ingestFile({
+    result = workbook
+      ? await ingestWorkbook({
+          engine,
+          key,
+          identity,
+          options: { ...options, ...batchOptions(budget) },
+          size: /** @type {number} runObject heads the object when its event had no size */ (object.size),
+          readRange: (s, e) => ({
+            async *[Symbol.asyncIterator]() {
+              yield* await open(false, { start: s, end: e });
+            },
+          }),
+          sender,
+          resume: task ? { at: start } : undefined,
+          suspendAt: handOff ? suspendAt : undefined,
+        })
+      : await ingestFile({
       engine,
       key,
       identity,
@@ -311,7 +366,10 @@ async function runPiece(run, gzip) {
     throw err;
   }
 
-  const { report, delivery, timing } = result;
+  const { delivery, timing } = result;
+  // A workbook's report says which sheet was read, and what the reader noted (a workbook named .csv).
+  /** @type {import('../../pkg/csv2segment.js').Report & { sheet?: string | null, notes?: string[] }} */
+  const report = workbook ? { ...result.report, sheet: result.sheet ?? null, notes: result.notes ?? [] } : result.report;
   if (result.status === 'done' && !task) return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'done', budget });
   if (result.status === 'unprocessable') return finish(run, keys, writeReport, { report, rejectsCsv: result.rejectsCsv, delivery, timing, status: 'unprocessable', budget });
 
@@ -333,12 +391,13 @@ async function runPiece(run, gzip) {
       const before = task?.done ?? { rows: 0, events: 0, rejected: 0 };
       const done = { rows: before.rows + report.rows, events: before.events + report.events, rejected: before.rejected + report.rejected };
       // Suspended only with a way to hand on (suspendAt above).
-      await /** @type {NonNullable<ObjectRun['handOff']>} */ (handOff)(makeTask(object, { start: position, end, header: result.header ?? null, run: runId, shard: task?.shard ?? null, done, pin, mapping }));
+      await /** @type {NonNullable<ObjectRun['handOff']>} */ (handOff)(makeTask(object, { start: position, end, header: workbook ? null : result.header ?? null, run: runId, shard: task?.shard ?? null, done, pin, mapping, workbook }));
       // Progress: how far this piece got, and the rows of this chain so far.
       emit({ level: 'info', bucket, key, status: 'continued', run: runId, ...pieceOf(task), from: start.offset, next: position.offset, line: position.line, rows: report.rows, delivered: delivery?.events ?? 0, rowsSoFar: done.rows, ...pacing(delivery, budget), ms: timing.ms });
       return 'continued';
     }
     combined = await combineIfComplete({ engine, store, prefix, key, header: result.header ?? header ?? '', options });
+    if (combined && workbook) combined = { ...combined, report: { ...combined.report, sheet: result.sheet ?? null, notes: result.notes ?? [] } };
   } catch (err) {
     await failed(err);
     throw err;
@@ -387,7 +446,7 @@ const pieceOf = (task) => (task ? { from: task.start.offset, ...(task.shard ? { 
  * @param {Pick<ObjectRun, 'object' | 'store' | 'emit'>} run
  * @param {{ report: string, rejects: string }} keys
  * @param {(report: Record<string, unknown>) => Promise<void>} writeReport
- * @param {{ report: import('../../pkg/csv2segment.js').Report, rejectsCsv: Uint8Array | undefined, delivery: Record<string, any> | null, timing: { startedAt: string, ms: number }, status: 'done' | 'unprocessable', pieces?: number, budget: number | null }} outcome
+ * @param {{ report: import('../../pkg/csv2segment.js').Report & { sheet?: string | null, notes?: string[] }, rejectsCsv: Uint8Array | undefined, delivery: Record<string, any> | null, timing: { startedAt: string, ms: number }, status: 'done' | 'unprocessable', pieces?: number, budget: number | null }} outcome
  * @returns {Promise<'done' | 'unprocessable'>}
  */
 async function finish({ object, store, emit }, keys, writeReport, { report, rejectsCsv, delivery, timing, status, pieces, budget }) {

@@ -46,6 +46,8 @@ export const TASK_VERSION = 2;
  * @property {{ rows: number, events: number, rejected: number }} [done] counts of the pieces
  *   before this one (in its shard), for the log
  * @property {string} pin the run's pin (pinned-mapping.mjs): which upload event started it
+ * @property {boolean} [workbook] the object is an Excel workbook: `start` is a sheet row (its
+ *   offset and line both the row), read again from the sheet's start; never sharded
  * @property {MappingRef | null} mapping the mapping the run
  *   pinned, by reference; checked against the pin, never trusted alone
  */
@@ -74,13 +76,13 @@ const count = offset;
 /**
  * A task for another invocation.
  * @param {{ bucket: string, origin?: string, key: string, eTag?: string, versionId?: string, size?: number }} object
- * @param {{ start: { offset: number, line: number }, end: number | null, header: string | null, run: string, shard: Task['shard'], done?: Task['done'], pin: string, mapping: Task['mapping'] }} piece
+ * @param {{ start: { offset: number, line: number }, end: number | null, header: string | null, run: string, shard: Task['shard'], done?: Task['done'], pin: string, mapping: Task['mapping'], workbook?: boolean }} piece
  * @returns {Task}
  */
-export function makeTask(object, { start, end, header, run, shard, done = { rows: 0, events: 0, rejected: 0 }, pin, mapping }) {
+export function makeTask(object, { start, end, header, run, shard, done = { rows: 0, events: 0, rejected: 0 }, pin, mapping, workbook = false }) {
   const { bucket, key, eTag, versionId, size } = object;
   // origin: the bucket of the event that started the run, the default allow-list of its tasks.
-  return { v: TASK_VERSION, bucket, origin: object.origin ?? bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done, pin, mapping };
+  return { v: TASK_VERSION, bucket, origin: object.origin ?? bucket, key, eTag, versionId, size: size ?? null, start, end, header, run, shard, done, pin, mapping, ...(workbook ? { workbook: true } : {}) };
 }
 
 /**
@@ -118,6 +120,7 @@ function taskProblem(t) {
     ['shard', t.shard === undefined || t.shard === null || (count(t.shard.index) && (t.shard.count === null || (count(t.shard.count) && t.shard.count > t.shard.index)))],
     ['done', t.done === undefined || (count(t.done?.rows) && count(t.done?.events) && count(t.done?.rejected))],
     ['pin', typeof t.pin === 'string' && SHA256.test(t.pin)],
+    ['workbook', t.workbook === undefined || (t.workbook === true && t.header === null && (t.shard ?? null) === null && t.end === null)],
   ];
   for (const [field, ok] of checks) if (!ok) return `is not well formed (${field})`;
   if (t.mapping && typeof t.mapping === 'object' && 'text' in t.mapping) {

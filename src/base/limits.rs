@@ -49,6 +49,15 @@ macro_rules! limit {
     (MAX_WORKBOOK_PART_BYTES) => {
         16777216
     };
+    (MAX_WORKBOOK_DIRECTORY_BYTES) => {
+        4194304
+    };
+    (MAX_INFLATE_RATIO) => {
+        200
+    };
+    (MAX_XML_TAG_BYTES) => {
+        1048576
+    };
     (MAX_WITH_COLUMNS) => {
         3
     };
@@ -112,6 +121,16 @@ pub const MAX_SHARED_STRINGS_BYTES: usize = limit!(MAX_SHARED_STRINGS_BYTES);
 /// The most a workbook's small parts (the workbook, its relationships, its styles) may inflate
 /// to, in bytes: 16 MiB, thousands of times a real one's; a zip bomb stops there.
 pub const MAX_WORKBOOK_PART_BYTES: usize = limit!(MAX_WORKBOOK_PART_BYTES);
+/// The most a workbook's central directory may be, in bytes: 4 MiB, what 65,535 entries with
+/// names of 18 characters take; a real one has tens of entries in a few KB.
+pub const MAX_WORKBOOK_DIRECTORY_BYTES: usize = limit!(MAX_WORKBOOK_DIRECTORY_BYTES);
+/// The most a workbook's part may inflate to, as a multiple of its compressed size (with 1 MiB
+/// allowed beyond it): 200. Excel's parts inflate 3 to 15 times; deflate's most is about
+/// 1,030 times, what a zip bomb uses. Past it the workbook is refused before it is inflated.
+pub const MAX_INFLATE_RATIO: usize = limit!(MAX_INFLATE_RATIO);
+/// The longest XML tag, comment or CDATA section of a workbook's part held while it is read,
+/// in bytes: 1 MiB (a cell's tag is tens of bytes; its text is bounded by `maxRecordBytes`).
+pub const MAX_XML_TAG_BYTES: usize = limit!(MAX_XML_TAG_BYTES);
 
 /// The default largest record, in bytes (line ending excluded): 1 MiB.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = limit!(DEFAULT_MAX_RECORD_BYTES);
@@ -141,5 +160,8 @@ mod tests {
         assert_eq!(MAX_WITH_COLUMNS, 3);
         assert_eq!(MAX_GROUP_ROWS, 1000);
         assert_eq!(RECENT_GROUPS, 1024);
+        assert_eq!(MAX_WORKBOOK_DIRECTORY_BYTES, 4 << 20);
+        assert_eq!(MAX_INFLATE_RATIO, 200);
+        assert_eq!(MAX_XML_TAG_BYTES, 1 << 20);
     }
 }

@@ -1,6 +1,8 @@
 //! Where a record starts in a file: what the reader, the splitter and the report share.
 
-/// A place where a row starts: bytes before it, and its 1-based line.
+/// A place where a row starts: bytes before it, and its 1-based line. In an Excel workbook,
+/// whose rows have no byte offsets, both are its 1-based sheet row (see
+/// [`crate::WorkbookIngest::suspend`]): a host keeps the one type for either.
 #[derive(
     Clone,
     Copy,

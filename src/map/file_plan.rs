@@ -7,6 +7,7 @@ use crate::map::mapping::{rule_for, BadMapping, Rule, Skip};
 use crate::options::Options;
 use crate::read::decode::Encoding;
 use crate::read::records::{Record, RecordReader};
+use crate::read::xlsx::SheetChoice;
 
 /// How a file is read, resolved once from its key and the options (their mapping parsed once).
 #[derive(Clone, Debug)]
@@ -25,6 +26,8 @@ pub(crate) struct FilePlan {
     pub skip: Skip,
     /// The digest of the rule that applies: it takes part in the messageIds.
     pub digest: Option<[u8; 20]>,
+    /// For a workbook, the mapping's `sheet`: the first sheet when `None`.
+    pub sheet: Option<SheetChoice>,
 }
 
 /// Where a file's delimiter comes from.
@@ -91,6 +94,7 @@ impl FilePlan {
             header,
             skip: rule.as_ref().map(|r| r.skip).unwrap_or_default(),
             digest: rule.as_ref().map(|r| r.digest),
+            sheet: rule.as_ref().and_then(|r| r.sheet.clone()),
             rule,
         })
     }

@@ -10,7 +10,7 @@ import { el } from './dom.mjs';
 /** @typedef {{ key: string, text: string }} PickedMapping a csv2segment.json picked or dropped */
 /** @typedef {'rows' | 'events' | 'rejected' | 'batches'} CountKey */
 /** @typedef {{ bytes: number, total: number, ms: number } & Record<CountKey, number>} ProgressMessage the worker's `progress` */
-/** @typedef {{ report: Report, samples: unknown[], rejectsCsv: Uint8Array | null, status: 'done' | 'unprocessable', ms: number }} DoneMessage the worker's `done` */
+/** @typedef {{ report: Report, samples: unknown[], rejectsCsv: Uint8Array | null, status: 'done' | 'unprocessable', ms: number, sheet?: string | null, notes?: string[] }} DoneMessage the worker's `done` (sheet, notes: a workbook's) */
 
 const PKG_META = document.querySelector('meta[name="csv2segment-pkg"]');
 /** The engine's package, as an absolute URL (the worker resolves nothing against the page). */
@@ -172,6 +172,7 @@ function onWorkerMessage(msg) {
   const { card, file } = current;
   switch (msg.type) {
     case 'start':
+      card.workbook = msg.workbook === true;
       card.showFile(msg.file, msg.fileError);
       break;
     case 'columns':
@@ -243,6 +244,8 @@ class ResultCard {
   /** @param {File} file */
   constructor(file) {
     this.file = file;
+    /** Read as an Excel workbook (the worker's `start` says). */
+    this.workbook = false;
     this.verdict = '';
     this.stateText = el('p', { class: 'state', text: 'Waiting for the file before it…' });
     this.about = el('div', { class: 'about' });
@@ -308,7 +311,7 @@ class ResultCard {
     const info = /** @type {FileInfo} */ (file);
     const what = info.kind === 'object' ? `an object of the collection “${info.collection}” (/v1/set)` : `${KIND_TEXT[info.kind]} (/v1/batch)`;
     const sep = DELIMITER_TEXT[info.delimiter] ? `${DELIMITER_TEXT[info.delimiter]}-separated` : `separated by ${JSON.stringify(info.delimiter)}`;
-    const how = [sep, info.gzip ? 'gzip-compressed' : null].filter(Boolean).join(', ');
+    const how = this.workbook ? 'an Excel workbook, its cells with their types' : [sep, info.gzip ? 'gzip-compressed' : null].filter(Boolean).join(', ');
     this.about.append(
       el(
         'p',
@@ -394,6 +397,24 @@ class ResultCard {
   }
 
   /**
+   * A workbook's sheet, and what its reader noted (a workbook named .csv, error cells).
+   * @param {string | null | undefined} sheet
+   * @param {string[] | undefined} notes
+   */
+  showWorkbook(sheet, notes) {
+    this.about.querySelector('.workbook')?.remove();
+    if (!this.workbook) return;
+    this.about.append(
+      el(
+        'div',
+        { class: 'workbook' },
+        sheet ? el('p', { class: 'sheet', 'data-sheet': sheet, text: `Read the sheet “${sheet}”.` }) : null,
+        notes?.length ? el('ul', { class: 'workbook-notes' }, notes.map((n) => el('li', { class: 'engine-message', text: n }))) : null,
+      ),
+    );
+  }
+
+  /**
    * Which mapping the file was read through, and by which rule.
    * @param {import('../../../pkg/csv2segment.js').MappingUsed | null} used
    */
@@ -413,6 +434,7 @@ class ResultCard {
     // The delimiter may have been guessed from the header since the start.
     if (report.file) this.showFile(report.file, null);
     this.showMapping(report.mapping);
+    this.showWorkbook(msg.sheet, msg.notes);
     this.progress.max = Math.max(this.file.size, 1);
     this.progress.value = this.progress.max;
     this.setCounts(report);

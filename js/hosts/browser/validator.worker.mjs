@@ -1,6 +1,8 @@
 // The validation page's Web Worker (a module worker): it streams one File at a time through
 // the engine and posts progress and the report back. Nothing is sent anywhere; the bodies the
-// engine makes are counted and dropped.
+// engine makes are counted and dropped. An Excel workbook (.xlsx, .xlsm, or a zip by any name,
+// told by its first bytes) is read in the byte ranges the engine asks for, by File.slice: the
+// worker never holds it whole.
 //
 // Messages in:   { type: 'load', pkgUrl }                             load the engine ahead of the first file
 //                { type: 'validate', id, file: File, pkgUrl, options }
@@ -8,10 +10,10 @@
 //                { type: 'preview', id, seq, rule, options }            the first rows read through { files: [rule] }
 //                { type: 'download', id, rule }                         the mapping to download, the rule merged into base
 // Messages out:  { type: 'ready', version }                          the engine loaded
-//                { type: 'start', id, file: FileInfo | null, fileError }
+//                { type: 'start', id, file: FileInfo | null, fileError, workbook? }  workbook: read as an Excel workbook
 //                { type: 'columns', id, columns, headerErrors }        once the header is read
 //                { type: 'progress', id, bytes, total, rows, events, rejected, batches, ms }
-//                { type: 'done', id, status, report, samples, rejectsCsv, batches, bodyBytes, ms }
+//                { type: 'done', id, status, report, samples, rejectsCsv, batches, bodyBytes, ms, sheet?, notes? }  sheet, notes: a workbook's
 //                { type: 'error', id, message }                        reading failed, or the engine would not load
 //                { type: 'load-error', message }                       the 'load' message failed
 //                { type: 'drafted', id, rule, notes, examples, firstRows, fields, vocabulary }  fields: each call's spec fields; firstRows: the file's first records, none skipped
@@ -137,6 +139,30 @@ async function* sourceOf(file, gzip, counter, engine) {
 }
 
 /**
+ * The bytes of `file` from `start` up to `end` (not included), in slices of READ_CHUNK.
+ * @param {Blob} file
+ * @param {number} start
+ * @param {number} end
+ */
+async function* rangeOf(file, start, end) {
+  for (let at = start; at < end; at += READ_CHUNK) {
+    yield new Uint8Array(await file.slice(at, Math.min(end, at + READ_CHUNK)).arrayBuffer());
+  }
+}
+
+/**
+ * Whether `file` is an Excel workbook: by its name, or by its first four bytes (a zip's) whatever
+ * its name, unless it is gzip.
+ * @param {File} file
+ * @param {Engine} engine
+ */
+async function isWorkbookFile(file, engine) {
+  if (/\.xls[xm]$/i.test(file.name)) return true;
+  if (/\.gz$/i.test(file.name)) return false;
+  return engine.isWorkbook(new Uint8Array(await file.slice(0, 4).arrayBuffer()));
+}
+
+/**
  * @param {unknown} err
  * @returns {err is Error & { code: string }}
  */
@@ -164,7 +190,12 @@ async function validateFile({ id, file, pkgUrl, options }) {
     self.postMessage({ type: 'done', id, status: 'unprocessable', report, samples: [], rejectsCsv: null, batches: 0, bodyBytes: 0, ms: ms() });
     return;
   }
-  self.postMessage({ type: 'start', id, file: info, fileError: null });
+  const workbook = await isWorkbookFile(file, engine);
+  self.postMessage({ type: 'start', id, file: info, fileError: null, workbook });
+  if (workbook) {
+    await validateWorkbook({ id, file, engine, identity, opts, ms });
+    return;
+  }
 
   const ing = new Ingest(file.name, identity, opts);
   try {
@@ -242,15 +273,76 @@ async function validateFile({ id, file, pkgUrl, options }) {
   }
 }
 
+/**
+ * validateFile for a workbook: the ranges the engine wants, read by File.slice.
+ * @param {{ id: number, file: File, engine: Engine, identity: string, opts: IngestOptions, ms: () => number }} job
+ */
+async function validateWorkbook({ id, file, engine, identity, opts, ms }) {
+  const ing = new engine.WorkbookIngest(file.name, identity, opts, file.size);
+  try {
+    const buffer = new Uint8Array(ing.maxBodyBytes);
+    let batches = 0;
+    let bodyBytes = 0;
+    const drain = () => {
+      for (let b = ing.nextBatchInto(buffer); b; b = ing.nextBatchInto(buffer)) {
+        batches += 1;
+        bodyBytes += b.body.length;
+      }
+    };
+    let read = 0;
+    let lastProgress = 0;
+    const progress = () => {
+      const p = ing.progress();
+      self.postMessage({ type: 'progress', id, bytes: Math.min(read, file.size), total: file.size, rows: p.rows, events: p.events, rejected: p.rejected, batches: p.batches, ms: ms() });
+    };
+    try {
+      for (let range = ing.wants(); range; range = ing.wants()) {
+        for await (const chunk of rangeOf(file, range.start, range.end)) {
+          for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
+            ing.write(chunk.subarray(at, at + WRITE_SLICE));
+            drain();
+          }
+          read += chunk.length;
+          const now = performance.now();
+          if (now - lastProgress >= PROGRESS_MS) {
+            lastProgress = now;
+            progress();
+            await new Promise((resolve) => setTimeout(resolve, 0));
+          }
+        }
+      }
+      ing.finish();
+      drain();
+    } catch (err) {
+      if (!isEngineError(err)) throw err;
+      // The workbook cannot be read, or its header has a problem: the report says what to fix.
+      self.postMessage({ type: 'done', id, status: 'unprocessable', report: ing.report(), samples: [], rejectsCsv: null, batches, bodyBytes, ms: ms(), sheet: ing.sheet ?? null, notes: ing.notes });
+      return;
+    }
+    read = file.size;
+    progress();
+    const rejects = ing.rejectsCsv() ?? null;
+    self.postMessage(
+      { type: 'done', id, status: 'done', report: ing.report(), samples: ing.samples(), rejectsCsv: rejects, batches, bodyBytes, ms: ms(), sheet: ing.sheet ?? null, notes: ing.notes },
+      // @ts-expect-error -- this runs in a Web Worker, whose postMessage takes a transfer list; tsc checks it against the DOM lib's Window.postMessage.
+      rejects ? [rejects.buffer] : [],
+    );
+  } finally {
+    ing.free();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The mapping editor: the engine drafts, previews and merges; this only reads the file's start.
 
 /** The editor previews the rows in the file's first this many bytes (all of a smaller file). */
 const PREVIEW_BYTES = 1 << 20;
+/** A workbook's preview reads its sheet's first this many rows. */
+const PREVIEW_ROWS = 5000;
 const MAPPING_KEY = 'csv2segment.json';
 /**
- * Per editor id: { name, head, whole, base }.
- * @type {Map<number, { name: string, head: Uint8Array, whole: boolean, base: string | null, identity: string }>}
+ * Per editor id: { name, head, whole, base }; a workbook's `file`, read again in ranges, in place of its head.
+ * @type {Map<number, { name: string, head: Uint8Array, whole: boolean, base: string | null, identity: string, file?: File }>}
  */
 const drafts = new Map();
 
@@ -282,16 +374,91 @@ async function headOf(file, limit, engine) {
 /** @param {{ id: number, file: File, pkgUrl: string, base?: string | null }} msg */
 async function draftFile({ id, file, pkgUrl, base }) {
   const engine = await loadEngine(pkgUrl);
-  const { head, whole } = await headOf(file, PREVIEW_BYTES, engine);
   const name = file.name;
-  drafts.set(id, { name, head, whole, base: base ?? null, identity: `browser://${name}#${file.size}-${file.lastModified}` });
+  const identity = `browser://${name}#${file.size}-${file.lastModified}`;
   // What the draft reads, the calls and the editor's other words: the engine's vocabulary.
   const vocabulary = engine.vocabulary();
-  const draftBytes = vocabulary.draftSampleBytes;
-  const draftHead = head.subarray(0, draftBytes + 1);
-  const drafted = engine.draftMapping(name, draftHead, whole && head.length <= draftBytes);
+  let drafted;
+  if (await isWorkbookFile(file, engine)) {
+    drafted = await draftWorkbook(file, engine);
+    drafts.set(id, { name, head: new Uint8Array(0), whole: false, base: base ?? null, identity, file });
+  } else {
+    const { head, whole } = await headOf(file, PREVIEW_BYTES, engine);
+    drafts.set(id, { name, head, whole, base: base ?? null, identity });
+    const draftBytes = vocabulary.draftSampleBytes;
+    const draftHead = head.subarray(0, draftBytes + 1);
+    drafted = engine.draftMapping(name, draftHead, whole && head.length <= draftBytes);
+  }
   const fields = Object.fromEntries(vocabulary.calls.map((call) => [call, engine.specFields(/** @type {import('../../../pkg/csv2segment.js').CallKind} the vocabulary's calls are the CallKinds */ (call))]));
   self.postMessage({ type: 'drafted', id, rule: drafted.rule, notes: drafted.notes, examples: drafted.examples, firstRows: drafted.firstRows, fields, vocabulary });
+}
+
+/**
+ * A workbook's draft, from the ranges WorkbookDraft asks for (File.slice), never the whole file.
+ * @param {File} file
+ * @param {Engine} engine
+ */
+async function draftWorkbook(file, engine) {
+  const d = new engine.WorkbookDraft(file.name, file.size);
+  try {
+    for (let range = d.wants(); range; range = d.wants()) {
+      for await (const chunk of rangeOf(file, range.start, range.end)) {
+        d.write(chunk);
+        // Its sample full, the draft asks for nothing more: the rest of the sheet is not read.
+        if (!d.wants()) break;
+      }
+    }
+    return d.finish();
+  } finally {
+    d.free();
+  }
+}
+
+/**
+ * A workbook's first PREVIEW_ROWS rows through `opts`: the report and the first payloads.
+ * @param {File} file
+ * @param {string} identity
+ * @param {IngestOptions} opts
+ * @param {Engine} engine
+ */
+async function previewWorkbook(file, identity, opts, engine) {
+  /** @type {import('../../../pkg/csv2segment.js').WorkbookIngest} */
+  let ing;
+  try {
+    ing = new engine.WorkbookIngest(file.name, identity, opts, file.size);
+  } catch (err) {
+    if (!isEngineError(err)) throw err;
+    return { report: engine.validate(new Uint8Array(0), file.name, identity, opts).report, payloads: [] };
+  }
+  let stopped = false;
+  try {
+    try {
+      read: for (let range = ing.wants(); range; range = ing.wants()) {
+        for await (const chunk of rangeOf(file, range.start, range.end)) {
+          for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
+            ing.write(chunk.subarray(at, at + WRITE_SLICE));
+            while (ing.nextBatch()) {
+              // Nothing is sent.
+            }
+            if (ing.position().offset > PREVIEW_ROWS) {
+              ing.suspend();
+              stopped = true;
+              break read;
+            }
+          }
+        }
+      }
+      if (!stopped) ing.finish();
+      while (ing.nextBatch()) {
+        // Nothing is sent.
+      }
+    } catch (err) {
+      if (!isEngineError(err)) throw err;
+    }
+    return { report: ing.report(), payloads: ing.samples() };
+  } finally {
+    ing.free();
+  }
 }
 
 /**
@@ -308,7 +475,9 @@ async function previewRule({ id, seq, rule, options, examples }) {
   let report;
   /** @type {unknown[]} */
   let payloads = [];
-  if (kept.whole) {
+  if (kept.file) {
+    ({ report, payloads } = await previewWorkbook(kept.file, kept.identity, opts, engine));
+  } else if (kept.whole) {
     ({ report, payloads } = engine.validate(kept.head, kept.name, kept.identity, opts));
   } else {
     // A part of the file: read up to the last whole row, and stop there.

@@ -13,7 +13,8 @@ import { DeliveryError, Sender } from '../../core/sender.mjs';
 import { EXIT, MAX_LIMIT, PROGRAM } from './constants.mjs';
 import { fail, keepSecret, print, printData, printErr, UsageError } from './output.mjs';
 import { baseUrl, engineOptions, eventsPerSecond, inputsOf, MappingRequired, mappingOf, oneOf, wholeNumber } from './args.mjs';
-import { fileSize, NotRegularError, openSource, ReadError, sha256 } from './input.mjs';
+import { fileHead, fileSize, NotRegularError, openSource, rangeReader, ReadError, sha256 } from './input.mjs';
+import { ingestWorkbook } from '../../core/workbook-run.mjs';
 import { plural, ProgressLine } from './progress.mjs';
 import { exitOf, sendSummary, validateSummary } from './summaries.mjs';
 
@@ -29,6 +30,11 @@ import { exitOf, sendSummary, validateSummary } from './summaries.mjs';
  * @param {ProgressLine} run.progress
  */
 export async function runInput({ engine, input, identity, options, sender, counter, progress }) {
+  // A workbook (a zip, whatever its name) is read in ranges; only a regular file can be (a pipe
+  // or a FIFO is read once, as a stream, and a zip there is refused by the engine).
+  if (input.path !== null && (await fileSize(input)) !== null && engine.isWorkbook(await fileHead(input, 4))) {
+    return runWorkbook({ engine, input: { ...input, path: input.path }, identity, options, sender, counter, progress });
+  }
   let gzip = false;
   try {
     gzip = engine.parseKey(input.name, options).gzip;
@@ -53,6 +59,40 @@ export async function runInput({ engine, input, identity, options, sender, count
       latest = p;
     },
   });
+}
+
+/**
+ * Runs one Excel workbook (an .xlsx, or a zip by any name) through the engine by positioned
+ * reads of the ranges it asks for, never the whole file; its notes (a workbook named .csv, error
+ * cells read as empty) go to standard error.
+ * @param {Parameters<typeof runInput>[0] & { input: { path: string } }} run
+ */
+async function runWorkbook({ engine, input, identity, options, sender, counter, progress }) {
+  /** @type {import('../../../pkg/csv2segment.js').Progress | null} */
+  let latest = null;
+  progress.latest = () => latest;
+  const size = await fileSize(input);
+  const reader = await rangeReader(input, counter);
+  try {
+    const result = await ingestWorkbook({
+      engine,
+      key: input.name,
+      identity,
+      options,
+      size: size ?? 0,
+      readRange: reader.read,
+      sender,
+      progressMs: 0,
+      onProgress: (p) => {
+        latest = p;
+      },
+    });
+    const name = path.basename(input.name);
+    for (const note of result.notes ?? []) printErr(`${input.label}: ${note.startsWith(`${name}: `) ? note.slice(name.length + 2) : note}`);
+    return result;
+  } finally {
+    await reader.close();
+  }
 }
 
 /**

@@ -78,7 +78,9 @@ const fileNote = (prefixes) => `FILE is a path, or - for standard input (then --
 name picks the call by its prefix, one of:
   ${prefixes}
 (object_ is the Objects API); .csv, .txt or .tsv, optionally .gz (decompressed on the
-way). See docs/files-and-mappings.md, "Preparing a file", for the header.`;
+way), or an Excel workbook, .xlsx or .xlsm (its first sheet, or the mapping's sheet; read
+in the ranges it needs, never whole). See docs/files-and-mappings.md, "Preparing a
+file", for the header.`;
 
 export const ENGINE_OPTIONS = `  --mapping FILE            read the files through this mapping (csv2segment.json; see
                             docs/files-and-mappings.md, "Files as they come"); default:

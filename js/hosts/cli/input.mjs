@@ -2,7 +2,7 @@
 // errors worded for a person.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CHUNK } from './constants.mjs';
@@ -102,5 +102,67 @@ export function openSource(input, gzip, counter) {
         throw new ReadError(input.label, err);
       }
     },
+  };
+}
+
+/**
+ * The first bytes of a file (up to `n`), read at its start without reading the rest; empty for
+ * standard input, which is read once, as a stream. Errors are ReadErrors.
+ * @param {Input} input
+ * @param {number} n
+ */
+export async function fileHead(input, n) {
+  if (input.path === null) return new Uint8Array(0);
+  let fh;
+  try {
+    fh = await open(input.path, 'r');
+    const buffer = new Uint8Array(n);
+    const { bytesRead } = await fh.read(buffer, 0, n, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch (err) {
+    throw new ReadError(input.label, err);
+  } finally {
+    await fh?.close();
+  }
+}
+
+/**
+ * A reader of byte ranges of a file by positioned reads, never the whole file: what a workbook
+ * is read with (see js/core/workbook-run.mjs). One buffer of CHUNK bytes is reused: each chunk
+ * is written to the engine before the next is read. `counter.bytes` counts the bytes read.
+ * Close it with `close()`. Errors are ReadErrors.
+ * @param {Input & { path: string }} input
+ * @param {{ bytes: number }} counter
+ */
+export async function rangeReader(input, counter) {
+  let fh;
+  try {
+    fh = await open(input.path, 'r');
+  } catch (err) {
+    throw new ReadError(input.label, err);
+  }
+  const handle = fh;
+  const buffer = new Uint8Array(CHUNK);
+  return {
+    /**
+     * @param {number} start
+     * @param {number} end
+     * @returns {AsyncIterable<Uint8Array>}
+     */
+    async *read(start, end) {
+      for (let at = start; at < end;) {
+        let bytesRead;
+        try {
+          ({ bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, end - at), at));
+        } catch (err) {
+          throw new ReadError(input.label, err);
+        }
+        if (bytesRead === 0) throw new ReadError(input.label, { message: `the file ended at byte ${at}, before the ${end} it had when it was opened (was it changed while it was read?)` });
+        at += bytesRead;
+        counter.bytes += bytesRead;
+        yield buffer.subarray(0, bytesRead);
+      }
+    },
+    close: () => handle.close(),
   };
 }

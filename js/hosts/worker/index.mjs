@@ -12,6 +12,7 @@ import { sha256Hex } from '../../core/pinned-mapping.mjs';
 import { Superseded, TaskRefused, runObject, taskOf } from '../../core/object-run.mjs';
 import { IdempotencyConflict, LengthRequired, claim, idempotencyKeys, storeBody } from './idempotency.mjs';
 import { ingestFile, isEngineError } from '../../core/pipeline.mjs';
+import { ingestWorkbook } from '../../core/workbook-run.mjs';
 import { batchOptions } from '../../core/rate.mjs';
 import { DeliveryError, Sender } from '../../core/sender.mjs';
 import { getR2Mapping } from './r2-mapping.mjs';
@@ -33,6 +34,14 @@ const DEFAULT_SAMPLES = 5;
  */
 const VALIDATE_MAX_BYTES = 64 * 1024 * 1024;
 const VALIDATE_MAX_ROWS = 1_000_000;
+/**
+ * An Excel workbook sent to `/v1/ingest` or `/v1/validate` is held whole, up to this many bytes:
+ * a request body is a stream that cannot be read in ranges, and a workbook's directory is at its
+ * end. 16 MiB (about 400,000 rows of a few columns) beside the engine's own bound (its shared
+ * strings, at most 64 MiB) stays within a Worker's 128 MB. Larger: upload it to the bucket, where
+ * it is read in ranged gets at any size.
+ */
+const WORKBOOK_BODY_MAX_BYTES = 16 * 1024 * 1024;
 
 /** @typedef {import('../../core/task.mjs').Task} Task */
 /** @typedef {import('../../core/object-run.mjs').StoredObject} StoredObject */
@@ -318,6 +327,70 @@ async function* capped(source) {
 }
 
 /**
+ * The first bytes of `source` (at least four, unless it is shorter), to tell a workbook by, and
+ * the whole of it again as `rest`.
+ * @param {AsyncIterable<Uint8Array>} source
+ */
+async function peek(source) {
+  const it = source[Symbol.asyncIterator]();
+  /** @type {Uint8Array[]} */
+  const first = [];
+  let got = 0;
+  let ended = false;
+  while (got < 4) {
+    const next = await it.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    // A chunk may be reused by its reader: the first ones are kept as copies.
+    first.push(next.value.slice());
+    got += next.value.length;
+  }
+  const head = new Uint8Array(got);
+  let at = 0;
+  for (const c of first) {
+    head.set(c, at);
+    at += c.length;
+  }
+  return {
+    head,
+    rest: {
+      async *[Symbol.asyncIterator]() {
+        if (got > 0) yield head;
+        if (ended) return;
+        for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+      },
+    },
+  };
+}
+
+/**
+ * A workbook body whole, up to WORKBOOK_BODY_MAX_BYTES; TooLarge past it (leaving the loop cancels the body).
+ * @param {AsyncIterable<Uint8Array>} source
+ * @param {Uint8Array} head its first bytes, for the size of the first allocation
+ */
+async function held(source, head) {
+  /** @type {Uint8Array[]} */
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > WORKBOOK_BODY_MAX_BYTES) {
+      throw new TooLarge(`the file is an Excel workbook of more than ${WORKBOOK_BODY_MAX_BYTES.toLocaleString('en-US')} bytes: a request's body cannot be read in ranges, so a workbook sent here is held whole and may be at most that many; upload it to the bucket instead, where it is read in ranges at any size`);
+    }
+    chunks.push(chunk === head ? chunk : chunk.slice());
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
+}
+
+/**
  * An upload to /v1/ingest (sent) or /v1/validate (read only).
  * @param {Request} request
  * @param {Env} env
@@ -336,7 +409,7 @@ async function upload(request, env, name, mode) {
     if (err instanceof ConfigError) return problem(500, `the Worker is not configured: ${err.message}`);
     throw err;
   }
-  if (!request.body) return problem(400, 'the request has no body: send the CSV file as the body');
+  if (!request.body) return problem(400, 'the request has no body: send the CSV file (or the Excel workbook) as the body');
 
   // The mapping: the one the request names (a key in the bucket), else the bucket's root one.
   const named = request.headers.get('x-csv2segment-mapping')?.trim();
@@ -414,9 +487,20 @@ async function upload(request, env, name, mode) {
     ? Sender.fromConfig(config, { deadline: Date.now() + LIMIT_MS })
     : undefined;
 
+  /** @type {import('../../core/workbook-run.mjs').WorkbookResult} */
   let result;
   try {
-    result = await ingestFile({ engine: eng, key: name, identity, options, source, sender, onProgress, progressMs: 0 });
+    // A .gz is CSV (the engine takes no .xlsx.gz): its bytes go to ingestFile, which reports a broken gzip.
+    const { head, rest } = gzip ? { head: new Uint8Array(0), rest: source } : await peek(source);
+    if (/\.xls[xm]$/i.test(name) || eng.isWorkbook(head)) {
+      const bytes = await held(rest, head);
+      const readRange = async function* (/** @type {number} */ start, /** @type {number} */ end) {
+        yield bytes.subarray(start, end);
+      };
+      result = await ingestWorkbook({ engine: eng, key: name, identity, options, size: bytes.length, readRange, sender, onProgress, progressMs: 0 });
+    } else {
+      result = await ingestFile({ engine: eng, key: name, identity, options, source: rest, sender, onProgress, progressMs: 0 });
+    }
   } catch (err) {
     if (err instanceof TooLarge) return problem(413, err.message);
     if (err instanceof DeliveryError && sender) {
@@ -432,11 +516,13 @@ async function upload(request, env, name, mode) {
   }
   const { report, delivery, timing } = result;
   const status = result.status === 'unprocessable' ? 422 : 200;
+  // A workbook's sheet, and what its reader noted (a workbook named .csv).
+  const book = result.sheet !== undefined || result.notes ? { sheet: result.sheet ?? null, notes: result.notes ?? [] } : {};
   if (send) {
     emitter(env)({ level: status === 200 && !report.rejected ? 'info' : 'warn', key: name, status: result.status, rows: report.rows, events: report.events, rejected: report.rejected, delivered: delivery?.events ?? 0, failed: delivery?.failedEvents ?? 0, requests: delivery?.requests ?? 0, throttled: delivery?.throttled ?? 0, pacedMs: delivery?.pacedMs ?? 0, ms: timing.ms });
-    return json(status, { status: result.status, timing, ...report, delivery });
+    return json(status, { status: result.status, timing, ...report, ...book, delivery });
   }
-  return json(status, { status: result.status, timing, report, payloads: result.samples ?? [] });
+  return json(status, { status: result.status, timing, report, ...book, payloads: result.samples ?? [] });
 }
 
 /**

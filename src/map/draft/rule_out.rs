@@ -95,6 +95,7 @@ impl Drafted {
             encoding: self.encoding.into(),
             decimal: self.decimal_comma.then_some(Decimal::Comma).into(),
             skip: skip.into(),
+            sheet: Field::Absent,
             header: self.header.into(),
             columns: Field::Given(Entries(
                 self.columns

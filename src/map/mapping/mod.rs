@@ -27,6 +27,7 @@ use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::values::{ValueTable, Values};
 use crate::options::Options;
 use crate::read::decode::Encoding;
+use crate::read::xlsx::SheetChoice;
 
 pub(crate) mod generated;
 mod glob;
@@ -101,6 +102,8 @@ pub(crate) struct Rule {
     /// Records before the header row (a preamble), and after it (more header rows), that are
     /// not read: `skip`.
     pub skip: Skip,
+    /// For a workbook, the sheet read (`sheet`): the first when `None`.
+    pub sheet: Option<SheetChoice>,
     /// The file's column name and where it goes (`None`: dropped), in the mapping's order.
     pub columns: Vec<(String, Option<Target>)>,
     /// A path in header syntax and its JSON value.
@@ -426,6 +429,7 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape, raw: &Value) -> Option<R
         }
     };
     let skip = check_skip(ck, &p("skip"), &r.skip, raw.get("skip"), header.is_some());
+    let sheet = check_sheet(ck, &p("sheet"), &r.sheet, raw.get("sheet"));
     let mut columns = Vec::new();
     match r.columns {
         Field::Absent => {}
@@ -505,6 +509,7 @@ fn check_rule(ck: &mut Checker, i: usize, r: RuleShape, raw: &Value) -> Option<R
         decimal_comma,
         header,
         skip,
+        sheet,
         columns,
         set,
         drop_unmapped,
@@ -563,6 +568,40 @@ fn check_group(
         }
     }
     Some(name.clone())
+}
+
+/// `sheet`: a workbook's sheet by its name, or its position from 1; `raw` is the value as
+/// written.
+fn check_sheet(
+    ck: &mut Checker,
+    path: &str,
+    sheet: &Field<Value>,
+    raw: Option<&Value>,
+) -> Option<SheetChoice> {
+    let value = match sheet {
+        Field::Absent => return None,
+        Field::Given(v) => v,
+        Field::Wrong => raw.unwrap_or(&Value::Null),
+    };
+    match value {
+        Value::String(name) if !name.trim().is_empty() && name.chars().count() <= 31 => {
+            Some(SheetChoice::Name(name.clone()))
+        }
+        Value::Number(n) => match n.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n @ 1..=65_535) => Some(SheetChoice::Position(n)),
+            _ => {
+                ck.err(
+                    path,
+                    "must be a sheet's position from 1 (the first sheet), like 2, or its name",
+                );
+                None
+            }
+        },
+        _ => {
+            ck.err(path, "must be a sheet's name as its tab shows it (1 to 31 characters), like \"Orders\", or its position from 1, like 2");
+            None
+        }
+    }
 }
 
 /// `skip`: a count of records before the header row, or `{"before": n, "after": m}`; `raw` is

@@ -188,6 +188,10 @@ pub(crate) struct RuleShape {
     #[serde(skip_serializing_if = "Field::is_absent")]
     #[schemars(extend("examples" = [3, { "before": 0, "after": 2 }]))]
     pub skip: Field<SkipShape>,
+    /// For an Excel workbook (.xlsx, .xlsm): the sheet whose rows are read, by its name as its tab shows it (case ignored) or by its position from 1; the first sheet by default. A workbook without that sheet is not read, and the error lists its sheets.
+    #[serde(skip_serializing_if = "Field::is_absent")]
+    #[schemars(schema_with = "sheet_schema")]
+    pub sheet: Field<Value>,
     /// The file has no header row: these are its columns, in order. As a header record (the names with a delimiter between each two)
     #[doc = concat!(" at most ", limit!(MAX_HEADER_BYTES), " bytes (MAX_HEADER_BYTES), so at most ", limit!(MAX_MAPPING_COLUMNS), " names.")]
     #[serde(skip_serializing_if = "Field::is_absent")]
@@ -393,6 +397,16 @@ pub(crate) struct SkipAround {
     #[serde(skip_serializing_if = "Field::is_absent")]
     #[schemars(schema_with = "skip_count_schema")]
     pub after: Field<Value>,
+}
+
+fn sheet_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "oneOf": [
+            { "type": "string", "minLength": 1, "maxLength": 31 },
+            { "type": "integer", "minimum": 1, "maximum": 65535 }
+        ],
+        "examples": ["Orders", 2]
+    })
 }
 
 fn skip_count_schema(_: &mut SchemaGenerator) -> Schema {

@@ -80,7 +80,7 @@ fn every_problem_has_its_path() {
     assert_eq!(
         errors(r#"{"files": [{"match": "*.csv", "colums": {}, "call": "trak", "delimiter": ";;", "encoding": "latin9", "decimal": "·", "unmapped": "hide"}]}"#),
         [
-            "files[0].colums: unknown key; the keys of a rule are match, call, collection, delimiter, encoding, decimal, skip, header, columns, set, unmapped, group",
+            "files[0].colums: unknown key; the keys of a rule are match, call, collection, delimiter, encoding, decimal, skip, sheet, header, columns, set, unmapped, group",
             "files[0].call: 'trak' is not one of identify, track, page, screen, group, alias, object",
             r#"files[0].delimiter: ';;' cannot be a delimiter; give one ASCII character other than a quote or a line break (",", ";", "\t", "|"), or "auto""#,
             "files[0].encoding: 'latin9' is not one of utf-8, utf-16, utf-16be, windows-1252, macintosh, iso-8859-1",
@@ -391,6 +391,7 @@ fn date_formats_past_what_a_plan_indexes_are_refused_not_wrapped() {
         decimal_comma: false,
         header: None,
         skip: Skip::default(),
+        sheet: None,
         columns: (0..n)
             .map(|_| {
                 (

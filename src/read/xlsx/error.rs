@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::base::limits::MAX_INFLATE_RATIO;
+
 /// Why a workbook cannot be read: each message says what is wrong and what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum XlsxError {
@@ -15,8 +17,19 @@ pub(crate) enum XlsxError {
     TooLarge { part: String, size: u64, max: u64 },
     /// The shared strings are past their limit.
     SharedStringsTooLarge { max: usize },
+    /// A part inflates to more than [`crate::base::limits::MAX_INFLATE_RATIO`] times its
+    /// compressed size: a zip bomb.
+    Bomb {
+        part: String,
+        size: u64,
+        compressed: u64,
+    },
+    /// An XML tag (or a comment, a CDATA section) longer than can be held.
+    TagTooLong { part: String, max: usize },
     /// The workbook has no sheet by that name or position.
     NoSheet { wanted: String, sheets: Vec<String> },
+    /// The host did not give the bytes the engine asked for.
+    Read(String),
 }
 
 impl fmt::Display for XlsxError {
@@ -42,14 +55,28 @@ impl fmt::Display for XlsxError {
                 f,
                 "the workbook's shared strings are over {max} bytes, more than is read into memory; save the sheet as CSV instead"
             ),
+            XlsxError::Bomb { part, size, compressed } => write!(
+                f,
+                "the workbook's part {part} would inflate from {compressed} to {size} bytes, more than {} times its size: it is not a workbook Excel wrote (a zip bomb?); open it in Excel and save it again",
+                MAX_INFLATE_RATIO
+            ),
+            XlsxError::TagTooLong { part, max } => write!(
+                f,
+                "the workbook's part {part} has an XML tag, comment or CDATA section over {max} bytes; open it in Excel and save it again"
+            ),
             XlsxError::NoSheet { wanted, sheets } => write!(
                 f,
-                "the workbook has no sheet {wanted}; its sheets are {}",
+                "the workbook has no sheet {wanted}; its sheets are {}: set the mapping's sheet to one of their names or to a position from 1 to {}",
                 sheets
                     .iter()
                     .map(|s| format!("\"{s}\""))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                sheets.len()
+            ),
+            XlsxError::Read(what) => write!(
+                f,
+                "the workbook's bytes were not read as the engine asked: {what}; read the file again (was it changed while it was read?)"
             ),
         }
     }

@@ -1,16 +1,12 @@
 //! The parts of a workbook read before its sheet: which part is which sheet, the date system,
 //! each cell style's number format, and the shared strings (the one part held whole).
 
-use std::io::BufRead;
-
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use crate::base::limits::MAX_WORKBOOK_PART_BYTES;
 use crate::read::xlsx::date::{self, Format};
 use crate::read::xlsx::error::{xml_error, XlsxError};
 use crate::read::xlsx::text::{cdata_bytes, text_bytes, TextSink};
-use crate::read::xlsx::zip::{buffered, Archive};
 
 /// A sheet as the workbook lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,16 +39,9 @@ pub(crate) fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
     })
 }
 
-/// The parser over a small part, whole.
-fn small_part<'a>(
-    archive: &'a Archive<'a>,
-    path: &str,
-) -> Result<Option<Reader<impl BufRead + 'a>>, XlsxError> {
-    let Some(entry) = archive.entry(path) else {
-        return Ok(None);
-    };
-    let part = archive.open_entry(entry, MAX_WORKBOOK_PART_BYTES as u64)?;
-    Ok(Some(Reader::from_reader(buffered(part))))
+/// The parser over a small part's bytes, whole.
+fn small_part(bytes: &[u8]) -> Reader<&[u8]> {
+    Reader::from_reader(bytes)
 }
 
 /// `target` of a relationship of the part at `from`, as a path in the archive.
@@ -74,20 +63,24 @@ fn resolve(from: &str, target: &str) -> String {
     parts.join("/")
 }
 
-/// The relationships of the part at `path`: (id, type's last word, target path).
-fn relationships(
-    archive: &Archive<'_>,
-    path: &str,
-) -> Result<Vec<(String, String, String)>, XlsxError> {
+/// The path of the relationships part of the part at `path` (`""`: the package's).
+pub(crate) fn rels_path(path: &str) -> String {
     let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
-    let rels = if dir.is_empty() {
+    if dir.is_empty() {
         format!("_rels/{file}.rels")
     } else {
         format!("{dir}/_rels/{file}.rels")
-    };
-    let Some(mut xml) = small_part(archive, &rels)? else {
-        return Ok(Vec::new());
-    };
+    }
+}
+
+/// A relationship: its id, its type's last word (`officeDocument`, `worksheet`), its target's
+/// path in the archive.
+pub(crate) type Relationship = (String, String, String);
+
+/// The relationships in `bytes`, the relationships part of the part at `path`.
+pub(crate) fn relationships(bytes: &[u8], path: &str) -> Result<Vec<Relationship>, XlsxError> {
+    let rels = rels_path(path);
+    let mut xml = small_part(bytes);
     let mut out = Vec::new();
     let mut buf = Vec::new();
     loop {
@@ -115,19 +108,22 @@ fn relationships(
     Ok(out)
 }
 
-/// Reads the package's relationships and the workbook part.
-pub(crate) fn workbook(archive: &Archive<'_>) -> Result<WorkbookInfo, XlsxError> {
-    let main = relationships(archive, "")?
-        .into_iter()
+/// The workbook part's path, from the package's relationships.
+pub(crate) fn main_part(package_rels: &[Relationship]) -> String {
+    package_rels
+        .iter()
         .find(|(_, kind, _)| kind == "officeDocument")
-        .map(|(_, _, target)| target)
-        .unwrap_or_else(|| "xl/workbook.xml".to_string());
-    let rels = relationships(archive, &main)?;
-    let Some(mut xml) = small_part(archive, &main)? else {
-        return Err(XlsxError::NotWorkbook(format!(
-            "it has no workbook part ({main})"
-        )));
-    };
+        .map(|(_, _, target)| target.clone())
+        .unwrap_or_else(|| "xl/workbook.xml".to_string())
+}
+
+/// Reads the workbook part (`bytes`, at `main`), with its relationships `rels`.
+pub(crate) fn workbook(
+    bytes: &[u8],
+    main: &str,
+    rels: &[Relationship],
+) -> Result<WorkbookInfo, XlsxError> {
+    let mut xml = small_part(bytes);
     let mut info = WorkbookInfo {
         sheets: Vec::new(),
         date1904: false,
@@ -141,7 +137,7 @@ pub(crate) fn workbook(archive: &Archive<'_>) -> Result<WorkbookInfo, XlsxError>
     loop {
         match xml
             .read_event_into(&mut buf)
-            .map_err(|e| xml_error(&main, e))?
+            .map_err(|e| xml_error(main, e))?
         {
             Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
                 "workbookPr" => {
@@ -168,14 +164,10 @@ pub(crate) fn workbook(archive: &Archive<'_>) -> Result<WorkbookInfo, XlsxError>
     Ok(info)
 }
 
-/// Each cell style's number format, by the style's index (`s="3"`).
-pub(crate) fn styles(archive: &Archive<'_>, path: Option<&str>) -> Result<Vec<Format>, XlsxError> {
-    let Some(path) = path else {
-        return Ok(Vec::new());
-    };
-    let Some(mut xml) = small_part(archive, path)? else {
-        return Ok(Vec::new());
-    };
+/// Each cell style's number format, by the style's index (`s="3"`), from the styles part
+/// (`bytes`, at `path`).
+pub(crate) fn styles(bytes: &[u8], path: &str) -> Result<Vec<Format>, XlsxError> {
+    let mut xml = small_part(bytes);
     let mut custom: Vec<(u32, Format)> = Vec::new();
     let mut ids: Vec<u32> = Vec::new();
     let mut in_xfs = false;
@@ -236,58 +228,68 @@ impl SharedStrings {
         };
         self.text.get(start..end)
     }
+}
 
-    /// Reads the part at `path`, refusing past `max` bytes held.
-    pub(crate) fn read(
-        archive: &Archive<'_>,
-        path: Option<&str>,
-        max: usize,
-    ) -> Result<SharedStrings, XlsxError> {
-        let mut out = SharedStrings::default();
-        let Some(path) = path else {
-            return Ok(out);
-        };
-        let Some(entry) = archive.entry(path) else {
-            return Ok(out);
-        };
-        let part = archive.open_entry(entry, u64::MAX)?;
-        let mut xml = Reader::from_reader(buffered(part));
-        let mut buf = Vec::new();
-        let mut sink = TextSink::default();
-        let too_many = || XlsxError::SharedStringsTooLarge { max };
-        loop {
-            match xml
-                .read_event_into(&mut buf)
-                .map_err(|e| xml_error(path, e))?
-            {
-                Event::Start(e) => match e.local_name().as_ref() {
-                    "si" => sink.begin(&mut out.text),
-                    other => sink.start(other),
-                },
-                Event::End(e) => match e.local_name().as_ref() {
-                    "si" => {
-                        sink.finish(&mut out.text);
-                        let end = u32::try_from(out.text.len()).map_err(|_| too_many())?;
-                        out.ends.push(end);
-                    }
-                    other => sink.end(other),
-                },
-                Event::Empty(e) if e.local_name().as_ref() == "si" => {
-                    let end = u32::try_from(out.text.len()).map_err(|_| too_many())?;
-                    out.ends.push(end);
-                }
-                Event::Text(t) => sink.text(text_bytes(&t), &mut out.text),
-                Event::CData(t) => sink.text(cdata_bytes(&t), &mut out.text),
-                Event::GeneralRef(r) => sink.reference(&r, &mut out.text),
-                Event::Eof => break,
-                _ => {}
-            }
-            buf.clear();
-            if out.text.len() + 4 * out.ends.len() > max {
-                return Err(too_many());
-            }
+/// The shared strings part read from its XML events as they come, held up to a limit.
+pub(crate) struct StringsReader {
+    strings: SharedStrings,
+    sink: TextSink,
+    max: usize,
+}
+
+impl StringsReader {
+    /// A reader that refuses to hold more than `max` bytes, of a part that inflates to `size`:
+    /// its text (never more than the part) gets its room at once, so that it never doubles
+    /// past the limit.
+    pub(crate) fn new(max: usize, size: u64) -> StringsReader {
+        let room = usize::try_from(size).unwrap_or(usize::MAX).min(max);
+        StringsReader {
+            strings: SharedStrings {
+                text: Vec::with_capacity(room),
+                ends: Vec::new(),
+            },
+            sink: TextSink::default(),
+            max,
         }
-        Ok(out)
+    }
+
+    /// The strings read.
+    pub(crate) fn into_strings(self) -> SharedStrings {
+        self.strings
+    }
+
+    fn end_item(&mut self) -> Result<(), XlsxError> {
+        let end = u32::try_from(self.strings.text.len())
+            .map_err(|_| XlsxError::SharedStringsTooLarge { max: self.max })?;
+        self.strings.ends.push(end);
+        Ok(())
+    }
+
+    /// Reads one event of the part.
+    pub(crate) fn event(&mut self, ev: Event<'_>) -> Result<(), XlsxError> {
+        let out = &mut self.strings.text;
+        match ev {
+            Event::Start(e) => match e.local_name().as_ref() {
+                "si" => self.sink.begin(out),
+                other => self.sink.start(other),
+            },
+            Event::End(e) => match e.local_name().as_ref() {
+                "si" => {
+                    self.sink.finish(out);
+                    self.end_item()?;
+                }
+                other => self.sink.end(other),
+            },
+            Event::Empty(e) if e.local_name().as_ref() == "si" => self.end_item()?,
+            Event::Text(t) => self.sink.text(text_bytes(&t), out),
+            Event::CData(t) => self.sink.text(cdata_bytes(&t), out),
+            Event::GeneralRef(r) => self.sink.reference(&r, out),
+            _ => {}
+        }
+        if self.strings.text.len() + 4 * self.strings.ends.len() > self.max {
+            return Err(XlsxError::SharedStringsTooLarge { max: self.max });
+        }
+        Ok(())
     }
 }
 

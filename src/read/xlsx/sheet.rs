@@ -1,15 +1,12 @@
 //! A worksheet's rows, read from its part as a stream, one `<row>` at a time, into cells with
 //! their types; nothing of the sheet is kept past the row being read.
 
-use std::io::BufRead;
-
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
 
 use crate::read::records::{CellKind, CellRecord};
 use crate::read::xlsx::date::{self, Format};
-use crate::read::xlsx::error::{xml_error, XlsxError};
-use crate::read::xlsx::parts::{attr, SharedStrings};
+use crate::read::xlsx::error::XlsxError;
+use crate::read::xlsx::parts::SharedStrings;
 use crate::read::xlsx::text::{cdata_bytes, push_reference, text_bytes, TextSink};
 
 /// Excel's last column, XFD.
@@ -47,221 +44,253 @@ pub(crate) struct RowInfo {
     pub too_long: bool,
 }
 
-/// The rows of a sheet.
-pub(crate) struct SheetRows<'w, R: BufRead> {
-    xml: Reader<R>,
+/// What the cells of a sheet are read with: the shared strings, the styles' formats, the date
+/// system.
+pub(crate) struct Book<'w> {
+    pub strings: &'w SharedStrings,
+    pub styles: &'w [Format],
+    pub date1904: bool,
+}
+
+/// The rows of a sheet, read from its part's XML events as they come, one `<row>` at a time;
+/// nothing of the sheet is kept past the row being read.
+pub(crate) struct SheetRows {
     part: String,
-    buf: Vec<u8>,
-    strings: &'w SharedStrings,
-    styles: &'w [Format],
-    date1904: bool,
     /// A cell's value text (`<v>`, or an inline string's), reused.
     value: Vec<u8>,
     /// A cell's text once typed, reused.
     typed: Vec<u8>,
     last_row: u64,
+    /// The row being read, and the next cell's column when it gives none.
+    row: Option<RowInfo>,
+    next_col: u32,
+    /// The cell being read.
+    cell: Option<Cell>,
+    in_v: bool,
+    sink: TextSink,
+    /// The cell's text went past the record limit.
+    cell_too_long: bool,
     done: bool,
 }
 
-impl<'w, R: BufRead> SheetRows<'w, R> {
-    pub(crate) fn new(
-        input: R,
-        part: String,
-        strings: &'w SharedStrings,
-        styles: &'w [Format],
-        date1904: bool,
-    ) -> SheetRows<'w, R> {
+impl SheetRows {
+    pub(crate) fn new(part: String) -> SheetRows {
         SheetRows {
-            xml: Reader::from_reader(input),
             part,
-            buf: Vec::new(),
-            strings,
-            styles,
-            date1904,
             value: Vec::new(),
             typed: Vec::new(),
             last_row: 0,
+            row: None,
+            next_col: 0,
+            cell: None,
+            in_v: false,
+            sink: TextSink::default(),
+            cell_too_long: false,
             done: false,
         }
     }
 
-    fn event(&mut self) -> Result<Event<'_>, XlsxError> {
-        self.buf.clear();
-        let part = &self.part;
-        self.xml
-            .read_event_into(&mut self.buf)
-            .map_err(|e| xml_error(part, e))
+    /// Whether the sheet's data has ended (`</sheetData>`).
+    pub(crate) fn done(&self) -> bool {
+        self.done
     }
 
-    /// Reads the next `<row>` into `out` (cleared first), its cells placed by their column, the
-    /// gaps empty, and no text kept past `max_bytes`; `None` at the end of the sheet.
-    pub(crate) fn next_row(
+    /// The part has ended: fails when it ended inside a row.
+    pub(crate) fn end(&mut self) -> Result<(), XlsxError> {
+        if let Some(row) = self.row {
+            let what = if self.cell.is_some() {
+                "a cell never ends".to_string()
+            } else {
+                format!("row {} never ends", row.number)
+            };
+            return Err(XlsxError::Xml {
+                part: self.part.clone(),
+                detail: what,
+            });
+        }
+        self.done = true;
+        Ok(())
+    }
+
+    /// Reads one event of the part into `out`: a row's cells placed by their column, the gaps
+    /// empty, and no text kept past `max_bytes`. Returns the row's [`RowInfo`] on the event that
+    /// ends it (`out` holds its cells until the next row starts).
+    pub(crate) fn event(
         &mut self,
+        ev: Event<'_>,
+        book: &Book<'_>,
         out: &mut CellRecord,
         max_bytes: usize,
     ) -> Result<Option<RowInfo>, XlsxError> {
-        out.clear();
         if self.done {
             return Ok(None);
         }
-        // Find the next row.
-        let empty_row = loop {
-            match self.event()? {
-                Event::Start(e) if e.local_name().as_ref() == "row" => {
-                    let n = row_number(&e);
-                    self.start_row(n);
-                    break false;
-                }
-                Event::Empty(e) if e.local_name().as_ref() == "row" => {
-                    let n = row_number(&e);
-                    self.start_row(n);
-                    break true;
-                }
-                Event::End(e) if e.local_name().as_ref() == "sheetData" => {
-                    self.done = true;
-                    return Ok(None);
-                }
-                Event::Eof => {
-                    self.done = true;
-                    return Ok(None);
-                }
-                _ => {}
+        if self.cell.is_some() {
+            return self.cell_event(ev, book, out, max_bytes).map(|()| None);
+        }
+        match ev {
+            Event::Start(e) if e.local_name().as_ref() == "row" => {
+                self.start_row(row_number(&e), out);
             }
-        };
-        let mut info = RowInfo {
+            Event::Empty(e) if e.local_name().as_ref() == "row" => {
+                self.start_row(row_number(&e), out);
+                return Ok(self.row.take());
+            }
+            Event::End(e) if e.local_name().as_ref() == "row" => return Ok(self.row.take()),
+            Event::Start(e) if self.row.is_some() && e.local_name().as_ref() == "c" => {
+                self.start_cell(cell_of(&e, self.next_col))?;
+            }
+            Event::Empty(e) if self.row.is_some() && e.local_name().as_ref() == "c" => {
+                self.start_cell(cell_of(&e, self.next_col))?;
+                self.end_cell(book, out, max_bytes);
+            }
+            Event::End(e) if e.local_name().as_ref() == "sheetData" => {
+                self.end()?;
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    fn start_row(&mut self, n: Option<u64>, out: &mut CellRecord) {
+        self.last_row = n.unwrap_or(self.last_row + 1);
+        out.clear();
+        self.next_col = 0;
+        self.row = Some(RowInfo {
             number: self.last_row,
             errors: 0,
             blank: true,
             too_long: false,
-        };
-        if empty_row {
-            return Ok(Some(info));
+        });
+    }
+
+    fn start_cell(&mut self, cell: Cell) -> Result<(), XlsxError> {
+        if cell.col >= MAX_COLUMNS {
+            let number = self.row.map_or(self.last_row, |r| r.number);
+            return Err(XlsxError::Xml {
+                part: self.part.clone(),
+                detail: format!("row {number} has a cell past column XFD"),
+            });
         }
-        let mut next_col = 0u32;
-        loop {
-            let (cell, empty) = match self.event()? {
-                Event::Start(e) if e.local_name().as_ref() == "c" => (cell_of(&e, next_col), false),
-                Event::Empty(e) if e.local_name().as_ref() == "c" => (cell_of(&e, next_col), true),
-                Event::End(e) if e.local_name().as_ref() == "row" => break,
-                Event::Eof => {
-                    return Err(XlsxError::Xml {
-                        part: self.part.clone(),
-                        detail: format!("row {} never ends", info.number),
-                    })
+        self.next_col = cell.col + 1;
+        self.value.clear();
+        self.in_v = false;
+        self.sink = TextSink::default();
+        self.cell_too_long = false;
+        self.cell = Some(cell);
+        Ok(())
+    }
+
+    /// Keeps text of the cell, up to the record limit.
+    fn take_text(&mut self, t: &[u8], max_bytes: usize, f: impl FnOnce(&mut Self, &[u8])) {
+        if self.cell_too_long || self.value.len() + t.len() > max_bytes {
+            self.cell_too_long = true;
+            return;
+        }
+        f(self, t);
+    }
+
+    /// An event inside a cell: the value (`<v>`) or the inline string (`<is>`) go into
+    /// `value`; a formula (`<f>`) is passed over, its cached value being the `<v>`.
+    fn cell_event(
+        &mut self,
+        ev: Event<'_>,
+        book: &Book<'_>,
+        out: &mut CellRecord,
+        max_bytes: usize,
+    ) -> Result<(), XlsxError> {
+        match ev {
+            Event::Start(e) => match e.local_name().as_ref() {
+                "v" => self.in_v = true,
+                "is" => self.sink.begin(&mut self.value),
+                other => self.sink.start(other),
+            },
+            Event::End(e) => match e.local_name().as_ref() {
+                "c" => self.end_cell(book, out, max_bytes),
+                "v" => self.in_v = false,
+                "is" => self.sink.finish(&mut self.value),
+                other => self.sink.end(other),
+            },
+            Event::Text(t) => self.take_text(text_bytes(&t), max_bytes, |s, t| {
+                if s.in_v {
+                    s.value.extend_from_slice(t);
+                } else {
+                    s.sink.text(t, &mut s.value);
                 }
-                _ => continue,
-            };
-            if cell.col >= MAX_COLUMNS {
-                return Err(XlsxError::Xml {
-                    part: self.part.clone(),
-                    detail: format!("row {} has a cell past column XFD", info.number),
-                });
+            }),
+            Event::CData(t) => self.take_text(cdata_bytes(&t), max_bytes, |s, t| {
+                if s.in_v {
+                    s.value.extend_from_slice(t);
+                } else {
+                    s.sink.text(t, &mut s.value);
+                }
+            }),
+            Event::GeneralRef(r) if !self.cell_too_long => {
+                if self.in_v {
+                    push_reference(&r, &mut self.value);
+                } else {
+                    self.sink.reference(&r, &mut self.value);
+                }
             }
-            next_col = cell.col + 1;
-            self.value.clear();
-            if !empty {
-                self.read_cell()?;
-            }
-            let kind = self.type_cell(&cell);
-            if cell.stored == Stored::Error {
-                info.errors += 1;
-            }
-            if self.typed.is_empty() {
-                continue;
-            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The cell ends: its text typed, and placed in `out` at its column.
+    fn end_cell(&mut self, book: &Book<'_>, out: &mut CellRecord, max_bytes: usize) {
+        let Some(cell) = self.cell.take() else {
+            return;
+        };
+        let Some(info) = self.row.as_mut() else {
+            return;
+        };
+        if self.cell_too_long {
             info.blank = false;
-            if info.too_long || out.text_len() + self.typed.len() > max_bytes {
-                info.too_long = true;
-                continue;
-            }
-            while (out.len() as u32) < cell.col {
-                out.push(b"", CellKind::Text);
-            }
-            if (out.len() as u32) == cell.col {
-                out.push(&self.typed, kind);
-            }
+            info.too_long = true;
+            return;
         }
-        Ok(Some(info))
-    }
-
-    fn start_row(&mut self, n: Option<u64>) {
-        self.last_row = n.unwrap_or(self.last_row + 1);
-    }
-
-    /// Reads a cell's content up to its end: the value (`<v>`) or the inline string (`<is>`)
-    /// into `value`; a formula (`<f>`) is passed over, its cached value being the `<v>`.
-    fn read_cell(&mut self) -> Result<(), XlsxError> {
-        let mut in_v = false;
-        let mut sink = TextSink::default();
-        let mut value = std::mem::take(&mut self.value);
-        let result = loop {
-            let ev = match self.event() {
-                Ok(ev) => ev,
-                Err(e) => break Err(e),
-            };
-            match ev {
-                Event::Start(e) => match e.local_name().as_ref() {
-                    "v" => in_v = true,
-                    "is" => sink.begin(&mut value),
-                    other => sink.start(other),
-                },
-                Event::End(e) => match e.local_name().as_ref() {
-                    "c" => break Ok(()),
-                    "v" => in_v = false,
-                    "is" => sink.finish(&mut value),
-                    other => sink.end(other),
-                },
-                Event::Text(t) => {
-                    if in_v {
-                        value.extend_from_slice(text_bytes(&t));
-                    } else {
-                        sink.text(text_bytes(&t), &mut value);
-                    }
-                }
-                Event::CData(t) => {
-                    if in_v {
-                        value.extend_from_slice(cdata_bytes(&t));
-                    } else {
-                        sink.text(cdata_bytes(&t), &mut value);
-                    }
-                }
-                Event::GeneralRef(r) => {
-                    if in_v {
-                        push_reference(&r, &mut value);
-                    } else {
-                        sink.reference(&r, &mut value);
-                    }
-                }
-                Event::Eof => {
-                    break Err(XlsxError::Xml {
-                        part: self.part.clone(),
-                        detail: "a cell never ends".to_string(),
-                    })
-                }
-                _ => {}
-            }
+        let kind = type_cell(&cell, &self.value, book, &mut self.typed);
+        let Some(info) = self.row.as_mut() else {
+            return;
         };
-        self.value = value;
-        result
+        if cell.stored == Stored::Error {
+            info.errors += 1;
+        }
+        if self.typed.is_empty() {
+            return;
+        }
+        info.blank = false;
+        if info.too_long || out.text_len() + self.typed.len() > max_bytes {
+            info.too_long = true;
+            return;
+        }
+        while (out.len() as u32) < cell.col {
+            out.push(b"", CellKind::Text);
+        }
+        if (out.len() as u32) == cell.col {
+            out.push(&self.typed, kind);
+        }
     }
+}
 
-    /// Writes the cell's text in its fixed form into `typed`; its kind.
-    fn type_cell(&mut self, cell: &Cell) -> CellKind {
-        self.typed.clear();
-        let v = &self.value;
+/// Writes the cell's text in its fixed form into `typed`; its kind.
+fn type_cell(cell: &Cell, v: &[u8], book: &Book<'_>, typed: &mut Vec<u8>) -> CellKind {
+    typed.clear();
+    {
         match cell.stored {
             Stored::Error => CellKind::Text,
             Stored::Shared => {
                 let i = std::str::from_utf8(v)
                     .ok()
                     .and_then(|s| s.trim().parse::<usize>().ok());
-                if let Some(s) = i.and_then(|i| self.strings.get(i)) {
-                    self.typed.extend_from_slice(s);
+                if let Some(s) = i.and_then(|i| book.strings.get(i)) {
+                    typed.extend_from_slice(s);
                 }
                 CellKind::Text
             }
             Stored::Inline | Stored::FormulaText | Stored::IsoDate => {
-                self.typed.extend_from_slice(v);
+                typed.extend_from_slice(v);
                 if cell.stored == Stored::IsoDate {
                     CellKind::Date
                 } else {
@@ -270,8 +299,8 @@ impl<'w, R: BufRead> SheetRows<'w, R> {
             }
             Stored::Bool => {
                 match v.trim_ascii() {
-                    b"1" | b"true" => self.typed.extend_from_slice(b"TRUE"),
-                    b"0" | b"false" => self.typed.extend_from_slice(b"FALSE"),
+                    b"1" | b"true" => typed.extend_from_slice(b"TRUE"),
+                    b"0" | b"false" => typed.extend_from_slice(b"FALSE"),
                     _ => {}
                 }
                 CellKind::Bool
@@ -286,37 +315,37 @@ impl<'w, R: BufRead> SheetRows<'w, R> {
                     .and_then(|s| s.parse::<f64>().ok())
                 else {
                     // Not a number after all: its text as it stands.
-                    self.typed.extend_from_slice(t);
+                    typed.extend_from_slice(t);
                     return CellKind::Text;
                 };
-                let format = self
+                let format = book
                     .styles
                     .get(cell.style)
                     .copied()
                     .unwrap_or(Format::Number);
                 let ms = match format {
                     Format::Number => None,
-                    Format::Date | Format::Time => date::serial_ms(n, self.date1904),
+                    Format::Date | Format::Time => date::serial_ms(n, book.date1904),
                 };
                 match (format, ms) {
                     (Format::Date, Some(ms)) => {
-                        date::write_iso(ms, &mut self.typed);
+                        date::write_iso(ms, typed);
                         CellKind::Date
                     }
                     (Format::Time, Some(ms)) if n < 1.0 => {
-                        date::write_time(ms, &mut self.typed);
+                        date::write_time(ms, typed);
                         CellKind::Text
                     }
                     (Format::Time, Some(ms)) => {
-                        date::write_iso(ms, &mut self.typed);
+                        date::write_iso(ms, typed);
                         CellKind::Date
                     }
                     _ if n.is_finite() => {
-                        self.typed.extend_from_slice(t);
+                        typed.extend_from_slice(t);
                         CellKind::Number
                     }
                     _ => {
-                        self.typed.extend_from_slice(t);
+                        typed.extend_from_slice(t);
                         CellKind::Text
                     }
                 }
@@ -325,8 +354,19 @@ impl<'w, R: BufRead> SheetRows<'w, R> {
     }
 }
 
+/// A row's number (`r="7"`), read from the attribute's bytes (no allocation: once a row).
 fn row_number(e: &BytesStart<'_>) -> Option<u64> {
-    attr(e, "r").and_then(|r| r.trim().parse().ok())
+    e.attributes().flatten().find_map(|a| {
+        (a.key.local_name().as_ref() == "r")
+            .then(|| {
+                std::str::from_utf8(a.value.as_bytes())
+                    .ok()?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+            .flatten()
+    })
 }
 
 /// A cell's column (from `r="AB12"`, else the one after the last), type and style.

@@ -1,8 +1,9 @@
 // The browser page checked by axe-core (WCAG 2 A and AA, and axe's best practices) in headless
 // Chromium, in each state a person meets: the page as it opens, a validated file with rejected
-// rows, and the mapping editor on drafted exports (one with a column that has no name, one with
-// a preamble skipped and ids Excel damaged, its reading unfolded; a line-item export with its
-// grouping shown, an item column moved out and the key set to none). Every
+// rows, a workbook named .csv with its notes, and the mapping editor on drafted exports (one with
+// a column that has no name, one with a preamble skipped and ids Excel damaged, its reading
+// unfolded; a line-item export with its grouping shown, an item column moved out and the key set
+// to none). Every
 // state must have no violation at all: the list is compared with [], so a new one names itself.
 //
 // Needs Debian's Chromium at /usr/bin/chromium, as tests/js/browser.test.mjs does.
@@ -53,6 +54,18 @@ test('a validated file with rejected rows, its report shown, has no axe violatio
   const csv = 'userId,event,timestamp\nu1,Signed Up,2024-01-02T03:04:05Z\n,Signed Up,2024-01-02T03:04:05Z\nu3,,not a date\n';
   await page.setInputFiles('#file-input', { name: 'track_a11y.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.waitForFunction(() => document.querySelectorAll('#results table').length > 0, null, { timeout: 10_000 });
+  assert.deepEqual(await violations(page), []);
+  await check();
+});
+
+test('a workbook named .csv, validated, its sheet and the note that says so shown, has no axe violation', async () => {
+  const { page, check } = await ui.openPage();
+  const mock = await readFile(new URL('../../../../../shared/workbooks/MOCK_DATA.xlsx', import.meta.url));
+  await page.setInputFiles('#file-input', [
+    { name: 'csv2segment.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ files: [{ match: '*', call: 'identify', columns: { id: 'userId' } }] })) },
+    { name: 'identify_a11y.csv', mimeType: 'text/csv', buffer: mock },
+  ]);
+  await page.waitForFunction(() => document.querySelectorAll('#results .workbook-notes li').length > 0, null, { timeout: 20_000 });
   assert.deepEqual(await violations(page), []);
   await check();
 });
