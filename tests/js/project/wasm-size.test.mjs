@@ -9,8 +9,13 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../../../scripts/lib/proc.mjs';
 
-/** Raise it knowing what the bytes buy, in the commit that needs them. */
-export const WASM_BUDGET_BYTES = 1_000_000;
+/**
+ * Raise it knowing what the bytes buy, in the commit that needs them. 1,000,000 until workbooks:
+ * the engine was 997,561 with line-item groups, 904,200 without its name section, then 1,036,769
+ * with the workbook reader (zip directory, inflate of parts, quick-xml's pushed parser, the
+ * ranged WorkbookIngest and WorkbookDraft bindings: about 130 KB).
+ */
+export const WASM_BUDGET_BYTES = 1_100_000;
 
 const HOW_TO_LOOK = [
   'To see what grew: `cargo install twiggy`, then',
