@@ -11,7 +11,7 @@
 use crate::base::limits::MAX_SHARED_STRINGS_BYTES;
 use crate::base::position::Position;
 use crate::ingest::Ingest;
-use crate::map::draft::{draft_sheet, Draft, SheetSample};
+use crate::map::draft::{draft_sheet, Draft, DraftNote, NoteKind, SheetSample};
 use crate::map::file_name::FileSpec;
 use crate::options::Options;
 use crate::read::records::{CellKind, CellRecord};
@@ -131,11 +131,7 @@ impl WorkbookIngest {
             max_record,
         );
         let name = ing.file().name.clone();
-        let lower = name.to_ascii_lowercase();
-        let misnamed = (!(lower.ends_with(".xlsx") || lower.ends_with(".xlsm"))).then(|| {
-            let ext = lower.rsplit('.').next().unwrap_or("");
-            format!("{name}: this is an Excel workbook named .{ext}; it was read as a workbook")
-        });
+        let misnamed = misnamed(&name).map(|said| format!("{name}: {said}"));
         Ok(WorkbookIngest {
             ing,
             reader,
@@ -528,8 +524,30 @@ impl WorkbookDraft {
         }
         let whole = !self.full && self.reader.done();
         let sheets = self.reader.sheet_names();
-        Ok(draft_sheet(&self.name, &sheets, self.sample, whole))
+        let mut draft = draft_sheet(&self.name, &sheets, self.sample, whole);
+        if let Some(said) = misnamed(&self.name) {
+            draft.notes.insert(
+                0,
+                DraftNote {
+                    kind: NoteKind::Guess,
+                    path: String::new(),
+                    column: None,
+                    message: said,
+                },
+            );
+        }
+        Ok(draft)
     }
+}
+
+/// What is said of a workbook whose name is not a workbook's (`.xlsx`, `.xlsm`): a zip named
+/// `.csv` is read as the workbook it is, and said so.
+fn misnamed(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    (!(lower.ends_with(".xlsx") || lower.ends_with(".xlsm"))).then(|| {
+        let ext = lower.rsplit('.').next().unwrap_or("");
+        format!("this is an Excel workbook named .{ext}; it was read as a workbook")
+    })
 }
 
 /// Drafts a mapping rule for the workbook `name` (its bytes whole in `bytes`) from its first

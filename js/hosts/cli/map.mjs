@@ -9,7 +9,7 @@ import { isEngineError } from '../../core/pipeline.mjs';
 import { EXIT } from './constants.mjs';
 import { fail, printData, printErr, UsageError } from './output.mjs';
 import { inputsOf, readMapping } from './args.mjs';
-import { fileSize, ReadError } from './input.mjs';
+import { fileHead, fileSize, rangeReader, ReadError } from './input.mjs';
 import { plural } from './progress.mjs';
 
 /**
@@ -42,6 +42,28 @@ export async function readHead(input, draftBytes) {
   return { head: Buffer.concat(chunks).subarray(0, draftBytes + 1), whole };
 }
 
+/**
+ * The draft of an Excel workbook (a zip by its first bytes, whatever its name), read in the
+ * ranges the engine asks for with positioned reads, never whole: its cells' types decide.
+ * @param {typeof import('../../../pkg/csv2segment.js')} engine
+ * @param {import('./args.mjs').Input & { path: string }} input
+ * @param {string} name
+ * @param {number} size
+ */
+async function draftWorkbook(engine, input, name, size) {
+  const reader = await rangeReader(input, { bytes: 0 });
+  const draft = new engine.WorkbookDraft(name, size);
+  try {
+    for (let r = draft.wants(); r; r = draft.wants()) {
+      for await (const chunk of reader.read(r.start, r.end)) draft.write(chunk);
+    }
+    return draft.finish();
+  } finally {
+    draft.free();
+    await reader.close();
+  }
+}
+
 /** @type {Record<import('../../../pkg/csv2segment.js').DraftNoteKind, string>} */
 export const NOTE_WORDS = { guess: 'guess', ambiguous: 'ambiguous', blank: 'to fill in', dropped: 'left out', damaged: 'damaged' };
 
@@ -58,22 +80,22 @@ export async function map(values, files) {
   const drafts = [];
   let code = EXIT.ok;
   for (const input of inputs) {
-    let head;
-    let whole;
-    try {
-      if (input.path !== null) await fileSize(input);
-      ({ head, whole } = await readHead(input, draftSampleBytes));
-    } catch (err) {
-      if (!(err instanceof ReadError)) throw err;
-      fail(err.message);
-      code = EXIT.unprocessable;
-      continue;
-    }
     const name = path.basename(input.name);
     let drafted;
     try {
-      drafted = engine.draftMapping(name, head, whole);
+      const size = input.path === null ? null : await fileSize(input);
+      if (input.path !== null && size !== null && engine.isWorkbook(await fileHead(input, 4))) {
+        drafted = await draftWorkbook(engine, { ...input, path: input.path }, name, size);
+      } else {
+        const { head, whole } = await readHead(input, draftSampleBytes);
+        drafted = engine.draftMapping(name, head, whole);
+      }
     } catch (err) {
+      if (err instanceof ReadError) {
+        fail(err.message);
+        code = EXIT.unprocessable;
+        continue;
+      }
       if (!isEngineError(err)) throw err;
       fail(`${input.label}: ${err.message}`);
       code = EXIT.unprocessable;

@@ -1,7 +1,7 @@
 // Excel workbooks given to the CLI: validate, preview and send read them with positioned reads of
 // the ranges the engine asks for (never the whole file), a zip named .csv is read as a workbook
-// and said, and the CLI's peak memory is the same for 20,000 rows as for 200,000. map still
-// asks for the sheet as CSV (drafting from a workbook's ranges is not wired yet).
+// and said, and the CLI's peak memory is the same for 20,000 rows as for 200,000. map drafts from
+// the workbook's cells, read in ranges too.
 import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +15,6 @@ import { writeWorkbook } from '../../../support/xlsx-writer.mjs';
 /** ../shared beside the repository (CI has it): the real workbooks, never copied into the repository. */
 const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
 const MOCK = path.join(SHARED, 'workbooks', 'MOCK_DATA.xlsx');
-const SAYS = 'the file is an Excel workbook (a zip of XML parts), not CSV text: save its sheet from Excel as "CSV UTF-8" and send that file';
 const WRITE_KEY = 'wk_cli_workbook_7f3a';
 
 let dir;
@@ -60,7 +59,7 @@ test('validate and preview read a real workbook through the mapping', async () =
   );
 });
 
-test('a workbook named .csv is read as a workbook, and said; map still asks for CSV', async () => {
+test('a workbook named .csv is read as a workbook, and said; map drafts it from its cells', async () => {
   const file = path.join(dir, 'identify_mock.csv');
   await copyFile(MOCK, file);
   const v = await cli(['validate', '--mapping', mapping, file]);
@@ -73,11 +72,24 @@ test('a workbook named .csv is read as a workbook, and said; map still asks for 
   const renamed = await cli(['preview', '--limit', '3', '--mapping', mapping, file]);
   const strip = (/** @type {string} */ out) => out.trimEnd().split('\n').map((l) => ({ ...JSON.parse(l), messageId: null }));
   assert.deepEqual(strip(renamed.stdout), strip(named.stdout));
+  const ID = "guess: no column is named like a user id: 'id' is taken as the userId; if it is not the id your other tools know the person by, map that column to userId (an email column can be the userId)";
   for (const name of ['identify_mock.xlsx', 'identify_mock.csv']) {
     const f = path.join(dir, name);
     await copyFile(MOCK, f);
     const m = await cli(['map', f]);
-    assert.deepEqual([m.code, m.stdout, m.stderr], [2, '', `csv2segment: ${f}: ${SAYS}\n`], name);
+    const said = name.endsWith('.csv') ? ['  guess: this is an Excel workbook named .csv; it was read as a workbook'] : [];
+    assert.deepEqual(
+      [m.code, m.stderr.trimEnd().split('\n')],
+      [0, [`${f}: identify calls, 6 columns; ${said.length + 1} note${said.length ? 's' : ''}:`, ...said, `  ${ID}`]],
+      name,
+    );
+    assert.deepEqual(JSON.parse(m.stdout).files, [
+      {
+        match: name,
+        call: 'identify',
+        columns: { id: 'userId', first_name: 'traits.firstName', last_name: 'traits.lastName', email: 'traits.email', gender: 'traits.gender', ip_address: 'context.ip' },
+      },
+    ]);
   }
 });
 
