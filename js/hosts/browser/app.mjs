@@ -507,31 +507,39 @@ class ResultCard {
         el('td', { class: 'raw' }, el('code', { text: r.row })),
       ),
     );
+    // Rejected orders too large to list whole: a group is listed whole or not at all, so the
+    // download never holds part of an order.
+    const unlisted = report.unlistedGroups?.first ?? [];
     this.rejections.hidden = false;
     this.rejections.replaceChildren(
       el('h3', { text: 'Rejected rows' }),
       el('p', {
         text:
-          kept < report.rejected
+          kept === 0
+            ? `None of the ${fmt(report.rejected)} rejected rows is listed: ${report.rejected === 1 ? 'it is' : 'they are'} in orders rejected whole that are too large to list whole, and a part of an order sent again would be a smaller order.`
+            : kept < report.rejected
             ? `The first ${fmt(kept)} of ${fmt(report.rejected)} rejected rows are kept. Fix them, check again, and the next ones show.`
             : `${plural(report.rejected, 'row')} would not be sent. The download holds ${kept === 1 ? 'it' : 'them'} as ${kept === 1 ? 'it stands' : 'they stand'} in the file, with the reason in a last column: fix and upload that file.`,
       }),
+      unlisted.length ? el('ul', { class: 'group-notes' }, unlisted.map((n) => el('li', { text: n }))) : null,
       rejectsCsv ? el('p', {}, download) : null,
-      el(
-        'div',
-        { class: 'table-scroll', tabIndex: 0, role: 'region', 'aria-label': 'Rejected rows, scrollable' },
-        el(
-          'table',
-          { class: 'rejections-table' },
-          el('caption', { text: 'Each rejected row, why, and how to fix it' }),
-          el(
-            'thead',
-            {},
-            el('tr', {}, ...['Line', 'Column', 'Field', 'Reason', 'Row as in the file'].map((h) => el('th', { scope: 'col', text: h }))),
+      kept === 0
+        ? null
+        : el(
+            'div',
+            { class: 'table-scroll', tabIndex: 0, role: 'region', 'aria-label': 'Rejected rows, scrollable' },
+            el(
+              'table',
+              { class: 'rejections-table' },
+              el('caption', { text: 'Each rejected row, why, and how to fix it' }),
+              el(
+                'thead',
+                {},
+                el('tr', {}, ...['Line', 'Column', 'Field', 'Reason', 'Row as in the file'].map((h) => el('th', { scope: 'col', text: h }))),
+              ),
+              el('tbody', {}, rows),
+            ),
           ),
-          el('tbody', {}, rows),
-        ),
-      ),
     );
   }
 
