@@ -8,11 +8,13 @@ import http from 'node:http';
  * @param {string} url
  * @param {Record<string, string>} headers
  * @param {string | Uint8Array} body
+ * @param {{ chunked?: boolean }} [how] chunked: sent with no Content-Length, in chunked encoding
  * @returns {Promise<{ status: number, json(): Promise<any>, text(): Promise<string> }>}
  */
-export function freshPost(url, headers, body) {
+export function freshPost(url, headers, body, { chunked = false } = {}) {
+  const length = chunked ? {} : { 'content-length': Buffer.byteLength(body) };
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { ...headers, connection: 'close', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request(url, { method: 'POST', agent: false, headers: { ...headers, connection: 'close', ...length } }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('error', reject);
@@ -22,6 +24,7 @@ export function freshPost(url, headers, body) {
       });
     });
     req.on('error', reject);
-    req.end(body);
+    if (chunked) req.write(body);
+    req.end(chunked ? undefined : body);
   });
 }
