@@ -335,13 +335,17 @@ const MAX_LEADING_FRACTION_ZEROS: usize = 5;
 /// Whether `s` is a number that reads back as the same text: `42`, `-3.25`, `0.5`.
 ///
 /// Not `02134` (a zip code), `1e5`, `1.50`, `+1`, `-0`, or an integer past 2^53.
-#[inline]
+///
+/// Most text is not a number: the first byte decides, inlined where it is asked; only text
+/// that starts like a number goes on to [`plain_number_rest`].
+#[inline(always)]
 pub(crate) fn is_plain_number(b: &[u8]) -> bool {
-    // Most text is not a number: decide on the first byte.
-    match b.first() {
-        Some(b'0'..=b'9' | b'-') => {}
-        _ => return false,
-    }
+    matches!(b.first(), Some(b'0'..=b'9' | b'-')) && plain_number_rest(b)
+}
+
+/// [`is_plain_number`] of text that starts with a digit or `-`.
+#[inline(never)]
+fn plain_number_rest(b: &[u8]) -> bool {
     let digits = b.strip_prefix(b"-").unwrap_or(b);
     let int_len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
     if int_len == 0 || (int_len > 1 && digits[0] == b'0') {

@@ -123,7 +123,17 @@ pub(crate) fn is_canonical(b: &[u8]) -> bool {
         && pair(11) <= 23
         && pair(14) <= 59
         && pair(17) <= 59
-        && month_days(year, month).is_some_and(|days| (1..=days).contains(&day))
+        && is_day_of(year, month, day)
+}
+
+/// Whether `day` is a day of `month` (1-12 for a month) of `year`: the calendar is asked only
+/// past the 28th, which every month has.
+#[inline(always)]
+fn is_day_of(year: u32, month: u32, day: u32) -> bool {
+    if (1..=28).contains(&day) {
+        return (1..=12).contains(&month);
+    }
+    month_days(year, month).is_some_and(|days| (1..=days).contains(&day))
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -326,9 +336,7 @@ fn two_digits(tens: u8, ones: u8) -> Option<u32> {
 
 /// Days from 1970-01-01 to `year-month-day` (year 0000–9999), or `None` if there is no such day.
 pub(crate) fn date_days(year: u32, month: u32, day: u32) -> Option<i64> {
-    (1..=month_days(year, month)?)
-        .contains(&day)
-        .then(|| days_from_civil(year, month, day))
+    is_day_of(year, month, day).then(|| days_from_civil(year, month, day))
 }
 
 /// The number of days in `month` of `year`, or `None` if there is no such month.
@@ -886,6 +894,22 @@ mod tests {
                     let chrono = NaiveDate::from_ymd_opt(year as i32, month, day);
                     assert_eq!(
                         date_days(year, month, day).is_some(),
+                        chrono.is_some(),
+                        "{year}-{month}-{day}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn is_day_of_matches_chrono() {
+        for year in 1896..=2204 {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let chrono = NaiveDate::from_ymd_opt(year as i32, month, day);
+                    assert_eq!(
+                        is_day_of(year, month, day),
                         chrono.is_some(),
                         "{year}-{month}-{day}"
                     );
