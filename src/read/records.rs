@@ -244,14 +244,18 @@ impl CellRecord {
     /// Holds a copy of `row`'s cells (with their types, a workbook's row's), its own cleared:
     /// a row kept past the next one read (a group's first row, see [`crate::write::group`]).
     pub(crate) fn copy_row(&mut self, row: &Row<'_>) {
-        self.clear();
-        for i in 0..row.len() {
-            self.push(row.cell(i), row.kind(i).unwrap_or(CellKind::Text));
-        }
-        // A CSV row's cells have no type: the plan types them.
-        if row.kinds.is_empty() {
-            self.kinds.clear();
-        }
+        // The row's buffers as they are: its fields' places stay right in the copies, and no
+        // cell is quoted, escaped or scanned again (once per group, on the hot path).
+        self.raw.clear();
+        self.raw.extend_from_slice(row.raw);
+        self.scratch.clear();
+        self.scratch.extend_from_slice(row.scratch);
+        self.fields.clear();
+        self.fields.extend_from_slice(row.fields);
+        self.kinds.clear();
+        self.kinds.extend_from_slice(row.kinds);
+        self.escaped = !row.clean;
+        self.wide = !(row.raw.is_ascii() && row.scratch.is_ascii());
     }
 
     /// The record, on sheet row `line`; its messageIds come from `offset`.
