@@ -34,6 +34,7 @@ export type {
   Splitter,
   Validation,
   Vocabulary,
+  WorkbookDraft,
   WorkbookIngest,
 } from '../pkg/csv2segment.js';
 
