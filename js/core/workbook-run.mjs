@@ -1,10 +1,7 @@
 // The loop every host runs for one Excel workbook: the engine says which byte range it wants
 // next, the host reads it (a positioned file read, a ranged GET, File.slice) and writes it in
 // chunks, and the batches go to the sender as a CSV's do. The host never holds the workbook.
-import { isEngineError } from './pipeline.mjs';
-
-/** Chunks bigger than this are written in slices, so the engine never queues many bodies. */
-const WRITE_SLICE = 256 * 1024;
+import { isEngineError, runIngest } from './pipeline.mjs';
 
 /**
  * The outcome of one workbook: a FileResult (see pipeline.mjs), with the sheet read and the
@@ -38,82 +35,31 @@ const WRITE_SLICE = 256 * 1024;
  * @returns {Promise<WorkbookResult>}
  */
 export async function ingestWorkbook({ engine, key, identity, options, size, readRange, sender, onProgress, progressMs = 1000, resume, suspendAt }) {
-  const startedAt = new Date();
-  const timing = () => ({ startedAt: startedAt.toISOString(), ms: Date.now() - startedAt.getTime() });
-  let ing;
-  try {
-    ing = resume ? engine.WorkbookIngest.resume(key, identity, options, size, resume.at.offset, resume.at.line) : new engine.WorkbookIngest(key, identity, options, size);
-  } catch (err) {
-    if (!isEngineError(err) || err.code === 'options') throw err;
-    const { report } = engine.validate(new Uint8Array(0), key, identity, options);
-    return { status: 'unprocessable', report, rejectsCsv: undefined, delivery: null, timing: timing() };
-  }
-  try {
-    let lastProgress = Date.now();
-    // Bodies are written into a few reused buffers, as pipeline.mjs does: no garbage per body.
-    /** @type {Uint8Array[]} */
-    const pool = [];
-    const drain = async () => {
-      for (;;) {
-        const buffer = pool.pop() ?? new Uint8Array(ing.maxBodyBytes);
-        const next = ing.nextBatchInto(buffer);
-        const release = () => pool.push(buffer);
-        if (!next) return release();
-        /** @type {import('../../pkg/csv2segment.js').Batch & { release?: () => void }} the sender calls release once done with the body */
-        const batch = next;
-        if (batch.body.buffer !== buffer.buffer) release();
-        else batch.release = release;
-        if (sender) await sender.send(batch);
-        else batch.release?.();
-      }
-    };
-    let position;
-    try {
-      read: for (let range = ing.wants(); range; range = ing.wants()) {
-        for await (const chunk of readRange(range.start, range.end)) {
-          for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
-            ing.write(at === 0 && chunk.length <= WRITE_SLICE ? chunk : chunk.subarray(at, at + WRITE_SLICE));
-            await drain();
-            // A piece always gets past its first row, so a chain of pieces always ends.
-            if (suspendAt !== undefined && Date.now() >= suspendAt && range.stream && ing.position().offset > (resume?.at.offset ?? 1)) {
-              position = ing.suspend();
-              break read;
-            }
-          }
-          if (onProgress && Date.now() - lastProgress >= progressMs) {
-            lastProgress = Date.now();
-            onProgress(ing.progress());
-          }
-        }
-      }
-      if (!position) ing.finish();
-      await drain();
-    } catch (err) {
-      if (!isEngineError(err)) {
-        await sender?.flush().catch(() => {});
-        throw err;
-      }
+  /** @type {import('../../pkg/csv2segment.js').ByteRange | undefined} the range being read */
+  let range;
+  return runIngest({
+    engine,
+    key,
+    identity,
+    options,
+    open: () => (resume ? engine.WorkbookIngest.resume(key, identity, options, size, resume.at.offset, resume.at.line) : new engine.WorkbookIngest(key, identity, options, size)),
+    head: '',
+    chunks: async function* (ing) {
+      for (range = ing.wants(); range; range = ing.wants()) yield* readRange(range.start, range.end);
+    },
+    sender,
+    onProgress,
+    progressMs,
+    suspendAt,
+    // Only in the sheet's rows, read as they come, and past the piece's first row.
+    mayStop: (ing) => Boolean(range?.stream) && ing.position().offset > (resume?.at.offset ?? 1),
+    stopped: async (err, ing, drain, timing) => {
+      if (!isEngineError(err)) return undefined;
       // The workbook cannot be read, or its header has a problem: the report says what to fix.
       await drain().catch(() => {});
       const delivery = sender ? await sender.flush() : null;
-      return { status: 'unprocessable', report: ing.report(), rejectsCsv: undefined, delivery, timing: timing(), sheet: ing.sheet, notes: ing.notes };
-    }
-    const delivery = sender ? await sender.flush() : null;
-    onProgress?.(ing.progress());
-    return {
-      status: position ? 'suspended' : 'done',
-      report: ing.report(),
-      rejectsCsv: ing.rejectsCsv(),
-      samples: ing.samples(),
-      delivery,
-      timing: timing(),
-      position: position ?? ing.position(),
-      // The sheet's header row, for the rejects CSV of a run in pieces (combineParts).
-      header: ing.header,
-      sheet: ing.sheet,
-      notes: ing.notes,
-    };
-  } finally {
-    ing.free();
-  }
+      return { status: 'unprocessable', report: ing.report(), rejectsCsv: undefined, delivery, timing: timing() };
+    },
+    more: (ing) => ({ sheet: ing.sheet, notes: ing.notes }),
+  });
 }
