@@ -143,10 +143,13 @@ async function* sourceOf(file, gzip, counter, engine) {
  * @param {Blob} file
  * @param {number} start
  * @param {number} end
+ * @param {{ bytes: number }} [counter] counts the bytes read
  */
-async function* rangeOf(file, start, end) {
+async function* rangeOf(file, start, end, counter) {
   for (let at = start; at < end; at += READ_CHUNK) {
-    yield new Uint8Array(await file.slice(at, Math.min(end, at + READ_CHUNK)).arrayBuffer());
+    const chunk = new Uint8Array(await file.slice(at, Math.min(end, at + READ_CHUNK)).arrayBuffer());
+    if (counter) counter.bytes += chunk.length;
+    yield chunk;
   }
 }
 
@@ -192,12 +195,39 @@ async function validateFile({ id, file, pkgUrl, options }) {
   }
   const workbook = await isWorkbookFile(file, engine);
   self.postMessage({ type: 'start', id, file: info, fileError: null, workbook });
+  const counter = { bytes: 0 };
   if (workbook) {
-    await validateWorkbook({ id, file, engine, identity, opts, ms });
-    return;
+    const ing = new engine.WorkbookIngest(file.name, identity, opts, file.size);
+    await validateRun({ id, file, ing, chunks: rangesOf(file, ing, counter), counter, ms, more: () => ({ sheet: ing.sheet ?? null, notes: ing.notes }) });
+  } else {
+    await validateRun({ id, file, ing: new Ingest(file.name, identity, opts), chunks: sourceOf(file, info.gzip, counter, engine), counter, ms });
   }
+}
 
-  const ing = new Ingest(file.name, identity, opts);
+/**
+ * A workbook's bytes as the engine asks for them: the ranges it wants, read by File.slice.
+ * @param {File} file
+ * @param {import('../../../pkg/csv2segment.js').WorkbookIngest} ing
+ * @param {{ bytes: number }} counter
+ */
+async function* rangesOf(file, ing, counter) {
+  for (let range = ing.wants(); range; range = ing.wants()) yield* rangeOf(file, range.start, range.end, counter);
+}
+
+/**
+ * validateFile's run, a CSV's or a workbook's: `chunks` written to `ing` in slices, every body
+ * counted and dropped, the columns once the header is read, progress on the way, and the report
+ * with its first payloads and rejected rows. Frees `ing`.
+ * @param {object} run
+ * @param {number} run.id
+ * @param {File} run.file
+ * @param {import('../../../pkg/csv2segment.js').Ingest | import('../../../pkg/csv2segment.js').WorkbookIngest} run.ing
+ * @param {AsyncIterable<Uint8Array>} run.chunks the bytes to write, read as `ing` takes them
+ * @param {{ bytes: number }} run.counter the bytes read from the file so far
+ * @param {() => number} run.ms
+ * @param {() => object} [run.more] what the 'done' message adds (a workbook's sheet and notes)
+ */
+async function validateRun({ id, file, ing, chunks, counter, ms, more }) {
   try {
     // One reused buffer: every body is written into it, counted and forgotten.
     const buffer = new Uint8Array(ing.maxBodyBytes);
@@ -209,22 +239,12 @@ async function validateFile({ id, file, pkgUrl, options }) {
         bodyBytes += b.body.length;
       }
     };
-    const counter = { bytes: 0 };
     let columnsSent = false;
     let lastProgress = 0;
     const progress = () => {
       const p = ing.progress();
-      self.postMessage({
-        type: 'progress',
-        id,
-        bytes: counter.bytes,
-        total: file.size,
-        rows: p.rows,
-        events: p.events,
-        rejected: p.rejected,
-        batches: p.batches,
-        ms: ms(),
-      });
+      // A workbook's ranges may be read more than once: never more than the whole file.
+      self.postMessage({ type: 'progress', id, bytes: Math.min(counter.bytes, file.size), total: file.size, rows: p.rows, events: p.events, rejected: p.rejected, batches: p.batches, ms: ms() });
     };
     const sendColumns = () => {
       if (columnsSent) return;
@@ -235,7 +255,7 @@ async function validateFile({ id, file, pkgUrl, options }) {
     };
 
     try {
-      for await (const chunk of sourceOf(file, info.gzip, counter, engine)) {
+      for await (const chunk of chunks) {
         for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
           ing.write(at === 0 && chunk.length <= WRITE_SLICE ? chunk : chunk.subarray(at, at + WRITE_SLICE));
           drain();
@@ -253,77 +273,16 @@ async function validateFile({ id, file, pkgUrl, options }) {
       drain();
     } catch (err) {
       if (!isEngineError(err)) throw err;
-      // A header problem or an encoding the engine refuses: the report says what to fix.
-      const report = ing.report();
-      self.postMessage({ type: 'done', id, status: 'unprocessable', report, samples: [], rejectsCsv: null, batches, bodyBytes, ms: ms() });
+      // A header problem, an encoding the engine refuses or a workbook it cannot read: the
+      // report says what to fix.
+      self.postMessage({ type: 'done', id, status: 'unprocessable', report: ing.report(), samples: [], rejectsCsv: null, batches, bodyBytes, ms: ms(), ...more?.() });
       return;
     }
     counter.bytes = file.size;
     progress();
-    const report = ing.report();
-    const rejects = ing.rejectsCsv() ?? null;
-    const samples = ing.samples();
-    self.postMessage(
-      { type: 'done', id, status: 'done', report, samples, rejectsCsv: rejects, batches, bodyBytes, ms: ms() },
-      // @ts-expect-error -- this runs in a Web Worker, whose postMessage takes a transfer list; tsc checks it against the DOM lib's Window.postMessage.
-      rejects ? [rejects.buffer] : [],
-    );
-  } finally {
-    ing.free();
-  }
-}
-
-/**
- * validateFile for a workbook: the ranges the engine wants, read by File.slice.
- * @param {{ id: number, file: File, engine: Engine, identity: string, opts: IngestOptions, ms: () => number }} job
- */
-async function validateWorkbook({ id, file, engine, identity, opts, ms }) {
-  const ing = new engine.WorkbookIngest(file.name, identity, opts, file.size);
-  try {
-    const buffer = new Uint8Array(ing.maxBodyBytes);
-    let batches = 0;
-    let bodyBytes = 0;
-    const drain = () => {
-      for (let b = ing.nextBatchInto(buffer); b; b = ing.nextBatchInto(buffer)) {
-        batches += 1;
-        bodyBytes += b.body.length;
-      }
-    };
-    let read = 0;
-    let lastProgress = 0;
-    const progress = () => {
-      const p = ing.progress();
-      self.postMessage({ type: 'progress', id, bytes: Math.min(read, file.size), total: file.size, rows: p.rows, events: p.events, rejected: p.rejected, batches: p.batches, ms: ms() });
-    };
-    try {
-      for (let range = ing.wants(); range; range = ing.wants()) {
-        for await (const chunk of rangeOf(file, range.start, range.end)) {
-          for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
-            ing.write(chunk.subarray(at, at + WRITE_SLICE));
-            drain();
-          }
-          read += chunk.length;
-          const now = performance.now();
-          if (now - lastProgress >= PROGRESS_MS) {
-            lastProgress = now;
-            progress();
-            await new Promise((resolve) => setTimeout(resolve, 0));
-          }
-        }
-      }
-      ing.finish();
-      drain();
-    } catch (err) {
-      if (!isEngineError(err)) throw err;
-      // The workbook cannot be read, or its header has a problem: the report says what to fix.
-      self.postMessage({ type: 'done', id, status: 'unprocessable', report: ing.report(), samples: [], rejectsCsv: null, batches, bodyBytes, ms: ms(), sheet: ing.sheet ?? null, notes: ing.notes });
-      return;
-    }
-    read = file.size;
-    progress();
     const rejects = ing.rejectsCsv() ?? null;
     self.postMessage(
-      { type: 'done', id, status: 'done', report: ing.report(), samples: ing.samples(), rejectsCsv: rejects, batches, bodyBytes, ms: ms(), sheet: ing.sheet ?? null, notes: ing.notes },
+      { type: 'done', id, status: 'done', report: ing.report(), samples: ing.samples(), rejectsCsv: rejects, batches, bodyBytes, ms: ms(), ...more?.() },
       // @ts-expect-error -- this runs in a Web Worker, whose postMessage takes a transfer list; tsc checks it against the DOM lib's Window.postMessage.
       rejects ? [rejects.buffer] : [],
     );
