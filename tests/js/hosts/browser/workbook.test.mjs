@@ -79,6 +79,41 @@ test('MOCK_DATA.xlsx dropped with a mapping: its report, sheet and first payload
   await check();
 });
 
+/** Records every message the page's workers post, in order, as window.workerMessages. */
+const recordWorkerMessages = (context) =>
+  context.addInitScript(() => {
+    window.workerMessages = [];
+    const Native = window.Worker;
+    window.Worker = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (event) => window.workerMessages.push(event.data));
+      }
+    };
+  });
+
+test("a workbook's columns come once its header row is read, before its report, as a CSV's do", async () => {
+  const { page, check } = await ui.openPage({ prepare: recordWorkerMessages });
+  await drop(page, [
+    { name: 'csv2segment.json', type: 'application/json', bytes: Buffer.from(MAPPING) },
+    { name: 'MOCK_DATA.xlsx', type: XLSX, bytes: await readFile(MOCK) },
+  ]);
+  assert.equal(await settled(page, 'MOCK_DATA.xlsx'), 'done');
+  const messages = await page.evaluate(() => window.workerMessages.filter((m) => m.type !== 'progress' && m.type !== 'ready').map(({ type, columns, report }) => ({ type, columns, report: report && { columns: report.columns } })));
+  assert.deepEqual(messages.map((m) => m.type), ['start', 'columns', 'done']);
+  const columns = messages[1].columns.map((c) => [c.name, c.target, c.dropped ?? false]);
+  assert.deepEqual(columns, [
+    ['id', 'userId', false],
+    ['first_name', null, true],
+    ['last_name', null, true],
+    ['email', 'traits.email', false],
+    ['gender', null, true],
+    ['ip_address', 'context.ip', false],
+  ]);
+  assert.deepEqual(messages[1].columns, messages[2].report.columns);
+  await check();
+});
+
 test('MOCK_DATA.xlsx picked in the mapper: drafted from its cells over ranges, exactly the engine\'s rule', async () => {
   const { page, check } = await ui.openPage();
   await page.setInputFiles('#map-input', MOCK);
