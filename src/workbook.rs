@@ -286,6 +286,11 @@ impl WorkbookIngest {
         Ok(self.position())
     }
 
+    /// The engine its rows go through (for the binding, which serves both alike).
+    pub(crate) fn ingest(&self) -> &Ingest {
+        &self.ing
+    }
+
     /// What the file name says.
     pub fn file(&self) -> &FileSpec {
         self.ing.file()
