@@ -85,6 +85,65 @@ fn batch_to_js(b: Batch, into: Option<&Uint8Array>) -> JsValue {
     to_js(&b.info(Js(body.into())))
 }
 
+/// What `Ingest` and `WorkbookIngest` both give JavaScript, written once: wasm_bindgen exports
+/// no trait, so each class's method calls these in one line. Both read their rows with an
+/// [`Ingest`], whose bodies, options, report and samples they are.
+trait Engine {
+    /// The engine the rows go through.
+    fn ingest(&self) -> &Ingest;
+    /// The next body that is ready (a workbook reads on to fill one).
+    fn batch(&mut self) -> Option<Batch>;
+
+    fn js_next_batch(&mut self, into: Option<&Uint8Array>) -> JsValue {
+        self.batch()
+            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, into))
+    }
+
+    fn js_max_body_bytes(&self) -> u32 {
+        u32::try_from(self.ingest().options().max_batch_bytes).unwrap_or(u32::MAX)
+    }
+
+    fn js_file(&self) -> JsValue {
+        to_js(self.ingest().file())
+    }
+
+    fn js_report(&self) -> JsValue {
+        to_js(&self.ingest().report())
+    }
+
+    fn js_progress(&self) -> JsValue {
+        to_js(&self.ingest().report().progress())
+    }
+
+    fn js_samples(&self) -> JsValue {
+        parse_all(self.ingest().samples())
+    }
+
+    fn js_rejects_csv(&self) -> Option<Vec<u8>> {
+        self.ingest().rejects_csv()
+    }
+}
+
+impl Engine for JsIngest {
+    fn ingest(&self) -> &Ingest {
+        &self.inner
+    }
+
+    fn batch(&mut self) -> Option<Batch> {
+        self.inner.next_batch()
+    }
+}
+
+impl Engine for JsWorkbookIngest {
+    fn ingest(&self) -> &Ingest {
+        self.inner.ingest()
+    }
+
+    fn batch(&mut self) -> Option<Batch> {
+        self.inner.next_batch()
+    }
+}
+
 /// The streaming engine, for JavaScript.
 #[wasm_bindgen(js_name = Ingest)]
 pub struct JsIngest {
@@ -170,9 +229,7 @@ impl JsIngest {
     /// The next body that is ready, or `undefined`.
     #[wasm_bindgen(js_name = nextBatch, unchecked_return_type = "Batch | undefined")]
     pub fn next_batch(&mut self) -> JsValue {
-        self.inner
-            .next_batch()
-            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, None))
+        self.js_next_batch(None)
     }
 
     /// Like `nextBatch`, but writes the body into `buffer` and returns it as a view of
@@ -180,45 +237,43 @@ impl JsIngest {
     /// `maxBodyBytes` this way make no garbage per body.
     #[wasm_bindgen(js_name = nextBatchInto, unchecked_return_type = "Batch | undefined")]
     pub fn next_batch_into(&mut self, buffer: &Uint8Array) -> JsValue {
-        self.inner
-            .next_batch()
-            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, Some(buffer)))
+        self.js_next_batch(Some(buffer))
     }
 
     /// The size a body can reach (the `maxBatchBytes` option), for `nextBatchInto`'s buffers.
     #[wasm_bindgen(getter, js_name = maxBodyBytes)]
     pub fn max_body_bytes(&self) -> u32 {
-        u32::try_from(self.inner.options().max_batch_bytes).unwrap_or(u32::MAX)
+        self.js_max_body_bytes()
     }
 
     /// What the file name says.
     #[wasm_bindgen(getter, unchecked_return_type = "FileInfo")]
     pub fn file(&self) -> JsValue {
-        to_js(self.inner.file())
+        self.js_file()
     }
 
     /// The report so far; complete after `finish()` once `nextBatch()` returns `undefined`.
     #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> JsValue {
-        to_js(&self.inner.report())
+        self.js_report()
     }
 
     /// Counts so far.
     #[wasm_bindgen(unchecked_return_type = "Progress")]
     pub fn progress(&self) -> JsValue {
-        to_js(&self.inner.report().progress())
+        self.js_progress()
     }
 
     /// The sample payloads kept (see `samplePayloads`), parsed.
     #[wasm_bindgen(unchecked_return_type = "unknown[]")]
     pub fn samples(&self) -> JsValue {
-        parse_all(self.inner.samples())
+        self.js_samples()
     }
 
     /// A CSV of the rejected rows kept in the report, with a reason column; `undefined` if none.
     #[wasm_bindgen(js_name = rejectsCsv)]
     pub fn rejects_csv(&self) -> Option<Vec<u8>> {
-        self.inner.rejects_csv()
+        self.js_rejects_csv()
     }
 }
 
@@ -291,23 +346,19 @@ impl JsWorkbookIngest {
     /// The next body that is ready, or `undefined`.
     #[wasm_bindgen(js_name = nextBatch, unchecked_return_type = "Batch | undefined")]
     pub fn next_batch(&mut self) -> JsValue {
-        self.inner
-            .next_batch()
-            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, None))
+        self.js_next_batch(None)
     }
 
     /// Like `nextBatch`, into `buffer` when the body fits (see `Ingest.nextBatchInto`).
     #[wasm_bindgen(js_name = nextBatchInto, unchecked_return_type = "Batch | undefined")]
     pub fn next_batch_into(&mut self, buffer: &Uint8Array) -> JsValue {
-        self.inner
-            .next_batch()
-            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, Some(buffer)))
+        self.js_next_batch(Some(buffer))
     }
 
     /// The size a body can reach (the `maxBatchBytes` option).
     #[wasm_bindgen(getter, js_name = maxBodyBytes)]
     pub fn max_body_bytes(&self) -> u32 {
-        u32::try_from(self.inner.options().max_batch_bytes).unwrap_or(u32::MAX)
+        self.js_max_body_bytes()
     }
 
     /// Stops between two rows: completes the open body and returns the sheet row where the
@@ -326,7 +377,7 @@ impl JsWorkbookIngest {
     /// What the file name says.
     #[wasm_bindgen(getter, unchecked_return_type = "FileInfo")]
     pub fn file(&self) -> JsValue {
-        to_js(self.inner.file())
+        self.js_file()
     }
 
     /// The sheet read, once the workbook part is read.
@@ -359,25 +410,25 @@ impl JsWorkbookIngest {
     /// The report so far; complete after `finish()` once `nextBatch()` returns `undefined`.
     #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> JsValue {
-        to_js(&self.inner.report())
+        self.js_report()
     }
 
     /// Counts so far.
     #[wasm_bindgen(unchecked_return_type = "Progress")]
     pub fn progress(&self) -> JsValue {
-        to_js(&self.inner.report().progress())
+        self.js_progress()
     }
 
     /// The sample payloads kept (see `samplePayloads`), parsed.
     #[wasm_bindgen(unchecked_return_type = "unknown[]")]
     pub fn samples(&self) -> JsValue {
-        parse_all(self.inner.samples())
+        self.js_samples()
     }
 
     /// A CSV of the rejected rows kept in the report, with a reason column; `undefined` if none.
     #[wasm_bindgen(js_name = rejectsCsv)]
     pub fn rejects_csv(&self) -> Option<Vec<u8>> {
-        self.inner.rejects_csv()
+        self.js_rejects_csv()
     }
 }
 

@@ -653,26 +653,33 @@ impl Rows {
 
     /// The file is read: completes the last body.
     fn complete(&mut self) {
-        if let State::Body(plan) = &self.state {
-            let mut tally = ReportTally {
-                report: &mut self.report,
-                raw_kept: &mut self.raw_kept,
-                max_rejections: self.options.max_rejections,
-                names: &plan.names,
-            };
-            let mut out = Out {
-                ids: &self.ids,
-                options: &self.options,
-                batcher: &mut self.batcher,
-                writer: &mut self.writer,
-                tally: &mut tally,
-                samples: &mut self.samples,
-            };
-            self.grouper.end(plan, &mut out);
-        }
+        self.grouped(|grouper, plan, out| grouper.end(plan, out));
         self.batcher.flush();
         self.report.finished = true;
         self.state = State::Finished;
+    }
+
+    /// Runs `f` on the grouper with the plan, the run's output side and the report's tally (the
+    /// one place they are lent to it), once the header is read.
+    fn grouped(&mut self, f: impl FnOnce(&mut Grouper, &Plan, &mut Out<'_>)) {
+        let State::Body(plan) = &self.state else {
+            return;
+        };
+        let mut tally = ReportTally {
+            report: &mut self.report,
+            raw_kept: &mut self.raw_kept,
+            max_rejections: self.options.max_rejections,
+            names: &plan.names,
+        };
+        let mut out = Out {
+            ids: &self.ids,
+            options: &self.options,
+            batcher: &mut self.batcher,
+            writer: &mut self.writer,
+            tally: &mut tally,
+            samples: &mut self.samples,
+        };
+        f(&mut self.grouper, plan, &mut out);
     }
 
     /// Reads one record; `false` asks the reader to hold the rest back, a body being ready.
@@ -751,22 +758,12 @@ impl Rows {
         if rec.offset < self.start.offset {
             return;
         }
-        if let Some(g) = plan.group.as_deref() {
-            let mut tally = ReportTally {
-                report: &mut self.report,
-                raw_kept: &mut self.raw_kept,
-                max_rejections: self.options.max_rejections,
-                names: &plan.names,
-            };
-            let mut out = Out {
-                ids: &self.ids,
-                options: &self.options,
-                batcher: &mut self.batcher,
-                writer: &mut self.writer,
-                tally: &mut tally,
-                samples: &mut self.samples,
-            };
-            self.grouper.row(plan, g, rec, &mut out);
+        if plan.group.is_some() {
+            self.grouped(|grouper, plan, out| {
+                if let Some(g) = plan.group.as_deref() {
+                    grouper.row(plan, g, rec, out);
+                }
+            });
             return;
         }
         self.report.rows += 1;

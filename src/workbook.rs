@@ -16,7 +16,7 @@ use crate::map::file_name::FileSpec;
 use crate::options::Options;
 use crate::read::records::{CellKind, CellRecord};
 use crate::read::xlsx::error::XlsxError;
-use crate::read::xlsx::{is_zip, WorkbookReader};
+use crate::read::xlsx::{is_zip, Wanted, WorkbookReader};
 use crate::report::error::{Error, ErrorKind};
 use crate::report::Report;
 use crate::write::batch::Batch;
@@ -36,6 +36,16 @@ pub struct ByteRange {
     /// A part read as it comes (the shared strings, the sheet): write it in chunks (of any
     /// size, in order) rather than holding it whole. Otherwise a small range, read at once.
     pub stream: bool,
+}
+
+impl From<Wanted> for ByteRange {
+    fn from(w: Wanted) -> ByteRange {
+        ByteRange {
+            start: w.start,
+            end: w.end,
+            stream: w.stream,
+        }
+    }
 }
 
 /// Turns one sheet of an Excel workbook into Segment request bodies, reading only the byte
@@ -158,11 +168,7 @@ impl WorkbookIngest {
         if self.done || self.ing.failed() {
             return None;
         }
-        self.reader.wants().map(|w| ByteRange {
-            start: w.start,
-            end: w.end,
-            stream: w.stream,
-        })
+        self.reader.wants().map(ByteRange::from)
     }
 
     /// Writes the next bytes of the range [`WorkbookIngest::wants`] gives, in order. Take the
@@ -284,6 +290,12 @@ impl WorkbookIngest {
         self.ing.suspend()?;
         self.done = true;
         Ok(self.position())
+    }
+
+    /// The engine its rows go through (for the binding, which serves both alike).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn ingest(&self) -> &Ingest {
+        &self.ing
     }
 
     /// What the file name says.
@@ -475,11 +487,7 @@ impl WorkbookDraft {
         if self.full {
             return None;
         }
-        self.reader.wants().map(|w| ByteRange {
-            start: w.start,
-            end: w.end,
-            stream: w.stream,
-        })
+        self.reader.wants().map(ByteRange::from)
     }
 
     /// Writes the next bytes of the range [`WorkbookDraft::wants`] gives, in order.

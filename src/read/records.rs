@@ -33,7 +33,7 @@ pub(crate) struct Record<'a> {
     scratch: &'a [u8],
     fields: &'a [Field],
     clean: bool,
-    /// No byte is past ASCII: the text is valid UTF-8 without a check.
+    /// The text is known to be UTF-8 (no byte is past ASCII, or it was checked before): valid without a check.
     ascii: bool,
     /// How many fields the record has (only the first ones are kept, see `max_fields`).
     count: usize,
@@ -161,7 +161,10 @@ pub(crate) struct CellRecord {
     fields: Vec<Field>,
     kinds: Vec<CellKind>,
     escaped: bool,
-    wide: bool,
+    /// Its text may not be UTF-8 (a pushed cell has a byte past ASCII): its record's
+    /// [`Record::row`] checks it. A [`CellRecord::copy_row`] copy, of a row already checked,
+    /// is not checked again (a group's first row is read again for each of its later rows).
+    unchecked: bool,
 }
 
 impl CellRecord {
@@ -172,7 +175,7 @@ impl CellRecord {
         self.fields.clear();
         self.kinds.clear();
         self.escaped = false;
-        self.wide = false;
+        self.unchecked = false;
     }
 
     /// How many cells.
@@ -197,7 +200,7 @@ impl CellRecord {
             .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
         for &b in text {
             self.escaped |= b < 0x20 || b == b'"' || b == b'\\';
-            self.wide |= b >= 0x80;
+            self.unchecked |= b >= 0x80;
         }
         if needs_quotes {
             self.raw.push(b'"');
@@ -255,7 +258,7 @@ impl CellRecord {
         self.kinds.clear();
         self.kinds.extend_from_slice(row.kinds);
         self.escaped = !row.clean;
-        self.wide = !(row.raw.is_ascii() && row.scratch.is_ascii());
+        self.unchecked = false;
     }
 
     /// The record, on sheet row `line`; its messageIds come from `offset`.
@@ -267,7 +270,7 @@ impl CellRecord {
             scratch: &self.scratch,
             fields: &self.fields,
             clean: !self.escaped,
-            ascii: !self.wide,
+            ascii: !self.unchecked,
             count: self.fields.len(),
             broken: None,
             kinds: &self.kinds,

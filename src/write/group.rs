@@ -196,6 +196,9 @@ impl Grouper {
         out: &mut Out<'_>,
     ) {
         self.rows += 1;
+        // Every row's text is kept in case the group is rejected, a failed group's too (all its
+        // rows are listed). Past the first row the report has no room for, none is: the group
+        // is then never listed (see `end`).
         if self.spans.len() < out.tally.room() {
             let raw = out.tally.keep(self.pending, rec.raw);
             let at = self.spans.len();
