@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+pub mod pieces;
+
 use csv2segment::{Draft, Ingest, Options, Report};
 use serde_json::Value;
 
