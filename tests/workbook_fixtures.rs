@@ -6,8 +6,11 @@
 //! The zip is written by the `zip` crate, a writer independent of the engine's own reader; the
 //! XML parts are written out in full below, so each fixture says exactly what it holds.
 
+mod common;
+
 use std::io::Write;
 
+use common::show_draft;
 use csv2segment::{draft_workbook, validate_workbook, Draft, Options, WorkbookValidation};
 use zip::write::SimpleFileOptions;
 
@@ -205,16 +208,6 @@ fn validate(bytes: &[u8], key: &str, mapping: &str, samples: usize) -> WorkbookV
         ..Options::default()
     };
     validate_workbook(bytes, key, "fixtures", options)
-}
-
-/// The rule, then a line per note: `kind path | message`.
-fn show(d: &Draft) -> String {
-    let mut s = d.rule.clone();
-    s.push('\n');
-    for n in &d.notes {
-        s.push_str(&format!("{:?} {} | {}\n", n.kind, n.path, n.message));
-    }
-    s
 }
 
 const LIB: &str = r#""context":{"library":{"name":"csv2segment","version":"0.1.0"}}"#;
@@ -478,7 +471,7 @@ fn a_title_row() {
     let bytes = book.bytes();
     let d = draft_workbook("orders.xlsx", &bytes).expect("a draft");
     assert_eq!(
-        show(&d),
+        show_draft(&d),
         r#"{
   "match": "orders.xlsx",
   "call": "track",
@@ -573,7 +566,7 @@ fn several_sheets() {
     );
     let d = draft_workbook("identify_plans.xlsx", &bytes).expect("a draft");
     assert_eq!(
-        show(&d),
+        show_draft(&d),
         r#"{
   "match": "identify_plans.xlsx",
   "call": "identify",
@@ -641,7 +634,7 @@ fn an_empty_sheet() {
     );
     let d = draft_workbook("identify_none.xlsx", &bytes).expect("a draft");
     assert_eq!(
-        show(&d),
+        show_draft(&d),
         r#"{
   "match": "identify_none.xlsx",
   "call": "identify",
@@ -813,7 +806,7 @@ fn dates_mixed_with_numbers_or_text() {
     let bytes = book.bytes();
     let d = draft_workbook("identify_staff.xlsx", &bytes).expect("a draft");
     assert_eq!(
-        show(&d),
+        show_draft(&d),
         r#"{
   "match": "identify_staff.xlsx",
   "call": "identify",

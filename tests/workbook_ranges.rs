@@ -3,17 +3,12 @@
 //! wrong refused, and a run suspended at any row and resumed giving exactly a single run's
 //! events, ids and rejections.
 
+mod common;
 #[path = "support/xlsx.rs"]
 mod xlsx;
 
+use common::shared_workbook;
 use csv2segment::{ByteRange, Options, Position, WorkbookIngest};
-
-fn shared(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/workbooks")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn options(mapping: &str, samples: usize) -> Options {
     Options {
@@ -77,7 +72,7 @@ const MOCK: &str = r#"{"files":[{"match":"*","call":"identify","columns":{"id":"
 fn any_chunks_give_the_same_run() {
     let cc = r#"{"files":[{"match":"*","call":"track","columns":{"Date":"timestamp","Card_Member":"userId","Reference":"messageId","Amount":"properties.amount"},"set":{"event":"Card"},"unmapped":"drop"}]}"#;
     for (file, mapping) in [("MOCK_DATA.xlsx", MOCK), ("CC_Summaries.xlsx", cc)] {
-        let bytes = shared(file);
+        let bytes = shared_workbook(file);
         let whole = run(&bytes, "x.xlsx", options(mapping, 3), usize::MAX);
         assert_eq!(whole.error, None, "{file}");
         assert!(whole.counts.1 > 200, "{file}: {:?}", whole.counts);
@@ -92,7 +87,7 @@ fn any_chunks_give_the_same_run() {
 /// the shared strings and the sheet, 77 KB in all, each range once.
 #[test]
 fn only_the_parts_read_are_asked_for() {
-    let bytes = shared("mens_line_sheet_1904.xlsx");
+    let bytes = shared_workbook("mens_line_sheet_1904.xlsx");
     let mapping = r#"{"files":[{"match":"*","call":"track","set":{"event":"Arrived","anonymousId":"c"},"unmapped":"drop"}]}"#;
     let r = run(&bytes, "men.xlsx", options(mapping, 0), usize::MAX);
     assert_eq!(r.error, None);
@@ -119,7 +114,7 @@ fn only_the_parts_read_are_asked_for() {
 /// A workbook under 64 KB is read in one range: its tail is the whole file.
 #[test]
 fn a_small_workbook_is_one_read() {
-    let bytes = shared("MOCK_DATA.xlsx");
+    let bytes = shared_workbook("MOCK_DATA.xlsx");
     let r = run(&bytes, "identify_m.xlsx", options(MOCK, 0), usize::MAX);
     let size = bytes.len() as u64;
     assert_eq!(

@@ -2,15 +2,11 @@
 //! the real workbooks of ../shared/workbooks (read from there, never copied), with exact
 //! payloads; each drafted, its blanks filled as its SOURCES.md describes, and previewed.
 
+mod common;
+
+use common::{shared_workbook, show_draft};
 use csv2segment::{draft_workbook, validate_workbook, Draft, Options, WorkbookValidation};
 use serde_json::{json, Value};
-
-fn shared(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/workbooks")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn run(file: &str, key: &str, mapping: Option<&str>, samples: usize) -> WorkbookValidation {
     let options = Options {
@@ -18,21 +14,11 @@ fn run(file: &str, key: &str, mapping: Option<&str>, samples: usize) -> Workbook
         mapping: mapping.map(String::from),
         ..Options::default()
     };
-    validate_workbook(&shared(file), key, "test", options)
+    validate_workbook(&shared_workbook(file), key, "test", options)
 }
 
 fn drafted(file: &str) -> Draft {
-    draft_workbook(file, &shared(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
-}
-
-/// The rule, then a line per note: `kind path | message`.
-fn show(d: &Draft) -> String {
-    let mut s = d.rule.clone();
-    s.push('\n');
-    for n in &d.notes {
-        s.push_str(&format!("{:?} {} | {}\n", n.kind, n.path, n.message));
-    }
-    s
+    draft_workbook(file, &shared_workbook(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 /// The drafted rule, edited by `edit` as a person fills its blanks, run over the workbook.
@@ -74,7 +60,7 @@ fn mock_data_inline_strings() {
 /// An .xlsx renamed .csv is read as a workbook, and said so.
 #[test]
 fn a_workbook_named_csv() {
-    assert!(csv2segment::is_workbook(&shared("MOCK_DATA.xlsx")));
+    assert!(csv2segment::is_workbook(&shared_workbook("MOCK_DATA.xlsx")));
     assert!(!csv2segment::is_workbook(b"userId,event\n"));
     let v = run("MOCK_DATA.xlsx", "identify_mock.csv", Some(MOCK), 1);
     assert_eq!(v.report.events, 1000);
@@ -201,7 +187,7 @@ fn dirty_data_errors_and_title_row() {
 /// A damaged zip is a workbook error that says what to do.
 #[test]
 fn a_damaged_workbook_is_refused() {
-    let mut bytes = shared("MOCK_DATA.xlsx");
+    let mut bytes = shared_workbook("MOCK_DATA.xlsx");
     let len = bytes.len();
     bytes.truncate(len - 30);
     let v = validate_workbook(&bytes, "identify_mock.xlsx", "test", Options::default());
@@ -217,7 +203,7 @@ fn a_damaged_workbook_is_refused() {
 struct Drafted {
     /// The workbook in ../shared/workbooks.
     file: &'static str,
-    /// The draft: its rule, then a line per note (as [`show`] writes them).
+    /// The draft: its rule, then a line per note (as [`show_draft`] writes them).
     draft: &'static str,
     /// The rule's blanks filled in, as a person does.
     fill: fn(&mut Value),
@@ -564,7 +550,7 @@ Blank columns | no column looks like a user id: give one column the target userI
 /// One workbook's draft, filled in and previewed, against its row of [`DRAFTED`].
 fn check(w: &Drafted) {
     let d = drafted(w.file);
-    assert_eq!(show(&d), w.draft, "{}: the draft", w.file);
+    assert_eq!(show_draft(&d), w.draft, "{}: the draft", w.file);
     let v = preview(w.file, &d, w.samples.len(), w.fill);
     assert_eq!(v.report.error, None, "{}", w.file);
     assert_eq!(
