@@ -210,6 +210,14 @@ fn validate(bytes: &[u8], key: &str, mapping: &str, samples: usize) -> WorkbookV
     validate_workbook(bytes, key, "fixtures", options)
 }
 
+/// Each payload up to its `"context"`: the call, the ids and what the row's cells made.
+fn before_context(samples: &[String]) -> Vec<&str> {
+    samples
+        .iter()
+        .map(|p| &p[..p.find(r#","context""#).expect("context")])
+        .collect()
+}
+
 const LIB: &str = r#""context":{"library":{"name":"csv2segment","version":"0.1.0"}}"#;
 
 /// Every kind of cell, each read as its type says: a number as stored, shared and inline text
@@ -671,11 +679,7 @@ fn a_sheet_whose_dimension_lies() {
     );
     assert_eq!(v.report.error, None);
     assert_eq!((v.report.rows, v.report.events), (4, 4));
-    let traits: Vec<&str> = v
-        .samples
-        .iter()
-        .map(|p| &p[..p.find(r#","context""#).expect("context")])
-        .collect();
+    let traits = before_context(&v.samples);
     assert_eq!(
         traits,
         [
@@ -822,11 +826,7 @@ Guess columns["Left"] | 'Left' holds 1 date cell(s) and 1 text cell(s) (like 'n/
     );
     let mapping = format!(r#"{{"files":[{}]}}"#, d.rule);
     let v = validate(&bytes, "identify_staff.xlsx", &mapping, 2);
-    let traits: Vec<&str> = v
-        .samples
-        .iter()
-        .map(|p| &p[..p.find(r#","context""#).expect("context")])
-        .collect();
+    let traits = before_context(&v.samples);
     assert_eq!(
         traits,
         [
