@@ -19,7 +19,7 @@ fn options(mapping: &str, samples: usize) -> Options {
 }
 
 /// What a run gave: each event's body text, the report's counts, rejections, the ranges asked.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 struct Run {
     bodies: Vec<String>,
     counts: (u64, u64, u64),
@@ -32,14 +32,7 @@ struct Run {
 /// Reads `file` as the engine asks, writing each range in chunks of `chunk` bytes.
 fn run(file: &[u8], key: &str, o: Options, chunk: usize) -> Run {
     let mut ing = WorkbookIngest::new(key, "test", o, file.len() as u64).unwrap();
-    let mut out = Run {
-        bodies: Vec::new(),
-        counts: (0, 0, 0),
-        rejections: Vec::new(),
-        samples: Vec::new(),
-        ranges: Vec::new(),
-        error: None,
-    };
+    let mut out = Run::default();
     let take = |ing: &mut WorkbookIngest, out: &mut Run| {
         while let Some(b) = ing.next_batch() {
             out.bodies
@@ -209,14 +202,7 @@ fn ranges_written_short_or_long() {
 /// The events of a run cut into pieces, each suspended after `every` writes of `chunk` bytes
 /// and the next resumed from the row it returned.
 fn pieces(file: &[u8], key: &str, o: &Options, chunk: usize, every: &[usize]) -> (Run, usize) {
-    let mut out = Run {
-        bodies: Vec::new(),
-        counts: (0, 0, 0),
-        rejections: Vec::new(),
-        samples: Vec::new(),
-        ranges: Vec::new(),
-        error: None,
-    };
+    let mut out = Run::default();
     let mut at = Position::START;
     let mut n = 0;
     loop {
