@@ -21,12 +21,12 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createDeflateRaw, crc32 } from 'node:zlib';
-import { DEFAULT_SEED, ROOT, TRACK_HEADER, rowsLabel, trackLines } from './generate.mjs';
+import { DEFAULT_SEED, TRACK_HEADER, cachedBenchPath, ensureFile, generatorCli, trackLines } from './generate.mjs';
 
 /** Excel's last row, the header's included. */
 export const MAX_ROWS = 1_048_576;
@@ -259,9 +259,8 @@ export async function writeTrackXlsx(path, rows, { seed = DEFAULT_SEED } = {}) {
  * @param {number} rows
  * @param {{ seed?: number, dir?: string }} [options]
  */
-export function cachedTrackXlsxPath(rows, { seed = DEFAULT_SEED, dir = join(ROOT, '.cache', 'bench') } = {}) {
-  const suffix = seed === DEFAULT_SEED ? '' : `_s${seed}`;
-  return join(dir, `track_bench_${rowsLabel(rows)}${suffix}.xlsx`);
+export function cachedTrackXlsxPath(rows, options = {}) {
+  return cachedBenchPath(rows, 'xlsx', options);
 }
 
 /**
@@ -271,32 +270,14 @@ export function cachedTrackXlsxPath(rows, { seed = DEFAULT_SEED, dir = join(ROOT
  */
 export async function ensureTrackXlsx(rows, options = {}) {
   const path = options.path ?? cachedTrackXlsxPath(rows, options);
-  try {
-    const st = await stat(path);
-    if (st.isFile() && st.size > 0) return { path, bytes: st.size, generated: false };
-  } catch (err) {
-    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
-  }
-  const bytes = await writeTrackXlsx(path, rows, options);
-  return { path, bytes, generated: true };
+  return ensureFile(path, () => writeTrackXlsx(path, rows, options));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const args = process.argv.slice(2);
-  let seed = DEFAULT_SEED;
-  const pos = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--seed') seed = Number(args[++i]);
-    else pos.push(args[i]);
-  }
-  const rows = Number(pos[0]);
-  if (!Number.isInteger(rows) || rows < 0 || rows + 1 > MAX_ROWS || !Number.isInteger(seed)) {
-    console.error(`usage: node bench/generate-xlsx.mjs <rows, at most ${MAX_ROWS - 1}> [out.xlsx] [--seed N]`);
-    process.exit(2);
-  }
-  const path = pos[1] ?? cachedTrackXlsxPath(rows, { seed });
-  const t0 = performance.now();
-  const bytes = await writeTrackXlsx(path, rows, { seed });
-  const secs = (performance.now() - t0) / 1000;
-  console.log(`${path}: ${rows} rows, ${(bytes / 1e6).toFixed(2)} MB in ${secs.toFixed(1)} s`);
+  await generatorCli(process.argv.slice(2), {
+    usage: `usage: node bench/generate-xlsx.mjs <rows, at most ${MAX_ROWS - 1}> [out.xlsx] [--seed N]`,
+    ext: 'xlsx',
+    maxRows: MAX_ROWS,
+    write: writeTrackXlsx,
+  });
 }

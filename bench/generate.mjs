@@ -160,13 +160,41 @@ export function rowsLabel(rows) {
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
+ * Default cache path of a generated file of `rows` rows:
+ * .cache/bench/track_bench_<label>[_s<seed>].<ext>, for every generator alike.
+ * @param {number} rows
+ * @param {string} ext
+ * @param {{ seed?: number, dir?: string }} [options]
+ */
+export function cachedBenchPath(rows, ext, { seed = DEFAULT_SEED, dir = join(ROOT, '.cache', 'bench') } = {}) {
+  const suffix = seed === DEFAULT_SEED ? '' : `_s${seed}`;
+  return join(dir, `track_bench_${rowsLabel(rows)}${suffix}.${ext}`);
+}
+
+/**
  * Default cache path for a generated file: .cache/bench/track_bench_<label>.csv
  * @param {number} rows
  * @param {{ seed?: number, dir?: string }} [options]
  */
-export function cachedTrackPath(rows, { seed = DEFAULT_SEED, dir = join(ROOT, '.cache', 'bench') } = {}) {
-  const suffix = seed === DEFAULT_SEED ? '' : `_s${seed}`;
-  return join(dir, `track_bench_${rowsLabel(rows)}${suffix}.csv`);
+export function cachedTrackPath(rows, options = {}) {
+  return cachedBenchPath(rows, 'csv', options);
+}
+
+/**
+ * The file at `path` if it is there and not empty, else written by `write` (which resolves to
+ * its size) first. Resolves to { path, bytes, generated }.
+ * @param {string} path
+ * @param {() => Promise<number>} write
+ * @returns {Promise<{ path: string, bytes: number, generated: boolean }>}
+ */
+export async function ensureFile(path, write) {
+  try {
+    const st = await stat(path);
+    if (st.isFile() && st.size > 0) return { path, bytes: st.size, generated: false };
+  } catch (err) {
+    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
+  }
+  return { path, bytes: await write(), generated: true };
 }
 
 /**
@@ -178,18 +206,17 @@ export function cachedTrackPath(rows, { seed = DEFAULT_SEED, dir = join(ROOT, '.
  */
 export async function ensureTrackCsv(rows, options = {}) {
   const path = options.path ?? cachedTrackPath(rows, options);
-  try {
-    const st = await stat(path);
-    if (st.isFile() && st.size > 0) return { path, bytes: st.size, generated: false };
-  } catch (err) {
-    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err;
-  }
-  const bytes = await writeTrackCsv(path, rows, options);
-  return { path, bytes, generated: true };
+  return ensureFile(path, () => writeTrackCsv(path, rows, options));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const args = process.argv.slice(2);
+/**
+ * A generator's command line, `<rows> [out] [--seed N]`: writes `rows` rows with `write` to
+ * `out` or to the cache (`ext`), and says where, how big and how long; a usage line and exit
+ * code 2 for rows that are not a whole number from 0 to `maxRows` - 1, or a seed that is not.
+ * @param {string[]} args
+ * @param {{ usage: string, ext: string, maxRows?: number, write: (path: string, rows: number, options: TrackOptions) => Promise<number> }} generator
+ */
+export async function generatorCli(args, { usage, ext, maxRows = Infinity, write }) {
   let seed = DEFAULT_SEED;
   const pos = [];
   for (let i = 0; i < args.length; i++) {
@@ -197,13 +224,21 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     else pos.push(args[i]);
   }
   const rows = Number(pos[0]);
-  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(seed)) {
-    console.error('usage: node bench/generate.mjs <rows> [out.csv] [--seed N]');
+  if (!Number.isInteger(rows) || rows < 0 || rows + 1 > maxRows || !Number.isInteger(seed)) {
+    console.error(usage);
     process.exit(2);
   }
-  const path = pos[1] ?? cachedTrackPath(rows, { seed });
+  const path = pos[1] ?? cachedBenchPath(rows, ext, { seed });
   const t0 = performance.now();
-  const bytes = await writeTrackCsv(path, rows, { seed });
+  const bytes = await write(path, rows, { seed });
   const secs = (performance.now() - t0) / 1000;
   console.log(`${path}: ${rows} rows, ${(bytes / 1e6).toFixed(2)} MB in ${secs.toFixed(1)} s`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await generatorCli(process.argv.slice(2), {
+    usage: 'usage: node bench/generate.mjs <rows> [out.csv] [--seed N]',
+    ext: 'csv',
+    write: writeTrackCsv,
+  });
 }

@@ -34,6 +34,17 @@ fn header_errors(data: &[u8], mapping: &str) -> Vec<String> {
     }
 }
 
+/// A report's rows, events, rejected rows and rows sent inside an event, as the tests check
+/// them together.
+fn counts(report: &Report) -> (u64, u64, u64, u64) {
+    (
+        report.rows,
+        report.events,
+        report.rejected,
+        report.grouped_rows,
+    )
+}
+
 const SMALL: &[u8] = b"Order,Email,Total,Sku,Qty\n\
 A1,a@example.com,30.00,S1,1\n\
 A1,,,S2,2\n\
@@ -169,15 +180,7 @@ fn a_shopify_orders_export_sends_one_order_completed_per_order_with_its_items_in
         ]
     );
     // Six rows: three events, three rows sent inside them; revenue counted once per order.
-    assert_eq!(
-        (
-            report.rows,
-            report.events,
-            report.rejected,
-            report.grouped_rows
-        ),
-        (6, 3, 0, 3)
-    );
+    assert_eq!(counts(&report), (6, 3, 0, 3));
     assert_eq!(report.group_conflicts, None);
     assert_eq!(report.split_groups, None);
 }
@@ -193,15 +196,7 @@ fn a_woocommerce_export_sends_one_order_completed_per_order() {
         ]
     );
     // WooCommerce repeats the order's columns on every line, the same: no conflict.
-    assert_eq!(
-        (
-            report.rows,
-            report.events,
-            report.rejected,
-            report.grouped_rows
-        ),
-        (3, 2, 0, 1)
-    );
+    assert_eq!(counts(&report), (3, 2, 0, 1));
     assert_eq!(report.group_conflicts, None);
 }
 
@@ -215,15 +210,7 @@ fn a_bigcommerce_export_sends_one_order_completed_per_order() {
             json!({"event": "Order Completed", "properties": {"coupon": "FREESHIP", "currency": "USD", "order_id": "121", "products": [{"name": "Socks (3 pack)", "price": 12, "product_id": "90", "quantity": 1, "sku": "SOCK-3PK"}], "shipping": 0, "subtotal": 12, "tax": 1.2, "total": 13.2}, "timestamp": "2024-03-06T00:00:00.000Z", "type": "track", "userId": "ola@example.com"}),
         ]
     );
-    assert_eq!(
-        (
-            report.rows,
-            report.events,
-            report.rejected,
-            report.grouped_rows
-        ),
-        (3, 2, 0, 1)
-    );
+    assert_eq!(counts(&report), (3, 2, 0, 1));
 }
 
 fn qty_mapping() -> String {
@@ -268,15 +255,7 @@ fn a_bad_item_cell_rejects_the_whole_order_every_row_in_the_rejects_csv_and_fixi
     let (report, events, rejects) = run("orders.csv", data, &m).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["properties"]["order_id"], "A2");
-    assert_eq!(
-        (
-            report.rows,
-            report.events,
-            report.rejected,
-            report.grouped_rows
-        ),
-        (4, 1, 3, 0)
-    );
+    assert_eq!(counts(&report), (4, 1, 3, 0));
     let why = "line 3, column 5 (Qty): 'two' is not a whole number; write it like 1234";
     let with = format!("rejected with its group (the rows from line 2 with the same group cell), as one of its rows was: {why}");
     assert_eq!(
@@ -407,15 +386,7 @@ fn a_group_over_max_group_rows_is_one_rejected_event_and_the_next_is_sent() {
     let (report, events, rejects) = run("orders.csv", &big_order(n + 1, "S"), &m).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["properties"]["order_id"], "A2");
-    assert_eq!(
-        (
-            report.rows,
-            report.events,
-            report.rejected,
-            report.grouped_rows
-        ),
-        (1002, 1, 1001, 0)
-    );
+    assert_eq!(counts(&report), (1002, 1, 1001, 0));
     let reason = "the group has 1001 rows, over the 1000 one event is read from (MAX_GROUP_ROWS); check that the mapping's \"group\" names the column of the order, or send the rows as orders of their own";
     // Its 1001 rows are more than the report lists (maxRejections, 1000): a group is listed
     // whole or not at all, so none is, and the rejects file (sent again) holds no part of it.

@@ -2,7 +2,10 @@
 //! suspended anywhere and resumed, a line-item file gives exactly the events, messageIds,
 //! counts and rejections of a single run, however its groups fall across the boundaries.
 
-use csv2segment::{FileSplitter, Ingest, Options, Position, Reason, Report};
+mod common;
+
+use common::pieces::{cover, events, file_of, split_suspended, Pieces};
+use csv2segment::{FileSplitter, Options, Reason, Report};
 use proptest::prelude::*;
 
 const KEY: &str = "orders.csv";
@@ -44,38 +47,7 @@ fn grouped_file() -> impl Strategy<Value = Vec<u8>> {
         Just("A,u1,4,again\n"),
         Just("B,,5,\"and a \"\"quote\"\"\"\r\n"),
     ];
-    (
-        proptest::collection::vec(token, 0..40),
-        any::<bool>(),
-        any::<bool>(),
-    )
-        .prop_map(|(tokens, bom, cut_end)| {
-            let mut text = String::new();
-            if bom {
-                text.push('\u{feff}');
-            }
-            text.push_str("Order,User,Qty,Note\n");
-            for t in tokens {
-                text.push_str(t);
-            }
-            if cut_end {
-                while text.ends_with(['\n', '\r']) {
-                    text.pop();
-                }
-            }
-            text.into_bytes()
-        })
-}
-
-/// The events of some bodies, in order, as JSON values (`sentAt` is per body, not per event).
-fn events(bodies: &[Vec<u8>]) -> Vec<serde_json::Value> {
-    bodies
-        .iter()
-        .flat_map(|b| {
-            let v: serde_json::Value = serde_json::from_slice(b).unwrap();
-            v["batch"].as_array().unwrap().clone()
-        })
-        .collect()
+    file_of("Order,User,Qty,Note\n", token)
 }
 
 /// Counts and rejections (line, message), which must add up the same however a file is cut.
@@ -102,17 +74,17 @@ fn tally(reports: &[Report]) -> Tally {
     )
 }
 
+/// Grouped files run in pieces.
+fn pieces() -> Pieces {
+    Pieces {
+        key: KEY,
+        options: options(),
+    }
+}
+
 /// Runs `data` whole, in chunks of `chunk`.
 fn run_whole(data: &[u8], chunk: usize) -> (Vec<Vec<u8>>, Report) {
-    let mut ing = Ingest::new(KEY, "prop", options()).unwrap();
-    let mut bodies = Vec::new();
-    for part in data.chunks(chunk.max(1)) {
-        ing.write(part).unwrap();
-        bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-    }
-    ing.finish().unwrap();
-    bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-    let report = ing.report();
+    let (bodies, report) = pieces().whole(data, chunk);
     // Every row is an event's first row, sent inside one, or rejected.
     assert_eq!(
         report.rows,
@@ -121,44 +93,8 @@ fn run_whole(data: &[u8], chunk: usize) -> (Vec<Vec<u8>>, Report) {
     (bodies, report)
 }
 
-/// A piece `[start, end)` of `data`, read with `resume` and the file's header.
-fn run_piece(
-    data: &[u8],
-    header: &[u8],
-    start: Position,
-    end: u64,
-    chunk: usize,
-) -> (Vec<Vec<u8>>, Report) {
-    let mut ing = Ingest::resume(KEY, "prop", options(), header, start).unwrap();
-    let mut bodies = Vec::new();
-    for part in data[start.offset as usize..end as usize].chunks(chunk.max(1)) {
-        ing.write(part).unwrap();
-        bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-    }
-    ing.finish().unwrap();
-    bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-    (bodies, ing.report())
-}
-
 fn splitter(every: u64) -> FileSplitter {
     FileSplitter::new(KEY, &options(), every, LIMIT).unwrap()
-}
-
-/// Reads every shard apart: the bodies and the reports.
-fn run_shards(
-    data: &[u8],
-    header: &[u8],
-    shards: &[csv2segment::Shard],
-    chunk: usize,
-) -> (Vec<Vec<u8>>, Vec<Report>) {
-    let mut bodies = Vec::new();
-    let mut reports = Vec::new();
-    for shard in shards {
-        let (b, r) = run_piece(data, header, shard.start, shard.end, chunk);
-        bodies.extend(b);
-        reports.push(r);
-    }
-    (bodies, reports)
 }
 
 proptest! {
@@ -178,7 +114,7 @@ proptest! {
             return Ok(());
         };
         prop_assert_eq!(split.size, data.len() as u64);
-        let (bodies, reports) = run_shards(&data, &split.header, &split.shards, chunk);
+        let (bodies, reports) = pieces().shards(&data, &split.header, &split.shards, chunk);
         prop_assert_eq!(events(&bodies), events(&whole_bodies));
         prop_assert_eq!(tally(&reports), tally(&[whole]));
     }
@@ -193,48 +129,7 @@ proptest! {
         from_start in any::<bool>(),
     ) {
         let (whole_bodies, whole) = run_whole(&data, 4096);
-        let mut bodies = Vec::new();
-        let mut reports = Vec::new();
-        let mut at = Position::START;
-        let mut header: Option<Vec<u8>> = None;
-        let mut stops = stops.into_iter();
-        loop {
-            let mut ing = match (&header, from_start) {
-                (Some(h), false) => Ingest::resume(KEY, "prop", options(), h, at).unwrap(),
-                _ => {
-                    let mut ing = Ingest::new(KEY, "prop", options()).unwrap();
-                    ing.skip_to(at);
-                    ing
-                }
-            };
-            let input = match (&header, from_start) {
-                (Some(_), false) => &data[at.offset as usize..],
-                _ => &data[..],
-            };
-            let stop_after = stops.next();
-            let mut suspended = None;
-            for (i, part) in input.chunks(chunk).enumerate() {
-                ing.write(part).unwrap();
-                bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-                if Some(i + 1) == stop_after {
-                    suspended = Some(ing.suspend().unwrap());
-                    break;
-                }
-            }
-            if suspended.is_none() {
-                ing.finish().unwrap();
-            }
-            bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-            reports.push(ing.report());
-            match suspended {
-                Some(next) => {
-                    prop_assert!(next.offset >= at.offset, "{:?} before {:?}", next, at);
-                    header = ing.header().map(<[u8]>::to_vec);
-                    at = next;
-                }
-                None => break,
-            }
-        }
+        let (bodies, reports) = pieces().suspended(&data, chunk, stops, from_start).map_err(TestCaseError::fail)?;
         prop_assert_eq!(events(&bodies), events(&whole_bodies));
         prop_assert_eq!(tally(&reports), tally(&[whole]));
     }
@@ -248,37 +143,17 @@ proptest! {
     #[test]
     fn a_suspended_split_of_a_grouped_file_resumes_exactly(data in grouped_file(), every in 1u64..120, chunk in 1usize..40, stop in 1usize..30) {
         let (whole_bodies, whole) = run_whole(&data, 4096);
-        let mut s = splitter(every);
-        let mut shards = Vec::new();
-        let mut at = 0;
-        for (i, part) in data.chunks(chunk).enumerate() {
-            s.write(part);
-            at += part.len();
-            if i + 1 == stop {
-                break;
-            }
-        }
-        if at < data.len() {
-            if let Some((done, next)) = s.suspend() {
-                shards.extend(done.shards);
-                s = FileSplitter::resume(KEY, &options(), every, LIMIT, &done.header, next).unwrap();
-                at = next.offset as usize;
-            } else {
-                s = splitter(every);
-                at = 0;
-            }
-            s.write(&data[at..]);
-        }
-        let Some(rest) = s.finish() else {
+        let (suspended, rest) = split_suspended(&data, chunk, stop, || splitter(every), |done, next| {
+            FileSplitter::resume(KEY, &options(), every, LIMIT, &done.header, next).unwrap()
+        });
+        let mut shards: Vec<_> = suspended.into_iter().flat_map(|(done, _)| done.shards).collect();
+        let Some(rest) = rest else {
             prop_assert_eq!(whole.rows, 0);
             return Ok(());
         };
         shards.extend(rest.shards);
-        for w in shards.windows(2) {
-            prop_assert_eq!(w[0].end, w[1].start.offset);
-        }
-        prop_assert_eq!(shards.last().map(|s| s.end), Some(data.len() as u64));
-        let (bodies, reports) = run_shards(&data, &rest.header, &shards, chunk);
+        cover(&shards, data.len())?;
+        let (bodies, reports) = pieces().shards(&data, &rest.header, &shards, chunk);
         prop_assert_eq!(events(&bodies), events(&whole_bodies));
         prop_assert_eq!(tally(&reports), tally(&[whole]));
     }
@@ -300,7 +175,7 @@ fn a_grouped_file_is_cut_between_orders_only() {
         .collect();
     assert_eq!(starts, [(20, 2), (43, 5)]);
     let (whole_bodies, _) = run_whole(data, 7);
-    let (bodies, _) = run_shards(data, &split.header, &split.shards, 5);
+    let (bodies, _) = pieces().shards(data, &split.header, &split.shards, 5);
     assert_eq!(events(&bodies), events(&whole_bodies));
     assert_eq!(events(&bodies).len(), 2);
 }

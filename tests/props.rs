@@ -1,5 +1,9 @@
 //! Property tests: no input panics the engine, and its counts and bodies are consistent.
 
+mod common;
+
+use common::pieces::{cover, events, file_of, split_suspended, Pieces};
+use common::IDENTITY;
 use csv2segment::{Ingest, Options};
 use proptest::prelude::*;
 
@@ -15,7 +19,7 @@ fn run_with(
     chunk: usize,
     options: Options,
 ) -> (Vec<Vec<u8>>, csv2segment::Report) {
-    let mut ing = Ingest::new(key, "prop", options).unwrap();
+    let mut ing = Ingest::new(key, IDENTITY, options).unwrap();
     let mut bodies = Vec::new();
     for part in data.chunks(chunk.max(1)) {
         if ing.write(part).is_err() {
@@ -182,38 +186,7 @@ fn tricky_file() -> impl Strategy<Value = Vec<u8>> {
         Just("u12,long and then a quote opens: more than forty-eight,\"q\nz\"\n"),
         Just("u13,\"a\"\"\"\n"),
     ];
-    (
-        proptest::collection::vec(token, 0..40),
-        any::<bool>(),
-        any::<bool>(),
-    )
-        .prop_map(|(tokens, bom, cut_end)| {
-            let mut text = String::new();
-            if bom {
-                text.push('\u{feff}');
-            }
-            text.push_str("userId,event,properties.p\n");
-            for t in tokens {
-                text.push_str(t);
-            }
-            if cut_end {
-                while text.ends_with(['\n', '\r']) {
-                    text.pop();
-                }
-            }
-            text.into_bytes()
-        })
-}
-
-/// The events of some bodies, in order, as JSON values (`sentAt` is per body, not per event).
-fn events(bodies: &[Vec<u8>]) -> Vec<serde_json::Value> {
-    bodies
-        .iter()
-        .flat_map(|b| {
-            let v: serde_json::Value = serde_json::from_slice(b).unwrap();
-            v["batch"].as_array().unwrap().clone()
-        })
-        .collect()
+    file_of("userId,event,properties.p\n", token)
 }
 
 /// Counts and rejected lines, which must add up the same however a file is cut.
@@ -241,75 +214,11 @@ fn tricky_splitter(every: u64) -> csv2segment::Splitter {
     csv2segment::Splitter::new(b',', every).with_max_record_bytes(TRICKY_LIMIT)
 }
 
-/// A piece `[start, end)` of `data`, read with `resume` and the file's header.
-fn run_piece(
-    data: &[u8],
-    header: &[u8],
-    start: csv2segment::Position,
-    end: u64,
-    chunk: usize,
-) -> (Vec<Vec<u8>>, csv2segment::Report) {
-    let mut ing = Ingest::resume(KEY, "prop", tricky_options(), header, start).unwrap();
-    let mut bodies = Vec::new();
-    for part in data[start.offset as usize..end as usize].chunks(chunk.max(1)) {
-        ing.write(part).unwrap();
-        bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-    }
-    ing.finish().unwrap();
-    bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-    (bodies, ing.report().clone())
-}
-
-/// Runs `data` suspended after the chunks `stops` name and resumed each time (by a ranged read
-/// with the file's header, or from the start with `skip_to`), as hosts run a file in pieces.
-/// Returns the bodies and the pieces' reports; fails if a piece would step back.
-fn run_suspended(
-    data: &[u8],
-    chunk: usize,
-    stops: impl IntoIterator<Item = usize>,
-    from_start: bool,
-) -> Result<(Vec<Vec<u8>>, Vec<csv2segment::Report>), String> {
-    let mut bodies = Vec::new();
-    let mut reports = Vec::new();
-    let mut at = csv2segment::Position::START;
-    let mut header: Option<Vec<u8>> = None;
-    let mut stops = stops.into_iter();
-    loop {
-        let mut ing = match (&header, from_start) {
-            (Some(h), false) => Ingest::resume(KEY, "prop", tricky_options(), h, at).unwrap(),
-            _ => {
-                let mut ing = Ingest::new(KEY, "prop", tricky_options()).unwrap();
-                ing.skip_to(at);
-                ing
-            }
-        };
-        let input = match (&header, from_start) {
-            (Some(_), false) => &data[at.offset as usize..],
-            _ => data,
-        };
-        let stop_after = stops.next();
-        let mut suspended = None;
-        for (i, part) in input.chunks(chunk).enumerate() {
-            ing.write(part).unwrap();
-            bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-            if Some(i + 1) == stop_after {
-                suspended = Some(ing.suspend().unwrap());
-                break;
-            }
-        }
-        if suspended.is_none() {
-            ing.finish().unwrap();
-        }
-        bodies.extend(std::iter::from_fn(|| ing.next_batch()).map(|b| b.body));
-        reports.push(ing.report().clone());
-        match suspended {
-            Some(next) if next.offset < at.offset => return Err(format!("{next:?} before {at:?}")),
-            Some(next) => {
-                header = ing.header().map(<[u8]>::to_vec);
-                at = next;
-            }
-            None => return Ok((bodies, reports)),
-        }
+/// Tricky files run in pieces.
+fn tricky_pieces() -> Pieces {
+    Pieces {
+        key: KEY,
+        options: tricky_options(),
     }
 }
 
@@ -331,13 +240,7 @@ proptest! {
         };
         prop_assert_eq!(split.size, data.len() as u64);
         prop_assert_eq!(split.header.as_slice(), b"userId,event,properties.p");
-        let mut bodies = Vec::new();
-        let mut reports = Vec::new();
-        for shard in &split.shards {
-            let (b, r) = run_piece(&data, &split.header, shard.start, shard.end, chunk);
-            bodies.extend(b);
-            reports.push(r);
-        }
+        let (bodies, reports) = tricky_pieces().shards(&data, &split.header, &split.shards, chunk);
         prop_assert_eq!(events(&bodies), events(&whole_bodies));
         prop_assert_eq!(tally(&reports), tally(&[whole]));
     }
@@ -352,7 +255,7 @@ proptest! {
         from_start in any::<bool>(),
     ) {
         let (whole_bodies, whole) = run_tricky(&data, 4096);
-        let (bodies, reports) = run_suspended(&data, chunk, stops, from_start).map_err(TestCaseError::fail)?;
+        let (bodies, reports) = tricky_pieces().suspended(&data, chunk, stops, from_start).map_err(TestCaseError::fail)?;
         prop_assert_eq!(events(&bodies), events(&whole_bodies));
         prop_assert_eq!(tally(&reports), tally(&[whole]));
     }
@@ -366,33 +269,18 @@ proptest! {
     #[test]
     fn a_suspended_split_resumes_exactly(data in tricky_file(), every in 1u64..120, chunk in 1usize..40, stop in 1usize..30) {
         let (whole_bodies, whole) = run_tricky(&data, 4096);
-        let mut splitter = tricky_splitter(every);
+        let (suspended, rest) = split_suspended(&data, chunk, stop, || tricky_splitter(every), |done, next| {
+            csv2segment::Splitter::resume(b',', every, &done.header, next).with_max_record_bytes(TRICKY_LIMIT)
+        });
         let mut shards = Vec::new();
         let mut header = None;
-        let mut at = 0;
-        for (i, part) in data.chunks(chunk).enumerate() {
-            splitter.write(part);
-            at += part.len();
-            if i + 1 == stop {
-                break;
-            }
+        if let Some((done, next)) = suspended {
+            prop_assert_eq!(done.size, next.offset);
+            prop_assert_eq!(done.shards.last().map(|s| s.end), Some(next.offset));
+            shards.extend(done.shards);
+            header = Some(done.header);
         }
-        if at < data.len() {
-            if let Some((done, next)) = splitter.suspend() {
-                prop_assert_eq!(done.size, next.offset);
-                prop_assert_eq!(done.shards.last().map(|s| s.end), Some(next.offset));
-                shards.extend(done.shards);
-                splitter = csv2segment::Splitter::resume(b',', every, &done.header, next)
-                    .with_max_record_bytes(TRICKY_LIMIT);
-                header = Some(done.header);
-                at = next.offset as usize;
-            } else {
-                splitter = tricky_splitter(every);
-                at = 0;
-            }
-            splitter.write(&data[at..]);
-        }
-        let Some(rest) = splitter.finish() else {
+        let Some(rest) = rest else {
             prop_assert_eq!(whole.rows, 0);
             return Ok(());
         };
@@ -400,17 +288,8 @@ proptest! {
             prop_assert_eq!(&h, &rest.header);
         }
         shards.extend(rest.shards);
-        for w in shards.windows(2) {
-            prop_assert_eq!(w[0].end, w[1].start.offset);
-        }
-        prop_assert_eq!(shards.last().map(|s| s.end), Some(data.len() as u64));
-        let mut bodies = Vec::new();
-        let mut reports = Vec::new();
-        for shard in &shards {
-            let (b, r) = run_piece(&data, &rest.header, shard.start, shard.end, chunk);
-            bodies.extend(b);
-            reports.push(r);
-        }
+        cover(&shards, data.len())?;
+        let (bodies, reports) = tricky_pieces().shards(&data, &rest.header, &shards, chunk);
         prop_assert_eq!(events(&bodies), events(&whole_bodies));
         prop_assert_eq!(tally(&reports), tally(&[whole]));
     }
@@ -422,7 +301,7 @@ proptest! {
 fn suspend_after_a_stray_quote_and_an_over_long_row_resumes_forward() {
     let data = b"\xef\xbb\xbfuserId,event,properties.p\nu9,\"stray,1\nu11,Over the limit outside quotes: more than forty-eight bytes,4\n";
     let (whole_bodies, whole) = run_tricky(data, 4096);
-    let (bodies, reports) = run_suspended(data, 26, [3, 2], true).unwrap();
+    let (bodies, reports) = tricky_pieces().suspended(data, 26, [3, 2], true).unwrap();
     assert_eq!(events(&bodies), events(&whole_bodies));
     assert_eq!(tally(&reports), tally(&[whole]));
 }

@@ -6,8 +6,11 @@
 //! The zip is written by the `zip` crate, a writer independent of the engine's own reader; the
 //! XML parts are written out in full below, so each fixture says exactly what it holds.
 
+mod common;
+
 use std::io::Write;
 
+use common::show_draft;
 use csv2segment::{draft_workbook, validate_workbook, Draft, Options, WorkbookValidation};
 use zip::write::SimpleFileOptions;
 
@@ -207,14 +210,12 @@ fn validate(bytes: &[u8], key: &str, mapping: &str, samples: usize) -> WorkbookV
     validate_workbook(bytes, key, "fixtures", options)
 }
 
-/// The rule, then a line per note: `kind path | message`.
-fn show(d: &Draft) -> String {
-    let mut s = d.rule.clone();
-    s.push('\n');
-    for n in &d.notes {
-        s.push_str(&format!("{:?} {} | {}\n", n.kind, n.path, n.message));
-    }
-    s
+/// Each payload up to its `"context"`: the call, the ids and what the row's cells made.
+fn before_context(samples: &[String]) -> Vec<&str> {
+    samples
+        .iter()
+        .map(|p| &p[..p.find(r#","context""#).expect("context")])
+        .collect()
 }
 
 const LIB: &str = r#""context":{"library":{"name":"csv2segment","version":"0.1.0"}}"#;
@@ -478,7 +479,7 @@ fn a_title_row() {
     let bytes = book.bytes();
     let d = draft_workbook("orders.xlsx", &bytes).expect("a draft");
     assert_eq!(
-        show(&d),
+        show_draft(&d),
         r#"{
   "match": "orders.xlsx",
   "call": "track",
@@ -573,7 +574,7 @@ fn several_sheets() {
     );
     let d = draft_workbook("identify_plans.xlsx", &bytes).expect("a draft");
     assert_eq!(
-        show(&d),
+        show_draft(&d),
         r#"{
   "match": "identify_plans.xlsx",
   "call": "identify",
@@ -641,7 +642,7 @@ fn an_empty_sheet() {
     );
     let d = draft_workbook("identify_none.xlsx", &bytes).expect("a draft");
     assert_eq!(
-        show(&d),
+        show_draft(&d),
         r#"{
   "match": "identify_none.xlsx",
   "call": "identify",
@@ -678,11 +679,7 @@ fn a_sheet_whose_dimension_lies() {
     );
     assert_eq!(v.report.error, None);
     assert_eq!((v.report.rows, v.report.events), (4, 4));
-    let traits: Vec<&str> = v
-        .samples
-        .iter()
-        .map(|p| &p[..p.find(r#","context""#).expect("context")])
-        .collect();
+    let traits = before_context(&v.samples);
     assert_eq!(
         traits,
         [
@@ -813,7 +810,7 @@ fn dates_mixed_with_numbers_or_text() {
     let bytes = book.bytes();
     let d = draft_workbook("identify_staff.xlsx", &bytes).expect("a draft");
     assert_eq!(
-        show(&d),
+        show_draft(&d),
         r#"{
   "match": "identify_staff.xlsx",
   "call": "identify",
@@ -829,11 +826,7 @@ Guess columns["Left"] | 'Left' holds 1 date cell(s) and 1 text cell(s) (like 'n/
     );
     let mapping = format!(r#"{{"files":[{}]}}"#, d.rule);
     let v = validate(&bytes, "identify_staff.xlsx", &mapping, 2);
-    let traits: Vec<&str> = v
-        .samples
-        .iter()
-        .map(|p| &p[..p.find(r#","context""#).expect("context")])
-        .collect();
+    let traits = before_context(&v.samples);
     assert_eq!(
         traits,
         [

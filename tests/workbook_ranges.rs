@@ -3,17 +3,12 @@
 //! wrong refused, and a run suspended at any row and resumed giving exactly a single run's
 //! events, ids and rejections.
 
+mod common;
 #[path = "support/xlsx.rs"]
 mod xlsx;
 
+use common::shared_workbook;
 use csv2segment::{ByteRange, Options, Position, WorkbookIngest};
-
-fn shared(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/workbooks")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn options(mapping: &str, samples: usize) -> Options {
     Options {
@@ -24,7 +19,7 @@ fn options(mapping: &str, samples: usize) -> Options {
 }
 
 /// What a run gave: each event's body text, the report's counts, rejections, the ranges asked.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 struct Run {
     bodies: Vec<String>,
     counts: (u64, u64, u64),
@@ -37,14 +32,7 @@ struct Run {
 /// Reads `file` as the engine asks, writing each range in chunks of `chunk` bytes.
 fn run(file: &[u8], key: &str, o: Options, chunk: usize) -> Run {
     let mut ing = WorkbookIngest::new(key, "test", o, file.len() as u64).unwrap();
-    let mut out = Run {
-        bodies: Vec::new(),
-        counts: (0, 0, 0),
-        rejections: Vec::new(),
-        samples: Vec::new(),
-        ranges: Vec::new(),
-        error: None,
-    };
+    let mut out = Run::default();
     let take = |ing: &mut WorkbookIngest, out: &mut Run| {
         while let Some(b) = ing.next_batch() {
             out.bodies
@@ -77,7 +65,7 @@ const MOCK: &str = r#"{"files":[{"match":"*","call":"identify","columns":{"id":"
 fn any_chunks_give_the_same_run() {
     let cc = r#"{"files":[{"match":"*","call":"track","columns":{"Date":"timestamp","Card_Member":"userId","Reference":"messageId","Amount":"properties.amount"},"set":{"event":"Card"},"unmapped":"drop"}]}"#;
     for (file, mapping) in [("MOCK_DATA.xlsx", MOCK), ("CC_Summaries.xlsx", cc)] {
-        let bytes = shared(file);
+        let bytes = shared_workbook(file);
         let whole = run(&bytes, "x.xlsx", options(mapping, 3), usize::MAX);
         assert_eq!(whole.error, None, "{file}");
         assert!(whole.counts.1 > 200, "{file}: {:?}", whole.counts);
@@ -92,7 +80,7 @@ fn any_chunks_give_the_same_run() {
 /// the shared strings and the sheet, 77 KB in all, each range once.
 #[test]
 fn only_the_parts_read_are_asked_for() {
-    let bytes = shared("mens_line_sheet_1904.xlsx");
+    let bytes = shared_workbook("mens_line_sheet_1904.xlsx");
     let mapping = r#"{"files":[{"match":"*","call":"track","set":{"event":"Arrived","anonymousId":"c"},"unmapped":"drop"}]}"#;
     let r = run(&bytes, "men.xlsx", options(mapping, 0), usize::MAX);
     assert_eq!(r.error, None);
@@ -119,7 +107,7 @@ fn only_the_parts_read_are_asked_for() {
 /// A workbook under 64 KB is read in one range: its tail is the whole file.
 #[test]
 fn a_small_workbook_is_one_read() {
-    let bytes = shared("MOCK_DATA.xlsx");
+    let bytes = shared_workbook("MOCK_DATA.xlsx");
     let r = run(&bytes, "identify_m.xlsx", options(MOCK, 0), usize::MAX);
     let size = bytes.len() as u64;
     assert_eq!(
@@ -214,14 +202,7 @@ fn ranges_written_short_or_long() {
 /// The events of a run cut into pieces, each suspended after `every` writes of `chunk` bytes
 /// and the next resumed from the row it returned.
 fn pieces(file: &[u8], key: &str, o: &Options, chunk: usize, every: &[usize]) -> (Run, usize) {
-    let mut out = Run {
-        bodies: Vec::new(),
-        counts: (0, 0, 0),
-        rejections: Vec::new(),
-        samples: Vec::new(),
-        ranges: Vec::new(),
-        error: None,
-    };
+    let mut out = Run::default();
     let mut at = Position::START;
     let mut n = 0;
     loop {

@@ -2,15 +2,11 @@
 //! the real workbooks of ../shared/workbooks (read from there, never copied), with exact
 //! payloads; each drafted, its blanks filled as its SOURCES.md describes, and previewed.
 
+mod common;
+
+use common::{shared_workbook, show_draft};
 use csv2segment::{draft_workbook, validate_workbook, Draft, Options, WorkbookValidation};
 use serde_json::{json, Value};
-
-fn shared(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/workbooks")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn run(file: &str, key: &str, mapping: Option<&str>, samples: usize) -> WorkbookValidation {
     let options = Options {
@@ -18,21 +14,11 @@ fn run(file: &str, key: &str, mapping: Option<&str>, samples: usize) -> Workbook
         mapping: mapping.map(String::from),
         ..Options::default()
     };
-    validate_workbook(&shared(file), key, "test", options)
+    validate_workbook(&shared_workbook(file), key, "test", options)
 }
 
 fn drafted(file: &str) -> Draft {
-    draft_workbook(file, &shared(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
-}
-
-/// The rule, then a line per note: `kind path | message`.
-fn show(d: &Draft) -> String {
-    let mut s = d.rule.clone();
-    s.push('\n');
-    for n in &d.notes {
-        s.push_str(&format!("{:?} {} | {}\n", n.kind, n.path, n.message));
-    }
-    s
+    draft_workbook(file, &shared_workbook(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 /// The drafted rule, edited by `edit` as a person fills its blanks, run over the workbook.
@@ -74,7 +60,7 @@ fn mock_data_inline_strings() {
 /// An .xlsx renamed .csv is read as a workbook, and said so.
 #[test]
 fn a_workbook_named_csv() {
-    assert!(csv2segment::is_workbook(&shared("MOCK_DATA.xlsx")));
+    assert!(csv2segment::is_workbook(&shared_workbook("MOCK_DATA.xlsx")));
     assert!(!csv2segment::is_workbook(b"userId,event\n"));
     let v = run("MOCK_DATA.xlsx", "identify_mock.csv", Some(MOCK), 1);
     assert_eq!(v.report.events, 1000);
@@ -201,7 +187,7 @@ fn dirty_data_errors_and_title_row() {
 /// A damaged zip is a workbook error that says what to do.
 #[test]
 fn a_damaged_workbook_is_refused() {
-    let mut bytes = shared("MOCK_DATA.xlsx");
+    let mut bytes = shared_workbook("MOCK_DATA.xlsx");
     let len = bytes.len();
     bytes.truncate(len - 30);
     let v = validate_workbook(&bytes, "identify_mock.xlsx", "test", Options::default());
@@ -212,15 +198,31 @@ fn a_damaged_workbook_is_refused() {
     assert_eq!(v.report.events, 0);
 }
 
-/// A charge-card statement: real dates (the timestamp, no format), TRUE/FALSE booleans, the
-/// 18-digit Reference held as text drafted as a string (no `:number`); the event and the card
-/// member as userId, the Reference as messageId, filled in as SOURCES.md says.
-#[test]
-fn drafts_cc_summaries() {
-    let d = drafted("CC_Summaries.xlsx");
-    assert_eq!(
-        show(&d),
-        r##"{
+/// A real workbook drafted, its blanks filled as its SOURCES.md describes, and previewed: the
+/// facts it gives.
+struct Drafted {
+    /// The workbook in ../shared/workbooks.
+    file: &'static str,
+    /// The draft: its rule, then a line per note (as [`show_draft`] writes them).
+    draft: &'static str,
+    /// The rule's blanks filled in, as a person does.
+    fill: fn(&mut Value),
+    /// The preview's rows, events and rejected rows; the preview never stops the file.
+    counts: (u64, u64, u64),
+    /// The first rejection's message, for a workbook with rows rejected.
+    first_rejection: Option<&'static str>,
+    /// The preview's first payloads, exactly (as many as are here are sampled).
+    samples: &'static [&'static str],
+}
+
+/// Every real workbook drafted, one row each.
+const DRAFTED: [Drafted; 8] = [
+    // A charge-card statement: real dates (the timestamp, no format), TRUE/FALSE booleans, the
+    // 18-digit Reference held as text drafted as a string (no `:number`); the event and the card
+    // member as userId, the Reference as messageId, filled in as SOURCES.md says.
+    Drafted {
+        file: "CC_Summaries.xlsx",
+        draft: r##"{
   "match": "CC_Summaries.xlsx",
   "call": "track",
   "columns": {
@@ -250,36 +252,25 @@ Dropped columns["Receipt_URL"] | 'Receipt_URL' is empty in every sampled row: le
 Dropped columns["Parent_Company"] | 'Parent_Company' is empty in every sampled row: left out (null); give it a target if later rows fill it
 Blank set["event"] | no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused
 Blank columns | no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused
-"##
-    );
-    let v = preview("CC_Summaries.xlsx", &d, 3, |r| {
-        r["set"]["event"] = json!("Card Transaction");
-        r["columns"]["Card_Member"] = json!("userId");
-        r["columns"]["Reference"] = json!("messageId");
-    });
-    assert_eq!(v.report.error, None);
-    assert_eq!(
-        (v.report.rows, v.report.events, v.report.rejected),
-        (208, 208, 0)
-    );
-    assert_eq!(
-        v.samples,
-        [
+"##,
+        fill: |r| {
+            r["set"]["event"] = json!("Card Transaction");
+            r["columns"]["Card_Member"] = json!("userId");
+            r["columns"]["Reference"] = json!("messageId");
+        },
+        counts: (208, 208, 0),
+        first_rejection: None,
+        samples: &[
             r##"{"type":"track","userId":"Howard Washington","event":"Card Transaction","properties":{"credit":true,"description":"AUTOPAY PAYMENT RECEIVED - THANK YOU","account":"XXXX-XXXXXX-43003","amount":-1745.53,"extendedDetails":" TD BANK, NATIONAL ASSOCIATION \n "},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2015-01-12T00:00:00.000Z","messageId":"320150120569599421"}"##,
             r##"{"type":"track","userId":"Howard Washington","event":"Card Transaction","properties":{"credit":false,"description":"MYPIZZA.COM*MYPIZZA STATEN ISLA NY","account":"XXXX-XXXXXX-43003","amount":382.06,"extendedDetails":" Additional Information: 888-974-9928 \n  Description \n  MYPIZZA COM \n ","doingBusinessAs":"MYPIZZA.COM - E COMMERCE","streetAddress":"97 NEW DORP PLZ N\nSTATEN ISLAND\nNY","cityStateZip":"10306-2903\nUNITED STATES OF AMERICA (THE)","category":"Restaurant-Bar & Café"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2015-01-17T00:00:00.000Z","messageId":"320150170634561830"}"##,
             r##"{"type":"track","userId":"Nyssa O'Neil","event":"Card Transaction","properties":{"credit":false,"description":"AMTRAK TELEPHONE SALWASHINGTON DC","account":"XXXX-XXXXXX-41122","amount":4011,"extendedDetails":" Additional Information: Ticket Number: 0201083059570 \n  1 (800) 872-7245 \n ","doingBusinessAs":"AMTRAK TELEPHONE SALE","streetAddress":"60 MASSACHUSETTS AVE NE\nWASHINGTON\nDC","cityStateZip":"20002\nUNITED STATES OF AMERICA (THE)","category":"Transportation-Rail Services"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2015-01-20T00:00:00.000Z","messageId":"320150210698966825"}"##,
-        ]
-    );
-}
-
-/// An HR export (Excel Online): identify by EEID, Hire Date and Exit Date as date cells (no
-/// format), Exit Date's empty-string cells left out; the draft runs as it is.
-#[test]
-fn drafts_employee_sample_data() {
-    let d = drafted("Employee Sample Data.xlsx");
-    assert_eq!(
-        show(&d),
-        r##"{
+        ],
+    },
+    // An HR export (Excel Online): identify by EEID, Hire Date and Exit Date as date cells (no
+    // format), Exit Date's empty-string cells left out; the draft runs as it is.
+    Drafted {
+        file: "Employee Sample Data.xlsx",
+        draft: r##"{
   "match": "Employee Sample Data.xlsx",
   "call": "identify",
   "columns": {
@@ -300,32 +291,21 @@ fn drafts_employee_sample_data() {
   }
 }
 Guess call | the file name has no prefix such as track_: the rows are drafted as identify calls (the file name says employee); change "call" if they are not
-"##
-    );
-    let v = preview("Employee Sample Data.xlsx", &d, 3, |_r| {});
-    assert_eq!(v.report.error, None);
-    assert_eq!(
-        (v.report.rows, v.report.events, v.report.rejected),
-        (1000, 1000, 0)
-    );
-    assert_eq!(
-        v.samples,
-        [
+"##,
+        fill: |_r| {},
+        counts: (1000, 1000, 0),
+        first_rejection: None,
+        samples: &[
             r##"{"type":"identify","userId":"E02387","traits":{"fullName":"Emily Davis","title":"Sr. Manger","department":"IT","businessUnit":"Research & Development","gender":"Female","ethnicity":"Black","age":55,"hireDate":"2016-04-08T00:00:00.000Z","annualSalary":141604,"bonus":0.15,"country":"United States","city":"Seattle","exitDate":"2021-10-16T00:00:00.000Z"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"3307419d-0555-88ab-b446-bac9ca41595f"}"##,
             r##"{"type":"identify","userId":"E04105","traits":{"fullName":"Theodore Dinh","title":"Technical Architect","department":"IT","businessUnit":"Manufacturing","gender":"Male","ethnicity":"Asian","age":59,"hireDate":"1997-11-29T00:00:00.000Z","annualSalary":99975,"bonus":0,"country":"China","city":"Chongqing"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"e15461a5-24b4-8b68-938d-c596df6adc38"}"##,
             r##"{"type":"identify","userId":"E02572","traits":{"fullName":"Luna Sanders","title":"Director","department":"Finance","businessUnit":"Speciality Products","gender":"Female","ethnicity":"Caucasian","age":50,"hireDate":"2006-10-26T00:00:00.000Z","annualSalary":163099,"bonus":0.2,"country":"United States","city":"Chicago"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"da04573a-6169-8516-9e2a-690e5f9c08e5"}"##,
-        ]
-    );
-}
-
-/// Mockaroo's inline strings: identify by id, the IP addresses to context.ip (their dots made
-/// the sample look like decimal commas before); the draft runs as it is.
-#[test]
-fn drafts_mock_data() {
-    let d = drafted("MOCK_DATA.xlsx");
-    assert_eq!(
-        show(&d),
-        r##"{
+        ],
+    },
+    // Mockaroo's inline strings: identify by id, the IP addresses to context.ip (their dots made
+    // the sample look like decimal commas before); the draft runs as it is.
+    Drafted {
+        file: "MOCK_DATA.xlsx",
+        draft: r##"{
   "match": "MOCK_DATA.xlsx",
   "call": "identify",
   "columns": {
@@ -339,32 +319,21 @@ fn drafts_mock_data() {
 }
 Guess call | the file name has no prefix such as track_: the rows are drafted as identify calls (an email column and names, or no amount); change "call" if they are not
 Guess columns["id"] | no column is named like a user id: 'id' is taken as the userId; if it is not the id your other tools know the person by, map that column to userId (an email column can be the userId)
-"##
-    );
-    let v = preview("MOCK_DATA.xlsx", &d, 2, |_r| {});
-    assert_eq!(v.report.error, None);
-    assert_eq!(
-        (v.report.rows, v.report.events, v.report.rejected),
-        (1000, 1000, 0)
-    );
-    assert_eq!(
-        v.samples,
-        [
+"##,
+        fill: |_r| {},
+        counts: (1000, 1000, 0),
+        first_rejection: None,
+        samples: &[
             r##"{"type":"identify","userId":"1","traits":{"firstName":"Lettie","lastName":"Bourdon","email":"lbourdon0@twitter.com","gender":"Female"},"context":{"ip":"67.171.137.94","library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"609d3d94-a57d-80f8-9d2b-9587b052fc84"}"##,
             r##"{"type":"identify","userId":"2","traits":{"firstName":"Shelli","lastName":"McGann","email":"smcgann1@geocities.com","gender":"Female"},"context":{"ip":"200.6.189.201","library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"41f32c21-decf-8b2d-b453-9b52e8168b0d"}"##,
-        ]
-    );
-}
-
-/// A hand-kept roster: the title row above the header skipped, the repeated Certification
-/// left out, Hire Date's bare serials beside its dates said, Yes/No as booleans; no id column,
-/// so an anonymousId is set, as SOURCES.md allows.
-#[test]
-fn drafts_dirty_data() {
-    let d = drafted("dirty_data.xlsx");
-    assert_eq!(
-        show(&d),
-        r##"{
+        ],
+    },
+    // A hand-kept roster: the title row above the header skipped, the repeated Certification
+    // left out, Hire Date's bare serials beside its dates said, Yes/No as booleans; no id column,
+    // so an anonymousId is set, as SOURCES.md allows.
+    Drafted {
+        file: "dirty_data.xlsx",
+        draft: r##"{
   "match": "dirty_data.xlsx",
   "call": "identify",
   "skip": 1,
@@ -387,35 +356,24 @@ Guess columns["Hire Date"] | 'Hire Date' holds 4 date cell(s) and 8 cell(s) that
 Dropped columns["do not edit! --->"] | 'do not edit! --->' is empty in every sampled row: left out (null); give it a target if later rows fill it
 Dropped columns["Certification"] | two columns are named 'Certification': both are left out; give one of them another name in the file to send it
 Blank columns | no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused
-"##
-    );
-    let v = preview("dirty_data.xlsx", &d, 3, |r| {
-        r["set"] = json!({"anonymousId": "roster"});
-    });
-    assert_eq!(v.report.error, None);
-    assert_eq!(
-        (v.report.rows, v.report.events, v.report.rejected),
-        (12, 12, 0)
-    );
-    assert_eq!(
-        v.samples,
-        [
+"##,
+        fill: |r| {
+            r["set"] = json!({"anonymousId": "roster"});
+        },
+        counts: (12, 12, 0),
+        first_rejection: None,
+        samples: &[
             r##"{"type":"identify","anonymousId":"roster","traits":{"firstName":"Jason","lastName":"Bourne","employeeStatus":"Teacher","subject":"PE","hireDate":39690,"allocated":0.75,"fullTime":true,"active":true},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"ce7f218c-6609-892b-971e-df02d5960f4a"}"##,
             r##"{"type":"identify","anonymousId":"roster","traits":{"firstName":"Jason","lastName":"Bourne","employeeStatus":"Teacher","subject":"Drafting","hireDate":"2019-01-14T00:00:00.000Z","allocated":0.25,"fullTime":true,"active":true},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"e1de4cd4-22d8-8e7a-9675-f370a7b0c49c"}"##,
             r##"{"type":"identify","anonymousId":"roster","traits":{"firstName":"Alicia","lastName":"Keys","employeeStatus":"Teacher","subject":"Music","hireDate":"2001-08-15T00:00:00.000Z","allocated":1,"fullTime":true,"active":true},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"f8217275-00f8-8979-b364-68c2de29a6f9"}"##,
-        ]
-    );
-}
-
-/// A 1904-date-system line sheet of two sheets: the first drafted and said, Arrival Date the
-/// timestamp (2019-10-24, not 1900's 2015-10-23), Color Code and SIZE mixing numbers and text
-/// drafted :string; the event and a constant anonymousId filled in; the `*` in I14 left out.
-#[test]
-fn drafts_mens_line_sheet_1904() {
-    let d = drafted("mens_line_sheet_1904.xlsx");
-    assert_eq!(
-        show(&d),
-        r##"{
+        ],
+    },
+    // A 1904-date-system line sheet of two sheets: the first drafted and said, Arrival Date the
+    // timestamp (2019-10-24, not 1900's 2015-10-23), Color Code and SIZE mixing numbers and text
+    // drafted :string; the event and a constant anonymousId filled in; the `*` in I14 left out.
+    Drafted {
+        file: "mens_line_sheet_1904.xlsx",
+        draft: r##"{
   "match": "mens_line_sheet_*.xlsx",
   "call": "track",
   "columns": {
@@ -439,36 +397,25 @@ Guess columns["Color Code"] | 'Color Code' holds 36 number cell(s) and 6 text ce
 Guess columns["SIZE"] | 'SIZE' holds 20 number cell(s) and 23 text cell(s) (like 'M'): drafted as :string, so every value is sent as a string, as one property should be; remove ":string" to send each as its cell holds it
 Blank set["event"] | no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused
 Blank columns | no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused
-"##
-    );
-    let v = preview("mens_line_sheet_1904.xlsx", &d, 3, |r| {
-        r["set"] = json!({"event": "Product Arrived", "anonymousId": "catalog"});
-    });
-    assert_eq!(v.report.error, None);
-    assert_eq!(
-        (v.report.rows, v.report.events, v.report.rejected),
-        (43, 43, 0)
-    );
-    assert_eq!(
-        v.samples,
-        [
+"##,
+        fill: |r| {
+            r["set"] = json!({"event": "Product Arrived", "anonymousId": "catalog"});
+        },
+        counts: (43, 43, 0),
+        first_rejection: None,
+        samples: &[
             r##"{"type":"track","anonymousId":"catalog","event":"Product Arrived","properties":{"line":"CLOSED","color":"WHITE","style":"ARCHIVE '85 TEE","styleNumber":"044-448-PR","colorCode":"204","size":"M"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2019-10-24T00:00:00.000Z","messageId":"0e31efa1-135f-8c52-9b5b-617cfaba984d"}"##,
             r##"{"type":"track","anonymousId":"catalog","event":"Product Arrived","properties":{"line":"CLOSED","color":"NAVY STRIPE","style":"MEN'S TOP","styleNumber":"016-474-ST","colorCode":"591","size":"M"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2019-10-24T00:00:00.000Z","messageId":"392f4ce2-09d8-890c-ab9b-147da4cb978a"}"##,
             r##"{"type":"track","anonymousId":"catalog","event":"Product Arrived","properties":{"line":"CLOSED","color":"DARK BLUE","style":"DECK","styleNumber":"4313-53V-01","colorCode":"542","size":"31"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2019-10-24T00:00:00.000Z","messageId":"450284c6-7d17-8dcb-8104-de9a89ef0857"}"##,
-        ]
-    );
-}
-
-/// A French bank statement, all text: the key-value block above the header skipped, Date read
-/// day first (%d/%m/%y) from the decimal commas, Debit and Credit `:number` with `decimal`;
-/// the footer row rejected by its date. The account number of the block as userId, the
-/// operation number as messageId, filled in.
-#[test]
-fn drafts_meta_data_separated_credit_debit() {
-    let d = drafted("meta_data_separated_credit_debit.xlsx");
-    assert_eq!(
-        show(&d),
-        r##"{
+        ],
+    },
+    // A French bank statement, all text: the key-value block above the header skipped, Date read
+    // day first (%d/%m/%y) from the decimal commas, Debit and Credit `:number` with `decimal`;
+    // the footer row rejected by its date. The account number of the block as userId, the
+    // operation number as messageId, filled in.
+    Drafted {
+        file: "meta_data_separated_credit_debit.xlsx",
+        draft: r##"{
   "match": "meta_data_separated_credit_debit.xlsx",
   "call": "track",
   "decimal": ",",
@@ -493,42 +440,29 @@ Guess call | the file name has no prefix such as track_: the rows are drafted as
 Guess columns["Date"].format | 'Date': no sampled date has a day over 12; read as %d/%m/%y, day first, since the file looks European (decimal commas); if the file is %m/%d/%y, change "format"
 Blank set["event"] | no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused
 Blank columns | no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused
-"##
-    );
-    let v = preview("meta_data_separated_credit_debit.xlsx", &d, 4, |r| {
-        r["set"] = json!({"event": "Bank Transaction", "userId": "08088804068"});
-        r["columns"]["Operation Number"] = json!("messageId");
-    });
-    assert_eq!(v.report.error, None);
-    assert_eq!(
-        (v.report.rows, v.report.events, v.report.rejected),
-        (5, 4, 1)
-    );
-    assert_eq!(
-        v.report.rejections[0].to_string(),
-        r##"line 10, column 1 (Date): cannot read 'Balance at start of period' as a date in the mapping's format %d/%m/%y; fix the cell or the format"##
-    );
-    assert_eq!(
-        v.samples,
-        [
+"##,
+        fill: |r| {
+            r["set"] = json!({"event": "Bank Transaction", "userId": "08088804068"});
+            r["columns"]["Operation Number"] = json!("messageId");
+        },
+        counts: (5, 4, 1),
+        first_rejection: Some(
+            r##"line 10, column 1 (Date): cannot read 'Balance at start of period' as a date in the mapping's format %d/%m/%y; fix the cell or the format"##,
+        ),
+        samples: &[
             r##"{"type":"track","userId":"08088804068","event":"Bank Transaction","properties":{"label":"LABEL 1","debit":-50,"detail":"DETAILS 1"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2020-04-01T00:00:00.000Z","messageId":"UNIQUE OP 1"}"##,
             r##"{"type":"track","userId":"08088804068","event":"Bank Transaction","properties":{"label":"LABEL 2","debit":-100,"detail":"CLIENTS X"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2020-04-01T00:00:00.000Z","messageId":"UNIQUE OP 2"}"##,
             r##"{"type":"track","userId":"08088804068","event":"Bank Transaction","properties":{"label":"LABEL 3","debit":-80.68,"detail":"DETAILS 2"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2020-04-02T00:00:00.000Z","messageId":"UNIQUE OP 3"}"##,
             r##"{"type":"track","userId":"08088804068","event":"Bank Transaction","properties":{"label":"LABEL 4","credit":1300,"detail":"DETAILS 3"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2020-04-02T00:00:00.000Z","messageId":"UNIQUE OP 4"}"##,
-        ]
-    );
-}
-
-/// QuickBooks' Sales by Customer Detail: three title rows skipped, track calls (sales, by
-/// customer), the event from Transaction type, the text dates by %m/%d/%Y, Num kept text; the
-/// 70 lines sent, the customer, total, grand-total and footer rows rejected as having no event.
-/// The customer sits on its group row only, so a constant userId is set.
-#[test]
-fn drafts_qbo_sales_by_customer_detail() {
-    let d = drafted("qbo_sales_by_customer_detail.xlsx");
-    assert_eq!(
-        show(&d),
-        r##"{
+        ],
+    },
+    // QuickBooks' Sales by Customer Detail: three title rows skipped, track calls (sales, by
+    // customer), the event from Transaction type, the text dates by %m/%d/%Y, Num kept text; the
+    // 70 lines sent, the customer, total, grand-total and footer rows rejected as having no event.
+    // The customer sits on its group row only, so a constant userId is set.
+    Drafted {
+        file: "qbo_sales_by_customer_detail.xlsx",
+        draft: r##"{
   "match": "qbo_sales_by_customer_detail.xlsx",
   "call": "track",
   "skip": 3,
@@ -553,38 +487,25 @@ Guess call | the file name has no prefix such as track_: the rows are drafted as
 Dropped columns[""] | column 1 has no name in the header: left out (null), with any other column without one; name it in the file to send it
 Guess columns["Transaction date"].format | 'Transaction date': dates read as %m/%d/%Y in UTC, since they carry no time zone; add "timezone" (like "+01:00") if they are local times
 Blank columns | no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused
-"##
-    );
-    let v = preview("qbo_sales_by_customer_detail.xlsx", &d, 3, |r| {
-        r["set"] = json!({"userId": "tims-landscaping"});
-    });
-    assert_eq!(v.report.error, None);
-    assert_eq!(
-        (v.report.rows, v.report.events, v.report.rejected),
-        (122, 70, 52)
-    );
-    assert_eq!(
-        v.report.rejections[0].to_string(),
-        r##"line 6, column 3 (Transaction type): event is empty; every track call needs one"##
-    );
-    assert_eq!(
-        v.samples,
-        [
+"##,
+        fill: |r| {
+            r["set"] = json!({"userId": "tims-landscaping"});
+        },
+        counts: (122, 70, 52),
+        first_rejection: Some(
+            r##"line 6, column 3 (Transaction type): event is empty; every track call needs one"##,
+        ),
+        samples: &[
             r##"{"type":"track","userId":"tims-landscaping","event":"Invoice","properties":{"num":"1025","productServiceFullName":"Gardening","description":"Weekly Gardening Service","quantity":4,"salesPrice":30,"amount":120,"balance":120},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2026-04-11T00:00:00.000Z","messageId":"bcb1cb3b-a5cd-8256-82d6-34905cfe948c"}"##,
             r##"{"type":"track","userId":"tims-landscaping","event":"Invoice","properties":{"num":"1025","productServiceFullName":"Pest Control","description":"Pest Control Services","quantity":1,"salesPrice":35,"amount":35,"balance":155},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2026-04-11T00:00:00.000Z","messageId":"d5dc77cb-51fa-89fa-b8f9-5110a07bd149"}"##,
             r##"{"type":"track","userId":"tims-landscaping","event":"Invoice","properties":{"num":"1025","productServiceFullName":"Maintenance & Repair","description":"Maintenance & Repair","quantity":1,"salesPrice":50,"amount":50,"balance":205},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2026-04-11T00:00:00.000Z","messageId":"3051b7dc-89d0-856a-96be-c8434d7528c5"}"##,
-        ]
-    );
-}
-
-/// An importer's type fixture: 17- and 18-digit text ids stay strings, formulas by their
-/// cached value, date1 (a date cell with a time) the timestamp, a text date by its format.
-#[test]
-fn drafts_test_excel_types() {
-    let d = drafted("test_excel_types.xlsx");
-    assert_eq!(
-        show(&d),
-        r##"{
+        ],
+    },
+    // An importer's type fixture: 17- and 18-digit text ids stay strings, formulas by their
+    // cached value, date1 (a date cell with a time) the timestamp, a text date by its format.
+    Drafted {
+        file: "test_excel_types.xlsx",
+        draft: r##"{
   "match": "test_excel_types.xlsx",
   "call": "track",
   "columns": {
@@ -612,22 +533,49 @@ Guess call | the file name has no prefix such as track_: the rows are drafted as
 Guess columns["datetext"].format | 'datetext': dates read as %m/%d/%Y in UTC, since they carry no time zone; add "timezone" (like "+01:00") if they are local times
 Blank set["event"] | no column names the event: write the event every row of this file is (like "Order Completed") in "set": {"event": …}; until then the mapping is refused
 Blank columns | no column looks like a user id: give one column the target userId (or anonymousId); until then the file is refused
-"##
-    );
-    let v = preview("test_excel_types.xlsx", &d, 3, |r| {
-        r["set"] = json!({"event": "Typed", "userId": "u"});
-    });
-    assert_eq!(v.report.error, None);
-    assert_eq!(
-        (v.report.rows, v.report.events, v.report.rejected),
-        (3, 3, 0)
-    );
-    assert_eq!(
-        v.samples,
-        [
+"##,
+        fill: |r| {
+            r["set"] = json!({"event": "Typed", "userId": "u"});
+        },
+        counts: (3, 3, 0),
+        first_rejection: None,
+        samples: &[
             r##"{"type":"track","userId":"u","event":"Typed","properties":{"int1":-1234123,"int2":5,"textint":"12345678902345689","bigint":"320150170634561830","num2":123456789.123456,"bignum":7.225973768125749e+86,"date2":"2015-12-20T00:00:00.000Z","datetext":"2015-12-22T00:00:00.000Z","datetimetext":"12/22/2015"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"timestamp":"2015-12-22T11:59:00.000Z","messageId":"7cf4d89f-f31a-8033-815f-058bf83a9472"}"##,
             r##"{"type":"track","userId":"u","event":"Typed","properties":{"datetimetext":"12/22/2015 1:15pm"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"11deb266-a42d-8b54-9012-6109741f2b53"}"##,
             r##"{"type":"track","userId":"u","event":"Typed","properties":{"datetimetext":"2018-02-27 16:08:39 +0000"},"context":{"library":{"name":"csv2segment","version":"0.1.0"}},"messageId":"4dfdd696-6655-8665-bd2d-7d1249bbd1aa"}"##,
-        ]
+        ],
+    },
+];
+
+/// One workbook's draft, filled in and previewed, against its row of [`DRAFTED`].
+fn check(w: &Drafted) {
+    let d = drafted(w.file);
+    assert_eq!(show_draft(&d), w.draft, "{}: the draft", w.file);
+    let v = preview(w.file, &d, w.samples.len(), w.fill);
+    assert_eq!(v.report.error, None, "{}", w.file);
+    assert_eq!(
+        (v.report.rows, v.report.events, v.report.rejected),
+        w.counts,
+        "{}: rows, events, rejected",
+        w.file
+    );
+    if let Some(first) = w.first_rejection {
+        assert_eq!(v.report.rejections[0].to_string(), first, "{}", w.file);
+    }
+    assert_eq!(v.samples, w.samples, "{}: the samples", w.file);
+}
+
+/// Each real workbook drafted, its blanks filled and previewed, gives its row's facts. Every
+/// row is checked; the workbooks that did not are named at the end.
+#[test]
+fn drafts_each_real_workbook() {
+    let failed: Vec<&str> = DRAFTED
+        .iter()
+        .filter(|w| std::panic::catch_unwind(|| check(w)).is_err())
+        .map(|w| w.file)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "drafts that did not give their facts: {failed:?}"
     );
 }

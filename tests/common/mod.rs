@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+pub mod pieces;
+
 use csv2segment::{Draft, Ingest, Options, Report};
 use serde_json::Value;
 
@@ -121,4 +123,22 @@ pub fn filled(d: &Draft, fill: Option<&str>) -> String {
         }
     }
     format!("{{\"files\": [{rule}]}}")
+}
+
+/// The rule, then a line per note: `kind path | message`.
+pub fn show_draft(d: &Draft) -> String {
+    let mut s = d.rule.clone();
+    s.push('\n');
+    for n in &d.notes {
+        s.push_str(&format!("{:?} {} | {}\n", n.kind, n.path, n.message));
+    }
+    s
+}
+
+/// A real workbook of ../shared/workbooks, read from there (never copied).
+pub fn shared_workbook(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/workbooks")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

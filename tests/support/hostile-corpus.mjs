@@ -8,9 +8,11 @@
 //   gzipChunks(c)          the same, gzipped as it streams (about a thousand times smaller)
 //   noisyHeaderCase({ mb }) a header over the limit of column names that hardly compress
 //                          (gzipped, about half the size): to see that a host stops reading
+//   assertHostReport(report, expect, key) a host's report of a case against what it expects
 //
 // Each case: { name, key, size (bytes, uncompressed), expect: { status, rows, events, rejected,
 // messages (the first rejected rows' messages), error (the header error) } }.
+import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 
@@ -215,4 +217,24 @@ export function* chunksOf(c) {
 export async function* gzipChunks(c) {
   const gz = Readable.from(chunksOf(c)).pipe(createGzip({ level: 6 }));
   for await (const chunk of gz) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/**
+ * A host's report of a case against what the case expects: the status and the counts, the
+ * header error, the first rejected rows' messages, and no rejected row kept past 4 KiB.
+ * @param {{ status: string, rows: number, events: number, rejected: number, error?: string, rejections: { message: string, row: string }[] }} report
+ * @param {{ status: string, rows: number, events: number, rejected: number, error?: string, messages?: string[] }} expect
+ * @param {string} key the object's key, named in every failure
+ */
+export function assertHostReport(report, expect, key) {
+  assert.deepEqual(
+    [report.status, report.rows, report.events, report.rejected],
+    [expect.status, expect.rows, expect.events, expect.rejected],
+    key,
+  );
+  if (expect.error) assert.equal(report.error, expect.error, key);
+  if (expect.messages) {
+    assert.deepEqual(report.rejections.slice(0, expect.messages.length).map((r) => r.message), expect.messages, key);
+    for (const r of report.rejections) assert.ok(Buffer.byteLength(r.row) <= 4096, key);
+  }
 }

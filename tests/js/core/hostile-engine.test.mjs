@@ -17,19 +17,24 @@ const MIB = 1 << 20;
 const BOUND = 6 * MIB;
 const WRITE = 64 * 1024;
 
+/** Writes `chunks` to `ing` in writes of WRITE bytes, taking each batch as the pipeline does, and finishes it. */
+function feed(ing, chunks) {
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += WRITE) {
+      ing.write(chunk.subarray(at, at + WRITE));
+      while (ing.nextBatch());
+    }
+  }
+  ing.finish();
+  while (ing.nextBatch());
+}
+
 /** Runs `chunks` through a new Ingest as the pipeline does; the report (or the header error). */
 function run(engine, key, chunks) {
   const ing = new engine.Ingest(key, 'test://hostile');
   let error;
   try {
-    for (const chunk of chunks) {
-      for (let at = 0; at < chunk.length; at += WRITE) {
-        ing.write(chunk.subarray(at, at + WRITE));
-        while (ing.nextBatch());
-      }
-    }
-    ing.finish();
-    while (ing.nextBatch());
+    feed(ing, chunks);
   } catch (err) {
     if (err.name !== 'Csv2SegmentError') throw err;
     error = err.message;
@@ -69,14 +74,7 @@ test('the hostile corpus through the engine in wasm: a report each, memory flat'
 /** Runs `chunks` through a new Ingest with `options`, as `run` does; the report. */
 function runWith(engine, key, options, chunks) {
   const ing = new engine.Ingest(key, 'test://hostile-groups', options);
-  for (const chunk of chunks) {
-    for (let at = 0; at < chunk.length; at += WRITE) {
-      ing.write(chunk.subarray(at, at + WRITE));
-      while (ing.nextBatch());
-    }
-  }
-  ing.finish();
-  while (ing.nextBatch());
+  feed(ing, chunks);
   const report = ing.report();
   ing.free();
   return report;

@@ -7,16 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useValidationPage } from '../../../support/chromium.mjs';
+import { CSV, REASON, RULE } from '../../../support/out-of-range-date.mjs';
 
 const NAME = 'orders_2016.csv';
-const REASON = "'08-11-16' reads as the year 8 with %Y-%m-%d; is it %d-%m-%y?";
-const CSV = 'Customer,Total,Order Date\nc1,10,2016-11-08\nc2,12,08-11-16\nc3,14,2016-11-09\n';
-const RULE = {
-  match: 'orders*.csv',
-  call: 'track',
-  columns: { Customer: 'userId', Total: 'properties.total:number', 'Order Date': { to: 'timestamp', format: '%Y-%m-%d' } },
-  set: { event: 'Order Completed' },
-};
 
 const ui = useValidationPage({ tmpPrefix: 'csv2segment-dates-' });
 const csv = { name: NAME, mimeType: 'text/csv', buffer: Buffer.from(CSV) };

@@ -6,18 +6,11 @@
 import assert from 'node:assert/strict';
 import { before, beforeEach, describe, test } from 'node:test';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../../../support/lambda-stack.mjs';
+import { CSV, REASON, REJECTION, RULE } from '../../../support/out-of-range-date.mjs';
 
 const WRITE_KEY = 'wk_lambda_dates_7e6d5c';
 const BUCKET = 'csv-dates';
 const FAST = { baseMs: 5, maxMs: 50, maxAttempts: 5 };
-const REASON = "'08-11-16' reads as the year 8 with %Y-%m-%d; is it %d-%m-%y?";
-const CSV = 'Customer,Total,Order Date\nc1,10,2016-11-08\nc2,12,08-11-16\nc3,14,2016-11-09\n';
-const RULE = {
-  match: 'orders*.csv',
-  call: 'track',
-  columns: { Customer: 'userId', Total: 'properties.total:number', 'Order Date': { to: 'timestamp', format: '%Y-%m-%d' } },
-  set: { event: 'Order Completed' },
-};
 
 describe('Lambda: times out of range', () => {
   const stack = useLambdaStack({ bucket: BUCKET, writeKey: WRITE_KEY, seed: 5 });
@@ -48,10 +41,7 @@ describe('Lambda: times out of range', () => {
     );
     const report = JSON.parse(await getText(`csv2segment-reports/${key}.report.json`));
     assert.deepEqual([report.status, report.rows, report.events, report.rejected, report.delivery.events], ['done', 3, 2, 1, 2]);
-    // Line 3 starts at byte 43: the header's 26 bytes and the first row's 17.
-    assert.deepEqual(report.rejections, [
-      { line: 3, offset: 43, column: 3, field: 'Order Date', reason: REASON, message: `line 3, column 3 (Order Date): ${REASON}`, row: 'c2,12,08-11-16' },
-    ]);
+    assert.deepEqual(report.rejections, [REJECTION]);
     assert.equal(
       await getText(`csv2segment-reports/${key}.rejected.csv`),
       `Customer,Total,Order Date,csv2segment_error\nc2,12,08-11-16,"line 3, column 3 (Order Date): ${REASON}"\n`,

@@ -5,26 +5,13 @@
 // rejects CSV in R2) and the HTTP endpoints (the answer's report). The other rows are sent.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { CSV, MESSAGE, REJECTION, RULE } from '../../../support/out-of-range-date.mjs';
 import { startSegmentServer } from '../../../support/segment-server.mjs';
 import { reportOf, startWorkerStack } from '../../../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_worker_dates_3a2b1c';
 const TOKEN = 'tok_dates_secret_0815';
-const REASON = "'08-11-16' reads as the year 8 with %Y-%m-%d; is it %d-%m-%y?";
-const MESSAGE = `line 3, column 3 (Order Date): ${REASON}`;
-const CSV = 'Customer,Total,Order Date\nc1,10,2016-11-08\nc2,12,08-11-16\nc3,14,2016-11-09\n';
-/** The rejection as a report holds it: line 3 starts at byte 43 (the header's 26 bytes, the first row's 17). */
-const REJECTION = { line: 3, offset: 43, column: 3, field: 'Order Date', reason: REASON, message: MESSAGE, row: 'c2,12,08-11-16' };
-const MAPPING = JSON.stringify({
-  files: [
-    {
-      match: 'orders*.csv',
-      call: 'track',
-      columns: { Customer: 'userId', Total: 'properties.total:number', 'Order Date': { to: 'timestamp', format: '%Y-%m-%d' } },
-      set: { event: 'Order Completed' },
-    },
-  ],
-});
+const MAPPING = JSON.stringify({ files: [RULE] });
 /** What the stand-in must receive: the two rows in range, with their times. */
 const SENT = [
   ['track', 'c1', 'Order Completed', { total: 10 }, '2016-11-08T00:00:00.000Z'],
