@@ -3,10 +3,11 @@
 //! The dialect is RFC 4180 as `csv-core` reads it: `"` quotes, `""` inside quotes is a quote,
 //! `\n`, `\r\n` or `\r` ends a record, blank lines are skipped. A record over the limit, or
 //! with a quote that never closes, is cut by the rule in [`crate::read::frame`] and handed on as
-//! broken, with only its first bytes: memory stays bounded by the limit on any input. Unlike a byte-at-a-time state machine, this reader scans
-//! unquoted fields with a table and does not copy them: a cell is a slice of the input, and
-//! only quoted cells are unescaped into a scratch buffer. The input of a write is appended to
-//! one buffer that keeps, between writes, only the record that is not complete yet.
+//! broken, with only its first bytes: memory stays bounded by the limit on any input. Unlike a
+//! byte-at-a-time state machine, this reader scans fields eight bytes at a time up to a byte it
+//! must look at (read with a table) and does not copy unquoted ones: a cell is a slice of the
+//! input, and only quoted cells are unescaped into a scratch buffer. The input of a write is
+//! appended to one buffer that keeps, between writes, only the record that is not complete yet.
 
 use crate::base::limits::MAX_HEADER_BYTES;
 use crate::base::position::Position;
@@ -106,8 +107,9 @@ impl<'a> Record<'a> {
                 .unwrap_or(0)
         };
         if !self.ascii {
+            // Quoted cells' text in `scratch` is pieces of `raw` cut at quotes and delimiters,
+            // ASCII bytes, so it is valid when `raw` is: one check is enough.
             std::str::from_utf8(self.raw).map_err(|e| field_at(e.valid_up_to()))?;
-            std::str::from_utf8(self.scratch).map_err(|_| 0usize)?;
         }
         Ok(Row {
             raw: self.raw,
@@ -302,6 +304,40 @@ const STOP: u8 = 1;
 const ESCAPED: u8 = 2;
 /// A byte of a multi-byte UTF-8 character (or of invalid text): the record needs a UTF-8 check.
 const WIDE: u8 = 4;
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The eight bytes at `i`, little-endian, if `buf` holds them.
+#[inline(always)]
+fn word_at(buf: &[u8], i: usize) -> Option<u64> {
+    // `i` is at most `buf.len()`, so `i + 8` does not overflow.
+    let bytes: [u8; 8] = buf.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// The high bit of each zero byte of `w` set, and maybe of bytes above one (a borrow carries):
+/// the lowest bit set is always a zero byte's, and none is missed.
+#[inline(always)]
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGHS
+}
+
+/// The bytes of `w` below 0x20, `"`, `\\` or past ASCII, marked as [`zero_bytes`] marks: the
+/// lowest mark is exact, so a scan goes to it and reads that byte.
+#[inline(always)]
+fn escaped_or_wide(w: u64) -> u64 {
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let quote = zero_bytes(w ^ (ONES * u64::from(b'"')));
+    let backslash = zero_bytes(w ^ (ONES * u64::from(b'\\')));
+    ((control | w) & HIGHS) | quote | backslash
+}
+
+/// The index of the byte of the lowest mark in `hits` (not zero).
+#[inline(always)]
+fn first_hit(hits: u64) -> usize {
+    (hits.trailing_zeros() / 8) as usize
+}
 
 /// The streaming record reader.
 pub(crate) struct RecordReader {
@@ -643,15 +679,28 @@ impl RecordReader {
     /// classes of the other bytes that are not [`PLAIN`] to `seen`.
     #[inline(always)]
     fn unquoted(&self, buf: &[u8], mut i: usize, seen: &mut u8) -> usize {
-        while let Some(&b) = buf.get(i) {
+        loop {
+            // Eight bytes at a time up to the first that is not plain (a delimiter, or one of
+            // `escaped_or_wide`'s, among them `\r` and `\n`), which the table then reads.
+            while let Some(word) = word_at(buf, i) {
+                let delimiters = zero_bytes(word ^ (ONES * u64::from(self.delimiter)));
+                let hits = delimiters | escaped_or_wide(word);
+                if hits != 0 {
+                    i += first_hit(hits);
+                    break;
+                }
+                i += 8;
+            }
+            let Some(&b) = buf.get(i) else {
+                return i;
+            };
             match self.class[usize::from(b)] {
                 PLAIN => {}
-                STOP => break,
+                STOP => return i,
                 class => *seen |= class,
             }
             i += 1;
         }
-        i
     }
 
     /// Reads one record at `start`, filling `fields` and `scratch`; counts `\n`s inside it and
@@ -678,8 +727,22 @@ impl RecordReader {
                 i += 1;
                 loop {
                     let run = i;
-                    while i < len && buf[i] != b'"' {
-                        let b = buf[i];
+                    loop {
+                        // Eight bytes at a time up to a quote or a byte to note.
+                        while let Some(word) = word_at(buf, i) {
+                            let hits = escaped_or_wide(word);
+                            if hits != 0 {
+                                i += first_hit(hits);
+                                break;
+                            }
+                            i += 8;
+                        }
+                        let Some(&b) = buf.get(i) else {
+                            break;
+                        };
+                        if b == b'"' {
+                            break;
+                        }
                         if b < 0x20 || b == b'\\' || b >= 0x80 {
                             *seen |= if b >= 0x80 { WIDE } else { ESCAPED };
                             *newlines += u64::from(b == b'\n');
@@ -931,6 +994,38 @@ mod tests {
                 } else {
                     proptest::prop_assert_eq!(o.1, r.1);
                 }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// A row is clean exactly when no cell holds a byte JSON escapes, and ASCII exactly when
+        /// no cell holds a byte past ASCII, whatever the runs of plain text between those bytes
+        /// (read eight at a time) and wherever the input is cut.
+        #[test]
+        fn flags_follow_the_cells(data in "([ab,\"\r\n\\\\\té\u{1}]|plain text|\"quoted text\"){0,30}", cut in 0usize..400) {
+            let mut r = RecordReader::new(b',', 0, 1 << 20);
+            r.body(usize::MAX);
+            let mut got = Vec::new();
+            let mut f = |rec: Record<'_>| -> Result<bool, ()> {
+                if rec.broken.is_none() {
+                    let ascii = rec.ascii;
+                    let row = rec.row().map_err(|_| ())?;
+                    let cells: Vec<u8> = (0..row.len()).flat_map(|i| row.cell(i).to_vec()).collect();
+                    got.push((row.clean, ascii, cells));
+                }
+                Ok(true)
+            };
+            let (a, b) = data.as_bytes().split_at(cut.min(data.len()));
+            r.push(a, &mut f).unwrap();
+            r.push(b, &mut f).unwrap();
+            r.finish(&mut f).unwrap();
+            for (clean, ascii, cells) in got {
+                let escaped = cells.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+                proptest::prop_assert_eq!(clean, !escaped, "{:?}", String::from_utf8_lossy(&cells));
+                proptest::prop_assert_eq!(ascii, cells.is_ascii());
             }
         }
     }
