@@ -81,6 +81,7 @@ import Papa from 'papaparse';
 import { inferSchema, initParser } from 'udsv';
 import csv from 'csvtojson';
 import { ensureTrackCsv, ROOT } from './generate.mjs';
+import { isMain } from '../scripts/lib/proc.mjs';
 import { runBrowserBench, chromiumInstalled } from './browser-bench.mjs';
 import { runReaders } from './readers.mjs';
 import { printXlsxFigures } from './xlsx.mjs';
@@ -302,7 +303,7 @@ async function loadPkgEngine(dir) {
  * @param {Uint8Array} data
  * @param {string | null} text
  */
-function benchInputs(data, text) {
+export function benchInputs(data, text) {
   /** @type {Input[]} */
   const inputs = [{ name: 'wasm', file: SOURCE_NAME, bytes: data, options: {} }];
   if (text !== null) {
@@ -480,7 +481,7 @@ async function timed(fn) {
  * @param {import('node:crypto').Hash | null} [hash]
  * @returns {Counts}
  */
-function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}, hash = null) {
+export function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}, hash = null) {
   const ing = new engine.Ingest(name, SOURCE_ID, options);
   const buffer = new Uint8Array(ing.maxBodyBytes);
   let batches = 0;
@@ -869,7 +870,9 @@ function message(err) {
   return err instanceof Error ? err.message : String(err);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (isMain(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
