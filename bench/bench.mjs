@@ -16,7 +16,8 @@
 // elsewhere on the machine falls on both alike), printed with its spread: the quartiles (IQR)
 // and the extremes of the per-round ratios. Each Node ratio is also taken of CPU times (this
 // process's user + system time over each run), which the machine's other work moves far less
-// than wall times. Native runs first, in its own process (best of --runs). File I/O is outside
+// than wall times. Native runs first, in its own process (median and best of --runs, as the others;
+// and its median pass's CPU time, for wasm_cpu_over_native). File I/O is outside
 // every timing; MB = 1e6 bytes of the file.
 //
 //   native     the engine built natively: examples/native_bench.rs via cargo
@@ -66,7 +67,9 @@
 // wasm_vs_papaparse and wasm_vs_udsv, wasm_mapped_mb_s, wasm_mapped_1252_mb_s, wasm_grouped_mb_s,
 // wasm_lines_mb_s, mapped_vs_plain and grouped_vs_plain, then browser_mb_s, browser_papaparse_mb_s,
 // browser_udsv_mb_s, browser_vs_papaparse and browser_vs_udsv; each ratio's quartiles as
-// <ratio>_p25 and <ratio>_p75, the Node ratios of CPU times as <ratio>_cpu; output_hashes; then, from
+// <ratio>_p25 and <ratio>_p75, the Node ratios of CPU times as <ratio>_cpu; wasm_cpu_over_native (the
+// wasm run's median CPU time, this process's threads, over native's median pass; the cost of wasm
+// itself, like for like); output_hashes; then, from
 // bench/xlsx.mjs, xlsx_rows_s (the same rows as a workbook), xlsx_csv_rows_s (as the CSV) and
 // xlsx_vs_csv. A figure that could not be measured reads `n/a` and the exit code is 1.
 
@@ -81,6 +84,7 @@ import Papa from 'papaparse';
 import { inferSchema, initParser } from 'udsv';
 import csv from 'csvtojson';
 import { ensureTrackCsv, ROOT } from './generate.mjs';
+import { isMain } from '../scripts/lib/proc.mjs';
 import { runBrowserBench, chromiumInstalled } from './browser-bench.mjs';
 import { runReaders } from './readers.mjs';
 import { printXlsxFigures } from './xlsx.mjs';
@@ -302,7 +306,7 @@ async function loadPkgEngine(dir) {
  * @param {Uint8Array} data
  * @param {string | null} text
  */
-function benchInputs(data, text) {
+export function benchInputs(data, text) {
   /** @type {Input[]} */
   const inputs = [{ name: 'wasm', file: SOURCE_NAME, bytes: data, options: {} }];
   if (text !== null) {
@@ -480,7 +484,7 @@ async function timed(fn) {
  * @param {import('node:crypto').Hash | null} [hash]
  * @returns {Counts}
  */
-function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}, hash = null) {
+export function wasmPass(engine, bytes, name = SOURCE_NAME, options = {}, hash = null) {
   const ing = new engine.Ingest(name, SOURCE_ID, options);
   const buffer = new Uint8Array(ing.maxBodyBytes);
   let batches = 0;
@@ -634,7 +638,10 @@ async function main() {
         batches: f.native_batches,
         bodyBytes: f.native_body_bytes,
       });
-      results.native = { ms: f.native_best_ms, mbs: f.native_mb_s, bestMbs: f.native_mb_s, rows: f.native_rows, note: `${note} (best of ${opts.runs})`, times: [] };
+      // The median, as every other contender's MB/s (the best beside it), and the median pass's CPU time.
+      const median = f.native_median_mb_s ?? f.native_mb_s;
+      const cpu = Number.isFinite(f.native_cpu_ms) ? [f.native_cpu_ms] : undefined;
+      results.native = { ms: (mb / median) * 1000, mbs: median, bestMbs: f.native_mb_s, rows: f.native_rows, note: `${note} (${opts.runs} runs)`, times: [], cpu };
     } catch (err) {
       fail('native', err);
     }
@@ -856,6 +863,11 @@ async function main() {
     console.log(`${key}_p75: ${fmt(s.p75)}`);
   }
   for (const [key, s] of Object.entries(cpuRatios)) console.log(`${key}_cpu: ${fmt(s.median)}`);
+  // How much more CPU the wasm engine takes per pass than the native one (its median pass over
+  // native's): the wasm's own cost, like for like, where MB/s set a median in a busy round beside a
+  // run in a process of its own.
+  const wasmCpu = results.wasm?.cpu?.length ? spread(results.wasm.cpu).median : NaN;
+  console.log(`wasm_cpu_over_native: ${fmt(wasmCpu / (results.native?.cpu?.[0] ?? NaN))}`);
   console.log(`output_hashes: ${hashCheck.verdict}`);
 
   // The same rows as a workbook: xlsx_rows_s beside the CSV's rows/s (bench/xlsx.mjs).
@@ -869,7 +881,9 @@ function message(err) {
   return err instanceof Error ? err.message : String(err);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (isMain(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

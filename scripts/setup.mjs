@@ -214,24 +214,44 @@ function pkgStaleReason() {
   return newest.mtime > built ? `${path.relative(ROOT, /** @type {string} */ (newest.file))} changed` : null;
 }
 
+/** The wasm cargo builds for pkg/ (before wasm-bindgen). */
+export function builtWasmPath() {
+  const targetDir = path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
+  return path.join(targetDir, WASM_TARGET, 'release', `${CRATE}.wasm`);
+}
+
+/**
+ * wasm-bindgen on cargo's `input` into `outDir` (replaced whole, through a staging directory, so a
+ * failed run never leaves a half-written one). The wasm's `name` section (function names, 93 KB
+ * of a 1 MB engine) is for profilers only: `names` keeps it (bench/profile.mjs; for pkg/,
+ * CSV2SEGMENT_WASM_NAMES=1 with --force-build).
+ *
+ * No wasm-opt after it, by measurement (issue 26; binaryen 132 from npm, bench.mjs --pkg, CPU
+ * ratios of 41 rounds, where the same engine against itself read 0.988 and 1.018): -O2 and -O3
+ * 0 to 1% faster on the plain file and the mapped export, -O4 2% on both, -O3 --converge 3 to
+ * 4.5% on the plain file and 3% slower to 8% faster on the mapped one; and each run of it adds
+ * 1.5 to 8 minutes to a build on a 2-core machine. The .wasm shrinks 5.7% (1,038,014 to 978,465 bytes at -O3).
+ * @param {string} input
+ * @param {string} outDir
+ * @param {{ names?: boolean }} [options]
+ */
+export async function bindEngine(input, outDir, { names = false } = {}) {
+  const staging = path.join(ROOT, 'target', `${path.relative(ROOT, outDir).replace(/[\\/.]+/g, '_')}-staging`);
+  rmSync(staging, { recursive: true, force: true });
+  const nameFlags = names ? [] : ['--remove-name-section'];
+  await mustRun('wasm-bindgen', ['--target', 'web', '--out-dir', staging, '--typescript', ...nameFlags, input], { stdio: STDIO });
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(path.dirname(outDir), { recursive: true });
+  renameSync(staging, outDir);
+}
+
 /** Builds pkg/ with cargo + wasm-bindgen when sources are newer than it (or `force`). */
 export async function buildPkg({ force = false } = {}) {
   const reason = force ? 'forced' : pkgStaleReason();
   if (!reason) return false;
   log(`building pkg/ (${reason}): cargo build --release for ${WASM_TARGET}, then wasm-bindgen`);
   await mustRun('cargo', ['build', '--lib', '--target', WASM_TARGET, '--release'], { stdio: STDIO });
-
-  const targetDir = path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
-  const input = path.join(targetDir, WASM_TARGET, 'release', `${CRATE}.wasm`);
-  // Generate into a staging dir and swap it in, so a failed run never leaves a half-written pkg/.
-  const staging = path.join(ROOT, 'target', 'pkg-staging');
-  rmSync(staging, { recursive: true, force: true });
-  // The wasm's `name` section (function names, 93 KB of a 1 MB engine) is for profilers only:
-  // CSV2SEGMENT_WASM_NAMES=1 with --force-build keeps it, for `node --cpu-prof` with names.
-  const names = process.env.CSV2SEGMENT_WASM_NAMES === '1' ? [] : ['--remove-name-section'];
-  await mustRun('wasm-bindgen', ['--target', 'web', '--out-dir', staging, '--typescript', ...names, input], { stdio: STDIO });
-  rmSync(PKG_DIR, { recursive: true, force: true });
-  renameSync(staging, PKG_DIR);
+  await bindEngine(builtWasmPath(), PKG_DIR, { names: process.env.CSV2SEGMENT_WASM_NAMES === '1' });
   return true;
 }
 

@@ -57,6 +57,7 @@ const BENCH = [
   'xlsx_rows_s',
   'xlsx_csv_rows_s',
   'xlsx_vs_csv',
+  'wasm_cpu_over_native',
 ];
 const RATIOS = ['wasm_vs_papaparse', 'wasm_vs_udsv', 'mapped_vs_plain', 'grouped_vs_plain', 'browser_vs_papaparse', 'browser_vs_udsv'];
 const AGAINST = [
@@ -87,6 +88,18 @@ test('npm run bench:against -- --quick: HEAD\'s engine built once, beside this c
 test('npm run bench:limits -- --quick: the same engine, no second build', { timeout: 900_000 }, async () => {
   const got = await runsWithFigures('bench:limits', ['--quick'], AGAINST);
   assert.equal(got.rounds, '1');
+});
+
+test('npm run bench:profile -- --quick: the split of the wasm run\'s time, per input, adding up', { timeout: 600_000 }, async () => {
+  const kinds = ['wasm', 'wrapper', 'glue', 'driver', 'gc', 'program'];
+  const inputs = ['wasm', 'wasm_mapped'];
+  const got = await runsWithFigures('bench:profile', ['--quick'], inputs.flatMap((i) => [...kinds.map((k) => `${i}_${k}_pct`), `${i}_sampled_ms`]));
+  for (const i of inputs) {
+    const sum = kinds.reduce((acc, k) => acc + Number(got[`${i}_${k}_pct`]), 0);
+    assert.ok(Math.abs(sum - 100) < 0.5, `${i}: the split adds up to ${sum}%`);
+    // With names kept, the engine's own functions are found (the profile read the name section).
+    assert.ok(Number(got[`${i}_wasm_pct`]) > 0, `${i}: no time in the wasm`);
+  }
 });
 
 test('npm run bench:simd -- --quick: the simd128 build beside pkg/, writing the same bytes', { timeout: 900_000 }, async () => {
