@@ -101,29 +101,43 @@ pub(crate) fn is_canonical(b: &[u8]) -> bool {
     let Ok(b) = <&[u8; 24]>::try_from(b) else {
         return false;
     };
-    // The shape `dddd-dd-ddTdd:dd:dd.dddZ`, eight bytes at a time.
-    let shaped = (0..3)
-        .zip(SHAPE_WORDS)
-        .all(|(i, (digits, literals, values))| {
-            let mut w = [0; 8];
-            w.copy_from_slice(&b[8 * i..8 * i + 8]);
-            let w = u64::from_le_bytes(w);
-            // Each digit XOR '0' is 0-9: neither it nor it plus 6 has a bit of the high nibble
-            // (a carry only comes from a byte that fails already).
-            let t = w ^ (ONES * u64::from(b'0'));
-            let digits_ok = (t | t.wrapping_add(ONES * 6)) & digits & (ONES * 0xf0) == 0;
-            digits_ok && w & literals == values
-        });
-    if !shaped {
+    // The shape `dddd-dd-ddTdd:dd:dd.dddZ`, eight bytes at a time, with the tens of the
+    // month, day, hour, minute and second at most 1, 3, 2, 5 and 5.
+    let mut off = 0;
+    for (i, (nibbles, bound, literals, values)) in SHAPE_WORDS.into_iter().enumerate() {
+        let mut w = [0; 8];
+        w.copy_from_slice(&b[8 * i..8 * i + 8]);
+        let w = u64::from_le_bytes(w);
+        // A digit XOR '0' is 0-9; plus `15 - max` it stays below 16 when it is at most `max`.
+        // A byte that is no digit has a bit of the high nibble in one or the other, and no
+        // sum carries into the next byte unless its own byte fails already.
+        let t = w ^ (ONES * u64::from(b'0'));
+        off |= (t | t.wrapping_add(bound)) & nibbles | (w & literals ^ values);
+    }
+    if off != 0 {
         return false;
     }
+    // Every field is digits now, so its ASCII text orders as its value does: each range is
+    // tested on the bytes (read big-endian), without working the numbers out.
+    let field = |at: usize, len: usize| {
+        b[at..at + len]
+            .iter()
+            .fold(0, |n, &c| n << 8 | u32::from(c))
+    };
+    let text = |t: &[u8]| t.iter().fold(0, |n, &c| n << 8 | u32::from(c));
+    (text(b"1900")..=text(b"2200")).contains(&field(0, 4))
+        && field(11, 2) <= text(b"23")
+        && (text(b"01")..=text(b"12")).contains(&field(5, 2))
+        && ((text(b"01")..=text(b"28")).contains(&field(8, 2)) || is_late_day(b))
+}
+
+/// For [`is_canonical`]: whether the day of a shaped date past the 28th (or `00`) is in its
+/// month, asked of the calendar.
+#[cold]
+#[inline(never)]
+fn is_late_day(b: &[u8; 24]) -> bool {
     let pair = |at: usize| u32::from(b[at] - b'0') * 10 + u32::from(b[at + 1] - b'0');
-    let (year, month, day) = (pair(0) * 100 + pair(2), pair(5), pair(8));
-    (FIRST_YEAR..=LAST_YEAR).contains(&i64::from(year))
-        && pair(11) <= 23
-        && pair(14) <= 59
-        && pair(17) <= 59
-        && is_day_of(year, month, day)
+    is_day_of(pair(0) * 100 + pair(2), pair(5), pair(8))
 }
 
 /// Whether `day` is a day of `month` (1-12 for a month) of `year`: the calendar is asked only
@@ -138,17 +152,20 @@ fn is_day_of(year: u32, month: u32, day: u32) -> bool {
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 
-/// `dddd-dd-ddTdd:dd:dd.dddZ` as three little-endian words: for each, the mask of its digits'
-/// bytes, the mask of its other bytes and what those must be.
-const SHAPE_WORDS: [(u64, u64, u64); 3] = {
-    const SHAPE: &[u8; 24] = b"dddd-dd-ddTdd:dd:dd.dddZ";
-    let mut words = [(0, 0, 0); 3];
+/// `dddd-dd-ddTdd:dd:dd.dddZ` as three little-endian words: for each, the high nibbles of its
+/// digits' bytes, what to add to each digit's value for a sum past 15 when it is past the
+/// greatest it may be, the mask of the other bytes and what those must be.
+const SHAPE_WORDS: [(u64, u64, u64, u64); 3] = {
+    // The greatest digit at each place.
+    const SHAPE: &[u8; 24] = b"2999-19-39T29:59:59.999Z";
+    let mut words = [(0, 0, 0, 0); 3];
     let mut i = 0;
     while i < 24 {
         let shift = 8 * (i % 8);
-        let (digits, literals, values) = &mut words[i / 8];
-        if SHAPE[i] == b'd' {
-            *digits |= 0xff << shift;
+        let (nibbles, bound, literals, values) = &mut words[i / 8];
+        if SHAPE[i].is_ascii_digit() {
+            *nibbles |= 0xf0 << shift;
+            *bound |= (15 - (SHAPE[i] - b'0') as u64) << shift;
         } else {
             *literals |= 0xff << shift;
             *values |= (SHAPE[i] as u64) << shift;
@@ -778,6 +795,16 @@ mod tests {
             "1900-01-01T00:00:00.000Z",
             "2200-12-31T23:59:59.999Z",
             "2020-02-29T12:00:00.000Z",
+            // The edges of each field's range.
+            "2000-02-29T00:00:00.000Z",
+            "2200-02-28T23:59:59.999Z",
+            "2019-12-31T19:09:09.000Z",
+            "2019-10-30T09:00:00.000Z",
+            "2019-04-30T00:00:00.000Z",
+            "2019-01-31T00:00:00.000Z",
+            "2019-05-29T00:00:00.000Z",
+            "1999-09-28T23:00:00.000Z",
+            "2199-11-01T10:59:59.000Z",
         ] {
             assert!(is_canonical(text.as_bytes()), "{text}");
             assert_eq!(iso_of(parse(text).unwrap()), text);
@@ -805,6 +832,31 @@ mod tests {
             "2019-05-11T20:32:27.9a0Z",
             "2019-05-11T20:32:27.94aZ",
             "20x9-05-11T20:32:27.940Z",
+            // Leap days, month ends, 24:00 and each field one past its edge.
+            "2100-02-29T00:00:00.000Z",
+            "1900-02-29T00:00:00.000Z",
+            "2019-02-29T00:00:00.000Z",
+            "2200-02-29T00:00:00.000Z",
+            "2019-04-31T00:00:00.000Z",
+            "2019-11-31T00:00:00.000Z",
+            "2019-01-32T00:00:00.000Z",
+            "2019-01-40T00:00:00.000Z",
+            "2019-00-01T00:00:00.000Z",
+            "2019-20-01T00:00:00.000Z",
+            "2019-05-11T24:00:00.000Z",
+            "2019-05-11T30:00:00.000Z",
+            "2019-05-11T23:60:00.000Z",
+            "2019-05-11T23:59:60.000Z",
+            "2019-05-11T23:59:59.999+00:00",
+            "2019-05-11T23:59:59.999-00:00",
+            "2019-05-11T23:59:59+00:00",
+            "2019-05-11T23:59:59Z",
+            "2019-05-11T23:59:59.99Z",
+            "1900-01-01T00:00:00.0000Z",
+            "3000-01-01T00:00:00.000Z",
+            "1800-01-01T00:00:00.000Z",
+            "2019-05-11T20:32:27.940Z\n",
+            "2019-05-11T20:32:27.940",
         ] {
             assert!(!is_canonical(text.as_bytes()), "{text}");
         }
