@@ -383,21 +383,22 @@ const fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
 /// The date `days` after 1970-01-01, for days in years 0000–9999: (year, month, day).
 fn civil_from_days(days: i64) -> (u32, u32, u32) {
     // One era late, as in `days_from_civil`, so that every value is unsigned; in range
-    // this is below 4 million, so the cast is lossless.
+    // this is below 4 million, so the cast is lossless. Neri and Schneider's Euclidean affine
+    // forms ("Euclidean affine functions and their application to calendar algorithms", 2022):
+    // each step a multiplication and a shift in place of most divisions.
     let days = (days + EPOCH_FROM_MARCH_0000 + i64::from(DAYS_PER_ERA)) as u32;
-    let (era, day_of_era) = (days / DAYS_PER_ERA, days % DAYS_PER_ERA);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + u32::from(month <= 2) - 400;
-    (year, month, day)
+    // Centuries from 0000-03-01 (one era late), and the day in the century.
+    let n1 = 4 * days + 3;
+    let (century, day_of_century) = (n1 / DAYS_PER_ERA, n1 % DAYS_PER_ERA / 4);
+    // Years in the century, and the day in the year (from March).
+    let p2 = 2_939_745 * u64::from(4 * day_of_century + 3);
+    let (year_of_century, day_of_year) = ((p2 >> 32) as u32, (p2 as u32) / 2_939_745 / 4);
+    // The month from March (3-14) and the day in it.
+    let n3 = 2141 * day_of_year + 197_913;
+    let (month, day) = (n3 >> 16, (n3 & 0xffff) / 2141 + 1);
+    let january = day_of_year >= 306;
+    let year = 100 * century + year_of_century + u32::from(january) - 400;
+    (year, if january { month - 12 } else { month }, day)
 }
 
 #[cfg(test)]
