@@ -101,29 +101,43 @@ pub(crate) fn is_canonical(b: &[u8]) -> bool {
     let Ok(b) = <&[u8; 24]>::try_from(b) else {
         return false;
     };
-    // The shape `dddd-dd-ddTdd:dd:dd.dddZ`, eight bytes at a time.
-    let shaped = (0..3)
-        .zip(SHAPE_WORDS)
-        .all(|(i, (digits, literals, values))| {
-            let mut w = [0; 8];
-            w.copy_from_slice(&b[8 * i..8 * i + 8]);
-            let w = u64::from_le_bytes(w);
-            // Each digit XOR '0' is 0-9: neither it nor it plus 6 has a bit of the high nibble
-            // (a carry only comes from a byte that fails already).
-            let t = w ^ (ONES * u64::from(b'0'));
-            let digits_ok = (t | t.wrapping_add(ONES * 6)) & digits & (ONES * 0xf0) == 0;
-            digits_ok && w & literals == values
-        });
-    if !shaped {
+    // The shape `dddd-dd-ddTdd:dd:dd.dddZ`, eight bytes at a time, with the tens of the
+    // month, day, hour, minute and second at most 1, 3, 2, 5 and 5.
+    let mut off = 0;
+    for (i, (nibbles, bound, literals, values)) in SHAPE_WORDS.into_iter().enumerate() {
+        let mut w = [0; 8];
+        w.copy_from_slice(&b[8 * i..8 * i + 8]);
+        let w = u64::from_le_bytes(w);
+        // A digit XOR '0' is 0-9; plus `15 - max` it stays below 16 when it is at most `max`.
+        // A byte that is no digit has a bit of the high nibble in one or the other, and no
+        // sum carries into the next byte unless its own byte fails already.
+        let t = w ^ (ONES * u64::from(b'0'));
+        off |= (t | t.wrapping_add(bound)) & nibbles | (w & literals ^ values);
+    }
+    if off != 0 {
         return false;
     }
+    // Every field is digits now, so its ASCII text orders as its value does: each range is
+    // tested on the bytes (read big-endian), without working the numbers out.
+    let field = |at: usize, len: usize| {
+        b[at..at + len]
+            .iter()
+            .fold(0, |n, &c| n << 8 | u32::from(c))
+    };
+    let text = |t: &[u8]| t.iter().fold(0, |n, &c| n << 8 | u32::from(c));
+    (text(b"1900")..=text(b"2200")).contains(&field(0, 4))
+        && field(11, 2) <= text(b"23")
+        && (text(b"01")..=text(b"12")).contains(&field(5, 2))
+        && ((text(b"01")..=text(b"28")).contains(&field(8, 2)) || is_late_day(b))
+}
+
+/// For [`is_canonical`]: whether the day of a shaped date past the 28th (or `00`) is in its
+/// month, asked of the calendar.
+#[cold]
+#[inline(never)]
+fn is_late_day(b: &[u8; 24]) -> bool {
     let pair = |at: usize| u32::from(b[at] - b'0') * 10 + u32::from(b[at + 1] - b'0');
-    let (year, month, day) = (pair(0) * 100 + pair(2), pair(5), pair(8));
-    (FIRST_YEAR..=LAST_YEAR).contains(&i64::from(year))
-        && pair(11) <= 23
-        && pair(14) <= 59
-        && pair(17) <= 59
-        && is_day_of(year, month, day)
+    is_day_of(pair(0) * 100 + pair(2), pair(5), pair(8))
 }
 
 /// Whether `day` is a day of `month` (1-12 for a month) of `year`: the calendar is asked only
@@ -138,17 +152,20 @@ fn is_day_of(year: u32, month: u32, day: u32) -> bool {
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 
-/// `dddd-dd-ddTdd:dd:dd.dddZ` as three little-endian words: for each, the mask of its digits'
-/// bytes, the mask of its other bytes and what those must be.
-const SHAPE_WORDS: [(u64, u64, u64); 3] = {
-    const SHAPE: &[u8; 24] = b"dddd-dd-ddTdd:dd:dd.dddZ";
-    let mut words = [(0, 0, 0); 3];
+/// `dddd-dd-ddTdd:dd:dd.dddZ` as three little-endian words: for each, the high nibbles of its
+/// digits' bytes, what to add to each digit's value for a sum past 15 when it is past the
+/// greatest it may be, the mask of the other bytes and what those must be.
+const SHAPE_WORDS: [(u64, u64, u64, u64); 3] = {
+    // The greatest digit at each place.
+    const SHAPE: &[u8; 24] = b"2999-19-39T29:59:59.999Z";
+    let mut words = [(0, 0, 0, 0); 3];
     let mut i = 0;
     while i < 24 {
         let shift = 8 * (i % 8);
-        let (digits, literals, values) = &mut words[i / 8];
-        if SHAPE[i] == b'd' {
-            *digits |= 0xff << shift;
+        let (nibbles, bound, literals, values) = &mut words[i / 8];
+        if SHAPE[i].is_ascii_digit() {
+            *nibbles |= 0xf0 << shift;
+            *bound |= (15 - (SHAPE[i] - b'0') as u64) << shift;
         } else {
             *literals |= 0xff << shift;
             *values |= (SHAPE[i] as u64) << shift;
@@ -366,21 +383,22 @@ const fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
 /// The date `days` after 1970-01-01, for days in years 0000–9999: (year, month, day).
 fn civil_from_days(days: i64) -> (u32, u32, u32) {
     // One era late, as in `days_from_civil`, so that every value is unsigned; in range
-    // this is below 4 million, so the cast is lossless.
+    // this is below 4 million, so the cast is lossless. Neri and Schneider's Euclidean affine
+    // forms ("Euclidean affine functions and their application to calendar algorithms", 2022):
+    // each step a multiplication and a shift in place of most divisions.
     let days = (days + EPOCH_FROM_MARCH_0000 + i64::from(DAYS_PER_ERA)) as u32;
-    let (era, day_of_era) = (days / DAYS_PER_ERA, days % DAYS_PER_ERA);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + u32::from(month <= 2) - 400;
-    (year, month, day)
+    // Centuries from 0000-03-01 (one era late), and the day in the century.
+    let n1 = 4 * days + 3;
+    let (century, day_of_century) = (n1 / DAYS_PER_ERA, n1 % DAYS_PER_ERA / 4);
+    // Years in the century, and the day in the year (from March).
+    let p2 = 2_939_745 * u64::from(4 * day_of_century + 3);
+    let (year_of_century, day_of_year) = ((p2 >> 32) as u32, (p2 as u32) / 2_939_745 / 4);
+    // The month from March (3-14) and the day in it.
+    let n3 = 2141 * day_of_year + 197_913;
+    let (month, day) = (n3 >> 16, (n3 & 0xffff) / 2141 + 1);
+    let january = day_of_year >= 306;
+    let year = 100 * century + year_of_century + u32::from(january) - 400;
+    (year, if january { month - 12 } else { month }, day)
 }
 
 #[cfg(test)]
@@ -778,6 +796,16 @@ mod tests {
             "1900-01-01T00:00:00.000Z",
             "2200-12-31T23:59:59.999Z",
             "2020-02-29T12:00:00.000Z",
+            // The edges of each field's range.
+            "2000-02-29T00:00:00.000Z",
+            "2200-02-28T23:59:59.999Z",
+            "2019-12-31T19:09:09.000Z",
+            "2019-10-30T09:00:00.000Z",
+            "2019-04-30T00:00:00.000Z",
+            "2019-01-31T00:00:00.000Z",
+            "2019-05-29T00:00:00.000Z",
+            "1999-09-28T23:00:00.000Z",
+            "2199-11-01T10:59:59.000Z",
         ] {
             assert!(is_canonical(text.as_bytes()), "{text}");
             assert_eq!(iso_of(parse(text).unwrap()), text);
@@ -805,6 +833,31 @@ mod tests {
             "2019-05-11T20:32:27.9a0Z",
             "2019-05-11T20:32:27.94aZ",
             "20x9-05-11T20:32:27.940Z",
+            // Leap days, month ends, 24:00 and each field one past its edge.
+            "2100-02-29T00:00:00.000Z",
+            "1900-02-29T00:00:00.000Z",
+            "2019-02-29T00:00:00.000Z",
+            "2200-02-29T00:00:00.000Z",
+            "2019-04-31T00:00:00.000Z",
+            "2019-11-31T00:00:00.000Z",
+            "2019-01-32T00:00:00.000Z",
+            "2019-01-40T00:00:00.000Z",
+            "2019-00-01T00:00:00.000Z",
+            "2019-20-01T00:00:00.000Z",
+            "2019-05-11T24:00:00.000Z",
+            "2019-05-11T30:00:00.000Z",
+            "2019-05-11T23:60:00.000Z",
+            "2019-05-11T23:59:60.000Z",
+            "2019-05-11T23:59:59.999+00:00",
+            "2019-05-11T23:59:59.999-00:00",
+            "2019-05-11T23:59:59+00:00",
+            "2019-05-11T23:59:59Z",
+            "2019-05-11T23:59:59.99Z",
+            "1900-01-01T00:00:00.0000Z",
+            "3000-01-01T00:00:00.000Z",
+            "1800-01-01T00:00:00.000Z",
+            "2019-05-11T20:32:27.940Z\n",
+            "2019-05-11T20:32:27.940",
         ] {
             assert!(!is_canonical(text.as_bytes()), "{text}");
         }

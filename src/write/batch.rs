@@ -195,20 +195,29 @@ impl Batcher {
     }
 
     /// Keeps the event being written, moving it to a new body when it overflows this one.
+    ///
+    /// Inlined into the per-row loop: the move, once a body, is out of line.
+    #[inline]
     pub(crate) fn commit(&mut self, line: u64) {
         if self.events > 0 && self.body.len() + SUFFIX.len() > self.max_bytes {
-            let start = self.event_start();
-            self.spill.clear();
-            self.spill.extend_from_slice(&self.body[start..]);
-            self.body.truncate(self.mark);
-            self.flush();
-            self.body.extend_from_slice(&self.spill);
+            self.spill_event();
         }
         if self.events == 0 {
             self.first_line = line;
         }
         self.events += 1;
         self.last_line = line;
+    }
+
+    /// Moves the event being written to a new body, completing this one without it.
+    #[inline(never)]
+    fn spill_event(&mut self) {
+        let start = self.event_start();
+        self.spill.clear();
+        self.spill.extend_from_slice(&self.body[start..]);
+        self.body.truncate(self.mark);
+        self.flush();
+        self.body.extend_from_slice(&self.spill);
     }
 
     /// Completes the open body, if it holds any event.
