@@ -354,6 +354,8 @@ pub(crate) struct RecordReader {
     fields: Vec<Field>,
     /// Fields in the record being read, kept or not.
     count: usize,
+    /// The `\n`s in the record being read (inside quotes, and its line ending).
+    newlines: u64,
     scratch: Vec<u8>,
     /// A record left incomplete is read again only once the buffer holds this many bytes, so a
     /// huge record arriving in small chunks is not re-read once per chunk.
@@ -410,6 +412,7 @@ impl RecordReader {
             line: 1,
             fields: Vec::with_capacity(64),
             count: 0,
+            newlines: 0,
             scratch: Vec::new(),
             retry_at: 0,
             limit: MAX_HEADER_BYTES,
@@ -614,7 +617,6 @@ impl RecordReader {
                 break;
             }
             let start = pos;
-            let mut newlines = 0;
             let mut seen = 0;
             // The scan looks at one byte past the limit at most: a longer record goes to the rule.
             let over = buf.len() - start > self.limit;
@@ -623,7 +625,7 @@ impl RecordReader {
             } else {
                 buf.len()
             };
-            match self.scan(&buf[..view], start, eof && !over, &mut newlines, &mut seen) {
+            match self.scan(&buf[..view], start, eof && !over, &mut seen) {
                 Scan::Incomplete if !over => {
                     let pending = buf.len() - start;
                     self.retry_at = pending.saturating_mul(2);
@@ -645,7 +647,7 @@ impl RecordReader {
                     };
                     result = if self.skip > 0 { Ok(true) } else { f(rec) };
                     self.after_record(self.count);
-                    self.line += newlines;
+                    self.line += self.newlines;
                     pos = next;
                     if !matches!(result, Ok(true)) {
                         break;
@@ -744,19 +746,14 @@ impl RecordReader {
         }
     }
 
-    /// Reads one record at `start` in `buf` (which ends where the scan must stop), filling `fields` and `scratch`; counts `\n`s inside it and
-    /// adds the classes of the bytes it holds ([`ESCAPED`], [`WIDE`]) to `seen`.
-    fn scan(
-        &mut self,
-        buf: &[u8],
-        start: usize,
-        eof: bool,
-        newlines: &mut u64,
-        seen: &mut u8,
-    ) -> Scan {
+    /// Reads one record at `start` in `buf` (which ends where the scan must stop), filling
+    /// `fields` and `scratch`; counts its `\n`s in `newlines` and adds the classes of the bytes
+    /// it holds ([`ESCAPED`], [`WIDE`]) to `seen`.
+    fn scan(&mut self, buf: &[u8], start: usize, eof: bool, seen: &mut u8) -> Scan {
         self.fields.clear();
         self.scratch.clear();
         self.count = 0;
+        self.newlines = 0;
         let len = buf.len();
         let mut i = start;
         loop {
@@ -786,7 +783,7 @@ impl RecordReader {
                         }
                         if b < 0x20 || b == b'\\' || b >= 0x80 {
                             *seen |= if b >= 0x80 { WIDE } else { ESCAPED };
-                            *newlines += u64::from(b == b'\n');
+                            self.newlines += u64::from(b == b'\n');
                         }
                         i += 1;
                     }
@@ -836,7 +833,7 @@ impl RecordReader {
                 continue;
             }
             // A line ending: `\n` counts as a line; the `\n` of `\r\n` is skipped as the next lead.
-            *newlines += u64::from(buf[i] == b'\n');
+            self.newlines += u64::from(buf[i] == b'\n');
             return Scan::Record {
                 end: i,
                 next: i + 1,
