@@ -861,6 +861,12 @@ mod tests {
     /// Reads with a record limit of `limit`, every record a data record; a broken one has the
     /// cell `BROKEN <reason>`.
     fn read_limited(chunks: &[&[u8]], limit: usize) -> Vec<Owned> {
+        read_with(chunks, limit, false)
+    }
+
+    /// [`read_limited`]; with `hold`, `f` holds records back after each one and the driver
+    /// goes on until none is held back, after each push and after the end.
+    fn read_with(chunks: &[&[u8]], limit: usize, hold: bool) -> Vec<Owned> {
         let mut r = RecordReader::new(b',', 0, limit);
         r.body(usize::MAX);
         let mut got = Vec::new();
@@ -872,7 +878,7 @@ mod tests {
                     raw: String::from_utf8_lossy(rec.raw).into_owned(),
                     cells: vec![format!("BROKEN {b:?}")],
                 });
-                return Ok(true);
+                return Ok(!hold);
             }
             let row = rec.row().unwrap();
             got.push(Owned {
@@ -883,12 +889,18 @@ mod tests {
                     .map(|i| row.cell_str(i).to_string())
                     .collect(),
             });
-            Ok(true)
+            Ok(!hold)
         };
         for c in chunks {
             r.push(c, &mut f).unwrap();
+            while r.paused() {
+                r.go_on(&mut f).unwrap();
+            }
         }
         r.finish(&mut f).unwrap();
+        while r.paused() {
+            r.go_on(&mut f).unwrap();
+        }
         got
     }
 
@@ -967,32 +979,7 @@ mod tests {
     /// Reads as [`read_all`] does, but `f` holds back after each record: the driver goes on
     /// after each push, and after the end, until nothing is held back.
     fn read_pausing(chunks: &[&[u8]]) -> Vec<Owned> {
-        let mut r = RecordReader::new(b',', 0, 1 << 20);
-        r.body(usize::MAX);
-        let mut got = Vec::new();
-        let mut f = |rec: Record<'_>| -> Result<bool, ()> {
-            let row = rec.row().unwrap();
-            got.push(Owned {
-                line: rec.line,
-                offset: rec.offset,
-                raw: String::from_utf8(rec.raw.to_vec()).unwrap(),
-                cells: (0..row.len())
-                    .map(|i| row.cell_str(i).to_string())
-                    .collect(),
-            });
-            Ok(false)
-        };
-        for c in chunks {
-            r.push(c, &mut f).unwrap();
-            while r.paused() {
-                r.go_on(&mut f).unwrap();
-            }
-        }
-        r.finish(&mut f).unwrap();
-        while r.paused() {
-            r.go_on(&mut f).unwrap();
-        }
-        got
+        read_with(chunks, 1 << 20, true)
     }
 
     #[test]
