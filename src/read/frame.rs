@@ -85,7 +85,7 @@ pub(crate) enum Step {
 
 /// `\n` or `\r`.
 #[inline]
-fn is_line_break(b: u8) -> bool {
+pub(crate) fn is_line_break(b: u8) -> bool {
     b == b'\n' || b == b'\r'
 }
 

@@ -6,12 +6,13 @@
 //! broken, with only its first bytes: memory stays bounded by the limit on any input. Unlike a
 //! byte-at-a-time state machine, this reader scans fields eight bytes at a time up to a byte it
 //! must look at (read with a table) and does not copy unquoted ones: a cell is a slice of the
-//! input, and only quoted cells are unescaped into a scratch buffer. The input of a write is
-//! appended to one buffer that keeps, between writes, only the record that is not complete yet.
+//! input, and only quoted cells are unescaped into a scratch buffer. Records are read in place
+//! from each input; only a record it leaves unfinished is copied into a buffer, kept between
+//! writes and completed from the next input.
 
 use crate::base::limits::MAX_HEADER_BYTES;
 use crate::base::position::Position;
-use crate::read::frame::{Broken, Framer, Step, RAW_KEPT};
+use crate::read::frame::{is_line_break, Broken, Framer, Step, RAW_KEPT};
 
 /// A field's place: its value (in the raw record, or in the scratch buffer when quoted) and its
 /// end in the raw record.
@@ -353,6 +354,8 @@ pub(crate) struct RecordReader {
     fields: Vec<Field>,
     /// Fields in the record being read, kept or not.
     count: usize,
+    /// The `\n`s in the record being read (inside quotes, and its line ending).
+    newlines: u64,
     scratch: Vec<u8>,
     /// A record left incomplete is read again only once the buffer holds this many bytes, so a
     /// huge record arriving in small chunks is not re-read once per chunk.
@@ -409,6 +412,7 @@ impl RecordReader {
             line: 1,
             fields: Vec::with_capacity(64),
             count: 0,
+            newlines: 0,
             scratch: Vec::new(),
             retry_at: 0,
             limit: MAX_HEADER_BYTES,
@@ -473,19 +477,42 @@ impl RecordReader {
     /// Reads the records that `input` completes, calling `f` for each, until `f` answers
     /// `false`: then the rest is held back (see [`RecordReader::paused`]) for
     /// [`RecordReader::go_on`].
+    ///
+    /// Records are read in place from `input`: only a record it leaves incomplete (or holds
+    /// back) is copied, to be completed by the next input. That one is completed from the next
+    /// input's bytes up to a line break at a time, as if they came in chunks cut there, so the
+    /// records after it are read in place again.
     pub(crate) fn push<E>(
         &mut self,
         input: &[u8],
         f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
-        if input.is_empty() {
+        let mut rest = input;
+        while !self.buf.is_empty() && !rest.is_empty() {
+            // Bytes up to where a rescan is due, then to a line break (the record may end there).
+            let need = self.retry_at.saturating_sub(self.buf.len()).min(rest.len());
+            let cut = rest[need..]
+                .iter()
+                .position(|&b| is_line_break(b))
+                .map_or(rest.len(), |k| need + k + 1);
+            self.buf.extend_from_slice(&rest[..cut]);
+            rest = &rest[cut..];
+            if self.buf.len() < self.retry_at {
+                continue;
+            }
+            let result = self.read_buffered(false, f);
+            if self.paused || result.is_err() {
+                // Held back: the rest waits in the buffer, as if it had come with this piece.
+                self.buf.extend_from_slice(rest);
+                return result;
+            }
+        }
+        if rest.is_empty() {
             return Ok(());
         }
-        self.buf.extend_from_slice(input);
-        if self.buf.len() < self.retry_at {
-            return Ok(());
-        }
-        self.read(false, f)
+        let (pos, result) = self.read(rest, false, f);
+        self.buf.extend_from_slice(&rest[pos..]);
+        result
     }
 
     /// The input is complete: reads to its end (the last record may have no line ending),
@@ -499,7 +526,7 @@ impl RecordReader {
         if self.paused {
             return Ok(());
         }
-        self.read(true, f)
+        self.read_buffered(true, f)
     }
 
     /// Goes on reading records held back when `f` paused, as [`RecordReader::push`] (or, after
@@ -508,7 +535,7 @@ impl RecordReader {
         &mut self,
         f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
-        self.read(self.ended, f)
+        self.read_buffered(self.ended, f)
     }
 
     /// Whether [`RecordReader::finish`] was called: no input is to come.
@@ -521,18 +548,37 @@ impl RecordReader {
         self.paused
     }
 
-    fn read<E>(
+    /// Reads the records in the buffer, keeping what is not read.
+    fn read_buffered<E>(
         &mut self,
         eof: bool,
         f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
+        // Taken out while read, so that records borrow it and not the reader; put back with
+        // its capacity.
+        let buf = std::mem::take(&mut self.buf);
+        let (pos, result) = self.read(&buf, eof, f);
+        self.buf = buf;
+        self.buf.drain(..pos);
+        result
+    }
+
+    /// Reads the records in `buf`, the input from the next record boundary on (its first byte
+    /// at `buf_offset`): how many bytes were read (those from there on are to be kept for the
+    /// next read), and how it ended.
+    fn read<E>(
+        &mut self,
+        buf: &[u8],
+        eof: bool,
+        f: &mut impl FnMut(Record<'_>) -> Result<bool, E>,
+    ) -> (usize, Result<(), E>) {
         let mut pos = 0;
         let mut result = Ok(true);
         self.retry_at = 0;
         loop {
             if let Some(sk) = &mut self.skipping {
                 let from = (sk.framer.pos() - self.buf_offset) as usize;
-                match sk.framer.step(&self.buf[from..], eof) {
+                match sk.framer.step(&buf[from..], eof) {
                     Step::More { keep } => {
                         pos = (keep - self.buf_offset) as usize;
                         break;
@@ -559,7 +605,7 @@ impl RecordReader {
                 }
             }
             // Skip line endings before the record: blank lines, the `\n` of a `\r\n`.
-            while let Some(&b) = self.buf.get(pos) {
+            while let Some(&b) = buf.get(pos) {
                 match b {
                     b'\n' => self.line += 1,
                     b'\r' => {}
@@ -567,22 +613,21 @@ impl RecordReader {
                 }
                 pos += 1;
             }
-            if pos == self.buf.len() {
+            if pos == buf.len() {
                 break;
             }
             let start = pos;
-            let mut newlines = 0;
             let mut seen = 0;
             // The scan looks at one byte past the limit at most: a longer record goes to the rule.
-            let over = self.buf.len() - start > self.limit;
+            let over = buf.len() - start > self.limit;
             let view = if over {
                 start + self.limit + 1
             } else {
-                self.buf.len()
+                buf.len()
             };
-            match self.scan(start, view, eof && !over, &mut newlines, &mut seen) {
+            match self.scan(&buf[..view], start, eof && !over, &mut seen) {
                 Scan::Incomplete if !over => {
-                    let pending = self.buf.len() - start;
+                    let pending = buf.len() - start;
                     self.retry_at = pending.saturating_mul(2);
                     break;
                 }
@@ -590,7 +635,7 @@ impl RecordReader {
                     let rec = Record {
                         line: self.line,
                         offset: self.buf_offset + start as u64,
-                        raw: &self.buf[start..end],
+                        raw: &buf[start..end],
                         scratch: &self.scratch,
                         fields: &self.fields,
                         clean: seen & ESCAPED == 0,
@@ -602,7 +647,7 @@ impl RecordReader {
                     };
                     result = if self.skip > 0 { Ok(true) } else { f(rec) };
                     self.after_record(self.count);
-                    self.line += newlines;
+                    self.line += self.newlines;
                     pos = next;
                     if !matches!(result, Ok(true)) {
                         break;
@@ -615,10 +660,10 @@ impl RecordReader {
                         line: self.line,
                     };
                     let mut framer = Framer::new(self.delimiter, self.limit, at);
-                    match framer.step(&self.buf[start..], eof) {
+                    match framer.step(&buf[start..], eof) {
                         Step::End { end, next, broken } => {
                             let end = (end - self.buf_offset) as usize;
-                            let raw = &self.buf[start..end.min(start + RAW_KEPT)];
+                            let raw = &buf[start..end.min(start + RAW_KEPT)];
                             result = if self.skip > 0 {
                                 Ok(true)
                             } else {
@@ -633,19 +678,18 @@ impl RecordReader {
                         }
                         Step::More { .. } if self.first => {
                             // A header past its limit stops the file: say so now, not at its end.
-                            let raw = &self.buf[start..(start + RAW_KEPT).min(self.buf.len())];
+                            let raw = &buf[start..(start + RAW_KEPT).min(buf.len())];
                             result = f(Record::broken(at, raw, framer.broken()));
                             self.skipping = Some(Skipping {
                                 framer,
                                 start: at,
                                 raw: Vec::new(),
                             });
-                            pos = self.buf.len();
+                            pos = buf.len();
                             break;
                         }
                         Step::More { keep } => {
-                            let raw =
-                                self.buf[start..(start + RAW_KEPT).min(self.buf.len())].to_vec();
+                            let raw = buf[start..(start + RAW_KEPT).min(buf.len())].to_vec();
                             self.skipping = Some(Skipping {
                                 framer,
                                 start: at,
@@ -658,10 +702,9 @@ impl RecordReader {
                 }
             }
         }
-        self.buf.drain(..pos);
         self.buf_offset += pos as u64;
         self.paused = matches!(result, Ok(false));
-        result.map(|_| ())
+        (pos, result.map(|_| ()))
     }
 
     /// After a record: one skipped is counted; after the first, the header's width caps the
@@ -703,20 +746,15 @@ impl RecordReader {
         }
     }
 
-    /// Reads one record at `start`, filling `fields` and `scratch`; counts `\n`s inside it and
-    /// adds the classes of the bytes it holds ([`ESCAPED`], [`WIDE`]) to `seen`.
-    fn scan(
-        &mut self,
-        start: usize,
-        len: usize,
-        eof: bool,
-        newlines: &mut u64,
-        seen: &mut u8,
-    ) -> Scan {
+    /// Reads one record at `start` in `buf` (which ends where the scan must stop), filling
+    /// `fields` and `scratch`; counts its `\n`s in `newlines` and adds the classes of the bytes
+    /// it holds ([`ESCAPED`], [`WIDE`]) to `seen`.
+    fn scan(&mut self, buf: &[u8], start: usize, eof: bool, seen: &mut u8) -> Scan {
         self.fields.clear();
         self.scratch.clear();
         self.count = 0;
-        let buf = &self.buf[..len];
+        self.newlines = 0;
+        let len = buf.len();
         let mut i = start;
         loop {
             let field_start = i;
@@ -745,7 +783,7 @@ impl RecordReader {
                         }
                         if b < 0x20 || b == b'\\' || b >= 0x80 {
                             *seen |= if b >= 0x80 { WIDE } else { ESCAPED };
-                            *newlines += u64::from(b == b'\n');
+                            self.newlines += u64::from(b == b'\n');
                         }
                         i += 1;
                     }
@@ -795,7 +833,7 @@ impl RecordReader {
                 continue;
             }
             // A line ending: `\n` counts as a line; the `\n` of `\r\n` is skipped as the next lead.
-            *newlines += u64::from(buf[i] == b'\n');
+            self.newlines += u64::from(buf[i] == b'\n');
             return Scan::Record {
                 end: i,
                 next: i + 1,
@@ -823,6 +861,12 @@ mod tests {
     /// Reads with a record limit of `limit`, every record a data record; a broken one has the
     /// cell `BROKEN <reason>`.
     fn read_limited(chunks: &[&[u8]], limit: usize) -> Vec<Owned> {
+        read_with(chunks, limit, false)
+    }
+
+    /// [`read_limited`]; with `hold`, `f` holds records back after each one and the driver
+    /// goes on until none is held back, after each push and after the end.
+    fn read_with(chunks: &[&[u8]], limit: usize, hold: bool) -> Vec<Owned> {
         let mut r = RecordReader::new(b',', 0, limit);
         r.body(usize::MAX);
         let mut got = Vec::new();
@@ -834,7 +878,7 @@ mod tests {
                     raw: String::from_utf8_lossy(rec.raw).into_owned(),
                     cells: vec![format!("BROKEN {b:?}")],
                 });
-                return Ok(true);
+                return Ok(!hold);
             }
             let row = rec.row().unwrap();
             got.push(Owned {
@@ -845,12 +889,18 @@ mod tests {
                     .map(|i| row.cell_str(i).to_string())
                     .collect(),
             });
-            Ok(true)
+            Ok(!hold)
         };
         for c in chunks {
             r.push(c, &mut f).unwrap();
+            while r.paused() {
+                r.go_on(&mut f).unwrap();
+            }
         }
         r.finish(&mut f).unwrap();
+        while r.paused() {
+            r.go_on(&mut f).unwrap();
+        }
         got
     }
 
@@ -924,6 +974,48 @@ mod tests {
         }
         let bytes: Vec<&[u8]> = data.chunks(1).collect();
         assert_eq!(read_all(&bytes), whole);
+    }
+
+    /// Reads as [`read_all`] does, but `f` holds back after each record: the driver goes on
+    /// after each push, and after the end, until nothing is held back.
+    fn read_pausing(chunks: &[&[u8]]) -> Vec<Owned> {
+        read_with(chunks, 1 << 20, true)
+    }
+
+    #[test]
+    fn records_held_back_read_the_same_at_any_cuts() {
+        let data: &[u8] = "h1,h2\n\"a\nb\",c\r\n\nd,e\n\"x\"\"\",\"\r\"\nlast,row".as_bytes();
+        let whole = read_all(&[data]);
+        assert_eq!(whole.len(), 5);
+        assert_eq!(read_pausing(&[data]), whole);
+        for a in 0..=data.len() {
+            for b in a..=data.len() {
+                let chunks = [&data[..a], &data[a..b], &data[b..]];
+                assert_eq!(read_all(&chunks), whole, "cuts at {a}, {b}");
+                assert_eq!(read_pausing(&chunks), whole, "cuts at {a}, {b}, held back");
+            }
+        }
+    }
+
+    #[test]
+    fn a_chunk_is_read_in_place_and_only_its_unfinished_record_kept() {
+        let rows = "1,abc,\"q\"\n".repeat(10_000);
+        let mut r = RecordReader::new(b',', 0, 1 << 20);
+        let mut n = 0;
+        let mut f = |_: Record<'_>| -> Result<bool, ()> {
+            n += 1;
+            Ok(true)
+        };
+        r.push(rows.as_bytes(), &mut f).unwrap();
+        r.push(b"\n2,de", &mut f).unwrap();
+        assert_eq!(r.buf, b"2,de");
+        // The first chunk was never copied whole: the buffer holds no more than a record.
+        assert!(r.buf.capacity() < 64, "{}", r.buf.capacity());
+        r.push(b"f\n3,gh", &mut f).unwrap();
+        assert_eq!(r.buf, b"3,gh");
+        assert_eq!(r.position().offset, rows.len() as u64 + 7);
+        r.finish(&mut f).unwrap();
+        assert_eq!(n, 10_002);
     }
 
     #[test]
