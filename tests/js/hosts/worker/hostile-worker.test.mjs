@@ -13,11 +13,11 @@
 // by a fraction of what a 256 MB header would take.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { ensureTrackCsv } from '../../../../bench/generate.mjs';
 import { assertHostReport, chunksOf, gzipChunks, hostileCorpus, normalCase } from '../../../support/hostile-corpus.mjs';
-import { startSegmentServer } from '../../../support/segment-server.mjs';
-import { r2Notification, startWorkerStack } from '../../../support/worker-stack.mjs';
+import { useWorkerStack } from '../../../support/use-worker-stack.mjs';
+import { r2Notification } from '../../../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_hostile_worker_2718';
 const TOKEN = 'tok_hostile_worker_1618';
@@ -25,21 +25,9 @@ const MB = 2 ** 20;
 /** What a hostile file may grow workerd by beyond what the normal file grows it by. */
 const ALLOWED = 32 * MB;
 
-let seg;
+const suite = useWorkerStack({ writeKey: WRITE_KEY, token: TOKEN, record: false, port: 0 });
 let stack;
-
-before(async () => {
-  seg = await startSegmentServer({ writeKey: WRITE_KEY, record: false });
-  stack = await startWorkerStack({
-    vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url },
-    secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-    port: 0,
-  });
-});
-after(async () => {
-  await stack?.close();
-  await seg?.close();
-});
+before(() => ({ worker: stack } = suite));
 
 /** The case gzipped, whole (a thousand times smaller): a body for `put`, and its size. */
 async function gzipped(c) {
@@ -54,10 +42,14 @@ async function runOne(key, body, size) {
   await stack.put(key, body, { size });
   const head = await stack.bucket.head(key);
   const memory = stack.sampleMemory({ intervalMs: 25 });
-  await stack.notify(r2Notification({ bucket: stack.bucketName, key, size, eTag: head.etag }));
   const reportKey = `csv2segment-reports/${key}.report.json`;
-  await stack.waitFor(async () => (await stack.bucket.head(reportKey)) !== null, { timeoutMs: 120_000, intervalMs: 100 });
-  const { growthBytes } = memory.stop();
+  let growthBytes;
+  try {
+    await stack.notify(r2Notification({ bucket: stack.bucketName, key, size, eTag: head.etag }));
+    await stack.waitFor(async () => (await stack.bucket.head(reportKey)) !== null, { timeoutMs: 120_000, intervalMs: 100 });
+  } finally {
+    ({ growthBytes } = memory.stop()); // also when the wait fails: a running sampler held node --test open
+  }
   const report = JSON.parse(await (await stack.bucket.get(reportKey)).text());
   return { report, growthBytes };
 }
