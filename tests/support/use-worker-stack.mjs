@@ -4,9 +4,11 @@
 // failing or timed-out test still gets both closed (a server or a workerd left open keeps
 // node --test from exiting, which in CI hangs the whole run).
 //
-//   const suite = useWorkerStack({ writeKey: WRITE_KEY, token: TOKEN, seed: 7, vars: { SEGMENT_MAX_ATTEMPTS: '2' } });
-//   let seg; let stack;
-//   before(() => ({ seg, worker: stack } = suite));
+//   describe('...', () => {
+//     const suite = useWorkerStack({ writeKey: WRITE_KEY, token: TOKEN, seed: 7, vars: { SEGMENT_MAX_ATTEMPTS: '2' } });
+//     let seg; let stack;
+//     before(() => ({ seg, worker: stack } = suite)); // in a describe; at a file's top level, use suite.worker
+//   });
 //   test('...', async () => { await stack.putAndNotify(...); seg.events; suite.logs; });
 //
 //   test('one of its own', async (t) => {
