@@ -523,6 +523,8 @@ export async function startWorkerStack(options = {}) {
   const workerName = userWorker.name;
 
   let closed = false;
+  /** The memory samplers' stop functions: close() stops any a failed test left running. */
+  const samplers = new Set();
   let inspectorSocket; // a promise of { call }
   const inspectorSockets = new Set();
 
@@ -546,7 +548,10 @@ export async function startWorkerStack(options = {}) {
         });
         res.on('error', reject);
       });
-      req.on('error', (e) => reject(new Error(`R2 put of ${key} failed: ${e.message}`)));
+      req.on('error', (e) => {
+        sized.stream.destroy(); // a generator or file behind it is let go, not left paused
+        reject(new Error(`R2 put of ${key} failed: ${e.message}`));
+      });
       sized.stream.on('error', (e) => req.destroy(e));
       sized.stream.pipe(req);
     });
@@ -573,6 +578,9 @@ export async function startWorkerStack(options = {}) {
     const deadline = Date.now() + timeoutMs;
     let lastError;
     for (;;) {
+      // A test that timed out goes on running after its suite's after() closed the stack: stop here
+      // rather than poll a disposed Miniflare until the deadline.
+      if (closed) throw new Error(`waitFor: the stack was closed while waiting for ${what ?? (predicate.name || 'the predicate')}`);
       try {
         const value = await predicate();
         if (value) return value;
@@ -687,6 +695,8 @@ export async function startWorkerStack(options = {}) {
    * Watches the workerd process's RSS from now until stop(): resets the kernel's peak (VmHWM) and
    * samples VmRSS every intervalMs. stop() gives { startRssBytes, peakRssBytes, growthBytes, samples }
    * (peak: the larger of the sampled maximum and VmHWM). undefined values where /proc is unreadable.
+   * The timer never holds the process open (unref), and close() stops it if stop() was never called
+   * (a test that failed between the two): a running interval kept node --test from exiting.
    */
   function sampleMemory({ intervalMs = 50 } = {}) {
     resetPeakMemory();
@@ -698,9 +708,13 @@ export async function startWorkerStack(options = {}) {
       if (now) peak = Math.max(peak, now.rssBytes);
       samples++;
     }, intervalMs);
+    timer.unref();
+    const halt = () => clearInterval(timer);
+    samplers.add(halt);
     return {
       stop() {
-        clearInterval(timer);
+        halt();
+        samplers.delete(halt);
         const end = processMemory();
         if (!start || !end) return { startRssBytes: undefined, peakRssBytes: undefined, growthBytes: undefined, samples };
         const peakRssBytes = Math.max(peak, end.rssBytes, end.peakRssBytes);
@@ -712,6 +726,8 @@ export async function startWorkerStack(options = {}) {
   async function close() {
     if (closed) return;
     closed = true;
+    for (const halt of samplers) halt();
+    samplers.clear();
     inspectorSocket = undefined;
     await Promise.all(
       [...inspectorSockets].map((ws) => {

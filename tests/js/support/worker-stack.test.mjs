@@ -5,6 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -330,4 +332,33 @@ test('a second stack: persisted R2 across restarts, the inspector, and no worker
   } finally {
     await second.close();
   }
+});
+
+test('close() ends what a failed test left running: the process exits', { timeout: 150_000 }, async () => {
+  // A test whose waitFor threw before its sampler's stop() (the hostile file's 120 s wait for a
+  // report, under load) left the sampler's interval running: node --test never exited after the
+  // file's tests. Here a child does the same and must exit by itself once the stack is closed; a
+  // test that timed out goes on waiting after its suite's after(), so waitFor ends on close too.
+  const script = `
+    import { startWorkerStack } from ${JSON.stringify(new URL('../../support/worker-stack.mjs', import.meta.url).href)};
+    const stack = await startWorkerStack({ root: process.env.STACK_ROOT, secrets: { SEGMENT_WRITE_KEY: 'k', INGEST_TOKEN: 't' } });
+    stack.sampleMemory({ intervalMs: 10 });
+    const waiting = stack.waitFor(() => false, { timeoutMs: 600_000, what: 'a report that never comes' }).then(() => 'waitFor resolved', (e) => e.message);
+    await stack.close();
+    console.log(await waiting);
+  `;
+  // (without NODE_TEST_CONTEXT, which would make the child talk to this runner, not to stdout)
+  const env = { ...process.env, STACK_ROOT: dir };
+  delete env.NODE_TEST_CONTEXT;
+  const file = path.join(dir, 'left-running.mjs'); // (as a file: node -e with this script does not return)
+  await writeFile(file, script);
+  const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  // Only a stop for a hang (the child starts workerd, a few seconds even on a loaded machine).
+  const hang = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const [code, signal] = await once(child, 'exit');
+  clearTimeout(hang);
+  assert.equal(stdout.trim(), 'waitFor: the stack was closed while waiting for a report that never comes');
+  assert.deepEqual([code, signal], [0, null], 'the child exited by itself once the stack was closed');
 });

@@ -13,11 +13,11 @@
 // by a fraction of what a 256 MB header would take.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ensureTrackCsv } from '../../../../bench/generate.mjs';
 import { assertHostReport, chunksOf, gzipChunks, hostileCorpus, normalCase } from '../../../support/hostile-corpus.mjs';
-import { startSegmentServer } from '../../../support/segment-server.mjs';
-import { r2Notification, startWorkerStack } from '../../../support/worker-stack.mjs';
+import { useWorkerStack } from '../../../support/use-worker-stack.mjs';
+import { r2Notification } from '../../../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_hostile_worker_2718';
 const TOKEN = 'tok_hostile_worker_1618';
@@ -25,21 +25,9 @@ const MB = 2 ** 20;
 /** What a hostile file may grow workerd by beyond what the normal file grows it by. */
 const ALLOWED = 32 * MB;
 
-let seg;
-let stack;
-
-before(async () => {
-  seg = await startSegmentServer({ writeKey: WRITE_KEY, record: false });
-  stack = await startWorkerStack({
-    vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url },
-    secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-    port: 0,
-  });
-});
-after(async () => {
-  await stack?.close();
-  await seg?.close();
-});
+// (No describe here, so the stack is read from the suite where used: under Node 20 a second
+// top-level before() that copied it out ran before the suite's had started it.)
+const suite = useWorkerStack({ writeKey: WRITE_KEY, token: TOKEN, record: false, port: 0 });
 
 /** The case gzipped, whole (a thousand times smaller): a body for `put`, and its size. */
 async function gzipped(c) {
@@ -51,14 +39,18 @@ async function gzipped(c) {
 
 /** Puts `body` (of `size` bytes) at `key`, announces it, waits for its report: { report, growthBytes }. */
 async function runOne(key, body, size) {
-  await stack.put(key, body, { size });
-  const head = await stack.bucket.head(key);
-  const memory = stack.sampleMemory({ intervalMs: 25 });
-  await stack.notify(r2Notification({ bucket: stack.bucketName, key, size, eTag: head.etag }));
+  await suite.worker.put(key, body, { size });
+  const head = await suite.worker.bucket.head(key);
+  const memory = suite.worker.sampleMemory({ intervalMs: 25 });
   const reportKey = `csv2segment-reports/${key}.report.json`;
-  await stack.waitFor(async () => (await stack.bucket.head(reportKey)) !== null, { timeoutMs: 120_000, intervalMs: 100 });
-  const { growthBytes } = memory.stop();
-  const report = JSON.parse(await (await stack.bucket.get(reportKey)).text());
+  let growthBytes;
+  try {
+    await suite.worker.notify(r2Notification({ bucket: suite.worker.bucketName, key, size, eTag: head.etag }));
+    await suite.worker.waitFor(async () => (await suite.worker.bucket.head(reportKey)) !== null, { timeoutMs: 120_000, intervalMs: 100 });
+  } finally {
+    ({ growthBytes } = memory.stop()); // also when the wait fails: a running sampler held node --test open
+  }
+  const report = JSON.parse(await (await suite.worker.bucket.get(reportKey)).text());
   return { report, growthBytes };
 }
 
@@ -104,7 +96,7 @@ test('Worker: a gzipped header over the limit stops the decompression', async (t
 
 test('Worker: /v1/validate answers a 16 MB line of commas with its row cut to 4 KiB', async () => {
   const [c] = hostileCorpus({ mb: 16 }).filter((x) => x.key === 'track_commas.csv');
-  const res = await fetch(`${stack.url}/v1/validate/${c.key}`, {
+  const res = await fetch(`${suite.worker.url}/v1/validate/${c.key}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-length': String(c.size) },
     body: ReadableStreamFrom(chunksOf(c)),

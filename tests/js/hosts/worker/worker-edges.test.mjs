@@ -4,14 +4,14 @@
 // run in pieces, equal to a single run to the event; Segment's 32 KB event limit at its boundary.
 // Run against wrangler's own bundle too (tests/js/hosts/worker/worker-bundle.test.mjs).
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { readConfig } from '../../../../js/core/config.mjs';
 import { loadEngine } from '../../../../js/core/engine.mjs';
 import { freshPost } from '../../../support/fresh-post.mjs';
 import { eventsById, hardFile, singleRunEvents } from '../../../support/pieces.mjs';
-import { startSegmentServer } from '../../../support/segment-server.mjs';
-import { reportOf, startWorkerStack } from '../../../support/worker-stack.mjs';
+import { startWorkerFor, useWorkerStack } from '../../../support/use-worker-stack.mjs';
+import { reportOf } from '../../../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_worker_edges_secret_93b1';
 const TOKEN = 'tok_edges_secret_51c0';
@@ -44,25 +44,10 @@ async function putAndSettle(stack, key, body) {
 }
 
 describe('Worker edges', () => {
+  const suite = useWorkerStack({ writeKey: WRITE_KEY, token: TOKEN, seed: 7, vars: VARS, queueRetryDelaySeconds: 1 });
   let seg;
   let stack;
-
-  before(async () => {
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 7 });
-    stack = await startWorkerStack({
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, ...VARS },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      queueRetryDelaySeconds: 1,
-    });
-  });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
-  });
-  beforeEach(() => {
-    seg.reset();
-    seg.setFaults({});
-  });
+  before(() => ({ seg, worker: stack } = suite));
 
   const post = (path, body, headers = {}) => fetch(`${stack.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, ...headers }, body });
 
@@ -169,38 +154,28 @@ describe('Worker edges', () => {
 });
 
 describe('Worker: a .gz file in pieces', () => {
-  test('continuations on a budget, paced: exactly the events and ids of a single run', async () => {
-    const seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 3 });
+  test('continuations on a budget, paced: exactly the events and ids of a single run', async (t) => {
     const budget = { MAX_RUN_SECONDS: '0.5', SEGMENT_MAX_EVENTS_PER_SECOND: '50000' };
-    const stack = await startWorkerStack({
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, ...VARS, ...budget },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY },
-      queueRetryDelaySeconds: 1,
-    });
-    try {
-      const key = 'incoming/track_hard.csv.gz';
-      const bytes = Buffer.from(hardFile(100_000));
-      const note = await stack.putAndNotify(key, gzipSync(bytes));
-      const report = await reportOf(stack, key, { status: ['done', 'failed'], timeoutMs: 60_000 });
-      assert.equal(report.status, 'done', JSON.stringify(report).slice(0, 500));
-      const lines = linesFor(stack, key);
-      const continued = lines.filter((l) => l.status === 'continued').length;
-      // At 50,000 events a second, 100,000 rows take two seconds; a piece of 0.5 s takes at most
-      // its half second's 25,000 rows, the budget's first second (a full bucket, 50,000) and the
-      // batches in flight: never the whole file, on any machine.
-      assert.ok(continued >= 1, `${continued} continuations`);
-      assert.equal(report.pieces, continued + 1);
-      const engine = await loadEngine();
-      const { engineOptions } = readConfig({ SEGMENT_WRITE_KEY: WRITE_KEY, CSV2SEGMENT_EMPTY_CELLS: 'omit', CSV2SEGMENT_TYPING: 'infer' });
-      const single = singleRunEvents(engine, { key, identity: `r2://${note.bucket}/${key}#${note.object.eTag}`, bytes, options: engineOptions });
-      const got = eventsById(seg);
-      assert.equal(got.size, single.byId.size);
-      assert.deepEqual(got, single.byId);
-      assert.deepEqual([report.rows, report.events, report.rejected], [single.report.rows, single.report.events, single.report.rejected]);
-      assert.deepEqual(report.rejections, single.report.rejections);
-    } finally {
-      await stack.close();
-      await seg.close();
-    }
+    const { seg, worker: stack } = await startWorkerFor(t, { writeKey: WRITE_KEY, seed: 3, vars: { ...VARS, ...budget }, queueRetryDelaySeconds: 1 });
+    const key = 'incoming/track_hard.csv.gz';
+    const bytes = Buffer.from(hardFile(100_000));
+    const note = await stack.putAndNotify(key, gzipSync(bytes));
+    const report = await reportOf(stack, key, { status: ['done', 'failed'], timeoutMs: 60_000 });
+    assert.equal(report.status, 'done', JSON.stringify(report).slice(0, 500));
+    const lines = linesFor(stack, key);
+    const continued = lines.filter((l) => l.status === 'continued').length;
+    // At 50,000 events a second, 100,000 rows take two seconds; a piece of 0.5 s takes at most
+    // its half second's 25,000 rows, the budget's first second (a full bucket, 50,000) and the
+    // batches in flight: never the whole file, on any machine.
+    assert.ok(continued >= 1, `${continued} continuations`);
+    assert.equal(report.pieces, continued + 1);
+    const engine = await loadEngine();
+    const { engineOptions } = readConfig({ SEGMENT_WRITE_KEY: WRITE_KEY, CSV2SEGMENT_EMPTY_CELLS: 'omit', CSV2SEGMENT_TYPING: 'infer' });
+    const single = singleRunEvents(engine, { key, identity: `r2://${note.bucket}/${key}#${note.object.eTag}`, bytes, options: engineOptions });
+    const got = eventsById(seg);
+    assert.equal(got.size, single.byId.size);
+    assert.deepEqual(got, single.byId);
+    assert.deepEqual([report.rows, report.events, report.rejected], [single.report.rows, single.report.events, single.report.rejected]);
+    assert.deepEqual(report.rejections, single.report.rejections);
   });
 });

@@ -6,11 +6,10 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { METRICS } from '../../../../js/core/metrics.mjs';
 import { ROOT } from '../../../../scripts/lib/proc.mjs';
-import { startSegmentServer } from '../../../support/segment-server.mjs';
-import { startWorkerStack } from '../../../support/worker-stack.mjs';
+import { useWorkerStack } from '../../../support/use-worker-stack.mjs';
 
 const WRITE_KEY = 'wk_metrics_secret_0c9d';
 const TOKEN = 'tok_metrics_secret_77aa';
@@ -33,33 +32,21 @@ async function wranglerWithMetrics() {
 }
 
 describe('Worker metrics to Workers Analytics Engine', () => {
+  const suite = useWorkerStack(async () => ({
+    writeKey: WRITE_KEY,
+    token: TOKEN,
+    seed: 2,
+    config: await wranglerWithMetrics(),
+    recordAnalytics: true,
+    vars: { SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' },
+  }));
   let seg;
   let stack;
-  let logs = [];
-
-  before(async () => {
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 2 });
-    stack = await startWorkerStack({
-      config: await wranglerWithMetrics(),
-      recordAnalytics: true,
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      log: (line) => logs.push(line),
-    });
-  });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
-  });
-  beforeEach(() => {
-    seg.reset();
-    seg.setFaults({});
-    logs = [];
-  });
+  before(() => ({ seg, worker: stack } = suite));
 
   /** The Worker's JSON line about `key` with `status`. */
   const lineOf = (key, status) =>
-    logs
+    suite.logs
       .filter((l) => l.includes('"source":"csv2segment"'))
       .map((l) => JSON.parse(l.slice(l.indexOf('{'))))
       .find((l) => l.key === key && l.status === status);

@@ -3,54 +3,32 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { generateTrackCsv } from '../../../../bench/generate.mjs';
 import { pinOf } from '../../../../js/core/pinned-mapping.mjs';
 import { freshPost } from '../../../support/fresh-post.mjs';
-import { startSegmentServer } from '../../../support/segment-server.mjs';
-import { r2Notification, reportOf, startWorkerStack } from '../../../support/worker-stack.mjs';
+import { startWorkerFor, useWorkerStack } from '../../../support/use-worker-stack.mjs';
+import { r2Notification, reportOf } from '../../../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_worker_secret_5150';
 const TOKEN = 'tok_ingest_secret_0042';
 const sample = (name) => readFile(new URL(`../../../../samples/${name}`, import.meta.url));
 
 describe('Worker', () => {
+  const suite = useWorkerStack({
+    writeKey: WRITE_KEY,
+    token: TOKEN,
+    seed: 11,
+    vars: { SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5', QUEUE_RETRY_DELAY_SECONDS: '1' },
+    port: 0,
+  });
   let seg;
   let stack;
-  let logs = [];
-  const allLogs = [];
-
-  before(async () => {
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 11 });
-    stack = await startWorkerStack({
-      vars: {
-        SEGMENT_ENDPOINT: seg.url,
-        SEGMENT_OBJECTS_ENDPOINT: seg.url,
-        SEGMENT_MAX_ATTEMPTS: '2',
-        SEGMENT_RETRY_BASE_MS: '5',
-        QUEUE_RETRY_DELAY_SECONDS: '1',
-      },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      port: 0,
-      log: (line) => {
-        logs.push(line);
-        allLogs.push(line);
-      },
-    });
-  });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
-  });
-  beforeEach(() => {
-    seg.reset();
-    seg.setFaults({});
-    logs = [];
-  });
+  before(() => ({ seg, worker: stack } = suite));
 
   /** The Worker's JSON log lines about `key`. */
   const linesFor = (key) =>
-    logs
+    suite.logs
       .filter((l) => l.includes('"source":"csv2segment"'))
       .map((l) => JSON.parse(l.slice(l.indexOf('{'))))
       .filter((l) => l.key === key);
@@ -159,7 +137,7 @@ describe('Worker', () => {
       [{ pin: 'b'.repeat(64) }, key, 'a task refused: the task names a run that has no pinned mapping (no pin at its key): it is not a piece of a run of this object'],
     ];
     for (const [fields, about, error] of cases) {
-      logs = [];
+      suite.logs = [];
       await stack.notify(task(fields));
       const [line] = await stack.waitFor(() => linesFor(about).length > 0 && linesFor(about), { timeoutMs: 15_000, what: error });
       assert.deepEqual([line.level, line.status, line.error], ['error', 'refused', error]);
@@ -167,7 +145,7 @@ describe('Worker', () => {
     assert.equal(seg.stats().requests, 0);
     assert.deepEqual(await reportOf(stack, key), done);
     // The right header is taken: the rest of the file is sent.
-    logs = [];
+    suite.logs = [];
     await stack.notify(task({}));
     await stack.waitFor(() => linesFor(key).some((l) => l.status === 'piece-done' || l.status === 'done'), { timeoutMs: 15_000 });
     assert.deepEqual(seg.events.map((e) => e.userId), ['2']);
@@ -224,7 +202,7 @@ describe('Worker', () => {
     for (let i = 0; i + 4 <= credential.length; i += 1) {
       const piece = credential.slice(i, i + 4);
       assert.ok(!text.includes(piece) && !stored.includes(piece), `${piece} of the credential is kept`);
-      for (const line of logs) assert.ok(!line.includes(piece), `${piece} is in ${line}`);
+      for (const line of suite.logs) assert.ok(!line.includes(piece), `${piece} is in ${line}`);
     }
   });
 
@@ -305,60 +283,55 @@ describe('Worker', () => {
     for (const authorization of [`Bearer ${TOKEN}`, 'Bearer nope']) {
       await (await fetch(`${stack.url}/v1/ingest/track_secrets.csv`, { method: 'POST', headers: { authorization }, body: await sample('track_1.csv') })).text();
     }
-    assert.ok(allLogs.filter((l) => l.includes('"source":"csv2segment"')).length >= 2);
-    for (const line of allLogs) {
+    assert.ok(suite.allLogs.filter((l) => l.includes('"source":"csv2segment"')).length >= 2);
+    for (const line of suite.allLogs) {
       assert.ok(!line.includes(WRITE_KEY) && !line.includes(TOKEN), line);
     }
   });
 });
 
 describe('Worker on a 300 MB object', () => {
-  test('streams it through: every row delivered, the runtime growing far less than 128 MB', async () => {
-    const seg = await startSegmentServer({ writeKey: WRITE_KEY, record: false });
-    const stack = await startWorkerStack({
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      port: 0,
-    });
-    try {
-      // 150,000 rows of about 2 KB: 303 MB, generated as it is put, never whole in memory.
-      const rows = 150_000;
-      const note = 'abcdefghij'.repeat(200);
-      const header = 'userId,event,properties.note\n';
-      const line = (i) => `u${String(i).padStart(8, '0')},Big Row,${note}\n`;
-      const size = header.length + rows * line(0).length;
-      const encoder = new TextEncoder();
-      async function* chunks() {
-        let buf = header;
-        for (let i = 0; i < rows; i += 1) {
-          buf += line(i);
-          if (buf.length >= 1 << 20) {
-            yield encoder.encode(buf);
-            buf = '';
-          }
+  test('streams it through: every row delivered, the runtime growing far less than 128 MB', async (t) => {
+    const { seg, worker: stack } = await startWorkerFor(t, { writeKey: WRITE_KEY, token: TOKEN, record: false, port: 0 });
+    // 150,000 rows of about 2 KB: 303 MB, generated as it is put, never whole in memory.
+    const rows = 150_000;
+    const note = 'abcdefghij'.repeat(200);
+    const header = 'userId,event,properties.note\n';
+    const line = (i) => `u${String(i).padStart(8, '0')},Big Row,${note}\n`;
+    const size = header.length + rows * line(0).length;
+    const encoder = new TextEncoder();
+    async function* chunks() {
+      let buf = header;
+      for (let i = 0; i < rows; i += 1) {
+        buf += line(i);
+        if (buf.length >= 1 << 20) {
+          yield encoder.encode(buf);
+          buf = '';
         }
-        if (buf) yield encoder.encode(buf);
       }
-      const key = 'incoming/track_big.csv';
-      await stack.put(key, chunks(), { size });
-      const head = await stack.bucket.head(key);
-      assert.equal(head.size, size);
+      if (buf) yield encoder.encode(buf);
+    }
+    const key = 'incoming/track_big.csv';
+    await stack.put(key, chunks(), { size });
+    const head = await stack.bucket.head(key);
+    assert.equal(head.size, size);
 
-      const memory = stack.sampleMemory({ intervalMs: 25 });
+    const memory = stack.sampleMemory({ intervalMs: 25 });
+    let sampled;
+    try {
       await stack.notify(r2Notification({ bucket: stack.bucketName, key, size, eTag: head.etag }));
       await stack.waitFor(async () => (await stack.bucket.head(`csv2segment-reports/${key}.report.json`)) !== null, { timeoutMs: 240_000, intervalMs: 100 });
-      const { growthBytes, samples } = memory.stop();
-      const report = JSON.parse(await (await stack.bucket.get(`csv2segment-reports/${key}.report.json`)).text());
-      assert.deepEqual([report.status, report.rows, report.events, report.delivery.events], ['done', rows, rows, rows]);
-      assert.equal(seg.stats().uniqueMessageIds, rows);
-      assert.ok(samples > 10);
-      // The whole workerd process, the R2 and queue simulators included (Miniflare reports no
-      // isolate's memory): a buffered object would add its 303 MB. Measured: about 51 MB here,
-      // against 28 MB for a 30 MB object.
-      assert.ok(growthBytes < 80 * 2 ** 20, `workerd grew by ${(growthBytes / 2 ** 20).toFixed(1)} MB`);
     } finally {
-      await stack.close();
-      await seg.close();
+      sampled = memory.stop();
     }
+    const { growthBytes, samples } = sampled;
+    const report = JSON.parse(await (await stack.bucket.get(`csv2segment-reports/${key}.report.json`)).text());
+    assert.deepEqual([report.status, report.rows, report.events, report.delivery.events], ['done', rows, rows, rows]);
+    assert.equal(seg.stats().uniqueMessageIds, rows);
+    assert.ok(samples > 10);
+    // The whole workerd process, the R2 and queue simulators included (Miniflare reports no
+    // isolate's memory): a buffered object would add its 303 MB. Measured: about 51 MB here,
+    // against 28 MB for a 30 MB object.
+    assert.ok(growthBytes < 80 * 2 ** 20, `workerd grew by ${(growthBytes / 2 ** 20).toFixed(1)} MB`);
   });
 });
