@@ -257,69 +257,121 @@ struct Fast {
     shape: Option<Shape>,
 }
 
-/// Text of one length with each number's digits and each separator at a fixed place.
+/// Text of one length with each number's digits and each separator at a fixed place, as
+/// masks over the text's 8-byte words (its bytes padded with zeros to [`Shape::MAX`]): a
+/// cell is tested a word at a time, and each number read from fixed places, with no branch
+/// per byte.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Shape {
     len: usize,
-    /// Where each separator byte is, and the byte.
-    literals: Vec<(usize, u8)>,
-    /// Where each number's digits are, and how many.
-    numbers: Vec<(Field, usize, usize)>,
+    /// Per word: `0xff` at each separator's byte.
+    literal_mask: [u64; Shape::WORDS],
+    /// Per word: each separator's byte where it is, else zero.
+    literals: [u64; Shape::WORDS],
+    /// Per word: `0xff` at each digit's byte.
+    digit_mask: [u64; Shape::WORDS],
+    /// Per field (in [`Field`]'s order): where its digits start, and each of up to four
+    /// bytes' weight from there (`[1000, 100, 10, 1]` for a year, `[10, 1, 0, 0]` for two
+    /// digits, all zero for a field the format does not have).
+    numbers: [(u8, [u32; 4]); 6],
+    /// What a field the format does not have reads as (a day or month of 1, else 0).
+    defaults: [u32; 6],
 }
 
 impl Shape {
+    /// The longest shape: 32 bytes, four words (`%d.%m.%Y %H:%M:%S` is 19).
+    const MAX: usize = 32;
+    const WORDS: usize = Shape::MAX / 8;
+
     /// The shape of `pieces`: each number at its full width, each space one space; none with
-    /// a fraction, whose width varies.
+    /// a fraction, whose width varies, or longer than [`Shape::MAX`].
     fn of(pieces: &[Piece]) -> Option<Shape> {
-        let mut shape = Shape {
-            len: 0,
-            literals: Vec::new(),
-            numbers: Vec::new(),
+        let mut literal = [0u8; Shape::MAX];
+        let mut literal_mask = [0u8; Shape::MAX];
+        let mut digit_mask = [0u8; Shape::MAX];
+        let mut numbers = [(0u8, [0u32; 4]); 6];
+        let mut defaults = [0u32, 1, 1, 0, 0, 0];
+        let mut len = 0usize;
+        let mut put = |len: &mut usize, b: u8| -> Option<()> {
+            *literal.get_mut(*len)? = b;
+            literal_mask[*len] = 0xff;
+            *len += 1;
+            Some(())
         };
         for piece in pieces {
             match piece {
                 Piece::Num(field, width) => {
-                    shape.numbers.push((*field, shape.len, *width));
-                    shape.len += width;
+                    if len + width > Shape::MAX {
+                        return None;
+                    }
+                    let mut weights = [0u32; 4];
+                    let mut weight = 1;
+                    for w in weights.get_mut(..*width)?.iter_mut().rev() {
+                        *w = weight;
+                        weight *= 10;
+                    }
+                    numbers[*field as usize] = (u8::try_from(len).ok()?, weights);
+                    defaults[*field as usize] = 0;
+                    digit_mask[len..len + width].fill(0xff);
+                    len += width;
                 }
                 Piece::Lit(lit) => {
                     for &b in lit.iter() {
-                        shape.literals.push((shape.len, b));
-                        shape.len += 1;
+                        put(&mut len, b)?;
                     }
                 }
-                Piece::Space => {
-                    shape.literals.push((shape.len, b' '));
-                    shape.len += 1;
-                }
+                Piece::Space => put(&mut len, b' ')?,
                 Piece::Fraction => return None,
             }
         }
-        Some(shape)
+        let words = |bytes: &[u8; Shape::MAX]| {
+            std::array::from_fn(|i| {
+                u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap_or_default())
+            })
+        };
+        Some(Shape {
+            len,
+            literal_mask: words(&literal_mask),
+            literals: words(&literal),
+            digit_mask: words(&digit_mask),
+            numbers,
+            defaults,
+        })
     }
 
     /// The fields of `text`, when it has exactly this shape: what the steps read from it.
     #[inline]
     fn read(&self, text: &[u8]) -> Option<[u32; 6]> {
+        const ZEROS: u64 = 0x3030_3030_3030_3030;
+        const SIXES: u64 = 0x0606_0606_0606_0606;
+        const HIGH: u64 = 0xf0f0_f0f0_f0f0_f0f0;
         if text.len() != self.len {
             return None;
         }
-        for &(at, b) in &self.literals {
-            if text.get(at) != Some(&b) {
-                return None;
-            }
+        // Room for a number's four bytes read from its start, past the shape's end.
+        let mut buf = [0u8; Shape::MAX + 4];
+        buf.get_mut(..text.len())?.copy_from_slice(text);
+        let mut bad = 0u64;
+        for i in 0..Shape::WORDS {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&buf[i * 8..i * 8 + 8]);
+            let w = u64::from_le_bytes(word);
+            bad |= (w & self.literal_mask[i]) ^ self.literals[i];
+            // A digit's byte is 0x30 to 0x39: its xor with 0x30 is 0 to 9, which plus 6
+            // stays under 0x10; any other byte sets a high bit of the one or the other. (A
+            // carry out of a byte comes only from one whose own high bits are set.)
+            let t = (w ^ ZEROS) & self.digit_mask[i];
+            bad |= (t | t.wrapping_add(SIXES)) & HIGH;
         }
-        let mut v = [0u32, 1, 1, 0, 0, 0];
-        for &(field, at, width) in &self.numbers {
-            let mut n = 0u32;
-            for &b in text.get(at..at + width)? {
-                let d = b.wrapping_sub(b'0');
-                if d > 9 {
-                    return None;
-                }
-                n = n * 10 + u32::from(d);
+        if bad != 0 {
+            return None;
+        }
+        let mut v = self.defaults;
+        for (out, &(at, weights)) in v.iter_mut().zip(&self.numbers) {
+            let at = usize::from(at) & (Shape::MAX - 1);
+            for (k, w) in weights.iter().enumerate() {
+                *out += u32::from(buf[at + k] & 0x0f) * w;
             }
-            v[field as usize] = n;
         }
         Some(v)
     }
@@ -972,6 +1024,90 @@ mod tests {
         // A fraction's width varies: no shape.
         let f = DateFormat::new("%Y-%m-%d %H:%M:%S%.f", None).unwrap();
         assert_eq!(f.fast.as_ref().unwrap().shape, None);
+    }
+
+    /// What a shape reads, byte by byte: the fields of `text` when each digit of `format`'s
+    /// full-width numbers is a digit and each other byte is the format's.
+    fn read_by_bytes(f: &DateFormat, text: &[u8]) -> Option<[u32; 6]> {
+        let pieces = &f.fast.as_ref()?.pieces;
+        let mut v = [0u32, 1, 1, 0, 0, 0];
+        let mut at = 0;
+        for piece in pieces {
+            match piece {
+                Piece::Num(field, width) => {
+                    let digits = text.get(at..at + width)?;
+                    if !digits.iter().all(u8::is_ascii_digit) {
+                        return None;
+                    }
+                    v[*field as usize] = std::str::from_utf8(digits).ok()?.parse().ok()?;
+                    at += width;
+                }
+                Piece::Lit(lit) => {
+                    if text.get(at..at + lit.len())? != &lit[..] {
+                        return None;
+                    }
+                    at += lit.len();
+                }
+                Piece::Space => {
+                    if text.get(at) != Some(&b' ') {
+                        return None;
+                    }
+                    at += 1;
+                }
+                Piece::Fraction => return None,
+            }
+        }
+        (at == text.len()).then_some(v)
+    }
+
+    #[test]
+    fn shapes_test_every_byte_of_every_word() {
+        // Numbers across a word's end (the year at 15..19, bytes 8 and 16 mid-number), a
+        // date alone in one word, a shape of exactly 32 bytes (four words, the last full).
+        for (format, good) in [
+            ("%d.%m.%Y %H:%M:%S", "05.03.2024 14:22:07"),
+            ("%H:%M:%S %d.%m.%Y", "14:22:07 29.02.2024"),
+            ("%Y%m%d", "20240229"),
+            ("%Y-%m-%d", "1999-12-31"),
+            (
+                "%Y-%m-%d, at %H:%M:%S sharp...",
+                "2024-03-05, at 14:22:07 sharp...",
+            ),
+            // One byte past: the steps read it.
+            (
+                "%Y-%m-%d, at %H:%M:%S sharp....",
+                "2024-03-05, at 14:22:07 sharp....",
+            ),
+        ] {
+            let f = DateFormat::new(format, None).unwrap();
+            if good.len() > Shape::MAX {
+                assert_eq!(f.fast.as_ref().unwrap().shape, None, "{format}");
+                assert_eq!(f.millis(good.as_bytes()).ok(), f.chrono_millis(good));
+                assert!(f.millis(good.as_bytes()).is_ok());
+                continue;
+            }
+            let shape = f.fast.as_ref().unwrap().shape.as_ref().unwrap();
+            assert_eq!(shape.len, good.len(), "{format}");
+            assert!(shape.read(good.as_bytes()).is_some(), "{format}");
+            let mut text = good.as_bytes().to_vec();
+            for at in 0..text.len() {
+                for b in 0..=255u8 {
+                    text[at] = b;
+                    assert_eq!(
+                        shape.read(&text),
+                        read_by_bytes(&f, &text),
+                        "{format}: {text:?}"
+                    );
+                    if let Ok(s) = std::str::from_utf8(&text) {
+                        assert_eq!(f.millis(&text).ok(), f.chrono_millis(s.trim()), "{s}");
+                    }
+                }
+                text[at] = good.as_bytes()[at];
+            }
+            // One byte more or less is not the shape.
+            assert_eq!(shape.read(&good.as_bytes()[1..]), None);
+            assert_eq!(shape.read(format!("{good}0").as_bytes()), None);
+        }
     }
 
     #[test]
