@@ -45,6 +45,14 @@ pub(crate) enum Op {
         /// The index of the column's values table in the plan's `tables`.
         values: Option<u16>,
     },
+    /// [`Op::Cell`] in the common case, compiled once per file so the writer's arm for it is
+    /// short: no length limit, no values table, and a conversion that is not a date format.
+    Plain {
+        key: Bytes,
+        col: u32,
+        conv: Conv,
+        data: bool,
+    },
     /// An array position that no column fills.
     Hole,
     /// Writes a key and its fixed JSON value.
@@ -465,6 +473,18 @@ impl Plan {
                     col,
                     conv,
                     data,
+                    limit: None,
+                    values: None,
+                }) if !matches!(conv, Conv::Formatted(_)) => self.ops.push(Op::Plain {
+                    key: Bytes::new(&key),
+                    col: col32(*col),
+                    conv: *conv,
+                    data: *data,
+                }),
+                Node::Leaf(Leaf::Cell {
+                    col,
+                    conv,
+                    data,
                     limit,
                     values,
                 }) => self.ops.push(Op::Cell {
@@ -524,7 +544,7 @@ fn order_columns(plan: &Plan) -> Vec<u32> {
                     }
                 }
             }
-            Op::MessageId { col: Some(col), .. } => cols.push(*col),
+            Op::Plain { col, .. } | Op::MessageId { col: Some(col), .. } => cols.push(*col),
             _ => {}
         }
     }

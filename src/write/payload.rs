@@ -11,9 +11,9 @@ use crate::base::limits::MAX_ID_CHARS;
 use crate::base::reason::Reason;
 use crate::map::cell::Conv;
 use crate::map::date_format::join_date_parts;
-use crate::map::plan::{Op, Plan};
+use crate::map::plan::{Bytes, Op, Plan};
 use crate::options::EmptyCells;
-use crate::read::records::Row;
+use crate::read::records::{CellKind, Row};
 use crate::write::message_id::MessageIds;
 
 /// An object or array being written.
@@ -137,28 +137,10 @@ impl PayloadWriter {
                     let Some(parent) = self.stack.last_mut() else {
                         continue;
                     };
-                    let mut cell = row.cell(*col as usize);
                     let kind = row.kind(*col as usize);
-                    // One byte test: the rest only for a cell that starts with an apostrophe.
-                    // A workbook's text cell is as typed: its apostrophe was never stored.
-                    if cell.first() == Some(&b'\'') && kind.is_none() {
-                        if let Some(rest) = crate::map::cell::excel_text(cell) {
-                            cell = rest;
-                            self.apostrophes += 1;
-                        }
-                    }
+                    let cell = unquoted(row.cell(*col as usize), kind, &mut self.apostrophes);
                     if cell.is_empty() {
-                        let value: &[u8] = match (data, empty) {
-                            (true, EmptyCells::Null) => b"null",
-                            (true, EmptyCells::String) => b"\"\"",
-                            _ => {
-                                parent.skipped_child();
-                                continue;
-                            }
-                        };
-                        parent.fill_holes(out);
-                        key.write(out);
-                        out.extend_from_slice(value);
+                        write_empty(parent, key, *data, empty, out);
                         continue;
                     }
                     if let Some(field) = limit {
@@ -194,6 +176,29 @@ impl PayloadWriter {
                         _ => conv.write(cell, row.clean, out),
                     };
                     written.map_err(|r| (*col, r))?;
+                }
+                Op::Plain {
+                    key,
+                    col,
+                    conv,
+                    data,
+                } => {
+                    let Some(parent) = self.stack.last_mut() else {
+                        continue;
+                    };
+                    let kind = row.kind(*col as usize);
+                    let cell = unquoted(row.cell(*col as usize), kind, &mut self.apostrophes);
+                    if cell.is_empty() {
+                        write_empty(parent, key, *data, empty, out);
+                        continue;
+                    }
+                    parent.fill_holes(out);
+                    key.write(out);
+                    let conv = match kind {
+                        Some(kind) => conv.for_kind(kind),
+                        None => *conv,
+                    };
+                    conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
                 }
                 Op::Hole => {
                     if let Some(parent) = self.stack.last_mut() {
@@ -235,6 +240,37 @@ impl PayloadWriter {
         }
         Ok(())
     }
+}
+
+/// The cell as it goes into the payload: without Excel's apostrophe before number-like text
+/// (counted in `apostrophes`). One byte test: the rest only for a cell that starts with an
+/// apostrophe. A workbook's text cell is as typed: its apostrophe was never stored.
+#[inline(always)]
+fn unquoted<'c>(cell: &'c [u8], kind: Option<CellKind>, apostrophes: &mut u32) -> &'c [u8] {
+    if cell.first() == Some(&b'\'') && kind.is_none() {
+        if let Some(rest) = crate::map::cell::excel_text(cell) {
+            *apostrophes += 1;
+            return rest;
+        }
+    }
+    cell
+}
+
+/// An empty cell under `key`: `null` or `""` for a data field as the `empty` option says,
+/// else left out (a hole, in an array).
+#[inline(always)]
+fn write_empty(parent: &mut Frame, key: &Bytes, data: bool, empty: EmptyCells, out: &mut Vec<u8>) {
+    let value: &[u8] = match (data, empty) {
+        (true, EmptyCells::Null) => b"null",
+        (true, EmptyCells::String) => b"\"\"",
+        _ => {
+            parent.skipped_child();
+            return;
+        }
+    };
+    parent.fill_holes(out);
+    key.write(out);
+    out.extend_from_slice(value);
 }
 
 /// The date's `cell` and the cells of its `with` columns joined as the date's format reads
