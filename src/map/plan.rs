@@ -53,6 +53,10 @@ pub(crate) enum Op {
         conv: Conv,
         data: bool,
     },
+    /// [`Op::Plain`] with [`Conv::Str`]: the conversion is the op, so one match picks both.
+    Text { key: Bytes, col: u32, data: bool },
+    /// [`Op::Plain`] with [`Conv::Auto`].
+    Auto { key: Bytes, col: u32, data: bool },
     /// An array position that no column fills.
     Hole,
     /// Writes a key and its fixed JSON value.
@@ -475,12 +479,19 @@ impl Plan {
                     data,
                     limit: None,
                     values: None,
-                }) if !matches!(conv, Conv::Formatted(_)) => self.ops.push(Op::Plain {
-                    key: Bytes::new(&key),
-                    col: col32(*col),
-                    conv: *conv,
-                    data: *data,
-                }),
+                }) if !matches!(conv, Conv::Formatted(_)) => {
+                    let (key, col, data) = (Bytes::new(&key), col32(*col), *data);
+                    self.ops.push(match conv {
+                        Conv::Str => Op::Text { key, col, data },
+                        Conv::Auto => Op::Auto { key, col, data },
+                        _ => Op::Plain {
+                            key,
+                            col,
+                            conv: *conv,
+                            data,
+                        },
+                    });
+                }
                 Node::Leaf(Leaf::Cell {
                     col,
                     conv,
@@ -544,7 +555,10 @@ fn order_columns(plan: &Plan) -> Vec<u32> {
                     }
                 }
             }
-            Op::Plain { col, .. } | Op::MessageId { col: Some(col), .. } => cols.push(*col),
+            Op::Plain { col, .. }
+            | Op::Text { col, .. }
+            | Op::Auto { col, .. }
+            | Op::MessageId { col: Some(col), .. } => cols.push(*col),
             _ => {}
         }
     }

@@ -183,22 +183,25 @@ impl PayloadWriter {
                     conv,
                     data,
                 } => {
-                    let Some(parent) = self.stack.last_mut() else {
-                        continue;
-                    };
-                    let kind = row.kind(*col as usize);
-                    let cell = unquoted(row.cell(*col as usize), kind, &mut self.apostrophes);
-                    if cell.is_empty() {
-                        write_empty(parent, key, *data, empty, out);
-                        continue;
+                    if let Some((cell, kind)) = self.plain(row, key, *col, *data, empty, out) {
+                        let conv = match kind {
+                            Some(kind) => conv.for_kind(kind),
+                            None => *conv,
+                        };
+                        conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
                     }
-                    parent.fill_holes(out);
-                    key.write(out);
-                    let conv = match kind {
-                        Some(kind) => conv.for_kind(kind),
-                        None => *conv,
-                    };
-                    conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
+                }
+                Op::Text { key, col, data } => {
+                    if let Some((cell, kind)) = self.plain(row, key, *col, *data, empty, out) {
+                        let conv = kind.map_or(Conv::Str, |k| Conv::Str.for_kind(k));
+                        conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
+                    }
+                }
+                Op::Auto { key, col, data } => {
+                    if let Some((cell, kind)) = self.plain(row, key, *col, *data, empty, out) {
+                        let conv = kind.map_or(Conv::Auto, |k| Conv::Auto.for_kind(k));
+                        conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
+                    }
                 }
                 Op::Hole => {
                     if let Some(parent) = self.stack.last_mut() {
@@ -239,6 +242,32 @@ impl PayloadWriter {
             }
         }
         Ok(())
+    }
+}
+
+impl PayloadWriter {
+    /// The start of a plain cell's op: its cell (and kind) once its key is written, or `None`
+    /// when it is empty (written as the `empty` option says, or left out).
+    #[inline(always)]
+    fn plain<'r>(
+        &mut self,
+        row: &Row<'r>,
+        key: &Bytes,
+        col: u32,
+        data: bool,
+        empty: EmptyCells,
+        out: &mut Vec<u8>,
+    ) -> Option<(&'r [u8], Option<CellKind>)> {
+        let parent = self.stack.last_mut()?;
+        let kind = row.kind(col as usize);
+        let cell = unquoted(row.cell(col as usize), kind, &mut self.apostrophes);
+        if cell.is_empty() {
+            write_empty(parent, key, data, empty, out);
+            return None;
+        }
+        parent.fill_holes(out);
+        key.write(out);
+        Some((cell, kind))
     }
 }
 
