@@ -1158,3 +1158,29 @@ fn progress_is_the_reports_counts() {
         r#"{"rows":3,"events":2,"rejected":1,"batches":1,"inputBytes":23}"#
     );
 }
+
+/// An array position whose object stays empty is a hole like any other: the positions after it
+/// keep their meaning (`items[3]` stays the fourth), and holes at the end are left out.
+#[test]
+fn an_empty_object_in_an_array_keeps_the_positions_after_it() {
+    let out = run(
+        "track_t.csv",
+        "userId,event,properties.items[2].sku,properties.items[3].sku,properties.items[5].sku\n\
+         1,E,,B,\n\
+         2,E,A,,\n\
+         3,E,,,C\n",
+    );
+    let items: Vec<Value> = out
+        .plain_events()
+        .iter()
+        .map(|e| e["properties"]["items"].clone())
+        .collect();
+    assert_eq!(
+        items,
+        [
+            json!([null, null, null, {"sku": "B"}]),
+            json!([null, null, {"sku": "A"}]),
+            json!([null, null, null, null, null, {"sku": "C"}]),
+        ]
+    );
+}

@@ -25,6 +25,9 @@ struct Frame {
     content: usize,
     /// Array positions left empty since the last one written.
     holes: u32,
+    /// The parent's holes before this one's key: restored when this is cut back out, so the
+    /// positions after it keep their meaning.
+    held: u32,
     array: bool,
     /// Written as `{}` when nothing goes in.
     keep: bool,
@@ -88,7 +91,9 @@ impl PayloadWriter {
             match op {
                 Op::Open { key, array, keep } => {
                     let start = out.len();
+                    let mut held = 0;
                     if let Some(parent) = self.stack.last_mut() {
+                        held = parent.holes;
                         parent.fill_holes(out);
                     }
                     key.write(out);
@@ -96,6 +101,7 @@ impl PayloadWriter {
                         start,
                         content: out.len(),
                         holes: 0,
+                        held,
                         array: *array,
                         keep: *keep,
                     });
@@ -109,9 +115,11 @@ impl PayloadWriter {
                         continue;
                     }
                     if out.len() == frame.content {
-                        // Nothing went in: leave the container out (the root always has `type` or `id`).
+                        // Nothing went in: leave the container out (the root always has `type` or `id`),
+                        // with the `null`s written before it: they are holes again, and one more.
                         out.truncate(frame.start);
                         if let Some(parent) = self.stack.last_mut() {
+                            parent.holes = frame.held;
                             parent.skipped_child();
                         }
                         continue;
