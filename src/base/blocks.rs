@@ -28,6 +28,11 @@ impl Padded {
         }
     }
 
+    /// The bytes, without their padding.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
     /// Appends the bytes to `out`: its whole blocks (the padding makes them a whole number),
     /// the output then cut back to its end. A constant of a few blocks (`,"library":{...}`)
     /// is a few block copies, with no test for a short last block.

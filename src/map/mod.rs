@@ -4,7 +4,8 @@
 //! (call, rule, encoding, delimiter, header), [`column`] reads a header cell into a path and
 //! a type, [`spec`] holds Segment's rules for each call's fields, [`plan`] compiles the header
 //! (and a [`mapping`], when a `csv2segment.json` applies) into write operations once per file,
-//! and [`cell`], [`timestamp`] and [`date_format`] turn each cell into its JSON value;
+//! and [`straight`] joins those operations into a straight line for rows with every cell
+//! filled; [`cell`], [`timestamp`] and [`date_format`] turn each cell into its JSON value;
 //! [`constant`] checks a mapping's `set` values by the same rules, and [`values`] holds a
 //! column's table of values to send instead of the cell's.
 //! [`draft`] writes a mapping rule from a file's first rows.
@@ -21,5 +22,6 @@ pub(crate) mod mapping;
 pub(crate) mod plan;
 pub(crate) mod probe;
 pub(crate) mod spec;
+pub(crate) mod straight;
 pub(crate) mod timestamp;
 pub(crate) mod values;

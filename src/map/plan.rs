@@ -19,6 +19,7 @@ use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::mapping::{Layout, Source};
 use crate::map::spec::{col32, key, place, role_of, root_rank, Check, Role, Roles};
+use crate::map::straight::{Builder, Straight, Value};
 use crate::map::values::ValueTable;
 use crate::options::{EmptyCells, Options};
 
@@ -122,6 +123,8 @@ pub(crate) struct Plan {
     pub with: Vec<Vec<u32>>,
     /// With a mapping's `group`: how the group's rows make one event.
     pub group: Option<Box<Grouping>>,
+    /// The ops as a straight line, for rows with every cell filled ([`Straight::compile`]).
+    pub straight: Option<Box<Straight>>,
 }
 
 impl Plan {
@@ -386,6 +389,7 @@ impl Plan {
             tables: layout.map(|l| l.tables.clone()).unwrap_or_default(),
             with: layout.map(|l| l.with.clone()).unwrap_or_default(),
             group: None,
+            straight: None,
         };
         plan.ops.push(Op::Open {
             key: Bytes::default(),
@@ -401,6 +405,7 @@ impl Plan {
         let mut items = Vec::new();
         plan.compile(&tree, &mut items);
         plan.ops.push(Op::Close);
+        plan.straight = straight(&plan.ops);
         if let (Some(key), Some(_)) = (group_key, each) {
             plan.group = Some(Box::new(Grouping {
                 key,
@@ -409,6 +414,7 @@ impl Plan {
                     width: plan.width,
                     needed: plan.needed,
                     names: plan.names.clone(),
+                    straight: straight(&items),
                     ops: items,
                     checks: Vec::new(),
                     formats: plan.formats.clone(),
@@ -539,6 +545,47 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// The straight line of `ops` (see [`crate::map::straight`]), if they have one.
+fn straight(ops: &[Op]) -> Option<Box<Straight>> {
+    let mut b = Builder::default();
+    for op in ops {
+        match op {
+            Op::Open { key, array, keep } => b.open(key.as_slice(), *array, *keep),
+            Op::Close => b.close(),
+            Op::Cell {
+                key,
+                col,
+                conv,
+                limit,
+                values,
+                ..
+            } => b.value(
+                key.as_slice(),
+                Value::Cell {
+                    col: *col,
+                    conv: *conv,
+                    limit: *limit,
+                    values: *values,
+                },
+            ),
+            Op::Plain { key, col, conv, .. } => b.value(
+                key.as_slice(),
+                Value::Plain {
+                    col: *col,
+                    conv: *conv,
+                },
+            ),
+            Op::Text { key, col, .. } => b.value(key.as_slice(), Value::Text { col: *col }),
+            Op::Auto { key, col, .. } => b.value(key.as_slice(), Value::Auto { col: *col }),
+            Op::Hole => b.hole(),
+            Op::Const { bytes } => b.constant(bytes.as_slice()),
+            Op::MessageId { key, col } => b.message_id(key.as_slice(), *col),
+            Op::Items { .. } => None,
+        }?;
+    }
+    b.finish().map(Box::new)
 }
 
 /// The columns the event of a group reads from its first row: its cells' and its messageId's,

@@ -12,6 +12,7 @@ use crate::base::reason::Reason;
 use crate::map::cell::Conv;
 use crate::map::date_format::join_date_parts;
 use crate::map::plan::{Bytes, Op, Plan};
+use crate::map::straight::{Straight, Value};
 use crate::options::EmptyCells;
 use crate::read::records::{CellKind, Row};
 use crate::write::message_id::MessageIds;
@@ -85,6 +86,74 @@ impl PayloadWriter {
         empty: EmptyCells,
         out: &mut Vec<u8>,
     ) -> Result<(), RowError> {
+        if let Some(straight) = &plan.straight {
+            let start = out.len();
+            if self.write_straight(straight, plan, row, ids, offset, out)? {
+                return Ok(());
+            }
+            // An empty cell: the ops decide what its containers become.
+            out.truncate(start);
+        }
+        self.write_ops(plan, row, ids, offset, empty, out)
+    }
+
+    /// [`PayloadWriter::write`] on the plan's straight line: `false`, with a partial message in
+    /// `out`, at the row's first empty cell.
+    fn write_straight(
+        &mut self,
+        straight: &Straight,
+        plan: &Plan,
+        row: &Row<'_>,
+        ids: &MessageIds,
+        offset: u64,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, RowError> {
+        self.apostrophes = 0;
+        for step in &straight.steps {
+            step.lit.write(out);
+            let col = match step.value {
+                Value::MessageId { col } => {
+                    message_id(row, ids, offset, col, out)?;
+                    continue;
+                }
+                Value::Text { col }
+                | Value::Auto { col }
+                | Value::Plain { col, .. }
+                | Value::Cell { col, .. } => col,
+            };
+            let kind = row.kind(col as usize);
+            let cell = unquoted(row.cell(col as usize), kind, &mut self.apostrophes);
+            if cell.is_empty() {
+                return Ok(false);
+            }
+            match step.value {
+                Value::Text { .. } => text(cell, kind, row, out),
+                Value::Auto { .. } => auto(cell, kind, row, out),
+                Value::Plain { conv, .. } => plain(conv, cell, kind, row, out),
+                Value::Cell {
+                    conv,
+                    limit,
+                    values,
+                    ..
+                } => self.cell(plan, row, cell, kind, conv, limit, values, out),
+                Value::MessageId { .. } => Ok(()),
+            }
+            .map_err(|r| (col, r))?;
+        }
+        straight.tail.write(out);
+        Ok(true)
+    }
+
+    /// [`PayloadWriter::write`] by the plan's ops, for any row.
+    fn write_ops(
+        &mut self,
+        plan: &Plan,
+        row: &Row<'_>,
+        ids: &MessageIds,
+        offset: u64,
+        empty: EmptyCells,
+        out: &mut Vec<u8>,
+    ) -> Result<(), RowError> {
         self.stack.clear();
         self.apostrophes = 0;
         for op in &plan.ops {
@@ -142,48 +211,10 @@ impl PayloadWriter {
                     limit,
                     values,
                 } => {
-                    let Some(parent) = self.stack.last_mut() else {
-                        continue;
-                    };
-                    let kind = row.kind(*col as usize);
-                    let cell = unquoted(row.cell(*col as usize), kind, &mut self.apostrophes);
-                    if cell.is_empty() {
-                        write_empty(parent, key, *data, empty, out);
-                        continue;
+                    if let Some((cell, kind)) = self.plain(row, key, *col, *data, empty, out) {
+                        self.cell(plan, row, cell, kind, *conv, *limit, *values, out)
+                            .map_err(|r| (*col, r))?;
                     }
-                    if let Some(field) = limit {
-                        check_id_length(field, cell).map_err(|r| (*col, r))?;
-                    }
-                    parent.fill_holes(out);
-                    key.write(out);
-                    if let Some(table) = values.and_then(|t| plan.tables.get(usize::from(t))) {
-                        match table.get(cell) {
-                            Some(json) => {
-                                out.extend_from_slice(json);
-                                continue;
-                            }
-                            None if table.reject => return Err((*col, table.unlisted(cell))),
-                            None => {}
-                        }
-                    }
-                    let conv = match kind {
-                        Some(kind) => &conv.for_kind(kind),
-                        None => conv,
-                    };
-                    let written = match conv {
-                        Conv::Formatted(f) => match plan.formats.get(usize::from(*f)) {
-                            Some(format) => match plan.with.get(usize::from(*f)) {
-                                Some(with) if !with.is_empty() => {
-                                    join(&mut self.joined, cell, with, row, plan)
-                                        .and_then(|joined| format.write(joined, out))
-                                }
-                                _ => format.write(cell, out),
-                            },
-                            None => conv.write(cell, row.clean, out),
-                        },
-                        _ => conv.write(cell, row.clean, out),
-                    };
-                    written.map_err(|r| (*col, r))?;
                 }
                 Op::Plain {
                     key,
@@ -192,23 +223,17 @@ impl PayloadWriter {
                     data,
                 } => {
                     if let Some((cell, kind)) = self.plain(row, key, *col, *data, empty, out) {
-                        let conv = match kind {
-                            Some(kind) => conv.for_kind(kind),
-                            None => *conv,
-                        };
-                        conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
+                        plain(*conv, cell, kind, row, out).map_err(|r| (*col, r))?;
                     }
                 }
                 Op::Text { key, col, data } => {
                     if let Some((cell, kind)) = self.plain(row, key, *col, *data, empty, out) {
-                        let conv = kind.map_or(Conv::Str, |k| Conv::Str.for_kind(k));
-                        conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
+                        text(cell, kind, row, out).map_err(|r| (*col, r))?;
                     }
                 }
                 Op::Auto { key, col, data } => {
                     if let Some((cell, kind)) = self.plain(row, key, *col, *data, empty, out) {
-                        let conv = kind.map_or(Conv::Auto, |k| Conv::Auto.for_kind(k));
-                        conv.write(cell, row.clean, out).map_err(|r| (*col, r))?;
+                        auto(cell, kind, row, out).map_err(|r| (*col, r))?;
                     }
                 }
                 Op::Hole => {
@@ -239,13 +264,7 @@ impl PayloadWriter {
                 }
                 Op::MessageId { key, col } => {
                     key.write(out);
-                    match col.map(|c| (c, row.cell(c as usize))) {
-                        Some((c, cell)) if !cell.is_empty() => {
-                            check_id_length("messageId", cell).map_err(|r| (c, r))?;
-                            crate::base::json::write_str(out, cell);
-                        }
-                        _ => ids.write_json(offset, out),
-                    }
+                    message_id(row, ids, offset, *col, out)?;
                 }
             }
         }
@@ -277,6 +296,111 @@ impl PayloadWriter {
         key.write(out);
         Some((cell, kind))
     }
+}
+
+impl PayloadWriter {
+    /// The value of an [`Op::Cell`]'s non-empty `cell`: its length checked, its values
+    /// table's JSON, or its conversion (a date format's with the cells it joins).
+    #[allow(clippy::too_many_arguments)]
+    fn cell(
+        &mut self,
+        plan: &Plan,
+        row: &Row<'_>,
+        cell: &[u8],
+        kind: Option<CellKind>,
+        conv: Conv,
+        limit: Option<&'static str>,
+        values: Option<u16>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Reason> {
+        if let Some(field) = limit {
+            check_id_length(field, cell)?;
+        }
+        if let Some(table) = values.and_then(|t| plan.tables.get(usize::from(t))) {
+            match table.get(cell) {
+                Some(json) => {
+                    out.extend_from_slice(json);
+                    return Ok(());
+                }
+                None if table.reject => return Err(table.unlisted(cell)),
+                None => {}
+            }
+        }
+        let conv = match kind {
+            Some(kind) => conv.for_kind(kind),
+            None => conv,
+        };
+        match conv {
+            Conv::Formatted(f) => match plan.formats.get(usize::from(f)) {
+                Some(format) => match plan.with.get(usize::from(f)) {
+                    Some(with) if !with.is_empty() => join(&mut self.joined, cell, with, row, plan)
+                        .and_then(|joined| format.write(joined, out)),
+                    _ => format.write(cell, out),
+                },
+                None => conv.write(cell, row.clean, out),
+            },
+            _ => conv.write(cell, row.clean, out),
+        }
+    }
+}
+
+/// The value of an [`Op::Text`]'s non-empty cell.
+#[inline(always)]
+fn text(
+    cell: &[u8],
+    kind: Option<CellKind>,
+    row: &Row<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), Reason> {
+    let conv = kind.map_or(Conv::Str, |k| Conv::Str.for_kind(k));
+    conv.write(cell, row.clean, out)
+}
+
+/// The value of an [`Op::Auto`]'s non-empty cell.
+#[inline(always)]
+fn auto(
+    cell: &[u8],
+    kind: Option<CellKind>,
+    row: &Row<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), Reason> {
+    let conv = kind.map_or(Conv::Auto, |k| Conv::Auto.for_kind(k));
+    conv.write(cell, row.clean, out)
+}
+
+/// The value of an [`Op::Plain`]'s non-empty cell.
+#[inline(always)]
+fn plain(
+    conv: Conv,
+    cell: &[u8],
+    kind: Option<CellKind>,
+    row: &Row<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), Reason> {
+    let conv = match kind {
+        Some(kind) => conv.for_kind(kind),
+        None => conv,
+    };
+    conv.write(cell, row.clean, out)
+}
+
+/// The messageId's value: column `col`'s cell when it has one, else the row's derived id.
+#[inline(always)]
+fn message_id(
+    row: &Row<'_>,
+    ids: &MessageIds,
+    offset: u64,
+    col: Option<u32>,
+    out: &mut Vec<u8>,
+) -> Result<(), RowError> {
+    match col.map(|c| (c, row.cell(c as usize))) {
+        Some((c, cell)) if !cell.is_empty() => {
+            check_id_length("messageId", cell).map_err(|r| (c, r))?;
+            crate::base::json::write_str(out, cell);
+        }
+        _ => ids.write_json(offset, out),
+    }
+    Ok(())
 }
 
 /// The cell as it goes into the payload: without Excel's apostrophe before number-like text
@@ -352,4 +476,143 @@ fn check_id_length(field: &'static str, cell: &[u8]) -> Result<(), Reason> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::file_name::FileSpec;
+    use crate::options::Options;
+    use crate::read::records::{Record, RecordReader};
+    use proptest::prelude::*;
+
+    /// Each row of `rows` (a CSV body with `header`'s columns) as the straight line writes it
+    /// and as the ops do: `(straight, ops)` for each, or `None` when the plan has no straight line.
+    fn both_ways(
+        name: &str,
+        header: &str,
+        rows: &str,
+        empty: EmptyCells,
+    ) -> Option<Vec<(String, String)>> {
+        let spec = FileSpec::from_key(name).ok()?;
+        let names: Vec<&str> = header.split(',').collect();
+        let plan = Plan::new(&spec, &names, &Options::default(), None).1.ok()?;
+        plan.straight.as_ref()?;
+        let ids = MessageIds::new("s3://b/k#e", None);
+        let mut writer = PayloadWriter::default();
+        let mut got = Vec::new();
+        let mut reader = RecordReader::new(b',', 0, 1 << 20);
+        reader.body(usize::MAX);
+        let mut f = |rec: Record<'_>| -> Result<bool, ()> {
+            let Ok(row) = rec.row() else {
+                return Ok(true);
+            };
+            let show = |r: Result<(), RowError>, out: Vec<u8>| match r {
+                Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+                Err((col, reason)) => format!("error in {col}: {reason}"),
+            };
+            let mut a = Vec::new();
+            let ra = writer.write(&plan, &row, &ids, rec.offset, empty, &mut a);
+            let apostrophes = writer.apostrophes;
+            let mut b = Vec::new();
+            let rb = writer.write_ops(&plan, &row, &ids, rec.offset, empty, &mut b);
+            got.push((
+                format!("{} ({apostrophes})", show(ra, a)),
+                format!("{} ({})", show(rb, b), writer.apostrophes),
+            ));
+            Ok(true)
+        };
+        reader.push(rows.as_bytes(), &mut f).ok()?;
+        reader.finish(&mut f).ok()?;
+        Some(got)
+    }
+
+    #[test]
+    fn the_straight_line_writes_what_the_ops_write() {
+        let header = "userId,name,event,properties.plan,properties.amount,context.ip,\
+                      context.device.id,properties.items[1].sku,properties.items[3].n,timestamp";
+        let rows = "7,Ann,Signed Up,pro,12.50,1.2.3.4,d1,A,2,2024-01-02T03:04:05.006Z\n\
+                    8,'007,Viewed,,1,,d2,,,2024-01-02\n\
+                    ,Bob,Viewed,x,y,z,,B,'12,\n";
+        let got =
+            both_ways("track_x.csv", header, rows, EmptyCells::Omit).expect("a straight line");
+        assert_eq!(got.len(), 3);
+        for (straight, ops) in &got {
+            assert_eq!(straight, ops);
+        }
+        let mut id = Vec::new();
+        MessageIds::new("s3://b/k#e", None).write_json(0, &mut id);
+        assert_eq!(
+            got[0].0,
+            format!(
+                "{{\"type\":\"track\",\"userId\":\"7\",\"event\":\"Signed Up\",\"properties\":\
+                 {{\"name\":\"Ann\",\"plan\":\"pro\",\"amount\":\"12.50\",\"items\":[null,{{\"sku\":\
+                 \"A\"}},null,{{\"n\":2}}]}},\"context\":{{\"ip\":\"1.2.3.4\",\"device\":{{\"id\":\
+                 \"d1\"}},\"library\":{{\"name\":\"csv2segment\",\"version\":\"{}\"}}}},\
+                 \"timestamp\":\"2024-01-02T03:04:05.006Z\",\"messageId\":{}}} (0)",
+                env!("CARGO_PKG_VERSION"),
+                String::from_utf8_lossy(&id),
+            )
+        );
+        // The row with an empty cell is written by the ops: its `'007` counted once, not twice.
+        assert!(got[1].0.ends_with(" (1)"), "{}", got[1].0);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        /// Any header and rows: the straight line (when the plan has one) writes the same
+        /// bytes, the same error and the same apostrophe count as the ops.
+        #[test]
+        fn the_straight_line_agrees_with_the_ops(
+            empty in prop_oneof![Just(EmptyCells::Omit), Just(EmptyCells::Null), Just(EmptyCells::String)],
+            (call, required) in prop_oneof![
+                Just(("track_x.csv", "userId,event")),
+                Just(("identify_x.csv", "userId")),
+                Just(("object_users_x.csv", "id")),
+                Just(("group_x.csv", "userId,groupId")),
+                Just(("page_x.csv", "anonymousId")),
+            ],
+            header in prop::collection::vec(prop_oneof![
+                Just("userId".to_string()),
+                Just("anonymousId".to_string()),
+                Just("event".to_string()),
+                Just("timestamp".to_string()),
+                Just("messageId".to_string()),
+                Just("id".to_string()),
+                Just("groupId".to_string()),
+                "(traits|properties|context)\\.[a-c]{1,2}(\\[[0-3]\\])?(\\.[a-c])?(:(string|number|integer|boolean|timestamp|json))?",
+            ], 1..8),
+            rows in prop::collection::vec(prop::collection::vec(prop_oneof![
+                Just(String::new()),
+                Just(String::new()),
+                "-?[0-9]{1,6}(\\.[0-9]{1,2})?",
+                Just("'007".to_string()),
+                Just("'".to_string()),
+                Just("true".to_string()),
+                Just("2024-01-02T03:04:05Z".to_string()),
+                Just("{\"a\":1}".to_string()),
+                "[a-z \"\\\\]{1,6}",
+            ], 10), 1..6),
+        ) {
+            let head = format!("{required},{}", header.join(","));
+            let width = head.split(',').count();
+            let body: String = rows
+                .iter()
+                .map(|r| {
+                    let cells: Vec<String> = r[..width]
+                        .iter()
+                        .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+                        .collect();
+                    cells.join(",") + "\n"
+                })
+                .collect();
+            if let Some(got) = both_ways(call, &head, &body, empty) {
+                prop_assert_eq!(got.len(), rows.len());
+                for (straight, ops) in got {
+                    prop_assert_eq!(straight, ops);
+                }
+            }
+        }
+    }
 }
