@@ -1,11 +1,40 @@
-//! Appends short byte strings a fixed-size block at a time, so that writing a key or a
-//! constant is a few loads and stores rather than a call to `memcpy`.
+//! Appends short byte strings a fixed-size block at a time, so that writing a key, a
+//! constant or a cell is a few loads and stores rather than a call to `memcpy`.
 //!
 //! A copy whose length is known only at run time compiles to a call to `memcpy`, and in
 //! WebAssembly to `memory.copy`, which V8 runs as a call out of the compiled code: for the few
 //! bytes of a key or a cell, the call costs more than the copy. A copy of a constant size
 //! compiles to plain loads and stores instead. So a short string is kept padded to whole
 //! blocks ([`Padded`]), copied block by block, and the output is then cut back to its end.
+
+/// Appends `s` to `out`: when it is short, as two copies of a constant size that overlap
+/// (its first and its last 16, 8 or 4 bytes), the output cut back between them, so a cell of
+/// a few bytes costs a few loads and stores where `extend_from_slice` would be a `memory.copy`
+/// (about three times as long in V8 for ten bytes).
+#[inline(always)]
+pub(crate) fn append(out: &mut Vec<u8>, s: &[u8]) {
+    macro_rules! overlapping {
+        ($k:literal) => {
+            if let (Some(first), Some(last)) = (s.first_chunk::<$k>(), s.last_chunk::<$k>()) {
+                let end = out.len() + s.len();
+                out.extend_from_slice(first);
+                out.truncate(end - $k);
+                out.extend_from_slice(last);
+            }
+        };
+    }
+    match s.len() {
+        33.. => out.extend_from_slice(s),
+        16.. => overlapping!(16),
+        8.. => overlapping!(8),
+        4.. => overlapping!(4),
+        _ => {
+            for &b in s {
+                out.push(b);
+            }
+        }
+    }
+}
 
 /// The size of a block: most keys and cells fit in one.
 pub(crate) const BLOCK: usize = 16;
@@ -69,6 +98,22 @@ mod tests {
                 assert!(out[..head].iter().all(|&b| b == b'.'));
                 assert_eq!(&out[head..head + len], &bytes[..]);
                 assert_eq!(&out[head + len..], &bytes[..]);
+            }
+        }
+    }
+
+    #[test]
+    fn append_writes_any_length_after_any_output() {
+        for head in [0, 1, 7, 16] {
+            for len in 0..80 {
+                let bytes: Vec<u8> = (0..len).map(|b| b'a' + (b % 26) as u8).collect();
+                let mut out = vec![b'.'; head];
+                append(&mut out, &bytes);
+                append(&mut out, &bytes);
+                let mut want = vec![b'.'; head];
+                want.extend_from_slice(&bytes);
+                want.extend_from_slice(&bytes);
+                assert_eq!(out, want, "head {head}, len {len}");
             }
         }
     }

@@ -1,5 +1,7 @@
 //! Writes JSON strings straight into a byte buffer, so no payload is built as a tree first.
 
+use crate::base::blocks::append;
+
 /// For each byte: 0 when it goes out as it is, else the letter of its short escape, or `u`.
 static ESCAPE: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -49,7 +51,7 @@ pub(crate) fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
     for j in i..bytes.len() {
         escape_at(out, bytes, &mut start, j);
     }
-    out.extend_from_slice(&bytes[start..]);
+    append(out, &bytes[start..]);
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;

@@ -1,5 +1,6 @@
 //! Turns one cell's text into the JSON value its column calls for, written straight to the payload.
 
+use crate::base::blocks::append;
 use crate::base::json;
 use crate::base::reason::{quote, Reason};
 use crate::map::column::{CellType, ColumnType};
@@ -191,7 +192,7 @@ impl Conv {
 fn auto(cell: &[u8], clean: bool, comma: bool, bool_text: bool, out: &mut Vec<u8>) {
     // With a decimal comma, a `.` groups thousands: `1.5` is no number.
     if is_plain_number(cell) && !(comma && cell.contains(&b'.')) {
-        out.extend_from_slice(cell);
+        append(out, cell);
         return;
     }
     let b = match cell {
@@ -218,7 +219,7 @@ fn auto(cell: &[u8], clean: bool, comma: bool, bool_text: bool, out: &mut Vec<u8
 fn write_string(out: &mut Vec<u8>, cell: &[u8], clean: bool) {
     if clean {
         out.push(b'"');
-        out.extend_from_slice(cell);
+        append(out, cell);
         out.push(b'"');
     } else {
         json::write_str(out, cell);
