@@ -1,7 +1,7 @@
 // The validation page: files in (picked or dropped), one result card per file, the work done by
 // validator.worker.mjs so the page never waits on it. Nothing is sent anywhere.
 
-import { el } from './dom.mjs';
+import { el, scrollTable } from './dom.mjs';
 
 /** @typedef {import('../../../pkg/csv2segment.js').Report} Report */
 /** @typedef {import('../../../pkg/csv2segment.js').FileInfo} FileInfo */
@@ -525,21 +525,13 @@ class ResultCard {
       rejectsCsv ? el('p', {}, download) : null,
       kept === 0
         ? null
-        : el(
-            'div',
-            { class: 'table-scroll', tabIndex: 0, role: 'region', 'aria-label': 'Rejected rows, scrollable' },
-            el(
-              'table',
-              { class: 'rejections-table' },
-              el('caption', { text: 'Each rejected row, why, and how to fix it' }),
-              el(
-                'thead',
-                {},
-                el('tr', {}, ...['Line', 'Column', 'Field', 'Reason', 'Row as in the file'].map((h) => el('th', { scope: 'col', text: h }))),
-              ),
-              el('tbody', {}, rows),
-            ),
-          ),
+        : scrollTable({
+            label: 'Rejected rows',
+            className: 'rejections-table',
+            caption: 'Each rejected row, why, and how to fix it',
+            head: ['Line', 'Column', 'Field', 'Reason', 'Row as in the file'],
+            body: el('tbody', {}, rows),
+          }),
     );
   }
 

@@ -1,5 +1,5 @@
 // Building the page's elements: el(), the one helper the validation page (app.mjs) and the
-// mapping editor (editor.mjs) make their DOM with.
+// mapping editor (editor.mjs) make their DOM with, and scrollTable(), the wide table both show.
 
 /**
  * An element with attributes and children. Attributes: `class`, `text` (its text), `for` (a
@@ -25,4 +25,25 @@ export function el(tag, attrs = {}, ...children) {
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+/**
+ * A wide table in a scrollable region: the region is focusable (so a keyboard can scroll it) and
+ * named `<label>, scrollable`; the table has a caption and a header row of column headings.
+ * @param {{ label: string, className: string, caption: string, head: string[], body: HTMLTableSectionElement }} table
+ *   `body` is the table's tbody, made by the caller (the editor keeps its own to fill again)
+ * @returns {HTMLDivElement}
+ */
+export function scrollTable({ label, className, caption, head, body }) {
+  return el(
+    'div',
+    { class: 'table-scroll', tabIndex: 0, role: 'region', 'aria-label': `${label}, scrollable` },
+    el(
+      'table',
+      { class: className },
+      el('caption', { text: caption }),
+      el('thead', {}, el('tr', {}, head.map((h) => el('th', { scope: 'col', text: h })))),
+      body,
+    ),
+  );
 }

@@ -11,7 +11,7 @@
 // target has [], read from each row into a list) is shown and changed with the columns: a key
 // column or none, and an Item box per column that moves its target into the list or out of it.
 
-import { el } from './dom.mjs';
+import { el, scrollTable } from './dom.mjs';
 
 /**
  * A rule as the controls edit it: the draft's MappingRule, into which each control writes what
@@ -303,17 +303,13 @@ export class MappingEditor {
       el('h3', { text: 'Guesses and blanks' }),
       noteList,
       this.pager,
-      el(
-        'div',
-        { class: 'table-scroll', tabIndex: 0, role: 'region', 'aria-label': 'Columns, scrollable' },
-        el(
-          'table',
-          { class: 'mapping-table' },
-          el('caption', { text: 'The file’s columns and where each goes' }),
-          el('thead', {}, el('tr', {}, ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format, time zone and the columns joined to the date, and the example read with them', 'Item: one per row, in a list'].map((h) => el('th', { scope: 'col', text: h })))),
-          this.tbody,
-        ),
-      ),
+      scrollTable({
+        label: 'Columns',
+        className: 'mapping-table',
+        caption: 'The file’s columns and where each goes',
+        head: ['Column', 'Example value', 'Goes to', 'Name', 'Type', 'Date format, time zone and the columns joined to the date, and the example read with them', 'Item: one per row, in a list'],
+        body: this.tbody,
+      }),
       el('h3', { text: 'Line items: one event per order' }),
       el(
         'div',

@@ -14,8 +14,8 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/
 import { createHandler } from '../../../js/hosts/lambda/index.mjs';
 import { EXPORTS, FIXTURES, MAPPING_FILE, exportBytes, expectedPayloads, withoutIds } from '../../support/exports.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../../support/lambda-stack.mjs';
-import { startSegmentServer } from '../../support/segment-server.mjs';
-import { reportOf, startWorkerStack } from '../../support/worker-stack.mjs';
+import { useWorkerStack } from '../../support/use-worker-stack.mjs';
+import { reportOf } from '../../support/worker-stack.mjs';
 import { runCli as cli } from '../../support/run.mjs';
 
 /** The SHA-256 a report names a mapping by: of its text as stored. */
@@ -172,25 +172,14 @@ describe('Lambda', () => {
 });
 
 describe('Worker', () => {
+  const suite = useWorkerStack({ writeKey: WRITE_KEY, token: TOKEN, seed: 9, vars: { SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' }, port: 0, log: () => {} });
   let seg;
   let stack;
-
   before(async () => {
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 9 });
-    stack = await startWorkerStack({
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      port: 0,
-      log: () => {},
-    });
+    ({ seg, worker: stack } = suite);
     await stack.bucket.put('csv2segment.json', await readFile(MAPPING_FILE, 'utf8'));
     await stack.bucket.put('named/csv2segment.json', JSON.stringify({ files: [{ match: '*.csv', call: 'identify', encoding: 'windows-1252', columns: { Kundennummer: 'userId' }, unmapped: 'drop' }] }));
   });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
-  });
-  beforeEach(() => seg.reset());
 
   test('an R2 upload read through the mapping at the bucket root: exact payloads, its key and eTag in the report', async () => {
     const key = 'incoming/q1/Q1 Signups.csv';

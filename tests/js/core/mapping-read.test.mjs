@@ -17,8 +17,8 @@ import { createHandler } from '../../../js/hosts/lambda/index.mjs';
 import { getR2Mapping } from '../../../js/hosts/worker/r2-mapping.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../../support/lambda-stack.mjs';
 import { runCli as cli } from '../../support/run.mjs';
-import { startSegmentServer } from '../../support/segment-server.mjs';
-import { reportOf, startWorkerStack } from '../../support/worker-stack.mjs';
+import { useWorkerStack } from '../../support/use-worker-stack.mjs';
+import { reportOf } from '../../support/worker-stack.mjs';
 import { freshPost } from '../../support/fresh-post.mjs';
 
 const WRITE_KEY = 'wk_mapping_read_3c4d5e';
@@ -159,22 +159,20 @@ describe('Lambda', () => {
 });
 
 describe('Worker', () => {
+  const suite = useWorkerStack({
+    writeKey: WRITE_KEY,
+    token: TOKEN,
+    seed: 12,
+    vars: { SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5', CSV2SEGMENT_REQUIRE_MAPPING: 'true', QUEUE_RETRY_DELAY_SECONDS: '0' },
+    port: 0,
+    log: () => {},
+  });
   let seg;
   let stack;
   before(async () => {
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 12 });
-    stack = await startWorkerStack({
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5', CSV2SEGMENT_REQUIRE_MAPPING: 'true', QUEUE_RETRY_DELAY_SECONDS: '0' },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      port: 0,
-      log: () => {},
-    });
+    ({ seg, worker: stack } = suite);
     await stack.bucket.put('ok/csv2segment.json', MAPPING);
     await stack.bucket.put('big/csv2segment.json', OVER);
-  });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
   });
 
   test('R2: a mapping over 1 MiB stops the file (failed, retried); no mapping, with CSV2SEGMENT_REQUIRE_MAPPING, is unprocessable; a mapped one goes', async () => {

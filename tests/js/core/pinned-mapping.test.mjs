@@ -15,7 +15,8 @@ import { createHandler } from '../../../js/hosts/lambda/index.mjs';
 import { LAMBDA_CONTEXT, useLambdaStack } from '../../support/lambda-stack.mjs';
 import { runCli } from '../../support/run.mjs';
 import { startSegmentServer } from '../../support/segment-server.mjs';
-import { reportOf, startWorkerStack } from '../../support/worker-stack.mjs';
+import { useWorkerStack } from '../../support/use-worker-stack.mjs';
+import { reportOf } from '../../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_pinned_secret_5150';
 const TOKEN = 'tok_pinned_secret_4411';
@@ -226,33 +227,26 @@ describe('CLI: the same file sent again through a corrected mapping', () => {
 });
 
 describe('Worker: a run keeps the mapping it started with', () => {
+  const suite = useWorkerStack({
+    writeKey: WRITE_KEY,
+    token: TOKEN,
+    seed: 24,
+    vars: {
+      SEGMENT_RETRY_BASE_MS: '5',
+      SEGMENT_MAX_ATTEMPTS: '2',
+      QUEUE_RETRY_DELAY_SECONDS: '1',
+      // Pieces of at most 1 s, one request in flight paced at 2,000 events a second: a piece
+      // takes at most about 6,000 of a file's 20,000 rows, so there are several, on any machine.
+      MAX_RUN_SECONDS: '1',
+      SEGMENT_MAX_EVENTS_PER_SECOND: '2000',
+      SEGMENT_CONCURRENCY: '1',
+    },
+    port: 0,
+    queueRetryDelaySeconds: 1,
+  });
   let seg;
   let stack;
-  before(async () => {
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 24 });
-    stack = await startWorkerStack({
-      vars: {
-        SEGMENT_ENDPOINT: seg.url,
-        SEGMENT_OBJECTS_ENDPOINT: seg.url,
-        SEGMENT_RETRY_BASE_MS: '5',
-        SEGMENT_MAX_ATTEMPTS: '2',
-        QUEUE_RETRY_DELAY_SECONDS: '1',
-        // Pieces of at most 1 s, one request in flight paced at 2,000 events a second: a piece
-        // takes at most about 6,000 of a file's 20,000 rows, so there are several, on any machine.
-        MAX_RUN_SECONDS: '1',
-        SEGMENT_MAX_EVENTS_PER_SECOND: '2000',
-        SEGMENT_CONCURRENCY: '1',
-      },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      port: 0,
-      queueRetryDelaySeconds: 1,
-    });
-  });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
-  });
-  beforeEach(() => seg.reset());
+  before(() => ({ seg, worker: stack } = suite));
 
   test('a retry after the mapping was replaced sends what the first attempt would have', async () => {
     const key = 'retry/payments_june.csv';

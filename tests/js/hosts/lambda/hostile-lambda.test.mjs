@@ -1,8 +1,9 @@
 // The hostile corpus (tests/support/hostile-corpus.mjs) through the Lambda handler against
 // moto's S3 and the local Segment server, plain and gzipped, each file in a process of its own
-// (bench/e2e-child.mjs, as `npm run bench:e2e` measures the handler) so that its peak RSS is its
-// own. Each gets its report; the peak RSS stays within 20 MB of the handler's on a well-formed
-// file of 100,000 rows (11 MB), measured first in the same test.
+// (bench/e2e-child.mjs, as `npm run bench:e2e` measures the handler; tests/support/lambda-child.mjs
+// kills it if the test times out) so that its peak RSS is its own. Each gets its report; the peak
+// RSS stays within 20 MB of the handler's on a well-formed file of 100,000 rows (11 MB), measured
+// first in the same test.
 //
 // Sizes: 16 MB for each long row, and 64 MB without a line break: 16 and 64 times the record
 // limit. Without the limit the broken row, held whole in the reader's doubling buffer, would add
@@ -16,21 +17,19 @@
 // A gzipped header over the limit stops the download: the handler, in this process with its S3
 // client counting what it hands out, reads a small part of the object.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ensureTrackCsv } from '../../../../bench/generate.mjs';
 import { createHandler } from '../../../../js/hosts/lambda/index.mjs';
 import { assertHostReport, chunksOf, gzipChunks, hostileCorpus, noisyHeaderCase } from '../../../support/hostile-corpus.mjs';
+import { invokeHandler } from '../../../support/lambda-child.mjs';
 import { startS3Server } from '../../../support/s3-server.mjs';
 import { startSegmentServer } from '../../../support/segment-server.mjs';
 
 const WRITE_KEY = 'wk_hostile_secret_3141';
 const BUCKET = 'hostile';
-const CHILD = fileURLToPath(new URL('../../../../bench/e2e-child.mjs', import.meta.url));
 /** The most a hostile file's peak RSS may exceed the well-formed file's. */
 const ALLOWED_MB = 20;
 
@@ -53,35 +52,13 @@ async function put(key, body, length) {
   return head.ETag.replaceAll('"', '');
 }
 
-/** One invocation of the handler on `key` in its own process: { maxRssMb, ms }. */
-function invoke(key, eTag) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, 'lambda'], {
-      env: {
-        ...process.env,
-        ...s3.env,
-        SEGMENT_ENDPOINT: seg.url,
-        SEGMENT_WRITE_KEY: WRITE_KEY,
-        BENCH_BUCKET: BUCKET,
-        BENCH_KEY: key,
-        BENCH_ETAG: eTag,
-        BENCH_LAMBDA_ENTRY: '',
-        // The deployed function's setting (docs/aws.md).
-        NODE_OPTIONS: '--max-semi-space-size=1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`the handler exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`));
-      const trace = err.split('\n').find((line) => line.startsWith('{"memoryTrace"'));
-      resolve({ ...JSON.parse(out.trim().split('\n').pop()), trace });
-    });
-  });
-}
+/**
+ * One invocation of the handler on `key` in its own process, killed if `t` stops first:
+ * { maxRssMb, ms, trace }.
+ * @param {import('node:test').TestContext} t
+ */
+const invoke = (t, key, eTag) =>
+  invokeHandler(t, { ...s3.env, SEGMENT_ENDPOINT: seg.url, SEGMENT_WRITE_KEY: WRITE_KEY, BENCH_BUCKET: BUCKET, BENCH_KEY: key, BENCH_ETAG: eTag });
 
 async function reportOf(key) {
   const res = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `csv2segment-reports/${key}.report.json` }));
@@ -91,7 +68,7 @@ async function reportOf(key) {
 test('Lambda: every hostile file gets its report, peak RSS within 20 MB of a normal file', async (t) => {
   const { path, bytes } = await ensureTrackCsv(100_000);
   const normalTag = await put('incoming/track_normal.csv', createReadStream(path), statSync(path).size);
-  const normal = await invoke('incoming/track_normal.csv', normalTag);
+  const normal = await invoke(t, 'incoming/track_normal.csv', normalTag);
   assert.equal((await reportOf('incoming/track_normal.csv')).events, 100_000);
   t.diagnostic(`100,000 rows (${(bytes / 1e6).toFixed(1)} MB): peak RSS ${normal.maxRssMb.toFixed(1)} MB`);
   for (const c of hostileCorpus({ mb: 16, noBreakMb: 64 })) {
@@ -107,7 +84,7 @@ test('Lambda: every hostile file gets its report, peak RSS within 20 MB of a nor
         eTag = await put(key, Readable.from(chunksOf(c)), c.size);
       }
       seg.reset();
-      const run = await invoke(key, eTag);
+      const run = await invoke(t, key, eTag);
       const report = await reportOf(key);
       const { expect } = c;
       assertHostReport(report, expect, key);

@@ -4,10 +4,10 @@
 // Reason::TimestampRange), never sent, on both ways in: an R2 notification (the report and the
 // rejects CSV in R2) and the HTTP endpoints (the answer's report). The other rows are sent.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { CSV, MESSAGE, REJECTION, RULE } from '../../../support/out-of-range-date.mjs';
-import { startSegmentServer } from '../../../support/segment-server.mjs';
-import { reportOf, startWorkerStack } from '../../../support/worker-stack.mjs';
+import { useWorkerStack } from '../../../support/use-worker-stack.mjs';
+import { reportOf } from '../../../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_worker_dates_3a2b1c';
 const TOKEN = 'tok_dates_secret_0815';
@@ -19,23 +19,13 @@ const SENT = [
 ];
 
 describe('Worker: times out of range', () => {
+  const suite = useWorkerStack({ writeKey: WRITE_KEY, token: TOKEN, seed: 17, vars: { SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' }, port: 0 });
   let seg;
   let stack;
-
   before(async () => {
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 17 });
-    stack = await startWorkerStack({
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      port: 0,
-    });
+    ({ seg, worker: stack } = suite);
     await stack.put('shop/csv2segment.json', MAPPING);
   });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
-  });
-  beforeEach(() => seg.reset());
 
   const sent = () => seg.events.map((e) => [e.type, e.userId, e.event, e.properties, e.timestamp]).sort((a, b) => a[1].localeCompare(b[1]));
 

@@ -4,34 +4,24 @@
 // report in R2, no rejects file) and HTTP `/v1/ingest` (the answer's report); `/v1/validate`
 // answers with the same events, sending nothing.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { loadEngine } from '../../../../js/core/engine.mjs';
 import { withoutIds } from '../../../support/exports.mjs';
 import { draftedMapping, sentEvents, SHOPIFY, SHOPIFY_EVENTS, shopifyBytes } from '../../../support/line-items.mjs';
-import { startSegmentServer } from '../../../support/segment-server.mjs';
-import { reportOf, startWorkerStack } from '../../../support/worker-stack.mjs';
+import { useWorkerStack } from '../../../support/use-worker-stack.mjs';
+import { reportOf } from '../../../support/worker-stack.mjs';
 
 const WRITE_KEY = 'wk_worker_group_6e5d4c';
 const TOKEN = 'tok_group_secret_2501';
 
 describe('Worker: line-item exports', () => {
+  const suite = useWorkerStack({ writeKey: WRITE_KEY, token: TOKEN, seed: 25, vars: { SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' }, port: 0 });
   let seg;
   let stack;
-
   before(async () => {
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 25 });
-    stack = await startWorkerStack({
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      port: 0,
-    });
+    ({ seg, worker: stack } = suite);
     await stack.put('shop/csv2segment.json', draftedMapping(await loadEngine(), SHOPIFY, shopifyBytes()));
   });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
-  });
-  beforeEach(() => seg.reset());
 
   /** The events the stand-in received, in the file's order (one request: the order sent). */
   const sent = () => sentEvents(seg);

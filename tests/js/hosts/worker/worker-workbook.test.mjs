@@ -13,9 +13,9 @@ import { loadEngine } from '../../../../js/core/engine.mjs';
 import { ingestWorkbook } from '../../../../js/core/workbook-run.mjs';
 import { eventsById } from '../../../support/pieces.mjs';
 import { writeWorkbook } from '../../../support/xlsx-writer.mjs';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { startSegmentServer } from '../../../support/segment-server.mjs';
-import { reportOf, startWorkerStack } from '../../../support/worker-stack.mjs';
+import { after, before, describe, test } from 'node:test';
+import { useWorkerStack } from '../../../support/use-worker-stack.mjs';
+import { reportOf } from '../../../support/worker-stack.mjs';
 
 const MOCK = fileURLToPath(new URL('../../../../../shared/workbooks/MOCK_DATA.xlsx', import.meta.url));
 const WRITE_KEY = 'wk_worker_xlsx_2e71';
@@ -31,25 +31,15 @@ const MISNAMED = 'identify_mock.csv: this is an Excel workbook named .csv; it wa
 const strip = (e) => Object.fromEntries(Object.entries(e).filter(([k]) => !['sentAt', 'messageId', 'timestamp'].includes(k)));
 
 describe('Worker: Excel workbooks', () => {
+  const suite = useWorkerStack({ writeKey: WRITE_KEY, token: TOKEN, seed: 27, vars: { SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' }, port: 0 });
   let seg;
   let stack;
   let mock;
-
   before(async () => {
+    ({ seg, worker: stack } = suite);
     mock = await readFile(MOCK);
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 27 });
-    stack = await startWorkerStack({
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_MAX_ATTEMPTS: '2', SEGMENT_RETRY_BASE_MS: '5' },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY, INGEST_TOKEN: TOKEN },
-      port: 0,
-    });
     await stack.put('people/csv2segment.json', MAPPING);
   });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
-  });
-  beforeEach(() => seg.reset());
 
   const byUser = () => new Map(seg.events.map((e) => [e.userId, e]));
   /** @param {string} path @param {Uint8Array | string} body */
@@ -108,26 +98,22 @@ describe('Worker: Excel workbooks', () => {
 
 describe('Worker: a workbook in continuations', () => {
   const ROWS = 50_000;
+  // A piece stops after 0.3 s and delivery is paced at 50,000 events a second: 50,000 rows take several pieces whatever the machine's speed.
+  const suite = useWorkerStack({
+    writeKey: WRITE_KEY,
+    seed: 28,
+    vars: { SEGMENT_RETRY_BASE_MS: '5', QUEUE_RETRY_DELAY_SECONDS: '1', MAX_RUN_SECONDS: '0.3', SEGMENT_MAX_EVENTS_PER_SECOND: '50000' },
+    port: 0,
+    queueRetryDelaySeconds: 1,
+  });
   let seg;
   let stack;
   let dir;
-
   before(async () => {
+    ({ seg, worker: stack } = suite);
     dir = await mkdtemp(path.join(tmpdir(), 'worker-xlsx-'));
-    seg = await startSegmentServer({ writeKey: WRITE_KEY, seed: 28 });
-    // A piece stops after 0.3 s and delivery is paced at 50,000 events a second: 50,000 rows take several pieces whatever the machine's speed.
-    stack = await startWorkerStack({
-      vars: { SEGMENT_ENDPOINT: seg.url, SEGMENT_OBJECTS_ENDPOINT: seg.url, SEGMENT_RETRY_BASE_MS: '5', QUEUE_RETRY_DELAY_SECONDS: '1', MAX_RUN_SECONDS: '0.3', SEGMENT_MAX_EVENTS_PER_SECOND: '50000' },
-      secrets: { SEGMENT_WRITE_KEY: WRITE_KEY },
-      port: 0,
-      queueRetryDelaySeconds: 1,
-    });
   });
-  after(async () => {
-    await stack?.close();
-    await seg?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
   test(`${ROWS.toLocaleString('en')} generated rows through the queue in pieces: exactly a single run's events and messageIds`, async () => {
     const file = path.join(dir, 'track_views.xlsx');
