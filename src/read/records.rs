@@ -4,12 +4,14 @@
 //! `\n`, `\r\n` or `\r` ends a record, blank lines are skipped. A record over the limit, or
 //! with a quote that never closes, is cut by the rule in [`crate::read::frame`] and handed on as
 //! broken, with only its first bytes: memory stays bounded by the limit on any input. Unlike a
-//! byte-at-a-time state machine, this reader scans fields eight bytes at a time up to a byte it
+//! byte-at-a-time state machine, this reader scans fields a block at a time (see
+//! [`crate::base::blockscan`]) up to a byte it
 //! must look at (read with a table) and does not copy unquoted ones: a cell is a slice of the
 //! input, and only quoted cells are unescaped into a scratch buffer. Records are read in place
 //! from each input; only a record it leaves unfinished is copied into a buffer, kept between
 //! writes and completed from the next input.
 
+use crate::base::blockscan;
 use crate::base::limits::MAX_HEADER_BYTES;
 use crate::base::position::Position;
 use crate::read::frame::{is_line_break, Broken, Framer, Step, RAW_KEPT};
@@ -305,40 +307,6 @@ const STOP: u8 = 1;
 const ESCAPED: u8 = 2;
 /// A byte of a multi-byte UTF-8 character (or of invalid text): the record needs a UTF-8 check.
 const WIDE: u8 = 4;
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The eight bytes at `i`, little-endian, if `buf` holds them.
-#[inline(always)]
-fn word_at(buf: &[u8], i: usize) -> Option<u64> {
-    // `i` is at most `buf.len()`, so `i + 8` does not overflow.
-    let bytes: [u8; 8] = buf.get(i..i + 8)?.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
-}
-
-/// The high bit of each zero byte of `w` set, and maybe of bytes above one (a borrow carries):
-/// the lowest bit set is always a zero byte's, and none is missed.
-#[inline(always)]
-fn zero_bytes(w: u64) -> u64 {
-    w.wrapping_sub(ONES) & !w & HIGHS
-}
-
-/// The bytes of `w` below 0x20, `"`, `\\` or past ASCII, marked as [`zero_bytes`] marks: the
-/// lowest mark is exact, so a scan goes to it and reads that byte.
-#[inline(always)]
-fn escaped_or_wide(w: u64) -> u64 {
-    let control = w.wrapping_sub(ONES * 0x20) & !w;
-    let quote = zero_bytes(w ^ (ONES * u64::from(b'"')));
-    let backslash = zero_bytes(w ^ (ONES * u64::from(b'\\')));
-    ((control | w) & HIGHS) | quote | backslash
-}
-
-/// The index of the byte of the lowest mark in `hits` (not zero).
-#[inline(always)]
-fn first_hit(hits: u64) -> usize {
-    (hits.trailing_zeros() / 8) as usize
-}
 
 /// The streaming record reader.
 pub(crate) struct RecordReader {
@@ -723,16 +691,14 @@ impl RecordReader {
     #[inline(always)]
     fn unquoted(&self, buf: &[u8], mut i: usize, seen: &mut u8) -> usize {
         loop {
-            // Eight bytes at a time up to the first that is not plain (a delimiter, or one of
-            // `escaped_or_wide`'s, among them `\r` and `\n`), which the table then reads.
-            while let Some(word) = word_at(buf, i) {
-                let delimiters = zero_bytes(word ^ (ONES * u64::from(self.delimiter)));
-                let hits = delimiters | escaped_or_wide(word);
-                if hits != 0 {
-                    i += first_hit(hits);
+            // A block at a time up to the first byte that is not plain (a delimiter, `\r`, `\n`,
+            // or one to note), which the table then reads.
+            while let Some(marks) = blockscan::unquoted_marks(buf, i, self.delimiter) {
+                if marks != 0 {
+                    i += blockscan::first(marks);
                     break;
                 }
-                i += 8;
+                i += blockscan::BLOCK;
             }
             let Some(&b) = buf.get(i) else {
                 return i;
@@ -766,14 +732,13 @@ impl RecordReader {
                 loop {
                     let run = i;
                     loop {
-                        // Eight bytes at a time up to a quote or a byte to note.
-                        while let Some(word) = word_at(buf, i) {
-                            let hits = escaped_or_wide(word);
-                            if hits != 0 {
-                                i += first_hit(hits);
+                        // A block at a time up to a quote or a byte to note.
+                        while let Some(marks) = blockscan::quoted_marks(buf, i) {
+                            if marks != 0 {
+                                i += blockscan::first(marks);
                                 break;
                             }
-                            i += 8;
+                            i += blockscan::BLOCK;
                         }
                         let Some(&b) = buf.get(i) else {
                             break;
