@@ -15,6 +15,7 @@ use crate::base::blockscan;
 use crate::base::limits::MAX_HEADER_BYTES;
 use crate::base::position::Position;
 use crate::read::frame::{is_line_break, Broken, Framer, Step, RAW_KEPT};
+use std::ops::Range;
 
 /// A field's place: its value (in the raw record, or in the scratch buffer when quoted) and its
 /// end in the raw record.
@@ -37,8 +38,10 @@ pub(crate) struct Record<'a> {
     scratch: &'a [u8],
     fields: &'a [Field],
     clean: bool,
-    /// The text is known to be UTF-8 (no byte is past ASCII, or it was checked before): valid without a check.
-    ascii: bool,
+    /// The bytes of `raw` that may not be UTF-8, from its first byte past ASCII to its last
+    /// (the rest is ASCII): empty when the whole is known to be UTF-8 (no byte is past ASCII,
+    /// or it was checked before).
+    unchecked: Range<usize>,
     /// How many fields the record has (only the first ones are kept, see `max_fields`).
     count: usize,
     /// Why the rule of [`crate::read::frame`] cut it: then `raw` holds only its first bytes.
@@ -88,7 +91,7 @@ impl<'a> Record<'a> {
             scratch: &[],
             fields: &[],
             clean: false,
-            ascii: false,
+            unchecked: 0..raw.len(),
             count: 0,
             broken: broken.or(Some(Broken::TooLong)),
             kinds: &[],
@@ -109,10 +112,15 @@ impl<'a> Record<'a> {
                 .position(|f| f.raw_end as usize > byte)
                 .unwrap_or(0)
         };
-        if !self.ascii {
+        if !self.unchecked.is_empty() {
             // Quoted cells' text in `scratch` is pieces of `raw` cut at quotes and delimiters,
-            // ASCII bytes, so it is valid when `raw` is: one check is enough.
-            std::str::from_utf8(self.raw).map_err(|e| field_at(e.valid_up_to()))?;
+            // ASCII bytes, so it is valid when `raw` is: one check is enough. ASCII around the
+            // bytes past it is valid and no part of a character: only those bytes are checked.
+            let (from, part) = match self.raw.get(self.unchecked.clone()) {
+                Some(part) => (self.unchecked.start, part),
+                None => (0, self.raw),
+            };
+            std::str::from_utf8(part).map_err(|e| field_at(from + e.valid_up_to()))?;
         }
         Ok(Row {
             raw: self.raw,
@@ -275,7 +283,11 @@ impl CellRecord {
             scratch: &self.scratch,
             fields: &self.fields,
             clean: !self.escaped,
-            ascii: !self.unchecked,
+            unchecked: if self.unchecked {
+                0..self.raw.len()
+            } else {
+                0..0
+            },
             count: self.fields.len(),
             broken: None,
             kinds: &self.kinds,
@@ -307,6 +319,38 @@ const STOP: u8 = 1;
 const ESCAPED: u8 = 2;
 /// A byte of a multi-byte UTF-8 character (or of invalid text): the record needs a UTF-8 check.
 const WIDE: u8 = 4;
+
+/// What a scan saw in a record: the classes of its bytes that are neither [`PLAIN`] nor
+/// [`STOP`], and where its bytes past ASCII lie.
+struct Seen {
+    classes: u8,
+    /// The buffer position of the first byte past ASCII (`usize::MAX` before one).
+    first_wide: usize,
+    /// One past the buffer position of the last byte past ASCII.
+    end_wide: usize,
+}
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen {
+            classes: 0,
+            first_wide: usize::MAX,
+            end_wide: 0,
+        }
+    }
+}
+
+impl Seen {
+    /// Byte `i` is of `class`.
+    #[inline(always)]
+    fn note(&mut self, class: u8, i: usize) {
+        self.classes |= class;
+        if class == WIDE {
+            self.first_wide = self.first_wide.min(i);
+            self.end_wide = i + 1;
+        }
+    }
+}
 
 /// The streaming record reader.
 pub(crate) struct RecordReader {
@@ -585,7 +629,7 @@ impl RecordReader {
                 break;
             }
             let start = pos;
-            let mut seen = 0;
+            let mut seen = Seen::default();
             // The scan looks at one byte past the limit at most: a longer record goes to the rule.
             let over = buf.len() - start > self.limit;
             let view = if over {
@@ -606,9 +650,15 @@ impl RecordReader {
                         raw: &buf[start..end],
                         scratch: &self.scratch,
                         fields: &self.fields,
-                        clean: seen & ESCAPED == 0,
+                        clean: seen.classes & ESCAPED == 0,
                         // A delimiter past ASCII is a STOP byte, so it is not seen as WIDE.
-                        ascii: seen & WIDE == 0 && self.delimiter.is_ascii(),
+                        unchecked: if !self.delimiter.is_ascii() {
+                            0..end - start
+                        } else if seen.classes & WIDE != 0 {
+                            seen.first_wide - start..seen.end_wide - start
+                        } else {
+                            0..0
+                        },
                         count: self.count,
                         broken: None,
                         kinds: &[],
@@ -689,7 +739,7 @@ impl RecordReader {
     /// Scans an unquoted run from `i` to the first [`STOP`] byte (or the end); adds the
     /// classes of the other bytes that are not [`PLAIN`] to `seen`.
     #[inline(always)]
-    fn unquoted(&self, buf: &[u8], mut i: usize, seen: &mut u8) -> usize {
+    fn unquoted(&self, buf: &[u8], mut i: usize, seen: &mut Seen) -> usize {
         loop {
             // A block at a time up to the first byte that is not plain (a delimiter, `\r`, `\n`,
             // or one to note), which the table then reads.
@@ -706,7 +756,7 @@ impl RecordReader {
             match self.class[usize::from(b)] {
                 PLAIN => {}
                 STOP => return i,
-                class => *seen |= class,
+                class => seen.note(class, i),
             }
             i += 1;
         }
@@ -715,7 +765,7 @@ impl RecordReader {
     /// Reads one record at `start` in `buf` (which ends where the scan must stop), filling
     /// `fields` and `scratch`; counts its `\n`s in `newlines` and adds the classes of the bytes
     /// it holds ([`ESCAPED`], [`WIDE`]) to `seen`.
-    fn scan(&mut self, buf: &[u8], start: usize, eof: bool, seen: &mut u8) -> Scan {
+    fn scan(&mut self, buf: &[u8], start: usize, eof: bool, seen: &mut Seen) -> Scan {
         self.fields.clear();
         self.scratch.clear();
         self.count = 0;
@@ -747,7 +797,7 @@ impl RecordReader {
                             break;
                         }
                         if b < 0x20 || b == b'\\' || b >= 0x80 {
-                            *seen |= if b >= 0x80 { WIDE } else { ESCAPED };
+                            seen.note(if b >= 0x80 { WIDE } else { ESCAPED }, i);
                             self.newlines += u64::from(b == b'\n');
                         }
                         i += 1;
@@ -761,7 +811,7 @@ impl RecordReader {
                     }
                     // A quote: doubled, it is a quote; else it closes the quoted part.
                     if i + 1 < len && buf[i + 1] == b'"' {
-                        *seen |= ESCAPED;
+                        seen.classes |= ESCAPED;
                         self.scratch.push(b'"');
                         i += 2;
                         continue;
@@ -1068,10 +1118,13 @@ mod tests {
             let mut got = Vec::new();
             let mut f = |rec: Record<'_>| -> Result<bool, ()> {
                 if rec.broken.is_none() {
-                    let ascii = rec.ascii;
+                    let ascii = rec.unchecked.is_empty();
+                    // Only bytes within the unchecked range may be past ASCII.
+                    let range = rec.unchecked.clone();
+                    let outside = rec.raw[..range.start].is_ascii() && rec.raw[range.end..].is_ascii();
                     let row = rec.row().map_err(|_| ())?;
                     let cells: Vec<u8> = (0..row.len()).flat_map(|i| row.cell(i).to_vec()).collect();
-                    got.push((row.clean, ascii, cells));
+                    got.push((row.clean, ascii, outside, cells));
                 }
                 Ok(true)
             };
@@ -1079,12 +1132,41 @@ mod tests {
             r.push(a, &mut f).unwrap();
             r.push(b, &mut f).unwrap();
             r.finish(&mut f).unwrap();
-            for (clean, ascii, cells) in got {
+            for (clean, ascii, outside, cells) in got {
                 let escaped = cells.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
                 proptest::prop_assert_eq!(clean, !escaped, "{:?}", String::from_utf8_lossy(&cells));
+                proptest::prop_assert!(outside);
                 proptest::prop_assert_eq!(ascii, cells.is_ascii());
             }
         }
+    }
+
+    /// The first field that is not UTF-8, by byte, wherever the text past ASCII starts.
+    fn first_bad_field(data: &[u8]) -> Result<usize, usize> {
+        let mut r = RecordReader::new(b',', 0, 1 << 20);
+        r.body(usize::MAX);
+        let mut got = None;
+        let mut f = |rec: Record<'_>| -> Result<bool, ()> {
+            got = Some(rec.row().map(|row| row.len()));
+            Ok(true)
+        };
+        r.push(data, &mut f).unwrap();
+        r.finish(&mut f).unwrap();
+        got.unwrap()
+    }
+
+    #[test]
+    fn the_field_named_not_utf8_is_the_first_bad_one() {
+        // é is \xc3\xa9, ü \xc3\xbc.
+        assert_eq!(first_bad_field(b"a,bc,\xff\n"), Err(2));
+        assert_eq!(first_bad_field(b"a,b\xffc,d\n"), Err(1));
+        assert_eq!(first_bad_field(b"\xc3\xa9,ok,x\xff\n"), Err(2));
+        assert_eq!(first_bad_field(b"ab,\xc3\xa9\xc3,\"q\",\xc3\xa9\n"), Err(1));
+        assert_eq!(
+            first_bad_field(b"ab,cd,\"\xc3\xa9\",\xc3\xbc\xe2\x82\n"),
+            Err(3)
+        );
+        assert_eq!(first_bad_field(b"ab,cd,\"\xc3\xa9\",\xc3\xbc\n"), Ok(4));
     }
 
     #[test]
