@@ -36,6 +36,7 @@ export async function buildPlainPkg() {
   const pkg = path.join(ROOT, '.cache', 'bench', 'simd128', 'pkg');
   // RUSTFLAGS replaces .cargo/config.toml's flags, simd128 among them; the minus says it outright.
   const rustflags = [process.env.RUSTFLAGS, FLAG].filter(Boolean).join(' ');
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, CARGO_TARGET_DIR: target, RUSTFLAGS: rustflags };
   delete env.CARGO_ENCODED_RUSTFLAGS;
   console.error(`bench:simd: cargo build --release for ${WASM_TARGET} with RUSTFLAGS='${rustflags}' in ${path.relative(ROOT, target)}`);
