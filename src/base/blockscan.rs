@@ -11,6 +11,24 @@
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) use simd::*;
+
+/// From `i`, a block at a time: the position of the first byte `marks` marks, or, when no
+/// block holds one, of the first of the last bytes (fewer than a block) for the caller to read
+/// one at a time. `marks` is one of the tests below, on `buf` at a position.
+#[inline(always)]
+pub(crate) fn skip_plain(
+    buf: &[u8],
+    mut i: usize,
+    marks: impl Fn(&[u8], usize) -> Option<Marks>,
+) -> usize {
+    while let Some(m) = marks(buf, i) {
+        if m != 0 {
+            return i + first(m);
+        }
+        i += BLOCK;
+    }
+    i
+}
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub(crate) use swar::*;
 

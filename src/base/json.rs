@@ -39,13 +39,7 @@ pub(crate) fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     let mut i = 0;
     loop {
-        while let Some(marks) = blockscan::escape_marks(bytes, i) {
-            if marks != 0 {
-                i += blockscan::first(marks);
-                break;
-            }
-            i += blockscan::BLOCK;
-        }
+        i = blockscan::skip_plain(bytes, i, blockscan::escape_marks);
         if i >= bytes.len() {
             break;
         }

@@ -743,13 +743,9 @@ impl RecordReader {
         loop {
             // A block at a time up to the first byte that is not plain (a delimiter, `\r`, `\n`,
             // or one to note), which the table then reads.
-            while let Some(marks) = blockscan::unquoted_marks(buf, i, self.delimiter) {
-                if marks != 0 {
-                    i += blockscan::first(marks);
-                    break;
-                }
-                i += blockscan::BLOCK;
-            }
+            i = blockscan::skip_plain(buf, i, |b, at| {
+                blockscan::unquoted_marks(b, at, self.delimiter)
+            });
             let Some(&b) = buf.get(i) else {
                 return i;
             };
@@ -783,13 +779,7 @@ impl RecordReader {
                     let run = i;
                     loop {
                         // A block at a time up to a quote or a byte to note.
-                        while let Some(marks) = blockscan::quoted_marks(buf, i) {
-                            if marks != 0 {
-                                i += blockscan::first(marks);
-                                break;
-                            }
-                            i += blockscan::BLOCK;
-                        }
+                        i = blockscan::skip_plain(buf, i, blockscan::quoted_marks);
                         let Some(&b) = buf.get(i) else {
                             break;
                         };
