@@ -245,12 +245,31 @@ export async function bindEngine(input, outDir, { names = false } = {}) {
   renameSync(staging, outDir);
 }
 
+/** The flag the shipped wasm is built with: WebAssembly SIMD (.cargo/config.toml). */
+export const SIMD_FLAG = '-C target-feature=+simd128';
+
+/**
+ * The environment for cargo's wasm builds of the engine. .cargo/config.toml turns simd128 on, but
+ * RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS) in the environment replaces that list, even when empty:
+ * then the flag is added to it, so that no one's own flags silently build the engine without SIMD.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {NodeJS.ProcessEnv}
+ */
+export function wasmBuildEnv(env = process.env) {
+  if (env.CARGO_ENCODED_RUSTFLAGS !== undefined) {
+    const flags = [env.CARGO_ENCODED_RUSTFLAGS, ...SIMD_FLAG.split(' ')].filter(Boolean);
+    return { ...env, CARGO_ENCODED_RUSTFLAGS: flags.join('\x1f') };
+  }
+  if (env.RUSTFLAGS !== undefined) return { ...env, RUSTFLAGS: [env.RUSTFLAGS, SIMD_FLAG].filter(Boolean).join(' ') };
+  return { ...env };
+}
+
 /** Builds pkg/ with cargo + wasm-bindgen when sources are newer than it (or `force`). */
 export async function buildPkg({ force = false } = {}) {
   const reason = force ? 'forced' : pkgStaleReason();
   if (!reason) return false;
   log(`building pkg/ (${reason}): cargo build --release for ${WASM_TARGET}, then wasm-bindgen`);
-  await mustRun('cargo', ['build', '--lib', '--target', WASM_TARGET, '--release'], { stdio: STDIO });
+  await mustRun('cargo', ['build', '--lib', '--target', WASM_TARGET, '--release'], { stdio: STDIO, env: wasmBuildEnv() });
   await bindEngine(builtWasmPath(), PKG_DIR, { names: process.env.CSV2SEGMENT_WASM_NAMES === '1' });
   return true;
 }

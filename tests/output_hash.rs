@@ -7,6 +7,8 @@
 //! mapping (renamed columns, `set` event, German dates with a zone), that copy in Windows-1252,
 //! and the plain file with rows a track call refuses (no userId, a bad timestamp), so that
 //! rejections are covered too. Each is written in three chunkings; all must agree.
+//!
+//! tests/wasm.rs runs the same checks in WebAssembly, where the engine's scans use SIMD.
 
 use csv2segment::{Ingest, Options};
 use sha2::{Digest, Sha256};
@@ -243,8 +245,8 @@ fn hash_all_chunkings(name: &str, data: &[u8]) -> (String, [u64; 3]) {
     whole
 }
 
-#[test]
-fn the_generator_is_the_benchs() {
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+pub fn the_generator_is_the_benchs() {
     // `node bench/generate.mjs 20000 f.csv && sha256sum f.csv`
     let file: String = track_lines(ROWS).concat();
     assert_eq!(
@@ -254,8 +256,8 @@ fn the_generator_is_the_benchs() {
     );
 }
 
-#[test]
-fn plain_output_is_unchanged() {
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+pub fn plain_output_is_unchanged() {
     let file: String = track_lines(ROWS).concat();
     let (hash, counts) = hash_all_chunkings(PLAIN_NAME, file.as_bytes());
     assert_eq!(counts, [20_000, 20_000, 0]);
@@ -265,8 +267,8 @@ fn plain_output_is_unchanged() {
     );
 }
 
-#[test]
-fn mapped_output_is_unchanged() {
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+pub fn mapped_output_is_unchanged() {
     let copy = export_copy(&track_lines(ROWS));
     let (hash, counts) = hash_all_chunkings(MAPPED_NAME, copy.as_bytes());
     assert_eq!(counts, [20_000, 20_000, 0]);
@@ -287,8 +289,8 @@ fn mapped_output_is_unchanged() {
     );
 }
 
-#[test]
-fn rejections_are_unchanged() {
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+pub fn rejections_are_unchanged() {
     let file = with_rejects(&track_lines(ROWS));
     let (hash, counts) = hash_all_chunkings(PLAIN_NAME, file.as_bytes());
     assert_eq!(counts, [20_000, 20_000 - 540 - 193, 540 + 193]);

@@ -6,6 +6,11 @@ use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
+#[path = "block_cases.rs"]
+mod block_cases;
+#[path = "output_hash.rs"]
+mod output_hash;
+
 const TRACK: &[u8] = include_bytes!("../samples/track_1.csv");
 
 fn get(v: &JsValue, key: &str) -> JsValue {
@@ -103,4 +108,25 @@ fn validate_returns_report_and_payloads() {
     let v = validate(b"a,b\n", "nope.csv", None, None).unwrap();
     let error = get(&get(&v, "report"), "error").as_string().unwrap();
     assert!(error.starts_with("nope.csv: the file name does not say which call to make"));
+}
+
+// The engine's scans test 16 bytes at a time with SIMD here (src/base/blockscan.rs), 8 at a time
+// natively: the same cases as natively, with the same expected cells and output hashes.
+
+#[wasm_bindgen_test]
+fn simd_blocks_every_byte_at_every_place() {
+    block_cases::every_byte_at_every_place_reads_as_written_by_hand();
+}
+
+#[wasm_bindgen_test]
+fn simd_blocks_cut_anywhere() {
+    block_cases::cut_anywhere_reads_the_same();
+}
+
+#[wasm_bindgen_test]
+fn simd_bench_files_give_the_native_bytes() {
+    output_hash::the_generator_is_the_benchs();
+    output_hash::plain_output_is_unchanged();
+    output_hash::mapped_output_is_unchanged();
+    output_hash::rejections_are_unchanged();
 }

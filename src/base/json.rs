@@ -1,6 +1,7 @@
 //! Writes JSON strings straight into a byte buffer, so no payload is built as a tree first.
 
 use crate::base::blocks::append;
+use crate::base::blockscan;
 
 /// For each byte: 0 when it goes out as it is, else the letter of its short escape, or `u`.
 static ESCAPE: [u8; 256] = {
@@ -32,40 +33,21 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &[u8]) {
 
 /// Appends UTF-8 text `s` escaped for the inside of a JSON string, without the quotes.
 ///
-/// Eight bytes at a time are checked at once; only a word holding a byte to escape is looked
-/// at byte by byte.
+/// A block of bytes is checked at once (see [`crate::base::blockscan`]) up to the next byte to
+/// escape; only the bytes past the last whole block are looked at one by one.
 #[inline]
 pub(crate) fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     let mut i = 0;
-    while i + 8 <= bytes.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[i..i + 8]);
-        if needs_escape(u64::from_le_bytes(word)) {
-            for j in i..i + 8 {
-                escape_at(out, bytes, &mut start, j);
-            }
+    loop {
+        i = blockscan::skip_plain(bytes, i, blockscan::escape_marks);
+        if i >= bytes.len() {
+            break;
         }
-        i += 8;
-    }
-    for j in i..bytes.len() {
-        escape_at(out, bytes, &mut start, j);
+        escape_at(out, bytes, &mut start, i);
+        i += 1;
     }
     append(out, &bytes[start..]);
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Whether any byte of `w` is below 0x20, `"` or `\\` (exact, from the has-zero-byte trick).
-#[inline]
-fn needs_escape(w: u64) -> bool {
-    let control = w.wrapping_sub(ONES * 0x20) & !w;
-    let q = w ^ (ONES * u64::from(b'"'));
-    let quote = q.wrapping_sub(ONES) & !q;
-    let b = w ^ (ONES * u64::from(b'\\'));
-    let backslash = b.wrapping_sub(ONES) & !b;
-    (control | quote | backslash) & HIGHS != 0
 }
 
 /// Escapes `bytes[j]` if it needs it, first copying the run since `start`.

@@ -6,6 +6,7 @@
 //! copies short byte strings a block at a time.
 
 pub(crate) mod blocks;
+pub(crate) mod blockscan;
 pub(crate) mod json;
 pub(crate) mod limits;
 pub(crate) mod position;

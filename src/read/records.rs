@@ -4,15 +4,18 @@
 //! `\n`, `\r\n` or `\r` ends a record, blank lines are skipped. A record over the limit, or
 //! with a quote that never closes, is cut by the rule in [`crate::read::frame`] and handed on as
 //! broken, with only its first bytes: memory stays bounded by the limit on any input. Unlike a
-//! byte-at-a-time state machine, this reader scans fields eight bytes at a time up to a byte it
+//! byte-at-a-time state machine, this reader scans fields a block at a time (see
+//! [`crate::base::blockscan`]) up to a byte it
 //! must look at (read with a table) and does not copy unquoted ones: a cell is a slice of the
 //! input, and only quoted cells are unescaped into a scratch buffer. Records are read in place
 //! from each input; only a record it leaves unfinished is copied into a buffer, kept between
 //! writes and completed from the next input.
 
+use crate::base::blockscan;
 use crate::base::limits::MAX_HEADER_BYTES;
 use crate::base::position::Position;
 use crate::read::frame::{is_line_break, Broken, Framer, Step, RAW_KEPT};
+use std::ops::Range;
 
 /// A field's place: its value (in the raw record, or in the scratch buffer when quoted) and its
 /// end in the raw record.
@@ -35,8 +38,10 @@ pub(crate) struct Record<'a> {
     scratch: &'a [u8],
     fields: &'a [Field],
     clean: bool,
-    /// The text is known to be UTF-8 (no byte is past ASCII, or it was checked before): valid without a check.
-    ascii: bool,
+    /// The bytes of `raw` that may not be UTF-8, from its first byte past ASCII to its last
+    /// (the rest is ASCII): empty when the whole is known to be UTF-8 (no byte is past ASCII,
+    /// or it was checked before).
+    unchecked: Range<usize>,
     /// How many fields the record has (only the first ones are kept, see `max_fields`).
     count: usize,
     /// Why the rule of [`crate::read::frame`] cut it: then `raw` holds only its first bytes.
@@ -86,7 +91,7 @@ impl<'a> Record<'a> {
             scratch: &[],
             fields: &[],
             clean: false,
-            ascii: false,
+            unchecked: 0..raw.len(),
             count: 0,
             broken: broken.or(Some(Broken::TooLong)),
             kinds: &[],
@@ -107,10 +112,15 @@ impl<'a> Record<'a> {
                 .position(|f| f.raw_end as usize > byte)
                 .unwrap_or(0)
         };
-        if !self.ascii {
+        if !self.unchecked.is_empty() {
             // Quoted cells' text in `scratch` is pieces of `raw` cut at quotes and delimiters,
-            // ASCII bytes, so it is valid when `raw` is: one check is enough.
-            std::str::from_utf8(self.raw).map_err(|e| field_at(e.valid_up_to()))?;
+            // ASCII bytes, so it is valid when `raw` is: one check is enough. ASCII around the
+            // bytes past it is valid and no part of a character: only those bytes are checked.
+            let (from, part) = match self.raw.get(self.unchecked.clone()) {
+                Some(part) => (self.unchecked.start, part),
+                None => (0, self.raw),
+            };
+            std::str::from_utf8(part).map_err(|e| field_at(from + e.valid_up_to()))?;
         }
         Ok(Row {
             raw: self.raw,
@@ -273,7 +283,11 @@ impl CellRecord {
             scratch: &self.scratch,
             fields: &self.fields,
             clean: !self.escaped,
-            ascii: !self.unchecked,
+            unchecked: if self.unchecked {
+                0..self.raw.len()
+            } else {
+                0..0
+            },
             count: self.fields.len(),
             broken: None,
             kinds: &self.kinds,
@@ -306,38 +320,36 @@ const ESCAPED: u8 = 2;
 /// A byte of a multi-byte UTF-8 character (or of invalid text): the record needs a UTF-8 check.
 const WIDE: u8 = 4;
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The eight bytes at `i`, little-endian, if `buf` holds them.
-#[inline(always)]
-fn word_at(buf: &[u8], i: usize) -> Option<u64> {
-    // `i` is at most `buf.len()`, so `i + 8` does not overflow.
-    let bytes: [u8; 8] = buf.get(i..i + 8)?.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
+/// What a scan saw in a record: the classes of its bytes that are neither [`PLAIN`] nor
+/// [`STOP`], and where its bytes past ASCII lie.
+struct Seen {
+    classes: u8,
+    /// The buffer position of the first byte past ASCII (`usize::MAX` before one).
+    first_wide: usize,
+    /// One past the buffer position of the last byte past ASCII.
+    end_wide: usize,
 }
 
-/// The high bit of each zero byte of `w` set, and maybe of bytes above one (a borrow carries):
-/// the lowest bit set is always a zero byte's, and none is missed.
-#[inline(always)]
-fn zero_bytes(w: u64) -> u64 {
-    w.wrapping_sub(ONES) & !w & HIGHS
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen {
+            classes: 0,
+            first_wide: usize::MAX,
+            end_wide: 0,
+        }
+    }
 }
 
-/// The bytes of `w` below 0x20, `"`, `\\` or past ASCII, marked as [`zero_bytes`] marks: the
-/// lowest mark is exact, so a scan goes to it and reads that byte.
-#[inline(always)]
-fn escaped_or_wide(w: u64) -> u64 {
-    let control = w.wrapping_sub(ONES * 0x20) & !w;
-    let quote = zero_bytes(w ^ (ONES * u64::from(b'"')));
-    let backslash = zero_bytes(w ^ (ONES * u64::from(b'\\')));
-    ((control | w) & HIGHS) | quote | backslash
-}
-
-/// The index of the byte of the lowest mark in `hits` (not zero).
-#[inline(always)]
-fn first_hit(hits: u64) -> usize {
-    (hits.trailing_zeros() / 8) as usize
+impl Seen {
+    /// Byte `i` is of `class`.
+    #[inline(always)]
+    fn note(&mut self, class: u8, i: usize) {
+        self.classes |= class;
+        if class == WIDE {
+            self.first_wide = self.first_wide.min(i);
+            self.end_wide = i + 1;
+        }
+    }
 }
 
 /// The streaming record reader.
@@ -617,7 +629,7 @@ impl RecordReader {
                 break;
             }
             let start = pos;
-            let mut seen = 0;
+            let mut seen = Seen::default();
             // The scan looks at one byte past the limit at most: a longer record goes to the rule.
             let over = buf.len() - start > self.limit;
             let view = if over {
@@ -638,9 +650,15 @@ impl RecordReader {
                         raw: &buf[start..end],
                         scratch: &self.scratch,
                         fields: &self.fields,
-                        clean: seen & ESCAPED == 0,
+                        clean: seen.classes & ESCAPED == 0,
                         // A delimiter past ASCII is a STOP byte, so it is not seen as WIDE.
-                        ascii: seen & WIDE == 0 && self.delimiter.is_ascii(),
+                        unchecked: if !self.delimiter.is_ascii() {
+                            0..end - start
+                        } else if seen.classes & WIDE != 0 {
+                            seen.first_wide - start..seen.end_wide - start
+                        } else {
+                            0..0
+                        },
                         count: self.count,
                         broken: None,
                         kinds: &[],
@@ -721,26 +739,20 @@ impl RecordReader {
     /// Scans an unquoted run from `i` to the first [`STOP`] byte (or the end); adds the
     /// classes of the other bytes that are not [`PLAIN`] to `seen`.
     #[inline(always)]
-    fn unquoted(&self, buf: &[u8], mut i: usize, seen: &mut u8) -> usize {
+    fn unquoted(&self, buf: &[u8], mut i: usize, seen: &mut Seen) -> usize {
         loop {
-            // Eight bytes at a time up to the first that is not plain (a delimiter, or one of
-            // `escaped_or_wide`'s, among them `\r` and `\n`), which the table then reads.
-            while let Some(word) = word_at(buf, i) {
-                let delimiters = zero_bytes(word ^ (ONES * u64::from(self.delimiter)));
-                let hits = delimiters | escaped_or_wide(word);
-                if hits != 0 {
-                    i += first_hit(hits);
-                    break;
-                }
-                i += 8;
-            }
+            // A block at a time up to the first byte that is not plain (a delimiter, `\r`, `\n`,
+            // or one to note), which the table then reads.
+            i = blockscan::skip_plain(buf, i, |b, at| {
+                blockscan::unquoted_marks(b, at, self.delimiter)
+            });
             let Some(&b) = buf.get(i) else {
                 return i;
             };
             match self.class[usize::from(b)] {
                 PLAIN => {}
                 STOP => return i,
-                class => *seen |= class,
+                class => seen.note(class, i),
             }
             i += 1;
         }
@@ -749,7 +761,7 @@ impl RecordReader {
     /// Reads one record at `start` in `buf` (which ends where the scan must stop), filling
     /// `fields` and `scratch`; counts its `\n`s in `newlines` and adds the classes of the bytes
     /// it holds ([`ESCAPED`], [`WIDE`]) to `seen`.
-    fn scan(&mut self, buf: &[u8], start: usize, eof: bool, seen: &mut u8) -> Scan {
+    fn scan(&mut self, buf: &[u8], start: usize, eof: bool, seen: &mut Seen) -> Scan {
         self.fields.clear();
         self.scratch.clear();
         self.count = 0;
@@ -766,15 +778,8 @@ impl RecordReader {
                 loop {
                     let run = i;
                     loop {
-                        // Eight bytes at a time up to a quote or a byte to note.
-                        while let Some(word) = word_at(buf, i) {
-                            let hits = escaped_or_wide(word);
-                            if hits != 0 {
-                                i += first_hit(hits);
-                                break;
-                            }
-                            i += 8;
-                        }
+                        // A block at a time up to a quote or a byte to note.
+                        i = blockscan::skip_plain(buf, i, blockscan::quoted_marks);
                         let Some(&b) = buf.get(i) else {
                             break;
                         };
@@ -782,7 +787,7 @@ impl RecordReader {
                             break;
                         }
                         if b < 0x20 || b == b'\\' || b >= 0x80 {
-                            *seen |= if b >= 0x80 { WIDE } else { ESCAPED };
+                            seen.note(if b >= 0x80 { WIDE } else { ESCAPED }, i);
                             self.newlines += u64::from(b == b'\n');
                         }
                         i += 1;
@@ -796,7 +801,7 @@ impl RecordReader {
                     }
                     // A quote: doubled, it is a quote; else it closes the quoted part.
                     if i + 1 < len && buf[i + 1] == b'"' {
-                        *seen |= ESCAPED;
+                        seen.classes |= ESCAPED;
                         self.scratch.push(b'"');
                         i += 2;
                         continue;
@@ -1103,10 +1108,13 @@ mod tests {
             let mut got = Vec::new();
             let mut f = |rec: Record<'_>| -> Result<bool, ()> {
                 if rec.broken.is_none() {
-                    let ascii = rec.ascii;
+                    let ascii = rec.unchecked.is_empty();
+                    // Only bytes within the unchecked range may be past ASCII.
+                    let range = rec.unchecked.clone();
+                    let outside = rec.raw[..range.start].is_ascii() && rec.raw[range.end..].is_ascii();
                     let row = rec.row().map_err(|_| ())?;
                     let cells: Vec<u8> = (0..row.len()).flat_map(|i| row.cell(i).to_vec()).collect();
-                    got.push((row.clean, ascii, cells));
+                    got.push((row.clean, ascii, outside, cells));
                 }
                 Ok(true)
             };
@@ -1114,12 +1122,41 @@ mod tests {
             r.push(a, &mut f).unwrap();
             r.push(b, &mut f).unwrap();
             r.finish(&mut f).unwrap();
-            for (clean, ascii, cells) in got {
+            for (clean, ascii, outside, cells) in got {
                 let escaped = cells.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
                 proptest::prop_assert_eq!(clean, !escaped, "{:?}", String::from_utf8_lossy(&cells));
+                proptest::prop_assert!(outside);
                 proptest::prop_assert_eq!(ascii, cells.is_ascii());
             }
         }
+    }
+
+    /// The first field that is not UTF-8, by byte, wherever the text past ASCII starts.
+    fn first_bad_field(data: &[u8]) -> Result<usize, usize> {
+        let mut r = RecordReader::new(b',', 0, 1 << 20);
+        r.body(usize::MAX);
+        let mut got = None;
+        let mut f = |rec: Record<'_>| -> Result<bool, ()> {
+            got = Some(rec.row().map(|row| row.len()));
+            Ok(true)
+        };
+        r.push(data, &mut f).unwrap();
+        r.finish(&mut f).unwrap();
+        got.unwrap()
+    }
+
+    #[test]
+    fn the_field_named_not_utf8_is_the_first_bad_one() {
+        // é is \xc3\xa9, ü \xc3\xbc.
+        assert_eq!(first_bad_field(b"a,bc,\xff\n"), Err(2));
+        assert_eq!(first_bad_field(b"a,b\xffc,d\n"), Err(1));
+        assert_eq!(first_bad_field(b"\xc3\xa9,ok,x\xff\n"), Err(2));
+        assert_eq!(first_bad_field(b"ab,\xc3\xa9\xc3,\"q\",\xc3\xa9\n"), Err(1));
+        assert_eq!(
+            first_bad_field(b"ab,cd,\"\xc3\xa9\",\xc3\xbc\xe2\x82\n"),
+            Err(3)
+        );
+        assert_eq!(first_bad_field(b"ab,cd,\"\xc3\xa9\",\xc3\xbc\n"), Ok(4));
     }
 
     #[test]
