@@ -47,11 +47,13 @@ fn main() {
             ing.write(chunk).unwrap_or_else(|e| die("write", e));
             while let Some(b) = ing.next_batch() {
                 black_box(&b);
+                ing.recycle(b.body);
             }
         }
         ing.finish().unwrap_or_else(|e| die("finish", e));
         while let Some(b) = ing.next_batch() {
             black_box(&b);
+            ing.recycle(b.body);
         }
         events += ing.report().events;
     }

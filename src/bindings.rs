@@ -73,7 +73,7 @@ fn options_from(value: Option<Object>) -> Result<Options, JsValue> {
 }
 
 /// The batch for JS; the body is copied into `into` when it fits, else into a new array.
-fn batch_to_js(b: Batch, into: Option<&Uint8Array>) -> JsValue {
+fn batch_to_js(b: &Batch, into: Option<&Uint8Array>) -> JsValue {
     let body = match into {
         Some(buffer) if buffer.length() as usize >= b.body.len() => {
             let view = buffer.subarray(0, b.body.len() as u32);
@@ -93,10 +93,16 @@ trait Engine {
     fn ingest(&self) -> &Ingest;
     /// The next body that is ready (a workbook reads on to fill one).
     fn batch(&mut self) -> Option<Batch>;
+    /// Takes a body's buffer back once JavaScript has its bytes.
+    fn recycle(&mut self, body: Vec<u8>);
 
     fn js_next_batch(&mut self, into: Option<&Uint8Array>) -> JsValue {
-        self.batch()
-            .map_or(JsValue::UNDEFINED, |b| batch_to_js(b, into))
+        let Some(b) = self.batch() else {
+            return JsValue::UNDEFINED;
+        };
+        let js = batch_to_js(&b, into);
+        self.recycle(b.body);
+        js
     }
 
     fn js_max_body_bytes(&self) -> u32 {
@@ -132,6 +138,10 @@ impl Engine for JsIngest {
     fn batch(&mut self) -> Option<Batch> {
         self.inner.next_batch()
     }
+
+    fn recycle(&mut self, body: Vec<u8>) {
+        self.inner.recycle(body);
+    }
 }
 
 impl Engine for JsWorkbookIngest {
@@ -141,6 +151,10 @@ impl Engine for JsWorkbookIngest {
 
     fn batch(&mut self) -> Option<Batch> {
         self.inner.next_batch()
+    }
+
+    fn recycle(&mut self, body: Vec<u8>) {
+        self.inner.recycle(body);
     }
 }
 

@@ -535,6 +535,13 @@ impl Ingest {
         self.rows.batcher.pop()
     }
 
+    /// Gives a body's buffer back once its bytes are sent (or copied out): the next body is
+    /// written into that memory instead of new memory, which is quicker in WebAssembly (see
+    /// `src/base/out.rs`). Optional: a body not given back is dropped as usual.
+    pub fn recycle(&mut self, body: Vec<u8>) {
+        self.rows.batcher.recycle(body);
+    }
+
     /// The report so far; complete after [`Ingest::finish`] once [`Ingest::next_batch`] returns `None`.
     pub fn report(&self) -> Report {
         self.rows.report()

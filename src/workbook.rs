@@ -272,6 +272,11 @@ impl WorkbookIngest {
         self.ing.next_batch()
     }
 
+    /// Gives a body's buffer back once its bytes are sent: see [`Ingest::recycle`].
+    pub fn recycle(&mut self, body: Vec<u8>) {
+        self.ing.recycle(body);
+    }
+
     /// Where the next row starts: its sheet row, as both the offset and the line of the
     /// [`Position`] (a workbook's rows have no byte offsets).
     pub fn position(&self) -> Position {

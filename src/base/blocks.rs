@@ -7,19 +7,21 @@
 //! compiles to plain loads and stores instead. So a short string is kept padded to whole
 //! blocks ([`Padded`]), copied block by block, and the output is then cut back to its end.
 
+use crate::base::out::Out;
+
 /// Appends `s` to `out`: when it is short, as two copies of a constant size that overlap
 /// (its first and its last 16, 8 or 4 bytes), the output cut back between them, so a cell of
 /// a few bytes costs a few loads and stores where `extend_from_slice` would be a `memory.copy`
 /// (about three times as long in V8 for ten bytes).
 #[inline(always)]
-pub(crate) fn append(out: &mut Vec<u8>, s: &[u8]) {
+pub(crate) fn append(out: &mut Out, s: &[u8]) {
     macro_rules! overlapping {
         ($k:literal) => {
             if let (Some(first), Some(last)) = (s.first_chunk::<$k>(), s.last_chunk::<$k>()) {
                 let end = out.len() + s.len();
-                out.extend_from_slice(first);
+                out.put(first);
                 out.truncate(end - $k);
-                out.extend_from_slice(last);
+                out.put(last);
             }
         };
     }
@@ -66,15 +68,11 @@ impl Padded {
     /// the output then cut back to its end. A constant of a few blocks (`,"library":{...}`)
     /// is a few block copies, with no test for a short last block.
     #[inline(always)]
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, out: &mut Out) {
         let end = out.len() + self.len;
-        match self.bytes.split_first_chunk::<BLOCK>() {
-            Some((one, [])) => out.extend_from_slice(one),
-            _ => {
-                out.reserve(self.bytes.len());
-                for block in self.bytes.chunks_exact(BLOCK) {
-                    out.extend_from_slice(block);
-                }
+        for block in self.bytes.chunks_exact(BLOCK) {
+            if let Ok(block) = <&[u8; BLOCK]>::try_from(block) {
+                out.put(block);
             }
         }
         out.truncate(end);
@@ -90,7 +88,7 @@ mod tests {
         for head in [0, 1, 15, 16, 17] {
             for len in [16, 17, 31, 32, 33, 48, 52, 63, 64, 65, 200] {
                 let bytes: Vec<u8> = (0..len).map(|b| b'A' + (b % 26) as u8).collect();
-                let mut out = vec![b'.'; head];
+                let mut out = Out::from(vec![b'.'; head]);
                 let padded = Padded::new(&bytes);
                 padded.write(&mut out);
                 padded.write(&mut out);
@@ -107,13 +105,13 @@ mod tests {
         for head in [0, 1, 7, 16] {
             for len in 0..80 {
                 let bytes: Vec<u8> = (0..len).map(|b| b'a' + (b % 26) as u8).collect();
-                let mut out = vec![b'.'; head];
+                let mut out = Out::from(vec![b'.'; head]);
                 append(&mut out, &bytes);
                 append(&mut out, &bytes);
                 let mut want = vec![b'.'; head];
                 want.extend_from_slice(&bytes);
                 want.extend_from_slice(&bytes);
-                assert_eq!(out, want, "head {head}, len {len}");
+                assert_eq!(out.as_slice(), &want[..], "head {head}, len {len}");
             }
         }
     }
@@ -122,7 +120,7 @@ mod tests {
     fn padded_writes_its_bytes() {
         for len in [0, 1, 15, 16, 17, 40, 80] {
             let bytes: Vec<u8> = (0..len as u8).map(|b| b'a' + b % 26).collect();
-            let mut out = b",".to_vec();
+            let mut out = Out::from(b",".to_vec());
             Padded::new(&bytes).write(&mut out);
             assert_eq!(&out[1..], &bytes[..]);
         }

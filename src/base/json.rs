@@ -2,6 +2,7 @@
 
 use crate::base::blocks::append;
 use crate::base::blockscan;
+use crate::base::out::Out;
 
 /// For each byte: 0 when it goes out as it is, else the letter of its short escape, or `u`.
 static ESCAPE: [u8; 256] = {
@@ -25,7 +26,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends UTF-8 text `s` as a quoted JSON string.
 #[inline]
-pub(crate) fn write_str(out: &mut Vec<u8>, s: &[u8]) {
+pub(crate) fn write_str(out: &mut Out, s: &[u8]) {
     out.push(b'"');
     write_str_body(out, s);
     out.push(b'"');
@@ -36,7 +37,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &[u8]) {
 /// A block of bytes is checked at once (see [`crate::base::blockscan`]) up to the next byte to
 /// escape; only the bytes past the last whole block are looked at one by one.
 #[inline]
-pub(crate) fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn write_str_body(out: &mut Out, bytes: &[u8]) {
     let mut start = 0;
     let mut i = 0;
     loop {
@@ -52,7 +53,7 @@ pub(crate) fn write_str_body(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Escapes `bytes[j]` if it needs it, first copying the run since `start`.
 #[inline]
-fn escape_at(out: &mut Vec<u8>, bytes: &[u8], start: &mut usize, j: usize) {
+fn escape_at(out: &mut Out, bytes: &[u8], start: &mut usize, j: usize) {
     let b = bytes[j];
     let esc = ESCAPE[usize::from(b)];
     if esc == 0 {
@@ -77,11 +78,11 @@ fn escape_at(out: &mut Vec<u8>, bytes: &[u8], start: &mut usize, j: usize) {
 /// `,"key":`, as it is written before a value (the writer turns a container's first comma into
 /// its opening bracket).
 pub(crate) fn key_prefix(key: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(key.len() + 4);
+    let mut out = Out::with_capacity(key.len() + 4);
     out.push(b',');
     write_str(&mut out, key.as_bytes());
     out.push(b':');
-    out
+    out.into_vec()
 }
 
 #[cfg(test)]
@@ -89,9 +90,9 @@ mod tests {
     use super::*;
 
     fn esc(s: &str) -> String {
-        let mut out = Vec::new();
+        let mut out = Out::default();
         write_str(&mut out, s.as_bytes());
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out.into_vec()).unwrap()
     }
 
     #[test]

@@ -9,5 +9,6 @@ pub(crate) mod blocks;
 pub(crate) mod blockscan;
 pub(crate) mod json;
 pub(crate) mod limits;
+pub(crate) mod out;
 pub(crate) mod position;
 pub(crate) mod reason;

@@ -2,6 +2,7 @@
 
 use crate::base::blocks::append;
 use crate::base::json;
+use crate::base::out::Out;
 use crate::base::reason::{quote, Reason};
 use crate::map::column::{CellType, ColumnType};
 use crate::map::timestamp;
@@ -93,7 +94,7 @@ impl Conv {
     /// Inlined into the payload writer: the common conversions are a few tests and a copy,
     /// less than a call costs (in WebAssembly, a frame on the stack in memory for the result).
     #[inline(always)]
-    pub(crate) fn write(self, cell: &[u8], clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
+    pub(crate) fn write(self, cell: &[u8], clean: bool, out: &mut Out) -> Result<(), Reason> {
         // The common conversions work on the bytes; the others read the text.
         match self {
             Conv::Str => write_string(out, cell, clean),
@@ -113,7 +114,7 @@ impl Conv {
 
     /// [`Conv::write`] for the conversions that read the cell as text.
     #[inline(never)]
-    fn write_text(self, cell: &str, clean: bool, out: &mut Vec<u8>) -> Result<(), Reason> {
+    fn write_text(self, cell: &str, clean: bool, out: &mut Out) -> Result<(), Reason> {
         match self {
             Conv::Str | Conv::Auto | Conv::AutoComma | Conv::AutoText | Conv::AutoTextComma => {
                 write_string(out, cell.as_bytes(), clean)
@@ -189,7 +190,7 @@ impl Conv {
 /// notation with `comma`), `true`/`false` (and `TRUE`/`FALSE`) a boolean (with `bool_text`, the
 /// string of that word), anything else a string.
 #[inline(always)]
-fn auto(cell: &[u8], clean: bool, comma: bool, bool_text: bool, out: &mut Vec<u8>) {
+fn auto(cell: &[u8], clean: bool, comma: bool, bool_text: bool, out: &mut Out) {
     // With a decimal comma, a `.` groups thousands: `1.5` is no number.
     if is_plain_number(cell) && !(comma && cell.contains(&b'.')) {
         append(out, cell);
@@ -216,7 +217,7 @@ fn auto(cell: &[u8], clean: bool, comma: bool, bool_text: bool, out: &mut Vec<u8
 
 /// A JSON string; a `clean` cell has nothing to escape and is copied as it is.
 #[inline(always)]
-fn write_string(out: &mut Vec<u8>, cell: &[u8], clean: bool) {
+fn write_string(out: &mut Out, cell: &[u8], clean: bool) {
     if clean {
         out.push(b'"');
         append(out, cell);
@@ -226,12 +227,12 @@ fn write_string(out: &mut Vec<u8>, cell: &[u8], clean: bool) {
     }
 }
 
-fn write_bool(out: &mut Vec<u8>, b: bool) {
+fn write_bool(out: &mut Out, b: bool) {
     out.extend_from_slice(if b { b"true" } else { b"false" });
 }
 
 /// A boolean as the Objects API can take it: the string of the word.
-fn write_bool_text(out: &mut Vec<u8>, b: bool) {
+fn write_bool_text(out: &mut Out, b: bool) {
     out.extend_from_slice(if b { b"\"true\"" } else { b"\"false\"" });
 }
 
@@ -398,7 +399,7 @@ pub(crate) fn excel_text(cell: &[u8]) -> Option<&[u8]> {
 }
 
 /// Writes a `:number` cell: as written when it is plain, else as the double it denotes.
-fn write_number(t: &str, out: &mut Vec<u8>) -> Result<(), Reason> {
+fn write_number(t: &str, out: &mut Out) -> Result<(), Reason> {
     if is_plain_number(t.as_bytes()) {
         out.extend_from_slice(t.as_bytes());
         return Ok(());
@@ -428,11 +429,11 @@ mod tests {
     #[test]
     fn a_workbook_cell_is_converted_by_its_stored_type() {
         let w = |conv: Conv, kind: CellKind, cell: &str| {
-            let mut out = Vec::new();
+            let mut out = Out::default();
             conv.for_kind(kind)
                 .write(cell.as_bytes(), true, &mut out)
                 .unwrap();
-            String::from_utf8(out).unwrap()
+            String::from_utf8(out.into_vec()).unwrap()
         };
         // Text stays text where a CSV's cell would be guessed a number or a boolean.
         assert_eq!(w(Conv::Auto, CellKind::Text, "12345"), "\"12345\"");
@@ -462,14 +463,14 @@ mod tests {
     }
 
     fn w(conv: Conv, cell: &str) -> Result<String, Reason> {
-        let mut out = Vec::new();
+        let mut out = Out::default();
         conv.write(cell.as_bytes(), false, &mut out)?;
-        let escaped = String::from_utf8(out).unwrap();
+        let escaped = String::from_utf8(out.into_vec()).unwrap();
         // Where the cell has nothing to escape, the fast path writes the same.
         if !cell.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-            let mut fast = Vec::new();
+            let mut fast = Out::default();
             conv.write(cell.as_bytes(), true, &mut fast)?;
-            assert_eq!(String::from_utf8(fast).unwrap(), escaped);
+            assert_eq!(String::from_utf8(fast.into_vec()).unwrap(), escaped);
         }
         Ok(escaped)
     }

@@ -10,6 +10,7 @@
 //! go as the strings `"true"`/`"false"`, as a cell's do. Elsewhere
 //! (`properties`, `traits`, `context`) the value's JSON type is sent as it is.
 
+use crate::base::out::Out;
 use serde_json::Value;
 
 use crate::map::cell::Conv;
@@ -36,11 +37,11 @@ pub(crate) fn check(
     let field = path.trim();
     match (placed.conv, value) {
         (Conv::Timestamp, Value::String(text)) => {
-            let mut out = Vec::with_capacity(26);
+            let mut out = Out::with_capacity(26);
             Conv::Timestamp
                 .write(text.as_bytes(), false, &mut out)
                 .map_err(|reason| format!("{field} takes a date: {reason}"))?;
-            Ok(out)
+            Ok(out.into_vec())
         }
         (Conv::Timestamp, v) => Err(format!(
             "{field} takes a date as a string, like \"2019-05-11T20:32:27.940Z\", not {}; \

@@ -14,6 +14,7 @@
 //! (the rule of [`timestamp::in_range`]), and the message names a format of the draft's list
 //! ([`candidates`]) that reads it inside them, looked for only then.
 
+use crate::base::out::Out;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -221,7 +222,7 @@ pub(crate) fn time_format(values: &[String]) -> Option<String> {
         return None;
     }
     let mut joined = Vec::new();
-    let mut out = Vec::new();
+    let mut out = Out::default();
     for t in TIMES {
         for z in ZONE_FORMS {
             let pattern = format!("{t}{z}");
@@ -577,7 +578,7 @@ impl DateFormat {
     }
 
     /// Writes the non-empty `cell` as a JSON string, or says why it cannot be read.
-    pub(crate) fn write(&self, cell: &[u8], out: &mut Vec<u8>) -> Result<(), Reason> {
+    pub(crate) fn write(&self, cell: &[u8], out: &mut Out) -> Result<(), Reason> {
         let ms = self.millis(cell)?;
         if !timestamp::in_range(ms) {
             return Err(self.out_of_range(cell, ms));
@@ -710,7 +711,7 @@ pub fn read_joined_date(
              take it out of \"with\" if the date is whole without it"
         )
     })?;
-    let mut out = Vec::new();
+    let mut out = Out::default();
     f.write(text, &mut out).map_err(|r| r.to_string())?;
     Ok(String::from_utf8_lossy(&out).trim_matches('"').to_string())
 }
@@ -811,9 +812,9 @@ mod tests {
 
     fn read(format: &str, tz: Option<&str>, cell: &str) -> Result<String, Reason> {
         let f = DateFormat::new(format, tz).unwrap();
-        let mut out = Vec::new();
+        let mut out = Out::default();
         f.write(cell.as_bytes(), &mut out)?;
-        Ok(String::from_utf8(out).unwrap())
+        Ok(String::from_utf8(out.into_vec()).unwrap())
     }
 
     #[test]
@@ -856,7 +857,7 @@ mod tests {
 
     #[test]
     fn a_refused_dates_fix_is_searched_for_a_bounded_number_of_times() {
-        let fix = |f: &DateFormat, cell: &str| match f.write(cell.as_bytes(), &mut Vec::new()) {
+        let fix = |f: &DateFormat, cell: &str| match f.write(cell.as_bytes(), &mut Out::default()) {
             Err(Reason::TimestampRange { fix, .. }) => fix,
             other => panic!("{cell}: {other:?}"),
         };

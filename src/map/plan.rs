@@ -4,6 +4,7 @@
 //! with every key pre-rendered as JSON, so writing a row is one pass over the list with no
 //! lookups and no allocation.
 
+use crate::base::out::Out;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -640,9 +641,9 @@ fn sent_as(conv: Conv) -> &'static str {
 }
 
 fn json_str(s: &str) -> Vec<u8> {
-    let mut v = Vec::new();
+    let mut v = Out::default();
     json::write_str(&mut v, s.as_bytes());
-    v
+    v.into_vec()
 }
 
 /// The message as a tree, while the header is read; compiled to [`Op`]s after.

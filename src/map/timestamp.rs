@@ -15,6 +15,7 @@
 //! dates read with a mapping's format. Both run without allocating: the forms are matched byte by byte, and the calendar
 //! arithmetic is Howard Hinnant's `days_from_civil` and its inverse.
 
+use crate::base::out::Out;
 /// Why a cell is not a timestamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TimestampError {
@@ -178,7 +179,7 @@ const SHAPE_WORDS: [(u64, u64, u64, u64); 3] = {
 /// Appends `2019-05-11T20:32:27.940Z` (always 24 bytes, years 0000-9999) for `ms`.
 ///
 /// `ms` outside what `parse` returns is clamped to 0000-01-01 or 9999-12-31.
-pub(crate) fn write_iso(ms: i64, out: &mut Vec<u8>) {
+pub(crate) fn write_iso(ms: i64, out: &mut Out) {
     let ms = ms.clamp(MIN_MS, MAX_MS);
     let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
     // In 0..86_400_000, so the cast is lossless.
@@ -415,10 +416,10 @@ mod tests {
     }
 
     fn iso_of(ms: i64) -> String {
-        let mut out = Vec::new();
+        let mut out = Out::default();
         write_iso(ms, &mut out);
         assert_eq!(out.len(), 24);
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out.into_vec()).unwrap()
     }
 
     /// chrono's rendering of `ms`, the oracle for `write_iso`.
@@ -913,9 +914,9 @@ mod tests {
 
     #[test]
     fn write_iso_appends_and_clamps() {
-        let mut out = b"ts=".to_vec();
+        let mut out = Out::from(b"ts=".to_vec());
         write_iso(1_557_606_747_940, &mut out);
-        assert_eq!(out, b"ts=2019-05-11T20:32:27.940Z");
+        assert_eq!(out.as_slice(), b"ts=2019-05-11T20:32:27.940Z");
         assert_eq!(iso_of(-1), "1969-12-31T23:59:59.999Z");
         assert_eq!(iso_of(i64::MIN), "0000-01-01T00:00:00.000Z");
         assert_eq!(iso_of(i64::MAX), "9999-12-31T23:59:59.999Z");

@@ -2,6 +2,7 @@
 //! `Product Viewed`). Built once per file with each value pre-rendered as JSON, and looked up
 //! from the cell's bytes on the per-row path, with no allocation.
 
+use crate::base::out::Out;
 use std::collections::HashMap;
 
 use crate::base::json;
@@ -40,9 +41,9 @@ impl ValueTable {
             .pairs
             .iter()
             .map(|(cell, sent)| {
-                let mut out = Vec::with_capacity(sent.len() + 2);
+                let mut out = Out::with_capacity(sent.len() + 2);
                 json::write_str(&mut out, sent.as_bytes());
-                (cell.as_bytes().into(), out.into_boxed_slice())
+                (cell.as_bytes().into(), out.into_vec().into_boxed_slice())
             })
             .collect();
         let mut listed: Vec<&str> = values

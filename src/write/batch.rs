@@ -3,6 +3,7 @@
 //! An event is written straight into the open body. When it turns out not to fit, it is moved
 //! into the next body: a copy at batch boundaries only, never per event.
 
+use crate::base::out::Out;
 use std::collections::VecDeque;
 
 use serde::Serialize;
@@ -126,7 +127,9 @@ pub(crate) struct Batcher {
     prefix: Vec<u8>,
     max_bytes: usize,
     max_events: u32,
-    body: Vec<u8>,
+    body: Out,
+    /// A body given back once sent ([`Batcher::recycle`]): room for the next one.
+    spare: Option<Vec<u8>>,
     events: u32,
     first_line: u64,
     last_line: u64,
@@ -144,19 +147,22 @@ impl Batcher {
         let (endpoint, prefix) = match collection {
             None => (Endpoint::Batch, BATCH_PREFIX.to_vec()),
             Some(c) => {
-                let mut p = b"{\"collection\":".to_vec();
+                let mut p = Out::default();
+                p.extend_from_slice(b"{\"collection\":");
                 crate::base::json::write_str(&mut p, c.as_bytes());
                 p.extend_from_slice(b",\"objects\":[");
-                (Endpoint::Set, p)
+                (Endpoint::Set, p.into_vec())
             }
         };
-        let body = prefix.clone();
+        let mut body = Out::default();
+        body.extend_from_slice(&prefix);
         Batcher {
             endpoint,
             prefix,
             max_bytes,
             max_events: u32::try_from(max_events).unwrap_or(u32::MAX),
             body,
+            spare: None,
             events: 0,
             first_line: 0,
             last_line: 0,
@@ -168,7 +174,7 @@ impl Batcher {
     }
 
     /// Opens a place for the next event and returns the buffer to write it into.
-    pub(crate) fn begin(&mut self) -> &mut Vec<u8> {
+    pub(crate) fn begin(&mut self) -> &mut Out {
         if self.events >= self.max_events {
             self.flush();
         }
@@ -225,13 +231,16 @@ impl Batcher {
         if self.events == 0 {
             return;
         }
-        let mut next = Vec::with_capacity(self.body.capacity());
+        let mut next = match self.spare.take() {
+            Some(old) => Out::reuse(old),
+            None => Out::with_capacity(self.body.capacity()),
+        };
         next.extend_from_slice(&self.prefix);
         let mut body = std::mem::replace(&mut self.body, next);
         body.extend_from_slice(SUFFIX);
         self.ready.push_back(Batch {
             endpoint: self.endpoint,
-            body,
+            body: body.into_vec(),
             events: self.events,
             first_line: self.first_line,
             last_line: self.last_line,
@@ -248,6 +257,14 @@ impl Batcher {
     /// The oldest completed body.
     pub(crate) fn pop(&mut self) -> Option<Batch> {
         self.ready.pop_front()
+    }
+
+    /// Takes back a body's buffer once its bytes are sent: the next body is written into it,
+    /// over its old bytes, instead of into new memory (see [`crate::base::out`]).
+    pub(crate) fn recycle(&mut self, body: Vec<u8>) {
+        if self.spare.as_ref().map_or(true, |s| s.len() < body.len()) {
+            self.spare = Some(body);
+        }
     }
 }
 

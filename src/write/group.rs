@@ -12,6 +12,7 @@
 //!
 //! [`Op::Items`]: crate::map::plan::Op::Items
 
+use crate::base::out::Out as Buffer;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
@@ -90,7 +91,7 @@ pub(crate) struct Grouper {
     at: Position,
     rows: u64,
     /// The items written so far: `,{...}` each.
-    items: Vec<u8>,
+    items: Buffer,
     apostrophes: u64,
     failed: Option<Failure>,
     /// The text of its rows kept for the report (as [`Tally::keep`] cuts it), one buffer a
@@ -262,7 +263,7 @@ impl Grouper {
     /// The group is past a bound: its items are let go, and it is rejected at its end with
     /// the bound's reason.
     fn over(&mut self) {
-        self.items = Vec::new();
+        self.items = Buffer::default();
         // The reason is completed with the group's rows at its end.
         self.failed = Some(Failure {
             line: None,
@@ -490,9 +491,9 @@ mod tests {
         let plan = FilePlan::resolve("orders.csv", &options).unwrap();
         let ids = MessageIds::new("id", plan.digest.as_ref());
         let id = |offset: u64| {
-            let mut out = Vec::new();
+            let mut out = crate::base::out::Out::default();
             ids.write_json(offset, &mut out);
-            String::from_utf8(out)
+            String::from_utf8(out.into_vec())
                 .unwrap()
                 .trim_matches('"')
                 .to_string()

@@ -12,6 +12,7 @@
 //! rows of one file never share an id, and rows of different files collide with odds of about
 //! 2^-122. The result is formatted as an RFC 9562 version-8 (custom) UUID.
 
+use crate::base::out::Out;
 /// Mixed into every identity, so our ids do not collide with another tool's hashes of the same text.
 const NAMESPACE: &[u8] = b"csv2segment messageId v1\n";
 
@@ -58,7 +59,7 @@ impl MessageIds {
     }
 
     /// Appends the id of the row at `offset` as a quoted JSON string.
-    pub(crate) fn write_json(&self, offset: u64, out: &mut Vec<u8>) {
+    pub(crate) fn write_json(&self, offset: u64, out: &mut Out) {
         /// Where each byte's two hex digits go in `"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"`.
         const AT: [usize; 16] = [1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35];
         let u = self.bytes(offset);
@@ -97,9 +98,9 @@ mod tests {
     use std::collections::HashSet;
 
     fn id(identity: &str, offset: u64) -> String {
-        let mut out = Vec::new();
+        let mut out = Out::default();
         MessageIds::new(identity, None).write_json(offset, &mut out);
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out.into_vec()).unwrap()
     }
 
     #[test]
@@ -138,9 +139,9 @@ mod tests {
     #[test]
     fn a_rule_changes_every_id_and_the_same_rule_none() {
         let json = |ids: &MessageIds, offset| {
-            let mut out = Vec::new();
+            let mut out = Out::default();
             ids.write_json(offset, &mut out);
-            String::from_utf8(out).unwrap()
+            String::from_utf8(out.into_vec()).unwrap()
         };
         let plain = MessageIds::new("s3://b/k#e", None);
         let one = MessageIds::new("s3://b/k#e", Some(&[1; 20]));

@@ -8,6 +8,7 @@
 //! meaning.
 
 use crate::base::limits::MAX_ID_CHARS;
+use crate::base::out::Out;
 use crate::base::reason::Reason;
 use crate::map::cell::Conv;
 use crate::map::date_format::join_date_parts;
@@ -37,14 +38,14 @@ struct Frame {
 impl Frame {
     /// Writes the `null`s of the holes before a child that is about to be written.
     #[inline(always)]
-    fn fill_holes(&mut self, out: &mut Vec<u8>) {
+    fn fill_holes(&mut self, out: &mut Out) {
         if self.holes > 0 {
             self.write_holes(out);
         }
     }
 
     #[cold]
-    fn write_holes(&mut self, out: &mut Vec<u8>) {
+    fn write_holes(&mut self, out: &mut Out) {
         for _ in 0..self.holes {
             out.extend_from_slice(b",null");
         }
@@ -72,7 +73,7 @@ pub(crate) struct PayloadWriter {
     joined: Vec<u8>,
     /// A group's items as [`Op::Items`] writes them (`,{...},{...}`), filled by
     /// [`crate::write::group`]; empty for a file without `group`.
-    pub(crate) items: Vec<u8>,
+    pub(crate) items: Out,
 }
 
 impl PayloadWriter {
@@ -84,7 +85,7 @@ impl PayloadWriter {
         ids: &MessageIds,
         offset: u64,
         empty: EmptyCells,
-        out: &mut Vec<u8>,
+        out: &mut Out,
     ) -> Result<(), RowError> {
         if let Some(straight) = &plan.straight {
             let start = out.len();
@@ -106,7 +107,7 @@ impl PayloadWriter {
         row: &Row<'_>,
         ids: &MessageIds,
         offset: u64,
-        out: &mut Vec<u8>,
+        out: &mut Out,
     ) -> Result<bool, RowError> {
         self.apostrophes = 0;
         for step in &straight.steps {
@@ -152,7 +153,7 @@ impl PayloadWriter {
         ids: &MessageIds,
         offset: u64,
         empty: EmptyCells,
-        out: &mut Vec<u8>,
+        out: &mut Out,
     ) -> Result<(), RowError> {
         self.stack.clear();
         self.apostrophes = 0;
@@ -283,7 +284,7 @@ impl PayloadWriter {
         col: u32,
         data: bool,
         empty: EmptyCells,
-        out: &mut Vec<u8>,
+        out: &mut Out,
     ) -> Option<(&'r [u8], Option<CellKind>)> {
         let parent = self.stack.last_mut()?;
         let kind = row.kind(col as usize);
@@ -311,7 +312,7 @@ impl PayloadWriter {
         conv: Conv,
         limit: Option<&'static str>,
         values: Option<u16>,
-        out: &mut Vec<u8>,
+        out: &mut Out,
     ) -> Result<(), Reason> {
         if let Some(field) = limit {
             check_id_length(field, cell)?;
@@ -346,24 +347,14 @@ impl PayloadWriter {
 
 /// The value of an [`Op::Text`]'s non-empty cell.
 #[inline(always)]
-fn text(
-    cell: &[u8],
-    kind: Option<CellKind>,
-    row: &Row<'_>,
-    out: &mut Vec<u8>,
-) -> Result<(), Reason> {
+fn text(cell: &[u8], kind: Option<CellKind>, row: &Row<'_>, out: &mut Out) -> Result<(), Reason> {
     let conv = kind.map_or(Conv::Str, |k| Conv::Str.for_kind(k));
     conv.write(cell, row.clean, out)
 }
 
 /// The value of an [`Op::Auto`]'s non-empty cell.
 #[inline(always)]
-fn auto(
-    cell: &[u8],
-    kind: Option<CellKind>,
-    row: &Row<'_>,
-    out: &mut Vec<u8>,
-) -> Result<(), Reason> {
+fn auto(cell: &[u8], kind: Option<CellKind>, row: &Row<'_>, out: &mut Out) -> Result<(), Reason> {
     let conv = kind.map_or(Conv::Auto, |k| Conv::Auto.for_kind(k));
     conv.write(cell, row.clean, out)
 }
@@ -375,7 +366,7 @@ fn plain(
     cell: &[u8],
     kind: Option<CellKind>,
     row: &Row<'_>,
-    out: &mut Vec<u8>,
+    out: &mut Out,
 ) -> Result<(), Reason> {
     let conv = match kind {
         Some(kind) => conv.for_kind(kind),
@@ -391,7 +382,7 @@ fn message_id(
     ids: &MessageIds,
     offset: u64,
     col: Option<u32>,
-    out: &mut Vec<u8>,
+    out: &mut Out,
 ) -> Result<(), RowError> {
     match col.map(|c| (c, row.cell(c as usize))) {
         Some((c, cell)) if !cell.is_empty() => {
@@ -420,7 +411,7 @@ fn unquoted<'c>(cell: &'c [u8], kind: Option<CellKind>, apostrophes: &mut u32) -
 /// An empty cell under `key`: `null` or `""` for a data field as the `empty` option says,
 /// else left out (a hole, in an array).
 #[inline(always)]
-fn write_empty(parent: &mut Frame, key: &Bytes, data: bool, empty: EmptyCells, out: &mut Vec<u8>) {
+fn write_empty(parent: &mut Frame, key: &Bytes, data: bool, empty: EmptyCells, out: &mut Out) {
     let value: &[u8] = match (data, empty) {
         (true, EmptyCells::Null) => b"null",
         (true, EmptyCells::String) => b"\"\"",
@@ -507,14 +498,14 @@ mod tests {
             let Ok(row) = rec.row() else {
                 return Ok(true);
             };
-            let show = |r: Result<(), RowError>, out: Vec<u8>| match r {
+            let show = |r: Result<(), RowError>, out: Out| match r {
                 Ok(()) => String::from_utf8_lossy(&out).into_owned(),
                 Err((col, reason)) => format!("error in {col}: {reason}"),
             };
-            let mut a = Vec::new();
+            let mut a = Out::default();
             let ra = writer.write(&plan, &row, &ids, rec.offset, empty, &mut a);
             let apostrophes = writer.apostrophes;
-            let mut b = Vec::new();
+            let mut b = Out::default();
             let rb = writer.write_ops(&plan, &row, &ids, rec.offset, empty, &mut b);
             got.push((
                 format!("{} ({apostrophes})", show(ra, a)),
@@ -540,7 +531,7 @@ mod tests {
         for (straight, ops) in &got {
             assert_eq!(straight, ops);
         }
-        let mut id = Vec::new();
+        let mut id = Out::default();
         MessageIds::new("s3://b/k#e", None).write_json(0, &mut id);
         assert_eq!(
             got[0].0,

@@ -3,6 +3,7 @@
 //! [`DateFormat`](crate::map::date_format::DateFormat) and its [`candidates`], so a type the draft proposes is one a run reads.
 
 use super::ColumnExample;
+use crate::base::out::Out;
 use crate::map::cell::Conv;
 use crate::map::date_format::{candidates, is_zone_name, time_format, Candidate, Order};
 use crate::map::timestamp;
@@ -253,7 +254,7 @@ fn is_email(t: &str) -> bool {
 
 /// Whether every value converts with `conv` as a run would.
 fn all_convert(values: &[String], conv: Conv) -> bool {
-    let mut out = Vec::new();
+    let mut out = Out::default();
     values.iter().all(|v| {
         out.clear();
         conv.write(v.as_bytes(), false, &mut out).is_ok()
@@ -412,7 +413,7 @@ fn stored_kind(
 /// A value that inference sends as a number or boolean, as it stands.
 fn cell_plain(b: &[u8], comma: bool) -> bool {
     let conv = if comma { Conv::AutoComma } else { Conv::Auto };
-    let mut out = Vec::new();
+    let mut out = Out::default();
     conv.write(b, false, &mut out).is_ok() && out.first() != Some(&b'"')
 }
 
@@ -577,12 +578,12 @@ fn formatted(values: &[String], candidates: &[Candidate]) -> Option<Kind> {
     if !values.iter().all(|v| date_shaped(v)) {
         return None;
     }
-    let mut out = Vec::new();
+    let mut out = Out::default();
     let mut best: Option<(usize, &Candidate)> = None;
     let mut counts = Vec::with_capacity(candidates.len());
     for c in candidates {
         // Only the formats that read one of the first values are worth counting.
-        let reads = |v: &String, out: &mut Vec<u8>| {
+        let reads = |v: &String, out: &mut Out| {
             out.clear();
             c.format.write(v.as_bytes(), out).is_ok()
         };
