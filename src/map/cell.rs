@@ -228,12 +228,20 @@ fn write_string(out: &mut Out, cell: &[u8], clean: bool) {
 }
 
 fn write_bool(out: &mut Out, b: bool) {
-    out.extend_from_slice(if b { b"true" } else { b"false" });
+    if b {
+        out.put(b"true");
+    } else {
+        out.put(b"false");
+    }
 }
 
 /// A boolean as the Objects API can take it: the string of the word.
 fn write_bool_text(out: &mut Out, b: bool) {
-    out.extend_from_slice(if b { b"\"true\"" } else { b"\"false\"" });
+    if b {
+        out.put(b"\"true\"");
+    } else {
+        out.put(b"\"false\"");
+    }
 }
 
 /// The longest number text rewritten on the stack; longer text is not taken for a number.

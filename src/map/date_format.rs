@@ -349,9 +349,21 @@ impl Shape {
         if text.len() != self.len {
             return None;
         }
-        // Room for a number's four bytes read from its start, past the shape's end.
+        // Room for a number's four bytes read from its start, past the shape's end. Copied a
+        // word at a time: a copy of the text's own length would be a `memory.copy` in wasm,
+        // which V8 runs as a call.
         let mut buf = [0u8; Shape::MAX + 4];
-        buf.get_mut(..text.len())?.copy_from_slice(text);
+        let words = text.chunks_exact(8);
+        let tail = words.remainder();
+        let mut at = 0;
+        for word in words {
+            buf.get_mut(at..at + 8)?.copy_from_slice(word);
+            at += 8;
+        }
+        for &b in tail {
+            *buf.get_mut(at)? = b;
+            at += 1;
+        }
         let mut bad = 0u64;
         for i in 0..Shape::WORDS {
             let mut word = [0u8; 8];

@@ -200,7 +200,7 @@ pub(crate) fn write_iso(ms: i64, out: &mut Out) {
     }
     // A single decimal digit, so the cast is lossless.
     iso[20] = b'0' + (millis / 100) as u8;
-    out.extend_from_slice(&iso);
+    out.put(&iso);
 }
 
 /// `00` to `99` in ASCII, indexed by value.

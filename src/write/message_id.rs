@@ -67,7 +67,7 @@ impl MessageIds {
         for (byte, at) in u.iter().zip(AT) {
             s[at..at + 2].copy_from_slice(&HEX_PAIRS[usize::from(*byte)]);
         }
-        out.extend_from_slice(&s);
+        out.put(&s);
     }
 }
 

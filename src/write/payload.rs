@@ -47,7 +47,7 @@ impl Frame {
     #[cold]
     fn write_holes(&mut self, out: &mut Out) {
         for _ in 0..self.holes {
-            out.extend_from_slice(b",null");
+            out.put(b",null");
         }
         self.holes = 0;
     }
