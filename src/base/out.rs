@@ -27,6 +27,15 @@ impl Out {
         }
     }
 
+    /// An empty buffer with `n` bytes of room, zeroed once here so that the writes into it
+    /// need not grow it one by one (a body's first pass, when no body was given back).
+    pub(crate) fn with_room(n: usize) -> Out {
+        Out {
+            buf: vec![0; n],
+            end: 0,
+        }
+    }
+
     /// An empty buffer whose room is `old`'s bytes.
     pub(crate) fn reuse(old: Vec<u8>) -> Out {
         Out { buf: old, end: 0 }
@@ -47,10 +56,6 @@ impl Out {
     #[inline(always)]
     pub(crate) fn len(&self) -> usize {
         self.end
-    }
-
-    pub(crate) fn capacity(&self) -> usize {
-        self.buf.capacity()
     }
 
     /// Cuts the output back to `n` bytes (the rest stays as room).

@@ -154,7 +154,7 @@ impl Batcher {
                 (Endpoint::Set, p.into_vec())
             }
         };
-        let mut body = Out::default();
+        let mut body = Out::with_room(max_bytes);
         body.extend_from_slice(&prefix);
         Batcher {
             endpoint,
@@ -233,7 +233,7 @@ impl Batcher {
         }
         let mut next = match self.spare.take() {
             Some(old) => Out::reuse(old),
-            None => Out::with_capacity(self.body.capacity()),
+            None => Out::with_room(self.max_bytes),
         };
         next.extend_from_slice(&self.prefix);
         let mut body = std::mem::replace(&mut self.body, next);
