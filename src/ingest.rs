@@ -19,7 +19,7 @@ use crate::report::reject::Rejection;
 use crate::report::GroupNotes;
 use crate::report::{MappingUsed, Report};
 use crate::write::batch::{Batch, Batcher};
-use crate::write::group::{Grouper, Out, Tally};
+use crate::write::group::{Grouper, Outputs, Tally};
 use crate::write::message_id::MessageIds;
 use crate::write::payload::{PayloadWriter, RowError};
 
@@ -668,7 +668,7 @@ impl Rows {
 
     /// Runs `f` on the grouper with the plan, the run's output side and the report's tally (the
     /// one place they are lent to it), once the header is read.
-    fn grouped(&mut self, f: impl FnOnce(&mut Grouper, &Plan, &mut Out<'_>)) {
+    fn grouped(&mut self, f: impl FnOnce(&mut Grouper, &Plan, &mut Outputs<'_>)) {
         let State::Body(plan) = &self.state else {
             return;
         };
@@ -678,7 +678,7 @@ impl Rows {
             max_rejections: self.options.max_rejections,
             names: &plan.names,
         };
-        let mut out = Out {
+        let mut out = Outputs {
             ids: &self.ids,
             options: &self.options,
             batcher: &mut self.batcher,

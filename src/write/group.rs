@@ -12,7 +12,7 @@
 //!
 //! [`Op::Items`]: crate::map::plan::Op::Items
 
-use crate::base::out::Out as Buffer;
+use crate::base::out::Out;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
@@ -60,7 +60,7 @@ pub(crate) trait Tally {
 }
 
 /// What a group's end writes to: the run's output side, and its tally.
-pub(crate) struct Out<'a> {
+pub(crate) struct Outputs<'a> {
     pub ids: &'a MessageIds,
     pub options: &'a Options,
     pub batcher: &'a mut Batcher,
@@ -91,7 +91,7 @@ pub(crate) struct Grouper {
     at: Position,
     rows: u64,
     /// The items written so far: `,{...}` each.
-    items: Buffer,
+    items: Out,
     apostrophes: u64,
     failed: Option<Failure>,
     /// The text of its rows kept for the report (as [`Tally::keep`] cuts it), one buffer a
@@ -128,7 +128,13 @@ impl Grouper {
     }
 
     /// Reads one row of the file.
-    pub(crate) fn row(&mut self, plan: &Plan, g: &Grouping, rec: &Record<'_>, out: &mut Out<'_>) {
+    pub(crate) fn row(
+        &mut self,
+        plan: &Plan,
+        g: &Grouping,
+        rec: &Record<'_>,
+        out: &mut Outputs<'_>,
+    ) {
         let row = match rec.broken {
             Some(_) => None,
             None => rec.row().ok(),
@@ -194,7 +200,7 @@ impl Grouper {
         g: &Grouping,
         rec: &Record<'_>,
         row: &Row<'_>,
-        out: &mut Out<'_>,
+        out: &mut Outputs<'_>,
     ) {
         self.rows += 1;
         // Every row's text is kept in case the group is rejected, a failed group's too (all its
@@ -263,7 +269,7 @@ impl Grouper {
     /// The group is past a bound: its items are let go, and it is rejected at its end with
     /// the bound's reason.
     fn over(&mut self) {
-        self.items = Buffer::default();
+        self.items = Out::default();
         // The reason is completed with the group's rows at its end.
         self.failed = Some(Failure {
             line: None,
@@ -310,7 +316,7 @@ impl Grouper {
     }
 
     /// Ends the open group: its event sent, or every row of it rejected.
-    pub(crate) fn end(&mut self, plan: &Plan, out: &mut Out<'_>) {
+    pub(crate) fn end(&mut self, plan: &Plan, out: &mut Outputs<'_>) {
         if !self.open {
             return;
         }
@@ -375,7 +381,7 @@ impl Grouper {
     }
 
     /// Writes the group's event into the open body: its first row's fields, with the items.
-    fn send(&mut self, plan: &Plan, out: &mut Out<'_>) -> Result<(), Failure> {
+    fn send(&mut self, plan: &Plan, out: &mut Outputs<'_>) -> Result<(), Failure> {
         let rec = self.first.record(self.at.line, self.at.offset);
         let whole = |reason| Failure {
             line: None,
