@@ -20,7 +20,7 @@ use crate::map::file_name::{CallKind, FileSpec};
 use crate::map::header::{HeaderError, HeaderProblem};
 use crate::map::mapping::{Layout, Source};
 use crate::map::spec::{col32, key, place, role_of, root_rank, Check, Role, Roles};
-use crate::map::straight::{Builder, Straight, Value};
+use crate::map::straight::{Builder, How, Straight};
 use crate::map::values::ValueTable;
 use crate::options::{EmptyCells, Options};
 
@@ -562,24 +562,17 @@ fn straight(ops: &[Op]) -> Option<Box<Straight>> {
                 limit,
                 values,
                 ..
-            } => b.value(
-                key.as_slice(),
-                Value::Cell {
-                    col: *col,
+            } => {
+                let how = How::Cell {
                     conv: *conv,
                     limit: *limit,
                     values: *values,
-                },
-            ),
-            Op::Plain { key, col, conv, .. } => b.value(
-                key.as_slice(),
-                Value::Plain {
-                    col: *col,
-                    conv: *conv,
-                },
-            ),
-            Op::Text { key, col, .. } => b.value(key.as_slice(), Value::Text { col: *col }),
-            Op::Auto { key, col, .. } => b.value(key.as_slice(), Value::Auto { col: *col }),
+                };
+                b.cell(key.as_slice(), *col, how)
+            }
+            Op::Plain { key, col, conv, .. } => b.cell(key.as_slice(), *col, How::Plain(*conv)),
+            Op::Text { key, col, .. } => b.cell(key.as_slice(), *col, How::Text),
+            Op::Auto { key, col, .. } => b.cell(key.as_slice(), *col, How::Auto),
             Op::Hole => b.hole(),
             Op::Const { bytes } => b.constant(bytes.as_slice()),
             Op::MessageId { key, col } => b.message_id(key.as_slice(), *col),

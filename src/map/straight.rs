@@ -26,27 +26,26 @@ pub(crate) struct Step {
     pub value: Value,
 }
 
-/// A value of the row, as the op of the same name writes it after its key.
+/// A value of the row, written after its key.
 #[derive(Debug)]
 pub(crate) enum Value {
-    Text {
-        col: u32,
-    },
-    Auto {
-        col: u32,
-    },
-    Plain {
-        col: u32,
-        conv: Conv,
-    },
+    /// Column `col`'s cell, converted as `how` says; the straight line gives way when it is empty.
+    Cell { col: u32, how: How },
+    /// The messageId: column `col`'s cell when it has one, else the derived id.
+    MessageId { col: Option<u32> },
+}
+
+/// How a cell's value is written: as the op of the same name writes it after its key.
+#[derive(Debug)]
+pub(crate) enum How {
+    Text,
+    Auto,
+    Plain(Conv),
+    /// [`crate::map::plan::Op::Cell`]'s: a length limit, a values table, a date format.
     Cell {
-        col: u32,
         conv: Conv,
         limit: Option<&'static str>,
         values: Option<u16>,
-    },
-    MessageId {
-        col: Option<u32>,
     },
 }
 
@@ -99,10 +98,10 @@ impl Builder {
         Some(())
     }
 
-    /// A cell's value under `key` (`Op::Cell`, `Op::Plain`, `Op::Text`, `Op::Auto`).
-    pub(crate) fn value(&mut self, key: &[u8], value: Value) -> Option<()> {
+    /// Column `col`'s value under `key` (`Op::Cell`, `Op::Plain`, `Op::Text`, `Op::Auto`).
+    pub(crate) fn cell(&mut self, key: &[u8], col: u32, how: How) -> Option<()> {
         child(self.levels.last_mut()?, &mut self.lit, key, true)?;
-        self.step(value);
+        self.step(Value::Cell { col, how });
         Some(())
     }
 

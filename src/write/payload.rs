@@ -13,7 +13,7 @@ use crate::base::reason::Reason;
 use crate::map::cell::Conv;
 use crate::map::date_format::join_date_parts;
 use crate::map::plan::{Bytes, Op, Plan};
-use crate::map::straight::{Straight, Value};
+use crate::map::straight::{How, Straight, Value};
 use crate::options::EmptyCells;
 use crate::read::records::{CellKind, Row};
 use crate::write::message_id::MessageIds;
@@ -112,32 +112,27 @@ impl PayloadWriter {
         self.apostrophes = 0;
         for step in &straight.steps {
             step.lit.write(out);
-            let col = match step.value {
+            let (col, how) = match &step.value {
                 Value::MessageId { col } => {
-                    message_id(row, ids, offset, col, out)?;
+                    message_id(row, ids, offset, *col, out)?;
                     continue;
                 }
-                Value::Text { col }
-                | Value::Auto { col }
-                | Value::Plain { col, .. }
-                | Value::Cell { col, .. } => col,
+                Value::Cell { col, how } => (*col, how),
             };
             let kind = row.kind(col as usize);
             let cell = unquoted(row.cell(col as usize), kind, &mut self.apostrophes);
             if cell.is_empty() {
                 return Ok(false);
             }
-            match step.value {
-                Value::Text { .. } => text(cell, kind, row, out),
-                Value::Auto { .. } => auto(cell, kind, row, out),
-                Value::Plain { conv, .. } => plain(conv, cell, kind, row, out),
-                Value::Cell {
+            match *how {
+                How::Text => text(cell, kind, row, out),
+                How::Auto => auto(cell, kind, row, out),
+                How::Plain(conv) => plain(conv, cell, kind, row, out),
+                How::Cell {
                     conv,
                     limit,
                     values,
-                    ..
                 } => self.cell(plan, row, cell, kind, conv, limit, values, out),
-                Value::MessageId { .. } => Ok(()),
             }
             .map_err(|r| (col, r))?;
         }
