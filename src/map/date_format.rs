@@ -259,9 +259,9 @@ struct Fast {
 }
 
 /// Text of one length with each number's digits and each separator at a fixed place, as
-/// masks over the text's 8-byte words (its bytes padded with zeros to [`Shape::MAX`]): a
-/// cell is tested a word at a time, and each number read from fixed places, with no branch
-/// per byte.
+/// masks over the text's 8-byte words (the last one, when the length is not a multiple of 8,
+/// read as the text's last 8 bytes shifted down to it): a cell is tested a word at a time,
+/// and each number read from fixed places, with no branch per byte.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Shape {
     len: usize,
@@ -271,10 +271,9 @@ struct Shape {
     literals: [u64; Shape::WORDS],
     /// Per word: `0xff` at each digit's byte.
     digit_mask: [u64; Shape::WORDS],
-    /// Per field (in [`Field`]'s order): where its digits start, and each of up to four
-    /// bytes' weight from there (`[1000, 100, 10, 1]` for a year, `[10, 1, 0, 0]` for two
-    /// digits, all zero for a field the format does not have).
-    numbers: [(u8, [u32; 4]); 6],
+    /// Per field (in [`Field`]'s order): where its digits start and how many there are (none
+    /// for a field the format does not have).
+    numbers: [(u8, u8); 6],
     /// What a field the format does not have reads as (a day or month of 1, else 0).
     defaults: [u32; 6],
 }
@@ -285,12 +284,12 @@ impl Shape {
     const WORDS: usize = Shape::MAX / 8;
 
     /// The shape of `pieces`: each number at its full width, each space one space; none with
-    /// a fraction, whose width varies, or longer than [`Shape::MAX`].
+    /// a fraction, whose width varies, shorter than a word or longer than [`Shape::MAX`].
     fn of(pieces: &[Piece]) -> Option<Shape> {
         let mut literal = [0u8; Shape::MAX];
         let mut literal_mask = [0u8; Shape::MAX];
         let mut digit_mask = [0u8; Shape::MAX];
-        let mut numbers = [(0u8, [0u32; 4]); 6];
+        let mut numbers = [(0u8, 0u8); 6];
         let mut defaults = [0u32, 1, 1, 0, 0, 0];
         let mut len = 0usize;
         let mut put = |len: &mut usize, b: u8| -> Option<()> {
@@ -302,16 +301,12 @@ impl Shape {
         for piece in pieces {
             match piece {
                 Piece::Num(field, width) => {
-                    if len + width > Shape::MAX {
+                    // `read` reads numbers of two and four digits.
+                    if len + width > Shape::MAX || !matches!(width, 2 | 4) {
                         return None;
                     }
-                    let mut weights = [0u32; 4];
-                    let mut weight = 1;
-                    for w in weights.get_mut(..*width)?.iter_mut().rev() {
-                        *w = weight;
-                        weight *= 10;
-                    }
-                    numbers[*field as usize] = (u8::try_from(len).ok()?, weights);
+                    numbers[*field as usize] =
+                        (u8::try_from(len).ok()?, u8::try_from(*width).ok()?);
                     defaults[*field as usize] = 0;
                     digit_mask[len..len + width].fill(0xff);
                     len += width;
@@ -324,6 +319,9 @@ impl Shape {
                 Piece::Space => put(&mut len, b' ')?,
                 Piece::Fraction => return None,
             }
+        }
+        if len < 8 {
+            return None;
         }
         let words = |bytes: &[u8; Shape::MAX]| {
             std::array::from_fn(|i| {
@@ -349,42 +347,42 @@ impl Shape {
         if text.len() != self.len {
             return None;
         }
-        // Room for a number's four bytes read from its start, past the shape's end. Copied a
-        // word at a time: a copy of the text's own length would be a `memory.copy` in wasm,
-        // which V8 runs as a call.
-        let mut buf = [0u8; Shape::MAX + 4];
-        let words = text.chunks_exact(8);
-        let tail = words.remainder();
-        let mut at = 0;
-        for word in words {
-            buf.get_mut(at..at + 8)?.copy_from_slice(word);
-            at += 8;
-        }
-        for &b in tail {
-            *buf.get_mut(at)? = b;
-            at += 1;
-        }
+        let word = |at: usize| -> Option<u64> {
+            Some(u64::from_le_bytes(text.get(at..at + 8)?.try_into().ok()?))
+        };
         let mut bad = 0u64;
-        for i in 0..Shape::WORDS {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&buf[i * 8..i * 8 + 8]);
-            let w = u64::from_le_bytes(word);
+        let mut test = |i: usize, w: u64| {
+            let i = i % Shape::WORDS;
             bad |= (w & self.literal_mask[i]) ^ self.literals[i];
             // A digit's byte is 0x30 to 0x39: its xor with 0x30 is 0 to 9, which plus 6
             // stays under 0x10; any other byte sets a high bit of the one or the other. (A
             // carry out of a byte comes only from one whose own high bits are set.)
             let t = (w ^ ZEROS) & self.digit_mask[i];
             bad |= (t | t.wrapping_add(SIXES)) & HIGH;
+        };
+        let (full, rest) = (self.len / 8, self.len % 8);
+        for i in 0..full {
+            test(i, word(i * 8)?);
+        }
+        if rest != 0 {
+            // The last 8 bytes, those before the word's start shifted out: the word's bytes,
+            // zeros past the end (as the masks have).
+            test(full, word(self.len - 8)? >> (8 * (8 - rest)));
         }
         if bad != 0 {
             return None;
         }
+        let digit = |at: usize| text.get(at).map_or(0, |&b| u32::from(b & 0x0f));
         let mut v = self.defaults;
-        for (out, &(at, weights)) in v.iter_mut().zip(&self.numbers) {
-            let at = usize::from(at) & (Shape::MAX - 1);
-            for (k, w) in weights.iter().enumerate() {
-                *out += u32::from(buf[at + k] & 0x0f) * w;
-            }
+        for (out, &(at, width)) in v.iter_mut().zip(&self.numbers) {
+            // Unrolled by width (the same for every row): a loop per digit costs more than
+            // the digits.
+            let at = usize::from(at);
+            *out = match width {
+                2 => digit(at) * 10 + digit(at + 1),
+                4 => (digit(at) * 10 + digit(at + 1)) * 100 + digit(at + 2) * 10 + digit(at + 3),
+                _ => *out,
+            };
         }
         Some(v)
     }
