@@ -105,6 +105,13 @@ trait Engine {
         js
     }
 
+    fn js_skip_batch(&mut self) -> Option<u32> {
+        let b = self.batch()?;
+        let len = u32::try_from(b.body.len()).unwrap_or(u32::MAX);
+        self.recycle(b.body);
+        Some(len)
+    }
+
     fn js_max_body_bytes(&self) -> u32 {
         u32::try_from(self.ingest().options().max_batch_bytes).unwrap_or(u32::MAX)
     }
@@ -254,6 +261,14 @@ impl JsIngest {
         self.js_next_batch(Some(buffer))
     }
 
+    /// Drops the next body that is ready and gives its size in bytes, or `undefined` when none
+    /// is ready: for a host that sends nothing (the browser's validator counts the bodies), so
+    /// that no body is copied out of the engine.
+    #[wasm_bindgen(js_name = skipBatch)]
+    pub fn skip_batch(&mut self) -> Option<u32> {
+        self.js_skip_batch()
+    }
+
     /// The size a body can reach (the `maxBatchBytes` option), for `nextBatchInto`'s buffers.
     #[wasm_bindgen(getter, js_name = maxBodyBytes)]
     pub fn max_body_bytes(&self) -> u32 {
@@ -367,6 +382,13 @@ impl JsWorkbookIngest {
     #[wasm_bindgen(js_name = nextBatchInto, unchecked_return_type = "Batch | undefined")]
     pub fn next_batch_into(&mut self, buffer: &Uint8Array) -> JsValue {
         self.js_next_batch(Some(buffer))
+    }
+
+    /// Drops the next body, read on to fill one, and gives its size in bytes (see
+    /// `Ingest.skipBatch`).
+    #[wasm_bindgen(js_name = skipBatch)]
+    pub fn skip_batch(&mut self) -> Option<u32> {
+        self.js_skip_batch()
     }
 
     /// The size a body can reach (the `maxBatchBytes` option).

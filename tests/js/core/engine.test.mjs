@@ -1,8 +1,11 @@
 // The engine as Node hosts use it: the loader, streaming, sentAt, validate and errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadEngine, stampSentAt } from '../../../js/index.mjs';
+import { writeWorkbook } from '../../support/xlsx-writer.mjs';
 
 const sample = (name) => readFile(new URL(`../../../samples/${name}`, import.meta.url));
 const decode = (bytes) => JSON.parse(new TextDecoder().decode(bytes));
@@ -125,6 +128,39 @@ test('nextBatchInto writes the body into the buffer given, or a new array when i
   assert.deepEqual(small, plain);
   assert.equal(new Ingest('track_x.csv', 'x').maxBodyBytes, 475 * 1024);
   assert.equal(new Ingest('track_x.csv', 'x', { maxBatchBytes: 100000 }).maxBodyBytes, 100000);
+});
+
+test('skipBatch drops each body nextBatch would give and gives its size, for a CSV and a workbook', async () => {
+  const engine = await loadEngine();
+  const rows = [['userId', 'event'], ...Array.from({ length: 7 }, (_, i) => [`u${i}`, `E${i}`])];
+  const csv = new TextEncoder().encode(rows.map((r) => r.join(',')).join('\n'));
+  const dir = await mkdtemp(join(tmpdir(), 'skip-'));
+  const path = join(dir, 'track_x.xlsx');
+  await writeWorkbook(path, { rows: () => rows });
+  const xlsx = new Uint8Array(await readFile(path));
+  await rm(dir, { recursive: true });
+  /** Every body's size and the report's counts, each body taken by `take`. */
+  const run = (/** @type {boolean} */ workbook, /** @type {(ing: any) => number | undefined} */ take) => {
+    const ing = workbook ? new engine.WorkbookIngest('track_x.xlsx', 'test://skip', { maxBatchEvents: 3 }, xlsx.length) : new engine.Ingest('track_x.csv', 'test://skip', { maxBatchEvents: 3 });
+    const sizes = [];
+    if (workbook) {
+      for (let r = ing.wants(); r; r = ing.wants()) {
+        ing.write(xlsx.subarray(r.start, r.end));
+        for (let n = take(ing); n !== undefined; n = take(ing)) sizes.push(n);
+      }
+    } else ing.write(csv);
+    ing.finish();
+    for (let n = take(ing); n !== undefined; n = take(ing)) sizes.push(n);
+    const { rows: read, events, batches } = ing.report();
+    ing.free();
+    return { sizes, read, events, batches };
+  };
+  for (const workbook of [false, true]) {
+    const sent = run(workbook, (ing) => ing.nextBatch()?.body.length);
+    assert.equal(sent.sizes.length, 3, workbook ? 'workbook' : 'csv');
+    assert.equal(sent.events, 7);
+    assert.deepEqual(run(workbook, (ing) => ing.skipBatch()), sent, workbook ? 'workbook' : 'csv');
+  }
 });
 
 test('a wrong option is a Csv2SegmentError with code options, naming the choices', async () => {
