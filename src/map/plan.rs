@@ -406,7 +406,7 @@ impl Plan {
         let mut items = Vec::new();
         plan.compile(&tree, &mut items);
         plan.ops.push(Op::Close);
-        plan.straight = straight(&plan.ops);
+        plan.straight = straight(&plan.ops, 0, EmptyCells::Omit).map(Box::new);
         if let (Some(key), Some(_)) = (group_key, each) {
             plan.group = Some(Box::new(Grouping {
                 key,
@@ -415,7 +415,7 @@ impl Plan {
                     width: plan.width,
                     needed: plan.needed,
                     names: plan.names.clone(),
-                    straight: straight(&items),
+                    straight: straight(&items, 0, EmptyCells::Omit).map(Box::new),
                     ops: items,
                     checks: Vec::new(),
                     formats: plan.formats.clone(),
@@ -548,9 +548,10 @@ impl Plan {
     }
 }
 
-/// The straight line of `ops` (see [`crate::map::straight`]), if they have one.
-fn straight(ops: &[Op]) -> Option<Box<Straight>> {
-    let mut b = Builder::default();
+/// The straight line of `ops` (see [`crate::map::straight`]) for rows whose cells are empty at
+/// the steps `empties` marks (none: 0) under the `empty` option, if they have one.
+pub(crate) fn straight(ops: &[Op], empties: u64, empty: EmptyCells) -> Option<Straight> {
+    let mut b = Builder::new(empties, empty);
     for op in ops {
         match op {
             Op::Open { key, array, keep } => b.open(key.as_slice(), *array, *keep),
@@ -561,25 +562,30 @@ fn straight(ops: &[Op]) -> Option<Box<Straight>> {
                 conv,
                 limit,
                 values,
-                ..
+                data,
             } => {
                 let how = How::Cell {
                     conv: *conv,
                     limit: *limit,
                     values: *values,
                 };
-                b.cell(key.as_slice(), *col, how)
+                b.cell(key.as_slice(), *col, how, *data)
             }
-            Op::Plain { key, col, conv, .. } => b.cell(key.as_slice(), *col, How::Plain(*conv)),
-            Op::Text { key, col, .. } => b.cell(key.as_slice(), *col, How::Text),
-            Op::Auto { key, col, .. } => b.cell(key.as_slice(), *col, How::Auto),
+            Op::Plain {
+                key,
+                col,
+                conv,
+                data,
+            } => b.cell(key.as_slice(), *col, How::Plain(*conv), *data),
+            Op::Text { key, col, data } => b.cell(key.as_slice(), *col, How::Text, *data),
+            Op::Auto { key, col, data } => b.cell(key.as_slice(), *col, How::Auto, *data),
             Op::Hole => b.hole(),
             Op::Const { bytes } => b.constant(bytes.as_slice()),
             Op::MessageId { key, col } => b.message_id(key.as_slice(), *col),
             Op::Items { .. } => None,
         }?;
     }
-    b.finish().map(Box::new)
+    b.finish()
 }
 
 /// The columns the event of a group reads from its first row: its cells' and its messageId's,

@@ -12,8 +12,8 @@ use crate::base::out::Out;
 use crate::base::reason::Reason;
 use crate::map::cell::Conv;
 use crate::map::date_format::join_date_parts;
-use crate::map::plan::{Bytes, Op, Plan};
-use crate::map::straight::{How, Straight, Value};
+use crate::map::plan::{straight as straight_line, Bytes, Op, Plan};
+use crate::map::straight::{How, Straight, Value, Variant, MAX_VARIANTS};
 use crate::options::EmptyCells;
 use crate::read::records::{CellKind, Row};
 use crate::write::message_id::MessageIds;
@@ -89,28 +89,49 @@ impl PayloadWriter {
     ) -> Result<(), RowError> {
         if let Some(straight) = &plan.straight {
             let start = out.len();
-            if self.write_straight(straight, plan, row, ids, offset, out)? {
+            self.apostrophes = 0;
+            let Some(k) = self.write_straight(straight, 0, plan, row, ids, offset, out)? else {
                 return Ok(());
+            };
+            // Step k's cell is the row's first empty one: the line for the row's empty cells
+            // goes on from its step k, once step k's bytes are cut.
+            let written = straight.steps.get(k).map_or(0, |s| s.lit.as_slice().len());
+            out.truncate(out.len().saturating_sub(written));
+            if let Some(at) = variant(straight, k, plan, row, empty) {
+                let variants = straight.variants.borrow();
+                if let Some(line) = variants.get(at).and_then(|v| v.line.as_ref()) {
+                    if self
+                        .write_straight(line, k, plan, row, ids, offset, out)?
+                        .is_none()
+                    {
+                        return Ok(());
+                    }
+                }
             }
-            // An empty cell: the ops decide what its containers become.
+            // Empty cells no line covers: the ops decide what their containers become.
             out.truncate(start);
         }
         self.write_ops(plan, row, ids, offset, empty, out)
     }
 
-    /// [`PayloadWriter::write`] on the plan's straight line: `false`, with a partial message in
-    /// `out`, at the row's first empty cell.
+    /// [`PayloadWriter::write`] on a straight line from its step `from` (the apostrophes
+    /// counted from 0 by the caller): `Some(k)`, with a partial message in `out` (step k's
+    /// bytes last), at the row's first empty cell, step k's; `None` once the message is whole.
+    #[allow(clippy::too_many_arguments)]
     fn write_straight(
         &mut self,
         straight: &Straight,
+        from: usize,
         plan: &Plan,
         row: &Row<'_>,
         ids: &MessageIds,
         offset: u64,
         out: &mut Out,
-    ) -> Result<bool, RowError> {
-        self.apostrophes = 0;
-        for step in &straight.steps {
+    ) -> Result<Option<usize>, RowError> {
+        let Some(steps) = straight.steps.get(from..) else {
+            return Ok(Some(from));
+        };
+        for (k, step) in steps.iter().enumerate() {
             step.lit.write(out);
             let (col, how) = match &step.value {
                 Value::MessageId { col } => {
@@ -122,7 +143,7 @@ impl PayloadWriter {
             let kind = row.kind(col as usize);
             let cell = unquoted(row.cell(col as usize), kind, &mut self.apostrophes);
             if cell.is_empty() {
-                return Ok(false);
+                return Ok(Some(from + k));
             }
             match *how {
                 How::Text => text(cell, kind, row, out),
@@ -137,7 +158,7 @@ impl PayloadWriter {
             .map_err(|r| (col, r))?;
         }
         straight.tail.write(out);
-        Ok(true)
+        Ok(None)
     }
 
     /// [`PayloadWriter::write`] by the plan's ops, for any row.
@@ -389,6 +410,43 @@ fn message_id(
     Ok(())
 }
 
+/// The index in `straight`'s variants of the line for `row`, whose first empty cell is step
+/// `k`'s, built when first met; `None` when no line covers its empty cells (one past step 64,
+/// or more sets than [`MAX_VARIANTS`] met before it).
+fn variant(
+    straight: &Straight,
+    k: usize,
+    plan: &Plan,
+    row: &Row<'_>,
+    empty: EmptyCells,
+) -> Option<usize> {
+    // An apostrophe is only taken off before a digit, so a cell is empty as it was read.
+    let mut empties = 0u64;
+    for (j, step) in straight.steps.iter().enumerate().skip(k) {
+        if let Value::Cell { col, .. } = step.value {
+            if row.cell(col as usize).is_empty() {
+                empties |= 1u64.checked_shl(u32::try_from(j).ok()?)?;
+            }
+        }
+    }
+    let mut variants = straight.variants.borrow_mut();
+    if let Some(at) = variants
+        .iter()
+        .position(|v| v.empties == empties && v.empty == empty)
+    {
+        return Some(at);
+    }
+    if variants.len() == MAX_VARIANTS {
+        return None;
+    }
+    variants.push(Variant {
+        empties,
+        empty,
+        line: straight_line(&plan.ops, empties, empty),
+    });
+    Some(variants.len() - 1)
+}
+
 /// The cell as it goes into the payload: without Excel's apostrophe before number-like text
 /// (counted in `apostrophes`). One byte test: the rest only for a cell that starts with an
 /// apostrophe. A workbook's text cell is as typed: its apostrophe was never stored.
@@ -472,14 +530,15 @@ mod tests {
     use crate::read::records::{Record, RecordReader};
     use proptest::prelude::*;
 
-    /// Each row of `rows` (a CSV body with `header`'s columns) as the straight line writes it
-    /// and as the ops do: `(straight, ops)` for each, or `None` when the plan has no straight line.
+    /// Each row of `rows` (a CSV body with `header`'s columns) as the straight lines write it
+    /// and as the ops do: `(straight, ops)` for each, and the number of lines for sets of empty
+    /// cells made; `None` when the plan has no straight line.
     fn both_ways(
         name: &str,
         header: &str,
         rows: &str,
         empty: EmptyCells,
-    ) -> Option<Vec<(String, String)>> {
+    ) -> Option<(Vec<(String, String)>, usize)> {
         let spec = FileSpec::from_key(name).ok()?;
         let names: Vec<&str> = header.split(',').collect();
         let plan = Plan::new(&spec, &names, &Options::default(), None).1.ok()?;
@@ -510,7 +569,8 @@ mod tests {
         };
         reader.push(rows.as_bytes(), &mut f).ok()?;
         reader.finish(&mut f).ok()?;
-        Some(got)
+        let variants = plan.straight.as_ref()?.variants.borrow().len();
+        Some((got, variants))
     }
 
     #[test]
@@ -520,9 +580,10 @@ mod tests {
         let rows = "7,Ann,Signed Up,pro,12.50,1.2.3.4,d1,A,2,2024-01-02T03:04:05.006Z\n\
                     8,'007,Viewed,,1,,d2,,,2024-01-02\n\
                     ,Bob,Viewed,x,y,z,,B,'12,\n";
-        let got =
+        let (got, variants) =
             both_ways("track_x.csv", header, rows, EmptyCells::Omit).expect("a straight line");
         assert_eq!(got.len(), 3);
+        assert_eq!(variants, 2);
         for (straight, ops) in &got {
             assert_eq!(straight, ops);
         }
@@ -542,6 +603,42 @@ mod tests {
         );
         // The row with an empty cell is written by the ops: its `'007` counted once, not twice.
         assert!(got[1].0.ends_with(" (1)"), "{}", got[1].0);
+    }
+
+    /// Rows with every set of empty cells among six columns (64 sets): the first
+    /// [`MAX_VARIANTS`] sets met get lines, the rest are written by the ops, all alike.
+    #[test]
+    fn sets_of_empty_cells_past_the_lines_kept_are_written_by_the_ops() {
+        let header = "userId,event,properties.a,properties.b,context.c,context.d.e,\
+                      properties.f[0].g,properties.f[2]";
+        let mut rows = String::new();
+        for set in 0..64u32 {
+            let cell = |i: u32, v: &str| {
+                if set >> i & 1 == 1 {
+                    String::new()
+                } else {
+                    v.to_string()
+                }
+            };
+            rows += &format!(
+                "u{set},E,{},{},{},{},{},{}\n",
+                cell(0, "1"),
+                cell(1, "x"),
+                cell(2, "c"),
+                cell(3, "e"),
+                cell(4, "g"),
+                cell(5, "2.5"),
+            );
+        }
+        for empty in [EmptyCells::Omit, EmptyCells::Null, EmptyCells::String] {
+            let (got, variants) =
+                both_ways("track_x.csv", header, &rows, empty).expect("a straight line");
+            assert_eq!(got.len(), 64);
+            assert_eq!(variants, MAX_VARIANTS);
+            for (straight, ops) in &got {
+                assert_eq!(straight, ops, "{empty:?}");
+            }
+        }
     }
 
     proptest! {
@@ -593,7 +690,7 @@ mod tests {
                     cells.join(",") + "\n"
                 })
                 .collect();
-            if let Some(got) = both_ways(call, &head, &body, empty) {
+            if let Some((got, _)) = both_ways(call, &head, &body, empty) {
                 prop_assert_eq!(got.len(), rows.len());
                 for (straight, ops) in got {
                     prop_assert_eq!(straight, ops);
