@@ -458,17 +458,22 @@ fn compile_pieces(items: &[Item<'_>]) -> Option<Vec<Piece>> {
 
 /// Runs the plain matcher: milliseconds of the local time, or `None` to ask chrono.
 fn run_fast(fast: &Fast, text: &[u8]) -> Option<i64> {
+    let ([year, month, day, hour, minute, second], ms) = fast_fields(fast, text)?;
+    let days = timestamp::date_days(year, month, day)?;
+    Some(days * 86_400_000 + i64::from((hour * 3600 + minute * 60 + second) * 1000 + ms))
+}
+
+/// The plain matcher's fields (year, month, day, hour, minute, second: the date unchecked)
+/// and milliseconds, or `None` to ask chrono.
+#[inline(always)]
+fn fast_fields(fast: &Fast, text: &[u8]) -> Option<([u32; 6], u32)> {
     // The full-width shape reads what the steps would read, with fewer tests.
     let (v, ms) = match fast.shape.as_ref().and_then(|s| s.read(text)) {
         Some(v) => (v, 0),
         None => run_pieces(&fast.pieces, text)?,
     };
-    let [year, month, day, hour, minute, second] = v;
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let days = timestamp::date_days(year, month, day)?;
-    Some(days * 86_400_000 + i64::from((hour * 3600 + minute * 60 + second) * 1000 + ms))
+    let [_, _, _, hour, minute, second] = v;
+    (hour <= 23 && minute <= 59 && second <= 59).then_some((v, ms))
 }
 
 /// The fields and milliseconds the steps read from the whole of `text`.
@@ -589,6 +594,46 @@ impl DateFormat {
 
     /// Writes the non-empty `cell` as a JSON string, or says why it cannot be read.
     pub(crate) fn write(&self, cell: &[u8], out: &mut Out) -> Result<(), Reason> {
+        let fields = self
+            .fast
+            .as_ref()
+            .and_then(|f| fast_fields(f, cell.trim_ascii()));
+        if let Some((fields, ms)) = fields {
+            if self.write_same_day(fields, ms, out) {
+                return Ok(());
+            }
+        }
+        self.write_by_millis(cell, out)
+    }
+
+    /// [`DateFormat::write`] of what the plain matcher read, when no calendar arithmetic is
+    /// needed: a real date of a year well inside the range, whose time in UTC falls on the
+    /// same day. Writes nothing and says `false` otherwise.
+    #[inline(always)]
+    fn write_same_day(&self, fields: [u32; 6], ms: u32, out: &mut Out) -> bool {
+        let [year, month, day, hour, minute, second] = fields;
+        // Seconds into the local day, less the zone's offset (seconds east of UTC).
+        let local = (hour * 3600 + minute * 60 + second) as i32;
+        let Some(utc) = local
+            .checked_sub(self.offset)
+            .and_then(|t| u32::try_from(t).ok())
+        else {
+            return false;
+        };
+        if utc >= 86_400
+            || !(1901..=2199).contains(&year)
+            || !timestamp::is_day_of(year, month, day)
+        {
+            return false;
+        }
+        out.push(b'"');
+        timestamp::write_iso_parts(year, month, day, utc, ms, out);
+        out.push(b'"');
+        true
+    }
+
+    /// [`DateFormat::write`] by the instant the cell reads as: every date it reads.
+    fn write_by_millis(&self, cell: &[u8], out: &mut Out) -> Result<(), Reason> {
         let ms = self.millis(cell)?;
         if !timestamp::in_range(ms) {
             return Err(self.out_of_range(cell, ms));
@@ -999,6 +1044,59 @@ mod tests {
                 "{format}"
             );
         }
+    }
+
+    /// The same-day path writes what the path by the instant writes, on either side of
+    /// midnight, of the range's ends, of a month's end, in every kind of zone.
+    #[test]
+    fn dates_written_on_the_same_day_are_written_as_by_their_instant() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut same_day = 0;
+        for tz in ["UTC", "+02:00", "-05:30", "+14:00", "-12:00", "+00:01"] {
+            for format in [
+                "%d.%m.%Y %H:%M:%S",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%m/%d/%Y %H:%M",
+                "%Y%m%d",
+            ] {
+                let f = DateFormat::new(format, Some(tz)).unwrap();
+                for _ in 0..3000 {
+                    let year = [1899, 1900, 1901, 2024, 2199, 2200, 2201][next(7) as usize];
+                    let (month, day) =
+                        [(1, 1), (2, 28), (2, 29), (12, 31), (4, 31), (6, 15)][next(6) as usize];
+                    let (h, mi) = [(0, 0), (23, 59), (12, 30), (1, 59), (22, 0)][next(5) as usize];
+                    let text = format
+                        .replace("%Y", &format!("{year:04}"))
+                        .replace("%m", &format!("{month:02}"))
+                        .replace("%d", &format!("{day:02}"))
+                        .replace("%H", &format!("{h:02}"))
+                        .replace("%M", &format!("{mi:02}"))
+                        .replace("%S", &format!("{:02}", next(60)))
+                        .replace("%.f", &format!(".{:03}", next(1000)));
+                    let (mut a, mut b) = (Out::default(), Out::default());
+                    let ra = f.write(text.as_bytes(), &mut a);
+                    let rb = f.write_by_millis(text.as_bytes(), &mut b);
+                    assert_eq!(ra, rb, "{format} {tz}: {text}");
+                    if ra.is_ok() {
+                        assert_eq!(&a[..], &b[..], "{format} {tz}: {text}");
+                    }
+                    let fields = fast_fields(f.fast.as_ref().unwrap(), text.as_bytes());
+                    if let Some((v, ms)) = fields {
+                        same_day += usize::from(f.write_same_day(v, ms, &mut Out::default()));
+                    }
+                }
+            }
+        }
+        assert!(
+            same_day > 10_000,
+            "only {same_day} dates took the same-day path"
+        );
     }
 
     #[test]

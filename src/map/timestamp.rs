@@ -144,7 +144,7 @@ fn is_late_day(b: &[u8; 24]) -> bool {
 /// Whether `day` is a day of `month` (1-12 for a month) of `year`: the calendar is asked only
 /// past the 28th, which every month has.
 #[inline(always)]
-fn is_day_of(year: u32, month: u32, day: u32) -> bool {
+pub(crate) fn is_day_of(year: u32, month: u32, day: u32) -> bool {
     if (1..=28).contains(&day) {
         return (1..=12).contains(&month);
     }
@@ -184,7 +184,20 @@ pub(crate) fn write_iso(ms: i64, out: &mut Out) {
     let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
     // In 0..86_400_000, so the cast is lossless.
     let ms_of_day = ms.rem_euclid(MS_PER_DAY) as u32;
-    let (seconds, millis) = (ms_of_day / 1000, ms_of_day % 1000);
+    write_iso_parts(year, month, day, ms_of_day / 1000, ms_of_day % 1000, out);
+}
+
+/// Appends [`write_iso`]'s 24 bytes for a UTC date (a year up to 9999) and time: `seconds`
+/// into the day (below 86,400) and `millis` (below 1,000).
+#[inline(always)]
+pub(crate) fn write_iso_parts(
+    year: u32,
+    month: u32,
+    day: u32,
+    seconds: u32,
+    millis: u32,
+    out: &mut Out,
+) {
     let mut iso = *b"0000-00-00T00:00:00.000Z";
     for (at, value) in [
         (0, year / 100),
