@@ -363,6 +363,7 @@ pub(crate) struct RecordReader {
     buf_offset: u64,
     /// The line of `buf[0]`.
     line: u64,
+    /// The fields of the record being read (its first `count`, see [`RecordReader::add`]).
     fields: Vec<Field>,
     /// Fields in the record being read, kept or not.
     count: usize,
@@ -452,6 +453,7 @@ impl RecordReader {
         self.first = false;
         self.limit = self.record_limit;
         self.max_fields = width.saturating_add(1);
+        self.fields.truncate(self.max_fields);
     }
 
     /// Counts bytes that are in the file but not fed (a byte order mark).
@@ -649,7 +651,8 @@ impl RecordReader {
                         offset: self.buf_offset + start as u64,
                         raw: &buf[start..end],
                         scratch: &self.scratch,
-                        fields: &self.fields,
+                        // Those of the last records past its count are not its own.
+                        fields: &self.fields[..self.count.min(self.fields.len())],
                         clean: seen.classes & ESCAPED == 0,
                         // A delimiter past ASCII is a STOP byte, so it is not seen as WIDE.
                         unchecked: if !self.delimiter.is_ascii() {
@@ -768,7 +771,6 @@ impl RecordReader {
     /// field's start opens a quoted field ([`RecordReader::quoted`]); other marked bytes are
     /// noted in `seen`. The last bytes, fewer than a block, are walked as if each were marked.
     fn scan(&mut self, buf: &[u8], start: usize, eof: bool, seen: &mut Seen) -> Scan {
-        self.fields.clear();
         self.scratch.clear();
         self.count = 0;
         self.newlines = 0;
@@ -841,9 +843,13 @@ impl RecordReader {
     }
 
     /// Adds a field to the record's: kept when fewer than `max_fields` are, counted always.
+    /// `fields` holds as many as the widest record so far (at most `max_fields`): a field is
+    /// written over the last record's at its place, and pushed only past them.
     #[inline(always)]
     fn add(&mut self, field: Field) {
-        if self.count < self.max_fields {
+        if let Some(slot) = self.fields.get_mut(self.count) {
+            *slot = field;
+        } else if self.count < self.max_fields {
             self.fields.push(field);
         }
         self.count += 1;
