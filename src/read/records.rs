@@ -767,9 +767,10 @@ impl RecordReader {
     ///
     /// Unquoted fields, the common case, are read a block at a time: each block's marks (see
     /// [`blockscan::unquoted_marks`]) are walked in turn, so one block holding several short
-    /// fields is tested once. A delimiter ends a field, `\r` or `\n` the record, a quote at a
-    /// field's start opens a quoted field ([`RecordReader::quoted`]); other marked bytes are
-    /// noted in `seen`. The last bytes, fewer than a block, are walked as if each were marked.
+    /// fields is tested once. A delimiter (the most common mark, compared before the table is
+    /// read) ends a field, `\r` or `\n` the record, a quote at a field's start opens a quoted
+    /// field ([`RecordReader::quoted`]); other marked bytes are noted in `seen`. The last
+    /// bytes, fewer than a block, are walked as if each were marked.
     fn scan(&mut self, buf: &[u8], start: usize, eof: bool, seen: &mut Seen) -> Scan {
         self.scratch.clear();
         self.count = 0;
@@ -778,8 +779,9 @@ impl RecordReader {
         // The first byte of the field being read, and of the next block to test.
         let mut field_start = start;
         let mut i = start;
+        let delimiter = self.delimiter;
         'blocks: while i < len {
-            let mut marks = match blockscan::unquoted_marks(buf, i, self.delimiter) {
+            let mut marks = match blockscan::unquoted_marks(buf, i, delimiter) {
                 Some(marks) => marks,
                 None => blockscan::each_of(len - i),
             };
@@ -789,26 +791,34 @@ impl RecordReader {
                 let Some(&b) = buf.get(at) else {
                     break;
                 };
+                if b == delimiter {
+                    // The most common mark: a field ends.
+                    self.add(Field {
+                        start: (field_start - start) as u32,
+                        end: (at - start) as u32,
+                        raw_end: (at - start) as u32,
+                        quoted: false,
+                    });
+                    field_start = at + 1;
+                    continue;
+                }
                 match self.class[usize::from(b)] {
                     // A mark above the first may be inexact.
                     PLAIN => {}
                     STOP => {
+                        // A line ending (the delimiter is read above): `\n` counts as a line;
+                        // the `\n` of `\r\n` is skipped as the next lead.
                         self.add(Field {
                             start: (field_start - start) as u32,
                             end: (at - start) as u32,
                             raw_end: (at - start) as u32,
                             quoted: false,
                         });
-                        if b != self.delimiter {
-                            // A line ending: `\n` counts as a line; the `\n` of `\r\n` is
-                            // skipped as the next lead.
-                            self.newlines += u64::from(b == b'\n');
-                            return Scan::Record {
-                                end: at,
-                                next: at + 1,
-                            };
-                        }
-                        field_start = at + 1;
+                        self.newlines += u64::from(b == b'\n');
+                        return Scan::Record {
+                            end: at,
+                            next: at + 1,
+                        };
                     }
                     // The delimiter is never a quote (a mapping refuses one).
                     _ if b == b'"' && at == field_start => {
