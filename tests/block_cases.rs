@@ -141,6 +141,40 @@ pub fn every_byte_at_every_place_reads_as_written_by_hand() {
     }
 }
 
+/// Every byte as the last of the input (no line ending after it), after `place` + 1 bytes of
+/// an unquoted cell (text, never a number), read whole and in 5-byte chunks: the last bytes of
+/// a buffer, fewer than a block, are walked one at a time, and a delimiter or line break there
+/// still counts.
+pub fn every_byte_last_in_the_input_reads_as_written_by_hand() {
+    for place in 0..PLACES {
+        for b in 0..=255u8 {
+            let mut cell = vec![b'a'; place + 1];
+            let mut data = HEADER.as_bytes().to_vec();
+            data.extend_from_slice(b"1,e,z,");
+            data.extend_from_slice(&cell);
+            data.push(b);
+            let mut want = Outcome::default();
+            if b >= 0x80 || b == b',' {
+                // No UTF-8; or five fields for four columns.
+                want.rejected.push(2);
+            } else {
+                if b != b'\n' && b != b'\r' {
+                    cell.push(b);
+                }
+                want.events
+                    .push(event("1", "e", &[("x", b"z"), ("y", &cell)]));
+            }
+            for chunk in [data.len(), 5] {
+                assert_eq!(
+                    run(&data, chunk),
+                    want,
+                    "byte {b}, place {place}, chunks of {chunk}"
+                );
+            }
+        }
+    }
+}
+
 /// A file with every kind of byte a scan stops at reads the same cut anywhere in two.
 pub fn cut_anywhere_reads_the_same() {
     let data = "userId,event,properties.x,properties.y\n\
@@ -166,6 +200,12 @@ pub fn cut_anywhere_reads_the_same() {
 #[test]
 fn every_byte_at_every_place() {
     every_byte_at_every_place_reads_as_written_by_hand();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn every_byte_last_in_the_input() {
+    every_byte_last_in_the_input_reads_as_written_by_hand();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -119,6 +119,11 @@ fn simd_blocks_every_byte_at_every_place() {
 }
 
 #[wasm_bindgen_test]
+fn simd_blocks_every_byte_last_in_the_input() {
+    block_cases::every_byte_last_in_the_input_reads_as_written_by_hand();
+}
+
+#[wasm_bindgen_test]
 fn simd_blocks_cut_anywhere() {
     block_cases::cut_anywhere_reads_the_same();
 }

@@ -32,6 +32,13 @@ pub(crate) fn skip_plain(
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub(crate) use swar::*;
 
+/// `marks` without its first: to walk every mark of a block in turn, [`first`] then this.
+/// Marks above the first may be inexact (see each test), so a walk reads each marked byte.
+#[inline(always)]
+pub(crate) fn without_first(marks: Marks) -> Marks {
+    marks & marks.wrapping_sub(1)
+}
+
 /// 16 bytes at a time in a `v128`: one bit per byte from `u8x16_bitmask`.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
@@ -109,6 +116,13 @@ mod simd {
     pub(crate) fn first(marks: Marks) -> usize {
         marks.trailing_zeros() as usize
     }
+
+    /// Each of the first `n` bytes of a block marked (`n` below [`BLOCK`]): the last bytes of
+    /// a buffer, fewer than a block, walked as marks.
+    #[inline(always)]
+    pub(crate) fn each_of(n: usize) -> Marks {
+        (1 << n.min(BLOCK - 1)) - 1
+    }
 }
 
 /// 8 bytes at a time in a `u64` (SWAR): the high bit of each byte marked, from the
@@ -179,6 +193,13 @@ mod swar {
     #[inline(always)]
     pub(crate) fn first(marks: Marks) -> usize {
         (marks.trailing_zeros() / 8) as usize
+    }
+
+    /// Each of the first `n` bytes of a block marked (`n` below [`BLOCK`]): the last bytes of
+    /// a buffer, fewer than a block, walked as marks.
+    #[inline(always)]
+    pub(crate) fn each_of(n: usize) -> Marks {
+        HIGHS & ((1 << (8 * n.min(BLOCK - 1))) - 1)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::base::blockscan;
 use crate::base::limits::MAX_HEADER_BYTES;
 use crate::base::position::Position;
 use crate::read::frame::{is_line_break, Broken, Framer, Step, RAW_KEPT};
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
 /// A field's place: its value (in the raw record, or in the scratch buffer when quoted) and its
 /// end in the raw record.
@@ -363,6 +363,7 @@ pub(crate) struct RecordReader {
     buf_offset: u64,
     /// The line of `buf[0]`.
     line: u64,
+    /// The fields of the record being read (its first `count`, see [`RecordReader::add`]).
     fields: Vec<Field>,
     /// Fields in the record being read, kept or not.
     count: usize,
@@ -452,6 +453,7 @@ impl RecordReader {
         self.first = false;
         self.limit = self.record_limit;
         self.max_fields = width.saturating_add(1);
+        self.fields.truncate(self.max_fields);
     }
 
     /// Counts bytes that are in the file but not fed (a byte order mark).
@@ -649,7 +651,8 @@ impl RecordReader {
                         offset: self.buf_offset + start as u64,
                         raw: &buf[start..end],
                         scratch: &self.scratch,
-                        fields: &self.fields,
+                        // Those of the last records past its count are not its own.
+                        fields: &self.fields[..self.count.min(self.fields.len())],
                         clean: seen.classes & ESCAPED == 0,
                         // A delimiter past ASCII is a STOP byte, so it is not seen as WIDE.
                         unchecked: if !self.delimiter.is_ascii() {
@@ -761,89 +764,183 @@ impl RecordReader {
     /// Reads one record at `start` in `buf` (which ends where the scan must stop), filling
     /// `fields` and `scratch`; counts its `\n`s in `newlines` and adds the classes of the bytes
     /// it holds ([`ESCAPED`], [`WIDE`]) to `seen`.
+    ///
+    /// Unquoted fields, the common case, are read a block at a time: each block's marks (see
+    /// [`blockscan::unquoted_marks`]) are walked in turn, so one block holding several short
+    /// fields is tested once. A delimiter (the most common mark, compared before the table is
+    /// read) ends a field, `\r` or `\n` the record, a quote at a field's start opens a quoted
+    /// field ([`RecordReader::quoted`]); other marked bytes are noted in `seen`. The last
+    /// bytes, fewer than a block, are walked as if each were marked.
     fn scan(&mut self, buf: &[u8], start: usize, eof: bool, seen: &mut Seen) -> Scan {
-        self.fields.clear();
         self.scratch.clear();
         self.count = 0;
         self.newlines = 0;
         let len = buf.len();
+        // The first byte of the field being read, and of the next block to test.
+        let mut field_start = start;
         let mut i = start;
-        loop {
-            let field_start = i;
-            let mut field = Field::default();
-            if i < len && buf[i] == b'"' {
-                field.quoted = true;
-                field.start = self.scratch.len() as u32;
-                i += 1;
-                loop {
-                    let run = i;
-                    loop {
-                        // A block at a time up to a quote or a byte to note.
-                        i = blockscan::skip_plain(buf, i, blockscan::quoted_marks);
-                        let Some(&b) = buf.get(i) else {
-                            break;
+        let delimiter = self.delimiter;
+        'blocks: while i < len {
+            let mut marks = match blockscan::unquoted_marks(buf, i, delimiter) {
+                Some(marks) => marks,
+                None => blockscan::each_of(len - i),
+            };
+            while marks != 0 {
+                let at = i + blockscan::first(marks);
+                marks = blockscan::without_first(marks);
+                let Some(&b) = buf.get(at) else {
+                    break;
+                };
+                if b == delimiter {
+                    // The most common mark: a field ends.
+                    self.add(Field {
+                        start: (field_start - start) as u32,
+                        end: (at - start) as u32,
+                        raw_end: (at - start) as u32,
+                        quoted: false,
+                    });
+                    field_start = at + 1;
+                    continue;
+                }
+                match self.class[usize::from(b)] {
+                    // A mark above the first may be inexact.
+                    PLAIN => {}
+                    STOP => {
+                        // A line ending (the delimiter is read above): `\n` counts as a line;
+                        // the `\n` of `\r\n` is skipped as the next lead.
+                        self.add(Field {
+                            start: (field_start - start) as u32,
+                            end: (at - start) as u32,
+                            raw_end: (at - start) as u32,
+                            quoted: false,
+                        });
+                        self.newlines += u64::from(b == b'\n');
+                        return Scan::Record {
+                            end: at,
+                            next: at + 1,
                         };
-                        if b == b'"' {
-                            break;
+                    }
+                    // The delimiter is never a quote (a mapping refuses one).
+                    _ if b == b'"' && at == field_start => {
+                        match self.quoted(buf, start, at, eof, seen) {
+                            ControlFlow::Continue(next) => {
+                                field_start = next;
+                                i = next;
+                                continue 'blocks;
+                            }
+                            ControlFlow::Break(scan) => return scan,
                         }
-                        if b < 0x20 || b == b'\\' || b >= 0x80 {
-                            seen.note(if b >= 0x80 { WIDE } else { ESCAPED }, i);
-                            self.newlines += u64::from(b == b'\n');
-                        }
-                        i += 1;
                     }
-                    self.scratch.extend_from_slice(&buf[run..i]);
-                    if i == len {
-                        if !eof {
-                            return Scan::Incomplete;
-                        }
-                        return Scan::Unclosed;
-                    }
-                    // A quote: doubled, it is a quote; else it closes the quoted part.
-                    if i + 1 < len && buf[i + 1] == b'"' {
-                        seen.classes |= ESCAPED;
-                        self.scratch.push(b'"');
-                        i += 2;
-                        continue;
-                    }
-                    if i + 1 == len && !eof {
-                        return Scan::Incomplete;
-                    }
-                    i += 1;
+                    class => seen.note(class, at),
+                }
+            }
+            i += blockscan::BLOCK;
+        }
+        // The buffer ends in an unquoted field.
+        self.add(Field {
+            start: (field_start - start) as u32,
+            end: (len - start) as u32,
+            raw_end: (len - start) as u32,
+            quoted: false,
+        });
+        if !eof {
+            return Scan::Incomplete;
+        }
+        Scan::Record {
+            end: len,
+            next: len,
+        }
+    }
+
+    /// Adds a field to the record's: kept when fewer than `max_fields` are, counted always.
+    /// `fields` holds as many as the widest record so far (at most `max_fields`): a field is
+    /// written over the last record's at its place, and pushed only past them.
+    #[inline(always)]
+    fn add(&mut self, field: Field) {
+        if let Some(slot) = self.fields.get_mut(self.count) {
+            *slot = field;
+        } else if self.count < self.max_fields {
+            self.fields.push(field);
+        }
+        self.count += 1;
+    }
+
+    /// Reads the quoted field whose opening quote is at `at`, in the record at `start`, into
+    /// `scratch` (with any text after its closing quote, as csv-core reads it), and adds it:
+    /// `Continue` with the next field's start after a delimiter, else how the scan ends.
+    fn quoted(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        at: usize,
+        eof: bool,
+        seen: &mut Seen,
+    ) -> ControlFlow<Scan, usize> {
+        let len = buf.len();
+        let field_start = self.scratch.len() as u32;
+        let mut i = at + 1;
+        loop {
+            let run = i;
+            loop {
+                // A block at a time up to a quote or a byte to note.
+                i = blockscan::skip_plain(buf, i, blockscan::quoted_marks);
+                let Some(&b) = buf.get(i) else {
+                    break;
+                };
+                if b == b'"' {
                     break;
                 }
-                // Text after the closing quote belongs to the field, as csv-core reads it.
-                let run = i;
-                i = self.unquoted(buf, i, seen);
-                self.scratch.extend_from_slice(&buf[run..i]);
-                field.end = self.scratch.len() as u32;
-            } else {
-                i = self.unquoted(buf, i, seen);
-                field.start = (field_start - start) as u32;
-                field.end = (i - start) as u32;
+                if b < 0x20 || b == b'\\' || b >= 0x80 {
+                    seen.note(if b >= 0x80 { WIDE } else { ESCAPED }, i);
+                    self.newlines += u64::from(b == b'\n');
+                }
+                i += 1;
             }
-            field.raw_end = (i - start) as u32;
-            if self.count < self.max_fields {
-                self.fields.push(field);
-            }
-            self.count += 1;
+            self.scratch.extend_from_slice(&buf[run..i]);
             if i == len {
                 if !eof {
-                    return Scan::Incomplete;
+                    return ControlFlow::Break(Scan::Incomplete);
                 }
-                return Scan::Record { end: i, next: i };
+                return ControlFlow::Break(Scan::Unclosed);
             }
-            if buf[i] == self.delimiter {
-                i += 1;
+            // A quote: doubled, it is a quote; else it closes the quoted part.
+            if i + 1 < len && buf[i + 1] == b'"' {
+                seen.classes |= ESCAPED;
+                self.scratch.push(b'"');
+                i += 2;
                 continue;
             }
-            // A line ending: `\n` counts as a line; the `\n` of `\r\n` is skipped as the next lead.
-            self.newlines += u64::from(buf[i] == b'\n');
-            return Scan::Record {
-                end: i,
-                next: i + 1,
-            };
+            if i + 1 == len && !eof {
+                return ControlFlow::Break(Scan::Incomplete);
+            }
+            i += 1;
+            break;
         }
+        // Text after the closing quote belongs to the field, as csv-core reads it.
+        let run = i;
+        i = self.unquoted(buf, i, seen);
+        self.scratch.extend_from_slice(&buf[run..i]);
+        self.add(Field {
+            start: field_start,
+            end: self.scratch.len() as u32,
+            raw_end: (i - start) as u32,
+            quoted: true,
+        });
+        if i == len {
+            if !eof {
+                return ControlFlow::Break(Scan::Incomplete);
+            }
+            return ControlFlow::Break(Scan::Record { end: i, next: i });
+        }
+        if buf[i] == self.delimiter {
+            return ControlFlow::Continue(i + 1);
+        }
+        // A line ending, as in `scan`.
+        self.newlines += u64::from(buf[i] == b'\n');
+        ControlFlow::Break(Scan::Record {
+            end: i,
+            next: i + 1,
+        })
     }
 }
 
