@@ -237,6 +237,24 @@ fn the_list_goes_where_its_first_item_column_is_with_items_in_row_order() {
 }
 
 #[test]
+fn an_order_whose_rows_have_no_item_cells_has_no_list() {
+    // The second order's rows fill no item column: its event has no `products`, and the
+    // orders around it keep theirs.
+    let data = b"Order,Email,Total,Sku,Qty\nA1,a@example.com,30.00,S1,1\nA2,b@example.com,5,,\nA2,,,,\nA3,c@example.com,7,S3,3\n";
+    let (report, events, _) = run("orders.csv", data, &qty_mapping()).unwrap();
+    let properties: Vec<&Value> = events.iter().map(|e| &e["properties"]).collect();
+    assert_eq!(
+        properties,
+        [
+            &json!({"order_id": "A1", "total": 30, "products": [{"sku": "S1", "quantity": 1}]}),
+            &json!({"order_id": "A2", "total": 5}),
+            &json!({"order_id": "A3", "total": 7, "products": [{"sku": "S3", "quantity": 3}]}),
+        ]
+    );
+    assert_eq!((report.rows, report.events, report.rejected), (4, 3, 0));
+}
+
+#[test]
 fn an_item_row_with_no_item_cells_is_left_out_of_the_list() {
     let data = b"Order,Email,Total,Sku,Qty\nA1,a@example.com,30.00,S1,1\nA1,,,,\nA1,,,S3,\n";
     let (report, events, _) = run("orders.csv", data, &qty_mapping()).unwrap();

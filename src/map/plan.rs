@@ -582,7 +582,7 @@ pub(crate) fn straight(ops: &[Op], empties: u64, empty: EmptyCells) -> Option<St
             Op::Hole => b.hole(),
             Op::Const { bytes } => b.constant(bytes.as_slice()),
             Op::MessageId { key, col } => b.message_id(key.as_slice(), *col),
-            Op::Items { .. } => None,
+            Op::Items { key } => b.items(key.as_slice()),
         }?;
     }
     b.finish()

@@ -60,6 +60,8 @@ pub(crate) enum Value {
     Cell { col: u32, how: How },
     /// The messageId: column `col`'s cell when it has one, else the derived id.
     MessageId { col: Option<u32> },
+    /// The items of a group (after `[`, before `]`); the line gives way when there are none.
+    Items,
 }
 
 /// How a cell's value is written: as the op of the same name writes it after its key.
@@ -95,7 +97,7 @@ struct Level {
 /// Builds a [`Straight`] from a plan's ops in their order (`crate::map::plan` runs them):
 /// each method is its op's rule from the writer, on the plan instead of a row, with the cells
 /// of the steps `empties` marks empty (see [`Variant`]). A method returns `None` where the
-/// line cannot be known from the plan (a list of a group's items, a message left empty).
+/// line cannot be known from the plan (a message left empty).
 pub(crate) struct Builder {
     levels: Vec<Level>,
     lit: Vec<u8>,
@@ -211,6 +213,17 @@ impl Builder {
         self.at += 1;
         child(self.levels.last_mut()?, &mut self.lit, key, false)?;
         self.step(Value::MessageId { col });
+        Some(())
+    }
+
+    /// The list of a group's items under `key` (`Op::Items`), when it has some (the writer
+    /// leaves an empty list out; a row without items is the ops' to write).
+    pub(crate) fn items(&mut self, key: &[u8]) -> Option<()> {
+        self.at += 1;
+        child(self.levels.last_mut()?, &mut self.lit, key, true)?;
+        self.lit.push(b'[');
+        self.step(Value::Items);
+        self.lit.push(b']');
         Some(())
     }
 

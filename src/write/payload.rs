@@ -138,6 +138,14 @@ impl PayloadWriter {
                     message_id(row, ids, offset, *col, out)?;
                     continue;
                 }
+                Value::Items => {
+                    // Each item starts with its comma: the first one's is left out.
+                    let Some((_, items)) = self.items.split_first() else {
+                        return Ok(Some(from + k));
+                    };
+                    out.extend_from_slice(items);
+                    continue;
+                }
                 Value::Cell { col, how } => (*col, how),
             };
             let kind = row.kind(col as usize);
@@ -412,7 +420,7 @@ fn message_id(
 
 /// The index in `straight`'s variants of the line for `row`, whose first empty cell is step
 /// `k`'s, built when first met; `None` when no line covers its empty cells (one past step 64,
-/// or more sets than [`MAX_VARIANTS`] met before it).
+/// or more sets than [`MAX_VARIANTS`] met before it), or step k is a group's empty list.
 fn variant(
     straight: &Straight,
     k: usize,
@@ -420,6 +428,10 @@ fn variant(
     row: &Row<'_>,
     empty: EmptyCells,
 ) -> Option<usize> {
+    // A group without items: no line has it.
+    if !matches!(straight.steps.get(k)?.value, Value::Cell { .. }) {
+        return None;
+    }
     // An apostrophe is only taken off before a digit, so a cell is empty as it was read.
     let mut empties = 0u64;
     for (j, step) in straight.steps.iter().enumerate().skip(k) {
