@@ -944,6 +944,29 @@ mod tests {
         assert!(read("%d.%m.%Y", None, "31.02.2024").is_err());
     }
 
+    /// Numbers below `n` from a xorshift generator: the tests' cells, the same on every run.
+    fn numbers(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        }
+    }
+
+    /// `format` with each number at full width (year, month, day, hour, minute, second) and
+    /// `%.f` as `fraction`.
+    fn filled(format: &str, [y, mo, d, h, mi, s]: [u32; 6], fraction: &str) -> String {
+        format
+            .replace("%Y", &format!("{y:04}"))
+            .replace("%m", &format!("{mo:02}"))
+            .replace("%d", &format!("{d:02}"))
+            .replace("%H", &format!("{h:02}"))
+            .replace("%M", &format!("{mi:02}"))
+            .replace("%S", &format!("{s:02}"))
+            .replace("%.f", fraction)
+    }
+
     /// The plain matcher takes a subset of what chrono takes, and reads it the same.
     #[test]
     fn the_plain_matcher_agrees_with_chrono() {
@@ -955,13 +978,7 @@ mod tests {
             "%Y%m%d",
             "%d.%m.%Y",
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = numbers(0x2545_f491_4f6c_dd1d);
         let mut fast_taken = 0;
         for format in formats {
             let f = DateFormat::new(format, Some("+01:00")).unwrap();
@@ -1010,14 +1027,7 @@ mod tests {
                 (1999, 12, 31, 0, 0, 0, 0),
                 (2000, 2, 29, 23, 59, 59, 999),
             ] {
-                let text = format
-                    .replace("%Y", &format!("{y:04}"))
-                    .replace("%m", &format!("{mo:02}"))
-                    .replace("%d", &format!("{d:02}"))
-                    .replace("%H", &format!("{h:02}"))
-                    .replace("%M", &format!("{mi:02}"))
-                    .replace("%S", &format!("{s:02}"))
-                    .replace("%.f", &format!(".{ms:03}456"));
+                let text = filled(format, [y, mo, d, h, mi, s], &format!(".{ms:03}456"));
                 let local = run_fast(f.fast.as_ref().unwrap(), text.as_bytes()).unwrap();
                 assert_eq!(
                     Some(local - 3_600_000),
@@ -1050,13 +1060,7 @@ mod tests {
     /// midnight, of the range's ends, of a month's end, in every kind of zone.
     #[test]
     fn dates_written_on_the_same_day_are_written_as_by_their_instant() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = numbers(0x2545_f491_4f6c_dd1d);
         let mut same_day = 0;
         for tz in ["UTC", "+02:00", "-05:30", "+14:00", "-12:00", "+00:01"] {
             for format in [
@@ -1071,14 +1075,8 @@ mod tests {
                     let (month, day) =
                         [(1, 1), (2, 28), (2, 29), (12, 31), (4, 31), (6, 15)][next(6) as usize];
                     let (h, mi) = [(0, 0), (23, 59), (12, 30), (1, 59), (22, 0)][next(5) as usize];
-                    let text = format
-                        .replace("%Y", &format!("{year:04}"))
-                        .replace("%m", &format!("{month:02}"))
-                        .replace("%d", &format!("{day:02}"))
-                        .replace("%H", &format!("{h:02}"))
-                        .replace("%M", &format!("{mi:02}"))
-                        .replace("%S", &format!("{:02}", next(60)))
-                        .replace("%.f", &format!(".{:03}", next(1000)));
+                    let (s, ms) = (next(60) as u32, next(1000));
+                    let text = filled(format, [year, month, day, h, mi, s], &format!(".{ms:03}"));
                     let (mut a, mut b) = (Out::default(), Out::default());
                     let ra = f.write(text.as_bytes(), &mut a);
                     let rb = f.write_by_millis(text.as_bytes(), &mut b);
