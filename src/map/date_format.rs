@@ -458,7 +458,12 @@ fn compile_pieces(items: &[Item<'_>]) -> Option<Vec<Piece>> {
 
 /// Runs the plain matcher: milliseconds of the local time, or `None` to ask chrono.
 fn run_fast(fast: &Fast, text: &[u8]) -> Option<i64> {
-    let ([year, month, day, hour, minute, second], ms) = fast_fields(fast, text)?;
+    let (fields, ms) = fast_fields(fast, text)?;
+    local_millis(fields, ms)
+}
+
+/// The milliseconds of the local time [`fast_fields`] read, or `None` for no such date.
+fn local_millis([year, month, day, hour, minute, second]: [u32; 6], ms: u32) -> Option<i64> {
     let days = timestamp::date_days(year, month, day)?;
     Some(days * 86_400_000 + i64::from((hour * 3600 + minute * 60 + second) * 1000 + ms))
 }
@@ -602,6 +607,10 @@ impl DateFormat {
             if self.write_same_day(fields, ms, out) {
                 return Ok(());
             }
+            // Read once: the instant from the fields, not from the cell again.
+            if let Some(local) = local_millis(fields, ms) {
+                return self.write_instant(cell, self.utc(local), out);
+            }
         }
         self.write_by_millis(cell, out)
     }
@@ -634,7 +643,11 @@ impl DateFormat {
 
     /// [`DateFormat::write`] by the instant the cell reads as: every date it reads.
     fn write_by_millis(&self, cell: &[u8], out: &mut Out) -> Result<(), Reason> {
-        let ms = self.millis(cell)?;
+        self.write_instant(cell, self.millis(cell)?, out)
+    }
+
+    /// Writes `ms`, the instant `cell` reads as, or refuses it outside the range.
+    fn write_instant(&self, cell: &[u8], ms: i64, out: &mut Out) -> Result<(), Reason> {
         if !timestamp::in_range(ms) {
             return Err(self.out_of_range(cell, ms));
         }
@@ -644,6 +657,11 @@ impl DateFormat {
         Ok(())
     }
 
+    /// The instant of the local time `local` (milliseconds) in the mapping's zone.
+    fn utc(&self, local: i64) -> i64 {
+        local - i64::from(self.offset) * 1000
+    }
+
     /// The instant the non-empty `cell` reads as, in any year, or why it cannot be read.
     pub(crate) fn millis(&self, cell: &[u8]) -> Result<i64, Reason> {
         let fast = self
@@ -651,7 +669,7 @@ impl DateFormat {
             .as_ref()
             .and_then(|f| run_fast(f, cell.trim_ascii()));
         if let Some(local) = fast {
-            return Ok(local - i64::from(self.offset) * 1000);
+            return Ok(self.utc(local));
         }
         let text = std::str::from_utf8(cell).map_err(|_| Reason::NotUtf8)?;
         let text = text.trim();

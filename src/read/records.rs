@@ -793,12 +793,7 @@ impl RecordReader {
                 };
                 if b == delimiter {
                     // The most common mark: a field ends.
-                    self.add(Field {
-                        start: (field_start - start) as u32,
-                        end: (at - start) as u32,
-                        raw_end: (at - start) as u32,
-                        quoted: false,
-                    });
+                    self.add_unquoted(start, field_start, at);
                     field_start = at + 1;
                     continue;
                 }
@@ -806,19 +801,9 @@ impl RecordReader {
                     // A mark above the first may be inexact.
                     PLAIN => {}
                     STOP => {
-                        // A line ending (the delimiter is read above): `\n` counts as a line;
-                        // the `\n` of `\r\n` is skipped as the next lead.
-                        self.add(Field {
-                            start: (field_start - start) as u32,
-                            end: (at - start) as u32,
-                            raw_end: (at - start) as u32,
-                            quoted: false,
-                        });
-                        self.newlines += u64::from(b == b'\n');
-                        return Scan::Record {
-                            end: at,
-                            next: at + 1,
-                        };
+                        // A line ending (the delimiter is read above).
+                        self.add_unquoted(start, field_start, at);
+                        return self.line_end(b, at);
                     }
                     // The delimiter is never a quote (a mapping refuses one).
                     _ if b == b'"' && at == field_start => {
@@ -837,18 +822,30 @@ impl RecordReader {
             i += blockscan::BLOCK;
         }
         // The buffer ends in an unquoted field.
+        self.add_unquoted(start, field_start, len);
+        buffer_end(len, eof)
+    }
+
+    /// Adds the unquoted field from `from` to `to` (places in the buffer) of the record at
+    /// `start`.
+    #[inline(always)]
+    fn add_unquoted(&mut self, start: usize, from: usize, to: usize) {
         self.add(Field {
-            start: (field_start - start) as u32,
-            end: (len - start) as u32,
-            raw_end: (len - start) as u32,
+            start: (from - start) as u32,
+            end: (to - start) as u32,
+            raw_end: (to - start) as u32,
             quoted: false,
         });
-        if !eof {
-            return Scan::Incomplete;
-        }
+    }
+
+    /// The record ends at the line ending `b` at `at`: `\n` counts as a line; the `\n` of
+    /// `\r\n` is skipped as the next lead.
+    #[inline(always)]
+    fn line_end(&mut self, b: u8, at: usize) -> Scan {
+        self.newlines += u64::from(b == b'\n');
         Scan::Record {
-            end: len,
-            next: len,
+            end: at,
+            next: at + 1,
         }
     }
 
@@ -926,21 +923,24 @@ impl RecordReader {
             raw_end: (i - start) as u32,
             quoted: true,
         });
-        if i == len {
-            if !eof {
-                return ControlFlow::Break(Scan::Incomplete);
-            }
-            return ControlFlow::Break(Scan::Record { end: i, next: i });
+        match buf.get(i) {
+            None => ControlFlow::Break(buffer_end(len, eof)),
+            Some(&b) if b == self.delimiter => ControlFlow::Continue(i + 1),
+            Some(&b) => ControlFlow::Break(self.line_end(b, i)),
         }
-        if buf[i] == self.delimiter {
-            return ControlFlow::Continue(i + 1);
+    }
+}
+
+/// How a record that runs to the buffer's end (`len`) ends: it is whole at the end of the
+/// input, else it goes on in the next chunk.
+fn buffer_end(len: usize, eof: bool) -> Scan {
+    if eof {
+        Scan::Record {
+            end: len,
+            next: len,
         }
-        // A line ending, as in `scan`.
-        self.newlines += u64::from(buf[i] == b'\n');
-        ControlFlow::Break(Scan::Record {
-            end: i,
-            next: i + 1,
-        })
+    } else {
+        Scan::Incomplete
     }
 }
 
